@@ -1,0 +1,12 @@
+/**
+ * Every migration, listed explicitly and in order. Names start with the date they were written;
+ * Kysely applies them in name order. Never import from src/: a migration is frozen in time.
+ * To add one: create `YYYY-MM-DD-NN-topic.ts` with `up` (and `down` when it can be undone),
+ * then list it here.
+ */
+import type { Migration } from 'kysely';
+import * as foundation from './2026-11-24-01-foundation.ts';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-24-01-foundation': foundation,
+};

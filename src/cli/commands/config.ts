@@ -1,0 +1,54 @@
+import { OtP2pError } from '../../core/errors.ts';
+import { CONFIG_KEYS, validateConfig } from '../../config.ts';
+import type { Config } from '../../config.ts';
+import { defineCommand } from '../command.ts';
+import { printJson } from '../io.ts';
+
+function checkKey(key: string): keyof Config {
+  if (!(CONFIG_KEYS as string[]).includes(key)) {
+    throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, { context: { key } });
+  }
+  return key as keyof Config;
+}
+
+export default defineCommand({
+  name: 'config',
+  description: 'Read or change the configuration (config.json in the data folder)',
+  details: 'VALUE is parsed as JSON when it is valid JSON (numbers, arrays, null), else taken as a string.\nExamples: otp2p config set relays \'["wss://relay.example"]\'   otp2p config set network regtest',
+  positionals: [
+    { name: 'action', description: 'get | set | list', required: true },
+    { name: 'key', description: 'configuration key' },
+    { name: 'value', description: 'new value (for set)' },
+  ],
+  run: async (ctx) => {
+    const action = ctx.args.action as string;
+    const config = ctx.home.config();
+    if (action === 'list' || (action === 'get' && ctx.args.key === undefined)) {
+      if (ctx.json) printJson(ctx, config);
+      else ctx.io.stdout(`${JSON.stringify(config, null, 2)}\n`);
+      return;
+    }
+    if (action !== 'get' && action !== 'set') {
+      throw new OtP2pError('usage', `config action must be get, set or list, got '${action}'`);
+    }
+    if (ctx.args.key === undefined) throw new OtP2pError('usage', `config ${action} needs a KEY`);
+    const key = checkKey(ctx.args.key as string);
+    if (action === 'get') {
+      if (ctx.json) printJson(ctx, { [key]: config[key] });
+      else ctx.io.stdout(`${typeof config[key] === 'string' ? config[key] : JSON.stringify(config[key])}\n`);
+      return;
+    }
+    const raw = ctx.args.value as string | undefined;
+    if (raw === undefined) throw new OtP2pError('usage', `config set ${key} needs a VALUE`);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: a plain string
+    }
+    const next = validateConfig({ ...config, [key]: value });
+    ctx.home.writeConfig(next);
+    if (ctx.json) printJson(ctx, { [key]: next[key] });
+    else ctx.io.stderr(`set ${key}\n`);
+  },
+});

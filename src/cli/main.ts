@@ -1,0 +1,37 @@
+/**
+ * The `otp2p` command. Subcommands load lazily: one file each under `commands/`.
+ */
+import { pathToFileURL } from 'node:url';
+import type { CommandDef } from './command.ts';
+import { defineCommand } from './command.ts';
+import { processIo } from './io.ts';
+import { runMain } from './run.ts';
+
+/** The command tree. Each entry is imported only when used. */
+export const root: CommandDef = defineCommand({
+  name: 'otp2p',
+  description: 'otp2p: the peer-to-peer layer for Open-Transactions wallets, over Nostr relays',
+  subcommands: {
+    config: { summary: 'read or change the configuration', load: () => import('./commands/config.ts').then((m) => m.default) },
+  },
+});
+
+/** Entry point used by bin/otp2p.js. */
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await runMain(root, argv, processIo(), controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // Exit explicitly: a command that returned has finished its work and flushed its output
+  // (stdout and stderr are synchronous on Linux for files and pipes).
+  process.exit(await main());
+}

@@ -1,0 +1,61 @@
+/**
+ * Running the CLI in tests: in-process through `runMain` (fast, same code path as the binary)
+ * or as a child process (for kill -9 and signal tests).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { root } from '../../src/cli/main.ts';
+import { runMain } from '../../src/cli/run.ts';
+import type { CliIo } from '../../src/cli/command.ts';
+import { PROJECT_ROOT } from './shared.ts';
+
+/** What an in-process run printed and returned. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON lines (non-JSON lines are skipped). */
+  json: unknown[];
+}
+
+/** Run `otp2p <argv>` in-process with the given stdin text and environment. */
+export async function runCli(argv: string[], options: { stdin?: string; env?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const stdinText = options.stdin ?? '';
+  const io: CliIo = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: async () => stdinText,
+    stdinLines: () => createInterface({ input: Readable.from([stdinText]), crlfDelay: Infinity }),
+    isTTY: false,
+    env: { ...options.env },
+  };
+  const code = await runMain(root, argv, io, options.signal ?? new AbortController().signal);
+  const json: unknown[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      json.push(JSON.parse(line));
+    } catch {
+      // human output line
+    }
+  }
+  return { code, stdout, stderr, json };
+}
+
+/** Spawn `otp2p <argv>` as a child process running the TypeScript sources through tsx. */
+export function spawnCli(argv: string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts'), ...argv], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
