@@ -9,6 +9,5 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more workers only add contention.
     maxWorkers: 2,
-    minWorkers: 1,
   },
 });
