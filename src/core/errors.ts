@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   'no-identity': 'usage',
   'identity-exists': 'usage',
   'no-password': 'usage',
+  'bad-vault': 'verification',
   // events (NIP-01 verification)
   'bad-id': 'verification',
   'bad-sig': 'verification',
