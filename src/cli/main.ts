@@ -13,6 +13,7 @@ export const root: CommandDef = defineCommand({
   description: 'otp2p: the peer-to-peer layer for Open-Transactions wallets, over Nostr relays',
   subcommands: {
     config: { summary: 'read or change the configuration', load: () => import('./commands/config.ts').then((m) => m.default) },
+    relay: { summary: 'run a local Nostr relay', load: () => import('./commands/relay.ts').then((m) => m.default) },
   },
 });
 
