@@ -47,6 +47,17 @@ export type VerifyCode = Extract<
 /** Result of verifying one event. */
 export type VerifyResult = { ok: true; event: NostrEvent } | { ok: false; code: VerifyCode; message: string };
 
+/** Result of verifying one raw JSON text: a {@link VerifyResult}, or `bad-json` when it does not parse. */
+export type RawVerifyResult = VerifyResult | { ok: false; code: 'bad-json'; message: string };
+
+/**
+ * Anything that verifies batches of raw JSON texts, one result per input in input order:
+ * {@link EventVerifier} (this thread) and `VerifyPool` (worker threads) both are.
+ */
+export interface BatchVerifier {
+  verifyBatch(raws: readonly string[]): Promise<RawVerifyResult[]>;
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 
@@ -125,7 +136,7 @@ export interface EventVerifierOptions {
  * from the event's fields before the cache is consulted, so a forged event that reuses a genuine
  * id and signature with other content can never ride on the cache.
  */
-export class EventVerifier {
+export class EventVerifier implements BatchVerifier {
   readonly limits: EventLimits;
   readonly #clock: Clock;
   readonly #cacheSize: number;
@@ -154,17 +165,57 @@ export class EventVerifier {
       return shape;
     }
     if (!verifySignature(e.id, e.pubkey, e.sig)) return fail('bad-sig', `signature of ${e.id} does not verify for pubkey ${e.pubkey}`);
+    this.#remember(key);
+    return shape;
+  }
+
+  /**
+   * Parse and verify one raw JSON text (as received from a relay or stdin). The size limit is
+   * applied to the text's UTF-8 bytes before parsing, so an oversized text is never parsed.
+   * Never throws.
+   */
+  verifyJson(raw: string): RawVerifyResult {
+    const bytes = Buffer.byteLength(raw, 'utf8');
+    if (bytes > this.limits.maxEventBytes) {
+      return { ok: false, code: 'too-large', message: `event is ${bytes} bytes, over the limit of ${this.limits.maxEventBytes}` };
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { ok: false, code: 'bad-json', message: 'event is not valid JSON' };
+    }
+    return this.verify(value, bytes);
+  }
+
+  /** {@link verifyJson} over a batch, in this thread (see `VerifyPool` for worker threads). */
+  async verifyBatch(raws: readonly string[]): Promise<RawVerifyResult[]> {
+    return raws.map((r) => this.verifyJson(r));
+  }
+
+  /**
+   * Record that the pair (id, sig) was verified elsewhere (e.g. by a worker that recomputed the
+   * id and checked the signature). Safe because {@link verify} recomputes the id from the
+   * event's fields before it consults the cache: a remembered pair only ever vouches for the
+   * exact content that hashes to that id.
+   */
+  remember(id: string, sig: string): void {
+    this.#remember(id + sig);
+  }
+
+  #remember(key: string): void {
+    this.#cache.delete(key);
     this.#cache.set(key, true);
     if (this.#cache.size > this.#cacheSize) {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
-    return shape;
   }
 
   /**
    * Verify, throwing on failure.
-   * @throws OtP2pError with the failure's code.
+   * @throws OtP2pError `bad-shape`, `bad-kind`, `bad-tag`, `too-large`, `too-many-tags`,
+   *   `created-at-future`, `created-at-too-old`, `bad-id` or `bad-sig`.
    */
   assert(value: unknown): NostrEvent {
     const r = this.verify(value);
