@@ -72,7 +72,9 @@ function hex32(value: unknown, field: string): Uint8Array {
     if (typeof value === 'string' && /^[0-9a-f]*$/.test(value) && value.length % 2 === 0) {
       throw new OtP2pError('wrong-length', `${field} must be 32 bytes of hex, got ${value.length / 2}`, { context: { field } });
     }
-    throw new OtP2pError('bad-hex', `${field} must be 64 lowercase hex characters, got ${describeValue(value)}`, { context: { field } });
+    // Not quoted: a user may paste an nsec where a pubkey belongs.
+    const got = typeof value === 'string' ? `${value.length} characters that are not lowercase hex` : describeValue(value);
+    throw new OtP2pError('bad-hex', `${field} must be 64 lowercase hex characters, got ${got}`, { context: { field } });
   }
   return hexToBytes(value, field, 32);
 }
