@@ -1,0 +1,108 @@
+/**
+ * The consumer side of a subscription, shared by every transport: callbacks and an async
+ * iterator over the same stream, deduplicated by event id, with EOSE and close bookkeeping.
+ */
+import type { NostrEvent } from '../events/types.ts';
+import type { Subscription, SubscriptionHandlers, SubscriptionItem } from './transport.ts';
+
+/** Default bound of the iterator buffer. */
+export const DEFAULT_ITERATOR_BUFFER = 100_000;
+
+/**
+ * A subscription's sink. Transports call `event`, `eose` and `end`; consumers read through the
+ * handlers or `for await`. The iterator buffer is bounded: when a consumer stops reading, the
+ * oldest unread items are dropped and counted in `overflowed` instead of growing without limit.
+ */
+export class SubscriptionSink implements Subscription {
+  readonly id: string;
+  readonly #handlers: SubscriptionHandlers;
+  readonly #onClose: () => void;
+  readonly #seen = new Set<string>();
+  readonly #buffer: SubscriptionItem[] = [];
+  readonly #maxBuffer: number;
+  #wake: (() => void) | undefined;
+  #eosed = false;
+  #closed = false;
+  #iterating = false;
+  /** Items dropped because the iterator's reader fell behind. */
+  overflowed = 0;
+
+  constructor(id: string, handlers: SubscriptionHandlers, onClose: () => void, maxBuffer = DEFAULT_ITERATOR_BUFFER) {
+    this.id = id;
+    this.#handlers = handlers;
+    this.#onClose = onClose;
+    this.#maxBuffer = maxBuffer;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get eosed(): boolean {
+    return this.#eosed;
+  }
+
+  /** Whether `id` was already delivered. */
+  has(id: string): boolean {
+    return this.#seen.has(id);
+  }
+
+  /** Deliver a verified event once; returns false if it was a duplicate or the sink is closed. */
+  event(event: NostrEvent, relay: string): boolean {
+    if (this.#closed || this.#seen.has(event.id)) return false;
+    this.#seen.add(event.id);
+    this.#handlers.onevent?.(event, relay);
+    this.#push({ type: 'event', event, relay });
+    return true;
+  }
+
+  /** All stored events have arrived (fires once). */
+  eose(): void {
+    if (this.#closed || this.#eosed) return;
+    this.#eosed = true;
+    this.#handlers.oneose?.();
+    this.#push({ type: 'eose' });
+  }
+
+  /** The transport ended the subscription (every relay closed it, or the transport closed). */
+  end(reasons: Record<string, string>): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers.onclose?.(reasons);
+    this.#wake?.();
+  }
+
+  /** Close from the consumer side. */
+  close(): void {
+    if (this.#closed) return;
+    this.#onClose();
+    this.end({});
+  }
+
+  #push(item: SubscriptionItem): void {
+    if (!this.#iterating && (this.#handlers.onevent || this.#handlers.oneose)) return;
+    this.#buffer.push(item);
+    if (this.#buffer.length > this.#maxBuffer) {
+      this.#buffer.shift();
+      this.overflowed++;
+    }
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<SubscriptionItem> {
+    this.#iterating = true;
+    try {
+      for (;;) {
+        const item = this.#buffer.shift();
+        if (item) {
+          yield item;
+          continue;
+        }
+        if (this.#closed) return;
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
