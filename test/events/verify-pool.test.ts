@@ -1,0 +1,96 @@
+/**
+ * VerifyPool: worker threads give the same per-item results as the in-thread verifier, in
+ * input order, and load from the TypeScript sources under vitest and under a tsx child process.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.ts';
+import { signEvent } from '../../src/events/sign.ts';
+import { EventVerifier } from '../../src/events/verify.ts';
+import { VerifyPool } from '../../src/events/verify-pool.ts';
+import { PROJECT_ROOT } from '../helpers/shared.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+
+const NOW = 1_700_000_000;
+const clock = new ManualClock(NOW * 1000);
+const SK = new Uint8Array(32).fill(5);
+
+function mixedBatch(n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = signEvent({ created_at: NOW - i, kind: 1, tags: [['t', String(i)]], content: `n${i}` }, SK);
+    switch (i % 7) {
+      case 1:
+        out.push(JSON.stringify({ ...e, content: 'forged' }));
+        break;
+      case 2:
+        out.push('not json');
+        break;
+      case 3:
+        out.push(JSON.stringify({ ...e, created_at: NOW + 3600 }));
+        break;
+      case 4:
+        out.push(JSON.stringify({ ...e, sig: signEvent({ created_at: 1, kind: 1, tags: [], content: '' }, SK).sig }));
+        break;
+      default:
+        out.push(JSON.stringify(e));
+    }
+  }
+  return out;
+}
+
+describe('VerifyPool', () => {
+  const pool = new VerifyPool({ size: 2, clock, chunkSize: 37 });
+  afterAll(() => pool.close());
+
+  it('returns exactly what EventVerifier returns, item by item, in input order', async () => {
+    const raws = mixedBatch(500);
+    const expected = raws.map((r) => {
+      const x = new EventVerifier({ clock }).verifyJson(r);
+      return x.ok ? { ok: true, id: x.event.id } : { ok: false, code: x.code };
+    });
+    const got = (await pool.verifyBatch(raws)).map((x) => (x.ok ? { ok: true, id: x.event.id } : { ok: false, code: x.code }));
+    expect(got).toEqual(expected);
+    expect(new Set(expected.map((e) => (e.ok ? 'ok' : e.code)))).toEqual(new Set(['ok', 'bad-id', 'bad-json', 'created-at-future', 'bad-sig']));
+  });
+
+  it('tells the main-thread verifier about accepted pairs, which still recomputes the id', async () => {
+    const e = signEvent({ created_at: NOW, kind: 1, tags: [], content: 'cached' }, SK);
+    const [r] = await pool.verifyBatch([JSON.stringify(e)]);
+    expect(r?.ok).toBe(true);
+    expect(pool.verifier.isCached(e.id, e.sig)).toBe(true);
+    const forged = pool.verifier.verify({ ...e, content: 'other' });
+    expect(forged.ok ? 'ok' : forged.code).toBe('bad-id');
+  });
+
+  it('handles empty and concurrent batches', async () => {
+    expect(await pool.verifyBatch([])).toEqual([]);
+    const [a, b] = await Promise.all([pool.verifyBatch(mixedBatch(50)), pool.verifyBatch(['x', ...mixedBatch(3)])]);
+    expect(a).toHaveLength(50);
+    expect(b.map((x) => (x.ok ? 'ok' : x.code))).toEqual(['bad-json', 'ok', 'bad-id', 'bad-json']);
+  });
+
+  it('refuses work after close with `closed`', async () => {
+    const p = new VerifyPool({ size: 1, clock });
+    await p.close();
+    await expect(p.verifyBatch(['{}'])).rejects.toMatchObject({ code: 'closed' });
+  });
+
+  it('starts its workers from a plain `node --import tsx` process too', () => {
+    const script = join(tmpDir(), 'pool.mts');
+    writeFileSync(
+      script,
+      `import { VerifyPool } from ${JSON.stringify(join(PROJECT_ROOT, 'src/events/verify-pool.ts'))};
+const pool = new VerifyPool({ size: 2 });
+const r = await pool.verifyBatch(['{}', 'x']);
+console.log(JSON.stringify(r.map((x) => (x.ok ? 'ok' : x.code))));
+await pool.close();
+`,
+    );
+    const out = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('["bad-shape","bad-json"]');
+  });
+});
