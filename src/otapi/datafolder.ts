@@ -1,0 +1,240 @@
+/**
+ * `OtDataFolder`: a read-only view of a real OT client data folder. Three layouts exist:
+ * classic (2013-2014) and 0.94 keep public mints in `client_data/mints/<notary>/<unit>`; opentxs
+ * after 2019 uses the singular `client_data/mint/<notary>/<unit>` and keeps nyms and contracts in
+ * a protobuf store otp2p does not read. A folder that also holds `server_data/mints/` (a notary's)
+ * contributes its `<unit>.PUBLIC` files; the private mint files beside them are never opened.
+ *
+ * Nothing is ever written into the folder. Every file is size-checked before it is read, and a
+ * malformed file becomes an entry in `scan().errors`, never a crash of the whole scan.
+ */
+import { lstatSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { OtP2pError, isOtP2pError } from '../core/errors.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import type { AccountInfo, NotaryInfo, OtApi, OtLayout, PublicMint, TransferReceipt, TransferRequest, UnitDefinition } from './api.ts';
+import { MAX_OT_FILE_BYTES, contractKind, parseAccountFile, parseMintFile, parseNotaryContract, parseUnitDefinition, parseWallet } from './files.ts';
+import type { WalletInfo } from './files.ts';
+
+/** A file that could not be read or parsed. */
+export interface ScanError {
+  path: string;
+  code: ErrorCode;
+  message: string;
+}
+
+/** A public mint found in the folder, with where it came from. */
+export interface FoundMint {
+  mint: PublicMint;
+  /** `client` (as downloaded by the wallet) or `server` (a notary's `.PUBLIC` copy). */
+  origin: 'client' | 'server';
+  path: string;
+}
+
+/** Everything a scan found. */
+export interface ScanResult {
+  layout: OtLayout;
+  root: string;
+  notaries: NotaryInfo[];
+  units: UnitDefinition[];
+  accounts: AccountInfo[];
+  mints: FoundMint[];
+  errors: ScanError[];
+}
+
+const ID_RE = /^[A-Za-z0-9]{1,128}$/;
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Read one file, refusing symlinks, non-files and files over the cap. */
+function readCapped(path: string): Buffer {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (cause) {
+    throw new OtP2pError('io-error', `cannot stat ${path}`, { cause, context: { path } });
+  }
+  if (!st.isFile()) throw new OtP2pError('bad-ot-file', `${path} is not a regular file`, { context: { path } });
+  if (st.size > MAX_OT_FILE_BYTES) throw new OtP2pError('too-large', `${path} is ${st.size} bytes, over ${MAX_OT_FILE_BYTES}`, { context: { path } });
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new OtP2pError('io-error', `cannot read ${path}`, { cause, context: { path } });
+  }
+}
+
+/** A read-only OT client data folder. */
+export class OtDataFolder implements OtApi {
+  /** The folder that holds `client_data/` (and possibly `server_data/`). */
+  readonly root: string;
+  #scan: ScanResult | undefined;
+
+  /**
+   * @param dir the folder holding `client_data/`, or `client_data/` itself.
+   * @throws OtP2pError `bad-ot-layout` when no `client_data/` or `server_data/` is found.
+   */
+  constructor(dir: string) {
+    const abs = resolve(dir);
+    if (isDir(join(abs, 'client_data')) || isDir(join(abs, 'server_data'))) this.root = abs;
+    else if (/client_data\/?$/.test(abs) && isDir(abs)) this.root = resolve(abs, '..');
+    else throw new OtP2pError('bad-ot-layout', `${abs} holds no client_data/ or server_data/ folder`, { context: { dir: abs } });
+  }
+
+  /** The layout: `modern` when `client_data/mint/` exists, else from the mints' attribute names. */
+  layout(): OtLayout {
+    return this.scan().layout;
+  }
+
+  /** Read everything once (cached); per-file failures are collected in `errors`. */
+  scan(): ScanResult {
+    if (this.#scan) return this.#scan;
+    const errors: ScanError[] = [];
+    const attempt = <T>(path: string, fn: () => T): T | undefined => {
+      try {
+        return fn();
+      } catch (err) {
+        if (isOtP2pError(err)) errors.push({ path, code: err.code, message: err.message });
+        else errors.push({ path, code: 'internal', message: err instanceof Error ? err.message : String(err) });
+        return undefined;
+      }
+    };
+    const client = join(this.root, 'client_data');
+    const modernDir = join(client, 'mint');
+    const classicDir = join(client, 'mints');
+    const mints: FoundMint[] = [];
+    const readMintTree = (base: string, origin: 'client' | 'server'): void => {
+      for (const notary of listDir(base)) {
+        const nd = join(base, notary);
+        if (!ID_RE.test(notary) || !isDir(nd)) continue;
+        for (const file of listDir(nd)) {
+          let unit = file;
+          if (origin === 'server') {
+            if (!file.endsWith('.PUBLIC')) continue; // the notary's private mint: never opened
+            unit = file.slice(0, -'.PUBLIC'.length);
+          }
+          if (!ID_RE.test(unit)) continue;
+          const path = join(nd, file);
+          const mint = attempt(path, () => parseMintFile(readCapped(path), path));
+          if (!mint) continue;
+          if (mint.notaryId !== notary || mint.unitId !== unit) {
+            errors.push({ path, code: 'bad-mint', message: `mint names notary ${mint.notaryId} / unit ${mint.unitId} but is filed under ${notary}/${unit}` });
+            continue;
+          }
+          mints.push({ mint, origin, path });
+        }
+      }
+    };
+    const modern = isDir(modernDir);
+    readMintTree(modern ? modernDir : classicDir, 'client');
+    readMintTree(join(this.root, 'server_data', 'mints'), 'server');
+
+    let wallet: WalletInfo | undefined;
+    const walletPath = join(client, 'wallet.xml');
+    if (existsSync(walletPath)) wallet = attempt(walletPath, () => parseWallet(readCapped(walletPath)));
+
+    const notaries = new Map<string, NotaryInfo>();
+    const units = new Map<string, UnitDefinition>();
+    for (const n of wallet?.notaries ?? []) notaries.set(n.id, n);
+    for (const u of wallet?.units ?? []) units.set(u.id, u);
+    const contractsDir = join(client, 'contracts');
+    for (const id of listDir(contractsDir)) {
+      if (!ID_RE.test(id)) continue;
+      const path = join(contractsDir, id);
+      attempt(path, () => {
+        const bytes = readCapped(path);
+        const kind = contractKind(bytes);
+        if (kind === 'notary') notaries.set(id, { ...notaries.get(id), ...parseNotaryContract(bytes, id) });
+        else if (kind === 'unit') {
+          const prev = units.get(id);
+          const parsed = parseUnitDefinition(bytes, id);
+          units.set(id, { ...prev, ...parsed, ...(parsed.name === undefined && prev?.name !== undefined ? { name: prev.name } : {}) });
+        }
+      });
+    }
+    for (const { mint } of mints) {
+      if (!notaries.has(mint.notaryId)) notaries.set(mint.notaryId, { id: mint.notaryId });
+      if (!units.has(mint.unitId)) units.set(mint.unitId, { id: mint.unitId });
+    }
+    const accounts = new Map<string, AccountInfo>();
+    for (const a of wallet?.accounts ?? []) accounts.set(a.id, a);
+    const accountsDir = join(client, 'accounts');
+    for (const id of listDir(accountsDir)) {
+      if (!ID_RE.test(id)) continue;
+      const path = join(accountsDir, id);
+      const acct = attempt(path, () => parseAccountFile(readCapped(path)));
+      if (acct) accounts.set(acct.id, { ...accounts.get(acct.id), ...acct });
+    }
+    let layout: OtLayout = modern ? 'modern' : 'v094';
+    if (!modern && mints.length > 0 && mints.every((m) => m.mint.attributeStyle === 'classic')) layout = 'classic';
+    this.#scan = {
+      layout,
+      root: this.root,
+      notaries: [...notaries.values()],
+      units: [...units.values()],
+      accounts: [...accounts.values()],
+      mints,
+      errors,
+    };
+    return this.#scan;
+  }
+
+  /** @inheritdoc */
+  async listNotaries(): Promise<NotaryInfo[]> {
+    return this.scan().notaries;
+  }
+
+  /** @inheritdoc */
+  async listUnits(): Promise<UnitDefinition[]> {
+    return this.scan().units;
+  }
+
+  /** Every public mint found (client copies first, then the notary's `.PUBLIC` copies). */
+  async listMints(): Promise<PublicMint[]> {
+    return this.scan().mints.map((m) => m.mint);
+  }
+
+  /** The client's mint for (notary, unit), else the notary's public copy; newest series first. */
+  async getMint(notaryId: string, unitId: string): Promise<PublicMint | undefined> {
+    const found = this.scan()
+      .mints.filter((m) => m.mint.notaryId === notaryId && m.mint.unitId === unitId)
+      .sort((a, b) => (a.origin === b.origin ? Number(b.mint.series) - Number(a.mint.series) : a.origin === 'client' ? -1 : 1));
+    return found[0]?.mint;
+  }
+
+  /** @inheritdoc */
+  async listAccounts(): Promise<AccountInfo[]> {
+    return this.scan().accounts;
+  }
+
+  /**
+   * The last balance recorded in the folder.
+   * @throws OtP2pError `unknown-account` when the account or its balance is not in the folder.
+   */
+  async getBalance(accountId: string): Promise<bigint> {
+    const acct = this.scan().accounts.find((a) => a.id === accountId);
+    if (acct?.balance === undefined) throw new OtP2pError('unknown-account', `no balance for account ${accountId} in ${this.root}`, { context: { accountId } });
+    return acct.balance;
+  }
+
+  /**
+   * A data folder is read-only: transfers need a live OT client or notary.
+   * @throws OtP2pError `ot-read-only` always.
+   */
+  async transfer(_request: TransferRequest): Promise<TransferReceipt> {
+    throw new OtP2pError('ot-read-only', `OtDataFolder ${this.root} is read-only: transfers need a live OT client`);
+  }
+}
