@@ -89,6 +89,12 @@ export const ERROR_CODES = {
   'insufficient-funds': 'runtime',
   'bad-mint': 'verification',
   'bad-signature': 'verification',
+  'ot-read-only': 'usage',
+  'idempotency-conflict': 'runtime',
+  // mint transparency
+  'bad-attestation': 'verification',
+  'bad-evidence': 'verification',
+  'not-equivocation': 'usage',
   // messaging
   'bad-payload': 'verification',
   'bad-mac': 'verification',
