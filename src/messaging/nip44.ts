@@ -87,6 +87,10 @@ export function calcPaddedLen(len: number): number {
   return chunk * (Math.floor((len - 1) / chunk) + 1);
 }
 
+function isPaddedSize(n: number): boolean {
+  return n >= 32 && n <= NIP44_MAX_PLAINTEXT_BYTES && calcPaddedLen(n) === n;
+}
+
 function prefixLength(len: number): number {
   return len >= EXTENDED_THRESHOLD ? 6 : 2;
 }
@@ -209,7 +213,16 @@ export function decryptBytes(payload: string, conversationKey: Uint8Array, optio
   const ciphertext = data.subarray(33, data.length - 32);
   const mac = data.subarray(data.length - 32);
   const keys = getMessageKeys(conversationKey, nonce);
-  if (!equalBytes(hmacAad(keys.hmacKey, ciphertext, nonce), mac)) throw new OtP2pError('bad-mac', 'payload MAC does not verify');
+  if (!equalBytes(hmacAad(keys.hmacKey, ciphertext, nonce), mac)) {
+    // Name the likelier cause: a ciphertext that is not a prefix plus a padded size was cut or
+    // extended in transit. (Only after the MAC: an authentic odd size is a padding error.)
+    if (!isPaddedSize(ciphertext.length - 2) && !isPaddedSize(ciphertext.length - 6)) {
+      throw new OtP2pError('bad-payload', `ciphertext of ${ciphertext.length} bytes is not a prefix plus a padded size (truncated?)`, {
+        context: { length: ciphertext.length },
+      });
+    }
+    throw new OtP2pError('bad-mac', 'payload MAC does not verify');
+  }
   return unpad(chacha20(keys.chachaKey, keys.chachaNonce, ciphertext));
 }
 

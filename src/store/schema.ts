@@ -55,6 +55,20 @@ export interface CursorsTable {
   updated_at: number;
 }
 
+/** One accepted gift-wrapped message (replay protection and `dm read`). */
+export interface ReceivedMessagesTable {
+  rumor_id: string;
+  sender: string;
+  /** The message's own nonce; '' when it has none (NIP-17 chat). */
+  nonce: string;
+  kind: number;
+  /** The rumor's created_at (never the wrap's). */
+  created_at: number;
+  received_at: number;
+  wrap_id: string;
+  rumor_json: string;
+}
+
 export interface DatabaseSchema {
   events: EventsTable;
   deletions: DeletionsTable;
@@ -62,4 +76,5 @@ export interface DatabaseSchema {
   outbox: OutboxTable;
   outbox_targets: OutboxTargetsTable;
   cursors: CursorsTable;
+  received_messages: ReceivedMessagesTable;
 }

@@ -1,0 +1,242 @@
+/**
+ * Kind 11560 (replaceable) catalog: which notaries and units a peer accepts, whether it takes
+ * on-chain BTC, and in which order it prefers them.
+ *
+ * Tags (all values strings; unknown tags are ignored so later versions can add some):
+ * - `["v", "1"]` format version
+ * - `["notary", <notaryID>, <url or "">, <contract hash or "">]`
+ * - `["unit", <unitID>, <notaryID>, <TLA>, <factor>]` (factor: base units per display unit)
+ * - `["btc", <network>]` on-chain BTC accepted (`bitcoin`, `testnet`, `signet`, `regtest`)
+ * - `["preference", <asset>, <asset>, ...]` most preferred first; an asset is
+ *   `<unitID>@<notaryID>` or `btc@<network>`
+ *
+ * The same data travels as JSON in a DM `catalog.response`, where entries may be `private`
+ * (shown only to that peer); {@link buildCatalogEvent} never publishes private entries.
+ */
+import { OtP2pError, describeValue } from '../core/errors.ts';
+import { isRecord } from '../core/json.ts';
+import { Kind } from './kinds.ts';
+import type { EventTemplate, NostrEvent } from './types.ts';
+
+/** Bitcoin networks a catalog may name. */
+export const BTC_NETWORKS = ['bitcoin', 'testnet', 'signet', 'regtest'] as const;
+/** A Bitcoin network name. */
+export type BtcNetwork = (typeof BTC_NETWORKS)[number];
+
+/** A notary the peer accepts. */
+export interface CatalogNotary {
+  id: string;
+  /** Where the notary is reached (e.g. `tcp://host:7085`), when known. */
+  url?: string;
+  /** Hash of the notary's contract, when known. */
+  contract?: string;
+  /** Shown only in DM catalogs. */
+  private?: boolean;
+}
+
+/** A unit accepted on one notary. */
+export interface CatalogUnit {
+  id: string;
+  notary: string;
+  tla: string;
+  /** Base units per display unit. */
+  factor: bigint;
+  private?: boolean;
+}
+
+/** A whole catalog. */
+export interface Catalog {
+  notaries: CatalogNotary[];
+  units: CatalogUnit[];
+  /** Present when on-chain BTC is accepted. */
+  btc?: { network: BtcNetwork };
+  /** Asset keys, most preferred first (a subset of the catalog's assets). */
+  preference: string[];
+}
+
+/** Format version written by this code. */
+export const CATALOG_VERSION = '1';
+/** Limits that keep a catalog well inside one event. */
+export const CATALOG_LIMITS = { maxNotaries: 200, maxUnits: 1000, maxUrl: 512 } as const;
+
+const ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+const TLA_RE = /^[A-Za-z0-9.$_-]{1,16}$/;
+const FACTOR_RE = /^[1-9][0-9]{0,29}$/;
+const CONTRACT_RE = /^[A-Za-z0-9]{16,128}$/;
+
+/** The asset key of a unit on a notary. */
+export function assetKey(unitId: string, notaryId: string): string {
+  return `${unitId}@${notaryId}`;
+}
+
+/** The asset key of on-chain BTC on `network`. */
+export function btcAssetKey(network: BtcNetwork = 'bitcoin'): string {
+  return `btc@${network}`;
+}
+
+function bad(message: string, context: Record<string, unknown> = {}): never {
+  throw new OtP2pError('bad-catalog', message, { context });
+}
+
+function checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !ID_RE.test(value)) bad(`${field} must be 1-128 characters of [A-Za-z0-9_.:-], got ${describeValue(value)}`, { field });
+  return value;
+}
+
+function checkUrl(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > CATALOG_LIMITS.maxUrl) bad(`${field} must be a URL of at most ${CATALOG_LIMITS.maxUrl} characters`, { field });
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    bad(`${field} is not a URL: ${describeValue(value)}`, { field });
+  }
+  if (!/^[a-z][a-z0-9+.-]*:$/.test(u.protocol) || u.hostname === '') bad(`${field} must have a scheme and a host, got ${describeValue(value)}`, { field });
+  return value;
+}
+
+function checkFactor(value: unknown, field: string): bigint {
+  if (typeof value === 'bigint') {
+    if (value <= 0n || value >= 10n ** 30n) bad(`${field} must be a positive integer under 10^30`, { field });
+    return value;
+  }
+  if (typeof value !== 'string' || !FACTOR_RE.test(value)) bad(`${field} must be a positive integer string, got ${describeValue(value)}`, { field });
+  return BigInt(value);
+}
+
+/** Every asset key a catalog offers, in catalog order (units first, then BTC). */
+export function catalogAssets(catalog: Catalog): string[] {
+  const keys = catalog.units.map((u) => assetKey(u.id, u.notary));
+  if (catalog.btc !== undefined) keys.push(btcAssetKey(catalog.btc.network));
+  return keys;
+}
+
+/**
+ * Check a catalog's consistency and normalise it (a fresh object; optional fields dropped when
+ * empty). Accepts factors as bigint or integer strings (the JSON form).
+ * @throws OtP2pError `bad-catalog` naming the field.
+ */
+export function validateCatalog(value: unknown): Catalog {
+  if (!isRecord(value)) bad('catalog must be an object');
+  const { notaries, units, btc, preference } = value;
+  if (!Array.isArray(notaries) || notaries.length > CATALOG_LIMITS.maxNotaries) bad(`notaries must be an array of at most ${CATALOG_LIMITS.maxNotaries}`, { field: 'notaries' });
+  if (!Array.isArray(units) || units.length > CATALOG_LIMITS.maxUnits) bad(`units must be an array of at most ${CATALOG_LIMITS.maxUnits}`, { field: 'units' });
+  const out: Catalog = { notaries: [], units: [], preference: [] };
+  const notaryIds = new Set<string>();
+  notaries.forEach((n: unknown, i) => {
+    if (!isRecord(n)) bad(`notaries[${i}] must be an object`, { field: `notaries[${i}]` });
+    const id = checkId(n.id, `notaries[${i}].id`);
+    if (notaryIds.has(id)) bad(`notary ${id} is listed twice`, { field: `notaries[${i}].id`, notary: id });
+    notaryIds.add(id);
+    const entry: CatalogNotary = { id };
+    const url = checkUrl(n.url, `notaries[${i}].url`);
+    if (url !== undefined) entry.url = url;
+    if (n.contract !== undefined && n.contract !== '') {
+      if (typeof n.contract !== 'string' || !CONTRACT_RE.test(n.contract)) bad(`notaries[${i}].contract must be 16-128 alphanumeric characters`, { field: `notaries[${i}].contract` });
+      entry.contract = n.contract;
+    }
+    if (n.private === true) entry.private = true;
+    out.notaries.push(entry);
+  });
+  const keys = new Set<string>();
+  units.forEach((u: unknown, i) => {
+    if (!isRecord(u)) bad(`units[${i}] must be an object`, { field: `units[${i}]` });
+    const id = checkId(u.id, `units[${i}].id`);
+    if (id.toLowerCase() === 'btc') bad(`units[${i}].id "btc" is reserved for on-chain bitcoin`, { field: `units[${i}].id` });
+    const notary = checkId(u.notary, `units[${i}].notary`);
+    if (!notaryIds.has(notary)) bad(`units[${i}] names notary ${notary}, which the catalog does not list`, { field: `units[${i}].notary`, notary });
+    if (typeof u.tla !== 'string' || !TLA_RE.test(u.tla)) bad(`units[${i}].tla must be 1-16 characters, got ${describeValue(u.tla)}`, { field: `units[${i}].tla` });
+    const key = assetKey(id, notary);
+    if (keys.has(key)) bad(`unit ${key} is listed twice`, { field: `units[${i}]`, asset: key });
+    keys.add(key);
+    const entry: CatalogUnit = { id, notary, tla: u.tla, factor: checkFactor(u.factor, `units[${i}].factor`) };
+    if (u.private === true) entry.private = true;
+    out.units.push(entry);
+  });
+  if (btc !== undefined && btc !== null) {
+    if (!isRecord(btc) || !(BTC_NETWORKS as readonly unknown[]).includes(btc.network)) bad(`btc.network must be one of ${BTC_NETWORKS.join(', ')}`, { field: 'btc.network' });
+    out.btc = { network: btc.network as BtcNetwork };
+    keys.add(btcAssetKey(out.btc.network));
+  }
+  const pref = preference ?? [];
+  if (!Array.isArray(pref)) bad('preference must be an array of asset keys', { field: 'preference' });
+  const seen = new Set<string>();
+  pref.forEach((k: unknown, i) => {
+    if (typeof k !== 'string' || !keys.has(k)) bad(`preference[${i}] ${describeValue(k)} is not an asset of this catalog`, { field: `preference[${i}]` });
+    if (seen.has(k)) bad(`preference lists ${k} twice`, { field: `preference[${i}]` });
+    seen.add(k);
+    out.preference.push(k);
+  });
+  return out;
+}
+
+/** The public part of a catalog: private notaries, their units and private units removed. */
+export function publicPart(catalog: Catalog): Catalog {
+  const notaries = catalog.notaries.filter((n) => n.private !== true);
+  const ids = new Set(notaries.map((n) => n.id));
+  const units = catalog.units.filter((u) => u.private !== true && ids.has(u.notary));
+  const out: Catalog = { notaries, units, preference: [] };
+  if (catalog.btc !== undefined) out.btc = { ...catalog.btc };
+  const keys = new Set(catalogAssets(out));
+  out.preference = catalog.preference.filter((k) => keys.has(k));
+  return out;
+}
+
+/** The JSON form (factors as strings) used in DM `catalog.response` messages and `--json`. */
+export function catalogToJson(catalog: Catalog): Record<string, unknown> {
+  return {
+    notaries: catalog.notaries.map((n) => ({ ...n })),
+    units: catalog.units.map((u) => ({ ...u, factor: u.factor.toString() })),
+    ...(catalog.btc !== undefined ? { btc: { ...catalog.btc } } : {}),
+    preference: [...catalog.preference],
+  };
+}
+
+/**
+ * Build the kind 11560 template of the public part of `catalog`.
+ * @throws OtP2pError `bad-catalog` when the catalog is inconsistent.
+ */
+export function buildCatalogEvent(catalog: Catalog, createdAt: number): EventTemplate {
+  const c = publicPart(validateCatalog(catalogToJson(catalog)));
+  const tags: string[][] = [['v', CATALOG_VERSION]];
+  for (const n of c.notaries) tags.push(['notary', n.id, n.url ?? '', n.contract ?? '']);
+  for (const u of c.units) tags.push(['unit', u.id, u.notary, u.tla, u.factor.toString()]);
+  if (c.btc !== undefined) tags.push(['btc', c.btc.network]);
+  if (c.preference.length > 0) tags.push(['preference', ...c.preference]);
+  tags.push(['alt', 'otp2p catalog: notaries, units and bitcoin this peer accepts']);
+  return { kind: Kind.Catalog, created_at: createdAt, tags, content: '' };
+}
+
+/**
+ * Read a (verified) kind 11560 event.
+ * @throws OtP2pError `bad-kind` for another kind, `unsupported-version` for a `v` other than 1,
+ * `bad-catalog` for inconsistent or malformed tags.
+ */
+export function parseCatalogEvent(event: Pick<NostrEvent, 'kind' | 'tags'>): Catalog {
+  if (event.kind !== Kind.Catalog) throw new OtP2pError('bad-kind', `catalog must be kind ${Kind.Catalog}, got ${event.kind}`);
+  const raw: { notaries: unknown[]; units: unknown[]; btc?: unknown; preference: unknown[] } = { notaries: [], units: [], preference: [] };
+  for (const t of event.tags) {
+    switch (t[0]) {
+      case 'v':
+        if (t[1] !== CATALOG_VERSION) throw new OtP2pError('unsupported-version', `catalog version ${describeValue(t[1])} is not supported (only ${CATALOG_VERSION})`);
+        break;
+      case 'notary':
+        raw.notaries.push({ id: t[1], url: t[2], contract: t[3] });
+        break;
+      case 'unit':
+        raw.units.push({ id: t[1], notary: t[2], tla: t[3], factor: t[4] });
+        break;
+      case 'btc':
+        if (raw.btc !== undefined) bad('catalog has two btc tags');
+        raw.btc = { network: t[1] };
+        break;
+      case 'preference':
+        raw.preference.push(...t.slice(1));
+        break;
+      default:
+        break;
+    }
+  }
+  return validateCatalog(raw);
+}
