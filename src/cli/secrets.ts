@@ -1,0 +1,112 @@
+/**
+ * Secrets on the command line: the mnemonic, the vault password and the BIP39 passphrase come
+ * from stdin (never from argv, where `ps` shows them) or, for the password, `$OTP2P_PASSWORD`.
+ *
+ * When several come from stdin, each is one line, in this order: mnemonic
+ * (`--mnemonic-stdin`), password (`--password-stdin`), passphrase (`--passphrase-stdin`).
+ * None of them is ever echoed, logged or put in an error.
+ */
+import { existsSync } from 'node:fs';
+import { OtP2pError } from '../core/errors.ts';
+import type { CommandContext, OptionDef } from './command.ts';
+import { checkAccount } from '../keys/nip06.ts';
+import { checkNetwork } from '../keys/bip84.ts';
+import type { BitcoinNetwork } from '../keys/bip84.ts';
+import type { Identity } from '../keys/identity.ts';
+import { unlockVault } from '../keys/vault.ts';
+
+/** Help text describing the stdin protocol, shared by commands that read secrets. */
+export const STDIN_SECRETS_HELP =
+  'Secrets are read from stdin, one per line, in this order: mnemonic (--mnemonic-stdin), then\n' +
+  'password (--password-stdin), then BIP39 passphrase (--passphrase-stdin). Without\n' +
+  '--password-stdin the password comes from $OTP2P_PASSWORD. Example:\n' +
+  "  printf '%s\\n%s\\n' \"$MNEMONIC\" \"$PASSWORD\" | otp2p init --mnemonic-stdin --password-stdin";
+
+/** The `--password-stdin` option. */
+export const PASSWORD_OPTION: OptionDef = { type: 'boolean', description: 'read the vault password from stdin (else $OTP2P_PASSWORD)' };
+
+/** The `--account N` option. */
+export const ACCOUNT_OPTION: OptionDef = { type: 'string', value: 'N', default: '0', description: "account index for m/44'/1237'/N'/0/0 and m/84'/c'/N'" };
+
+/** The `--bech32-prefix` option. */
+export const BECH32_OPTION: OptionDef = { type: 'string', value: 'HRP', description: 'bech32 address prefix override (e.g. rb for a bcoin regtest node; Core uses bcrt)' };
+
+/** Secrets read for one command run. */
+export interface Secrets {
+  mnemonic?: string;
+  password?: string;
+  passphrase?: string;
+}
+
+/**
+ * Read the secrets a command asked for.
+ * @throws OtP2pError `no-password` when a password is wanted and neither stdin nor
+ *   `$OTP2P_PASSWORD` gives one; `bad-mnemonic` when the mnemonic line is missing.
+ */
+export async function readSecrets(ctx: CommandContext, want: { mnemonic?: boolean; password?: boolean; passphrase?: boolean }): Promise<Secrets> {
+  const fromStdin = {
+    mnemonic: want.mnemonic === true,
+    password: want.password === true && ctx.options['password-stdin'] === true,
+    passphrase: want.passphrase === true && ctx.options['passphrase-stdin'] === true,
+  };
+  let lines: string[] = [];
+  if (fromStdin.mnemonic || fromStdin.password || fromStdin.passphrase) {
+    lines = (await ctx.io.readStdin()).split('\n').map((l) => l.replace(/\r$/, ''));
+  }
+  const out: Secrets = {};
+  let i = 0;
+  if (fromStdin.mnemonic) {
+    const m = lines[i++];
+    if (m === undefined || m.trim() === '') throw new OtP2pError('bad-mnemonic', 'no mnemonic on the first line of stdin');
+    out.mnemonic = m;
+  }
+  if (want.password) {
+    const pw = fromStdin.password ? lines[i++] : ctx.io.env.OTP2P_PASSWORD;
+    if (pw === undefined || pw === '') {
+      throw new OtP2pError(
+        'no-password',
+        fromStdin.password ? `no password on line ${i} of stdin` : 'a vault password is required: pass --password-stdin or set $OTP2P_PASSWORD',
+      );
+    }
+    out.password = pw;
+  }
+  if (fromStdin.passphrase) {
+    const pp = lines[i++];
+    if (pp === undefined) throw new OtP2pError('usage', `no passphrase on line ${i} of stdin`);
+    out.passphrase = pp;
+  }
+  return out;
+}
+
+/**
+ * Parse `--account`.
+ * @throws OtP2pError `bad-derivation-path`.
+ */
+export function accountOption(ctx: CommandContext): number {
+  const raw = ctx.options.account;
+  if (raw === undefined) return 0;
+  if (typeof raw !== 'string' || !/^[0-9]{1,10}$/.test(raw)) return checkAccount(raw);
+  return checkAccount(Number(raw));
+}
+
+/** The `network` of config.json, read only if the file exists (so nothing is created). */
+export function configuredNetwork(ctx: CommandContext): BitcoinNetwork {
+  if (!existsSync(ctx.home.configPath)) return 'mainnet';
+  return checkNetwork(ctx.home.config().network);
+}
+
+/** `--bech32-prefix`, if given. */
+export function bech32Option(ctx: CommandContext): { bech32Prefix?: string } {
+  const p = ctx.options['bech32-prefix'];
+  return typeof p === 'string' ? { bech32Prefix: p } : {};
+}
+
+/**
+ * Unlock the data folder's identity with the password from `--password-stdin` or
+ * `$OTP2P_PASSWORD`, for the configured network. For commands of other areas that need keys.
+ * @throws OtP2pError `no-password`, `no-identity`, `bad-password`, `bad-vault`.
+ */
+export async function unlockHomeIdentity(ctx: CommandContext, secrets?: Secrets): Promise<Identity> {
+  const { password } = secrets?.password !== undefined ? secrets : await readSecrets(ctx, { password: true });
+  return unlockVault(ctx.home.vaultPath, password as string, { network: configuredNetwork(ctx), ...bech32Option(ctx) });
+}
