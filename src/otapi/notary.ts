@@ -112,6 +112,8 @@ export class SimulatedNotary {
   readonly #validity: number;
   readonly #denoms = new Map<string, bigint[]>();
   readonly #newId: (material: string) => string;
+  /** Signed mint files by (unit, series, variant, validity, layout): signing is the costly part. */
+  readonly #mintCache = new Map<string, string>();
   /** Current series and its start time, per unit. */
   readonly #series = new Map<string, { series: number; start: number }>();
 
@@ -226,6 +228,9 @@ export class SimulatedNotary {
     const validFrom = cur.start + v.validityShift;
     const validTo = validFrom + this.#validity;
     const expiration = validFrom + Math.floor(this.#validity / 2);
+    const cacheKey = `${unitId}|${series}|${v.variant}|${validFrom}|${layout}`;
+    const cached = this.#mintCache.get(cacheKey);
+    if (cached !== undefined) return cached;
     const classic = layout === 'classic';
     const time = (s: number): string => (classic ? String(s) : isoTime(s));
     const attrs = classic
@@ -260,7 +265,10 @@ export class SimulatedNotary {
       '-----END MINT SIGNATURE-----',
       '',
     ].join('\n');
-    return armor(signed, 'MINT', { protobufWrap: classic, headers: [['Version', classic ? 'Open Transactions 0.93 (otp2p simulation)' : 'otp2p SimulatedNotary']] });
+    const file = armor(signed, 'MINT', { protobufWrap: classic, headers: [['Version', classic ? 'Open Transactions 0.93 (otp2p simulation)' : 'otp2p SimulatedNotary']] });
+    if (this.#mintCache.size > 10_000) this.#mintCache.clear();
+    this.#mintCache.set(cacheKey, file);
+    return file;
   }
 
   /** The parsed public mint `user` is served. @throws OtP2pError `unknown-unit`. */
