@@ -1,0 +1,77 @@
+/**
+ * Kind 3 (NIP-02 follow list): `["p", <pubkey>, <relay hint>, <petname>]` tags.
+ *
+ * Real follow lists carry junk (bad keys, http hints); the parser keeps every valid entry and
+ * counts what it skipped instead of refusing the whole list, because the web of trust is built
+ * from other people's lists. Duplicated pubkeys keep their first entry. Builders are strict.
+ */
+import { OtP2pError, describeValue } from '../core/errors.ts';
+import { Kind } from './kinds.ts';
+import { isRelayUrl } from './relay-url.ts';
+import type { EventTemplate, NostrEvent } from './types.ts';
+
+/** One followed key. */
+export interface Follow {
+  pubkey: string;
+  /** Relay where that key can be found (a hint). */
+  relay?: string;
+  petname?: string;
+}
+
+/** A parsed follow list. */
+export interface FollowList {
+  follows: Follow[];
+  /** Legacy content (some clients kept a relay map here); kept verbatim. */
+  content: string;
+  /** Malformed or duplicated `p` tags that were ignored. */
+  skipped: number;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Build a kind-3 template.
+ * @throws OtP2pError `bad-key` for a pubkey that is not 64 lowercase hex; `bad-relay-url` for a
+ *   relay hint that is not ws(s)://; `bad-input` for a duplicated pubkey.
+ */
+export function buildFollowsEvent(follows: readonly Follow[], createdAt: number, content = ''): EventTemplate {
+  const seen = new Set<string>();
+  const tags = follows.map((f, i) => {
+    if (!HEX64.test(f.pubkey)) throw new OtP2pError('bad-key', `follows[${i}].pubkey must be 64 lowercase hex, got ${describeValue(f.pubkey)}`, { context: { index: i } });
+    if (seen.has(f.pubkey)) throw new OtP2pError('bad-input', `follows[${i}] repeats pubkey ${f.pubkey}`, { context: { index: i } });
+    seen.add(f.pubkey);
+    if (f.relay !== undefined && !isRelayUrl(f.relay)) {
+      throw new OtP2pError('bad-relay-url', `follows[${i}].relay must be a ws:// or wss:// URL, got ${describeValue(f.relay)}`, { context: { index: i } });
+    }
+    const tag = ['p', f.pubkey];
+    if (f.relay !== undefined || f.petname !== undefined) tag.push(f.relay ?? '');
+    if (f.petname !== undefined) tag.push(f.petname);
+    return tag;
+  });
+  return { kind: Kind.Follows, created_at: createdAt, tags, content };
+}
+
+/**
+ * Parse a kind-3 event. Invalid `p` tags are skipped and counted; invalid relay hints dropped.
+ * @throws OtP2pError `bad-kind` for another kind.
+ */
+export function parseFollowsEvent(event: Pick<NostrEvent, 'kind' | 'tags' | 'content'>): FollowList {
+  if (event.kind !== Kind.Follows) throw new OtP2pError('bad-kind', `follow list must be kind 3, got ${describeValue(event.kind)}`, { context: { kind: event.kind } });
+  const follows: Follow[] = [];
+  const seen = new Set<string>();
+  let skipped = 0;
+  for (const t of event.tags) {
+    if (t[0] !== 'p') continue;
+    const pubkey = t[1];
+    if (pubkey === undefined || !HEX64.test(pubkey) || seen.has(pubkey)) {
+      skipped++;
+      continue;
+    }
+    seen.add(pubkey);
+    const f: Follow = { pubkey };
+    if (isRelayUrl(t[2])) f.relay = t[2];
+    if (t[3] !== undefined && t[3] !== '') f.petname = t[3];
+    follows.push(f);
+  }
+  return { follows, content: event.content, skipped };
+}
