@@ -13,6 +13,7 @@ export const root: CommandDef = defineCommand({
   description: 'otp2p: the peer-to-peer layer for Open-Transactions wallets, over Nostr relays',
   subcommands: {
     config: { summary: 'read or change the configuration', load: () => import('./commands/config.ts').then((m) => m.default) },
+    event: { summary: 'verify Nostr events (JSON lines on stdin)', load: () => import('./commands/event.ts').then((m) => m.default) },
     init: { summary: 'create the identity (BIP39 seed -> Nostr key + BIP84 account) in an encrypted vault', load: () => import('./commands/init.ts').then((m) => m.default) },
     whoami: { summary: 'show the npub, xpub and first Bitcoin address', load: () => import('./commands/whoami.ts').then((m) => m.default) },
     key: { summary: 'derive keys from a mnemonic without a vault', load: () => import('./commands/key.ts').then((m) => m.default) },
