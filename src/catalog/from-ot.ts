@@ -1,0 +1,114 @@
+/**
+ * Building a catalog from an OT wallet (`OtApi`: a data folder or a live binding) or from
+ * command-line flags, and reading holdings from account balances.
+ */
+import { OtP2pError, describeValue } from '../core/errors.ts';
+import type { BtcNetwork, Catalog, CatalogNotary, CatalogUnit } from '../events/catalog.ts';
+import { BTC_NETWORKS, assetKey, btcAssetKey, validateCatalog, catalogToJson } from '../events/catalog.ts';
+import type { AccountInfo, OtApi } from '../otapi/api.ts';
+
+/** Options for {@link catalogFromOt}. */
+export interface CatalogFromOtOptions {
+  /** Only accounts of this nym count. */
+  nymId?: string;
+  /** Accept on-chain BTC on this network. */
+  btc?: BtcNetwork;
+  /** Explicit preference (asset keys); default: by holding, largest first, BTC last. */
+  preference?: string[];
+  /** Notary IDs to keep out of the public catalog (DM catalogs only). */
+  privateNotaries?: string[];
+}
+
+/**
+ * The catalog of what the wallet holds accounts in: every notary with an account, every unit
+ * with an account on that notary (TLA and factor from the unit's contract).
+ * @throws OtP2pError `bad-catalog` when the result is inconsistent (e.g. a bad explicit preference).
+ */
+export async function catalogFromOt(api: OtApi, options: CatalogFromOtOptions = {}): Promise<Catalog> {
+  const [notaries, units, accounts] = await Promise.all([api.listNotaries(), api.listUnits(), api.listAccounts()]);
+  const unitById = new Map(units.map((u) => [u.id, u]));
+  const notaryById = new Map(notaries.map((n) => [n.id, n]));
+  const priv = new Set(options.privateNotaries ?? []);
+  const mine = accounts.filter((a) => options.nymId === undefined || a.nymId === options.nymId);
+  const holdings = holdingsFromAccounts(mine);
+  const outNotaries: CatalogNotary[] = [];
+  const outUnits: CatalogUnit[] = [];
+  const seen = new Set<string>();
+  for (const a of mine) {
+    if (a.unitId === undefined) continue;
+    if (!seen.has(a.notaryId)) {
+      seen.add(a.notaryId);
+      const n = notaryById.get(a.notaryId);
+      const entry: CatalogNotary = { id: a.notaryId };
+      if (n?.hostname !== undefined) entry.url = `tcp://${n.hostname}${n.port !== undefined ? `:${n.port}` : ''}`;
+      if (priv.has(a.notaryId)) entry.private = true;
+      outNotaries.push(entry);
+    }
+    const key = assetKey(a.unitId, a.notaryId);
+    if (outUnits.some((u) => assetKey(u.id, u.notary) === key)) continue;
+    const def = unitById.get(a.unitId);
+    outUnits.push({ id: a.unitId, notary: a.notaryId, tla: def?.tla ?? 'UNIT', factor: def?.factor ?? 1n });
+  }
+  const keys = outUnits.map((u) => assetKey(u.id, u.notary));
+  keys.sort((x, y) => {
+    const hx = holdings.get(x) ?? 0n;
+    const hy = holdings.get(y) ?? 0n;
+    return hx === hy ? (x < y ? -1 : 1) : hx > hy ? -1 : 1;
+  });
+  const catalog: Catalog = { notaries: outNotaries, units: outUnits, preference: options.preference ?? keys };
+  if (options.btc !== undefined) {
+    catalog.btc = { network: options.btc };
+    if (options.preference === undefined) catalog.preference.push(btcAssetKey(options.btc));
+  }
+  return validateCatalog(catalogToJson(catalog));
+}
+
+/**
+ * Sum of spendable balances per asset key. Accounts without a unit or balance are skipped, and
+ * so are negative balances: those are OT issuer accounts, which are not holdings.
+ */
+export function holdingsFromAccounts(accounts: AccountInfo[]): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const a of accounts) {
+    if (a.unitId === undefined || a.balance === undefined || a.balance <= 0n) continue;
+    const k = assetKey(a.unitId, a.notaryId);
+    out.set(k, (out.get(k) ?? 0n) + a.balance);
+  }
+  return out;
+}
+
+/** Flags describing a catalog by hand (see `otp2p catalog publish --help`). */
+export interface CatalogFlags {
+  /** `ID` or `ID=URL`. */
+  notary?: string[];
+  /** `UNIT@NOTARY:TLA[:FACTOR]`. */
+  unit?: string[];
+  btc?: string;
+  /** Asset keys, most preferred first. */
+  prefer?: string[];
+}
+
+/**
+ * Build a catalog from flags.
+ * @throws OtP2pError `usage` for a malformed flag, `bad-catalog` for an inconsistent catalog.
+ */
+export function catalogFromFlags(flags: CatalogFlags): Catalog {
+  const notaries: Record<string, unknown>[] = [];
+  for (const n of flags.notary ?? []) {
+    const eq = n.indexOf('=');
+    notaries.push(eq < 0 ? { id: n } : { id: n.slice(0, eq), url: n.slice(eq + 1) });
+  }
+  const units: Record<string, unknown>[] = [];
+  for (const u of flags.unit ?? []) {
+    const m = /^([^@:]+)@([^:]+):([^:]+)(?::([0-9]+))?$/.exec(u);
+    if (m === null) throw new OtP2pError('usage', `--unit must be UNIT@NOTARY:TLA[:FACTOR], got ${describeValue(u)}`);
+    units.push({ id: m[1], notary: m[2], tla: m[3], factor: m[4] ?? '1' });
+    if (!notaries.some((n) => n.id === m[2])) notaries.push({ id: m[2] });
+  }
+  const raw: Record<string, unknown> = { notaries, units, preference: flags.prefer ?? [] };
+  if (flags.btc !== undefined) {
+    if (!(BTC_NETWORKS as readonly string[]).includes(flags.btc)) throw new OtP2pError('usage', `--btc must be one of ${BTC_NETWORKS.join(', ')}, got ${describeValue(flags.btc)}`);
+    raw.btc = { network: flags.btc };
+  }
+  return validateCatalog(raw);
+}

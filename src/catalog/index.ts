@@ -1,0 +1,4 @@
+/** Catalogs (kind 11560) and negotiation of a mutually acceptable settlement asset. */
+export * from '../events/catalog.ts';
+export * from './negotiation.ts';
+export * from './from-ot.ts';
