@@ -1,0 +1,572 @@
+/**
+ * RelayPool: the production {@link Transport}, Nostr relays over `ws`.
+ *
+ * Order of trust for every incoming event: the frame is size-capped by the socket, parsed, the
+ * event verified (shape, limits, recomputed id, signature), checked against the filters of the
+ * subscription it claims to answer, and only then deduplicated, counted to the relay that sent
+ * it, used to advance that relay's high-water mark, and delivered. A forged copy of a genuine id
+ * is therefore dropped and never suppresses the genuine event another relay sends.
+ *
+ * Resumption: each (relay, subscription) keeps the newest `created_at` among verified, matching
+ * events, clamped to now. During a relay's stored-events phase the mark moves only at EOSE
+ * (relays send newest first, so a drop mid-stream must not skip the older ones). After a
+ * reconnect the REQ is re-sent with `since = mark - slack` (2 days when gift wraps can match,
+ * because wraps are back-dated); duplicates from the overlap are dropped by id. With a
+ * `cursorKey`, marks persist in the cursors table and a restarted process resumes from them.
+ */
+import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
+import { OtP2pError } from '../core/errors.ts';
+import type { Random } from '../core/random.ts';
+import { cryptoRandom } from '../core/random.ts';
+import type { Filter } from '../events/filter.ts';
+import { matchFilters } from '../events/filter.ts';
+import { Kind } from '../events/kinds.ts';
+import type { NostrEvent } from '../events/types.ts';
+import { EventVerifier } from '../events/verify.ts';
+import type { CursorStorage } from '../store/cursors.ts';
+import type { ConnectionOptions } from './connection.ts';
+import { RelayConnection } from './connection.ts';
+import { classifyOk, prefixCode } from './nip01-prefixes.ts';
+import type { RelayLimits } from './nip11.ts';
+import { fetchRelayLimits } from './nip11.ts';
+import type { EventSigner } from './nip42.ts';
+import { authAllowed, authTemplate } from './nip42.ts';
+import { SubscriptionSink } from './subscription.ts';
+import type { PublishResult, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+
+/** Gift wraps are back-dated up to 2 days (NIP-59). */
+export const GIFT_WRAP_SLACK_SECONDS = 2 * 24 * 3600;
+
+/** Options for {@link RelayPool}. */
+export interface RelayPoolOptions {
+  /** Relays used for both reading and writing unless the specific lists are given. */
+  relays?: string[];
+  readRelays?: string[];
+  writeRelays?: string[];
+  verifier?: EventVerifier;
+  clock?: Clock;
+  random?: Random;
+  /** Where high-water marks persist (subscriptions with a `cursorKey`). */
+  cursors?: CursorStorage;
+  /** Signs NIP-42 AUTH events with the identity key. Without it, AUTH is never answered. */
+  signer?: EventSigner;
+  /** Relays allowed to learn our identity through AUTH (default: the read relays). */
+  authRelays?: string[];
+  connection?: ConnectionOptions;
+  /** Wait for OK per relay (default 10 s). */
+  publishTimeoutMs?: number;
+  /** Default EOSE timeout per subscription (default 10 s). */
+  eoseTimeoutMs?: number;
+  /** Overlap when resubscribing from a mark, for events relays store late (default 60 s). */
+  resubscribeSlackSeconds?: number;
+  /** Fetch NIP-11 limits on first contact (default true). */
+  fetchLimits?: boolean;
+  /** Called for every verified, matching copy of an event, with the relay that sent it. */
+  onreceipt?: (event: NostrEvent, relay: string) => void;
+  /** NOTICE messages kept per relay (default 32; older ones are dropped). */
+  maxNotices?: number;
+  /** AUTH answers per relay per minute (default 6; further challenges only replace the last one). */
+  maxAuthPerMinute?: number;
+}
+
+/** Counters per relay. */
+export interface RelayStats {
+  /** Verified, matching events received (duplicates included). */
+  received: number;
+  /** Events that failed verification (never stored or delivered). */
+  invalid: number;
+  /** Verified events that matched no filter of their subscription. */
+  unmatched: number;
+  /** Verified, matching events already delivered by this or another relay. */
+  duplicates: number;
+  /** Events for unknown subscription ids. */
+  orphans: number;
+  notices: number;
+  authChallenges: number;
+  authAnswers: number;
+  connects: number;
+  disconnects: number;
+  badFrames: number;
+  oversizedFrames: number;
+}
+
+interface PerRelay {
+  eosed: boolean;
+  closedReason: string | undefined;
+  /** Before this relay's EOSE: marks accumulate in `candidate`. */
+  storedPhase: boolean;
+  mark: number | undefined;
+  candidate: number | undefined;
+  waitingAuth: boolean;
+}
+
+interface PoolSub {
+  id: string;
+  filters: Filter[];
+  sink: SubscriptionSink;
+  cursorKey: string | undefined;
+  closeOnEose: boolean;
+  slack: number;
+  perRelay: Map<string, PerRelay>;
+  eoseTimer: NodeJS.Timeout | undefined;
+}
+
+type OkWaiter = (accepted: boolean, message: string) => void;
+
+interface RelayState {
+  url: string;
+  conn: RelayConnection;
+  limits: RelayLimits;
+  limitsReady: Promise<void>;
+  subs: Map<string, PoolSub>;
+  okWaiters: Map<string, OkWaiter[]>;
+  notices: string[];
+  challenge: string | undefined;
+  answeredChallenge: string | undefined;
+  authInFlight: string | undefined;
+  authed: boolean;
+  authWaiters: (() => void)[];
+  authTimes: number[];
+  stats: Omit<RelayStats, 'connects' | 'disconnects' | 'badFrames' | 'oversizedFrames'>;
+}
+
+let subCounter = 0;
+
+function mayMatchGiftWraps(filters: readonly Filter[]): boolean {
+  return filters.some((f) => !f.kinds || f.kinds.includes(Kind.GiftWrap));
+}
+
+/** The Nostr relay transport. */
+export class RelayPool implements Transport {
+  readonly readRelays: string[];
+  readonly writeRelays: string[];
+  readonly verifier: EventVerifier;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #cursors: CursorStorage | undefined;
+  readonly #signer: EventSigner | undefined;
+  readonly #authRelays: string[];
+  readonly #options: RelayPoolOptions;
+  readonly #relays = new Map<string, RelayState>();
+  readonly #subs = new Set<PoolSub>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: RelayPoolOptions = {}) {
+    this.#options = options;
+    this.readRelays = options.readRelays ?? options.relays ?? [];
+    this.writeRelays = options.writeRelays ?? options.relays ?? [];
+    this.verifier = options.verifier ?? new EventVerifier({ clock: options.clock });
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? cryptoRandom;
+    this.#cursors = options.cursors;
+    this.#signer = options.signer;
+    this.#authRelays = options.authRelays ?? this.readRelays;
+  }
+
+  /** Counters for every relay contacted so far. */
+  stats(): Record<string, RelayStats> {
+    const out: Record<string, RelayStats> = {};
+    for (const [url, s] of this.#relays) out[url] = { ...s.stats, ...s.conn.stats };
+    return out;
+  }
+
+  /** The last NOTICE messages of a relay (bounded). */
+  notices(relay: string): string[] {
+    return [...(this.#relays.get(relay)?.notices ?? [])];
+  }
+
+  /** NIP-11 limits known for a relay (empty until fetched). */
+  limits(relay: string): RelayLimits {
+    return { ...this.#relays.get(relay)?.limits };
+  }
+
+  /** Whether the pool holds an open connection to `relay`. */
+  isConnected(relay: string): boolean {
+    return this.#relays.get(relay)?.conn.open ?? false;
+  }
+
+  /** Drop the connection to `relay` now (it reconnects with backoff); for tests and operators. */
+  disconnect(relay: string): void {
+    this.#relays.get(relay)?.conn.drop();
+  }
+
+  #now(): number {
+    return Math.floor(this.#clock.now() / 1000);
+  }
+
+  #relay(url: string): RelayState {
+    const existing = this.#relays.get(url);
+    if (existing) return existing;
+    const state: RelayState = {
+      url,
+      conn: undefined as unknown as RelayConnection,
+      limits: {},
+      limitsReady: Promise.resolve(),
+      subs: new Map(),
+      okWaiters: new Map(),
+      notices: [],
+      challenge: undefined,
+      answeredChallenge: undefined,
+      authInFlight: undefined,
+      authed: false,
+      authWaiters: [],
+      authTimes: [],
+      stats: { received: 0, invalid: 0, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0 },
+    };
+    state.conn = new RelayConnection(
+      url,
+      {
+        onopen: () => this.#onOpen(state),
+        onmessage: (m) => this.#onMessage(state, m),
+        onclose: (reason) => this.#onClose(state, reason),
+      },
+      { random: this.#random, ...this.#options.connection },
+    );
+    if (this.#options.fetchLimits !== false) {
+      state.limitsReady = fetchRelayLimits(url).then((l) => {
+        state.limits = l;
+      });
+    }
+    this.#relays.set(url, state);
+    state.conn.start();
+    return state;
+  }
+
+  // ---- publishing ----
+
+  /**
+   * Publish to `relays` (default: the write relays). One result per relay; a relay failing is a
+   * result, never an exception.
+   * @throws OtP2pError `closed` after {@link close}, `no-relays` when there is no relay to ask.
+   */
+  async publish(event: NostrEvent, relays: string[] = this.writeRelays): Promise<PublishResult[]> {
+    if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
+    if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays to publish to');
+    return Promise.all(relays.map((url) => this.#publishOne(this.#relay(url), event, true)));
+  }
+
+  async #publishOne(state: RelayState, event: NostrEvent, mayAuth: boolean): Promise<PublishResult> {
+    const timeoutMs = this.#options.publishTimeoutMs ?? 10_000;
+    const relay = state.url;
+    if (!(await state.conn.whenOpen(timeoutMs))) return { relay, ok: false, code: 'relay-unreachable', message: 'could not connect' };
+    await Promise.race([state.limitsReady, new Promise((r) => setTimeout(r, 2000).unref())]);
+    const frame = JSON.stringify(['EVENT', event]);
+    const max = state.limits.maxMessageLength;
+    if (max !== undefined && Buffer.byteLength(frame, 'utf8') > max) {
+      return { relay, ok: false, code: 'too-large', message: `event frame is over the relay's max_message_length of ${max}` };
+    }
+    const answer = await new Promise<{ accepted: boolean; message: string } | 'timeout' | 'lost'>((resolve) => {
+      const waiter: OkWaiter = (accepted, message) => {
+        clearTimeout(timer);
+        resolve(accepted || message !== '\u0000lost' ? { accepted, message } : 'lost');
+      };
+      const timer = setTimeout(() => {
+        const list = state.okWaiters.get(event.id);
+        const i = list?.indexOf(waiter) ?? -1;
+        if (list && i >= 0) list.splice(i, 1);
+        if (list?.length === 0) state.okWaiters.delete(event.id);
+        resolve('timeout');
+      }, timeoutMs);
+      const list = state.okWaiters.get(event.id) ?? [];
+      list.push(waiter);
+      state.okWaiters.set(event.id, list);
+      if (!state.conn.send(['EVENT', event])) waiter(false, '\u0000lost');
+    });
+    if (answer === 'timeout') return { relay, ok: false, code: 'timeout', message: `no OK within ${timeoutMs} ms` };
+    if (answer === 'lost') return { relay, ok: false, code: 'relay-unreachable', message: 'connection lost before OK' };
+    const result = { relay, ...classifyOk(answer.accepted, answer.message) };
+    if (result.code === 'auth-required' && mayAuth && this.#canAuth(state)) {
+      if (await this.#whenAuthed(state, timeoutMs)) return this.#publishOne(state, event, false);
+    }
+    return result;
+  }
+
+  // ---- subscriptions ----
+
+  /**
+   * Subscribe on `options.relays` (default: the read relays). Events are verified, matched
+   * against `filters`, deduplicated across relays, then delivered.
+   * @throws OtP2pError `closed` after {@link close}, `no-relays` when there is no relay to ask.
+   */
+  subscribe(filters: Filter[], handlers: SubscriptionHandlers = {}, options: SubscribeOptions = {}): Subscription {
+    if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
+    const urls = [...new Set(options.relays ?? this.readRelays)];
+    if (urls.length === 0) throw new OtP2pError('no-relays', 'no relays to subscribe to');
+    const key = options.cursorKey;
+    const id = `${(key ?? 'sub').slice(0, 24)}-${(subCounter++).toString(36)}`;
+    const sub: PoolSub = {
+      id,
+      filters,
+      sink: undefined as unknown as SubscriptionSink,
+      cursorKey: key,
+      closeOnEose: options.closeOnEose === true,
+      slack: mayMatchGiftWraps(filters) ? GIFT_WRAP_SLACK_SECONDS : (this.#options.resubscribeSlackSeconds ?? 60),
+      perRelay: new Map(),
+      eoseTimer: undefined,
+    };
+    sub.sink = new SubscriptionSink(id, handlers, () => this.#closeSub(sub, true));
+    this.#subs.add(sub);
+    for (const url of urls) {
+      const mark = key !== undefined ? this.#cursors?.load(url, key) : undefined;
+      sub.perRelay.set(url, { eosed: false, closedReason: undefined, storedPhase: true, mark, candidate: undefined, waitingAuth: false });
+      const state = this.#relay(url);
+      state.subs.set(id, sub);
+      if (state.conn.open) this.#sendReq(state, sub);
+    }
+    const eoseMs = options.eoseTimeoutMs ?? this.#options.eoseTimeoutMs ?? 10_000;
+    sub.eoseTimer = setTimeout(() => {
+      for (const p of sub.perRelay.values()) p.eosed = true;
+      this.#checkEose(sub);
+    }, eoseMs);
+    sub.eoseTimer.unref();
+    return sub.sink;
+  }
+
+  #sendReq(state: RelayState, sub: PoolSub): void {
+    const per = sub.perRelay.get(state.url);
+    if (!per || per.closedReason !== undefined) return;
+    per.storedPhase = true;
+    per.candidate = undefined;
+    const filters =
+      per.mark === undefined
+        ? sub.filters
+        : sub.filters.map((f) => ({ ...f, since: Math.max(f.since ?? 0, Math.max(0, (per.mark as number) - sub.slack)) }));
+    state.conn.send(['REQ', sub.id, ...filters]);
+  }
+
+  #advance(sub: PoolSub, url: string, per: PerRelay, ts: number): void {
+    if (per.mark !== undefined && ts <= per.mark) return;
+    per.mark = ts;
+    if (sub.cursorKey !== undefined && this.#cursors) {
+      this.#cursors.save(url, sub.cursorKey, ts);
+      this.#scheduleFlush();
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      try {
+        this.#cursors?.flush();
+      } catch {
+        // marks stay pending and are retried on the next flush or on close
+      }
+    }, 1000);
+    this.#flushTimer.unref();
+  }
+
+  #checkEose(sub: PoolSub): void {
+    if (sub.sink.eosed || sub.sink.closed) return;
+    for (const p of sub.perRelay.values()) if (!p.eosed) return;
+    clearTimeout(sub.eoseTimer);
+    sub.sink.eose();
+    if (sub.closeOnEose) sub.sink.close();
+  }
+
+  #closeSub(sub: PoolSub, sendClose: boolean): void {
+    clearTimeout(sub.eoseTimer);
+    this.#subs.delete(sub);
+    for (const url of sub.perRelay.keys()) {
+      const state = this.#relays.get(url);
+      if (!state) continue;
+      state.subs.delete(sub.id);
+      if (sendClose) state.conn.send(['CLOSE', sub.id]);
+    }
+  }
+
+  // ---- incoming ----
+
+  #onOpen(state: RelayState): void {
+    state.authed = false;
+    state.challenge = undefined;
+    state.answeredChallenge = undefined;
+    state.authInFlight = undefined;
+    for (const sub of state.subs.values()) this.#sendReq(state, sub);
+  }
+
+  #onClose(state: RelayState, _reason: string): void {
+    for (const [id, waiters] of state.okWaiters) {
+      state.okWaiters.delete(id);
+      for (const w of waiters) w(false, '\u0000lost');
+    }
+    // A relay that dropped does not hold up EOSE; its stored phase restarts on reconnect.
+    for (const sub of state.subs.values()) {
+      const per = sub.perRelay.get(state.url);
+      if (per) per.eosed = true;
+      this.#checkEose(sub);
+    }
+  }
+
+  #onMessage(state: RelayState, msg: unknown[]): void {
+    switch (msg[0]) {
+      case 'EVENT':
+        return this.#onEvent(state, msg[1], msg[2]);
+      case 'EOSE': {
+        const sub = typeof msg[1] === 'string' ? state.subs.get(msg[1]) : undefined;
+        const per = sub?.perRelay.get(state.url);
+        if (!sub || !per) return;
+        if (per.storedPhase) {
+          per.storedPhase = false;
+          if (per.candidate !== undefined) this.#advance(sub, state.url, per, per.candidate);
+        }
+        per.eosed = true;
+        return this.#checkEose(sub);
+      }
+      case 'OK': {
+        if (typeof msg[1] !== 'string') return;
+        const accepted = msg[2] === true;
+        const message = typeof msg[3] === 'string' ? msg[3].slice(0, 1024) : '';
+        if (msg[1] === state.authInFlight) return this.#onAuthOk(state, accepted);
+        const waiters = state.okWaiters.get(msg[1]);
+        if (!waiters) return;
+        state.okWaiters.delete(msg[1]);
+        for (const w of waiters) w(accepted, message === '\u0000lost' ? '' : message);
+        return;
+      }
+      case 'CLOSED': {
+        const sub = typeof msg[1] === 'string' ? state.subs.get(msg[1]) : undefined;
+        const per = sub?.perRelay.get(state.url);
+        if (!sub || !per) return;
+        const reason = typeof msg[2] === 'string' ? msg[2].slice(0, 1024) : '';
+        if (prefixCode(reason) === 'auth-required' && this.#canAuth(state) && !per.waitingAuth) {
+          per.waitingAuth = true;
+          void this.#whenAuthed(state, this.#options.publishTimeoutMs ?? 10_000).then((ok) => {
+            per.waitingAuth = false;
+            if (ok && state.subs.has(sub.id)) this.#sendReq(state, sub);
+            else this.#relayClosedSub(state, sub, per, reason);
+          });
+          return;
+        }
+        return this.#relayClosedSub(state, sub, per, reason);
+      }
+      case 'NOTICE': {
+        state.stats.notices++;
+        state.notices.push(typeof msg[1] === 'string' ? msg[1].slice(0, 512) : '');
+        const max = this.#options.maxNotices ?? 32;
+        if (state.notices.length > max) state.notices.splice(0, state.notices.length - max);
+        return;
+      }
+      case 'AUTH': {
+        if (typeof msg[1] !== 'string' || msg[1].length > 512) return;
+        state.stats.authChallenges++;
+        // Only the newest challenge is kept: memory does not grow with a flood of them.
+        state.challenge = msg[1];
+        return this.#maybeAuth(state);
+      }
+      default:
+        return;
+    }
+  }
+
+  #relayClosedSub(state: RelayState, sub: PoolSub, per: PerRelay, reason: string): void {
+    per.closedReason = reason;
+    per.eosed = true;
+    state.subs.delete(sub.id);
+    this.#checkEose(sub);
+    for (const p of sub.perRelay.values()) if (p.closedReason === undefined) return;
+    const reasons: Record<string, string> = {};
+    for (const [url, p] of sub.perRelay) reasons[url] = p.closedReason ?? '';
+    this.#closeSub(sub, false);
+    sub.sink.end(reasons);
+  }
+
+  #onEvent(state: RelayState, subId: unknown, raw: unknown): void {
+    const sub = typeof subId === 'string' ? state.subs.get(subId) : undefined;
+    const per = sub?.perRelay.get(state.url);
+    if (!sub || !per) {
+      state.stats.orphans++;
+      return;
+    }
+    const v = this.verifier.verify(raw);
+    if (!v.ok) {
+      state.stats.invalid++;
+      return;
+    }
+    const event = v.event;
+    if (!matchFilters(sub.filters, event)) {
+      state.stats.unmatched++;
+      return;
+    }
+    state.stats.received++;
+    const ts = Math.min(event.created_at, this.#now());
+    if (per.storedPhase) per.candidate = per.candidate === undefined ? ts : Math.max(per.candidate, ts);
+    else this.#advance(sub, state.url, per, ts);
+    this.#options.onreceipt?.(event, state.url);
+    if (!sub.sink.event(event, state.url)) state.stats.duplicates++;
+  }
+
+  // ---- NIP-42 ----
+
+  #canAuth(state: RelayState): boolean {
+    return this.#signer !== undefined && authAllowed(state.url, this.#authRelays);
+  }
+
+  #maybeAuth(state: RelayState): void {
+    const challenge = state.challenge;
+    if (!this.#canAuth(state) || challenge === undefined || state.authInFlight !== undefined) return;
+    if (challenge === state.answeredChallenge) return;
+    const now = this.#clock.now();
+    const perMinute = this.#options.maxAuthPerMinute ?? 6;
+    state.authTimes = state.authTimes.filter((t) => now - t < 60_000);
+    if (state.authTimes.length >= perMinute) return;
+    state.authTimes.push(now);
+    state.answeredChallenge = challenge;
+    const signer = this.#signer as EventSigner;
+    void Promise.resolve(signer(authTemplate(state.url, challenge, this.#now()))).then(
+      (ev) => {
+        state.authInFlight = ev.id;
+        state.stats.authAnswers++;
+        if (!state.conn.send(['AUTH', ev])) state.authInFlight = undefined;
+      },
+      () => undefined,
+    );
+  }
+
+  #onAuthOk(state: RelayState, accepted: boolean): void {
+    state.authInFlight = undefined;
+    if (accepted) {
+      state.authed = true;
+      for (const w of state.authWaiters.splice(0)) w();
+    }
+    // A newer challenge may have arrived meanwhile.
+    this.#maybeAuth(state);
+  }
+
+  #whenAuthed(state: RelayState, timeoutMs: number): Promise<boolean> {
+    if (state.authed) return Promise.resolve(true);
+    this.#maybeAuth(state);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        resolve(true);
+      };
+      const t = setTimeout(() => {
+        const i = state.authWaiters.indexOf(done);
+        if (i >= 0) state.authWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      state.authWaiters.push(done);
+    });
+  }
+
+  /** Close every subscription and connection, and write pending cursors. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const sub of [...this.#subs]) {
+      this.#closeSub(sub, true);
+      sub.sink.end({});
+    }
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    for (const state of this.#relays.values()) {
+      state.conn.close();
+      this.#onClose(state, 'pool closed');
+      for (const w of state.authWaiters.splice(0)) w();
+    }
+    this.#cursors?.flush();
+  }
+}
