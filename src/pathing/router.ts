@@ -1,0 +1,674 @@
+/**
+ * Route search over an {@link OfferGraph}.
+ *
+ * Single path: a hop-layered Bellman-Ford searching backwards from the payee with the amount to
+ * deliver. Layer t holds, per slot (peer, unit), the least amount that peer must receive in that
+ * unit so that exactly t further transfers deliver the amount; labels are only compared within
+ * a slot, so units never need a common price, and rates above 1 are handled (which Dijkstra's
+ * settled-once rule is not). This first pass is a relaxation (it ignores offer minimums and
+ * peer repetition, both of which only remove paths), so its optimum is a lower bound; when the
+ * path it yields is valid it is the exact optimum. Otherwise (and when alternatives are asked)
+ * a depth-first search over simple paths, pruned with those lower bounds, finds the exact best.
+ *
+ * Amounts are exact: doubles while every value is an integer below 2^52, bigint beyond.
+ */
+import { OtP2pError } from '../core/errors.ts';
+import { PPM, formatUnitRef } from '../events/offer.ts';
+import type { UnitRef } from '../events/offer.ts';
+import { FAST_LIMIT, MAX_AMOUNT_BIG, ceilDivBig, fastCeilMulDiv } from './amount.ts';
+import type { OfferGraph } from './graph.ts';
+
+/** A route request. */
+export interface RouteQuery {
+  /** Payer pubkey (hex). */
+  from: string;
+  /** The unit the payer holds and spends. */
+  fromUnit: UnitRef;
+  /** Payee pubkey (hex); what it accepts comes from {@link OfferGraph.setAccepts}. */
+  to: string;
+  /** Amount to deliver, in the payee's unit. */
+  amount: bigint;
+  /** Most transfers on a path (default 6). */
+  maxHops?: number;
+  /** Social radius: follow-steps from the payer (default 6). */
+  maxDegree?: number;
+  /** Alternatives besides the best path (default 0). */
+  alternatives?: number;
+  /** Most parts for a multi-path route (default 8, at most 8). */
+  maxParts?: number;
+  /** Unix seconds: offers expiring at or before are skipped. Default: none expire. */
+  now?: number;
+  /** Search budget (DFS expansions) before giving up exactness. Default 2,000,000. */
+  budget?: number;
+}
+
+/** One transfer between peers; `offer` is the offer of `to` this input feeds (null at the payee). */
+export interface RouteHop {
+  from: string;
+  to: string;
+  unit: UnitRef;
+  amount: bigint;
+  offer: string | null;
+}
+
+/** A path: what the payer spends, what the payee receives, and each transfer. */
+export interface RoutePath {
+  spend: bigint;
+  receive: bigint;
+  hops: RouteHop[];
+}
+
+/** The answer to a single-path query. */
+export interface RouteResult {
+  best: RoutePath;
+  alternatives: RoutePath[];
+  /** False only when the search budget ran out before the optimum was proven. */
+  exact: boolean;
+}
+
+/** A multi-path route: parts in the order they were found. */
+export interface MultiRouteResult {
+  spend: bigint;
+  receive: bigint;
+  parts: RoutePath[];
+  exact: boolean;
+}
+
+const NONE = -1;
+/** The bound margin makes the float pruning conservative (it never cuts an optimal label). */
+const MARGIN = 1 - 1e-9;
+
+interface Found {
+  spend: bigint;
+  peers: number[];
+  offers: number[];
+}
+
+/**
+ * A reusable searcher bound to one graph. Scratch arrays are allocated once and grown with the
+ * graph, so queries allocate nothing in the relaxation loop.
+ */
+export class Router {
+  private readonly g: OfferGraph;
+  private qid = 0;
+  private radStamp = new Int32Array(0);
+  private radDepth = new Int32Array(0);
+  private queue = new Int32Array(0);
+  private labNum = new Float64Array(0);
+  private labBig = new BigInt64Array(0);
+  private labStamp = new Int32Array(0);
+  private predOffer = new Int32Array(0);
+  private predNext = new Int32Array(0);
+  private dNum = new Float64Array(0);
+  private dBig = new BigInt64Array(0);
+  private dArg = new Int32Array(0);
+  private dStamp = new Int32Array(0);
+  private touched = new Int32Array(0);
+  private frontA = new Int32Array(0);
+  private frontB = new Int32Array(0);
+  private visit = new Int32Array(0);
+  private liqNum: Float64Array;
+  private liqBig: BigInt64Array;
+  private resNum = new Float64Array(0);
+  private resBig = new BigInt64Array(0);
+  private layers = 0;
+  private radiusKey = '';
+  // query state
+  private payer = 0;
+  private payee = 0;
+  private u0 = 0;
+  private H = 6;
+  private now = Number.NEGATIVE_INFINITY;
+  private expansions = 0;
+  private budget = 2_000_000;
+  private exhausted = false;
+
+  constructor(graph: OfferGraph) {
+    this.g = graph;
+    this.liqNum = graph.fLiq;
+    this.liqBig = graph.bLiq;
+  }
+
+  private ensureScratch(H: number): void {
+    const g = this.g;
+    const P = g.peerKeys.length;
+    const S = g.slotCount;
+    if (this.radStamp.length < P) {
+      this.radStamp = new Int32Array(P * 2);
+      this.radDepth = new Int32Array(P * 2);
+      this.queue = new Int32Array(P * 2);
+      this.visit = new Int32Array(P * 2);
+      this.radiusKey = '';
+    }
+    const L = (H + 1) * S;
+    if (this.labStamp.length < L || this.layers !== H + 1 || this.dStamp.length < S) {
+      const cap = Math.max(S * 2, 16);
+      this.layers = H + 1;
+      this.labNum = new Float64Array(cap * (H + 1));
+      this.labBig = new BigInt64Array(cap * (H + 1));
+      this.labStamp = new Int32Array(cap * (H + 1));
+      this.predOffer = new Int32Array(cap * (H + 1));
+      this.predNext = new Int32Array(cap * (H + 1));
+      this.dNum = new Float64Array(cap);
+      this.dBig = new BigInt64Array(cap);
+      this.dArg = new Int32Array(cap);
+      this.dStamp = new Int32Array(cap);
+      this.touched = new Int32Array(cap);
+      this.frontA = new Int32Array(cap);
+      this.frontB = new Int32Array(cap);
+    }
+  }
+
+  /** Mark peers within `D` follow-steps of the payer (outward along `follows`). Cached per payer and graph version. */
+  private radius(payer: number, D: number): void {
+    const key = `${payer}:${D}:${this.g.version}`;
+    if (key === this.radiusKey) return;
+    this.radiusKey = key;
+    const stamp = ++this.qid;
+    const rs = this.radStamp;
+    const q = this.queue;
+    let head = 0;
+    let tail = 0;
+    rs[payer] = stamp;
+    this.radDepth[payer] = 0;
+    q[tail++] = payer;
+    while (head < tail) {
+      const p = q[head++] as number;
+      const d = this.radDepth[p] as number;
+      if (d >= D) continue;
+      for (const f of this.g.followOut[p] as number[]) {
+        if (rs[f] === stamp) continue;
+        rs[f] = stamp;
+        this.radDepth[f] = d + 1;
+        q[tail++] = f;
+      }
+    }
+    this.radStampValue = stamp;
+  }
+  private radStampValue = 0;
+  private dCounter = 0;
+
+  private usable(o: number): boolean {
+    return this.g.offerOpen[o] === 1 && (this.g.offerExp[o] as number) > this.now;
+  }
+
+  /** Exact input offer `o` needs for output `out` (bigint). */
+  private inputBig(o: number, out: bigint): bigint {
+    const g = this.g;
+    const n = (out + (g.bFee[o] as bigint)) * (g.bDen[o] as bigint) * PPM;
+    const d = (g.bNum[o] as bigint) * (PPM - (g.bCut[o] as bigint));
+    return ceilDivBig(n, d);
+  }
+
+  private setup(q: RouteQuery): void {
+    const g = this.g;
+    // The payer may be new to the graph (no offers, no follows yet): it can still pay directly.
+    const payer = g.peer(q.from);
+    const payee = g.peerIndex.get(q.to);
+    const u0 = g.unit(q.fromUnit);
+    if (typeof q.amount !== 'bigint' || q.amount <= 0n || q.amount > MAX_AMOUNT_BIG) {
+      throw new OtP2pError('bad-amount', `amount must be an integer in [1, 2^63-1], got ${String(q.amount)}`, { context: { field: 'amount' } });
+    }
+    const H = q.maxHops ?? 6;
+    const D = q.maxDegree ?? 6;
+    if (!Number.isInteger(H) || H < 1 || H > 32) throw new OtP2pError('bad-input', `maxHops must be an integer in [1, 32], got ${H}`, { context: { field: 'maxHops' } });
+    if (!Number.isInteger(D) || D < 0 || D > 1000) throw new OtP2pError('bad-input', `maxDegree must be an integer in [0, 1000], got ${D}`, { context: { field: 'maxDegree' } });
+    if (payer === undefined || payee === undefined || u0 === undefined || payer === payee) {
+      throw noRoute(q, payer === payee && payer !== undefined ? 'payer and payee are the same peer' : 'payer, payee or unit unknown to the graph');
+    }
+    this.payer = payer;
+    this.payee = payee;
+    this.u0 = u0;
+    this.H = H;
+    this.now = q.now ?? Number.NEGATIVE_INFINITY;
+    this.budget = q.budget ?? 2_000_000;
+    this.ensureScratch(H);
+    this.radius(payer, D);
+  }
+
+  /**
+   * The best path (least spend in the payer's unit) and up to `alternatives` more.
+   * @throws OtP2pError `no-route` when no single path can deliver the amount; `bad-amount`,
+   *   `bad-input` for an invalid query.
+   */
+  findRoute(q: RouteQuery): RouteResult {
+    this.liqNum = this.g.fLiq;
+    this.liqBig = this.g.bLiq;
+    this.setup(q);
+    const found = this.search(q.amount, Math.max(0, Math.min(q.alternatives ?? 0, 64)));
+    if (found.length === 0) throw noRoute(q, 'no single path can deliver the amount within the limits');
+    const paths = found.map((f) => this.toPath(f, q.amount));
+    return { best: paths[0] as RoutePath, alternatives: paths.slice(1), exact: !this.exhausted };
+  }
+
+  /**
+   * A route that may split the amount: one path when one can carry it, else a greedy split over
+   * residual liquidity into at most `maxParts` (<= 8) parts, each at least ceil(amount / 8).
+   * @throws OtP2pError `no-route` when no split works; `bad-amount`, `bad-input`.
+   */
+  findMultiRoute(q: RouteQuery): MultiRouteResult {
+    const maxParts = q.maxParts ?? 8;
+    if (!Number.isInteger(maxParts) || maxParts < 1 || maxParts > 8) {
+      throw new OtP2pError('bad-input', `parts must be an integer in [1, 8], got ${maxParts}`, { context: { field: 'parts' } });
+    }
+    const g = this.g;
+    this.setup(q);
+    this.liqNum = g.fLiq;
+    this.liqBig = g.bLiq;
+    const first = this.search(q.amount, 0);
+    if (first[0]) {
+      const p = this.toPath(first[0], q.amount);
+      return { spend: p.spend, receive: p.receive, parts: [p], exact: !this.exhausted };
+    }
+    if (maxParts === 1) throw noRoute(q, 'no single path can deliver the amount and only one part is allowed');
+    // Residual liquidity: copies of the graph's arrays, reused across queries.
+    const n = g.offerCap;
+    if (this.resNum.length < n) {
+      this.resNum = new Float64Array(Math.max(n, 16) * 2);
+      this.resBig = new BigInt64Array(Math.max(n, 16) * 2);
+    }
+    this.resNum.set(g.fLiq.subarray(0, n));
+    this.resBig.set(g.bLiq.subarray(0, n));
+    this.liqNum = this.resNum;
+    this.liqBig = this.resBig;
+    let exact = !this.exhausted;
+    try {
+      const minPart = ceilDivBig(q.amount, 8n);
+      let rest = q.amount;
+      const parts: RoutePath[] = [];
+      let tryWhole = false; // the whole amount was just tried above
+      while (rest > 0n) {
+        if (parts.length >= maxParts) break;
+        const whole = tryWhole ? this.search(rest, 0)[0] : undefined;
+        tryWhole = true;
+        exact &&= !this.exhausted;
+        if (whole) {
+          parts.push(this.commit(whole, rest));
+          rest = 0n;
+          break;
+        }
+        if (parts.length === maxParts - 1 || rest < 2n * minPart) break;
+        const small = this.search(minPart, 0)[0];
+        exact &&= !this.exhausted;
+        if (!small) break;
+        const take = this.largestOnPath(small, minPart, rest - minPart);
+        const f = this.amountsOnPath(small.offers, take);
+        if (!f) break;
+        parts.push(this.commit({ ...small, spend: f }, take));
+        rest -= take;
+      }
+      if (rest > 0n) throw noRoute(q, `no split into at most ${maxParts} parts of at least ${minPart} can deliver the amount`);
+      let spend = 0n;
+      for (const p of parts) spend += p.spend;
+      return { spend, receive: q.amount, parts, exact };
+    } finally {
+      this.liqNum = g.fLiq;
+      this.liqBig = g.bLiq;
+    }
+  }
+
+  /** Record a part: its path, and the liquidity it uses up. */
+  private commit(f: Found, deliver: bigint): RoutePath {
+    const p = this.toPath(f, deliver);
+    let out = deliver;
+    for (let i = f.offers.length - 1; i >= 0; i--) {
+      const o = f.offers[i] as number;
+      const left = (this.liqBig[o] as bigint) - out;
+      this.liqBig[o] = left;
+      this.liqNum[o] = Number(left);
+      out = this.inputBig(o, out);
+    }
+    return p;
+  }
+
+  /** The largest x in [lo, hi] this path can deliver (feasibility along a path is an interval). */
+  private largestOnPath(f: Found, lo: bigint, hi: bigint): bigint {
+    if (this.amountsOnPath(f.offers, hi) !== null) return hi;
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if (this.amountsOnPath(f.offers, mid) !== null) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Spend needed to deliver `deliver` through `offers` (payer side first), or null when a limit is broken. */
+  private amountsOnPath(offers: number[], deliver: bigint): bigint | null {
+    let out = deliver;
+    for (let i = offers.length - 1; i >= 0; i--) {
+      const o = offers[i] as number;
+      if (!this.usable(o) || out > (this.liqBig[o] as bigint)) return null;
+      const inp = this.inputBig(o, out);
+      if (inp < (this.g.bMin[o] as bigint) || inp > (this.g.bMax[o] as bigint)) return null;
+      out = inp;
+    }
+    return out;
+  }
+
+  private toPath(f: Found, deliver: bigint): RoutePath {
+    const g = this.g;
+    const hops: RouteHop[] = [];
+    const amounts: bigint[] = new Array<bigint>(f.offers.length + 1);
+    let out = deliver;
+    amounts[f.offers.length] = deliver;
+    for (let i = f.offers.length - 1; i >= 0; i--) {
+      out = this.inputBig(f.offers[i] as number, out);
+      amounts[i] = out;
+    }
+    for (let i = 0; i < f.peers.length - 1; i++) {
+      const o = f.offers[i];
+      const unit = i === 0 ? this.u0 : (g.slotUnit[g.offerOutSlot[f.offers[i - 1] as number] as number] as number);
+      hops.push({
+        from: g.peerKeys[f.peers[i] as number] as string,
+        to: g.peerKeys[f.peers[i + 1] as number] as string,
+        unit: { ...(g.unitRefs[unit] as UnitRef) },
+        amount: amounts[i] as bigint,
+        offer: o === undefined ? null : (g.offerIds[o] as string),
+      });
+    }
+    return { spend: amounts[0] as bigint, receive: deliver, hops };
+  }
+
+  // ---- label helpers (value = number when < 2^52, else number approx + exact bigint twin) ----
+
+  private labValue(i: number): bigint {
+    const v = this.labNum[i] as number;
+    return v < FAST_LIMIT ? BigInt(v) : (this.labBig[i] as bigint);
+  }
+
+  /**
+   * Pass 1: relaxed hop-layered Bellman-Ford. Fills layers 0..H; returns the best payer
+   * candidate as [spend, slot, layer] or null. With `prune`, labels that cannot beat the best
+   * candidate are dropped (then layers are not usable as bounds).
+   */
+  private relax(amount: bigint, prune: boolean): { spend: bigint; slot: number; layer: number } | null {
+    const g = this.g;
+    const S = this.labStamp.length / this.layers;
+    const H = this.H;
+    const stamp = ++this.qid;
+    const rad = this.radStamp;
+    const radOk = this.radStampValue;
+    const labNum = this.labNum;
+    const labBig = this.labBig;
+    const labStamp = this.labStamp;
+    const dNum = this.dNum;
+    const dBig = this.dBig;
+    const dArg = this.dArg;
+    const dStamp = this.dStamp;
+    const payer = this.payer;
+    const payee = this.payee;
+    const u0 = this.u0;
+    const gain = g.maxGain > 1 ? 1 / g.maxGain : 1;
+    let front = this.frontA;
+    let next = this.frontB;
+    let nFront = 0;
+    const amtNum = Number(amount);
+    // The payee, like every peer on a path but the payer, must be within the social radius.
+    const payeeUnits = rad[payee] === radOk ? (g.accepts.get(payee) ?? []) : [];
+    for (const u of payeeUnits) {
+      const s = g.slotOf(payee, u);
+      if (s === NONE) continue;
+      labNum[s] = amtNum;
+      labBig[s] = amount;
+      labStamp[s] = stamp;
+      front[nFront++] = s;
+    }
+    let bestNum = Number.POSITIVE_INFINITY;
+    let bestBig = 0n;
+    let bestSlot = NONE;
+    let bestLayer = NONE;
+    for (let t = 1; t <= H; t++) {
+      const base = (t - 1) * S;
+      const dst = t * S;
+      const dStampV = ++this.dCounter;
+      let nTouched = 0;
+      // factor bounding spend from a layer-(t-1) label: up to H - t conversions upstream
+      const lbPrev = MARGIN * gain ** (H - t);
+      for (let i = 0; i < nFront; i++) {
+        const s = front[i] as number;
+        const a = labNum[base + s] as number;
+        if (prune && a * lbPrev > bestNum) continue;
+        const R = g.slotPeer[s] as number;
+        const X = g.slotUnit[s] as number;
+        const nb = g.adj[R] as Int32Array;
+        for (let k = 0; k < nb.length; k++) {
+          const Q = nb[k] as number;
+          if (rad[Q] !== radOk) continue;
+          if (Q === payer) {
+            if (X === u0 && (a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && this.labValue(base + s) < bestBig))) {
+              bestNum = a;
+              bestBig = this.labValue(base + s);
+              bestSlot = s;
+              bestLayer = t - 1;
+            }
+            continue;
+          }
+          if (Q === payee || t === H) continue;
+          const qs = g.slotOf(Q, X);
+          if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
+          if (dStamp[qs] !== dStampV) {
+            dStamp[qs] = dStampV;
+            dNum[qs] = a;
+            if (a >= FAST_LIMIT) dBig[qs] = labBig[base + s] as bigint;
+            dArg[qs] = s;
+            this.touched[nTouched++] = qs;
+          } else if (a < (dNum[qs] as number) || (a >= FAST_LIMIT && a === dNum[qs] && (labBig[base + s] as bigint) < (dBig[qs] as bigint))) {
+            dNum[qs] = a;
+            if (a >= FAST_LIMIT) dBig[qs] = labBig[base + s] as bigint;
+            dArg[qs] = s;
+          }
+        }
+      }
+      let nNext = 0;
+      const lbNew = MARGIN * gain ** Math.max(0, H - t - 1);
+      for (let i = 0; i < nTouched; i++) {
+        const qs = this.touched[i] as number;
+        const a = dNum[qs] as number;
+        for (let o = g.slotOutHead[qs] as number; o !== NONE; o = g.offerNextOut[o] as number) {
+          if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
+          let inNum: number;
+          let inBig = 0n;
+          if (a < FAST_LIMIT && g.fastOk[o] === 1) {
+            if (a > (this.liqNum[o] as number)) continue;
+            const x = a + (g.fFee[o] as number);
+            inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
+            if (inNum < 0) {
+              inBig = this.inputBig(o, BigInt(a));
+              inNum = Number(inBig);
+            }
+          } else {
+            const aB = a < FAST_LIMIT ? BigInt(a) : (dBig[qs] as bigint);
+            if (aB > (this.liqBig[o] as bigint)) continue;
+            inBig = this.inputBig(o, aB);
+            inNum = Number(inBig);
+          }
+          if (inNum < FAST_LIMIT) {
+            if (inNum > (g.fMax[o] as number)) continue;
+          } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
+          if (prune && inNum * lbNew > bestNum) continue;
+          const sIn = g.offerInSlot[o] as number;
+          const j = dst + sIn;
+          if (labStamp[j] === stamp) {
+            const cur = labNum[j] as number;
+            if (inNum > cur) continue;
+            if (inNum === cur && (inNum < FAST_LIMIT || inBig >= (labBig[j] as bigint))) continue;
+          } else {
+            labStamp[j] = stamp;
+            next[nNext++] = sIn;
+          }
+          labNum[j] = inNum;
+          if (inNum >= FAST_LIMIT) labBig[j] = inBig;
+          this.predOffer[j] = o;
+          this.predNext[j] = dArg[qs] as number;
+        }
+      }
+      const tmp = front;
+      front = next;
+      next = tmp;
+      nFront = nNext;
+      if (nFront === 0 && t < H) {
+        // nothing left to extend; later layers stay empty
+        break;
+      }
+    }
+    if (bestSlot === NONE) return null;
+    return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer };
+  }
+
+  /** Best paths (up to 1 + alternatives), exact unless the budget ran out. */
+  private search(amount: bigint, alternatives: number): Found[] {
+    const g = this.g;
+    this.exhausted = false;
+    if (g.acceptsUnit(this.payee, this.u0)) {
+      // A payer holding a unit the payee accepts pays directly.
+      return [{ spend: amount, peers: [this.payer, this.payee], offers: [] }];
+    }
+    const relaxed = this.relax(amount, alternatives === 0);
+    if (!relaxed) return [];
+    if (alternatives === 0) {
+      const f = this.extract(relaxed.slot, relaxed.layer, relaxed.spend);
+      if (this.valid(f, amount)) return [f];
+      // The relaxed optimum repeats a peer or breaks a minimum: recompute unpruned bounds.
+      this.relax(amount, false);
+    }
+    return this.dfs(amount, alternatives + 1);
+  }
+
+  private extract(slot: number, layer: number, spend: bigint): Found {
+    const g = this.g;
+    const S = this.labStamp.length / this.layers;
+    const peers = [this.payer];
+    const offers: number[] = [];
+    let s = slot;
+    for (let t = layer; t > 0; t--) {
+      peers.push(g.slotPeer[s] as number);
+      const j = t * S + s;
+      offers.push(this.predOffer[j] as number);
+      s = this.predNext[j] as number;
+    }
+    peers.push(g.slotPeer[s] as number);
+    return { spend, peers, offers };
+  }
+
+  private valid(f: Found, amount: bigint): boolean {
+    const seen = new Set(f.peers);
+    if (seen.size !== f.peers.length) return false;
+    return this.amountsOnPath(f.offers, amount) === f.spend;
+  }
+
+  /**
+   * Exact search over simple paths from the payer, pruned by the relaxed lower bounds of the
+   * last unpruned {@link relax} run. Keeps the `keep` cheapest complete paths.
+   */
+  private dfs(amount: bigint, keep: number): Found[] {
+    const g = this.g;
+    const S = this.labStamp.length / this.layers;
+    const stamp = this.qid;
+    const H = this.H;
+    const top: Found[] = [];
+    const visitStamp = ++this.qid;
+    const visit = this.visit;
+    const peers: number[] = [this.payer];
+    const offers: number[] = [];
+    this.expansions = 0;
+    visit[this.payer] = visitStamp;
+    const cutoff = (): bigint | null => (top.length < keep ? null : (top[top.length - 1] as Found).spend);
+    // least label over layers 0..r of slot s (exact), or null
+    const bound = (s: number, r: number): bigint | null => {
+      let best: bigint | null = null;
+      for (let t = 0; t <= r; t++) {
+        const j = t * S + s;
+        if (this.labStamp[j] !== stamp) continue;
+        const v = this.labValue(j);
+        if (best === null || v < best) best = v;
+      }
+      return best;
+    };
+    // spend to get `need` to the last peer through the prefix offers, upper limits only
+    const prefix = (need: bigint): bigint | null => {
+      let out = need;
+      for (let i = offers.length - 1; i >= 0; i--) {
+        const o = offers[i] as number;
+        if (out > (this.liqBig[o] as bigint)) return null;
+        out = this.inputBig(o, out);
+        if (out > (g.bMax[o] as bigint)) return null;
+      }
+      return out;
+    };
+    const record = (): void => {
+      const spend = this.amountsOnPath(offers, amount);
+      if (spend === null) return;
+      const c = cutoff();
+      if (c !== null && spend >= c) return;
+      const f: Found = { spend, peers: [...peers], offers: [...offers] };
+      let i = top.length;
+      while (i > 0 && (top[i - 1] as Found).spend > spend) i--;
+      top.splice(i, 0, f);
+      if (top.length > keep) top.pop();
+    };
+    const step = (s: number, d: number): void => {
+      if (this.exhausted) return;
+      if (++this.expansions > this.budget) {
+        this.exhausted = true;
+        return;
+      }
+      const Q = g.slotPeer[s] as number;
+      for (let o = g.slotInHead[s] as number; o !== NONE; o = g.offerNextIn[o] as number) {
+        if (!this.usable(o)) continue;
+        const Y = g.slotUnit[g.offerOutSlot[o] as number] as number;
+        offers.push(o);
+        const nb = g.adj[Q] as Int32Array;
+        for (let k = 0; k < nb.length; k++) {
+          const Q2 = nb[k] as number;
+          if (this.radStamp[Q2] !== this.radStampValue || visit[Q2] === visitStamp) continue;
+          if (Q2 === this.payee) {
+            if (d + 1 <= H && g.acceptsUnit(Q2, Y)) {
+              peers.push(Q2);
+              record();
+              peers.pop();
+            }
+            continue;
+          }
+          if (d + 2 > H) continue;
+          const s2 = g.slotOf(Q2, Y);
+          if (s2 === NONE || g.slotInHead[s2] === NONE) continue;
+          const m = bound(s2, H - d - 1);
+          if (m === null) continue;
+          const lb = prefix(m);
+          if (lb === null) continue;
+          const c = cutoff();
+          if (c !== null && lb >= c) continue;
+          visit[Q2] = visitStamp;
+          peers.push(Q2);
+          step(s2, d + 1);
+          peers.pop();
+          visit[Q2] = 0;
+        }
+        offers.pop();
+      }
+    };
+    const nb = g.adj[this.payer] as Int32Array;
+    for (let k = 0; k < nb.length; k++) {
+      const Q = nb[k] as number;
+      if (this.radStamp[Q] !== this.radStampValue || Q === this.payee) continue;
+      const s = g.slotOf(Q, this.u0);
+      if (s === NONE || g.slotInHead[s] === NONE || H < 2) continue;
+      const m = bound(s, H - 1);
+      if (m === null) continue;
+      const c = cutoff();
+      if (c !== null && m >= c) continue;
+      visit[Q] = visitStamp;
+      peers.push(Q);
+      step(s, 1);
+      peers.pop();
+      visit[Q] = 0;
+    }
+    return top;
+  }
+}
+
+function noRoute(q: RouteQuery, why: string): OtP2pError {
+  return new OtP2pError('no-route', `no route from ${q.from.slice(0, 12)}… to ${q.to.slice(0, 12)}… for ${q.amount}: ${why}`, {
+    context: { from: q.from, to: q.to, amount: String(q.amount), unit: formatUnitRef(q.fromUnit) },
+  });
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Router, buildGraph } from '../../src/pathing/index.ts';
+import type { OffersFile, RoutePath } from '../../src/pathing/index.ts';
+import type { GraphOffer } from '../../src/pathing/graph.ts';
+import { isOtP2pError } from '../../src/core/errors.ts';
+import { adjacent, radiusOf, refInput, referencePaths } from './reference.ts';
+
+const pk = (i: number): string => i.toString(16).padStart(64, '0');
+const UNITS = [
+  { unit: 'usd', notary: 'n1' },
+  { unit: 'eur', notary: 'n1' },
+  { unit: 'btc', notary: 'onchain' },
+];
+
+interface Scenario {
+  file: OffersFile;
+  from: string;
+  to: string;
+  unit: (typeof UNITS)[number];
+  amount: bigint;
+  H: number;
+  D: number;
+}
+
+const BIG = 1n << 51n;
+const MAX = (1n << 63n) - 1n;
+
+function scenario(big: boolean): fc.Arbitrary<Scenario> {
+  return fc.integer({ min: 3, max: 12 }).chain((n) => {
+    const peer = fc.integer({ min: 0, max: n - 1 });
+    const unit = fc.integer({ min: 0, max: UNITS.length - 1 });
+    const amt = (lo: number, hi: number): fc.Arbitrary<bigint> =>
+      big ? fc.bigInt({ min: BigInt(lo) * BIG, max: BigInt(hi) * BIG }).map((v) => (v > MAX ? MAX : v)) : fc.bigInt({ min: BigInt(lo), max: BigInt(hi) });
+    const offer = fc.record({
+      peer,
+      in: unit,
+      out: unit,
+      num: fc.integer({ min: 1, max: 4 }),
+      den: fc.integer({ min: 1, max: 4 }),
+      cut: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 300000 })),
+      fee: fc.bigInt({ min: 0n, max: 20n }),
+      min: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: amt(1, 300) }),
+      max: fc.oneof(amt(200, 5000), fc.constant((1n << 63n) - 1n)),
+      liquidity: fc.oneof(amt(0, 3000), fc.constant((1n << 62n))),
+      status: fc.constantFrom('open', 'open', 'open', 'paused'),
+    });
+    return fc.record({
+      offers: fc.array(offer, { minLength: 2 * n, maxLength: 6 * n }),
+      follows: fc.array(fc.tuple(peer, peer), { minLength: 2 * n, maxLength: 5 * n }),
+      // the payer mostly holds a unit the payee does not take, so conversions are needed
+      accepts: fc.uniqueArray(fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: UNITS.length - 1 }) }, { weight: 1, arbitrary: fc.constant(0) }), { minLength: 1, maxLength: 2 }),
+      from: peer,
+      to: peer,
+      unit: fc.constant(0),
+      amount: amt(1, 600),
+      H: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(6)),
+      D: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(6)),
+    }).map((r) => {
+      const offers: GraphOffer[] = r.offers.map((o, i) => ({
+        pubkey: pk(o.peer),
+        id: `o${i}`,
+        in: UNITS[o.in]!,
+        out: UNITS[o.out]!,
+        rateNum: BigInt(o.num),
+        rateDen: BigInt(o.den),
+        cutPpm: BigInt(o.cut),
+        fee: o.fee,
+        min: o.min > o.max ? o.max : o.min,
+        max: o.max,
+        liquidity: o.liquidity,
+        status: o.status as 'open' | 'paused',
+      }));
+      const follows: Record<string, string[]> = {};
+      for (const [a, b] of r.follows) if (a !== b) (follows[pk(a)] ??= []).push(pk(b));
+      const to = r.to === r.from ? (r.from + 1) % n : r.to;
+      return {
+        file: { offers, follows, accepts: { [pk(to)]: r.accepts.map((u) => UNITS[u]!) } },
+        from: pk(r.from),
+        to: pk(to),
+        unit: UNITS[r.unit]!,
+        amount: r.amount,
+        H: r.H,
+        D: r.D,
+      };
+    });
+  });
+}
+
+/** Independent check of a returned path against the file's rules. */
+function checkPath(s: Scenario, p: RoutePath, used?: Map<string, bigint>): void {
+  const radius = radiusOf(s.file, s.from, s.D);
+  const byId = new Map(s.file.offers.map((o) => [`${o.pubkey}/${o.id}`, o]));
+  expect(p.hops[0]!.from).toBe(s.from);
+  expect(p.hops[p.hops.length - 1]!.to).toBe(s.to);
+  expect(p.hops.length).toBeLessThanOrEqual(p.hops.length === 1 ? 1 : s.H);
+  const seen = new Set([s.from]);
+  expect(p.spend).toBe(p.hops[0]!.amount);
+  for (let i = 0; i < p.hops.length; i++) {
+    const h = p.hops[i]!;
+    expect(seen.has(h.to)).toBe(false);
+    seen.add(h.to);
+    if (p.hops.length > 1) {
+      expect(radius.has(h.to)).toBe(true);
+      expect(adjacent(s.file, h.from, h.to)).toBe(true);
+    }
+    if (i === p.hops.length - 1) {
+      expect(h.offer).toBeNull();
+      expect(h.amount).toBe(p.receive);
+      expect(s.file.accepts[s.to]!.some((u) => u.unit === h.unit.unit && u.notary === h.unit.notary)).toBe(true);
+      continue;
+    }
+    const o = byId.get(`${h.to}/${h.offer}`)!;
+    expect(o).toBeDefined();
+    expect(o.status ?? 'open').toBe('open');
+    expect(o.in).toEqual(h.unit);
+    const next = p.hops[i + 1]!;
+    expect(o.out).toEqual(next.unit);
+    // each hop delivers exactly what the next one needs, within min, max and liquidity
+    expect(h.amount).toBe(refInput(o, next.amount));
+    expect(h.amount >= o.min && h.amount <= o.max).toBe(true);
+    const k = `${o.pubkey}/${o.id}`;
+    const total = (used?.get(k) ?? 0n) + next.amount;
+    used?.set(k, total);
+    expect(total <= o.liquidity).toBe(true);
+  }
+}
+
+function run(s: Scenario, alternatives = 0) {
+  const g = buildGraph(s.file);
+  const r = new Router(g);
+  try {
+    return r.findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, alternatives });
+  } catch (e) {
+    if (isOtP2pError(e, 'no-route')) return null;
+    throw e;
+  }
+}
+
+describe('router against an exhaustive reference (random graphs of up to 12 peers)', () => {
+  for (const big of [false, true]) {
+    it(`best path spends exactly the reference minimum, is valid, never repeats a peer (${big ? 'bigint amounts' : 'small amounts'})`, () => {
+      fc.assert(
+        fc.property(scenario(big), (s) => {
+          const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D);
+          const got = run(s);
+          if (ref.length === 0) {
+            expect(got).toBeNull();
+            return;
+          }
+          expect(got).not.toBeNull();
+          expect(got!.exact).toBe(true);
+          expect(got!.best.spend).toBe(ref[0]!.spend);
+          expect(got!.best.receive).toBe(s.amount);
+          checkPath(s, got!.best);
+        }),
+        { numRuns: big ? 150 : 400 },
+      );
+    });
+  }
+
+  it('alternatives are the next cheapest valid paths', () => {
+    fc.assert(
+      fc.property(scenario(false), fc.integer({ min: 1, max: 4 }), (s, k) => {
+        const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D);
+        const got = run(s, k);
+        if (ref.length === 0) return void expect(got).toBeNull();
+        const spends = [got!.best, ...got!.alternatives].map((p) => p.spend);
+        expect(spends).toEqual(ref.slice(0, k + 1).map((p) => p.spend));
+        for (const p of [got!.best, ...got!.alternatives]) checkPath(s, p);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('multi-path parts are valid, share liquidity honestly and deliver the amount', () => {
+    fc.assert(
+      fc.property(scenario(false), fc.integer({ min: 1, max: 8 }), (s, parts) => {
+        const g = buildGraph(s.file);
+        const r = new Router(g);
+        let got;
+        try {
+          got = r.findMultiRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, maxParts: parts });
+        } catch (e) {
+          if (!isOtP2pError(e, 'no-route')) throw e;
+          // no split found: then no single path exists either
+          expect(referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D)).toEqual([]);
+          return;
+        }
+        expect(got.parts.length).toBeGreaterThanOrEqual(1);
+        expect(got.parts.length).toBeLessThanOrEqual(parts);
+        const used = new Map<string, bigint>();
+        let spend = 0n;
+        let receive = 0n;
+        for (const p of got.parts) {
+          checkPath(s, p, used);
+          if (got.parts.length > 1) expect(p.receive * 8n >= s.amount).toBe(true);
+          spend += p.spend;
+          receive += p.receive;
+        }
+        expect(receive).toBe(s.amount);
+        expect(spend).toBe(got.spend);
+        // a route is still found whenever a single path exists, at the same best cost
+        const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D);
+        if (ref.length > 0) expect(got.spend).toBe(ref[0]!.spend);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
