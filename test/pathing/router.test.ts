@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { OfferGraph, Router, buildGraph, findArbitrage, parseOffersFile, routeToJson } from '../../src/pathing/index.ts';
+import type { GraphOffer } from '../../src/pathing/index.ts';
+import { fastCeilMulDiv } from '../../src/pathing/amount.ts';
+import { offerInput } from '../../src/events/offer.ts';
+import fc from 'fast-check';
+
+const pk = (c: string): string => c.repeat(64);
+const A = pk('a');
+const B = pk('b');
+const C = pk('c');
+const E = pk('e');
+const PAYEE = pk('f');
+const USD = { unit: 'usd', notary: 'n1' };
+const EUR = { unit: 'eur', notary: 'n1' };
+const BTC = { unit: 'btc', notary: 'onchain' };
+
+function offer(pubkey: string, id: string, inU: typeof USD, outU: typeof USD, over: Partial<GraphOffer> = {}): GraphOffer {
+  return { pubkey, id, in: inU, out: outU, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 1_000_000n, liquidity: 1_000_000n, ...over };
+}
+
+function graph(offers: GraphOffer[], follows: Record<string, string[]>, accepts: typeof USD[] = [EUR]): OfferGraph {
+  const g = new OfferGraph();
+  for (const o of offers) g.upsertOffer(o);
+  for (const [p, l] of Object.entries(follows)) g.setFollows(p, l);
+  g.setAccepts(PAYEE, accepts);
+  return g;
+}
+
+const q = (amount: bigint, over: object = {}) => ({ from: A, fromUnit: USD, to: PAYEE, amount, ...over });
+
+describe('router rules', () => {
+  it('applies the exact input formula at every hop', () => {
+    const g = graph([offer(B, 'b1', USD, EUR, { rateNum: 9n, rateDen: 10n, cutPpm: 2500n, fee: 3n })], { [A]: [B], [B]: [PAYEE] });
+    const r = new Router(g).findRoute(q(1000n));
+    // ceil((1000 + 3) * 10 * 1e6 / (9 * (1e6 - 2500))) = 1117.0..
+    expect(r.best.spend).toBe((1003n * 10n * 1_000_000n + 9n * 997_500n - 1n) / (9n * 997_500n));
+    expect(r.best.hops.map((h) => [h.from, h.to, h.amount, h.offer])).toEqual([
+      [A, B, r.best.spend, 'b1'],
+      [B, PAYEE, 1000n, null],
+    ]);
+  });
+
+  it('prefers the path spending least even when it has more hops and rates above 1', () => {
+    const g = graph(
+      [
+        offer(B, 'direct', USD, EUR, { rateNum: 1n, rateDen: 2n }), // 1 USD -> 0.5 EUR
+        offer(C, 'up', USD, BTC, { rateNum: 3n, rateDen: 1n }), // 1 USD -> 3 BTC
+        offer(E, 'down', BTC, EUR, { rateNum: 1n, rateDen: 1n, fee: 1n }),
+      ],
+      { [A]: [B, C], [B]: [PAYEE], [C]: [E], [E]: [PAYEE] },
+    );
+    const r = new Router(g).findRoute(q(300n, { alternatives: 1 }));
+    expect(r.best.hops.map((h) => h.offer)).toEqual(['up', 'down', null]);
+    expect(r.best.spend).toBe(101n); // (300 + 1) / 3 rounded up
+    expect(r.alternatives[0]!.spend).toBe(600n);
+  });
+
+  it('respects min, max and liquidity, falling back to a dearer valid path', () => {
+    const cheap = offer(B, 'cheap', USD, EUR, { min: 500n });
+    const dear = offer(C, 'dear', USD, EUR, { fee: 10n });
+    const g = graph([cheap, dear], { [A]: [B, C], [B]: [PAYEE], [C]: [PAYEE] });
+    const r = new Router(g);
+    expect(r.findRoute(q(100n)).best.hops[0]!.offer).toBe('dear');
+    expect(r.findRoute(q(600n)).best.hops[0]!.offer).toBe('cheap');
+    g.setLiquidity(B, 'cheap', 599n);
+    expect(r.findRoute(q(600n)).best.hops[0]!.offer).toBe('dear');
+    g.upsertOffer({ ...dear, max: 100n });
+    expect(() => r.findRoute(q(600n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+  });
+
+  it('never repeats a peer, even when the cheapest walk would', () => {
+    // B converts USD->BTC cheaply, C converts BTC->USD at a gain, but only via B again to EUR.
+    const g = graph(
+      [
+        offer(B, 'b-usd-eur', USD, EUR, { fee: 50n }),
+        offer(B, 'b-btc-eur', BTC, EUR),
+        offer(C, 'c-usd-btc', USD, BTC),
+        offer(E, 'e-usd-eur', USD, EUR, { fee: 80n }),
+      ],
+      { [A]: [B, C, E], [C]: [B], [B]: [PAYEE], [E]: [PAYEE] },
+    );
+    const r = new Router(g).findRoute(q(100n, { alternatives: 5 }));
+    for (const p of [r.best, ...r.alternatives]) {
+      const peers = [p.hops[0]!.from, ...p.hops.map((h) => h.to)];
+      expect(new Set(peers).size).toBe(peers.length);
+    }
+    expect(r.best.spend).toBe(100n); // A -> C -> B -> payee
+  });
+
+  it('limits hops and the social radius', () => {
+    const g = graph([offer(B, 'b', USD, BTC), offer(C, 'c', BTC, EUR)], { [A]: [B], [B]: [C], [C]: [PAYEE] });
+    const r = new Router(g);
+    expect(r.findRoute(q(10n)).best.hops).toHaveLength(3);
+    expect(() => r.findRoute(q(10n, { maxHops: 2 }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    expect(() => r.findRoute(q(10n, { maxDegree: 2 }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    expect(r.findRoute(q(10n, { maxDegree: 3 })).best.spend).toBe(10n);
+  });
+
+  it('a payer holding a unit the payee accepts pays directly', () => {
+    const g = graph([], {}, [USD]);
+    const r = new Router(g).findRoute(q(42n));
+    expect(r.best.hops).toEqual([{ from: A, to: PAYEE, unit: USD, amount: 42n, offer: null }]);
+  });
+
+  it('skips paused, closed, removed and expired offers, and updates in place', () => {
+    const o = offer(B, 'b', USD, EUR, { expiration: 1000 });
+    const g = graph([o], { [A]: [B], [B]: [PAYEE] });
+    const r = new Router(g);
+    expect(r.findRoute(q(5n, { now: 999 })).best.spend).toBe(5n);
+    expect(() => r.findRoute(q(5n, { now: 1000 }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    g.upsertOffer({ ...o, status: 'paused' });
+    expect(() => r.findRoute(q(5n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    g.upsertOffer({ ...o, fee: 2n });
+    expect(r.findRoute(q(5n)).best.spend).toBe(7n);
+    g.upsertOffer({ ...o, in: BTC });
+    expect(() => r.findRoute(q(5n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    g.upsertOffer(o);
+    expect(g.stats().offers).toBe(1);
+    expect(g.removeOffer(B, 'b')).toBe(true);
+    expect(g.removeOffer(B, 'b')).toBe(false);
+    expect(() => r.findRoute(q(5n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+  });
+
+  it('splits over residual liquidity when one path cannot carry the amount', () => {
+    const g = graph(
+      [offer(B, 'b', USD, EUR, { liquidity: 600n }), offer(C, 'c', USD, EUR, { liquidity: 300n, fee: 1n }), offer(E, 'e', USD, EUR, { liquidity: 300n, fee: 2n })],
+      { [A]: [B, C, E], [B]: [PAYEE], [C]: [PAYEE], [E]: [PAYEE] },
+    );
+    const r = new Router(g);
+    expect(() => r.findRoute(q(1000n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    const m = r.findMultiRoute(q(1000n));
+    expect(m.parts.map((p) => [p.hops[0]!.offer, p.receive])).toEqual([
+      ['b', 600n],
+      ['c', 275n], // not 300: what is left must still be at least amount/8
+      ['e', 125n],
+    ]);
+    expect(m.spend).toBe(600n + 276n + 127n);
+    expect(() => r.findMultiRoute(q(1000n, { maxParts: 2 }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    expect(() => r.findMultiRoute(q(1300n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    // the graph's own liquidity is untouched by the what-if split
+    expect(r.findRoute(q(600n)).best.hops[0]!.offer).toBe('b');
+  });
+
+  it('rejects bad queries with exact codes', () => {
+    const r = new Router(graph([], {}));
+    expect(() => r.findRoute(q(0n))).toThrow(expect.objectContaining({ code: 'bad-amount' }));
+    expect(() => r.findRoute(q(1n << 63n))).toThrow(expect.objectContaining({ code: 'bad-amount' }));
+    expect(() => r.findRoute(q(1n, { maxHops: 0 }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => r.findMultiRoute(q(1n, { maxParts: 9 }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => r.findRoute(q(1n, { from: 'zz' }))).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    expect(() => r.findRoute(q(1n, { to: A }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+  });
+
+  it('rejects bad offers with exact codes', () => {
+    const g = new OfferGraph();
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { rateNum: 0n }))).toThrow(expect.objectContaining({ code: 'bad-rate' }));
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { cutPpm: 1_000_000n }))).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { fee: -1n }))).toThrow(expect.objectContaining({ code: 'bad-amount' }));
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { liquidity: 1n << 63n }))).toThrow(expect.objectContaining({ code: 'bad-amount' }));
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { min: 5n, max: 4n }))).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+  });
+
+  it('reports arbitrage cycles exactly, and routes never loop through them', () => {
+    const g = graph(
+      [offer(B, 'b', USD, BTC, { rateNum: 2n }), offer(C, 'c', BTC, USD, { rateNum: 1n, rateDen: 2n, cutPpm: 1n }), offer(E, 'e', BTC, EUR, { rateNum: 11n, rateDen: 10n }), offer(C, 'c2', EUR, USD)],
+      { [A]: [B], [B]: [C] },
+    );
+    const cycles = findArbitrage(g);
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]!.offers.map((o) => o.id).sort()).toEqual(['b', 'c2', 'e']);
+    expect(cycles[0]!.gainNum * 10n).toBe(cycles[0]!.gainDen * 22n);
+    g.upsertOffer(offer(E, 'e', BTC, EUR, { rateNum: 1n, rateDen: 2n }));
+    expect(findArbitrage(g)).toEqual([]);
+  });
+
+  it('fast double arithmetic agrees with bigint', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 1, max: 2 ** 20 }), fc.integer({ min: 1, max: 2 ** 20 }), (x, n, d) => {
+        const exact = (BigInt(x) * BigInt(n) + BigInt(d) - 1n) / BigInt(d);
+        const got = fastCeilMulDiv(x, n, d);
+        if (exact >= 2n ** 52n) expect(got).toBe(-1);
+        else expect(BigInt(got)).toBe(exact);
+      }),
+    );
+    expect(offerInput({ rateNum: 3n, rateDen: 1n, cutPpm: 0n, fee: 1n }, 300n)).toBe(101n);
+  });
+
+  it('offline file: JSON output is exactly the contractual shape', () => {
+    const file = parseOffersFile({
+      offers: [{ pubkey: B, id: 'b1', in: USD, out: EUR, rate: ['9', '10'], cut_ppm: '2500', fee: '3', min: '0', max: '100000', liquidity: '5000' }],
+      follows: { [A]: [B], [B]: [PAYEE] },
+      accepts: { [PAYEE]: [EUR] },
+    });
+    const r = new Router(buildGraph(file)).findMultiRoute(q(1000n));
+    expect(routeToJson(r)).toEqual({
+      spend: '1118',
+      receive: '1000',
+      parts: [
+        {
+          spend: '1118',
+          receive: '1000',
+          hops: [
+            { from: A, to: B, unit: 'usd@n1', amount: '1118', offer: 'b1' },
+            { from: B, to: PAYEE, unit: 'eur@n1', amount: '1000', offer: null },
+          ],
+        },
+      ],
+    });
+  });
+});
