@@ -7,8 +7,10 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026-11-24-01-foundation.ts';
 import * as messaging from './2026-11-24-05-messaging.ts';
+import * as bitcoin from './2026-11-24-07-bitcoin.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-24-01-foundation': foundation,
   '2026-11-24-05-messaging': messaging,
+  '2026-11-24-07-bitcoin': bitcoin,
 };

@@ -17,6 +17,7 @@ export const root: CommandDef = defineCommand({
     init: { summary: 'create the identity (BIP39 seed -> Nostr key + BIP84 account) in an encrypted vault', load: () => import('./commands/init.ts').then((m) => m.default) },
     whoami: { summary: 'show the npub, xpub and first Bitcoin address', load: () => import('./commands/whoami.ts').then((m) => m.default) },
     key: { summary: 'derive keys from a mnemonic without a vault', load: () => import('./commands/key.ts').then((m) => m.default) },
+    btc: { summary: 'the BIP84 Bitcoin wallet: address, balance, send', load: () => import('./commands/btc.ts').then((m) => m.default) },
     relay: { summary: 'run a local Nostr relay', load: () => import('./commands/relay.ts').then((m) => m.default) },
   },
 });

@@ -69,6 +69,40 @@ export interface ReceivedMessagesTable {
   rumor_json: string;
 }
 
+/** A BIP84 wallet's scan position and address indices (migration 2026-11-24-07-bitcoin). */
+export interface BtcWalletsTable {
+  id: string;
+  network: string;
+  birth_height: number;
+  scanned_height: number;
+  scanned_hash: string;
+  used_receive: number;
+  used_change: number;
+  issued_receive: number;
+  issued_change: number;
+  updated_at: number;
+}
+
+/** An output paying a wallet, spent or not (value: integer string of sats). */
+export interface BtcOutputsTable {
+  wallet_id: string;
+  txid: string;
+  vout: number;
+  value: string;
+  chain: number;
+  idx: number;
+  height: number | null;
+  spent_by: string | null;
+  own: number;
+}
+
+/** A transaction touching a wallet, with its block height (NULL: mempool). */
+export interface BtcTxsTable {
+  wallet_id: string;
+  txid: string;
+  height: number | null;
+}
+
 export interface DatabaseSchema {
   events: EventsTable;
   deletions: DeletionsTable;
@@ -77,4 +111,7 @@ export interface DatabaseSchema {
   outbox_targets: OutboxTargetsTable;
   cursors: CursorsTable;
   received_messages: ReceivedMessagesTable;
+  btc_wallets: BtcWalletsTable;
+  btc_outputs: BtcOutputsTable;
+  btc_txs: BtcTxsTable;
 }
