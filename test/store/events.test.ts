@@ -5,6 +5,7 @@
  * kinds, event_relays bookkeeping, and NIP-01 filter queries. Real SQLite files throughout.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { signEvent, getPublicKey } from '../../src/events/sign.ts';
@@ -199,6 +200,33 @@ describe('NIP-09 deletions', () => {
     s.insert(d1);
     s.insert(ev(ALICE, { kind: 5, tags: [['e', d1.id]], created_at: T + 1 }));
     expect(await s.get(d1.id)).toEqual(d1);
+  });
+});
+
+describe('replacement is order-independent (fast-check)', () => {
+  it('whatever the arrival order, the stored version is the newest, ties to the lowest id', async () => {
+    const s = await fresh();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 6 }), fc.infiniteStream(fc.nat()), async (times, rnd) => {
+        const d = `run-${run++}`;
+        const versions = times.map((dt, i) => ev(ALICE, { kind: 30078, created_at: T - dt, tags: [['d', d]], content: String(i) }));
+        const order = [...versions];
+        const it = rnd[Symbol.iterator]();
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = (it.next().value as number) % (i + 1);
+          [order[i], order[j]] = [order[j] as NostrEvent, order[i] as NostrEvent];
+        }
+        // Split across batches and single inserts: both paths must agree.
+        const half = Math.floor(order.length / 2);
+        s.insertBatch(order.slice(0, half).map((event) => ({ event })));
+        for (const e of order.slice(half)) s.insert(e);
+        const best = [...versions].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : 1))[0] as NostrEvent;
+        expect((await s.getAddress(30078, alice, d))?.id).toBe(best.id);
+        expect(await s.query({ kinds: [30078], '#d': [d] })).toHaveLength(1);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
