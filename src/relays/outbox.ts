@@ -1,0 +1,140 @@
+/**
+ * The outbox publisher: nothing silently lost. An event is committed to the outbox (one target
+ * per relay) before its first send; each target is retried with jittered, capped exponential
+ * backoff until the relay acknowledges it (`OK true` or `duplicate:`), or parked as `failed`
+ * after a permanent refusal (`invalid:`, `blocked:`, `pow:`, too large). On start every pending
+ * target is re-armed, so a crash between queueing and acknowledgement only delays the event.
+ */
+import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
+import type { Random } from '../core/random.ts';
+import { cryptoRandom } from '../core/random.ts';
+import type { NostrEvent } from '../events/types.ts';
+import type { OutboxStore } from '../store/outbox.ts';
+import type { BackoffOptions } from './connection.ts';
+import { backoffDelay } from './connection.ts';
+import { isPermanent } from './nip01-prefixes.ts';
+import type { PublishResult, Transport } from './transport.ts';
+
+/** Options for {@link OutboxPublisher}. */
+export interface OutboxPublisherOptions {
+  store: OutboxStore;
+  transport: Transport;
+  /** Relays used when {@link OutboxPublisher.publish} is given none. */
+  relays?: string[];
+  clock?: Clock;
+  random?: Random;
+  /** Retry backoff per target (default 1 s doubling up to 5 min). */
+  backoff?: Partial<BackoffOptions>;
+  /** Targets in flight at once (default 64). */
+  maxInFlight?: number;
+  /** Called with every attempt's result (for logs and progress). */
+  onresult?: (event: NostrEvent, result: PublishResult) => void;
+}
+
+/** Publishes from the persistent outbox until every target is acknowledged or parked. */
+export class OutboxPublisher {
+  readonly #store: OutboxStore;
+  readonly #transport: Transport;
+  readonly #relays: string[];
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #backoff: BackoffOptions;
+  readonly #maxInFlight: number;
+  readonly #onresult: OutboxPublisherOptions['onresult'];
+  readonly #inFlight = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: OutboxPublisherOptions) {
+    this.#store = options.store;
+    this.#transport = options.transport;
+    this.#relays = options.relays ?? [];
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? cryptoRandom;
+    this.#backoff = { baseMs: 1000, maxMs: 5 * 60_000, ...options.backoff };
+    this.#maxInFlight = options.maxInFlight ?? 64;
+    this.#onresult = options.onresult;
+  }
+
+  /** Re-arm every pending target and start sending. Idempotent. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#kick();
+  }
+
+  /**
+   * Queue `event` for `relays` (default: the publisher's relays); durable when this returns.
+   * Sending happens in the background once started.
+   * @throws OtP2pError `no-relays` or `db-error` from {@link OutboxStore.enqueue}.
+   */
+  publish(event: NostrEvent, relays: readonly string[] = this.#relays): void {
+    this.#store.enqueue(event, relays);
+    this.#kick();
+  }
+
+  /** Resolves when nothing is in flight and nothing is due now (pending targets may wait for a later retry). */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stop scheduling (in-flight attempts finish and are recorded). */
+  stop(): void {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  #isIdle(): boolean {
+    if (this.#inFlight.size > 0) return false;
+    const next = this.#store.nextDueAt();
+    return next === undefined || next > this.#clock.now() || !this.#running;
+  }
+
+  #kick(): void {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const room = this.#maxInFlight - this.#inFlight.size;
+    if (room > 0) {
+      const due = this.#store.due(this.#clock.now(), room + this.#inFlight.size).filter((t) => !this.#inFlight.has(`${t.event.id} ${t.relay}`));
+      for (const t of due.slice(0, room)) this.#attempt(t.event, t.relay, t.attempts);
+    }
+    if (this.#isIdle()) for (const w of this.#idleWaiters.splice(0)) w();
+    const next = this.#store.nextDueAt();
+    if (next !== undefined && this.#inFlight.size < this.#maxInFlight) {
+      const delay = Math.max(10, Math.min(next - this.#clock.now(), 60_000));
+      this.#timer = setTimeout(() => this.#kick(), delay);
+      this.#timer.unref();
+    }
+  }
+
+  #attempt(event: NostrEvent, relay: string, attempts: number): void {
+    const key = `${event.id} ${relay}`;
+    this.#inFlight.add(key);
+    void this.#transport
+      .publish(event, [relay])
+      .then(
+        (results) => results[0] ?? { relay, ok: false, code: 'error' as const, message: 'no result' },
+        (err: unknown) => ({ relay, ok: false, code: 'error' as const, message: (err as Error).message ?? String(err) }),
+      )
+      .then((r) => {
+        try {
+          if (r.ok) this.#store.markAcked(event.id, relay, r.code, r.message);
+          else if (isPermanent(r.code)) this.#store.markFailed(event.id, relay, r.code, r.message);
+          else this.#store.markRetry(event.id, relay, r.code, r.message, this.#clock.now() + backoffDelay(attempts, this.#backoff, this.#random));
+        } catch {
+          // The row stays pending and is retried: the database error surfaces on the next enqueue.
+        }
+        this.#onresult?.(event, r);
+      })
+      .finally(() => {
+        this.#inFlight.delete(key);
+        this.#kick();
+      });
+  }
+}
