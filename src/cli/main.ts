@@ -19,6 +19,7 @@ export const root: CommandDef = defineCommand({
     key: { summary: 'derive keys from a mnemonic without a vault', load: () => import('./commands/key.ts').then((m) => m.default) },
     btc: { summary: 'the BIP84 Bitcoin wallet: address, balance, send', load: () => import('./commands/btc.ts').then((m) => m.default) },
     relay: { summary: 'run a local Nostr relay', load: () => import('./commands/relay.ts').then((m) => m.default) },
+    outbox: { summary: 'list pending and failed outgoing events', load: () => import('./commands/outbox.ts').then((m) => m.default) },
   },
 });
 
