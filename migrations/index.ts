@@ -8,9 +8,11 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026-11-24-01-foundation.ts';
 import * as messaging from './2026-11-24-05-messaging.ts';
 import * as bitcoin from './2026-11-24-07-bitcoin.ts';
+import * as payments from './2026-11-24-08-payments.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-24-01-foundation': foundation,
   '2026-11-24-05-messaging': messaging,
   '2026-11-24-07-bitcoin': bitcoin,
+  '2026-11-24-08-payments': payments,
 };

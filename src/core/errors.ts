@@ -124,6 +124,7 @@ export const ERROR_CODES = {
   'exposure-limit': 'runtime',
   'fee-too-high': 'runtime',
   'bad-preimage': 'verification',
+  'outside-radius': 'runtime',
   // bitcoin
   'bad-address': 'usage',
   'bad-psbt': 'verification',

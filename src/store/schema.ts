@@ -55,6 +55,52 @@ export interface CursorsTable {
   updated_at: number;
 }
 
+/** One payment this peer takes part in (migration 2026-11-24-08-payments). */
+export interface PaymentsTable {
+  id: string;
+  role: 'payer' | 'hop' | 'payee';
+  state: string;
+  payment_hash: string | null;
+  preimage: string | null;
+  payer: string;
+  prev_peer: string | null;
+  next_peer: string | null;
+  amount_in: string | null;
+  amount_out: string | null;
+  expires_at: number | null;
+  deadline_at: number | null;
+  data: string;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One effect of a payment (a message or a transfer), committed before it happens. */
+export interface PaymentStepsTable {
+  id: Generated<number>;
+  payment_id: string;
+  idempotency_key: string;
+  kind: 'send' | 'transfer';
+  status: 'pending' | 'done' | 'failed';
+  payload: string;
+  result: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A peer that held a payment past its expiry or lied about amounts (read by routing). */
+export interface PaymentMisbehavingTable {
+  pubkey: string;
+  payment_id: string;
+  reason: string;
+  detail: string | null;
+  created_at: number;
+}
+
 /** One accepted gift-wrapped message (replay protection and `dm read`). */
 export interface ReceivedMessagesTable {
   rumor_id: string;
@@ -114,4 +160,7 @@ export interface DatabaseSchema {
   btc_wallets: BtcWalletsTable;
   btc_outputs: BtcOutputsTable;
   btc_txs: BtcTxsTable;
+  payments: PaymentsTable;
+  payment_steps: PaymentStepsTable;
+  payment_misbehaving: PaymentMisbehavingTable;
 }
