@@ -1,0 +1,438 @@
+/**
+ * The Messenger: sends and receives gift-wrapped messages over any {@link Transport}.
+ *
+ * Sending: wraps go to the recipient's kind 10050 DM relays; when they publish none, to their
+ * NIP-65 read relays (with a warning: those relays learn that a DM exists), and failing both,
+ * to our default relays (same warning). Chat messages are also wrapped to ourselves so our
+ * other devices see them.
+ *
+ * Receiving: every wrap addressed to us is checked layer by layer ({@link unwrapGift}),
+ * recorded in `received_messages` (replays refused by rumor id and by the message's own nonce,
+ * freshness judged by the rumor's created_at), then handed to chat or protocol handlers. A
+ * protocol message that fails validation gets a polite `error` reply; junk gets nothing but a
+ * counter increment, and nothing about it is retained.
+ */
+import type { Clock } from '../core/clock.ts';
+import { systemClock, unixSeconds } from '../core/clock.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import { OtP2pError, isOtP2pError } from '../core/errors.ts';
+import type { Random } from '../core/random.ts';
+import { cryptoRandom } from '../core/random.ts';
+import { parseDmRelaysEvent } from '../events/dm-relays.ts';
+import { Kind } from '../events/kinds.ts';
+import { parseRelayListEvent, relaysFor } from '../events/relay-list.ts';
+import { getPublicKey } from '../events/sign.ts';
+import type { NostrEvent } from '../events/types.ts';
+import { EventVerifier } from '../events/verify.ts';
+import type { PublishResult, Subscription, Transport } from '../relays/transport.ts';
+import type { Store } from '../store/db.ts';
+import type { ChatMessage } from './nip17.ts';
+import { chatTemplate, parseChat } from './nip17.ts';
+import type { Unwrapped } from './nip59.ts';
+import { createRumor, createSeal, createWrap, unwrapGift } from './nip59.ts';
+import type { MessageRegistry, MessageType, ProtocolBodies, ProtocolMessage } from './protocol.ts';
+import { defaultRegistry, errorReply, makeMessage, serializeMessage } from './protocol.ts';
+import { ReceivedMessages } from './replay.ts';
+
+/** Where a recipient's wraps were sent, and why there. */
+export interface RelayChoice {
+  relays: string[];
+  source: 'dm-relays' | 'nip65-read' | 'default';
+  /** Set when the choice leaks that a DM exists (not the recipient's DM relays). */
+  warning?: string;
+}
+
+/** Outcome of one send. */
+export interface SendReport {
+  rumorId: string;
+  wrapId: string;
+  /** True when at least one relay holds the wrap. */
+  ok: boolean;
+  results: PublishResult[];
+  choice: RelayChoice;
+}
+
+/** A protocol message as received, with its verified author. */
+export interface IncomingMessage<K extends MessageType = MessageType> {
+  from: string;
+  message: ProtocolMessage<K>;
+  rumorId: string;
+  created_at: number;
+}
+
+/**
+ * Answers a protocol message; a returned message is sent back as a reply (its `reply_to` is
+ * set to the incoming nonce).
+ */
+export type MessageHandler<K extends MessageType = MessageType> = (
+  incoming: IncomingMessage<K>,
+) => ProtocolMessage | void | Promise<ProtocolMessage | void>;
+
+/** Result of processing one wrap. Never thrown. */
+export type ProcessResult =
+  | { ok: true; kind: 'chat'; chat: ChatMessage }
+  | { ok: true; kind: 'protocol'; incoming: IncomingMessage }
+  | { ok: true; kind: 'other'; rumorKind: number }
+  | { ok: false; code: ErrorCode; message: string; replied: boolean };
+
+/** Counters (bounded: one entry per error code). */
+export interface MessengerStats {
+  processed: number;
+  accepted: number;
+  rejected: Partial<Record<ErrorCode, number>>;
+}
+
+/** Options for {@link Messenger}. */
+export interface MessengerOptions {
+  transport: Transport;
+  /** Our identity key (never logged). */
+  secretKey: Uint8Array;
+  store: Store;
+  clock?: Clock;
+  random?: Random;
+  registry?: MessageRegistry;
+  /** Shared with the transport so a wrap verified there is not verified twice. */
+  verifier?: EventVerifier;
+  /** Relays asked for peers' 10050/10002 lists (default: the transport's read relays). */
+  discoveryRelays?: string[];
+  /** Relays our own wraps are read from (our DM relays; default: the transport's read relays). */
+  inboxRelays?: string[];
+  /** Our own DM relays, for the copy of chat we send ourselves (default: `inboxRelays`). */
+  selfRelays?: string[];
+  /** Protocol messages older than this (by rumor created_at) are stale (default 24 h). */
+  protocolMaxAgeSeconds?: number;
+  /** Called with human warnings (e.g. a DM sent to non-DM relays). */
+  onWarning?: (message: string) => void;
+  /** Time to wait for a relay list lookup (default 5 s). */
+  lookupTimeoutMs?: number;
+}
+
+/** Default freshness window for protocol messages. */
+export const DEFAULT_PROTOCOL_MAX_AGE_SECONDS = 24 * 3600;
+
+/** Sends and receives gift-wrapped chat and protocol messages. */
+export class Messenger {
+  readonly pubkey: string;
+  readonly received: ReceivedMessages;
+  readonly #o: MessengerOptions;
+  readonly #sk: Uint8Array;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #registry: MessageRegistry;
+  readonly #verifier: EventVerifier;
+  readonly #handlers = new Map<string, MessageHandler>();
+  readonly #chatHandlers = new Set<(chat: ChatMessage) => void>();
+  readonly #pending = new Map<string, { peer: string; resolve: (m: IncomingMessage) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
+  readonly #relayCache = new Map<string, RelayChoice>();
+  #sub: Subscription | undefined;
+  #stats: MessengerStats = { processed: 0, accepted: 0, rejected: {} };
+
+  constructor(options: MessengerOptions) {
+    this.#o = options;
+    this.#sk = options.secretKey;
+    this.pubkey = getPublicKey(options.secretKey);
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? cryptoRandom;
+    this.#registry = options.registry ?? defaultRegistry;
+    this.#verifier = options.verifier ?? new EventVerifier({ clock: this.#clock });
+    this.received = new ReceivedMessages(options.store, { clock: this.#clock });
+  }
+
+  /** Counters since construction. */
+  stats(): MessengerStats {
+    return { ...this.#stats, rejected: { ...this.#stats.rejected } };
+  }
+
+  /** Register the handler of a protocol message type (replaces any previous one). */
+  on<K extends MessageType>(type: K, handler: MessageHandler<K>): this {
+    this.#handlers.set(type, handler as unknown as MessageHandler);
+    return this;
+  }
+
+  /** Be told of every accepted chat message. Returns an unsubscribe function. */
+  onChat(handler: (chat: ChatMessage) => void): () => void {
+    this.#chatHandlers.add(handler);
+    return () => this.#chatHandlers.delete(handler);
+  }
+
+  async #latest(kind: number, author: string): Promise<NostrEvent | undefined> {
+    let newest: NostrEvent | undefined;
+    await new Promise<void>((resolve) => {
+      const sub = this.#o.transport.subscribe(
+        [{ kinds: [kind], authors: [author], limit: 5 }],
+        {
+          onevent: (e) => {
+            if (e.kind === kind && e.pubkey === author && (newest === undefined || e.created_at > newest.created_at)) newest = e;
+          },
+          oneose: () => {
+            sub.close();
+            resolve();
+          },
+          onclose: () => resolve(),
+        },
+        { closeOnEose: true, eoseTimeoutMs: this.#o.lookupTimeoutMs ?? 5000, ...(this.#o.discoveryRelays ? { relays: this.#o.discoveryRelays } : {}) },
+      );
+    });
+    return newest;
+  }
+
+  /**
+   * Where wraps for `recipient` go: their kind 10050 relays, else their NIP-65 read relays
+   * (warning), else our defaults (warning). Cached per recipient for this Messenger's life.
+   */
+  async relaysFor(recipient: string): Promise<RelayChoice> {
+    const cached = this.#relayCache.get(recipient);
+    if (cached !== undefined) return cached;
+    let choice: RelayChoice | undefined;
+    const dm = await this.#latest(Kind.DmRelays, recipient);
+    if (dm !== undefined) {
+      const relays = parseDmRelaysEvent(dm).relays;
+      if (relays.length > 0) choice = { relays, source: 'dm-relays' };
+    }
+    if (choice === undefined) {
+      const list = await this.#latest(Kind.RelayList, recipient);
+      const read = list === undefined ? [] : relaysFor(parseRelayListEvent(list), 'read');
+      if (read.length > 0) {
+        choice = { relays: read, source: 'nip65-read', warning: `${recipient} publishes no DM relays (kind 10050): sending to their NIP-65 read relays, which learn that a DM exists` };
+      }
+    }
+    if (choice === undefined) {
+      // An empty list means the transport's own write relays.
+      choice = {
+        relays: [],
+        source: 'default',
+        warning: `${recipient} publishes no DM or read relays: sending to our default relays, which learn that a DM exists`,
+      };
+    }
+    if (choice.warning !== undefined) this.#o.onWarning?.(choice.warning);
+    this.#relayCache.set(recipient, choice);
+    return choice;
+  }
+
+  async #publish(wrap: NostrEvent, relays: string[]): Promise<PublishResult[]> {
+    return relays.length > 0 ? this.#o.transport.publish(wrap, relays) : this.#o.transport.publish(wrap);
+  }
+
+  /**
+   * Send a NIP-17 chat message to `recipient` (hex pubkey), and a copy to ourselves.
+   * @throws OtP2pError `bad-input`, `bad-key`, `too-large`.
+   */
+  async sendChat(recipient: string, text: string, options: { replyTo?: string; subject?: string } = {}): Promise<SendReport> {
+    const rumor = createRumor(chatTemplate(text, [recipient], { clock: this.#clock, ...options }), this.pubkey);
+    const choice = await this.relaysFor(recipient);
+    const wrap = createWrap(createSeal(rumor, this.#sk, recipient, { clock: this.#clock, random: this.#random }), recipient, { clock: this.#clock, random: this.#random });
+    const results = await this.#publish(wrap, choice.relays);
+    if (recipient !== this.pubkey) {
+      const self = createWrap(createSeal(rumor, this.#sk, this.pubkey, { clock: this.#clock, random: this.#random }), this.pubkey, { clock: this.#clock, random: this.#random });
+      await this.#publish(self, this.#o.selfRelays ?? this.#o.inboxRelays ?? []);
+    }
+    return { rumorId: rumor.id, wrapId: wrap.id, ok: results.some((r) => r.ok), results, choice };
+  }
+
+  /**
+   * Send a protocol message to `recipient`. `live` uses kind 21059 (ephemeral, stamped now)
+   * for handshakes both sides are online for.
+   * @throws OtP2pError `bad-key`, `too-large`.
+   */
+  async send(recipient: string, message: ProtocolMessage, options: { live?: boolean } = {}): Promise<SendReport> {
+    const now = unixSeconds(this.#clock);
+    const rumor = createRumor({ kind: Kind.ProtocolMessage, created_at: now, tags: [['p', recipient]], content: serializeMessage(message) }, this.pubkey);
+    const wrapOpts = { clock: this.#clock, random: this.#random, wrapKind: options.live ? Kind.EphemeralGiftWrap : Kind.GiftWrap } as const;
+    const wrap = createWrap(createSeal(rumor, this.#sk, recipient, wrapOpts), recipient, wrapOpts);
+    const choice = await this.relaysFor(recipient);
+    const results = await this.#publish(wrap, choice.relays);
+    return { rumorId: rumor.id, wrapId: wrap.id, ok: results.some((r) => r.ok), results, choice };
+  }
+
+  /**
+   * Send `message` and wait for the peer's reply to it (a message whose `reply_to` is its
+   * nonce). An `error` reply rejects with the peer's code.
+   * @throws OtP2pError `timeout`, `relay-error` (no relay took the message), or the peer's error code.
+   */
+  async request(recipient: string, message: ProtocolMessage, options: { timeoutMs?: number; live?: boolean } = {}): Promise<IncomingMessage> {
+    const waiting = new Promise<IncomingMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(message.nonce);
+        reject(new OtP2pError('timeout', `no reply to ${message.type} from ${recipient} within ${options.timeoutMs ?? 10_000} ms`));
+      }, options.timeoutMs ?? 10_000);
+      this.#pending.set(message.nonce, { peer: recipient, resolve, reject, timer });
+    });
+    const report = await this.send(recipient, message, options);
+    if (!report.ok) {
+      const p = this.#pending.get(message.nonce);
+      if (p !== undefined) {
+        clearTimeout(p.timer);
+        this.#pending.delete(message.nonce);
+      }
+      throw new OtP2pError('relay-error', `no relay accepted the ${message.type} to ${recipient}`, { context: { results: report.results.map((r) => `${r.relay}: ${r.code}`) } });
+    }
+    return waiting;
+  }
+
+  #reject(code: ErrorCode, message: string, replied = false): ProcessResult {
+    this.#stats.rejected[code] = (this.#stats.rejected[code] ?? 0) + 1;
+    return { ok: false, code, message, replied };
+  }
+
+  /**
+   * Process one event that claims to be a wrap for us. Never throws: failures come back as
+   * `{ ok: false, code }` (and a polite `error` reply for protocol messages that failed
+   * validation after their author was verified).
+   */
+  async process(wrapValue: unknown): Promise<ProcessResult> {
+    this.#stats.processed++;
+    let u: Unwrapped;
+    try {
+      u = unwrapGift(wrapValue, this.#sk, { verifier: this.#verifier, clock: this.#clock });
+    } catch (err) {
+      return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'unwrap failed');
+    }
+    if (u.rumor.kind === Kind.ChatMessage) {
+      try {
+        this.received.accept(u);
+      } catch (err) {
+        return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'record failed');
+      }
+      const chat = parseChat(u.rumor);
+      this.#stats.accepted++;
+      for (const h of this.#chatHandlers) h(chat);
+      return { ok: true, kind: 'chat', chat };
+    }
+    if (u.rumor.kind !== Kind.ProtocolMessage) {
+      try {
+        this.received.accept(u);
+      } catch (err) {
+        return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'record failed');
+      }
+      this.#stats.accepted++;
+      return { ok: true, kind: 'other', rumorKind: u.rumor.kind };
+    }
+    let message: ProtocolMessage;
+    try {
+      message = this.#registry.parse(u.rumor.content, { sender: u.sender, recipient: this.pubkey });
+    } catch (err) {
+      // Record the rumor so the same bad message cannot make us reply twice.
+      try {
+        this.received.accept(u, { maxAgeSeconds: this.#o.protocolMaxAgeSeconds ?? DEFAULT_PROTOCOL_MAX_AGE_SECONDS });
+      } catch (recordErr) {
+        return isOtP2pError(recordErr) ? this.#reject(recordErr.code, recordErr.message) : this.#reject('internal', 'record failed');
+      }
+      const e = isOtP2pError(err) ? err : new OtP2pError('bad-message', 'message could not be parsed');
+      const replied = await this.#replyError(u.sender, e);
+      return this.#reject(e.code, e.message, replied);
+    }
+    try {
+      this.received.accept(u, { nonce: message.nonce, maxAgeSeconds: this.#o.protocolMaxAgeSeconds ?? DEFAULT_PROTOCOL_MAX_AGE_SECONDS });
+    } catch (err) {
+      return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'record failed');
+    }
+    this.#stats.accepted++;
+    const incoming: IncomingMessage = { from: u.sender, message, rumorId: u.rumor.id, created_at: u.rumor.created_at };
+    await this.#dispatch(incoming);
+    return { ok: true, kind: 'protocol', incoming };
+  }
+
+  async #replyError(to: string, err: OtP2pError): Promise<boolean> {
+    // Never answer an error with an error: two peers must not loop.
+    if (err.context.type === 'error') return false;
+    try {
+      const r = await this.send(to, errorReply(err, { random: this.#random }));
+      return r.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async #dispatch(incoming: IncomingMessage): Promise<void> {
+    const { message, from } = incoming;
+    if (message.reply_to !== undefined) {
+      const p = this.#pending.get(message.reply_to);
+      if (p !== undefined && p.peer === from) {
+        clearTimeout(p.timer);
+        this.#pending.delete(message.reply_to);
+        if (message.type === 'error') {
+          const body = (message as ProtocolMessage<'error'>).body;
+          p.reject(new OtP2pError(body.code, `peer refused: ${body.message}`, { context: { peer: from } }));
+        } else p.resolve(incoming);
+        return;
+      }
+    }
+    const handler = this.#handlers.get(message.type);
+    if (handler === undefined) return;
+    let reply: ProtocolMessage | void;
+    try {
+      reply = await handler(incoming);
+    } catch (err) {
+      reply = errorReply(isOtP2pError(err) ? new OtP2pError(err.code, err.message, { context: { nonce: message.nonce } }) : new OtP2pError('internal', 'handler failed', { context: { nonce: message.nonce } }));
+    }
+    if (reply !== undefined) {
+      reply.reply_to = message.nonce;
+      await this.send(from, reply).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Listen for wraps addressed to us on the inbox relays (kinds 1059 and 21059) until
+   * {@link stop}. Resolves at EOSE (stored wraps processed).
+   */
+  async start(): Promise<void> {
+    if (this.#sub !== undefined) return;
+    const queue: unknown[] = [];
+    let draining = false;
+    const drain = async (): Promise<void> => {
+      if (draining) return;
+      draining = true;
+      while (queue.length > 0) await this.process(queue.shift());
+      draining = false;
+    };
+    await new Promise<void>((resolve) => {
+      this.#sub = this.#o.transport.subscribe(
+        [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
+        {
+          onevent: (e) => {
+            queue.push(e);
+            void drain();
+          },
+          oneose: () => {
+            void drain().then(resolve);
+          },
+          onclose: () => resolve(),
+        },
+        { cursorKey: `inbox:${this.pubkey}`, ...(this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {}) },
+      );
+    });
+  }
+
+  /**
+   * Fetch and process stored wraps once (for `dm read`).
+   */
+  async fetch(options: { timeoutMs?: number } = {}): Promise<MessengerStats> {
+    const events: NostrEvent[] = [];
+    await new Promise<void>((resolve) => {
+      this.#o.transport.subscribe(
+        [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
+        { onevent: (e) => void events.push(e), oneose: () => resolve(), onclose: () => resolve() },
+        { closeOnEose: true, eoseTimeoutMs: options.timeoutMs ?? 10_000, ...(this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {}) },
+      );
+    });
+    // Wraps already accepted come back on every fetch and are counted as `replay`.
+    for (const e of events) await this.process(e);
+    return this.stats();
+  }
+
+  /** Stop listening and fail pending requests with `closed`. */
+  stop(): void {
+    this.#sub?.close();
+    this.#sub = undefined;
+    for (const [nonce, p] of this.#pending) {
+      clearTimeout(p.timer);
+      p.reject(new OtP2pError('closed', 'messenger stopped'));
+      this.#pending.delete(nonce);
+    }
+  }
+
+  /** Convenience: a fresh message of `type` (nonce from this messenger's randomness). */
+  message<K extends MessageType>(type: K, body: ProtocolBodies[K], replyTo?: string): ProtocolMessage<K> {
+    return makeMessage(type, body, { random: this.#random, ...(replyTo !== undefined ? { replyTo } : {}) });
+  }
+}
