@@ -20,6 +20,8 @@ export const root: CommandDef = defineCommand({
     btc: { summary: 'the BIP84 Bitcoin wallet: address, balance, send', load: () => import('./commands/btc.ts').then((m) => m.default) },
     relay: { summary: 'run a local Nostr relay', load: () => import('./commands/relay.ts').then((m) => m.default) },
     outbox: { summary: 'list pending and failed outgoing events', load: () => import('./commands/outbox.ts').then((m) => m.default) },
+    route: { summary: 'find a payment path across conversion offers (offline: --offers FILE)', load: () => import('./commands/route.ts').then((m) => m.default) },
+    offer: { summary: 'build, sign, list and withdraw conversion offers (kind 31562)', load: () => import('./commands/offer.ts').then((m) => m.default) },
   },
 });
 

@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { OtP2pError, describeValue, isOtP2pError } from '../../core/errors.ts';
+import { parseAmount } from '../../core/amount.ts';
+import { parseJson } from '../../core/json.ts';
+import { unixSeconds } from '../../core/clock.ts';
+import { buildOfferDeletion, buildOfferEvent, formatUnitRef, parseOfferEvent, parseUnitRef } from '../../events/offer.ts';
+import type { Offer, OfferStatus, SignedOffer } from '../../events/offer.ts';
+import type { EventTemplate, NostrEvent } from '../../events/types.ts';
+import { signEvent } from '../../events/sign.ts';
+import { EventVerifier } from '../../events/verify.ts';
+import { defineCommand } from '../command.ts';
+import type { CommandContext } from '../command.ts';
+import { printJson, printTable } from '../io.ts';
+import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
+
+function str(ctx: CommandContext, name: string): string {
+  const v = ctx.options[name];
+  if (typeof v !== 'string' || v.length === 0) throw new OtP2pError('usage', `--${name} is required`, { context: { option: name } });
+  return v;
+}
+
+/** `--rate 92/100` (or `--rate 3` for 3/1). @throws OtP2pError `bad-rate`. */
+function parseRate(text: string): [bigint, bigint] {
+  const m = /^([0-9]{1,19})(?:\/([0-9]{1,19}))?$/.exec(text);
+  const num = m ? BigInt(m[1] as string) : 0n;
+  const den = m ? BigInt(m[2] ?? '1') : 0n;
+  if (!m || num === 0n || den === 0n || num > (1n << 63n) - 1n || den > (1n << 63n) - 1n) {
+    throw new OtP2pError('bad-rate', `--rate must be NUM/DEN with positive integers, got ${describeValue(text)}`, { context: { option: 'rate' } });
+  }
+  return [num, den];
+}
+
+/** The offer described by `offer add` options. @throws OtP2pError usage, bad-rate, bad-amount, bad-offer. */
+export function offerFromOptions(ctx: CommandContext, now: number): Offer {
+  const [rateNum, rateDen] = parseRate(str(ctx, 'rate'));
+  const expiresIn = Number(ctx.options['expires-in'] ?? '86400');
+  if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) throw new OtP2pError('usage', '--expires-in must be a positive number of seconds');
+  const status = (ctx.options.status ?? 'open') as OfferStatus;
+  if (status !== 'open' && status !== 'paused') throw new OtP2pError('usage', '--status must be open or paused (use `offer withdraw` to close)');
+  return {
+    id: str(ctx, 'id'),
+    in: parseUnitRef(str(ctx, 'in'), '--in'),
+    out: parseUnitRef(str(ctx, 'out'), '--out'),
+    rateNum,
+    rateDen,
+    cutPpm: parseAmount(ctx.options['cut-ppm'] ?? '0', '--cut-ppm', { max: 999_999n }),
+    fee: parseAmount(ctx.options.fee ?? '0', '--fee'),
+    min: parseAmount(ctx.options.min ?? '0', '--min'),
+    max: parseAmount(str(ctx, 'max'), '--max'),
+    liquidity: parseAmount(str(ctx, 'liquidity'), '--liquidity'),
+    expiration: now + expiresIn,
+    status,
+  };
+}
+
+/** Who authors the events: the vault identity (`--sign`) or a bare `--pubkey` (unsigned output). */
+interface Author {
+  pubkey: string;
+  finish: (t: EventTemplate) => NostrEvent | (EventTemplate & { pubkey: string });
+}
+
+/**
+ * Resolve the author. Publishing is one call on the signed events (the Peer facade's outbox),
+ * kept out of this command so it stays usable offline.
+ * @throws OtP2pError `usage`, or the vault's codes (`no-password`, `no-identity`, `bad-password`).
+ */
+async function author(ctx: CommandContext): Promise<Author> {
+  if (ctx.options.sign === true) {
+    const id = await unlockHomeIdentity(ctx);
+    return { pubkey: id.pubkey, finish: (t) => signEvent(t, id.secretKey, id.pubkey) };
+  }
+  const pubkey = str(ctx, 'pubkey');
+  if (!/^[0-9a-f]{64}$/.test(pubkey)) throw new OtP2pError('usage', '--pubkey must be a 64-character lowercase hex pubkey (or use --sign)');
+  return { pubkey, finish: (t) => ({ ...t, pubkey }) };
+}
+
+function offerRow(o: SignedOffer): string[] {
+  return [o.pubkey.slice(0, 12) + '…', o.id, formatUnitRef(o.in), formatUnitRef(o.out), `${o.rateNum}/${o.rateDen}`, o.cutPpm.toString(), o.fee.toString(), `${o.min}..${o.max}`, o.liquidity.toString(), o.status, new Date(o.expiration * 1000).toISOString()];
+}
+
+function offerJson(o: SignedOffer): Record<string, unknown> {
+  return {
+    pubkey: o.pubkey,
+    id: o.id,
+    in: o.in,
+    out: o.out,
+    rate: [o.rateNum.toString(), o.rateDen.toString()],
+    cut_ppm: o.cutPpm.toString(),
+    fee: o.fee.toString(),
+    min: o.min.toString(),
+    max: o.max.toString(),
+    liquidity: o.liquidity.toString(),
+    status: o.status,
+    expiration: o.expiration,
+    event: o.eventId,
+  };
+}
+
+export default defineCommand({
+  name: 'offer',
+  description: 'Build, sign, list and withdraw conversion offers (kind 31562)',
+  details:
+    'otp2p offer add --id ID --in UNIT@NOTARY --out UNIT@NOTARY --rate NUM/DEN --max A --liquidity L\n' +
+    '  [--cut-ppm C] [--fee F] [--min A] [--expires-in SECONDS] [--status open|paused] (--sign | --pubkey HEX)\n' +
+    '    validates and prints the event (signed with the vault identity with --sign).\n' +
+    'otp2p offer list --events FILE [--all]: verify and parse offer events (a JSON array or JSON lines);\n' +
+    '    the offers file for `otp2p route --offers` is printed with --json.\n' +
+    'otp2p offer withdraw --id ID (--sign | --pubkey HEX): a NIP-09 deletion plus a closed replacement.\n\n' +
+    STDIN_SECRETS_HELP,
+  positionals: [{ name: 'action', description: 'add | list | withdraw', required: true }],
+  options: {
+    id: { type: 'string', value: 'ID', description: 'offer id (the d tag)' },
+    in: { type: 'string', value: 'UNIT@NOTARY', description: 'input unit' },
+    out: { type: 'string', value: 'UNIT@NOTARY', description: 'output unit' },
+    rate: { type: 'string', value: 'NUM/DEN', description: 'output units per input unit, exact' },
+    'cut-ppm': { type: 'string', value: 'C', default: '0', description: 'cut in parts per million' },
+    fee: { type: 'string', value: 'F', default: '0', description: 'fixed fee in output base units' },
+    min: { type: 'string', value: 'A', default: '0', description: 'least input' },
+    max: { type: 'string', value: 'A', description: 'most input' },
+    liquidity: { type: 'string', value: 'L', description: 'available output' },
+    'expires-in': { type: 'string', value: 'SECONDS', default: '86400', description: 'NIP-40 expiration from now' },
+    status: { type: 'string', value: 'STATUS', default: 'open', description: 'open or paused' },
+    sign: { type: 'boolean', description: 'sign with the vault identity' },
+    pubkey: { type: 'string', value: 'HEX', description: 'author of an unsigned event (without --sign)' },
+    'password-stdin': PASSWORD_OPTION,
+    events: { type: 'string', value: 'FILE', description: 'offer events to list (JSON array or JSON lines)' },
+    all: { type: 'boolean', description: 'list: also show rejected events with their error code' },
+  },
+  run: async (ctx) => {
+    const action = ctx.args.action as string;
+    const now = unixSeconds();
+    if (action === 'add') {
+      const template = buildOfferEvent(offerFromOptions(ctx, now), now);
+      const event = (await author(ctx)).finish(template);
+      if (ctx.json) printJson(ctx, event);
+      else ctx.io.stdout(`${JSON.stringify(event, null, 2)}\n`);
+      return;
+    }
+    if (action === 'withdraw') {
+      const id = str(ctx, 'id');
+      const who = await author(ctx);
+      // The replacement keeps the address and says closed, for relays that ignore NIP-09.
+      const closed: Offer = {
+        id,
+        in: { unit: 'none', notary: 'none' },
+        out: { unit: 'none', notary: 'none' },
+        rateNum: 1n,
+        rateDen: 1n,
+        cutPpm: 0n,
+        fee: 0n,
+        min: 0n,
+        max: 0n,
+        liquidity: 0n,
+        expiration: now + 86400,
+        status: 'closed',
+      };
+      const events = [buildOfferDeletion(who.pubkey, id, now), buildOfferEvent(closed, now)].map(who.finish);
+      if (ctx.json) for (const e of events) printJson(ctx, e);
+      else ctx.io.stdout(`${events.map((e) => JSON.stringify(e, null, 2)).join('\n')}\n`);
+      return;
+    }
+    if (action === 'list') {
+      const file = str(ctx, 'events');
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (cause) {
+        throw new OtP2pError('io-error', `cannot read ${file}`, { context: { file }, cause });
+      }
+      const trimmed = text.trim();
+      const values: unknown[] = trimmed.startsWith('[')
+        ? (parseJson(trimmed, 'events file', 64 << 20) as unknown[])
+        : trimmed.split('\n').filter((l) => l.trim()).map((l, i) => parseJson(l, `events line ${i + 1}`));
+      const verifier = new EventVerifier();
+      const offers: SignedOffer[] = [];
+      const rejected: { index: number; code: string; message: string }[] = [];
+      values.forEach((v, index) => {
+        const r = verifier.verify(v);
+        if (!r.ok) return void rejected.push({ index, code: r.code, message: r.message });
+        try {
+          offers.push(parseOfferEvent(r.event, now));
+        } catch (e) {
+          if (!isOtP2pError(e)) throw e;
+          rejected.push({ index, code: e.code, message: e.message });
+        }
+      });
+      if (ctx.json) {
+        printJson(ctx, { offers: offers.map(offerJson), ...(ctx.options.all ? { rejected } : {}) });
+        return;
+      }
+      printTable(ctx, ['peer', 'id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'], offers.map(offerRow));
+      if (ctx.options.all) for (const r of rejected) ctx.io.stdout(`#${r.index}: ${r.code}: ${r.message}\n`);
+      ctx.io.stderr(`${offers.length} offer(s), ${rejected.length} rejected\n`);
+      return;
+    }
+    throw new OtP2pError('usage', `offer action must be add, list or withdraw, got '${action}'`);
+  },
+});

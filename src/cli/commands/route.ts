@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { OtP2pError } from '../../core/errors.ts';
+import { parseAmount } from '../../core/amount.ts';
+import { parseJson } from '../../core/json.ts';
+import { formatUnitRef, parseUnitRef } from '../../events/offer.ts';
+import { Router, buildGraph, parseOffersFile, routeToJson } from '../../pathing/index.ts';
+import type { MultiRouteResult } from '../../pathing/index.ts';
+import { defineCommand } from '../command.ts';
+import type { CommandContext } from '../command.ts';
+import { printJson, printTable } from '../io.ts';
+
+/** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
+const MAX_FILE_CHARS = 64 << 20;
+
+function intOption(ctx: CommandContext, name: string, fallback: number, min: number, max: number): number {
+  const raw = ctx.options[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^[0-9]+$/.test(raw) || n < min || n > max) {
+    throw new OtP2pError('usage', `--${name} must be an integer between ${min} and ${max}, got '${String(raw)}'`, { context: { option: name } });
+  }
+  return n;
+}
+
+function hexKey(ctx: CommandContext, name: string): string {
+  const v = ctx.options[name];
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) {
+    throw new OtP2pError('usage', `--${name} must be a 64-character lowercase hex pubkey`, { context: { option: name } });
+  }
+  return v;
+}
+
+/** The human rendering of a route: one table row per transfer. */
+export function printRoute(ctx: CommandContext, r: MultiRouteResult): void {
+  const rows: string[][] = [];
+  r.parts.forEach((p, i) => {
+    p.hops.forEach((h, j) => {
+      rows.push([String(i + 1), String(j + 1), `${h.from.slice(0, 12)}…`, `${h.to.slice(0, 12)}…`, formatUnitRef(h.unit), h.amount.toString(), h.offer ?? '-']);
+    });
+  });
+  printTable(ctx, ['part', 'hop', 'from', 'to', 'unit', 'amount', 'offer'], rows);
+  const first = r.parts[0]?.hops[0];
+  const last = r.parts[0]?.hops[r.parts[0].hops.length - 1];
+  ctx.io.stdout(`spend ${r.spend} ${first ? formatUnitRef(first.unit) : ''}, receive ${r.receive} ${last ? formatUnitRef(last.unit) : ''}, ${r.parts.length} part(s)\n`);
+}
+
+export default defineCommand({
+  name: 'route',
+  description: 'Find a payment path across conversion offers (offline: from an offers file)',
+  details:
+    'Offline what-if analysis and audits: otp2p route --offers FILE --from <pubkey> --unit <unit>@<notary>\n' +
+    '  --to <pubkey> --amount A [--max-hops H] [--max-degree D] [--parts N] [--json]\n' +
+    'FILE: { "offers": [{ "pubkey", "id", "in": {"unit","notary"}, "out": {"unit","notary"}, "rate": [num, den],\n' +
+    '  "cut_ppm", "fee", "min", "max", "liquidity" }], "follows": { pubkey: [pubkey, ...] },\n' +
+    '  "accepts": { pubkey: [{"unit","notary"}, ...] } } (amounts as integer strings, pubkeys hex).\n' +
+    'An offer delivering out needs in = ceil((out + fee) * den * 1000000 / (num * (1000000 - cut_ppm))).\n' +
+    'JSON: { spend, receive, parts: [{ spend, receive, hops: [{ from, to, unit, amount, offer }] }] }; a hop\'s\n' +
+    'offer is the offer of `to` that the transfer feeds (null at the payee). No route: exit 1 with\n' +
+    '{ "error": { "code": "no-route", ... } }.',
+  options: {
+    offers: { type: 'string', value: 'FILE', description: 'offline offers file (JSON, see above)' },
+    from: { type: 'string', value: 'PUBKEY', description: 'payer pubkey (hex)' },
+    unit: { type: 'string', value: 'UNIT@NOTARY', description: 'the unit the payer spends' },
+    to: { type: 'string', value: 'PUBKEY', description: 'payee pubkey (hex)' },
+    amount: { type: 'string', value: 'A', description: 'amount the payee receives, in base units' },
+    'max-hops': { type: 'string', value: 'H', default: '6', description: 'most transfers on a path' },
+    'max-degree': { type: 'string', value: 'D', default: '6', description: 'social radius: follow-steps from the payer' },
+    parts: { type: 'string', value: 'N', default: '8', description: 'most parts when splitting (1 = single path only, at most 8)' },
+  },
+  run: async (ctx) => {
+    const file = ctx.options.offers;
+    if (typeof file !== 'string') {
+      throw new OtP2pError('usage', 'online routing (--to <npub> without --offers) needs a running peer; give --offers FILE for the offline mode');
+    }
+    const from = hexKey(ctx, 'from');
+    const to = hexKey(ctx, 'to');
+    if (typeof ctx.options.unit !== 'string') throw new OtP2pError('usage', '--unit <unit>@<notary> is required');
+    const fromUnit = parseUnitRef(ctx.options.unit, '--unit');
+    const amount = parseAmount(ctx.options.amount, '--amount', { min: 1n });
+    const maxHops = intOption(ctx, 'max-hops', 6, 1, 32);
+    const maxDegree = intOption(ctx, 'max-degree', 6, 0, 1000);
+    const maxParts = intOption(ctx, 'parts', 8, 1, 8);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new OtP2pError('io-error', `cannot read offers file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { context: { file }, cause });
+    }
+    const graph = buildGraph(parseOffersFile(parseJson(text, 'offers file', MAX_FILE_CHARS)));
+    const result = new Router(graph).findMultiRoute({ from, fromUnit, to, amount, maxHops, maxDegree, maxParts });
+    if (ctx.json) printJson(ctx, routeToJson(result));
+    else printRoute(ctx, result);
+  },
+});
