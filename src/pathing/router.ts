@@ -40,6 +40,12 @@ export interface RouteQuery {
   now?: number;
   /** Search budget (DFS expansions) before giving up exactness. Default 2,000,000. */
   budget?: number;
+  /**
+   * Whether a payer holding a unit the payee accepts pays directly, whatever the follows say
+   * (default true, as the offline semantics require). False for networks such as Lightning,
+   * where paying someone needs a channel (a follow) like any other transfer.
+   */
+  direct?: boolean;
 }
 
 /** One transfer between peers; `offer` is the offer of `to` this input feeds (null at the payee). */
@@ -122,6 +128,7 @@ export class Router {
   private expansions = 0;
   private budget = 2_000_000;
   private exhausted = false;
+  private direct = true;
 
   constructor(graph: OfferGraph) {
     this.g = graph;
@@ -222,6 +229,7 @@ export class Router {
     this.H = H;
     this.now = q.now ?? Number.NEGATIVE_INFINITY;
     this.budget = q.budget ?? 2_000_000;
+    this.direct = q.direct ?? true;
     this.ensureScratch(H);
     this.radius(payer, D);
   }
@@ -519,7 +527,7 @@ export class Router {
   private search(amount: bigint, alternatives: number): Found[] {
     const g = this.g;
     this.exhausted = false;
-    if (g.acceptsUnit(this.payee, this.u0)) {
+    if (this.direct && g.acceptsUnit(this.payee, this.u0)) {
       // A payer holding a unit the payee accepts pays directly.
       return [{ spend: amount, peers: [this.payer, this.payee], offers: [] }];
     }
@@ -650,7 +658,15 @@ export class Router {
     const nb = g.adj[this.payer] as Int32Array;
     for (let k = 0; k < nb.length; k++) {
       const Q = nb[k] as number;
-      if (this.radStamp[Q] !== this.radStampValue || Q === this.payee) continue;
+      if (this.radStamp[Q] !== this.radStampValue) continue;
+      if (Q === this.payee) {
+        if (g.acceptsUnit(Q, this.u0)) {
+          peers.push(Q);
+          record();
+          peers.pop();
+        }
+        continue;
+      }
       const s = g.slotOf(Q, this.u0);
       if (s === NONE || g.slotInHead[s] === NONE || H < 2) continue;
       const m = bound(s, H - 1);

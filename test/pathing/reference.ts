@@ -52,9 +52,9 @@ export function adjacent(file: OffersFile, a: string, b: string): boolean {
 }
 
 /** All valid paths, cheapest first. */
-export function referencePaths(file: OffersFile, from: string, unit: UnitRef, to: string, amount: bigint, H = 6, D = 6): RefPath[] {
+export function referencePaths(file: OffersFile, from: string, unit: UnitRef, to: string, amount: bigint, H = 6, D = 6, direct = true): RefPath[] {
   const accepts = (file.accepts[to] ?? []).map(key);
-  if (accepts.includes(key(unit))) return [{ spend: amount, peers: [from, to], offers: [] }];
+  if (direct && accepts.includes(key(unit))) return [{ spend: amount, peers: [from, to], offers: [] }];
   const radius = radiusOf(file, from, D);
   const peers = [...new Set(file.offers.map((o) => o.pubkey).concat([to]))];
   const found: RefPath[] = [];

@@ -159,6 +159,27 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
     });
   }
 
+  it('with direct payment off, a payer sharing the payee\'s unit still needs a follow (Lightning-like)', () => {
+    fc.assert(
+      fc.property(scenario(false), fc.boolean(), (s, sameUnit) => {
+        if (sameUnit) s.file.accepts[s.to] = [s.unit];
+        const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D, false);
+        const g = buildGraph(s.file);
+        let got;
+        try {
+          got = new Router(g).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, direct: false });
+        } catch (e) {
+          if (!isOtP2pError(e, 'no-route')) throw e;
+          got = null;
+        }
+        if (ref.length === 0) return void expect(got).toBeNull();
+        expect(got?.best.spend).toBe(ref[0]!.spend);
+        checkPath(s, got!.best);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('alternatives are the next cheapest valid paths', () => {
     fc.assert(
       fc.property(scenario(false), fc.integer({ min: 1, max: 4 }), (s, k) => {
