@@ -2,3 +2,4 @@
 export * from '../events/catalog.ts';
 export * from './negotiation.ts';
 export * from './from-ot.ts';
+export * from './exchange.ts';
