@@ -16,6 +16,8 @@ export interface ChainBackend {
   getBlockHash(height: number): Promise<string>;
   /** The serialised block (hex). */
   getBlockHex(hash: string): Promise<string>;
+  /** Hashes and serialised blocks of heights `from .. from+count-1` (one or two round trips). */
+  getBlockRange(from: number, count: number): Promise<{ hash: string; hex: string }[]>;
   /** Txids currently in the node's mempool. */
   getRawMempool(): Promise<string[]>;
   /** A transaction's hex when the node can find it (mempool, or an index), else undefined. */
@@ -103,14 +105,38 @@ export class BitcoinCoreRpc implements ChainBackend {
    *   with an error (context carries `method` and the node's `rpcCode`).
    */
   async call<T = unknown>(method: string, params: unknown[] = [], signal?: AbortSignal): Promise<T> {
-    const id = this.#nextId++;
+    const body = await this.#post(method, { jsonrpc: '1.0', id: this.#nextId++, method, params }, signal);
+    return this.#result(method, body) as T;
+  }
+
+  /**
+   * Several calls in one JSON-RPC batch (one HTTP round trip); results in the order asked.
+   * @throws OtP2pError as {@link call}; the first failed call decides the error.
+   */
+  async batch(calls: { method: string; params?: unknown[] }[], signal?: AbortSignal): Promise<unknown[]> {
+    if (calls.length === 0) return [];
+    const first = this.#nextId;
+    this.#nextId += calls.length;
+    const label = calls[0]!.method;
+    const body = await this.#post(label, calls.map((c, i) => ({ jsonrpc: '1.0', id: first + i, method: c.method, params: c.params ?? [] })), signal);
+    if (!Array.isArray(body)) throw this.#shape(`${label} (batch)`, body);
+    const byId = new Map<unknown, unknown>();
+    for (const r of body) if (isRecord(r)) byId.set(r.id, r);
+    return calls.map((c, i) => {
+      const r = byId.get(first + i);
+      if (r === undefined) throw this.#shape(`${c.method} (batch)`, body);
+      return this.#result(c.method, r);
+    });
+  }
+
+  async #post(method: string, payload: unknown, signal?: AbortSignal): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     let res: Response;
     try {
       res = await fetch(this.url, {
         method: 'POST',
         headers: { authorization: this.#auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '1.0', id, method, params }),
+        body: JSON.stringify(payload),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (cause) {
@@ -126,18 +152,20 @@ export class BitcoinCoreRpc implements ChainBackend {
         context: { url: this.url, method, reason: 'auth', status: res.status },
       });
     }
-    let body: unknown;
     try {
-      body = JSON.parse(await res.text());
+      return JSON.parse(await res.text()) as unknown;
     } catch (cause) {
       throw new OtP2pError('chain-error', `bitcoin node ${this.url} answered ${method} with non-JSON (HTTP ${res.status})`, {
         context: { url: this.url, method, reason: 'bad-response', status: res.status },
         cause,
       });
     }
+  }
+
+  #result(method: string, body: unknown): unknown {
     if (!isRecord(body) || !('result' in body || 'error' in body)) {
       throw new OtP2pError('chain-error', `bitcoin node ${this.url} answered ${method} with something that is not JSON-RPC`, {
-        context: { url: this.url, method, reason: 'bad-response', status: res.status },
+        context: { url: this.url, method, reason: 'bad-response' },
       });
     }
     const err = body.error;
@@ -146,7 +174,7 @@ export class BitcoinCoreRpc implements ChainBackend {
       const message = isRecord(err) && typeof err.message === 'string' ? err.message.slice(0, 300) : describeValue(err);
       throw new OtP2pError('rpc-error', `bitcoin node refused ${method}: ${message}`, { context: { method, rpcCode } });
     }
-    return body.result as T;
+    return body.result;
   }
 
   async getBlockCount(): Promise<number> {
@@ -165,6 +193,17 @@ export class BitcoinCoreRpc implements ChainBackend {
     const hex = await this.call('getblock', [hash, 0]);
     if (typeof hex !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(hex)) throw this.#shape('getblock', hex);
     return hex;
+  }
+
+  async getBlockRange(from: number, count: number): Promise<{ hash: string; hex: string }[]> {
+    const heights = Array.from({ length: count }, (_, i) => from + i);
+    const hashes = await this.batch(heights.map((h) => ({ method: 'getblockhash', params: [h] })));
+    for (const h of hashes) if (typeof h !== 'string' || !HASH_RE.test(h)) throw this.#shape('getblockhash', h);
+    const hexes = await this.batch((hashes as string[]).map((h) => ({ method: 'getblock', params: [h, 0] })));
+    return hexes.map((hex, i) => {
+      if (typeof hex !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(hex)) throw this.#shape('getblock', hex);
+      return { hash: hashes[i] as string, hex };
+    });
   }
 
   async getRawMempool(): Promise<string[]> {

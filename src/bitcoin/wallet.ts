@@ -77,6 +77,12 @@ export interface WalletOptions {
   origin?: { masterFingerprint: number; accountPath: string };
   /** A snapshot from {@link BitcoinWallet.state} to resume from. */
   state?: WalletState;
+  /**
+   * Watch the node's mempool for unconfirmed payments (default true). Each new mempool
+   * transaction costs one `getrawtransaction`: turn it off against a busy mainnet node and rely
+   * on confirmations.
+   */
+  watchMempool?: boolean;
 }
 
 /** Balances in sats. */
@@ -164,6 +170,7 @@ export class BitcoinWallet {
   readonly #feeTarget: number;
   readonly #origin: WalletOptions['origin'];
   readonly #birthHeight: number;
+  readonly #watchMempool: boolean;
   #scannedHeight: number;
   #scannedHash: string;
   #tip = -1;
@@ -194,6 +201,7 @@ export class BitcoinWallet {
     this.#fallbackFeeRate = options.fallbackFeeRate ?? 2n;
     this.#feeTarget = options.feeTargetBlocks ?? 6;
     this.#origin = options.origin;
+    this.#watchMempool = options.watchMempool ?? true;
     const st = options.state;
     this.#birthHeight = st?.birthHeight ?? options.birthHeight ?? 0;
     if (!Number.isInteger(this.#birthHeight) || this.#birthHeight < 0) {
@@ -288,35 +296,51 @@ export class BitcoinWallet {
       const hash = this.#scannedHeight <= tip ? await this.chain.getBlockHash(this.#scannedHeight) : '';
       if (hash !== this.#scannedHash) this.#forgetChain();
     }
-    // Fetch a few blocks ahead in parallel; apply strictly in order (the gap limit moves as we go).
-    const ahead = 8;
-    const pending: Promise<string>[] = [];
-    const fetchAt = async (h: number): Promise<string> => this.chain.getBlockHex(await this.chain.getBlockHash(h));
+    // Batches of blocks, the next one fetched while this one is applied. Applied strictly in
+    // order: the gap-limit window moves as addresses get used.
+    const chunk = 25;
     let next = this.#scannedHeight + 1;
-    for (let h = next; h <= tip && pending.length < ahead; h++) pending.push(fetchAt(h));
-    let queued = next + pending.length;
-    while (pending.length > 0) {
+    const fetchFrom = (h: number): Promise<{ hash: string; hex: string }[]> | undefined =>
+      h <= tip ? this.chain.getBlockRange(h, Math.min(chunk, tip - h + 1)) : undefined;
+    let pending = fetchFrom(next);
+    while (pending) {
+      const blocks = await pending;
       if (signal?.aborted) throw new OtP2pError('aborted', 'sync aborted');
-      const hex = await pending.shift()!;
-      if (queued <= tip) pending.push(fetchAt(queued++));
-      let block: Block;
-      try {
-        block = Block.fromHex(hex);
-      } catch (cause) {
-        throw new OtP2pError('chain-error', `block at height ${next} does not decode`, { context: { height: next }, cause });
+      pending = fetchFrom(next + blocks.length);
+      // Handled when awaited; this only keeps a failure during the apply below from going unhandled.
+      pending?.catch(() => undefined);
+      for (const { hash, hex } of blocks) {
+        let block: Block;
+        try {
+          block = Block.fromHex(hex);
+        } catch (cause) {
+          throw new OtP2pError('chain-error', `block at height ${next} does not decode`, { context: { height: next }, cause });
+        }
+        if (block.getId() !== hash) {
+          throw new OtP2pError('chain-error', `block at height ${next} does not hash to ${hash}`, { context: { height: next, hash } });
+        }
+        for (const tx of block.transactions ?? []) this.#apply(tx, next);
+        this.#scannedHeight = next;
+        this.#scannedHash = hash;
+        next++;
       }
-      for (const tx of block.transactions ?? []) this.#apply(tx, next);
-      this.#scannedHeight = next;
-      this.#scannedHash = bytesToHex(Uint8Array.from(block.getHash()).reverse());
-      next++;
     }
     this.#tip = tip;
     await this.#scanMempool();
     return tip;
   }
 
+  /**
+   * Look at mempool transactions not seen before, and forget unconfirmed transactions the
+   * mempool no longer holds (replaced, evicted, or invalidated by a reorganisation): their
+   * outputs disappear and the coins they spent become spendable again.
+   */
   async #scanMempool(): Promise<void> {
+    if (!this.#watchMempool) return;
     const ids = await this.chain.getRawMempool();
+    const inPool = new Set(ids);
+    for (const [txid, height] of [...this.#txs]) if (height === null && !inPool.has(txid)) this.#dropUnconfirmed(txid);
+    for (const txid of this.#seenMempool) if (!inPool.has(txid)) this.#seenMempool.delete(txid);
     for (const txid of ids) {
       if (this.#txs.has(txid) || this.#seenMempool.has(txid)) continue;
       const hex = await this.chain.getRawTransactionHex(txid);
@@ -329,6 +353,14 @@ export class BitcoinWallet {
         continue;
       }
       this.#apply(tx, null);
+    }
+  }
+
+  #dropUnconfirmed(txid: string): void {
+    this.#txs.delete(txid);
+    for (const [key, o] of [...this.#outputs]) {
+      if (o.txid === txid && o.height === null) this.#outputs.delete(key);
+      else if (o.spentBy === txid) o.spentBy = null;
     }
   }
 
