@@ -62,7 +62,7 @@ function workerSource(): { filename: string | URL; eval: boolean } {
 
 /**
  * A pool of worker threads verifying raw event JSON. Results come back one per input, in
- * input order. Call {@link close} when done (workers keep the process alive otherwise).
+ * input order. Idle workers do not keep the process alive; call {@link close} when done.
  */
 export class VerifyPool implements BatchVerifier {
   readonly size: number;
@@ -84,10 +84,13 @@ export class VerifyPool implements BatchVerifier {
     const src = workerSource();
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(src.filename, { eval: src.eval, workerData: data });
+      // Idle workers must not keep the process alive; a busy one must (see #pump).
+      worker.unref();
       const slot: Slot = { worker, job: undefined };
       worker.on('message', (res: VerifyResponse) => {
         const job = slot.job;
         slot.job = undefined;
+        worker.unref();
         if (job && job.req.seq === res.seq) job.resolve(res.results);
         this.#pump();
       });
@@ -137,6 +140,7 @@ export class VerifyPool implements BatchVerifier {
       const job = this.#queue.shift();
       if (!job) return;
       slot.job = job;
+      slot.worker.ref();
       slot.worker.postMessage(job.req);
     }
   }

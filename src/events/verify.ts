@@ -62,10 +62,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 
 /**
- * The NIP-01 serialization `[0,pubkey,created_at,kind,tags,content]`. `JSON.stringify` escapes
- * exactly what the ecosystem escapes (`"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, other C0 controls
- * as `\u00XX`, lone surrogates as `\uDXXX`), which is what every major client and relay hashes;
- * the differential test against nostr-tools pins it.
+ * The NIP-01 serialization `[0,pubkey,created_at,kind,tags,content]`, by `JSON.stringify`.
+ * NIP-01 lists the escapes `\n \" \\ \r \t \b \f` and says everything else is verbatim;
+ * `JSON.stringify` also escapes the other C0 controls as `\u00XX` (verbatim they would not be
+ * JSON) and lone surrogates as `\uDXXX` (they have no UTF-8 form). nostr-tools hashes exactly
+ * this (the differential test in test/events/verify.test.ts pins it on hostile content), so
+ * only an implementation that follows the text literally for those rare characters disagrees.
  */
 export function serializeEvent(e: UnsignedEvent): string {
   return JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content]);
