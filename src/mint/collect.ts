@@ -1,0 +1,147 @@
+/**
+ * Gathering what verdicts need over a {@link Transport}: follow lists (the web of trust) and the
+ * web's attestations. Pull only: nothing here publishes, so checking reveals nothing about which
+ * mint the user holds beyond the (notary, unit, series) asked for, which every holder of that
+ * unit asks for too.
+ */
+import type { Filter } from '../events/filter.ts';
+import { parseAttestationEvent } from '../events/attestation.ts';
+import type { ParsedAttestation } from '../events/attestation.ts';
+import { parseFollowsEvent } from '../events/follows.ts';
+import { Kind } from '../events/kinds.ts';
+import type { NostrEvent } from '../events/types.ts';
+import type { Transport } from '../relays/transport.ts';
+import { isOtP2pError } from '../core/errors.ts';
+import { DEFAULT_DEPTH } from './verdict.ts';
+import { checkEvidence } from './evidence.ts';
+import type { CheckedEvidence, MintSignatureCheck } from './evidence.ts';
+
+/** Authors per filter: keeps REQs well under relay limits on filter size. */
+const AUTHOR_CHUNK = 200;
+
+/**
+ * One-shot query: every stored event matching `filters`, resolved at EOSE (or the timeout).
+ * Events arrive verified (the Transport contract).
+ */
+export function queryEvents(transport: Transport, filters: Filter[], eoseTimeoutMs = 10_000): Promise<NostrEvent[]> {
+  return new Promise((resolve) => {
+    const out = new Map<string, NostrEvent>();
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      resolve([...out.values()]);
+    };
+    const sub = transport.subscribe(
+      filters,
+      {
+        onevent: (e) => void out.set(e.id, e),
+        oneose: () => {
+          finish();
+          sub.close();
+        },
+        onclose: finish,
+      },
+      { closeOnEose: true, eoseTimeoutMs },
+    );
+  });
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The web of trust as fetched: distance of each key, and who follows whom. */
+export interface FetchedWeb {
+  /** Keys in the web (root excluded) with their hop distance. */
+  web: Map<string, number>;
+  /** Follow list per author fetched. */
+  follows: Map<string, string[]>;
+}
+
+/**
+ * Fetch follow lists breadth-first from `root` up to `depth` hops (newest list per author).
+ */
+export async function fetchWebOfTrust(transport: Transport, root: string, depth = DEFAULT_DEPTH): Promise<FetchedWeb> {
+  const follows = new Map<string, string[]>();
+  const web = new Map<string, number>();
+  const seen = new Set([root]);
+  let frontier = [root];
+  for (let d = 1; d <= depth && frontier.length > 0; d++) {
+    const newest = new Map<string, NostrEvent>();
+    for (const authors of chunks(frontier, AUTHOR_CHUNK)) {
+      for (const e of await queryEvents(transport, [{ kinds: [Kind.Follows], authors }])) {
+        const cur = newest.get(e.pubkey);
+        if (!cur || e.created_at > cur.created_at) newest.set(e.pubkey, e);
+      }
+    }
+    const next: string[] = [];
+    for (const [author, e] of newest) {
+      const list = parseFollowsEvent(e).follows.map((f) => f.pubkey);
+      follows.set(author, list);
+      for (const pk of list) {
+        if (seen.has(pk)) continue;
+        seen.add(pk);
+        web.set(pk, d);
+        next.push(pk);
+      }
+    }
+    frontier = next;
+  }
+  return { web, follows };
+}
+
+/**
+ * Fetch the attestations of `authors` for the given `d` values. Malformed attestations are
+ * skipped (counted in `skipped`), never fatal: they come from other people.
+ */
+export async function fetchAttestations(transport: Transport, ds: readonly string[], authors: readonly string[]): Promise<{ attestations: ParsedAttestation[]; skipped: number }> {
+  const attestations: ParsedAttestation[] = [];
+  let skipped = 0;
+  if (ds.length === 0 || authors.length === 0) return { attestations, skipped };
+  for (const chunk of chunks(authors, AUTHOR_CHUNK)) {
+    for (const e of await queryEvents(transport, [{ kinds: [Kind.MintAttestation], authors: chunk, '#d': [...ds] }])) {
+      try {
+        attestations.push(parseAttestationEvent(e));
+      } catch (err) {
+        if (!isOtP2pError(err)) throw err;
+        skipped++;
+      }
+    }
+  }
+  return { attestations, skipped };
+}
+
+/**
+ * Fetch equivocation evidence for the given `d` values from anyone (evidence is checked, and its
+ * weight decided by `computeVerdicts`). Evidence that does not check out is skipped and counted.
+ */
+export async function fetchEvidence(
+  transport: Transport,
+  ds: readonly string[],
+  verify?: MintSignatureCheck,
+  cache?: Map<string, CheckedEvidence | null>,
+): Promise<{ evidence: CheckedEvidence[]; skipped: number }> {
+  const evidence: CheckedEvidence[] = [];
+  let skipped = 0;
+  if (ds.length === 0) return { evidence, skipped };
+  for (const e of await queryEvents(transport, [{ kinds: [Kind.MintEvidence], '#d': [...ds], limit: 500 }])) {
+    // Checking inflates and fingerprints the included mints: remember the outcome per (id, sig).
+    const key = e.id + e.sig;
+    let checked = cache?.get(key);
+    if (checked === undefined) {
+      try {
+        checked = checkEvidence(e, verify);
+      } catch (err) {
+        if (!isOtP2pError(err)) throw err;
+        checked = null;
+      }
+      cache?.set(key, checked);
+    }
+    if (checked) evidence.push(checked);
+    else skipped++;
+  }
+  return { evidence, skipped };
+}

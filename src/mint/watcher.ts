@@ -1,0 +1,135 @@
+/**
+ * `MintWatcher`: the mint-transparency loop of one wallet over a {@link Transport}. Pull and
+ * compare first (`check`); publish the user's own attestation only to join a herd or when forced
+ * (`attest`). Signing is injected: the identity key for attestations, a throwaway key for evidence.
+ */
+import type { Clock } from '../core/clock.ts';
+import { systemClock, unixSeconds } from '../core/clock.ts';
+import { buildAttestationEvent } from '../events/attestation.ts';
+import type { ParsedAttestation } from '../events/attestation.ts';
+import type { NostrEvent } from '../events/types.ts';
+import type { EventSigner } from '../relays/nip42.ts';
+import type { PublishResult, Transport } from '../relays/transport.ts';
+import type { PublicMint } from '../otapi/api.ts';
+import { fetchAttestations, fetchEvidence, fetchWebOfTrust } from './collect.ts';
+import type { CheckedEvidence, MintSignatureCheck } from './evidence.ts';
+import { mintFingerprint, mintKey } from './fingerprint.ts';
+import { DEFAULT_DEPTH, DEFAULT_GRACE_SECONDS, DEFAULT_K, computeVerdicts, shouldPublish } from './verdict.ts';
+import type { MintVerdict, OwnMint } from './verdict.ts';
+
+/** Options for {@link MintWatcher}. */
+export interface MintWatcherOptions {
+  transport: Transport;
+  /** The user's pubkey (hex). */
+  self: string;
+  /** Signs the user's attestations. */
+  signer?: EventSigner;
+  clock?: Clock;
+  k?: number;
+  depth?: number;
+  graceSeconds?: number;
+  /** Checks a notary's signature over a mint, so evidence from outside the web can count. */
+  verifyMintSignature?: MintSignatureCheck;
+  /** Outcomes of evidence checks by event id + sig; share one between watchers of one process. */
+  evidenceCache?: Map<string, CheckedEvidence | null>;
+}
+
+/** What a check found. */
+export interface CheckResult {
+  verdicts: MintVerdict[];
+  /** Keys in the web of trust. */
+  webSize: number;
+  attestations: ParsedAttestation[];
+  evidence: CheckedEvidence[];
+  /** Malformed attestations and evidence ignored. */
+  skipped: number;
+}
+
+/** An {@link OwnMint} from a parsed mint and the time the user first held it. */
+export function ownMint(mint: PublicMint, firstSeen: number): OwnMint & { validFrom: number; validTo: number; expiration: number } {
+  return {
+    d: mintKey(mint),
+    notaryId: mint.notaryId,
+    unitId: mint.unitId,
+    series: mint.series,
+    fingerprint: mintFingerprint(mint),
+    firstSeen,
+    validFrom: mint.validFrom,
+    validTo: mint.validTo,
+    expiration: mint.expiration,
+  };
+}
+
+/** One wallet's mint-transparency loop. */
+export class MintWatcher {
+  readonly #o: Required<Omit<MintWatcherOptions, 'signer' | 'verifyMintSignature'>> & { signer: EventSigner | undefined; verify: MintSignatureCheck | undefined };
+  #web: Set<string> | undefined;
+
+  constructor(options: MintWatcherOptions) {
+    this.#o = {
+      transport: options.transport,
+      self: options.self,
+      signer: options.signer,
+      verify: options.verifyMintSignature,
+      evidenceCache: options.evidenceCache ?? new Map(),
+      clock: options.clock ?? systemClock,
+      k: options.k ?? DEFAULT_K,
+      depth: options.depth ?? DEFAULT_DEPTH,
+      graceSeconds: options.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+    };
+  }
+
+  /** The web of trust (fetched once, then cached; `refresh` refetches). */
+  async web(refresh = false): Promise<Set<string>> {
+    if (!this.#web || refresh) this.#web = new Set((await fetchWebOfTrust(this.#o.transport, this.#o.self, this.#o.depth)).web.keys());
+    return this.#web;
+  }
+
+  /** Pull the web's attestations for `own` and compute verdicts. Publishes nothing. */
+  async check(own: readonly OwnMint[]): Promise<CheckResult> {
+    const web = await this.web();
+    const ds = [...new Set(own.map((m) => m.d))];
+    const { attestations, skipped } = await fetchAttestations(this.#o.transport, ds, [...web]);
+    const ev = await fetchEvidence(this.#o.transport, ds, this.#o.verify, this.#o.evidenceCache);
+    const verdicts = computeVerdicts({
+      self: this.#o.self,
+      own,
+      attestations,
+      web,
+      evidence: ev.evidence,
+      k: this.#o.k,
+      graceSeconds: this.#o.graceSeconds,
+      now: unixSeconds(this.#o.clock),
+    });
+    return { verdicts, webSize: web.size, attestations, evidence: ev.evidence, skipped: skipped + ev.skipped };
+  }
+
+  /**
+   * Publish the user's attestation for each mint whose verdict allows it under the privacy
+   * policy (joining a herd of at least `k`), or for all of them when `force`.
+   * Returns the published events with per-relay results; mints held back are listed in `held`.
+   */
+  async attest(
+    own: ReadonlyArray<OwnMint & { validFrom: number; validTo: number; expiration: number }>,
+    verdicts: readonly MintVerdict[],
+    force = false,
+  ): Promise<{ published: Array<{ event: NostrEvent; results: PublishResult[] }>; held: string[] }> {
+    const signer = this.#o.signer;
+    const published: Array<{ event: NostrEvent; results: PublishResult[] }> = [];
+    const held: string[] = [];
+    for (const m of own) {
+      const v = verdicts.find((x) => x.d === m.d && x.fingerprint === m.fingerprint);
+      if (!signer || !(force || (v !== undefined && shouldPublish(v, this.#o.k)))) {
+        held.push(m.d);
+        continue;
+      }
+      const template = buildAttestationEvent(
+        { notaryId: m.notaryId, unitId: m.unitId, series: m.series, fingerprint: m.fingerprint, validFrom: m.validFrom, validTo: m.validTo, expiration: m.expiration },
+        unixSeconds(this.#o.clock),
+      );
+      const event = await signer(template);
+      published.push({ event, results: await this.#o.transport.publish(event) });
+    }
+    return { published, held };
+  }
+}
