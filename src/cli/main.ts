@@ -22,6 +22,9 @@ export const root: CommandDef = defineCommand({
     outbox: { summary: 'list pending and failed outgoing events', load: () => import('./commands/outbox.ts').then((m) => m.default) },
     route: { summary: 'find a payment path across conversion offers (offline: --offers FILE)', load: () => import('./commands/route.ts').then((m) => m.default) },
     offer: { summary: 'build, sign, list and withdraw conversion offers (kind 31562)', load: () => import('./commands/offer.ts').then((m) => m.default) },
+    dm: { summary: 'send and read private messages (NIP-17 gift wraps)', load: () => import('./commands/dm.ts').then((m) => m.default) },
+    catalog: { summary: 'show or publish catalogs of accepted notaries, units and bitcoin (kind 11560)', load: () => import('./commands/catalog.ts').then((m) => m.default) },
+    negotiate: { summary: 'rank the assets you and a peer can settle in', load: () => import('./commands/negotiate.ts').then((m) => m.default) },
   },
 });
 
