@@ -10,7 +10,7 @@ import { systemClock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import type { NostrEvent } from '../events/types.ts';
-import type { OutboxStore } from '../store/outbox.ts';
+import type { AttemptOutcome, OutboxStore } from '../store/outbox.ts';
 import type { BackoffOptions } from './connection.ts';
 import { backoffDelay } from './connection.ts';
 import { isPermanent } from './nip01-prefixes.ts';
@@ -45,6 +45,9 @@ export class OutboxPublisher {
   readonly #inFlight = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  /** Outcomes waiting to be written in one transaction; their targets stay in flight until then. */
+  #outcomes: { outcome: AttemptOutcome; key: string; event: NostrEvent; result: PublishResult }[] = [];
+  #flushScheduled = false;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: OutboxPublisherOptions) {
@@ -71,7 +74,15 @@ export class OutboxPublisher {
    * @throws OtP2pError `no-relays` or `db-error` from {@link OutboxStore.enqueue}.
    */
   publish(event: NostrEvent, relays: readonly string[] = this.#relays): void {
-    this.#store.enqueue(event, relays);
+    this.publishMany([event], relays);
+  }
+
+  /**
+   * Queue several events in one transaction; durable when this returns.
+   * @throws OtP2pError `no-relays` or `db-error` from {@link OutboxStore.enqueueMany}.
+   */
+  publishMany(events: readonly NostrEvent[], relays: readonly string[] = this.#relays): void {
+    this.#store.enqueueMany(events, relays);
     this.#kick();
   }
 
@@ -123,18 +134,33 @@ export class OutboxPublisher {
         (err: unknown) => ({ relay, ok: false, code: 'error' as const, message: (err as Error).message ?? String(err) }),
       )
       .then((r) => {
-        try {
-          if (r.ok) this.#store.markAcked(event.id, relay, r.code, r.message);
-          else if (isPermanent(r.code)) this.#store.markFailed(event.id, relay, r.code, r.message);
-          else this.#store.markRetry(event.id, relay, r.code, r.message, this.#clock.now() + backoffDelay(attempts, this.#backoff, this.#random));
-        } catch {
-          // The row stays pending and is retried: the database error surfaces on the next enqueue.
-        }
-        this.#onresult?.(event, r);
-      })
-      .finally(() => {
-        this.#inFlight.delete(key);
-        this.#kick();
+        const base = { eventId: event.id, relay, code: r.code, message: r.message };
+        const outcome: AttemptOutcome = r.ok
+          ? { ...base, status: 'acked' }
+          : isPermanent(r.code)
+            ? { ...base, status: 'failed' }
+            : { ...base, status: 'pending', nextAttemptAt: this.#clock.now() + backoffDelay(attempts, this.#backoff, this.#random) };
+        this.#outcomes.push({ outcome, key, event, result: r });
+        this.#scheduleFlush();
       });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      const batch = this.#outcomes.splice(0);
+      try {
+        this.#store.record(batch.map((b) => b.outcome));
+      } catch {
+        // The rows stay pending and are retried; the database error surfaces on the next enqueue.
+      }
+      for (const b of batch) {
+        this.#inFlight.delete(b.key);
+        this.#onresult?.(b.event, b.result);
+      }
+      this.#kick();
+    });
   }
 }

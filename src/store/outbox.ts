@@ -29,6 +29,17 @@ export interface OutboxItem {
   updatedAt: number;
 }
 
+/** The outcome of one attempt, for {@link OutboxStore.record}. */
+export interface AttemptOutcome {
+  eventId: string;
+  relay: string;
+  status: OutboxStatus;
+  code: string;
+  message: string;
+  /** Unix ms of the next attempt (pending only). */
+  nextAttemptAt?: number;
+}
+
 /** A target due for an attempt. */
 export interface DueTarget {
   event: NostrEvent;
@@ -81,15 +92,41 @@ export class OutboxStore {
    * @throws OtP2pError `no-relays` for an empty list, `db-error` when the write fails.
    */
   enqueue(event: NostrEvent, relays: readonly string[]): void {
-    if (relays.length === 0) throw new OtP2pError('no-relays', `no relays to publish event ${event.id} to`);
+    this.enqueueMany([event], relays);
+  }
+
+  /**
+   * Queue several events for the same relays in one transaction (one fsync). Durable on return.
+   * @throws OtP2pError `no-relays` for an empty list, `db-error` when the write fails.
+   */
+  enqueueMany(events: readonly NostrEvent[], relays: readonly string[]): void {
+    if (relays.length === 0) throw new OtP2pError('no-relays', `no relays to publish ${events.length} event(s) to`);
     const now = this.#clock.now();
     try {
       this.#store.raw.transaction(() => {
-        this.#insertEvent.run(event.id, JSON.stringify(event), now);
-        for (const r of new Set(relays)) this.#insertTarget.run(event.id, r, now, now);
+        for (const event of events) {
+          this.#insertEvent.run(event.id, JSON.stringify(event), now);
+          for (const r of new Set(relays)) this.#insertTarget.run(event.id, r, now, now);
+        }
       })();
     } catch (cause) {
-      throw new OtP2pError('db-error', `cannot queue event ${event.id}`, { cause, context: { event: event.id } });
+      throw new OtP2pError('db-error', `cannot queue ${events.length} event(s)`, { cause, context: { first: events[0]?.id } });
+    }
+  }
+
+  /**
+   * Record several attempt outcomes in one transaction (one fsync).
+   * @throws OtP2pError `db-error` when the write fails (nothing is recorded).
+   */
+  record(outcomes: readonly AttemptOutcome[]): void {
+    if (outcomes.length === 0) return;
+    const now = this.#clock.now();
+    try {
+      this.#store.raw.transaction(() => {
+        for (const o of outcomes) this.#update.run(o.status, 1, o.code, o.message.slice(0, 500), o.nextAttemptAt ?? 0, now, o.eventId, o.relay);
+      })();
+    } catch (cause) {
+      throw new OtP2pError('db-error', `cannot record ${outcomes.length} outbox outcome(s)`, { cause });
     }
   }
 
