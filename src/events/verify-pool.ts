@@ -84,9 +84,13 @@ export class VerifyPool implements BatchVerifier {
     const src = workerSource();
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(src.filename, { eval: src.eval, workerData: data });
-      // Idle workers must not keep the process alive; a busy one must (see #pump).
+      // Idle workers must not keep the process alive; a busy one must (see #pump). Unref again
+      // once online: the worker's port is re-referenced when it starts (Node 20).
       worker.unref();
       const slot: Slot = { worker, job: undefined };
+      worker.once('online', () => {
+        if (!slot.job) worker.unref();
+      });
       worker.on('message', (res: VerifyResponse) => {
         const job = slot.job;
         slot.job = undefined;
