@@ -211,6 +211,23 @@ describe('limits: each failure has its exact code', () => {
   });
 });
 
+describe('fuzzing the parser', () => {
+  const CODES = ['bad-json', 'bad-shape', 'bad-kind', 'bad-tag', 'too-large', 'too-many-tags', 'created-at-future', 'created-at-too-old', 'bad-id', 'bad-sig'];
+  it('verifyJson never throws on arbitrary text or JSON, and fails with a known code', () => {
+    const v = verifier();
+    const good = base();
+    const mutated = fc.record({ ...Object.fromEntries(Object.keys(good).map((k) => [k, fc.oneof(fc.constant((good as unknown as Record<string, unknown>)[k]), fc.jsonValue())])) });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json(), mutated.map((o) => JSON.stringify(o))), (text) => {
+        const r = v.verifyJson(text);
+        if (!r.ok) expect(CODES).toContain(r.code);
+        else expect(r.event).toEqual(good);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('(id, sig) cache', () => {
   it('a genuine id+sig reused with other content is never accepted via the cache', () => {
     const v = verifier();
