@@ -159,7 +159,10 @@ export function addressToScript(address: string, network: NetworkParams): Uint8A
   }
 }
 
-/** The BIP84 wallet. Not safe for concurrent `sync` calls: callers serialise them. */
+/**
+ * The BIP84 wallet. `sync` and `send` run one at a time (an internal queue), so two payments
+ * started together never pick the same coins.
+ */
 export class BitcoinWallet {
   readonly network: NetworkParams;
   readonly chain: ChainBackend;
@@ -290,7 +293,19 @@ export class BitcoinWallet {
    * @returns the tip height.
    * @throws OtP2pError `chain-error` / `rpc-error` from the backend, `aborted` when `signal` fires.
    */
-  async sync(signal?: AbortSignal): Promise<number> {
+  sync(signal?: AbortSignal): Promise<number> {
+    return this.#serial(() => this.#sync(signal));
+  }
+
+  #queue: Promise<unknown> = Promise.resolve();
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #sync(signal?: AbortSignal): Promise<number> {
     const tip = await this.chain.getBlockCount();
     if (this.#scannedHeight >= this.#birthHeight) {
       const hash = this.#scannedHeight <= tip ? await this.chain.getBlockHash(this.#scannedHeight) : '';
@@ -620,11 +635,13 @@ export class BitcoinWallet {
    * Pay `amount` sats to `to`: build, sign and broadcast.
    * @throws OtP2pError as {@link createPsbt}, {@link signPsbt} and {@link broadcast}.
    */
-  async send(request: { to: string; amount: bigint; feeRate?: bigint }): Promise<SentTransaction & { change: BuiltPsbt['change'] }> {
-    const built = await this.createPsbt(request);
-    const { hex } = this.signPsbt(built.psbt);
-    const sent = await this.broadcast(hex!);
-    return { ...sent, change: built.change };
+  send(request: { to: string; amount: bigint; feeRate?: bigint }): Promise<SentTransaction & { change: BuiltPsbt['change'] }> {
+    return this.#serial(async () => {
+      const built = await this.createPsbt(request);
+      const { hex } = this.signPsbt(built.psbt);
+      const sent = await this.broadcast(hex!);
+      return { ...sent, change: built.change };
+    });
   }
 
   /** A JSON-safe snapshot to persist and pass back as `state`. */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { HDKey } from '@scure/bip32';
-import { Transaction } from 'bitcoinjs-lib';
+import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BitcoinWallet } from '../../src/bitcoin/wallet.ts';
 import { bip84FromSeed } from '../../src/keys/bip84.ts';
@@ -116,10 +116,15 @@ describe('BIP84 wallet on a bcoin regtest node', () => {
   });
 
   it('round-trips a PSBT: a watch-only wallet builds it, the signer signs it, the node mines it', async () => {
-    const watch = new BitcoinWallet({ network: BCOIN_REGTEST, account: HDKey.fromExtendedKey(accountOf(seedB).publicExtendedKey, accountOf(seedB).versions), chain: node.rpc, state: bob.state() });
+    const origin = { masterFingerprint: HDKey.fromMasterSeed(seedB).fingerprint, accountPath: "m/84'/1'/0'" };
+    const watch = new BitcoinWallet({ network: BCOIN_REGTEST, account: HDKey.fromExtendedKey(accountOf(seedB).publicExtendedKey, accountOf(seedB).versions), chain: node.rpc, state: bob.state(), origin });
     await watch.sync();
     const to = alice.nextReceiveAddress();
     const built = await watch.createPsbt({ to, amount: 40_000_000n, feeRate: 3n });
+    // The input names its key origin, for external signers.
+    const [deriv] = Psbt.fromBase64(built.psbt, { network: BCOIN_REGTEST.params }).data.inputs[0]!.bip32Derivation!;
+    expect(deriv!.path).toBe("m/84'/1'/0'/0/0");
+    expect(Buffer.from(deriv!.masterFingerprint).readUInt32BE(0)).toBe(origin.masterFingerprint);
     expect(() => watch.signPsbt(built.psbt)).toThrow(expect.objectContaining({ code: 'bad-key' }));
     await expectCode(() => alice.signPsbt(built.psbt), 'bad-psbt');
     await expectCode(() => bob.signPsbt('not a psbt'), 'bad-psbt');
@@ -131,6 +136,21 @@ describe('BIP84 wallet on a bcoin regtest node', () => {
     await node.mine(1);
     const got = await alice.waitForPayment(to, 40_000_000n, { pollMs: 20, timeoutMs: 20_000 });
     expect(got[0]).toMatchObject({ txid: sent.txid, value: 40_000_000n, confirmations: 1 });
+  });
+
+  it('runs two payments started together one after the other, never spending a coin twice', async () => {
+    await alice.sync();
+    const [x, y] = await Promise.all([
+      alice.send({ to: bob.nextReceiveAddress(), amount: 2_000_000n, feeRate: 2n }),
+      alice.send({ to: bob.nextReceiveAddress(), amount: 3_000_000n, feeRate: 2n }),
+    ]);
+    const pool = await node.rpc.getRawMempool();
+    expect(pool).toContain(x.txid);
+    expect(pool).toContain(y.txid);
+    await node.mine(1);
+    await alice.sync();
+    expect(alice.confirmations(x.txid)).toBe(1);
+    expect(alice.confirmations(y.txid)).toBe(1);
   });
 
   it('a restored wallet finds payments within the gap limit and not beyond it', async () => {
