@@ -89,4 +89,16 @@ describe('BIP84 wallet addresses', () => {
     expect(codeOf(() => new BitcoinWallet({ network: net, account, chain: offline, birthHeight: -1 }))).toBe('bad-input');
     expect(codeOf(() => new BitcoinWallet({ network: net, account, chain: offline, confirmations: 1.5 }))).toBe('bad-input');
   });
+
+  it('answers any PSBT text it cannot use with bad-psbt', () => {
+    const account = bip84FromSeed(new Uint8Array(64).fill(3), { network: 'regtest' }).node;
+    const w = new BitcoinWallet({ network: bitcoinNetwork('regtest'), account, chain: offline });
+    const psbtMagic = Buffer.from('70736274ff', 'hex');
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.concat([psbtMagic, b]).toString('base64'))), (text) => {
+        expect(codeOf(() => w.signPsbt(text))).toBe('bad-psbt');
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
