@@ -4,7 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { signEvent } from '../../src/events/sign.ts';
@@ -93,5 +95,40 @@ console.log(JSON.stringify(r.map((x) => (x.ok ? 'ok' : x.code))));
     expect(out.stderr).toBe('');
     expect(out.stdout.trim()).toBe('["bad-shape","bad-json"]');
     expect(out.status).toBe(0);
+  });
+
+  it('starts its workers from compiled JavaScript (the dist/ layout) without tsx', () => {
+    // Compile verify-pool.ts and everything it imports, as tsc -p tsconfig.build.json would,
+    // into a temporary tree beside a link to node_modules, then run it with plain node.
+    const out = tmpDir();
+    const todo = [join(PROJECT_ROOT, 'src/events/verify-pool.ts')];
+    const done = new Set<string>();
+    while (todo.length) {
+      const file = todo.pop() as string;
+      if (done.has(file)) continue;
+      done.add(file);
+      const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, rewriteRelativeImportExtensions: true },
+      }).outputText;
+      const target = join(out, relative(PROJECT_ROOT, file)).replace(/\.ts$/, '.js');
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, js);
+      for (const m of js.matchAll(/from ['"](\.[^'"]+)\.js['"]|new URL\('(\.[^']+)\.js'/g)) todo.push(resolve(dirname(file), `${m[1] ?? m[2]}.ts`));
+    }
+    expect(done.has(join(PROJECT_ROOT, 'src/events/verify-worker.ts'))).toBe(true);
+    writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(out, 'node_modules'));
+    const e = signEvent({ created_at: Math.floor(Date.now() / 1000), kind: 1, tags: [], content: 'dist' }, SK);
+    const script = `import { VerifyPool } from './src/events/verify-pool.js';
+const pool = new VerifyPool({ size: 2 });
+const r = await pool.verifyBatch([${JSON.stringify(JSON.stringify(e))}, 'x']);
+console.log(JSON.stringify(r.map((x) => (x.ok ? 'ok' : x.code))));
+await pool.close();
+`;
+    writeFileSync(join(out, 'run.mjs'), script);
+    const res = spawnSync(process.execPath, [join(out, 'run.mjs')], { cwd: out, encoding: 'utf8', timeout: 30_000 });
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim()).toBe('["ok","bad-json"]');
+    expect(res.status).toBe(0);
   });
 });
