@@ -1,0 +1,289 @@
+/**
+ * `otp2p mint`: mint transparency. `scan` and `fingerprint` are offline; `check` pulls the web of
+ * trust's attestations and prints verdicts (publishing nothing); `attest` publishes the user's
+ * attestations under the herd policy (or all with `--force`); `evidence` publishes proof of
+ * equivocation, by default from a fresh throwaway key.
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { OtP2pError, describeValue } from '../../core/errors.ts';
+import { parseJson, isRecord } from '../../core/json.ts';
+import { unixSeconds } from '../../core/clock.ts';
+import { getPublicKey, signEvent } from '../../events/sign.ts';
+import { EventVerifier } from '../../events/verify.ts';
+import { RelayPool } from '../../relays/pool.ts';
+import { OtDataFolder } from '../../otapi/datafolder.ts';
+import { MAX_OT_FILE_BYTES, parseMintFile } from '../../otapi/files.ts';
+import type { PublicMint } from '../../otapi/api.ts';
+import { mintFingerprint, mintKey } from '../../mint/fingerprint.ts';
+import { evidenceFromMints } from '../../mint/evidence.ts';
+import { MintWatcher, ownMint } from '../../mint/watcher.ts';
+import { DEFAULT_DEPTH, DEFAULT_GRACE_SECONDS, DEFAULT_K } from '../../mint/verdict.ts';
+import type { MintVerdict } from '../../mint/verdict.ts';
+import { defineCommand } from '../command.ts';
+import type { CommandContext, CommandDef, OptionDef } from '../command.ts';
+import { printJson, printTable } from '../io.ts';
+import { PASSWORD_OPTION, unlockHomeIdentity } from '../secrets.ts';
+
+const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+function otData(ctx: CommandContext): OtDataFolder {
+  const dir = ctx.options['ot-data'];
+  if (typeof dir !== 'string') throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR');
+  return new OtDataFolder(dir);
+}
+
+function intOption(ctx: CommandContext, name: string, fallback: number, min: number): number {
+  const v = ctx.options[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min) throw new OtP2pError('usage', `--${name} must be an integer >= ${min}, got ${describeValue(v)}`);
+  return Number(v);
+}
+
+function readMintArg(path: string): { mint: PublicMint; text: string } {
+  if (!existsSync(path)) throw new OtP2pError('not-found', `no file ${path}`);
+  const buf = readFileSync(path);
+  if (buf.length > MAX_OT_FILE_BYTES) throw new OtP2pError('too-large', `${path} is over ${MAX_OT_FILE_BYTES} bytes`);
+  const text = buf.toString('utf8');
+  return { mint: parseMintFile(text, path), text };
+}
+
+/** When the user first held each mint (starts the grace period): `mint-seen.json` in the data folder. */
+function firstSeen(ctx: CommandContext, mints: PublicMint[]): Map<string, number> {
+  const path = join(ctx.home.ensure(), 'mint-seen.json');
+  let seen: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    const parsed = parseJson(readFileSync(path, 'utf8'), 'mint-seen.json');
+    if (isRecord(parsed)) seen = parsed;
+  }
+  const now = unixSeconds();
+  const out = new Map<string, number>();
+  let changed = false;
+  for (const m of mints) {
+    const key = `${mintKey(m)}|${mintFingerprint(m)}`;
+    const v = seen[key];
+    if (typeof v === 'number' && Number.isSafeInteger(v)) out.set(key, v);
+    else {
+      out.set(key, now);
+      seen[key] = now;
+      changed = true;
+    }
+  }
+  if (changed) {
+    writeFileSync(path, `${JSON.stringify(seen, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(path, 0o600);
+  }
+  return out;
+}
+
+/** The client's own mints (the notary's `.PUBLIC` copies in a server folder are not "served to us"). */
+function ownMints(ctx: CommandContext): Array<ReturnType<typeof ownMint>> {
+  const scan = otData(ctx).scan();
+  const mints = scan.mints.filter((m) => m.origin === 'client').map((m) => m.mint);
+  if (mints.length === 0) throw new OtP2pError('not-found', `no client mints in ${scan.root}`);
+  const seen = firstSeen(ctx, mints);
+  return mints.map((m) => ownMint(m, seen.get(`${mintKey(m)}|${mintFingerprint(m)}`) ?? unixSeconds()));
+}
+
+async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: MintWatcher) => Promise<T>): Promise<T> {
+  let self: string;
+  let signer: ((t: Parameters<typeof signEvent>[0]) => ReturnType<typeof signEvent>) | undefined;
+  const pk = ctx.options.pubkey;
+  if (!needSigner && typeof pk === 'string') {
+    if (!/^[0-9a-f]{64}$/.test(pk)) throw new OtP2pError('bad-key', `--pubkey must be 64 lowercase hex, got ${describeValue(pk)}`);
+    self = pk;
+  } else {
+    const id = await unlockHomeIdentity(ctx);
+    self = id.pubkey;
+    signer = (t) => signEvent(t, id.secretKey, id.pubkey);
+  }
+  const relays = ctx.relays ?? ctx.home.config().relays;
+  if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays configured: use --relay URL');
+  const pool = new RelayPool({ relays, verifier: new EventVerifier() });
+  try {
+    return await fn(
+      new MintWatcher({
+        transport: pool,
+        self,
+        ...(signer ? { signer } : {}),
+        k: intOption(ctx, 'k', DEFAULT_K, 1),
+        depth: intOption(ctx, 'depth', DEFAULT_DEPTH, 1),
+        graceSeconds: intOption(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, 0) * 3600,
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+function printVerdicts(ctx: CommandContext, verdicts: MintVerdict[], webSize: number): void {
+  if (ctx.json) {
+    printJson(ctx, { web: webSize, verdicts });
+    return;
+  }
+  printTable(
+    ctx,
+    ['verdict', 'notary', 'unit', 'series', 'attesters', 'conflicts', 'fingerprint'],
+    verdicts.map((v) => [v.verdict, v.notaryId, v.unitId, v.series, String(v.attesters.length), String(v.conflicts.length), v.fingerprint.slice(0, 16)]),
+  );
+  for (const v of verdicts) {
+    if (v.verdict === 'equivocation') ctx.io.stderr(`ALARM ${v.d}: the notary served other mints (${v.conflicts.map((c) => c.fingerprint.slice(0, 16)).join(', ')}); see otp2p mint evidence\n`);
+    if (v.verdict === 'rare') ctx.io.stderr(`WARNING ${v.d}: fewer than k attesters in your web of trust saw your mint\n`);
+  }
+}
+
+const WEB_OPTIONS: Record<string, OptionDef> = {
+  'ot-data': { type: 'string', value: 'DIR', description: 'OT client data folder (holds client_data/)' },
+  k: { type: 'string', value: 'N', default: String(DEFAULT_K), description: 'independent attesters needed for consistent' },
+  depth: { type: 'string', value: 'N', default: String(DEFAULT_DEPTH), description: 'web-of-trust depth (follows of follows...)' },
+  'grace-hours': { type: 'string', value: 'H', default: String(DEFAULT_GRACE_SECONDS / 3600), description: 'hours before a mint seen by fewer than k is rare' },
+  'password-stdin': PASSWORD_OPTION,
+};
+
+const scan: CommandDef = defineCommand({
+  name: 'scan',
+  description: 'List every public mint in an OT data folder with its fingerprint (offline, read-only)',
+  options: { 'ot-data': WEB_OPTIONS['ot-data'] as OptionDef },
+  run: async (ctx) => {
+    const s = otData(ctx).scan();
+    const tla = new Map(s.units.map((u) => [u.id, u.tla]));
+    const rows = s.mints.map(({ mint: m, origin, path }) => ({
+      notary: m.notaryId,
+      unit: m.unitId,
+      tla: tla.get(m.unitId) ?? null,
+      series: m.series,
+      valid_from: m.validFrom,
+      valid_to: m.validTo,
+      expiration: m.expiration,
+      denominations: m.denominations.map((d) => d.value.toString()),
+      origin,
+      path,
+      fingerprint: mintFingerprint(m),
+    }));
+    if (ctx.json) {
+      printJson(ctx, { layout: s.layout, root: s.root, mints: rows, errors: s.errors });
+      return;
+    }
+    printTable(
+      ctx,
+      ['notary', 'unit', 'series', 'valid from', 'valid to', 'origin', 'fingerprint'],
+      rows.map((r) => [r.notary, r.tla ?? r.unit, r.series, iso(r.valid_from), iso(r.valid_to), r.origin, r.fingerprint]),
+    );
+    for (const e of s.errors) ctx.io.stderr(`skipped ${e.path}: ${e.code}: ${e.message}\n`);
+  },
+});
+
+const fingerprint: CommandDef = defineCommand({
+  name: 'fingerprint',
+  description: 'Print the canonical fingerprint of one mint file (offline)',
+  positionals: [{ name: 'file', description: 'an armored or plain OT mint file', required: true }],
+  run: async (ctx) => {
+    const { mint: m } = readMintArg(ctx.args.file as string);
+    const out = {
+      notary: m.notaryId,
+      unit: m.unitId,
+      series: m.series,
+      signer: m.signer,
+      valid_from: m.validFrom,
+      valid_to: m.validTo,
+      expiration: m.expiration,
+      denominations: m.denominations.map((d) => d.value.toString()),
+      fingerprint: mintFingerprint(m),
+    };
+    if (ctx.json) printJson(ctx, out);
+    else ctx.io.stdout(`${out.fingerprint}  ${mintKey(m)}\n`);
+  },
+});
+
+const check: CommandDef = defineCommand({
+  name: 'check',
+  description: "Compare your mints with your web of trust's attestations (pull only: publishes nothing)",
+  details: 'Verdicts: consistent (>= k attesters saw your mint), equivocation (someone saw another mint for the same series: the notary cheated), rare (< k after the grace period), unknown.',
+  options: { ...WEB_OPTIONS, pubkey: { type: 'string', value: 'HEX', description: 'check as this pubkey without unlocking the vault' } },
+  run: async (ctx) => {
+    const own = ownMints(ctx);
+    const r = await withWatcher(ctx, false, (w) => w.check(own));
+    printVerdicts(ctx, r.verdicts, r.webSize);
+    return r.verdicts.some((v) => v.verdict === 'equivocation') ? 3 : 0;
+  },
+});
+
+const attest: CommandDef = defineCommand({
+  name: 'attest',
+  description: 'Publish your mint attestations (kind 31560) where at least k others already did, or all with --force',
+  details: 'Publishing a fingerprint nobody else holds tells the notary which user looked; by default only herd fingerprints are published.',
+  options: { ...WEB_OPTIONS, force: { type: 'boolean', description: 'publish even where fewer than k others attested' } },
+  run: async (ctx) => {
+    const own = ownMints(ctx);
+    const out = await withWatcher(ctx, true, async (w) => {
+      const { verdicts } = await w.check(own);
+      return w.attest(own, verdicts, ctx.options.force === true);
+    });
+    const rows = out.published.map((p) => ({ id: p.event.id, d: p.event.tags.find((t) => t[0] === 'd')?.[1], relays: p.results }));
+    if (ctx.json) printJson(ctx, { published: rows, held: out.held });
+    else {
+      for (const r of rows) ctx.io.stdout(`published ${r.d} ${r.id} (${r.relays.filter((x) => x.ok).length}/${r.relays.length} relays)\n`);
+      for (const d of out.held) ctx.io.stderr(`held back ${d}: fewer than k others attested it (use --force to publish anyway)\n`);
+    }
+    return out.published.some((p) => !p.results.some((r) => r.ok)) ? 1 : 0;
+  },
+});
+
+const evidence: CommandDef = defineCommand({
+  name: 'evidence',
+  description: 'Publish equivocation evidence (kind 1560): your signed mint and the other one (or its fingerprint)',
+  details: 'By default it is signed with a fresh throwaway key: publishing it from your npub would link you to the mint you were served.',
+  options: {
+    mint: { type: 'string', value: 'FILE', description: 'your mint file' },
+    other: { type: 'string', value: 'FILE', description: 'the conflicting mint file, when you have it' },
+    fingerprint: { type: 'string', value: 'HEX', description: 'the conflicting fingerprint, when you only saw it attested' },
+    throwaway: { type: 'boolean', description: 'sign with a fresh throwaway key (the default)' },
+    'from-identity': { type: 'boolean', description: 'sign with your vault identity instead (links you to your mint)' },
+    'dry-run': { type: 'boolean', description: 'print the signed event, publish nothing' },
+    'password-stdin': PASSWORD_OPTION,
+  },
+  run: async (ctx) => {
+    const mintPath = ctx.options.mint;
+    if (typeof mintPath !== 'string') throw new OtP2pError('usage', 'give your mint with --mint FILE');
+    const own = readMintArg(mintPath).text;
+    const otherPath = ctx.options.other;
+    const fp = ctx.options.fingerprint;
+    let other: string | { fingerprint: string };
+    if (typeof otherPath === 'string') other = readMintArg(otherPath).text;
+    else if (typeof fp === 'string' && /^[0-9a-f]{64}$/.test(fp)) other = { fingerprint: fp };
+    else throw new OtP2pError('usage', 'give the conflicting mint with --other FILE or --fingerprint HEX (64 lowercase hex)');
+    const template = evidenceFromMints(own, other, {}, unixSeconds());
+    let event;
+    if (ctx.options['from-identity'] === true) {
+      const id = await unlockHomeIdentity(ctx);
+      event = signEvent(template, id.secretKey, id.pubkey);
+    } else {
+      const sk = new Uint8Array(randomBytes(32));
+      event = signEvent(template, sk, getPublicKey(sk));
+      sk.fill(0);
+    }
+    if (ctx.options['dry-run'] === true) {
+      printJson(ctx, event);
+      return 0;
+    }
+    const relays = ctx.relays ?? ctx.home.config().relays;
+    const pool = new RelayPool({ relays });
+    try {
+      const results = await pool.publish(event);
+      if (ctx.json) printJson(ctx, { id: event.id, pubkey: event.pubkey, results });
+      else ctx.io.stdout(`published evidence ${event.id} from ${event.pubkey} (${results.filter((r) => r.ok).length}/${results.length} relays)\n`);
+      return results.some((r) => r.ok) ? 0 : 1;
+    } finally {
+      await pool.close();
+    }
+  },
+});
+
+const subs = { scan, fingerprint, check, attest, evidence };
+
+export default defineCommand({
+  name: 'mint',
+  description: 'Mint transparency: fingerprints of OT public mints, attestations, verdicts and evidence',
+  subcommands: Object.fromEntries(Object.entries(subs).map(([name, def]) => [name, { summary: def.description, load: async () => def }])),
+});
