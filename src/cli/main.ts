@@ -25,6 +25,7 @@ export const root: CommandDef = defineCommand({
     dm: { summary: 'send and read private messages (NIP-17 gift wraps)', load: () => import('./commands/dm.ts').then((m) => m.default) },
     catalog: { summary: 'show or publish catalogs of accepted notaries, units and bitcoin (kind 11560)', load: () => import('./commands/catalog.ts').then((m) => m.default) },
     negotiate: { summary: 'rank the assets you and a peer can settle in', load: () => import('./commands/negotiate.ts').then((m) => m.default) },
+    mint: { summary: 'mint transparency: scan, fingerprint, check, attest, evidence', load: () => import('./commands/mint.ts').then((m) => m.default) },
   },
 });
 
