@@ -26,6 +26,7 @@ export const root: CommandDef = defineCommand({
     catalog: { summary: 'show or publish catalogs of accepted notaries, units and bitcoin (kind 11560)', load: () => import('./commands/catalog.ts').then((m) => m.default) },
     negotiate: { summary: 'rank the assets you and a peer can settle in', load: () => import('./commands/negotiate.ts').then((m) => m.default) },
     mint: { summary: 'mint transparency: scan, fingerprint, check, attest, evidence', load: () => import('./commands/mint.ts').then((m) => m.default) },
+    payments: { summary: 'history and state of each payment (payer, hop, payee)', load: () => import('./commands/payments.ts').then((m) => m.default) },
   },
 });
 
