@@ -24,6 +24,7 @@ import { parseRelayListEvent, relaysFor } from '../events/relay-list.ts';
 import { getPublicKey } from '../events/sign.ts';
 import type { NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';
+import type { OutboxPublisher } from '../relays/outbox.ts';
 import type { PublishResult, Subscription, Transport } from '../relays/transport.ts';
 import type { Store } from '../store/db.ts';
 import type { ChatMessage } from './nip17.ts';
@@ -46,8 +47,10 @@ export interface RelayChoice {
 export interface SendReport {
   rumorId: string;
   wrapId: string;
-  /** True when at least one relay holds the wrap. */
+  /** True when at least one relay holds the wrap, or (with an outbox) it is durably queued. */
   ok: boolean;
+  /** True when the wrap went through the persistent outbox (results then come later). */
+  queued: boolean;
   results: PublishResult[];
   choice: RelayChoice;
 }
@@ -101,6 +104,11 @@ export interface MessengerOptions {
   selfRelays?: string[];
   /** Protocol messages older than this (by rumor created_at) are stale (default 24 h). */
   protocolMaxAgeSeconds?: number;
+  /**
+   * Persistent outbox: when given, every wrap is committed to it before sending and retried
+   * until a relay acknowledges it (payments need this); without it, wraps are published once.
+   */
+  outbox?: OutboxPublisher;
   /** Called with human warnings (e.g. a DM sent to non-DM relays). */
   onWarning?: (message: string) => void;
   /** Time to wait for a relay list lookup (default 5 s). */
@@ -209,8 +217,15 @@ export class Messenger {
     return choice;
   }
 
-  async #publish(wrap: NostrEvent, relays: string[]): Promise<PublishResult[]> {
-    return relays.length > 0 ? this.#o.transport.publish(wrap, relays) : this.#o.transport.publish(wrap);
+  async #publish(wrap: NostrEvent, relays: string[]): Promise<{ ok: boolean; queued: boolean; results: PublishResult[] }> {
+    const outbox = this.#o.outbox;
+    if (outbox !== undefined) {
+      if (relays.length > 0) outbox.publish(wrap, relays);
+      else outbox.publish(wrap);
+      return { ok: true, queued: true, results: [] };
+    }
+    const results = relays.length > 0 ? await this.#o.transport.publish(wrap, relays) : await this.#o.transport.publish(wrap);
+    return { ok: results.some((r) => r.ok), queued: false, results };
   }
 
   /**
@@ -221,12 +236,12 @@ export class Messenger {
     const rumor = createRumor(chatTemplate(text, [recipient], { clock: this.#clock, ...options }), this.pubkey);
     const choice = await this.relaysFor(recipient);
     const wrap = createWrap(createSeal(rumor, this.#sk, recipient, { clock: this.#clock, random: this.#random }), recipient, { clock: this.#clock, random: this.#random });
-    const results = await this.#publish(wrap, choice.relays);
+    const sent = await this.#publish(wrap, choice.relays);
     if (recipient !== this.pubkey) {
       const self = createWrap(createSeal(rumor, this.#sk, this.pubkey, { clock: this.#clock, random: this.#random }), this.pubkey, { clock: this.#clock, random: this.#random });
       await this.#publish(self, this.#o.selfRelays ?? this.#o.inboxRelays ?? []);
     }
-    return { rumorId: rumor.id, wrapId: wrap.id, ok: results.some((r) => r.ok), results, choice };
+    return { rumorId: rumor.id, wrapId: wrap.id, ...sent, choice };
   }
 
   /**
@@ -240,8 +255,8 @@ export class Messenger {
     const wrapOpts = { clock: this.#clock, random: this.#random, wrapKind: options.live ? Kind.EphemeralGiftWrap : Kind.GiftWrap } as const;
     const wrap = createWrap(createSeal(rumor, this.#sk, recipient, wrapOpts), recipient, wrapOpts);
     const choice = await this.relaysFor(recipient);
-    const results = await this.#publish(wrap, choice.relays);
-    return { rumorId: rumor.id, wrapId: wrap.id, ok: results.some((r) => r.ok), results, choice };
+    const sent = await this.#publish(wrap, choice.relays);
+    return { rumorId: rumor.id, wrapId: wrap.id, ...sent, choice };
   }
 
   /**

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hexToBytes } from '../../src/core/bytes.ts';
+import { buildDmRelaysEvent } from '../../src/events/dm-relays.ts';
+import { getPublicKey, signEvent } from '../../src/events/sign.ts';
+import { Messenger } from '../../src/messaging/messenger.ts';
+import type { IncomingMessage } from '../../src/messaging/messenger.ts';
+import { giftWrap } from '../../src/messaging/nip59.ts';
+import { makeMessage } from '../../src/messaging/protocol.ts';
+import { MemoryNetwork, MemoryTransport } from '../../src/relays/memory.ts';
+import { OutboxPublisher } from '../../src/relays/outbox.ts';
+import { openStore } from '../../src/store/db.ts';
+import type { Store } from '../../src/store/db.ts';
+import { OutboxStore } from '../../src/store/outbox.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+
+const alice = hexToBytes('0a'.repeat(32));
+const dave = hexToBytes('0d'.repeat(32));
+const D = getPublicKey(dave);
+const now = (): number => Math.floor(Date.now() / 1000);
+
+describe('Messenger with the persistent outbox', async () => {
+  const dir = tmpDir();
+  const stores: Store[] = [];
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+  });
+  const open = async (n: string): Promise<Store> => {
+    const s = await openStore(join(dir, `${n}.sqlite`));
+    stores.push(s);
+    return s;
+  };
+  const network = new MemoryNetwork();
+  const DAVE_DM = 'ws://127.0.0.1:1/dave-dm';
+  await new MemoryTransport({ network, relays: ['memory://directory'] }).publish(signEvent(buildDmRelaysEvent([DAVE_DM], now()), dave));
+
+  it('a message sent while the recipient relay is down is delivered once it is back', async () => {
+    const aliceStore = await open('alice');
+    const transport = new MemoryTransport({ network, relays: ['memory://directory'] });
+    const outbox = new OutboxPublisher({ store: new OutboxStore(aliceStore), transport, backoff: { baseMs: 10, maxMs: 20 } });
+    const ma = new Messenger({ transport, secretKey: alice, store: aliceStore, outbox, discoveryRelays: ['memory://directory'] });
+    const md = new Messenger({ transport: new MemoryTransport({ network }), secretKey: dave, store: await open('dave'), inboxRelays: [DAVE_DM] });
+    network.relay(DAVE_DM).up = false;
+    outbox.start();
+    const report = await ma.send(D, makeMessage('catalog.request', {}));
+    expect(report).toMatchObject({ ok: true, queued: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(network.relay(DAVE_DM).has(report.wrapId)).toBe(false);
+    network.relay(DAVE_DM).up = true;
+    const deadline = Date.now() + 5000;
+    while (!network.relay(DAVE_DM).has(report.wrapId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    outbox.stop();
+    const got: IncomingMessage[] = [];
+    md.on('catalog.request', (inc) => void got.push(inc));
+    await md.fetch();
+    expect(got.map((g) => g.message.type)).toEqual(['catalog.request']);
+  });
+
+  it('an unknown message type gets a polite unknown-message-type error reply', async () => {
+    const transport = new MemoryTransport({ network, relays: [DAVE_DM] });
+    const md = new Messenger({ transport, secretKey: dave, store: await open('dave2'), inboxRelays: [DAVE_DM] });
+    const ma = new Messenger({ transport, secretKey: alice, store: await open('alice2'), inboxRelays: [DAVE_DM] });
+    const m = makeMessage('catalog.request', {});
+    const { wrap } = giftWrap({ kind: 21560, created_at: now(), tags: [], content: JSON.stringify({ ...m, type: 'quote.request' }) }, alice, D);
+    const replies: string[] = [];
+    ma.on('error', (inc) => void replies.push(`${inc.message.body.code}:${inc.message.reply_to}`));
+    expect(await md.process(wrap)).toMatchObject({ ok: false, code: 'unknown-message-type', replied: true });
+    await ma.fetch();
+    expect(replies).toEqual([`unknown-message-type:${m.nonce}`]);
+  });
+});
