@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+import { HAS_SHARED, PROJECT_ROOT, SHARED_MISSING, sharedPath } from '../helpers/shared.ts';
+import { ManualClock } from '../../src/core/clock.ts';
+import { SimulatedNotary, verifySimulatedMintSignature } from '../../src/otapi/notary.ts';
+import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
+import { RelayPool } from '../../src/relays/pool.ts';
+import { buildFollowsEvent } from '../../src/events/follows.ts';
+import { buildAttestationEvent } from '../../src/events/attestation.ts';
+import { getPublicKey, signEvent } from '../../src/events/sign.ts';
+import { parseMintFile } from '../../src/otapi/files.ts';
+import { mintFingerprint } from '../../src/mint/fingerprint.ts';
+import { checkEvidence } from '../../src/mint/evidence.ts';
+
+const SAMPLE = sharedPath('fixtures', 'ot', 'opentxs-sample-data', 'ot-sample-data');
+
+describe('otp2p mint scan / fingerprint', () => {
+  it.skipIf(!HAS_SHARED)(`scans the real 0.94 folder ${HAS_SHARED ? '' : SHARED_MISSING}`, async () => {
+    const r = await runCli(['mint', 'scan', '--ot-data', SAMPLE, '--json', '--home', tmpDir()]);
+    expect(r.code).toBe(0);
+    const out = r.json[0] as { layout: string; mints: Array<{ tla: string; origin: string; fingerprint: string }>; errors: unknown[] };
+    expect(out.layout).toBe('v094');
+    expect(out.errors).toEqual([]);
+    expect(out.mints.map((m) => `${m.origin}:${m.tla}`).sort()).toEqual(['client:USD', 'server:BTC', 'server:GRAM', 'server:USD']);
+    const usd = out.mints.filter((m) => m.tla === 'USD').map((m) => m.fingerprint);
+    expect(usd[0]).toBe(usd[1]);
+    const table = await runCli(['mint', 'scan', '--ot-data', SAMPLE, '--home', tmpDir()]);
+    expect(table.stdout).toContain('2015-01-29T12:01:58Z');
+  });
+
+  it('fingerprints one file, and gives exact codes for bad input', async () => {
+    const file = join(PROJECT_ROOT, 'test/fixtures/ot/classic/client_data/mints/Ra8gGBEGM2NzmqBRWplLmFVFfmreGcn75K8unazMMLj/TGuClwvrjdWiYHmacWt9R4zbAtUx9VM1yYbpx2M0iiB');
+    const r = await runCli(['mint', 'fingerprint', file, '--json', '--home', tmpDir()]);
+    expect(r.code).toBe(0);
+    expect(r.json[0]).toMatchObject({ series: '0', valid_from: 1_400_000_000, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'bad'), '-----BEGIN OT ARMORED MINT-----\n\n!!!!\n-----END OT ARMORED MINT-----\n');
+    const bad = await runCli(['mint', 'fingerprint', join(dir, 'bad'), '--json', '--home', dir]);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout + bad.stderr).toContain('bad-base64');
+    expect((await runCli(['mint', 'scan', '--home', dir])).code).toBe(2);
+  });
+});
+
+describe('otp2p mint check / evidence on the embedded relay', () => {
+  it('reports equivocation (exit 3) with the attesters behind it, publishing nothing', async () => {
+    const relay = await startEmbeddedRelay({ host: '127.0.0.1' });
+    const pool = new RelayPool({ relays: [relay.url], fetchLimits: false });
+    try {
+      const clock = new ManualClock(Date.now() - 3600_000);
+      const notary = SimulatedNotary.open({ ledgerPath: ':memory:', seed: new Uint8Array(32).fill(4), clock, cheat: { kind: 'targeted', users: ['me'] } });
+      const unit = notary.units[0]!.id;
+      const ot = tmpDir();
+      notary.writeClientFolder(ot, 'me', 'v094');
+      const me = new Uint8Array(32).fill(11);
+      const friends = [12, 13, 14].map((b) => new Uint8Array(32).fill(b));
+      const now = Math.floor(Date.now() / 1000) - 60;
+      await pool.publish(signEvent(buildFollowsEvent(friends.map((sk) => ({ pubkey: getPublicKey(sk) })), now), me));
+      const honest = notary.mintFor(unit, 'someone-else');
+      for (const sk of friends) {
+        const a = { notaryId: honest.notaryId, unitId: honest.unitId, series: honest.series, fingerprint: mintFingerprint(honest), validFrom: honest.validFrom, validTo: honest.validTo, expiration: honest.expiration };
+        await pool.publish(signEvent(buildAttestationEvent(a, now), sk));
+      }
+      const home = tmpDir();
+      const r = await runCli(['mint', 'check', '--ot-data', ot, '--pubkey', getPublicKey(me), '--relay', relay.url, '--json', '--home', home]);
+      expect(r.code).toBe(3);
+      const out = r.json[0] as { web: number; verdicts: Array<{ verdict: string; conflicts: Array<{ attesters: string[] }> }> };
+      expect(out.web).toBe(3);
+      expect(out.verdicts[0]?.verdict).toBe('equivocation');
+      expect(out.verdicts[0]?.conflicts[0]?.attesters.sort()).toEqual(friends.map((sk) => getPublicKey(sk)).sort());
+
+      const mine = join(ot, 'client_data', 'mints', notary.id, unit);
+      const ev = await runCli(['mint', 'evidence', '--mint', mine, '--fingerprint', mintFingerprint(honest), '--dry-run', '--home', home]);
+      expect(ev.code).toBe(0);
+      const event = ev.json[0] as Parameters<typeof checkEvidence>[0];
+      expect(event.pubkey).not.toBe(getPublicKey(me));
+      const checked = checkEvidence(event, (m) => verifySimulatedMintSignature(m.signedText, notary.publicKeyHex));
+      expect(checked.included).toEqual([mintFingerprint(parseMintFile(notary.mintFileFor(unit, 'me')))]);
+      expect(checked.signed).toEqual(checked.included);
+      notary.close();
+    } finally {
+      await pool.close();
+      await relay.close();
+    }
+  });
+});
