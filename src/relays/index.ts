@@ -13,3 +13,7 @@ export type { RelayLimits } from './nip11.ts';
 export { authTemplate, authAllowed, normalizeRelayUrl } from './nip42.ts';
 export type { EventSigner } from './nip42.ts';
 export { backoffDelay, RelayConnection } from './connection.ts';
+export { OutboxPublisher } from './outbox.ts';
+export type { OutboxPublisherOptions } from './outbox.ts';
+export { MAX_LISTED_RELAYS, dmRelaysOf, dmRelaysTemplate, fetchNewest, parseDmRelays, parseRelayList, publishToDmRelays, relayListOf, relayListTemplate, subscribeAuthor } from './nip65.ts';
+export type { RelayList } from './nip65.ts';
