@@ -20,6 +20,7 @@ import { verifyEvent } from 'nostr-tools/pure';
 import { signEvent } from '../src/events/sign.ts';
 import type { NostrEvent } from '../src/events/types.ts';
 import { VerifyPool } from '../src/events/verify-pool.ts';
+import { EventVerifier } from '../src/events/verify.ts';
 import { openStore } from '../src/store/db.ts';
 import type { Store } from '../src/store/db.ts';
 import { EventStore } from '../src/store/events.ts';
@@ -123,6 +124,22 @@ export default async function ingest(args: string[]): Promise<void> {
     log(`ours (VerifyPool x${pool.size} + EventStore.ingest, ${ours.events} events): ${round(oursPerS, 0)} events/s`);
     log(`baseline (nostr-tools verifyEvent + row-by-row kysely, ${base.events} events): ${round(basePerS, 0)} events/s`);
     log(`ratio: ${round(oursPerS / basePerS, 2)}x (per round: median ${round(median(ratios), 2)}x, p10 ${round(quantile(ratios, 0.1), 2)}x, p90 ${round(quantile(ratios, 0.9), 2)}x)`);
+    // Where the time goes (same process, right after): verification alone on one thread and on
+    // the pool, and the store alone on already-verified events.
+    const sample = generate(Math.min(n, 4_000), 4);
+    const rate = async (f: () => unknown): Promise<number> => {
+      const t0 = performance.now();
+      await f();
+      return sample.length / ((performance.now() - t0) / 1000);
+    };
+    const one = new EventVerifier();
+    const parsed = sample.map((r) => JSON.parse(r) as NostrEvent);
+    const oneRate = await rate(() => sample.forEach((r) => one.verifyJson(r)));
+    const poolRate = await rate(() => pool.verifyBatch(sample));
+    const storeRate = await rate(() => {
+      for (let k = 0; k < parsed.length; k += 1000) events.insertBatch(parsed.slice(k, k + 1000).map((event) => ({ event, relay: 'wss://relay.example' })));
+    });
+    log(`components: verify 1 thread ${round(oneRate, 0)}/s, verify pool x${pool.size} ${round(poolRate, 0)}/s, insertBatch ${round(storeRate, 0)}/s`);
     if (json) process.stdout.write(`${JSON.stringify({ events: n, ours_per_s: round(oursPerS, 0), baseline_per_s: round(basePerS, 0), ratio: round(oursPerS / basePerS, 2) })}\n`);
   } finally {
     await pool.close();
