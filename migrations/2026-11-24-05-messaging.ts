@@ -25,6 +25,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await sql`CREATE UNIQUE INDEX received_messages_nonce ON received_messages (sender, nonce) WHERE nonce <> ''`.execute(db);
   await db.schema.createIndex('received_messages_kind_created').on('received_messages').columns(['kind', 'created_at']).execute();
+  // Re-delivered wraps (a second relay, the next `dm read`) are skipped before any crypto.
+  await db.schema.createIndex('received_messages_wrap').on('received_messages').column('wrap_id').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -296,6 +296,12 @@ export class Messenger {
    */
   async process(wrapValue: unknown): Promise<ProcessResult> {
     this.#stats.processed++;
+    // The same wrap again (another relay, the next fetch): already handled, skip the crypto.
+    // Trusting an unverified id here is safe: at worst a forgery of a handled wrap is dropped.
+    const wrapId = typeof wrapValue === 'object' && wrapValue !== null ? (wrapValue as { id?: unknown }).id : undefined;
+    if (typeof wrapId === 'string' && wrapId.length === 64 && this.received.seenWrap(wrapId)) {
+      return this.#reject('duplicate', `wrap ${wrapId} was already handled`);
+    }
     let u: Unwrapped;
     try {
       u = unwrapGift(wrapValue, this.#sk, { verifier: this.#verifier, clock: this.#clock });
@@ -430,7 +436,7 @@ export class Messenger {
         { closeOnEose: true, eoseTimeoutMs: options.timeoutMs ?? 10_000, ...(this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {}) },
       );
     });
-    // Wraps already accepted come back on every fetch and are counted as `replay`.
+    // Wraps already handled come back on every fetch and are counted as `duplicate`.
     for (const e of events) await this.process(e);
     return this.stats();
   }

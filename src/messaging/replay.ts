@@ -33,6 +33,7 @@ export class ReceivedMessages {
   readonly #clock: Clock;
   readonly #insert: Statement;
   readonly #byId: Statement;
+  readonly #byWrap: Statement;
 
   constructor(store: Store, options: ReceivedMessagesOptions = {}) {
     this.#store = store;
@@ -43,11 +44,17 @@ export class ReceivedMessages {
       'INSERT OR IGNORE INTO received_messages (rumor_id, sender, nonce, kind, created_at, received_at, wrap_id, rumor_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#byId = store.raw.prepare('SELECT 1 FROM received_messages WHERE rumor_id = ?');
+    this.#byWrap = store.raw.prepare('SELECT 1 FROM received_messages WHERE wrap_id = ?');
   }
 
   /** Whether this rumor id was already accepted. */
   seen(rumorId: string): boolean {
     return this.#byId.get(rumorId) !== undefined;
+  }
+
+  /** Whether a message arrived in the wrap with this id (a re-delivery of the same wrap). */
+  seenWrap(wrapId: string): boolean {
+    return this.#byWrap.get(wrapId) !== undefined;
   }
 
   /**

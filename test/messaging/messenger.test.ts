@@ -8,7 +8,7 @@ import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import type { NostrEvent } from '../../src/events/types.ts';
 import type { Catalog } from '../../src/events/catalog.ts';
 import { encrypt, getConversationKey } from '../../src/messaging/nip44.ts';
-import { giftWrap } from '../../src/messaging/nip59.ts';
+import { createSeal, createWrap, giftWrap } from '../../src/messaging/nip59.ts';
 import { Messenger } from '../../src/messaging/messenger.ts';
 import { makeMessage } from '../../src/messaging/protocol.ts';
 import { MemoryNetwork, MemoryTransport } from '../../src/relays/memory.ts';
@@ -68,7 +68,7 @@ describe('Messenger over MemoryTransport', async () => {
     expect(got).toEqual([`${A}:hi bob`]);
     await mb.fetch();
     expect(got).toHaveLength(1);
-    expect(mb.stats().rejected.replay).toBe(1);
+    expect(mb.stats().rejected.duplicate).toBe(1);
     // Alice's own copy went to her DM relay.
     await ma.fetch();
     expect((await ma.received.list(14)).map((r) => r.rumor_id)).toEqual([report.rumorId]);
@@ -95,7 +95,7 @@ describe('Messenger over MemoryTransport', async () => {
   it('answers an unknown protocol version with a polite error the sender sees as unsupported-version', async () => {
     const m = makeMessage('catalog.request', {});
     // Send a v2 message through the real wrap path by sending raw content.
-    const { wrap } = giftWrap({ kind: 21560, created_at: now(), tags: [['p', B]], content: JSON.stringify({ ...m, v: 2 }) }, alice, B);
+    const { wrap, rumor } = giftWrap({ kind: 21560, created_at: now(), tags: [['p', B]], content: JSON.stringify({ ...m, v: 2 }) }, alice, B);
     const waiting = new Promise<string>((resolve) => {
       ma.on('error', (inc) => {
         resolve(`${inc.message.body.code}:${inc.message.reply_to}`);
@@ -104,8 +104,9 @@ describe('Messenger over MemoryTransport', async () => {
     const r = await mb.process(wrap);
     expect(r).toMatchObject({ ok: false, code: 'unsupported-version', replied: true });
     expect(await waiting).toBe(`unsupported-version:${m.nonce}`);
-    // The same bad message again is a replay and gets no second reply.
-    expect(await mb.process(wrap)).toMatchObject({ ok: false, code: 'replay', replied: false });
+    // The same wrap again is a duplicate; the same rumor in a new wrap is a replay; neither gets a reply.
+    expect(await mb.process(wrap)).toMatchObject({ ok: false, code: 'duplicate', replied: false });
+    expect(await mb.process(createWrap(createSeal(rumor, alice, B), B))).toMatchObject({ ok: false, code: 'replay', replied: false });
   });
 
   it('an error reply rejects the pending request with the peer code', async () => {

@@ -100,7 +100,7 @@ async function read(ctx: CommandContext): Promise<number> {
       // Every stored message passed seal-signature, author and id checks before it was stored.
       return { id: chat.id, from: npubEncode(chat.sender), time: new Date(chat.created_at * 1000).toISOString(), text: chat.text, verified: true, outgoing: chat.sender === s.id.pubkey };
     });
-    const rejected = Object.entries(stats.rejected).filter(([code]) => code !== 'replay');
+    const rejected = Object.entries(stats.rejected).filter(([code]) => code !== 'replay' && code !== 'duplicate');
     if (rejected.length > 0) ctx.io.stderr(`ignored ${rejected.map(([c, n]) => `${n} ${c}`).join(', ')} (invalid wraps)\n`);
     if (ctx.json) for (const m of msgs) printJson(ctx, m);
     else if (msgs.length === 0) ctx.io.stdout('no messages\n');
