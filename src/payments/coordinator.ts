@@ -371,7 +371,7 @@ export class PaymentCoordinator {
    * Pay along `route`. Resolves when the payment is final (succeeded, failed or refunded); a
    * failure after the payment started resolves with `state: 'failed'` rather than throwing.
    * @throws OtP2pError `bad-input` (malformed route), `outside-radius` (a hop beyond the social
-   *   radius or no social graph), `exposure-limit` (a hop would hold more than the per-peer limit),
+   *   radius or no social graph), `hop-misbehaved` (a hop is on the misbehaving record), `exposure-limit` (a hop would hold more than the per-peer limit),
    *   `unknown-account` (we hold no account for the first leg), `payment-exists` (id reused),
    *   `closed` (coordinator not started).
    */
@@ -1231,7 +1231,13 @@ export class PaymentCoordinator {
       seen.add(leg.to);
       if (typeof leg.amount !== 'bigint' || leg.amount <= 0n) throw new OtP2pError('bad-amount', `route leg ${i} amount must be a positive bigint`);
     });
+    const flagged = this.#raw.prepare('SELECT 1 FROM payment_misbehaving WHERE pubkey = ? LIMIT 1').pluck();
     for (const leg of legs.slice(0, -1)) {
+      if (flagged.get(leg.to) !== undefined) {
+        throw new OtP2pError('hop-misbehaved', `hop ${leg.to.slice(0, 8)} misbehaved in an earlier payment (see otp2p payments --misbehaving)`, {
+          context: { hop: leg.to },
+        });
+      }
       const degree = this.#ports.social?.degreeOf(leg.to);
       if (degree === undefined || degree > this.#limits.maxDegree) {
         throw new OtP2pError('outside-radius', `hop ${leg.to.slice(0, 8)} is outside our social radius of ${this.#limits.maxDegree}`, {

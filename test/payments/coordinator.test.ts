@@ -125,6 +125,8 @@ describe('payments over three hops', () => {
     const bad = await listMisbehaving(world.parties.alice.store.db);
     expect(bad).toEqual([expect.objectContaining({ pubkey: world.parties.carol.pubkey, reason: 'held-past-expiry' })]);
     expect(world.parties.alice.coordinator.exposureTo(world.parties.bob.pubkey)).toBe(116n);
+    // the holder is avoided from now on
+    await expect(world.parties.alice.coordinator.begin({ route: world.route() })).rejects.toMatchObject({ code: 'hop-misbehaved' });
     // Carol comes back: Dave refuses the late funds, refunds cascade to Alice
     carolStall!.release();
     world.clock.advance(60_000);
