@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { signEvent, getPublicKey } from '../../src/events/sign.ts';
 import type { EventTemplate, NostrEvent } from '../../src/events/types.ts';
 import { EventVerifier } from '../../src/events/verify.ts';
+import { VerifyPool } from '../../src/events/verify-pool.ts';
 import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/db.ts';
 import { EventStore } from '../../src/store/events.ts';
@@ -255,6 +256,34 @@ describe('batches and ingest', () => {
     expect(out.map((r) => (r.ok ? r.status : r.code))).toEqual(['inserted', 'bad-json', 'bad-id', 'duplicate']);
     expect(await s.count()).toBe(1);
     expect(await s.relaysOf(good.id)).toEqual(['wss://r.example']);
+  });
+});
+
+describe('ingest through the worker pool', () => {
+  it('stores exactly the events that verify, with per-item results in input order', async () => {
+    const s = await fresh();
+    const pool = new VerifyPool({ size: 2, clock: new ManualClock(T * 1000), chunkSize: 50 });
+    try {
+      const raws: string[] = [];
+      const expected: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const e = ev(i % 2 ? ALICE : BOB, { content: `n${i}`, created_at: T - i });
+        if (i % 10 === 3) {
+          raws.push(JSON.stringify({ ...e, kind: 2 }));
+          expected.push('bad-id');
+        } else {
+          raws.push(JSON.stringify(e));
+          expected.push('inserted');
+        }
+      }
+      raws.push(raws[0] as string);
+      expected.push('duplicate');
+      const out = await s.ingest(raws, { verifier: pool, relay: 'wss://r.example', chunkSize: 64 });
+      expect(out.map((r) => (r.ok ? r.status : r.code))).toEqual(expected);
+      expect(await s.count()).toBe(expected.filter((x) => x === 'inserted').length);
+    } finally {
+      await pool.close();
+    }
   });
 });
 
