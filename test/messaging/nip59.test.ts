@@ -120,6 +120,16 @@ describe('NIP-59 wrap/unwrap', () => {
     expect(codeOf(() => unwrapGift({ ...wrap, content: wrap.content.slice(4) }, bob))).toBe('bad-id');
   });
 
+  it('property: any rumor round-trips, whatever its content and tags', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 0, maxLength: 300, unit: 'binary' }), fc.array(fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), { maxLength: 4 }), fc.integer({ min: 0, max: 65535 }), (content, tags, kind) => {
+        const { rumor, wrap } = giftWrap({ kind, created_at: 1_700_000_000, tags, content }, alice, B);
+        expect(unwrapGift(JSON.parse(JSON.stringify(wrap)), bob).rumor).toEqual(rumor);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('never throws a foreign error on arbitrary wrap-shaped junk', () => {
     fc.assert(
       fc.property(fc.anything(), (v) => {
