@@ -14,6 +14,9 @@ import type { XmlElement } from './xml.ts';
 /** Cap on one OT file read from disk. */
 export const MAX_OT_FILE_BYTES = 8 * 1024 * 1024;
 
+/** Most denominations a mint may have (real mints have about 10; each one is inflated). */
+export const MAX_DENOMINATIONS = 256;
+
 /** An OT document after dearmoring: its text and, when signed, the signed parts. */
 export interface OtDocument {
   /** Armor label (`MINT`, `WALLET`, ...) or undefined when the file was not armored. */
@@ -106,7 +109,9 @@ export function parseMintFile(input: string | Uint8Array, source?: string, optio
   const expiration = parseOtTime(attrOf(root, 'expiration'), 'expiration', 'bad-mint');
   const denominations: MintDenomination[] = [];
   const seen = new Set<string>();
-  for (const info of childrenNamed(root, 'mintPublicInfo')) {
+  const infos = childrenNamed(root, 'mintPublicInfo');
+  if (infos.length > MAX_DENOMINATIONS) throw new OtP2pError('bad-mint', `mint has ${infos.length} denominations, over the limit of ${MAX_DENOMINATIONS}`, { context: { source } });
+  for (const info of infos) {
     const d = attrOf(info, 'denomination');
     if (d === undefined || !/^[1-9]\d{0,30}$/.test(d)) throw new OtP2pError('bad-mint', `denomination must be a positive integer, got ${describeValue(d)}`);
     if (seen.has(d)) throw new OtP2pError('bad-mint', `denomination ${d} appears twice`, { context: { denomination: d } });

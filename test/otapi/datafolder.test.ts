@@ -133,6 +133,16 @@ describe('OtDataFolder on the project fixtures', () => {
     }
   });
 
+  it('refuses an oversized file without reading it (too-large) and keeps scanning', () => {
+    const dir = tmpDir();
+    cpSync(join(PROJECT_ROOT, 'test/fixtures/ot/modern'), dir, { recursive: true });
+    const nd = join(dir, 'client_data', 'mint', 'otxP4B9YiPGov8HZfEfksVn9YyD9rV2cPSHw');
+    writeFileSync(join(nd, 'otxHuge'), Buffer.alloc(9 * 1024 * 1024, 0x41));
+    const scan = new OtDataFolder(dir).scan();
+    expect(scan.errors).toEqual([expect.objectContaining({ code: 'too-large', path: join(nd, 'otxHuge') })]);
+    expect(scan.mints).toHaveLength(2);
+  });
+
   it('flags a mint filed under another notary or unit', () => {
     const dir = tmpDir();
     cpSync(join(PROJECT_ROOT, 'test/fixtures/ot/modern'), dir, { recursive: true });
