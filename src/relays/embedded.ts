@@ -72,6 +72,24 @@ export interface EmbeddedRelay {
 }
 
 let fastChecksInstalled = false;
+let deprecationSilenced = false;
+
+/**
+ * The repository calls kysely's deprecated `orderBy('created_at desc')`, and kysely prints a
+ * one-time notice with `console.log`: on stdout, where `otp2p relay --json` must print only JSON.
+ * Run one query at start-up with console.log muted so the once-per-process notice is spent.
+ */
+async function silenceDeprecationNotice(repository: EventRepositorySqlite): Promise<void> {
+  if (deprecationSilenced) return;
+  deprecationSilenced = true;
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    await repository.find({ kinds: [0], limit: 1 });
+  } finally {
+    console.log = log;
+  }
+}
 
 /**
  * The packages verify every event with pure-JS noble (~1.6 ms each, the bulk of their ack
@@ -143,6 +161,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   }
   const repository = new EventRepositorySqlite(db, { defaultLimit });
   await repository.init();
+  await silenceDeprecationNotice(repository);
   const quiet = { setLogLevel: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   const relay = new NostrRelay(repository, { logger: quiet, logLevel: LogLevel.ERROR, filterResultCacheTtl: 0, eventHandlingResultCacheTtl: 0, maxSubscriptionsPerClient: 64 });
   const validator = new Validator({ maxContentLength: maxEventBytes, maxSubscriptionIdLength: 64 });

@@ -145,6 +145,8 @@ describe('otp2p relay (CLI)', () => {
     ac.abort();
     const res = await run;
     expect(res.code).toBe(0);
+    // stdout carries exactly one JSON line (no library notice leaks onto it)
+    expect(res.stdout.trim().split('\n')).toHaveLength(1);
     const out = res.json[0] as { url: string; port: number };
     expect(out.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(res.stderr).toContain('relay stopped');
