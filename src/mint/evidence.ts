@@ -5,8 +5,7 @@
  * series). Checking an OT notary's signature needs its credentials, which live in the OT client,
  * so the signature check is injected (`verifyMintSignature`); the simulated notary provides one.
  */
-import { isOtP2pError } from '../core/errors.ts';
-import { OtP2pError } from '../core/errors.ts';
+import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import { buildEvidenceEvent, parseEvidenceEvent } from '../events/evidence.ts';
 import type { Evidence } from '../events/evidence.ts';
 import type { EventTemplate, NostrEvent } from '../events/types.ts';

@@ -14,6 +14,9 @@ import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import { parseMintFile } from '../../src/otapi/files.ts';
 import { mintFingerprint } from '../../src/mint/fingerprint.ts';
 import { checkEvidence } from '../../src/mint/evidence.ts';
+import { createVault } from '../../src/keys/vault.ts';
+import { generateMnemonic } from '../../src/keys/mnemonic.ts';
+import { queryEvents } from '../../src/mint/collect.ts';
 
 const SAMPLE = sharedPath('fixtures', 'ot', 'opentxs-sample-data', 'ot-sample-data');
 
@@ -80,6 +83,35 @@ describe('otp2p mint check / evidence on the embedded relay', () => {
       const checked = checkEvidence(event, (m) => verifySimulatedMintSignature(m.signedText, notary.publicKeyHex));
       expect(checked.included).toEqual([mintFingerprint(parseMintFile(notary.mintFileFor(unit, 'me')))]);
       expect(checked.signed).toEqual(checked.included);
+      notary.close();
+    } finally {
+      await pool.close();
+      await relay.close();
+    }
+  });
+});
+
+describe('otp2p mint attest', () => {
+  it('holds back a fingerprint fewer than k others attested, publishes it with --force, never a nym', async () => {
+    const relay = await startEmbeddedRelay({ host: '127.0.0.1' });
+    const pool = new RelayPool({ relays: [relay.url], fetchLimits: false });
+    try {
+      const notary = SimulatedNotary.open({ ledgerPath: ':memory:', seed: new Uint8Array(32).fill(6), clock: new ManualClock(Date.now() - 3600_000) });
+      const ot = tmpDir();
+      notary.writeClientFolder(ot, 'me', 'v094');
+      const home = tmpDir();
+      const env = { OTP2P_PASSWORD: 'correct horse battery staple' };
+      const id = createVault(join(home, 'vault.json'), generateMnemonic(), env.OTP2P_PASSWORD, { logN: 4 });
+      const args = ['mint', 'attest', '--ot-data', ot, '--relay', relay.url, '--json', '--home', home];
+      const held = await runCli(args, { env });
+      expect(held.code).toBe(0);
+      expect(held.json[0]).toEqual({ published: [], held: [`${notary.id}:${notary.units[0]!.id}:0`] });
+      expect(await queryEvents(pool, [{ kinds: [31560], authors: [id.pubkey] }])).toEqual([]);
+      const forced = await runCli([...args, '--force'], { env });
+      expect(forced.code).toBe(0);
+      const events = await queryEvents(pool, [{ kinds: [31560], authors: [id.pubkey] }]);
+      expect(events).toHaveLength(1);
+      expect(JSON.stringify(events[0])).not.toMatch(/nym|account/i);
       notary.close();
     } finally {
       await pool.close();

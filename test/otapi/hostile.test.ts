@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { OtP2pError } from '../../src/core/errors.ts';
 import type { ErrorCode } from '../../src/core/errors.ts';
 import { armor, dearmor, packString } from '../../src/otapi/armor.ts';
-import { parseMintFile, parseWallet, readOtDocument } from '../../src/otapi/files.ts';
+import { parseAccountFile, parseMintFile, parseWallet, readOtDocument } from '../../src/otapi/files.ts';
+import { parseSignedContract } from '../../src/otapi/signed.ts';
 import { SimulatedNotary } from '../../src/otapi/notary.ts';
 import { parseXml } from '../../src/otapi/xml.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -98,7 +99,7 @@ describe('hostile OT files give exact typed codes', () => {
   it('fuzz: arbitrary and mutated input never crashes, only OtP2pError', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (s) => {
-        for (const fn of [() => parseXml(s), () => dearmor(s), () => readOtDocument(s), () => parseMintFile(s)]) {
+        for (const fn of [() => parseXml(s), () => dearmor(s), () => readOtDocument(s), () => parseMintFile(s), () => parseWallet(s), () => parseAccountFile(s), () => parseSignedContract(s)]) {
           expect(codeOf(fn)).not.toBe('foreign-error');
         }
       }),
