@@ -313,7 +313,7 @@ export class PaymentCoordinator {
       ),
       insertStep: r.prepare(
         `INSERT OR IGNORE INTO payment_steps (payment_id, idempotency_key, kind, status, payload, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (@payment_id, @key, @kind, 'pending', @payload, 0, @now, @now, @now)`,
+         VALUES (@payment_id, @key, @kind, 'pending', @payload, 0, @at, @now, @now)`,
       ),
       dueSteps: r.prepare(`SELECT * FROM payment_steps WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1`),
       stepDone: r.prepare(`UPDATE payment_steps SET status = 'done', result = ?, updated_at = ? WHERE id = ?`),
@@ -918,7 +918,7 @@ export class PaymentCoordinator {
     if (role === 'payee') {
       this.#tx(() => {
         this.#save(fresh, { state: 'fulfilled', data, deadline_at: null });
-        this.#queueSend(fresh.id, 'fulfill', fresh.payer, {
+        this.#queueSendWithEchoes(fresh.id, 'fulfill', fresh.payer, {
           type: 'fulfill',
           payment_id: fresh.id,
           payment_hash: fresh.payment_hash!,
@@ -1127,7 +1127,7 @@ export class PaymentCoordinator {
       d.sent = amount.toString();
       const deadline = d.expiries[1]! * 1000 + this.#limits.graceMs;
       this.#save(row, { state: row.state === 'sending' ? 'in-flight' : row.state, data: d, deadline_at: deadline });
-      this.#queueSend(row.id, 'notice:0', d.parties[1]!, {
+      this.#queueSendWithEchoes(row.id, 'notice:0', d.parties[1]!, {
         type: 'transfer.notice',
         payment_id: row.id,
         payment_hash: row.payment_hash!,
@@ -1141,13 +1141,13 @@ export class PaymentCoordinator {
     if (payload.purpose === 'forward') {
       this.#save(row, { state: 'forwarded' });
       const notice: PaymentBody = { type: 'transfer.notice', payment_id: row.id, payment_hash: row.payment_hash!, leg: payload.leg, receipt, amount };
-      this.#queueSend(row.id, `notice:${payload.leg}`, row.next_peer!, notice);
+      this.#queueSendWithEchoes(row.id, `notice:${payload.leg}`, row.next_peer!, notice);
       this.#queueSend(row.id, `notice:${payload.leg}:payer`, row.payer, notice);
       return;
     }
     this.#save(row, { state: 'refunded' });
     const notice: PaymentBody = { type: 'refund.notice', payment_id: row.id, payment_hash: row.payment_hash!, leg: payload.leg, receipt, amount };
-    this.#queueSend(row.id, `refund-notice:${payload.leg}`, prep.in.from, notice);
+    this.#queueSendWithEchoes(row.id, `refund-notice:${payload.leg}`, prep.in.from, notice);
     if (prep.in.from !== row.payer) this.#queueSend(row.id, `refund-notice:${payload.leg}:payer`, row.payer, notice);
   }
 
@@ -1326,13 +1326,26 @@ export class PaymentCoordinator {
     } as PaymentMessage;
   }
 
-  #queueSend(paymentId: string, key: string, to: string, body: PaymentBody, replyTo?: string): void {
+  #queueSend(paymentId: string, key: string, to: string, body: PaymentBody, replyTo?: string, delayMs = 0): void {
     const payload: SendPayload = { to, message: encodePaymentMessage(this.#envelope(body, replyTo)) };
-    this.#stmt.insertStep.run({ payment_id: paymentId, key: `${paymentId}:send:${key}`, kind: 'send', payload: JSON.stringify(payload), now: this.#ports.clock.now() });
+    const now = this.#ports.clock.now();
+    this.#stmt.insertStep.run({ payment_id: paymentId, key: `${paymentId}:send:${key}`, kind: 'send', payload: JSON.stringify(payload), now, at: now + delayMs });
+  }
+
+  /**
+   * Queue a message whose loss would strand funds (a notice that money moved, the preimage) and
+   * two later copies with fresh nonces. A receiver may have recorded the first as seen and crashed
+   * before acting on it; the copies are new messages to its replay protection and duplicates to
+   * its state machine, so they cost nothing when the first one worked.
+   */
+  #queueSendWithEchoes(paymentId: string, key: string, to: string, body: PaymentBody): void {
+    this.#queueSend(paymentId, key, to, body);
+    this.#queueSend(paymentId, `${key}:echo:1`, to, body, undefined, Math.floor(this.#limits.replyTimeoutMs / 2));
+    this.#queueSend(paymentId, `${key}:echo:2`, to, body, undefined, this.#limits.replyTimeoutMs);
   }
 
   #queueTransfer(paymentId: string, key: string, payload: TransferPayload): void {
-    this.#stmt.insertStep.run({ payment_id: paymentId, key, kind: 'transfer', payload: JSON.stringify(payload), now: this.#ports.clock.now() });
+    this.#stmt.insertStep.run({ payment_id: paymentId, key, kind: 'transfer', payload: JSON.stringify(payload), now: this.#ports.clock.now(), at: this.#ports.clock.now() });
   }
 
   /** Messages that cause no money effect and need no durability (quotes, duplicate acks, refusals). */

@@ -203,6 +203,23 @@ describe('payments over three hops', () => {
     await world.close();
   });
 
+  it('a lost transfer.notice is made good by its later copies (the receiver may have crashed after recording it)', async () => {
+    const world = await buildWorld(tmpDir());
+    let dropped = 0;
+    world.hub.dropIf = (r) => r.to === world.parties.bob.pubkey && r.wire.type === 'transfer.notice' && dropped++ === 0;
+    const id = await world.parties.alice.coordinator.begin({ route: world.route() });
+    await settle(world);
+    expect(dropped).toBe(1);
+    expect(await stateOf(world, 'bob', id)).toBe('prepared');
+    world.clock.advance(10_001);
+    await settle(world);
+    expect((await world.parties.alice.coordinator.waitFor(id)).state).toBe('succeeded');
+    world.clock.advance(60_000);
+    await settle(world);
+    expect(world.transferCount()).toBe(3);
+    await world.close();
+  });
+
   it('a payment hash is paid at most once: a payee that reuses a hash is refused', async () => {
     const world = await buildWorld(tmpDir());
     const first = await world.parties.alice.coordinator.pay({ route: world.route() });

@@ -25,6 +25,8 @@ export class MemoryChannelHub {
   readonly #mailbox = new Map<string, HubRecord[]>();
   /** Every message sent, in order (for replay tests). */
   readonly log: HubRecord[] = [];
+  /** Messages silently lost in transit when this returns true (a lossy network in tests). */
+  dropIf: ((record: HubRecord) => boolean) | undefined;
   /** Peers whose outgoing messages are refused (a peer offline from the network). */
   readonly offline = new Set<string>();
   #inflight = 0;
@@ -52,6 +54,7 @@ export class MemoryChannelHub {
   /** Deliver a wire message as if `from` sent it (replays, forgeries in tests). */
   inject(record: HubRecord): void {
     this.log.push(record);
+    if (this.dropIf?.(record)) return;
     this.#deliver(record);
   }
 
