@@ -131,6 +131,10 @@ export const ERROR_CODES = {
   'chain-error': 'runtime',
   'rpc-error': 'runtime',
   'dust': 'usage',
+  // ui (local dashboard)
+  'ui-not-built': 'usage',
+  'ui-read-only': 'usage',
+  'ui-unauthorized': 'verification',
 } as const satisfies Record<string, ErrorCategory>;
 
 /** A stable error code; see {@link ERROR_CODES}. */

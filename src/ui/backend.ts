@@ -1,0 +1,203 @@
+/**
+ * What the local web dashboard (`otp2p ui`) needs from a running peer: a narrow, JSON-ready view.
+ *
+ * The dashboard server ({@link ../ui/server.ts}) only talks to a {@link DashboardBackend}. The
+ * `Peer` facade implements it for live use; {@link StaticDashboardBackend} (./static-backend.ts)
+ * implements it from an offline offers file through the real route finder, for what-if views.
+ *
+ * Every value crosses the wire as JSON: amounts are integer strings (never numbers), pubkeys
+ * are lowercase hex, units are `unit@notary` strings (see `formatUnitRef`).
+ */
+import type { RouteJson } from '../pathing/file.ts';
+import type { MintVerdict } from '../mint/verdict.ts';
+import type { PaymentRecord } from '../payments/store.ts';
+import type { ChatMessage } from '../messaging/nip17.ts';
+
+/** The user's identity. */
+export interface IdentityView {
+  pubkey: string;
+  npub: string;
+  /** A display name (kind 0), if any. */
+  name?: string;
+  /** Units (`unit@notary`) the user holds and can spend, for the route finder's unit picker. */
+  units?: string[];
+}
+
+/** Health of one relay. */
+export interface RelayView {
+  url: string;
+  connected: boolean;
+  /** Round trip of the last answered request (publish OK or EOSE), or null when unknown. */
+  latencyMs: number | null;
+  /** Failed connection attempts and refused publishes since start. */
+  failures: number;
+  connects: number;
+  disconnects: number;
+  /** The last error code or NOTICE text, or null. Never carries a secret. */
+  lastError: string | null;
+  /** What the relay is used for: `read`, `write`, `dm` (NIP-65 / NIP-17 lists). */
+  roles?: string[];
+}
+
+/** The persistent outbox (see `OutboxStore.counts` and `OutboxStore.list`). */
+export interface OutboxView {
+  counts: { pending: number; acked: number; failed: number };
+  /** Targets not yet acknowledged: pending (retried) and failed (refused for good). */
+  items: Array<{
+    eventId: string;
+    kind: number;
+    relay: string;
+    status: 'pending' | 'acked' | 'failed';
+    attempts: number;
+    lastCode: string | null;
+    lastMessage: string | null;
+    /** Unix ms. */
+    nextAttemptAt: number;
+    createdAt: number;
+  }>;
+}
+
+/** A peer in the social graph. */
+export interface PeerNode {
+  pubkey: string;
+  npub: string;
+  name?: string;
+  /** Follow-steps from the user (0 = the user), when known. */
+  degree?: number;
+  /** Units (`unit@notary`) this peer accepts (its catalog), when known. */
+  accepts?: string[];
+  /** Tagged by the user or the demo (e.g. `alarm` for a peer served a split mint). */
+  tags?: string[];
+}
+
+/**
+ * A conversion offer, in the offline offers-file shape (`parseOffersFile`): the peer takes
+ * `in` and pays out `out` at `rate[0]/rate[1]`, minus `cut_ppm` millionths and a fixed `fee` (in
+ * `out` units), for outputs between `min` and `max`, up to `liquidity`.
+ */
+export interface OfferView {
+  pubkey: string;
+  id: string;
+  in: { unit: string; notary: string };
+  out: { unit: string; notary: string };
+  rate: [string, string];
+  cut_ppm: string;
+  fee: string;
+  min: string;
+  max: string;
+  liquidity: string;
+  status?: 'open' | 'paused' | 'closed';
+}
+
+/** The follows (NIP-02) of the user's web, and the offers published in it. */
+export interface SocialGraphView {
+  /** The user's pubkey (a node of the graph). */
+  self: string;
+  nodes: PeerNode[];
+  /** `from` follows `to`. */
+  edges: Array<{ from: string; to: string }>;
+  offers: OfferView[];
+}
+
+/** A route request from the route finder. */
+export interface RouteRequest {
+  /** Payee pubkey (hex; the server decodes an npub before calling the backend). */
+  to: string;
+  /** What the payee receives, base units, integer string. */
+  amount: string;
+  /** The unit the user spends, `unit@notary`. */
+  unit: string;
+}
+
+/** A payment request: the route the user confirmed, so the peer pays exactly what was shown. */
+export interface PayRequestView extends RouteRequest {
+  route?: RouteJson;
+}
+
+/** A payment, as `otp2p payments --json` prints it (receipt: the payer's preimage). */
+export type PaymentView = PaymentRecord;
+
+/** The outcome of {@link DashboardBackend.pay}. */
+export interface PayResultView {
+  paymentId: string;
+  state: string;
+  paymentHash: string | null;
+  /** Proof of payment (payer's receipt) once succeeded. */
+  preimage: string | null;
+  sent: string;
+  delivered: string;
+  refunded: string;
+  error?: { code: string; message: string };
+}
+
+/** Equivocation evidence (kind 1560) behind an alarm. */
+export interface EvidenceView {
+  eventId: string;
+  /** Who published it. */
+  pubkey: string;
+  /** Fingerprints the evidence names. */
+  fingerprints: string[];
+  /** Fingerprints whose included mint carries a verified notary signature (proof). */
+  signed: string[];
+}
+
+/** A verdict on one of the user's mints, with the evidence for an alarm. */
+export interface MintVerdictView extends MintVerdict {
+  evidence?: EvidenceView[];
+}
+
+/** A direct message (NIP-17 chat rumor), incoming or outgoing. */
+export type DmView = ChatMessage;
+
+/** Live updates pushed to the browser over the WebSocket. */
+export type DashboardEvent =
+  | { type: 'mint-alarm'; verdict: MintVerdictView }
+  | { type: 'mint' }
+  | { type: 'dm'; message: DmView }
+  | { type: 'payment'; payment: { paymentId: string; state: string } }
+  | { type: 'relay'; relay: RelayView }
+  | { type: 'outbox' }
+  | { type: 'graph' };
+
+/** The event types, for validation and the client. */
+export const DASHBOARD_EVENT_TYPES = ['mint-alarm', 'mint', 'dm', 'payment', 'relay', 'outbox', 'graph'] as const;
+
+/**
+ * Everything the dashboard reads and does. Methods may return values or promises. Errors are
+ * {@link OtP2pError}s; the server maps their category to an HTTP status (usage 400,
+ * verification 422, runtime 500 except `not-found` 404 and `no-route` 409) and sends
+ * `{ error: { code, message } }`.
+ */
+export interface DashboardBackend {
+  /** The user's identity. */
+  identity(): IdentityView | Promise<IdentityView>;
+  /** Health of each configured relay. */
+  relays(): RelayView[] | Promise<RelayView[]>;
+  /** The persistent outbox. */
+  outbox(): OutboxView | Promise<OutboxView>;
+  /** Follows and offers of the web (up to the routing radius). */
+  socialGraph(): SocialGraphView | Promise<SocialGraphView>;
+  /**
+   * Find a (possibly multi-part) route delivering `amount` to `to`.
+   * @throws OtP2pError `no-route` when none; `bad-amount`, `bad-key`, `bad-offer` (unit) for bad input.
+   */
+  findRoute(request: RouteRequest): RouteJson | Promise<RouteJson>;
+  /**
+   * Pay along the confirmed route (or a fresh one when `route` is absent) and wait for the outcome.
+   * @throws OtP2pError `no-route`, `payment-failed`, `ui-read-only` (a backend that cannot pay).
+   */
+  pay(request: PayRequestView): PayResultView | Promise<PayResultView>;
+  /** Verdicts on the user's mints, alarms first. */
+  mintVerdicts(): MintVerdictView[] | Promise<MintVerdictView[]>;
+  /** Payments in every role, newest first. */
+  payments(): PaymentView[] | Promise<PaymentView[]>;
+  /** Direct messages, oldest first. */
+  dms(): DmView[] | Promise<DmView[]>;
+  /**
+   * Send a private message (NIP-17) to `to` (hex pubkey).
+   * @throws OtP2pError `bad-key`, `bad-input` (empty or over 8,000 characters), `ui-read-only`.
+   */
+  sendDm(to: string, text: string): DmView | Promise<DmView>;
+  /** Subscribe to live updates; returns the unsubscribe function. */
+  on(listener: (event: DashboardEvent) => void): () => void;
+}
