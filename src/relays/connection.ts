@@ -30,7 +30,8 @@ export interface ConnectionOptions {
 /** What the connection reports to its owner. */
 export interface ConnectionHandlers {
   onopen(): void;
-  onmessage(message: unknown[]): void;
+  /** `bytes`: size of the frame, an upper bound for any event inside it. */
+  onmessage(message: unknown[], bytes: number): void;
   onclose(reason: string): void;
 }
 
@@ -166,8 +167,9 @@ export class RelayConnection {
         return;
       }
       let msg: unknown;
+      const text = data.toString();
       try {
-        msg = JSON.parse(data.toString());
+        msg = JSON.parse(text);
       } catch {
         this.stats.badFrames++;
         return;
@@ -176,7 +178,7 @@ export class RelayConnection {
         this.stats.badFrames++;
         return;
       }
-      this.#handlers.onmessage(msg);
+      this.#handlers.onmessage(msg, (data as Buffer).length ?? Buffer.byteLength(text, 'utf8'));
     });
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.stats.oversizedFrames++;
