@@ -197,4 +197,38 @@ describe('RelayPool under faults injected by a FaultProxy', () => {
     expect(pool.stats()[proxy.url]?.notices).toBe(0);
     await pool.close();
   });
+
+  it('a relay closing the subscription ends it with its reason when every relay has closed', async () => {
+    proxy.fromRelay = (m, c) => {
+      if (m[0] === 'EOSE') {
+        c.send(['CLOSED', m[1], 'restricted: members only']);
+        return 'drop';
+      }
+      return 'pass';
+    };
+    const pool = new RelayPool({ relays: [proxy.url], connection: fast });
+    let reasons: Record<string, string> | undefined;
+    let eose = false;
+    pool.subscribe([{ kinds: [1], authors: [newKey().pk] }], { oneose: () => (eose = true), onclose: (r) => (reasons = r) });
+    await until(() => reasons !== undefined, 'CLOSED');
+    expect(eose).toBe(true);
+    expect(reasons).toEqual({ [proxy.url]: 'restricted: members only' });
+    await pool.close();
+    proxy.fromRelay = () => 'pass';
+  });
+});
+
+describe('keepalive', () => {
+  it('drops a connection whose peer stops answering pings, then reconnects', async () => {
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false });
+    await new Promise((r) => wss.once('listening', r));
+    const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
+    const pool = new RelayPool({ relays: [url], connection: { ...fast, pingIntervalMs: 100 }, fetchLimits: false });
+    pool.subscribe([{ kinds: [1] }], {}, { eoseTimeoutMs: 100 });
+    await until(() => (pool.stats()[url]?.disconnects ?? 0) >= 1 && (pool.stats()[url]?.connects ?? 0) >= 2, 'dead peer dropped and redialled');
+    await pool.close();
+    for (const c of wss.clients) c.terminate();
+    await new Promise((r) => wss.close(r));
+  });
 });
