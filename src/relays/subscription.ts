@@ -9,6 +9,13 @@ import type { Subscription, SubscriptionHandlers, SubscriptionItem } from './tra
 export const DEFAULT_ITERATOR_BUFFER = 100_000;
 
 /**
+ * Ids remembered for cross-relay dedupe per subscription. Beyond this a long-lived subscription
+ * forgets its oldest ids (a very late copy may then be delivered again; the event store
+ * deduplicates by id), so memory stays bounded.
+ */
+export const DEDUPE_WINDOW = 200_000;
+
+/**
  * A subscription's sink. Transports call `event`, `eose` and `end`; consumers read through the
  * handlers or `for await`. The iterator buffer is bounded: when a consumer stops reading, the
  * oldest unread items are dropped and counted in `overflowed` instead of growing without limit.
@@ -50,6 +57,10 @@ export class SubscriptionSink implements Subscription {
   event(event: NostrEvent, relay: string): boolean {
     if (this.#closed || this.#seen.has(event.id)) return false;
     this.#seen.add(event.id);
+    if (this.#seen.size > DEDUPE_WINDOW) {
+      const oldest = this.#seen.values().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
     this.#handlers.onevent?.(event, relay);
     this.#push({ type: 'event', event, relay });
     return true;
