@@ -62,7 +62,7 @@ export interface RouteLeg {
   unit: string;
   /** The amount the path finder planned for this leg (base units of `unit`). */
   amount: bigint;
-  /** The offer of `from` that produced this leg (absent on leg 0: the payer pays from its own funds). */
+  /** The offer of `to` this leg feeds (as pathing's `RouteHop.offer`); absent on the payee's leg. */
   offer?: string;
 }
 
@@ -562,7 +562,7 @@ export class PaymentCoordinator {
           role: 'hop',
           in: { notary: inLeg.notary, unit: inLeg.unit },
           out: { notary: outLeg.notary, unit: outLeg.unit, amount: m.min_in, to: from },
-          ...(outLeg.offer !== undefined ? { offer: outLeg.offer } : {}),
+          ...(inLeg.offer !== undefined ? { offer: inLeg.offer } : {}),
         });
       });
       return;

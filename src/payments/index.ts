@@ -7,3 +7,4 @@ export * from './coordinator.ts';
 export * from './store.ts';
 export * from './adapters/memory.ts';
 export * from './adapters/otapi.ts';
+export * from './adapters/pathing.ts';

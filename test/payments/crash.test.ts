@@ -142,8 +142,8 @@ describe('payments survive kill -9 at every persistence point', () => {
         offers: [],
         friends: [pk.bob],
         route: [
-          { from: pk.alice, to: pk.bob, notary: notary.id, unit: usd, amount: leg0.toString() },
-          { from: pk.bob, to: pk.dave, notary: notary.id, unit: eur, amount: '100', offer: 'bob-usd-eur' },
+          { from: pk.alice, to: pk.bob, notary: notary.id, unit: usd, amount: leg0.toString(), offer: 'bob-usd-eur' },
+          { from: pk.bob, to: pk.dave, notary: notary.id, unit: eur, amount: '100' },
         ],
       },
       bob: {

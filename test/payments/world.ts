@@ -144,9 +144,9 @@ export async function buildWorld(dir: string, options: Partial<Record<Name, Part
     eur2,
     parties,
     route: (amount = 100n) => [
-      { from: pubkeys.alice, to: pubkeys.bob, notary: n1.id, unit: usd1, amount: 116n },
-      { from: pubkeys.bob, to: pubkeys.carol, notary: n1.id, unit: eur1, amount: 102n, offer: 'bob-usd-eur' },
-      { from: pubkeys.carol, to: pubkeys.dave, notary: n2.id, unit: eur2, amount, offer: 'carol-eur-eur' },
+      { from: pubkeys.alice, to: pubkeys.bob, notary: n1.id, unit: usd1, amount: 116n, offer: 'bob-usd-eur' },
+      { from: pubkeys.bob, to: pubkeys.carol, notary: n1.id, unit: eur1, amount: 102n, offer: 'carol-eur-eur' },
+      { from: pubkeys.carol, to: pubkeys.dave, notary: n2.id, unit: eur2, amount },
     ],
     balances: () => Object.fromEntries(allAccounts().map((a) => [a.key, a.notary.balance(a.id)])),
     totals: () => {
