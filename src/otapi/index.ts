@@ -7,3 +7,4 @@ export * from './files.ts';
 export * from './datafolder.ts';
 export * from './ids.ts';
 export * from './notary.ts';
+export * from './combined.ts';
