@@ -538,7 +538,9 @@ export class PaymentCoordinator {
     if (m.expires_at * 1000 <= now) return this.#payerFail(row, d, 'quote-expired', `party ${k} sent an expired quote`, true);
     const wanted = k === n ? BigInt(d.amount) : BigInt((d.quotes[String(k + 1)] as { min_in: string }).min_in);
     if (m.out !== wanted) return this.#payerFail(row, d, 'hop-misbehaved', `party ${k} quoted output ${m.out}, asked ${wanted}`, true);
-    if (m.nym === undefined) return this.#payerFail(row, d, 'hop-refused', `party ${k} gave no nym to pay`, true);
+    // where to pay this party: its nym/account on an OT leg, the fresh address it quoted on an on-chain leg
+    const payTo = m.nym ?? m.btc_address;
+    if (payTo === undefined) return this.#payerFail(row, d, 'hop-refused', `party ${k} gave nowhere to pay`, true);
     let hash = row.payment_hash;
     if (k === n) {
       if (m.payment_hash === undefined || m.min_in !== wanted) {
@@ -549,7 +551,7 @@ export class PaymentCoordinator {
       }
       hash = m.payment_hash;
     }
-    d.quotes[String(k)] = encodePaymentMessage(m).body as Wire;
+    d.quotes[String(k)] = { ...(encodePaymentMessage(m).body as Wire), nym: payTo };
     if (k > 1) {
       d.cursor = k - 1;
       const inLeg = d.legs[k - 2]!;
