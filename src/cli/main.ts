@@ -27,6 +27,7 @@ export const root: CommandDef = defineCommand({
     negotiate: { summary: 'rank the assets you and a peer can settle in', load: () => import('./commands/negotiate.ts').then((m) => m.default) },
     mint: { summary: 'mint transparency: scan, fingerprint, check, attest, evidence', load: () => import('./commands/mint.ts').then((m) => m.default) },
     payments: { summary: 'history and state of each payment (payer, hop, payee)', load: () => import('./commands/payments.ts').then((m) => m.default) },
+    ui: { summary: 'serve the local web dashboard on 127.0.0.1 (token-protected)', load: () => import('./commands/ui.ts').then((m) => m.default) },
   },
 });
 

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { OtP2pError } from '../../core/errors.ts';
+import { parseJson } from '../../core/json.ts';
+import { parsePubkey } from '../../keys/nip19.ts';
+import { parseOffersFile } from '../../pathing/index.ts';
+import type { DashboardBackend } from '../../ui/backend.ts';
+import { DEFAULT_UI_PORT, assertUiBuilt, defaultUiDir, startDashboardServer } from '../../ui/server.ts';
+import { StaticDashboardBackend, parseNames } from '../../ui/static-backend.ts';
+import { defineCommand } from '../command.ts';
+import type { CommandContext } from '../command.ts';
+import { printJson } from '../io.ts';
+
+/** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
+const MAX_FILE_CHARS = 64 << 20;
+
+/** A backend and how to release it. */
+export interface OpenedBackend {
+  backend: DashboardBackend;
+  close: () => Promise<void>;
+}
+
+/**
+ * The backend the dashboard shows. Offline: `--offers FILE --from PUBKEY` (a read-only
+ * {@link StaticDashboardBackend} over the real route finder).
+ * @throws OtP2pError `usage` without `--offers`, `io-error` for an unreadable file, and the
+ *   codes of `parseOffersFile`.
+ */
+export async function createDashboardBackend(ctx: CommandContext): Promise<OpenedBackend> {
+  const file = ctx.options.offers;
+  if (typeof file !== 'string') {
+    throw new OtP2pError('usage', 'otp2p ui needs a peer; for the offline view give --offers FILE --from PUBKEY');
+  }
+  if (typeof ctx.options.from !== 'string') throw new OtP2pError('usage', '--from PUBKEY (hex or npub) is required with --offers');
+  const self = parsePubkey(ctx.options.from, '--from');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new OtP2pError('io-error', `cannot read offers file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { context: { file }, cause });
+  }
+  const value = parseJson(text, 'offers file', MAX_FILE_CHARS);
+  const backend = new StaticDashboardBackend({ file: parseOffersFile(value), self, names: parseNames(value) });
+  return { backend, close: async () => {} };
+}
+
+function portOption(ctx: CommandContext): number {
+  const raw = ctx.options.port;
+  if (raw === undefined) return DEFAULT_UI_PORT;
+  if (typeof raw !== 'string' || !/^[0-9]{1,5}$/.test(raw) || Number(raw) > 65535) {
+    throw new OtP2pError('usage', `--port must be an integer from 0 to 65535, got '${String(raw)}'`, { context: { option: 'port' } });
+  }
+  return Number(raw);
+}
+
+export default defineCommand({
+  name: 'ui',
+  description: 'Serve the local web dashboard on 127.0.0.1 (offers graph, route finder, mint alarms, payments, DMs)',
+  details:
+    'Prints a URL carrying a random access token; open it in a browser on this machine. Every request and the\n' +
+    'live-update WebSocket must carry the token (the first visit swaps it for an HttpOnly cookie). Runs until Ctrl-C.\n' +
+    'Offline view (read-only, no peer): otp2p ui --offers FILE --from PUBKEY (the otp2p route file; an optional\n' +
+    '"names": { pubkey: "Alice" } labels the peers).\n' +
+    'The page is built by `npm run build:ui` (into dist/ui). JSON: { "url", "port", "token" } once listening.',
+  options: {
+    port: { type: 'string', value: 'PORT', default: String(DEFAULT_UI_PORT), description: 'TCP port on 127.0.0.1 (0 picks a free one)' },
+    offers: { type: 'string', value: 'FILE', description: 'offline offers file (see otp2p route --help)' },
+    from: { type: 'string', value: 'PUBKEY', description: 'with --offers: the user\'s pubkey (hex or npub)' },
+  },
+  run: async (ctx) => {
+    const port = portOption(ctx);
+    const staticDir = defaultUiDir();
+    assertUiBuilt(staticDir);
+    const { backend, close } = await createDashboardBackend(ctx);
+    let server;
+    try {
+      server = await startDashboardServer({ backend, staticDir, port });
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    if (ctx.json) printJson(ctx, { url: server.urlWithToken, port: server.port, token: server.token });
+    else ctx.io.stdout(`dashboard: ${server.urlWithToken}\n`);
+    ctx.io.stderr('serving on 127.0.0.1 only; Ctrl-C stops\n');
+    if (!ctx.signal.aborted) await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+    await server.close();
+    await close();
+  },
+});

@@ -1,0 +1,82 @@
+/** Display helpers: peer names, keys, rates, cuts, times. */
+import type { OfferView, SocialGraphView } from './api.ts';
+import { h } from './dom.ts';
+
+const names = new Map<string, string>();
+const npubs = new Map<string, string>();
+let selfKey = '';
+
+/** Remember names and npubs from the social graph. */
+export function learnPeers(graph: SocialGraphView): void {
+  selfKey = graph.self;
+  for (const n of graph.nodes) {
+    npubs.set(n.pubkey, n.npub);
+    if (n.name) names.set(n.pubkey, n.name);
+  }
+}
+
+/** The user's own pubkey, once known. */
+export function self(): string {
+  return selfKey;
+}
+
+/** A short form of a key: `npub1abcd…wxyz`. */
+export function shortKey(pubkey: string): string {
+  const n = npubs.get(pubkey);
+  return n ? `${n.slice(0, 10)}…${n.slice(-4)}` : `${pubkey.slice(0, 8)}…`;
+}
+
+/** A peer's display name: its name, "you", or a short npub. */
+export function peerName(pubkey: string): string {
+  if (pubkey === selfKey) return names.has(pubkey) ? `${names.get(pubkey)} (you)` : 'you';
+  return names.get(pubkey) ?? shortKey(pubkey);
+}
+
+/** The npub of a known peer, or undefined. */
+export function npubOf(pubkey: string): string | undefined {
+  return npubs.get(pubkey);
+}
+
+/** A peer's name as an element with the full key in its title. */
+export function peerEl(pubkey: string): HTMLElement {
+  return h('span', { class: 'peer', title: npubs.get(pubkey) ?? pubkey }, peerName(pubkey));
+}
+
+/** `unit@notary` with a short notary. */
+export function unitLabel(ref: { unit: string; notary: string } | string): string {
+  const text = typeof ref === 'string' ? ref : `${ref.unit}@${ref.notary}`;
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const notary = text.slice(at + 1);
+  return `${text.slice(0, at)}@${notary.length > 14 ? `${notary.slice(0, 10)}…` : notary}`;
+}
+
+/** A cut in parts per million as a percentage: `2500` -> `0.25%`. */
+export function cutLabel(ppm: string): string {
+  const n = Number(ppm);
+  return `${(n / 10_000).toFixed(n % 100 === 0 ? 2 : 4).replace(/\.?0+$/, '')}%`;
+}
+
+/** A rate `[num, den]` as `num/den` (or the integer when den is 1). */
+export function rateLabel(rate: [string, string]): string {
+  return rate[1] === '1' ? `×${rate[0]}` : `×${rate[0]}/${rate[1]}`;
+}
+
+/** One-line summary of an offer's terms. */
+export function offerTerms(o: OfferView): string {
+  const parts = [rateLabel(o.rate), `cut ${cutLabel(o.cut_ppm)}`];
+  if (o.fee !== '0') parts.push(`fee ${o.fee}`);
+  return parts.join(' · ');
+}
+
+/** Unix seconds or milliseconds as a local date-time. */
+export function when(t: number): string {
+  const ms = t < 1e12 ? t * 1000 : t;
+  return new Date(ms).toLocaleString();
+}
+
+/** Group digits of an integer string: `1234567` -> `1 234 567`. */
+export function amount(a: string | null | undefined): string {
+  if (a === null || a === undefined) return '–';
+  return a.replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
+}

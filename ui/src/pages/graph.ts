@@ -1,0 +1,106 @@
+/** The social graph of follows and the offers published in it. */
+import type { Core, ElementDefinition } from 'cytoscape';
+import { api } from '../api.ts';
+import type { SocialGraphView } from '../api.ts';
+import { drawGraph } from '../cy.ts';
+import { empty, h, table } from '../dom.ts';
+import { amount, learnPeers, offerTerms, peerEl, peerName, unitLabel } from '../format.ts';
+import type { Page } from '../main.ts';
+
+let cy: Core | undefined;
+let view: 'peers' | 'units' = 'peers';
+
+/** Peers as nodes, follows as dashed edges; each node lists what the peer converts. */
+function peerElements(g: SocialGraphView): ElementDefinition[] {
+  const offersOf = new Map<string, string[]>();
+  for (const o of g.offers) {
+    if (o.status && o.status !== 'open') continue;
+    const list = offersOf.get(o.pubkey) ?? [];
+    list.push(`${unitLabel(o.in)} → ${unitLabel(o.out)}  ${offerTerms(o)}`);
+    offersOf.set(o.pubkey, list);
+  }
+  const nodes: ElementDefinition[] = g.nodes.map((n) => {
+    const lines = [peerName(n.pubkey), ...(offersOf.get(n.pubkey) ?? [])];
+    if (n.accepts && n.accepts.length > 0 && !offersOf.has(n.pubkey)) lines.push(`accepts ${n.accepts.map(unitLabel).join(', ')}`);
+    const classes = [n.pubkey === g.self ? 'self' : '', n.tags?.includes('alarm') ? 'alarm' : ''].filter(Boolean).join(' ');
+    return { data: { id: n.pubkey, label: lines.join('\n') }, classes };
+  });
+  const edges: ElementDefinition[] = g.edges.map((e, i) => ({ data: { id: `f${i}`, source: e.from, target: e.to, label: '' }, classes: 'follow' }));
+  return [...nodes, ...edges];
+}
+
+/** Units as nodes, offers as edges: who converts what into what, at which cut. */
+function unitElements(g: SocialGraphView): ElementDefinition[] {
+  const units = new Set<string>();
+  const edges: ElementDefinition[] = [];
+  g.offers.forEach((o, i) => {
+    if (o.status && o.status !== 'open') return;
+    const a = `${o.in.unit}@${o.in.notary}`;
+    const b = `${o.out.unit}@${o.out.notary}`;
+    units.add(a);
+    units.add(b);
+    edges.push({ data: { id: `o${i}`, source: `u:${a}`, target: `u:${b}`, label: `${peerName(o.pubkey)}: ${offerTerms(o)}` }, classes: 'offer' });
+  });
+  const nodes: ElementDefinition[] = [...units].map((u) => ({ data: { id: `u:${u}`, label: unitLabel(u) }, classes: 'unit' }));
+  return [...nodes, ...edges];
+}
+
+function draw(box: HTMLElement, g: SocialGraphView): void {
+  cy?.destroy();
+  const peers = view === 'peers';
+  cy = drawGraph(
+    box,
+    peers ? peerElements(g) : unitElements(g),
+    peers ? { name: 'breadthfirst', directed: true, roots: [g.self], spacingFactor: 1.1, padding: 20 } as cytoscape.LayoutOptions : { name: 'circle', padding: 40 },
+  );
+  box.setAttribute('aria-label', peers ? `Graph of ${g.nodes.length} peers and ${g.edges.length} follows; the table below lists the same offers` : 'Graph of units and the offers converting between them; the table below lists the same offers');
+}
+
+export const graphPage: Page = {
+  title: 'Offers graph',
+  refreshOn: ['graph'],
+  leave() {
+    cy?.destroy();
+    cy = undefined;
+  },
+  async render(root) {
+    const g = await api.graph();
+    learnPeers(g);
+    const box = h('div', { class: 'graph', id: 'social-graph', role: 'img' });
+    const radio = (value: 'peers' | 'units', label: string): HTMLElement =>
+      h(
+        'label',
+        {},
+        h('input', {
+          type: 'radio',
+          name: 'graph-view',
+          value,
+          checked: view === value,
+          onchange: () => {
+            view = value;
+            draw(box, g);
+          },
+        }),
+        ` ${label}`,
+      );
+    root.append(
+      h('fieldset', { class: 'toggle' }, h('legend', {}, 'Show'), radio('peers', 'people and follows'), radio('units', 'conversions between units')),
+      h('p', { class: 'hint' }, 'Dashed arrows: follows. Each peer lists its offers: what it takes → what it pays out, the rate, its cut and fixed fee.'),
+      box,
+    );
+    draw(box, g);
+    const offerRows = g.offers.map((o) => [
+      peerEl(o.pubkey),
+      unitLabel(o.in),
+      unitLabel(o.out),
+      offerTerms(o),
+      `${amount(o.min)} – ${amount(o.max)}`,
+      amount(o.liquidity),
+      o.status ?? 'open',
+    ]);
+    root.append(
+      h('section', { 'aria-labelledby': 'offers-h' }, h('h2', { id: 'offers-h' }, `Offers (${g.offers.length})`),
+        g.offers.length === 0 ? empty('No offers in your web yet.') : table('Conversion offers in your web', ['peer', 'takes', 'pays out', 'terms', 'output range', 'liquidity', 'status'], offerRows)),
+    );
+  },
+};

@@ -1,0 +1,190 @@
+/** The route finder: payee, amount, unit -> the path(s) hop by hop; pays on confirmation. */
+import type { Core, ElementDefinition } from 'cytoscape';
+import { ApiError, api } from '../api.ts';
+import type { OfferView, RouteAnswer } from '../api.ts';
+import { drawGraph } from '../cy.ts';
+import { append, clear, h, table } from '../dom.ts';
+import { amount, learnPeers, npubOf, offerTerms, peerEl, peerName, self, unitLabel } from '../format.ts';
+import type { Page } from '../main.ts';
+
+let cy: Core | undefined;
+/** The last query, kept across live refreshes. */
+const form = { to: '', amount: '', unit: '' };
+
+const COLUMN = 260;
+const ROW = 130;
+
+function offerFor(r: RouteAnswer, to: string, id: string | null): OfferView | undefined {
+  return id === null ? undefined : r.offers.find((o) => o.pubkey === to && o.id === id);
+}
+
+/** One row per part, payer on the left and payee on the right; edges carry amounts and terms. */
+function routeElements(r: RouteAnswer, payee: string): ElementDefinition[] {
+  const longest = Math.max(...r.parts.map((p) => p.hops.length));
+  const midY = ((r.parts.length - 1) * ROW) / 2;
+  const els: ElementDefinition[] = [
+    { data: { id: 'payer', label: peerName(self()) }, classes: 'self', position: { x: 0, y: midY } },
+    { data: { id: 'payee', label: peerName(payee) }, classes: 'payee', position: { x: longest * COLUMN, y: midY } },
+  ];
+  r.parts.forEach((p, pi) => {
+    let prev = 'payer';
+    p.hops.forEach((hop, hi) => {
+      const last = hi === p.hops.length - 1;
+      const id = last ? 'payee' : `p${pi}h${hi}`;
+      if (!last) els.push({ data: { id, label: peerName(hop.to) }, position: { x: (hi + 1) * COLUMN, y: pi * ROW } });
+      const o = offerFor(r, hop.to, hop.offer);
+      const label = [`${amount(hop.amount)} ${unitLabel(hop.unit)}`, o ? `${peerName(hop.to)} converts ${offerTerms(o)}` : ''].filter(Boolean).join('\n');
+      els.push({ data: { id: `e${pi}-${hi}`, source: prev, target: id, label }, classes: 'hop' });
+      prev = id;
+    });
+  });
+  return els;
+}
+
+function hopRows(r: RouteAnswer): (HTMLElement | string)[][] {
+  return r.parts.flatMap((p, pi) =>
+    p.hops.map((hop, hi) => {
+      const o = offerFor(r, hop.to, hop.offer);
+      return [
+        String(pi + 1),
+        String(hi + 1),
+        peerEl(hop.from),
+        peerEl(hop.to),
+        `${amount(hop.amount)} ${unitLabel(hop.unit)}`,
+        o ? `${unitLabel(o.in)} → ${unitLabel(o.out)}, ${offerTerms(o)}` : 'payee (no conversion)',
+      ];
+    }),
+  );
+}
+
+export const routePage: Page = {
+  title: 'Route finder',
+  refreshOn: [],
+  leave() {
+    cy?.destroy();
+    cy = undefined;
+  },
+  async render(root) {
+    const [id, g] = await Promise.all([api.identity(), api.graph()]);
+    learnPeers(g);
+    const peers = g.nodes.filter((n) => n.pubkey !== g.self);
+    const status = h('div', { id: 'route-status', role: 'status', 'aria-live': 'polite' });
+    const result = h('div', { id: 'route-result' });
+    const toInput = h('input', { id: 'route-to', name: 'to', list: 'route-peers', required: true, autocomplete: 'off', placeholder: 'npub1… or a name from the list', value: form.to, 'aria-describedby': 'route-to-hint' });
+    const amountInput = h('input', { id: 'route-amount', name: 'amount', required: true, inputmode: 'numeric', pattern: '[0-9]+', placeholder: 'base units', value: form.amount });
+    const units = id.units ?? [];
+    const unitInput =
+      units.length > 0
+        ? h('select', { id: 'route-unit', name: 'unit', required: true }, ...units.map((u) => h('option', { value: u, selected: u === form.unit }, unitLabel(u))))
+        : h('input', { id: 'route-unit', name: 'unit', required: true, placeholder: 'unit@notary', value: form.unit });
+    const datalist = h('datalist', { id: 'route-peers' }, ...peers.map((n) => h('option', { value: n.npub }, n.name ?? n.npub)));
+
+    const resolvePayee = (text: string): string => {
+      const t = text.trim();
+      const byName = peers.find((n) => n.name !== undefined && n.name.toLowerCase() === t.toLowerCase());
+      if (byName) return byName.pubkey;
+      const byNpub = peers.find((n) => n.npub === t);
+      return byNpub ? byNpub.pubkey : t;
+    };
+
+    const dialog = h('dialog', { id: 'pay-dialog', 'aria-labelledby': 'pay-h' });
+    let found: { answer: RouteAnswer; to: string; amount: string; unit: string } | undefined;
+
+    const pay = async (): Promise<void> => {
+      if (!found) return;
+      const f = found;
+      status.textContent = 'Paying…';
+      try {
+        const res = await api.pay(f.to, f.amount, f.unit, f.answer);
+        clear(status);
+        append(
+          status,
+          h('p', { class: `outcome ${res.state === 'succeeded' ? 'ok' : 'bad'}`, id: 'pay-outcome' }, `Payment ${res.state}: sent ${amount(res.sent)}, delivered ${amount(res.delivered)}${res.refunded !== '0' ? `, refunded ${amount(res.refunded)}` : ''}.`),
+          res.preimage ? h('p', {}, 'Receipt (preimage): ', h('code', { class: 'wrap' }, res.preimage)) : null,
+          res.error ? h('p', { class: 'error' }, `${res.error.code}: ${res.error.message}`) : null,
+          h('p', {}, h('a', { href: '#/payments' }, 'See all payments')),
+        );
+      } catch (err) {
+        clear(status);
+        status.append(h('p', { class: 'error', id: 'pay-outcome' }, err instanceof ApiError ? `Not paid (${err.code}): ${err.message}` : `Not paid: ${(err as Error).message}`));
+      }
+    };
+
+    const find = async (ev: Event): Promise<void> => {
+      ev.preventDefault();
+      form.to = toInput.value;
+      form.amount = amountInput.value;
+      form.unit = unitInput.value;
+      cy?.destroy();
+      cy = undefined;
+      clear(result);
+      found = undefined;
+      status.textContent = 'Searching…';
+      const to = resolvePayee(toInput.value);
+      try {
+        const r = await api.route(to, amountInput.value.trim(), unitInput.value);
+        const payee = r.parts[0]?.hops.at(-1)?.to ?? to;
+        found = { answer: r, to, amount: amountInput.value.trim(), unit: unitInput.value };
+        const hops = r.parts.reduce((n, p) => n + p.hops.length, 0);
+        status.textContent = `Found ${r.parts.length} path${r.parts.length > 1 ? 's' : ''} with ${hops} transfer${hops > 1 ? 's' : ''}.`;
+        const lastUnit = r.parts[0]?.hops.at(-1)?.unit ?? '';
+        const firstUnit = r.parts[0]?.hops[0]?.unit ?? '';
+        const box = h('div', { class: 'graph route', id: 'route-graph', role: 'img', 'aria-label': `Route to ${peerName(payee)}: ${r.parts.map((p) => [peerName(self()), ...p.hops.map((x) => peerName(x.to))].join(' → ')).join('; ')}` });
+        const payButton = h('button', { type: 'button', id: 'pay-button', class: 'primary' }, `Pay ${amount(r.receive)} ${unitLabel(lastUnit)} to ${peerName(payee)}…`);
+        result.append(
+          h(
+            'p',
+            { class: 'summary', id: 'route-summary' },
+            `You spend ${amount(r.spend)} ${unitLabel(firstUnit)}; ${peerName(payee)} receives ${amount(r.receive)} ${unitLabel(lastUnit)}.`,
+          ),
+          box,
+          table('Transfers, hop by hop', ['path', 'hop', 'from', 'to', 'amount', 'offer at the receiver'], hopRows(r), { id: 'route-hops' }),
+          h('p', {}, payButton),
+        );
+        cy = drawGraph(box, routeElements(r, payee), { name: 'preset', padding: 50, fit: true });
+        payButton.addEventListener('click', () => {
+          clear(dialog);
+          dialog.append(
+            h('h2', { id: 'pay-h' }, 'Confirm payment'),
+            h('p', {}, `Pay ${amount(r.receive)} ${unitLabel(lastUnit)} to ${peerName(payee)} (${npubOf(payee) ?? payee}).`),
+            h('p', {}, `You spend ${amount(r.spend)} ${unitLabel(firstUnit)} over ${r.parts.length} path(s); the route is fixed as shown.`),
+            h(
+              'form',
+              { method: 'dialog', class: 'actions' },
+              h('button', { type: 'submit', value: 'cancel', id: 'pay-cancel' }, 'Cancel'),
+              h('button', { type: 'submit', value: 'pay', id: 'pay-confirm', class: 'primary' }, 'Pay now'),
+            ),
+          );
+          dialog.showModal();
+          (dialog.querySelector('#pay-cancel') as HTMLButtonElement).focus();
+        });
+      } catch (err) {
+        clear(status);
+        status.append(h('p', { class: 'error' }, err instanceof ApiError ? (err.code === 'no-route' ? `No route: ${err.message}` : `${err.code}: ${err.message}`) : (err as Error).message));
+      }
+    };
+
+    dialog.addEventListener('close', () => {
+      if (dialog.returnValue === 'pay') void pay();
+    });
+
+    root.append(
+      h(
+        'form',
+        { class: 'card form-grid', id: 'route-form', onsubmit: (e: Event) => void find(e) },
+        h('label', { for: 'route-to' }, 'Payee'),
+        toInput,
+        h('small', { id: 'route-to-hint', class: 'hint' }, 'A name from your web, an npub or a hex public key.'),
+        datalist,
+        h('label', { for: 'route-amount' }, 'Amount the payee receives'),
+        amountInput,
+        h('label', { for: 'route-unit' }, 'You pay in'),
+        unitInput,
+        h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'route-find' }, 'Find route')),
+      ),
+      status,
+      result,
+      dialog,
+    );
+  },
+};
