@@ -12,6 +12,7 @@ export const root: CommandDef = defineCommand({
   name: 'otp2p',
   description: 'otp2p: the peer-to-peer layer for Open-Transactions wallets, over Nostr relays',
   subcommands: {
+    demo: { summary: 'run the whole story locally: relay, notaries, six peers, a 3-hop payment, a mint alarm', load: () => import('./commands/demo.ts').then((m) => m.default) },
     config: { summary: 'read or change the configuration', load: () => import('./commands/config.ts').then((m) => m.default) },
     event: { summary: 'verify Nostr events (JSON lines on stdin)', load: () => import('./commands/event.ts').then((m) => m.default) },
     init: { summary: 'create the identity (BIP39 seed -> Nostr key + BIP84 account) in an encrypted vault', load: () => import('./commands/init.ts').then((m) => m.default) },
