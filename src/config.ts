@@ -25,6 +25,8 @@ export interface Config {
   maxHops: number;
   /** Per-peer exposure limit in the payer's base units (integer string). */
   maxExposurePerPeer: string;
+  /** The OT client data folder this peer reads (read-only), or null. */
+  otData: string | null;
   /** Limits applied to every incoming event. */
   limits: { maxEventBytes: number; maxTags: number; maxTagValueBytes: number; maxFutureSeconds: number };
 }
@@ -40,6 +42,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   maxDegree: 6,
   maxHops: 6,
   maxExposurePerPeer: '100000',
+  otData: null,
   limits: Object.freeze({ maxEventBytes: 60 * 1024, maxTags: 2000, maxTagValueBytes: 1024, maxFutureSeconds: 900 }),
 }) as Config;
 
@@ -91,6 +94,9 @@ const CHECKS: Record<keyof Config, Check> = {
   maxHops: int(1, 12),
   maxExposurePerPeer: (v, k) => {
     if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,18})$/.test(v)) bad(k, 'an integer string', v);
+  },
+  otData: (v, k) => {
+    if (v !== null && (typeof v !== 'string' || v.length === 0)) bad(k, 'null or a folder path', v);
   },
   limits: (v, k) => {
     if (!isRecord(v)) bad(k, 'an object', v);
