@@ -151,6 +151,20 @@ function bearerToken(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The request target as a URL. Always prefixed with our origin, so `//host/x` stays a path and
+ * can never name another host; undefined when it is not an origin-form target.
+ */
+function requestUrl(req: IncomingMessage, port: number): URL | undefined {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://127.0.0.1:${port}${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** HTTP status for an error code. */
 export function statusFor(err: unknown): number {
   if (!isOtP2pError(err)) return 500;
@@ -341,7 +355,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     void (async () => {
       try {
         if (!hostOk(req)) return sendJson(res, 403, { error: { code: 'ui-unauthorized', message: 'unexpected Host header' } });
-        const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+        const url = requestUrl(req, port);
+        if (!url) return sendJson(res, 400, { error: { code: 'bad-input', message: 'malformed request target' } });
         if (!authorised(req, url)) {
           return sendJson(res, 401, { error: { code: 'ui-unauthorized', message: 'missing or wrong token: open the URL printed by otp2p ui' } });
         }
@@ -350,7 +365,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           url.searchParams.delete('token');
           res.writeHead(303, {
             'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-            Location: `${url.pathname}${url.search}`,
+            // Never `//host`: a protocol-relative Location would be an open redirect.
+            Location: url.pathname.startsWith('//') ? '/' : `${url.pathname}${url.search}`,
             'Cache-Control': 'no-store',
           });
           return void res.end();
@@ -373,8 +389,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (!hostOk(req) || !originOk(req)) return refuse(socket, 403);
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    if (url.pathname !== '/ws') return refuse(socket, 404);
+    const url = requestUrl(req, port);
+    if (!url || url.pathname !== '/ws') return refuse(socket, 404);
     if (!authorised(req, url)) return refuse(socket, 401);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);

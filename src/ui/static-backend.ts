@@ -82,6 +82,7 @@ export class StaticDashboardBackend implements DashboardBackend {
   readonly #opts: StaticBackendOptions;
   readonly #graph: OfferGraph;
   readonly #router: Router;
+  readonly #listeners = new Set<(event: DashboardEvent) => void>();
 
   /** @throws OtP2pError as `buildGraph`, and `bad-key` when `self` is not a hex pubkey. */
   constructor(options: StaticBackendOptions) {
@@ -171,7 +172,13 @@ export class StaticDashboardBackend implements DashboardBackend {
     throw new OtP2pError('ui-read-only', 'this dashboard runs over an offline offers file and cannot send messages; start it against a peer');
   }
 
-  on(_listener: (event: DashboardEvent) => void): () => void {
-    return () => {};
+  /** Push a live update to every listener (e.g. after the offers file was reloaded). */
+  publish(event: DashboardEvent): void {
+    for (const l of [...this.#listeners]) l(event);
+  }
+
+  on(listener: (event: DashboardEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 }

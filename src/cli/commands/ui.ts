@@ -65,10 +65,11 @@ export default defineCommand({
     port: { type: 'string', value: 'PORT', default: String(DEFAULT_UI_PORT), description: 'TCP port on 127.0.0.1 (0 picks a free one)' },
     offers: { type: 'string', value: 'FILE', description: 'offline offers file (see otp2p route --help)' },
     from: { type: 'string', value: 'PUBKEY', description: 'with --offers: the user\'s pubkey (hex or npub)' },
+    dir: { type: 'string', value: 'DIR', description: 'serve the built page from DIR (default: dist/ui of this package)' },
   },
   run: async (ctx) => {
     const port = portOption(ctx);
-    const staticDir = defaultUiDir();
+    const staticDir = typeof ctx.options.dir === 'string' ? ctx.options.dir : defaultUiDir();
     assertUiBuilt(staticDir);
     const { backend, close } = await createDashboardBackend(ctx);
     let server;
