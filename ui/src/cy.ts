@@ -18,9 +18,9 @@ const STYLE: cytoscape.StylesheetJson = [
       'font-family': 'system-ui, sans-serif',
       color: '#1f2328',
       shape: 'round-rectangle',
-      width: 'label',
-      height: 'label',
-      padding: '10px',
+      // Sized from the label by drawGraph ('label' sizing is deprecated and sometimes measures 0).
+      width: 'data(w)',
+      height: 'data(h)',
     },
   },
   { selector: 'node.self', style: { 'background-color': '#dbeafe', 'border-color': '#1d4ed8', 'border-width': 3, 'font-weight': 'bold' } },
@@ -52,12 +52,17 @@ const STYLE: cytoscape.StylesheetJson = [
 
 /** Draw `elements` into `container` (which must be attached and sized). */
 export function drawGraph(container: HTMLElement, elements: ElementDefinition[], layout: LayoutOptions): Core {
+  for (const el of elements) {
+    if (el.data.source !== undefined) continue;
+    const lines = String(el.data.label ?? '').split('\n');
+    el.data.w = Math.min(200, Math.max(44, ...lines.map((l) => l.length * 6.8 + 22)));
+    el.data.h = lines.length * 15 + 16;
+  }
   return cytoscape({
     container,
     elements,
     style: STYLE,
     layout,
-    wheelSensitivity: 0.3,
     minZoom: 0.2,
     maxZoom: 3,
     autoungrabify: false,

@@ -1,5 +1,5 @@
 /** The social graph of follows and the offers published in it. */
-import type { Core, ElementDefinition } from 'cytoscape';
+import type { Core, ElementDefinition, LayoutOptions } from 'cytoscape';
 import { api } from '../api.ts';
 import type { SocialGraphView } from '../api.ts';
 import { drawGraph } from '../cy.ts';
@@ -51,7 +51,7 @@ function draw(box: HTMLElement, g: SocialGraphView): void {
   cy = drawGraph(
     box,
     peers ? peerElements(g) : unitElements(g),
-    peers ? { name: 'breadthfirst', directed: true, roots: [g.self], spacingFactor: 1.1, padding: 20 } as cytoscape.LayoutOptions : { name: 'circle', padding: 40 },
+    peers ? { name: 'breadthfirst', directed: true, roots: [g.self], spacingFactor: 1, padding: 20, transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.y * 1.6, y: p.x * 0.7 }) } as LayoutOptions : { name: 'circle', padding: 40 },
   );
   box.setAttribute('aria-label', peers ? `Graph of ${g.nodes.length} peers and ${g.edges.length} follows; the table below lists the same offers` : 'Graph of units and the offers converting between them; the table below lists the same offers');
 }

@@ -11,7 +11,7 @@ let cy: Core | undefined;
 /** The last query, kept across live refreshes. */
 const form = { to: '', amount: '', unit: '' };
 
-const COLUMN = 260;
+const COLUMN = 340;
 const ROW = 130;
 
 function offerFor(r: RouteAnswer, to: string, id: string | null): OfferView | undefined {
@@ -33,7 +33,7 @@ function routeElements(r: RouteAnswer, payee: string): ElementDefinition[] {
       const id = last ? 'payee' : `p${pi}h${hi}`;
       if (!last) els.push({ data: { id, label: peerName(hop.to) }, position: { x: (hi + 1) * COLUMN, y: pi * ROW } });
       const o = offerFor(r, hop.to, hop.offer);
-      const label = [`${amount(hop.amount)} ${unitLabel(hop.unit)}`, o ? `${peerName(hop.to)} converts ${offerTerms(o)}` : ''].filter(Boolean).join('\n');
+      const label = [`${amount(hop.amount)} ${unitLabel(hop.unit)}`, o ? `${peerName(hop.to)}: ${offerTerms(o)}` : ''].filter(Boolean).join('\n');
       els.push({ data: { id: `e${pi}-${hi}`, source: prev, target: id, label }, classes: 'hop' });
       prev = id;
     });
