@@ -9,10 +9,12 @@ import * as foundation from './2026-11-24-01-foundation.ts';
 import * as messaging from './2026-11-24-05-messaging.ts';
 import * as bitcoin from './2026-11-24-07-bitcoin.ts';
 import * as payments from './2026-11-24-08-payments.ts';
+import * as btcPayments from './2026-11-24-09-btc-payments.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-24-01-foundation': foundation,
   '2026-11-24-05-messaging': messaging,
   '2026-11-24-07-bitcoin': bitcoin,
   '2026-11-24-08-payments': payments,
+  '2026-11-24-09-btc-payments': btcPayments,
 };

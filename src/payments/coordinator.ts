@@ -42,7 +42,8 @@ import type {
   TransferNoticeMessage,
   WireReceipt,
 } from './messages.ts';
-import type { PaymentPorts, TransferReceipt, TransferRequest } from './ports.ts';
+import { isOnChainAsset } from './ports.ts';
+import type { PaymentPorts, TransferReceipt, TransferRequest, VerifiedTransfer } from './ports.ts';
 
 /** A payment's role for this peer. */
 export type PaymentRole = 'payer' | 'hop' | 'payee';
@@ -123,6 +124,10 @@ export interface CoordinatorLimits {
   expiryDeltaSeconds: number;
   /** After the first hop's expiry, how long the payer waits before it names the holder (default 10 s). */
   graceMs: number;
+  /** How often a party paid on-chain checks its incoming transaction's confirmations (default 5 s). */
+  confirmationPollMs: number;
+  /** Extra expiry per on-chain leg of a route, for its confirmations (default 3600 s: six blocks). */
+  onChainExpirySeconds: number;
 }
 
 /** Default {@link CoordinatorLimits}. */
@@ -136,6 +141,8 @@ export const DEFAULT_LIMITS: CoordinatorLimits = {
   quoteTtlSeconds: 120,
   expiryDeltaSeconds: 30,
   graceMs: 10_000,
+  confirmationPollMs: 5_000,
+  onChainExpirySeconds: 3_600,
 };
 
 /** Options for {@link PaymentCoordinator}. */
@@ -213,6 +220,9 @@ interface PayerData {
 
 interface HopData {
   prepare: Wire;
+  /** On-chain legs: the notice whose transaction awaits its confirmations, and the next check. */
+  confirming?: Wire;
+  recheckAt?: number;
   inReceipt?: string;
   fromNym?: string;
   counted?: string;
@@ -251,6 +261,9 @@ const FINAL_TRANSFER_ERRORS: ReadonlySet<ErrorCode> = new Set([
   'dust',
 ]);
 
+/** Hop and payee states in which incoming funds are applied ('confirming': on-chain, awaiting confirmations). */
+const RECEIVING_STATES: readonly string[] = ['prepared', 'expired', 'confirming'];
+
 const min = (...xs: bigint[]): bigint => xs.reduce((a, b) => (b < a ? b : a));
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -285,6 +298,7 @@ export class PaymentCoordinator {
     receiptUsed: Database.Statement<[string], { id: string }>;
     due: Database.Statement<[number], PaymentRow>;
     riskRows: Database.Statement<[], PaymentRow>;
+    confirming: Database.Statement<[], PaymentRow>;
     misbehave: Database.Statement<[string, string, string, string | null, number]>;
   };
 
@@ -323,6 +337,7 @@ export class PaymentCoordinator {
       receiptUsed: r.prepare(`SELECT id FROM payments WHERE json_extract(data, '$.inReceipt') = ?`),
       due: r.prepare(`SELECT * FROM payments WHERE deadline_at IS NOT NULL AND deadline_at <= ? ORDER BY deadline_at`),
       riskRows: r.prepare(`SELECT * FROM payments WHERE role = 'payer' AND state NOT IN ('succeeded', 'refunded')`),
+      confirming: r.prepare(`SELECT * FROM payments WHERE state = 'confirming' ORDER BY updated_at`),
       misbehave: r.prepare(
         'INSERT OR IGNORE INTO payment_misbehaving (pubkey, payment_id, reason, detail, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -360,6 +375,7 @@ export class PaymentCoordinator {
     await this.#exclusive(async () => {
       const now = this.#ports.clock.now();
       for (const row of this.#stmt.due.all(now)) this.#onDeadline(row, now);
+      await this.#recheckConfirming(now);
       await this.#drain();
     });
   }
@@ -575,7 +591,9 @@ export class PaymentCoordinator {
     if (send > budget) return this.#payerFail(row, d, 'fee-too-high', `the path asks ${send}, over the budget of ${budget}`, true);
     const nowS = seconds(now);
     const delta = this.#limits.expiryDeltaSeconds;
-    d.expiries = d.parties.map((_p, i) => nowS + (n - i + 1) * delta);
+    // every party after an on-chain leg is paid only after its confirmations: give them the time
+    const onChain = d.legs.filter((l) => isOnChainAsset(l.notary, l.unit)).length * this.#limits.onChainExpirySeconds;
+    d.expiries = d.parties.map((_p, i) => nowS + (n - i + 1) * delta + onChain);
     d.cursor = 0;
     this.#tx(() => {
       this.#save(row, {
@@ -710,6 +728,8 @@ export class PaymentCoordinator {
       ...(m.offer !== undefined ? { offer: m.offer } : {}),
     });
     if (!decision.ok) return reply({ type: 'reject', payment_id: m.payment_id, reason: decision.reason, message: decision.message });
+    // on-chain in-leg: a fresh address bound to this payment alone, recorded before it is quoted
+    const address = this.#ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit);
     reply({
       type: 'quote',
       payment_id: m.payment_id,
@@ -719,7 +739,7 @@ export class PaymentCoordinator {
       cut_ppm: decision.cutPpm,
       fee: decision.fee,
       expires_at: seconds(this.#ports.clock.now()) + this.#limits.quoteTtlSeconds,
-      nym: inAccount.nym,
+      ...(address !== undefined ? { btc_address: address } : { nym: inAccount.nym }),
     });
   }
 
@@ -738,7 +758,8 @@ export class PaymentCoordinator {
     if (m.expires_at * 1000 <= now) return refuse('expired', 'the prepare has already expired');
     const inAccount = this.#ports.transfers.account(m.in.notary, m.in.unit);
     const outAccount = this.#ports.transfers.account(out.notary, out.unit);
-    if (!inAccount || !outAccount || inAccount.nym !== m.in.nym) return refuse('bad-request', 'the prepare names an account we do not hold');
+    const inNym = isOnChainAsset(m.in.notary, m.in.unit) ? this.#ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit, false) : inAccount?.nym;
+    if (!inAccount || !outAccount || inNym === undefined || inNym !== m.in.nym) return refuse('bad-request', 'the prepare names an account we do not hold');
     const decision = this.#ports.policy?.quote({ inNotary: m.in.notary, inUnit: m.in.unit, outNotary: out.notary, outUnit: out.unit, outAmount: out.amount });
     if (!decision?.ok) return refuse(decision?.reason ?? 'no-offer', decision?.message ?? 'no policy');
     if (decision.minIn > m.in.amount) return refuse('underpaid', `we need ${decision.minIn} in to deliver ${out.amount}`);
@@ -782,7 +803,9 @@ export class PaymentCoordinator {
     const preimage = this.#ports.random.bytes(32);
     const hash = bytesToHex(sha256(preimage));
     const expires = seconds(now) + this.#limits.quoteTtlSeconds;
-    const data: PayeeData = { amount: amount.toString(), notary: m.in.notary, unit: m.in.unit, nym: account.nym };
+    // on-chain: a fresh address bound to this payment alone
+    const address = this.#ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit);
+    const data: PayeeData = { amount: amount.toString(), notary: m.in.notary, unit: m.in.unit, nym: address ?? account.nym };
     this.#tx(() => {
       this.#stmt.insertPayment.run({
         id: m.payment_id,
@@ -813,7 +836,7 @@ export class PaymentCoordinator {
           cut_ppm: 0,
           fee: 0n,
           expires_at: expires,
-          nym: account.nym,
+          ...(address !== undefined ? { btc_address: address } : { nym: account.nym }),
           payment_hash: hash,
         },
         m.nonce,
@@ -863,7 +886,7 @@ export class PaymentCoordinator {
       return;
     }
     // funds arriving after our expiry still count: they must go back
-    if ((row.state !== 'prepared' && row.state !== 'expired') || row.prev_peer !== from || row.payment_hash !== m.payment_hash) return;
+    if (!RECEIVING_STATES.includes(row.state) || row.prev_peer !== from || row.payment_hash !== m.payment_hash) return;
     return this.#receive(row, m);
   }
 
@@ -873,13 +896,25 @@ export class PaymentCoordinator {
     if (m.leg !== prep.index - 1) return;
     const receiptId = receiptKey(m.receipt);
     if (this.#stmt.receiptUsed.get(receiptId)) return; // the same receipt cannot pay twice
-    const verified = await this.#ports.transfers.verifyIncoming(m.receipt);
+    let verified: VerifiedTransfer | null = await this.#ports.transfers.verifyIncoming(m.receipt);
     // the state may have moved while we waited on the ledger
     const fresh = this.#stmt.getPayment.get(row.id);
-    if (!fresh || (fresh.state !== 'prepared' && fresh.state !== 'expired') || this.#stmt.receiptUsed.get(receiptId)) return;
+    if (!fresh || !RECEIVING_STATES.includes(fresh.state) || this.#stmt.receiptUsed.get(receiptId)) return;
     const now = this.#ports.clock.now();
+    if (verified?.pending) {
+      // on-chain: nothing is forwarded or fulfilled before the configured confirmations. A
+      // transaction still unseen at our expiry counts as a bad receipt.
+      if (verified.pending === 'unconfirmed' || prep.expires_at * 1000 > now) {
+        const d = { ...(JSON.parse(fresh.data) as HopData), confirming: encodePaymentMessage(m), recheckAt: now + this.#limits.confirmationPollMs };
+        this.#tx(() => this.#save(fresh, { state: 'confirming', data: d, deadline_at: null }));
+        return;
+      }
+      verified = null;
+    }
     if (!verified || verified.notary !== prep.in.notary || verified.unit !== prep.in.unit || verified.toNym !== prep.in.nym) {
       this.#tx(() => {
+        // a transaction we waited on vanished or never came: wait for the expiry as if unpaid
+        if (fresh.state === 'confirming') this.#save(fresh, { state: 'prepared', deadline_at: prep.expires_at * 1000 });
         this.#stmt.misbehave.run(fresh.prev_peer!, fresh.id, 'bad-receipt', `leg ${m.leg}`, now);
         this.#queueSend(fresh.id, `reject:bad-receipt:${receiptId}`, fresh.payer, {
           type: 'reject',
@@ -893,6 +928,8 @@ export class PaymentCoordinator {
     }
     const counted = min(m.amount, prep.in.amount, verified.amount);
     const data = { ...(JSON.parse(fresh.data) as HopData & PayeeData), inReceipt: receiptId, fromNym: verified.fromNym, counted: counted.toString() };
+    delete data.confirming;
+    delete data.recheckAt;
     const role = fresh.role as 'hop' | 'payee';
     const refund = (reason: RejectReason, message: string): void => {
       const account = this.#ports.transfers.account(prep.in.notary, prep.in.unit)!;
@@ -991,7 +1028,7 @@ export class PaymentCoordinator {
   async #payerRefunded(row: PaymentRow, m: RefundNoticeMessage): Promise<void> {
     const verified = await this.#ports.transfers.verifyIncoming(m.receipt);
     const fresh = this.#stmt.getPayment.get(row.id)!;
-    if (!verified || fresh.state === 'refunded' || fresh.state === 'succeeded') return;
+    if (!verified || verified.pending || fresh.state === 'refunded' || fresh.state === 'succeeded') return;
     const d = JSON.parse(fresh.data) as PayerData;
     const leg = d.legs[0]!;
     if (verified.notary !== leg.notary || verified.unit !== leg.unit) return;
@@ -1012,7 +1049,7 @@ export class PaymentCoordinator {
     if (m.leg !== prep.index) return;
     const verified = await this.#ports.transfers.verifyIncoming(m.receipt);
     const fresh = this.#stmt.getPayment.get(row.id)!;
-    if (!verified || fresh.state !== 'forwarded' || verified.notary !== prep.out!.notary || verified.unit !== prep.out!.unit) return;
+    if (!verified || verified.pending || fresh.state !== 'forwarded' || verified.notary !== prep.out!.notary || verified.unit !== prep.out!.unit) return;
     // we are made whole on the out side; send back everything we received on the in side
     const account = this.#ports.transfers.account(prep.in.notary, prep.in.unit)!;
     const amount = BigInt((JSON.parse(fresh.data) as HopData).counted ?? prep.in.amount.toString());
@@ -1032,6 +1069,19 @@ export class PaymentCoordinator {
       });
     });
     this.#crash('hop:received');
+  }
+
+  /** On-chain legs: check again every transaction a hop or payee waits on to confirm. */
+  async #recheckConfirming(now: number): Promise<void> {
+    for (const row of this.#stmt.confirming.all()) {
+      const d = JSON.parse(row.data) as HopData;
+      if (d.confirming === undefined || (d.recheckAt ?? 0) > now) continue;
+      try {
+        await this.#receive(row, parsePaymentMessage(d.confirming) as TransferNoticeMessage);
+      } catch (err) {
+        this.#log(`could not check the confirmations of payment ${row.id}: ${isOtP2pError(err) ? err.code : String(err)}`);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------

@@ -9,6 +9,16 @@ import type { Clock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import type { PaymentMessage, WireReceipt } from './messages.ts';
 
+/** The notary name of on-chain BTC legs in routes, offers and catalogs. */
+export const BTC_NOTARY = 'bitcoin';
+/** The unit name of on-chain BTC legs (with {@link BTC_NOTARY}: `btc@bitcoin`). */
+export const BTC_LEG_UNIT = 'btc';
+
+/** Whether (`notary`, `unit`) is on-chain BTC (`btc` or `btc@bitcoin` on `bitcoin`): paid at addresses, settled by confirmations. */
+export function isOnChainAsset(notary: string, unit: string): boolean {
+  return notary === BTC_NOTARY && (unit === BTC_LEG_UNIT || unit === `${BTC_LEG_UNIT}@${BTC_NOTARY}`);
+}
+
 /** Sends protocol messages to peers and delivers inbound ones. */
 export interface MessageChannel {
   /**
@@ -46,6 +56,12 @@ export interface VerifiedTransfer {
   /** The sender's nym (or address): where a refund goes. */
   fromNym: string;
   amount: bigint;
+  /**
+   * On-chain legs: the transaction is not final yet (`unseen`: not in our node's mempool or chain
+   * yet; `unconfirmed`: seen with fewer than the configured confirmations). Nothing may be done
+   * on a pending transfer but to check again later.
+   */
+  pending?: 'unseen' | 'unconfirmed';
 }
 
 /** Makes and checks transfers: the OT API (final, idempotent by key) or the Bitcoin wallet. */
@@ -64,6 +80,13 @@ export interface TransferExecutor {
   verifyIncoming(receipt: TransferReceipt): Promise<VerifiedTransfer | null>;
   /** Our account (to pay from) and nym (to be paid to) for `unit` on `notary`, if we have one. */
   account(notary: string, unit: string): { account: string; nym: string } | undefined;
+  /**
+   * On-chain assets only: the address to be paid at for payment `paymentId`, handed out for this
+   * payment alone (a second call for the same payment returns the same address; no other payment
+   * ever gets it). With `create: false`, only an address already bound to the payment. Undefined
+   * for assets not paid at addresses (OT units), or when none is bound and `create` is false.
+   */
+  receiveAddress?(paymentId: string, notary: string, unit: string, create?: boolean): string | undefined;
 }
 
 /** A rate as an exact rational: `out = in * num / den`. */

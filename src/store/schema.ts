@@ -149,6 +149,25 @@ export interface BtcTxsTable {
   height: number | null;
 }
 
+/** A Bitcoin transfer of an on-chain payment leg, by idempotency key (migration 2026-11-24-09-btc-payments). */
+export interface BtcPaymentsTable {
+  idempotency_key: string;
+  txid: string;
+  vout: number;
+  address: string;
+  amount: string;
+  rawtx: string;
+  created_at: number;
+  broadcast_at: number | null;
+}
+
+/** A receive address handed out in a quote, bound to one payment. */
+export interface BtcReceiveAddressesTable {
+  address: string;
+  payment_id: string;
+  created_at: number;
+}
+
 export interface DatabaseSchema {
   events: EventsTable;
   deletions: DeletionsTable;
@@ -160,6 +179,8 @@ export interface DatabaseSchema {
   btc_wallets: BtcWalletsTable;
   btc_outputs: BtcOutputsTable;
   btc_txs: BtcTxsTable;
+  btc_payments: BtcPaymentsTable;
+  btc_receive_addresses: BtcReceiveAddressesTable;
   payments: PaymentsTable;
   payment_steps: PaymentStepsTable;
   payment_misbehaving: PaymentMisbehavingTable;
