@@ -343,14 +343,24 @@ export class OfferGraph {
     }
     this.followEdges += next.length - prev.length;
     this.followOut[p] = next;
-    for (const x of touched) this.rebuildAdj(x);
+    // Adjacency is rebuilt lazily (before the next query): loading thousands of follow lists
+    // would otherwise rebuild a hub's neighbour list once per follower.
+    for (const x of touched) this.adjDirty.add(x);
     this.version++;
   }
 
-  private rebuildAdj(x: number): void {
-    const set = new Set<number>(this.followOut[x]);
-    for (const y of this.followIn[x] as number[]) set.add(y);
-    this.adj[x] = Int32Array.from(set);
+  /** @internal Peers whose undirected adjacency must be rebuilt. */
+  adjDirty = new Set<number>();
+
+  /** @internal Rebuild the adjacency of peers whose follows changed (the router calls this). */
+  flushAdjacency(): void {
+    if (this.adjDirty.size === 0) return;
+    for (const x of this.adjDirty) {
+      const set = new Set<number>(this.followOut[x]);
+      for (const y of this.followIn[x] as number[]) set.add(y);
+      this.adj[x] = Int32Array.from(set);
+    }
+    this.adjDirty.clear();
   }
 
   /** Set what a peer accepts when paid (its catalog). @throws OtP2pError `bad-key`. */

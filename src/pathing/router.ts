@@ -38,7 +38,7 @@ export interface RouteQuery {
   maxParts?: number;
   /** Unix seconds: offers expiring at or before are skipped. Default: none expire. */
   now?: number;
-  /** Search budget (DFS expansions) before giving up exactness. Default 2,000,000. */
+  /** Search budget (exact-search expansions) before giving up exactness. Default 100,000. */
   budget?: number;
   /**
    * Whether a payer holding a unit the payee accepts pays directly, whatever the follows say
@@ -126,9 +126,11 @@ export class Router {
   private H = 6;
   private now = Number.NEGATIVE_INFINITY;
   private expansions = 0;
-  private budget = 2_000_000;
+  private budget = 100_000;
   private exhausted = false;
   private direct = true;
+  /** Counters of the last query, for benchmarks: DFS expansions, and whether the exact search ran. */
+  readonly lastStats = { fallback: false, expansions: 0 };
 
   constructor(graph: OfferGraph) {
     this.g = graph;
@@ -168,9 +170,10 @@ export class Router {
 
   /** Mark peers within `D` follow-steps of the payer (outward along `follows`). Cached per payer and graph version. */
   private radius(payer: number, D: number): void {
-    const key = `${payer}:${D}:${this.g.version}`;
+    const key = `${payer}:${D}:${this.H}:${this.g.version}`;
     if (key === this.radiusKey) return;
     this.radiusKey = key;
+    this.hopsFromPayer(payer);
     const stamp = ++this.qid;
     const rs = this.radStamp;
     const q = this.queue;
@@ -193,6 +196,43 @@ export class Router {
     this.radStampValue = stamp;
   }
   private radStampValue = 0;
+  private hopDist = new Int32Array(0);
+  private hopStamp = new Int32Array(0);
+  private hopStampValue = 0;
+
+  /**
+   * Transfers needed to reach each peer from the payer (undirected follows, up to H): a peer
+   * that needs k transfers to be reached can only carry a label with at most H - k transfers
+   * left, which bounds the backward search to the region both ends can reach.
+   */
+  private hopsFromPayer(payer: number): void {
+    const P = this.g.peerKeys.length;
+    if (this.hopDist.length < P) {
+      this.hopDist = new Int32Array(P * 2);
+      this.hopStamp = new Int32Array(P * 2);
+    }
+    const stamp = ++this.qid;
+    const q = this.queue;
+    let head = 0;
+    let tail = 0;
+    this.hopStamp[payer] = stamp;
+    this.hopDist[payer] = 0;
+    q[tail++] = payer;
+    while (head < tail) {
+      const p = q[head++] as number;
+      const d = this.hopDist[p] as number;
+      if (d >= this.H) continue;
+      const nb = this.g.adj[p] as Int32Array;
+      for (let k = 0; k < nb.length; k++) {
+        const f = nb[k] as number;
+        if (this.hopStamp[f] === stamp) continue;
+        this.hopStamp[f] = stamp;
+        this.hopDist[f] = d + 1;
+        q[tail++] = f;
+      }
+    }
+    this.hopStampValue = stamp;
+  }
   private dCounter = 0;
 
   private usable(o: number): boolean {
@@ -228,8 +268,9 @@ export class Router {
     this.u0 = u0;
     this.H = H;
     this.now = q.now ?? Number.NEGATIVE_INFINITY;
-    this.budget = q.budget ?? 2_000_000;
+    this.budget = q.budget ?? 100_000;
     this.direct = q.direct ?? true;
+    g.flushAdjacency();
     this.ensureScratch(H);
     this.radius(payer, D);
   }
@@ -396,6 +437,7 @@ export class Router {
     const stamp = ++this.qid;
     const rad = this.radStamp;
     const radOk = this.radStampValue;
+    const hopOk = this.hopStampValue;
     const labNum = this.labNum;
     const labBig = this.labBig;
     const labStamp = this.labStamp;
@@ -452,6 +494,8 @@ export class Router {
             continue;
           }
           if (Q === payee || t === H) continue;
+          // Q gets a label with t transfers left; reaching Q takes at least hopDist[Q] more
+          if (this.hopStamp[Q] !== hopOk || (this.hopDist[Q] as number) + t > H) continue;
           const qs = g.slotOf(Q, X);
           if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
           if (dStamp[qs] !== dStampV) {
@@ -531,6 +575,8 @@ export class Router {
       // A payer holding a unit the payee accepts pays directly.
       return [{ spend: amount, peers: [this.payer, this.payee], offers: [] }];
     }
+    this.lastStats.fallback = false;
+    this.lastStats.expansions = 0;
     const relaxed = this.relax(amount, alternatives === 0);
     if (!relaxed) return [];
     if (alternatives === 0) {
@@ -539,7 +585,10 @@ export class Router {
       // The relaxed optimum repeats a peer or breaks a minimum: recompute unpruned bounds.
       this.relax(amount, false);
     }
-    return this.dfs(amount, alternatives + 1);
+    this.lastStats.fallback = true;
+    const out = this.dfs(amount, alternatives + 1);
+    this.lastStats.expansions = this.expansions;
+    return out;
   }
 
   private extract(slot: number, layer: number, spend: bigint): Found {

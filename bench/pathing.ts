@@ -1,0 +1,358 @@
+/**
+ * `npm run bench -- pathing [--json] [--queries N]`: the offer graph and router on the real
+ * Lightning channel graph (../shared/bench-data, see its README) and on a seeded multi-asset
+ * variant of it.
+ *
+ * Mapping: every enabled half-channel from -> to is an offer of `from` (rate 1, cut = fee_ppm,
+ * fee = fee_base_msat, min/max = htlc_min/htlc_max, liquidity = a seeded 10-90% split of the
+ * capacity). Follows: each node follows its channel peers, so transfers run along channels.
+ * Every node takes msat, so the social radius is set wide (D = 20 follow-steps, the whole
+ * connected graph) and queries run with `direct: false` (paying someone needs a channel).
+ * The multi-asset variant gives each node 2-3 of 4 assets and turns each half-channel into a
+ * conversion between two of its node's assets at reference prices +-1% (rates above and below 1).
+ *
+ * Baselines: ngraph.path (A* without heuristic) and graphology-shortest-path (bidirectional
+ * Dijkstra) on the same node graph with fee-only weights (fee_base + fee_ppm * amount / 1e6,
+ * cheapest channel per pair). They cannot do exact amounts, min/max/liquidity limits, hop
+ * limits, rates or unit changes: they answer an easier question.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import createGraph from 'ngraph.graph';
+import ngraphPath from 'ngraph.path';
+import { DirectedGraph } from 'graphology';
+import { dijkstra } from 'graphology-shortest-path';
+import { OfferGraph, Router, findArbitrage } from '../src/pathing/index.ts';
+import type { GraphOffer, RouteQuery } from '../src/pathing/index.ts';
+import { isOtP2pError } from '../src/core/errors.ts';
+import { quantile, round } from './_stats.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DATA = resolve(here, '../../shared/bench-data/ln-20260203-halfchannels.csv.gz');
+
+interface HalfChannel {
+  scid: number;
+  dir: number;
+  from: number;
+  to: number;
+  capacity: bigint;
+  htlcMin: bigint;
+  htlcMax: bigint;
+  feeBase: bigint;
+  feePpm: bigint;
+}
+
+/** Seeded PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function loadChannels(): HalfChannel[] {
+  const text = gunzipSync(readFileSync(DATA)).toString('utf8');
+  const out: HalfChannel[] = [];
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l) continue;
+    const c = l.split(',');
+    if (c[5] !== '1') continue;
+    const ppm = BigInt(c[9] as string);
+    out.push({
+      scid: Number(c[0]),
+      dir: Number(c[1]),
+      from: Number(c[2]),
+      to: Number(c[3]),
+      capacity: BigInt(c[4] as string),
+      htlcMin: BigInt(c[6] as string),
+      htlcMax: BigInt(c[7] as string),
+      feeBase: BigInt(c[8] as string),
+      feePpm: ppm > 999_999n ? 999_999n : ppm,
+    });
+  }
+  return out;
+}
+
+const pk = (n: number): string => n.toString(16).padStart(64, '0');
+const MSAT = { unit: 'msat', notary: 'ln' };
+/** Assets of the multi-asset variant with reference prices in msat per base unit. */
+const ASSETS = [
+  { ref: MSAT, price: 1 },
+  { ref: { unit: 'usd-cent', notary: 'n1' }, price: 10_000 },
+  { ref: { unit: 'eur-cent', notary: 'n2' }, price: 11_000 },
+  { ref: { unit: 'gold-mg', notary: 'n3' }, price: 90_000 },
+];
+
+interface Variant {
+  name: string;
+  offers: GraphOffer[];
+  follows: Map<number, number[]>;
+  accepts: Map<number, { unit: string; notary: string }[]>;
+  /** What each node holds (the payer's unit), per node. */
+  holds: Map<number, { unit: string; notary: string }>;
+  nodes: number[];
+}
+
+export function lnVariant(chans: HalfChannel[]): Variant {
+  const r = rng(1);
+  const follows = new Map<number, number[]>();
+  const offers: GraphOffer[] = [];
+  for (const c of chans) {
+    const share = 0.1 + 0.8 * r();
+    offers.push({
+      pubkey: pk(c.from),
+      id: `${c.scid}:${c.dir}`,
+      in: MSAT,
+      out: MSAT,
+      rateNum: 1n,
+      rateDen: 1n,
+      cutPpm: c.feePpm,
+      fee: c.feeBase,
+      min: c.htlcMin,
+      max: c.htlcMax < c.htlcMin ? c.htlcMin : c.htlcMax,
+      liquidity: (c.capacity * 1000n * BigInt(Math.round(share * 1000))) / 1000n,
+    });
+    let l = follows.get(c.from);
+    if (!l) follows.set(c.from, (l = []));
+    l.push(c.to);
+  }
+  const nodes = [...follows.keys()];
+  const accepts = new Map(nodes.map((n) => [n, [MSAT]]));
+  const holds = new Map(nodes.map((n) => [n, MSAT]));
+  return { name: 'lightning', offers, follows, accepts, holds, nodes };
+}
+
+export function multiVariant(chans: HalfChannel[]): Variant {
+  const r = rng(2);
+  const follows = new Map<number, number[]>();
+  const assetsOf = new Map<number, number[]>();
+  const pickAssets = (n: number): number[] => {
+    let a = assetsOf.get(n);
+    if (!a) {
+      const k = 2 + Math.floor(r() * 2);
+      const set = new Set<number>();
+      while (set.size < k) set.add(Math.floor(r() * ASSETS.length));
+      assetsOf.set(n, (a = [...set]));
+    }
+    return a;
+  };
+  const offers: GraphOffer[] = [];
+  for (const c of chans) {
+    const mine = pickAssets(c.from);
+    pickAssets(c.to);
+    const i = mine[Math.floor(r() * mine.length)] as number;
+    const o = mine[Math.floor(r() * mine.length)] as number;
+    const pin = (ASSETS[i] as (typeof ASSETS)[number]).price;
+    const pout = (ASSETS[o] as (typeof ASSETS)[number]).price;
+    // out per in = pin / pout, +-1%, as an exact rational over 1e6
+    const rate = (pin / pout) * (1 + (r() - 0.5) * 0.02);
+    const den = 1_000_000n;
+    const num = BigInt(Math.max(1, Math.round(rate * 1e6)));
+    const share = 0.1 + 0.8 * r();
+    const toOut = (msat: bigint): bigint => msat / BigInt(pout) + 1n;
+    const toIn = (msat: bigint): bigint => msat / BigInt(pin);
+    const min = toIn(c.htlcMin);
+    let max = toIn(c.htlcMax);
+    if (max < min) max = min;
+    offers.push({
+      pubkey: pk(c.from),
+      id: `${c.scid}:${c.dir}`,
+      in: (ASSETS[i] as (typeof ASSETS)[number]).ref,
+      out: (ASSETS[o] as (typeof ASSETS)[number]).ref,
+      rateNum: num,
+      rateDen: den,
+      cutPpm: c.feePpm,
+      fee: toOut(c.feeBase),
+      min,
+      max,
+      liquidity: toOut((c.capacity * 1000n * BigInt(Math.round(share * 1000))) / 1000n),
+    });
+    let l = follows.get(c.from);
+    if (!l) follows.set(c.from, (l = []));
+    l.push(c.to);
+  }
+  const nodes = [...follows.keys()];
+  const accepts = new Map(nodes.map((n) => [n, (assetsOf.get(n) ?? [0]).slice(0, 2).map((a) => (ASSETS[a] as (typeof ASSETS)[number]).ref)]));
+  const holds = new Map(nodes.map((n) => [n, (ASSETS[(assetsOf.get(n) ?? [0])[0] as number] as (typeof ASSETS)[number]).ref]));
+  return { name: 'multi-asset', offers, follows, accepts, holds, nodes };
+}
+
+export function build(v: Variant): OfferGraph {
+  const g = new OfferGraph();
+  for (const o of v.offers) g.upsertOffer(o);
+  for (const [n, l] of v.follows) g.setFollows(pk(n), l.map(pk));
+  for (const [n, l] of v.accepts) g.setAccepts(pk(n), l);
+  return g;
+}
+
+function heapMb(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.arrayBuffers) / 1048576;
+}
+
+function ms(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function runVariant(v: Variant, chans: HalfChannel[], queries: number, log: (s: string) => void): Record<string, unknown> {
+  // Build (twice: the first run warms the JIT; the second is measured).
+  build(v);
+  const before = heapMb();
+  let t0 = process.hrtime.bigint();
+  const g = build(v);
+  const buildMs = ms(t0);
+  const memoryMb = heapMb() - before;
+  const stats = g.stats();
+  log(`${v.name}: ${stats.peers} peers, ${stats.offers} offers, ${stats.slots} slots, ${stats.units} units, ${stats.followEdges} follows; build ${round(buildMs)} ms, ~${round(memoryMb)} MB`);
+
+  // Incremental updates: liquidity changes, fee changes (full upsert), remove + re-add.
+  const r = rng(7);
+  const N = 20_000;
+  const picks = Array.from({ length: N }, () => v.offers[Math.floor(r() * v.offers.length)] as GraphOffer);
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) {
+    const o = picks[i] as GraphOffer;
+    const k = i % 3;
+    if (k === 0) g.setLiquidity(o.pubkey, o.id, o.liquidity / 2n);
+    else if (k === 1) g.upsertOffer({ ...o, fee: o.fee + 1n });
+    else {
+      g.removeOffer(o.pubkey, o.id);
+      g.upsertOffer(o);
+    }
+  }
+  const updateUs = (ms(t0) * 1000) / N;
+  for (const o of picks) g.upsertOffer(o); // restore
+  log(`${v.name}: update ${round(updateUs, 2)} us per change (liquidity, fee, remove+add)`);
+
+  const cycles = findArbitrage(g, { limit: 8 });
+  log(`${v.name}: ${cycles.length} arbitrage cycle(s) reported${cycles[0] ? ` (first: ${cycles[0].offers.length} offers, gain ${cycles[0].gain})` : ''}`);
+
+  // Seeded queries.
+  const qr = rng(42);
+  const qs: RouteQuery[] = [];
+  while (qs.length < queries) {
+    const a = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
+    const b = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
+    if (a === b) continue;
+    // log-uniform 10^4 .. 10^8 msat (0.00001 .. 1 mBTC-ish) in the payee's first accepted unit
+    const msat = 10 ** (4 + qr() * 4);
+    const unit = (v.accepts.get(b) as { unit: string; notary: string }[])[0] as { unit: string; notary: string };
+    const price = ASSETS.find((x) => x.ref.unit === unit.unit)?.price ?? 1;
+    const amount = BigInt(Math.max(1, Math.round(msat / price)));
+    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false, budget: 5_000 });
+  }
+  const router = new Router(g);
+  const timeAll = (f: (q: RouteQuery) => { exact: boolean }): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number } => {
+    for (let i = 0; i < Math.min(50, qs.length); i++) {
+      try {
+        f(qs[i] as RouteQuery);
+      } catch {
+        // warm-up
+      }
+    }
+    const t: number[] = [];
+    let found = 0;
+    let fallback = 0;
+    let inexact = 0;
+    for (const q of qs) {
+      const s = process.hrtime.bigint();
+      try {
+        if (!f(q).exact) inexact++;
+        found++;
+      } catch (e) {
+        if (!isOtP2pError(e, 'no-route')) throw e;
+      }
+      t.push(ms(s));
+      if (router.lastStats.fallback) fallback++;
+    }
+    return { p50_ms: round(quantile(t, 0.5), 3), p99_ms: round(quantile(t, 0.99), 3), found, fallback, inexact };
+  };
+  const single = timeAll((q) => router.findRoute(q));
+  log(`${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x)`);
+  const multi = timeAll((q) => router.findMultiRoute(q));
+  log(`${v.name}: multi-path  p50 ${multi.p50_ms} ms, p99 ${multi.p99_ms} ms, found ${multi.found}/${qs.length}`);
+
+  // Baselines: same node graph, fee-only weights at the query's amount, cheapest channel per pair.
+  const best = new Map<string, HalfChannel>();
+  for (const c of chans) {
+    const k = `${c.from}>${c.to}`;
+    const cur = best.get(k);
+    if (!cur || c.feeBase + c.feePpm < cur.feeBase + cur.feePpm) best.set(k, c);
+  }
+  const ng = createGraph<unknown, HalfChannel>();
+  const gg = new DirectedGraph();
+  for (const c of best.values()) {
+    ng.addLink(c.from, c.to, c);
+    if (!gg.hasNode(String(c.from))) gg.addNode(String(c.from));
+    if (!gg.hasNode(String(c.to))) gg.addNode(String(c.to));
+    gg.addDirectedEdge(String(c.from), String(c.to), { base: Number(c.feeBase), ppm: Number(c.feePpm) });
+  }
+  let amountMsat = 0;
+  const ngFinder = ngraphPath.aStar(ng, { oriented: true, distance: (_a, _b, link) => Number(link.data.feeBase) + (Number(link.data.feePpm) * amountMsat) / 1e6 + 1 });
+  const baseline = (f: (a: number, b: number) => unknown): { p50_ms: number; p99_ms: number } => {
+    const t: number[] = [];
+    for (let i = 0; i < qs.length; i++) {
+      const q = qs[i] as RouteQuery;
+      amountMsat = Number(q.amount);
+      const a = Number.parseInt(q.from, 16);
+      const b = Number.parseInt(q.to, 16);
+      const s = process.hrtime.bigint();
+      f(a, b);
+      if (i >= 20) t.push(ms(s));
+    }
+    return { p50_ms: round(quantile(t, 0.5), 3), p99_ms: round(quantile(t, 0.99), 3) };
+  };
+  const ngraph = baseline((a, b) => ngFinder.find(a, b));
+  const graphology = baseline((a, b) => dijkstra.bidirectional(gg, String(a), String(b), (_e: string, attr: Record<string, unknown>) => (attr.base as number) + ((attr.ppm as number) * amountMsat) / 1e6 + 1));
+  log(`${v.name}: baselines (fee-only weights, no amounts/limits/rates): ngraph.path p50 ${ngraph.p50_ms} ms p99 ${ngraph.p99_ms} ms; graphology p50 ${graphology.p50_ms} ms p99 ${graphology.p99_ms} ms`);
+  log(`${v.name}: ratio single p50 / ngraph p50 = ${round(single.p50_ms / ngraph.p50_ms, 2)}, / graphology p50 = ${round(single.p50_ms / graphology.p50_ms, 2)}`);
+  return {
+    graph: stats,
+    build_ms: round(buildMs, 1),
+    update_us: round(updateUs, 2),
+    memory_mb: round(memoryMb, 1),
+    arbitrage_cycles: cycles.length,
+    single,
+    multi,
+    baselines: { ngraph, graphology },
+    ratio: { ngraph: round(single.p50_ms / ngraph.p50_ms, 2), graphology: round(single.p50_ms / graphology.p50_ms, 2) },
+  };
+}
+
+export default async function main(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const qi = args.indexOf('--queries');
+  const queries = qi >= 0 ? Number(args[qi + 1]) : 1000;
+  const log = (s: string): void => {
+    if (json) process.stderr.write(`${s}\n`);
+    else process.stdout.write(`${s}\n`);
+  };
+  if (!existsSync(DATA)) {
+    log(`pathing bench: ${join('..', 'shared', 'bench-data', 'ln-20260203-halfchannels.csv.gz')} not found (looked at ${DATA}); nothing to measure.`);
+    if (json) process.stdout.write(`${JSON.stringify({ skipped: 'bench data absent' })}\n`);
+    return;
+  }
+  let t0 = process.hrtime.bigint();
+  const chans = loadChannels();
+  log(`loaded ${chans.length} enabled half-channels in ${round(ms(t0))} ms (gunzip + CSV parse, not part of build)`);
+  const out: Record<string, unknown> = {};
+  for (const make of [lnVariant, multiVariant]) {
+    t0 = process.hrtime.bigint();
+    const v = make(chans);
+    out[v.name] = runVariant(v, chans, queries, log);
+  }
+  if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
+}
