@@ -27,6 +27,10 @@ export interface Config {
   maxExposurePerPeer: string;
   /** The OT client data folder this peer reads (read-only), or null. */
   otData: string | null;
+  /** Simulated notary folders (`otp2p notary init`) this peer holds accounts on, shared with other processes. */
+  simulatedNotaries: string[];
+  /** The owner name this peer uses at the simulated notaries (its accounts), or null. */
+  otUser: string | null;
   /** Limits applied to every incoming event. */
   limits: { maxEventBytes: number; maxTags: number; maxTagValueBytes: number; maxFutureSeconds: number };
 }
@@ -43,6 +47,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   maxHops: 6,
   maxExposurePerPeer: '100000',
   otData: null,
+  simulatedNotaries: [],
+  otUser: null,
   limits: Object.freeze({ maxEventBytes: 60 * 1024, maxTags: 2000, maxTagValueBytes: 1024, maxFutureSeconds: 900 }),
 }) as Config;
 
@@ -97,6 +103,15 @@ const CHECKS: Record<keyof Config, Check> = {
   },
   otData: (v, k) => {
     if (v !== null && (typeof v !== 'string' || v.length === 0)) bad(k, 'null or a folder path', v);
+  },
+  simulatedNotaries: (v, k) => {
+    if (!Array.isArray(v) || v.length > 64) bad(k, 'an array of at most 64 folder paths', v);
+    v.forEach((d, i) => {
+      if (typeof d !== 'string' || d.length === 0) bad(`${k}[${i}]`, 'a folder path', d);
+    });
+  },
+  otUser: (v, k) => {
+    if (v !== null && (typeof v !== 'string' || v.length === 0 || v.length > 200 || v.startsWith('issuer:'))) bad(k, 'null or an owner name (1..200 characters, not issuer:...)', v);
   },
   limits: (v, k) => {
     if (!isRecord(v)) bad(k, 'an object', v);

@@ -28,6 +28,10 @@ export const root: CommandDef = defineCommand({
     negotiate: { summary: 'rank the assets you and a peer can settle in', load: () => import('./commands/negotiate.ts').then((m) => m.default) },
     mint: { summary: 'mint transparency: scan, fingerprint, check, attest, evidence', load: () => import('./commands/mint.ts').then((m) => m.default) },
     payments: { summary: 'history and state of each payment (payer, hop, payee)', load: () => import('./commands/payments.ts').then((m) => m.default) },
+    notary: { summary: 'simulated OT notaries in folders, shared by several processes (init, account, balance)', load: () => import('./commands/notary.ts').then((m) => m.default) },
+    pay: { summary: 'pay a peer across conversion offers: find the path, pay it hop by hop, print the receipt', load: () => import('./commands/pay.ts').then((m) => m.default) },
+    daemon: { summary: 'keep this peer online: sync follows, DM inbox, outbox, payments, mint checks; status.json', load: () => import('./commands/daemon.ts').then((m) => m.default) },
+    status: { summary: 'relays, outbox, sync progress, mint alarms and payments (from the running daemon, or the database)', load: () => import('./commands/status.ts').then((m) => m.default) },
     ui: { summary: 'serve the local web dashboard on 127.0.0.1 (token-protected)', load: () => import('./commands/ui.ts').then((m) => m.default) },
   },
 });

@@ -3,11 +3,17 @@
  * attach the OT wallet, and use `--relay` when given. One place, so every command that talks to
  * the network composes the same parts in the same way.
  */
+import { resolve } from 'node:path';
+import { OtP2pError } from '../core/errors.ts';
 import type { OtApi } from '../otapi/api.ts';
+import { combineOtApis } from '../otapi/combined.ts';
 import { OtDataFolder } from '../otapi/datafolder.ts';
+import { LEDGER_FILE, openNotaryDir } from '../otapi/notary-dir.ts';
+import type { SimulatedNotary } from '../otapi/notary.ts';
+import { simulatedNotaryLookup } from '../payments/adapters/otapi.ts';
 import type { ReceiptLookup } from '../payments/adapters/otapi.ts';
 import { createPeer } from '../peer.ts';
-import type { Peer } from '../peer.ts';
+import type { CreatePeerOptions, Peer } from '../peer.ts';
 import type { CommandContext } from './command.ts';
 import { unlockHomeIdentity } from './secrets.ts';
 
@@ -31,6 +37,39 @@ export function registerOtAttacher(attach: (ctx: CommandContext) => OtAttachment
   attachers.unshift(attach);
 }
 
+/**
+ * Simulated notary folders (`simulatedNotaries`, relative paths from the data folder) as the
+ * wallet of `otUser`: one client per notary, combined, and receipts looked up in their ledgers.
+ * @throws OtP2pError `bad-config` when `otUser` is missing, or what `openNotaryDir` throws.
+ */
+export function attachSimulatedNotaries(ctx: CommandContext): OtAttachment | undefined {
+  const config = ctx.home.config();
+  if (config.simulatedNotaries.length === 0) return undefined;
+  const user = config.otUser;
+  if (user === null) {
+    throw new OtP2pError('bad-config', 'config key otUser must name your owner at the simulated notaries when simulatedNotaries is set', { context: { key: 'otUser' } });
+  }
+  const dirs = config.simulatedNotaries.map((d) => resolve(ctx.home.dir, d));
+  const notaries: SimulatedNotary[] = [];
+  try {
+    for (const dir of dirs) notaries.push(openNotaryDir(dir));
+  } catch (err) {
+    for (const n of notaries) n.close();
+    throw err;
+  }
+  const lookup = simulatedNotaryLookup(Object.fromEntries(notaries.map((n, i) => [n.id, resolve(dirs[i] as string, LEDGER_FILE)])));
+  return {
+    otApi: combineOtApis(notaries.map((n) => n.clientFor(user))),
+    receiptLookup: lookup,
+    close: () => {
+      lookup.close();
+      for (const n of notaries) n.close();
+    },
+  };
+}
+
+registerOtAttacher(attachSimulatedNotaries);
+
 /** The OT attachment for this command, if the configuration names one. */
 export function attachOt(ctx: CommandContext): OtAttachment {
   for (const a of attachers) {
@@ -41,21 +80,32 @@ export function attachOt(ctx: CommandContext): OtAttachment {
 }
 
 /**
- * Unlock the identity and create (not start) the peer.
+ * Unlock the identity and create (not start) the peer. `extra` passes payment timings (e.g. a
+ * payer's `--timeout`) and a diagnostics log.
  * @throws OtP2pError `no-password`, `no-identity`, `bad-password` (from the vault), `bad-config`.
  */
-export async function openPeer(ctx: CommandContext): Promise<{ peer: Peer; close: () => Promise<void> }> {
+export async function openPeer(
+  ctx: CommandContext,
+  extra: Pick<CreatePeerOptions, 'paymentLimits' | 'log'> = {},
+): Promise<{ peer: Peer; close: () => Promise<void> }> {
   const identity = await unlockHomeIdentity(ctx);
   const config = ctx.home.config();
   const ot = attachOt(ctx);
-  const peer = await createPeer({
-    home: ctx.home.dir,
-    identity,
-    relays: ctx.relays ?? config.relays,
-    config,
-    ...(ot.otApi ? { otApi: ot.otApi } : {}),
-    ...(ot.receiptLookup ? { receiptLookup: ot.receiptLookup } : {}),
-  });
+  let peer: Peer;
+  try {
+    peer = await createPeer({
+      ...extra,
+      home: ctx.home.dir,
+      identity,
+      relays: ctx.relays ?? config.relays,
+      config,
+      ...(ot.otApi ? { otApi: ot.otApi } : {}),
+      ...(ot.receiptLookup ? { receiptLookup: ot.receiptLookup } : {}),
+    });
+  } catch (err) {
+    ot.close?.();
+    throw err;
+  }
   return {
     peer,
     close: async () => {

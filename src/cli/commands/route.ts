@@ -8,6 +8,9 @@ import type { MultiRouteResult } from '../../pathing/index.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { parsePubkey } from '../../keys/nip19.ts';
+import { openPeer } from '../peer.ts';
+import { PASSWORD_OPTION } from '../secrets.ts';
 
 /** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
 const MAX_FILE_CHARS = 64 << 20;
@@ -44,6 +47,28 @@ export function printRoute(ctx: CommandContext, r: MultiRouteResult): void {
   ctx.io.stdout(`spend ${r.spend} ${first ? formatUnitRef(first.unit) : ''}, receive ${r.receive} ${last ? formatUnitRef(last.unit) : ''}, ${r.parts.length} part(s)\n`);
 }
 
+/**
+ * Online mode: open our peer, sync the offers of our social radius from the relays and route to
+ * `--to` over them (`--unit` is then what the payee receives, as in `otp2p pay`).
+ * @throws OtP2pError `usage`, `bad-amount`, `no-route`, and what `openPeer` throws.
+ */
+async function onlineRoute(ctx: CommandContext): Promise<void> {
+  const to = parsePubkey(ctx.options.to as string, '--to');
+  const amount = parseAmount(ctx.options.amount, '--amount', { min: 1n });
+  const maxHops = ctx.options['max-hops'] === undefined ? undefined : intOption(ctx, 'max-hops', 6, 1, 12);
+  const maxParts = intOption(ctx, 'parts', 8, 1, 8);
+  const unit = ctx.options.unit;
+  const { peer, close } = await openPeer(ctx);
+  try {
+    await peer.sync({ extra: [to] });
+    const result = await peer.routes.find({ to, amount, maxParts, ...(maxHops !== undefined ? { maxHops } : {}), ...(typeof unit === 'string' ? { unit } : {}) });
+    if (ctx.json) printJson(ctx, routeToJson(result));
+    else printRoute(ctx, result);
+  } finally {
+    await close();
+  }
+}
+
 export default defineCommand({
   name: 'route',
   description: 'Find a payment path across conversion offers (offline: from an offers file)',
@@ -56,7 +81,10 @@ export default defineCommand({
     'An offer delivering out needs in = ceil((out + fee) * den * 1000000 / (num * (1000000 - cut_ppm))).\n' +
     'JSON: { spend, receive, parts: [{ spend, receive, hops: [{ from, to, unit, amount, offer }] }] }; a hop\'s\n' +
     'offer is the offer of `to` that the transfer feeds (null at the payee). No route: exit 1 with\n' +
-    '{ "error": { "code": "no-route", ... } }.',
+    '{ "error": { "code": "no-route", ... } }.\n' +
+    'Online (without --offers): otp2p route --to <npub> --amount A [--unit U] [--max-hops H] [--json] opens your\n' +
+    'peer (vault password from $OTP2P_PASSWORD or --password-stdin), syncs the offers of your social radius\n' +
+    'and routes from what you hold; --unit is then what the payee receives (TLA, unit ID or unit@notary).',
   options: {
     offers: { type: 'string', value: 'FILE', description: 'offline offers file (JSON, see above)' },
     from: { type: 'string', value: 'PUBKEY', description: 'payer pubkey (hex)' },
@@ -66,11 +94,13 @@ export default defineCommand({
     'max-hops': { type: 'string', value: 'H', default: '6', description: 'most transfers on a path' },
     'max-degree': { type: 'string', value: 'D', default: '6', description: 'social radius: follow-steps from the payer' },
     parts: { type: 'string', value: 'N', default: '8', description: 'most parts when splitting (1 = single path only, at most 8)' },
+    'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
     const file = ctx.options.offers;
     if (typeof file !== 'string') {
-      throw new OtP2pError('usage', 'online routing (--to <npub> without --offers) needs a running peer; give --offers FILE for the offline mode');
+      if (typeof ctx.options.to !== 'string') throw new OtP2pError('usage', '--to <npub> is required (and --offers FILE for the offline mode)', { context: { option: 'to' } });
+      return onlineRoute(ctx);
     }
     const from = hexKey(ctx, 'from');
     const to = hexKey(ctx, 'to');
