@@ -678,6 +678,12 @@ export class Router {
         for (let k = 0; k < nb.length; k++) {
           const Q2 = nb[k] as number;
           if (this.radStamp[Q2] !== this.radStampValue || visit[Q2] === visitStamp) continue;
+          // the budget counts candidate extensions, so hubs (many offers x many neighbours) are bounded too
+          if (++this.expansions > this.budget) {
+            this.exhausted = true;
+            offers.pop();
+            return;
+          }
           if (Q2 === this.payee) {
             if (d + 1 <= H && g.acceptsUnit(Q2, Y)) {
               peers.push(Q2);
