@@ -116,7 +116,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium (static backend: Alice\'s 
     expect(await alarm.textContent()).toContain('Frank');
     expect(await page.locator('tr[data-verdict="consistent"]').textContent()).toContain('Bob');
     expect(await page.locator('tr[data-verdict="unknown"]').count()).toBe(1);
-    const color = await alarm.locator('.badge').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const color = await alarm.locator('.badge').evaluate('(el) => getComputedStyle(el).backgroundColor');
     expect(color).toBe('rgb(207, 34, 46)');
     await shot('mint');
   });
@@ -136,9 +136,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium (static backend: Alice\'s 
     await page.reload();
     await page.locator('#npub').waitFor();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate<string>('document.activeElement?.textContent')).toBe('Skip to content');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-page'))).toBe('identity');
+    expect(await page.evaluate<string>("document.activeElement?.getAttribute('data-page')")).toBe('identity');
   });
 
   it('made no request to any other host and hit no CSP violation or script error', () => {

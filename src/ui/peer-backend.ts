@@ -1,0 +1,205 @@
+/**
+ * {@link PeerDashboardBackend}: the dashboard over a running {@link Peer} (live data, pays, DMs).
+ */
+import { OtP2pError } from '../core/errors.ts';
+import { parseAmount } from '../core/amount.ts';
+import type { ChatMessage } from '../messaging/nip17.ts';
+import { npubEncode } from '../keys/nip19.ts';
+import { routeToJson } from '../pathing/file.ts';
+import type { RouteJson } from '../pathing/file.ts';
+import type { Peer } from '../peer.ts';
+import { catalogUnitRefs } from '../peer.ts';
+import { formatUnitRef } from '../events/offer.ts';
+import type {
+  DashboardBackend,
+  DashboardEvent,
+  DmView,
+  IdentityView,
+  MintVerdictView,
+  OutboxView,
+  PayRequestView,
+  PayResultView,
+  PaymentView,
+  PeerNode,
+  RelayView,
+  RouteRequest,
+  SocialGraphView,
+} from './backend.ts';
+
+/** Most DMs kept in memory for the page. */
+const MAX_DMS = 500;
+
+/** The dashboard over a started {@link Peer}. Keeps the chats it sees (bounded) for the DM page. */
+export class PeerDashboardBackend implements DashboardBackend {
+  readonly #peer: Peer;
+  readonly #dms: ChatMessage[] = [];
+  readonly #seen = new Set<string>();
+  #loaded = false;
+  readonly #offChat: () => void;
+
+  constructor(peer: Peer) {
+    this.#peer = peer;
+    this.#offChat = peer.messenger.onChat((m) => this.#keep(m));
+  }
+
+  /** Stop collecting chats. */
+  close(): void {
+    this.#offChat();
+  }
+
+  #keep(m: ChatMessage): void {
+    if (this.#seen.has(m.id)) return;
+    this.#seen.add(m.id);
+    this.#dms.push(m);
+    if (this.#dms.length > MAX_DMS) this.#seen.delete(this.#dms.shift()?.id ?? '');
+  }
+
+  async identity(): Promise<IdentityView> {
+    const units = new Set<string>();
+    for (const a of (await this.#peer.otApi?.listAccounts()) ?? []) {
+      if (a.unitId !== undefined && (a.balance ?? 0n) > 0n) units.add(formatUnitRef({ unit: a.unitId, notary: a.notaryId }));
+    }
+    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, units: [...units].sort() };
+  }
+
+  relays(): RelayView[] {
+    return this.#peer.relayHealth().map((r) => ({
+      url: r.url,
+      connected: r.connected,
+      latencyMs: null,
+      failures: (r.stats?.disconnects ?? 0) + (r.stats?.badFrames ?? 0) + (r.stats?.invalid ?? 0),
+      connects: r.stats?.connects ?? 0,
+      disconnects: r.stats?.disconnects ?? 0,
+      lastError: null,
+    }));
+  }
+
+  outbox(): OutboxView {
+    const counts = this.#peer.outboxStore.counts();
+    const items = this.#peer.outboxStore
+      .list()
+      .filter((i) => i.status !== 'acked')
+      .map((i) => ({ eventId: i.eventId, kind: i.kind, relay: i.relay, status: i.status, attempts: i.attempts, lastCode: i.lastCode, lastMessage: i.lastMessage, nextAttemptAt: i.nextAttemptAt, createdAt: i.createdAt }));
+    return { counts: { pending: counts.pending, acked: counts.acked, failed: counts.failed }, items };
+  }
+
+  socialGraph(): SocialGraphView {
+    const peer = this.#peer;
+    const web = peer.web();
+    const follows = peer.followLists();
+    const catalogs = peer.knownCatalogs();
+    const offers = peer.knownOffers();
+    const keys = new Set<string>([peer.pubkey, ...web.keys()]);
+    for (const o of offers) keys.add(o.pubkey);
+    const alarmed = new Set(peer.mint.alarms().flatMap((v) => v.conflicts.flatMap((c) => c.attesters)));
+    const nodes: PeerNode[] = [...keys].sort().map((pubkey) => {
+      const n: PeerNode = { pubkey, npub: npubEncode(pubkey), degree: pubkey === peer.pubkey ? 0 : (web.get(pubkey) ?? -1) };
+      if (n.degree === -1) delete n.degree;
+      const c = catalogs.get(pubkey);
+      if (c) n.accepts = catalogUnitRefs(c).map(formatUnitRef);
+      if (alarmed.has(pubkey)) n.tags = ['alarm'];
+      return n;
+    });
+    const edges: SocialGraphView['edges'] = [];
+    for (const [from, list] of follows) if (keys.has(from)) for (const to of list) if (keys.has(to)) edges.push({ from, to });
+    return {
+      self: peer.pubkey,
+      nodes,
+      edges,
+      offers: offers.map((o) => ({
+        pubkey: o.pubkey,
+        id: o.id,
+        in: { ...o.in },
+        out: { ...o.out },
+        rate: [o.rateNum.toString(), o.rateDen.toString()],
+        cut_ppm: o.cutPpm.toString(),
+        fee: o.fee.toString(),
+        min: o.min.toString(),
+        max: o.max.toString(),
+        liquidity: o.liquidity.toString(),
+        status: o.status,
+      })),
+    };
+  }
+
+  async findRoute(request: RouteRequest): Promise<RouteJson> {
+    const amount = parseAmount(request.amount, 'amount', { min: 1n });
+    return routeToJson(await this.#peer.routes.find({ to: request.to, amount, fromUnit: request.unit }));
+  }
+
+  /**
+   * Pays the same request again through the Peer, which finds the route afresh; `maxFee` 0 refuses
+   * to spend more than the new route's quote.
+   */
+  async pay(request: PayRequestView): Promise<PayResultView> {
+    const amount = parseAmount(request.amount, 'amount', { min: 1n });
+    const { results } = await this.#peer.payments.pay({ to: request.to, amount, fromUnit: request.unit, maxFee: 0n });
+    const first = results[0];
+    const sum = (f: (r: (typeof results)[number]) => bigint): string => results.reduce((a, r) => a + f(r), 0n).toString();
+    const failed = results.find((r) => r.state !== 'succeeded');
+    return {
+      paymentId: results.map((r) => r.paymentId).join(','),
+      state: failed ? failed.state : 'succeeded',
+      paymentHash: first?.paymentHash ?? null,
+      preimage: results.length === 1 ? (first?.preimage ?? null) : null,
+      sent: sum((r) => r.sent),
+      delivered: sum((r) => r.delivered),
+      refunded: sum((r) => r.refunded),
+      ...(failed?.error ? { error: failed.error } : {}),
+    };
+  }
+
+  async mintVerdicts(): Promise<MintVerdictView[]> {
+    const r = await this.#peer.mint.check();
+    const order = { equivocation: 0, rare: 1, unknown: 2, consistent: 3 } as const;
+    return r.verdicts
+      .map((v): MintVerdictView => {
+        const ev = r.evidence.filter((e) => e.d === v.d);
+        return ev.length > 0 ? { ...v, evidence: ev.map((e) => ({ eventId: e.eventId, pubkey: e.pubkey, fingerprints: e.mints.map((m) => m.fingerprint), signed: [...e.signed] })) } : v;
+      })
+      .sort((a, b) => order[a.verdict] - order[b.verdict] || a.d.localeCompare(b.d));
+  }
+
+  payments(): Promise<PaymentView[]> {
+    return this.#peer.payments.list();
+  }
+
+  async dms(): Promise<DmView[]> {
+    if (!this.#loaded) {
+      this.#loaded = true;
+      for (const m of await this.#peer.dms.read()) this.#keep(m);
+    }
+    return [...this.#dms].sort((a, b) => a.created_at - b.created_at);
+  }
+
+  async sendDm(to: string, text: string): Promise<DmView> {
+    const report = await this.#peer.dms.send(to, text);
+    if (!report.ok) throw new OtP2pError('relay-error', 'no relay accepted the message', { context: { to } });
+    const m: ChatMessage = { id: report.rumorId, sender: this.#peer.pubkey, recipients: [to], created_at: Math.floor(Date.now() / 1000), text };
+    this.#keep(m);
+    return m;
+  }
+
+  on(listener: (event: DashboardEvent) => void): () => void {
+    const peer = this.#peer;
+    const onAlarm = (verdict: MintVerdictView): void => listener({ type: 'mint-alarm', verdict });
+    const onDm = (message: ChatMessage): void => listener({ type: 'dm', message });
+    const onPayment = (p: PaymentView): void => listener({ type: 'payment', payment: { paymentId: p.id, state: p.state } });
+    const onRelay = (): void => {
+      for (const relay of this.relays()) listener({ type: 'relay', relay });
+    };
+    const onGraph = (): void => listener({ type: 'graph' });
+    peer.on('mint-alarm', onAlarm);
+    peer.on('dm', onDm);
+    peer.on('payment', onPayment);
+    peer.on('relay-health', onRelay);
+    peer.on('graph', onGraph);
+    return () => {
+      peer.off('mint-alarm', onAlarm);
+      peer.off('dm', onDm);
+      peer.off('payment', onPayment);
+      peer.off('relay-health', onRelay);
+      peer.off('graph', onGraph);
+    };
+  }
+}
