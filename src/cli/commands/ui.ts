@@ -5,7 +5,10 @@ import { parsePubkey } from '../../keys/nip19.ts';
 import { parseOffersFile } from '../../pathing/index.ts';
 import type { DashboardBackend } from '../../ui/backend.ts';
 import { DEFAULT_UI_PORT, assertUiBuilt, defaultUiDir, startDashboardServer } from '../../ui/server.ts';
+import { PeerDashboardBackend } from '../../ui/peer-backend.ts';
 import { StaticDashboardBackend, parseNames } from '../../ui/static-backend.ts';
+import { openPeer } from '../peer.ts';
+import { PASSWORD_OPTION } from '../secrets.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson } from '../io.ts';
@@ -20,15 +23,35 @@ export interface OpenedBackend {
 }
 
 /**
- * The backend the dashboard shows. Offline: `--offers FILE --from PUBKEY` (a read-only
+ * The backend the dashboard shows. Live: the user's {@link Peer} (unlocked from the data folder,
+ * started, and syncing its web live). Offline: `--offers FILE --from PUBKEY` (a read-only
  * {@link StaticDashboardBackend} over the real route finder).
- * @throws OtP2pError `usage` without `--offers`, `io-error` for an unreadable file, and the
- *   codes of `parseOffersFile`.
+ * @throws OtP2pError what `openPeer` throws (`no-identity`, `no-password`, `bad-password`,
+ *   `bad-config`), `usage` for `--from` without `--offers`, `io-error` for an unreadable file, and
+ *   the codes of `parseOffersFile`.
  */
 export async function createDashboardBackend(ctx: CommandContext): Promise<OpenedBackend> {
   const file = ctx.options.offers;
   if (typeof file !== 'string') {
-    throw new OtP2pError('usage', 'otp2p ui needs a peer; for the offline view give --offers FILE --from PUBKEY');
+    if (ctx.options.from !== undefined) throw new OtP2pError('usage', '--from goes with --offers FILE (the offline view)');
+    const { peer, close } = await openPeer(ctx);
+    const backend = new PeerDashboardBackend(peer);
+    try {
+      await peer.start();
+      // A first sync failure (relays down) still shows the page: relay health says why.
+      await peer.sync({ live: true }).catch((err: unknown) => ctx.io.stderr(`sync: ${(err as Error).message}\n`));
+    } catch (err) {
+      backend.close();
+      await close();
+      throw err;
+    }
+    return {
+      backend,
+      close: async () => {
+        backend.close();
+        await close();
+      },
+    };
   }
   if (typeof ctx.options.from !== 'string') throw new OtP2pError('usage', '--from PUBKEY (hex or npub) is required with --offers');
   const self = parsePubkey(ctx.options.from, '--from');
@@ -58,13 +81,15 @@ export default defineCommand({
   details:
     'Prints a URL carrying a random access token; open it in a browser on this machine. Every request and the\n' +
     'live-update WebSocket must carry the token (the first visit swaps it for an HttpOnly cookie). Runs until Ctrl-C.\n' +
-    'Offline view (read-only, no peer): otp2p ui --offers FILE --from PUBKEY (the otp2p route file; an optional\n' +
+    'Live: unlocks your identity (vault password from $OTP2P_PASSWORD or --password-stdin), starts the peer and\n' +
+    'syncs your web. Offline view (read-only, no peer): otp2p ui --offers FILE --from PUBKEY (the otp2p route file; an optional\n' +
     '"names": { pubkey: "Alice" } labels the peers).\n' +
     'The page is built by `npm run build:ui` (into dist/ui). JSON: { "url", "port", "token" } once listening.',
   options: {
     port: { type: 'string', value: 'PORT', default: String(DEFAULT_UI_PORT), description: 'TCP port on 127.0.0.1 (0 picks a free one)' },
     offers: { type: 'string', value: 'FILE', description: 'offline offers file (see otp2p route --help)' },
     from: { type: 'string', value: 'PUBKEY', description: 'with --offers: the user\'s pubkey (hex or npub)' },
+    'password-stdin': PASSWORD_OPTION,
     dir: { type: 'string', value: 'DIR', description: 'serve the built page from DIR (default: dist/ui of this package)' },
   },
   run: async (ctx) => {
