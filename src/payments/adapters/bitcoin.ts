@@ -217,8 +217,9 @@ export class BitcoinTransfers implements TransferExecutor {
 
   /**
    * A receive address bound to `paymentId` alone: the one already bound, or (with `create`, the
-   * default) a fresh one from the wallet that no payment was ever given, recorded before it is
-   * returned.
+   * default) a fresh one from the wallet that no payment was ever given and that was not paid at
+   * the wallet's last sync, recorded before it is returned. Sync the wallet before quoting (the
+   * Peer does at start): an address used on-chain since the last sync cannot be known here.
    */
   receiveAddress(paymentId: string, notary: string, unit: string, create = true): string | undefined {
     if (!isOnChainAsset(notary, unit)) return undefined;
@@ -227,8 +228,9 @@ export class BitcoinTransfers implements TransferExecutor {
     this.#catchUp();
     const taken = this.#raw.prepare('SELECT 1 FROM btc_receive_addresses WHERE address = ?').pluck();
     let address = this.wallet.nextReceiveAddress();
-    // the wallet's own record of handed-out addresses may be older than ours (state not saved)
-    while (taken.get(address) !== undefined) address = this.wallet.nextReceiveAddress();
+    // the wallet's own record of handed-out addresses may be older than ours (state not saved),
+    // and an address paid before (seen at the last sync) is not fresh either
+    while (taken.get(address) !== undefined || this.wallet.incoming(address).length > 0) address = this.wallet.nextReceiveAddress();
     this.#raw.prepare('INSERT INTO btc_receive_addresses (address, payment_id, created_at) VALUES (?, ?, ?)').run(address, paymentId, this.#clock.now());
     return address;
   }
