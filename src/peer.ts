@@ -66,6 +66,8 @@ import { PaymentCoordinator } from './payments/coordinator.ts';
 import type { PaymentResult, CoordinatorLimits } from './payments/coordinator.ts';
 import { MessengerChannel, registerPaymentMessages } from './payments/adapters/messaging.ts';
 import { OtApiTransfers } from './payments/adapters/otapi.ts';
+import { BitcoinTransfers, RoutingTransfers } from './payments/adapters/bitcoin.ts';
+import type { BitcoinWallet } from './bitcoin/wallet.ts';
 import { legsFromPath } from './payments/adapters/pathing.ts';
 import type { OtAccountBinding, ReceiptLookup } from './payments/adapters/otapi.ts';
 import type { HopPolicy, QuoteAsk, QuoteDecision } from './payments/ports.ts';
@@ -91,6 +93,11 @@ export interface CreatePeerOptions {
   otApi?: OtApi;
   /** How this peer checks that an OT transfer to it really happened (needed to be paid). */
   receiptLookup?: ReceiptLookup;
+  /**
+   * On-chain BTC legs (`btc@bitcoin`): the wallet pays and is paid (fresh addresses in quotes);
+   * an incoming transfer counts after `confirmations` (default: the configuration's).
+   */
+  bitcoin?: { wallet: BitcoinWallet; confirmations?: number };
   /** Configuration overrides (limits, radius, k, ...). */
   config?: Partial<Config>;
   /** Payment limits and timings. */
@@ -228,6 +235,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   #started = false;
   #accounts: OtAccountBinding[] = [];
   #transfers: OtApiTransfers | undefined;
+  #btc: BitcoinTransfers | undefined;
 
   /** @internal Use {@link createPeer}. */
   constructor(parts: {
@@ -286,6 +294,9 @@ export class Peer extends EventEmitter<PeerEvents> {
         lookup: o.receiptLookup ?? (async () => undefined),
       });
     }
+    if (o.bitcoin) {
+      this.#btc = new BitcoinTransfers({ wallet: o.bitcoin.wallet, store: this.store, confirmations: o.bitcoin.confirmations ?? this.config.confirmations, clock: this.#clock });
+    }
     const limits: Partial<CoordinatorLimits> = {
       maxDegree: this.config.maxDegree,
       maxHops: this.config.maxHops,
@@ -301,7 +312,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       log: (line) => this.#log(`payments: ${line}`),
       ports: {
         channel: new MessengerChannel(this.messenger),
-        transfers: this.#transfers ?? noTransfers,
+        transfers: this.#btc ? new RoutingTransfers({ ...(this.#transfers ? { ot: this.#transfers } : {}), bitcoin: this.#btc }) : (this.#transfers ?? noTransfers),
         clock: this.#clock,
         random: o.random ?? cryptoRandom,
         policy: new OwnOffersPolicy(() => this.#ownOffers.values(), () => unixSeconds(this.#clock)),
@@ -326,6 +337,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.outbox.start();
     serveCatalog(this.messenger, async () => this.catalog.build());
     await this.messenger.start();
+    // quotes hand out fresh addresses: learn which ones were paid since the wallet's saved state
+    await this.#btc?.wallet.sync().catch((e: unknown) => this.emit('warning', `bitcoin wallet sync failed: ${isOtP2pError(e) ? e.code : 'error'}`));
     await this.coordinator.start();
     this.#healthTimer = setInterval(() => this.emit('relay-health', this.relayHealth()), 5_000);
     this.#healthTimer.unref();

@@ -8,3 +8,4 @@ export * from './store.ts';
 export * from './adapters/memory.ts';
 export * from './adapters/otapi.ts';
 export * from './adapters/pathing.ts';
+export * from './adapters/bitcoin.ts';
