@@ -570,15 +570,19 @@ export class Peer extends EventEmitter<PeerEvents> {
       return event;
     },
     /** Withdraw an offer: a closed status plus a NIP-09 deletion. */
-    withdraw: async (id: string): Promise<void> => {
-      const cur = this.#ownOffers.get(id);
-      if (!cur) throw new OtP2pError('not-found', `no offer of ours with id ${describeValue(id)}`, { context: { id } });
+    withdraw: async (id: string): Promise<NostrEvent[]> => {
       const now = unixSeconds(this.#clock);
-      await this.publish(buildOfferEvent({ ...cur, status: 'closed' }, now));
-      await this.publish(buildOfferDeletion(this.pubkey, id, now));
+      // The closed replacement keeps the address, for relays that ignore NIP-09; an offer this
+      // data folder never saw (published elsewhere) is closed with placeholder terms.
+      const cur = this.#ownOffers.get(id) ?? closedPlaceholder(id, now);
+      const events = [
+        await this.publish(buildOfferEvent({ ...cur, status: 'closed', expiration: Math.max(cur.expiration, now + 86400) }, now)),
+        await this.publish(buildOfferDeletion(this.pubkey, id, now)),
+      ];
       this.#ownOffers.delete(id);
       this.#offers.delete(`${this.pubkey}:${id}`);
       this.graph.removeOffer(this.pubkey, id);
+      return events;
     },
     /** Our offers. */
     list: (): Offer[] => [...this.#ownOffers.values()],
@@ -728,6 +732,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   async publishNow(event: NostrEvent, relays?: string[]): Promise<PublishResult[]> {
     return this.transport.publish(event, relays);
   }
+}
+
+function closedPlaceholder(id: string, now: number): Offer {
+  const none = { unit: 'none', notary: 'none' };
+  return { id, in: none, out: none, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 0n, liquidity: 0n, expiration: now + 86400, status: 'closed' };
 }
 
 const noTransfers = {

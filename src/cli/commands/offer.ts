@@ -12,6 +12,8 @@ import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
+import { openPeer } from '../peer.ts';
+import type { Peer } from '../../peer.ts';
 
 function str(ctx: CommandContext, name: string): string {
   const v = ctx.options[name];
@@ -96,6 +98,30 @@ function offerJson(o: SignedOffer): Record<string, unknown> {
   };
 }
 
+/**
+ * Sign with the vault identity and publish through the persistent outbox; waits until every
+ * relay answered (or a retry is scheduled) and reports what is still pending. Exit 1 when an
+ * event was not acknowledged by any relay yet (it stays queued and is retried by the daemon).
+ */
+async function publishWithPeer(ctx: CommandContext, act: (peer: Peer) => Promise<NostrEvent[]>): Promise<number> {
+  const { peer, close } = await openPeer(ctx);
+  try {
+    peer.outbox.start();
+    const events = await act(peer);
+    await Promise.race([peer.flush(), new Promise((r) => setTimeout(r, 15_000).unref())]);
+    const waiting = peer.outboxStore.list(['pending', 'failed']);
+    const report = events.map((e) => {
+      const items = waiting.filter((w) => w.eventId === e.id);
+      return { id: e.id, kind: e.kind, delivered: items.length === 0, ...(items.length ? { outbox: items } : {}) };
+    });
+    if (ctx.json) printJson(ctx, { events: report });
+    else for (const r of report) ctx.io.stdout(`${r.delivered ? 'published' : 'queued (relays did not acknowledge yet)'}: kind ${r.kind} ${r.id}\n`);
+    return report.every((r) => r.delivered) ? 0 : 1;
+  } finally {
+    await close();
+  }
+}
+
 export default defineCommand({
   name: 'offer',
   description: 'Build, sign, list and withdraw conversion offers (kind 31562)',
@@ -121,6 +147,7 @@ export default defineCommand({
     'expires-in': { type: 'string', value: 'SECONDS', default: '86400', description: 'NIP-40 expiration from now' },
     status: { type: 'string', value: 'STATUS', default: 'open', description: 'open or paused' },
     sign: { type: 'boolean', description: 'sign with the vault identity' },
+    publish: { type: 'boolean', description: 'sign with the vault identity and publish through the outbox to the relays (add, withdraw)' },
     pubkey: { type: 'string', value: 'HEX', description: 'author of an unsigned event (without --sign)' },
     'password-stdin': PASSWORD_OPTION,
     events: { type: 'string', value: 'FILE', description: 'offer events to list (JSON array or JSON lines)' },
@@ -129,6 +156,14 @@ export default defineCommand({
   run: async (ctx) => {
     const action = ctx.args.action as string;
     const now = unixSeconds();
+    if (action === 'add' && ctx.options.publish === true) {
+      const offer = offerFromOptions(ctx, now);
+      return publishWithPeer(ctx, (peer) => peer.offers.publish(offer).then((e) => [e]));
+    }
+    if (action === 'withdraw' && ctx.options.publish === true) {
+      const id = str(ctx, 'id');
+      return publishWithPeer(ctx, (peer) => peer.offers.withdraw(id));
+    }
     if (action === 'add') {
       const template = buildOfferEvent(offerFromOptions(ctx, now), now);
       const event = (await author(ctx)).finish(template);
