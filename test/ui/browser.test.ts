@@ -116,7 +116,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium (static backend: Alice\'s 
     expect(await alarm.textContent()).toContain('Frank');
     expect(await page.locator('tr[data-verdict="consistent"]').textContent()).toContain('Bob');
     expect(await page.locator('tr[data-verdict="unknown"]').count()).toBe(1);
-    const color = await alarm.locator('.badge').evaluate('(el) => getComputedStyle(el).backgroundColor');
+    const color = await page.evaluate<string>("getComputedStyle(document.querySelector('tr[data-verdict=equivocation] .badge')).backgroundColor");
     expect(color).toBe('rgb(207, 34, 46)');
     await shot('mint');
   });
