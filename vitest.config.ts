@@ -9,5 +9,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more workers only add contention.
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
