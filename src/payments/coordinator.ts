@@ -216,12 +216,16 @@ interface PayerData {
   notices: Record<string, string>;
   refunded?: string;
   delivered?: string;
+  /** On-chain: a refund notice whose transaction awaits its confirmations, and the next check. */
+  confirmingRefund?: Wire;
+  recheckAt?: number;
 }
 
 interface HopData {
   prepare: Wire;
   /** On-chain legs: the notice whose transaction awaits its confirmations, and the next check. */
   confirming?: Wire;
+  confirmingRefund?: Wire;
   recheckAt?: number;
   inReceipt?: string;
   fromNym?: string;
@@ -337,7 +341,11 @@ export class PaymentCoordinator {
       receiptUsed: r.prepare(`SELECT id FROM payments WHERE json_extract(data, '$.inReceipt') = ?`),
       due: r.prepare(`SELECT * FROM payments WHERE deadline_at IS NOT NULL AND deadline_at <= ? ORDER BY deadline_at`),
       riskRows: r.prepare(`SELECT * FROM payments WHERE role = 'payer' AND state NOT IN ('succeeded', 'refunded')`),
-      confirming: r.prepare(`SELECT * FROM payments WHERE state = 'confirming' ORDER BY updated_at`),
+      confirming: r.prepare(
+        `SELECT * FROM payments WHERE state = 'confirming'
+           OR (state IN ('sending', 'in-flight', 'failing', 'failed', 'forwarded') AND json_extract(data, '$.confirmingRefund') IS NOT NULL)
+         ORDER BY updated_at`,
+      ),
       misbehave: r.prepare(
         'INSERT OR IGNORE INTO payment_misbehaving (pubkey, payment_id, reason, detail, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -1028,8 +1036,11 @@ export class PaymentCoordinator {
   async #payerRefunded(row: PaymentRow, m: RefundNoticeMessage): Promise<void> {
     const verified = await this.#ports.transfers.verifyIncoming(m.receipt);
     const fresh = this.#stmt.getPayment.get(row.id)!;
-    if (!verified || verified.pending || fresh.state === 'refunded' || fresh.state === 'succeeded') return;
+    if (!verified || fresh.state === 'refunded' || fresh.state === 'succeeded') return;
+    if (verified.pending) return this.#awaitRefund(fresh, m);
     const d = JSON.parse(fresh.data) as PayerData;
+    delete d.confirmingRefund;
+    delete d.recheckAt;
     const leg = d.legs[0]!;
     if (verified.notary !== leg.notary || verified.unit !== leg.unit) return;
     const sent = BigInt(d.sent!);
@@ -1049,7 +1060,8 @@ export class PaymentCoordinator {
     if (m.leg !== prep.index) return;
     const verified = await this.#ports.transfers.verifyIncoming(m.receipt);
     const fresh = this.#stmt.getPayment.get(row.id)!;
-    if (!verified || verified.pending || fresh.state !== 'forwarded' || verified.notary !== prep.out!.notary || verified.unit !== prep.out!.unit) return;
+    if (!verified || fresh.state !== 'forwarded' || verified.notary !== prep.out!.notary || verified.unit !== prep.out!.unit) return;
+    if (verified.pending) return this.#awaitRefund(fresh, m);
     // we are made whole on the out side; send back everything we received on the in side
     const account = this.#ports.transfers.account(prep.in.notary, prep.in.unit)!;
     const amount = BigInt((JSON.parse(fresh.data) as HopData).counted ?? prep.in.amount.toString());
@@ -1071,13 +1083,27 @@ export class PaymentCoordinator {
     this.#crash('hop:received');
   }
 
-  /** On-chain legs: check again every transaction a hop or payee waits on to confirm. */
+  /** On-chain: keep a refund notice whose transaction is not confirmed yet, to check it again. */
+  #awaitRefund(row: PaymentRow, m: RefundNoticeMessage): void {
+    const d = { ...(JSON.parse(row.data) as PayerData | HopData), confirmingRefund: encodePaymentMessage(m), recheckAt: this.#ports.clock.now() + this.#limits.confirmationPollMs };
+    this.#tx(() => this.#save(row, { data: d }));
+  }
+
+  /**
+   * On-chain legs: check again every transaction a hop or payee waits on to confirm, and every
+   * on-chain refund a payer or hop waits on.
+   */
   async #recheckConfirming(now: number): Promise<void> {
     for (const row of this.#stmt.confirming.all()) {
       const d = JSON.parse(row.data) as HopData;
-      if (d.confirming === undefined || (d.recheckAt ?? 0) > now) continue;
+      if ((d.recheckAt ?? 0) > now) continue;
       try {
-        await this.#receive(row, parsePaymentMessage(d.confirming) as TransferNoticeMessage);
+        if (row.state === 'confirming' && d.confirming !== undefined) {
+          await this.#receive(row, parsePaymentMessage(d.confirming) as TransferNoticeMessage);
+        } else if (d.confirmingRefund !== undefined) {
+          const m = parsePaymentMessage(d.confirmingRefund) as RefundNoticeMessage;
+          await (row.role === 'payer' ? this.#payerRefunded(row, m) : this.#hopRefunded(row, m));
+        }
       } catch (err) {
         this.#log(`could not check the confirmations of payment ${row.id}: ${isOtP2pError(err) ? err.code : String(err)}`);
       }
