@@ -231,6 +231,31 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     expect(balances().by).toEqual(before.by);
   }, 60_000);
 
+  it('a hop that goes silent after preparing: the payer ends failed within its expiry and names the holder; the refund follows when it wakes', async () => {
+    const before = balances();
+    const carol = children.carol!;
+    carol.proc.stdin!.write('stop-after-prepare\n');
+    await carol.waitFor((l) => l.event === 'armed');
+    const pay = await cli(['pay', '--to', npubEncode(pub.dave), '--amount', '2000', '--unit', 'EUR', '--timeout', '5', '--expiry-delta', '2'], homes.alice);
+    carol.proc.kill('SIGCONT');
+    expect(pay.exitCode).toBe(1);
+    const result = (pay.results as Array<Record<string, unknown>>)[0]!;
+    expect(['failed', 'refunded']).toContain(result.state);
+    expect(result.receipt).toBeNull();
+    const flagged = await cli(['payments', '--misbehaving'], homes.alice);
+    if (result.state === 'failed' && result.sent !== '0') {
+      expect((flagged.misbehaving as Array<{ pubkey: string }>).map((r) => r.pubkey)).toContain(pub.carol);
+    }
+    // Carol wakes up, finds the funds arrived after her expiry, and refunds; Bob refunds Alice
+    let after = balances();
+    for (let i = 0; i < 100 && after.by['alice:n1:USD'] !== before.by['alice:n1:USD']; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = balances();
+    }
+    expect(after.by).toEqual(before.by);
+    expect(allZero(after.sums)).toBe(true);
+  }, 60_000);
+
   it('a withdrawn offer leaves no route: route and pay exit 1 with no-route, nothing moved', async () => {
     const before = balances();
     children.bob!.proc.stdin!.write('withdraw usd-eur\n');
