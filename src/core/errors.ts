@@ -131,6 +131,8 @@ export const ERROR_CODES = {
   'chain-error': 'runtime',
   'rpc-error': 'runtime',
   'dust': 'usage',
+  // daemon
+  'daemon-running': 'runtime',
   // ui (local dashboard)
   'ui-not-built': 'usage',
   'ui-read-only': 'usage',

@@ -1,0 +1,176 @@
+/**
+ * `otp2p status`: what the daemon is doing, without the password. A running daemon writes
+ * `status.json` in the data folder every few seconds (relays, sync progress, alarms, payments);
+ * this command reads it when the daemon's pid is alive, and otherwise reports from the database
+ * alone (outbox and payments) and says the daemon is not running. The outbox counts always come
+ * from the database, which is the source of truth for "nothing lost".
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OtP2pError } from '../../core/errors.ts';
+import { isRecord } from '../../core/json.ts';
+import { TERMINAL_STATES } from '../../payments/coordinator.ts';
+import { listPayments } from '../../payments/store.ts';
+import { openStore } from '../../store/db.ts';
+import { OutboxStore } from '../../store/outbox.ts';
+import type { Home } from '../home.ts';
+import { defineCommand } from '../command.ts';
+import { printJson, printTable } from '../io.ts';
+
+/** File name of the daemon's status snapshot inside the data folder. */
+export const STATUS_FILE = 'status.json';
+
+/** One relay as the daemon saw it. */
+export interface RelaySnapshot {
+  url: string;
+  connected: boolean;
+  /** Round trip of a one-filter REQ to its EOSE, in ms; null when unmeasured or timed out. */
+  latencyMs: number | null;
+  /** Connection failures and refused input since the daemon started. */
+  failures: { disconnects: number; invalid: number; badFrames: number; oversizedFrames: number };
+  connects: number;
+  received: number;
+}
+
+/** A mint alarm in the snapshot (no nym or account IDs: only what attestations carry). */
+export interface AlarmSnapshot {
+  d: string;
+  verdict: string;
+  fingerprint: string;
+  attesters: number;
+  conflicts: number;
+}
+
+/** What `otp2p daemon` writes to `status.json` (version 1). */
+export interface DaemonSnapshot {
+  version: 1;
+  pid: number;
+  state: 'starting' | 'syncing' | 'running' | 'stopping' | 'stopped';
+  npub: string;
+  startedAt: string;
+  updatedAt: string;
+  relays: RelaySnapshot[];
+  outbox: { pending: number; acked: number; failed: number };
+  sync: { state: 'idle' | 'syncing' | 'live' | 'error'; done: number; total: number; web: number; offers: number; catalogs: number; lastSyncAt: string | null; error?: string };
+  alarms: AlarmSnapshot[];
+  mint: { checks: number; lastCheckAt: string | null; nextCheckAt: string | null; intervalSeconds: number; error?: string };
+  payments: { total: number; inFlight: number };
+  dms: { received: number };
+}
+
+/** What `otp2p status` reports. */
+export interface StatusReport {
+  daemon: { running: boolean; pid: number | null; state: DaemonSnapshot['state'] | null; updatedAt: string | null };
+  npub: string | null;
+  relays: RelaySnapshot[];
+  outbox: { pending: number; acked: number; failed: number };
+  sync: DaemonSnapshot['sync'] | null;
+  alarms: AlarmSnapshot[];
+  mint: DaemonSnapshot['mint'] | null;
+  payments: { total: number; inFlight: number };
+}
+
+/** Atomically replace the snapshot (temp file + rename, mode 0600). */
+export function writeSnapshot(dir: string, snapshot: DaemonSnapshot): void {
+  const path = join(dir, STATUS_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+/** The snapshot in `dir`, or undefined when absent or unreadable (a torn file cannot happen: writes rename). */
+export function readSnapshot(dir: string): DaemonSnapshot | undefined {
+  const path = join(dir, STATUS_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (!isRecord(value) || value.version !== 1 || typeof value.pid !== 'number' || typeof value.state !== 'string') return undefined;
+    return value as unknown as DaemonSnapshot;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the snapshot belongs to a daemon that is still running. */
+export function daemonRunning(snapshot: DaemonSnapshot | undefined): boolean {
+  return snapshot !== undefined && snapshot.state !== 'stopped' && pidAlive(snapshot.pid);
+}
+
+/**
+ * Build the status report from the snapshot (when its daemon runs) and the database.
+ * @throws OtP2pError `db-error` when the database cannot be opened.
+ */
+export async function statusReport(home: Home): Promise<StatusReport> {
+  const snapshot = readSnapshot(home.ensure());
+  const running = daemonRunning(snapshot);
+  const store = await openStore(home.dbPath);
+  let outbox: StatusReport['outbox'];
+  let payments: StatusReport['payments'];
+  try {
+    const c = new OutboxStore(store).counts();
+    outbox = { pending: c.pending, acked: c.acked, failed: c.failed };
+    const rows = await listPayments(store.db, 100_000);
+    payments = { total: rows.length, inFlight: rows.filter((p) => !TERMINAL_STATES[p.role].includes(p.state)).length };
+  } finally {
+    await store.close();
+  }
+  const configured = home.config().relays;
+  return {
+    daemon: {
+      running,
+      pid: running && snapshot ? snapshot.pid : null,
+      state: snapshot ? (running ? snapshot.state : 'stopped') : null,
+      updatedAt: snapshot?.updatedAt ?? null,
+    },
+    npub: snapshot?.npub ?? null,
+    relays: running && snapshot ? snapshot.relays : configured.map((url) => ({ url, connected: false, latencyMs: null, failures: { disconnects: 0, invalid: 0, badFrames: 0, oversizedFrames: 0 }, connects: 0, received: 0 })),
+    outbox,
+    sync: running && snapshot ? snapshot.sync : null,
+    // Alarms stay true after the daemon stops: the last ones seen are still worth showing.
+    alarms: snapshot?.alarms ?? [],
+    mint: snapshot?.mint ?? null,
+    payments,
+  };
+}
+
+export default defineCommand({
+  name: 'status',
+  description: 'Report relays, outbox, sync progress, mint alarms and payments (from the running daemon, or the database)',
+  details:
+    'Reads status.json written by a running `otp2p daemon` (no password needed) and the outbox and payments\n' +
+    'from the database. Without a running daemon it says so and reports what the database holds.\n' +
+    'Example: otp2p status --json',
+  run: async (ctx) => {
+    if (!existsSync(ctx.home.dir)) throw new OtP2pError('not-found', `no data folder at ${ctx.home.dir}; run otp2p init first`, { context: { home: ctx.home.dir } });
+    const r = await statusReport(ctx.home);
+    if (ctx.json) {
+      printJson(ctx, r);
+      return;
+    }
+    const out = (line: string): void => ctx.io.stdout(`${line}\n`);
+    out(r.daemon.running ? `daemon: running (pid ${r.daemon.pid}, ${r.daemon.state}, updated ${r.daemon.updatedAt})` : `daemon: not running${r.daemon.updatedAt ? ` (last seen ${r.daemon.updatedAt})` : ''}`);
+    if (r.npub) out(`identity: ${r.npub}`);
+    out(`outbox: ${r.outbox.pending} pending, ${r.outbox.failed} failed, ${r.outbox.acked} acknowledged`);
+    out(`payments: ${r.payments.inFlight} in flight, ${r.payments.total} in total`);
+    if (r.sync) out(`sync: ${r.sync.state} (${r.sync.done}/${r.sync.total} authors), web ${r.sync.web}, ${r.sync.offers} offers, ${r.sync.catalogs} catalogs, last ${r.sync.lastSyncAt ?? 'never'}`);
+    if (r.mint) out(`mint checks: ${r.mint.checks}, last ${r.mint.lastCheckAt ?? 'never'}${r.mint.error ? ` (last error: ${r.mint.error})` : ''}`);
+    out(r.alarms.length === 0 ? 'alarms: none' : `alarms: ${r.alarms.length}`);
+    for (const a of r.alarms) out(`  ${a.verdict.toUpperCase()} ${a.d} (${a.attesters} attesters agree, ${a.conflicts} conflicting fingerprints)`);
+    printTable(
+      ctx,
+      ['relay', 'connected', 'latency', 'connects', 'disconnects', 'invalid'],
+      r.relays.map((x) => [x.url, r.daemon.running ? (x.connected ? 'yes' : 'no') : '-', x.latencyMs === null ? '-' : `${x.latencyMs} ms`, String(x.connects), String(x.failures.disconnects), String(x.failures.invalid)]),
+    );
+  },
+});
