@@ -132,6 +132,8 @@ export class Messenger {
   readonly #chatHandlers = new Set<(chat: ChatMessage) => void>();
   readonly #pending = new Map<string, { peer: string; resolve: (m: IncomingMessage) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   readonly #relayCache = new Map<string, RelayChoice>();
+  /** Rumor ids whose handler is running (bounded by the messages in flight). */
+  readonly #handling = new Set<string>();
   #sub: Subscription | undefined;
   #stats: MessengerStats = { processed: 0, accepted: 0, rejected: {} };
 
@@ -342,14 +344,27 @@ export class Messenger {
       const replied = await this.#replyError(u.sender, e);
       return this.#reject(e.code, e.message, replied);
     }
+    // Handle first, record after: a crash while the handler runs re-delivers the message on the
+    // next start (handlers are idempotent: payment steps are keyed), instead of losing it. The
+    // in-flight set keeps a second copy arriving meanwhile from being handled twice in parallel.
+    const maxAgeSeconds = this.#o.protocolMaxAgeSeconds ?? DEFAULT_PROTOCOL_MAX_AGE_SECONDS;
+    if (this.#handling.has(u.rumor.id)) return this.#reject('duplicate', `message ${u.rumor.id} is being handled`);
     try {
-      this.received.accept(u, { nonce: message.nonce, maxAgeSeconds: this.#o.protocolMaxAgeSeconds ?? DEFAULT_PROTOCOL_MAX_AGE_SECONDS });
+      this.received.checkFresh(u, { maxAgeSeconds, nonce: message.nonce });
+    } catch (err) {
+      return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'check failed');
+    }
+    this.#handling.add(u.rumor.id);
+    const incoming: IncomingMessage = { from: u.sender, message, rumorId: u.rumor.id, created_at: u.rumor.created_at };
+    try {
+      await this.#dispatch(incoming);
+      this.received.accept(u, { nonce: message.nonce, maxAgeSeconds });
     } catch (err) {
       return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'record failed');
+    } finally {
+      this.#handling.delete(u.rumor.id);
     }
     this.#stats.accepted++;
-    const incoming: IncomingMessage = { from: u.sender, message, rumorId: u.rumor.id, created_at: u.rumor.created_at };
-    await this.#dispatch(incoming);
     return { ok: true, kind: 'protocol', incoming };
   }
 

@@ -34,6 +34,7 @@ export class ReceivedMessages {
   readonly #insert: Statement;
   readonly #byId: Statement;
   readonly #byWrap: Statement;
+  readonly #byNonce: Statement;
 
   constructor(store: Store, options: ReceivedMessagesOptions = {}) {
     this.#store = store;
@@ -45,6 +46,7 @@ export class ReceivedMessages {
     );
     this.#byId = store.raw.prepare('SELECT 1 FROM received_messages WHERE rumor_id = ?');
     this.#byWrap = store.raw.prepare('SELECT 1 FROM received_messages WHERE wrap_id = ?');
+    this.#byNonce = store.raw.prepare("SELECT 1 FROM received_messages WHERE sender = ? AND nonce = ? AND nonce <> ''");
   }
 
   /** Whether this rumor id was already accepted. */
@@ -58,6 +60,25 @@ export class ReceivedMessages {
   }
 
   /**
+   * Refuse a message that is stale or whose rumor id was already recorded, without recording it:
+   * a handler that must run before the record (so a crash in between re-delivers, never loses)
+   * checks first, handles, then {@link accept}s.
+   * @throws OtP2pError `stale-message`, `replay`.
+   */
+  checkFresh(message: Unwrapped, options: Pick<AcceptOptions, 'maxAgeSeconds' | 'nonce'> = {}): void {
+    const { rumor } = message;
+    const maxAge = options.maxAgeSeconds ?? null;
+    if (maxAge !== null && rumor.created_at < unixSeconds(this.#clock) - maxAge) {
+      throw new OtP2pError('stale-message', `message ${rumor.id} is from ${rumor.created_at}, older than ${maxAge}s`, {
+        context: { id: rumor.id, created_at: rumor.created_at },
+      });
+    }
+    if (this.seen(rumor.id) || (options.nonce && this.#byNonce.get(message.sender, options.nonce) !== undefined)) {
+      throw new OtP2pError('replay', `message ${rumor.id} (nonce ${options.nonce || '-'}) was already received`, { context: { id: rumor.id, sender: message.sender } });
+    }
+  }
+
+  /**
    * Record a verified message, refusing replays and stale messages.
    * @throws OtP2pError `stale-message` (rumor older than `maxAgeSeconds`), `replay` (rumor id, or
    * sender + nonce, already recorded), `db-error`.
@@ -65,12 +86,7 @@ export class ReceivedMessages {
   accept(message: Unwrapped, options: AcceptOptions = {}): void {
     const { rumor } = message;
     const now = unixSeconds(this.#clock);
-    const maxAge = options.maxAgeSeconds ?? null;
-    if (maxAge !== null && rumor.created_at < now - maxAge) {
-      throw new OtP2pError('stale-message', `message ${rumor.id} is from ${rumor.created_at}, older than ${maxAge}s`, {
-        context: { id: rumor.id, created_at: rumor.created_at },
-      });
-    }
+    this.checkFresh(message, options);
     let changes: number;
     try {
       changes = this.#insert.run(rumor.id, message.sender, options.nonce ?? '', rumor.kind, rumor.created_at, now, message.wrap.id, JSON.stringify(rumor)).changes;
