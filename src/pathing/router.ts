@@ -103,11 +103,14 @@ export class Router {
   private labNum = new Float64Array(0);
   private labBig = new BigInt64Array(0);
   private labStamp = new Int32Array(0);
+  /** 1 when the label is achieved exactly by its predecessor chain, 0 when a minimum lifted it (a bound only). */
+  private labExact = new Uint8Array(0);
   private predOffer = new Int32Array(0);
   private predNext = new Int32Array(0);
   private dNum = new Float64Array(0);
   private dBig = new BigInt64Array(0);
   private dArg = new Int32Array(0);
+  private dExact = new Uint8Array(0);
   private dStamp = new Int32Array(0);
   private touched = new Int32Array(0);
   private frontA = new Int32Array(0);
@@ -156,11 +159,13 @@ export class Router {
       this.labNum = new Float64Array(cap * (H + 1));
       this.labBig = new BigInt64Array(cap * (H + 1));
       this.labStamp = new Int32Array(cap * (H + 1));
+      this.labExact = new Uint8Array(cap * (H + 1));
       this.predOffer = new Int32Array(cap * (H + 1));
       this.predNext = new Int32Array(cap * (H + 1));
       this.dNum = new Float64Array(cap);
       this.dBig = new BigInt64Array(cap);
       this.dArg = new Int32Array(cap);
+      this.dExact = new Uint8Array(cap);
       this.dStamp = new Int32Array(cap);
       this.touched = new Int32Array(cap);
       this.frontA = new Int32Array(cap);
@@ -430,7 +435,7 @@ export class Router {
    * candidate as [spend, slot, layer] or null. With `prune`, labels that cannot beat the best
    * candidate are dropped (then layers are not usable as bounds).
    */
-  private relax(amount: bigint, prune: boolean): { spend: bigint; slot: number; layer: number } | null {
+  private relax(amount: bigint, prune: boolean): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
     const S = this.labStamp.length / this.layers;
     const H = this.H;
@@ -441,6 +446,8 @@ export class Router {
     const labNum = this.labNum;
     const labBig = this.labBig;
     const labStamp = this.labStamp;
+    const labExact = this.labExact;
+    const dExact = this.dExact;
     const dNum = this.dNum;
     const dBig = this.dBig;
     const dArg = this.dArg;
@@ -461,12 +468,14 @@ export class Router {
       labNum[s] = amtNum;
       labBig[s] = amount;
       labStamp[s] = stamp;
+      labExact[s] = 1;
       front[nFront++] = s;
     }
     let bestNum = Number.POSITIVE_INFINITY;
     let bestBig = 0n;
     let bestSlot = NONE;
     let bestLayer = NONE;
+    let bestExact = 0;
     for (let t = 1; t <= H; t++) {
       const base = (t - 1) * S;
       const dst = t * S;
@@ -477,6 +486,7 @@ export class Router {
       for (let i = 0; i < nFront; i++) {
         const s = front[i] as number;
         const a = labNum[base + s] as number;
+        const ex = labExact[base + s] as number;
         if (prune && a * lbPrev > bestNum) continue;
         const R = g.slotPeer[s] as number;
         const X = g.slotUnit[s] as number;
@@ -485,11 +495,15 @@ export class Router {
           const Q = nb[k] as number;
           if (rad[Q] !== radOk) continue;
           if (Q === payer) {
-            if (X === u0 && (a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && this.labValue(base + s) < bestBig))) {
+            if (X !== u0) continue;
+            // ties go to an exact label: a lifted one is only a bound
+            const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && this.labValue(base + s) < bestBig);
+            if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || this.labValue(base + s) === bestBig))) {
               bestNum = a;
               bestBig = this.labValue(base + s);
               bestSlot = s;
               bestLayer = t - 1;
+              bestExact = ex;
             }
             continue;
           }
@@ -503,11 +517,18 @@ export class Router {
             dNum[qs] = a;
             if (a >= FAST_LIMIT) dBig[qs] = labBig[base + s] as bigint;
             dArg[qs] = s;
+            dExact[qs] = ex;
             this.touched[nTouched++] = qs;
-          } else if (a < (dNum[qs] as number) || (a >= FAST_LIMIT && a === dNum[qs] && (labBig[base + s] as bigint) < (dBig[qs] as bigint))) {
-            dNum[qs] = a;
-            if (a >= FAST_LIMIT) dBig[qs] = labBig[base + s] as bigint;
-            dArg[qs] = s;
+          } else {
+            const cur = dNum[qs] as number;
+            const less = a < cur || (a >= FAST_LIMIT && a === cur && (labBig[base + s] as bigint) < (dBig[qs] as bigint));
+            const tie = a === cur && (a < FAST_LIMIT || (labBig[base + s] as bigint) === (dBig[qs] as bigint));
+            if (less || (tie && ex > (dExact[qs] as number))) {
+              dNum[qs] = a;
+              if (a >= FAST_LIMIT) dBig[qs] = labBig[base + s] as bigint;
+              dArg[qs] = s;
+              dExact[qs] = ex;
+            }
           }
         }
       }
@@ -516,6 +537,7 @@ export class Router {
       for (let i = 0; i < nTouched; i++) {
         const qs = this.touched[i] as number;
         const a = dNum[qs] as number;
+        const aEx = dExact[qs] as number;
         for (let o = g.slotOutHead[qs] as number; o !== NONE; o = g.offerNextOut[o] as number) {
           if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
           let inNum: number;
@@ -537,18 +559,31 @@ export class Router {
           if (inNum < FAST_LIMIT) {
             if (inNum > (g.fMax[o] as number)) continue;
           } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
+          // Below the offer's minimum: any path through this slot delivers at least `a`, so
+          // using this offer needs an input of at least max(in, min). That lifted value stays a
+          // lower bound but is not an achieved amount (exactness is lost).
+          let inEx = aEx;
+          if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
+            inNum = g.fMin[o] as number;
+            if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
+            inEx = 0;
+          }
           if (prune && inNum * lbNew > bestNum) continue;
           const sIn = g.offerInSlot[o] as number;
           const j = dst + sIn;
           if (labStamp[j] === stamp) {
             const cur = labNum[j] as number;
             if (inNum > cur) continue;
-            if (inNum === cur && (inNum < FAST_LIMIT || inBig >= (labBig[j] as bigint))) continue;
+            if (inNum === cur) {
+              const bigCmp = inNum < FAST_LIMIT ? 0 : inBig < (labBig[j] as bigint) ? -1 : inBig > (labBig[j] as bigint) ? 1 : 0;
+              if (bigCmp > 0 || (bigCmp === 0 && inEx <= (labExact[j] as number))) continue;
+            }
           } else {
             labStamp[j] = stamp;
             next[nNext++] = sIn;
           }
           labNum[j] = inNum;
+          labExact[j] = inEx;
           if (inNum >= FAST_LIMIT) labBig[j] = inBig;
           this.predOffer[j] = o;
           this.predNext[j] = dArg[qs] as number;
@@ -564,7 +599,7 @@ export class Router {
       }
     }
     if (bestSlot === NONE) return null;
-    return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer };
+    return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer, exact: bestExact === 1 };
   }
 
   /** Best paths (up to 1 + alternatives), exact unless the budget ran out. */
@@ -580,8 +615,10 @@ export class Router {
     const relaxed = this.relax(amount, alternatives === 0);
     if (!relaxed) return [];
     if (alternatives === 0) {
-      const f = this.extract(relaxed.slot, relaxed.layer, relaxed.spend);
-      if (this.valid(f, amount)) return [f];
+      if (relaxed.exact) {
+        const f = this.extract(relaxed.slot, relaxed.layer, relaxed.spend);
+        if (this.valid(f, amount)) return [f];
+      }
       // The relaxed optimum repeats a peer or breaks a minimum: recompute unpruned bounds.
       this.relax(amount, false);
     }
@@ -649,6 +686,9 @@ export class Router {
         if (out > (this.liqBig[o] as bigint)) return null;
         out = this.inputBig(o, out);
         if (out > (g.bMax[o] as bigint)) return null;
+        // the next hop needs at least `need`, so this offer needs at least its minimum
+        const mn = g.bMin[o] as bigint;
+        if (out < mn) out = mn;
       }
       return out;
     };
