@@ -43,6 +43,19 @@ export interface DemoOptions {
   /** Relay port (default: an ephemeral one). */
   port?: number;
   signal?: AbortSignal;
+  /**
+   * Called after the last step with the running peers (by name) and the notaries, before
+   * anything is stopped: a dashboard or a test can use the live demo until the promise settles.
+   */
+  hold?: (world: DemoWorld) => Promise<void>;
+}
+
+/** The demo's live parts, handed to {@link DemoOptions.hold}. */
+export interface DemoWorld {
+  peers: Readonly<Record<(typeof NAMES)[number], Peer>>;
+  notaries: readonly SimulatedNotary[];
+  relayUrl: string;
+  dir: string;
 }
 
 /** The demo's outcome, for tests and the exit code. */
@@ -248,6 +261,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       });
     }
     const ok = hops.length === 3 && result.state === 'succeeded' && receiptOk && verdicts.frank === 'equivocation' && NAMES.every((n) => n === 'frank' || verdicts[n] === 'consistent');
+    if (options.hold) await options.hold({ peers: Object.fromEntries(peers) as DemoWorld['peers'], notaries, relayUrl: relay.url, dir });
     say({ step: 'done', say: ok ? 'Done: the path was found, the payment succeeded with a verified receipt, and only the tagged peer raised an alarm.' : 'Done, but the story did not go as expected (see the steps above).', ok });
     return { routeHops: hops.length, paymentState: result.state, verdicts, tagged: 'frank', ok };
   } finally {

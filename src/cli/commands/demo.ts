@@ -1,7 +1,31 @@
 import { runDemo } from '../../demo.ts';
-import type { DemoStep } from '../../demo.ts';
+import type { DemoStep, DemoWorld } from '../../demo.ts';
+import { OtP2pError } from '../../core/errors.ts';
+import { PeerDashboardBackend } from '../../ui/peer-backend.ts';
+import { DEFAULT_UI_PORT, assertUiBuilt, defaultUiDir, startDashboardServer } from '../../ui/server.ts';
+import type { DashboardServer } from '../../ui/server.ts';
 import { defineCommand } from '../command.ts';
+import type { CommandContext } from '../command.ts';
 import { printJson } from '../io.ts';
+
+/** Serve Alice's and Frank's dashboards over the live demo until Ctrl-C. */
+async function serveDashboards(ctx: CommandContext, world: DemoWorld, port: number): Promise<void> {
+  const staticDir = defaultUiDir();
+  assertUiBuilt(staticDir);
+  const servers: DashboardServer[] = [];
+  try {
+    for (const [i, name] of (['alice', 'frank'] as const).entries()) {
+      const server = await startDashboardServer({ backend: new PeerDashboardBackend(world.peers[name]), staticDir, port: port === 0 ? 0 : port + i });
+      servers.push(server);
+      if (ctx.json) printJson(ctx, { step: 'ui', say: `${name}'s dashboard`, peer: name, url: server.urlWithToken });
+      else ctx.io.stdout(`[ui] ${name}'s dashboard: ${server.urlWithToken}\n`);
+    }
+    ctx.io.stderr('dashboards on 127.0.0.1 only; Ctrl-C stops the demo\n');
+    if (!ctx.signal.aborted) await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+  } finally {
+    for (const s of servers) await s.close();
+  }
+}
 
 export default defineCommand({
   name: 'demo',
@@ -9,18 +33,32 @@ export default defineCommand({
   details:
     'Needs no network: everything runs on 127.0.0.1 in a temporary folder that is removed afterwards (--keep keeps it).\n' +
     'With --json, prints one JSON object per step (field "step"): relay, notaries, peers, publish, negotiate, route,\n' +
-    'payment, cheat, attest, mint-verdict (one per peer), done. Exit 0 when every step went as the story says, 1 otherwise.',
+    'payment, cheat, attest, mint-verdict (one per peer), done. Exit 0 when every step went as the story says, 1 otherwise.\n' +
+    "With --ui, keeps the peers running after the story and serves Alice's and Frank's dashboards until Ctrl-C.",
   options: {
     keep: { type: 'boolean', description: 'keep the working folder' },
     port: { type: 'string', value: 'PORT', description: 'relay port (default: any free port)' },
+    ui: { type: 'boolean', description: "serve Alice's and Frank's dashboards after the story, until Ctrl-C" },
+    'ui-port': { type: 'string', value: 'PORT', default: String(DEFAULT_UI_PORT), description: "first dashboard port (Frank's is the next one; 0 = any free)" },
   },
   run: async (ctx) => {
     const started = Date.now();
-    const port = ctx.options.port === undefined ? 0 : Number(ctx.options.port);
+    const num = (name: string, fallback: number): number => {
+      const raw = ctx.options[name];
+      if (raw === undefined) return fallback;
+      if (typeof raw !== 'string' || !/^[0-9]{1,5}$/.test(raw) || Number(raw) > 65535) {
+        throw new OtP2pError('usage', `--${name} must be a port number 0..65535, got '${String(raw)}'`);
+      }
+      return Number(raw);
+    };
+    const port = num('port', 0);
+    const uiPort = num('ui-port', DEFAULT_UI_PORT);
+    if (ctx.options.ui === true) assertUiBuilt(defaultUiDir());
     const summary = await runDemo({
       keep: ctx.options.keep === true,
       port,
       signal: ctx.signal,
+      ...(ctx.options.ui === true ? { hold: (world: DemoWorld) => serveDashboards(ctx, world, uiPort) } : {}),
       onStep: (step: DemoStep) => {
         if (ctx.json) printJson(ctx, step);
         else ctx.io.stdout(`[${step.step}] ${step.say}\n`);
