@@ -108,9 +108,13 @@ describe('BitcoinTransfers (the btc@bitcoin executor)', () => {
     const receipt = await restarted.transfer(req);
     expect(receipt).toMatchObject({ kind: 'btc', txid: committed.txid, vout: committed.vout });
     expect(await node.rpc.getRawMempool()).toContain(committed.txid);
-    // and once mined, a further retry still answers the same receipt without paying again
+    // a crash after the broadcast but before it was recorded, and the transaction mined since:
+    // the node no longer takes it, the executor finds it on-chain and answers the same receipt
+    store.raw.prepare('UPDATE btc_payments SET broadcast_at = NULL WHERE idempotency_key = ?').run('crash-1');
     await node.mine(1);
-    expect(await new BitcoinTransfers({ wallet: walletOf(seeds.payer), store }).transfer(req)).toEqual(receipt);
+    const again = new BitcoinTransfers({ wallet: walletOf(seeds.payer), store });
+    expect(await again.transfer(req)).toEqual(receipt);
+    expect(again.recorded('crash-1')!.broadcast).toBe(true);
     const payee = walletOf(seeds.payee);
     await payee.sync();
     expect(payee.incoming(to)).toHaveLength(1);
@@ -201,8 +205,11 @@ interface Net {
   eur: string;
   alice: Party & { btc: BitcoinTransfers };
   bob: Party & { btc: BitcoinTransfers };
-  dave: Party & { account: string };
+  dave: Party & { account: string; btc: BitcoinTransfers };
+  /** Alice -(BTC on-chain)-> Bob -(EUR)-> Dave. */
   route(): RouteLeg[];
+  /** Alice -(EUR)-> Bob -(BTC on-chain)-> Dave. */
+  routeOut(): RouteLeg[];
   settle(rounds?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -220,6 +227,7 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
   const pk = { alice: bytesToHex(rnd.bytes(32)), bob: bytesToHex(rnd.bytes(32)), dave: bytesToHex(rnd.bytes(32)) };
   const bobEur = n1.openAccount('bob', eur, 10_000n);
   const daveEur = n1.openAccount('dave', eur, 0n);
+  const aliceEur = n1.openAccount('alice', eur, 1_000n);
   const limits = { retryBaseMs: 10, confirmationPollMs: 1_000, maxExposurePerPeer: 100_000_000n };
   const make = async (name: 'alice' | 'bob' | 'dave', transfers: (store: Store) => TransferExecutor, policy?: OfferPolicy): Promise<Party & { transfers: TransferExecutor }> => {
     const store = await openStore(join(dir, `${name}.sqlite`));
@@ -243,26 +251,36 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
   };
   let aliceBtc!: BitcoinTransfers;
   let bobBtc!: BitcoinTransfers;
+  let daveBtc!: BitcoinTransfers;
   // wallets are synced before they quote (as the Peer does at start): a used address is not fresh
   const aliceWallet = walletOf(seeds.alice);
   const bobWallet = walletOf(seeds.bob, CONFIRMATIONS);
+  const daveWallet = walletOf(seeds.payee, CONFIRMATIONS);
   await aliceWallet.sync();
   await bobWallet.sync();
+  await daveWallet.sync();
+  const otOf = (name: string, account: string): OtApiTransfers =>
+    new OtApiTransfers({ apis: { [n1.id]: n1.clientFor(name) }, accounts: [{ notary: n1.id, unit: eur, account }], lookup });
   const alice = await make('alice', (store) => {
     aliceBtc = new BitcoinTransfers({ wallet: aliceWallet, store, feeRate: 2n });
-    return wrapAlice(new RoutingTransfers({ bitcoin: aliceBtc }));
+    return wrapAlice(new RoutingTransfers({ ot: otOf('alice', aliceEur), bitcoin: aliceBtc }));
   });
   const bob = await make(
     'bob',
     (store) => {
       bobBtc = new BitcoinTransfers({ wallet: bobWallet, store, confirmations: CONFIRMATIONS, feeRate: 2n });
-      const ot = new OtApiTransfers({ apis: { [n1.id]: n1.clientFor('bob') }, accounts: [{ notary: n1.id, unit: eur, account: bobEur }], lookup });
-      return new RoutingTransfers({ ot, bitcoin: bobBtc });
+      return new RoutingTransfers({ ot: otOf('bob', bobEur), bitcoin: bobBtc });
     },
     // 1 EUR cent for 1,000 sats
-    new OfferPolicy([{ id: 'bob-btc-eur', inNotary: 'bitcoin', inUnit: 'btc', outNotary: n1.id, outUnit: eur, rate: { num: 1n, den: 1000n }, cutPpm: 0, fee: 0n, minOut: 1n, maxOut: 5_000n, liquidity: 10_000n }]),
+    new OfferPolicy([
+      { id: 'bob-btc-eur', inNotary: 'bitcoin', inUnit: 'btc', outNotary: n1.id, outUnit: eur, rate: { num: 1n, den: 1000n }, cutPpm: 0, fee: 0n, minOut: 1n, maxOut: 5_000n, liquidity: 10_000n },
+      { id: 'bob-eur-btc', inNotary: n1.id, inUnit: eur, outNotary: 'bitcoin', outUnit: 'btc', rate: { num: 1000n, den: 1n }, cutPpm: 0, fee: 0n, minOut: 1_000n, maxOut: 5_000_000n, liquidity: 10_000_000n },
+    ]),
   );
-  const dave = await make('dave', () => new OtApiTransfers({ apis: { [n1.id]: n1.clientFor('dave') }, accounts: [{ notary: n1.id, unit: eur, account: daveEur }], lookup }));
+  const dave = await make('dave', (store) => {
+    daveBtc = new BitcoinTransfers({ wallet: daveWallet, store, confirmations: CONFIRMATIONS });
+    return new RoutingTransfers({ ot: otOf('dave', daveEur), bitcoin: daveBtc });
+  });
   const parties = [alice, bob, dave];
   return {
     clock,
@@ -271,10 +289,14 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
     eur,
     alice: { ...alice, btc: aliceBtc },
     bob: { ...bob, btc: bobBtc },
-    dave: { ...dave, account: daveEur },
+    dave: { ...dave, account: daveEur, btc: daveBtc },
     route: () => [
       { from: pk.alice, to: pk.bob, notary: 'bitcoin', unit: 'btc', amount: 100_000n, offer: 'bob-btc-eur' },
       { from: pk.bob, to: pk.dave, notary: n1.id, unit: eur, amount: 100n },
+    ],
+    routeOut: () => [
+      { from: pk.alice, to: pk.bob, notary: n1.id, unit: eur, amount: 100n, offer: 'bob-eur-btc' },
+      { from: pk.bob, to: pk.dave, notary: 'bitcoin', unit: 'btc', amount: 100_000n },
     ],
     settle: async (rounds = 6) => {
       for (let i = 0; i < rounds; i++) {
@@ -399,6 +421,29 @@ describe('a payment with an on-chain BTC leg', () => {
     const result = await net.alice.coordinator.waitFor(id);
     expect(result).toMatchObject({ state: 'refunded', refunded: 50_000n });
     expect(await stateOf(net.bob, id)).toBe('refunded');
+    await net.close();
+  }, 30_000);
+
+  it('a payee paid on-chain quotes a fresh address and reveals the preimage only after the confirmations', async () => {
+    const net = await buildNet();
+    const id = await net.alice.coordinator.begin({ route: net.routeOut() });
+    await net.settle(8);
+    const address = net.dave.btc.receiveAddress(id, 'bitcoin', 'btc', false)!;
+    expect(net.dave.btc.wallet.isMine(address)).toBe(true);
+    // Bob was paid in EUR and forwarded on-chain; Dave waits
+    expect(await stateOf(net.bob, id)).toBe('forwarded');
+    expect(net.bob.btc.recorded(`${id}:leg:1`)).toMatchObject({ address, amount: 100_000n, broadcast: true });
+    expect(await stateOf(net.dave, id)).toBe('confirming');
+    await node.mine(1);
+    await net.settle(3);
+    expect(await stateOf(net.dave, id)).toBe('confirming');
+    expect(net.alice.coordinator.result(id)).toBeUndefined();
+    await node.mine(1);
+    await net.settle(6);
+    expect(await net.alice.coordinator.waitFor(id)).toMatchObject({ state: 'succeeded', sent: 100n, delivered: 100_000n });
+    expect(await stateOf(net.dave, id)).toBe('fulfilled');
+    await net.dave.btc.wallet.sync();
+    expect(net.dave.btc.wallet.incoming(address).map((p) => p.value)).toEqual([100_000n]);
     await net.close();
   }, 30_000);
 
