@@ -119,6 +119,14 @@ export class OfferGraph {
    * (never lowered on removal: a larger value only weakens the router's pruning bound).
    */
   maxGain = 1;
+  /**
+   * @internal Per unit pair (key `inUnit * 2^20 + outUnit`), the least input factor
+   * den*1e6 / (num*(1e6-cut)) of any open offer ever added for that pair (never raised on
+   * removal: a smaller value only weakens the router's bound). The router turns it into a lower
+   * bound on what the payer spends per unit of a label, per unit and number of conversions.
+   */
+  pairK = new Map<number, number>();
+  /** @internal bumps when {@link pairK} changes. */ pairVersion = 0;
 
   // social graph
   /** @internal */ followOut: number[][] = [];
@@ -290,6 +298,15 @@ export class OfferGraph {
     this.fastOk[o] = n * d < BigInt(FAST_LIMIT) && offer.fee < BigInt(FAST_LIMIT) ? 1 : 0;
     const gain = Number(d) / Number(n);
     if (open && gain > this.maxGain) this.maxGain = gain;
+    if (open) {
+      const pk = (this.slotUnit[sIn] as number) * 0x100000 + (this.slotUnit[sOut] as number);
+      const k = Number(n) / Number(d);
+      const cur = this.pairK.get(pk);
+      if (cur === undefined || k < cur) {
+        this.pairK.set(pk, k);
+        this.pairVersion++;
+      }
+    }
     this.version++;
     return o;
   }

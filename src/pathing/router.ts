@@ -455,7 +455,9 @@ export class Router {
     const payer = this.payer;
     const payee = this.payee;
     const u0 = this.u0;
-    const gain = g.maxGain > 1 ? 1 / g.maxGain : 1;
+    const F = this.unitBounds();
+    const U = g.unitRefs.length;
+    const slotUnit = g.slotUnit;
     let front = this.frontA;
     let next = this.frontB;
     let nFront = 0;
@@ -482,12 +484,12 @@ export class Router {
       const dStampV = ++this.dCounter;
       let nTouched = 0;
       // factor bounding spend from a layer-(t-1) label: up to H - t conversions upstream
-      const lbPrev = MARGIN * gain ** (H - t);
+      const fPrev = (H - t) * U;
       for (let i = 0; i < nFront; i++) {
         const s = front[i] as number;
         const a = labNum[base + s] as number;
         const ex = labExact[base + s] as number;
-        if (prune && a * lbPrev > bestNum) continue;
+        if (prune && a * (F[fPrev + (slotUnit[s] as number)] as number) > bestNum) continue;
         const R = g.slotPeer[s] as number;
         const X = g.slotUnit[s] as number;
         const nb = g.adj[R] as Int32Array;
@@ -533,7 +535,7 @@ export class Router {
         }
       }
       let nNext = 0;
-      const lbNew = MARGIN * gain ** Math.max(0, H - t - 1);
+      const fNew = Math.max(0, H - t - 1) * U;
       for (let i = 0; i < nTouched; i++) {
         const qs = this.touched[i] as number;
         const a = dNum[qs] as number;
@@ -568,8 +570,8 @@ export class Router {
             if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
             inEx = 0;
           }
-          if (prune && inNum * lbNew > bestNum) continue;
           const sIn = g.offerInSlot[o] as number;
+          if (prune && inNum * (F[fNew + (slotUnit[sIn] as number)] as number) > bestNum) continue;
           const j = dst + sIn;
           if (labStamp[j] === stamp) {
             const cur = labNum[j] as number;
@@ -600,6 +602,41 @@ export class Router {
     }
     if (bestSlot === NONE) return null;
     return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer, exact: bestExact === 1 };
+  }
+
+  private fBound = new Float64Array(0);
+  private fKey = '';
+
+  /**
+   * F[c * U + X]: a lower bound on what the payer spends (in its unit) per unit of X received
+   * by a peer reached through at most c conversions: the least product of input factors over
+   * unit chains u0 -> ... -> X of at most c offers (a Bellman-Ford over the small unit graph).
+   * Fees and rounding only add, so spend >= label * F. Infinity: X is out of reach.
+   */
+  private unitBounds(): Float64Array {
+    const g = this.g;
+    const U = g.unitRefs.length;
+    const H = this.H;
+    const key = `${this.u0}:${H}:${U}:${g.pairVersion}`;
+    if (key === this.fKey) return this.fBound;
+    this.fKey = key;
+    const F = new Float64Array((H + 1) * U).fill(Number.POSITIVE_INFINITY);
+    F[this.u0] = 1;
+    for (let c = 1; c <= H; c++) {
+      const prev = (c - 1) * U;
+      const cur = c * U;
+      for (let x = 0; x < U; x++) F[cur + x] = F[prev + x] as number;
+      for (const [pk, k] of g.pairK) {
+        const x = Math.floor(pk / 0x100000);
+        const y = pk - x * 0x100000;
+        const v = (F[prev + x] as number) * k;
+        if (v < (F[cur + y] as number)) F[cur + y] = v;
+      }
+    }
+    // float products of up to H ratios: a relative margin keeps the bound conservative
+    for (let i = 0; i < F.length; i++) F[i] = (F[i] as number) * MARGIN;
+    this.fBound = F;
+    return F;
   }
 
   /** Best paths (up to 1 + alternatives), exact unless the budget ran out. */
