@@ -17,20 +17,13 @@ import { cryptoRandom } from '../core/random.ts';
 import { isHex } from '../core/bytes.ts';
 import { Kind } from '../events/kinds.ts';
 import { getPublicKey, signEvent } from '../events/sign.ts';
-import type { EventTemplate, NostrEvent } from '../events/types.ts';
+import type { EventTemplate, NostrEvent, UnsignedEvent } from '../events/types.ts';
 import { EventVerifier, computeEventId } from '../events/verify.ts';
 import type { DecryptOptions } from './nip44.ts';
 import { DEFAULT_MAX_PLAINTEXT_BYTES, decrypt, encrypt, getConversationKey } from './nip44.ts';
 
 /** An unsigned event with its id: the innermost layer of a gift wrap. */
-export interface Rumor {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-}
+export type Rumor = UnsignedEvent & { id: string };
 
 /** What {@link unwrapGift} returns: the verified rumor and where it came from. */
 export interface Unwrapped {
