@@ -7,7 +7,7 @@ import type { EventLimits, RawVerifyResult } from '../../events/verify.ts';
 import { EventVerifier } from '../../events/verify.ts';
 import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
-import { printJson } from '../io.ts';
+import { printJson, progress } from '../io.ts';
 
 /** One output line. `code` is null when the event verified. */
 interface VerifyLine {
@@ -58,8 +58,12 @@ const verify = defineCommand({
     const workers = Number(workersText);
     const verifier = new EventVerifier({ limits: configuredLimits(ctx) });
     let failed = 0;
+    let seen = 0;
+    // Counts on stderr only on a terminal; a pipe gets the JSON lines alone.
+    const bar = progress(ctx, 'verified');
     const emit = (raw: string, r: RawVerifyResult): void => {
       if (!r.ok) failed++;
+      bar.update(++seen);
       const line: VerifyLine = r.ok ? { id: r.event.id, ok: true, code: null } : { id: idOf(raw, r), ok: false, code: r.code, message: r.message };
       printJson(ctx, line);
     };
@@ -90,6 +94,7 @@ const verify = defineCommand({
         await pool.close();
       }
     }
+    bar.done();
     return failed > 0 ? 3 : 0;
   },
 });

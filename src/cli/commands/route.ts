@@ -7,7 +7,7 @@ import { Router, buildGraph, parseOffersFile, routeToJson } from '../../pathing/
 import type { MultiRouteResult } from '../../pathing/index.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
-import { printJson, printTable } from '../io.ts';
+import { printJson, printTable, progress } from '../io.ts';
 import { parsePubkey } from '../../keys/nip19.ts';
 import { openPeer } from '../peer.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
@@ -60,7 +60,8 @@ async function onlineRoute(ctx: CommandContext): Promise<void> {
   const unit = ctx.options.unit;
   const { peer, close } = await openPeer(ctx);
   try {
-    await peer.sync({ extra: [to] });
+    const bar = progress(ctx, 'syncing offers');
+    await peer.sync({ extra: [to], onProgress: (done, total) => bar.update(done, total) }).finally(() => bar.done());
     const result = await peer.routes.find({ to, amount, maxParts, ...(maxHops !== undefined ? { maxHops } : {}), ...(typeof unit === 'string' ? { unit } : {}) });
     if (ctx.json) printJson(ctx, routeToJson(result));
     else printRoute(ctx, result);
