@@ -26,6 +26,9 @@ import { OfferPolicy } from '../../src/payments/quote.ts';
 import { isOnChainAsset } from '../../src/payments/ports.ts';
 import type { TransferExecutor } from '../../src/payments/ports.ts';
 import { listMisbehaving, listPayments } from '../../src/payments/store.ts';
+import { createPeer } from '../../src/peer.ts';
+import type { Peer } from '../../src/peer.ts';
+import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { activateSegwit, BCOIN_REGTEST, startRegtest } from '../helpers/regtest.ts';
 import type { RegtestNode } from '../helpers/regtest.ts';
@@ -485,3 +488,47 @@ function payoutAddress(script: Uint8Array): string {
   if (script.length !== 22 || script[0] !== 0 || script[1] !== 20) return '';
   return payments.p2wpkh({ hash: script.subarray(2), network: BCOIN_REGTEST.params }).address!;
 }
+
+describe('createPeer({ bitcoin })', () => {
+  it('two peers over an embedded relay settle a direct on-chain payment after the confirmations', async () => {
+    const relay = await startEmbeddedRelay({ host: '127.0.0.1', port: 0 });
+    const dir = tmpDir();
+    const payerWallet = walletOf(seeds.alice);
+    const payeeWallet = walletOf(seeds.payee);
+    const open = (name: string, wallet: BitcoinWallet): Promise<Peer> =>
+      createPeer({
+        home: join(dir, name),
+        identity: { secretKey: Uint8Array.from(randomBytes(32)) },
+        relays: [relay.url],
+        bitcoin: { wallet, confirmations: 2 },
+        paymentLimits: { confirmationPollMs: 100 },
+      });
+    const payer = await open('payer', payerWallet);
+    const payee = await open('payee', payeeWallet);
+    try {
+      await payer.start();
+      await payee.start();
+      const id = await payer.coordinator.begin({ route: [{ from: payer.pubkey, to: payee.pubkey, notary: 'bitcoin', unit: 'btc', amount: 60_000n }] });
+      const stateAt = async (peer: Peer): Promise<string | undefined> => (await listPayments(peer.store.db)).find((r) => r.id === id)?.state;
+      const until = async (peer: Peer, state: string): Promise<void> => {
+        while ((await stateAt(peer)) !== state) await new Promise((r) => setTimeout(r, 50));
+      };
+      await until(payee, 'confirming');
+      await node.mine(1);
+      // one confirmation of two: a few polls later the payee still waits
+      await payee.coordinator.tick();
+      expect(await stateAt(payee)).toBe('confirming');
+      await node.mine(1);
+      const result = await payer.coordinator.waitFor(id);
+      expect(result).toMatchObject({ state: 'succeeded', sent: 60_000n, delivered: 60_000n });
+      const rows = payee.store.raw.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck().all(id) as string[];
+      expect(rows).toHaveLength(1);
+      await payeeWallet.sync();
+      expect(payeeWallet.incoming(rows[0]!).map((p) => p.value)).toEqual([60_000n]);
+    } finally {
+      await payer.stop();
+      await payee.stop();
+      await relay.close();
+    }
+  }, 40_000);
+});
