@@ -128,6 +128,11 @@ describe('otp2p daemon', () => {
     expect(init.code).toBe(0);
     const id = deriveIdentity(mnemonic);
     const note = (text: string): NostrEvent => signEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: text }, id.secretKey, id.pubkey);
+    // The daemon's identity follows one friend (published before it starts, as another device would).
+    const friend = deriveIdentity(generateMnemonic());
+    const follows = signEvent({ kind: 3, created_at: Math.floor(Date.now() / 1000), tags: [['p', friend.pubkey]], content: '' }, id.secretKey, id.pubkey);
+    const pool = new RelayPool({ relays: [url] });
+    expect((await pool.publish(follows))[0]?.ok).toBe(true);
     const paymentsBefore = await runCli(['payments', '--home', home, '--json']);
     expect(paymentsBefore.code).toBe(0);
 
@@ -136,8 +141,15 @@ describe('otp2p daemon', () => {
     started.push(d1);
     const starting = await d1.waitFor((l) => l.event === 'starting', 'starting');
     expect(starting.pid).toBe(d1.child.pid);
-    await d1.waitFor((l) => l.event === 'synced', 'synced');
+    const synced = await d1.waitFor((l) => l.event === 'synced', 'synced');
+    expect(synced.web).toBe(1);
     await d1.waitFor(isOutbox(0), 'an empty outbox');
+    // A friend's new attestation triggers a mint check without waiting for the interval (600 s).
+    await d1.waitFor((l) => l.event === 'mint-check', 'the first mint check');
+    const attestation = signEvent({ kind: 31560, created_at: Math.floor(Date.now() / 1000), tags: [['d', `${'a'.repeat(8)}:${'b'.repeat(8)}:1`]], content: '' }, friend.secretKey, friend.pubkey);
+    expect((await pool.publish(attestation))[0]?.ok).toBe(true);
+    await pool.close();
+    await d1.waitFor((l) => l.event === 'mint-check' && d1.lines.filter((x) => x.event === 'mint-check').length >= 2, 'a mint check after the attestation');
     const running = await runCli(['status', '--home', home, '--json']);
     expect(running.code).toBe(0);
     expect(running.json[0]).toMatchObject({ daemon: { running: true, pid: d1.child.pid }, npub: init.json[0] && (init.json[0] as { npub: string }).npub, relays: [{ url, connected: true }] });

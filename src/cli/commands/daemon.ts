@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { OtP2pError, describeValue, isOtP2pError } from '../../core/errors.ts';
+import { Kind } from '../../events/kinds.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import type { MintVerdict } from '../../mint/verdict.ts';
 import type { Peer, PeerStatus } from '../../peer.ts';
@@ -229,6 +230,28 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
     );
   };
 
+  // Attestations and evidence from the web of follows, live: a new one triggers a mint check soon
+  // (debounced), so an equivocation shows up without waiting for the next interval.
+  let attestations: Subscription | undefined;
+  let soon: NodeJS.Timeout | undefined;
+  const watchAttestations = (): void => {
+    const authors = [...new Set([peer.pubkey, ...peer.web().keys()])];
+    attestations?.close();
+    attestations = peer.transport.subscribe(
+      [{ kinds: [Kind.MintAttestation, Kind.MintEvidence], authors, since: Math.floor(Date.now() / 1000) }],
+      {
+        onevent: (e) => {
+          if (e.pubkey === peer.pubkey || soon) return;
+          soon = setTimeout(() => {
+            soon = undefined;
+            task('mint-check', mintCheck);
+          }, 5_000);
+        },
+      },
+      { cursorKey: `daemon-attestations:${peer.pubkey}` },
+    );
+  };
+
   const sync = async (live: boolean): Promise<void> => {
     const bar = progress(ctx, 'syncing follows');
     st.sync = { ...st.sync, state: 'syncing', done: 0, total: 0 };
@@ -242,6 +265,7 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
       });
       st.sync = { ...st.sync, state: 'live' };
       delete st.sync.error;
+      watchAttestations();
       log('info', 'synced', `synced the web of follows: ${r.web} peers, ${r.offers} offers, ${r.catalogs} catalogs`, { web: r.web, offers: r.offers, catalogs: r.catalogs });
     } catch (err) {
       st.sync = { ...st.sync, state: 'error', error: errorText(err) };
@@ -321,6 +345,8 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
     stopping = true;
     st.state = 'stopping';
     for (const t of timers) clearInterval(t);
+    clearTimeout(soon);
+    attestations?.close();
     log('info', 'stopping', 'stopping: waiting briefly for running tasks and the outbox');
     const grace = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
     await Promise.race([Promise.allSettled([...running]), grace(2_000)]);
