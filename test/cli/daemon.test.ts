@@ -5,7 +5,7 @@
  * a restart), and leaves a status.json that `otp2p status` reads without the password.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
 import { RelayPool } from '../../src/relays/pool.ts';
 import { openStore } from '../../src/store/db.ts';
 import { OutboxStore } from '../../src/store/outbox.ts';
+import { writeSnapshot } from '../../src/cli/commands/status.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -197,8 +198,19 @@ describe('otp2p daemon', () => {
     await d2.waitFor(isOutbox(0), 'the outbox drained after the restart');
     expect(await relayHolds(url, b.id)).toBe(true);
     expect(await d2.terminate()).toBe(0);
-    expect(existsSync(join(home, 'status.json.tmp'))).toBe(false);
+    // Snapshots are written through a temp file and a rename: none is left behind.
+    expect(readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(existsSync(join(home, 'status.json'))).toBe(true);
   }, 180_000);
+
+  it('refuses to start beside a running daemon of the same data folder (daemon-running)', async () => {
+    const home = tmpDir('otp2p-daemon-');
+    // The test runner's parent process stands in for another daemon: alive, and not us.
+    writeSnapshot(home, { version: 1, pid: process.ppid, state: 'running', npub: 'npub1x', startedAt: '', updatedAt: '', relays: [], outbox: { pending: 0, acked: 0, failed: 0 }, sync: { state: 'live', done: 0, total: 0, web: 0, offers: 0, catalogs: 0, lastSyncAt: null }, alarms: [], mint: { checks: 0, lastCheckAt: null, nextCheckAt: null, intervalSeconds: 600 }, payments: { total: 0, inFlight: 0 }, dms: { received: 0 } });
+    const r = await runCli(['daemon', '--home', home, '--json'], { env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.json[0]).toMatchObject({ error: { code: 'daemon-running', context: { pid: process.ppid } } });
+  });
 
   it('refuses bad intervals (usage, exit 2) before asking for the password', async () => {
     const home = tmpDir('otp2p-daemon-');

@@ -70,12 +70,19 @@ export interface StatusReport {
   payments: { total: number; inFlight: number };
 }
 
-/** Atomically replace the snapshot (temp file + rename, mode 0600). */
+/**
+ * Atomically replace the snapshot (temp file + rename, mode 0600).
+ * @throws OtP2pError `io-error` when the data folder cannot be written.
+ */
 export function writeSnapshot(dir: string, snapshot: DaemonSnapshot): void {
   const path = join(dir, STATUS_FILE);
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, path);
+  } catch (cause) {
+    throw new OtP2pError('io-error', `cannot write ${path}`, { cause, context: { path } });
+  }
 }
 
 /** The snapshot in `dir`, or undefined when absent or unreadable (a torn file cannot happen: writes rename). */
