@@ -214,6 +214,8 @@ interface Net {
   /** Alice -(EUR)-> Bob -(BTC on-chain)-> Dave. */
   routeOut(): RouteLeg[];
   settle(rounds?: number): Promise<void>;
+  /** Stop Dave (coordinator and store) and start him again from his files, with a wallet object that never saw his state. */
+  restartDave(): Promise<Party & { btc: BitcoinTransfers }>;
   close(): Promise<void>;
 }
 
@@ -280,10 +282,11 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
       { id: 'bob-eur-btc', inNotary: n1.id, inUnit: eur, outNotary: 'bitcoin', outUnit: 'btc', rate: { num: 1000n, den: 1n }, cutPpm: 0, fee: 0n, minOut: 1_000n, maxOut: 5_000_000n, liquidity: 10_000_000n },
     ]),
   );
-  const dave = await make('dave', (store) => {
-    daveBtc = new BitcoinTransfers({ wallet: daveWallet, store, confirmations: CONFIRMATIONS });
+  const daveTransfers = (wallet: BitcoinWallet) => (store: Store) => {
+    daveBtc = new BitcoinTransfers({ wallet, store, confirmations: CONFIRMATIONS });
     return new RoutingTransfers({ ot: otOf('dave', daveEur), bitcoin: daveBtc });
-  });
+  };
+  const dave = await make('dave', daveTransfers(daveWallet));
   const parties = [alice, bob, dave];
   return {
     clock,
@@ -308,6 +311,15 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
         for (const p of parties) await p.coordinator.tick();
         await hub.settled();
       }
+    },
+    restartDave: async () => {
+      const old = parties[2]!;
+      await old.coordinator.stop();
+      await old.store.close();
+      const wallet = walletOf(seeds.payee, CONFIRMATIONS);
+      await wallet.sync();
+      parties[2] = await make('dave', daveTransfers(wallet));
+      return { ...parties[2], btc: daveBtc };
     },
     close: async () => {
       for (const p of parties) {
@@ -427,7 +439,7 @@ describe('a payment with an on-chain BTC leg', () => {
     await net.close();
   }, 30_000);
 
-  it('a payee paid on-chain quotes a fresh address and reveals the preimage only after the confirmations', async () => {
+  it('a payee paid on-chain quotes a fresh address and reveals the preimage only after the confirmations, across a restart', async () => {
     const net = await buildNet();
     const id = await net.alice.coordinator.begin({ route: net.routeOut() });
     await net.settle(8);
@@ -441,12 +453,15 @@ describe('a payment with an on-chain BTC leg', () => {
     await net.settle(3);
     expect(await stateOf(net.dave, id)).toBe('confirming');
     expect(net.alice.coordinator.result(id)).toBeUndefined();
+    // Dave restarts while he waits: the wait resumes from his database
+    const dave = await net.restartDave();
+    expect(await stateOf(dave, id)).toBe('confirming');
     await node.mine(1);
     await net.settle(6);
     expect(await net.alice.coordinator.waitFor(id)).toMatchObject({ state: 'succeeded', sent: 100n, delivered: 100_000n });
-    expect(await stateOf(net.dave, id)).toBe('fulfilled');
-    await net.dave.btc.wallet.sync();
-    expect(net.dave.btc.wallet.incoming(address).map((p) => p.value)).toEqual([100_000n]);
+    expect(await stateOf(dave, id)).toBe('fulfilled');
+    await dave.btc.wallet.sync();
+    expect(dave.btc.wallet.incoming(address).map((p) => p.value)).toEqual([100_000n]);
     await net.close();
   }, 30_000);
 
