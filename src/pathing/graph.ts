@@ -42,6 +42,16 @@ export interface GraphStats {
 }
 
 const NONE = -1;
+const FAST_BIG = BigInt(FAST_LIMIT);
+
+function gcdNum(a: number, b: number): number {
+  while (b !== 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
 
 function grow32(a: Int32Array<ArrayBuffer>, n: number, fill = NONE): Int32Array<ArrayBuffer> {
   if (n <= a.length) return a;
@@ -89,7 +99,9 @@ export class OfferGraph {
 
   // offers
   /** @internal */ offerCap = 0;
-  /** @internal */ offerIndex = new Map<string, number>();
+  /** @internal Offer index by id, one map per peer (no composite key string to build and hash). */
+  offerIndex: (Map<string, number> | undefined)[] = [];
+  /** @internal */ offerTotal = 0;
   /** @internal */ offerIds: string[] = [];
   /** @internal */ offerPeer = new Int32Array(64).fill(NONE);
   /** @internal */ offerInSlot = new Int32Array(64).fill(NONE);
@@ -154,8 +166,20 @@ export class OfferGraph {
     return p;
   }
 
+  private lastUnitRef: UnitRef | null = null;
+  private lastUnit = 0;
+
   /** Index of a unit `unit@notary` (created on first sight). */
   unit(ref: UnitRef): number {
+    // bulk loads repeat the same ref objects: skip building the key string for them
+    if (ref === this.lastUnitRef && this.unitRefs[this.lastUnit]?.unit === ref.unit && this.unitRefs[this.lastUnit]?.notary === ref.notary) return this.lastUnit;
+    const u = this.unitSlow(ref);
+    this.lastUnitRef = ref;
+    this.lastUnit = u;
+    return u;
+  }
+
+  private unitSlow(ref: UnitRef): number {
     const key = `${ref.unit}@${ref.notary}`;
     let u = this.unitIndex.get(key);
     if (u === undefined) {
@@ -194,6 +218,17 @@ export class OfferGraph {
     return s;
   }
 
+  /**
+   * Add many offers at once (each as {@link upsertOffer}): the typed arrays are sized once for
+   * the batch instead of doubling, which keeps a large initial load fast and its memory tight.
+   * @throws OtP2pError as {@link upsertOffer} (offers before the bad one stay added).
+   */
+  addOffers(offers: readonly GraphOffer[]): void {
+    this.growOffers(this.offerCap + offers.length);
+    for (const o of offers) this.upsertOffer(o);
+  }
+
+  /** Arrays grow to max(n, 2 x length): a batch larger than the current size is sized exactly. */
   private growOffers(n: number): void {
     if (n <= this.offerPeer.length) return;
     this.offerPeer = grow32(this.offerPeer, n);
@@ -251,14 +286,16 @@ export class OfferGraph {
   upsertOffer(offer: GraphOffer): number {
     checkTerms(offer);
     const peer = this.peer(offer.pubkey);
-    const key = `${peer}\u0000${offer.id}`;
-    let o = this.offerIndex.get(key);
+    let byId = this.offerIndex[peer];
+    if (byId === undefined) this.offerIndex[peer] = byId = new Map();
+    let o = byId.get(offer.id);
     const sIn = this.ensureSlot(peer, this.unit(offer.in));
     const sOut = this.ensureSlot(peer, this.unit(offer.out));
     if (o === undefined) {
       o = this.freeOffers.pop() ?? this.offerCap++;
       this.growOffers(o + 1);
-      this.offerIndex.set(key, o);
+      byId.set(offer.id, o);
+      this.offerTotal++;
       this.offerIds[o] = offer.id;
     } else {
       if (this.offerOpen[o] === 1) this.openCount--;
@@ -286,16 +323,25 @@ export class OfferGraph {
     this.bLiq[o] = offer.liquidity;
     let n = offer.rateDen * PPM;
     let d = offer.rateNum * (PPM - offer.cutPpm);
-    const g = gcdBig(n, d);
-    n /= g;
-    d /= g;
+    if (n < FAST_BIG && d < FAST_BIG) {
+      // doubles are exact here, and a Number gcd is far cheaper than a bigint one
+      const nn = Number(n);
+      const dd = Number(d);
+      const g = gcdNum(nn, dd);
+      n = BigInt(nn / g);
+      d = BigInt(dd / g);
+    } else {
+      const g = gcdBig(n, d);
+      n /= g;
+      d /= g;
+    }
     this.fN[o] = Number(n);
     this.fD[o] = Number(d);
     this.fFee[o] = Number(offer.fee);
     this.fMin[o] = Number(offer.min);
     this.fMax[o] = Number(offer.max);
     this.fLiq[o] = Number(offer.liquidity);
-    this.fastOk[o] = n * d < BigInt(FAST_LIMIT) && offer.fee < BigInt(FAST_LIMIT) ? 1 : 0;
+    this.fastOk[o] = n * d < FAST_BIG && offer.fee < FAST_BIG ? 1 : 0;
     const gain = Number(d) / Number(n);
     if (open && gain > this.maxGain) this.maxGain = gain;
     if (open) {
@@ -315,14 +361,15 @@ export class OfferGraph {
   removeOffer(pubkey: string, id: string): boolean {
     const peer = this.peerIndex.get(pubkey);
     if (peer === undefined) return false;
-    const key = `${peer}\u0000${id}`;
-    const o = this.offerIndex.get(key);
+    const byId = this.offerIndex[peer];
+    const o = byId?.get(id);
     if (o === undefined) return false;
     this.unlink(o);
     if (this.offerOpen[o] === 1) this.openCount--;
     this.offerOpen[o] = 0;
     this.offerPeer[o] = NONE;
-    this.offerIndex.delete(key);
+    byId?.delete(id);
+    this.offerTotal--;
     this.freeOffers.push(o);
     this.version++;
     return true;
@@ -331,7 +378,7 @@ export class OfferGraph {
   /** Change an offer's available liquidity only (the cheapest update). Returns whether it existed. */
   setLiquidity(pubkey: string, id: string, liquidity: bigint): boolean {
     const peer = this.peerIndex.get(pubkey);
-    const o = peer === undefined ? undefined : this.offerIndex.get(`${peer}\u0000${id}`);
+    const o = peer === undefined ? undefined : this.offerIndex[peer]?.get(id);
     if (o === undefined) return false;
     if (liquidity < 0n || liquidity > MAX_AMOUNT_BIG) {
       throw new OtP2pError('bad-amount', `liquidity must be between 0 and ${MAX_AMOUNT_BIG}, got ${liquidity}`, { context: { field: 'liquidity' } });
@@ -345,26 +392,38 @@ export class OfferGraph {
   /** Replace the NIP-02 follow list of `pubkey`. @throws OtP2pError `bad-key`. */
   setFollows(pubkey: string, follows: readonly string[]): void {
     const p = this.peer(pubkey);
-    const next = [...new Set(follows.map((f) => this.peer(f)))].filter((q) => q !== p);
+    // dedupe with a per-call stamp instead of a Set (bulk loads call this thousands of times)
+    const stamp = ++this.followStampValue;
+    const next: number[] = [];
+    for (const f of follows) {
+      const q = this.peer(f);
+      if (q === p) continue;
+      if (this.followStamp.length <= q) this.followStamp = grow32(this.followStamp, q + 1, 0);
+      if (this.followStamp[q] === stamp) continue;
+      this.followStamp[q] = stamp;
+      next.push(q);
+    }
     const prev = this.followOut[p] as number[];
-    const touched = new Set<number>([p]);
+    // Adjacency is rebuilt lazily (before the next query): loading thousands of follow lists
+    // would otherwise rebuild a hub's neighbour list once per follower.
+    this.adjDirty.add(p);
     for (const q of prev) {
       const list = this.followIn[q] as number[];
       const i = list.indexOf(p);
       if (i >= 0) list.splice(i, 1);
-      touched.add(q);
+      this.adjDirty.add(q);
     }
     for (const q of next) {
       (this.followIn[q] as number[]).push(p);
-      touched.add(q);
+      this.adjDirty.add(q);
     }
     this.followEdges += next.length - prev.length;
     this.followOut[p] = next;
-    // Adjacency is rebuilt lazily (before the next query): loading thousands of follow lists
-    // would otherwise rebuild a hub's neighbour list once per follower.
-    for (const x of touched) this.adjDirty.add(x);
     this.version++;
   }
+
+  private followStamp = new Int32Array(64);
+  private followStampValue = 0;
 
   /** @internal Peers whose undirected adjacency must be rebuilt. */
   adjDirty = new Set<number>();
@@ -372,10 +431,18 @@ export class OfferGraph {
   /** @internal Rebuild the adjacency of peers whose follows changed (the router calls this). */
   flushAdjacency(): void {
     if (this.adjDirty.size === 0) return;
+    const P = this.peerKeys.length;
+    // dedupe with a stamp array instead of a Set per peer (thousands of peers on a bulk load)
+    const mark = new Int32Array(P).fill(NONE);
+    let buf = new Int32Array(64);
     for (const x of this.adjDirty) {
-      const set = new Set<number>(this.followOut[x]);
-      for (const y of this.followIn[x] as number[]) set.add(y);
-      this.adj[x] = Int32Array.from(set);
+      const out = this.followOut[x] as number[];
+      const inn = this.followIn[x] as number[];
+      if (buf.length < out.length + inn.length) buf = new Int32Array((out.length + inn.length) * 2);
+      let n = 0;
+      for (const y of out) if (mark[y] !== x) (mark[y] = x), (buf[n++] = y);
+      for (const y of inn) if (mark[y] !== x) (mark[y] = x), (buf[n++] = y);
+      this.adj[x] = buf.slice(0, n);
     }
     this.adjDirty.clear();
   }
@@ -405,7 +472,7 @@ export class OfferGraph {
       peers: this.peerKeys.length,
       units: this.unitRefs.length,
       slots: this.slotCount,
-      offers: this.offerIndex.size,
+      offers: this.offerTotal,
       openOffers: this.openCount,
       followEdges: this.followEdges,
     };
@@ -413,8 +480,11 @@ export class OfferGraph {
 }
 
 /** @throws OtP2pError as {@link OfferGraph.upsertOffer}. */
+function inRange(v: unknown, min: bigint): boolean {
+  return typeof v === 'bigint' && v >= min && v <= MAX_AMOUNT_BIG;
+}
+
 function checkTerms(o: GraphOffer): void {
-  const inRange = (v: unknown, min: bigint): boolean => typeof v === 'bigint' && v >= min && v <= MAX_AMOUNT_BIG;
   if (typeof o.id !== 'string' || o.id.length === 0) throw new OtP2pError('bad-offer', `offer id must be a non-empty string, got ${describeValue(o.id)}`, { context: { field: 'id' } });
   if (!inRange(o.rateNum, 1n) || !inRange(o.rateDen, 1n)) {
     throw new OtP2pError('bad-rate', `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`, { context: { field: 'rate', offer: o.id } });
