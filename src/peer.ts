@@ -31,8 +31,8 @@ import { buildDmRelaysEvent } from './events/dm-relays.ts';
 import { buildRelayListEvent } from './events/relay-list.ts';
 import { buildOfferDeletion, buildOfferEvent, formatUnitRef, offerInput, parseOfferEvent, validateOffer } from './events/offer.ts';
 import type { Offer, SignedOffer, UnitRef } from './events/offer.ts';
-import { buildCatalogEvent, parseCatalogEvent } from './events/catalog.ts';
-import type { Catalog } from './events/catalog.ts';
+import { btcAssetKey, buildCatalogEvent, parseCatalogEvent } from './events/catalog.ts';
+import type { BtcNetwork, Catalog } from './events/catalog.ts';
 import { npubEncode } from './keys/nip19.ts';
 import type { Store } from './store/db.ts';
 import { openStore } from './store/db.ts';
@@ -168,6 +168,11 @@ export interface FoundRoute extends MultiRouteResult {
 export interface PayRequestByPeer extends FindRouteRequest {
   /** Most the payer accepts to spend above the route's quote (in the spent unit). */
   maxFee?: bigint;
+  /**
+   * Pay this route (from {@link Peer.routes.find}, e.g. the one a user confirmed) instead of
+   * finding one afresh; `to` and `amount` must match it.
+   */
+  route?: FoundRoute;
 }
 
 /**
@@ -529,8 +534,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly catalog = {
     /** Our catalog, built from the OT wallet (notaries and units of our accounts). */
     build: async (): Promise<Catalog> => {
-      if (!this.otApi) return { notaries: [], units: [], preference: [] };
-      return catalogFromOt(this.otApi, {});
+      // With a Bitcoin wallet attached, on-chain BTC is accepted (last in preference).
+      const btc = this.#btc ? BTC_NETWORK_OF[this.config.network] : undefined;
+      if (!this.otApi) return { notaries: [], units: [], preference: btc ? [btcAssetKey(btc)] : [], ...(btc ? { btc: { network: btc } } : {}) };
+      return catalogFromOt(this.otApi, btc ? { btc } : {});
     },
     /** Publish our public catalog (kind 11560). */
     publish: async (catalog?: Catalog): Promise<NostrEvent> => {
@@ -649,10 +656,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     /**
      * Find a route and pay it; resolves when the payment succeeded, failed or was refunded.
      * A multi-part route pays each part as its own payment (each with its own receipt).
-     * @throws OtP2pError `no-route`, or the coordinator's refusal codes (`exposure-limit`, `fee-too-high`, ...).
+     * @throws OtP2pError `no-route`, `bad-input` (a given route for another payee or amount), or the coordinator's refusal codes (`exposure-limit`, `fee-too-high`, ...).
      */
     pay: async (req: PayRequestByPeer): Promise<{ route: FoundRoute; results: PaymentResult[] }> => {
-      const route = await this.routes.find(req);
+      if (req.route && (req.route.receive !== req.amount || req.route.parts.some((p) => p.hops.at(-1)?.to !== req.to))) {
+        throw new OtP2pError('bad-input', 'the given route does not deliver the requested amount to the payee', { context: { to: req.to } });
+      }
+      const route = req.route ?? (await this.routes.find(req));
       const results: PaymentResult[] = [];
       for (const part of route.parts) {
         const result = await this.coordinator.pay({ route: legsFromPath(part), amount: part.receive, ...(req.maxFee !== undefined ? { maxFee: req.maxFee } : {}) });
@@ -738,6 +748,9 @@ function closedPlaceholder(id: string, now: number): Offer {
   const none = { unit: 'none', notary: 'none' };
   return { id, in: none, out: none, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 0n, liquidity: 0n, expiration: now + 86400, status: 'closed' };
 }
+
+/** The catalog's name for each configured Bitcoin network. */
+const BTC_NETWORK_OF: Record<Config['network'], BtcNetwork> = { mainnet: 'bitcoin', testnet: 'testnet', regtest: 'regtest' };
 
 const noTransfers = {
   transfer: async () => {

@@ -16,6 +16,10 @@ import { createPeer } from '../peer.ts';
 import type { CreatePeerOptions, Peer } from '../peer.ts';
 import type { CommandContext } from './command.ts';
 import { unlockHomeIdentity } from './secrets.ts';
+import { openHomeWallet } from '../bitcoin/open.ts';
+import type { OpenedWallet } from '../bitcoin/open.ts';
+import { openStore } from '../store/db.ts';
+import type { Store } from '../store/db.ts';
 
 /** The OT side of a peer as configured: the wallet API and how incoming transfers are checked. */
 export interface OtAttachment {
@@ -91,8 +95,18 @@ export async function openPeer(
   const identity = await unlockHomeIdentity(ctx);
   const config = ctx.home.config();
   const ot = attachOt(ctx);
+  // With a Bitcoin node configured, on-chain legs are settled by the identity's BIP84 wallet; its
+  // state lives in the same database, through a connection of its own.
+  let btc: { store: Store; opened: OpenedWallet } | undefined;
   let peer: Peer;
   try {
+    if (config.bitcoinRpc) {
+      const store = await openStore(ctx.home.dbPath);
+      btc = { store, opened: await openHomeWallet({ config, account: identity.bitcoin.node, store }).catch(async (e: unknown) => {
+        await store.close();
+        throw e;
+      }) };
+    }
     peer = await createPeer({
       ...extra,
       home: ctx.home.dir,
@@ -101,9 +115,11 @@ export async function openPeer(
       config,
       ...(ot.otApi ? { otApi: ot.otApi } : {}),
       ...(ot.receiptLookup ? { receiptLookup: ot.receiptLookup } : {}),
+      ...(btc ? { bitcoin: { wallet: btc.opened.wallet } } : {}),
     });
   } catch (err) {
     ot.close?.();
+    await btc?.store.close();
     throw err;
   }
   return {
@@ -111,6 +127,10 @@ export async function openPeer(
     close: async () => {
       await peer.stop();
       ot.close?.();
+      if (btc) {
+        await btc.opened.save();
+        await btc.store.close();
+      }
     },
   };
 }
