@@ -156,20 +156,23 @@ describe('otp2p daemon', () => {
     expect(running.json[0]).toMatchObject({ daemon: { running: true, pid: d1.child.pid }, npub: init.json[0] && (init.json[0] as { npub: string }).npub, relays: [{ url, connected: true }] });
 
     // 2. The relay dies; an event is queued meanwhile; the relay comes back on the same port.
+    let mark = d1.lines.length;
+    const after = (test: (l: LogLine) => boolean) => (l: LogLine): boolean => d1.lines.indexOf(l) >= mark && test(l);
     await relay.close();
-    await d1.waitFor((l) => l.event === 'relay-down', 'relay-down');
+    await d1.waitFor(after((l) => l.event === 'relay-down'), 'relay-down');
     const a = note('queued while the relay was down');
     await queueFromAnotherProcess(home, url, a);
     await d1.waitFor(isOutbox(1), 'one pending target');
     relay = await relayOn(port, relayDb);
-    await d1.waitFor((l) => l.event === 'relay-up' && d1.lines.some((x) => x.event === 'relay-down'), 'relay-up after the outage');
-    const afterOutage = d1.lines.length;
-    await d1.waitFor((l) => d1.lines.indexOf(l) >= afterOutage && isOutbox(0)(l), 'the outbox drained after the outage');
+    await d1.waitFor(after((l) => l.event === 'relay-up'), 'relay-up after the outage');
+    mark = d1.lines.findIndex(after((l) => l.event === 'relay-up'));
+    await d1.waitFor(after(isOutbox(0)), 'the outbox drained after the outage');
     expect(await relayHolds(url, a.id)).toBe(true);
 
     // 3. The relay dies again; an event is queued; SIGTERM while it is pending.
+    mark = d1.lines.length;
     await relay.close();
-    await d1.waitFor((l) => l.event === 'relay-down' && d1.lines.filter((x) => x.event === 'relay-down').length >= 2, 'the second relay-down');
+    await d1.waitFor(after((l) => l.event === 'relay-down'), 'the second relay-down');
     const b = note('pending at shutdown');
     await queueFromAnotherProcess(home, url, b);
     expect(await d1.terminate()).toBe(0);
@@ -202,6 +205,30 @@ describe('otp2p daemon', () => {
     expect(readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(existsSync(join(home, 'status.json'))).toBe(true);
   }, 180_000);
+
+  it('starts while its relay is down, then syncs and delivers its relay lists once the relay appears', async () => {
+    const home = tmpDir('otp2p-daemon-');
+    const relayDb = join(home, 'relay.sqlite');
+    const probe = await startEmbeddedRelay({ host: '127.0.0.1', port: 0 });
+    const { port, url } = probe;
+    await probe.close(); // a port nobody listens on, for now
+    const init = await runCli(['init', '--home', home, '--json'], { env: ENV });
+    expect(init.code).toBe(0);
+    const d = new Daemon(home, url);
+    started.push(d);
+    await d.waitFor((l) => l.event === 'sync-incomplete', 'sync-incomplete');
+    // status.json follows within a status interval (1 s here).
+    let down: Record<string, unknown> | undefined;
+    for (let i = 0; i < 40 && (down?.sync as { state?: string } | null | undefined)?.state !== 'error'; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 250));
+      down = (await runCli(['status', '--home', home, '--json'], { env: {} })).json[0] as Record<string, unknown>;
+    }
+    expect(down).toMatchObject({ daemon: { running: true }, relays: [{ url, connected: false }], sync: { state: 'error', error: 'no relay was connected' } });
+    await relayOn(port, relayDb);
+    await d.waitFor((l) => l.event === 'synced', 'synced once the relay is up');
+    await d.waitFor(isOutbox(0), 'the relay lists delivered');
+    expect(await d.terminate()).toBe(0);
+  }, 120_000);
 
   it('refuses to start beside a running daemon of the same data folder (daemon-running)', async () => {
     const home = tmpDir('otp2p-daemon-');

@@ -198,9 +198,13 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
         log('info', 'relay-up', `relay ${r.url} connected`, { relay: r.url });
         // Retry at once what waited for this relay, instead of at the end of its backoff.
         if (was === false) for (const item of peer.outboxStore.list(['pending'])) if (item.relay === r.url) peer.outboxStore.rearm(item.eventId, item.relay);
+        // A sync that ran while every relay was unreachable saw nothing: run it again now.
+        if (st.sync.state === 'error') task('sync', () => sync(true));
       } else if (was !== undefined) {
         log('warn', 'relay-down', `relay ${r.url} disconnected; reconnecting with backoff`, { relay: r.url });
         st.latency.set(r.url, null);
+      } else {
+        log('warn', 'relay-down', `relay ${r.url} not reachable yet; retrying with backoff`, { relay: r.url });
       }
     }
     // Another otp2p process may have queued events in the same outbox: re-arm when any is due.
@@ -263,9 +267,14 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
           bar.update(done, total);
         },
       });
+      watchAttestations();
+      if (!peer.relayHealth().some((h) => h.connected)) {
+        st.sync = { ...st.sync, state: 'error', error: 'no relay was connected' };
+        log('warn', 'sync-incomplete', 'synced while no relay was connected: nothing was fetched; syncing again when one connects');
+        return;
+      }
       st.sync = { ...st.sync, state: 'live' };
       delete st.sync.error;
-      watchAttestations();
       log('info', 'synced', `synced the web of follows: ${r.web} peers, ${r.offers} offers, ${r.catalogs} catalogs`, { web: r.web, offers: r.offers, catalogs: r.catalogs });
     } catch (err) {
       st.sync = { ...st.sync, state: 'error', error: errorText(err) };
