@@ -237,6 +237,9 @@ export class Peer extends EventEmitter<PeerEvents> {
   #alarms: MintVerdict[] = [];
   #live: Subscription | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
+  #paymentTimer: NodeJS.Timeout | undefined;
+  /** Last state seen per payment id (emits `payment` on change). */
+  readonly #paymentStates = new Map<string, string>();
   #started = false;
   #accounts: OtAccountBinding[] = [];
   #transfers: OtApiTransfers | undefined;
@@ -347,11 +350,17 @@ export class Peer extends EventEmitter<PeerEvents> {
     await this.coordinator.start();
     this.#healthTimer = setInterval(() => this.emit('relay-health', this.relayHealth()), 5_000);
     this.#healthTimer.unref();
+    // Payments change state from inbound messages too (as a hop or payee): one cheap query a
+    // second on a small table tells the wallet about every transition.
+    await this.#watchPayments();
+    this.#paymentTimer = setInterval(() => void this.#watchPayments().catch(() => undefined), 1_000);
+    this.#paymentTimer.unref();
   }
 
   /** Stop subscriptions and timers, wait for the outbox to settle briefly, close. Nothing is lost: pending work resumes on the next start. */
   async stop(): Promise<void> {
     clearInterval(this.#healthTimer);
+    clearInterval(this.#paymentTimer);
     this.#live?.close();
     this.#live = undefined;
     if (this.#started) {
@@ -530,6 +539,17 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
   }
 
+  /** Emit `payment` for every payment whose state changed since the last look. */
+  async #watchPayments(): Promise<void> {
+    for (const p of await listPayments(this.store.db, 200)) {
+      const key = `${p.state}:${p.updatedAt}`;
+      if (this.#paymentStates.get(p.id) === key) continue;
+      const known = this.#paymentStates.has(p.id) || this.#paymentTimer !== undefined;
+      this.#paymentStates.set(p.id, key);
+      if (known) this.emit('payment', p);
+    }
+  }
+
   /** Catalogs: what we accept, and what others accept. */
   readonly catalog = {
     /** Our catalog, built from the OT wallet (notaries and units of our accounts). */
@@ -667,9 +687,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       for (const part of route.parts) {
         const result = await this.coordinator.pay({ route: legsFromPath(part), amount: part.receive, ...(req.maxFee !== undefined ? { maxFee: req.maxFee } : {}) });
         results.push(result);
-        const record = (await listPayments(this.store.db)).find((p) => p.id === result.paymentId);
-        if (record) this.emit('payment', record);
       }
+      await this.#watchPayments();
       return { route, results };
     },
     /** Every payment this peer took part in, newest first. */
