@@ -134,9 +134,13 @@ export class Router {
   private direct = true;
   /** Counters of the last query, for benchmarks: DFS expansions, and whether the exact search ran. */
   readonly lastStats = { fallback: false, expansions: 0 };
+  /** How the first pass runs (both give the same answers; `layered` is the plain Bellman-Ford). */
+  readonly firstPass: 'best-first' | 'layered';
 
-  constructor(graph: OfferGraph) {
+  /** @param options.firstPass default `best-first`; `layered` exists for tests and comparisons. */
+  constructor(graph: OfferGraph, options: { firstPass?: 'best-first' | 'layered' } = {}) {
     this.g = graph;
+    this.firstPass = options.firstPass ?? 'best-first';
     this.liqNum = graph.fLiq;
     this.liqBig = graph.bLiq;
   }
@@ -175,10 +179,9 @@ export class Router {
 
   /** Mark peers within `D` follow-steps of the payer (outward along `follows`). Cached per payer and graph version. */
   private radius(payer: number, D: number): void {
-    const key = `${payer}:${D}:${this.H}:${this.g.version}`;
+    const key = `${payer}:${D}:${this.g.version}`;
     if (key === this.radiusKey) return;
     this.radiusKey = key;
-    this.hopsFromPayer(payer);
     const stamp = ++this.qid;
     const rs = this.radStamp;
     const q = this.queue;
@@ -201,6 +204,7 @@ export class Router {
     this.radStampValue = stamp;
   }
   private radStampValue = 0;
+  private hopKey = '';
   private hopDist = new Int32Array(0);
   private hopStamp = new Int32Array(0);
   private hopStampValue = 0;
@@ -211,6 +215,10 @@ export class Router {
    * left, which bounds the backward search to the region both ends can reach.
    */
   private hopsFromPayer(payer: number): void {
+    // cached per payer, hop limit and graph version (only the layered pass needs it)
+    const key = `${payer}:${this.H}:${this.g.version}`;
+    if (key === this.hopKey) return;
+    this.hopKey = key;
     const P = this.g.peerKeys.length;
     if (this.hopDist.length < P) {
       this.hopDist = new Int32Array(P * 2);
@@ -435,8 +443,11 @@ export class Router {
    * candidate as [spend, slot, layer] or null. With `prune`, labels that cannot beat the best
    * candidate are dropped (then layers are not usable as bounds).
    */
-  private relax(amount: bigint, prune: boolean): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
+  private relax(amount: bigint, prune: boolean, cap = Number.POSITIVE_INFINITY): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
+    this.hopsFromPayer(this.payer);
+    // a known valid path's spend: labels whose bound is above it cannot matter to the exact search
+    const capNum = cap * (1 + 1e-12);
     const S = this.labStamp.length / this.layers;
     const H = this.H;
     const stamp = ++this.qid;
@@ -489,7 +500,8 @@ export class Router {
         const s = front[i] as number;
         const a = labNum[base + s] as number;
         const ex = labExact[base + s] as number;
-        if (prune && a * (F[fPrev + (slotUnit[s] as number)] as number) > bestNum) continue;
+        const lbA = a * (F[fPrev + (slotUnit[s] as number)] as number);
+        if ((prune && lbA > bestNum) || lbA > capNum) continue;
         const R = g.slotPeer[s] as number;
         const X = g.slotUnit[s] as number;
         const nb = g.adj[R] as Int32Array;
@@ -571,7 +583,8 @@ export class Router {
             inEx = 0;
           }
           const sIn = g.offerInSlot[o] as number;
-          if (prune && inNum * (F[fNew + (slotUnit[sIn] as number)] as number) > bestNum) continue;
+          const lbIn = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
+          if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
           const j = dst + sIn;
           if (labStamp[j] === stamp) {
             const cur = labNum[j] as number;
@@ -639,6 +652,258 @@ export class Router {
     return F;
   }
 
+  /** The cheapest valid path the last best-first pass met (null when none). */
+  private incumbent: Found | null = null;
+  private hPrio = new Float64Array(1024);
+  private hIdx = new Int32Array(1024);
+  private hVal = new Float64Array(1024);
+  private scanNum = new Float64Array(0);
+  private scanStamp = new Int32Array(0);
+  private scanExact = new Uint8Array(0);
+
+  /**
+   * The same relaxation as {@link relax} (same labels per slot and layer, same lifting of
+   * minimums, so the same optimum), solved best-first instead of layer by layer: states
+   * (slot, layer) are expanded in order of `label * F`, a lower bound on the payer's spend
+   * (see {@link unitBounds}); the bound is consistent (an expansion never lowers it), so the
+   * search stops as soon as the next state cannot beat the best candidate. A label is skipped
+   * when the same slot already holds a label at most as large with at most as many transfers.
+   * Labels are only written for the states it reaches, so the layers are not bounds for the
+   * exact search: {@link search} reruns {@link relax} unpruned before that.
+   */
+  private bestFirst(amount: bigint): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
+    const g = this.g;
+    const S = this.labStamp.length / this.layers;
+    const H = this.H;
+    const U = g.unitRefs.length;
+    const F = this.unitBounds();
+    const stamp = ++this.qid;
+    const rad = this.radStamp;
+    const radOk = this.radStampValue;
+    this.hopsFromPayer(this.payer);
+    const hopOk = this.hopStampValue;
+    const labNum = this.labNum;
+    const labBig = this.labBig;
+    const labStamp = this.labStamp;
+    const labExact = this.labExact;
+    const slotUnit = g.slotUnit;
+    if (this.scanStamp.length < labStamp.length) {
+      this.scanNum = new Float64Array(labStamp.length);
+      this.scanStamp = new Int32Array(labStamp.length);
+      this.scanExact = new Uint8Array(labStamp.length);
+    }
+    const scanNum = this.scanNum;
+    const scanStamp = this.scanStamp;
+    const scanExact = this.scanExact;
+    const payer = this.payer;
+    const payee = this.payee;
+    const u0 = this.u0;
+    let hn = 0;
+    const push = (prio: number, j: number, val: number): void => {
+      if (hn === this.hPrio.length) {
+        const n = hn * 2;
+        const p2 = new Float64Array(n);
+        p2.set(this.hPrio);
+        this.hPrio = p2;
+        const i2 = new Int32Array(n);
+        i2.set(this.hIdx);
+        this.hIdx = i2;
+        const v2 = new Float64Array(n);
+        v2.set(this.hVal);
+        this.hVal = v2;
+      }
+      const hp = this.hPrio;
+      const hi = this.hIdx;
+      const hv = this.hVal;
+      let i = hn++;
+      while (i > 0) {
+        const up = (i - 1) >> 1;
+        if ((hp[up] as number) <= prio) break;
+        hp[i] = hp[up] as number;
+        hi[i] = hi[up] as number;
+        hv[i] = hv[up] as number;
+        i = up;
+      }
+      hp[i] = prio;
+      hi[i] = j;
+      hv[i] = val;
+    };
+    let popIdx = 0;
+    let popVal = 0;
+    const pop = (): number => {
+      const hp = this.hPrio;
+      const hi = this.hIdx;
+      const hv = this.hVal;
+      const top = hp[0] as number;
+      popIdx = hi[0] as number;
+      popVal = hv[0] as number;
+      hn--;
+      if (hn > 0) {
+        const lp = hp[hn] as number;
+        const li = hi[hn] as number;
+        const lv = hv[hn] as number;
+        let i = 0;
+        for (;;) {
+          let c = 2 * i + 1;
+          if (c >= hn) break;
+          if (c + 1 < hn && (hp[c + 1] as number) < (hp[c] as number)) c++;
+          if ((hp[c] as number) >= lp) break;
+          hp[i] = hp[c] as number;
+          hi[i] = hi[c] as number;
+          hv[i] = hv[c] as number;
+          i = c;
+        }
+        hp[i] = lp;
+        hi[i] = li;
+        hv[i] = lv;
+      }
+      return top;
+    };
+    const payeeUnits = rad[payee] === radOk ? (g.accepts.get(payee) ?? []) : [];
+    const amtNum = Number(amount);
+    for (const u of payeeUnits) {
+      const s = g.slotOf(payee, u);
+      if (s === NONE) continue;
+      labNum[s] = amtNum;
+      labBig[s] = amount;
+      labStamp[s] = stamp;
+      labExact[s] = 1;
+      const pr = amtNum * (F[(H - 1) * U + u] as number);
+      if (pr !== Number.POSITIVE_INFINITY) push(pr, s, amtNum);
+    }
+    let bestNum = Number.POSITIVE_INFINITY;
+    let bestBig = 0n;
+    let bestSlot = NONE;
+    let bestLayer = NONE;
+    let bestExact = 0;
+    // float priorities: stop only when clearly above the best (ties may still bring an exact label)
+    let thr = Number.POSITIVE_INFINITY;
+    this.incumbent = null;
+    let incNum = Number.POSITIVE_INFINITY;
+    while (hn > 0) {
+      const pr = pop();
+      if (pr > thr) break;
+      const j = popIdx;
+      if (labStamp[j] !== stamp || labNum[j] !== popVal) continue;
+      const layer = Math.floor(j / S);
+      const s = j - layer * S;
+      const a = popVal;
+      const ex = labExact[j] as number;
+      const aBig = a < FAST_LIMIT ? 0n : (labBig[j] as bigint);
+      const R = g.slotPeer[s] as number;
+      const X = slotUnit[s] as number;
+      const t = layer + 1;
+      const nb = g.adj[R] as Int32Array;
+      for (let k = 0; k < nb.length; k++) {
+        const Q = nb[k] as number;
+        if (rad[Q] !== radOk) continue;
+        if (Q === payer) {
+          if (X !== u0) continue;
+          const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && aBig < bestBig);
+          if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || aBig === bestBig))) {
+            bestNum = a;
+            bestBig = a < FAST_LIMIT ? BigInt(a) : aBig;
+            bestSlot = s;
+            bestLayer = layer;
+            bestExact = ex;
+            thr = bestNum * (1 + 1e-12);
+          }
+          // Remember the cheapest valid path met on the way: should the relaxed optimum repeat
+          // a peer, its spend caps the exact search. Checked only when it would improve.
+          if (ex === 1 && (incNum === Number.POSITIVE_INFINITY || a < incNum)) {
+            const f = this.extract(s, layer, a < FAST_LIMIT ? BigInt(a) : aBig);
+            if (this.valid(f, amount)) {
+              this.incumbent = f;
+              incNum = a;
+            }
+          }
+          continue;
+        }
+        if (Q === payee || t >= H) continue;
+        if (this.hopStamp[Q] !== hopOk || (this.hopDist[Q] as number) + t > H) continue;
+        const qs = g.slotOf(Q, X);
+        if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
+        // already scanned with a label at most this large and at most as many transfers
+        if (a < FAST_LIMIT) {
+          let seen = false;
+          for (let l2 = 1; l2 <= t; l2++) {
+            const m = l2 * S + qs;
+            if (scanStamp[m] === stamp && ((scanNum[m] as number) < a || (scanNum[m] === a && (scanExact[m] as number) >= ex))) {
+              seen = true;
+              break;
+            }
+          }
+          if (seen) continue;
+          const m = t * S + qs;
+          scanStamp[m] = stamp;
+          scanNum[m] = a;
+          scanExact[m] = ex;
+        }
+        const fNew = (H - t - 1) * U;
+        for (let o = g.slotOutHead[qs] as number; o !== NONE; o = g.offerNextOut[o] as number) {
+          if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
+          let inNum: number;
+          let inBig = 0n;
+          if (a < FAST_LIMIT && g.fastOk[o] === 1) {
+            if (a > (this.liqNum[o] as number)) continue;
+            const x = a + (g.fFee[o] as number);
+            inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
+            if (inNum < 0) {
+              inBig = this.inputBig(o, BigInt(a));
+              inNum = Number(inBig);
+            }
+          } else {
+            const aB = a < FAST_LIMIT ? BigInt(a) : aBig;
+            if (aB > (this.liqBig[o] as bigint)) continue;
+            inBig = this.inputBig(o, aB);
+            inNum = Number(inBig);
+          }
+          if (inNum < FAST_LIMIT) {
+            if (inNum > (g.fMax[o] as number)) continue;
+          } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
+          let inEx = ex;
+          if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
+            inNum = g.fMin[o] as number;
+            if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
+            inEx = 0;
+          }
+          const sIn = g.offerInSlot[o] as number;
+          const p2 = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
+          if (p2 > thr || p2 === Number.POSITIVE_INFINITY) continue;
+          // a label at most as large with fewer transfers already covers this one
+          if (inNum < FAST_LIMIT) {
+            let dom = false;
+            for (let l2 = 0; l2 < t; l2++) {
+              const m = l2 * S + sIn;
+              if (labStamp[m] === stamp && ((labNum[m] as number) < inNum || (labNum[m] === inNum && (labExact[m] as number) >= inEx))) {
+                dom = true;
+                break;
+              }
+            }
+            if (dom) continue;
+          }
+          const j2 = t * S + sIn;
+          if (labStamp[j2] === stamp) {
+            const cur = labNum[j2] as number;
+            if (inNum > cur) continue;
+            if (inNum === cur) {
+              const bigCmp = inNum < FAST_LIMIT ? 0 : inBig < (labBig[j2] as bigint) ? -1 : inBig > (labBig[j2] as bigint) ? 1 : 0;
+              if (bigCmp > 0 || (bigCmp === 0 && inEx <= (labExact[j2] as number))) continue;
+            }
+          } else labStamp[j2] = stamp;
+          labNum[j2] = inNum;
+          labExact[j2] = inEx;
+          if (inNum >= FAST_LIMIT) labBig[j2] = inBig;
+          this.predOffer[j2] = o;
+          this.predNext[j2] = s;
+          push(p2, j2, inNum);
+        }
+      }
+    }
+    if (bestSlot === NONE) return null;
+    return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer, exact: bestExact === 1 };
+  }
+
   /** Best paths (up to 1 + alternatives), exact unless the budget ran out. */
   private search(amount: bigint, alternatives: number): Found[] {
     const g = this.g;
@@ -649,18 +914,25 @@ export class Router {
     }
     this.lastStats.fallback = false;
     this.lastStats.expansions = 0;
-    const relaxed = this.relax(amount, alternatives === 0);
+    this.incumbent = null;
+    const relaxed = alternatives === 0 && this.firstPass === 'best-first' ? this.bestFirst(amount) : this.relax(amount, alternatives === 0);
     if (!relaxed) return [];
     if (alternatives === 0) {
       if (relaxed.exact) {
         const f = this.extract(relaxed.slot, relaxed.layer, relaxed.spend);
         if (this.valid(f, amount)) return [f];
       }
-      // The relaxed optimum repeats a peer or breaks a minimum: recompute unpruned bounds.
-      this.relax(amount, false);
+      // The relaxed optimum repeats a peer or breaks a minimum: recompute bounds, unpruned but
+      // capped by the best valid path the first pass met (its spend bounds the answer).
+      const inc = this.incumbent as Found | null;
+      this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
+      this.lastStats.fallback = true;
+      const out = this.dfs(amount, 1, inc);
+      this.lastStats.expansions = this.expansions;
+      return out;
     }
     this.lastStats.fallback = true;
-    const out = this.dfs(amount, alternatives + 1);
+    const out = this.dfs(amount, alternatives + 1, null);
     this.lastStats.expansions = this.expansions;
     return out;
   }
@@ -691,12 +963,13 @@ export class Router {
    * Exact search over simple paths from the payer, pruned by the relaxed lower bounds of the
    * last unpruned {@link relax} run. Keeps the `keep` cheapest complete paths.
    */
-  private dfs(amount: bigint, keep: number): Found[] {
+  private dfs(amount: bigint, keep: number, incumbent: Found | null): Found[] {
     const g = this.g;
     const S = this.labStamp.length / this.layers;
     const stamp = this.qid;
     const H = this.H;
-    const top: Found[] = [];
+    // a known valid path makes the cutoff tight from the start (labels above it were capped away)
+    const top: Found[] = incumbent ? [incumbent] : [];
     const visitStamp = ++this.qid;
     const visit = this.visit;
     const peers: number[] = [this.payer];
