@@ -257,6 +257,12 @@ export class RelayPool implements Transport {
     if (max !== undefined && Buffer.byteLength(frame, 'utf8') > max) {
       return { relay, ok: false, code: 'too-large', message: `event frame is over the relay's max_message_length of ${max}` };
     }
+    // NIP-11 created_at limits: the relay would refuse the event; say so without sending it.
+    const now = Math.floor(this.#clock.now() / 1000);
+    const { createdAtLowerLimit: lower, createdAtUpperLimit: upper } = state.limits;
+    if ((lower !== undefined && event.created_at < now - lower) || (upper !== undefined && event.created_at > now + upper)) {
+      return { relay, ok: false, code: 'invalid', message: `created_at ${event.created_at} is outside the relay's NIP-11 window (now -${lower ?? '∞'}s / +${upper ?? '∞'}s)` };
+    }
     const answer = await new Promise<{ accepted: boolean; message: string } | 'timeout' | 'lost'>((resolve) => {
       const waiter: OkWaiter = (accepted, message) => {
         clearTimeout(timer);
@@ -329,10 +335,14 @@ export class RelayPool implements Transport {
     if (!per || per.closedReason !== undefined) return;
     per.storedPhase = true;
     per.candidate = undefined;
-    const filters =
+    const resumed =
       per.mark === undefined
         ? sub.filters
         : sub.filters.map((f) => ({ ...f, since: Math.max(f.since ?? 0, Math.max(0, (per.mark as number) - sub.slack)) }));
+    // NIP-11 max_limit: a relay clamps (or refuses) larger limits; asking within it keeps the
+    // EOSE meaningful.
+    const maxLimit = state.limits.maxLimit;
+    const filters = maxLimit === undefined ? resumed : resumed.map((f) => (f.limit !== undefined && f.limit > maxLimit ? { ...f, limit: maxLimit } : f));
     state.conn.send(['REQ', sub.id, ...filters]);
   }
 

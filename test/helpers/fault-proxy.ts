@@ -29,6 +29,8 @@ export class FaultProxy {
   readonly clients = new Set<ProxiedClient>();
   /** Rule for relay -> client messages (default: pass). */
   fromRelay: (msg: unknown[], client: ProxiedClient) => Verdict = () => 'pass';
+  /** When set, served as the NIP-11 document (instead of the upstream relay's). */
+  nip11: unknown = undefined;
   /** Called with each client -> relay message after it was forwarded. */
   onClientMessage: (msg: unknown[], client: ProxiedClient) => void = () => undefined;
   readonly #http: Server;
@@ -43,10 +45,19 @@ export class FaultProxy {
 
   /** Start a proxy on 127.0.0.1 in front of `upstream`. */
   static async start(upstream: string): Promise<FaultProxy> {
-    const http = createServer((_req, res) => res.writeHead(426).end());
+    let self: FaultProxy | undefined;
+    const http = createServer((req, res) => {
+      // A NIP-11 document of the proxy's choosing, to test how the pool respects relay limits.
+      if (self?.nip11 && /application\/nostr\+json/.test(req.headers.accept ?? '')) {
+        res.writeHead(200, { 'content-type': 'application/nostr+json' }).end(JSON.stringify(self.nip11));
+        return;
+      }
+      res.writeHead(426).end();
+    });
     const wss = new WebSocketServer({ server: http });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     const proxy = new FaultProxy(http, wss, `ws://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    self = proxy;
     wss.on('connection', (down) => proxy.#accept(down, upstream));
     return proxy;
   }
