@@ -114,7 +114,7 @@ export function parseOffersFile(value: unknown): OffersFile {
  */
 export function buildGraph(file: OffersFile): OfferGraph {
   const g = new OfferGraph();
-  for (const o of file.offers) g.upsertOffer(o);
+  g.addOffers(file.offers);
   for (const [p, list] of Object.entries(file.follows)) g.setFollows(p, list);
   for (const [p, list] of Object.entries(file.accepts)) g.setAccepts(p, list);
   return g;

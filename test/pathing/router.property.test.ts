@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Router, buildGraph } from '../../src/pathing/index.ts';
+import { OfferGraph, Router, buildGraph } from '../../src/pathing/index.ts';
 import type { OffersFile, RoutePath } from '../../src/pathing/index.ts';
 import type { GraphOffer } from '../../src/pathing/graph.ts';
 import { isOtP2pError } from '../../src/core/errors.ts';
@@ -158,6 +158,94 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
       );
     });
   }
+
+  it('both first passes (best-first and layered) give the reference minimum, with and without direct payment', () => {
+    fc.assert(
+      fc.property(scenario(false), fc.boolean(), fc.boolean(), (s, direct, sameUnit) => {
+        if (sameUnit) s.file.accepts[s.to] = [s.unit];
+        const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D, direct);
+        const g = buildGraph(s.file);
+        for (const firstPass of ['best-first', 'layered'] as const) {
+          let got;
+          try {
+            got = new Router(g, { firstPass }).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, direct });
+          } catch (e) {
+            if (!isOtP2pError(e, 'no-route')) throw e;
+            got = null;
+          }
+          if (ref.length === 0) {
+            expect(got).toBeNull();
+            continue;
+          }
+          expect(got?.exact).toBe(true);
+          expect(got?.best.spend).toBe(ref[0]!.spend);
+          checkPath(s, got!.best);
+        }
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it('one router answers a sequence of queries on a changing graph like a fresh one (scratch reuse)', () => {
+    fc.assert(
+      fc.property(fc.array(scenario(false), { minLength: 2, maxLength: 4 }), (list) => {
+        const base = list[0]!;
+        const g = buildGraph(base.file);
+        const router = new Router(g);
+        for (const s of list) {
+          // queries over the first scenario's graph, with the other scenarios' endpoints and amounts
+          const q = { from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D };
+          const fresh = (() => {
+            try {
+              return new Router(g).findRoute(q).best.spend;
+            } catch (e) {
+              if (!isOtP2pError(e, 'no-route')) throw e;
+              return null;
+            }
+          })();
+          let reused: bigint | null;
+          try {
+            reused = router.findRoute(q).best.spend;
+          } catch (e) {
+            if (!isOtP2pError(e, 'no-route')) throw e;
+            reused = null;
+          }
+          expect(reused).toBe(fresh);
+          const ref = referencePaths({ ...base.file }, s.from, s.unit, s.to, s.amount, s.H, s.D);
+          expect(reused).toBe(ref[0]?.spend ?? null);
+          // change the graph in place: drop one offer's liquidity to zero
+          const o = base.file.offers[Number(s.amount % BigInt(base.file.offers.length))]!;
+          g.setLiquidity(o.pubkey, o.id, 0n);
+          o.liquidity = 0n;
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a graph loaded in bulk (addOffers) and one fed offer by offer (upsertOffer) answer alike', () => {
+    fc.assert(
+      fc.property(scenario(false), (s) => {
+        const bulk = buildGraph(s.file);
+        const one = new OfferGraph();
+        for (const o of s.file.offers) one.upsertOffer(o);
+        for (const [p, list] of Object.entries(s.file.follows)) one.setFollows(p, list);
+        for (const [p, list] of Object.entries(s.file.accepts)) one.setAccepts(p, list);
+        expect(one.stats()).toEqual(bulk.stats());
+        const q = { from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D };
+        const spend = (g: OfferGraph): bigint | null => {
+          try {
+            return new Router(g).findRoute(q).best.spend;
+          } catch (e) {
+            if (!isOtP2pError(e, 'no-route')) throw e;
+            return null;
+          }
+        };
+        expect(spend(one)).toBe(spend(bulk));
+      }),
+      { numRuns: 150 },
+    );
+  });
 
   it('with direct payment off, a payer sharing the payee\'s unit still needs a follow (Lightning-like)', () => {
     fc.assert(
