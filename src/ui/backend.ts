@@ -21,6 +21,8 @@ export interface IdentityView {
   name?: string;
   /** Units (`unit@notary`) the user holds and can spend, for the route finder's unit picker. */
   units?: string[];
+  /** Display labels of unit and notary IDs (a unit's TLA, a notary's name), when known. */
+  labels?: Record<string, string>;
 }
 
 /** Health of one relay. */
@@ -107,6 +109,8 @@ export interface RouteRequest {
   amount: string;
   /** The unit the user spends, `unit@notary`. */
   unit: string;
+  /** What the payee must receive: a unit ID, `unit@notary` or a TLA from its catalog; default any it accepts. */
+  payeeUnit?: string;
 }
 
 /** A payment request: the route the user confirmed, so the peer pays exactly what was shown. */

@@ -7,7 +7,7 @@ import type { ChatMessage } from '../messaging/nip17.ts';
 import { npubEncode } from '../keys/nip19.ts';
 import { routeToJson } from '../pathing/file.ts';
 import type { RouteJson } from '../pathing/file.ts';
-import type { Peer } from '../peer.ts';
+import type { FoundRoute, Peer } from '../peer.ts';
 import { catalogUnitRefs } from '../peer.ts';
 import { formatUnitRef } from '../events/offer.ts';
 import type {
@@ -29,16 +29,24 @@ import type {
 /** Most DMs kept in memory for the page. */
 const MAX_DMS = 500;
 
+/** Options for {@link PeerDashboardBackend}. */
+export interface PeerDashboardOptions {
+  /** Display names by hex pubkey (e.g. the demo's cast, or the user's address book). */
+  names?: Readonly<Record<string, string>>;
+}
+
 /** The dashboard over a started {@link Peer}. Keeps the chats it sees (bounded) for the DM page. */
 export class PeerDashboardBackend implements DashboardBackend {
   readonly #peer: Peer;
+  readonly #names: Readonly<Record<string, string>>;
   readonly #dms: ChatMessage[] = [];
   readonly #seen = new Set<string>();
   #loaded = false;
   readonly #offChat: () => void;
 
-  constructor(peer: Peer) {
+  constructor(peer: Peer, options: PeerDashboardOptions = {}) {
     this.#peer = peer;
+    this.#names = options.names ?? {};
     this.#offChat = peer.messenger.onChat((m) => this.#keep(m));
   }
 
@@ -59,7 +67,12 @@ export class PeerDashboardBackend implements DashboardBackend {
     for (const a of (await this.#peer.otApi?.listAccounts()) ?? []) {
       if (a.unitId !== undefined && (a.balance ?? 0n) > 0n) units.add(formatUnitRef({ unit: a.unitId, notary: a.notaryId }));
     }
-    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, units: [...units].sort() };
+    const labels: Record<string, string> = {};
+    // Unit and notary IDs are long hashes: the page shows the contract's TLA and the notary's name.
+    for (const u of (await this.#peer.otApi?.listUnits()) ?? []) if (u.tla) labels[u.id] = u.tla;
+    for (const n of (await this.#peer.otApi?.listNotaries()) ?? []) if (n.name) labels[n.id] = n.name;
+    const name = this.#names[this.#peer.pubkey];
+    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, ...(name ? { name } : {}), units: [...units].sort(), labels };
   }
 
   relays(): RelayView[] {
@@ -95,6 +108,8 @@ export class PeerDashboardBackend implements DashboardBackend {
     const nodes: PeerNode[] = [...keys].sort().map((pubkey) => {
       const n: PeerNode = { pubkey, npub: npubEncode(pubkey), degree: pubkey === peer.pubkey ? 0 : (web.get(pubkey) ?? -1) };
       if (n.degree === -1) delete n.degree;
+      const name = this.#names[pubkey];
+      if (name) n.name = name;
       const c = catalogs.get(pubkey);
       if (c) n.accepts = catalogUnitRefs(c).map(formatUnitRef);
       if (alarmed.has(pubkey)) n.tags = ['alarm'];
@@ -123,17 +138,29 @@ export class PeerDashboardBackend implements DashboardBackend {
   }
 
   async findRoute(request: RouteRequest): Promise<RouteJson> {
+    return routeToJson(await this.#find(request));
+  }
+
+  #find(request: RouteRequest): Promise<FoundRoute> {
     const amount = parseAmount(request.amount, 'amount', { min: 1n });
-    return routeToJson(await this.#peer.routes.find({ to: request.to, amount, fromUnit: request.unit }));
+    return this.#peer.routes.find({ to: request.to, amount, fromUnit: request.unit, ...(request.payeeUnit ? { unit: request.payeeUnit } : {}) });
   }
 
   /**
-   * Pays the same request again through the Peer, which finds the route afresh; `maxFee` 0 refuses
-   * to spend more than the new route's quote.
+   * Finds the route again (offers may have changed since the page showed it) and pays exactly that
+   * route, with `maxFee` 0 on each part's quote. When the page sent the route it showed, the new
+   * one must not spend more.
+   * @throws OtP2pError `fee-too-high` when the route now costs more than the confirmed one; as
+   * {@link Peer.payments.pay}.
    */
   async pay(request: PayRequestView): Promise<PayResultView> {
     const amount = parseAmount(request.amount, 'amount', { min: 1n });
-    const { results } = await this.#peer.payments.pay({ to: request.to, amount, fromUnit: request.unit, maxFee: 0n });
+    const route = await this.#find(request);
+    const shown = request.route ? parseAmount(String(request.route.spend), 'route.spend') : undefined;
+    if (shown !== undefined && route.spend > shown) {
+      throw new OtP2pError('fee-too-high', `the route now spends ${route.spend}, more than the ${shown} you confirmed: find it again`, { context: { spend: route.spend.toString(), confirmed: shown.toString() } });
+    }
+    const { results } = await this.#peer.payments.pay({ to: request.to, amount, fromUnit: request.unit, maxFee: 0n, route });
     const first = results[0];
     const sum = (f: (r: (typeof results)[number]) => bigint): string => results.reduce((a, r) => a + f(r), 0n).toString();
     const failed = results.find((r) => r.state !== 'succeeded');
@@ -182,7 +209,15 @@ export class PeerDashboardBackend implements DashboardBackend {
 
   on(listener: (event: DashboardEvent) => void): () => void {
     const peer = this.#peer;
-    const onAlarm = (verdict: MintVerdictView): void => listener({ type: 'mint-alarm', verdict });
+    // Every mint check re-emits the current alarms (and the mint page itself runs a check):
+    // forward each alarm once per listener, or a page refreshing on alarms would loop.
+    const told = new Set<string>();
+    const onAlarm = (verdict: MintVerdictView): void => {
+      const key = `${verdict.d}|${verdict.verdict}|${verdict.conflicts.map((c) => c.fingerprint).sort().join(',')}`;
+      if (told.has(key)) return;
+      told.add(key);
+      listener({ type: 'mint-alarm', verdict });
+    };
     const onDm = (message: ChatMessage): void => listener({ type: 'dm', message });
     const onPayment = (p: PaymentView): void => listener({ type: 'payment', payment: { paymentId: p.id, state: p.state } });
     const onRelay = (): void => {

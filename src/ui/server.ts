@@ -33,8 +33,16 @@ import type { DashboardBackend, DashboardEvent, OfferView, PayRequestView, Route
 
 /** Default port of `otp2p ui`. */
 export const DEFAULT_UI_PORT = 7780;
-/** Name of the session cookie. */
+/** Prefix of the session cookie's name. */
 export const TOKEN_COOKIE = 'otp2p_ui';
+
+/**
+ * The session cookie's name for the dashboard on `port`. Browsers scope cookies by host, not port,
+ * so two dashboards on 127.0.0.1 (the demo serves Alice's and Frank's) need distinct names.
+ */
+export function tokenCookieName(port: number): string {
+  return `${TOKEN_COOKIE}_${port}`;
+}
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Longest DM text accepted from the page. */
@@ -134,12 +142,12 @@ export function assertUiBuilt(dir: string): void {
   }
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
+function cookieToken(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === TOKEN_COOKIE) return part.slice(i + 1).trim();
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
   }
   return undefined;
 }
@@ -169,7 +177,7 @@ function requestUrl(req: IncomingMessage, port: number): URL | undefined {
 export function statusFor(err: unknown): number {
   if (!isOtP2pError(err)) return 500;
   if (err.code === 'not-found') return 404;
-  if (err.code === 'no-route' || err.code === 'no-common-asset') return 409;
+  if (err.code === 'no-route' || err.code === 'no-common-asset' || err.code === 'fee-too-high') return 409;
   if (err.code === 'ui-unauthorized') return 401;
   if (err.code === 'too-large') return 413;
   switch (err.category) {
@@ -227,7 +235,9 @@ function str(body: Record<string, unknown>, field: string, max: number): string 
 
 function routeRequest(body: unknown): RouteRequest {
   if (!isRecord(body)) throw new OtP2pError('bad-input', 'request body must be a JSON object');
-  return { to: parsePubkey(str(body, 'to', 100), 'to'), amount: str(body, 'amount', 19), unit: str(body, 'unit', 300) };
+  const request: RouteRequest = { to: parsePubkey(str(body, 'to', 100), 'to'), amount: str(body, 'amount', 19), unit: str(body, 'unit', 300) };
+  if (body.payeeUnit !== undefined && body.payeeUnit !== '') request.payeeUnit = str(body, 'payeeUnit', 300);
+  return request;
 }
 
 /** The offers a route uses (a hop's offer belongs to the hop's `to`), so the page can show rates and fees. */
@@ -265,7 +275,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     return origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
   };
   const authorised = (req: IncomingMessage, url: URL): boolean =>
-    tokenMatches(cookieToken(req), token) || tokenMatches(bearerToken(req), token) || tokenMatches(url.searchParams.get('token') ?? undefined, token);
+    tokenMatches(cookieToken(req, tokenCookieName(port)), token) || tokenMatches(bearerToken(req), token) || tokenMatches(url.searchParams.get('token') ?? undefined, token);
 
   const api = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -364,7 +374,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           // Swap the URL token for a cookie and drop it from the address bar and history.
           url.searchParams.delete('token');
           res.writeHead(303, {
-            'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+            'Set-Cookie': `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
             // Never `//host`: a protocol-relative Location would be an open redirect.
             Location: url.pathname.startsWith('//') ? '/' : `${url.pathname}${url.search}`,
             'Cache-Control': 'no-store',

@@ -3,7 +3,7 @@
  * --offers` format) and the real route finder. For what-if views and audits without a running
  * peer: no relays, no outbox, no payments; `pay` and `sendDm` refuse with `ui-read-only`.
  */
-import { OtP2pError } from '../core/errors.ts';
+import { OtP2pError, describeValue } from '../core/errors.ts';
 import { parseAmount } from '../core/amount.ts';
 import { isRecord } from '../core/json.ts';
 import { formatUnitRef, parseUnitRef } from '../events/offer.ts';
@@ -77,6 +77,12 @@ function offerView(o: OffersFile['offers'][number]): OfferView {
   };
 }
 
+/** Whether `text` (a unit name or `unit@notary`, any case) names `u`. */
+function sameUnit(u: { unit: string; notary: string }, text: string): boolean {
+  const t = text.trim().toLowerCase();
+  return t === u.unit.toLowerCase() || t === formatUnitRef(u).toLowerCase();
+}
+
 /** The dashboard over an offline offers file and the real {@link Router}. Read-only. */
 export class StaticDashboardBackend implements DashboardBackend {
   readonly #opts: StaticBackendOptions;
@@ -147,8 +153,17 @@ export class StaticDashboardBackend implements DashboardBackend {
     const to = parsePubkey(request.to, 'to');
     const amount = parseAmount(request.amount, 'amount', { min: 1n });
     const fromUnit = parseUnitRef(request.unit, 'unit');
-    const result = this.#router.findMultiRoute({ from: this.#opts.self, fromUnit, to, amount, maxHops: this.#opts.maxHops ?? 6 });
-    return routeToJson(result);
+    const all = this.#opts.file.accepts[to] ?? [];
+    const wanted = request.payeeUnit === undefined ? all : all.filter((u) => sameUnit(u, request.payeeUnit as string));
+    if (wanted.length === 0 && request.payeeUnit !== undefined) {
+      throw new OtP2pError('no-route', `the payee does not accept ${describeValue(request.payeeUnit)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`, { context: { unit: request.payeeUnit } });
+    }
+    this.#graph.setAccepts(to, wanted);
+    try {
+      return routeToJson(this.#router.findMultiRoute({ from: this.#opts.self, fromUnit, to, amount, maxHops: this.#opts.maxHops ?? 6 }));
+    } finally {
+      this.#graph.setAccepts(to, all);
+    }
   }
 
   pay(): PayResultView {

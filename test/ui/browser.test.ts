@@ -1,19 +1,24 @@
 /**
  * The dashboard in a real browser: Debian's Chromium (never a downloaded one) driven by
- * playwright-core, against the built page served by the real server over 127.0.0.1.
- * Screenshots go to a temporary folder, or to docs/screenshots when OTP2P_SCREENSHOTS=1.
+ * playwright-core, against the demo's live peers (embedded relay over real sockets, two
+ * simulated notaries): Alice's dashboard finds and pays the 3-hop route to Dave, Frank's shows
+ * the equivocation alarm. Screenshots go to a temporary folder, or to docs/screenshots when
+ * OTP2P_SCREENSHOTS=1. The offline (static) backend is covered over HTTP in server.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
+import { runDemo } from '../../src/demo.ts';
+import type { DemoSummary, DemoWorld } from '../../src/demo.ts';
+import { PeerDashboardBackend } from '../../src/ui/peer-backend.ts';
 import { startDashboardServer } from '../../src/ui/server.ts';
 import type { DashboardServer } from '../../src/ui/server.ts';
 import { PROJECT_ROOT } from '../helpers/shared.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { aliceBackend } from './fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -23,18 +28,41 @@ if (!HAS_CHROMIUM) console.warn(`${CHROMIUM} not found: the browser tests of the
 export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const SHOTS = process.env.OTP2P_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : tmpDir('otp2p-shots-');
+/** What Dave receives in the test's payment: 20.00 EUR on notary 2 (the demo paid 100.00 already). */
+const AMOUNT = 2_000n;
 
-describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium (static backend: Alice\'s web)', () => {
-  let server: DashboardServer;
+describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice and Frank)', () => {
+  let world: DemoWorld;
+  let release: () => void = () => undefined;
+  let demo: Promise<DemoSummary> | undefined;
+  const servers: DashboardServer[] = [];
+  let alice: DashboardServer;
+  let frank: DashboardServer;
   let context: BrowserContext;
   let page: Page;
+  let frankPage: Page;
   const requests: string[] = [];
   const problems: string[] = [];
 
   beforeAll(async () => {
     const outDir = join(tmpDir('otp2p-ui-build-'), 'ui');
-    await build({ configFile: join(PROJECT_ROOT, 'ui', 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
-    server = await startDashboardServer({ backend: aliceBackend(), staticDir: outDir, port: 0 });
+    const built = build({ configFile: join(PROJECT_ROOT, 'ui', 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    const held = new Promise<DemoWorld>((resolve, reject) => {
+      demo = runDemo({
+        onStep: () => undefined,
+        hold: (w) => {
+          resolve(w);
+          return new Promise<void>((r) => (release = r));
+        },
+      });
+      demo.catch(reject);
+    });
+    [world] = await Promise.all([held, built]);
+    const names = Object.fromEntries(Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]));
+    for (const who of ['alice', 'frank'] as const) {
+      servers.push(await startDashboardServer({ backend: new PeerDashboardBackend(world.peers[who], { names }), staticDir: outDir, port: 0 }));
+    }
+    [alice, frank] = servers as [DashboardServer, DashboardServer];
     mkdirSync(SHOTS, { recursive: true });
     context = await chromium.launchPersistentContext(tmpDir('otp2p-chromium-'), {
       executablePath: CHROMIUM,
@@ -45,36 +73,48 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium (static backend: Alice\'s 
       timezoneId: 'UTC',
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('console', (m) => {
-      // The offline backend refuses to pay with a 400 on purpose; anything else is a problem.
-      if ((m.type() === 'error' && !/status of 400/.test(m.text())) || /Content Security Policy/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-  });
+    frankPage = await context.newPage();
+    for (const p of [page, frankPage]) {
+      p.on('request', (r) => requests.push(r.url()));
+      p.on('console', (m) => {
+        if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
+      });
+      p.on('pageerror', (e) => problems.push(String(e)));
+    }
+  }, 120_000);
 
   afterAll(async () => {
     await context?.close();
-    await server?.close();
-  });
+    for (const s of servers) await s.close();
+    release();
+    await demo?.catch(() => undefined);
+  }, 60_000);
 
-  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, p: Page = page): Promise<Buffer> => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const daveBalance = (): bigint => {
+    const n2 = world.notaries[1];
+    const acct = n2?.accounts('dave').find((a) => a.type !== 'issuer');
+    if (!n2 || !acct) throw new Error('the demo has no Dave account on notary 2');
+    return n2.balance(acct.id);
+  };
 
-  it('opens with the token, swaps it for a cookie and shows the identity page', async () => {
-    await page.goto(server.urlWithToken);
-    expect(page.url()).toBe(server.url);
+  it('opens with the token, swaps it for a cookie and shows identity and relays', async () => {
+    await page.goto(alice.urlWithToken);
+    expect(page.url()).toBe(alice.url);
     await page.locator('#npub').waitFor();
-    expect(await page.locator('#npub').textContent()).toMatch(/^npub1/);
+    expect(await page.locator('#npub').textContent()).toBe(world.peers.alice.npub);
     expect(await page.locator('h2#id-h').textContent()).toBe('Alice');
+    expect(await page.locator('#page-identity').textContent()).toContain(world.relayUrl);
     await page.locator('#live.on').waitFor();
     await shot('identity');
   });
 
-  it('draws the social graph of follows and offers', async () => {
+  it('draws the social graph of follows and the offers of Bob and Carol', async () => {
     await page.click('nav a[data-page="graph"]');
     await page.locator('#social-graph canvas').first().waitFor();
-    expect(await page.locator('#page-graph table tbody tr').count()).toBe(3);
-    expect(await page.locator('#page-graph table').textContent()).toContain('Bob');
+    const offers = await page.locator('#page-graph table').textContent();
+    expect(offers).toContain('Bob');
+    expect(offers).toContain('Carol');
     await page.waitForTimeout(300);
     await shot('graph');
     await page.check('input[value="units"]');
@@ -82,57 +122,93 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium (static backend: Alice\'s 
     await shot('graph-units');
   });
 
-  it('the route finder draws the 3-hop path Alice -> Bob -> Carol -> Dave and asks before paying', async () => {
+  it('the route finder draws Alice -> Bob -> Carol -> Dave with the amounts, and paying it pays Dave on notary 2', async () => {
     await page.click('nav a[data-page="route"]');
-    await page.fill('#route-to', 'Dave');
-    await page.fill('#route-amount', '500');
-    await page.press('#route-amount', 'Enter');
+    await page.fill('#route-to', world.peers.dave.npub);
+    await page.fill('#route-amount', AMOUNT.toString());
+    await page.fill('#route-payee-unit', 'EUR');
+    await page.click('#route-find');
     await page.locator('#route-summary').waitFor();
-    expect(await page.locator('#route-summary').textContent()).toContain('Dave receives 500 eur@n2');
-    const rows = page.locator('#route-hops tbody tr');
-    expect(await rows.count()).toBe(3);
-    expect(await rows.nth(0).textContent()).toContain('562 usd@n1');
-    expect(await rows.nth(0).textContent()).toContain('×9/10 · cut 0.25% · fee 3');
-    expect(await rows.nth(1).textContent()).toContain('eur@n1 → eur@n2');
     expect(await page.locator('#route-graph').getAttribute('aria-label')).toBe('Route to Dave: Alice (you) → Bob → Carol → Dave');
     expect(await page.locator('#route-graph canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#route-summary').textContent()).toMatch(/You spend [0-9\u202f]+ USD@Notary One; Dave receives 2\u202f000 EUR@Notary Two\./);
+    const rows = page.locator('#route-hops tbody tr');
+    expect(await rows.count()).toBe(3);
+    expect(await rows.nth(0).textContent()).toMatch(/^11Alice \(you\)Bob2\u202f\d{3} USD@Notary OneUSD@Notary One → EUR@Notary One, ×92\/100 · cut 0.2% · fee 10$/);
+    expect(await rows.nth(1).textContent()).toContain('EUR@Notary One → EUR@Notary Two');
+    expect(await rows.nth(2).textContent()).toContain('2\u202f000 EUR@Notary Two');
     await page.waitForTimeout(300);
     await shot('route');
+
+    const before = daveBalance();
     await page.click('#pay-button');
     await page.locator('#pay-dialog[open]').waitFor();
-    expect(await page.locator('#pay-dialog').textContent()).toContain('Pay 500 eur@n2 to Dave');
+    expect(await page.locator('#pay-dialog').textContent()).toContain('Pay 2\u202f000 EUR@Notary Two to Dave');
     await shot('route-confirm');
     await page.click('#pay-confirm');
-    await page.locator('#pay-outcome').waitFor();
-    // The offline backend cannot pay: the page says so with the exact code.
-    expect(await page.locator('#pay-outcome').textContent()).toContain('ui-read-only');
-  });
+    const outcome = page.locator('#pay-outcome');
+    await outcome.waitFor({ timeout: 30_000 });
+    expect(await outcome.textContent()).toContain('Payment succeeded');
+    expect(await outcome.textContent()).toContain('delivered 2\u202f000');
+    const preimage = (await page.locator('#route-status code').textContent()) ?? '';
+    expect(preimage).toMatch(/^[0-9a-f]{64}$/);
+    expect(daveBalance() - before).toBe(AMOUNT);
+    await shot('route-paid');
 
-  it('the mint page shows the equivocation alarm with Frank as the attester of the other mint', async () => {
-    await page.click('nav a[data-page="mint"]');
-    const alarm = page.locator('tr[data-verdict="equivocation"]');
-    await alarm.waitFor();
-    expect(await alarm.count()).toBe(1);
-    expect(await alarm.textContent()).toContain('Frank');
-    expect(await page.locator('tr[data-verdict="consistent"]').textContent()).toContain('Bob');
-    expect(await page.locator('tr[data-verdict="unknown"]').count()).toBe(1);
-    const color = await page.evaluate<string>("getComputedStyle(document.querySelector('tr[data-verdict=equivocation] .badge')).backgroundColor");
-    expect(color).toBe('rgb(207, 34, 46)');
-    await shot('mint');
-  });
+    // The receipt is the preimage of the payment's hash, as the payments page records it.
+    const paymentHash = createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex');
+    const mine = (await world.peers.alice.payments.list()).find((p) => p.paymentHash === paymentHash);
+    expect(mine?.state).toBe('succeeded');
+  }, 60_000);
 
-  it('payments and messages pages render (empty offline)', async () => {
+  it('the payments page lists the payment as succeeded with its receipt', async () => {
     await page.click('nav a[data-page="payments"]');
-    await page.locator('#page-payments .empty').waitFor();
+    const table = page.locator('#payments-table');
+    await table.waitFor();
+    expect(await table.textContent()).toContain('succeeded');
     await shot('payments');
+  });
+
+  it("Frank's mint page shows the equivocation alarm; Alice's shows consistent", async () => {
+    await page.click('nav a[data-page="mint"]');
+    await page.locator('tr[data-verdict="consistent"]').first().waitFor();
+    expect(await page.locator('tr[data-verdict="equivocation"]').count()).toBe(0);
+
+    await frankPage.goto(`${frank.urlWithToken}`);
+    await frankPage.locator('#npub').waitFor();
+    expect(await frankPage.locator('h2#id-h').textContent()).toBe('Frank');
+    await frankPage.click('nav a[data-page="mint"]');
+    const alarm = frankPage.locator('tr[data-verdict="equivocation"]');
+    await alarm.first().waitFor();
+    // Notary One served Frank other USD and EUR mints; Notary Two stayed honest with him.
+    expect(await alarm.count()).toBe(2);
+    expect(await frankPage.locator('tr[data-verdict="consistent"]').count()).toBe(1);
+    // One banner per alarm, however many checks ran since.
+    expect(await frankPage.locator('#alarms .banner').count()).toBe(2);
+    const color = await frankPage.evaluate<string>("getComputedStyle(document.querySelector('tr[data-verdict=equivocation] .badge')).backgroundColor");
+    expect(await alarm.first().textContent()).toContain('USD');
+    expect(color).toBe('rgb(207, 34, 46)');
+    await shot('mint', frankPage);
+    await shot('mint-consistent');
+
+    // Two dashboards on 127.0.0.1 in one browser: each keeps its own session cookie.
+    await page.reload();
+    await page.locator('tr[data-verdict="consistent"]').first().waitFor();
+  });
+
+  it('sends a private message from Alice to Dave', async () => {
     await page.click('nav a[data-page="dms"]');
-    await page.locator('#dm-to').waitFor();
+    await page.selectOption('#dm-to', world.peers.dave.pubkey);
+    await page.fill('#dm-text', 'Sent you 20 EUR through Bob and Carol. Receipt on my side.');
+    await page.click('#page-dms button[type="submit"]');
+    // The page re-renders on the live 'dm' update with the message in the conversation.
+    await page.locator('#page-dms li.mine', { hasText: 'Sent you 20 EUR' }).waitFor();
+    expect(await page.locator('#page-dms li.mine .meta').first().textContent()).toContain('You → Dave');
     await shot('dms');
   });
 
   it('is keyboard usable: skip link and nav reachable with Tab', async () => {
-    await page.goto(`${server.url}#/identity`);
-    // A fresh load: focus starts at the top of the document.
+    await page.goto(`${alice.url}#/identity`);
     await page.reload();
     await page.locator('#npub').waitFor();
     await page.keyboard.press('Tab');
@@ -143,13 +219,14 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium (static backend: Alice\'s 
 
   it('made no request to any other host and hit no CSP violation or script error', () => {
     expect(requests.length).toBeGreaterThan(5);
-    for (const u of requests) expect(u.startsWith(server.url) || u.startsWith(`ws://127.0.0.1:${server.port}/`), u).toBe(true);
+    const own = servers.flatMap((s) => [s.url, `ws://127.0.0.1:${s.port}/`]);
+    for (const u of requests) expect(own.some((o) => u.startsWith(o)), u).toBe(true);
     expect(problems).toEqual([]);
   });
 
   it('refuses a request without the token', async () => {
     await context.clearCookies();
-    const res = await page.goto(server.url);
+    const res = await page.goto(alice.url);
     expect(res?.status()).toBe(401);
     expect(await page.textContent('body')).toContain('ui-unauthorized');
   });

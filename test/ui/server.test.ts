@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { isOtP2pError } from '../../src/core/errors.ts';
-import { CONTENT_SECURITY_POLICY, TOKEN_COOKIE, contentTypeFor, newToken, startDashboardServer, tokenMatches } from '../../src/ui/server.ts';
+import { CONTENT_SECURITY_POLICY, TOKEN_COOKIE, contentTypeFor, newToken, startDashboardServer, tokenCookieName, tokenMatches } from '../../src/ui/server.ts';
 import type { DashboardServer } from '../../src/ui/server.ts';
 import { parseNames } from '../../src/ui/static-backend.ts';
 import type { StaticDashboardBackend } from '../../src/ui/static-backend.ts';
@@ -77,7 +77,7 @@ describe('dashboard server: token', () => {
 
   it('refuses a wrong token of the same length, a near miss, and an empty one', async () => {
     const wrong = `${server.token.slice(0, -1)}${server.token.endsWith('A') ? 'B' : 'A'}`;
-    const variants: Record<string, string>[] = [{ Authorization: `Bearer ${wrong}` }, { Cookie: `${TOKEN_COOKIE}=${wrong}` }, { Authorization: 'Bearer ' }, { Cookie: `other=${server.token}` }];
+    const variants: Record<string, string>[] = [{ Authorization: `Bearer ${wrong}` }, { Cookie: `${tokenCookieName(server.port)}=${wrong}` }, { Authorization: 'Bearer ' }, { Cookie: `other=${server.token}` }, { Cookie: `${TOKEN_COOKIE}=${server.token}` }, { Cookie: `${tokenCookieName(server.port + 1)}=${server.token}` }];
     for (const headers of variants) {
       expect((await raw(server.port, '/api/identity', { headers })).status).toBe(401);
     }
@@ -92,10 +92,10 @@ describe('dashboard server: token', () => {
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/');
     const cookie = String(r.headers['set-cookie']);
-    expect(cookie).toContain(`${TOKEN_COOKIE}=${server.token}`);
+    expect(cookie).toContain(`${tokenCookieName(server.port)}=${server.token}`);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
-    const page = await raw(server.port, '/', { headers: { Cookie: `a=b; ${TOKEN_COOKIE}=${server.token}` } });
+    const page = await raw(server.port, '/', { headers: { Cookie: `a=b; ${tokenCookieName(server.port)}=${server.token}` } });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>t</title>');
   });
@@ -288,12 +288,12 @@ function wsOpen(headers: Record<string, string>, query = ''): Promise<{ ws?: Web
 describe('dashboard server: WebSocket', () => {
   it('refuses an upgrade without the token (401) or from a foreign origin (403)', async () => {
     expect((await wsOpen({})).status).toBe(401);
-    expect((await wsOpen({ Cookie: `${TOKEN_COOKIE}=nope` })).status).toBe(401);
+    expect((await wsOpen({ Cookie: `${tokenCookieName(server.port)}=nope` })).status).toBe(401);
     expect((await wsOpen({ ...auth, Origin: 'https://evil.example' })).status).toBe(403);
   });
 
   it('accepts the cookie, the header or ?token= and pushes live updates', async () => {
-    const a = await wsOpen({ Cookie: `${TOKEN_COOKIE}=${server.token}`, Origin: `http://127.0.0.1:${server.port}` });
+    const a = await wsOpen({ Cookie: `${tokenCookieName(server.port)}=${server.token}`, Origin: `http://127.0.0.1:${server.port}` });
     const b = await wsOpen({}, `?token=${server.token}`);
     expect(a.first).toBe('{"type":"hello"}');
     expect(b.first).toBe('{"type":"hello"}');

@@ -70,8 +70,9 @@ export const api = {
   mint: () => call<MintVerdictView[]>('GET', '/api/mint'),
   payments: () => call<PaymentView[]>('GET', '/api/payments'),
   dms: () => call<DmView[]>('GET', '/api/dms'),
-  route: (to: string, amount: string, unit: string) => call<RouteAnswer>('POST', '/api/route', { to, amount, unit }),
-  pay: (to: string, amount: string, unit: string, route: RouteAnswer) =>
-    call<PayResultView>('POST', '/api/pay', { to, amount, unit, route: { spend: route.spend, receive: route.receive, parts: route.parts } }),
+  /** `payeeUnit` ('' = any unit the payee accepts): a TLA, unit ID or `unit@notary`. */
+  route: (to: string, amount: string, unit: string, payeeUnit: string) => call<RouteAnswer>('POST', '/api/route', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}) }),
+  pay: (to: string, amount: string, unit: string, payeeUnit: string, route: RouteAnswer) =>
+    call<PayResultView>('POST', '/api/pay', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}), route: { spend: route.spend, receive: route.receive, parts: route.parts } }),
   sendDm: (to: string, text: string) => call<DmView>('POST', '/api/dms', { to, text }),
 };

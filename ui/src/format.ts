@@ -42,13 +42,26 @@ export function peerEl(pubkey: string): HTMLElement {
   return h('span', { class: 'peer', title: npubs.get(pubkey) ?? pubkey }, peerName(pubkey));
 }
 
-/** `unit@notary` with a short notary. */
+const labels = new Map<string, string>();
+
+/** Remember display labels of unit and notary IDs (`IdentityView.labels`). */
+export function learnLabels(map: Record<string, string> | undefined): void {
+  for (const [id, label] of Object.entries(map ?? {})) labels.set(id, label);
+}
+
+/** A unit or notary ID as its label (TLA, notary name without a parenthesis) or a short ID. */
+export function idLabel(id: string): string {
+  const l = labels.get(id)?.replace(/\s*\([^)]*\)$/, '');
+  if (l) return l.length > 20 ? `${l.slice(0, 18)}…` : l;
+  return id.length > 14 ? `${id.slice(0, 10)}…` : id;
+}
+
+/** `unit@notary` with labels or short IDs. */
 export function unitLabel(ref: { unit: string; notary: string } | string): string {
   const text = typeof ref === 'string' ? ref : `${ref.unit}@${ref.notary}`;
   const at = text.lastIndexOf('@');
-  if (at < 0) return text;
-  const notary = text.slice(at + 1);
-  return `${text.slice(0, at)}@${notary.length > 14 ? `${notary.slice(0, 10)}…` : notary}`;
+  if (at < 0) return idLabel(text);
+  return `${idLabel(text.slice(0, at))}@${idLabel(text.slice(at + 1))}`;
 }
 
 /** A cut in parts per million as a percentage: `2500` -> `0.25%`. */

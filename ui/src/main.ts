@@ -3,7 +3,7 @@ import './style.css';
 import { api } from './api.ts';
 import type { DashboardEvent } from './api.ts';
 import { clear, h } from './dom.ts';
-import { learnPeers, peerName } from './format.ts';
+import { idLabel, learnLabels, learnPeers, peerName } from './format.ts';
 import { identityPage } from './pages/identity.ts';
 import { graphPage } from './pages/graph.ts';
 import { routePage } from './pages/route.ts';
@@ -77,11 +77,13 @@ function refresh(type: DashboardEvent['type']): void {
 const alarms = document.getElementById('alarms') as HTMLElement;
 function alarm(e: Extract<DashboardEvent, { type: 'mint-alarm' }>): void {
   const v = e.verdict;
+  // One banner per notary/unit/series: a newer verdict replaces the older one.
+  for (const old of alarms.querySelectorAll<HTMLElement>('.banner')) if (old.dataset.d === v.d) old.remove();
   const note = h(
     'div',
-    { class: `banner verdict-${v.verdict}` },
+    { class: `banner verdict-${v.verdict}`, 'data-d': v.d },
     h('strong', {}, v.verdict === 'equivocation' ? 'Mint equivocation: ' : 'Mint warning: '),
-    `notary ${v.notaryId.slice(0, 12)}… unit ${v.unitId.slice(0, 12)}… series ${v.series} (${v.verdict}). `,
+    `notary ${idLabel(v.notaryId)} unit ${idLabel(v.unitId)} series ${v.series} (${v.verdict}). `,
     h('a', { href: '#/mint' }, 'See the evidence'),
     ' ',
     h('button', { type: 'button', class: 'link', onclick: () => note.remove() }, 'Dismiss'),
@@ -121,7 +123,9 @@ function connect(): void {
 window.addEventListener('hashchange', () => navigate(true));
 void (async () => {
   try {
-    learnPeers(await api.graph());
+    const [graph, id] = await Promise.all([api.graph(), api.identity()]);
+    learnPeers(graph);
+    learnLabels(id.labels);
   } catch {
     // Names fall back to short keys; each page reports its own load errors.
   }

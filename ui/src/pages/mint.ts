@@ -2,7 +2,7 @@
 import { api } from '../api.ts';
 import type { MintVerdictView } from '../api.ts';
 import { empty, h } from '../dom.ts';
-import { learnPeers, peerEl } from '../format.ts';
+import { idLabel, learnPeers, peerEl } from '../format.ts';
 import type { Page } from '../main.ts';
 
 const EXPLAIN: Record<MintVerdictView['verdict'], string> = {
@@ -74,7 +74,7 @@ export const mintPage: Page = {
         h(
           'tr',
           { class: `verdict-row verdict-${v.verdict}`, 'data-verdict': v.verdict },
-          h('td', {}, h('code', { title: v.unitId }, v.unitId.length > 20 ? `${v.unitId.slice(0, 16)}…` : v.unitId)),
+          h('td', {}, h('code', { title: v.unitId }, idLabel(v.unitId))),
           h('td', {}, v.series),
           h('td', {}, h('span', { class: `badge verdict-${v.verdict}`, title: EXPLAIN[v.verdict] }, v.verdict)),
           h('td', {}, h('code', { title: v.fingerprint }, `${v.fingerprint.slice(0, 12)}…`)),
@@ -86,7 +86,7 @@ export const mintPage: Page = {
         h(
           'section',
           { class: 'card', 'aria-label': `Notary ${notary}` },
-          h('h2', {}, 'Notary ', h('code', { title: notary }, notary.length > 24 ? `${notary.slice(0, 20)}…` : notary), alarms > 0 ? h('span', { class: 'badge verdict-equivocation' }, `${alarms} alarm${alarms > 1 ? 's' : ''}`) : null),
+          h('h2', {}, 'Notary ', h('code', { title: notary }, idLabel(notary)), alarms > 0 ? h('span', { class: 'badge verdict-equivocation' }, `${alarms} alarm${alarms > 1 ? 's' : ''}`) : null),
           h(
             'table',
             {},

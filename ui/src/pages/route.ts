@@ -9,7 +9,7 @@ import type { Page } from '../main.ts';
 
 let cy: Core | undefined;
 /** The last query, kept across live refreshes. */
-const form = { to: '', amount: '', unit: '' };
+const form = { to: '', amount: '', unit: '', payeeUnit: '' };
 
 const COLUMN = 340;
 const ROW = 130;
@@ -77,6 +77,7 @@ export const routePage: Page = {
       units.length > 0
         ? h('select', { id: 'route-unit', name: 'unit', required: true }, ...units.map((u) => h('option', { value: u, selected: u === form.unit }, unitLabel(u))))
         : h('input', { id: 'route-unit', name: 'unit', required: true, placeholder: 'unit@notary', value: form.unit });
+    const payeeUnitInput = h('input', { id: 'route-payee-unit', name: 'payeeUnit', autocomplete: 'off', placeholder: 'any it accepts (e.g. EUR)', value: form.payeeUnit, 'aria-describedby': 'route-payee-unit-hint' });
     const datalist = h('datalist', { id: 'route-peers' }, ...peers.map((n) => h('option', { value: n.npub }, n.name ?? n.npub)));
 
     const resolvePayee = (text: string): string => {
@@ -88,14 +89,14 @@ export const routePage: Page = {
     };
 
     const dialog = h('dialog', { id: 'pay-dialog', 'aria-labelledby': 'pay-h' });
-    let found: { answer: RouteAnswer; to: string; amount: string; unit: string } | undefined;
+    let found: { answer: RouteAnswer; to: string; amount: string; unit: string; payeeUnit: string } | undefined;
 
     const pay = async (): Promise<void> => {
       if (!found) return;
       const f = found;
       status.textContent = 'Paying…';
       try {
-        const res = await api.pay(f.to, f.amount, f.unit, f.answer);
+        const res = await api.pay(f.to, f.amount, f.unit, f.payeeUnit, f.answer);
         clear(status);
         append(
           status,
@@ -115,6 +116,7 @@ export const routePage: Page = {
       form.to = toInput.value;
       form.amount = amountInput.value;
       form.unit = unitInput.value;
+      form.payeeUnit = payeeUnitInput.value.trim();
       cy?.destroy();
       cy = undefined;
       clear(result);
@@ -122,9 +124,9 @@ export const routePage: Page = {
       status.textContent = 'Searching…';
       const to = resolvePayee(toInput.value);
       try {
-        const r = await api.route(to, amountInput.value.trim(), unitInput.value);
+        const r = await api.route(to, amountInput.value.trim(), unitInput.value, form.payeeUnit);
         const payee = r.parts[0]?.hops.at(-1)?.to ?? to;
-        found = { answer: r, to, amount: amountInput.value.trim(), unit: unitInput.value };
+        found = { answer: r, to, amount: amountInput.value.trim(), unit: unitInput.value, payeeUnit: form.payeeUnit };
         const hops = r.parts.reduce((n, p) => n + p.hops.length, 0);
         status.textContent = `Found ${r.parts.length} path${r.parts.length > 1 ? 's' : ''} with ${hops} transfer${hops > 1 ? 's' : ''}.`;
         const lastUnit = r.parts[0]?.hops.at(-1)?.unit ?? '';
@@ -178,6 +180,9 @@ export const routePage: Page = {
         datalist,
         h('label', { for: 'route-amount' }, 'Amount the payee receives'),
         amountInput,
+        h('label', { for: 'route-payee-unit' }, 'Unit the payee receives'),
+        payeeUnitInput,
+        h('small', { id: 'route-payee-unit-hint', class: 'hint' }, 'A unit from the payee\'s catalog: its code (EUR), ID or unit@notary. Empty: any it accepts.'),
         h('label', { for: 'route-unit' }, 'You pay in'),
         unitInput,
         h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'route-find' }, 'Find route')),
