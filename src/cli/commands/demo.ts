@@ -13,9 +13,10 @@ async function serveDashboards(ctx: CommandContext, world: DemoWorld, port: numb
   const staticDir = defaultUiDir();
   assertUiBuilt(staticDir);
   const servers: DashboardServer[] = [];
+  const names = Object.fromEntries(Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]));
   try {
     for (const [i, name] of (['alice', 'frank'] as const).entries()) {
-      const server = await startDashboardServer({ backend: new PeerDashboardBackend(world.peers[name]), staticDir, port: port === 0 ? 0 : port + i });
+      const server = await startDashboardServer({ backend: new PeerDashboardBackend(world.peers[name], { names }), staticDir, port: port === 0 ? 0 : port + i });
       servers.push(server);
       if (ctx.json) printJson(ctx, { step: 'ui', say: `${name}'s dashboard`, peer: name, url: server.urlWithToken });
       else ctx.io.stdout(`[ui] ${name}'s dashboard: ${server.urlWithToken}\n`);
