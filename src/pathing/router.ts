@@ -671,8 +671,9 @@ export class Router {
    * Labels are only written for the states it reaches, so the layers are not bounds for the
    * exact search: {@link search} reruns {@link relax} unpruned before that.
    */
-  private bestFirst(amount: bigint): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
+  private bestFirst(amount: bigint, cap?: number): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
+    this.hopsFromPayer(this.payer);
     const S = this.labStamp.length / this.layers;
     const H = this.H;
     const U = g.unitRefs.length;
@@ -680,7 +681,6 @@ export class Router {
     const stamp = ++this.qid;
     const rad = this.radStamp;
     const radOk = this.radStampValue;
-    this.hopsFromPayer(this.payer);
     const hopOk = this.hopStampValue;
     const labNum = this.labNum;
     const labBig = this.labBig;
@@ -777,8 +777,11 @@ export class Router {
     let bestLayer = NONE;
     let bestExact = 0;
     // float priorities: stop only when clearly above the best (ties may still bring an exact label)
-    let thr = Number.POSITIVE_INFINITY;
-    this.incumbent = null;
+    // With a cap (the spend of a known valid path) every state whose bound is within it is
+    // expanded, so the labels left are exact lower bounds for the exact search wherever they
+    // can matter (a state never labelled costs more than the cap).
+    let thr = cap === undefined ? Number.POSITIVE_INFINITY : cap * (1 + 1e-12);
+    if (cap === undefined) this.incumbent = null;
     let incNum = Number.POSITIVE_INFINITY;
     while (hn > 0) {
       const pr = pop();
@@ -806,11 +809,11 @@ export class Router {
             bestSlot = s;
             bestLayer = layer;
             bestExact = ex;
-            thr = bestNum * (1 + 1e-12);
+            if (cap === undefined) thr = bestNum * (1 + 1e-12);
           }
           // Remember the cheapest valid path met on the way: should the relaxed optimum repeat
           // a peer, its spend caps the exact search. Checked only when it would improve.
-          if (ex === 1 && (incNum === Number.POSITIVE_INFINITY || a < incNum)) {
+          if (cap === undefined && ex === 1 && (incNum === Number.POSITIVE_INFINITY || a < incNum)) {
             const f = this.extract(s, layer, a < FAST_LIMIT ? BigInt(a) : aBig);
             if (this.valid(f, amount)) {
               this.incumbent = f;
@@ -925,7 +928,8 @@ export class Router {
       // The relaxed optimum repeats a peer or breaks a minimum: recompute bounds, unpruned but
       // capped by the best valid path the first pass met (its spend bounds the answer).
       const inc = this.incumbent as Found | null;
-      this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
+      if (inc && this.firstPass === 'best-first') this.bestFirst(amount, Number(inc.spend));
+      else this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
       this.lastStats.fallback = true;
       const out = this.dfs(amount, 1, inc);
       this.lastStats.expansions = this.expansions;
