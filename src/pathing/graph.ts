@@ -299,8 +299,11 @@ export class OfferGraph {
       this.offerIds[o] = offer.id;
     } else {
       if (this.offerOpen[o] === 1) this.openCount--;
+      const oldOut = this.offerOutSlot[o] as number;
+      if (oldOut !== NONE) this.relaxDirty(oldOut);
       if (this.offerInSlot[o] !== sIn || this.offerOutSlot[o] !== sOut) this.unlink(o);
     }
+    this.relaxDirty(sOut);
     if (this.offerInSlot[o] !== sIn) {
       this.offerInSlot[o] = sIn;
       this.offerNextIn[o] = this.slotInHead[sIn] as number;
@@ -357,6 +360,63 @@ export class OfferGraph {
     return o;
   }
 
+  /** @internal Per output slot, its open offers minus those another one dominates (lazy). */
+  relaxLists: (Int32Array | null)[] = [];
+
+  private relaxDirty(s: number): void {
+    if (s >= 0 && s < this.relaxLists.length) this.relaxLists[s] = null;
+  }
+
+  /**
+   * @internal The open offers delivering into slot `s`, without those dominated by another
+   * offer with the same input slot: o' dominates o when it needs no more input for any output
+   * (input factor and fee no larger) and is usable whenever o is (liquidity and max no smaller,
+   * min no larger, expiring no earlier). Dropping o then never changes the least input the
+   * relaxation computes for any amount (minimum lifting included). Values beyond exact doubles
+   * never count as dominated. Rebuilt lazily after a change to the slot's offers.
+   */
+  relaxList(s: number): Int32Array {
+    if (this.relaxLists.length <= s) for (let i = this.relaxLists.length; i < this.slotCount; i++) this.relaxLists.push(null);
+    const cached = this.relaxLists[s];
+    if (cached) return cached;
+    const keep: number[] = [];
+    const cand: number[] = [];
+    for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
+      if (this.offerOpen[o] !== 1) continue;
+      const exact = this.fastOk[o] === 1 && (this.fFee[o] as number) < FAST_LIMIT && (this.fMin[o] as number) < FAST_LIMIT && (this.fMax[o] as number) < FAST_LIMIT && (this.fLiq[o] as number) < FAST_LIMIT;
+      (exact ? cand : keep).push(o);
+    }
+    const fN = this.fN;
+    const fD = this.fD;
+    cand.sort((a, b) => (this.offerInSlot[a] as number) - (this.offerInSlot[b] as number) || (fN[a] as number) / (fD[a] as number) - (fN[b] as number) / (fD[b] as number) || (this.fFee[a] as number) - (this.fFee[b] as number));
+    let groupStart = keep.length;
+    let groupSlot = NONE;
+    for (const o of cand) {
+      const sIn = this.offerInSlot[o] as number;
+      if (sIn !== groupSlot) {
+        groupSlot = sIn;
+        groupStart = keep.length;
+      }
+      let dominated = false;
+      for (let i = groupStart; i < keep.length; i++) {
+        const p = keep[i] as number;
+        // k(p) <= k(o) exactly: cross products, only when they are exact doubles
+        const l = (fN[p] as number) * (fD[o] as number);
+        const r = (fN[o] as number) * (fD[p] as number);
+        if (l >= FAST_LIMIT || r >= FAST_LIMIT || l > r) continue;
+        if ((this.fFee[p] as number) > (this.fFee[o] as number) || (this.fLiq[p] as number) < (this.fLiq[o] as number)) continue;
+        if ((this.fMax[p] as number) < (this.fMax[o] as number) || (this.fMin[p] as number) > (this.fMin[o] as number)) continue;
+        if ((this.offerExp[p] as number) < (this.offerExp[o] as number)) continue;
+        dominated = true;
+        break;
+      }
+      if (!dominated) keep.push(o);
+    }
+    const list = Int32Array.from(keep);
+    this.relaxLists[s] = list;
+    return list;
+  }
+
   /** Remove an offer (it stops being routed through at once). Returns whether it existed. */
   removeOffer(pubkey: string, id: string): boolean {
     const peer = this.peerIndex.get(pubkey);
@@ -364,6 +424,7 @@ export class OfferGraph {
     const byId = this.offerIndex[peer];
     const o = byId?.get(id);
     if (o === undefined) return false;
+    if ((this.offerOutSlot[o] as number) !== NONE) this.relaxDirty(this.offerOutSlot[o] as number);
     this.unlink(o);
     if (this.offerOpen[o] === 1) this.openCount--;
     this.offerOpen[o] = 0;
@@ -385,6 +446,7 @@ export class OfferGraph {
     }
     this.bLiq[o] = liquidity;
     this.fLiq[o] = Number(liquidity);
+    this.relaxDirty(this.offerOutSlot[o] as number);
     this.version++;
     return true;
   }

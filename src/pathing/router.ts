@@ -693,6 +693,7 @@ export class Router {
       this.scanExact = new Uint8Array(labStamp.length);
     }
     const scanNum = this.scanNum;
+    const useDom = this.liqNum === g.fLiq;
     const scanStamp = this.scanStamp;
     const scanExact = this.scanExact;
     const payer = this.payer;
@@ -843,7 +844,11 @@ export class Router {
           scanExact[m] = ex;
         }
         const fNew = (H - t - 1) * U;
-        for (let o = g.slotOutHead[qs] as number; o !== NONE; o = g.offerNextOut[o] as number) {
+        // dominated offers never give a smaller label (see OfferGraph.relaxList); not with
+        // residual liquidity (multi-path parts), which the lists do not know about
+        const lst = useDom ? g.relaxList(qs) : null;
+        let li = 0;
+        for (let o = lst ? (lst.length > 0 ? (lst[0] as number) : NONE) : (g.slotOutHead[qs] as number); o !== NONE; o = lst ? (++li < lst.length ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)) {
           if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
           let inNum: number;
           let inBig = 0n;

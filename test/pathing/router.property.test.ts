@@ -247,6 +247,35 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
     );
   });
 
+  it('dominated twins of offers (same units, worse terms) never change the answer; expiry is respected', () => {
+    fc.assert(
+      fc.property(scenario(false), fc.array(fc.tuple(fc.nat(), fc.bigInt({ min: 0n, max: 3n }), fc.bigInt({ min: 0n, max: 50n }), fc.boolean()), { minLength: 1, maxLength: 12 }), (s, twins) => {
+        // clones that pay a bit more fee, have less liquidity, or a higher minimum, some expiring
+        for (const [i, dFee, dLiq, expiring] of twins) {
+          const o = s.file.offers[i % s.file.offers.length]!;
+          const min = o.min + dFee > o.max ? o.max : o.min + dFee;
+          s.file.offers.push({ ...o, id: `${o.id}-twin${s.file.offers.length}`, fee: o.fee + dFee, liquidity: o.liquidity > dLiq ? o.liquidity - dLiq : 0n, min, ...(expiring ? { expiration: 100 } : {}) });
+          // and sometimes the original expires while the twin lives on
+          if (expiring && dLiq % 2n === 0n) o.expiration = 100;
+        }
+        const live = { ...s.file, offers: s.file.offers.filter((o) => (o.expiration ?? Infinity) > 200) };
+        const ref = referencePaths(live, s.from, s.unit, s.to, s.amount, s.H, s.D);
+        const g = buildGraph(s.file);
+        let got;
+        try {
+          got = new Router(g).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, now: 200 });
+        } catch (e) {
+          if (!isOtP2pError(e, 'no-route')) throw e;
+          got = null;
+        }
+        if (ref.length === 0) return void expect(got).toBeNull();
+        expect(got?.best.spend).toBe(ref[0]!.spend);
+        checkPath({ ...s, file: live }, got!.best);
+      }),
+      { numRuns: 250 },
+    );
+  });
+
   it('with direct payment off, a payer sharing the payee\'s unit still needs a follow (Lightning-like)', () => {
     fc.assert(
       fc.property(scenario(false), fc.boolean(), (s, sameUnit) => {
