@@ -132,8 +132,11 @@ export class Router {
   private budget = 100_000;
   private exhausted = false;
   private direct = true;
-  /** Counters of the last query, for benchmarks: DFS expansions, and whether the exact search ran. */
-  readonly lastStats = { fallback: false, expansions: 0 };
+  /**
+   * Counters of the last search, for benchmarks: whether the exact search ran, its expansions,
+   * and whether its budget ran out (then a `no-route` means "none found within the budget").
+   */
+  readonly lastStats = { fallback: false, expansions: 0, exhausted: false };
   /** How the first pass runs (both give the same answers; `layered` is the plain Bellman-Ford). */
   readonly firstPass: 'best-first' | 'layered';
 
@@ -922,6 +925,7 @@ export class Router {
     }
     this.lastStats.fallback = false;
     this.lastStats.expansions = 0;
+    this.lastStats.exhausted = false;
     this.incumbent = null;
     const relaxed = alternatives === 0 && this.firstPass === 'best-first' ? this.bestFirst(amount) : this.relax(amount, alternatives === 0);
     if (!relaxed) return [];
@@ -938,11 +942,13 @@ export class Router {
       this.lastStats.fallback = true;
       const out = this.dfs(amount, 1, inc);
       this.lastStats.expansions = this.expansions;
+      this.lastStats.exhausted = this.exhausted;
       return out;
     }
     this.lastStats.fallback = true;
     const out = this.dfs(amount, alternatives + 1, null);
     this.lastStats.expansions = this.expansions;
+    this.lastStats.exhausted = this.exhausted;
     return out;
   }
 
