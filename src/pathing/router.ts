@@ -190,17 +190,22 @@ export class Router {
     const q = this.queue;
     let head = 0;
     let tail = 0;
+    // locals, not fields, in the loop: this runs over the whole graph once per payer
+    const depth = this.radDepth;
+    const out = this.g.followOut;
     rs[payer] = stamp;
-    this.radDepth[payer] = 0;
+    depth[payer] = 0;
     q[tail++] = payer;
     while (head < tail) {
       const p = q[head++] as number;
-      const d = this.radDepth[p] as number;
+      const d = depth[p] as number;
       if (d >= D) continue;
-      for (const f of this.g.followOut[p] as number[]) {
+      const fl = out[p] as number[];
+      for (let k = 0; k < fl.length; k++) {
+        const f = fl[k] as number;
         if (rs[f] === stamp) continue;
         rs[f] = stamp;
-        this.radDepth[f] = d + 1;
+        depth[f] = d + 1;
         q[tail++] = f;
       }
     }
@@ -218,7 +223,7 @@ export class Router {
    * left, which bounds the backward search to the region both ends can reach.
    */
   private hopsFromPayer(payer: number): void {
-    // cached per payer, hop limit and graph version (only the layered pass needs it)
+    // cached per payer, hop limit and graph version
     const key = `${payer}:${this.H}:${this.g.version}`;
     if (key === this.hopKey) return;
     this.hopKey = key;
@@ -231,19 +236,24 @@ export class Router {
     const q = this.queue;
     let head = 0;
     let tail = 0;
-    this.hopStamp[payer] = stamp;
-    this.hopDist[payer] = 0;
+    const hs = this.hopStamp;
+    const hd = this.hopDist;
+    const adj = this.g.adj;
+    const H = this.H;
+    hs[payer] = stamp;
+    hd[payer] = 0;
     q[tail++] = payer;
     while (head < tail) {
       const p = q[head++] as number;
-      const d = this.hopDist[p] as number;
-      if (d >= this.H) continue;
-      const nb = this.g.adj[p] as Int32Array;
+      const d = hd[p] as number;
+      // peers at H - 1 transfers are the last that can still pass a label on
+      if (d >= H - 1) continue;
+      const nb = adj[p] as Int32Array;
       for (let k = 0; k < nb.length; k++) {
         const f = nb[k] as number;
-        if (this.hopStamp[f] === stamp) continue;
-        this.hopStamp[f] = stamp;
-        this.hopDist[f] = d + 1;
+        if (hs[f] === stamp) continue;
+        hs[f] = stamp;
+        hd[f] = d + 1;
         q[tail++] = f;
       }
     }
