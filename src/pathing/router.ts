@@ -5,10 +5,14 @@
  * deliver. Layer t holds, per slot (peer, unit), the least amount that peer must receive in that
  * unit so that exactly t further transfers deliver the amount; labels are only compared within
  * a slot, so units never need a common price, and rates above 1 are handled (which Dijkstra's
- * settled-once rule is not). This first pass is a relaxation (it ignores offer minimums and
- * peer repetition, both of which only remove paths), so its optimum is a lower bound; when the
- * path it yields is valid it is the exact optimum. Otherwise (and when alternatives are asked)
- * a depth-first search over simple paths, pruned with those lower bounds, finds the exact best.
+ * settled-once rule is not). This first pass is a relaxation (it ignores peer repetition, and
+ * an input below an offer's minimum is lifted to that minimum and marked inexact), so its
+ * optimum is a lower bound; when that optimum is exact and the path it yields is valid it is
+ * the exact optimum. By default the relaxation is solved best-first (A* over slot x layer
+ * states with a per-unit lower bound on the payer's spend), which stops as soon as no state can
+ * beat the best candidate; the plain layered sweep remains for alternatives and comparisons.
+ * Otherwise a depth-first search over simple paths, pruned with lower bounds and capped by the
+ * cheapest valid path met so far, finds the exact best (or a valid path when its budget ends).
  *
  * Amounts are exact: doubles while every value is an integer below 2^52, bigint beyond.
  */
