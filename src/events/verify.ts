@@ -65,7 +65,7 @@ const HEX128 = /^[0-9a-f]{128}$/;
  * The NIP-01 serialization `[0,pubkey,created_at,kind,tags,content]`, by `JSON.stringify`.
  * NIP-01 lists the escapes `\n \" \\ \r \t \b \f` and says everything else is verbatim;
  * `JSON.stringify` also escapes the other C0 controls as `\u00XX` (verbatim they would not be
- * JSON) and lone surrogates as `\uDXXX` (they have no UTF-8 form). nostr-tools hashes exactly
+ * JSON) and lone surrogates as `\ud800`-style escapes (they have no UTF-8 form). nostr-tools hashes exactly
  * this (the differential test in test/events/verify.test.ts pins it on hostile content), so
  * only an implementation that follows the text literally for those rare characters disagrees.
  */
