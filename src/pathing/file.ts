@@ -120,6 +120,38 @@ export function buildGraph(file: OffersFile): OfferGraph {
   return g;
 }
 
+/** One offer in the offline file's shape (integer strings), e.g. for dashboards and `offer list --json`. */
+export interface OfferJson {
+  pubkey: string;
+  id: string;
+  in: UnitRef;
+  out: UnitRef;
+  rate: [string, string];
+  cut_ppm: string;
+  fee: string;
+  min: string;
+  max: string;
+  liquidity: string;
+  status: OfferStatus;
+}
+
+/** Render an offer as the offline file writes it (the inverse of {@link parseOffersFile} for one entry). */
+export function offerToJson(o: GraphOffer): OfferJson {
+  return {
+    pubkey: o.pubkey,
+    id: o.id,
+    in: { ...o.in },
+    out: { ...o.out },
+    rate: [o.rateNum.toString(), o.rateDen.toString()],
+    cut_ppm: o.cutPpm.toString(),
+    fee: o.fee.toString(),
+    min: o.min.toString(),
+    max: o.max.toString(),
+    liquidity: o.liquidity.toString(),
+    status: o.status ?? 'open',
+  };
+}
+
 /** The JSON shape of one path part. */
 export interface RoutePathJson {
   spend: string;

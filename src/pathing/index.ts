@@ -12,6 +12,6 @@ export { Router } from './router.ts';
 export type { MultiRouteResult, RouteHop, RoutePath, RouteQuery, RouteResult } from './router.ts';
 export { findArbitrage } from './arbitrage.ts';
 export type { ArbitrageCycle } from './arbitrage.ts';
-export { buildGraph, parseOffersFile, pathToJson, routeToJson } from './file.ts';
-export type { OffersFile, RouteJson, RoutePathJson } from './file.ts';
+export { buildGraph, offerToJson, parseOffersFile, pathToJson, routeToJson } from './file.ts';
+export type { OfferJson, OffersFile, RouteJson, RoutePathJson } from './file.ts';
 export { FAST_LIMIT, fastCeilMulDiv } from './amount.ts';

@@ -5,7 +5,7 @@ import { OtP2pError } from '../core/errors.ts';
 import { parseAmount } from '../core/amount.ts';
 import type { ChatMessage } from '../messaging/nip17.ts';
 import { npubEncode } from '../keys/nip19.ts';
-import { routeToJson } from '../pathing/file.ts';
+import { offerToJson, routeToJson } from '../pathing/file.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type { FoundRoute, Peer } from '../peer.ts';
 import { catalogUnitRefs } from '../peer.ts';
@@ -121,19 +121,7 @@ export class PeerDashboardBackend implements DashboardBackend {
       self: peer.pubkey,
       nodes,
       edges,
-      offers: offers.map((o) => ({
-        pubkey: o.pubkey,
-        id: o.id,
-        in: { ...o.in },
-        out: { ...o.out },
-        rate: [o.rateNum.toString(), o.rateDen.toString()],
-        cut_ppm: o.cutPpm.toString(),
-        fee: o.fee.toString(),
-        min: o.min.toString(),
-        max: o.max.toString(),
-        liquidity: o.liquidity.toString(),
-        status: o.status,
-      })),
+      offers: offers.map((o) => offerToJson(o)),
     };
   }
 

@@ -8,7 +8,7 @@ import { parseAmount } from '../core/amount.ts';
 import { isRecord } from '../core/json.ts';
 import { formatUnitRef, parseUnitRef } from '../events/offer.ts';
 import { npubEncode, parsePubkey } from '../keys/nip19.ts';
-import { Router, buildGraph, routeToJson } from '../pathing/index.ts';
+import { Router, buildGraph, offerToJson, routeToJson } from '../pathing/index.ts';
 import type { OfferGraph, OffersFile } from '../pathing/index.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type {
@@ -17,7 +17,6 @@ import type {
   DmView,
   IdentityView,
   MintVerdictView,
-  OfferView,
   OutboxView,
   PayResultView,
   PaymentView,
@@ -61,21 +60,6 @@ export function parseNames(value: unknown): Record<string, string> {
   return out;
 }
 
-function offerView(o: OffersFile['offers'][number]): OfferView {
-  return {
-    pubkey: o.pubkey,
-    id: o.id,
-    in: { ...o.in },
-    out: { ...o.out },
-    rate: [o.rateNum.toString(), o.rateDen.toString()],
-    cut_ppm: o.cutPpm.toString(),
-    fee: o.fee.toString(),
-    min: o.min.toString(),
-    max: o.max.toString(),
-    liquidity: o.liquidity.toString(),
-    status: o.status ?? 'open',
-  };
-}
 
 /** Whether `text` (a unit name or `unit@notary`, any case) names `u`. */
 function sameUnit(u: { unit: string; notary: string }, text: string): boolean {
@@ -146,7 +130,7 @@ export class StaticDashboardBackend implements DashboardBackend {
       return n;
     });
     const edges = Object.entries(file.follows).flatMap(([from, list]) => list.map((to) => ({ from, to })));
-    return { self, nodes, edges, offers: file.offers.map(offerView) };
+    return { self, nodes, edges, offers: file.offers.map(offerToJson) };
   }
 
   findRoute(request: RouteRequest): RouteJson {

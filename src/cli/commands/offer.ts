@@ -13,6 +13,7 @@ import type { CommandContext } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
 import { openPeer } from '../peer.ts';
+import { offerToJson } from '../../pathing/file.ts';
 import type { Peer } from '../../peer.ts';
 
 function str(ctx: CommandContext, name: string): string {
@@ -81,21 +82,7 @@ function offerRow(o: SignedOffer): string[] {
 }
 
 function offerJson(o: SignedOffer): Record<string, unknown> {
-  return {
-    pubkey: o.pubkey,
-    id: o.id,
-    in: o.in,
-    out: o.out,
-    rate: [o.rateNum.toString(), o.rateDen.toString()],
-    cut_ppm: o.cutPpm.toString(),
-    fee: o.fee.toString(),
-    min: o.min.toString(),
-    max: o.max.toString(),
-    liquidity: o.liquidity.toString(),
-    status: o.status,
-    expiration: o.expiration,
-    event: o.eventId,
-  };
+  return { ...offerToJson(o), expiration: o.expiration, event: o.eventId };
 }
 
 /**
