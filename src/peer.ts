@@ -628,7 +628,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       if (!payeeAccepts) throw new OtP2pError('no-route', `the payee ${req.to.slice(0, 12)}… publishes no catalog, so nothing says what it accepts`, { context: { to: req.to } });
       const all = catalogUnitRefs(payeeAccepts.catalog);
       const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeAccepts.catalog, all);
-      const fromUnits = req.fromUnit !== undefined ? [parseRef(req.fromUnit)] : await this.#holdings(req.amount);
+      const fromUnits = req.fromUnit !== undefined ? [parseRef(req.fromUnit)] : await this.#holdings();
       if (fromUnits.length === 0) throw new OtP2pError('no-route', 'we hold no funds in any unit', { context: {} });
       this.graph.setAccepts(req.to, wanted);
       try {
@@ -662,7 +662,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   };
 
   /** Units we hold, largest balance first (what we can spend). */
-  async #holdings(_amount: bigint): Promise<UnitRef[]> {
+  async #holdings(): Promise<UnitRef[]> {
     if (!this.otApi) return [];
     const accounts = await this.otApi.listAccounts();
     return accounts
