@@ -25,6 +25,8 @@ import { bytesToHex, equalBytes, hexToBytes } from '../core/bytes.ts';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Store } from '../store/db.ts';
+import type { Selectable } from 'kysely';
+import type { PaymentStepsTable, PaymentsTable } from '../store/schema.ts';
 import type { CrashHook, CrashPoint } from './crash.ts';
 import { noCrash } from './crash.ts';
 import { PAYMENT_PROTOCOL_VERSION, encodePaymentMessage, parsePaymentMessage } from './messages.ts';
@@ -160,37 +162,9 @@ export interface CoordinatorOptions {
   log?: (line: string) => void;
 }
 
-interface PaymentRow {
-  id: string;
-  role: PaymentRole;
-  state: string;
-  payment_hash: string | null;
-  preimage: string | null;
-  payer: string;
-  prev_peer: string | null;
-  next_peer: string | null;
-  amount_in: string | null;
-  amount_out: string | null;
-  expires_at: number | null;
-  deadline_at: number | null;
-  data: string;
-  error_code: string | null;
-  error_message: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface StepRow {
-  id: number;
-  payment_id: string;
-  idempotency_key: string;
-  kind: 'send' | 'transfer';
-  status: 'pending' | 'done' | 'failed';
-  payload: string;
-  result: string | null;
-  attempts: number;
-  next_attempt_at: number;
-}
+/** Rows as the raw statements return them: the table types of src/store/schema.ts. */
+type PaymentRow = Selectable<PaymentsTable>;
+type StepRow = Pick<Selectable<PaymentStepsTable>, 'id' | 'payment_id' | 'idempotency_key' | 'kind' | 'status' | 'payload' | 'result' | 'attempts' | 'next_attempt_at'>;
 
 type Wire = Record<string, unknown>;
 
