@@ -9,27 +9,18 @@
  */
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import { PPM } from '../events/offer.ts';
-import type { OfferStatus, UnitRef } from '../events/offer.ts';
+import type { Offer, OfferStatus, UnitRef } from '../events/offer.ts';
 import { FAST_LIMIT, MAX_AMOUNT_BIG, gcdBig } from './amount.ts';
 
-/** An offer as the graph takes it: who offers it plus the offer's terms. */
-export interface GraphOffer {
+/**
+ * An offer as the graph takes it: who offers it plus the offer's terms (kind 31562's fields;
+ * offline what-if files may leave out the expiration, meaning never, and the status, meaning open).
+ */
+export type GraphOffer = Omit<Offer, 'expiration' | 'status'> & {
   pubkey: string;
-  id: string;
-  in: UnitRef;
-  out: UnitRef;
-  rateNum: bigint;
-  rateDen: bigint;
-  cutPpm: bigint;
-  fee: bigint;
-  min: bigint;
-  max: bigint;
-  liquidity: bigint;
-  /** Unix seconds; absent = never expires (offline what-if files). */
   expiration?: number;
-  /** Default `open`. */
   status?: OfferStatus;
-}
+};
 
 /** Sizes of the graph, for stats and benchmarks. */
 export interface GraphStats {
