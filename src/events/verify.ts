@@ -2,11 +2,11 @@
  * NIP-01 event verification: shape and limits, canonical id, BIP-340 Schnorr signature.
  *
  * Nothing unverified reaches storage or decisions, so every event that enters otp2p passes
- * through {@link EventVerifier.verify}. The signature check uses libsecp256k1 compiled to WASM
- * (tiny-secp256k1): about 7x the pure-JS path on this machine (see docs/performance.md).
+ * through {@link EventVerifier.verify}. The signature check is libsecp256k1: native when bcrypto's
+ * addon built, else WASM (src/events/schnorr.ts); 7x-30x the pure-JS path here (docs/performance.md).
  */
 import { createHash } from 'node:crypto';
-import * as secp from 'tiny-secp256k1';
+import { verifySchnorr } from './schnorr.ts';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
@@ -233,10 +233,5 @@ export class EventVerifier implements BatchVerifier {
 
 /** BIP-340 check of `sig` over the 32-byte id for x-only `pubkey`; false on any malformed input. */
 export function verifySignature(idHex: string, pubkeyHex: string, sigHex: string): boolean {
-  try {
-    return secp.verifySchnorr(Buffer.from(idHex, 'hex'), Buffer.from(pubkeyHex, 'hex'), Buffer.from(sigHex, 'hex'));
-  } catch {
-    // tiny-secp256k1 throws on a pubkey that is not on the curve: that is a bad signature, not a crash.
-    return false;
-  }
+  return verifySchnorr(Buffer.from(idHex, 'hex'), Buffer.from(pubkeyHex, 'hex'), Buffer.from(sigHex, 'hex'));
 }
