@@ -2,20 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkMnemonic, entropyMnemonic, generateMnemonic, isValidMnemonic, mnemonicEntropy, mnemonicToSeed } from '../../src/keys/index.ts';
 import { bytesToHex } from '../../src/core/bytes.ts';
-import { OtP2pError } from '../../src/core/errors.ts';
 import { SeededRandom } from '../../src/core/random.ts';
+import { errorOf } from '../helpers/errors.ts';
 
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
-function errorOf(fn: () => unknown): OtP2pError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof OtP2pError) return e;
-    throw e;
-  }
-  throw new Error('expected an OtP2pError');
-}
 
 describe('BIP39', () => {
   it('matches the Trezor reference vector (passphrase TREZOR)', () => {

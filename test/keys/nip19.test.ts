@@ -22,26 +22,9 @@ import {
 import { bytesToHex, hexToBytes } from '../../src/core/bytes.ts';
 import { OtP2pError } from '../../src/core/errors.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
+import { codeOf, errorOf } from '../helpers/errors.ts';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof OtP2pError) return e.code;
-    throw e;
-  }
-  return 'no-error';
-}
 
-function errorOf(fn: () => unknown): OtP2pError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof OtP2pError) return e;
-    throw e;
-  }
-  throw new Error('expected an OtP2pError');
-}
 
 interface V {
   type: string;

@@ -14,16 +14,8 @@ import { bytesToHex, hexToBytes } from '../../src/core/bytes.ts';
 import { OtP2pError } from '../../src/core/errors.ts';
 import { SeededRandom } from '../../src/core/random.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
+import { errorOf } from '../helpers/errors.ts';
 
-function errorOf(fn: () => unknown): OtP2pError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof OtP2pError) return e;
-    throw e;
-  }
-  throw new Error('expected an OtP2pError');
-}
 
 interface RoundTrip {
   password: string;

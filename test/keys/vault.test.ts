@@ -10,23 +10,14 @@ import {
   unlockVault,
 } from '../../src/keys/index.ts';
 import { bytesToHex } from '../../src/core/bytes.ts';
-import { OtP2pError } from '../../src/core/errors.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { errorOf } from '../helpers/errors.ts';
 
 const M24 = 'what bleak badge arrange retreat wolf trade produce cricket blur garlic valid proud rude strong choose busy staff weather area salt hollow arm fade';
 const M12 = 'leader monkey parrot ring guide accident before fence cannon height naive bean';
 const PW = 'correct horse battery staple';
 const FAST = { logN: 2 };
 
-function errorOf(fn: () => unknown): OtP2pError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof OtP2pError) return e;
-    throw e;
-  }
-  throw new Error('expected an OtP2pError');
-}
 
 describe('vault', () => {
   it('stores only ncryptsecs, mode 0600, and unlocks to the same identity', () => {

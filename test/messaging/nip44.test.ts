@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { v2 as ntNip44 } from 'nostr-tools/nip44';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/core/bytes.ts';
-import { isOtP2pError } from '../../src/core/errors.ts';
 import type { ErrorCode } from '../../src/core/errors.ts';
 import { getPublicKey } from '../../src/events/sign.ts';
 import {
@@ -16,17 +15,10 @@ import {
   getMessageKeys,
 } from '../../src/messaging/nip44.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
+import { codeOf } from '../helpers/errors.ts';
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
-function codeOf(fn: () => unknown): ErrorCode | 'no-error' | 'foreign-error' {
-  try {
-    fn();
-    return 'no-error';
-  } catch (e) {
-    return isOtP2pError(e) ? e.code : 'foreign-error';
-  }
-}
 
 interface V2 {
   valid: {

@@ -4,14 +4,13 @@ import * as ntNip59 from 'nostr-tools/nip59';
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
 import { ManualClock, SeededRandom } from '../../src/core/index.ts';
-import { isOtP2pError } from '../../src/core/errors.ts';
-import type { ErrorCode } from '../../src/core/errors.ts';
 import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import type { NostrEvent } from '../../src/events/types.ts';
 import { encrypt, getConversationKey } from '../../src/messaging/nip44.ts';
 import { parseChat, wrapChat } from '../../src/messaging/nip17.ts';
 import { MAX_BACKDATE_SECONDS, createRumor, createSeal, createWrap, giftWrap, unwrapGift } from '../../src/messaging/nip59.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
+import { codeOf } from '../helpers/errors.ts';
 
 const alice = hexToBytes('7f7ff03d123792d6ac594bfa67bf6d0c0ab55b6b1fdb6249303fe861f1ccba9a');
 const bob = hexToBytes('c15d2a640a7bd00f291e074e5e5fc8a9bb9b2ae6daf2e4e9e6a9c6b3b5d1a1f2');
@@ -20,14 +19,6 @@ const A = getPublicKey(alice);
 const B = getPublicKey(bob);
 const M = getPublicKey(mallory);
 
-function codeOf(fn: () => unknown): ErrorCode | 'no-error' | 'foreign-error' {
-  try {
-    fn();
-    return 'no-error';
-  } catch (e) {
-    return isOtP2pError(e) ? e.code : 'foreign-error';
-  }
-}
 
 /** A wrap around arbitrary seal text, signed by a one-time key, for `to`. */
 function rawWrap(sealText: string, to: string, kind = 1059): NostrEvent {

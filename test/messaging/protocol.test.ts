@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
 import { isOtP2pError } from '../../src/core/errors.ts';
-import type { ErrorCode } from '../../src/core/errors.ts';
 import { getPublicKey } from '../../src/events/sign.ts';
 import type { Catalog } from '../../src/events/catalog.ts';
 import {
@@ -13,6 +12,7 @@ import {
   makeMessage,
   serializeMessage,
 } from '../../src/messaging/protocol.ts';
+import { codeOf } from '../helpers/errors.ts';
 
 const alice = hexToBytes('7f7ff03d123792d6ac594bfa67bf6d0c0ab55b6b1fdb6249303fe861f1ccba9a');
 const bob = hexToBytes('c15d2a640a7bd00f291e074e5e5fc8a9bb9b2ae6daf2e4e9e6a9c6b3b5d1a1f2');
@@ -21,14 +21,6 @@ const B = getPublicKey(bob);
 const ctxAtoB = { sender: A, recipient: B };
 const XPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
-function codeOf(fn: () => unknown): ErrorCode | 'no-error' | 'foreign-error' {
-  try {
-    fn();
-    return 'no-error';
-  } catch (e) {
-    return isOtP2pError(e) ? e.code : 'foreign-error';
-  }
-}
 
 const catalog: Catalog = {
   notaries: [{ id: 'otNotary1', url: 'tcp://127.0.0.1:7085' }, { id: 'otSecret', private: true }],

@@ -1,23 +1,14 @@
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OtP2pError } from '../../src/core/errors.ts';
-import type { ErrorCode } from '../../src/core/errors.ts';
 import { armor, dearmor, packString } from '../../src/otapi/armor.ts';
 import { parseAccountFile, parseMintFile, parseWallet, readOtDocument } from '../../src/otapi/files.ts';
 import { parseSignedContract } from '../../src/otapi/signed.ts';
 import { SimulatedNotary } from '../../src/otapi/notary.ts';
 import { parseXml } from '../../src/otapi/xml.ts';
 import { ManualClock } from '../../src/core/clock.ts';
+import { codeOf } from '../helpers/errors.ts';
 
-function codeOf(fn: () => unknown): ErrorCode | 'no-error' | 'foreign-error' {
-  try {
-    fn();
-    return 'no-error';
-  } catch (err) {
-    return err instanceof OtP2pError ? err.code : 'foreign-error';
-  }
-}
 
 function rawArmor(label: string, b64: string): string {
   return `-----BEGIN OT ARMORED ${label}-----\nVersion: x\n\n${b64}\n-----END OT ARMORED ${label}-----\n`;
