@@ -112,6 +112,20 @@ export function wrapProtobufString(inner: Uint8Array): Uint8Array {
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
+/** Lines of an OT text whatever its line endings (CRLF, CR or LF). */
+export function splitLines(text: string): string[] {
+  return text.replace(/\r\n?/g, '\n').split('\n');
+}
+
+/** The first line matching a `-----BEGIN <LABEL>-----` pattern (label in group 1), if any. */
+export function findBeginLine(lines: readonly string[], re: RegExp): { index: number; label: string } | undefined {
+  for (let index = 0; index < lines.length; index++) {
+    const m = re.exec((lines[index] as string).trim());
+    if (m) return { index, label: m[1] as string };
+  }
+  return undefined;
+}
+
 /**
  * Decode armored OT text: find the BEGIN/END lines, skip the header lines, decode base64, inflate
  * (capped), unwrap a classic protobuf string, and decode UTF-8.
@@ -124,18 +138,11 @@ export function dearmor(input: string | Uint8Array, options: DearmorOptions = {}
     throw new OtP2pError('bad-armor', `armored input is ${input.length} bytes, over the limit of ${maxArmored}`, { context: { length: input.length } });
   }
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  let i = 0;
-  let label: string | undefined;
-  for (; i < lines.length; i++) {
-    const m = BEGIN_RE.exec((lines[i] as string).trim());
-    if (m) {
-      label = m[1] as string;
-      break;
-    }
-  }
-  if (label === undefined) throw new OtP2pError('bad-armor', 'no -----BEGIN OT ARMORED ...----- line');
-  i++;
+  const lines = splitLines(text);
+  const begin = findBeginLine(lines, BEGIN_RE);
+  if (!begin) throw new OtP2pError('bad-armor', 'no -----BEGIN OT ARMORED ...----- line');
+  const label = begin.label;
+  let i = begin.index + 1;
   const headers: Array<[string, string]> = [];
   for (; i < lines.length; i++) {
     const line = (lines[i] as string).trim();

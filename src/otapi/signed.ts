@@ -4,6 +4,7 @@
  * nested armor lines inside a body with a leading `- ` (as PGP does); that escape is undone.
  */
 import { OtP2pError, describeValue } from '../core/errors.ts';
+import { findBeginLine, splitLines } from './armor.ts';
 
 /** One signature block of a signed contract. */
 export interface OtSignature {
@@ -40,18 +41,11 @@ export function isSignedContract(text: string): boolean {
  *   or truncated.
  */
 export function parseSignedContract(text: string): SignedContract {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  let i = 0;
-  let label: string | undefined;
-  for (; i < lines.length; i++) {
-    const m = BEGIN_RE.exec((lines[i] as string).trim());
-    if (m) {
-      label = m[1] as string;
-      break;
-    }
-  }
-  if (label === undefined) throw new OtP2pError('bad-ot-file', 'no -----BEGIN SIGNED ...----- line');
-  i++;
+  const lines = splitLines(text);
+  const begin = findBeginLine(lines, BEGIN_RE);
+  if (!begin) throw new OtP2pError('bad-ot-file', 'no -----BEGIN SIGNED ...----- line');
+  const label = begin.label;
+  let i = begin.index + 1;
   let hash: string | undefined;
   for (; i < lines.length; i++) {
     const h = HEADER_RE.exec((lines[i] as string).trim());
