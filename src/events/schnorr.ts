@@ -7,6 +7,7 @@
  * differential test pins that they agree on valid and invalid signatures.
  */
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import * as wasm from 'tiny-secp256k1';
 
 /** A BIP-340 verifier over 32-byte message, 32-byte x-only key and 64-byte signature. */
@@ -38,6 +39,9 @@ interface BcryptoSchnorr {
 /** bcrypto's native libsecp256k1 binding, or undefined when it is not installed or not native. */
 function loadNative(): SchnorrBackend | undefined {
   if (process.env.OTP2P_SCHNORR === 'wasm') return undefined;
+  // Main thread only: bcrypto's addon is not safe to initialise in worker threads (a worker torn
+  // down while the addon loads aborts the process: seen about once in twenty short-lived pools).
+  if (!isMainThread) return undefined;
   try {
     const schnorr = createRequire(import.meta.url)('bcrypto/lib/schnorr') as BcryptoSchnorr;
     // bcrypto silently falls back to pure JS (slower than the WASM) when its addon is missing.
