@@ -10,7 +10,7 @@ import { verifySchnorr } from './schnorr.ts';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { OtP2pError } from '../core/errors.ts';
+import { OtP2pError, describeValue } from '../core/errors.ts';
 import type { NostrEvent, UnsignedEvent } from './types.ts';
 
 /** Limits applied before an event is trusted. All sizes in bytes of UTF-8. */
@@ -93,7 +93,7 @@ export function checkShape(value: unknown, limits: EventLimits, nowSeconds: numb
   if (typeof e.pubkey !== 'string' || !HEX64.test(e.pubkey)) return fail('bad-shape', 'pubkey must be 64 lowercase hex characters');
   if (typeof e.sig !== 'string' || !HEX128.test(e.sig)) return fail('bad-shape', 'sig must be 128 lowercase hex characters');
   if (typeof e.kind !== 'number' || !Number.isInteger(e.kind) || e.kind < 0 || e.kind > 65535) {
-    return fail('bad-kind', `kind must be an integer in 0..65535, got ${String(e.kind)}`);
+    return fail('bad-kind', `kind must be an integer in 0..65535, got ${describeValue(e.kind)}`);
   }
   if (typeof e.created_at !== 'number' || !Number.isSafeInteger(e.created_at) || e.created_at < 0) {
     return fail('bad-shape', 'created_at must be a non-negative integer');

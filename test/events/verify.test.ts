@@ -226,6 +226,14 @@ describe('fuzzing the parser', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('names a hostile non-number kind without calling into it (found by the fuzzer)', () => {
+    // {"toString": ""} made String(kind) throw "Cannot convert object to primitive value".
+    for (const kind of [{ toString: '' }, { valueOf: 1, toString: null }, [1], '1']) {
+      const r = verifier().verifyJson(JSON.stringify({ ...base(), kind }));
+      expect(r.ok ? 'ok' : r.code).toBe('bad-kind');
+    }
+  });
 });
 
 describe('(id, sig) cache', () => {
