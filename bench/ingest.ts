@@ -5,7 +5,7 @@
  * The two sides run interleaved in 10 rounds so that load from other processes on a shared
  * machine hits both alike; the ratio is the solid figure.
  *
- * ours:     VerifyPool (worker threads, tiny-secp256k1) + EventStore.ingest (raw prepared
+ * ours:     VerifyPool (worker threads, native libsecp256k1 or its WASM build) + EventStore.ingest (raw prepared
  *           statements, one transaction per 1,000 events), verification overlapping the inserts.
  * baseline: nostr-tools' default `verifyEvent` (pure JS) on a fresh JSON.parse copy of each text
  *           (it caches its verdict on the object) + row-by-row kysely inserts, 1,000 per transaction.
@@ -121,7 +121,7 @@ export default async function ingest(args: string[]): Promise<void> {
     }
     const oursPerS = ours.events / ours.seconds;
     const basePerS = base.events / base.seconds;
-    log(`ours (VerifyPool x${pool.size} + EventStore.ingest, ${ours.events} events): ${round(oursPerS, 0)} events/s`);
+    log(`ours (VerifyPool x${pool.size} [${(await pool.backends()).join(', ')}] + EventStore.ingest, ${ours.events} events): ${round(oursPerS, 0)} events/s`);
     log(`baseline (nostr-tools verifyEvent + row-by-row kysely, ${base.events} events): ${round(basePerS, 0)} events/s`);
     log(`ratio: ${round(oursPerS / basePerS, 2)}x (per round: median ${round(median(ratios), 2)}x, p10 ${round(quantile(ratios, 0.1), 2)}x, p90 ${round(quantile(ratios, 0.9), 2)}x)`);
     // Where the time goes (same process, right after): verification alone on one thread and on

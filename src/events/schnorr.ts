@@ -7,7 +7,7 @@
  * differential test pins that they agree on valid and invalid signatures.
  */
 import { createRequire } from 'node:module';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import * as wasm from 'tiny-secp256k1';
 
 /** A BIP-340 verifier over 32-byte message, 32-byte x-only key and 64-byte signature. */
@@ -36,12 +36,21 @@ interface BcryptoSchnorr {
   verify(msg: Buffer, sig: Buffer, key: Buffer): boolean;
 }
 
+/**
+ * The `workerData` key by which a worker's creator allows the native addon in that worker. Set it
+ * only when the worker is never terminated (nor the process left to exit) before the worker has
+ * finished importing this module.
+ */
+export const NATIVE_SCHNORR_WORKER_FLAG = 'otp2pNativeSchnorr';
+
 /** bcrypto's native libsecp256k1 binding, or undefined when it is not installed or not native. */
 function loadNative(): SchnorrBackend | undefined {
   if (process.env.OTP2P_SCHNORR === 'wasm') return undefined;
-  // Main thread only: bcrypto's addon is not safe to initialise in worker threads (a worker torn
-  // down while the addon loads aborts the process: seen about once in twenty short-lived pools).
-  if (!isMainThread) return undefined;
+  // A worker thread torn down while bcrypto's addon initialises aborts the whole process (seen
+  // about once in twenty short-lived pools, before the pool waited). So a worker loads it only
+  // when its creator promised never to end it mid-load: VerifyPool waits for each worker's
+  // ready message before it lets it go (see NATIVE_SCHNORR_WORKER_FLAG).
+  if (!isMainThread && (workerData as Record<string, unknown> | null)?.[NATIVE_SCHNORR_WORKER_FLAG] !== true) return undefined;
   try {
     const schnorr = createRequire(import.meta.url)('bcrypto/lib/schnorr') as BcryptoSchnorr;
     // bcrypto silently falls back to pure JS (slower than the WASM) when its addon is missing.

@@ -21,7 +21,9 @@ import { systemClock } from '../core/clock.ts';
 import { OtP2pError } from '../core/errors.ts';
 import { EventVerifier } from './verify.ts';
 import type { BatchVerifier, EventLimits, RawVerifyResult } from './verify.ts';
-import type { VerifyRequest, VerifyResponse, VerifyWorkerData } from './verify-worker.ts';
+import { NATIVE_SCHNORR_WORKER_FLAG } from './schnorr.ts';
+import type { SchnorrBackend } from './schnorr.ts';
+import type { VerifyReady, VerifyRequest, VerifyResponse, VerifyWorkerData } from './verify-worker.ts';
 
 /** Options for {@link VerifyPool}. */
 export interface VerifyPoolOptions {
@@ -46,6 +48,10 @@ interface Job {
 interface Slot {
   worker: Worker;
   job: Job | undefined;
+  /** The worker's Schnorr backend once it reported ready (every module loaded). */
+  backend: SchnorrBackend['name'] | undefined;
+  /** Settles when the worker reported ready or exited, whichever comes first. */
+  started: Promise<void>;
 }
 
 function workerSource(): { filename: string | URL; eval: boolean } {
@@ -80,30 +86,50 @@ export class VerifyPool implements BatchVerifier {
     this.#clock = options.clock ?? systemClock;
     this.verifier = options.verifier ?? new EventVerifier({ limits: options.limits ?? {}, clock: this.#clock });
     this.#chunkSize = Math.max(1, options.chunkSize ?? 256);
-    const data: VerifyWorkerData = { limits: { ...this.verifier.limits }, cacheSize: options.cacheSize ?? 20_000 };
+    // The workers may load the native BIP-340 addon (src/events/schnorr.ts) because this pool
+    // never ends a worker before its ready message: a worker torn down while the addon
+    // initialises aborts the process. So a starting worker stays referenced (the process cannot
+    // exit under it) and close() waits for it.
+    const data: VerifyWorkerData & { [NATIVE_SCHNORR_WORKER_FLAG]: true } = {
+      limits: { ...this.verifier.limits },
+      cacheSize: options.cacheSize ?? 20_000,
+      [NATIVE_SCHNORR_WORKER_FLAG]: true,
+    };
     const src = workerSource();
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(src.filename, { eval: src.eval, workerData: data });
-      // Idle workers must not keep the process alive; a busy one must (see #pump). Unref again
-      // once online: the worker's port is re-referenced when it starts (Node 20).
-      worker.unref();
-      const slot: Slot = { worker, job: undefined };
-      worker.once('online', () => {
-        if (!slot.job) worker.unref();
-      });
-      worker.on('message', (res: VerifyResponse) => {
+      let started!: () => void;
+      const slot: Slot = { worker, job: undefined, backend: undefined, started: new Promise((r) => (started = r)) };
+      worker.on('message', (msg: VerifyResponse | VerifyReady) => {
+        if ('ready' in msg) {
+          slot.backend = msg.ready;
+          started();
+          // Idle workers must not keep the process alive; a busy one must (see #pump).
+          if (!slot.job) worker.unref();
+          return;
+        }
         const job = slot.job;
         slot.job = undefined;
-        worker.unref();
-        if (job && job.req.seq === res.seq) job.resolve(res.results);
+        if (slot.backend) worker.unref();
+        if (job && job.req.seq === msg.seq) job.resolve(msg.results);
         this.#pump();
       });
       worker.on('error', (err) => this.#fail(err));
       worker.on('exit', (code) => {
+        started();
         if (!this.#closed) this.#fail(new Error(`verify worker exited with code ${code}`));
       });
       this.#slots.push(slot);
     }
+  }
+
+  /**
+   * The Schnorr backend of each worker, once all have started (`native-libsecp256k1` where the
+   * optional addon is installed). A worker that died before starting is missing from the list.
+   */
+  async backends(): Promise<SchnorrBackend['name'][]> {
+    await Promise.all(this.#slots.map((s) => s.started));
+    return this.#slots.flatMap((s) => (s.backend ? [s.backend] : []));
   }
 
   /**
@@ -135,7 +161,11 @@ export class VerifyPool implements BatchVerifier {
     const err = new OtP2pError('closed', 'verify pool is closed');
     for (const job of this.#queue.splice(0)) job.reject(err);
     for (const s of this.#slots) s.job?.reject(err);
-    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    // Never terminate a worker that is still loading its modules (see the constructor).
+    await Promise.all(this.#slots.map(async (s) => {
+      await s.started;
+      await s.worker.terminate();
+    }));
   }
 
   #pump(): void {

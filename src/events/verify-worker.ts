@@ -4,6 +4,8 @@
  * recomputed before that cache is consulted). Loaded only through `VerifyPool`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { schnorrBackend } from './schnorr.ts';
+import type { SchnorrBackend } from './schnorr.ts';
 import { EventVerifier } from './verify.ts';
 import type { EventLimits, RawVerifyResult } from './verify.ts';
 
@@ -26,6 +28,11 @@ export interface VerifyResponse {
   results: RawVerifyResult[];
 }
 
+/** Sent once, after every module (the native addon included) has loaded. */
+export interface VerifyReady {
+  ready: SchnorrBackend['name'];
+}
+
 if (parentPort) {
   const port = parentPort;
   const data = workerData as VerifyWorkerData;
@@ -36,4 +43,5 @@ if (parentPort) {
     const results = req.raws.map((raw) => verifier.verifyJson(raw));
     port.postMessage({ seq: req.seq, results } satisfies VerifyResponse);
   });
+  port.postMessage({ ready: schnorrBackend.name } satisfies VerifyReady);
 }

@@ -9,6 +9,7 @@ import { dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
+import { nativeBackend } from '../../src/events/schnorr.ts';
 import { signEvent } from '../../src/events/sign.ts';
 import { EventVerifier } from '../../src/events/verify.ts';
 import { VerifyPool } from '../../src/events/verify-pool.ts';
@@ -74,6 +75,11 @@ describe('VerifyPool', () => {
     expect(b.map((x) => (x.ok ? 'ok' : x.code))).toEqual(['bad-json', 'ok', 'bad-id', 'bad-json']);
   });
 
+  it('verifies with the native addon in every worker where it is installed', async () => {
+    const expected = nativeBackend()?.name ?? 'wasm-libsecp256k1';
+    expect(await pool.backends()).toEqual([expected, expected]);
+  });
+
   it('refuses work after close with `closed`', async () => {
     const p = new VerifyPool({ size: 1, clock });
     await p.close();
@@ -94,6 +100,28 @@ console.log(JSON.stringify(r.map((x) => (x.ok ? 'ok' : x.code))));
     const out = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
     expect(out.stderr).toBe('');
     expect(out.stdout.trim()).toBe('["bad-shape","bad-json"]');
+    expect(out.status).toBe(0);
+  });
+
+  it('closes pools while their workers still start, without aborting the process', () => {
+    // A worker torn down while the native addon initialises aborts the process; close() must
+    // wait for each worker's ready message. Closes land at several points of the start-up.
+    const script = join(tmpDir(), 'churn.mts');
+    writeFileSync(
+      script,
+      `import { VerifyPool } from ${JSON.stringify(join(PROJECT_ROOT, 'src/events/verify-pool.ts'))};
+for (const delay of [0, 5, 40, 150, 400]) {
+  const pool = new VerifyPool({ size: 2 });
+  await new Promise((r) => setTimeout(r, delay));
+  await pool.close();
+}
+new VerifyPool({ size: 2 }); // never closed, never used: the process must wait for it to start, then exit
+console.log('done');
+`,
+    );
+    const out = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('done');
     expect(out.status).toBe(0);
   });
 
