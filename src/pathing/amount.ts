@@ -17,11 +17,28 @@ export function gcdBig(a: bigint, b: bigint): bigint {
   return a;
 }
 
+/** Relative error bound of `x * n / d` in doubles (two roundings of 2^-53 each), with room to spare. */
+const REL_ERR = 1e-15;
+
 /**
- * ceil(x * n / d) with doubles, exact when x < 2^52 and n * d < 2^52 (checked by the caller when
- * it precomputes n and d). Returns -1 when the result would reach {@link FAST_LIMIT}.
+ * ceil(x * n / d) with doubles, for integers x < 2^52 and 1 <= n, d < 2^53 (exact doubles, which
+ * the caller checks when it precomputes n and d). Returns -1 when it cannot answer exactly: the
+ * result reaches {@link FAST_LIMIT}, or (when n * d is large) the quotient lies too close to an
+ * integer for the double to decide; the caller then computes with bigint.
+ *
+ * When n * d < 2^52 the remainder arithmetic below is exact. Otherwise (rates with large
+ * numerators and denominators, common across units) the double quotient y is within
+ * y * 2.3e-16 of the true one, so when y is farther than that from every integer the true
+ * quotient lies strictly between the same two integers and ceil(y) is exact.
  */
 export function fastCeilMulDiv(x: number, n: number, d: number): number {
+  if (n * d >= FAST_LIMIT) {
+    const y = (x * n) / d;
+    if (y >= FAST_LIMIT / 2) return -1;
+    const c = Math.ceil(y);
+    const err = y * REL_ERR;
+    return c - y > err && y - (c - 1) > err ? c : -1;
+  }
   let q = Math.floor(x / d);
   let r = x - q * d;
   if (r < 0) {

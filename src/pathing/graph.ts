@@ -34,6 +34,8 @@ export interface GraphStats {
 
 const NONE = -1;
 const FAST_BIG = BigInt(FAST_LIMIT);
+/** 2^53 - 1: the largest integer every double up to it represents exactly. */
+const EXACT_BIG = (1n << 53n) - 1n;
 
 function gcdNum(a: number, b: number): number {
   while (b !== 0) {
@@ -114,7 +116,7 @@ export class OfferGraph {
   /** @internal */ fMin = new Float64Array(64);
   /** @internal */ fMax = new Float64Array(64);
   /** @internal */ fLiq = new Float64Array(64);
-  /** @internal 1 when fN*fD and fee are small enough for the exact double path. */ fastOk = new Uint8Array(64);
+  /** @internal 1 when fN, fD and fee are exact doubles (the double path of fastCeilMulDiv applies). */ fastOk = new Uint8Array(64);
   /** @internal */ freeOffers: number[] = [];
   /** @internal */ openCount = 0;
   /**
@@ -335,7 +337,8 @@ export class OfferGraph {
     this.fMin[o] = Number(offer.min);
     this.fMax[o] = Number(offer.max);
     this.fLiq[o] = Number(offer.liquidity);
-    this.fastOk[o] = n * d < FAST_BIG && offer.fee < FAST_BIG ? 1 : 0;
+    // n and d exact doubles: fastCeilMulDiv decides the rest (exactly, or -1 for bigint)
+    this.fastOk[o] = n <= EXACT_BIG && d <= EXACT_BIG && offer.fee < FAST_BIG ? 1 : 0;
     const gain = Number(d) / Number(n);
     if (open && gain > this.maxGain) this.maxGain = gain;
     if (open) {
@@ -391,10 +394,10 @@ export class OfferGraph {
       let dominated = false;
       for (let i = groupStart; i < keep.length; i++) {
         const p = keep[i] as number;
-        // k(p) <= k(o) exactly: cross products, only when they are exact doubles
+        // k(p) <= k(o) exactly: cross products, in bigint when they are beyond exact doubles
         const l = (fN[p] as number) * (fD[o] as number);
         const r = (fN[o] as number) * (fD[p] as number);
-        if (l >= FAST_LIMIT || r >= FAST_LIMIT || l > r) continue;
+        if (l >= FAST_LIMIT || r >= FAST_LIMIT ? BigInt(fN[p] as number) * BigInt(fD[o] as number) > BigInt(fN[o] as number) * BigInt(fD[p] as number) : l > r) continue;
         if ((this.fFee[p] as number) > (this.fFee[o] as number) || (this.fLiq[p] as number) < (this.fLiq[o] as number)) continue;
         if ((this.fMax[p] as number) < (this.fMax[o] as number) || (this.fMin[p] as number) > (this.fMin[o] as number)) continue;
         if ((this.offerExp[p] as number) < (this.offerExp[o] as number)) continue;

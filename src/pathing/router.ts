@@ -140,7 +140,7 @@ export class Router {
    * Counters of the last search, for benchmarks: whether the exact search ran, its expansions,
    * and whether its budget ran out (then a `no-route` means "none found within the budget").
    */
-  readonly lastStats = { fallback: false, expansions: 0, exhausted: false };
+  readonly lastStats = { fallback: false, expansions: 0, exhausted: false, states: 0 };
   /** How the first pass runs (both give the same answers; `layered` is the plain Bellman-Ford). */
   readonly firstPass: 'best-first' | 'layered';
 
@@ -806,6 +806,7 @@ export class Router {
       if (pr > thr) break;
       const j = popIdx;
       if (labStamp[j] !== stamp || labNum[j] !== popVal) continue;
+      this.lastStats.states++;
       const layer = Math.floor(j / S);
       const s = j - layer * S;
       const a = popVal;
@@ -940,6 +941,7 @@ export class Router {
     this.lastStats.fallback = false;
     this.lastStats.expansions = 0;
     this.lastStats.exhausted = false;
+    this.lastStats.states = 0;
     this.incumbent = null;
     const relaxed = alternatives === 0 && this.firstPass === 'best-first' ? this.bestFirst(amount) : this.relax(amount, alternatives === 0);
     if (!relaxed) return [];

@@ -183,6 +183,27 @@ describe('router rules', () => {
         else expect(BigInt(got)).toBe(exact);
       }),
     );
+    // Rates whose reduced numerator and denominator are large (n * d >= 2^52): the answer is
+    // exact or -1 (decide with bigint), never wrong; exact quotients are always left to bigint.
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 52 - 1 }), fc.integer({ min: 2 ** 26, max: 2 ** 53 - 1 }), fc.integer({ min: 2 ** 26, max: 2 ** 53 - 1 }), (x, n, d) => {
+        const exact = (BigInt(x) * BigInt(n) + BigInt(d) - 1n) / BigInt(d);
+        const got = fastCeilMulDiv(x, n, d);
+        if (got !== -1) {
+          answered++;
+          expect(BigInt(got)).toBe(exact);
+        }
+        if ((BigInt(x) * BigInt(n)) % BigInt(d) === 0n) expect(got).toBe(-1);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(answered).toBeGreaterThan(0);
+    // Typical amounts and rates (the multi-asset bench's: 1e6 over ~1e12) are answered in doubles.
+    let fast = 0;
+    for (let i = 1; i <= 1000; i++) if (fastCeilMulDiv(i * 7919, 1_000_000_000_000, 10_000_000 * 999_000 + i) !== -1) fast++;
+    expect(fast).toBeGreaterThan(990);
+    expect(fastCeilMulDiv(3 * 999_983, 999_979 * 1_000_003, 999_983 * 1_000_003)).toBe(-1); // quotient exactly 3 * 999_979
     expect(offerInput({ rateNum: 3n, rateDen: 1n, cutPpm: 0n, fee: 1n }, 300n)).toBe(101n);
   });
 
