@@ -161,6 +161,7 @@ export class Router {
       this.radDepth = new Int32Array(P * 2);
       this.queue = new Int32Array(P * 2);
       this.visit = new Int32Array(P * 2);
+      this.nearPayer = new Int32Array(P * 2);
       this.radiusKey = '';
     }
     const L = (H + 1) * S;
@@ -671,6 +672,7 @@ export class Router {
 
   /** The cheapest valid path the last best-first pass met (null when none). */
   private incumbent: Found | null = null;
+  private nearPayer = new Int32Array(0);
   private hPrio = new Float64Array(1024);
   private hIdx = new Int32Array(1024);
   private hVal = new Float64Array(1024);
@@ -716,6 +718,9 @@ export class Router {
     const payer = this.payer;
     const payee = this.payee;
     const u0 = this.u0;
+    const nearPayer = this.nearPayer;
+    const nbPayer = g.adj[payer] as Int32Array;
+    for (let k = 0; k < nbPayer.length; k++) nearPayer[nbPayer[k] as number] = stamp;
     let hn = 0;
     const push = (prio: number, j: number, val: number): void => {
       if (hn === this.hPrio.length) {
@@ -815,36 +820,36 @@ export class Router {
       const R = g.slotPeer[s] as number;
       const X = slotUnit[s] as number;
       const t = layer + 1;
-      const nb = g.adj[R] as Int32Array;
-      for (let k = 0; k < nb.length; k++) {
-        const Q = nb[k] as number;
-        if (rad[Q] !== radOk) continue;
-        if (Q === payer) {
-          if (X !== u0) continue;
-          const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && aBig < bestBig);
-          if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || aBig === bestBig))) {
-            bestNum = a;
-            bestBig = a < FAST_LIMIT ? BigInt(a) : aBig;
-            bestSlot = s;
-            bestLayer = layer;
-            bestExact = ex;
-            if (cap === undefined) thr = bestNum * (1 + 1e-12);
-          }
-          // Remember the cheapest valid path met on the way: should the relaxed optimum repeat
-          // a peer, its spend caps the exact search. Checked only when it would improve.
-          if (cap === undefined && ex === 1 && (incNum === Number.POSITIVE_INFINITY || a < incNum)) {
-            const f = this.extract(s, layer, a < FAST_LIMIT ? BigInt(a) : aBig);
-            if (this.valid(f, amount)) {
-              this.incumbent = f;
-              incNum = a;
-            }
-          }
-          continue;
+      // The payer pays this state directly when it is next to R and holds X.
+      if (X === u0 && nearPayer[R] === stamp) {
+        const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && aBig < bestBig);
+        if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || aBig === bestBig))) {
+          bestNum = a;
+          bestBig = a < FAST_LIMIT ? BigInt(a) : aBig;
+          bestSlot = s;
+          bestLayer = layer;
+          bestExact = ex;
+          if (cap === undefined) thr = bestNum * (1 + 1e-12);
         }
-        if (Q === payee || t >= H) continue;
+        // Remember the cheapest valid path met on the way: should the relaxed optimum repeat
+        // a peer, its spend caps the exact search. Checked only when it would improve.
+        if (cap === undefined && ex === 1 && (incNum === Number.POSITIVE_INFINITY || a < incNum)) {
+          const f = this.extract(s, layer, a < FAST_LIMIT ? BigInt(a) : aBig);
+          if (this.valid(f, amount)) {
+            this.incumbent = f;
+            incNum = a;
+          }
+        }
+      }
+      if (t >= H) continue;
+      // Transfers into R carry X, so only neighbours holding a slot for X can send them.
+      const senders = this.senders(s);
+      for (let k = 0; k < senders.length; k++) {
+        const qs = senders[k] as number;
+        if (g.slotOutHead[qs] === NONE) continue;
+        const Q = g.slotPeer[qs] as number;
+        if (rad[Q] !== radOk || Q === payer || Q === payee) continue;
         if (this.hopStamp[Q] !== hopOk || (this.hopDist[Q] as number) + t > H) continue;
-        const qs = g.slotOf(Q, X);
-        if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
         // already scanned with a label at most this large and at most as many transfers
         if (a < FAST_LIMIT) {
           let seen = false;
@@ -930,6 +935,42 @@ export class Router {
     return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer, exact: bestExact === 1 };
   }
 
+  private senderLists: (Int32Array | undefined)[] = [];
+  private senderAdj: (Int32Array | undefined)[] = [];
+  private senderEpoch = new Int32Array(0);
+
+  /**
+   * The slots (Q, X) of R's neighbours Q for slot s = (R, X): the only slots a transfer into s
+   * can come from. Built on first use and kept until R's adjacency changes or a slot is added
+   * anywhere (a new slot may be a new sender); offer changes leave the lists valid, since
+   * callers check each sender's offers.
+   */
+  private senders(s: number): Int32Array {
+    const g = this.g;
+    const R = g.slotPeer[s] as number;
+    const adj = g.adj[R] as Int32Array;
+    const cached = this.senderLists[s];
+    if (cached && this.senderAdj[s] === adj && this.senderEpoch[s] === g.slotCount) return cached;
+    if (this.senderEpoch.length < g.slotCount) {
+      const grown = new Int32Array(g.slotCount * 2);
+      grown.set(this.senderEpoch);
+      this.senderEpoch = grown;
+    }
+    const X = g.slotUnit[s] as number;
+    let n = 0;
+    const buf = this.senderBuf.length < adj.length ? (this.senderBuf = new Int32Array(adj.length * 2)) : this.senderBuf;
+    for (let k = 0; k < adj.length; k++) {
+      const qs = g.slotOf(adj[k] as number, X);
+      if (qs !== NONE) buf[n++] = qs;
+    }
+    const list = buf.slice(0, n);
+    this.senderLists[s] = list;
+    this.senderAdj[s] = adj;
+    this.senderEpoch[s] = g.slotCount;
+    return list;
+  }
+  private senderBuf = new Int32Array(64);
+
   /** Best paths (up to 1 + alternatives), exact unless the budget ran out. */
   private search(amount: bigint, alternatives: number): Found[] {
     const g = this.g;
@@ -943,6 +984,7 @@ export class Router {
     this.lastStats.exhausted = false;
     this.lastStats.states = 0;
     this.incumbent = null;
+    if (!this.endsCanConnect()) return [];
     const relaxed = alternatives === 0 && this.firstPass === 'best-first' ? this.bestFirst(amount) : this.relax(amount, alternatives === 0);
     if (!relaxed) return [];
     if (alternatives === 0) {
@@ -966,6 +1008,50 @@ export class Router {
     this.lastStats.expansions = this.expansions;
     this.lastStats.exhausted = this.exhausted;
     return out;
+  }
+
+  /**
+   * Necessary conditions checked before any search: some peer next to the payer takes the
+   * payer's unit, and some peer next to the payee delivers a unit the payee accepts. Both look
+   * at two neighbourhoods only, yet they settle most unreachable queries at once (where nobody
+   * around the payer takes what it holds, a search would first label everything it can reach
+   * backwards from the payee).
+   */
+  private endsCanConnect(): boolean {
+    const g = this.g;
+    const rad = this.radStamp;
+    const radOk = this.radStampValue;
+    const payer = this.payer;
+    const payee = this.payee;
+    const u0 = this.u0;
+    const accepted = rad[payee] === radOk ? (g.accepts.get(payee) ?? []) : [];
+    if (accepted.length === 0) return false;
+    let first = false;
+    const nbPayer = g.adj[payer] as Int32Array;
+    for (let k = 0; k < nbPayer.length && !first; k++) {
+      const Q = nbPayer[k] as number;
+      if (rad[Q] !== radOk) continue;
+      if (Q === payee) first = accepted.includes(u0);
+      else if (this.H >= 2) {
+        const s = g.slotOf(Q, u0);
+        first = s !== NONE && g.slotInHead[s] !== NONE;
+      }
+    }
+    if (!first) return false;
+    const nbPayee = g.adj[payee] as Int32Array;
+    for (let k = 0; k < nbPayee.length; k++) {
+      const Q = nbPayee[k] as number;
+      if (rad[Q] !== radOk) continue;
+      for (const X of accepted) {
+        if (Q === payer) {
+          if (X === u0) return true;
+          continue;
+        }
+        const s = g.slotOf(Q, X);
+        if (s !== NONE && g.slotOutHead[s] !== NONE) return true;
+      }
+    }
+    return false;
   }
 
   private extract(slot: number, layer: number, spend: bigint): Found {
