@@ -36,14 +36,45 @@ const NONE = -1;
 const FAST_BIG = BigInt(FAST_LIMIT);
 /** 2^53 - 1: the largest integer every double up to it represents exactly. */
 const EXACT_BIG = (1n << 53n) - 1n;
+const EXACT_NUM = 2 ** 53 - 1;
 
+/** Below this (2^33), den * 1e6 and num * (1e6 - cut) are exact doubles (< 2^53). */
+const SMALL_RATE_BIG = 1n << 33n;
+const INT31 = 0x7fffffff;
+
+/**
+ * gcd of non-negative integers below 2^53 (exact doubles). Double `%` is a slow library call, so
+ * once both values fit in 31 bits the loop continues in int32 arithmetic (same result).
+ */
 function gcdNum(a: number, b: number): number {
-  while (b !== 0) {
+  while (b > INT31) {
     const t = a % b;
     a = b;
     b = t;
   }
-  return a;
+  if (b === 0) return a;
+  // one more step when a is still wide: (a, b) -> (b, a mod b), both then below 2^31
+  let x = (a > INT31 ? b : a) | 0;
+  let y = (a > INT31 ? a % b : b) | 0;
+  while (y !== 0) {
+    const t = x % y | 0;
+    x = y;
+    y = t;
+  }
+  return x;
+}
+
+/** Every peer's adjacency before its first flush (never written: a length-0 array). */
+const EMPTY_ADJ = new Int32Array(0);
+
+/** The last 7 hex digits of a 64-character key as an integer (only a hash: any value works). */
+function hexTail(s: string): number {
+  let x = 0;
+  for (let i = 57; i < 64; i++) {
+    const c = s.charCodeAt(i);
+    x = (x << 4) | ((c & 15) + 9 * (c >> 6));
+  }
+  return x & 0xfffffff;
 }
 
 function grow32(a: Int32Array<ArrayBuffer>, n: number, fill = NONE): Int32Array<ArrayBuffer> {
@@ -143,6 +174,14 @@ export class OfferGraph {
 
   /** Index of a peer (created on first sight). @throws OtP2pError `bad-key` for a non-hex pubkey. */
   peer(pubkey: string): number {
+    // Fast path: the last 7 hex digits as a small integer key, confirmed by comparing the whole
+    // key. Hashing a fresh 64-character string for the Map costs several times more, and follow
+    // lists arrive as fresh strings. Any miss or shared tail falls back to the Map.
+    const tail = typeof pubkey === 'string' && pubkey.length === 64 ? hexTail(pubkey) : -1;
+    if (tail >= 0) {
+      const q = this.peerByTail.get(tail);
+      if (q !== undefined && q >= 0 && this.peerKeys[q] === pubkey) return q;
+    }
     let p = this.peerIndex.get(pubkey);
     if (p !== undefined) return p;
     if (typeof pubkey !== 'string' || !/^[0-9a-f]{64}$/.test(pubkey)) {
@@ -150,14 +189,19 @@ export class OfferGraph {
     }
     p = this.peerKeys.length;
     this.peerIndex.set(pubkey, p);
+    // a tail two peers share is marked -1: both then always take the Map
+    this.peerByTail.set(tail, this.peerByTail.has(tail) ? -1 : p);
     this.peerKeys.push(pubkey);
     this.followOut.push([]);
     this.followIn.push([]);
-    this.adj.push(new Int32Array(0));
+    this.adj.push(EMPTY_ADJ);
     this.peerSlotHead = grow32(this.peerSlotHead, p + 1);
     this.peerSlotHead[p] = NONE;
     return p;
   }
+
+  /** Peer by the last 7 hex digits of its key, or -1 when several peers share them. */
+  private peerByTail = new Map<number, number>();
 
   private lastUnitRef: UnitRef | null = null;
   private lastUnit = 0;
@@ -172,13 +216,23 @@ export class OfferGraph {
     return u;
   }
 
+  /** Units by notary then unit name: two lookups of strings whose hashes are cached, no key built. */
+  private unitByNotary = new Map<string, Map<string, number>>();
+
   private unitSlow(ref: UnitRef): number {
-    const key = `${ref.unit}@${ref.notary}`;
-    let u = this.unitIndex.get(key);
+    let byName = this.unitByNotary.get(ref.notary);
+    if (byName === undefined) this.unitByNotary.set(ref.notary, (byName = new Map()));
+    let u = byName.get(ref.unit);
     if (u === undefined) {
-      u = this.unitRefs.length;
-      this.unitIndex.set(key, u);
-      this.unitRefs.push({ unit: ref.unit, notary: ref.notary });
+      const key = `${ref.unit}@${ref.notary}`;
+      // a unit name containing '@' can spell the same key as another (unit, notary) pair
+      u = this.unitIndex.get(key);
+      if (u === undefined) {
+        u = this.unitRefs.length;
+        this.unitIndex.set(key, u);
+        this.unitRefs.push({ unit: ref.unit, notary: ref.notary });
+      }
+      byName.set(ref.unit, u);
     }
     return u;
   }
@@ -289,7 +343,9 @@ export class OfferGraph {
       this.growOffers(o + 1);
       byId.set(offer.id, o);
       this.offerTotal++;
-      this.offerIds[o] = offer.id;
+      // append when the index is new (a bulk load): keeps the array packed
+      if (o === this.offerIds.length) this.offerIds.push(offer.id);
+      else this.offerIds[o] = offer.id;
     } else {
       if (this.offerOpen[o] === 1) this.openCount--;
       const oldOut = this.offerOutSlot[o] as number;
@@ -317,33 +373,62 @@ export class OfferGraph {
     this.bMin[o] = offer.min;
     this.bMax[o] = offer.max;
     this.bLiq[o] = offer.liquidity;
-    let n = offer.rateDen * PPM;
-    let d = offer.rateNum * (PPM - offer.cutPpm);
-    if (n < FAST_BIG && d < FAST_BIG) {
-      // doubles are exact here, and a Number gcd is far cheaper than a bigint one
-      const nn = Number(n);
-      const dd = Number(d);
+    // the reduced input factor n/d = den*1e6 / (num*(1e6-cut))
+    let nf: number;
+    let df: number;
+    let exact: boolean;
+    if (offer.rateDen < SMALL_RATE_BIG && offer.rateNum < SMALL_RATE_BIG) {
+      // every product is an exact double below 2^53: no bigint temporaries at all
+      const nn = Number(offer.rateDen) * 1_000_000;
+      const dd = Number(offer.rateNum) * (1_000_000 - Number(offer.cutPpm));
       const g = gcdNum(nn, dd);
-      n = BigInt(nn / g);
-      d = BigInt(dd / g);
+      nf = nn / g;
+      df = dd / g;
+      exact = true;
+    } else if (offer.rateDen <= EXACT_BIG && offer.rateNum <= EXACT_BIG) {
+      // Rates with wide terms (common across units): reduce factor by factor so every step
+      // stays an exact double. With a = den/g0 and b = num/g0 coprime, P = 1e6, C = 1e6 - cut:
+      // (a*P)/(b*C) reduced is (a/g1 * P'/g3) / (b/g2 * C'/g3) where g1 = gcd(a, C),
+      // g2 = gcd(P, b), P' = P/g2, C' = C/g1, g3 = gcd(P', C'). The two final products round
+      // as Number() of the exact bigint products would (both round to nearest), and they are
+      // exact exactly when they stay at or below 2^53 - 1.
+      const den = Number(offer.rateDen);
+      const num = Number(offer.rateNum);
+      const g0 = gcdNum(den, num);
+      const a = den / g0;
+      const b = num / g0;
+      const C = 1_000_000 - Number(offer.cutPpm);
+      const g1 = gcdNum(a, C);
+      const g2 = gcdNum(1_000_000, b);
+      const P1 = 1_000_000 / g2;
+      const C1 = C / g1;
+      const g3 = gcdNum(P1, C1);
+      nf = (a / g1) * (P1 / g3);
+      df = (b / g2) * (C1 / g3);
+      exact = nf <= EXACT_NUM && df <= EXACT_NUM;
     } else {
+      let n = offer.rateDen * PPM;
+      let d = offer.rateNum * (PPM - offer.cutPpm);
       const g = gcdBig(n, d);
       n /= g;
       d /= g;
+      nf = Number(n);
+      df = Number(d);
+      exact = n <= EXACT_BIG && d <= EXACT_BIG;
     }
-    this.fN[o] = Number(n);
-    this.fD[o] = Number(d);
+    this.fN[o] = nf;
+    this.fD[o] = df;
     this.fFee[o] = Number(offer.fee);
     this.fMin[o] = Number(offer.min);
     this.fMax[o] = Number(offer.max);
     this.fLiq[o] = Number(offer.liquidity);
     // n and d exact doubles: fastCeilMulDiv decides the rest (exactly, or -1 for bigint)
-    this.fastOk[o] = n <= EXACT_BIG && d <= EXACT_BIG && offer.fee < FAST_BIG ? 1 : 0;
-    const gain = Number(d) / Number(n);
+    this.fastOk[o] = exact && offer.fee < FAST_BIG ? 1 : 0;
+    const gain = df / nf;
     if (open && gain > this.maxGain) this.maxGain = gain;
     if (open) {
       const pk = (this.slotUnit[sIn] as number) * 0x100000 + (this.slotUnit[sOut] as number);
-      const k = Number(n) / Number(d);
+      const k = nf / df;
       const cur = this.pairK.get(pk);
       if (cur === undefined || k < cur) {
         this.pairK.set(pk, k);
@@ -462,16 +547,20 @@ export class OfferGraph {
     const prev = this.followOut[p] as number[];
     // Adjacency is rebuilt lazily (before the next query): loading thousands of follow lists
     // would otherwise rebuild a hub's neighbour list once per follower.
-    this.adjDirty.add(p);
+    if (this.adjDirtyMark.length < this.peerKeys.length) this.adjDirtyMark = growU8(this.adjDirtyMark, this.peerKeys.length);
+    const dirty = this.adjDirtyMark;
+    const dirtyList = this.adjDirty;
+    if (dirty[p] === 0) (dirty[p] = 1), dirtyList.push(p);
     for (const q of prev) {
       const list = this.followIn[q] as number[];
       const i = list.indexOf(p);
       if (i >= 0) list.splice(i, 1);
-      this.adjDirty.add(q);
+      if (dirty[q] === 0) (dirty[q] = 1), dirtyList.push(q);
     }
+    const followIn = this.followIn;
     for (const q of next) {
-      (this.followIn[q] as number[]).push(p);
-      this.adjDirty.add(q);
+      (followIn[q] as number[]).push(p);
+      if (dirty[q] === 0) (dirty[q] = 1), dirtyList.push(q);
     }
     this.followEdges += next.length - prev.length;
     this.followOut[p] = next;
@@ -481,12 +570,14 @@ export class OfferGraph {
   private followStamp = new Int32Array(64);
   private followStampValue = 0;
 
-  /** @internal Peers whose undirected adjacency must be rebuilt. */
-  adjDirty = new Set<number>();
+  /** @internal Peers whose undirected adjacency must be rebuilt, each once (see adjDirtyMark). */
+  adjDirty: number[] = [];
+  /** @internal 1 for peers in {@link adjDirty} (a flag array: cheaper than a Set on bulk loads). */
+  adjDirtyMark = new Uint8Array(64);
 
   /** @internal Rebuild the adjacency of peers whose follows changed (the router calls this). */
   flushAdjacency(): void {
-    if (this.adjDirty.size === 0) return;
+    if (this.adjDirty.length === 0) return;
     const P = this.peerKeys.length;
     // dedupe with a stamp array instead of a Set per peer (thousands of peers on a bulk load)
     const mark = new Int32Array(P).fill(NONE);
@@ -500,13 +591,21 @@ export class OfferGraph {
       for (const y of inn) if (mark[y] !== x) (mark[y] = x), (buf[n++] = y);
       this.adj[x] = buf.slice(0, n);
     }
-    this.adjDirty.clear();
+    for (const x of this.adjDirty) this.adjDirtyMark[x] = 0;
+    this.adjDirty.length = 0;
   }
 
   /** Set what a peer accepts when paid (its catalog). @throws OtP2pError `bad-key`. */
   setAccepts(pubkey: string, units: readonly UnitRef[]): void {
     const p = this.peer(pubkey);
-    const list = [...new Set(units.map((u) => this.unit(u)))];
+    // catalogs are short: dedupe with includes (a Set for long ones), in order of first appearance
+    let list: number[] = [];
+    if (units.length <= 16) {
+      for (const ref of units) {
+        const u = this.unit(ref);
+        if (!list.includes(u)) list.push(u);
+      }
+    } else list = [...new Set(units.map((u) => this.unit(u)))];
     for (const u of list) this.ensureSlot(p, u);
     this.accepts.set(p, list);
     this.version++;
@@ -546,13 +645,18 @@ function checkTerms(o: GraphOffer): void {
     throw new OtP2pError('bad-rate', `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`, { context: { field: 'rate', offer: o.id } });
   }
   if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM) throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, { context: { field: 'cut_ppm', offer: o.id } });
-  for (const f of ['fee', 'min', 'max', 'liquidity'] as const) {
+  for (const f of AMOUNT_FIELDS) {
     if (!inRange(o[f], 0n)) throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, { context: { field: f, offer: o.id } });
   }
   if (o.min > o.max) throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, { context: { field: 'min', offer: o.id } });
-  for (const u of [o.in, o.out]) {
-    if (!u || typeof u.unit !== 'string' || typeof u.notary !== 'string' || !u.unit || !u.notary) {
-      throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, { context: { field: 'unit', offer: o.id } });
-    }
+  if (!goodUnit(o.in) || !goodUnit(o.out)) {
+    throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, { context: { field: 'unit', offer: o.id } });
   }
+}
+
+/** Checked in this order (a constant: no array built per offer). */
+const AMOUNT_FIELDS = ['fee', 'min', 'max', 'liquidity'] as const;
+
+function goodUnit(u: UnitRef | undefined): boolean {
+  return !!u && typeof u.unit === 'string' && typeof u.notary === 'string' && !!u.unit && !!u.notary;
 }

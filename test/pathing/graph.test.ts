@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { OfferGraph } from '../../src/pathing/index.ts';
+import type { GraphOffer } from '../../src/pathing/index.ts';
+import { gcdBig } from '../../src/pathing/amount.ts';
+
+const USD = { unit: 'usd', notary: 'n1' };
+const EUR = { unit: 'eur', notary: 'n1' };
+const MAX = (1n << 63n) - 1n;
+const PPM = 1_000_000n;
+
+const key = (c: string): string => c.repeat(64);
+
+function offer(pubkey: string, id: string, over: Partial<GraphOffer> = {}): GraphOffer {
+  return { pubkey, id, in: USD, out: EUR, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 1_000_000n, liquidity: 1_000_000n, ...over };
+}
+
+/** The input factor den*1e6 / (num*(1e6-cut)) reduced in bigint, as the router expects it. */
+function referenceFactor(num: bigint, den: bigint, cut: bigint): { n: number; d: number; exact: boolean } {
+  let n = den * PPM;
+  let d = num * (PPM - cut);
+  const g = gcdBig(n, d);
+  n /= g;
+  d /= g;
+  const e = (1n << 53n) - 1n;
+  return { n: Number(n), d: Number(d), exact: n <= e && d <= e };
+}
+
+/** Rate terms from every range the graph treats differently: below 2^33, below 2^53, up to 2^63-1. */
+const rateTerm = fc.oneof(
+  fc.bigInt({ min: 1n, max: 1000n }),
+  fc.bigInt({ min: 1n, max: (1n << 33n) - 1n }),
+  fc.bigInt({ min: 1n << 33n, max: (1n << 53n) - 1n }),
+  fc.constantFrom(1n << 33n, (1n << 53n) - 1n, 1n << 53n, MAX, 10n ** 12n, 2n ** 40n * 3n ** 5n),
+  fc.bigInt({ min: 1n << 53n, max: MAX }),
+  // shared factors with 1e6 and with the cut, so every reduction step has work to do
+  fc.tuple(fc.bigInt({ min: 1n, max: 1n << 30n }), fc.constantFrom(1n, 2n ** 6n, 5n ** 6n, PPM, 10n ** 9n)).map(([a, b]) => a * b),
+);
+const cutTerm = fc.oneof(fc.bigInt({ min: 0n, max: PPM - 1n }), fc.constantFrom(0n, 1n, 500_000n, 999_999n, 2_500n, 937_500n));
+
+describe('offer graph: input factors', () => {
+  it('stores the exactly reduced input factor and its exactness for rates of any width', () => {
+    fc.assert(
+      fc.property(rateTerm, rateTerm, cutTerm, fc.bigInt({ min: 0n, max: MAX }), (num, den, cut, fee) => {
+        const g = new OfferGraph();
+        const o = g.upsertOffer(offer(key('a'), 'x', { rateNum: num, rateDen: den, cutPpm: cut, fee }));
+        const ref = referenceFactor(num, den, cut);
+        expect([g.fN[o], g.fD[o]]).toEqual([ref.n, ref.d]);
+        expect(g.fastOk[o]).toBe(ref.exact && fee < 2n ** 52n ? 1 : 0);
+        expect(g.maxGain).toBe(Math.max(1, ref.d / ref.n));
+        expect(g.pairK.get(g.unit(USD) * 0x100000 + g.unit(EUR))).toBe(ref.n / ref.d);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps the exact terms in the bigint arrays', () => {
+    const g = new OfferGraph();
+    const o = g.upsertOffer(offer(key('a'), 'x', { rateNum: MAX, rateDen: 3n, cutPpm: 7n, fee: 11n, min: 13n, max: MAX, liquidity: 17n }));
+    expect([g.bNum[o], g.bDen[o], g.bCut[o], g.bFee[o], g.bMin[o], g.bMax[o], g.bLiq[o]]).toEqual([MAX, 3n, 7n, 11n, 13n, MAX, 17n]);
+  });
+});
+
+describe('offer graph: bulk load', () => {
+  it('addOffers builds the same graph as one upsertOffer per offer, duplicates replacing earlier ones', () => {
+    const peers = ['a', 'b', 'c', 'd'].map(key);
+    const units = [USD, EUR, { unit: 'btc', notary: 'chain' }];
+    const arb = fc.array(
+      fc.record({
+        p: fc.constantFrom(...peers),
+        id: fc.constantFrom('1', '2', '3'),
+        i: fc.constantFrom(...units),
+        o: fc.constantFrom(...units),
+        num: rateTerm,
+        den: rateTerm,
+        cut: cutTerm,
+        fee: fc.bigInt({ min: 0n, max: 1000n }),
+        paused: fc.boolean(),
+      }),
+      { maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(arb, (rows) => {
+        const offers = rows.map((r) => ({ ...offer(r.p, r.id, { rateNum: r.num, rateDen: r.den, cutPpm: r.cut, fee: r.fee }), in: r.i, out: r.o, status: r.paused ? ('paused' as const) : ('open' as const) }));
+        const bulk = new OfferGraph();
+        bulk.addOffers(offers);
+        const one = new OfferGraph();
+        for (const o of offers) one.upsertOffer(o);
+        expect(bulk.stats()).toEqual(one.stats());
+        const n = one.offerCap;
+        expect(bulk.offerCap).toBe(n);
+        for (const f of ['offerPeer', 'offerInSlot', 'offerOutSlot', 'offerOpen', 'fN', 'fD', 'fFee', 'fastOk', 'bNum', 'bDen', 'bCut'] as const) {
+          expect([...bulk[f].subarray(0, n)], f).toEqual([...one[f].subarray(0, n)]);
+        }
+        expect(bulk.offerIds).toEqual(one.offerIds);
+        expect(bulk.maxGain).toBe(one.maxGain);
+        expect([...bulk.pairK]).toEqual([...one.pairK]);
+        // the last version of each (pubkey, id) wins
+        const last = new Map(offers.map((o) => [`${o.pubkey}/${o.id}`, o]));
+        expect(bulk.stats().offers).toBe(last.size);
+        for (const o of last.values()) {
+          const i = bulk.offerIndex[bulk.peer(o.pubkey)]?.get(o.id) as number;
+          expect(bulk.bNum[i]).toBe(o.rateNum);
+          expect(bulk.offerOpen[i]).toBe(o.status === 'open' ? 1 : 0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects a bad offer in a batch with its code, keeping the ones before it', () => {
+    const g = new OfferGraph();
+    expect(() => g.addOffers([offer(key('a'), '1'), offer(key('b'), '2', { rateDen: 0n }), offer(key('c'), '3')])).toThrow(expect.objectContaining({ code: 'bad-rate' }));
+    expect(g.stats().offers).toBe(1);
+    expect(() => g.addOffers([offer(key('A'), '1')])).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    expect(() => g.addOffers([{ ...offer(key('a'), '1'), out: { unit: '', notary: 'n' } }])).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(() => g.addOffers([offer(key('a'), '1', { max: MAX + 1n })])).toThrow(expect.objectContaining({ code: 'bad-amount' }));
+  });
+});
+
+describe('offer graph: peers', () => {
+  it('tells apart keys that share their last hex digits, and finds each again', () => {
+    const tail = 'abcdef0';
+    const keys = ['0', '1', 'f'].map((c) => c.repeat(57) + tail).concat(['2'.repeat(56) + '1' + tail]);
+    const g = new OfferGraph();
+    const idx = keys.map((k) => g.peer(k));
+    expect(new Set(idx).size).toBe(keys.length);
+    // fresh string objects with the same text find the same peers
+    keys.forEach((k, i) => expect(g.peer(k.split('').join(''))).toBe(idx[i]));
+    expect(g.peerKeys).toEqual(keys);
+    expect(keys.map((k) => g.peerIndex.get(k))).toEqual(idx);
+  });
+
+  it('rejects keys that are not 64 lowercase hex characters, even when their tail matches a peer', () => {
+    const g = new OfferGraph();
+    const k = '0'.repeat(57) + 'abcdef0';
+    g.peer(k);
+    for (const bad of [k.toUpperCase(), `${k}0`, k.slice(1), `g${k.slice(1)}`, 'x'.repeat(57) + 'abcdef0', '', 42 as unknown as string]) {
+      expect(() => g.peer(bad)).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    }
+    expect(g.peerKeys).toEqual([k]);
+  });
+
+  it('random keys get stable, distinct indexes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[0-9a-f]{64}$/), { maxLength: 40 }), fc.stringMatching(/^[0-9a-f]{7}$/), (raw, tail) => {
+        // half of the keys forced onto one shared tail
+        const keys = raw.map((k, i) => (i % 2 === 0 ? k.slice(0, 57) + tail : k));
+        const g = new OfferGraph();
+        const idx = keys.map((k) => g.peer(k));
+        const first = new Map<string, number>();
+        keys.forEach((k, i) => {
+          if (!first.has(k)) first.set(k, idx[i] as number);
+          expect(idx[i]).toBe(first.get(k));
+          expect(g.peerKeys[idx[i] as number]).toBe(k);
+        });
+        expect(g.peerKeys.length).toBe(first.size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('offer graph: follows and catalogs', () => {
+  it('adjacency is the deduplicated union of follows in both directions, after any sequence of changes', () => {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'].map(key);
+    const change = fc.record({ who: fc.nat({ max: 5 }), list: fc.array(fc.nat({ max: 5 }), { maxLength: 8 }), flush: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 1, maxLength: 20 }), (changes) => {
+        const g = new OfferGraph();
+        const follows = new Map<number, Set<number>>();
+        for (const c of changes) {
+          g.setFollows(keys[c.who] as string, c.list.map((i) => keys[i] as string));
+          follows.set(c.who, new Set(c.list.filter((i) => i !== c.who)));
+          if (c.flush) g.flushAdjacency();
+        }
+        g.flushAdjacency();
+        let edges = 0;
+        for (let x = 0; x < keys.length; x++) {
+          const want = new Set<number>();
+          for (const [a, l] of follows) {
+            if (a === x) for (const b of l) want.add(b);
+            if (l.has(x)) want.add(a);
+          }
+          edges += follows.get(x)?.size ?? 0;
+          const p = g.peerIndex.get(keys[x] as string);
+          if (p === undefined) {
+            expect(want.size).toBe(0);
+            continue;
+          }
+          const got = [...(g.adj[p] as Int32Array)].map((i) => keys.indexOf(g.peerKeys[i] as string));
+          expect(got.length).toBe(new Set(got).size);
+          expect(new Set(got)).toEqual(want);
+          expect(new Set((g.followOut[p] as number[]).map((i) => keys.indexOf(g.peerKeys[i] as string)))).toEqual(follows.get(x) ?? new Set());
+        }
+        expect(g.stats().followEdges).toBe(edges);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('catalogs keep the first appearance of each unit, in order, short or long', () => {
+    const g = new OfferGraph();
+    g.setAccepts(key('a'), [EUR, USD, { ...EUR }, USD]);
+    const p = g.peer(key('a'));
+    expect(g.accepts.get(p)).toEqual([g.unit(EUR), g.unit(USD)]);
+    expect(g.acceptsUnit(p, g.unit(USD))).toBe(true);
+    const many = Array.from({ length: 40 }, (_, i) => ({ unit: `u${i % 25}`, notary: 'n' }));
+    g.setAccepts(key('b'), many);
+    const got = (g.accepts.get(g.peer(key('b'))) as number[]).map((u) => g.unitRefs[u]?.unit);
+    expect(got).toEqual(Array.from({ length: 25 }, (_, i) => `u${i}`));
+  });
+
+  it('units are keyed by unit and notary, whatever object carries them', () => {
+    const g = new OfferGraph();
+    const a = g.unit({ unit: 'x', notary: 'n1' });
+    const ref = { unit: 'x', notary: 'n2' };
+    const b = g.unit(ref);
+    expect(a).not.toBe(b);
+    expect(g.unit({ unit: 'x', notary: 'n1' })).toBe(a);
+    // the same object, changed since its last lookup, is looked up again
+    ref.notary = 'n1';
+    expect(g.unit(ref)).toBe(a);
+    expect(g.unitIndex.get('x@n1')).toBe(a);
+    expect(g.unitIndex.get('x@n2')).toBe(b);
+    expect(g.unitRefs[b]).toEqual({ unit: 'x', notary: 'n2' });
+  });
+});
