@@ -85,6 +85,8 @@ export interface MultiRouteResult {
 }
 
 const NONE = -1;
+/** Doubles per offer in {@link Router.packed} lists. */
+const PACK = 8;
 /** The bound margin makes the float pruning conservative (it never cuts an optimal label). */
 const MARGIN = 1 - 1e-9;
 
@@ -870,35 +872,57 @@ export class Router {
         // dominated offers never give a smaller label (see OfferGraph.relaxList); not with
         // residual liquidity (multi-path parts), which the lists do not know about
         const lst = useDom ? g.relaxList(qs) : null;
+        // the list's terms side by side (one cache line per offer instead of nine arrays)
+        const pk = lst ? this.packed(qs, lst) : null;
         let li = 0;
         for (let o = lst ? (lst.length > 0 ? (lst[0] as number) : NONE) : (g.slotOutHead[qs] as number); o !== NONE; o = lst ? (++li < lst.length ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)) {
-          if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
           let inNum: number;
           let inBig = 0n;
-          if (a < FAST_LIMIT && g.fastOk[o] === 1) {
-            if (a > (this.liqNum[o] as number)) continue;
-            const x = a + (g.fFee[o] as number);
-            inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
+          let inEx = ex;
+          let sIn: number;
+          const b = li * PACK;
+          if (pk && a < FAST_LIMIT && (pk[b + 3] as number) > 0) {
+            // open, exact-double terms (see packed): no bigint unless the quotient is undecided
+            if ((pk[b] as number) <= this.now || a > (pk[b + 1] as number)) continue;
+            const x = a + (pk[b + 2] as number);
+            inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, pk[b + 3] as number, pk[b + 4] as number) : -1;
             if (inNum < 0) {
               inBig = this.inputBig(o, BigInt(a));
               inNum = Number(inBig);
             }
+            // max < 2^52 here, so this also drops every input beyond exact doubles
+            if (inNum > (pk[b + 6] as number)) continue;
+            if (inNum < (pk[b + 5] as number)) {
+              inNum = pk[b + 5] as number;
+              inEx = 0;
+            }
+            sIn = pk[b + 7] as number;
           } else {
-            const aB = a < FAST_LIMIT ? BigInt(a) : aBig;
-            if (aB > (this.liqBig[o] as bigint)) continue;
-            inBig = this.inputBig(o, aB);
-            inNum = Number(inBig);
+            if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
+            if (a < FAST_LIMIT && g.fastOk[o] === 1) {
+              if (a > (this.liqNum[o] as number)) continue;
+              const x = a + (g.fFee[o] as number);
+              inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
+              if (inNum < 0) {
+                inBig = this.inputBig(o, BigInt(a));
+                inNum = Number(inBig);
+              }
+            } else {
+              const aB = a < FAST_LIMIT ? BigInt(a) : aBig;
+              if (aB > (this.liqBig[o] as bigint)) continue;
+              inBig = this.inputBig(o, aB);
+              inNum = Number(inBig);
+            }
+            if (inNum < FAST_LIMIT) {
+              if (inNum > (g.fMax[o] as number)) continue;
+            } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
+            if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
+              inNum = g.fMin[o] as number;
+              if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
+              inEx = 0;
+            }
+            sIn = g.offerInSlot[o] as number;
           }
-          if (inNum < FAST_LIMIT) {
-            if (inNum > (g.fMax[o] as number)) continue;
-          } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
-          let inEx = ex;
-          if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
-            inNum = g.fMin[o] as number;
-            if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
-            inEx = 0;
-          }
-          const sIn = g.offerInSlot[o] as number;
           const p2 = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
           if (p2 > thr || p2 === Number.POSITIVE_INFINITY) continue;
           // a label at most as large with fewer transfers already covers this one
@@ -933,6 +957,42 @@ export class Router {
     }
     if (bestSlot === NONE) return null;
     return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer, exact: bestExact === 1 };
+  }
+
+  private packedLists: (Float64Array | undefined)[] = [];
+  private packedSrc: (Int32Array | undefined)[] = [];
+
+  /**
+   * The terms of the offers in relaxation list `lst` of slot s, side by side, PACK doubles per
+   * offer: expiration, liquidity, fee, input factor numerator and denominator, min, max, input
+   * slot. The numerator is 0 for an offer whose terms are not all exact doubles below 2^52
+   * (the caller then reads the graph's own arrays). Kept while the graph returns the same list:
+   * it builds a new one after any change to the slot's offers (liquidity included).
+   */
+  private packed(s: number, lst: Int32Array): Float64Array {
+    if (this.packedSrc[s] === lst) return this.packedLists[s] as Float64Array;
+    const g = this.g;
+    const out = new Float64Array(lst.length * PACK);
+    for (let i = 0; i < lst.length; i++) {
+      const o = lst[i] as number;
+      const b = i * PACK;
+      const fee = g.fFee[o] as number;
+      const liq = g.fLiq[o] as number;
+      const min = g.fMin[o] as number;
+      const max = g.fMax[o] as number;
+      const exact = g.offerOpen[o] === 1 && g.fastOk[o] === 1 && fee < FAST_LIMIT && liq < FAST_LIMIT && min < FAST_LIMIT && max < FAST_LIMIT;
+      out[b] = g.offerExp[o] as number;
+      out[b + 1] = liq;
+      out[b + 2] = fee;
+      out[b + 3] = exact ? (g.fN[o] as number) : 0;
+      out[b + 4] = g.fD[o] as number;
+      out[b + 5] = min;
+      out[b + 6] = max;
+      out[b + 7] = g.offerInSlot[o] as number;
+    }
+    this.packedLists[s] = out;
+    this.packedSrc[s] = lst;
+    return out;
   }
 
   private senderLists: (Int32Array | undefined)[] = [];
@@ -1119,6 +1179,40 @@ export class Router {
       }
       return out;
     };
+    // The same bound in doubles where every value is exact: -1 when a limit is broken, NaN when
+    // a value leaves exact doubles (then the bigint version decides).
+    const prefixNum = (need: number): number => {
+      let out = need;
+      for (let i = offers.length - 1; i >= 0; i--) {
+        const o = offers[i] as number;
+        if (g.fastOk[o] !== 1 || (g.fMax[o] as number) >= FAST_LIMIT || (g.fMin[o] as number) >= FAST_LIMIT) return Number.NaN;
+        if (out > (this.liqNum[o] as number)) return -1;
+        const x = out + (g.fFee[o] as number);
+        const inp = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
+        if (inp < 0) return Number.NaN;
+        if (inp > (g.fMax[o] as number)) return -1;
+        out = inp < (g.fMin[o] as number) ? (g.fMin[o] as number) : inp;
+      }
+      return out;
+    };
+    // Whether extending to slot s2 (with r more layers allowed) can still beat the cutoff.
+    const promising = (s2: number, r: number): boolean => {
+      let mNum = -1;
+      for (let t = 0; t <= r; t++) {
+        const j = t * S + s2;
+        if (this.labStamp[j] === stamp && (mNum < 0 || (this.labNum[j] as number) < mNum)) mNum = this.labNum[j] as number;
+      }
+      if (mNum < 0) return false;
+      const c = cutoff();
+      if (mNum < FAST_LIMIT) {
+        const lb = prefixNum(mNum);
+        // exact integers below 2^52 on both sides
+        if (lb === lb) return lb >= 0 && (c === null || lb < Number(c));
+      }
+      const m = bound(s2, r);
+      const lbB = m === null ? null : prefix(m);
+      return lbB !== null && (c === null || lbB < c);
+    };
     const record = (): void => {
       const spend = this.amountsOnPath(offers, amount);
       if (spend === null) return;
@@ -1162,12 +1256,7 @@ export class Router {
           if (d + 2 > H) continue;
           const s2 = g.slotOf(Q2, Y);
           if (s2 === NONE || g.slotInHead[s2] === NONE) continue;
-          const m = bound(s2, H - d - 1);
-          if (m === null) continue;
-          const lb = prefix(m);
-          if (lb === null) continue;
-          const c = cutoff();
-          if (c !== null && lb >= c) continue;
+          if (!promising(s2, H - d - 1)) continue;
           visit[Q2] = visitStamp;
           peers.push(Q2);
           step(s2, d + 1);
