@@ -164,6 +164,7 @@ export class Router {
       this.queue = new Int32Array(P * 2);
       this.visit = new Int32Array(P * 2);
       this.nearPayer = new Int32Array(P * 2);
+      this.chainMark = new Int32Array(P * 2);
       this.radiusKey = '';
     }
     const L = (H + 1) * S;
@@ -675,6 +676,8 @@ export class Router {
   /** The cheapest valid path the last best-first pass met (null when none). */
   private incumbent: Found | null = null;
   private nearPayer = new Int32Array(0);
+  private popCounter = 0;
+  private chainMark = new Int32Array(0);
   private hPrio = new Float64Array(1024);
   private hIdx = new Int32Array(1024);
   private hVal = new Float64Array(1024);
@@ -690,9 +693,14 @@ export class Router {
    * search stops as soon as the next state cannot beat the best candidate. A label is skipped
    * when the same slot already holds a label at most as large with at most as many transfers.
    * Labels are only written for the states it reaches, so the layers are not bounds for the
-   * exact search: {@link search} reruns {@link relax} unpruned before that.
+   * exact search: {@link search} reruns it with a cap (or {@link relax} unpruned) before that.
+   *
+   * With `simple`, a label is never extended to a peer already on its own path (walked through
+   * the predecessors). That is a heuristic, not a relaxation: a label may have pushed out
+   * another whose path avoided that peer, so its answer is a valid path but proves nothing. It
+   * finds a good path where the relaxed optimum visits a peer twice, to cap the exact search.
    */
-  private bestFirst(amount: bigint, cap?: number): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
+  private bestFirst(amount: bigint, cap?: number, simple = false): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
     this.hopsFromPayer(this.payer);
     const S = this.labStamp.length / this.layers;
@@ -822,6 +830,15 @@ export class Router {
       const R = g.slotPeer[s] as number;
       const X = slotUnit[s] as number;
       const t = layer + 1;
+      const popId = ++this.popCounter;
+      if (simple) {
+        let cs = s;
+        for (let tt = layer; tt > 0; tt--) {
+          this.chainMark[g.slotPeer[cs] as number] = popId;
+          cs = this.predNext[tt * S + cs] as number;
+        }
+        this.chainMark[g.slotPeer[cs] as number] = popId;
+      }
       // The payer pays this state directly when it is next to R and holds X.
       if (X === u0 && nearPayer[R] === stamp) {
         const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && aBig < bestBig);
@@ -851,6 +868,7 @@ export class Router {
         if (g.slotOutHead[qs] === NONE) continue;
         const Q = g.slotPeer[qs] as number;
         if (rad[Q] !== radOk || Q === payer || Q === payee) continue;
+        if (simple && this.chainMark[Q] === popId) continue;
         if (this.hopStamp[Q] !== hopOk || (this.hopDist[Q] as number) + t > H) continue;
         // already scanned with a label at most this large and at most as many transfers
         if (a < FAST_LIMIT) {
@@ -1052,9 +1070,19 @@ export class Router {
         const f = this.extract(relaxed.slot, relaxed.layer, relaxed.spend);
         if (this.valid(f, amount)) return [f];
       }
-      // The relaxed optimum repeats a peer or breaks a minimum: recompute bounds, unpruned but
-      // capped by the best valid path the first pass met (its spend bounds the answer).
-      const inc = this.incumbent as Found | null;
+      // The relaxed optimum repeats a peer or breaks a minimum. The best valid path the first
+      // pass met, or a better one from a pass that keeps every label's path simple, caps the
+      // exact search: bounds are recomputed unpruned up to its spend.
+      let inc = this.incumbent as Found | null;
+      if (this.firstPass === 'best-first') {
+        const simple = this.bestFirst(amount, undefined, true);
+        const met = this.incumbent as Found | null;
+        if (met && (!inc || met.spend < inc.spend)) inc = met;
+        if (simple?.exact) {
+          const f = this.extract(simple.slot, simple.layer, simple.spend);
+          if ((!inc || f.spend < inc.spend) && this.valid(f, amount)) inc = f;
+        }
+      }
       if (inc && this.firstPass === 'best-first') this.bestFirst(amount, Number(inc.spend));
       else this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
       this.lastStats.fallback = true;
