@@ -189,6 +189,8 @@ export class OfferGraph {
     }
     p = this.peerKeys.length;
     this.peerIndex.set(pubkey, p);
+    // keep offerIndex dense (a peer seen first in a follow list would leave a hole otherwise)
+    if (this.offerIndex.length === p) this.offerIndex.push(undefined);
     // a tail two peers share is marked -1: both then always take the Map
     this.peerByTail.set(tail, this.peerByTail.has(tail) ? -1 : p);
     this.peerKeys.push(pubkey);
@@ -605,6 +607,8 @@ export class OfferGraph {
         const u = this.unit(ref);
         if (!list.includes(u)) list.push(u);
       }
+      // an array grown by push keeps room for 17: a copy is sized exactly (thousands of peers)
+      list = list.slice();
     } else list = [...new Set(units.map((u) => this.unit(u)))];
     for (const u of list) this.ensureSlot(p, u);
     this.accepts.set(p, list);
@@ -645,8 +649,12 @@ function checkTerms(o: GraphOffer): void {
     throw new OtP2pError('bad-rate', `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`, { context: { field: 'rate', offer: o.id } });
   }
   if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM) throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, { context: { field: 'cut_ppm', offer: o.id } });
-  for (const f of AMOUNT_FIELDS) {
-    if (!inRange(o[f], 0n)) throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, { context: { field: f, offer: o.id } });
+  // named reads on the common path (a keyed read per field costs more); the loop finds the
+  // first bad field for the error
+  if (!inRange(o.fee, 0n) || !inRange(o.min, 0n) || !inRange(o.max, 0n) || !inRange(o.liquidity, 0n)) {
+    for (const f of AMOUNT_FIELDS) {
+      if (!inRange(o[f], 0n)) throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, { context: { field: f, offer: o.id } });
+    }
   }
   if (o.min > o.max) throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, { context: { field: 'min', offer: o.id } });
   if (!goodUnit(o.in) || !goodUnit(o.out)) {
