@@ -21,15 +21,17 @@ export function gcdBig(a: bigint, b: bigint): bigint {
 const REL_ERR = 1e-15;
 
 /**
- * ceil(x * n / d) with doubles, for integers x < 2^52 and 1 <= n, d < 2^53 (exact doubles, which
- * the caller checks when it precomputes n and d). Returns -1 when it cannot answer exactly: the
- * result reaches {@link FAST_LIMIT}, or (when n * d is large) the quotient lies too close to an
- * integer for the double to decide; the caller then computes with bigint.
+ * ceil(x * n / d) with doubles, for an integer x < 2^52 and positive integers n, d given as
+ * doubles: exact when n * d < 2^52; otherwise each may also be the rounded double of a larger
+ * integer (the caller's choice). Returns -1 when it cannot answer exactly: the result reaches
+ * {@link FAST_LIMIT}, or (when n * d is large) the quotient lies too close to an integer for
+ * the double to decide; the caller then computes with bigint.
  *
  * When n * d < 2^52 the remainder arithmetic below is exact. Otherwise (rates with large
- * numerators and denominators, common across units) the double quotient y is within
- * y * 2.3e-16 of the true one, so when y is farther than that from every integer the true
- * quotient lies strictly between the same two integers and ceil(y) is exact.
+ * numerators and denominators, common across units) the double quotient y has gone through at
+ * most four roundings (n, d, the product, the quotient), so it is within y * 4.5e-16 of the
+ * true one: when y is farther than REL_ERR * y from every integer, the true quotient lies
+ * strictly between the same two integers and ceil(y) is exact.
  */
 export function fastCeilMulDiv(x: number, n: number, d: number): number {
   if (n * d >= FAST_LIMIT) {

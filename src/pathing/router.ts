@@ -908,10 +908,13 @@ export class Router {
               inBig = this.inputBig(o, BigInt(a));
               inNum = Number(inBig);
             }
-            // max < 2^52 here, so this also drops every input beyond exact doubles
-            if (inNum > (pk[b + 6] as number)) continue;
-            if (inNum < (pk[b + 5] as number)) {
+            // a packed max or min at or above 2^52 is inexact, but then above any exact input
+            if (inNum < FAST_LIMIT) {
+              if (inNum > (pk[b + 6] as number)) continue;
+            } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
+            if (inNum < FAST_LIMIT ? inNum < (pk[b + 5] as number) : inBig < (g.bMin[o] as bigint)) {
               inNum = pk[b + 5] as number;
+              if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
               inEx = 0;
             }
             sIn = pk[b + 7] as number;
@@ -983,8 +986,10 @@ export class Router {
   /**
    * The terms of the offers in relaxation list `lst` of slot s, side by side, PACK doubles per
    * offer: expiration, liquidity, fee, input factor numerator and denominator, min, max, input
-   * slot. The numerator is 0 for an offer whose terms are not all exact doubles below 2^52
-   * (the caller then reads the graph's own arrays). Kept while the graph returns the same list:
+   * slot. The numerator is 0 for a closed offer or one whose fee is not an exact double (the
+   * caller then reads the graph's own arrays). Liquidity, min and max at or above 2^52 are
+   * stored rounded: they are then above every exact input, and the caller compares such
+   * inputs in bigint. Kept while the graph returns the same list:
    * it builds a new one after any change to the slot's offers (liquidity included).
    */
   private packed(s: number, lst: Int32Array): Float64Array {
@@ -994,18 +999,21 @@ export class Router {
     for (let i = 0; i < lst.length; i++) {
       const o = lst[i] as number;
       const b = i * PACK;
-      const fee = g.fFee[o] as number;
-      const liq = g.fLiq[o] as number;
-      const min = g.fMin[o] as number;
-      const max = g.fMax[o] as number;
-      const exact = g.offerOpen[o] === 1 && g.fastOk[o] === 1 && fee < FAST_LIMIT && liq < FAST_LIMIT && min < FAST_LIMIT && max < FAST_LIMIT;
       out[b] = g.offerExp[o] as number;
-      out[b + 1] = liq;
-      out[b + 2] = fee;
-      out[b + 3] = exact ? (g.fN[o] as number) : 0;
-      out[b + 4] = g.fD[o] as number;
-      out[b + 5] = min;
-      out[b + 6] = max;
+      out[b + 1] = g.fLiq[o] as number;
+      out[b + 2] = g.fFee[o] as number;
+      if (g.offerOpen[o] !== 1 || (g.fFee[o] as number) >= FAST_LIMIT) out[b + 3] = 0;
+      else if (g.fastOk[o] === 1) {
+        out[b + 3] = g.fN[o] as number;
+        out[b + 4] = g.fD[o] as number;
+      } else {
+        // A factor beyond exact doubles, rounded: n * d is then above 2^53, so fastCeilMulDiv
+        // takes its guarded branch, whose error bound allows for these two roundings.
+        out[b + 3] = Number((g.bDen[o] as bigint) * PPM);
+        out[b + 4] = Number((g.bNum[o] as bigint) * (PPM - (g.bCut[o] as bigint)));
+      }
+      out[b + 5] = g.fMin[o] as number;
+      out[b + 6] = g.fMax[o] as number;
       out[b + 7] = g.offerInSlot[o] as number;
     }
     this.packedLists[s] = out;

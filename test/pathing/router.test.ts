@@ -199,6 +199,14 @@ describe('router rules', () => {
       { numRuns: 2000 },
     );
     expect(answered).toBeGreaterThan(0);
+    // Factors beyond exact doubles (a rate of 90,000 over 10^6 with a cut): n and d rounded.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 52 - 1 }), fc.bigInt({ min: 2n ** 53n, max: 2n ** 80n }), fc.bigInt({ min: 1n, max: 2n ** 80n }), (x, n, d) => {
+        const got = fastCeilMulDiv(x, Number(n), Number(d));
+        if (got !== -1) expect(BigInt(got)).toBe((BigInt(x) * n + d - 1n) / d);
+      }),
+      { numRuns: 2000 },
+    );
     // Typical amounts and rates (the multi-asset bench's: 1e6 over ~1e12) are answered in doubles.
     let fast = 0;
     for (let i = 1; i <= 1000; i++) if (fastCeilMulDiv(i * 7919, 1_000_000_000_000, 10_000_000 * 999_000 + i) !== -1) fast++;
