@@ -1091,9 +1091,43 @@ export class Router {
           if ((!inc || f.spend < inc.spend) && this.valid(f, amount)) inc = f;
         }
       }
-      if (inc && this.firstPass === 'best-first') this.bestFirst(amount, Number(inc.spend));
-      else this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
       this.lastStats.fallback = true;
+      if (inc && this.firstPass === 'best-first') this.bestFirst(amount, Number(inc.spend));
+      else if (!inc && this.firstPass === 'best-first') {
+        // No valid path met yet: look below caps 1% and 5% above the relaxed optimum (which
+        // bounds every path), each search exact below its cap and given a quarter of the
+        // budget, so a path that exists near the optimum is found without labelling
+        // everything reachable first. Failing that, the unpruned search runs as before, with
+        // the whole budget (so these rounds never make an answer worse).
+        const budget = this.budget;
+        const floor = Number(relaxed.spend);
+        let spent = 0;
+        let met: Found | null = null;
+        try {
+          for (const widen of [0.01, 0.05]) {
+            const cap = Math.ceil(floor * (1 + widen));
+            this.bestFirst(amount, cap);
+            this.budget = Math.floor(budget / 4);
+            const found = this.dfs(amount, 1, null, BigInt(cap));
+            spent += this.expansions;
+            if (found[0] && !this.exhausted) {
+              this.lastStats.expansions = spent;
+              return found;
+            }
+            // out of budget below this cap: a path it met still caps the search below
+            if (found[0] && (!met || found[0].spend < met.spend)) met = found[0];
+            this.exhausted = false;
+          }
+          this.relax(amount, false, met ? Number(met.spend) : Number.POSITIVE_INFINITY);
+          this.budget = budget;
+          const out = this.dfs(amount, 1, met);
+          this.lastStats.expansions = spent + this.expansions;
+          this.lastStats.exhausted = this.exhausted;
+          return out;
+        } finally {
+          this.budget = budget;
+        }
+      } else this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
       const out = this.dfs(amount, 1, inc);
       this.lastStats.expansions = this.expansions;
       this.lastStats.exhausted = this.exhausted;
@@ -1176,7 +1210,7 @@ export class Router {
    * Exact search over simple paths from the payer, pruned by the relaxed lower bounds of the
    * last unpruned {@link relax} run. Keeps the `keep` cheapest complete paths.
    */
-  private dfs(amount: bigint, keep: number, incumbent: Found | null): Found[] {
+  private dfs(amount: bigint, keep: number, incumbent: Found | null, limit: bigint | null = null): Found[] {
     const g = this.g;
     const S = this.labStamp.length / this.layers;
     const stamp = this.qid;
@@ -1189,7 +1223,8 @@ export class Router {
     const offers: number[] = [];
     this.expansions = 0;
     visit[this.payer] = visitStamp;
-    const cutoff = (): bigint | null => (top.length < keep ? null : (top[top.length - 1] as Found).spend);
+    // only paths cheaper than `limit` matter (the labels are lower bounds below it only)
+    const cutoff = (): bigint | null => (top.length < keep ? limit : (top[top.length - 1] as Found).spend);
     // least label over layers 0..r of slot s (exact), or null
     const bound = (s: number, r: number): bigint | null => {
       let best: bigint | null = null;
