@@ -38,8 +38,6 @@ const FAST_BIG = BigInt(FAST_LIMIT);
 const EXACT_BIG = (1n << 53n) - 1n;
 const EXACT_NUM = 2 ** 53 - 1;
 
-/** Below this (2^33), den * 1e6 and num * (1e6 - cut) are exact doubles (< 2^53). */
-const SMALL_RATE_BIG = 1n << 33n;
 const INT31 = 0x7fffffff;
 
 /**
@@ -379,29 +377,22 @@ export class OfferGraph {
     let nf: number;
     let df: number;
     let exact: boolean;
-    if (offer.rateDen < SMALL_RATE_BIG && offer.rateNum < SMALL_RATE_BIG) {
-      // every product is an exact double below 2^53: no bigint temporaries at all
-      const nn = Number(offer.rateDen) * 1_000_000;
-      const dd = Number(offer.rateNum) * (1_000_000 - Number(offer.cutPpm));
-      const g = gcdNum(nn, dd);
-      nf = nn / g;
-      df = dd / g;
-      exact = true;
-    } else if (offer.rateDen <= EXACT_BIG && offer.rateNum <= EXACT_BIG) {
-      // Rates with wide terms (common across units): reduce factor by factor so every step
-      // stays an exact double. With a = den/g0 and b = num/g0 coprime, P = 1e6, C = 1e6 - cut:
-      // (a*P)/(b*C) reduced is (a/g1 * P'/g3) / (b/g2 * C'/g3) where g1 = gcd(a, C),
-      // g2 = gcd(P, b), P' = P/g2, C' = C/g1, g3 = gcd(P', C'). The two final products round
-      // as Number() of the exact bigint products would (both round to nearest), and they are
-      // exact exactly when they stay at or below 2^53 - 1.
+    if (offer.rateDen <= EXACT_BIG && offer.rateNum <= EXACT_BIG) {
+      // Exact doubles, no bigint temporaries: reduce factor by factor so that every gcd runs on
+      // values of at most the terms' width (mostly int32 steps; a gcd on the 1e12-wide
+      // products would take many slow double remainders). With a = den/g0 and b = num/g0
+      // coprime, P = 1e6, C = 1e6 - cut: (a*P)/(b*C) reduced is (a/g1 * P'/g3) / (b/g2 * C'/g3)
+      // where g1 = gcd(a, C), g2 = gcd(P, b), P' = P/g2, C' = C/g1, g3 = gcd(P', C'). The two
+      // final products round as Number() of the exact bigint products would (both round to
+      // nearest), and they are exact exactly when they stay at or below 2^53 - 1.
       const den = Number(offer.rateDen);
       const num = Number(offer.rateNum);
-      const g0 = gcdNum(den, num);
+      const g0 = den === num ? den : gcdNum(den, num);
       const a = den / g0;
       const b = num / g0;
       const C = 1_000_000 - Number(offer.cutPpm);
-      const g1 = gcdNum(a, C);
-      const g2 = gcdNum(1_000_000, b);
+      const g1 = a === 1 ? 1 : gcdNum(C, a);
+      const g2 = b === 1 ? 1 : gcdNum(1_000_000, b);
       const P1 = 1_000_000 / g2;
       const C1 = C / g1;
       const g3 = gcdNum(P1, C1);
