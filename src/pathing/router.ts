@@ -1118,7 +1118,7 @@ export class Router {
             if (found[0] && (!met || found[0].spend < met.spend)) met = found[0];
             this.exhausted = false;
           }
-          this.relax(amount, false, met ? Number(met.spend) : Number.POSITIVE_INFINITY);
+          this.bestFirst(amount, met ? Number(met.spend) : Number.POSITIVE_INFINITY);
           this.budget = budget;
           const out = this.dfs(amount, 1, met);
           this.lastStats.expansions = spent + this.expansions;
