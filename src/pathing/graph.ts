@@ -75,6 +75,27 @@ function hexTail(s: string): number {
   return x & 0xfffffff;
 }
 
+/**
+ * gcd(d, x) for a divisor d of 1e6 = 2^6 * 5^6 and an integer 0 <= x < 2^53: the common power
+ * of two (trailing zeros) times the common power of five (at most six divisions by the constant
+ * 5, which compile to multiplications), instead of a loop of general remainders.
+ */
+function gcdPpmDivisor(d: number, x: number): number {
+  // gcd(d, x) = gcd(d, x mod d), and x mod d < 1e6 fits int32
+  let y = (x > INT31 ? x % d : x) | 0;
+  if (y === 0) return d;
+  const dd = d | 0;
+  const twos = Math.min(31 - Math.clz32(y & -y), 31 - Math.clz32(dd & -dd));
+  let g = 1 << twos;
+  let fives = dd >> (31 - Math.clz32(dd & -dd));
+  while (fives % 5 === 0 && y % 5 === 0) {
+    fives = (fives / 5) | 0;
+    y = (y / 5) | 0;
+    g *= 5;
+  }
+  return g;
+}
+
 function grow32(a: Int32Array<ArrayBuffer>, n: number, fill = NONE): Int32Array<ArrayBuffer> {
   if (n <= a.length) return a;
   const b = new Int32Array(Math.max(n, a.length * 2));
@@ -387,15 +408,18 @@ export class OfferGraph {
       // nearest), and they are exact exactly when they stay at or below 2^53 - 1.
       const den = Number(offer.rateDen);
       const num = Number(offer.rateNum);
-      const g0 = den === num ? den : gcdNum(den, num);
+      // denominators dividing 1e6 (1, 100, 1e6, ...) are the common case: their gcds need no
+      // division loop (see gcdPpmDivisor)
+      const denPpm = den <= 1_000_000 && 1_000_000 % den === 0;
+      const g0 = den === num ? den : denPpm ? gcdPpmDivisor(den, num) : gcdNum(den, num);
       const a = den / g0;
       const b = num / g0;
       const C = 1_000_000 - Number(offer.cutPpm);
-      const g1 = a === 1 ? 1 : gcdNum(C, a);
-      const g2 = b === 1 ? 1 : gcdNum(1_000_000, b);
+      const g1 = a === 1 ? 1 : denPpm ? gcdPpmDivisor(a, C) : gcdNum(C, a);
+      const g2 = b === 1 ? 1 : gcdPpmDivisor(1_000_000, b);
       const P1 = 1_000_000 / g2;
       const C1 = C / g1;
-      const g3 = gcdNum(P1, C1);
+      const g3 = gcdPpmDivisor(P1, C1);
       nf = (a / g1) * (P1 / g3);
       df = (b / g2) * (C1 / g3);
       exact = nf <= EXACT_NUM && df <= EXACT_NUM;

@@ -32,6 +32,8 @@ const rateTerm = fc.oneof(
   fc.bigInt({ min: 1n, max: (1n << 33n) - 1n }),
   fc.bigInt({ min: 1n << 33n, max: (1n << 53n) - 1n }),
   fc.constantFrom(1n << 33n, (1n << 53n) - 1n, 1n << 53n, MAX, 10n ** 12n, 2n ** 40n * 3n ** 5n),
+  // divisors of 1e6 (the graph takes a shortcut for them) and their neighbours
+  fc.tuple(fc.nat({ max: 6 }), fc.nat({ max: 6 }), fc.constantFrom(-1n, 0n, 0n, 0n, 1n)).map(([i, j, k]) => 2n ** BigInt(i) * 5n ** BigInt(j) + k || 1n),
   fc.bigInt({ min: 1n << 53n, max: MAX }),
   // shared factors with 1e6 and with the cut, so every reduction step has work to do
   fc.tuple(fc.bigInt({ min: 1n, max: 1n << 30n }), fc.constantFrom(1n, 2n ** 6n, 5n ** 6n, PPM, 10n ** 9n)).map(([a, b]) => a * b),
