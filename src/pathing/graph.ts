@@ -62,6 +62,17 @@ function gcdNum(a: number, b: number): number {
   return x;
 }
 
+/**
+ * An empty array whose elements kind is already the generic one. A fresh `[]` starts as small
+ * integers and changes kind on its first push of an object, which deoptimizes the code that
+ * filled the previous graph's arrays (a new graph's first peers then run unoptimized for a while).
+ */
+function objectArray<T>(): T[] {
+  const a: T[] = [undefined as T];
+  a.pop();
+  return a;
+}
+
 /** Every peer's adjacency before its first flush (never written: a length-0 array). */
 const EMPTY_ADJ = new Int32Array(0);
 
@@ -127,9 +138,9 @@ function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> 
  */
 export class OfferGraph {
   /** @internal */ peerIndex = new Map<string, number>();
-  /** @internal */ peerKeys: string[] = [];
+  /** @internal */ peerKeys: string[] = objectArray();
   /** @internal */ unitIndex = new Map<string, number>();
-  /** @internal */ unitRefs: UnitRef[] = [];
+  /** @internal */ unitRefs: UnitRef[] = objectArray();
 
   // slots
   /** @internal */ slotCount = 0;
@@ -143,9 +154,9 @@ export class OfferGraph {
   // offers
   /** @internal */ offerCap = 0;
   /** @internal Offer index by id, one map per peer (no composite key string to build and hash). */
-  offerIndex: (Map<string, number> | undefined)[] = [];
+  offerIndex: (Map<string, number> | undefined)[] = objectArray();
   /** @internal */ offerTotal = 0;
-  /** @internal */ offerIds: string[] = [];
+  /** @internal */ offerIds: string[] = objectArray();
   /** @internal */ offerPeer = new Int32Array(64).fill(NONE);
   /** @internal */ offerInSlot = new Int32Array(64).fill(NONE);
   /** @internal */ offerOutSlot = new Int32Array(64).fill(NONE);
@@ -184,9 +195,9 @@ export class OfferGraph {
   /** @internal bumps when {@link pairK} changes. */ pairVersion = 0;
 
   // social graph
-  /** @internal */ followOut: number[][] = [];
-  /** @internal */ followIn: number[][] = [];
-  /** @internal undirected union of followOut and followIn, deduplicated. */ adj: Int32Array[] = [];
+  /** @internal */ followOut: number[][] = objectArray();
+  /** @internal */ followIn: number[][] = objectArray();
+  /** @internal undirected union of followOut and followIn, deduplicated. */ adj: Int32Array[] = objectArray();
   /** @internal */ followEdges = 0;
   /** @internal payee catalogs: units each peer accepts as a payee. */ accepts = new Map<number, number[]>();
   /** @internal bumps on every change, so a cached per-payer radius can be reused safely. */ version = 0;
