@@ -194,29 +194,7 @@ export class Router {
     if (key === this.radiusKey) return;
     this.radiusKey = key;
     const stamp = ++this.qid;
-    const rs = this.radStamp;
-    const q = this.queue;
-    let head = 0;
-    let tail = 0;
-    // locals, not fields, in the loop: this runs over the whole graph once per payer
-    const depth = this.radDepth;
-    const out = this.g.followOut;
-    rs[payer] = stamp;
-    depth[payer] = 0;
-    q[tail++] = payer;
-    while (head < tail) {
-      const p = q[head++] as number;
-      const d = depth[p] as number;
-      if (d >= D) continue;
-      const fl = out[p] as number[];
-      for (let k = 0; k < fl.length; k++) {
-        const f = fl[k] as number;
-        if (rs[f] === stamp) continue;
-        rs[f] = stamp;
-        depth[f] = d + 1;
-        q[tail++] = f;
-      }
-    }
+    bfs(this.g.followOut, this.g.followIn, payer, D, stamp, this.radStamp, this.radDepth, this.queue, this.g.peerKeys.length);
     this.radStampValue = stamp;
   }
   private radStampValue = 0;
@@ -241,30 +219,8 @@ export class Router {
       this.hopStamp = new Int32Array(P * 2);
     }
     const stamp = ++this.qid;
-    const q = this.queue;
-    let head = 0;
-    let tail = 0;
-    const hs = this.hopStamp;
-    const hd = this.hopDist;
-    const adj = this.g.adj;
-    const H = this.H;
-    hs[payer] = stamp;
-    hd[payer] = 0;
-    q[tail++] = payer;
-    while (head < tail) {
-      const p = q[head++] as number;
-      const d = hd[p] as number;
-      // peers at H - 1 transfers are the last that can still pass a label on
-      if (d >= H - 1) continue;
-      const nb = adj[p] as Int32Array;
-      for (let k = 0; k < nb.length; k++) {
-        const f = nb[k] as number;
-        if (hs[f] === stamp) continue;
-        hs[f] = stamp;
-        hd[f] = d + 1;
-        q[tail++] = f;
-      }
-    }
+    // peers at H - 1 transfers are the last that can still pass a label on
+    bfs(this.g.adj, this.g.adj, payer, this.H - 1, stamp, this.hopStamp, this.hopDist, this.queue, P);
     this.hopStampValue = stamp;
   }
   private dCounter = 0;
@@ -1362,6 +1318,54 @@ export class Router {
       visit[Q] = 0;
     }
     return top;
+  }
+}
+
+/**
+ * Breadth-first depths from `src`, up to `maxDepth` steps along `out` (whose reverse is `inn`):
+ * sets stamp[v] = mark and depth[v] for every peer v reached; `n` is the number of peers.
+ * Direction-optimizing (Beamer, Asanović, Patterson 2012): once a level's frontier is a large
+ * share of the peers, the next level is found bottom-up, each unreached peer looking through
+ * its reverse neighbours for one in the frontier and stopping at the first. On small-world
+ * graphs (the Lightning graph is one) most edge checks of the middle levels are skipped.
+ */
+function bfs(out: ArrayLike<number>[], inn: ArrayLike<number>[], src: number, maxDepth: number, mark: number, stamp: Int32Array, depth: Int32Array, queue: Int32Array, n: number): void {
+  stamp[src] = mark;
+  depth[src] = 0;
+  queue[0] = src;
+  let levelStart = 0;
+  let levelEnd = 1;
+  let tail = 1;
+  for (let d = 0; d < maxDepth && levelStart < levelEnd; d++) {
+    if ((levelEnd - levelStart) * 20 > n) {
+      for (let v = 0; v < n; v++) {
+        if (stamp[v] === mark) continue;
+        const parents = inn[v] as ArrayLike<number>;
+        for (let k = 0; k < parents.length; k++) {
+          const u = parents[k] as number;
+          if (stamp[u] === mark && depth[u] === d) {
+            stamp[v] = mark;
+            depth[v] = d + 1;
+            queue[tail++] = v;
+            break;
+          }
+        }
+      }
+    } else {
+      for (let i = levelStart; i < levelEnd; i++) {
+        const u = queue[i] as number;
+        const next = out[u] as ArrayLike<number>;
+        for (let k = 0; k < next.length; k++) {
+          const v = next[k] as number;
+          if (stamp[v] === mark) continue;
+          stamp[v] = mark;
+          depth[v] = d + 1;
+          queue[tail++] = v;
+        }
+      }
+    }
+    levelStart = levelEnd;
+    levelEnd = tail;
   }
 }
 

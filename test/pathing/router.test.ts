@@ -174,6 +174,29 @@ describe('router rules', () => {
     expect(findArbitrage(g)).toEqual([]);
   });
 
+  it('social radius and hop limit hold on a long chain with side branches (both BFS directions)', () => {
+    // A -> P1 -> ... -> P30 -> PAYEE, everyone forwarding USD; every chain peer also follows
+    // two leaves of its own, so the levels of the breadth-first searches run both top-down
+    // (small frontiers) and bottom-up (a large share of the peers at once on the short chains).
+    const chain = Array.from({ length: 30 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+    for (const n of [3, 12, 30]) {
+      const g = new OfferGraph();
+      const hops = [A, ...chain.slice(0, n), PAYEE];
+      for (let i = 1; i < hops.length - 1; i++) g.upsertOffer(offer(hops[i]!, `f${i}`, USD, USD, { fee: 1n }));
+      for (let i = 0; i < hops.length - 1; i++) {
+        const leaves = [0, 1].map((k) => (0x1000 + i * 2 + k).toString(16).padStart(64, '0'));
+        g.setFollows(hops[i]!, [hops[i + 1]!, ...leaves]);
+      }
+      g.setAccepts(PAYEE, [USD]);
+      const r = new Router(g);
+      const deliver = (over: object) => r.findRoute({ from: A, fromUnit: USD, to: PAYEE, amount: 100n, direct: false, ...over }).best.spend;
+      // n + 1 transfers; the payee is n + 1 follow-steps away
+      expect(deliver({ maxHops: n + 1, maxDegree: n + 1 })).toBe(100n + BigInt(n));
+      expect(() => deliver({ maxHops: n, maxDegree: n + 1 })).toThrow(expect.objectContaining({ code: 'no-route' }));
+      expect(() => deliver({ maxHops: n + 1, maxDegree: n })).toThrow(expect.objectContaining({ code: 'no-route' }));
+    }
+  });
+
   it('fast double arithmetic agrees with bigint', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 1, max: 2 ** 20 }), fc.integer({ min: 1, max: 2 ** 20 }), (x, n, d) => {
