@@ -237,6 +237,53 @@ export class Router {
     return ceilDivBig(n, d);
   }
 
+  /** What {@link offerInput} found: the input (exact double, or its bigint twin), and exactness. */
+  private inNum = 0;
+  private inBig = 0n;
+  private inEx = 0;
+
+  /**
+   * The input offer o needs for it to deliver label `a` (`aBig` when a >= 2^52), read from the
+   * graph and the liquidity in force (the graph's, or a multi-path route's residual): false when
+   * the offer cannot carry it (closed, expired, liquidity, max). Below the offer's minimum, any
+   * path through this slot delivers at least `a`, so using this offer needs an input of at
+   * least max(in, min): that lifted value stays a lower bound but is not an achieved amount,
+   * so exactness (`ex` in, {@link inEx} out) is lost. Results in {@link inNum}, {@link inBig}.
+   */
+  private offerInput(o: number, a: number, aBig: bigint, ex: number): boolean {
+    const g = this.g;
+    if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) return false;
+    let inNum: number;
+    let inBig = 0n;
+    if (a < FAST_LIMIT && g.fastOk[o] === 1) {
+      if (a > (this.liqNum[o] as number)) return false;
+      const x = a + (g.fFee[o] as number);
+      inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
+      if (inNum < 0) {
+        inBig = this.inputBig(o, BigInt(a));
+        inNum = Number(inBig);
+      }
+    } else {
+      const aB = a < FAST_LIMIT ? BigInt(a) : aBig;
+      if (aB > (this.liqBig[o] as bigint)) return false;
+      inBig = this.inputBig(o, aB);
+      inNum = Number(inBig);
+    }
+    if (inNum < FAST_LIMIT) {
+      if (inNum > (g.fMax[o] as number)) return false;
+    } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) return false;
+    let inEx = ex;
+    if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
+      inNum = g.fMin[o] as number;
+      if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
+      inEx = 0;
+    }
+    this.inNum = inNum;
+    this.inBig = inBig;
+    this.inEx = inEx;
+    return true;
+  }
+
   private setup(q: RouteQuery): void {
     const g = this.g;
     // The payer may be new to the graph (no offers, no follows yet): it can still pay directly.
@@ -530,35 +577,10 @@ export class Router {
         const a = dNum[qs] as number;
         const aEx = dExact[qs] as number;
         for (let o = g.slotOutHead[qs] as number; o !== NONE; o = g.offerNextOut[o] as number) {
-          if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
-          let inNum: number;
-          let inBig = 0n;
-          if (a < FAST_LIMIT && g.fastOk[o] === 1) {
-            if (a > (this.liqNum[o] as number)) continue;
-            const x = a + (g.fFee[o] as number);
-            inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
-            if (inNum < 0) {
-              inBig = this.inputBig(o, BigInt(a));
-              inNum = Number(inBig);
-            }
-          } else {
-            const aB = a < FAST_LIMIT ? BigInt(a) : (dBig[qs] as bigint);
-            if (aB > (this.liqBig[o] as bigint)) continue;
-            inBig = this.inputBig(o, aB);
-            inNum = Number(inBig);
-          }
-          if (inNum < FAST_LIMIT) {
-            if (inNum > (g.fMax[o] as number)) continue;
-          } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
-          // Below the offer's minimum: any path through this slot delivers at least `a`, so
-          // using this offer needs an input of at least max(in, min). That lifted value stays a
-          // lower bound but is not an achieved amount (exactness is lost).
-          let inEx = aEx;
-          if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
-            inNum = g.fMin[o] as number;
-            if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
-            inEx = 0;
-          }
+          if (!this.offerInput(o, a, a < FAST_LIMIT ? 0n : (dBig[qs] as bigint), aEx)) continue;
+          const inNum = this.inNum;
+          const inBig = this.inBig;
+          const inEx = this.inEx;
           const sIn = g.offerInSlot[o] as number;
           const lbIn = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
           if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
@@ -875,29 +897,10 @@ export class Router {
             }
             sIn = pk[b + 7] as number;
           } else {
-            if (g.offerOpen[o] !== 1 || (g.offerExp[o] as number) <= this.now) continue;
-            if (a < FAST_LIMIT && g.fastOk[o] === 1) {
-              if (a > (this.liqNum[o] as number)) continue;
-              const x = a + (g.fFee[o] as number);
-              inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
-              if (inNum < 0) {
-                inBig = this.inputBig(o, BigInt(a));
-                inNum = Number(inBig);
-              }
-            } else {
-              const aB = a < FAST_LIMIT ? BigInt(a) : aBig;
-              if (aB > (this.liqBig[o] as bigint)) continue;
-              inBig = this.inputBig(o, aB);
-              inNum = Number(inBig);
-            }
-            if (inNum < FAST_LIMIT) {
-              if (inNum > (g.fMax[o] as number)) continue;
-            } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT_BIG) continue;
-            if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
-              inNum = g.fMin[o] as number;
-              if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
-              inEx = 0;
-            }
+            if (!this.offerInput(o, a, aBig, ex)) continue;
+            inNum = this.inNum;
+            inBig = this.inBig;
+            inEx = this.inEx;
             sIn = g.offerInSlot[o] as number;
           }
           const p2 = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
