@@ -674,9 +674,10 @@ export class Router {
    * exact search: {@link search} reruns it with a cap (or {@link relax} unpruned) before that.
    *
    * With `simple`, a label is never extended to a peer already on its own path (walked through
-   * the predecessors). That is a heuristic, not a relaxation: a label may have pushed out
-   * another whose path avoided that peer, so its answer is a valid path but proves nothing. It
-   * finds a good path where the relaxed optimum visits a peer twice, to cap the exact search.
+   * the predecessors), nor lifted to an offer's minimum. That is a heuristic, not a
+   * relaxation: a label may have pushed out another whose path avoided that peer, so its
+   * answer is a valid path but proves nothing. It finds a good path where the relaxed optimum
+   * visits a peer twice or breaks a minimum, to cap the exact search.
    */
   private bestFirst(amount: bigint, cap?: number, simple = false): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
@@ -903,6 +904,8 @@ export class Router {
             inEx = this.inEx;
             sIn = g.offerInSlot[o] as number;
           }
+          // the simple pass looks for a valid path: a lifted input is not one
+          if (simple && inEx === 0) continue;
           const p2 = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
           if (p2 > thr || p2 === Number.POSITIVE_INFINITY) continue;
           // a label at most as large with fewer transfers already covers this one
