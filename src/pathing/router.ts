@@ -1053,6 +1053,8 @@ export class Router {
           if ((!inc || f.spend < inc.spend) && this.valid(f, amount)) inc = f;
         }
       }
+      // the relaxed optimum bounds every path: a valid path that reaches it is the answer
+      if (inc && inc.spend <= relaxed.spend) return [inc];
       this.lastStats.fallback = true;
       if (inc && this.firstPass === 'best-first') this.bestFirst(amount, Number(inc.spend));
       else if (!inc && this.firstPass === 'best-first') {
