@@ -679,7 +679,7 @@ export class Router {
    * answer is a valid path but proves nothing. It finds a good path where the relaxed optimum
    * visits a peer twice or breaks a minimum, to cap the exact search.
    */
-  private bestFirst(amount: bigint, cap?: number, simple = false): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
+  private bestFirst(amount: bigint, cap?: number, simple = false, below = Number.POSITIVE_INFINITY): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
     this.hopsFromPayer(this.payer);
     const S = this.labStamp.length / this.layers;
@@ -792,7 +792,8 @@ export class Router {
     // With a cap (the spend of a known valid path) every state whose bound is within it is
     // expanded, so the labels left are exact lower bounds for the exact search wherever they
     // can matter (a state never labelled costs more than the cap).
-    let thr = cap === undefined ? Number.POSITIVE_INFINITY : cap * (1 + 1e-12);
+    // `below`: only candidates cheaper than a path already known matter (the simple pass)
+    let thr = (cap ?? below) * (1 + 1e-12);
     if (cap === undefined) this.incumbent = null;
     let incNum = Number.POSITIVE_INFINITY;
     while (hn > 0) {
@@ -1045,7 +1046,7 @@ export class Router {
       // exact search: bounds are recomputed unpruned up to its spend.
       let inc = this.incumbent as Found | null;
       if (this.firstPass === 'best-first') {
-        const simple = this.bestFirst(amount, undefined, true);
+        const simple = this.bestFirst(amount, undefined, true, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
         const met = this.incumbent as Found | null;
         if (met && (!inc || met.spend < inc.spend)) inc = met;
         if (simple?.exact) {
