@@ -457,6 +457,53 @@ export class Router {
 
   // ---- label helpers (value = number when < 2^52, else number approx + exact bigint twin) ----
 
+  /**
+   * Label the payee's accepted slots (when the payee is within the social radius, like every
+   * peer on a path but the payer) with the amount, exactly, at layer 0 of search `stamp`; the
+   * slots go to the start of {@link frontA}. Returns how many.
+   */
+  private seedPayee(amount: bigint, stamp: number): number {
+    const g = this.g;
+    const units = this.radStamp[this.payee] === this.radStampValue ? (g.accepts.get(this.payee) ?? []) : [];
+    let n = 0;
+    for (const u of units) {
+      const s = g.slotOf(this.payee, u);
+      if (s === NONE) continue;
+      this.labNum[s] = Number(amount);
+      this.labBig[s] = amount;
+      this.labStamp[s] = stamp;
+      this.labExact[s] = 1;
+      this.frontA[n++] = s;
+    }
+    return n;
+  }
+
+  /**
+   * Whether a label (inNum, its bigint twin inBig when >= 2^52, exactness inEx) improves state j
+   * in search `stamp`: j has none yet, or a larger one, or the same value only as a bound
+   * (ties go to an exact label: a lifted one is only a bound).
+   */
+  private improves(j: number, stamp: number, inNum: number, inBig: bigint, inEx: number): boolean {
+    if (this.labStamp[j] !== stamp) return true;
+    const cur = this.labNum[j] as number;
+    // doubles order bigints monotonically: a smaller double is a smaller amount
+    if (inNum !== cur) return inNum < cur;
+    if (inNum >= FAST_LIMIT && inBig !== this.labBig[j]) return inBig < (this.labBig[j] as bigint);
+    return inEx > (this.labExact[j] as number);
+  }
+
+  /** Set state j's label and where it came from; true when j had no label in search `stamp`. */
+  private setLabel(j: number, stamp: number, inNum: number, inBig: bigint, inEx: number, offer: number, nextSlot: number): boolean {
+    const fresh = this.labStamp[j] !== stamp;
+    this.labStamp[j] = stamp;
+    this.labNum[j] = inNum;
+    this.labExact[j] = inEx;
+    if (inNum >= FAST_LIMIT) this.labBig[j] = inBig;
+    this.predOffer[j] = offer;
+    this.predNext[j] = nextSlot;
+    return fresh;
+  }
+
   private labValue(i: number): bigint {
     const v = this.labNum[i] as number;
     return v < FAST_LIMIT ? BigInt(v) : (this.labBig[i] as bigint);
@@ -480,7 +527,6 @@ export class Router {
     const hopOk = this.hopStampValue;
     const labNum = this.labNum;
     const labBig = this.labBig;
-    const labStamp = this.labStamp;
     const labExact = this.labExact;
     const dExact = this.dExact;
     const dNum = this.dNum;
@@ -495,19 +541,7 @@ export class Router {
     const slotUnit = g.slotUnit;
     let front = this.frontA;
     let next = this.frontB;
-    let nFront = 0;
-    const amtNum = Number(amount);
-    // The payee, like every peer on a path but the payer, must be within the social radius.
-    const payeeUnits = rad[payee] === radOk ? (g.accepts.get(payee) ?? []) : [];
-    for (const u of payeeUnits) {
-      const s = g.slotOf(payee, u);
-      if (s === NONE) continue;
-      labNum[s] = amtNum;
-      labBig[s] = amount;
-      labStamp[s] = stamp;
-      labExact[s] = 1;
-      front[nFront++] = s;
-    }
+    let nFront = this.seedPayee(amount, stamp);
     let bestNum = Number.POSITIVE_INFINITY;
     let bestBig = 0n;
     let bestSlot = NONE;
@@ -585,22 +619,8 @@ export class Router {
           const lbIn = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
           if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
           const j = dst + sIn;
-          if (labStamp[j] === stamp) {
-            const cur = labNum[j] as number;
-            if (inNum > cur) continue;
-            if (inNum === cur) {
-              const bigCmp = inNum < FAST_LIMIT ? 0 : inBig < (labBig[j] as bigint) ? -1 : inBig > (labBig[j] as bigint) ? 1 : 0;
-              if (bigCmp > 0 || (bigCmp === 0 && inEx <= (labExact[j] as number))) continue;
-            }
-          } else {
-            labStamp[j] = stamp;
-            next[nNext++] = sIn;
-          }
-          labNum[j] = inNum;
-          labExact[j] = inEx;
-          if (inNum >= FAST_LIMIT) labBig[j] = inBig;
-          this.predOffer[j] = o;
-          this.predNext[j] = dArg[qs] as number;
+          if (!this.improves(j, stamp, inNum, inBig, inEx)) continue;
+          if (this.setLabel(j, stamp, inNum, inBig, inEx, o, dArg[qs] as number)) next[nNext++] = sIn;
         }
       }
       const tmp = front;
@@ -771,16 +791,11 @@ export class Router {
       }
       return top;
     };
-    const payeeUnits = rad[payee] === radOk ? (g.accepts.get(payee) ?? []) : [];
     const amtNum = Number(amount);
-    for (const u of payeeUnits) {
-      const s = g.slotOf(payee, u);
-      if (s === NONE) continue;
-      labNum[s] = amtNum;
-      labBig[s] = amount;
-      labStamp[s] = stamp;
-      labExact[s] = 1;
-      const pr = amtNum * (F[(H - 1) * U + u] as number);
+    const seeds = this.seedPayee(amount, stamp);
+    for (let i = 0; i < seeds; i++) {
+      const s = this.frontA[i] as number;
+      const pr = amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number);
       if (pr !== Number.POSITIVE_INFINITY) push(pr, s, amtNum);
     }
     let bestNum = Number.POSITIVE_INFINITY;
@@ -922,19 +937,8 @@ export class Router {
             if (dom) continue;
           }
           const j2 = t * S + sIn;
-          if (labStamp[j2] === stamp) {
-            const cur = labNum[j2] as number;
-            if (inNum > cur) continue;
-            if (inNum === cur) {
-              const bigCmp = inNum < FAST_LIMIT ? 0 : inBig < (labBig[j2] as bigint) ? -1 : inBig > (labBig[j2] as bigint) ? 1 : 0;
-              if (bigCmp > 0 || (bigCmp === 0 && inEx <= (labExact[j2] as number))) continue;
-            }
-          } else labStamp[j2] = stamp;
-          labNum[j2] = inNum;
-          labExact[j2] = inEx;
-          if (inNum >= FAST_LIMIT) labBig[j2] = inBig;
-          this.predOffer[j2] = o;
-          this.predNext[j2] = s;
+          if (!this.improves(j2, stamp, inNum, inBig, inEx)) continue;
+          this.setLabel(j2, stamp, inNum, inBig, inEx, o, s);
           push(p2, j2, inNum);
         }
       }
