@@ -192,7 +192,13 @@ export class OfferGraph {
    * bound on what the payer spends per unit of a label, per unit and number of conversions.
    */
   pairK = new Map<number, number>();
-  /** @internal bumps when {@link pairK} changes. */ pairVersion = 0;
+  /**
+   * @internal Per unit pair (same keys as {@link pairK}), the least fixed fee times input
+   * factor, fee * den*1e6 / (num*(1e6-cut)), of any open offer ever added for that pair: the
+   * least input an offer of the pair spends on its fixed fee alone (never raised on removal).
+   */
+  pairFeeK = new Map<number, number>();
+  /** @internal bumps when {@link pairK} or {@link pairFeeK} changes. */ pairVersion = 0;
 
   // social graph
   /** @internal */ followOut: number[][] = objectArray();
@@ -460,6 +466,12 @@ export class OfferGraph {
       const cur = this.pairK.get(pk);
       if (cur === undefined || k < cur) {
         this.pairK.set(pk, k);
+        this.pairVersion++;
+      }
+      const fk = Number(offer.fee) * k;
+      const curFk = this.pairFeeK.get(pk);
+      if (curFk === undefined || fk < curFk) {
+        this.pairFeeK.set(pk, fk);
         this.pairVersion++;
       }
     }

@@ -9,7 +9,7 @@
  * an input below an offer's minimum is lifted to that minimum and marked inexact), so its
  * optimum is a lower bound; when that optimum is exact and the path it yields is valid it is
  * the exact optimum. By default the relaxation is solved best-first (A* over slot x layer
- * states with a per-unit lower bound on the payer's spend), which stops as soon as no state can
+ * states with a lower bound on the payer's spend per unit plus fixed fees), which stops as soon as no state can
  * beat the best candidate; the plain layered sweep remains for alternatives and comparisons.
  * Otherwise a depth-first search over simple paths, pruned with lower bounds and capped by the
  * cheapest valid path met so far, finds the exact best (or a valid path when its budget ends).
@@ -146,10 +146,19 @@ export class Router {
   /** How the first pass runs (both give the same answers; `layered` is the plain Bellman-Ford). */
   readonly firstPass: 'best-first' | 'layered';
 
-  /** @param options.firstPass default `best-first`; `layered` exists for tests and comparisons. */
-  constructor(graph: OfferGraph, options: { firstPass?: 'best-first' | 'layered' } = {}) {
+  /** Re-expansions the best-first pass tolerates in deepest-first order (see {@link priority}). */
+  private readonly rekeyAfter: number;
+
+  /**
+   * @param options.firstPass default `best-first`; `layered` exists for tests and comparisons.
+   * @param options.rekeyAfter re-expansions (plus one per 8 states) the best-first pass
+   *   tolerates before its keys leave deepest-first order for the bound's (default 32); tests
+   *   set 0 and Infinity to check that neither order changes an answer.
+   */
+  constructor(graph: OfferGraph, options: { firstPass?: 'best-first' | 'layered'; rekeyAfter?: number } = {}) {
     this.g = graph;
     this.firstPass = options.firstPass ?? 'best-first';
+    this.rekeyAfter = options.rekeyAfter ?? 32;
     this.liqNum = graph.fLiq;
     this.liqBig = graph.bLiq;
   }
@@ -537,6 +546,7 @@ export class Router {
     const payee = this.payee;
     const u0 = this.u0;
     const F = this.unitBounds();
+    const B = this.fFixed;
     const U = g.unitRefs.length;
     const slotUnit = g.slotUnit;
     let front = this.frontA;
@@ -558,7 +568,7 @@ export class Router {
         const s = front[i] as number;
         const a = labNum[base + s] as number;
         const ex = labExact[base + s] as number;
-        const lbA = a * (F[fPrev + (slotUnit[s] as number)] as number);
+        const lbA = a * (F[fPrev + (slotUnit[s] as number)] as number) + (B[fPrev + (slotUnit[s] as number)] as number);
         if ((prune && lbA > bestNum) || lbA > capNum) continue;
         const R = g.slotPeer[s] as number;
         const X = g.slotUnit[s] as number;
@@ -616,7 +626,7 @@ export class Router {
           const inBig = this.inBig;
           const inEx = this.inEx;
           const sIn = g.offerInSlot[o] as number;
-          const lbIn = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
+          const lbIn = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
           if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
           const j = dst + sIn;
           if (!this.improves(j, stamp, inNum, inBig, inEx)) continue;
@@ -637,13 +647,21 @@ export class Router {
   }
 
   private fBound = new Float64Array(0);
+  private fFixed = new Float64Array(0);
   private fKey = '';
 
   /**
-   * F[c * U + X]: a lower bound on what the payer spends (in its unit) per unit of X received
-   * by a peer reached through at most c conversions: the least product of input factors over
-   * unit chains u0 -> ... -> X of at most c offers (a Bellman-Ford over the small unit graph).
-   * Fees and rounding only add, so spend >= label * F. Infinity: X is out of reach.
+   * An affine lower bound on what the payer spends (in its unit) to get `a` units of X to a
+   * peer through at most c more conversions: spend >= a * F[c * U + X] + B[c * U + X], with B
+   * left in {@link fFixed}. Each offer of a chain turns a need b into (b + fee) * k or more
+   * (rounding and minimums only add), so a chain costs its product of factors times a, plus
+   * each fixed fee times the factors upstream of it: F is the least product over unit chains
+   * u0 -> ... -> X of at most c offers, B the least such fee sum (a Bellman-Ford over the small
+   * unit graph with the least factor and least fee-times-factor of each unit pair). The least
+   * slope and the least intercept need not come from the same chain; their sum still bounds
+   * every chain. Infinity: X is out of reach. Fixed fees matter: for small amounts they are
+   * most of the spend, and a bound on factors alone would let the search wander through every
+   * state within them.
    */
   private unitBounds(): Float64Array {
     const g = this.g;
@@ -653,21 +671,32 @@ export class Router {
     if (key === this.fKey) return this.fBound;
     this.fKey = key;
     const F = new Float64Array((H + 1) * U).fill(Number.POSITIVE_INFINITY);
+    const B = new Float64Array((H + 1) * U).fill(Number.POSITIVE_INFINITY);
     F[this.u0] = 1;
+    B[this.u0] = 0;
     for (let c = 1; c <= H; c++) {
       const prev = (c - 1) * U;
       const cur = c * U;
-      for (let x = 0; x < U; x++) F[cur + x] = F[prev + x] as number;
+      for (let x = 0; x < U; x++) {
+        F[cur + x] = F[prev + x] as number;
+        B[cur + x] = B[prev + x] as number;
+      }
       for (const [pk, k] of g.pairK) {
         const x = Math.floor(pk / 0x100000);
         const y = pk - x * 0x100000;
         const v = (F[prev + x] as number) * k;
         if (v < (F[cur + y] as number)) F[cur + y] = v;
+        const w = (F[prev + x] as number) * (g.pairFeeK.get(pk) as number) + (B[prev + x] as number);
+        if (w < (B[cur + y] as number)) B[cur + y] = w;
       }
     }
     // float products of up to H ratios: a relative margin keeps the bound conservative
-    for (let i = 0; i < F.length; i++) F[i] = (F[i] as number) * MARGIN;
+    for (let i = 0; i < F.length; i++) {
+      F[i] = (F[i] as number) * MARGIN;
+      B[i] = (B[i] as number) * MARGIN;
+    }
     this.fBound = F;
+    this.fFixed = B;
     return F;
   }
 
@@ -682,13 +711,15 @@ export class Router {
   private scanNum = new Float64Array(0);
   private scanStamp = new Int32Array(0);
   private scanExact = new Uint8Array(0);
+  private expStamp = new Int32Array(0);
 
   /**
    * The same relaxation as {@link relax} (same labels per slot and layer, same lifting of
    * minimums, so the same optimum), solved best-first instead of layer by layer: states
-   * (slot, layer) are expanded in order of `label * F`, a lower bound on the payer's spend
-   * (see {@link unitBounds}); the bound is consistent (an expansion never lowers it), so the
-   * search stops as soon as the next state cannot beat the best candidate. A label is skipped
+   * (slot, layer) are keyed by `label * F + B`, a lower bound on the payer's spend (see
+   * {@link unitBounds}), rounded up to whole units (see {@link priority}); the bound is
+   * consistent (an expansion never lowers it), so the search stops as soon as no key left can
+   * beat the best candidate, whatever order it expanded them in. A label is skipped
    * when the same slot already holds a label at most as large with at most as many transfers.
    * Labels are only written for the states it reaches, so the layers are not bounds for the
    * exact search: {@link search} reruns it with a cap (or {@link relax} unpruned) before that.
@@ -706,6 +737,7 @@ export class Router {
     const H = this.H;
     const U = g.unitRefs.length;
     const F = this.unitBounds();
+    const B = this.fFixed;
     const stamp = ++this.qid;
     const rad = this.radStamp;
     const radOk = this.radStampValue;
@@ -719,6 +751,7 @@ export class Router {
       this.scanNum = new Float64Array(labStamp.length);
       this.scanStamp = new Int32Array(labStamp.length);
       this.scanExact = new Uint8Array(labStamp.length);
+      this.expStamp = new Int32Array(labStamp.length);
     }
     const scanNum = this.scanNum;
     const useDom = this.liqNum === g.fLiq;
@@ -760,6 +793,29 @@ export class Router {
       hi[i] = j;
       hv[i] = val;
     };
+    /** Move the entry at i down to its place (after a pop, or when the keys are recomputed). */
+    const siftDown = (start: number): void => {
+      const hp = this.hPrio;
+      const hi = this.hIdx;
+      const hv = this.hVal;
+      const lp = hp[start] as number;
+      const li = hi[start] as number;
+      const lv = hv[start] as number;
+      let i = start;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= hn) break;
+        if (c + 1 < hn && (hp[c + 1] as number) < (hp[c] as number)) c++;
+        if ((hp[c] as number) >= lp) break;
+        hp[i] = hp[c] as number;
+        hi[i] = hi[c] as number;
+        hv[i] = hv[c] as number;
+        i = c;
+      }
+      hp[i] = lp;
+      hi[i] = li;
+      hv[i] = lv;
+    };
     let popIdx = 0;
     let popVal = 0;
     const pop = (): number => {
@@ -771,23 +827,10 @@ export class Router {
       popVal = hv[0] as number;
       hn--;
       if (hn > 0) {
-        const lp = hp[hn] as number;
-        const li = hi[hn] as number;
-        const lv = hv[hn] as number;
-        let i = 0;
-        for (;;) {
-          let c = 2 * i + 1;
-          if (c >= hn) break;
-          if (c + 1 < hn && (hp[c + 1] as number) < (hp[c] as number)) c++;
-          if ((hp[c] as number) >= lp) break;
-          hp[i] = hp[c] as number;
-          hi[i] = hi[c] as number;
-          hv[i] = hv[c] as number;
-          i = c;
-        }
-        hp[i] = lp;
-        hi[i] = li;
-        hv[i] = lv;
+        hp[0] = hp[hn] as number;
+        hi[0] = hi[hn] as number;
+        hv[0] = hv[hn] as number;
+        siftDown(0);
       }
       return top;
     };
@@ -795,28 +838,49 @@ export class Router {
     const seeds = this.seedPayee(amount, stamp);
     for (let i = 0; i < seeds; i++) {
       const s = this.frontA[i] as number;
-      const pr = amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number);
-      if (pr !== Number.POSITIVE_INFINITY) push(pr, s, amtNum);
+      const raw = amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number) + (B[(H - 1) * U + (slotUnit[s] as number)] as number);
+      if (raw !== Number.POSITIVE_INFINITY) push(priority(raw, 0, H, true), s, amtNum);
     }
     let bestNum = Number.POSITIVE_INFINITY;
     let bestBig = 0n;
     let bestSlot = NONE;
     let bestLayer = NONE;
     let bestExact = 0;
-    // float priorities: stop only when clearly above the best (ties may still bring an exact label)
+    // States at or above `stop` cannot matter (see priority): no candidate below the best (or
+    // equal to it, when the best is exact) comes from them.
     // With a cap (the spend of a known valid path) every state whose bound is within it is
     // expanded, so the labels left are exact lower bounds for the exact search wherever they
     // can matter (a state never labelled costs more than the cap).
     // `below`: only candidates cheaper than a path already known matter (the simple pass)
-    let thr = (cap ?? below) * (1 + 1e-12);
+    let stop = stopAt(cap ?? below, false);
     if (cap === undefined) this.incumbent = null;
     let incNum = Number.POSITIVE_INFINITY;
+    // Deepest-first ties (see priority) can expand a state before its best label arrives; when
+    // such re-expansions pile up, the keys switch to the bound's order, which has almost none.
+    let deep = true;
+    let again = 0;
+    const expStamp = this.expStamp;
     while (hn > 0) {
       const pr = pop();
-      if (pr > thr) break;
+      if (pr >= stop) break;
       const j = popIdx;
       if (labStamp[j] !== stamp || labNum[j] !== popVal) continue;
       this.lastStats.states++;
+      if (expStamp[j] === stamp && deep && ++again > this.rekeyAfter + (this.lastStats.states >> 3)) {
+        deep = false;
+        // the popped state is expanded below whatever its key: order never decides correctness
+        const hp = this.hPrio;
+        const hi = this.hIdx;
+        const hv = this.hVal;
+        for (let i = 0; i < hn; i++) {
+          const m = hi[i] as number;
+          const l = Math.floor(m / S);
+          const c = (H - l - 1) * U + (slotUnit[m - l * S] as number);
+          hp[i] = priority((hv[i] as number) * (F[c] as number) + (B[c] as number), l, H, false);
+        }
+        for (let i = (hn >> 1) - 1; i >= 0; i--) siftDown(i);
+      }
+      expStamp[j] = stamp;
       const layer = Math.floor(j / S);
       const s = j - layer * S;
       const a = popVal;
@@ -843,7 +907,7 @@ export class Router {
           bestSlot = s;
           bestLayer = layer;
           bestExact = ex;
-          if (cap === undefined) thr = bestNum * (1 + 1e-12);
+          if (cap === undefined) stop = stopAt(bestNum, ex === 1);
         }
         // Remember the cheapest valid path met on the way: should the relaxed optimum repeat
         // a peer, its spend caps the exact search. Checked only when it would improve.
@@ -922,8 +986,10 @@ export class Router {
           }
           // the simple pass looks for a valid path: a lifted input is not one
           if (simple && inEx === 0) continue;
-          const p2 = inNum * (F[fNew + (slotUnit[sIn] as number)] as number);
-          if (p2 > thr || p2 === Number.POSITIVE_INFINITY) continue;
+          const raw = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
+          if (raw === Number.POSITIVE_INFINITY) continue;
+          const p2 = priority(raw, t, H, deep);
+          if (p2 >= stop) continue;
           // a label at most as large with fewer transfers already covers this one
           if (inNum < FAST_LIMIT) {
             let dom = false;
@@ -1380,6 +1446,36 @@ function bfs(out: ArrayLike<number>[], inn: ArrayLike<number>[], src: number, ma
     levelStart = levelEnd;
     levelEnd = tail;
   }
+}
+
+/** Below this, a priority carries its bound's ceiling and a tie-break in its fraction. */
+const PRIO_INT = 2 ** 40;
+
+/**
+ * The best-first heap key of a state at `layer` whose spend bound is `raw`. A spend is a whole
+ * number of the payer's base units, so it is at least ceil(raw): that ceiling is the key's
+ * integer part, and the stop rule compares it with the best candidate's spend as integers. For
+ * small amounts (a payer whose unit is coarse pays a few units whatever the route) this ends the
+ * search as soon as a path at the bound's ceiling is met, where the bound alone would leave
+ * every state below that spend to expand. States sharing a ceiling are popped deepest first
+ * (the fraction falls with the layer): any of them may hold the cheapest path, and the deeper
+ * ones are nearer to the payer, so a path at that spend is met soonest. Beyond 2^40 the
+ * fraction would not survive rounding, and the key is the bound itself.
+ */
+function priority(raw: number, layer: number, H: number, deep: boolean): number {
+  if (raw >= PRIO_INT) return raw;
+  return Math.ceil(raw) + (deep ? (H - layer) / (H + 2) : (raw - Math.floor(raw)) * 0.999);
+}
+
+/**
+ * The least key (see {@link priority}) at which states stop mattering, given a path that spends
+ * `v`: keys whose integer part is `v` may still bring a path that spends as much, which matters
+ * only when the known one is not exact (`exact` false) or when `v` is a cap that paths up to and
+ * including it must be labelled for. Beyond exact doubles a relative slack stands in for ones.
+ */
+function stopAt(v: number, exact: boolean): number {
+  if (v >= FAST_LIMIT) return v * (1 + 1e-12);
+  return exact ? v : v + 1;
 }
 
 function noRoute(q: RouteQuery, why: string): OtP2pError {

@@ -159,16 +159,17 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
     });
   }
 
-  it('both first passes (best-first and layered) give the reference minimum, with and without direct payment', () => {
+  it('both first passes (best-first in either key order, and layered) give the reference minimum, with and without direct payment', () => {
     fc.assert(
       fc.property(scenario(false), fc.boolean(), fc.boolean(), (s, direct, sameUnit) => {
         if (sameUnit) s.file.accepts[s.to] = [s.unit];
         const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D, direct);
         const g = buildGraph(s.file);
-        for (const firstPass of ['best-first', 'layered'] as const) {
+        // rekeyAfter 0: the keys leave deepest-first order at the first re-expansion; Infinity: never
+        for (const options of [{ firstPass: 'best-first' }, { firstPass: 'best-first', rekeyAfter: 0 }, { firstPass: 'best-first', rekeyAfter: Number.POSITIVE_INFINITY }, { firstPass: 'layered' }] as const) {
           let got;
           try {
-            got = new Router(g, { firstPass }).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, direct });
+            got = new Router(g, options).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, direct });
           } catch (e) {
             if (!isOtP2pError(e, 'no-route')) throw e;
             got = null;
