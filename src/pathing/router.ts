@@ -42,7 +42,12 @@ export interface RouteQuery {
   maxParts?: number;
   /** Unix seconds: offers expiring at or before are skipped. Default: none expire. */
   now?: number;
-  /** Search budget (exact-search expansions) before giving up exactness. Default 100,000. */
+  /**
+   * Work the exact search may do after the first pass before it gives up exactness and answers
+   * with the best valid path it met, in candidate extensions (a neighbour examined, by the
+   * depth-first search or by a best-first pass, which also counts one per state). Default
+   * 100,000, a few milliseconds.
+   */
   budget?: number;
   /**
    * Whether a payer holding a unit the payee accepts pays directly, whatever the follows say
@@ -136,6 +141,15 @@ export class Router {
   private now = Number.NEGATIVE_INFINITY;
   private expansions = 0;
   private budget = 100_000;
+  /**
+   * Whether best-first passes draw on the budget: the passes after the first do, each state
+   * counting one plus the senders it examines (the same unit as a depth-first candidate
+   * extension), so the budget bounds all the work of the exact search.
+   */
+  private metered = false;
+  /** Work drawn on the budget in this search, and where metered passes and the DFS stop. */
+  private spent = 0;
+  private meterLimit = Number.POSITIVE_INFINITY;
   private exhausted = false;
   private direct = true;
   /**
@@ -306,6 +320,10 @@ export class Router {
     const D = q.maxDegree ?? 6;
     if (!Number.isInteger(H) || H < 1 || H > 32) throw new OtP2pError('bad-input', `maxHops must be an integer in [1, 32], got ${H}`, { context: { field: 'maxHops' } });
     if (!Number.isInteger(D) || D < 0 || D > 1000) throw new OtP2pError('bad-input', `maxDegree must be an integer in [0, 1000], got ${D}`, { context: { field: 'maxDegree' } });
+    const budget = q.budget ?? 100_000;
+    if (!(Number.isSafeInteger(budget) && budget >= 0) && budget !== Number.POSITIVE_INFINITY) {
+      throw new OtP2pError('bad-input', `budget must be a non-negative integer or Infinity, got ${budget}`, { context: { field: 'budget' } });
+    }
     if (payer === undefined || payee === undefined || u0 === undefined || payer === payee) {
       throw noRoute(q, payer === payee && payer !== undefined ? 'payer and payee are the same peer' : 'payer, payee or unit unknown to the graph');
     }
@@ -314,7 +332,7 @@ export class Router {
     this.u0 = u0;
     this.H = H;
     this.now = q.now ?? Number.NEGATIVE_INFINITY;
-    this.budget = q.budget ?? 100_000;
+    this.budget = budget;
     this.direct = q.direct ?? true;
     g.flushAdjacency();
     this.ensureScratch(H);
@@ -755,6 +773,7 @@ export class Router {
     }
     const scanNum = this.scanNum;
     const useDom = this.liqNum === g.fLiq;
+    const metered = this.metered;
     const scanStamp = this.scanStamp;
     const scanExact = this.scanExact;
     const payer = this.payer;
@@ -922,6 +941,11 @@ export class Router {
       if (t >= H) continue;
       // Transfers into R carry X, so only neighbours holding a slot for X can send them.
       const senders = this.senders(s);
+      // a simple pass that has not met a path yet goes on: without one there is no answer
+      if (metered && (this.spent += senders.length + 1) > this.meterLimit && (bestSlot !== NONE || !simple)) {
+        this.exhausted = true;
+        break;
+      }
       for (let k = 0; k < senders.length; k++) {
         const qs = senders[k] as number;
         if (g.slotOutHead[qs] === NONE) continue;
@@ -1099,6 +1123,8 @@ export class Router {
       return [{ spend: amount, peers: [this.payer, this.payee], offers: [] }];
     }
     this.lastStats.fallback = false;
+    this.spent = 0;
+    this.meterLimit = this.budget;
     this.lastStats.expansions = 0;
     this.lastStats.exhausted = false;
     this.lastStats.states = 0;
@@ -1113,66 +1139,74 @@ export class Router {
       }
       // The relaxed optimum repeats a peer or breaks a minimum. The best valid path the first
       // pass met, or a better one from a pass that keeps every label's path simple, caps the
-      // exact search: bounds are recomputed unpruned up to its spend.
+      // exact search: bounds are recomputed unpruned up to its spend. Everything from here on
+      // draws on the budget (see metered), so a query whose proof is out of reach still ends
+      // soon, with the best valid path met and `exact` false.
       let inc = this.incumbent as Found | null;
-      if (this.firstPass === 'best-first') {
-        const simple = this.bestFirst(amount, undefined, true, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
-        const met = this.incumbent as Found | null;
-        if (met && (!inc || met.spend < inc.spend)) inc = met;
-        if (simple?.exact) {
-          const f = this.extract(simple.slot, simple.layer, simple.spend);
-          if ((!inc || f.spend < inc.spend) && this.valid(f, amount)) inc = f;
-        }
-      }
-      // the relaxed optimum bounds every path: a valid path that reaches it is the answer
-      if (inc && inc.spend <= relaxed.spend) return [inc];
-      this.lastStats.fallback = true;
-      if (inc && this.firstPass === 'best-first') this.bestFirst(amount, Number(inc.spend));
-      else if (!inc && this.firstPass === 'best-first') {
-        // No valid path met yet: look below caps 1% and 5% above the relaxed optimum (which
-        // bounds every path), each search exact below its cap and given a quarter of the
-        // budget, so a path that exists near the optimum is found without labelling
-        // everything reachable first. Failing that, the unpruned search runs as before, with
-        // the whole budget (so these rounds never make an answer worse).
-        const budget = this.budget;
-        const floor = Number(relaxed.spend);
-        let spent = 0;
-        let met: Found | null = null;
-        try {
-          for (const widen of [0.01, 0.05]) {
-            const cap = Math.ceil(floor * (1 + widen));
-            this.bestFirst(amount, cap);
-            this.budget = Math.floor(budget / 4);
-            const found = this.dfs(amount, 1, null, BigInt(cap));
-            spent += this.expansions;
-            if (found[0] && !this.exhausted) {
-              this.lastStats.expansions = spent;
-              return found;
-            }
-            // out of budget below this cap: a path it met still caps the search below
-            if (found[0] && (!met || found[0].spend < met.spend)) met = found[0];
-            this.exhausted = false;
+      this.metered = true;
+      try {
+        if (this.firstPass === 'best-first') {
+          const simple = this.bestFirst(amount, undefined, true, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
+          if (this.spent > this.meterLimit) this.exhausted = true;
+          const met = this.incumbent as Found | null;
+          if (met && (!inc || met.spend < inc.spend)) inc = met;
+          if (simple?.exact) {
+            const f = this.extract(simple.slot, simple.layer, simple.spend);
+            if ((!inc || f.spend < inc.spend) && this.valid(f, amount)) inc = f;
           }
-          this.bestFirst(amount, met ? Number(met.spend) : Number.POSITIVE_INFINITY);
-          this.budget = budget;
-          const out = this.dfs(amount, 1, met);
-          this.lastStats.expansions = spent + this.expansions;
-          this.lastStats.exhausted = this.exhausted;
-          return out;
-        } finally {
-          this.budget = budget;
         }
-      } else this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
-      const out = this.dfs(amount, 1, inc);
-      this.lastStats.expansions = this.expansions;
-      this.lastStats.exhausted = this.exhausted;
-      return out;
+        // the relaxed optimum bounds every path: a valid path that reaches it is the answer
+        if (inc && inc.spend <= relaxed.spend) {
+          this.exhausted = false;
+          return [inc];
+        }
+        this.lastStats.fallback = true;
+        if (this.exhausted) return inc ? [inc] : [];
+        if (inc && this.firstPass === 'best-first') {
+          this.bestFirst(amount, Number(inc.spend));
+          // cut short, the labels bound nothing: no proof is left within the budget
+          if (this.exhausted) return [inc];
+        } else if (!inc && this.firstPass === 'best-first') return this.widening(amount, relaxed.spend);
+        else this.relax(amount, false, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
+        return this.dfs(amount, 1, inc);
+      } finally {
+        this.metered = false;
+        this.lastStats.expansions = this.spent;
+        this.lastStats.exhausted = this.exhausted;
+      }
     }
     this.lastStats.fallback = true;
     const out = this.dfs(amount, alternatives + 1, null);
-    this.lastStats.expansions = this.expansions;
+    this.lastStats.expansions = this.spent;
     this.lastStats.exhausted = this.exhausted;
     return out;
+  }
+
+  /**
+   * The exact search when no valid path is known: look below caps 1% and 5% above the relaxed
+   * optimum `floor` (which bounds every path), each round exact below its cap and given a
+   * quarter of the budget, so a path that exists near the optimum is found without labelling
+   * everything reachable first; failing that, the unpruned search with what is left.
+   */
+  private widening(amount: bigint, floor: bigint): Found[] {
+    const budget = this.budget;
+    let met: Found | null = null;
+    for (const widen of [0.01, 0.05]) {
+      const cap = Math.ceil(Number(floor) * (1 + widen));
+      this.meterLimit = Math.min(budget, this.spent + Math.floor(budget / 4));
+      this.bestFirst(amount, cap);
+      if (!this.exhausted) {
+        const found = this.dfs(amount, 1, null, BigInt(cap));
+        if (found[0] && !this.exhausted) return found;
+        // out of budget below this cap: a path it met still caps the search below
+        if (found[0] && (!met || found[0].spend < met.spend)) met = found[0];
+      }
+      this.exhausted = false;
+    }
+    this.meterLimit = budget;
+    this.bestFirst(amount, met ? Number(met.spend) : Number.POSITIVE_INFINITY);
+    if (this.exhausted) return met ? [met] : [];
+    return this.dfs(amount, 1, met);
   }
 
   /**
@@ -1257,6 +1291,8 @@ export class Router {
     const peers: number[] = [this.payer];
     const offers: number[] = [];
     this.expansions = 0;
+    // what the budget has left after the passes before (see metered)
+    const allowance = this.meterLimit - this.spent;
     visit[this.payer] = visitStamp;
     // only paths cheaper than `limit` matter (the labels are lower bounds below it only)
     const cutoff = (): bigint | null => (top.length < keep ? limit : (top[top.length - 1] as Found).spend);
@@ -1332,7 +1368,7 @@ export class Router {
     };
     const step = (s: number, d: number): void => {
       if (this.exhausted) return;
-      if (++this.expansions > this.budget) {
+      if (++this.expansions > allowance) {
         this.exhausted = true;
         return;
       }
@@ -1346,7 +1382,7 @@ export class Router {
           const Q2 = nb[k] as number;
           if (this.radStamp[Q2] !== this.radStampValue || visit[Q2] === visitStamp) continue;
           // the budget counts candidate extensions, so hubs (many offers x many neighbours) are bounded too
-          if (++this.expansions > this.budget) {
+          if (++this.expansions > allowance) {
             this.exhausted = true;
             offers.pop();
             return;
@@ -1396,6 +1432,7 @@ export class Router {
       peers.pop();
       visit[Q] = 0;
     }
+    this.spent += this.expansions;
     return top;
   }
 }

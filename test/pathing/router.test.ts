@@ -88,6 +88,35 @@ describe('router rules', () => {
     expect(r.best.spend).toBe(100n); // A -> C -> B -> payee
   });
 
+  it('a budget bounds the exact search: out of it, the best valid path met comes back inexact', () => {
+    // The cheapest walk A -> B -> C -> B -> payee (25) visits B twice; the best valid path is
+    // A -> B -> E -> payee (50), which takes the exact search to prove.
+    const g = graph(
+      [
+        offer(B, 'z1', USD, BTC, { rateNum: 2n }),
+        offer(B, 'z2', BTC, EUR, { rateNum: 2n }),
+        offer(B, 'z3', USD, EUR),
+        offer(C, 'q1', BTC, BTC),
+        offer(E, 'w1', BTC, EUR),
+      ],
+      { [A]: [B], [B]: [C, E, PAYEE], [E]: [PAYEE] },
+    );
+    const r = new Router(g);
+    const proven = r.findRoute(q(100n));
+    expect(proven.exact).toBe(true);
+    expect(proven.best.spend).toBe(50n);
+    expect(proven.best.hops.map((h) => h.offer)).toEqual(['z1', 'w1', null]);
+    expect(r.lastStats.fallback).toBe(true);
+    expect(r.lastStats.exhausted).toBe(false);
+    const cut = r.findRoute(q(100n, { budget: 0 }));
+    expect(cut.exact).toBe(false);
+    expect(r.lastStats.exhausted).toBe(true);
+    // still a valid path, whichever the search met first
+    const peers = [cut.best.hops[0]!.from, ...cut.best.hops.map((h) => h.to)];
+    expect(new Set(peers).size).toBe(peers.length);
+    expect([50n, 100n]).toContain(cut.best.spend);
+  });
+
   it('limits hops and the social radius', () => {
     const g = graph([offer(B, 'b', USD, BTC), offer(C, 'c', BTC, EUR)], { [A]: [B], [B]: [C], [C]: [PAYEE] });
     const r = new Router(g);
@@ -148,6 +177,8 @@ describe('router rules', () => {
     expect(() => r.findRoute(q(1n << 63n))).toThrow(expect.objectContaining({ code: 'bad-amount' }));
     expect(() => r.findRoute(q(1n, { maxHops: 0 }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
     expect(() => r.findMultiRoute(q(1n, { maxParts: 9 }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => r.findRoute(q(1n, { budget: -1 }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => r.findRoute(q(1n, { budget: Number.NaN }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
     expect(() => r.findRoute(q(1n, { from: 'zz' }))).toThrow(expect.objectContaining({ code: 'bad-key' }));
     expect(() => r.findRoute(q(1n, { to: A }))).toThrow(expect.objectContaining({ code: 'no-route' }));
   });
