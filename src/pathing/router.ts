@@ -247,6 +247,34 @@ export class Router {
     this.hopStampValue = stamp;
   }
   private dCounter = 0;
+  private lim = new Int32Array(0);
+  private limKey = '';
+
+  /**
+   * Per peer, the last layer at which it may take a label in this query: H minus the transfers
+   * needed to reach it from the payer, or -1 when it is outside the social radius, is the payer
+   * or the payee (neither sends a transfer in the middle of a path), or cannot be reached within
+   * the hop limit. One array read then stands for the three tests of a sender.
+   */
+  private peerLimits(): Int32Array {
+    this.hopsFromPayer(this.payer);
+    const key = `${this.radiusKey}|${this.hopKey}|${this.payee}`;
+    if (key === this.limKey) return this.lim;
+    this.limKey = key;
+    const P = this.g.peerKeys.length;
+    if (this.lim.length < P) this.lim = new Int32Array(P * 2);
+    const lim = this.lim;
+    const rad = this.radStamp;
+    const radOk = this.radStampValue;
+    const hop = this.hopStamp;
+    const hopOk = this.hopStampValue;
+    const dist = this.hopDist;
+    const H = this.H;
+    for (let Q = 0; Q < P; Q++) lim[Q] = rad[Q] === radOk && hop[Q] === hopOk ? H - (dist[Q] as number) : -1;
+    lim[this.payer] = -1;
+    lim[this.payee] = -1;
+    return lim;
+  }
 
   private usable(o: number): boolean {
     return this.g.offerOpen[o] === 1 && (this.g.offerExp[o] as number) > this.now;
@@ -750,16 +778,12 @@ export class Router {
    */
   private bestFirst(amount: bigint, cap?: number, simple = false, below = Number.POSITIVE_INFINITY): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
-    this.hopsFromPayer(this.payer);
     const S = this.labStamp.length / this.layers;
     const H = this.H;
     const U = g.unitRefs.length;
     const F = this.unitBounds();
     const B = this.fFixed;
     const stamp = ++this.qid;
-    const rad = this.radStamp;
-    const radOk = this.radStampValue;
-    const hopOk = this.hopStampValue;
     const labNum = this.labNum;
     const labBig = this.labBig;
     const labStamp = this.labStamp;
@@ -772,12 +796,14 @@ export class Router {
       this.expStamp = new Int32Array(labStamp.length);
     }
     const scanNum = this.scanNum;
+    // scan marks are slot-major (all layers of a slot in one cache line): m = slot * L + layer
+    const L = this.layers;
+    const lim = this.peerLimits();
     const useDom = this.liqNum === g.fLiq;
     const metered = this.metered;
     const scanStamp = this.scanStamp;
     const scanExact = this.scanExact;
     const payer = this.payer;
-    const payee = this.payee;
     const u0 = this.u0;
     const nearPayer = this.nearPayer;
     const nbPayer = g.adj[payer] as Int32Array;
@@ -942,29 +968,29 @@ export class Router {
       // Transfers into R carry X, so only neighbours holding a slot for X can send them.
       const senders = this.senders(s);
       // a simple pass that has not met a path yet goes on: without one there is no answer
-      if (metered && (this.spent += senders.length + 1) > this.meterLimit && (bestSlot !== NONE || !simple)) {
+      if (metered && (this.spent += (senders.length >> 1) + 1) > this.meterLimit && (bestSlot !== NONE || !simple)) {
         this.exhausted = true;
         break;
       }
-      for (let k = 0; k < senders.length; k++) {
+      for (let k = 0; k < senders.length; k += 2) {
+        // most senders are too far from the payer for the transfers left: one read settles it
+        if ((lim[senders[k + 1] as number] as number) < t) continue;
         const qs = senders[k] as number;
         if (g.slotOutHead[qs] === NONE) continue;
-        const Q = g.slotPeer[qs] as number;
-        if (rad[Q] !== radOk || Q === payer || Q === payee) continue;
-        if (simple && this.chainMark[Q] === popId) continue;
-        if (this.hopStamp[Q] !== hopOk || (this.hopDist[Q] as number) + t > H) continue;
+        if (simple && this.chainMark[senders[k + 1] as number] === popId) continue;
         // already scanned with a label at most this large and at most as many transfers
         if (a < FAST_LIMIT) {
           let seen = false;
+          const m0 = qs * L;
           for (let l2 = 1; l2 <= t; l2++) {
-            const m = l2 * S + qs;
+            const m = m0 + l2;
             if (scanStamp[m] === stamp && ((scanNum[m] as number) < a || (scanNum[m] === a && (scanExact[m] as number) >= ex))) {
               seen = true;
               break;
             }
           }
           if (seen) continue;
-          const m = t * S + qs;
+          const m = m0 + t;
           scanStamp[m] = stamp;
           scanNum[m] = a;
           scanExact[m] = ex;
@@ -1083,10 +1109,11 @@ export class Router {
   private senderEpoch = new Int32Array(0);
 
   /**
-   * The slots (Q, X) of R's neighbours Q for slot s = (R, X): the only slots a transfer into s
-   * can come from. Built on first use and kept until R's adjacency changes or a slot is added
-   * anywhere (a new slot may be a new sender); offer changes leave the lists valid, since
-   * callers check each sender's offers.
+   * The slots (Q, X) of R's neighbours Q for slot s = (R, X), the only slots a transfer into s
+   * can come from, each followed by its peer Q (pairs, so the caller's first test reads no other
+   * array). Built on first use and kept until R's adjacency changes or a slot is added anywhere
+   * (a new slot may be a new sender); offer changes leave the lists valid, since callers check
+   * each sender's offers.
    */
   private senders(s: number): Int32Array {
     const g = this.g;
@@ -1101,10 +1128,13 @@ export class Router {
     }
     const X = g.slotUnit[s] as number;
     let n = 0;
-    const buf = this.senderBuf.length < adj.length ? (this.senderBuf = new Int32Array(adj.length * 2)) : this.senderBuf;
+    const buf = this.senderBuf.length < adj.length * 2 ? (this.senderBuf = new Int32Array(adj.length * 4)) : this.senderBuf;
     for (let k = 0; k < adj.length; k++) {
-      const qs = g.slotOf(adj[k] as number, X);
-      if (qs !== NONE) buf[n++] = qs;
+      const Q = adj[k] as number;
+      const qs = g.slotOf(Q, X);
+      if (qs === NONE) continue;
+      buf[n++] = qs;
+      buf[n++] = Q;
     }
     const list = buf.slice(0, n);
     this.senderLists[s] = list;
