@@ -884,7 +884,7 @@ export class Router {
     for (let i = 0; i < seeds; i++) {
       const s = this.frontA[i] as number;
       const raw = amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number) + (B[(H - 1) * U + (slotUnit[s] as number)] as number);
-      if (raw !== Number.POSITIVE_INFINITY) push(priority(raw, 0, H, true), s, amtNum);
+      if (raw !== Number.POSITIVE_INFINITY) push(priority(raw, H / (H + 2), true), s, amtNum);
     }
     let bestNum = Number.POSITIVE_INFINITY;
     let bestBig = 0n;
@@ -921,7 +921,7 @@ export class Router {
           const m = hi[i] as number;
           const l = Math.floor(m / S);
           const c = (H - l - 1) * U + (slotUnit[m - l * S] as number);
-          hp[i] = priority((hv[i] as number) * (F[c] as number) + (B[c] as number), l, H, false);
+          hp[i] = priority((hv[i] as number) * (F[c] as number) + (B[c] as number), 0, false);
         }
         for (let i = (hn >> 1) - 1; i >= 0; i--) siftDown(i);
       }
@@ -1038,7 +1038,7 @@ export class Router {
           if (simple && inEx === 0) continue;
           const raw = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
           if (raw === Number.POSITIVE_INFINITY) continue;
-          const p2 = priority(raw, t, H, deep);
+          const p2 = priority(raw, (H - t) / (H + 2), deep);
           if (p2 >= stop) continue;
           // a label at most as large with fewer transfers already covers this one
           if (inNum < FAST_LIMIT) {
@@ -1173,6 +1173,8 @@ export class Router {
       // draws on the budget (see metered), so a query whose proof is out of reach still ends
       // soon, with the best valid path met and `exact` false.
       let inc = this.incumbent as Found | null;
+      // the relaxed optimum bounds every path: a valid path that reaches it is the answer
+      if (inc && inc.spend <= relaxed.spend) return [inc];
       this.metered = true;
       try {
         if (this.firstPass === 'best-first') {
@@ -1519,19 +1521,20 @@ function bfs(out: ArrayLike<number>[], inn: ArrayLike<number>[], src: number, ma
 const PRIO_INT = 2 ** 40;
 
 /**
- * The best-first heap key of a state at `layer` whose spend bound is `raw`. A spend is a whole
- * number of the payer's base units, so it is at least ceil(raw): that ceiling is the key's
- * integer part, and the stop rule compares it with the best candidate's spend as integers. For
- * small amounts (a payer whose unit is coarse pays a few units whatever the route) this ends the
- * search as soon as a path at the bound's ceiling is met, where the bound alone would leave
- * every state below that spend to expand. States sharing a ceiling are popped deepest first
- * (the fraction falls with the layer): any of them may hold the cheapest path, and the deeper
- * ones are nearer to the payer, so a path at that spend is met soonest. Beyond 2^40 the
+ * The best-first heap key of a state whose spend bound is `raw`. A spend is a whole number of
+ * the payer's base units, so it is at least ceil(raw): that ceiling is the key's integer part,
+ * and the stop rule compares it with the best candidate's spend as integers. For small amounts
+ * (a payer whose unit is coarse pays a few units whatever the route) this ends the search as
+ * soon as a path at the bound's ceiling is met, where the bound alone would leave every state
+ * below that spend to expand. The fraction orders states sharing a ceiling: with `deep`, the
+ * caller's `tie` in [0, 1), (H - layer) / (H + 2), so the deepest come first (any of them may
+ * hold the cheapest path, and the deeper ones are nearer to the payer, so a path at that spend
+ * is met soonest); otherwise the bound's own fraction, the plain A* order. Beyond 2^40 the
  * fraction would not survive rounding, and the key is the bound itself.
  */
-function priority(raw: number, layer: number, H: number, deep: boolean): number {
+function priority(raw: number, tie: number, deep: boolean): number {
   if (raw >= PRIO_INT) return raw;
-  return Math.ceil(raw) + (deep ? (H - layer) / (H + 2) : (raw - Math.floor(raw)) * 0.999);
+  return Math.ceil(raw) + (deep ? tie : (raw - Math.floor(raw)) * 0.999);
 }
 
 /**
