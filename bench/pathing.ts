@@ -307,7 +307,7 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, log: (s: 
     const unit = (v.accepts.get(b) as { unit: string; notary: string }[])[0] as { unit: string; notary: string };
     const price = ASSETS.find((x) => x.ref.unit === unit.unit)?.price ?? 1;
     const amount = BigInt(Math.max(1, Math.round(msat / price)));
-    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false, budget: 5_000 });
+    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false });
   }
   const router = new Router(g);
   const timeAll = (f: (q: RouteQuery) => { exact: boolean }): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number; unknown: number } => {

@@ -524,10 +524,11 @@ export class Router {
     for (const u of units) {
       const s = g.slotOf(this.payee, u);
       if (s === NONE) continue;
-      this.labNum[s] = Number(amount);
-      this.labBig[s] = amount;
-      this.labStamp[s] = stamp;
-      this.labExact[s] = 1;
+      const j = s * this.layers;
+      this.labNum[j] = Number(amount);
+      this.labBig[j] = amount;
+      this.labStamp[j] = stamp;
+      this.labExact[j] = 1;
       this.frontA[n++] = s;
     }
     return n;
@@ -574,7 +575,7 @@ export class Router {
     this.hopsFromPayer(this.payer);
     // a known valid path's spend: labels whose bound is above it cannot matter to the exact search
     const capNum = cap * (1 + 1e-12);
-    const S = this.labStamp.length / this.layers;
+    const L = this.layers;
     const H = this.H;
     const stamp = ++this.qid;
     const rad = this.radStamp;
@@ -604,16 +605,15 @@ export class Router {
     let bestLayer = NONE;
     let bestExact = 0;
     for (let t = 1; t <= H; t++) {
-      const base = (t - 1) * S;
-      const dst = t * S;
+      // labels are slot-major: state (slot s, layer t) is s * L + t
       const dStampV = ++this.dCounter;
       let nTouched = 0;
       // factor bounding spend from a layer-(t-1) label: up to H - t conversions upstream
       const fPrev = (H - t) * U;
       for (let i = 0; i < nFront; i++) {
         const s = front[i] as number;
-        const a = labNum[base + s] as number;
-        const ex = labExact[base + s] as number;
+        const a = labNum[L * s + t - 1] as number;
+        const ex = labExact[L * s + t - 1] as number;
         const lbA = a * (F[fPrev + (slotUnit[s] as number)] as number) + (B[fPrev + (slotUnit[s] as number)] as number);
         if ((prune && lbA > bestNum) || lbA > capNum) continue;
         const R = g.slotPeer[s] as number;
@@ -625,10 +625,10 @@ export class Router {
           if (Q === payer) {
             if (X !== u0) continue;
             // ties go to an exact label: a lifted one is only a bound
-            const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && this.labValue(base + s) < bestBig);
-            if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || this.labValue(base + s) === bestBig))) {
+            const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && this.labValue(L * s + t - 1) < bestBig);
+            if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || this.labValue(L * s + t - 1) === bestBig))) {
               bestNum = a;
-              bestBig = this.labValue(base + s);
+              bestBig = this.labValue(L * s + t - 1);
               bestSlot = s;
               bestLayer = t - 1;
               bestExact = ex;
@@ -643,17 +643,17 @@ export class Router {
           if (dStamp[qs] !== dStampV) {
             dStamp[qs] = dStampV;
             dNum[qs] = a;
-            if (a >= FAST_LIMIT) dBig[qs] = labBig[base + s] as bigint;
+            if (a >= FAST_LIMIT) dBig[qs] = labBig[L * s + t - 1] as bigint;
             dArg[qs] = s;
             dExact[qs] = ex;
             this.touched[nTouched++] = qs;
           } else {
             const cur = dNum[qs] as number;
-            const less = a < cur || (a >= FAST_LIMIT && a === cur && (labBig[base + s] as bigint) < (dBig[qs] as bigint));
-            const tie = a === cur && (a < FAST_LIMIT || (labBig[base + s] as bigint) === (dBig[qs] as bigint));
+            const less = a < cur || (a >= FAST_LIMIT && a === cur && (labBig[L * s + t - 1] as bigint) < (dBig[qs] as bigint));
+            const tie = a === cur && (a < FAST_LIMIT || (labBig[L * s + t - 1] as bigint) === (dBig[qs] as bigint));
             if (less || (tie && ex > (dExact[qs] as number))) {
               dNum[qs] = a;
-              if (a >= FAST_LIMIT) dBig[qs] = labBig[base + s] as bigint;
+              if (a >= FAST_LIMIT) dBig[qs] = labBig[L * s + t - 1] as bigint;
               dArg[qs] = s;
               dExact[qs] = ex;
             }
@@ -674,7 +674,7 @@ export class Router {
           const sIn = g.offerInSlot[o] as number;
           const lbIn = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
           if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
-          const j = dst + sIn;
+          const j = L * sIn + t;
           if (!this.improves(j, stamp, inNum, inBig, inEx)) continue;
           if (this.setLabel(j, stamp, inNum, inBig, inEx, o, dArg[qs] as number)) next[nNext++] = sIn;
         }
@@ -778,7 +778,8 @@ export class Router {
    */
   private bestFirst(amount: bigint, cap?: number, simple = false, below = Number.POSITIVE_INFINITY): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
-    const S = this.labStamp.length / this.layers;
+    // labels (and scan marks) are slot-major: state (slot s, layer t) is s * L + t
+    const L = this.layers;
     const H = this.H;
     const U = g.unitRefs.length;
     const F = this.unitBounds();
@@ -796,8 +797,6 @@ export class Router {
       this.expStamp = new Int32Array(labStamp.length);
     }
     const scanNum = this.scanNum;
-    // scan marks are slot-major (all layers of a slot in one cache line): m = slot * L + layer
-    const L = this.layers;
     const lim = this.peerLimits();
     const useDom = this.liqNum === g.fLiq;
     const metered = this.metered;
@@ -884,7 +883,7 @@ export class Router {
     for (let i = 0; i < seeds; i++) {
       const s = this.frontA[i] as number;
       const raw = amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number) + (B[(H - 1) * U + (slotUnit[s] as number)] as number);
-      if (raw !== Number.POSITIVE_INFINITY) push(priority(raw, H / (H + 2), true), s, amtNum);
+      if (raw !== Number.POSITIVE_INFINITY) push(priority(raw, H / (H + 2), true), s * L, amtNum);
     }
     let bestNum = Number.POSITIVE_INFINITY;
     let bestBig = 0n;
@@ -919,15 +918,15 @@ export class Router {
         const hv = this.hVal;
         for (let i = 0; i < hn; i++) {
           const m = hi[i] as number;
-          const l = Math.floor(m / S);
-          const c = (H - l - 1) * U + (slotUnit[m - l * S] as number);
+          const l = m % L;
+          const c = (H - l - 1) * U + (slotUnit[(m - l) / L] as number);
           hp[i] = priority((hv[i] as number) * (F[c] as number) + (B[c] as number), 0, false);
         }
         for (let i = (hn >> 1) - 1; i >= 0; i--) siftDown(i);
       }
       expStamp[j] = stamp;
-      const layer = Math.floor(j / S);
-      const s = j - layer * S;
+      const layer = j % L;
+      const s = (j - layer) / L;
       const a = popVal;
       const ex = labExact[j] as number;
       const aBig = a < FAST_LIMIT ? 0n : (labBig[j] as bigint);
@@ -939,7 +938,7 @@ export class Router {
         let cs = s;
         for (let tt = layer; tt > 0; tt--) {
           this.chainMark[g.slotPeer[cs] as number] = popId;
-          cs = this.predNext[tt * S + cs] as number;
+          cs = this.predNext[cs * L + tt] as number;
         }
         this.chainMark[g.slotPeer[cs] as number] = popId;
       }
@@ -1044,7 +1043,7 @@ export class Router {
           if (inNum < FAST_LIMIT) {
             let dom = false;
             for (let l2 = 0; l2 < t; l2++) {
-              const m = l2 * S + sIn;
+              const m = sIn * L + l2;
               if (labStamp[m] === stamp && ((labNum[m] as number) < inNum || (labNum[m] === inNum && (labExact[m] as number) >= inEx))) {
                 dom = true;
                 break;
@@ -1052,7 +1051,7 @@ export class Router {
             }
             if (dom) continue;
           }
-          const j2 = t * S + sIn;
+          const j2 = sIn * L + t;
           if (!this.improves(j2, stamp, inNum, inBig, inEx)) continue;
           this.setLabel(j2, stamp, inNum, inBig, inEx, o, s);
           push(p2, j2, inNum);
@@ -1287,13 +1286,13 @@ export class Router {
 
   private extract(slot: number, layer: number, spend: bigint): Found {
     const g = this.g;
-    const S = this.labStamp.length / this.layers;
+    const L = this.layers;
     const peers = [this.payer];
     const offers: number[] = [];
     let s = slot;
     for (let t = layer; t > 0; t--) {
       peers.push(g.slotPeer[s] as number);
-      const j = t * S + s;
+      const j = s * L + t;
       offers.push(this.predOffer[j] as number);
       s = this.predNext[j] as number;
     }
@@ -1313,7 +1312,7 @@ export class Router {
    */
   private dfs(amount: bigint, keep: number, incumbent: Found | null, limit: bigint | null = null): Found[] {
     const g = this.g;
-    const S = this.labStamp.length / this.layers;
+    const L = this.layers;
     const stamp = this.qid;
     const H = this.H;
     // a known valid path makes the cutoff tight from the start (labels above it were capped away)
@@ -1332,7 +1331,7 @@ export class Router {
     const bound = (s: number, r: number): bigint | null => {
       let best: bigint | null = null;
       for (let t = 0; t <= r; t++) {
-        const j = t * S + s;
+        const j = s * L + t;
         if (this.labStamp[j] !== stamp) continue;
         const v = this.labValue(j);
         if (best === null || v < best) best = v;
@@ -1373,7 +1372,7 @@ export class Router {
     const promising = (s2: number, r: number): boolean => {
       let mNum = -1;
       for (let t = 0; t <= r; t++) {
-        const j = t * S + s2;
+        const j = s2 * L + t;
         if (this.labStamp[j] === stamp && (mNum < 0 || (this.labNum[j] as number) < mNum)) mNum = this.labNum[j] as number;
       }
       if (mNum < 0) return false;
