@@ -713,27 +713,54 @@ export class Router {
     const g = this.g;
     const U = g.unitRefs.length;
     const H = this.H;
-    const key = `${this.u0}:${H}:${U}:${g.pairVersion}`;
+    const u0 = this.u0;
+    const key = `${this.payer}:${u0}:${H}:${U}:${g.pairVersion}:${g.version}`;
     if (key === this.fKey) return this.fBound;
     this.fKey = key;
+    // The first conversion of any path happens at a neighbour of the payer, on an offer that
+    // takes the payer's unit: its least factor and fee come from those few offers, not from
+    // every offer of the pair (for most payers they are well above the graph's best).
+    let A = new Float64Array(U).fill(Number.POSITIVE_INFINITY);
+    let Ab = new Float64Array(U).fill(Number.POSITIVE_INFINITY);
+    const nb = g.adj[this.payer] as Int32Array;
+    for (let k = 0; k < nb.length; k++) {
+      const qs = g.slotOf(nb[k] as number, u0);
+      if (qs === NONE) continue;
+      for (let o = g.slotInHead[qs] as number; o !== NONE; o = g.offerNextIn[o] as number) {
+        if (g.offerOpen[o] !== 1) continue;
+        const y = g.slotUnit[g.offerOutSlot[o] as number] as number;
+        const f = (g.fN[o] as number) / (g.fD[o] as number);
+        if (f < (A[y] as number)) A[y] = f;
+        const fk = (g.fFee[o] as number) * f;
+        if (fk < (Ab[y] as number)) Ab[y] = fk;
+      }
+    }
+    // F[c] and B[c]: no conversion (the payer pays the label's peer in its own unit), or a
+    // first conversion as above followed by at most c - 1 more over the unit pairs
     const F = new Float64Array((H + 1) * U).fill(Number.POSITIVE_INFINITY);
     const B = new Float64Array((H + 1) * U).fill(Number.POSITIVE_INFINITY);
-    F[this.u0] = 1;
-    B[this.u0] = 0;
-    for (let c = 1; c <= H; c++) {
-      const prev = (c - 1) * U;
-      const cur = c * U;
-      for (let x = 0; x < U; x++) {
-        F[cur + x] = F[prev + x] as number;
-        B[cur + x] = B[prev + x] as number;
+    for (let c = 0; c <= H; c++) {
+      if (c >= 2) {
+        const A2 = A.slice();
+        const Ab2 = Ab.slice();
+        for (const [pk, k] of g.pairK) {
+          const x = Math.floor(pk / 0x100000);
+          const y = pk - x * 0x100000;
+          const v = (A[x] as number) * k;
+          if (v < (A2[y] as number)) A2[y] = v;
+          const w = (A[x] as number) * (g.pairFeeK.get(pk) as number) + (Ab[x] as number);
+          if (w < (Ab2[y] as number)) Ab2[y] = w;
+        }
+        A = A2;
+        Ab = Ab2;
       }
-      for (const [pk, k] of g.pairK) {
-        const x = Math.floor(pk / 0x100000);
-        const y = pk - x * 0x100000;
-        const v = (F[prev + x] as number) * k;
-        if (v < (F[cur + y] as number)) F[cur + y] = v;
-        const w = (F[prev + x] as number) * (g.pairFeeK.get(pk) as number) + (B[prev + x] as number);
-        if (w < (B[cur + y] as number)) B[cur + y] = w;
+      const cur = c * U;
+      F[cur + u0] = 1;
+      B[cur + u0] = 0;
+      if (c === 0) continue;
+      for (let x = 0; x < U; x++) {
+        if ((A[x] as number) < (F[cur + x] as number)) F[cur + x] = A[x] as number;
+        if ((Ab[x] as number) < (B[cur + x] as number)) B[cur + x] = Ab[x] as number;
       }
     }
     // float products of up to H ratios: a relative margin keeps the bound conservative
