@@ -207,6 +207,7 @@ export class OfferGraph {
   /** @internal */ followEdges = 0;
   /** @internal payee catalogs: units each peer accepts as a payee. */ accepts = new Map<number, number[]>();
   /** @internal bumps on every change, so a cached per-payer radius can be reused safely. */ version = 0;
+  /** @internal bumps when a follow list changes (the social graph, and the adjacency built from it). */ followVersion = 0;
 
   /** Index of a peer (created on first sight). @throws OtP2pError `bad-key` for a non-hex pubkey. */
   peer(pubkey: string): number {
@@ -605,6 +606,7 @@ export class OfferGraph {
     this.followEdges += next.length - prev.length;
     this.followOut[p] = next;
     this.version++;
+    this.followVersion++;
   }
 
   private followStamp = new Int32Array(64);

@@ -95,6 +95,16 @@ const PACK = 8;
 /** The bound margin makes the float pruning conservative (it never cuts an optimal label). */
 const MARGIN = 1 - 1e-9;
 
+/** Compressed rows of the social graph (see Router.csr): row v of `out` is out[outOff[v] .. outOff[v + 1]). */
+interface Csr {
+  outOff: Int32Array;
+  out: Int32Array;
+  inOff: Int32Array;
+  in: Int32Array;
+  adjOff: Int32Array;
+  adj: Int32Array;
+}
+
 interface Found {
   spend: bigint;
   peers: number[];
@@ -217,10 +227,42 @@ export class Router {
     if (key === this.radiusKey) return;
     this.radiusKey = key;
     const stamp = ++this.qid;
-    bfs(this.g.followOut, this.g.followIn, payer, D, stamp, this.radStamp, this.radDepth, this.queue, this.g.peerKeys.length);
+    const c = this.csr();
+    bfs(c.outOff, c.out, c.inOff, c.in, payer, D, stamp, this.radStamp, this.radDepth, this.queue, this.g.peerKeys.length);
     this.radStampValue = stamp;
   }
   private radStampValue = 0;
+  private csrKey = '';
+  private csrData: Csr | null = null;
+
+  /**
+   * The social graph in compressed rows (follows out, follows in, and the undirected adjacency),
+   * rebuilt when a follow list changes or a peer is added. Per-peer arrays are scattered over
+   * the heap; the two breadth-first searches of every query sweep all peers, and over one
+   * contiguous array they stay in cache, where a sweep over per-peer arrays misses on most.
+   */
+  private csr(): Csr {
+    const g = this.g;
+    const P = g.peerKeys.length;
+    const key = `${g.followVersion}:${P}`;
+    if (key === this.csrKey && this.csrData) return this.csrData;
+    this.csrKey = key;
+    const rows = (lists: ArrayLike<ArrayLike<number>>): [Int32Array, Int32Array] => {
+      const off = new Int32Array(P + 1);
+      for (let v = 0; v < P; v++) off[v + 1] = (off[v] as number) + ((lists[v] as ArrayLike<number> | undefined)?.length ?? 0);
+      const flat = new Int32Array(off[P] as number);
+      for (let v = 0; v < P; v++) {
+        const l = lists[v] as ArrayLike<number> | undefined;
+        if (l) flat.set(l, off[v] as number);
+      }
+      return [off, flat];
+    };
+    const [outOff, out] = rows(g.followOut);
+    const [inOff, inn] = rows(g.followIn);
+    const [adjOff, adj] = rows(g.adj);
+    this.csrData = { outOff, out, inOff, in: inn, adjOff, adj };
+    return this.csrData;
+  }
   private hopKey = '';
   private hopDist = new Int32Array(0);
   private hopStamp = new Int32Array(0);
@@ -243,7 +285,8 @@ export class Router {
     }
     const stamp = ++this.qid;
     // peers at H - 1 transfers are the last that can still pass a label on
-    bfs(this.g.adj, this.g.adj, payer, this.H - 1, stamp, this.hopStamp, this.hopDist, this.queue, P);
+    const c = this.csr();
+    bfs(c.adjOff, c.adj, c.adjOff, c.adj, payer, this.H - 1, stamp, this.hopStamp, this.hopDist, this.queue, P);
     this.hopStampValue = stamp;
   }
   private dCounter = 0;
@@ -1511,14 +1554,15 @@ export class Router {
 }
 
 /**
- * Breadth-first depths from `src`, up to `maxDepth` steps along `out` (whose reverse is `inn`):
- * sets stamp[v] = mark and depth[v] for every peer v reached; `n` is the number of peers.
+ * Breadth-first depths from `src`, up to `maxDepth` steps along the compressed rows `out`
+ * (whose reverse is `inn`, see {@link Csr}): sets stamp[v] = mark and depth[v] for every peer v
+ * reached; `n` is the number of peers.
  * Direction-optimizing (Beamer, Asanović, Patterson 2012): once a level's frontier is a large
  * share of the peers, the next level is found bottom-up, each unreached peer looking through
  * its reverse neighbours for one in the frontier and stopping at the first. On small-world
  * graphs (the Lightning graph is one) most edge checks of the middle levels are skipped.
  */
-function bfs(out: ArrayLike<number>[], inn: ArrayLike<number>[], src: number, maxDepth: number, mark: number, stamp: Int32Array, depth: Int32Array, queue: Int32Array, n: number): void {
+function bfs(outOff: Int32Array, out: Int32Array, inOff: Int32Array, inn: Int32Array, src: number, maxDepth: number, mark: number, stamp: Int32Array, depth: Int32Array, queue: Int32Array, n: number): void {
   stamp[src] = mark;
   depth[src] = 0;
   queue[0] = src;
@@ -1529,9 +1573,9 @@ function bfs(out: ArrayLike<number>[], inn: ArrayLike<number>[], src: number, ma
     if ((levelEnd - levelStart) * 20 > n) {
       for (let v = 0; v < n; v++) {
         if (stamp[v] === mark) continue;
-        const parents = inn[v] as ArrayLike<number>;
-        for (let k = 0; k < parents.length; k++) {
-          const u = parents[k] as number;
+        const end = inOff[v + 1] as number;
+        for (let k = inOff[v] as number; k < end; k++) {
+          const u = inn[k] as number;
           if (stamp[u] === mark && depth[u] === d) {
             stamp[v] = mark;
             depth[v] = d + 1;
@@ -1543,9 +1587,9 @@ function bfs(out: ArrayLike<number>[], inn: ArrayLike<number>[], src: number, ma
     } else {
       for (let i = levelStart; i < levelEnd; i++) {
         const u = queue[i] as number;
-        const next = out[u] as ArrayLike<number>;
-        for (let k = 0; k < next.length; k++) {
-          const v = next[k] as number;
+        const end = outOff[u + 1] as number;
+        for (let k = outOff[u] as number; k < end; k++) {
+          const v = out[k] as number;
           if (stamp[v] === mark) continue;
           stamp[v] = mark;
           depth[v] = d + 1;

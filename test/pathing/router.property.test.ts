@@ -218,6 +218,11 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
           const o = base.file.offers[Number(s.amount % BigInt(base.file.offers.length))]!;
           g.setLiquidity(o.pubkey, o.id, 0n);
           o.liquidity = 0n;
+          // and rewire one follow list (possibly to peers new to the graph), so the router's
+          // snapshot of the social graph must be rebuilt
+          const rewired = s.file.follows[s.from] ?? [];
+          g.setFollows(s.to, rewired);
+          base.file.follows[s.to] = [...rewired];
         }
       }),
       { numRuns: 100 },
