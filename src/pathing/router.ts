@@ -962,11 +962,13 @@ export class Router {
     let bestExact = 0;
     // States at or above `stop` cannot matter (see priority): no candidate below the best (or
     // equal to it, when the best is exact) comes from them.
-    // With a cap (the spend of a known valid path) every state whose bound is within it is
+    // With a cap (the spend of a known valid path) every state whose bound is below it is
     // expanded, so the labels left are exact lower bounds for the exact search wherever they
-    // can matter (a state never labelled costs more than the cap).
-    // `below`: only candidates cheaper than a path already known matter (the simple pass)
-    let stop = stopAt(cap ?? below, false);
+    // can matter (a state never labelled cannot lead to a path cheaper than the cap, the only
+    // ones the exact search looks for).
+    // `below`: only candidates cheaper than a path already known matter (the simple pass); one
+    // that spends as much would change nothing.
+    let stop = stopAt(cap ?? below, true);
     if (cap === undefined) this.incumbent = null;
     let incNum = Number.POSITIVE_INFINITY;
     // Deepest-first ties (see priority) can expand a state before its best label arrives; when
