@@ -1484,46 +1484,64 @@ export class Router {
       top.splice(i, 0, f);
       if (top.length > keep) top.pop();
     };
+    // Whether slot s2 holds a label within layers 0..r: without one no path through it can beat
+    // the cutoff (see bestFirst), whatever the prefix.
+    const labelled = (s2: number, r: number): boolean => {
+      const j0 = s2 * L;
+      for (let t = 0; t <= r; t++) if (this.labStamp[j0 + t] === stamp) return true;
+      return false;
+    };
+    const outs: number[][] = [];
     const step = (s: number, d: number): void => {
       if (this.exhausted) return;
       if (++this.expansions > allowance) {
         this.exhausted = true;
         return;
       }
-      const Q = g.slotPeer[s] as number;
+      const r = H - d - 1;
+      // The output slots (Q, Y) of Q's usable offers that take this slot's unit, each once: the
+      // next peer is a neighbour with a slot for Y (see senders), so neighbours are examined once
+      // per unit rather than once per offer, and those without a label once in all.
+      const out = (outs[d] ??= []);
+      out.length = 0;
       for (let o = g.slotInHead[s] as number; o !== NONE; o = g.offerNextIn[o] as number) {
         if (!this.usable(o)) continue;
-        const Y = g.slotUnit[g.offerOutSlot[o] as number] as number;
-        offers.push(o);
-        const nb = g.adj[Q] as Int32Array;
-        for (let k = 0; k < nb.length; k++) {
-          const Q2 = nb[k] as number;
+        const so = g.offerOutSlot[o] as number;
+        if (!out.includes(so)) out.push(so);
+      }
+      for (let u = 0; u < out.length; u++) {
+        const so = out[u] as number;
+        const Y = g.slotUnit[so] as number;
+        const next = this.senders(so);
+        for (let k = 0; k < next.length; k += 2) {
+          const s2 = next[k] as number;
+          const Q2 = next[k + 1] as number;
           if (this.radStamp[Q2] !== this.radStampValue || visit[Q2] === visitStamp) continue;
           // the budget counts candidate extensions, so hubs (many offers x many neighbours) are bounded too
           if (++this.expansions > allowance) {
             this.exhausted = true;
-            offers.pop();
             return;
           }
-          if (Q2 === this.payee) {
-            if (d + 1 <= H && g.acceptsUnit(Q2, Y)) {
-              peers.push(Q2);
-              record();
-              peers.pop();
-            }
-            continue;
-          }
-          if (d + 2 > H) continue;
-          const s2 = g.slotOf(Q2, Y);
-          if (s2 === NONE || g.slotInHead[s2] === NONE) continue;
-          if (!promising(s2, H - d - 1)) continue;
-          visit[Q2] = visitStamp;
+          const toPayee = Q2 === this.payee;
+          if (toPayee ? d + 1 > H || !g.acceptsUnit(Q2, Y) : d + 2 > H || g.slotInHead[s2] === NONE || !labelled(s2, r)) continue;
           peers.push(Q2);
-          step(s2, d + 1);
-          peers.pop();
+          if (!toPayee) visit[Q2] = visitStamp;
+          for (let o = g.slotInHead[s] as number; o !== NONE; o = g.offerNextIn[o] as number) {
+            if (g.offerOutSlot[o] !== so || !this.usable(o)) continue;
+            if (++this.expansions > allowance) {
+              this.exhausted = true;
+              break;
+            }
+            offers.push(o);
+            if (toPayee) record();
+            else if (promising(s2, r)) step(s2, d + 1);
+            offers.pop();
+            if (this.exhausted) break;
+          }
           visit[Q2] = 0;
+          peers.pop();
+          if (this.exhausted) return;
         }
-        offers.pop();
       }
     };
     const nb = g.adj[this.payer] as Int32Array;
