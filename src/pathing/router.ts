@@ -854,6 +854,8 @@ export class Router {
     const U = g.unitRefs.length;
     const F = this.unitBounds();
     const B = this.fFixed;
+    // before the stamp: a breadth-first search it may run takes stamps of its own
+    const lim = this.peerLimits();
     const stamp = ++this.qid;
     const labNum = this.labNum;
     const labBig = this.labBig;
@@ -867,7 +869,6 @@ export class Router {
       this.expStamp = new Int32Array(labStamp.length);
     }
     const scanNum = this.scanNum;
-    const lim = this.peerLimits();
     const useDom = this.liqNum === g.fLiq;
     const metered = this.metered;
     const scanStamp = this.scanStamp;
