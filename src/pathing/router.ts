@@ -126,6 +126,8 @@ export class Router {
   private labStamp = new Int32Array(0);
   /** 1 when the label is achieved exactly by its predecessor chain, 0 when a minimum lifted it (a bound only). */
   private labExact = new Uint8Array(0);
+  /** Best-first passes: 1 when the label's predecessor chain visits no peer twice. */
+  private labSimple = new Uint8Array(0);
   private predOffer = new Int32Array(0);
   private predNext = new Int32Array(0);
   private dNum = new Float64Array(0);
@@ -208,6 +210,7 @@ export class Router {
       this.labBig = new BigInt64Array(cap * (H + 1));
       this.labStamp = new Int32Array(cap * (H + 1));
       this.labExact = new Uint8Array(cap * (H + 1));
+      this.labSimple = new Uint8Array(cap * (H + 1));
       this.predOffer = new Int32Array(cap * (H + 1));
       this.predNext = new Int32Array(cap * (H + 1));
       this.dNum = new Float64Array(cap);
@@ -572,6 +575,7 @@ export class Router {
       this.labBig[j] = amount;
       this.labStamp[j] = stamp;
       this.labExact[j] = 1;
+      this.labSimple[j] = 1;
       this.frontA[n++] = s;
     }
     return n;
@@ -582,21 +586,24 @@ export class Router {
    * in search `stamp`: j has none yet, or a larger one, or the same value only as a bound
    * (ties go to an exact label: a lifted one is only a bound).
    */
-  private improves(j: number, stamp: number, inNum: number, inBig: bigint, inEx: number): boolean {
+  private improves(j: number, stamp: number, inNum: number, inBig: bigint, inEx: number, inSimple = 0): boolean {
     if (this.labStamp[j] !== stamp) return true;
     const cur = this.labNum[j] as number;
     // doubles order bigints monotonically: a smaller double is a smaller amount
     if (inNum !== cur) return inNum < cur;
     if (inNum >= FAST_LIMIT && inBig !== this.labBig[j]) return inBig < (this.labBig[j] as bigint);
-    return inEx > (this.labExact[j] as number);
+    const curEx = this.labExact[j] as number;
+    // then an exact label over a bound, then (best-first) a simple chain over one that repeats a peer
+    return inEx > curEx || (inEx === curEx && inSimple > (this.labSimple[j] as number));
   }
 
   /** Set state j's label and where it came from; true when j had no label in search `stamp`. */
-  private setLabel(j: number, stamp: number, inNum: number, inBig: bigint, inEx: number, offer: number, nextSlot: number): boolean {
+  private setLabel(j: number, stamp: number, inNum: number, inBig: bigint, inEx: number, offer: number, nextSlot: number, simple = 0): boolean {
     const fresh = this.labStamp[j] !== stamp;
     this.labStamp[j] = stamp;
     this.labNum[j] = inNum;
     this.labExact[j] = inEx;
+    this.labSimple[j] = simple;
     if (inNum >= FAST_LIMIT) this.labBig[j] = inBig;
     this.predOffer[j] = offer;
     this.predNext[j] = nextSlot;
@@ -827,6 +834,7 @@ export class Router {
   private scanNum = new Float64Array(0);
   private scanStamp = new Int32Array(0);
   private scanExact = new Uint8Array(0);
+  private scanSimple = new Uint8Array(0);
   private expStamp = new Int32Array(0);
 
   /**
@@ -866,6 +874,7 @@ export class Router {
       this.scanNum = new Float64Array(labStamp.length);
       this.scanStamp = new Int32Array(labStamp.length);
       this.scanExact = new Uint8Array(labStamp.length);
+      this.scanSimple = new Uint8Array(labStamp.length);
       this.expStamp = new Int32Array(labStamp.length);
     }
     const scanNum = this.scanNum;
@@ -873,6 +882,8 @@ export class Router {
     const metered = this.metered;
     const scanStamp = this.scanStamp;
     const scanExact = this.scanExact;
+    const scanSimple = this.scanSimple;
+    const labSimple = this.labSimple;
     const payer = this.payer;
     const u0 = this.u0;
     const nearPayer = this.nearPayer;
@@ -961,6 +972,7 @@ export class Router {
     let bestSlot = NONE;
     let bestLayer = NONE;
     let bestExact = 0;
+    let bestSimple = 0;
     // States at or above `stop` cannot matter (see priority): no candidate below the best (or
     // equal to it, when the best is exact) comes from them.
     // With a cap (the spend of a known valid path) every state whose bound is below it is
@@ -1007,7 +1019,9 @@ export class Router {
       const X = slotUnit[s] as number;
       const t = layer + 1;
       const popId = ++this.popCounter;
-      if (simple) {
+      // whether this label's chain visits no peer twice (always, in the simple pass)
+      const sim = simple ? 1 : (labSimple[j] as number);
+      if (sim === 1) {
         let cs = s;
         for (let tt = layer; tt > 0; tt--) {
           this.chainMark[g.slotPeer[cs] as number] = popId;
@@ -1018,13 +1032,18 @@ export class Router {
       // The payer pays this state directly when it is next to R and holds X.
       if (X === u0 && nearPayer[R] === stamp) {
         const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && aBig < bestBig);
-        if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || aBig === bestBig))) {
+        // ties go to an exact label (a lifted one is only a bound), then to a simple chain
+        const tie = a === bestNum && (a < FAST_LIMIT || aBig === bestBig) && (ex > bestExact || (ex === bestExact && sim > bestSimple));
+        if (better || tie) {
           bestNum = a;
           bestBig = a < FAST_LIMIT ? BigInt(a) : aBig;
           bestSlot = s;
           bestLayer = layer;
           bestExact = ex;
-          if (cap === undefined) stop = stopAt(bestNum, ex === 1);
+          bestSimple = sim;
+          // While the best repeats a peer, states that tie with it go on: one of them may be a
+          // valid path that spends as little, the answer without any fallback pass.
+          if (cap === undefined) stop = stopAt(bestNum, ex === 1 && sim === 1);
         }
         // Remember the cheapest valid path met on the way: should the relaxed optimum repeat
         // a peer, its spend caps the exact search. Checked only when it would improve.
@@ -1049,14 +1068,17 @@ export class Router {
         if ((lim[senders[k + 1] as number] as number) < t) continue;
         const qs = senders[k] as number;
         if (g.slotOutHead[qs] === NONE) continue;
-        if (simple && this.chainMark[senders[k + 1] as number] === popId) continue;
+        const onChain = this.chainMark[senders[k + 1] as number] === popId;
+        if (simple && onChain) continue;
+        // the child's chain is simple when this one is and the sender is not on it
+        const csim = sim === 1 && !onChain ? 1 : 0;
         // already scanned with a label at most this large and at most as many transfers
         if (a < FAST_LIMIT) {
           let seen = false;
           const m0 = qs * L;
           for (let l2 = 1; l2 <= t; l2++) {
             const m = m0 + l2;
-            if (scanStamp[m] === stamp && ((scanNum[m] as number) < a || (scanNum[m] === a && (scanExact[m] as number) >= ex))) {
+            if (scanStamp[m] === stamp && ((scanNum[m] as number) < a || (scanNum[m] === a && (scanExact[m] as number) >= ex && (scanSimple[m] as number) >= sim))) {
               seen = true;
               break;
             }
@@ -1066,6 +1088,7 @@ export class Router {
           scanStamp[m] = stamp;
           scanNum[m] = a;
           scanExact[m] = ex;
+          scanSimple[m] = sim;
         }
         const fNew = (H - t - 1) * U;
         // dominated offers never give a smaller label (see OfferGraph.relaxList); not with
@@ -1120,7 +1143,7 @@ export class Router {
             let dom = false;
             for (let l2 = 0; l2 < t; l2++) {
               const m = sIn * L + l2;
-              if (labStamp[m] === stamp && ((labNum[m] as number) < inNum || (labNum[m] === inNum && (labExact[m] as number) >= inEx))) {
+              if (labStamp[m] === stamp && ((labNum[m] as number) < inNum || (labNum[m] === inNum && (labExact[m] as number) >= inEx && (labSimple[m] as number) >= csim))) {
                 dom = true;
                 break;
               }
@@ -1128,8 +1151,8 @@ export class Router {
             if (dom) continue;
           }
           const j2 = sIn * L + t;
-          if (!this.improves(j2, stamp, inNum, inBig, inEx)) continue;
-          this.setLabel(j2, stamp, inNum, inBig, inEx, o, s);
+          if (!this.improves(j2, stamp, inNum, inBig, inEx, csim)) continue;
+          this.setLabel(j2, stamp, inNum, inBig, inEx, o, s, csim);
           push(p2, j2, inNum);
         }
       }
