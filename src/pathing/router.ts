@@ -663,8 +663,9 @@ export class Router {
       const fPrev = (H - t) * U;
       for (let i = 0; i < nFront; i++) {
         const s = front[i] as number;
-        const a = labNum[L * s + t - 1] as number;
-        const ex = labExact[L * s + t - 1] as number;
+        const js = L * s + t - 1;
+        const a = labNum[js] as number;
+        const ex = labExact[js] as number;
         const lbA = a * (F[fPrev + (slotUnit[s] as number)] as number) + (B[fPrev + (slotUnit[s] as number)] as number);
         if ((prune && lbA > bestNum) || lbA > capNum) continue;
         const R = g.slotPeer[s] as number;
@@ -676,10 +677,10 @@ export class Router {
           if (Q === payer) {
             if (X !== u0) continue;
             // ties go to an exact label: a lifted one is only a bound
-            const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && this.labValue(L * s + t - 1) < bestBig);
-            if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || this.labValue(L * s + t - 1) === bestBig))) {
+            const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && this.labValue(js) < bestBig);
+            if (better || (ex > bestExact && a === bestNum && (a < FAST_LIMIT || this.labValue(js) === bestBig))) {
               bestNum = a;
-              bestBig = this.labValue(L * s + t - 1);
+              bestBig = this.labValue(js);
               bestSlot = s;
               bestLayer = t - 1;
               bestExact = ex;
@@ -694,17 +695,17 @@ export class Router {
           if (dStamp[qs] !== dStampV) {
             dStamp[qs] = dStampV;
             dNum[qs] = a;
-            if (a >= FAST_LIMIT) dBig[qs] = labBig[L * s + t - 1] as bigint;
+            if (a >= FAST_LIMIT) dBig[qs] = labBig[js] as bigint;
             dArg[qs] = s;
             dExact[qs] = ex;
             this.touched[nTouched++] = qs;
           } else {
             const cur = dNum[qs] as number;
-            const less = a < cur || (a >= FAST_LIMIT && a === cur && (labBig[L * s + t - 1] as bigint) < (dBig[qs] as bigint));
-            const tie = a === cur && (a < FAST_LIMIT || (labBig[L * s + t - 1] as bigint) === (dBig[qs] as bigint));
+            const less = a < cur || (a >= FAST_LIMIT && a === cur && (labBig[js] as bigint) < (dBig[qs] as bigint));
+            const tie = a === cur && (a < FAST_LIMIT || (labBig[js] as bigint) === (dBig[qs] as bigint));
             if (less || (tie && ex > (dExact[qs] as number))) {
               dNum[qs] = a;
-              if (a >= FAST_LIMIT) dBig[qs] = labBig[L * s + t - 1] as bigint;
+              if (a >= FAST_LIMIT) dBig[qs] = labBig[js] as bigint;
               dArg[qs] = s;
               dExact[qs] = ex;
             }
