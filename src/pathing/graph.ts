@@ -75,6 +75,8 @@ function objectArray<T>(): T[] {
 
 /** Every peer's adjacency before its first flush (never written: a length-0 array). */
 const EMPTY_ADJ = new Int32Array(0);
+/** Entries {@link OfferGraph.followLog} keeps before it starts over. */
+const FOLLOW_LOG_MAX = 1 << 16;
 
 /** The last 7 hex digits of a 64-character key as an integer (only a hash: any value works). */
 function hexTail(s: string): number {
@@ -208,6 +210,13 @@ export class OfferGraph {
   /** @internal payee catalogs: units each peer accepts as a payee. */ accepts = new Map<number, number[]>();
   /** @internal bumps on every change, so a cached per-payer radius can be reused safely. */ version = 0;
   /** @internal bumps when a follow list changes (the social graph, and the adjacency built from it). */ followVersion = 0;
+  /**
+   * @internal The peers whose follows out, follows in or adjacency changed, in order (a peer
+   * once per change), so a reader can patch what it derived from them; cleared when it grows
+   * past FOLLOW_LOG_MAX, which bumps {@link followLogEpoch} (readers then start over).
+   */
+  followLog: number[] = [];
+  /** @internal see {@link followLog}. */ followLogEpoch = 0;
 
   /** Index of a peer (created on first sight). @throws OtP2pError `bad-key` for a non-hex pubkey. */
   peer(pubkey: string): number {
@@ -592,6 +601,14 @@ export class OfferGraph {
     const dirty = this.adjDirtyMark;
     const dirtyList = this.adjDirty;
     if (dirty[p] === 0) (dirty[p] = 1), dirtyList.push(p);
+    if (this.followLog.length + prev.length + next.length + 1 > FOLLOW_LOG_MAX) {
+      this.followLog = [];
+      this.followLogEpoch++;
+    }
+    const log = this.followLog;
+    log.push(p);
+    for (const q of prev) log.push(q);
+    for (const q of next) log.push(q);
     for (const q of prev) {
       const list = this.followIn[q] as number[];
       const i = list.indexOf(p);

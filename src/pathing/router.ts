@@ -96,8 +96,14 @@ const PACK = 8;
 /** The bound margin makes the float pruning conservative (it never cuts an optimal label). */
 const MARGIN = 1 - 1e-9;
 
-/** Compressed rows of the social graph (see Router.csr): row v of `out` is out[outOff[v] .. outOff[v + 1]). */
+/**
+ * Compressed rows of the social graph (see Router.csr): row v of `out` is out[outOff[v] ..
+ * outOff[v + 1]), for peers v below `n` whose `stale` flag is 0; the others' rows are the
+ * graph's own lists.
+ */
 interface Csr {
+  n: number;
+  stale: Uint8Array;
   outOff: Int32Array;
   out: Int32Array;
   inOff: Int32Array;
@@ -232,28 +238,47 @@ export class Router {
     this.radiusKey = key;
     const stamp = ++this.qid;
     const c = this.csr();
-    bfs(c.outOff, c.out, c.inOff, c.in, payer, D, stamp, this.radStamp, this.radDepth, this.queue, this.g.peerKeys.length);
+    bfs(c.n, c.stale, c.outOff, c.out, this.g.followOut, c.inOff, c.in, this.g.followIn, payer, D, stamp, this.radStamp, this.radDepth, this.queue, this.g.peerKeys.length);
     this.radStampValue = stamp;
   }
   private radStampValue = 0;
-  private csrKey = '';
   private csrData: Csr | null = null;
+  /** Rows marked stale, where the graph's follow log was read up to, its epoch and version. */
+  private csrStale = 0;
+  private csrLogPos = 0;
+  private csrEpoch = -1;
+  private csrVersion = -1;
 
   /**
    * The social graph in compressed rows (follows out, follows in, and the undirected adjacency),
    * rebuilt when a follow list changes or a peer is added. Per-peer arrays are scattered over
    * the heap; the two breadth-first searches of every query sweep all peers, and over one
    * contiguous array they stay in cache, where a sweep over per-peer arrays misses on most.
-   * The rebuild is the price: ~4 ms on the bench graph (6,978 peers, code that runs too rarely
-   * to be optimized), paid by the first query after a follow list changes, against ~0.2-0.6 ms
-   * saved on every query.
+   * A full rebuild costs ~4 ms on the bench graph (6,978 peers; code that runs too rarely to be
+   * optimized), so a follow-list change only marks the peers it touched (from the graph's follow
+   * log) as stale, and the searches read those peers' own lists; the rows are rebuilt once a
+   * sixteenth of the peers are stale or new.
    */
   private csr(): Csr {
     const g = this.g;
     const P = g.peerKeys.length;
-    const key = `${g.followVersion}:${P}`;
-    if (key === this.csrKey && this.csrData) return this.csrData;
-    this.csrKey = key;
+    const d = this.csrData;
+    if (d && this.csrEpoch === g.followLogEpoch) {
+      if (this.csrVersion === g.followVersion && d.n === P) return d;
+      // Patch rather than rebuild: peers whose rows changed since (the graph logs them) and
+      // peers added since are read from the graph's own lists, until they are too many.
+      const log = g.followLog;
+      for (let i = this.csrLogPos; i < log.length; i++) {
+        const v = log[i] as number;
+        if (v < d.n && d.stale[v] === 0) {
+          d.stale[v] = 1;
+          this.csrStale++;
+        }
+      }
+      this.csrLogPos = log.length;
+      this.csrVersion = g.followVersion;
+      if ((this.csrStale + P - d.n) * 16 <= P) return d;
+    }
     const rows = (lists: ArrayLike<ArrayLike<number>>): [Int32Array, Int32Array] => {
       const off = new Int32Array(P + 1);
       for (let v = 0; v < P; v++) off[v + 1] = (off[v] as number) + ((lists[v] as ArrayLike<number> | undefined)?.length ?? 0);
@@ -267,9 +292,14 @@ export class Router {
     const [outOff, out] = rows(g.followOut);
     const [inOff, inn] = rows(g.followIn);
     const [adjOff, adj] = rows(g.adj);
-    this.csrData = { outOff, out, inOff, in: inn, adjOff, adj };
+    this.csrData = { n: P, stale: new Uint8Array(P), outOff, out, inOff, in: inn, adjOff, adj };
+    this.csrStale = 0;
+    this.csrLogPos = g.followLog.length;
+    this.csrEpoch = g.followLogEpoch;
+    this.csrVersion = g.followVersion;
     return this.csrData;
   }
+
   private hopKey = '';
   private hopDist = new Int32Array(0);
   private hopStamp = new Int32Array(0);
@@ -293,7 +323,7 @@ export class Router {
     const stamp = ++this.qid;
     // peers at H - 1 transfers are the last that can still pass a label on
     const c = this.csr();
-    bfs(c.adjOff, c.adj, c.adjOff, c.adj, payer, this.H - 1, stamp, this.hopStamp, this.hopDist, this.queue, P);
+    bfs(c.n, c.stale, c.adjOff, c.adj, this.g.adj, c.adjOff, c.adj, this.g.adj, payer, this.H - 1, stamp, this.hopStamp, this.hopDist, this.queue, P);
     this.hopStampValue = stamp;
   }
   private dCounter = 0;
@@ -1611,7 +1641,23 @@ export class Router {
  * its reverse neighbours for one in the frontier and stopping at the first. On small-world
  * graphs (the Lightning graph is one) most edge checks of the middle levels are skipped.
  */
-function bfs(outOff: Int32Array, out: Int32Array, inOff: Int32Array, inn: Int32Array, src: number, maxDepth: number, mark: number, stamp: Int32Array, depth: Int32Array, queue: Int32Array, n: number): void {
+function bfs(
+  rows: number,
+  stale: Uint8Array,
+  outOff: Int32Array,
+  out: Int32Array,
+  outLists: ArrayLike<ArrayLike<number>>,
+  inOff: Int32Array,
+  inn: Int32Array,
+  inLists: ArrayLike<ArrayLike<number>>,
+  src: number,
+  maxDepth: number,
+  mark: number,
+  stamp: Int32Array,
+  depth: Int32Array,
+  queue: Int32Array,
+  n: number,
+): void {
   stamp[src] = mark;
   depth[src] = 0;
   queue[0] = src;
@@ -1622,9 +1668,12 @@ function bfs(outOff: Int32Array, out: Int32Array, inOff: Int32Array, inn: Int32A
     if ((levelEnd - levelStart) * 20 > n) {
       for (let v = 0; v < n; v++) {
         if (stamp[v] === mark) continue;
-        const end = inOff[v + 1] as number;
-        for (let k = inOff[v] as number; k < end; k++) {
-          const u = inn[k] as number;
+        // a compressed row, or the peer's own list when its row is stale (see Csr)
+        const fresh = v < rows && stale[v] === 0;
+        const list = fresh ? inn : (inLists[v] as ArrayLike<number>);
+        const end = fresh ? (inOff[v + 1] as number) : list.length;
+        for (let k = fresh ? (inOff[v] as number) : 0; k < end; k++) {
+          const u = list[k] as number;
           if (stamp[u] === mark && depth[u] === d) {
             stamp[v] = mark;
             depth[v] = d + 1;
@@ -1636,9 +1685,11 @@ function bfs(outOff: Int32Array, out: Int32Array, inOff: Int32Array, inn: Int32A
     } else {
       for (let i = levelStart; i < levelEnd; i++) {
         const u = queue[i] as number;
-        const end = outOff[u + 1] as number;
-        for (let k = outOff[u] as number; k < end; k++) {
-          const v = out[k] as number;
+        const fresh = u < rows && stale[u] === 0;
+        const list = fresh ? out : (outLists[u] as ArrayLike<number>);
+        const end = fresh ? (outOff[u + 1] as number) : list.length;
+        for (let k = fresh ? (outOff[u] as number) : 0; k < end; k++) {
+          const v = list[k] as number;
           if (stamp[v] === mark) continue;
           stamp[v] = mark;
           depth[v] = d + 1;

@@ -4,6 +4,7 @@ import type { GraphOffer } from '../../src/pathing/index.ts';
 import { fastCeilMulDiv } from '../../src/pathing/amount.ts';
 import { offerInput } from '../../src/events/offer.ts';
 import fc from 'fast-check';
+import { isOtP2pError } from '../../src/core/errors.ts';
 
 const pk = (c: string): string => c.repeat(64);
 const A = pk('a');
@@ -226,6 +227,59 @@ describe('router rules', () => {
       expect(() => deliver({ maxHops: n, maxDegree: n + 1 })).toThrow(expect.objectContaining({ code: 'no-route' }));
       expect(() => deliver({ maxHops: n + 1, maxDegree: n })).toThrow(expect.objectContaining({ code: 'no-route' }));
     }
+  });
+
+  it('a router sees each follow-list change at its next query, patched or rebuilt', () => {
+    // A -> P1 -> ... -> P30 -> PAYEE forwarding USD at a fee of 1 per hop, each chain peer with
+    // four leaves and the payer with sixteen (~170 peers; the payer's wide first level makes the
+    // next one bottom-up): a change to a few follow lists is patched into the router's rows of
+    // the social graph, many changes rebuild them. Every answer must be a fresh router's.
+    const key = (n: number): string => n.toString(16).padStart(64, '0');
+    const chain = Array.from({ length: 30 }, (_, i) => key(i + 1));
+    const hops = [A, ...chain, PAYEE];
+    const g = new OfferGraph();
+    for (let i = 1; i < hops.length - 1; i++) g.upsertOffer(offer(hops[i]!, `f${i}`, USD, USD, { fee: 1n }));
+    const leaves = (i: number): string[] => Array.from({ length: i === 0 ? 16 : 4 }, (_, k) => key(0x1000 + i * 16 + k));
+    for (let i = 0; i < hops.length - 1; i++) g.setFollows(hops[i]!, [hops[i + 1]!, ...leaves(i)]);
+    g.setAccepts(PAYEE, [USD]);
+    const r = new Router(g);
+    // tight limits: a stale view of the social graph (hop distances, radius) would cut the path
+    const both = (limit = 32): [bigint | null, bigint | null] => {
+      const q = { from: A, fromUnit: USD, to: PAYEE, amount: 100n, direct: false, maxHops: limit, maxDegree: limit };
+      const run = (router: Router): bigint | null => {
+        try {
+          return router.findRoute(q).best.spend;
+        } catch (e) {
+          if (!isOtP2pError(e, 'no-route')) throw e;
+          return null;
+        }
+      };
+      return [run(r), run(new Router(g))];
+    };
+    expect(both()).toEqual([130n, 130n]);
+    // a shortcut P5 -> P25 saves 19 hops: 12 transfers now
+    g.setFollows(chain[4]!, [chain[5]!, chain[24]!, ...leaves(5)]);
+    expect(both(12)).toEqual([111n, 111n]);
+    // one of the payer's leaves starts forwarding, straight to P25: found bottom-up, through
+    // P25's changed followers
+    const leaf = leaves(0)[7]!;
+    g.upsertOffer(offer(leaf, 'leaf', USD, USD, { fee: 1n }));
+    g.setFollows(leaf, [chain[24]!]);
+    expect(both(8)).toEqual([107n, 107n]);
+    // a peer new to the graph, followed by P25, forwards for free straight to the payee
+    const fresh = key(0x9999);
+    g.upsertOffer(offer(fresh, 'free', USD, USD));
+    g.setFollows(fresh, [PAYEE]);
+    g.setFollows(chain[24]!, [chain[25]!, fresh, ...leaves(25)]);
+    expect(both(4)).toEqual([102n, 102n]);
+    // cut the way out of P25 (its follows gone, and nobody else's lead on): no route
+    g.setFollows(chain[24]!, []);
+    g.setFollows(fresh, []);
+    g.setFollows(chain[25]!, []);
+    expect(both()).toEqual([null, null]);
+    // many changes at once: every chain peer follows the payee directly (a rebuild)
+    for (let i = 1; i < hops.length - 1; i++) g.setFollows(hops[i]!, [PAYEE]);
+    expect(both(2)).toEqual([101n, 101n]);
   });
 
   it('fast double arithmetic agrees with bigint', () => {
