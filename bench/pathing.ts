@@ -428,7 +428,10 @@ export default async function main(args: string[]): Promise<void> {
     const i = args.indexOf(flag);
     if (i < 0) return dflt;
     const v = Number(args[i + 1]);
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got ${String(args[i + 1])}`);
+    if (!Number.isInteger(v) || v < 1) {
+      process.stderr.write(`pathing bench: ${flag} must be a positive integer, got ${String(args[i + 1])}\n`);
+      process.exit(2);
+    }
     return v;
   };
   const queries = count('--queries', 1000);
