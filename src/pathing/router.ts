@@ -172,8 +172,9 @@ export class Router {
   private exhausted = false;
   private direct = true;
   /**
-   * Counters of the last search, for benchmarks: whether the exact search ran, its expansions,
-   * and whether its budget ran out (then a `no-route` means "none found within the budget").
+   * Counters of the last search, for benchmarks: whether the exact search ran, the budget it
+   * spent (`expansions`: see {@link RouteQuery.budget}), whether the budget ran out (then a
+   * `no-route` means "none found within the budget"), and the best-first states expanded.
    */
   readonly lastStats = { fallback: false, expansions: 0, exhausted: false, states: 0 };
   /** How the first pass runs (both give the same answers; `layered` is the plain Bellman-Ford). */
@@ -656,15 +657,13 @@ export class Router {
    */
   private relax(amount: bigint, prune: boolean, cap = Number.POSITIVE_INFINITY): { spend: bigint; slot: number; layer: number; exact: boolean } | null {
     const g = this.g;
-    this.hopsFromPayer(this.payer);
+    // before the stamp: a breadth-first search it may run takes stamps of its own
+    const lim = this.peerLimits();
     // a known valid path's spend: labels whose bound is above it cannot matter to the exact search
     const capNum = cap * (1 + 1e-12);
     const L = this.layers;
     const H = this.H;
     const stamp = ++this.qid;
-    const rad = this.radStamp;
-    const radOk = this.radStampValue;
-    const hopOk = this.hopStampValue;
     const labNum = this.labNum;
     const labBig = this.labBig;
     const labExact = this.labExact;
@@ -674,7 +673,6 @@ export class Router {
     const dArg = this.dArg;
     const dStamp = this.dStamp;
     const payer = this.payer;
-    const payee = this.payee;
     const u0 = this.u0;
     const F = this.unitBounds();
     const B = this.fFixed;
@@ -706,7 +704,7 @@ export class Router {
         const nb = g.adj[R] as Int32Array;
         for (let k = 0; k < nb.length; k++) {
           const Q = nb[k] as number;
-          if (rad[Q] !== radOk) continue;
+          // the payer is within its own radius; it pays a label in its unit directly
           if (Q === payer) {
             if (X !== u0) continue;
             // ties go to an exact label: a lifted one is only a bound
@@ -720,9 +718,8 @@ export class Router {
             }
             continue;
           }
-          if (Q === payee || t === H) continue;
-          // Q gets a label with t transfers left; reaching Q takes at least hopDist[Q] more
-          if (this.hopStamp[Q] !== hopOk || (this.hopDist[Q] as number) + t > H) continue;
+          // Q gets a label with t transfers done (see peerLimits: radius, hop distance, payee)
+          if (t === H || (lim[Q] as number) < t) continue;
           const qs = g.slotOf(Q, X);
           if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
           if (dStamp[qs] !== dStampV) {
