@@ -1329,11 +1329,11 @@ export class Router {
           this.exhausted = true;
           return inc ? [inc] : [];
         }
-        if (!inc && this.firstPass === 'best-first') return this.widening(amount, relaxed.spend);
         let partial = false;
         if (this.firstPass === 'best-first') {
+          if (!inc) return this.widening(amount, relaxed.spend);
           this.meterLimit = Math.floor(budget * 0.9);
-          this.bestFirst(amount, inc ? Number(inc.spend) : Number.POSITIVE_INFINITY);
+          this.bestFirst(amount, Number(inc.spend));
           // Cut short, the labels bound nothing and no proof is left; the depth-first search
           // still looks for a cheaper valid path through the states they cover.
           partial = this.exhausted;
