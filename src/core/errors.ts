@@ -133,6 +133,11 @@ export const ERROR_CODES = {
   'dust': 'usage',
   // daemon
   'daemon-running': 'runtime',
+  // signers (local key, NIP-46 remote signer)
+  'bad-bunker-uri': 'usage',
+  'signer-timeout': 'runtime',
+  'signer-refused': 'runtime',
+  'signer-mismatch': 'verification',
   // ui (local dashboard)
   'ui-not-built': 'usage',
   'ui-read-only': 'usage',

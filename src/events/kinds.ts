@@ -11,6 +11,8 @@ export const Kind = {
   DmRelays: 10050,
   Catalog: 11560,
   ClientAuth: 22242,
+  /** NIP-46 remote signing requests and responses. */
+  NostrConnect: 24133,
   EphemeralGiftWrap: 21059,
   MintAttestation: 31560,
   Offer: 31562,
