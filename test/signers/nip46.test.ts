@@ -2,7 +2,7 @@
  * otp2p's NIP-46 client against NDK's `NDKNip46Backend`, a remote signer nobody here wrote,
  * both on a real embedded relay over 127.0.0.1 sockets.
  */
-import NDK, { NDKEvent, NDKNip46Backend } from '@nostr-dev-kit/ndk';
+import NDK, { NDKEvent, NDKNip46Backend, NDKPrivateKeySigner } from '@nostr-dev-kit/ndk';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
@@ -55,7 +55,7 @@ describe('NIP-46 remote signer (NDK backend) on an embedded relay', () => {
         tokens.push(pubkey);
       }
     }
-    backend = new Backend(ndk, USER_SK, async (p) => {
+    backend = new Backend(ndk, new NDKPrivateKeySigner(USER_SK), async (p) => {
       asked.push({ method: p.method, pubkey: p.pubkey });
       return !refuse.has(p.method);
     });
