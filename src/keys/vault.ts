@@ -11,7 +11,14 @@
  * ```
  *
  * The seed is stored because a BIP39 passphrase is not: with it the vault can derive the BIP84
- * account of any network. All ncryptsecs of one vault share one salt and cost, so unlocking runs
+ * account of any network.
+ *
+ * Version 2 adds `identity`, the kind of Nostr identity (version 1 files are `seed`):
+ * - `seed`: `nostr` is the NIP-06 key of the seed, as in version 1;
+ * - `nsec`: `nostr` is an imported key, and the seed serves the Bitcoin wallet only;
+ * - `bunker`: the user's key lives in a NIP-46 remote signer; `nostr` is otp2p's own session key
+ *   for talking to it, and `bunker` (public) says where the signer listens. `pubkey` is the
+ *   user's key as the signer reported it at pairing. All ncryptsecs of one vault share one salt and cost, so unlocking runs
  * scrypt once; each still has its own random nonce and opens with any NIP-49 tool.
  *
  * The password and mnemonic never appear in an error message, a log line or `context`.
@@ -23,17 +30,32 @@ import { equalBytes, isHex } from '../core/bytes.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { checkMnemonic, entropyMnemonic, mnemonicEntropy, mnemonicToSeed } from './mnemonic.ts';
-import { checkAccount } from './nip06.ts';
+import { checkAccount, publicKeyOf } from './nip06.ts';
 import type { BitcoinNetwork } from './bip84.ts';
-import { identityFromSeed } from './identity.ts';
+import { identityFromSeed, publicIdentity } from './identity.ts';
+import { npubEncode } from './nip19.ts';
+
 import type { Identity } from './identity.ts';
 import type { KeySecurity, Ncryptsec } from './nip49.ts';
 import { NIP49_DEFAULT_LOG_N, nip49Key, nip49OpenWithKey, nip49SealWithKey, parseNcryptsec } from './nip49.ts';
 
+/** Which Nostr identity a vault holds (see the file's top comment). */
+export type VaultIdentityKind = 'seed' | 'nsec' | 'bunker';
+
+/** Where a remote signer listens (public: no secret in it). */
+export interface VaultBunker {
+  pubkey: string;
+  relays: string[];
+}
+
 /** The vault file's JSON. */
 export interface VaultFile {
   format: 'otp2p-vault';
-  version: 1;
+  version: 1 | 2;
+  /** Absent in version 1 (= `seed`). */
+  identity?: VaultIdentityKind;
+  /** The remote signer of a `bunker` identity. */
+  bunker?: VaultBunker;
   account: number;
   /** Public: lets tools show who this is and lets unlock check integrity. */
   pubkey: string;
@@ -58,7 +80,22 @@ export interface CreateVaultOptions {
   network?: BitcoinNetwork;
   bech32Prefix?: string;
   random?: Random;
+  /**
+   * A Nostr identity other than the seed's: an imported key, or a remote signer with otp2p's
+   * session key. The mnemonic then serves the Bitcoin wallet only.
+   */
+  nostr?: VaultNostrImport;
 }
+
+/** The Nostr side of a vault that is not the seed's own NIP-06 key. */
+export type VaultNostrImport =
+  | { kind: 'nsec'; secretKey: Uint8Array }
+  | { kind: 'bunker'; clientSecretKey: Uint8Array; userPubkey: string; bunker: VaultBunker };
+
+/** The Nostr key an unlocked vault holds. Secret: never log or serialise. */
+export type VaultNostrKey =
+  | { kind: 'seed' | 'nsec'; secretKey: Uint8Array }
+  | { kind: 'bunker'; clientSecretKey: Uint8Array; bunker: VaultBunker };
 
 /** Options for {@link unlockVault}. */
 export interface UnlockOptions {
@@ -96,22 +133,27 @@ export function createVault(path: string, mnemonic: string, password: string, op
   const entropy = mnemonicEntropy(m);
   const padded = new Uint8Array(32);
   padded.set(entropy);
-  const id = identityFromSeed(seed, {
+  const seedId = identityFromSeed(seed, {
     account,
     ...(options.network ? { network: options.network } : {}),
     ...(options.bech32Prefix !== undefined ? { bech32Prefix: options.bech32Prefix } : {}),
   });
+  const imported = options.nostr;
+  const id = withNostr(seedId, imported === undefined ? undefined : importedKey(imported));
+  const nostrSecret = imported === undefined ? seedId.secretKey : imported.kind === 'nsec' ? imported.secretKey : imported.clientSecretKey;
   const salt = random.bytes(16);
   const key = nip49Key(password, salt, logN);
   const seal = (bytes: Uint8Array): string => nip49SealWithKey(bytes, key, salt, logN, keySecurity, random);
   const file: VaultFile = {
     format: 'otp2p-vault',
-    version: 1,
+    version: imported === undefined ? 1 : 2,
+    ...(imported === undefined ? {} : { identity: imported.kind }),
+    ...(imported?.kind === 'bunker' ? { bunker: { pubkey: imported.bunker.pubkey, relays: [...imported.bunker.relays] } } : {}),
     account,
     pubkey: id.pubkey,
     words: m.split(' ').length,
     passphrase: passphrase !== '',
-    nostr: seal(id.secretKey),
+    nostr: seal(nostrSecret),
     entropy: seal(padded),
     seed: [seal(seed.subarray(0, 32)), seal(seed.subarray(32, 64))],
   };
@@ -119,6 +161,35 @@ export function createVault(path: string, mnemonic: string, password: string, op
   seed.fill(0);
   padded.fill(0);
   writeExclusive(path, `${JSON.stringify(file, null, 2)}\n`);
+  return id;
+}
+
+/** The user's key of an imported identity: the key itself, or the pubkey a remote signer reported. */
+function importedKey(n: VaultNostrImport): { pubkey: string; secretKey?: Uint8Array } {
+  if (n.kind === 'nsec') return { pubkey: publicKeyOf(n.secretKey), secretKey: n.secretKey };
+  if (!isHex(n.userPubkey, 32)) throw new OtP2pError('bad-key', 'the remote signer\'s user pubkey must be 64 lowercase hex');
+  if (!isHex(n.bunker.pubkey, 32)) throw new OtP2pError('bad-key', 'the remote signer\'s pubkey must be 64 lowercase hex');
+  publicKeyOf(n.clientSecretKey); // validates the session key
+  return { pubkey: n.userPubkey };
+}
+
+/**
+ * The seed's identity with another Nostr key: the BIP84 account stays the seed's. Without a
+ * secret key (a remote signer) reading `secretKey` throws, so a code path that would sign with
+ * a local key fails loudly instead of signing as the wrong identity.
+ */
+function withNostr(seedId: Identity, nostr: { pubkey: string; secretKey?: Uint8Array } | undefined): Identity {
+  if (nostr === undefined) return seedId;
+  const id = { account: seedId.account, pubkey: nostr.pubkey, npub: npubEncode(nostr.pubkey), bitcoin: seedId.bitcoin } as Identity;
+  const secret = nostr.secretKey === undefined ? undefined : Uint8Array.from(nostr.secretKey);
+  Object.defineProperty(id, 'secretKey', {
+    enumerable: false,
+    get: () => {
+      if (secret === undefined) throw new OtP2pError('no-identity', 'this identity signs through a NIP-46 remote signer; no secret key is held here');
+      return secret;
+    },
+  });
+  Object.defineProperty(id, 'toJSON', { value: () => publicIdentity(id), enumerable: false });
   return id;
 }
 
@@ -168,7 +239,14 @@ export function readVaultFile(path: string): VaultFile {
     throw badVault(path, 'not JSON');
   }
   if (typeof v !== 'object' || v === null || v.format !== 'otp2p-vault') throw badVault(path, 'not an otp2p vault');
-  if (v.version !== 1) throw badVault(path, `unsupported version ${String(v.version)}`);
+  if (v.version !== 1 && v.version !== 2) throw badVault(path, `unsupported version ${String(v.version)}`);
+  if (v.version === 2 && !['seed', 'nsec', 'bunker'].includes(v.identity as string)) throw badVault(path, 'bad identity kind');
+  if (v.identity === 'bunker') {
+    const b = v.bunker as Record<string, unknown> | undefined;
+    if (typeof b !== 'object' || b === null || !isHex(b.pubkey, 32) || !Array.isArray(b.relays) || b.relays.length === 0 || b.relays.some((r) => typeof r !== 'string')) {
+      throw badVault(path, 'bad remote signer');
+    }
+  }
   if (typeof v.account !== 'number' || !Number.isInteger(v.account) || v.account < 0 || v.account > 0x7fffffff) throw badVault(path, 'bad account');
   if (!isHex(v.pubkey, 32)) throw badVault(path, 'bad pubkey');
   if (typeof v.words !== 'number' || ![12, 15, 18, 21, 24].includes(v.words)) throw badVault(path, 'bad word count');
@@ -192,6 +270,8 @@ export interface UnlockedVault {
   seed: Uint8Array;
   /** The mnemonic, for a backup export only. */
   mnemonic: string;
+  /** The Nostr key: the seed's, an imported one, or the session key of a remote signer. */
+  nostr: VaultNostrKey;
 }
 
 /**
@@ -233,14 +313,28 @@ export function openVault(path: string, password: string, options: UnlockOptions
     const mnemonic = entropyMnemonic(padded.slice(0, entropyBytes));
     padded.fill(0);
     if (!file.passphrase && !equalBytes(mnemonicToSeed(mnemonic), seed)) throw badVault(path, 'seed does not match the mnemonic');
-    const identity = identityFromSeed(seed, {
+    const seedId = identityFromSeed(seed, {
       account: file.account,
       ...(options.network ? { network: options.network } : {}),
       ...(options.bech32Prefix !== undefined ? { bech32Prefix: options.bech32Prefix } : {}),
     });
-    if (!equalBytes(identity.secretKey, secretKey) || identity.pubkey !== file.pubkey) throw badVault(path, 'keys do not match the seed');
-    secretKey.fill(0);
-    return { identity, seed, mnemonic };
+    const kind = file.identity ?? 'seed';
+    if (kind === 'seed') {
+      if (!equalBytes(seedId.secretKey, secretKey) || seedId.pubkey !== file.pubkey) throw badVault(path, 'keys do not match the seed');
+      secretKey.fill(0);
+      return { identity: seedId, seed, mnemonic, nostr: { kind, secretKey: seedId.secretKey } };
+    }
+    if (kind === 'nsec') {
+      if (publicKeyOf(secretKey) !== file.pubkey) throw badVault(path, 'the imported key does not match the recorded pubkey');
+      return { identity: withNostr(seedId, { pubkey: file.pubkey, secretKey }), seed, mnemonic, nostr: { kind, secretKey } };
+    }
+    const bunker = file.bunker as VaultBunker;
+    return {
+      identity: withNostr(seedId, { pubkey: file.pubkey }),
+      seed,
+      mnemonic,
+      nostr: { kind, clientSecretKey: secretKey, bunker: { pubkey: bunker.pubkey, relays: [...bunker.relays] } },
+    };
   } finally {
     key.fill(0);
   }
