@@ -23,6 +23,8 @@ import { cryptoRandom } from './core/random.ts';
 import type { Config } from './config.ts';
 import { DEFAULT_CONFIG } from './config.ts';
 import { Kind } from './events/kinds.ts';
+import { parseAddress } from './events/address.ts';
+import type { Address } from './events/address.ts';
 import { signEvent, getPublicKey } from './events/sign.ts';
 import type { EventTemplate, NostrEvent } from './events/types.ts';
 import { EventVerifier } from './events/verify.ts';
@@ -514,8 +516,10 @@ export class Peer extends EventEmitter<PeerEvents> {
       } else if (e.kind === Kind.Deletion) {
         for (const t of e.tags) {
           if (t[0] !== 'a' || !t[1]) continue;
-          const [kind, pk, d] = t[1].split(':');
-          if (Number(kind) !== Kind.Offer || pk !== e.pubkey || d === undefined) continue;
+          // The offer id (the `d` part) may itself contain ':', so never split the address.
+          const a = addressOrUndefined(t[1]);
+          if (a?.kind !== Kind.Offer || a.pubkey !== e.pubkey) continue;
+          const { pubkey: pk, d } = a;
           this.#offers.delete(`${pk}:${d}`);
           this.graph.removeOffer(pk, d);
         }
@@ -760,6 +764,15 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Publish one event to the given relays now, bypassing the outbox (diagnostics). */
   async publishNow(event: NostrEvent, relays?: string[]): Promise<PublishResult[]> {
     return this.transport.publish(event, relays);
+  }
+}
+
+/** A deletion's `a` value as an address, or undefined when malformed (that tag alone is skipped). */
+function addressOrUndefined(value: string): Address | undefined {
+  try {
+    return parseAddress(value, 'a');
+  } catch {
+    return undefined;
   }
 }
 

@@ -13,6 +13,8 @@ import { simulatedNotaryLookup } from '../src/payments/adapters/otapi.ts';
 import { startEmbeddedRelay } from '../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../src/relays/embedded.ts';
 import type { PaymentRecord } from '../src/payments/store.ts';
+import { buildOfferDeletion } from '../src/events/offer.ts';
+import { MemoryNetwork, MemoryTransport } from '../src/relays/memory.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
 let relay: EmbeddedRelay;
@@ -71,5 +73,40 @@ describe('Peer', () => {
     expect(s.relays).toEqual([expect.objectContaining({ url: relay.url, connected: true })]);
     expect(s.outbox.pending).toBe(0);
     expect(s.payments.total).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('Peer offer graph', () => {
+  it('drops another peer\'s offer when a NIP-09 deletion names an id containing colons', async () => {
+    // The embedded relay applies NIP-09 but neither stores nor forwards kind 5, so the deletion
+    // travels over the in-process relays (which keep and forward it, as most public relays do).
+    const network = new MemoryNetwork();
+    const dir = tmpDir();
+    const make = (name: string): Promise<Peer> =>
+      createPeer({ home: join(dir, name), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network }), relays: ['memory://a'] });
+    const alice = await make('alice');
+    const bob = await make('bob');
+    try {
+      await alice.start();
+      await bob.start();
+      await alice.follow([bob.pubkey]);
+      await alice.flush();
+      // Offer ids may contain ':' (a `d` tag is free text); the deletion's `a` tag is
+      // `31562:<pubkey>:<id>`, so the id is everything after the second colon.
+      const id = 'usd:eur:nip09';
+      const now = Math.floor(Date.now() / 1000);
+      const unit = (u: string): { unit: string; notary: string } => ({ unit: u, notary: 'n1' });
+      await bob.offers.publish({ id, in: unit('usd'), out: unit('eur'), rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 1n, max: 1_000n, liquidity: 1_000n, expiration: now + 3600, status: 'open' });
+      await bob.flush();
+      await alice.sync({ live: true });
+      const known = (): string[] => alice.knownOffers().filter((o) => o.pubkey === bob.pubkey).map((o) => o.id);
+      expect(known()).toEqual([id]);
+      // A deletion alone (as another client would send it), without otp2p's closed replacement.
+      await bob.publish(buildOfferDeletion(bob.pubkey, id, now + 1), { wait: true });
+      await expect.poll(known).toEqual([]);
+    } finally {
+      await alice.stop();
+      await bob.stop();
+    }
   });
 });
