@@ -43,7 +43,7 @@ import { OutboxStore } from './store/outbox.ts';
 import { CursorStore } from './store/cursors.ts';
 import type { Transport, PublishResult, Subscription } from './relays/transport.ts';
 import { RelayPool } from './relays/pool.ts';
-import type { RelayStats } from './relays/pool.ts';
+import type { RelayStats } from './relays/transport.ts';
 import { OutboxPublisher } from './relays/outbox.ts';
 import { Messenger } from './messaging/messenger.ts';
 import type { ChatMessage } from './messaging/nip17.ts';
@@ -408,14 +408,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Health of every relay the transport knows. */
   relayHealth(): RelayHealth[] {
     const t = this.transport;
-    if (t instanceof RelayPool) {
-      const stats = t.stats();
-      return this.#relays.map((url) => {
-        const s = stats[url];
-        return { url, connected: t.isConnected(url), ...(s ? { stats: s } : {}) };
-      });
-    }
-    return this.#relays.map((url) => ({ url, connected: true }));
+    const stats = t.stats?.() ?? {};
+    return this.#relays.map((url) => {
+      const s = stats[url];
+      return { url, connected: t.isConnected?.(url) ?? true, ...(s ? { stats: s } : {}) };
+    });
   }
 
   /** A summary for `otp2p status` and dashboards. */

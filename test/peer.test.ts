@@ -109,4 +109,21 @@ describe('Peer offer graph', () => {
       await bob.stop();
     }
   });
+
+  it('reports relay health through the transport, whichever it is', async () => {
+    const network = new MemoryNetwork();
+    const peer = await createPeer({ home: tmpDir(), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network, relays: ['memory://a', 'memory://b'] }), relays: ['memory://a', 'memory://b'] });
+    try {
+      await peer.start();
+      await peer.follow([peer.pubkey]);
+      await peer.flush();
+      await peer.sync();
+      network.relay('memory://b').up = false;
+      const health = peer.relayHealth();
+      expect(health.map((h) => [h.url, h.connected])).toEqual([['memory://a', true], ['memory://b', false]]);
+      expect(health[0]?.stats?.received).toBeGreaterThan(0);
+    } finally {
+      await peer.stop();
+    }
+  });
 });

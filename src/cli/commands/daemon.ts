@@ -14,7 +14,6 @@ import { Kind } from '../../events/kinds.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import type { MintVerdict } from '../../mint/verdict.ts';
 import type { Peer, PeerStatus } from '../../peer.ts';
-import { RelayPool } from '../../relays/pool.ts';
 import type { Subscription, Transport } from '../../relays/transport.ts';
 import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
@@ -111,7 +110,7 @@ class DaemonState {
   }
 
   snapshot(peer: Peer, status: PeerStatus): DaemonSnapshot {
-    const stats = peer.transport instanceof RelayPool ? peer.transport.stats() : {};
+    const stats = peer.transport.stats?.() ?? {};
     const relays: RelaySnapshot[] = status.relays.map((r) => {
       const s = stats[r.url];
       return {
