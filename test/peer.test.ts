@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPeer } from '../src/peer.ts';
 import type { Peer } from '../src/peer.ts';
+import { peerInternals } from '../src/peer/internals.ts';
 import { deriveIdentity } from '../src/keys/identity.ts';
 import { generateMnemonic } from '../src/keys/mnemonic.ts';
 import { SimulatedNotary } from '../src/otapi/notary.ts';
@@ -101,9 +102,11 @@ describe('Peer offer graph', () => {
       await alice.sync({ live: true });
       const known = (): string[] => alice.knownOffers().filter((o) => o.pubkey === bob.pubkey).map((o) => o.id);
       expect(known()).toEqual([id]);
+      expect(peerInternals(alice).graph.stats().openOffers).toBe(1);
       // A deletion alone (as another client would send it), without otp2p's closed replacement.
       await bob.publish(buildOfferDeletion(bob.pubkey, id, now + 1), { wait: true });
       await expect.poll(known).toEqual([]);
+      expect(peerInternals(alice).graph.stats().openOffers).toBe(0);
     } finally {
       await alice.stop();
       await bob.stop();

@@ -14,6 +14,7 @@ import { Kind } from '../../events/kinds.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import type { MintVerdict } from '../../mint/verdict.ts';
 import type { Peer, PeerStatus } from '../../peer.ts';
+import { peerInternals } from '../../peer/internals.ts';
 import type { Subscription, Transport } from '../../relays/transport.ts';
 import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
@@ -110,7 +111,7 @@ class DaemonState {
   }
 
   snapshot(peer: Peer, status: PeerStatus): DaemonSnapshot {
-    const stats = peer.transport.stats?.() ?? {};
+    const stats = peerInternals(peer).transport.stats?.() ?? {};
     const relays: RelaySnapshot[] = status.relays.map((r) => {
       const s = stats[r.url];
       return {
@@ -196,7 +197,7 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
       if (r.connected) {
         log('info', 'relay-up', `relay ${r.url} connected`, { relay: r.url });
         // Retry at once what waited for this relay, instead of at the end of its backoff.
-        if (was === false) for (const item of peer.outboxStore.list(['pending'])) if (item.relay === r.url) peer.outboxStore.rearm(item.eventId, item.relay);
+        if (was === false) peer.retryOutbox(r.url);
         // A sync that ran while every relay was unreachable saw nothing: run it again now.
         if (st.sync.state === 'error') task('sync', () => sync(true));
       } else if (was !== undefined) {
@@ -207,11 +208,8 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
       }
     }
     // Another otp2p process may have queued events in the same outbox: re-arm when any is due.
-    const due = peer.outboxStore.nextDueAt();
-    if (due !== undefined && due <= Date.now()) {
-      peer.outbox.stop();
-      peer.outbox.start();
-    }
+    const due = peerInternals(peer).outboxStore.nextDueAt();
+    if (due !== undefined && due <= Date.now()) peer.retryOutbox();
     const outbox = JSON.stringify(status.outbox);
     if (outbox !== st.lastOutbox) {
       st.lastOutbox = outbox;
@@ -228,7 +226,7 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
   const probe = async (): Promise<void> => {
     await Promise.all(
       peer.relayHealth().map(async (r) => {
-        st.latency.set(r.url, r.connected ? await probeLatency(peer.transport, r.url) : null);
+        st.latency.set(r.url, r.connected ? await probeLatency(peerInternals(peer).transport, r.url) : null);
       }),
     );
   };
@@ -240,7 +238,7 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
   const watchAttestations = (): void => {
     const authors = [...new Set([peer.pubkey, ...peer.web().keys()])];
     attestations?.close();
-    attestations = peer.transport.subscribe(
+    attestations = peerInternals(peer).transport.subscribe(
       [{ kinds: [Kind.MintAttestation, Kind.MintEvidence], authors, since: Math.floor(Date.now() / 1000) }],
       {
         onevent: (e) => {
