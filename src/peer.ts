@@ -286,13 +286,19 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   /**
-   * Retry now what waits in the outbox (for `relay` only when given), instead of at the end of
-   * its backoff: for a relay that just came back, or events another process queued in this data
-   * folder. Failed targets stay failed. @throws OtP2pError `db-error`.
+   * Deliver now instead of at the end of a backoff. With `relay`, its pending targets are retried
+   * at once (a relay that just came back); without, whatever is due now is sent (e.g. events
+   * another otp2p process queued in this data folder), and nothing happens when nothing is due.
+   * Failed targets stay failed. Only while started. @throws OtP2pError `db-error`.
    */
   retryOutbox(relay?: string): void {
-    if (relay !== undefined) for (const item of this.#outboxStore.list(['pending'])) if (item.relay === relay) this.#outboxStore.rearm(item.eventId, item.relay);
     if (!this.#started) return;
+    if (relay !== undefined) {
+      for (const item of this.#outboxStore.list(['pending'])) if (item.relay === relay) this.#outboxStore.rearm(item.eventId, item.relay);
+    } else {
+      const due = this.#outboxStore.nextDueAt();
+      if (due === undefined || due > this.#clock.now()) return;
+    }
     this.#outbox.stop();
     this.#outbox.start();
   }

@@ -315,9 +315,8 @@ export class PeerDaemon {
         this.#log('warn', 'relay-down', `relay ${r.url} not reachable yet; retrying with backoff`, { relay: r.url });
       }
     }
-    // Another otp2p process may have queued events in the same outbox: re-arm when any is due.
-    const due = peerInternals(peer).outboxStore.nextDueAt();
-    if (due !== undefined && due <= this.#clock.now()) peer.retryOutbox();
+    // Another otp2p process may have queued events in the same outbox: send what is due.
+    peer.retryOutbox();
     const outbox = JSON.stringify(status.outbox);
     if (outbox !== this.#lastOutbox) {
       this.#lastOutbox = outbox;
