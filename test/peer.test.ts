@@ -129,4 +129,23 @@ describe('Peer offer graph', () => {
       await peer.stop();
     }
   });
+
+  it('delivers what it queued on flush() without being started, and reports the outbox', async () => {
+    const network = new MemoryNetwork();
+    const relays = ['wss://a.memory.invalid', 'wss://b.memory.invalid'];
+    const peer = await createPeer({ home: tmpDir(), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network, relays }), relays });
+    try {
+      network.relay(relays[1] as string).up = false;
+      const event = await peer.follow([peer.pubkey]);
+      expect(peer.outboxReport().counts).toEqual({ pending: 2, acked: 0, failed: 0 });
+      await peer.flush();
+      expect(network.relay(relays[0] as string).has(event.id)).toBe(true);
+      const report = peer.outboxReport();
+      expect(report.counts).toMatchObject({ pending: 1, acked: 1 });
+      expect(report.items.map((i) => [i.eventId, i.relay, i.status])).toEqual([[event.id, relays[1], 'pending']]);
+    } finally {
+      await peer.stop();
+    }
+  });
 });
+
