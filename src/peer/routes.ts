@@ -1,6 +1,7 @@
 /** `peer.routes`: path finding over the offers of our social radius. */
 import { unixSeconds } from '../core/clock.ts';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
+import { parseUnitRef } from '../events/offer.ts';
 import type { UnitRef } from '../events/offer.ts';
 import { findArbitrage } from '../pathing/arbitrage.ts';
 import type { ArbitrageCycle } from '../pathing/arbitrage.ts';
@@ -8,7 +9,7 @@ import { Router } from '../pathing/router.ts';
 import type { MultiRouteResult, RoutePath } from '../pathing/router.ts';
 import type { PeerContext } from './context.ts';
 import type { FindRouteRequest, FoundRoute, SyncOptions, SyncResult } from './types.ts';
-import { catalogUnitRefs, parseRef, resolveUnit } from './units.ts';
+import { catalogUnitRefs, resolveUnit } from './units.ts';
 
 /** Path finding over the offers of our social radius. */
 export class PeerRoutes {
@@ -36,7 +37,7 @@ export class PeerRoutes {
     if (!payeeCatalog) throw new OtP2pError('no-route', `the payee ${req.to.slice(0, 12)}… publishes no catalog, so nothing says what it accepts`, { context: { to: req.to } });
     const all = catalogUnitRefs(payeeCatalog);
     const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeCatalog, all);
-    const fromUnits = req.fromUnit !== undefined ? [parseRef(req.fromUnit)] : await this.#holdings();
+    const fromUnits = req.fromUnit !== undefined ? [parseUnitRef(req.fromUnit, 'fromUnit')] : await this.#holdings();
     if (fromUnits.length === 0) throw new OtP2pError('no-route', 'we hold no funds in any unit', { context: {} });
     web.graph.setAccepts(req.to, wanted);
     try {

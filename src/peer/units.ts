@@ -1,7 +1,7 @@
 /** Unit references as the Peer reads them from catalogs and from what a user typed. */
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import type { Config } from '../config.ts';
-import { formatUnitRef } from '../events/offer.ts';
+import { formatUnitRef, parseUnitRef } from '../events/offer.ts';
 import type { UnitRef } from '../events/offer.ts';
 import type { BtcNetwork, Catalog } from '../events/catalog.ts';
 
@@ -16,22 +16,12 @@ export function catalogUnitRefs(c: Catalog): UnitRef[] {
 }
 
 /**
- * `unit@notary` (the notary is after the last `@`).
- * @throws OtP2pError `bad-input` without a unit or a notary.
- */
-export function parseRef(text: string): UnitRef {
-  const at = text.lastIndexOf('@');
-  if (at <= 0 || at === text.length - 1) throw new OtP2pError('bad-input', `unit must be <unit>@<notary>, got ${describeValue(text)}`, { context: { field: 'unit' } });
-  return { unit: text.slice(0, at), notary: text.slice(at + 1) };
-}
-
-/**
  * Resolve a unit the user typed (ID, `unit@notary`, or TLA) against the payee's catalog.
  * @throws OtP2pError `bad-input` for a malformed `unit@notary`, `no-route` when the payee accepts no such unit.
  */
 export function resolveUnit(text: string, c: Catalog, all: UnitRef[]): UnitRef[] {
   if (text.includes('@')) {
-    const ref = parseRef(text);
+    const ref = parseUnitRef(text);
     return all.filter((u) => u.unit === ref.unit && u.notary === ref.notary);
   }
   const lower = text.toLowerCase();
