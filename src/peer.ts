@@ -47,7 +47,7 @@ import { Messenger } from './messaging/messenger.ts';
 import { defaultRegistry } from './messaging/protocol.ts';
 import { serveCatalog } from './catalog/exchange.ts';
 import type { OtApi } from './otapi/api.ts';
-import { PaymentCoordinator } from './payments/coordinator.ts';
+import { PaymentCoordinator, TERMINAL_STATES } from './payments/coordinator.ts';
 import type { CoordinatorLimits } from './payments/coordinator.ts';
 import { MessengerChannel, registerPaymentMessages } from './payments/adapters/messaging.ts';
 import { OtApiTransfers } from './payments/adapters/otapi.ts';
@@ -403,7 +403,7 @@ function transfersFor(o: CreatePeerOptions, accounts: OtAccountBinding[], btc: B
 }
 
 function isTerminal(p: PaymentRecord): boolean {
-  return ['succeeded', 'failed', 'refunded', 'forwarded', 'rejected', 'expired', 'fulfilled'].includes(p.state);
+  return TERMINAL_STATES[p.role].includes(p.state);
 }
 
 /**
