@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createPeer, deriveIdentity, generateMnemonic } from '../src/index.ts';
 import type { Peer } from '../src/index.ts';
-import { SimulatedNotary } from '../src/otapi/index.ts';
-import { simulatedNotaryLookup } from '../src/payments/index.ts';
+import { SimulatedNotary, simulatedNotaryLookup } from '../src/testing/index.ts';
 import { startEmbeddedRelay } from '../src/relays/index.ts';
 
 /** Run the example; every line a wallet would show goes to `show`. Returns the payment state. */

@@ -4,7 +4,8 @@
  * The root entry point is deliberately small: the {@link Peer} a wallet embeds, how to create
  * it, the error type every call throws, and the two key helpers a wallet needs to make an
  * identity. Everything else lives behind its own entry point (`otp2p/keys`, `otp2p/relays`,
- * `otp2p/mint`, `otp2p/payments`, ...).
+ * `otp2p/mint`, `otp2p/payments`, `otp2p/daemon` to keep a peer online, `otp2p/testing` for test
+ * aids, ...).
  *
  * ```ts
  * import { createPeer, deriveIdentity, generateMnemonic } from 'otp2p';
@@ -18,11 +19,21 @@ export type {
   CreatePeerOptions,
   FindRouteRequest,
   FoundRoute,
+  OutboxCounts,
+  OutboxReport,
   PayRequestByPeer,
+  PeerCatalog,
+  PeerDms,
   PeerEvents,
   PeerIdentity,
+  PeerMint,
+  PeerOffers,
+  PeerPayments,
+  PeerRoutes,
   PeerStatus,
   RelayHealth,
+  SyncOptions,
+  SyncResult,
 } from './peer.ts';
 export { OtP2pError, isOtP2pError } from './core/errors.ts';
 export type { ErrorCode } from './core/errors.ts';

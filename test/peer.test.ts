@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPeer } from '../src/peer.ts';
 import type { Peer } from '../src/peer.ts';
+import { peerInternals } from '../src/peer/internals.ts';
 import { deriveIdentity } from '../src/keys/identity.ts';
 import { generateMnemonic } from '../src/keys/mnemonic.ts';
 import { SimulatedNotary } from '../src/otapi/notary.ts';
@@ -13,6 +14,8 @@ import { simulatedNotaryLookup } from '../src/payments/adapters/otapi.ts';
 import { startEmbeddedRelay } from '../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../src/relays/embedded.ts';
 import type { PaymentRecord } from '../src/payments/store.ts';
+import { buildOfferDeletion } from '../src/events/offer.ts';
+import { MemoryNetwork, MemoryTransport } from '../src/relays/memory.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
 let relay: EmbeddedRelay;
@@ -73,3 +76,76 @@ describe('Peer', () => {
     expect(s.payments.total).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('Peer offer graph', () => {
+  it('drops another peer\'s offer when a NIP-09 deletion names an id containing colons', async () => {
+    // The embedded relay applies NIP-09 but neither stores nor forwards kind 5, so the deletion
+    // travels over the in-process relays (which keep and forward it, as most public relays do).
+    const network = new MemoryNetwork();
+    const dir = tmpDir();
+    const make = (name: string): Promise<Peer> =>
+      createPeer({ home: join(dir, name), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network }), relays: ['memory://a'] });
+    const alice = await make('alice');
+    const bob = await make('bob');
+    try {
+      await alice.start();
+      await bob.start();
+      await alice.follow([bob.pubkey]);
+      await alice.flush();
+      // Offer ids may contain ':' (a `d` tag is free text); the deletion's `a` tag is
+      // `31562:<pubkey>:<id>`, so the id is everything after the second colon.
+      const id = 'usd:eur:nip09';
+      const now = Math.floor(Date.now() / 1000);
+      const unit = (u: string): { unit: string; notary: string } => ({ unit: u, notary: 'n1' });
+      await bob.offers.publish({ id, in: unit('usd'), out: unit('eur'), rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 1n, max: 1_000n, liquidity: 1_000n, expiration: now + 3600, status: 'open' });
+      await bob.flush();
+      await alice.sync({ live: true });
+      const known = (): string[] => alice.knownOffers().filter((o) => o.pubkey === bob.pubkey).map((o) => o.id);
+      expect(known()).toEqual([id]);
+      expect(peerInternals(alice).graph.stats().openOffers).toBe(1);
+      // A deletion alone (as another client would send it), without otp2p's closed replacement.
+      await bob.publish(buildOfferDeletion(bob.pubkey, id, now + 1), { wait: true });
+      await expect.poll(known).toEqual([]);
+      expect(peerInternals(alice).graph.stats().openOffers).toBe(0);
+    } finally {
+      await alice.stop();
+      await bob.stop();
+    }
+  });
+
+  it('reports relay health through the transport, whichever it is', async () => {
+    const network = new MemoryNetwork();
+    const peer = await createPeer({ home: tmpDir(), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network, relays: ['memory://a', 'memory://b'] }), relays: ['memory://a', 'memory://b'] });
+    try {
+      await peer.start();
+      await peer.follow([peer.pubkey]);
+      await peer.flush();
+      await peer.sync();
+      network.relay('memory://b').up = false;
+      const health = peer.relayHealth();
+      expect(health.map((h) => [h.url, h.connected])).toEqual([['memory://a', true], ['memory://b', false]]);
+      expect(health[0]?.stats?.received).toBeGreaterThan(0);
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  it('delivers what it queued on flush() without being started, and reports the outbox', async () => {
+    const network = new MemoryNetwork();
+    const relays = ['wss://a.memory.invalid', 'wss://b.memory.invalid'];
+    const peer = await createPeer({ home: tmpDir(), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network, relays }), relays });
+    try {
+      network.relay(relays[1] as string).up = false;
+      const event = await peer.follow([peer.pubkey]);
+      expect(peer.outboxReport().counts).toEqual({ pending: 2, acked: 0, failed: 0 });
+      await peer.flush();
+      expect(network.relay(relays[0] as string).has(event.id)).toBe(true);
+      const report = peer.outboxReport();
+      expect(report.counts).toMatchObject({ pending: 1, acked: 1 });
+      expect(report.items.map((i) => [i.eventId, i.relay, i.status])).toEqual([[event.id, relays[1], 'pending']]);
+    } finally {
+      await peer.stop();
+    }
+  });
+});
+

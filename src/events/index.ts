@@ -1,8 +1,8 @@
 /**
  * Nostr events: NIP-01 types, kinds and filters; verification (in this thread or on worker
  * threads) and signing; builders and parsers for the standard kinds otp2p uses.
- * The otp2p protocol kinds (catalog, offers, attestations, evidence) have their own modules
- * in this folder.
+ * Conversion offers (kind 31562) are here too; the other otp2p kinds are exported with their
+ * areas (catalogs from `otp2p/catalog`, attestations and evidence from `otp2p/mint`).
  */
 export type { EventTemplate, KindClass, NostrEvent, UnsignedEvent } from './types.ts';
 export { dTag, kindClass, tagValue, tagValues } from './types.ts';
@@ -27,3 +27,5 @@ export type { RelayList, RelayListEntry } from './relay-list.ts';
 export { buildRelayListEvent, parseRelayListEvent, relaysFor } from './relay-list.ts';
 export type { DmRelays } from './dm-relays.ts';
 export { buildDmRelaysEvent, parseDmRelaysEvent } from './dm-relays.ts';
+export type { Offer, OfferStatus, SignedOffer, UnitRef } from './offer.ts';
+export { OFFER_STATUSES, buildOfferDeletion, buildOfferEvent, offerInput, parseOfferEvent, validateOffer } from './offer.ts';

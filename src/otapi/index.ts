@@ -1,10 +1,16 @@
-/** The OT layer: the `OtApi` interface, the data-folder reader and the simulated notary. */
-export * from './api.ts';
-export * from './armor.ts';
-export * from './xml.ts';
-export * from './signed.ts';
-export * from './files.ts';
-export * from './datafolder.ts';
-export * from './ids.ts';
-export * from './notary.ts';
-export * from './combined.ts';
+/**
+ * The OT layer: the `OtApi` interface a wallet implements (or combines over several notaries),
+ * the reader of a real OT data folder, and the parsers of OT's armored files and contracts.
+ * The simulated notary is a test aid: `otp2p/testing`.
+ */
+export type { AccountInfo, MintDenomination, NotaryInfo, OtApi, OtLayout, PublicMint, TransferReceipt, TransferRequest, UnitDefinition } from './api.ts';
+export { DEFAULT_MAX_ARMORED, DEFAULT_MAX_INFLATED, armor, dearmor, isArmored, packString, unpackString } from './armor.ts';
+export type { ArmorOptions, Dearmored, DearmorOptions } from './armor.ts';
+export { isSignedContract, parseSignedContract } from './signed.ts';
+export type { OtSignature, SignedContract } from './signed.ts';
+export { MAX_DENOMINATIONS, MAX_OT_FILE_BYTES, contractKind, parseAccountFile, parseMintFile, parseNotaryContract, parseOtTime, parseUnitDefinition, parseWallet, readOtDocument } from './files.ts';
+export type { OtDocument, WalletInfo } from './files.ts';
+export { OtDataFolder } from './datafolder.ts';
+export type { FoundMint, ScanError, ScanResult } from './datafolder.ts';
+export { base62Id, otId } from './ids.ts';
+export { combineOtApis } from './combined.ts';

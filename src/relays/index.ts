@@ -1,9 +1,10 @@
-/** The transport layer: the Transport interface and its implementations. */
-export type { PublishCode, PublishResult, SubscribeOptions, Subscription, SubscriptionHandlers, SubscriptionItem, Transport } from './transport.ts';
+/**
+ * The transport layer: the Transport interface, the Nostr relay pool, the persistent outbox and
+ * the embedded relay. The in-process transport for tests is in `otp2p/testing`.
+ */
+export type { PublishCode, PublishResult, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, SubscriptionItem, Transport } from './transport.ts';
 export { RelayPool, GIFT_WRAP_SLACK_SECONDS } from './pool.ts';
-export type { RelayPoolOptions, RelayStats } from './pool.ts';
-export { MemoryNetwork, MemoryRelay, MemoryTransport } from './memory.ts';
-export type { MemoryTransportOptions } from './memory.ts';
+export type { RelayPoolOptions } from './pool.ts';
 export { startEmbeddedRelay } from './embedded.ts';
 export type { EmbeddedRelay, EmbeddedRelayOptions } from './embedded.ts';
 export { SubscriptionSink } from './subscription.ts';

@@ -14,7 +14,7 @@ import type { NostrEvent } from '../events/types.ts';
 import { OtP2pError } from '../core/errors.ts';
 import { classifyOk } from './nip01-prefixes.ts';
 import { SubscriptionSink } from './subscription.ts';
-import type { PublishResult, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+import type { PublishResult, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
 
 type Listener = (event: NostrEvent) => void;
 
@@ -134,6 +134,7 @@ export class MemoryTransport implements Transport {
   readonly network: MemoryNetwork;
   readonly relays: string[];
   readonly #subs = new Set<SubscriptionSink>();
+  readonly #stats = new Map<string, RelayStats>();
   #closed = false;
 
   constructor(options: MemoryTransportOptions = {}) {
@@ -172,7 +173,7 @@ export class MemoryTransport implements Transport {
     queueMicrotask(() => {
       if (sink.closed) return;
       const live = urls.map((u) => this.network.relay(u)).filter((r) => r.up);
-      for (const relay of live) for (const e of relay.query(filters)) sink.event(e, relay.url);
+      for (const relay of live) for (const e of relay.query(filters)) this.#deliver(sink, e, relay.url);
       sink.eose();
       if (options.closeOnEose) {
         sink.close();
@@ -181,12 +182,37 @@ export class MemoryTransport implements Transport {
       for (const relay of live) {
         unlisten.push(
           relay.listen((e) => {
-            if (matchFilters(filters, e)) sink.event(e, relay.url);
+            if (matchFilters(filters, e)) this.#deliver(sink, e, relay.url);
           }),
         );
       }
     });
     return sink;
+  }
+
+  #deliver(sink: SubscriptionSink, event: NostrEvent, relay: string): void {
+    let s = this.#stats.get(relay);
+    if (!s) {
+      s = { received: 0, invalid: 0, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0, connects: 0, disconnects: 0, badFrames: 0, oversizedFrames: 0 };
+      this.#stats.set(relay, s);
+    }
+    s.received++;
+    if (!sink.event(event, relay)) s.duplicates++;
+  }
+
+  /**
+   * Events delivered per relay (`received`, `duplicates`). The other counters stay 0: in-process
+   * relays have no connections, frames or authentication, and refuse bad events on publish.
+   */
+  stats(): Record<string, RelayStats> {
+    const out: Record<string, RelayStats> = {};
+    for (const [url, s] of this.#stats) out[url] = { ...s };
+    return out;
+  }
+
+  /** Whether `relay` is up (a relay not created yet comes up on first use) and this transport open. */
+  isConnected(relay: string): boolean {
+    return !this.#closed && (this.network.relays().find((r) => r.url === relay)?.up ?? true);
   }
 
   /** Close every subscription. */

@@ -33,7 +33,7 @@ import { fetchRelayLimits } from './nip11.ts';
 import type { EventSigner } from './nip42.ts';
 import { authAllowed, authTemplate } from './nip42.ts';
 import { SubscriptionSink } from './subscription.ts';
-import type { PublishResult, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+import type { PublishResult, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
 
 /** Gift wraps are back-dated up to 2 days (NIP-59). */
 export const GIFT_WRAP_SLACK_SECONDS = 2 * 24 * 3600;
@@ -70,26 +70,8 @@ export interface RelayPoolOptions {
   maxAuthPerMinute?: number;
 }
 
-/** Counters per relay. */
-export interface RelayStats {
-  /** Verified, matching events received (duplicates included). */
-  received: number;
-  /** Events that failed verification (never stored or delivered). */
-  invalid: number;
-  /** Verified events that matched no filter of their subscription. */
-  unmatched: number;
-  /** Verified, matching events already delivered by this or another relay. */
-  duplicates: number;
-  /** Events for unknown subscription ids. */
-  orphans: number;
-  notices: number;
-  authChallenges: number;
-  authAnswers: number;
-  connects: number;
-  disconnects: number;
-  badFrames: number;
-  oversizedFrames: number;
-}
+/** Counters per relay (defined with the {@link Transport} interface, which reports them). */
+export type { RelayStats } from './transport.ts';
 
 interface PerRelay {
   eosed: boolean;
@@ -165,7 +147,7 @@ export class RelayPool implements Transport {
     this.#authRelays = options.authRelays ?? this.readRelays;
   }
 
-  /** Counters for every relay contacted so far. */
+  /** Counters for every relay contacted so far (see {@link Transport.stats}). */
   stats(): Record<string, RelayStats> {
     const out: Record<string, RelayStats> = {};
     for (const [url, s] of this.#relays) out[url] = { ...s.stats, ...s.conn.stats };
@@ -182,7 +164,7 @@ export class RelayPool implements Transport {
     return { ...this.#relays.get(relay)?.limits };
   }
 
-  /** Whether the pool holds an open connection to `relay`. */
+  /** Whether the pool holds an open connection to `relay` (see {@link Transport.isConnected}). */
   isConnected(relay: string): boolean {
     return this.#relays.get(relay)?.conn.open ?? false;
   }

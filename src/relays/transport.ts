@@ -63,7 +63,32 @@ export interface SubscribeOptions {
   eoseTimeoutMs?: number;
 }
 
-/** The transport interface. */
+/** Counters per relay. */
+export interface RelayStats {
+  /** Verified, matching events received (duplicates included). */
+  received: number;
+  /** Events that failed verification (never stored or delivered). */
+  invalid: number;
+  /** Verified events that matched no filter of their subscription. */
+  unmatched: number;
+  /** Verified, matching events already delivered by this or another relay. */
+  duplicates: number;
+  /** Events for unknown subscription ids. */
+  orphans: number;
+  notices: number;
+  authChallenges: number;
+  authAnswers: number;
+  connects: number;
+  disconnects: number;
+  badFrames: number;
+  oversizedFrames: number;
+}
+
+/**
+ * The transport interface. `stats` and `isConnected` are optional: a transport without
+ * connections (or without counters) leaves them out, and callers treat its relays as reachable
+ * with no counters.
+ */
 export interface Transport {
   /** Publish to `relays` (default: the write relays); one result per relay, never throws for one relay. */
   publish(event: NostrEvent, relays?: string[]): Promise<PublishResult[]>;
@@ -71,4 +96,8 @@ export interface Transport {
   subscribe(filters: Filter[], handlers?: SubscriptionHandlers, options?: SubscribeOptions): Subscription;
   /** Close every connection and subscription. */
   close(): Promise<void>;
+  /** Counters for every relay contacted so far, keyed by relay URL. */
+  stats?(): Record<string, RelayStats>;
+  /** Whether `relay` is reachable now (an open connection for a socket transport). */
+  isConnected?(relay: string): boolean;
 }

@@ -8,7 +8,7 @@ import { npubEncode } from '../keys/nip19.ts';
 import { offerToJson, routeToJson } from '../pathing/file.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type { FoundRoute, Peer } from '../peer.ts';
-import { catalogUnitRefs } from '../peer.ts';
+import { catalogUnitRefs } from '../peer/units.ts';
 import { formatUnitRef } from '../events/offer.ts';
 import type {
   DashboardBackend,
@@ -47,7 +47,9 @@ export class PeerDashboardBackend implements DashboardBackend {
   constructor(peer: Peer, options: PeerDashboardOptions = {}) {
     this.#peer = peer;
     this.#names = options.names ?? {};
-    this.#offChat = peer.messenger.onChat((m) => this.#keep(m));
+    const onDm = (m: ChatMessage): void => this.#keep(m);
+    peer.on('dm', onDm);
+    this.#offChat = () => peer.off('dm', onDm);
   }
 
   /** Stop collecting chats. */
@@ -88,11 +90,8 @@ export class PeerDashboardBackend implements DashboardBackend {
   }
 
   outbox(): OutboxView {
-    const counts = this.#peer.outboxStore.counts();
-    const items = this.#peer.outboxStore
-      .list()
-      .filter((i) => i.status !== 'acked')
-      .map((i) => ({ eventId: i.eventId, kind: i.kind, relay: i.relay, status: i.status, attempts: i.attempts, lastCode: i.lastCode, lastMessage: i.lastMessage, nextAttemptAt: i.nextAttemptAt, createdAt: i.createdAt }));
+    const { counts, items: waiting } = this.#peer.outboxReport();
+    const items = waiting.map((i) => ({ eventId: i.eventId, kind: i.kind, relay: i.relay, status: i.status, attempts: i.attempts, lastCode: i.lastCode, lastMessage: i.lastMessage, nextAttemptAt: i.nextAttemptAt, createdAt: i.createdAt }));
     return { counts: { pending: counts.pending, acked: counts.acked, failed: counts.failed }, items };
   }
 

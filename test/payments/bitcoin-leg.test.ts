@@ -28,6 +28,7 @@ import type { TransferExecutor } from '../../src/payments/ports.ts';
 import { listMisbehaving, listPayments } from '../../src/payments/store.ts';
 import { createPeer } from '../../src/peer.ts';
 import type { Peer } from '../../src/peer.ts';
+import { peerInternals } from '../../src/peer/internals.ts';
 import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { activateSegwit, BCOIN_REGTEST, startRegtest } from '../helpers/regtest.ts';
@@ -523,20 +524,20 @@ describe('createPeer({ bitcoin })', () => {
     try {
       await payer.start();
       await payee.start();
-      const id = await payer.coordinator.begin({ route: [{ from: payer.pubkey, to: payee.pubkey, notary: 'bitcoin', unit: 'btc', amount: 60_000n }] });
-      const stateAt = async (peer: Peer): Promise<string | undefined> => (await listPayments(peer.store.db)).find((r) => r.id === id)?.state;
+      const id = await peerInternals(payer).coordinator.begin({ route: [{ from: payer.pubkey, to: payee.pubkey, notary: 'bitcoin', unit: 'btc', amount: 60_000n }] });
+      const stateAt = async (peer: Peer): Promise<string | undefined> => (await listPayments(peerInternals(peer).store.db)).find((r) => r.id === id)?.state;
       const until = async (peer: Peer, state: string): Promise<void> => {
         while ((await stateAt(peer)) !== state) await new Promise((r) => setTimeout(r, 50));
       };
       await until(payee, 'confirming');
       await node.mine(1);
       // one confirmation of two: a few polls later the payee still waits
-      await payee.coordinator.tick();
+      await peerInternals(payee).coordinator.tick();
       expect(await stateAt(payee)).toBe('confirming');
       await node.mine(1);
-      const result = await payer.coordinator.waitFor(id);
+      const result = await peerInternals(payer).coordinator.waitFor(id);
       expect(result).toMatchObject({ state: 'succeeded', sent: 60_000n, delivered: 60_000n });
-      const rows = payee.store.raw.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck().all(id) as string[];
+      const rows = peerInternals(payee).store.raw.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck().all(id) as string[];
       expect(rows).toHaveLength(1);
       await payeeWallet.sync();
       expect(payeeWallet.incoming(rows[0]!).map((p) => p.value)).toEqual([60_000n]);

@@ -93,10 +93,9 @@ function offerJson(o: SignedOffer): Record<string, unknown> {
 async function publishWithPeer(ctx: CommandContext, act: (peer: Peer) => Promise<NostrEvent[]>): Promise<number> {
   const { peer, close } = await openPeer(ctx);
   try {
-    peer.outbox.start();
     const events = await act(peer);
     await Promise.race([peer.flush(), new Promise((r) => setTimeout(r, 15_000).unref())]);
-    const waiting = peer.outboxStore.list(['pending', 'failed']);
+    const waiting = peer.outboxReport().items;
     const report = events.map((e) => {
       const items = waiting.filter((w) => w.eventId === e.id);
       return { id: e.id, kind: e.kind, delivered: items.length === 0, ...(items.length ? { outbox: items } : {}) };

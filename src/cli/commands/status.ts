@@ -13,6 +13,7 @@ import { TERMINAL_STATES } from '../../payments/coordinator.ts';
 import { listPayments } from '../../payments/store.ts';
 import { openStore } from '../../store/db.ts';
 import { OutboxStore } from '../../store/outbox.ts';
+import type { AlarmSnapshot, DaemonSnapshot, RelaySnapshot } from '../../daemon/snapshot.ts';
 import type { Home } from '../home.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
@@ -20,43 +21,7 @@ import { printJson, printTable } from '../io.ts';
 /** File name of the daemon's status snapshot inside the data folder. */
 export const STATUS_FILE = 'status.json';
 
-/** One relay as the daemon saw it. */
-export interface RelaySnapshot {
-  url: string;
-  connected: boolean;
-  /** Round trip of a one-filter REQ to its EOSE, in ms; null when unmeasured or timed out. */
-  latencyMs: number | null;
-  /** Connection failures and refused input since the daemon started. */
-  failures: { disconnects: number; invalid: number; badFrames: number; oversizedFrames: number };
-  connects: number;
-  received: number;
-}
-
-/** A mint alarm in the snapshot (no nym or account IDs: only what attestations carry). */
-export interface AlarmSnapshot {
-  d: string;
-  verdict: string;
-  fingerprint: string;
-  attesters: number;
-  conflicts: number;
-}
-
-/** What `otp2p daemon` writes to `status.json` (version 1). */
-export interface DaemonSnapshot {
-  version: 1;
-  pid: number;
-  state: 'starting' | 'syncing' | 'running' | 'stopping' | 'stopped';
-  npub: string;
-  startedAt: string;
-  updatedAt: string;
-  relays: RelaySnapshot[];
-  outbox: { pending: number; acked: number; failed: number };
-  sync: { state: 'idle' | 'syncing' | 'live' | 'error'; done: number; total: number; web: number; offers: number; catalogs: number; lastSyncAt: string | null; error?: string };
-  alarms: AlarmSnapshot[];
-  mint: { checks: number; lastCheckAt: string | null; nextCheckAt: string | null; intervalSeconds: number; error?: string };
-  payments: { total: number; inFlight: number };
-  dms: { received: number };
-}
+export type { AlarmSnapshot, DaemonSnapshot, RelaySnapshot } from '../../daemon/snapshot.ts';
 
 /** What `otp2p status` reports. */
 export interface StatusReport {

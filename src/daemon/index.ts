@@ -1,0 +1,9 @@
+/**
+ * otp2p/daemon: a supervisor that keeps a {@link Peer} online in a long-running process (sync,
+ * live graph, mint checks, outbox retries on relay return, relay latency) and reports a status
+ * snapshot and structured log lines. `otp2p daemon` is a thin command over it.
+ */
+export { DAEMON_INTERVALS, PeerDaemon } from './daemon.ts';
+export type { DaemonLog, DaemonLogLevel, DaemonProgress, PeerDaemonOptions } from './daemon.ts';
+export { probeLatency } from './latency.ts';
+export type { AlarmSnapshot, DaemonSnapshot, DaemonState, RelaySnapshot } from './snapshot.ts';

@@ -1,0 +1,42 @@
+/** The daemon's status snapshot: what a supervisor reports about a running peer (`status.json` for the CLI). */
+
+/** One relay as the daemon saw it. */
+export interface RelaySnapshot {
+  url: string;
+  connected: boolean;
+  /** Round trip of a one-filter REQ to its EOSE, in ms; null when unmeasured or timed out. */
+  latencyMs: number | null;
+  /** Connection failures and refused input since the daemon started. */
+  failures: { disconnects: number; invalid: number; badFrames: number; oversizedFrames: number };
+  connects: number;
+  received: number;
+}
+
+/** A mint alarm in the snapshot (no nym or account IDs: only what attestations carry). */
+export interface AlarmSnapshot {
+  d: string;
+  verdict: string;
+  fingerprint: string;
+  attesters: number;
+  conflicts: number;
+}
+
+/** The daemon's life cycle. */
+export type DaemonState = 'starting' | 'syncing' | 'running' | 'stopping' | 'stopped';
+
+/** What a {@link PeerDaemon} reports (written by `otp2p daemon` to `status.json`, version 1). */
+export interface DaemonSnapshot {
+  version: 1;
+  pid: number;
+  state: DaemonState;
+  npub: string;
+  startedAt: string;
+  updatedAt: string;
+  relays: RelaySnapshot[];
+  outbox: { pending: number; acked: number; failed: number };
+  sync: { state: 'idle' | 'syncing' | 'live' | 'error'; done: number; total: number; web: number; offers: number; catalogs: number; lastSyncAt: string | null; error?: string };
+  alarms: AlarmSnapshot[];
+  mint: { checks: number; lastCheckAt: string | null; nextCheckAt: string | null; intervalSeconds: number; error?: string };
+  payments: { total: number; inFlight: number };
+  dms: { received: number };
+}

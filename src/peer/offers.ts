@@ -1,0 +1,73 @@
+/** `peer.offers`: our conversion offers (kind 31562), the ones our hops quote from. */
+import { unixSeconds } from '../core/clock.ts';
+import { Kind } from '../events/kinds.ts';
+import { buildOfferDeletion, buildOfferEvent, parseOfferEvent, validateOffer } from '../events/offer.ts';
+import type { Offer } from '../events/offer.ts';
+import type { NostrEvent } from '../events/types.ts';
+import type { EventStore } from '../store/events.ts';
+import type { PeerContext } from './context.ts';
+
+/** Our conversion offers. */
+export class PeerOffers {
+  readonly #ctx: PeerContext;
+  readonly #own = new Map<string, Offer>();
+
+  /** @internal Built by the Peer. */
+  constructor(ctx: PeerContext) {
+    this.#ctx = ctx;
+  }
+
+  /** @internal Load the offers this data folder published before (they are quoted again). */
+  async load(events: EventStore): Promise<void> {
+    for (const e of await events.query({ kinds: [Kind.Offer], authors: [this.#ctx.pubkey] })) {
+      try {
+        const o = parseOfferEvent(e, 0);
+        this.#own.set(o.id, o);
+      } catch {
+        // our own expired or malformed offers are simply not quoted
+      }
+    }
+  }
+
+  /**
+   * Publish (or replace) an offer.
+   * @throws OtP2pError `bad-offer`, `bad-rate`, `bad-amount`, `expired` from validation.
+   */
+  async publish(offer: Offer): Promise<NostrEvent> {
+    const now = unixSeconds(this.#ctx.clock);
+    validateOffer(offer, now);
+    const event = await this.#ctx.publish(buildOfferEvent(offer, now));
+    this.#own.set(offer.id, offer);
+    this.#ctx.web.ingest(event);
+    return event;
+  }
+
+  /**
+   * Withdraw an offer: a closed status plus a NIP-09 deletion.
+   * @throws OtP2pError `bad-offer` for an empty or oversized id.
+   */
+  async withdraw(id: string): Promise<NostrEvent[]> {
+    const { clock, pubkey } = this.#ctx;
+    const now = unixSeconds(clock);
+    // The closed replacement keeps the address, for relays that ignore NIP-09; an offer this
+    // data folder never saw (published elsewhere) is closed with placeholder terms.
+    const cur = this.#own.get(id) ?? closedPlaceholder(id, now);
+    const events = [
+      await this.#ctx.publish(buildOfferEvent({ ...cur, status: 'closed', expiration: Math.max(cur.expiration, now + 86400) }, now)),
+      await this.#ctx.publish(buildOfferDeletion(pubkey, id, now)),
+    ];
+    this.#own.delete(id);
+    this.#ctx.web.forgetOffer(pubkey, id);
+    return events;
+  }
+
+  /** Our offers (open, paused and expired ones alike). */
+  list(): Offer[] {
+    return [...this.#own.values()];
+  }
+}
+
+function closedPlaceholder(id: string, now: number): Offer {
+  const none = { unit: 'none', notary: 'none' };
+  return { id, in: none, out: none, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 0n, liquidity: 0n, expiration: now + 86400, status: 'closed' };
+}

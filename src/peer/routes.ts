@@ -1,0 +1,89 @@
+/** `peer.routes`: path finding over the offers of our social radius. */
+import { unixSeconds } from '../core/clock.ts';
+import { OtP2pError, isOtP2pError } from '../core/errors.ts';
+import { parseUnitRef } from '../events/offer.ts';
+import type { UnitRef } from '../events/offer.ts';
+import { findArbitrage } from '../pathing/arbitrage.ts';
+import type { ArbitrageCycle } from '../pathing/arbitrage.ts';
+import { Router } from '../pathing/router.ts';
+import type { MultiRouteResult, RoutePath } from '../pathing/router.ts';
+import type { PeerContext } from './context.ts';
+import type { FindRouteRequest, FoundRoute, SyncOptions, SyncResult } from './types.ts';
+import { catalogUnitRefs, resolveUnit } from './units.ts';
+
+/** Path finding over the offers of our social radius. */
+export class PeerRoutes {
+  readonly #ctx: PeerContext;
+  readonly #router: Router;
+  readonly #sync: (options: SyncOptions) => Promise<SyncResult>;
+
+  /** @internal Built by the Peer. */
+  constructor(ctx: PeerContext, sync: (options: SyncOptions) => Promise<SyncResult>) {
+    this.#ctx = ctx;
+    this.#router = new Router(ctx.web.graph);
+    this.#sync = sync;
+  }
+
+  /**
+   * Find a route to `to` delivering `amount` (multi-path when one path is too small).
+   * Syncs first when the graph has never been synced or the payee's catalog is unknown.
+   * @throws OtP2pError `no-route` when none exists (or the payee publishes no catalog, or we
+   *   hold nothing), `bad-input` for a malformed `unit@notary`.
+   */
+  async find(req: FindRouteRequest): Promise<FoundRoute> {
+    const { web, config, clock, pubkey } = this.#ctx;
+    if (web.lastSyncAt === null || !web.catalogOf(req.to)) await this.#sync({ extra: [req.to] });
+    const payeeCatalog = web.catalogOf(req.to);
+    if (!payeeCatalog) throw new OtP2pError('no-route', `the payee ${req.to.slice(0, 12)}… publishes no catalog, so nothing says what it accepts`, { context: { to: req.to } });
+    const all = catalogUnitRefs(payeeCatalog);
+    const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeCatalog, all);
+    const fromUnits = req.fromUnit !== undefined ? [parseUnitRef(req.fromUnit, 'fromUnit')] : await this.#holdings();
+    if (fromUnits.length === 0) throw new OtP2pError('no-route', 'we hold no funds in any unit', { context: {} });
+    web.graph.setAccepts(req.to, wanted);
+    try {
+      let last: unknown;
+      for (const fromUnit of fromUnits) {
+        try {
+          const q = {
+            from: pubkey,
+            fromUnit,
+            to: req.to,
+            amount: req.amount,
+            maxHops: req.maxHops ?? config.maxHops,
+            maxDegree: config.maxDegree,
+            maxParts: req.maxParts ?? 8,
+            now: unixSeconds(clock),
+          };
+          const result = (req.maxParts ?? 8) <= 1 ? single(this.#router.findRoute(q)) : this.#router.findMultiRoute(q);
+          return { ...result, fromUnit };
+        } catch (err) {
+          if (!isOtP2pError(err, 'no-route')) throw err;
+          last = err;
+        }
+      }
+      throw last;
+    } finally {
+      web.graph.setAccepts(req.to, all);
+    }
+  }
+
+  /** Arbitrage cycles among the known offers (reported, never routed through). */
+  arbitrage(): ArbitrageCycle[] {
+    return findArbitrage(this.#ctx.web.graph);
+  }
+
+  /** Units we hold, largest balance first (what we can spend). */
+  async #holdings(): Promise<UnitRef[]> {
+    const otApi = this.#ctx.otApi;
+    if (!otApi) return [];
+    const accounts = await otApi.listAccounts();
+    return accounts
+      .filter((a) => a.unitId !== undefined && (a.balance ?? 0n) > 0n)
+      .sort((a, b) => ((b.balance ?? 0n) > (a.balance ?? 0n) ? 1 : -1))
+      .map((a) => ({ unit: a.unitId as string, notary: a.notaryId }));
+  }
+}
+
+function single(r: { best: RoutePath; exact: boolean }): MultiRouteResult {
+  return { spend: r.best.spend, receive: r.best.receive, parts: [r.best], exact: r.exact };
+}
