@@ -237,9 +237,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   #alarms: MintVerdict[] = [];
   #live: Subscription | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
-  #paymentTimer: NodeJS.Timeout | undefined;
-  /** Last state seen per payment id (emits `payment` on change). */
-  readonly #paymentStates = new Map<string, string>();
+  #unwatchPayments: (() => void) | undefined;
   #started = false;
   #accounts: OtAccountBinding[] = [];
   #transfers: OtApiTransfers | undefined;
@@ -347,20 +345,22 @@ export class Peer extends EventEmitter<PeerEvents> {
     await this.messenger.start();
     // quotes hand out fresh addresses: learn which ones were paid since the wallet's saved state
     await this.#btc?.wallet.sync().catch((e: unknown) => this.emit('warning', `bitcoin wallet sync failed: ${isOtP2pError(e) ? e.code : 'error'}`));
+    // Payments change state from inbound messages too (as a hop or payee): the coordinator
+    // announces every committed transition, including those of payments it resumes now.
+    this.#unwatchPayments = this.coordinator.onTransition((t) => {
+      const p = this.coordinator.payment(t.paymentId);
+      if (p) this.emit('payment', p);
+    });
     await this.coordinator.start();
     this.#healthTimer = setInterval(() => this.emit('relay-health', this.relayHealth()), 5_000);
     this.#healthTimer.unref();
-    // Payments change state from inbound messages too (as a hop or payee): one cheap query a
-    // second on a small table tells the wallet about every transition.
-    await this.#watchPayments();
-    this.#paymentTimer = setInterval(() => void this.#watchPayments().catch(() => undefined), 1_000);
-    this.#paymentTimer.unref();
   }
 
   /** Stop subscriptions and timers, wait for the outbox to settle briefly, close. Nothing is lost: pending work resumes on the next start. */
   async stop(): Promise<void> {
     clearInterval(this.#healthTimer);
-    clearInterval(this.#paymentTimer);
+    this.#unwatchPayments?.();
+    this.#unwatchPayments = undefined;
     this.#live?.close();
     this.#live = undefined;
     if (this.#started) {
@@ -539,17 +539,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
   }
 
-  /** Emit `payment` for every payment whose state changed since the last look. */
-  async #watchPayments(): Promise<void> {
-    for (const p of await listPayments(this.store.db, 200)) {
-      const key = `${p.state}:${p.updatedAt}`;
-      if (this.#paymentStates.get(p.id) === key) continue;
-      const known = this.#paymentStates.has(p.id) || this.#paymentTimer !== undefined;
-      this.#paymentStates.set(p.id, key);
-      if (known) this.emit('payment', p);
-    }
-  }
-
   /** Catalogs: what we accept, and what others accept. */
   readonly catalog = {
     /** Our catalog, built from the OT wallet (notaries and units of our accounts). */
@@ -688,7 +677,6 @@ export class Peer extends EventEmitter<PeerEvents> {
         const result = await this.coordinator.pay({ route: legsFromPath(part), amount: part.receive, ...(req.maxFee !== undefined ? { maxFee: req.maxFee } : {}) });
         results.push(result);
       }
-      await this.#watchPayments();
       return { route, results };
     },
     /** Every payment this peer took part in, newest first. */

@@ -15,6 +15,7 @@
  */
 import { Block, Transaction, payments } from 'bitcoinjs-lib';
 import type Database from 'better-sqlite3';
+import type { Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { bytesToHex } from '../../core/bytes.ts';
@@ -22,6 +23,7 @@ import { OtP2pError, describeValue, isOtP2pError } from '../../core/errors.ts';
 import { addressToScript } from '../../bitcoin/wallet.ts';
 import type { BitcoinWallet } from '../../bitcoin/wallet.ts';
 import type { Store } from '../../store/db.ts';
+import type { BtcPaymentsTable } from '../../store/schema.ts';
 import type { WireReceipt } from '../messages.ts';
 import { BTC_LEG_UNIT, BTC_NOTARY, isOnChainAsset } from '../ports.ts';
 import type { TransferExecutor, TransferReceipt, TransferRequest, VerifiedTransfer } from '../ports.ts';
@@ -43,15 +45,8 @@ export interface BitcoinTransfersOptions {
   afterCommit?: (key: string) => void;
 }
 
-interface PaymentRow {
-  idempotency_key: string;
-  txid: string;
-  vout: number;
-  address: string;
-  amount: string;
-  rawtx: string;
-  broadcast_at: number | null;
-}
+/** A `btc_payments` row: the table type of src/store/schema.ts, the one definition. */
+type PaymentRow = Selectable<BtcPaymentsTable>;
 
 /** Our account label for BTC: the wallet is the account; payers get addresses from quotes. */
 const WALLET_ACCOUNT = 'bitcoin-wallet';
@@ -130,11 +125,12 @@ export class BitcoinTransfers implements TransferExecutor {
       address: request.toNym,
       amount: request.amount.toString(),
       rawtx: hex,
+      created_at: this.#clock.now(),
       broadcast_at: null,
     };
     this.#raw
       .prepare('INSERT INTO btc_payments (idempotency_key, txid, vout, address, amount, rawtx, created_at, broadcast_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
-      .run(row.idempotency_key, row.txid, row.vout, row.address, row.amount, row.rawtx, this.#clock.now());
+      .run(row.idempotency_key, row.txid, row.vout, row.address, row.amount, row.rawtx, row.created_at);
     this.#afterCommit(request.idempotencyKey);
     await this.#ensureBroadcast(row);
     return receiptOf(row);
