@@ -116,7 +116,10 @@ export class PaymentCoordinator {
       log: this.#log,
       tx,
       stopped: () => this.#stopped,
-      hooks: { transferred: (row, payload, receipt) => this.#transferred(row, payload, receipt), refused: (step, row, payload, err) => this.#refused(step, row, payload, err) },
+      hooks: {
+        transferred: (row, payload, receipt) => this.#transferred(row, payload, receipt),
+        refused: (step, row, payload, err) => this.#refused(step, row, payload, err),
+      },
     });
     this.#ctx = {
       repo: this.#repo,

@@ -338,7 +338,8 @@ export class PaymentRepository {
 
   /** Queue a step (ignored when its idempotency key is already queued). */
   insertStep(step: { paymentId: string; key: string; kind: StepRow['kind']; payload: unknown; at: number }): void {
-    this.#stmt.insertStep.run({ payment_id: step.paymentId, key: step.key, kind: step.kind, payload: JSON.stringify(step.payload), now: this.#now(), at: step.at });
+    const { paymentId, key, kind, payload, at } = step;
+    this.#stmt.insertStep.run({ payment_id: paymentId, key, kind, payload: JSON.stringify(payload), now: this.#now(), at });
   }
 
   /** The oldest pending step due at `now`. */
