@@ -1,6 +1,7 @@
 /**
- * The payments repository: every SQL statement over `payments`, `payment_steps` and
- * `payment_misbehaving`, and the codecs between their rows and typed records, in one place.
+ * The payments repository: every SQL statement over `payments`, `payment_steps`,
+ * `payment_misbehaving` and the on-chain legs' `btc_payments` / `btc_receive_addresses`, and the
+ * codecs between their rows and typed records, in one place.
  *
  * The coordinator writes through {@link PaymentRepository} with better-sqlite3's synchronous
  * transactions (a transition must not interleave with another, and a synchronous transaction
@@ -16,7 +17,7 @@ import type Database from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
 import { OtP2pError } from '../core/errors.ts';
 import type { Store } from '../store/db.ts';
-import type { DatabaseSchema, PaymentMisbehavingTable, PaymentStepsTable, PaymentsTable } from '../store/schema.ts';
+import type { BtcPaymentsTable, DatabaseSchema, PaymentMisbehavingTable, PaymentStepsTable, PaymentsTable } from '../store/schema.ts';
 import { INITIAL_STATES, assertTransition, isRoleState } from './states.ts';
 import type { PaymentRole, PaymentTransition, RoleStates } from './states.ts';
 
@@ -367,5 +368,82 @@ export class PaymentRepository {
       throw new OtP2pError('internal', 'a payment is written only inside PaymentRepository.transaction');
     }
     return this.#pending;
+  }
+}
+
+/** A `btc_payments` row: one on-chain transfer, committed before it is broadcast. */
+export type BtcPaymentRow = Selectable<BtcPaymentsTable>;
+
+/**
+ * The on-chain legs' tables: `btc_payments` (a signed transaction per idempotency key, committed
+ * before its broadcast so a crash can never build a second one) and `btc_receive_addresses` (each
+ * address handed out in a quote, bound to one payment).
+ */
+export class BtcPaymentRepository {
+  readonly #stmt: {
+    get: Database.Statement<[string], BtcPaymentRow>;
+    unbroadcast: Database.Statement<[], BtcPaymentRow>;
+    insert: Database.Statement<[string, string, number, string, string, string, number]>;
+    broadcast: Database.Statement<[number, string]>;
+    bound: Database.Statement<[string], string>;
+    taken: Database.Statement<[string], number>;
+    bind: Database.Statement<[string, string, number]>;
+    addresses: Database.Statement<[], string>;
+  };
+
+  constructor(store: Store) {
+    const r = store.raw;
+    this.#stmt = {
+      get: r.prepare('SELECT * FROM btc_payments WHERE idempotency_key = ?'),
+      unbroadcast: r.prepare('SELECT * FROM btc_payments WHERE broadcast_at IS NULL ORDER BY created_at'),
+      insert: r.prepare(
+        'INSERT INTO btc_payments (idempotency_key, txid, vout, address, amount, rawtx, created_at, broadcast_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
+      ),
+      broadcast: r.prepare('UPDATE btc_payments SET broadcast_at = ? WHERE idempotency_key = ?'),
+      bound: r.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck() as Database.Statement<[string], string>,
+      taken: r.prepare('SELECT 1 FROM btc_receive_addresses WHERE address = ?').pluck() as Database.Statement<[string], number>,
+      bind: r.prepare('INSERT INTO btc_receive_addresses (address, payment_id, created_at) VALUES (?, ?, ?)'),
+      addresses: r.prepare('SELECT address FROM btc_receive_addresses').pluck() as Database.Statement<[], string>,
+    };
+  }
+
+  /** The transfer committed under idempotency key `key`. */
+  get(key: string): BtcPaymentRow | undefined {
+    return this.#stmt.get.get(key);
+  }
+
+  /** Transfers committed but not known to be broadcast, oldest first. */
+  unbroadcast(): BtcPaymentRow[] {
+    return this.#stmt.unbroadcast.all();
+  }
+
+  /** Commit a signed transaction (not yet broadcast). */
+  insert(row: BtcPaymentRow): void {
+    this.#stmt.insert.run(row.idempotency_key, row.txid, row.vout, row.address, row.amount, row.rawtx, row.created_at);
+  }
+
+  /** Record that the transaction of `key` reached the node. */
+  markBroadcast(key: string, at: number): void {
+    this.#stmt.broadcast.run(at, key);
+  }
+
+  /** The receive address bound to `paymentId`, if any. */
+  boundAddress(paymentId: string): string | undefined {
+    return this.#stmt.bound.get(paymentId);
+  }
+
+  /** Whether `address` was ever handed out. */
+  addressTaken(address: string): boolean {
+    return this.#stmt.taken.get(address) !== undefined;
+  }
+
+  /** Bind a fresh receive address to `paymentId`. */
+  bindAddress(address: string, paymentId: string, at: number): void {
+    this.#stmt.bind.run(address, paymentId, at);
+  }
+
+  /** Every receive address ever handed out. */
+  addresses(): string[] {
+    return this.#stmt.addresses.all();
   }
 }
