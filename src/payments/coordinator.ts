@@ -50,10 +50,10 @@ import { expired, onFunds, receive, refundMade, released } from './receiving.ts'
 import { checkRisk, checkRoute, exposure } from './risk.ts';
 import type { PaymentTransition } from './states.ts';
 import { StepExecutor } from './steps.ts';
-import { PaymentRepository } from './store.ts';
+import { PaymentRepository, hopData } from './store.ts';
 import type { MisbehavingRecord, PaymentRecord, StepRow, StoredPayment } from './store.ts';
 import { DEFAULT_LIMITS } from './types.ts';
-import type { CoordinatorLimits, HopData, PayRequest, PaymentResult, TransferPayload } from './types.ts';
+import type { CoordinatorLimits, PayRequest, PaymentResult, TransferPayload } from './types.ts';
 
 export { TERMINAL_STATES } from './states.ts';
 export type { PaymentRole, PaymentTransition } from './states.ts';
@@ -319,7 +319,7 @@ export class PaymentCoordinator {
    */
   async #recheckConfirming(now: number): Promise<void> {
     for (const row of this.#repo.confirming()) {
-      const d = JSON.parse(row.data) as HopData;
+      const d = hopData(row);
       if ((d.recheckAt ?? 0) > now) continue;
       try {
         if (row.state === 'confirming' && d.confirming !== undefined) {

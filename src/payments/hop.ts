@@ -10,6 +10,7 @@ import type { PaymentBody, PrepareMessage, QuoteRequestMessage, RefundNoticeMess
 import { isOnChainAsset } from './ports.ts';
 import type { TransferReceipt } from './ports.ts';
 import { awaitRefund } from './receiving.ts';
+import { hopData } from './store.ts';
 import type { StepRow, StoredPayment } from './store.ts';
 import { receiptKey, seconds } from './types.ts';
 import type { HopData, TransferPayload } from './types.ts';
@@ -92,7 +93,7 @@ export function hopPrepare(ctx: PaymentContext, from: string, m: PrepareMessage)
 
 /** The next party refunded us: verify it, then refund our sender what we counted in. */
 export async function hopRefunded(ctx: PaymentContext, row: StoredPayment, m: RefundNoticeMessage): Promise<void> {
-  const d = JSON.parse(row.data) as HopData;
+  const d = hopData(row);
   const prep = parsePaymentMessage(d.prepare) as PrepareMessage;
   if (m.leg !== prep.index) return;
   const verified = await ctx.ports.transfers.verifyIncoming(m.receipt);
@@ -101,9 +102,9 @@ export async function hopRefunded(ctx: PaymentContext, row: StoredPayment, m: Re
   if (verified.pending) return awaitRefund(ctx, fresh, m);
   // we are made whole on the out side; send back everything we received on the in side
   const account = ctx.ports.transfers.account(prep.in.notary, prep.in.unit)!;
-  const amount = BigInt((JSON.parse(fresh.data) as HopData).counted ?? prep.in.amount.toString());
+  const amount = BigInt(hopData(fresh).counted ?? prep.in.amount.toString());
   ctx.tx(() => {
-    ctx.repo.update(fresh.id, { state: 'refunding', data: { ...(JSON.parse(fresh.data) as HopData), refundOf: receiptKey(m.receipt) } });
+    ctx.repo.update(fresh.id, { state: 'refunding', data: { ...hopData(fresh), refundOf: receiptKey(m.receipt) } });
     ctx.steps.queueTransfer(fresh.id, `${fresh.id}:refund:${prep.index - 1}`, {
       purpose: 'refund',
       leg: prep.index - 1,
@@ -112,7 +113,7 @@ export async function hopRefunded(ctx: PaymentContext, row: StoredPayment, m: Re
         notary: prep.in.notary,
         unit: prep.in.unit,
         fromAccount: account.account,
-        toNym: (JSON.parse(fresh.data) as HopData).fromNym ?? prep.in.nym,
+        toNym: hopData(fresh).fromNym ?? prep.in.nym,
         amount: amount.toString(),
       },
     });
@@ -137,7 +138,7 @@ export function hopForwarded(ctx: PaymentContext, row: StoredPayment, payload: T
 
 /** The forward was refused: we hold the incoming funds and cannot forward, so send them back. */
 export function hopForwardRefused(ctx: PaymentContext, step: StepRow, row: StoredPayment, err: OtP2pError): void {
-  const d = JSON.parse(row.data) as HopData;
+  const d = hopData(row);
   const prep = parsePaymentMessage(d.prepare) as PrepareMessage;
   const account = ctx.ports.transfers.account(prep.in.notary, prep.in.unit);
   ctx.tx(() => {

@@ -8,6 +8,7 @@ import { bytesToHex } from '../core/bytes.ts';
 import type { PaymentContext } from './context.ts';
 import { PAYMENT_PROTOCOL_VERSION, encodePaymentMessage } from './messages.ts';
 import type { PrepareMessage, QuoteRequestMessage, RejectReason } from './messages.ts';
+import { payeeData } from './store.ts';
 import { seconds } from './types.ts';
 import type { PayeeData } from './types.ts';
 
@@ -74,7 +75,7 @@ export function payeePrepare(ctx: PaymentContext, from: string, m: PrepareMessag
     return;
   }
   if (row.state !== 'invoiced') return;
-  const d = JSON.parse(row.data) as PayeeData;
+  const d = payeeData(row);
   const refuse = (reason: RejectReason, message: string): void =>
     void ctx.steps.sendDirect(from, { type: 'reject', payment_id: m.payment_id, reason, index: m.index, message }, m.nonce);
   if (m.payment_hash !== row.payment_hash) return refuse('bad-request', 'the prepare names another payment hash');

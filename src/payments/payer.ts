@@ -24,6 +24,7 @@ import { isOnChainAsset } from './ports.ts';
 import type { TransferReceipt } from './ports.ts';
 import { awaitRefund } from './receiving.ts';
 import { isTerminal } from './states.ts';
+import { payerData } from './store.ts';
 import type { StepRow, StoredPayment } from './store.ts';
 import { min, seconds } from './types.ts';
 import type { PayerData, PaymentResult, RouteLeg, TransferPayload, Wire } from './types.ts';
@@ -71,7 +72,7 @@ export function payerCreate(ctx: PaymentContext, id: string, legs: RouteLeg[], a
 export function payerQuote(ctx: PaymentContext, from: string, m: QuoteMessage): void {
   const row = ctx.repo.get(m.payment_id);
   if (!row || row.role !== 'payer' || row.state !== 'quoting') return;
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   const k = d.cursor;
   if (d.parties[k] !== from) return;
   const n = d.legs.length;
@@ -160,7 +161,7 @@ export function payerQuote(ctx: PaymentContext, from: string, m: QuoteMessage): 
 export function payerAck(ctx: PaymentContext, from: string, m: PrepareAckMessage): void {
   const row = ctx.repo.get(m.payment_id);
   if (!row || row.role !== 'payer' || row.state !== 'preparing') return;
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   if (d.parties[m.index] !== from || d.acks.includes(m.index)) return;
   d.acks.push(m.index);
   if (d.acks.length < d.legs.length) {
@@ -187,7 +188,7 @@ export function payerFulfill(ctx: PaymentContext, from: string, m: FulfillMessag
   const row = ctx.repo.get(m.payment_id);
   if (!row || row.role !== 'payer' || row.payment_hash !== m.payment_hash) return;
   if (!['sending', 'in-flight', 'failing', 'failed'].includes(row.state)) return;
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   if (d.parties[d.legs.length] !== from || d.sent === undefined) return;
   if (!equalBytes(sha256(hexToBytes(m.preimage, 'preimage', 32)), hexToBytes(m.payment_hash, 'payment_hash', 32))) {
     throw new OtP2pError('bad-preimage', 'the preimage does not hash to the payment hash');
@@ -213,7 +214,7 @@ export function payerFail(ctx: PaymentContext, row: StoredPayment, d: PayerData,
 /** The payer's view of a payment, once it is terminal. */
 export function payerResult(row: StoredPayment): PaymentResult | undefined {
   if (row.role !== 'payer' || !isTerminal('payer', row.state)) return undefined;
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   return {
     paymentId: row.id,
     state: row.state as PaymentResult['state'],
@@ -232,7 +233,7 @@ export async function payerRefunded(ctx: PaymentContext, row: StoredPayment, m: 
   const fresh = ctx.repo.get(row.id)!;
   if (!verified || fresh.state === 'refunded' || fresh.state === 'succeeded') return;
   if (verified.pending) return awaitRefund(ctx, fresh, m);
-  const d = JSON.parse(fresh.data) as PayerData;
+  const d = payerData(fresh);
   delete d.confirmingRefund;
   delete d.recheckAt;
   const leg = d.legs[0]!;
@@ -252,7 +253,7 @@ export async function payerRefunded(ctx: PaymentContext, row: StoredPayment, m: 
 
 /** A copy of a hop's transfer notice: progress, counted as min(claimed, planned). */
 export function payerNotice(ctx: PaymentContext, row: StoredPayment, from: string, m: TransferNoticeMessage): void {
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   if (d.parties[m.leg] !== from || m.leg === 0 || isTerminal('payer', row.state)) return;
   const planned = BigInt((d.quotes[String(m.leg + 1)] as { min_in: string } | undefined)?.min_in ?? '0');
   d.notices[String(m.leg)] = min(m.amount, planned).toString();
@@ -261,7 +262,7 @@ export function payerNotice(ctx: PaymentContext, row: StoredPayment, from: strin
 
 /** A party refused or gave up: before leg 0 the payment fails, after it the payer waits for the refund. */
 export function payerRejected(ctx: PaymentContext, row: StoredPayment, from: string, m: RejectMessage): void {
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   const index = d.parties.indexOf(from);
   if (index < 1) return;
   const text = `party ${index} rejected: ${m.reason}${m.message ? ` (${m.message})` : ''}`;
@@ -277,14 +278,14 @@ export function payerRejected(ctx: PaymentContext, row: StoredPayment, from: str
 
 /** A refund notice for the payer: only for leg 0, from the first hop, once money left. */
 export function payerRefundNotice(ctx: PaymentContext, row: StoredPayment, from: string, m: RefundNoticeMessage): void | Promise<void> {
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   if (m.leg !== 0 || from !== d.parties[1] || d.sent === undefined || row.state === 'succeeded' || row.state === 'refunded') return;
   return payerRefunded(ctx, row, m);
 }
 
 /** A deadline passed: no answer in time, or the first hop's expiry plus grace with no outcome. */
 export function payerDeadline(ctx: PaymentContext, row: StoredPayment, now: number): void {
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   if (row.state === 'quoting' || row.state === 'preparing') {
     return payerFail(ctx, row, d, 'hop-timeout', `no answer from party ${row.state === 'quoting' ? d.cursor : 'all'} in time`, true);
   }
@@ -309,7 +310,7 @@ export function payerDeadline(ctx: PaymentContext, row: StoredPayment, now: numb
 /** Inside the transaction that records the leg-0 transfer: tell the first hop (and wait for the outcome). */
 export function payerTransferred(ctx: PaymentContext, row: StoredPayment, payload: TransferPayload, receipt: TransferReceipt): void {
   const amount = BigInt(payload.request.amount);
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   d.sent = amount.toString();
   const deadline = d.expiries[1]! * 1000 + ctx.limits.graceMs;
   ctx.repo.update(row.id, { state: row.state === 'sending' ? 'in-flight' : row.state, data: d, deadline_at: deadline });
@@ -325,7 +326,7 @@ export function payerTransferred(ctx: PaymentContext, row: StoredPayment, payloa
 
 /** The leg-0 transfer was refused: the payment fails and every party drops its reservation. */
 export function payerTransferRefused(ctx: PaymentContext, step: StepRow, row: StoredPayment, err: OtP2pError): void {
-  const d = JSON.parse(row.data) as PayerData;
+  const d = payerData(row);
   ctx.tx(() => {
     ctx.repo.stepFailed(step.id, err.code);
     ctx.repo.update(row.id, { state: 'failed', data: d, deadline_at: null, error_code: err.code, error_message: `leg 0 transfer refused: ${err.message}` });

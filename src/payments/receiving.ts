@@ -6,12 +6,13 @@
  * `confirming` for their confirmations.
  */
 import type { PaymentContext } from './context.ts';
-import { encodePaymentMessage, parsePaymentMessage } from './messages.ts';
-import type { PrepareMessage, RefundNoticeMessage, RejectMessage, RejectReason, TransferNoticeMessage } from './messages.ts';
+import { encodePaymentMessage } from './messages.ts';
+import type { RefundNoticeMessage, RejectMessage, RejectReason, TransferNoticeMessage } from './messages.ts';
 import type { TransferReceipt, VerifiedTransfer } from './ports.ts';
+import { acceptedPrepare, hopData } from './store.ts';
 import type { StoredPayment } from './store.ts';
 import { min, receiptKey } from './types.ts';
-import type { HopData, PayeeData, PayerData, TransferPayload, Wire } from './types.ts';
+import type { HopData, PayeeData, PayerData, TransferPayload } from './types.ts';
 
 /** Hop and payee states in which incoming funds are applied ('confirming': on-chain, awaiting confirmations). */
 const RECEIVING_STATES: readonly string[] = ['prepared', 'expired', 'confirming'];
@@ -24,7 +25,7 @@ export function onFunds(ctx: PaymentContext, row: StoredPayment, from: string, m
 
 /** Verify what arrived and either go on (forward / fulfil) or send it back. */
 export async function receive(ctx: PaymentContext, row: StoredPayment, m: TransferNoticeMessage): Promise<void> {
-  const prep = parsePaymentMessage((JSON.parse(row.data) as { prepare: Wire }).prepare) as PrepareMessage;
+  const prep = acceptedPrepare(row);
   if (m.leg !== prep.index - 1) return;
   const receiptId = receiptKey(m.receipt);
   if (ctx.repo.receiptUsed(receiptId)) return; // the same receipt cannot pay twice
@@ -37,7 +38,7 @@ export async function receive(ctx: PaymentContext, row: StoredPayment, m: Transf
     // on-chain: nothing is forwarded or fulfilled before the configured confirmations. A
     // transaction still unseen at our expiry counts as a bad receipt.
     if (verified.pending === 'unconfirmed' || prep.expires_at * 1000 > now) {
-      const d = { ...(JSON.parse(fresh.data) as HopData), confirming: encodePaymentMessage(m), recheckAt: now + ctx.limits.confirmationPollMs };
+      const d = { ...hopData(fresh), confirming: encodePaymentMessage(m), recheckAt: now + ctx.limits.confirmationPollMs };
       ctx.tx(() => ctx.repo.update(fresh.id, { state: 'confirming', data: d, deadline_at: null }));
       return;
     }
@@ -148,7 +149,7 @@ export function expired(ctx: PaymentContext, row: StoredPayment): void {
 /** Inside the transaction that records a refund: tell the sender of that leg, and the payer. */
 export function refundMade(ctx: PaymentContext, row: StoredPayment, payload: TransferPayload, receipt: TransferReceipt): void {
   const amount = BigInt(payload.request.amount);
-  const prep = parsePaymentMessage((JSON.parse(row.data) as { prepare: Wire }).prepare) as PrepareMessage;
+  const prep = acceptedPrepare(row);
   ctx.repo.update(row.id, { state: 'refunded' });
   const notice = { type: 'refund.notice', payment_id: row.id, payment_hash: row.payment_hash!, leg: payload.leg, receipt, amount } as const;
   ctx.steps.queueSendWithEchoes(row.id, `refund-notice:${payload.leg}`, prep.in.from, notice);

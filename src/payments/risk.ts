@@ -4,7 +4,8 @@
  */
 import { OtP2pError } from '../core/errors.ts';
 import type { PaymentContext } from './context.ts';
-import type { PayRequest, PayerData, RouteLeg } from './types.ts';
+import { payerData } from './store.ts';
+import type { PayRequest, RouteLeg } from './types.ts';
 
 /** What the checks read. */
 export type RiskContext = Pick<PaymentContext, 'repo' | 'ports' | 'limits' | 'self'>;
@@ -65,7 +66,7 @@ export function checkRisk(ctx: RiskContext, hops: string[], amount: bigint): voi
 export function exposure(ctx: RiskContext): Map<string, bigint> {
   const out = new Map<string, bigint>();
   for (const row of ctx.repo.atRisk()) {
-    const d = JSON.parse(row.data) as PayerData;
+    const d = payerData(row);
     if (row.state === 'failed' && d.sent === undefined) continue;
     const at = d.sent !== undefined ? BigInt(d.sent) : BigInt(d.legs[0]!.amount) + BigInt(d.maxFee);
     for (const p of d.parties.slice(1, -1)) out.set(p, (out.get(p) ?? 0n) + at);

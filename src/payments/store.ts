@@ -18,8 +18,11 @@ import type { Kysely, Selectable } from 'kysely';
 import { OtP2pError } from '../core/errors.ts';
 import type { Store } from '../store/db.ts';
 import type { BtcPaymentsTable, DatabaseSchema, PaymentMisbehavingTable, PaymentStepsTable, PaymentsTable } from '../store/schema.ts';
+import { parsePaymentMessage } from './messages.ts';
+import type { PrepareMessage } from './messages.ts';
 import { INITIAL_STATES, assertTransition, isRoleState } from './states.ts';
 import type { PaymentRole, PaymentTransition, RoleStates } from './states.ts';
+import type { HopData, PayeeData, PayerData, Wire } from './types.ts';
 
 /** One payment as `otp2p payments` shows it. Amounts are integer strings. */
 export interface PaymentRecord {
@@ -95,6 +98,32 @@ export function decodePayment(row: PaymentRow): StoredPayment {
     throw new OtP2pError('internal', `payment ${row.id} is in an unknown ${row.role} state ${row.state}`, { context: { paymentId: row.id } });
   }
   return row as StoredPayment;
+}
+
+// The role data of a row (its `data` column), decoded afresh on every call: a transition changes
+// its own copy and writes it back with `PaymentRepository.update`.
+
+/** A payer row's data. */
+export function payerData(row: Pick<PaymentRow, 'data'>): PayerData {
+  return JSON.parse(row.data) as PayerData;
+}
+
+/** A hop row's data. */
+export function hopData(row: Pick<PaymentRow, 'data'>): HopData {
+  return JSON.parse(row.data) as HopData;
+}
+
+/** A payee row's data. */
+export function payeeData(row: Pick<PaymentRow, 'data'>): PayeeData {
+  return JSON.parse(row.data) as PayeeData;
+}
+
+/**
+ * The `prepare` a hop or the payee accepted (stored in its wire form, validated again on read).
+ * @throws OtP2pError `bad-message` when the row holds none (a payee still `invoiced`).
+ */
+export function acceptedPrepare(row: Pick<PaymentRow, 'data'>): PrepareMessage {
+  return parsePaymentMessage((JSON.parse(row.data) as { prepare: Wire }).prepare) as PrepareMessage;
 }
 
 /** The public view of a payment row. */
