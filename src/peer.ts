@@ -47,7 +47,8 @@ import { Messenger } from './messaging/messenger.ts';
 import { defaultRegistry } from './messaging/protocol.ts';
 import { serveCatalog } from './catalog/exchange.ts';
 import type { OtApi } from './otapi/api.ts';
-import { PaymentCoordinator, TERMINAL_STATES } from './payments/coordinator.ts';
+import { PaymentCoordinator } from './payments/coordinator.ts';
+import { isTerminal } from './payments/states.ts';
 import type { CoordinatorLimits } from './payments/coordinator.ts';
 import { MessengerChannel, registerPaymentMessages } from './payments/adapters/messaging.ts';
 import { OtApiTransfers } from './payments/adapters/otapi.ts';
@@ -55,7 +56,6 @@ import type { OtAccountBinding } from './payments/adapters/otapi.ts';
 import { BitcoinTransfers, RoutingTransfers } from './payments/adapters/bitcoin.ts';
 import { OwnOffersPolicy } from './payments/own-offers-policy.ts';
 import { listPayments } from './payments/store.ts';
-import type { PaymentRecord } from './payments/store.ts';
 import type { PeerContext } from './peer/context.ts';
 import { registerPeerInternals } from './peer/internals.ts';
 import { OfferWeb } from './peer/web.ts';
@@ -239,10 +239,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     await this.#messenger.start();
     // quotes hand out fresh addresses: learn which ones were paid since the wallet's saved state
     await this.#btc?.wallet.sync().catch((e: unknown) => this.emit('warning', `bitcoin wallet sync failed: ${isOtP2pError(e) ? e.code : 'error'}`));
+    this.payments.startWatching();
     await this.#coordinator.start();
     this.#healthTimer = setInterval(() => this.emit('relay-health', this.relayHealth()), 5_000);
     this.#healthTimer.unref();
-    await this.payments.startWatching();
   }
 
   /** Stop subscriptions and timers, wait for the outbox to settle briefly, close. Nothing is lost: pending work resumes on the next start. */
@@ -342,7 +342,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       outbox: this.outboxReport().counts,
       sync: { ...sync, lastSyncAt: this.#web.lastSyncAt },
       alarms: this.mint.alarms(),
-      payments: { total: payments.length, inFlight: payments.filter((p) => !isTerminal(p)).length },
+      payments: { total: payments.length, inFlight: payments.filter((p) => !isTerminal(p.role, p.state)).length },
     };
   }
 
@@ -400,10 +400,6 @@ function transfersFor(o: CreatePeerOptions, accounts: OtAccountBinding[], btc: B
   }
   if (btc) return new RoutingTransfers({ ...(ot ? { ot } : {}), bitcoin: btc });
   return ot ?? noTransfers;
-}
-
-function isTerminal(p: PaymentRecord): boolean {
-  return TERMINAL_STATES[p.role].includes(p.state);
 }
 
 /**

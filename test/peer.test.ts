@@ -63,7 +63,7 @@ describe('Peer', () => {
     const { results } = await payer.payments.pay({ to: payee.pubkey, amount: 1_234n, unit: 'USD', maxParts: 1 });
     expect(results.map((r) => r.state)).toEqual(['succeeded']);
     expect(seen.payer.at(-1)).toMatchObject({ role: 'payer', state: 'succeeded' });
-    // The payee learns from inbound messages; its poll runs every second.
+    // The payee learns from inbound messages; its coordinator announces each transition.
     await expect.poll(() => seen.payee.at(-1)?.state, { timeout: 10_000 }).toBe('fulfilled');
     expect(seen.payee.every((p) => p.role === 'payee')).toBe(true);
   });

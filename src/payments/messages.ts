@@ -10,9 +10,8 @@
  * register all of them in one line.
  */
 import { parseAmount } from '../core/amount.ts';
-import { isHex } from '../core/bytes.ts';
+import { fail, hex as hexField, integer, oneOf, optional as optionalField, record, string } from '../core/assert.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
-import { isRecord } from '../core/json.ts';
 
 /** The payment protocol version this code speaks. */
 export const PAYMENT_PROTOCOL_VERSION = 1;
@@ -185,32 +184,23 @@ const ID_RE = /^[\x21-\x7e]{1,128}$/;
 const BTC_ADDR_RE = /^[a-zA-Z0-9]{14,90}$/;
 const MAX_SECONDS = 253_402_300_799; // 9999-12-31
 
-function bad(field: string, expected: string, value: unknown): never {
-  throw new OtP2pError('bad-message', `${field} must be ${expected}, got ${describeValue(value)}`, { context: { field } });
-}
-
-function rec(v: unknown, field: string): Record<string, unknown> {
-  if (!isRecord(v)) bad(field, 'an object', v);
-  return v;
-}
+// Thin adapters over core/assert.ts: payment fields are read from an object with a path prefix,
+// and every failure is `bad-message`.
+const CODE = 'bad-message';
 
 function str(o: Record<string, unknown>, key: string, re: RegExp, expected: string, prefix: string): string {
-  const v = o[key];
-  if (typeof v !== 'string' || !re.test(v)) bad(`${prefix}${key}`, expected, v);
-  return v;
+  return string(o[key], `${prefix}${key}`, CODE, { re, expected });
 }
 
 function hex(o: Record<string, unknown>, key: string, bytes: number, prefix: string): string {
-  const v = o[key];
-  if (!isHex(v, bytes)) bad(`${prefix}${key}`, `${bytes * 2} lowercase hex characters`, v);
-  return v;
+  return hexField(o[key], `${prefix}${key}`, CODE, bytes);
 }
 
 function int(o: Record<string, unknown>, key: string, min: number, max: number, prefix: string): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${prefix}${key}`, `an integer in ${min}..${max}`, v);
-  return v;
+  return integer(o[key], `${prefix}${key}`, CODE, min, max);
 }
+
+const rec = (v: unknown, field: string): Record<string, unknown> => record(v, field, CODE);
 
 function amount(o: Record<string, unknown>, key: string, prefix: string, min = 0n): bigint {
   return parseAmount(o[key], `${prefix}${key}`, { min });
@@ -222,7 +212,7 @@ function asset(v: unknown, field: string): Asset {
 }
 
 function optional<T>(o: Record<string, unknown>, key: string, read: () => T): T | undefined {
-  return o[key] === undefined ? undefined : read();
+  return optionalField(o, key, read);
 }
 
 function receipt(v: unknown, field: string): WireReceipt {
@@ -244,12 +234,11 @@ function receipt(v: unknown, field: string): WireReceipt {
       amount: amount(o, 'amount', `${field}.`),
     };
   }
-  return bad(`${field}.kind`, '"ot" or "btc"', o.kind);
+  return fail(CODE, `${field}.kind`, '"ot" or "btc"', o.kind);
 }
 
 function rejectReason(v: unknown): RejectReason {
-  if (typeof v !== 'string' || !(REJECT_REASONS as readonly string[]).includes(v)) bad('reason', `one of ${REJECT_REASONS.join(', ')}`, v);
-  return v as RejectReason;
+  return oneOf(v, 'reason', CODE, REJECT_REASONS);
 }
 
 type Validator = (o: Record<string, unknown>) => PaymentBody;
@@ -261,15 +250,15 @@ type Validator = (o: Record<string, unknown>) => PaymentBody;
 export const PAYMENT_MESSAGE_SCHEMAS: Record<PaymentMessageType, Validator> = {
   'quote.request': (o) => {
     const role = o.role;
-    if (role !== 'hop' && role !== 'payee') bad('role', '"hop" or "payee"', role);
+    if (role !== 'hop' && role !== 'payee') fail(CODE, 'role', '"hop" or "payee"', role);
     const inO = rec(o.in, 'in');
     const out = optional(o, 'out', () => {
       const x = rec(o.out, 'out');
       return { ...asset(x, 'out'), amount: amount(x, 'amount', 'out.', 1n), to: hex(x, 'to', 32, 'out.') };
     });
-    if (role === 'hop' && out === undefined) bad('out', 'present for a hop', undefined);
+    if (role === 'hop' && out === undefined) fail(CODE, 'out', 'present for a hop', undefined);
     const inAmount = optional(inO, 'amount', () => amount(inO, 'amount', 'in.', 1n));
-    if (role === 'payee' && inAmount === undefined) bad('in.amount', 'present for the payee', undefined);
+    if (role === 'payee' && inAmount === undefined) fail(CODE, 'in.amount', 'present for the payee', undefined);
     const offer = optional(o, 'offer', () => str(o, 'offer', ID_RE, 'an identifier', ''));
     return {
       type: 'quote.request',
@@ -286,7 +275,7 @@ export const PAYMENT_MESSAGE_SCHEMAS: Record<PaymentMessageType, Validator> = {
     const den = amount(rate, 'den', 'rate.', 1n);
     const nym = optional(o, 'nym', () => str(o, 'nym', ID_RE, 'an identifier', ''));
     const btc = optional(o, 'btc_address', () => str(o, 'btc_address', BTC_ADDR_RE, 'a Bitcoin address', ''));
-    if (nym === undefined && btc === undefined) bad('nym', 'present (or btc_address)', undefined);
+    if (nym === undefined && btc === undefined) fail(CODE, 'nym', 'present (or btc_address)', undefined);
     const hash = optional(o, 'payment_hash', () => hex(o, 'payment_hash', 32, ''));
     return {
       type: 'quote',
@@ -346,10 +335,7 @@ export const PAYMENT_MESSAGE_SCHEMAS: Record<PaymentMessageType, Validator> = {
   }),
   reject: (o) => {
     const index = optional(o, 'index', () => int(o, 'index', 0, 32, ''));
-    const message = optional(o, 'message', () => {
-      if (typeof o.message !== 'string' || o.message.length > 500) bad('message', 'a string of at most 500 characters', o.message);
-      return o.message;
-    });
+    const message = optional(o, 'message', () => string(o.message, 'message', CODE, { maxLength: 500, expected: 'a string of at most 500 characters' }));
     return {
       type: 'reject',
       payment_id: hex(o, 'payment_id', 16, ''),
@@ -392,7 +378,7 @@ export function validatePaymentBody(type: PaymentMessageType, body: unknown): Pa
 export function parsePaymentMessage(value: unknown): PaymentMessage {
   const o = rec(value, 'message');
   if (o.v !== PAYMENT_PROTOCOL_VERSION) {
-    if (typeof o.v !== 'number' || !Number.isInteger(o.v)) bad('v', 'an integer', o.v);
+    if (typeof o.v !== 'number' || !Number.isInteger(o.v)) fail(CODE, 'v', 'an integer', o.v);
     throw new OtP2pError('unsupported-version', `payment protocol version ${o.v} is not supported (this peer speaks ${PAYMENT_PROTOCOL_VERSION})`, {
       context: { field: 'v', version: o.v },
     });

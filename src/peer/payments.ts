@@ -3,7 +3,7 @@ import type { Store } from '../store/db.ts';
 import type { PaymentCoordinator, PaymentResult } from '../payments/coordinator.ts';
 import { legsFromPath } from '../payments/adapters/pathing.ts';
 import { listMisbehaving, listPayments } from '../payments/store.ts';
-import type { MisbehavingRow, PaymentRecord } from '../payments/store.ts';
+import type { MisbehavingRecord, PaymentRecord } from '../payments/store.ts';
 import { OtP2pError } from '../core/errors.ts';
 import type { PeerContext } from './context.ts';
 import type { PeerRoutes } from './routes.ts';
@@ -15,9 +15,7 @@ export class PeerPayments {
   readonly #coordinator: PaymentCoordinator;
   readonly #store: Store;
   readonly #routes: PeerRoutes;
-  /** Last state seen per payment id (emits `payment` on change). */
-  readonly #states = new Map<string, string>();
-  #timer: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
 
   /** @internal Built by the Peer. */
   constructor(ctx: PeerContext, coordinator: PaymentCoordinator, store: Store, routes: PeerRoutes) {
@@ -42,7 +40,6 @@ export class PeerPayments {
       const result = await this.#coordinator.pay({ route: legsFromPath(part), amount: part.receive, ...(req.maxFee !== undefined ? { maxFee: req.maxFee } : {}) });
       results.push(result);
     }
-    await this.#watch();
     return { route, results };
   }
 
@@ -52,33 +49,26 @@ export class PeerPayments {
   }
 
   /** Peers reported for holding payments until expiry (avoided in later routing). @throws OtP2pError `db-error`. */
-  async misbehaving(): Promise<MisbehavingRow[]> {
+  async misbehaving(): Promise<MisbehavingRecord[]> {
     return listMisbehaving(this.#store.db);
   }
 
-  /** @internal Start telling the wallet about transitions (the Peer's start). */
-  async startWatching(): Promise<void> {
-    // Payments change state from inbound messages too (as a hop or payee): one cheap query a
-    // second on a small table tells the wallet about every transition.
-    await this.#watch();
-    this.#timer = setInterval(() => void this.#watch().catch(() => undefined), 1_000);
-    this.#timer.unref();
+  /**
+   * @internal Start telling the wallet about transitions (the Peer's start, before the
+   * coordinator resumes its payments so that their transitions are told too). Payments change
+   * state from inbound messages as well (as a hop or payee): the coordinator announces every
+   * committed transition, so nothing needs polling.
+   */
+  startWatching(): void {
+    this.#unwatch ??= this.#coordinator.onTransition((t) => {
+      const p = this.#coordinator.payment(t.paymentId);
+      if (p) this.#ctx.emit('payment', p);
+    });
   }
 
   /** @internal */
   stopWatching(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Emit `payment` for every payment whose state changed since the last look. */
-  async #watch(): Promise<void> {
-    for (const p of await listPayments(this.#store.db, 200)) {
-      const key = `${p.state}:${p.updatedAt}`;
-      if (this.#states.get(p.id) === key) continue;
-      const known = this.#states.has(p.id) || this.#timer !== undefined;
-      this.#states.set(p.id, key);
-      if (known) this.#ctx.emit('payment', p);
-    }
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 }

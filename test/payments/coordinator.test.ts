@@ -78,6 +78,25 @@ describe('payments over three hops', () => {
     await world.close();
   });
 
+  it('announces every committed transition of every role, in order, with no polling', async () => {
+    const world = await buildWorld(tmpDir());
+    const seen: Record<string, string[]> = { alice: [], bob: [], carol: [], dave: [] };
+    for (const name of ['alice', 'bob', 'carol', 'dave'] as const) {
+      world.parties[name].coordinator.onTransition((t) => {
+        // announced after the commit: the stored state is already the new one (a listener's throw
+        // would only be logged, so the check is recorded rather than asserted here)
+        const stored = world.parties[name].coordinator.payment(t.paymentId)?.state;
+        seen[name]!.push(`${t.role}:${t.from ?? 'new'}->${t.to}${stored === t.to ? '' : ` (stored ${stored})`}`);
+      });
+    }
+    const result = await world.parties.alice.coordinator.pay({ route: world.route() });
+    expect(result.state).toBe('succeeded');
+    expect(seen.alice).toEqual(['payer:new->quoting', 'payer:quoting->preparing', 'payer:preparing->sending', 'payer:sending->in-flight', 'payer:in-flight->succeeded']);
+    for (const hop of ['bob', 'carol'] as const) expect(seen[hop]).toEqual(['hop:new->prepared', 'hop:prepared->received', 'hop:received->forwarded']);
+    expect(seen.dave).toEqual(['payee:new->invoiced', 'payee:invoiced->prepared', 'payee:prepared->fulfilled']);
+    await world.close();
+  });
+
   it('fails cleanly when a hop refuses to quote: nothing moves', async () => {
     const world = await buildWorld(tmpDir(), { carol: { policy: null } });
     const result = await world.parties.alice.coordinator.pay({ route: world.route() });

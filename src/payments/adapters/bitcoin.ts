@@ -14,7 +14,6 @@
  * configured confirmations; before that it answers `pending` and the coordinator checks again.
  */
 import { Block, Transaction, payments } from 'bitcoinjs-lib';
-import type Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { bytesToHex } from '../../core/bytes.ts';
@@ -24,6 +23,8 @@ import type { BitcoinWallet } from '../../bitcoin/wallet.ts';
 import type { Store } from '../../store/db.ts';
 import type { WireReceipt } from '../messages.ts';
 import { BTC_LEG_UNIT, BTC_NOTARY, isOnChainAsset } from '../ports.ts';
+import { BtcPaymentRepository } from '../store.ts';
+import type { BtcPaymentRow as PaymentRow } from '../store.ts';
 import type { TransferExecutor, TransferReceipt, TransferRequest, VerifiedTransfer } from '../ports.ts';
 
 /** Options for {@link BitcoinTransfers}. */
@@ -43,15 +44,6 @@ export interface BitcoinTransfersOptions {
   afterCommit?: (key: string) => void;
 }
 
-interface PaymentRow {
-  idempotency_key: string;
-  txid: string;
-  vout: number;
-  address: string;
-  amount: string;
-  rawtx: string;
-  broadcast_at: number | null;
-}
 
 /** Our account label for BTC: the wallet is the account; payers get addresses from quotes. */
 const WALLET_ACCOUNT = 'bitcoin-wallet';
@@ -61,7 +53,7 @@ export class BitcoinTransfers implements TransferExecutor {
   readonly wallet: BitcoinWallet;
   /** Confirmations an incoming transfer needs before it counts. */
   readonly confirmations: number;
-  readonly #raw: Database.Database;
+  readonly #repo: BtcPaymentRepository;
   readonly #clock: Clock;
   readonly #feeRate: bigint | undefined;
   readonly #afterCommit: (key: string) => void;
@@ -77,7 +69,7 @@ export class BitcoinTransfers implements TransferExecutor {
         context: { field: 'confirmations' },
       });
     }
-    this.#raw = options.store.raw;
+    this.#repo = new BtcPaymentRepository(options.store);
     this.#clock = options.clock ?? systemClock;
     this.#feeRate = options.feeRate;
     this.#afterCommit = options.afterCommit ?? (() => {});
@@ -113,7 +105,7 @@ export class BitcoinTransfers implements TransferExecutor {
     const script = addressToScript(request.toNym, this.wallet.network);
     // A transaction committed before a crash but never broadcast still owns its coins: send it
     // first, so the new one cannot spend them again and make it invalid.
-    for (const row of this.#raw.prepare('SELECT * FROM btc_payments WHERE broadcast_at IS NULL ORDER BY created_at').all() as PaymentRow[]) {
+    for (const row of this.#repo.unbroadcast()) {
       await this.#ensureBroadcast(row).catch(() => undefined);
     }
     await this.wallet.sync();
@@ -130,11 +122,10 @@ export class BitcoinTransfers implements TransferExecutor {
       address: request.toNym,
       amount: request.amount.toString(),
       rawtx: hex,
+      created_at: this.#clock.now(),
       broadcast_at: null,
     };
-    this.#raw
-      .prepare('INSERT INTO btc_payments (idempotency_key, txid, vout, address, amount, rawtx, created_at, broadcast_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
-      .run(row.idempotency_key, row.txid, row.vout, row.address, row.amount, row.rawtx, this.#clock.now());
+    this.#repo.insert(row);
     this.#afterCommit(request.idempotencyKey);
     await this.#ensureBroadcast(row);
     return receiptOf(row);
@@ -151,7 +142,7 @@ export class BitcoinTransfers implements TransferExecutor {
       if (this.wallet.confirmations(row.txid) < 0) throw err;
     }
     const now = this.#clock.now();
-    this.#raw.prepare('UPDATE btc_payments SET broadcast_at = ? WHERE idempotency_key = ?').run(now, row.idempotency_key);
+    this.#repo.markBroadcast(row.idempotency_key, now);
     row.broadcast_at = now;
   }
 
@@ -223,15 +214,14 @@ export class BitcoinTransfers implements TransferExecutor {
    */
   receiveAddress(paymentId: string, notary: string, unit: string, create = true): string | undefined {
     if (!isOnChainAsset(notary, unit)) return undefined;
-    const bound = this.#raw.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck().get(paymentId) as string | undefined;
+    const bound = this.#repo.boundAddress(paymentId);
     if (bound !== undefined || !create) return bound;
     this.#catchUp();
-    const taken = this.#raw.prepare('SELECT 1 FROM btc_receive_addresses WHERE address = ?').pluck();
     let address = this.wallet.nextReceiveAddress();
     // the wallet's own record of handed-out addresses may be older than ours (state not saved),
     // and an address paid before (seen at the last sync) is not fresh either
-    while (taken.get(address) !== undefined || this.wallet.incoming(address).length > 0) address = this.wallet.nextReceiveAddress();
-    this.#raw.prepare('INSERT INTO btc_receive_addresses (address, payment_id, created_at) VALUES (?, ?, ?)').run(address, paymentId, this.#clock.now());
+    while (this.#repo.addressTaken(address) || this.wallet.incoming(address).length > 0) address = this.wallet.nextReceiveAddress();
+    this.#repo.bindAddress(address, paymentId, this.#clock.now());
     return address;
   }
 
@@ -248,14 +238,14 @@ export class BitcoinTransfers implements TransferExecutor {
   #catchUp(): void {
     if (this.#caughtUp) return;
     this.#caughtUp = true;
-    const addresses = this.#raw.prepare('SELECT address FROM btc_receive_addresses').pluck().all() as string[];
+    const addresses = this.#repo.addresses();
     for (const a of addresses) {
       for (let i = 0; i < 100_000 && !this.wallet.isMine(a); i++) this.wallet.nextReceiveAddress();
     }
   }
 
   #row(key: string): PaymentRow | undefined {
-    return this.#raw.prepare('SELECT * FROM btc_payments WHERE idempotency_key = ?').get(key) as PaymentRow | undefined;
+    return this.#repo.get(key);
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
