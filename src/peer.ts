@@ -31,8 +31,9 @@ import { buildDmRelaysEvent } from './events/dm-relays.ts';
 import { buildRelayListEvent } from './events/relay-list.ts';
 import { buildOfferDeletion, buildOfferEvent, formatUnitRef, offerInput, parseOfferEvent, validateOffer } from './events/offer.ts';
 import type { Offer, SignedOffer, UnitRef } from './events/offer.ts';
-import { btcAssetKey, buildCatalogEvent, parseCatalogEvent } from './events/catalog.ts';
-import type { BtcNetwork, Catalog } from './events/catalog.ts';
+import { btcAssetKey, btcNetworkOf, btcRef, parseUnitRef } from './core/assets.ts';
+import { buildCatalogEvent, catalogUnitRefs, parseCatalogEvent } from './events/catalog.ts';
+import type { Catalog } from './events/catalog.ts';
 import { npubEncode } from './keys/nip19.ts';
 import type { Store } from './store/db.ts';
 import { openStore } from './store/db.ts';
@@ -94,7 +95,7 @@ export interface CreatePeerOptions {
   /** How this peer checks that an OT transfer to it really happened (needed to be paid). */
   receiptLookup?: ReceiptLookup;
   /**
-   * On-chain BTC legs (`btc@bitcoin`): the wallet pays and is paid (fresh addresses in quotes);
+   * On-chain BTC legs (`btc@<chain>`, e.g. `btc@bitcoin`, `btc@regtest`): the wallet pays and is paid (fresh addresses in quotes);
    * an incoming transfer counts after `confirmations` (default: the configuration's).
    */
   bitcoin?: { wallet: BitcoinWallet; confirmations?: number };
@@ -555,7 +556,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     /** Our catalog, built from the OT wallet (notaries and units of our accounts). */
     build: async (): Promise<Catalog> => {
       // With a Bitcoin wallet attached, on-chain BTC is accepted (last in preference).
-      const btc = this.#btc ? BTC_NETWORK_OF[this.config.network] : undefined;
+      const btc = this.#btc ? btcNetworkOf(this.config.network) : undefined;
       if (!this.otApi) return { notaries: [], units: [], preference: btc ? [btcAssetKey(btc)] : [], ...(btc ? { btc: { network: btc } } : {}) };
       return catalogFromOt(this.otApi, btc ? { btc } : {});
     },
@@ -628,7 +629,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       if (!payeeAccepts) throw new OtP2pError('no-route', `the payee ${req.to.slice(0, 12)}… publishes no catalog, so nothing says what it accepts`, { context: { to: req.to } });
       const all = catalogUnitRefs(payeeAccepts.catalog);
       const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeAccepts.catalog, all);
-      const fromUnits = req.fromUnit !== undefined ? [parseRef(req.fromUnit)] : await this.#holdings();
+      const fromUnits = req.fromUnit !== undefined ? [parseUnitRef(req.fromUnit)] : await this.#holdings();
       if (fromUnits.length === 0) throw new OtP2pError('no-route', 'we hold no funds in any unit', { context: {} });
       this.graph.setAccepts(req.to, wanted);
       try {
@@ -768,9 +769,6 @@ function closedPlaceholder(id: string, now: number): Offer {
   return { id, in: none, out: none, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 0n, liquidity: 0n, expiration: now + 86400, status: 'closed' };
 }
 
-/** The catalog's name for each configured Bitcoin network. */
-const BTC_NETWORK_OF: Record<Config['network'], BtcNetwork> = { mainnet: 'bitcoin', testnet: 'testnet', regtest: 'regtest' };
-
 const noTransfers = {
   transfer: async () => {
     throw new OtP2pError('unknown-account', 'this peer has no OT wallet attached');
@@ -787,23 +785,13 @@ function single(r: { best: RoutePath; exact: boolean }): MultiRouteResult {
   return { spend: r.best.spend, receive: r.best.receive, parts: [r.best], exact: r.exact };
 }
 
-/** The unit refs a catalog accepts (BTC as `btc@bitcoin`). */
-export function catalogUnitRefs(c: Catalog): UnitRef[] {
-  const refs = c.units.map((u) => ({ unit: u.id, notary: u.notary }));
-  if (c.btc) refs.push({ unit: 'btc', notary: 'bitcoin' });
-  return refs;
-}
-
-function parseRef(text: string): UnitRef {
-  const at = text.lastIndexOf('@');
-  if (at <= 0 || at === text.length - 1) throw new OtP2pError('bad-input', `unit must be <unit>@<notary>, got ${describeValue(text)}`, { context: { field: 'unit' } });
-  return { unit: text.slice(0, at), notary: text.slice(at + 1) };
-}
+// Kept exported from here for the dashboard backend; defined with the catalog codec.
+export { catalogUnitRefs } from './events/catalog.ts';
 
 /** Resolve a unit the user typed (ID, `unit@notary`, or TLA) against the payee's catalog. */
 function resolveUnit(text: string, c: Catalog, all: UnitRef[]): UnitRef[] {
   if (text.includes('@')) {
-    const ref = parseRef(text);
+    const ref = parseUnitRef(text);
     return all.filter((u) => u.unit === ref.unit && u.notary === ref.notary);
   }
   const lower = text.toLowerCase();
@@ -811,7 +799,7 @@ function resolveUnit(text: string, c: Catalog, all: UnitRef[]): UnitRef[] {
   if (byId.length) return byId;
   const byTla = c.units.filter((u) => u.tla.toLowerCase() === lower).map((u) => ({ unit: u.id, notary: u.notary }));
   if (byTla.length) return byTla;
-  if (lower === 'btc' && c.btc) return [{ unit: 'btc', notary: 'bitcoin' }];
+  if (lower === 'btc' && c.btc) return [btcRef(c.btc.network)];
   throw new OtP2pError('no-route', `the payee does not accept ${describeValue(text)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`, { context: { unit: text } });
 }
 
