@@ -49,6 +49,24 @@ export interface Offer {
   status: OfferStatus;
 }
 
+/**
+ * An offer with its owner in JSON (integer strings, rate as `[num, den]`): the offline offers
+ * file, `offer list --json` and the dashboard all use this one shape.
+ */
+export interface OfferJson {
+  pubkey: string;
+  id: string;
+  in: UnitRef;
+  out: UnitRef;
+  rate: [string, string];
+  cut_ppm: string;
+  fee: string;
+  min: string;
+  max: string;
+  liquidity: string;
+  status: OfferStatus;
+}
+
 /** An offer read from an event: the author is the peer offering it. */
 export interface SignedOffer extends Offer {
   pubkey: string;

@@ -11,7 +11,7 @@ export { classifyOk, isPermanent, prefixCode, errorCodeFor } from './nip01-prefi
 export { fetchRelayLimits, parseRelayLimits } from './nip11.ts';
 export type { RelayLimits } from './nip11.ts';
 export { authTemplate, authAllowed } from './nip42.ts';
-export { MAX_RELAY_URL, isRelayUrl, normalizeRelayUrl, sameRelay, tryNormalizeRelayUrl } from '../core/relay-url.ts';
+export { normalizeRelayUrl } from '../core/relay-url.ts';
 export type { EventSigner } from './nip42.ts';
 export { backoffDelay, RelayConnection } from './connection.ts';
 export { OutboxPublisher } from './outbox.ts';
