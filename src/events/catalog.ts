@@ -69,7 +69,7 @@ const CONTRACT_RE = /^[A-Za-z0-9]{16,128}$/;
 const CODE = 'bad-catalog';
 
 /** A rule broken across fields (a repeat, a dangling reference): no single value to quote. */
-function bad(message: string, field: string, context: Record<string, unknown> = {}): never {
+function inconsistent(message: string, field: string, context: Record<string, unknown> = {}): never {
   throw new OtP2pError(CODE, message, { context: { field, ...context } });
 }
 
@@ -128,7 +128,7 @@ export function validateCatalog(value: unknown): Catalog {
   (notaries as unknown[]).forEach((raw, i) => {
     const n = check.record(raw, `notaries[${i}]`, CODE);
     const id = checkId(n.id, `notaries[${i}].id`);
-    if (notaryIds.has(id)) bad(`notary ${id} is listed twice`, `notaries[${i}].id`, { notary: id });
+    if (notaryIds.has(id)) inconsistent(`notary ${id} is listed twice`, `notaries[${i}].id`, { notary: id });
     notaryIds.add(id);
     const entry: CatalogNotary = { id };
     const url = checkUrl(n.url, `notaries[${i}].url`);
@@ -143,12 +143,12 @@ export function validateCatalog(value: unknown): Catalog {
   (units as unknown[]).forEach((raw, i) => {
     const u = check.record(raw, `units[${i}]`, CODE);
     const id = checkId(u.id, `units[${i}].id`);
-    if (id.toLowerCase() === BTC_UNIT) bad(`units[${i}].id "${id}" is reserved for on-chain bitcoin`, `units[${i}].id`);
+    if (id.toLowerCase() === BTC_UNIT) inconsistent(`units[${i}].id "${id}" is reserved for on-chain bitcoin`, `units[${i}].id`);
     const notary = checkId(u.notary, `units[${i}].notary`);
-    if (!notaryIds.has(notary)) bad(`units[${i}] names notary ${notary}, which the catalog does not list`, `units[${i}].notary`, { notary });
+    if (!notaryIds.has(notary)) inconsistent(`units[${i}] names notary ${notary}, which the catalog does not list`, `units[${i}].notary`, { notary });
     const tla = check.string(u.tla, `units[${i}].tla`, CODE, { re: TLA_RE, expected: '1-16 characters of [A-Za-z0-9.$_-]' });
     const key = formatUnitRef({ unit: id, notary });
-    if (keys.has(key)) bad(`unit ${key} is listed twice`, `units[${i}]`, { asset: key });
+    if (keys.has(key)) inconsistent(`unit ${key} is listed twice`, `units[${i}]`, { asset: key });
     keys.add(key);
     const entry: CatalogUnit = { id, notary, tla, factor: checkFactor(u.factor, `units[${i}].factor`) };
     if (u.private === true) entry.private = true;
@@ -163,7 +163,7 @@ export function validateCatalog(value: unknown): Catalog {
   const seen = new Set<string>();
   pref.forEach((k: unknown, i) => {
     if (typeof k !== 'string' || !keys.has(k)) check.fail(CODE, `preference[${i}]`, 'an asset of this catalog', k);
-    if (seen.has(k)) bad(`preference lists ${k} twice`, `preference[${i}]`);
+    if (seen.has(k)) inconsistent(`preference lists ${k} twice`, `preference[${i}]`);
     seen.add(k);
     out.preference.push(k);
   });
@@ -227,7 +227,7 @@ export function parseCatalogEvent(event: Pick<NostrEvent, 'kind' | 'tags'>): Cat
         raw.units.push({ id: t[1], notary: t[2], tla: t[3], factor: t[4] });
         break;
       case 'btc':
-        if (raw.btc !== undefined) bad('catalog has two btc tags', 'btc');
+        if (raw.btc !== undefined) inconsistent('catalog has two btc tags', 'btc');
         raw.btc = { network: t[1] };
         break;
       case 'preference':
