@@ -2,15 +2,19 @@
  * The user's configuration (`config.json` in the data folder). Validated field by field: a bad
  * value names its key and what was expected.
  */
-import { OtP2pError, describeValue } from './core/errors.ts';
+import * as check from './core/assert.ts';
+import type { BitcoinNetwork } from './core/assets.ts';
+import { BITCOIN_NETWORKS } from './core/assets.ts';
+import { OtP2pError } from './core/errors.ts';
 import { isRecord, parseJson } from './core/json.ts';
+import { normalizeRelayUrl } from './core/relay-url.ts';
 
 /** Everything configurable. Unknown keys are refused so typos do not silently do nothing. */
 export interface Config {
-  /** Relays to read from and publish to, unless `--relay` overrides. */
+  /** Relays to read from and publish to, unless `--relay` overrides (canonical form, `core/relay-url.ts`). */
   relays: string[];
-  /** Bitcoin network for the BIP84 account and on-chain legs. */
-  network: 'mainnet' | 'testnet' | 'regtest';
+  /** Bitcoin network for the BIP84 account and on-chain legs (whose asset is `btc@<chain>`, `core/assets.ts`). */
+  network: BitcoinNetwork;
   /** Bitcoin Core compatible JSON-RPC endpoint for on-chain legs (credentials in the URL or below). */
   bitcoinRpc: { url: string; user: string; password: string } | null;
   /** Confirmations an on-chain hop waits for before forwarding. */
@@ -52,73 +56,41 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   limits: Object.freeze({ maxEventBytes: 60 * 1024, maxTags: 2000, maxTagValueBytes: 1024, maxFutureSeconds: 900 }),
 }) as Config;
 
-type Check = (value: unknown, key: string) => void;
+/** Checks one key's value; returns the value to keep (relay URLs in their canonical form). */
+type Check = (value: unknown, key: string) => unknown;
 
-function bad(key: string, expected: string, value: unknown): never {
-  throw new OtP2pError('bad-config', `config key ${key} must be ${expected}, got ${describeValue(value)}`, {
-    context: { key },
-  });
-}
-
-const int = (min: number, max: number): Check => (v, k) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(k, `an integer in ${min}..${max}`, v);
-};
-
-/** Validate one relay URL (ws:// or wss://). @throws OtP2pError `bad-relay-url`. */
-export function checkRelayUrl(url: unknown, field = 'relay'): string {
-  if (typeof url !== 'string') throw new OtP2pError('bad-relay-url', `${field} must be a ws:// or wss:// URL, got ${describeValue(url)}`);
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new OtP2pError('bad-relay-url', `${field} is not a URL: ${describeValue(url)}`, { context: { field } });
-  }
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
-    throw new OtP2pError('bad-relay-url', `${field} must use ws:// or wss://, got ${describeValue(url)}`, { context: { field } });
-  }
-  return url;
-}
+const CODE = 'bad-config';
+const int = (min: number, max: number): Check => (v, k) => check.integer(v, k, CODE, min, max);
+const nullOr = (read: Check): Check => (v, k) => (v === null ? null : read(v, k));
+const nonEmpty = (expected: string, maxLength = Number.MAX_SAFE_INTEGER): Check => (v, k) => check.string(v, k, CODE, { minLength: 1, maxLength, expected });
 
 const CHECKS: Record<keyof Config, Check> = {
-  relays: (v, k) => {
-    if (!Array.isArray(v)) bad(k, 'an array of relay URLs', v);
-    v.forEach((u, i) => checkRelayUrl(u, `${k}[${i}]`));
-  },
-  network: (v, k) => {
-    if (v !== 'mainnet' && v !== 'testnet' && v !== 'regtest') bad(k, 'one of mainnet, testnet, regtest', v);
-  },
+  relays: (v, k) => check.array(v, k, CODE).map((u, i) => normalizeRelayUrl(u, `${k}[${i}]`)),
+  network: (v, k) => check.oneOf(v, k, CODE, BITCOIN_NETWORKS),
   bitcoinRpc: (v, k) => {
-    if (v === null) return;
+    if (v === null) return v;
     if (!isRecord(v) || typeof v.url !== 'string' || typeof v.user !== 'string' || typeof v.password !== 'string') {
-      bad(k, 'null or { url, user, password } strings', v);
+      // The value may hold the RPC password: name its shape, never quote it.
+      check.fail(CODE, k, 'null or { url, user, password } strings', isRecord(v) ? 'an object' : typeof v);
     }
+    return v;
   },
   confirmations: int(0, 100),
   trustDepth: int(1, 6),
   attestersK: int(1, 1000),
   maxDegree: int(1, 12),
   maxHops: int(1, 12),
-  maxExposurePerPeer: (v, k) => {
-    if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,18})$/.test(v)) bad(k, 'an integer string', v);
-  },
-  otData: (v, k) => {
-    if (v !== null && (typeof v !== 'string' || v.length === 0)) bad(k, 'null or a folder path', v);
-  },
-  simulatedNotaries: (v, k) => {
-    if (!Array.isArray(v) || v.length > 64) bad(k, 'an array of at most 64 folder paths', v);
-    v.forEach((d, i) => {
-      if (typeof d !== 'string' || d.length === 0) bad(`${k}[${i}]`, 'a folder path', d);
-    });
-  },
-  otUser: (v, k) => {
-    if (v !== null && (typeof v !== 'string' || v.length === 0 || v.length > 200 || v.startsWith('issuer:'))) bad(k, 'null or an owner name (1..200 characters, not issuer:...)', v);
-  },
+  maxExposurePerPeer: (v, k) => check.string(v, k, CODE, { re: /^(0|[1-9][0-9]{0,18})$/, expected: 'an integer string' }),
+  otData: nullOr(nonEmpty('null or a folder path')),
+  simulatedNotaries: (v, k) => check.array(v, k, CODE, 64).map((d, i) => nonEmpty('a folder path')(d, `${k}[${i}]`)),
+  otUser: nullOr((v, k) => check.string(v, k, CODE, { re: /^(?!issuer:)/, minLength: 1, maxLength: 200, expected: 'null or an owner name (1..200 characters, not issuer:...)' })),
   limits: (v, k) => {
-    if (!isRecord(v)) bad(k, 'an object', v);
+    const o = check.record(v, k, CODE);
     for (const f of ['maxEventBytes', 'maxTags', 'maxTagValueBytes', 'maxFutureSeconds'] as const) {
-      if (!(f in v)) bad(`${k}.${f}`, 'present', undefined);
-      int(0, 16 * 1024 * 1024)(v[f], `${k}.${f}`);
+      if (!(f in o)) check.fail(CODE, `${k}.${f}`, 'present', undefined);
+      int(0, 16 * 1024 * 1024)(o[f], `${k}.${f}`);
     }
+    return v;
   },
 };
 
@@ -131,17 +103,20 @@ export const CONFIG_KEYS = Object.keys(CHECKS) as (keyof Config)[];
  */
 export function parseConfig(text: string, source = 'config.json'): Config {
   const value = parseJson(text, source);
-  if (!isRecord(value)) bad('(root)', 'an object', value);
-  return validateConfig({ ...DEFAULT_CONFIG, ...value });
+  return validateConfig({ ...DEFAULT_CONFIG, ...check.record(value, '(root)', CODE) });
 }
 
-/** Validate a whole configuration object. @throws OtP2pError `bad-config`. */
+/**
+ * Validate a whole configuration object; returns a fresh object with relay URLs in canonical form.
+ * @throws OtP2pError `bad-config` naming the key, `bad-relay-url` for a relay that is not one.
+ */
 export function validateConfig(value: Record<string, unknown>): Config {
   for (const key of Object.keys(value)) {
     if (!Object.hasOwn(CHECKS, key)) {
-      throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, { context: { key } });
+      throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, { context: { key, field: key } });
     }
   }
-  for (const key of CONFIG_KEYS) CHECKS[key](value[key], key);
-  return value as unknown as Config;
+  const out: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) out[key] = CHECKS[key](value[key], key);
+  return out as unknown as Config;
 }

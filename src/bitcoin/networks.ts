@@ -5,18 +5,18 @@
  */
 import { networks } from 'bitcoinjs-lib';
 import type { Network } from 'bitcoinjs-lib';
+import type { BitcoinNetwork, BtcNetwork } from '../core/assets.ts';
+import { btcNetworkOf } from '../core/assets.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
-import type { BitcoinNetwork } from '../keys/bip84.ts';
-
-/** The networks the configuration can name (the keys area's type). */
-export type BitcoinNetworkName = BitcoinNetwork;
 
 /** Which node implementation's regtest parameters to use. */
 export type RegtestFlavor = 'core' | 'bcoin';
 
 /** A network as the wallet sees it: bitcoinjs parameters plus the BIP44 coin type. */
 export interface NetworkParams {
-  readonly name: BitcoinNetworkName;
+  readonly name: BitcoinNetwork;
+  /** The chain in asset references: this network's coins are the asset `btc@<chain>` (`core/assets.ts`). */
+  readonly chain: BtcNetwork;
   /** For regtest only: whose address prefixes. */
   readonly flavor: RegtestFlavor;
   /** bitcoinjs-lib parameters (address prefixes, WIF, BIP32 versions). */
@@ -24,9 +24,6 @@ export interface NetworkParams {
   /** BIP44 coin type: 0 on mainnet, 1 on every test network. */
   readonly coinType: 0 | 1;
 }
-
-/** The unit string BTC carries in catalogs, offers and paths (base unit: the satoshi). */
-export const BTC_UNIT = 'btc@bitcoin';
 
 /** bcoin's regtest parameters (its `lib/protocol/networks.js`). */
 export const BCOIN_REGTEST: Network = Object.freeze({
@@ -38,16 +35,18 @@ export const BCOIN_REGTEST: Network = Object.freeze({
   wif: 0x5a,
 }) as Network;
 
-const MAINNET: NetworkParams = Object.freeze({ name: 'mainnet', flavor: 'core', params: networks.bitcoin, coinType: 0 });
-const TESTNET: NetworkParams = Object.freeze({ name: 'testnet', flavor: 'core', params: networks.testnet, coinType: 1 });
-const REGTEST_CORE: NetworkParams = Object.freeze({ name: 'regtest', flavor: 'core', params: networks.regtest, coinType: 1 });
-const REGTEST_BCOIN: NetworkParams = Object.freeze({ name: 'regtest', flavor: 'bcoin', params: BCOIN_REGTEST, coinType: 1 });
+const params = (name: BitcoinNetwork, flavor: RegtestFlavor, p: Network, coinType: 0 | 1): NetworkParams =>
+  Object.freeze({ name, chain: btcNetworkOf(name), flavor, params: p, coinType });
+const MAINNET = params('mainnet', 'core', networks.bitcoin, 0);
+const TESTNET = params('testnet', 'core', networks.testnet, 1);
+const REGTEST_CORE = params('regtest', 'core', networks.regtest, 1);
+const REGTEST_BCOIN = params('regtest', 'bcoin', BCOIN_REGTEST, 1);
 
 /**
  * The parameters of a network. `flavor` matters only for regtest.
  * @throws OtP2pError `bad-config` for an unknown network or flavour.
  */
-export function bitcoinNetwork(name: BitcoinNetworkName, flavor: RegtestFlavor = 'core'): NetworkParams {
+export function bitcoinNetwork(name: BitcoinNetwork, flavor: RegtestFlavor = 'core'): NetworkParams {
   if (flavor !== 'core' && flavor !== 'bcoin') {
     throw new OtP2pError('bad-config', `regtest flavor must be core or bcoin, got ${describeValue(flavor)}`, { context: { field: 'flavor' } });
   }

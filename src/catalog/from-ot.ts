@@ -2,9 +2,12 @@
  * Building a catalog from an OT wallet (`OtApi`: a data folder or a live binding) or from
  * command-line flags, and reading holdings from account balances.
  */
+import * as check from '../core/assert.ts';
+import type { BtcNetwork } from '../core/assets.ts';
+import { BTC_NETWORKS, btcAssetKey, formatUnitRef } from '../core/assets.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
-import type { BtcNetwork, Catalog, CatalogNotary, CatalogUnit } from '../events/catalog.ts';
-import { BTC_NETWORKS, assetKey, btcAssetKey, validateCatalog, catalogToJson } from '../events/catalog.ts';
+import type { Catalog, CatalogNotary, CatalogUnit } from '../events/catalog.ts';
+import { validateCatalog, catalogToJson } from '../events/catalog.ts';
 import type { AccountInfo, OtApi } from '../otapi/api.ts';
 
 /** Options for {@link catalogFromOt}. */
@@ -44,12 +47,12 @@ export async function catalogFromOt(api: OtApi, options: CatalogFromOtOptions = 
       if (priv.has(a.notaryId)) entry.private = true;
       outNotaries.push(entry);
     }
-    const key = assetKey(a.unitId, a.notaryId);
-    if (outUnits.some((u) => assetKey(u.id, u.notary) === key)) continue;
+    const key = formatUnitRef({ unit: a.unitId, notary: a.notaryId });
+    if (outUnits.some((u) => formatUnitRef({ unit: u.id, notary: u.notary }) === key)) continue;
     const def = unitById.get(a.unitId);
     outUnits.push({ id: a.unitId, notary: a.notaryId, tla: def?.tla ?? 'UNIT', factor: def?.factor ?? 1n });
   }
-  const keys = outUnits.map((u) => assetKey(u.id, u.notary));
+  const keys = outUnits.map((u) => formatUnitRef({ unit: u.id, notary: u.notary }));
   keys.sort((x, y) => {
     const hx = holdings.get(x) ?? 0n;
     const hy = holdings.get(y) ?? 0n;
@@ -71,7 +74,7 @@ export function holdingsFromAccounts(accounts: AccountInfo[]): Map<string, bigin
   const out = new Map<string, bigint>();
   for (const a of accounts) {
     if (a.unitId === undefined || a.balance === undefined || a.balance <= 0n) continue;
-    const k = assetKey(a.unitId, a.notaryId);
+    const k = formatUnitRef({ unit: a.unitId, notary: a.notaryId });
     out.set(k, (out.get(k) ?? 0n) + a.balance);
   }
   return out;
@@ -107,8 +110,7 @@ export function catalogFromFlags(flags: CatalogFlags): Catalog {
   }
   const raw: Record<string, unknown> = { notaries, units, preference: flags.prefer ?? [] };
   if (flags.btc !== undefined) {
-    if (!(BTC_NETWORKS as readonly string[]).includes(flags.btc)) throw new OtP2pError('usage', `--btc must be one of ${BTC_NETWORKS.join(', ')}, got ${describeValue(flags.btc)}`);
-    raw.btc = { network: flags.btc };
+    raw.btc = { network: check.oneOf(flags.btc, '--btc', 'usage', BTC_NETWORKS) };
   }
   return validateCatalog(raw);
 }

@@ -6,8 +6,10 @@
  *
  * Pure: no I/O, no clock. Amounts are bigint base units.
  */
-import type { BtcNetwork, Catalog } from '../events/catalog.ts';
-import { assetKey, btcAssetKey, catalogAssets } from '../events/catalog.ts';
+import type { BtcNetwork } from '../core/assets.ts';
+import { BTC_UNIT, btcAssetKey, formatUnitRef } from '../core/assets.ts';
+import type { Catalog } from '../events/catalog.ts';
+import { catalogAssets } from '../events/catalog.ts';
 
 /** Base units held per asset key (`<unitID>@<notaryID>` or `btc@<network>`). */
 export type Holdings = ReadonlyMap<string, bigint>;
@@ -67,7 +69,7 @@ function ranks(catalog: Catalog): Map<string, number> {
 
 function matchesUnit(unit: string, option: { kind: 'ot' | 'btc'; unitId?: string; tla: string }): boolean {
   const u = unit.toLowerCase();
-  if (option.kind === 'btc') return u === 'btc';
+  if (option.kind === 'btc') return u === BTC_UNIT;
   return option.unitId === unit || option.tla.toLowerCase() === u;
 }
 
@@ -87,9 +89,9 @@ export function negotiate(mine: Catalog, peer: Catalog, options: NegotiateOption
   const peerRanks = ranks(peer);
   const holdings = options.holdings;
   const out: SettlementOption[] = [];
-  const peerUnits = new Map(peer.units.map((u) => [assetKey(u.id, u.notary), u]));
+  const peerUnits = new Map(peer.units.map((u) => [formatUnitRef({ unit: u.id, notary: u.notary }), u]));
   for (const u of mine.units) {
-    const key = assetKey(u.id, u.notary);
+    const key = formatUnitRef({ unit: u.id, notary: u.notary });
     if (!peerUnits.has(key)) continue;
     out.push({ asset: key, kind: 'ot', unitId: u.id, notaryId: u.notary, tla: u.tla, myRank: myRanks.get(key) ?? 0, peerRank: peerRanks.get(key) ?? 0, needsConversion: false, fallback: false });
   }

@@ -9,7 +9,7 @@ import { OtP2pError, exitCodeFor } from '../core/errors.ts';
 import type { CliIo, CommandContext, CommandDef, OptionDef } from './command.ts';
 import { GLOBAL_OPTIONS } from './command.ts';
 import { Home } from './home.ts';
-import { checkRelayUrl } from '../config.ts';
+import { normalizeRelayUrl } from '../core/relay-url.ts';
 
 /** Render help for a command at `path` (e.g. ['otp2p', 'mint', 'scan']). */
 export function renderHelp(def: CommandDef, path: string[]): string {
@@ -110,7 +110,7 @@ export async function runMain(root: CommandDef, argv: string[], io: CliIo, signa
     }
     if (positionals.length) throw usage(`unexpected argument '${positionals[0]}'; run '${path.join(' ')} --help'`);
     const relays = values.relay as string[] | undefined;
-    relays?.forEach((r, idx) => checkRelayUrl(r, `--relay[${idx}]`));
+    relays?.forEach((r, idx) => normalizeRelayUrl(r, `--relay[${idx}]`));
     const ctx: CommandContext = {
       options: values,
       args,

@@ -15,6 +15,7 @@
  * builder takes no such field and the parser refuses an attestation that carries `nym` or
  * `account` tags.
  */
+import * as check from '../core/assert.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import { Kind } from './kinds.ts';
 import type { EventTemplate, NostrEvent } from './types.ts';
@@ -41,15 +42,16 @@ export interface ParsedAttestation extends MintAttestation {
 
 const ID_RE = /^[A-Za-z0-9]{1,128}$/;
 const SERIES_RE = /^(0|[1-9]\d{0,9})$/;
-const HEX64 = /^[0-9a-f]{64}$/;
 const FORBIDDEN_TAGS = new Set(['nym', 'nymID', 'account', 'accountID', 'p']);
+const CODE = 'bad-attestation';
 
+/** A rule about the event's tags as a whole (repeats, forbidden tags, a `d` that disagrees). */
 function fail(message: string, context: Record<string, unknown> = {}): OtP2pError {
-  return new OtP2pError('bad-attestation', message, { context });
+  return new OtP2pError(CODE, message, { context });
 }
 
-function checkTime(v: number, field: string): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw fail(`${field} must be non-negative Unix seconds, got ${describeValue(v)}`, { field });
+function checkTime(v: unknown, field: string): void {
+  check.integer(v, field, CODE, 0, Number.MAX_SAFE_INTEGER);
 }
 
 /**
@@ -57,10 +59,10 @@ function checkTime(v: number, field: string): void {
  * @throws OtP2pError `bad-attestation` naming the bad field.
  */
 export function checkAttestation(a: MintAttestation): void {
-  if (!ID_RE.test(a.notaryId)) throw fail(`notaryId must be an alphanumeric OT ID, got ${describeValue(a.notaryId)}`, { field: 'notaryId' });
-  if (!ID_RE.test(a.unitId)) throw fail(`unitId must be an alphanumeric OT ID, got ${describeValue(a.unitId)}`, { field: 'unitId' });
-  if (!SERIES_RE.test(a.series)) throw fail(`series must be a decimal integer, got ${describeValue(a.series)}`, { field: 'series' });
-  if (!HEX64.test(a.fingerprint)) throw fail(`fingerprint must be 64 lowercase hex, got ${describeValue(a.fingerprint)}`, { field: 'fingerprint' });
+  check.string(a.notaryId, 'notaryId', CODE, { re: ID_RE, expected: 'an alphanumeric OT ID' });
+  check.string(a.unitId, 'unitId', CODE, { re: ID_RE, expected: 'an alphanumeric OT ID' });
+  check.string(a.series, 'series', CODE, { re: SERIES_RE, expected: 'a decimal integer' });
+  check.hex(a.fingerprint, 'fingerprint', CODE, 32);
   checkTime(a.validFrom, 'validFrom');
   checkTime(a.validTo, 'validTo');
   checkTime(a.expiration, 'expiration');
@@ -107,9 +109,8 @@ function one(event: Pick<NostrEvent, 'tags'>, name: string): string {
   return found;
 }
 
-function int(v: string, field: string): number {
-  if (!/^\d{1,15}$/.test(v)) throw fail(`${field} must be Unix seconds, got ${describeValue(v)}`, { field });
-  return Number(v);
+function seconds(v: string, field: string): number {
+  return Number(check.string(v, field, CODE, { re: /^\d{1,15}$/, expected: 'Unix seconds' }));
 }
 
 /**
@@ -131,9 +132,9 @@ export function parseAttestationEvent(event: NostrEvent): ParsedAttestation {
     unitId: one(event, 'unit'),
     series: one(event, 'series'),
     fingerprint: one(event, 'fingerprint'),
-    validFrom: int(one(event, 'valid_from'), 'valid_from'),
-    validTo: int(one(event, 'valid_to'), 'valid_to'),
-    expiration: int(one(event, 'expiration_ot'), 'expiration_ot'),
+    validFrom: seconds(one(event, 'valid_from'), 'valid_from'),
+    validTo: seconds(one(event, 'valid_to'), 'valid_to'),
+    expiration: seconds(one(event, 'expiration_ot'), 'expiration_ot'),
   };
   checkAttestation(a);
   const d = one(event, 'd');

@@ -6,22 +6,24 @@
  * - `["v", "1"]` format version
  * - `["notary", <notaryID>, <url or "">, <contract hash or "">]`
  * - `["unit", <unitID>, <notaryID>, <TLA>, <factor>]` (factor: base units per display unit)
- * - `["btc", <network>]` on-chain BTC accepted (`bitcoin`, `testnet`, `signet`, `regtest`)
+ * - `["btc", <chain>]` on-chain BTC accepted (`bitcoin`, `testnet`, `signet`, `regtest`)
  * - `["preference", <asset>, <asset>, ...]` most preferred first; an asset is
- *   `<unitID>@<notaryID>` or `btc@<network>`
+ *   `<unitID>@<notaryID>` or `btc@<chain>`, the same keys routing and payments use
+ *   (`core/assets.ts`: a catalog accepting BTC on regtest accepts `btc@regtest`)
  *
  * The same data travels as JSON in a DM `catalog.response`, where entries may be `private`
  * (shown only to that peer); {@link buildCatalogEvent} never publishes private entries.
  */
+import * as check from '../core/assert.ts';
+import type { BtcNetwork, UnitRef } from '../core/assets.ts';
+import { BTC_NETWORKS, BTC_UNIT, btcAssetKey, btcRef, formatUnitRef } from '../core/assets.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
-import { isRecord } from '../core/json.ts';
 import { Kind } from './kinds.ts';
 import type { EventTemplate, NostrEvent } from './types.ts';
 
-/** Bitcoin networks a catalog may name. */
-export const BTC_NETWORKS = ['bitcoin', 'testnet', 'signet', 'regtest'] as const;
-/** A Bitcoin network name. */
-export type BtcNetwork = (typeof BTC_NETWORKS)[number];
+// A catalog names its BTC chain with the one vocabulary of assets; re-exported for catalog users.
+export type { BtcNetwork } from '../core/assets.ts';
+export { BTC_NETWORKS, btcAssetKey } from '../core/assets.ts';
 
 /** A notary the peer accepts. */
 export interface CatalogNotary {
@@ -64,52 +66,52 @@ const TLA_RE = /^[A-Za-z0-9.$_-]{1,16}$/;
 const FACTOR_RE = /^[1-9][0-9]{0,29}$/;
 const CONTRACT_RE = /^[A-Za-z0-9]{16,128}$/;
 
-/** The asset key of a unit on a notary. */
-export function assetKey(unitId: string, notaryId: string): string {
-  return `${unitId}@${notaryId}`;
-}
+const CODE = 'bad-catalog';
 
-/** The asset key of on-chain BTC on `network`. */
-export function btcAssetKey(network: BtcNetwork = 'bitcoin'): string {
-  return `btc@${network}`;
-}
-
-function bad(message: string, context: Record<string, unknown> = {}): never {
-  throw new OtP2pError('bad-catalog', message, { context });
+/** A rule broken across fields (a repeat, a dangling reference): no single value to quote. */
+function inconsistent(message: string, field: string, context: Record<string, unknown> = {}): never {
+  throw new OtP2pError(CODE, message, { context: { field, ...context } });
 }
 
 function checkId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !ID_RE.test(value)) bad(`${field} must be 1-128 characters of [A-Za-z0-9_.:-], got ${describeValue(value)}`, { field });
-  return value;
+  return check.string(value, field, CODE, { re: ID_RE, expected: '1-128 characters of [A-Za-z0-9_.:-]' });
 }
 
 function checkUrl(value: unknown, field: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || value.length > CATALOG_LIMITS.maxUrl) bad(`${field} must be a URL of at most ${CATALOG_LIMITS.maxUrl} characters`, { field });
+  const expected = `a URL with a scheme and a host, of at most ${CATALOG_LIMITS.maxUrl} characters`;
+  check.string(value, field, CODE, { maxLength: CATALOG_LIMITS.maxUrl, expected });
   let u: URL;
   try {
-    u = new URL(value);
+    u = new URL(value as string);
   } catch {
-    bad(`${field} is not a URL: ${describeValue(value)}`, { field });
+    check.fail(CODE, field, expected, value);
   }
-  if (!/^[a-z][a-z0-9+.-]*:$/.test(u.protocol) || u.hostname === '') bad(`${field} must have a scheme and a host, got ${describeValue(value)}`, { field });
-  return value;
+  if (!/^[a-z][a-z0-9+.-]*:$/.test(u.protocol) || u.hostname === '') check.fail(CODE, field, expected, value);
+  return value as string;
 }
 
 function checkFactor(value: unknown, field: string): bigint {
   if (typeof value === 'bigint') {
-    if (value <= 0n || value >= 10n ** 30n) bad(`${field} must be a positive integer under 10^30`, { field });
+    if (value <= 0n || value >= 10n ** 30n) check.fail(CODE, field, 'a positive integer under 10^30', value);
     return value;
   }
-  if (typeof value !== 'string' || !FACTOR_RE.test(value)) bad(`${field} must be a positive integer string, got ${describeValue(value)}`, { field });
-  return BigInt(value);
+  return BigInt(check.string(value, field, CODE, { re: FACTOR_RE, expected: 'a positive integer string under 10^30' }));
+}
+
+/**
+ * The units a catalog accepts, as routing and payments name them: its OT units, then on-chain
+ * BTC on the catalog's chain (`btc@regtest` for a regtest catalog).
+ */
+export function catalogUnitRefs(catalog: Catalog): UnitRef[] {
+  const refs = catalog.units.map((u) => ({ unit: u.id, notary: u.notary }));
+  if (catalog.btc !== undefined) refs.push(btcRef(catalog.btc.network));
+  return refs;
 }
 
 /** Every asset key a catalog offers, in catalog order (units first, then BTC). */
 export function catalogAssets(catalog: Catalog): string[] {
-  const keys = catalog.units.map((u) => assetKey(u.id, u.notary));
-  if (catalog.btc !== undefined) keys.push(btcAssetKey(catalog.btc.network));
-  return keys;
+  return catalogUnitRefs(catalog).map(formatUnitRef);
 }
 
 /**
@@ -118,53 +120,50 @@ export function catalogAssets(catalog: Catalog): string[] {
  * @throws OtP2pError `bad-catalog` naming the field.
  */
 export function validateCatalog(value: unknown): Catalog {
-  if (!isRecord(value)) bad('catalog must be an object');
-  const { notaries, units, btc, preference } = value;
-  if (!Array.isArray(notaries) || notaries.length > CATALOG_LIMITS.maxNotaries) bad(`notaries must be an array of at most ${CATALOG_LIMITS.maxNotaries}`, { field: 'notaries' });
-  if (!Array.isArray(units) || units.length > CATALOG_LIMITS.maxUnits) bad(`units must be an array of at most ${CATALOG_LIMITS.maxUnits}`, { field: 'units' });
+  const { notaries, units, btc, preference } = check.record(value, 'catalog', CODE);
+  check.array(notaries, 'notaries', CODE, CATALOG_LIMITS.maxNotaries);
+  check.array(units, 'units', CODE, CATALOG_LIMITS.maxUnits);
   const out: Catalog = { notaries: [], units: [], preference: [] };
   const notaryIds = new Set<string>();
-  notaries.forEach((n: unknown, i) => {
-    if (!isRecord(n)) bad(`notaries[${i}] must be an object`, { field: `notaries[${i}]` });
+  (notaries as unknown[]).forEach((raw, i) => {
+    const n = check.record(raw, `notaries[${i}]`, CODE);
     const id = checkId(n.id, `notaries[${i}].id`);
-    if (notaryIds.has(id)) bad(`notary ${id} is listed twice`, { field: `notaries[${i}].id`, notary: id });
+    if (notaryIds.has(id)) inconsistent(`notary ${id} is listed twice`, `notaries[${i}].id`, { notary: id });
     notaryIds.add(id);
     const entry: CatalogNotary = { id };
     const url = checkUrl(n.url, `notaries[${i}].url`);
     if (url !== undefined) entry.url = url;
     if (n.contract !== undefined && n.contract !== '') {
-      if (typeof n.contract !== 'string' || !CONTRACT_RE.test(n.contract)) bad(`notaries[${i}].contract must be 16-128 alphanumeric characters`, { field: `notaries[${i}].contract` });
-      entry.contract = n.contract;
+      entry.contract = check.string(n.contract, `notaries[${i}].contract`, CODE, { re: CONTRACT_RE, expected: '16-128 alphanumeric characters' });
     }
     if (n.private === true) entry.private = true;
     out.notaries.push(entry);
   });
   const keys = new Set<string>();
-  units.forEach((u: unknown, i) => {
-    if (!isRecord(u)) bad(`units[${i}] must be an object`, { field: `units[${i}]` });
+  (units as unknown[]).forEach((raw, i) => {
+    const u = check.record(raw, `units[${i}]`, CODE);
     const id = checkId(u.id, `units[${i}].id`);
-    if (id.toLowerCase() === 'btc') bad(`units[${i}].id "btc" is reserved for on-chain bitcoin`, { field: `units[${i}].id` });
+    if (id.toLowerCase() === BTC_UNIT) inconsistent(`units[${i}].id "${id}" is reserved for on-chain bitcoin`, `units[${i}].id`);
     const notary = checkId(u.notary, `units[${i}].notary`);
-    if (!notaryIds.has(notary)) bad(`units[${i}] names notary ${notary}, which the catalog does not list`, { field: `units[${i}].notary`, notary });
-    if (typeof u.tla !== 'string' || !TLA_RE.test(u.tla)) bad(`units[${i}].tla must be 1-16 characters, got ${describeValue(u.tla)}`, { field: `units[${i}].tla` });
-    const key = assetKey(id, notary);
-    if (keys.has(key)) bad(`unit ${key} is listed twice`, { field: `units[${i}]`, asset: key });
+    if (!notaryIds.has(notary)) inconsistent(`units[${i}] names notary ${notary}, which the catalog does not list`, `units[${i}].notary`, { notary });
+    const tla = check.string(u.tla, `units[${i}].tla`, CODE, { re: TLA_RE, expected: '1-16 characters of [A-Za-z0-9.$_-]' });
+    const key = formatUnitRef({ unit: id, notary });
+    if (keys.has(key)) inconsistent(`unit ${key} is listed twice`, `units[${i}]`, { asset: key });
     keys.add(key);
-    const entry: CatalogUnit = { id, notary, tla: u.tla, factor: checkFactor(u.factor, `units[${i}].factor`) };
+    const entry: CatalogUnit = { id, notary, tla, factor: checkFactor(u.factor, `units[${i}].factor`) };
     if (u.private === true) entry.private = true;
     out.units.push(entry);
   });
   if (btc !== undefined && btc !== null) {
-    if (!isRecord(btc) || !(BTC_NETWORKS as readonly unknown[]).includes(btc.network)) bad(`btc.network must be one of ${BTC_NETWORKS.join(', ')}`, { field: 'btc.network' });
-    out.btc = { network: btc.network as BtcNetwork };
-    keys.add(btcAssetKey(out.btc.network));
+    const network = check.oneOf(check.record(btc, 'btc', CODE).network, 'btc.network', CODE, BTC_NETWORKS);
+    out.btc = { network };
+    keys.add(btcAssetKey(network));
   }
-  const pref = preference ?? [];
-  if (!Array.isArray(pref)) bad('preference must be an array of asset keys', { field: 'preference' });
+  const pref = check.array(preference ?? [], 'preference', CODE);
   const seen = new Set<string>();
   pref.forEach((k: unknown, i) => {
-    if (typeof k !== 'string' || !keys.has(k)) bad(`preference[${i}] ${describeValue(k)} is not an asset of this catalog`, { field: `preference[${i}]` });
-    if (seen.has(k)) bad(`preference lists ${k} twice`, { field: `preference[${i}]` });
+    if (typeof k !== 'string' || !keys.has(k)) check.fail(CODE, `preference[${i}]`, 'an asset of this catalog', k);
+    if (seen.has(k)) inconsistent(`preference lists ${k} twice`, `preference[${i}]`);
     seen.add(k);
     out.preference.push(k);
   });
@@ -228,7 +227,7 @@ export function parseCatalogEvent(event: Pick<NostrEvent, 'kind' | 'tags'>): Cat
         raw.units.push({ id: t[1], notary: t[2], tla: t[3], factor: t[4] });
         break;
       case 'btc':
-        if (raw.btc !== undefined) bad('catalog has two btc tags');
+        if (raw.btc !== undefined) inconsistent('catalog has two btc tags', 'btc');
         raw.btc = { network: t[1] };
         break;
       case 'preference':

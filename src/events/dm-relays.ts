@@ -1,10 +1,11 @@
 /**
  * Kind 10050 (NIP-17 DM relay list): `["relay", <url>]` tags naming where the author wants to
- * receive gift-wrapped DMs. The parser skips (and counts) bad URLs and repeats; the builder is strict.
+ * receive gift-wrapped DMs, in canonical form (`core/relay-url.ts`). The parser skips (and
+ * counts) bad URLs and repeats; the builder is strict.
  */
 import { OtP2pError, describeValue } from '../core/errors.ts';
+import { normalizeRelayUrl, tryNormalizeRelayUrl } from '../core/relay-url.ts';
 import { Kind } from './kinds.ts';
-import { isRelayUrl } from './relay-url.ts';
 import type { EventTemplate, NostrEvent } from './types.ts';
 
 /** A parsed DM relay list. */
@@ -14,14 +15,15 @@ export interface DmRelays {
 }
 
 /**
- * Build a kind-10050 template.
- * @throws OtP2pError `bad-relay-url` for a URL that is not ws(s)://; `bad-input` for a repeat.
+ * Build a kind-10050 template (URLs written in canonical form).
+ * @throws OtP2pError `bad-relay-url` for a URL that is not a relay URL; `bad-input` for a repeat
+ *   (after normalization).
  */
 export function buildDmRelaysEvent(relays: readonly string[], createdAt: number): EventTemplate {
   const seen = new Set<string>();
-  const tags = relays.map((url, i) => {
-    if (!isRelayUrl(url)) throw new OtP2pError('bad-relay-url', `relays[${i}] must be a ws:// or wss:// URL, got ${describeValue(url)}`, { context: { index: i } });
-    if (seen.has(url)) throw new OtP2pError('bad-input', `relays[${i}] repeats ${url}`, { context: { index: i } });
+  const tags = relays.map((raw, i) => {
+    const url = normalizeRelayUrl(raw, `relays[${i}]`);
+    if (seen.has(url)) throw new OtP2pError('bad-input', `relays[${i}] repeats ${url}`, { context: { index: i, field: `relays[${i}]` } });
     seen.add(url);
     return ['relay', url];
   });
@@ -38,11 +40,12 @@ export function parseDmRelaysEvent(event: Pick<NostrEvent, 'kind' | 'tags'>): Dm
   let skipped = 0;
   for (const t of event.tags) {
     if (t[0] !== 'relay') continue;
-    if (!isRelayUrl(t[1]) || relays.includes(t[1])) {
+    const url = tryNormalizeRelayUrl(t[1]);
+    if (url === undefined || relays.includes(url)) {
       skipped++;
       continue;
     }
-    relays.push(t[1]);
+    relays.push(url);
   }
   return { relays, skipped };
 }

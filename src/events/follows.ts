@@ -7,7 +7,7 @@
  */
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import { Kind } from './kinds.ts';
-import { isRelayUrl } from './relay-url.ts';
+import { isRelayUrl } from '../core/relay-url.ts';
 import type { EventTemplate, NostrEvent } from './types.ts';
 
 /** One followed key. */
@@ -32,7 +32,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 /**
  * Build a kind-3 template.
  * @throws OtP2pError `bad-key` for a pubkey that is not 64 lowercase hex; `bad-relay-url` for a
- *   relay hint that is not ws(s)://; `bad-input` for a duplicated pubkey.
+ *   relay hint that is not a relay URL (`core/relay-url.ts`; hints are kept as written, since a
+ *   follow list is the user's and otp2p rewrites none of its tags); `bad-input` for a duplicated pubkey.
  */
 export function buildFollowsEvent(follows: readonly Follow[], createdAt: number, content = ''): EventTemplate {
   const seen = new Set<string>();

@@ -16,7 +16,7 @@ export { DEFAULT_EVENT_LIMITS, EventVerifier, checkShape, computeEventId, serial
 export type { VerifyPoolOptions } from './verify-pool.ts';
 export { VerifyPool } from './verify-pool.ts';
 export { getPublicKey, signEvent } from './sign.ts';
-export { isRelayUrl } from './relay-url.ts';
+export { isRelayUrl } from '../core/relay-url.ts';
 export type { Metadata, MetadataField } from './metadata.ts';
 export { METADATA_FIELDS, buildMetadataEvent, parseMetadataEvent } from './metadata.ts';
 export type { Follow, FollowChange, FollowList } from './follows.ts';

@@ -6,16 +6,16 @@
  * Every number is an integer string on the wire and a bigint in code; rates are exact rationals.
  */
 import { MAX_AMOUNT } from '../core/amount.ts';
+import type { UnitRef } from '../core/assets.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import { isHex } from '../core/bytes.ts';
 import { Kind } from './kinds.ts';
 import type { EventTemplate, NostrEvent, UnsignedEvent } from './types.ts';
 
-/** A unit (asset type) on a notary. BTC on-chain is a unit too (e.g. unit `btc`, notary `onchain`). */
-export interface UnitRef {
-  unit: string;
-  notary: string;
-}
+// Offers name their units with the one asset vocabulary (on-chain BTC is `btc@<chain>`, e.g.
+// `btc@bitcoin`); re-exported because `Offer` is built from it.
+export type { UnitRef } from '../core/assets.ts';
+export { formatUnitRef, parseUnitRef } from '../core/assets.ts';
 
 /** Offer lifecycle: only `open` offers are routed through. `closed` is what a withdrawal publishes. */
 export type OfferStatus = 'open' | 'paused' | 'closed';
@@ -46,6 +46,24 @@ export interface Offer {
   liquidity: bigint;
   /** NIP-40 expiration, unix seconds (required). */
   expiration: number;
+  status: OfferStatus;
+}
+
+/**
+ * An offer with its owner in JSON (integer strings, rate as `[num, den]`): the offline offers
+ * file, `offer list --json` and the dashboard all use this one shape.
+ */
+export interface OfferJson {
+  pubkey: string;
+  id: string;
+  in: UnitRef;
+  out: UnitRef;
+  rate: [string, string];
+  cut_ppm: string;
+  fee: string;
+  min: string;
+  max: string;
+  liquidity: string;
   status: OfferStatus;
 }
 
@@ -220,18 +238,4 @@ export function offerInput(offer: Pick<Offer, 'rateNum' | 'rateDen' | 'cutPpm' |
   const n = (out + offer.fee) * offer.rateDen * PPM;
   const d = offer.rateNum * (PPM - offer.cutPpm);
   return (n + d - 1n) / d;
-}
-
-/** Parse `unit@notary` (split at the last `@`). @throws OtP2pError `bad-input`. */
-export function parseUnitRef(text: string, field = 'unit'): UnitRef {
-  const at = text.lastIndexOf('@');
-  if (at <= 0 || at === text.length - 1) {
-    throw new OtP2pError('bad-input', `${field} must look like <unit>@<notary>, got ${describeValue(text)}`, { context: { field } });
-  }
-  return { unit: text.slice(0, at), notary: text.slice(at + 1) };
-}
-
-/** `unit@notary`. */
-export function formatUnitRef(u: UnitRef): string {
-  return `${u.unit}@${u.notary}`;
 }

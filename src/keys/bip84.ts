@@ -10,14 +10,15 @@
 import { HDKey } from '@scure/bip32';
 import { networks, payments } from 'bitcoinjs-lib';
 import type { Network as BtcjsNetwork } from 'bitcoinjs-lib';
+import * as check from '../core/assert.ts';
+import type { BitcoinNetwork } from '../core/assets.ts';
+import { BITCOIN_NETWORKS } from '../core/assets.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import { checkAccount } from './nip06.ts';
 
-/** Bitcoin networks otp2p knows (same names as `config.json` `network`). */
-export type BitcoinNetwork = 'mainnet' | 'testnet' | 'regtest';
-
-/** Every {@link BitcoinNetwork}. */
-export const BITCOIN_NETWORKS: readonly BitcoinNetwork[] = ['mainnet', 'testnet', 'regtest'];
+// The wallet networks are defined with the assets (`core/assets.ts`); re-exported for key users.
+export type { BitcoinNetwork } from '../core/assets.ts';
+export { BITCOIN_NETWORKS } from '../core/assets.ts';
 
 /** SLIP-132 / BIP32 version bytes. */
 const VERSIONS = {
@@ -35,12 +36,7 @@ export const DEFAULT_BECH32: Record<BitcoinNetwork, string> = { mainnet: 'bc', t
  * @throws OtP2pError `bad-input`.
  */
 export function checkNetwork(network: unknown): BitcoinNetwork {
-  if (!BITCOIN_NETWORKS.includes(network as BitcoinNetwork)) {
-    throw new OtP2pError('bad-input', `network must be one of mainnet, testnet, regtest, got ${describeValue(network)}`, {
-      context: { field: 'network' },
-    });
-  }
-  return network as BitcoinNetwork;
+  return check.oneOf(network, 'network', 'bad-input', BITCOIN_NETWORKS);
 }
 
 /**

@@ -5,6 +5,7 @@
  * than the one asked for), `wrong-length` (a key or id that is not 32 bytes), `bad-tlv`
  * (truncated TLV, missing or malformed required fields). An `nsec` is never quoted in an error.
  */
+import * as check from '../core/assert.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import { bytesToHex, concatBytes, hexToBytes, isHex, utf8 } from '../core/bytes.ts';
 import { bech32Decode, bech32Encode } from './bech32.ts';
@@ -80,10 +81,7 @@ function hex32(value: unknown, field: string): Uint8Array {
 }
 
 function checkKind(kind: unknown, field = 'kind'): number {
-  if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < 0 || kind > 0xffffffff) {
-    throw new OtP2pError('bad-input', `${field} must be an integer in 0..2^32-1, got ${describeValue(kind)}`, { context: { field } });
-  }
-  return kind;
+  return check.integer(kind, field, 'bad-input', 0, 0xffffffff);
 }
 
 /** Parse TLV records; unknown types are kept (the spec says ignore them). */

@@ -18,12 +18,12 @@ import type { ErrorCode } from '../core/errors.ts';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
-import { parseDmRelaysEvent } from '../events/dm-relays.ts';
 import { Kind } from '../events/kinds.ts';
-import { parseRelayListEvent, relaysFor } from '../events/relay-list.ts';
 import { getPublicKey } from '../events/sign.ts';
 import type { NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';
+import type { DmRelayChoice } from '../relays/nip65.ts';
+import { dmRelayChoice } from '../relays/nip65.ts';
 import type { OutboxPublisher } from '../relays/outbox.ts';
 import type { PublishResult, Subscription, Transport } from '../relays/transport.ts';
 import type { Store } from '../store/db.ts';
@@ -35,13 +35,8 @@ import type { MessageRegistry, MessageType, ProtocolBodies, ProtocolMessage } fr
 import { defaultRegistry, errorReply, makeMessage, serializeMessage } from './protocol.ts';
 import { ReceivedMessages } from './replay.ts';
 
-/** Where a recipient's wraps were sent, and why there. */
-export interface RelayChoice {
-  relays: string[];
-  source: 'dm-relays' | 'nip65-read' | 'default';
-  /** Set when the choice leaks that a DM exists (not the recipient's DM relays). */
-  warning?: string;
-}
+/** Where a recipient's wraps were sent, and why there (the NIP-65 / NIP-17 lookup's answer). */
+export type RelayChoice = DmRelayChoice;
 
 /** Outcome of one send. */
 export interface SendReport {
@@ -165,27 +160,6 @@ export class Messenger {
     return () => this.#chatHandlers.delete(handler);
   }
 
-  async #latest(kind: number, author: string): Promise<NostrEvent | undefined> {
-    let newest: NostrEvent | undefined;
-    await new Promise<void>((resolve) => {
-      const sub = this.#o.transport.subscribe(
-        [{ kinds: [kind], authors: [author], limit: 5 }],
-        {
-          onevent: (e) => {
-            if (e.kind === kind && e.pubkey === author && (newest === undefined || e.created_at > newest.created_at)) newest = e;
-          },
-          oneose: () => {
-            sub.close();
-            resolve();
-          },
-          onclose: () => resolve(),
-        },
-        { closeOnEose: true, eoseTimeoutMs: this.#o.lookupTimeoutMs ?? 5000, ...(this.#o.discoveryRelays ? { relays: this.#o.discoveryRelays } : {}) },
-      );
-    });
-    return newest;
-  }
-
   /**
    * Where wraps for `recipient` go: their kind 10050 relays, else their NIP-65 read relays
    * (warning), else our defaults (warning). Cached per recipient for this Messenger's life.
@@ -193,27 +167,10 @@ export class Messenger {
   async relaysFor(recipient: string): Promise<RelayChoice> {
     const cached = this.#relayCache.get(recipient);
     if (cached !== undefined) return cached;
-    let choice: RelayChoice | undefined;
-    const dm = await this.#latest(Kind.DmRelays, recipient);
-    if (dm !== undefined) {
-      const relays = parseDmRelaysEvent(dm).relays;
-      if (relays.length > 0) choice = { relays, source: 'dm-relays' };
-    }
-    if (choice === undefined) {
-      const list = await this.#latest(Kind.RelayList, recipient);
-      const read = list === undefined ? [] : relaysFor(parseRelayListEvent(list), 'read');
-      if (read.length > 0) {
-        choice = { relays: read, source: 'nip65-read', warning: `${recipient} publishes no DM relays (kind 10050): sending to their NIP-65 read relays, which learn that a DM exists` };
-      }
-    }
-    if (choice === undefined) {
-      // An empty list means the transport's own write relays.
-      choice = {
-        relays: [],
-        source: 'default',
-        warning: `${recipient} publishes no DM or read relays: sending to our default relays, which learn that a DM exists`,
-      };
-    }
+    const choice = await dmRelayChoice(this.#o.transport, recipient, {
+      eoseTimeoutMs: this.#o.lookupTimeoutMs ?? 5000,
+      ...(this.#o.discoveryRelays ? { relays: this.#o.discoveryRelays } : {}),
+    });
     if (choice.warning !== undefined) this.#o.onWarning?.(choice.warning);
     this.#relayCache.set(recipient, choice);
     return choice;

@@ -20,6 +20,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as secp from 'tiny-secp256k1';
+import * as check from '../core/assert.ts';
+import type { BtcNetwork } from '../core/assets.ts';
+import { BTC_NETWORKS } from '../core/assets.ts';
 import { bytesToHex, isHex } from '../core/bytes.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { OtP2pError, describeValue, isErrorCode } from '../core/errors.ts';
@@ -27,8 +30,7 @@ import { isRecord, parseJson } from '../core/json.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import type { Catalog } from '../events/catalog.ts';
-import { BTC_NETWORKS, catalogToJson, validateCatalog } from '../events/catalog.ts';
-import type { BtcNetwork } from '../events/catalog.ts';
+import { catalogToJson, validateCatalog } from '../events/catalog.ts';
 import { verifySignature } from '../events/verify.ts';
 
 /** The protocol version this code speaks. */
@@ -213,9 +215,7 @@ function politeMessage(code: ErrorCode): string {
 
 // ---- built-in validators -------------------------------------------------------------------
 
-function bad(message: string): never {
-  throw new OtP2pError('bad-message', message);
-}
+const CODE = 'bad-message';
 
 const NYM_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
 const XPUB_RE = /^[a-km-zA-HJ-NP-Z1-9]{100,120}$/;
@@ -250,41 +250,39 @@ export function buildHello(secretKey: Uint8Array, sender: string, fields: Omit<H
  * @throws OtP2pError `bad-message`, `bad-signature` (signature does not verify for the sender).
  */
 export function validateHello(body: unknown, ctx: ValidationContext): HelloBody {
-  if (!isRecord(body)) bad('body must be an object');
-  const { nym_id, credential, bitcoin, to, sig } = body;
-  if (typeof nym_id !== 'string' || !NYM_RE.test(nym_id)) bad(`nym_id must be 1-128 characters of [A-Za-z0-9_.:-], got ${describeValue(nym_id)}`);
-  if (typeof credential !== 'string' || credential.length === 0 || credential.length > MAX_CREDENTIAL_CHARS) bad(`credential must be a non-empty string of at most ${MAX_CREDENTIAL_CHARS} characters`);
-  if (!isHex(to, 32)) bad('to must be the recipient pubkey as 32-byte hex');
-  if (to !== ctx.recipient) bad(`hello is addressed to ${to}, not to us`);
-  if (!isHex(sig, 64)) bad('sig must be a 64-byte hex BIP-340 signature');
-  const out: HelloBody = { nym_id, credential, to, sig };
+  const { nym_id, credential, bitcoin, to, sig } = check.record(body, 'body', CODE);
+  const out: HelloBody = {
+    nym_id: check.string(nym_id, 'nym_id', CODE, { re: NYM_RE, expected: '1-128 characters of [A-Za-z0-9_.:-]' }),
+    credential: check.string(credential, 'credential', CODE, { minLength: 1, maxLength: MAX_CREDENTIAL_CHARS }),
+    to: check.hex(to, 'to', CODE, 32),
+    sig: check.hex(sig, 'sig', CODE, 64),
+  };
+  if (to !== ctx.recipient) throw new OtP2pError(CODE, `hello is addressed to ${to}, not to us`, { context: { field: 'to' } });
   if (bitcoin !== undefined) {
-    if (!isRecord(bitcoin) || !(BTC_NETWORKS as readonly unknown[]).includes(bitcoin.network)) bad(`bitcoin.network must be one of ${BTC_NETWORKS.join(', ')}`);
-    const network = bitcoin.network as BtcNetwork;
-    if (typeof bitcoin.xpub === 'string' && bitcoin.address === undefined) {
-      if (!XPUB_RE.test(bitcoin.xpub)) bad('bitcoin.xpub must be a base58 extended public key');
-      out.bitcoin = { network, xpub: bitcoin.xpub };
-    } else if (typeof bitcoin.address === 'string' && bitcoin.xpub === undefined) {
-      if (!ADDRESS_RE.test(bitcoin.address)) bad('bitcoin.address must be a bitcoin address');
-      out.bitcoin = { network, address: bitcoin.address };
-    } else bad('bitcoin must carry exactly one of xpub or address');
+    const b = check.record(bitcoin, 'bitcoin', CODE);
+    const network: BtcNetwork = check.oneOf(b.network, 'bitcoin.network', CODE, BTC_NETWORKS);
+    if (b.xpub !== undefined && b.address === undefined) {
+      out.bitcoin = { network, xpub: check.string(b.xpub, 'bitcoin.xpub', CODE, { re: XPUB_RE, expected: 'a base58 extended public key' }) };
+    } else if (b.address !== undefined && b.xpub === undefined) {
+      out.bitcoin = { network, address: check.string(b.address, 'bitcoin.address', CODE, { re: ADDRESS_RE, expected: 'a bitcoin address' }) };
+    } else check.fail(CODE, 'bitcoin', 'an object with exactly one of xpub or address', Object.keys(b).join(','));
   }
   const { sig: _sig, ...unsigned } = out;
-  if (!verifySignature(bytesToHex(helloDigest(ctx.sender, unsigned)), ctx.sender, sig)) {
+  if (!verifySignature(bytesToHex(helloDigest(ctx.sender, unsigned)), ctx.sender, out.sig)) {
     throw new OtP2pError('bad-signature', `hello signature does not verify for sender ${ctx.sender}`, { context: { sender: ctx.sender } });
   }
   return out;
 }
 
 function validateEmpty(body: unknown): CatalogRequestBody {
-  if (body !== undefined && !isRecord(body)) bad('body must be an object');
+  if (body !== undefined) check.record(body, 'body', CODE);
   return {};
 }
 
 function validateCatalogResponse(body: unknown): CatalogResponseBody {
-  if (!isRecord(body)) bad('body must be an object');
+  const { catalog } = check.record(body, 'body', CODE);
   try {
-    return { catalog: validateCatalog(body.catalog) };
+    return { catalog: validateCatalog(catalog) };
   } catch (err) {
     if (err instanceof OtP2pError) throw new OtP2pError('bad-message', `catalog: ${err.message}`, { cause: err });
     throw err;
@@ -292,15 +290,14 @@ function validateCatalogResponse(body: unknown): CatalogResponseBody {
 }
 
 function validateError(body: unknown): ErrorBody {
-  if (!isRecord(body)) bad('body must be an object');
-  if (typeof body.code !== 'string' || body.code.length > 64) bad('code must be a string');
-  if (typeof body.message !== 'string' || body.message.length > 1024) bad('message must be a string of at most 1024 characters');
+  const b = check.record(body, 'body', CODE);
+  const code = check.string(b.code, 'code', CODE, { maxLength: 64 });
+  const message = check.string(b.message, 'message', CODE, { maxLength: 1024 });
   // A code from a newer peer that we do not know is still worth reading: keep it as `internal`.
-  const out: ErrorBody = { code: isErrorCode(body.code) ? body.code : 'internal', message: body.message };
-  const sv = body.supported_versions;
-  if (sv !== undefined) {
-    if (!Array.isArray(sv) || sv.length > 16 || !sv.every((x) => Number.isInteger(x))) bad('supported_versions must be a short array of integers');
-    out.supported_versions = sv as number[];
+  const out: ErrorBody = { code: isErrorCode(code) ? code : 'internal', message };
+  if (b.supported_versions !== undefined) {
+    const sv = check.array(b.supported_versions, 'supported_versions', CODE, 16);
+    out.supported_versions = sv.map((x, i) => check.integer(x, `supported_versions[${i}]`, CODE, 0, Number.MAX_SAFE_INTEGER));
   }
   return out;
 }

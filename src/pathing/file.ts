@@ -9,7 +9,7 @@ import { OtP2pError, describeValue } from '../core/errors.ts';
 import { isRecord } from '../core/json.ts';
 import { MAX_AMOUNT_BIG } from './amount.ts';
 import { formatUnitRef } from '../events/offer.ts';
-import type { OfferStatus, UnitRef } from '../events/offer.ts';
+import type { OfferJson, OfferStatus, UnitRef } from '../events/offer.ts';
 import { OfferGraph } from './graph.ts';
 import type { GraphOffer } from './graph.ts';
 import type { MultiRouteResult, RoutePath } from './router.ts';
@@ -120,20 +120,8 @@ export function buildGraph(file: OffersFile): OfferGraph {
   return g;
 }
 
-/** One offer in the offline file's shape (integer strings), e.g. for dashboards and `offer list --json`. */
-export interface OfferJson {
-  pubkey: string;
-  id: string;
-  in: UnitRef;
-  out: UnitRef;
-  rate: [string, string];
-  cut_ppm: string;
-  fee: string;
-  min: string;
-  max: string;
-  liquidity: string;
-  status: OfferStatus;
-}
+// One offer in the offline file's shape: defined with the offer codec, re-exported for pathing users.
+export type { OfferJson } from '../events/offer.ts';
 
 /** Render an offer as the offline file writes it (the inverse of {@link parseOffersFile} for one entry). */
 export function offerToJson(o: GraphOffer): OfferJson {

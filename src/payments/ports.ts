@@ -9,15 +9,8 @@ import type { Clock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import type { PaymentMessage, WireReceipt } from './messages.ts';
 
-/** The notary name of on-chain BTC legs in routes, offers and catalogs. */
-export const BTC_NOTARY = 'bitcoin';
-/** The unit name of on-chain BTC legs (with {@link BTC_NOTARY}: `btc@bitcoin`). */
-export const BTC_LEG_UNIT = 'btc';
-
-/** Whether (`notary`, `unit`) is on-chain BTC (`btc` or `btc@bitcoin` on `bitcoin`): paid at addresses, settled by confirmations. */
-export function isOnChainAsset(notary: string, unit: string): boolean {
-  return notary === BTC_NOTARY && (unit === BTC_LEG_UNIT || unit === `${BTC_LEG_UNIT}@${BTC_NOTARY}`);
-}
+// On-chain BTC legs are the asset `btc@<chain>` (`core/assets.ts`); re-exported for the coordinator.
+export { isOnChainAsset } from '../core/assets.ts';
 
 /** Sends protocol messages to peers and delivers inbound ones. */
 export interface MessageChannel {

@@ -9,7 +9,7 @@ import { fetchCatalog, requestCatalog } from '../catalog/exchange.ts';
 import { negotiate } from '../catalog/negotiation.ts';
 import type { NegotiationResult } from '../catalog/negotiation.ts';
 import type { PeerContext } from './context.ts';
-import { BTC_NETWORK_OF } from './units.ts';
+import { btcNetworkOf } from '../core/assets.ts';
 
 /** Catalogs: what we accept, and what others accept. */
 export class PeerCatalog {
@@ -27,7 +27,7 @@ export class PeerCatalog {
    */
   async build(): Promise<Catalog> {
     const { otApi, hasBitcoin, config } = this.#ctx;
-    const btc = hasBitcoin ? BTC_NETWORK_OF[config.network] : undefined;
+    const btc = hasBitcoin ? btcNetworkOf(config.network) : undefined;
     if (!otApi) return { notaries: [], units: [], preference: btc ? [btcAssetKey(btc)] : [], ...(btc ? { btc: { network: btc } } : {}) };
     return catalogFromOt(otApi, btc ? { btc } : {});
   }

@@ -9,7 +9,8 @@ import { Router } from '../pathing/router.ts';
 import type { MultiRouteResult, RoutePath } from '../pathing/router.ts';
 import type { PeerContext } from './context.ts';
 import type { FindRouteRequest, FoundRoute, SyncOptions, SyncResult } from './types.ts';
-import { catalogUnitRefs, resolveUnit } from './units.ts';
+import { catalogUnitRefs } from '../events/catalog.ts';
+import { resolveUnit } from './units.ts';
 
 /** Path finding over the offers of our social radius. */
 export class PeerRoutes {

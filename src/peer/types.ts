@@ -34,7 +34,7 @@ export interface CreatePeerOptions {
   /** How this peer checks that an OT transfer to it really happened (needed to be paid). */
   receiptLookup?: ReceiptLookup;
   /**
-   * On-chain BTC legs (`btc@bitcoin`): the wallet pays and is paid (fresh addresses in quotes);
+   * On-chain BTC legs (`btc@<chain>`, e.g. `btc@bitcoin`, `btc@regtest`): the wallet pays and is paid (fresh addresses in quotes);
    * an incoming transfer counts after `confirmations` (default: the configuration's).
    */
   bitcoin?: { wallet: BitcoinWallet; confirmations?: number };

@@ -1,19 +1,8 @@
-/** Unit references as the Peer reads them from catalogs and from what a user typed. */
+/** Unit references as the Peer reads them from what a user typed, against a payee's catalog. */
 import { OtP2pError, describeValue } from '../core/errors.ts';
-import type { Config } from '../config.ts';
-import { formatUnitRef, parseUnitRef } from '../events/offer.ts';
-import type { UnitRef } from '../events/offer.ts';
-import type { BtcNetwork, Catalog } from '../events/catalog.ts';
-
-/** The catalog's name for each configured Bitcoin network. */
-export const BTC_NETWORK_OF: Record<Config['network'], BtcNetwork> = { mainnet: 'bitcoin', testnet: 'testnet', regtest: 'regtest' };
-
-/** The unit refs a catalog accepts (BTC as `btc@bitcoin`). */
-export function catalogUnitRefs(c: Catalog): UnitRef[] {
-  const refs = c.units.map((u) => ({ unit: u.id, notary: u.notary }));
-  if (c.btc) refs.push({ unit: 'btc', notary: 'bitcoin' });
-  return refs;
-}
+import { btcRef, formatUnitRef, parseUnitRef } from '../core/assets.ts';
+import type { UnitRef } from '../core/assets.ts';
+import type { Catalog } from '../events/catalog.ts';
 
 /**
  * Resolve a unit the user typed (ID, `unit@notary`, or TLA) against the payee's catalog.
@@ -29,6 +18,6 @@ export function resolveUnit(text: string, c: Catalog, all: UnitRef[]): UnitRef[]
   if (byId.length) return byId;
   const byTla = c.units.filter((u) => u.tla.toLowerCase() === lower).map((u) => ({ unit: u.id, notary: u.notary }));
   if (byTla.length) return byTla;
-  if (lower === 'btc' && c.btc) return [{ unit: 'btc', notary: 'bitcoin' }];
+  if (lower === 'btc' && c.btc) return [btcRef(c.btc.network)];
   throw new OtP2pError('no-route', `the payee does not accept ${describeValue(text)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`, { context: { unit: text } });
 }

@@ -21,7 +21,7 @@ import { OfferGraph } from '../pathing/graph.ts';
 import type { GraphOffer } from '../pathing/graph.ts';
 import type { Subscription, Transport } from '../relays/transport.ts';
 import type { SyncOptions, SyncResult } from './types.ts';
-import { catalogUnitRefs } from './units.ts';
+import { catalogUnitRefs } from '../events/catalog.ts';
 
 const GRAPH_KINDS = [Kind.Follows, Kind.Catalog, Kind.Offer, Kind.Deletion];
 

@@ -2,7 +2,7 @@
  * NIP-11 relay information: fetched over HTTP(S) with `Accept: application/nostr+json`, bounded
  * in time and size, reduced to the limits the pool respects.
  */
-import { OtP2pError } from '../core/errors.ts';
+import { normalizeRelayUrl } from '../core/relay-url.ts';
 
 /** The limits otp2p respects, from a NIP-11 `limitation` object. Absent fields are undefined. */
 export interface RelayLimits {
@@ -17,13 +17,7 @@ export interface RelayLimits {
 
 /** The HTTP URL of a relay's NIP-11 document. @throws OtP2pError `bad-relay-url`. */
 export function nip11Url(relayUrl: string): string {
-  let u: URL;
-  try {
-    u = new URL(relayUrl);
-  } catch {
-    throw new OtP2pError('bad-relay-url', `not a relay URL: ${JSON.stringify(relayUrl.slice(0, 80))}`, { context: { url: relayUrl.slice(0, 80) } });
-  }
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new OtP2pError('bad-relay-url', `relay URL must be ws: or wss:, got ${u.protocol}`);
+  const u = new URL(normalizeRelayUrl(relayUrl));
   u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
   return u.toString();
 }

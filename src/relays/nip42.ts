@@ -3,6 +3,7 @@
  * policy of which relays get an answer (only allow-listed ones: authenticating tells a relay who
  * we are).
  */
+import { sameRelay } from '../core/relay-url.ts';
 import { Kind } from '../events/kinds.ts';
 import type { EventTemplate, NostrEvent } from '../events/types.ts';
 
@@ -14,19 +15,10 @@ export function authTemplate(relayUrl: string, challenge: string, nowSeconds: nu
   return { kind: Kind.ClientAuth, created_at: nowSeconds, tags: [['relay', relayUrl], ['challenge', challenge]], content: '' };
 }
 
-/** Normalize a relay URL for comparisons (lowercase scheme and host, no trailing slash). */
-export function normalizeRelayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const path = u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, '');
-    return `${u.protocol}//${u.host}${path}${u.search}`.toLowerCase();
-  } catch {
-    return url;
-  }
-}
-
-/** Whether `relayUrl` is on `allowList` (after normalization). */
+/**
+ * Whether `relayUrl` is on `allowList`, compared in canonical form (`core/relay-url.ts`: the
+ * host's case does not matter, the path's does). Nothing that is not a relay URL is allowed.
+ */
 export function authAllowed(relayUrl: string, allowList: readonly string[]): boolean {
-  const n = normalizeRelayUrl(relayUrl);
-  return allowList.some((a) => normalizeRelayUrl(a) === n);
+  return allowList.some((a) => sameRelay(a, relayUrl));
 }

@@ -23,7 +23,7 @@ import { isRecord, parseJson } from '../core/json.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
-import { isRelayUrl } from '../events/relay-url.ts';
+import { isRelayUrl } from '../core/relay-url.ts';
 import type { IdentityKind, Signer } from '../events/signer.ts';
 import type { EventTemplate, NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';

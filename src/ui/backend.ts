@@ -8,6 +8,7 @@
  * Every value crosses the wire as JSON: amounts are integer strings (never numbers), pubkeys
  * are lowercase hex, units are `unit@notary` strings (see `formatUnitRef`).
  */
+import type { OfferJson } from '../events/offer.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type { MintVerdict } from '../mint/verdict.ts';
 import type { PaymentRecord } from '../payments/store.ts';
@@ -72,24 +73,8 @@ export interface PeerNode {
   tags?: string[];
 }
 
-/**
- * A conversion offer, in the offline offers-file shape (`parseOffersFile`): the peer takes
- * `in` and pays out `out` at `rate[0]/rate[1]`, minus `cut_ppm` millionths and a fixed `fee` (in
- * `out` units), for outputs between `min` and `max`, up to `liquidity`.
- */
-export interface OfferView {
-  pubkey: string;
-  id: string;
-  in: { unit: string; notary: string };
-  out: { unit: string; notary: string };
-  rate: [string, string];
-  cut_ppm: string;
-  fee: string;
-  min: string;
-  max: string;
-  liquidity: string;
-  status?: 'open' | 'paused' | 'closed';
-}
+/** A conversion offer with its owner, in the offline offers-file shape (one definition: `events/offer.ts`). */
+export type OfferView = OfferJson;
 
 /** The follows (NIP-02) of the user's web, and the offers published in it. */
 export interface SocialGraphView {

@@ -8,7 +8,7 @@ import { npubEncode } from '../keys/nip19.ts';
 import { offerToJson, routeToJson } from '../pathing/file.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type { FoundRoute, Peer } from '../peer.ts';
-import { catalogUnitRefs } from '../peer/units.ts';
+import { catalogUnitRefs } from '../events/catalog.ts';
 import { formatUnitRef } from '../events/offer.ts';
 import type {
   DashboardBackend,

@@ -23,6 +23,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+import * as check from '../core/assert.ts';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import { cryptoRandom } from '../core/random.ts';
 import type { Random } from '../core/random.ts';
@@ -228,13 +229,11 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 function str(body: Record<string, unknown>, field: string, max: number): string {
-  const v = body[field];
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new OtP2pError('bad-input', `${field} must be a non-empty string of at most ${max} characters`, { context: { field } });
-  return v;
+  return check.string(body[field], field, 'bad-input', { minLength: 1, maxLength: max });
 }
 
-function routeRequest(body: unknown): RouteRequest {
-  if (!isRecord(body)) throw new OtP2pError('bad-input', 'request body must be a JSON object');
+function routeRequest(raw: unknown): RouteRequest {
+  const body = check.record(raw, 'request body', 'bad-input');
   const request: RouteRequest = { to: parsePubkey(str(body, 'to', 100), 'to'), amount: str(body, 'amount', 19), unit: str(body, 'unit', 300) };
   if (body.payeeUnit !== undefined && body.payeeUnit !== '') request.payeeUnit = str(body, 'payeeUnit', 300);
   return request;
@@ -312,10 +311,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           return sendJson(res, 200, await backend.pay(request));
         }
         case '/api/dms': {
-          const body = await readBody(req);
-          if (!isRecord(body)) throw new OtP2pError('bad-input', 'request body must be a JSON object');
+          const body = check.record(await readBody(req), 'request body', 'bad-input');
           const to = parsePubkey(str(body, 'to', 100), 'to');
-          const text = str(body, 'text', MAX_DM_CHARS);
+          // A DM's text is never quoted in an error: only its length is.
+          const text = typeof body.text === 'string' ? body.text : '';
+          if (text.length === 0 || text.length > MAX_DM_CHARS) check.fail('bad-input', 'text', `a non-empty string of at most ${MAX_DM_CHARS} characters`, `${text.length} characters`);
           return sendJson(res, 200, await backend.sendDm(to, text));
         }
       }

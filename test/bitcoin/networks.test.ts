@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { HDKey } from '@scure/bip32';
 import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
-import { BCOIN_REGTEST, BTC_UNIT, bitcoinNetwork } from '../../src/bitcoin/networks.ts';
+import { BCOIN_REGTEST, bitcoinNetwork } from '../../src/bitcoin/networks.ts';
 import { addressToScript, BitcoinWallet } from '../../src/bitcoin/wallet.ts';
 import { BitcoinCoreRpc } from '../../src/bitcoin/chain.ts';
 import { bip84FromSeed } from '../../src/keys/bip84.ts';
@@ -37,7 +37,10 @@ describe('network parameters', () => {
     expect(BCOIN_REGTEST).toMatchObject({ pubKeyHash: 0x3c, scriptHash: 0x26, wif: 0x5a });
     expect(bitcoinNetwork('mainnet').coinType).toBe(0);
     expect(bitcoinNetwork('regtest').coinType).toBe(1);
-    expect(BTC_UNIT).toBe('btc@bitcoin');
+    // each network's coins are their own asset: btc@bitcoin on mainnet, btc@regtest on regtest
+    expect(bitcoinNetwork('mainnet').chain).toBe('bitcoin');
+    expect(bitcoinNetwork('testnet').chain).toBe('testnet');
+    expect(bitcoinNetwork('regtest', 'bcoin').chain).toBe('regtest');
   });
 
   it('refuses unknown networks and flavours', () => {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { OtP2pError } from '../../src/core/errors.ts';
+import { normalizeRelayUrl } from '../../src/core/relay-url.ts';
 import { buildDeletionEvent, parseDeletionEvent } from '../../src/events/deletion.ts';
 import { buildDmRelaysEvent, parseDmRelaysEvent } from '../../src/events/dm-relays.ts';
 import { buildFollowsEvent, parseFollowsEvent } from '../../src/events/follows.ts';
@@ -40,8 +41,10 @@ function codeOf(fn: () => unknown): string {
 }
 
 const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
+// xn-- labels must be valid punycode, which a random label is not
+const hostLabel = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/).filter((h) => !h.startsWith('xn--'));
 const relayUrl = fc
-  .tuple(fc.constantFrom('ws', 'wss'), fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), fc.constantFrom('.example', '.test', '.org'), fc.constantFrom('', '/', '/inbox', ':7777'))
+  .tuple(fc.constantFrom('ws', 'wss'), hostLabel, fc.constantFrom('.example', '.test', '.org'), fc.constantFrom('', '/', '/inbox', '/Inbox/', ':7777'))
   .map(([s, h, tld, p]) => `${s}://${h}${tld}${p}`);
 const text = fc.string({ unit: 'binary', maxLength: 60 });
 const anyTags = fc.array(fc.array(fc.oneof(text, hex32, relayUrl, fc.constantFrom('p', 'e', 'a', 'k', 'r', 'relay', 'read', 'write', '')), { maxLength: 4 }), { maxLength: 12 });
@@ -156,12 +159,13 @@ describe('kind 5 deletion (NIP-09)', () => {
 describe('kind 10002 relay list (NIP-65)', () => {
   const entries = fc.uniqueArray(
     fc.record({ url: relayUrl, read: fc.boolean(), write: fc.boolean() }).filter((r) => r.read || r.write),
-    { selector: (r) => r.url, maxLength: 10 },
+    { selector: (r) => normalizeRelayUrl(r.url), maxLength: 10 },
   );
-  it('round-trips read/write markers', () => {
+  it('round-trips read/write markers, URLs in canonical form', () => {
     fc.assert(
       fc.property(entries, (rs) => {
-        expect(parseRelayListEvent(overTheWire(buildRelayListEvent(rs, T)))).toEqual({ relays: rs, skipped: 0 });
+        const canonical = rs.map((r) => ({ ...r, url: normalizeRelayUrl(r.url) }));
+        expect(parseRelayListEvent(overTheWire(buildRelayListEvent(rs, T)))).toEqual({ relays: canonical, skipped: 0 });
       }),
       { numRuns: 150 },
     );
@@ -183,14 +187,21 @@ describe('kind 10002 relay list (NIP-65)', () => {
     expect(codeOf(() => parseRelayListEvent({ kind: 10050, tags: [] }))).toBe('bad-kind');
     expect(codeOf(() => buildRelayListEvent([{ url: 'wss://a.example', read: false, write: false }], T))).toBe('bad-input');
     expect(codeOf(() => buildRelayListEvent([{ url: 'ftp://a.example', read: true, write: false }], T))).toBe('bad-relay-url');
+    expect(codeOf(() => buildRelayListEvent([{ url: 'wss://relay.damus.io/ foo', read: true, write: false }], T))).toBe('bad-relay-url');
+    // one relay written twice (case of the host, trailing slash) is a repeat
+    expect(codeOf(() => buildRelayListEvent([{ url: 'wss://a.example', read: true, write: false }, { url: 'wss://A.example/', read: false, write: true }], T))).toBe('bad-input');
+    expect(parseRelayListEvent({ kind: 10002, tags: [['r', 'wss://A.example/', 'read'], ['r', 'wss://a.example', 'write'], ['r', 'wss://relay.damus.io/ foo']] })).toEqual({
+      relays: [{ url: 'wss://a.example', read: true, write: true }],
+      skipped: 1,
+    });
   });
 });
 
 describe('kind 10050 DM relays (NIP-17)', () => {
   it('round-trips', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(relayUrl, { maxLength: 8 }), (urls) => {
-        expect(parseDmRelaysEvent(overTheWire(buildDmRelaysEvent(urls, T)))).toEqual({ relays: urls, skipped: 0 });
+      fc.property(fc.uniqueArray(relayUrl, { maxLength: 8, selector: (u) => normalizeRelayUrl(u) }), (urls) => {
+        expect(parseDmRelaysEvent(overTheWire(buildDmRelaysEvent(urls, T)))).toEqual({ relays: urls.map((u) => normalizeRelayUrl(u)), skipped: 0 });
       }),
       { numRuns: 100 },
     );

@@ -1,5 +1,5 @@
 /**
- * On-chain BTC legs (`btc@bitcoin`) against a real node: bcoin 1.0.2 in-process on regtest over
+ * On-chain BTC legs (`btc@regtest`: the wallets run on regtest) against a real node: bcoin 1.0.2 in-process on regtest over
  * 127.0.0.1, real SQLite files per party, a real SimulatedNotary ledger. Alice pays Bob in BTC
  * on-chain; Bob converts BTC to EUR on notary 1 and pays Dave. Blocks are mined by hand to reach
  * the confirmations Bob requires. Fault doubles are named for the fault they produce.
@@ -64,13 +64,13 @@ afterAll(async () => {
   await node?.close();
 });
 
-describe('BitcoinTransfers (the btc@bitcoin executor)', () => {
+describe('BitcoinTransfers (the btc@<chain> executor)', () => {
   it('pays once per idempotency key: a repeated key returns the first receipt and moves nothing', async () => {
     const store = await openStore(join(tmpDir(), 'payer.sqlite'));
     const payer = new BitcoinTransfers({ wallet: walletOf(seeds.payer), store, feeRate: 2n });
     const payee = walletOf(seeds.payee);
     const to = payee.nextReceiveAddress();
-    const req = { idempotencyKey: 'k1', notary: 'bitcoin', unit: 'btc', fromAccount: 'bitcoin-wallet', toNym: to, amount: 250_000n };
+    const req = { idempotencyKey: 'k1', notary: 'regtest', unit: 'btc', fromAccount: 'bitcoin-wallet', toNym: to, amount: 250_000n };
     const first = await payer.transfer(req);
     const again = await payer.transfer(req);
     expect(again).toEqual(first);
@@ -91,7 +91,7 @@ describe('BitcoinTransfers (the btc@bitcoin executor)', () => {
     const path = join(tmpDir(), 'payer.sqlite');
     let store = await openStore(path);
     const to = walletOf(seeds.payee).addressAt(0, 7);
-    const req = { idempotencyKey: 'crash-1', notary: 'bitcoin', unit: 'btc', fromAccount: 'bitcoin-wallet', toNym: to, amount: 300_000n };
+    const req = { idempotencyKey: 'crash-1', notary: 'regtest', unit: 'btc', fromAccount: 'bitcoin-wallet', toNym: to, amount: 300_000n };
     const crashing = new BitcoinTransfers({
       wallet: walletOf(seeds.payer),
       store,
@@ -130,8 +130,8 @@ describe('BitcoinTransfers (the btc@bitcoin executor)', () => {
     const payeeStore = await openStore(join(tmpDir(), 'q.sqlite'));
     const payer = new BitcoinTransfers({ wallet: walletOf(seeds.payer), store: payerStore, feeRate: 2n });
     const payee = new BitcoinTransfers({ wallet: walletOf(seeds.payee), store: payeeStore, confirmations: 2 });
-    const address = payee.receiveAddress('aa'.repeat(16), 'bitcoin', 'btc')!;
-    const paid = await payer.transfer({ idempotencyKey: 'v1', notary: 'bitcoin', unit: 'btc', fromAccount: 'x', toNym: address, amount: 40_000n });
+    const address = payee.receiveAddress('aa'.repeat(16), 'regtest', 'btc')!;
+    const paid = await payer.transfer({ idempotencyKey: 'v1', notary: 'regtest', unit: 'btc', fromAccount: 'x', toNym: address, amount: 40_000n });
     if (paid.kind !== 'btc') throw new Error('expected a btc receipt');
     // a payer that claims more than it paid: the output's real value counts
     const claim = { ...paid, amount: 80_000n };
@@ -140,7 +140,7 @@ describe('BitcoinTransfers (the btc@bitcoin executor)', () => {
     expect(await payee.verifyIncoming(claim)).toMatchObject({ pending: 'unconfirmed' });
     await node.mine(1);
     const ok = await payee.verifyIncoming(claim);
-    expect(ok).toEqual({ notary: 'bitcoin', unit: 'btc', toNym: address, fromNym: expect.stringMatching(/^rb1q/), amount: 40_000n });
+    expect(ok).toEqual({ notary: 'regtest', unit: 'btc', toNym: address, fromNym: expect.stringMatching(/^rb1q/), amount: 40_000n });
     // the refund address is the payer's own (the P2WPKH key of its first input)
     expect(payer.wallet.isMine(ok!.fromNym)).toBe(true);
     // an output of the same transaction that is not ours (the payer's change), an address not
@@ -161,18 +161,18 @@ describe('BitcoinTransfers (the btc@bitcoin executor)', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 30; i++) {
       const id = i.toString(16).padStart(32, '0');
-      const a = ex.receiveAddress(id, 'bitcoin', 'btc')!;
+      const a = ex.receiveAddress(id, 'regtest', 'btc')!;
       expect(seen.has(a)).toBe(false);
       seen.add(a);
-      expect(ex.receiveAddress(id, 'bitcoin', 'btc')).toBe(a);
+      expect(ex.receiveAddress(id, 'regtest', 'btc')).toBe(a);
     }
-    expect(ex.receiveAddress('ff'.repeat(16), 'bitcoin', 'btc', false)).toBeUndefined();
+    expect(ex.receiveAddress('ff'.repeat(16), 'regtest', 'btc', false)).toBeUndefined();
     expect(ex.receiveAddress('ff'.repeat(16), 'n1', 'EUR')).toBeUndefined();
     await store.close();
     // the wallet's own state was never saved: it would start again at index 0
     store = await openStore(path);
     ex = new BitcoinTransfers({ wallet: walletOf(seeds.payee), store });
-    const next = ex.receiveAddress('ee'.repeat(16), 'bitcoin', 'btc')!;
+    const next = ex.receiveAddress('ee'.repeat(16), 'regtest', 'btc')!;
     expect(seen.has(next)).toBe(false);
     // and addresses handed out before the restart are still watched
     expect(ex.wallet.isMine([...seen].at(-1)!)).toBe(true);
@@ -183,9 +183,13 @@ describe('BitcoinTransfers (the btc@bitcoin executor)', () => {
     const store = await openStore(join(tmpDir(), 'r.sqlite'));
     const btc = new BitcoinTransfers({ wallet: walletOf(seeds.payee), store });
     const routing = new RoutingTransfers({ bitcoin: btc });
-    expect(routing.account('bitcoin', 'btc')).toEqual({ account: 'bitcoin-wallet', nym: 'bitcoin-wallet' });
+    expect(routing.account('regtest', 'btc')).toEqual({ account: 'bitcoin-wallet', nym: 'bitcoin-wallet' });
     expect(routing.account('n1', 'EUR')).toBeUndefined();
-    expect(routing.receiveAddress('ab'.repeat(16), 'bitcoin', 'btc@bitcoin')).toMatch(/^rb1q/);
+    expect(routing.receiveAddress('ab'.repeat(16), 'regtest', 'btc')).toMatch(/^rb1q/);
+    // mainnet coins are another asset: a regtest wallet neither holds, receives nor pays them
+    expect(routing.account('bitcoin', 'btc')).toBeUndefined();
+    expect(routing.receiveAddress('cd'.repeat(16), 'bitcoin', 'btc')).toBeUndefined();
+    await expectCode(routing.transfer({ idempotencyKey: 'y', notary: 'bitcoin', unit: 'btc', fromAccount: 'a', toNym: 'b', amount: 1n }), 'unknown-unit');
     await expectCode(routing.transfer({ idempotencyKey: 'x', notary: 'n1', unit: 'EUR', fromAccount: 'a', toNym: 'b', amount: 1n }), 'unknown-unit');
     expect(isOnChainAsset('bitcoin', 'btc')).toBe(true);
     expect(isOnChainAsset('bitcoin', 'EUR')).toBe(false);
@@ -279,8 +283,8 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
     },
     // 1 EUR cent for 1,000 sats
     new OfferPolicy([
-      { id: 'bob-btc-eur', inNotary: 'bitcoin', inUnit: 'btc', outNotary: n1.id, outUnit: eur, rate: { num: 1n, den: 1000n }, cutPpm: 0, fee: 0n, minOut: 1n, maxOut: 5_000n, liquidity: 10_000n },
-      { id: 'bob-eur-btc', inNotary: n1.id, inUnit: eur, outNotary: 'bitcoin', outUnit: 'btc', rate: { num: 1000n, den: 1n }, cutPpm: 0, fee: 0n, minOut: 1_000n, maxOut: 5_000_000n, liquidity: 10_000_000n },
+      { id: 'bob-btc-eur', inNotary: 'regtest', inUnit: 'btc', outNotary: n1.id, outUnit: eur, rate: { num: 1n, den: 1000n }, cutPpm: 0, fee: 0n, minOut: 1n, maxOut: 5_000n, liquidity: 10_000n },
+      { id: 'bob-eur-btc', inNotary: n1.id, inUnit: eur, outNotary: 'regtest', outUnit: 'btc', rate: { num: 1000n, den: 1n }, cutPpm: 0, fee: 0n, minOut: 1_000n, maxOut: 5_000_000n, liquidity: 10_000_000n },
     ]),
   );
   const daveTransfers = (wallet: BitcoinWallet) => (store: Store) => {
@@ -298,12 +302,12 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
     bob: { ...bob, btc: bobBtc },
     dave: { ...dave, account: daveEur, btc: daveBtc },
     route: () => [
-      { from: pk.alice, to: pk.bob, notary: 'bitcoin', unit: 'btc', amount: 100_000n, offer: 'bob-btc-eur' },
+      { from: pk.alice, to: pk.bob, notary: 'regtest', unit: 'btc', amount: 100_000n, offer: 'bob-btc-eur' },
       { from: pk.bob, to: pk.dave, notary: n1.id, unit: eur, amount: 100n },
     ],
     routeOut: () => [
       { from: pk.alice, to: pk.bob, notary: n1.id, unit: eur, amount: 100n, offer: 'bob-eur-btc' },
-      { from: pk.bob, to: pk.dave, notary: 'bitcoin', unit: 'btc', amount: 100_000n },
+      { from: pk.bob, to: pk.dave, notary: 'regtest', unit: 'btc', amount: 100_000n },
     ],
     settle: async (rounds = 6) => {
       for (let i = 0; i < rounds; i++) {
@@ -371,7 +375,7 @@ describe('a payment with an on-chain BTC leg', () => {
     await net.settle(8);
 
     // Bob quoted a fresh address of his wallet, bound to this payment
-    const address = net.bob.btc.receiveAddress(id, 'bitcoin', 'btc', false)!;
+    const address = net.bob.btc.receiveAddress(id, 'regtest', 'btc', false)!;
     expect(net.bob.btc.wallet.isMine(address)).toBe(true);
     // Alice's transfer step ran twice (the first answer was lost), the BTC moved once
     expect(lossy.calls).toBe(2);
@@ -444,7 +448,7 @@ describe('a payment with an on-chain BTC leg', () => {
     const net = await buildNet();
     const id = await net.alice.coordinator.begin({ route: net.routeOut() });
     await net.settle(8);
-    const address = net.dave.btc.receiveAddress(id, 'bitcoin', 'btc', false)!;
+    const address = net.dave.btc.receiveAddress(id, 'regtest', 'btc', false)!;
     expect(net.dave.btc.wallet.isMine(address)).toBe(true);
     // Bob was paid in EUR and forwarded on-chain; Dave waits
     expect(await stateOf(net.bob, id)).toBe('forwarded');
@@ -470,7 +474,7 @@ describe('a payment with an on-chain BTC leg', () => {
     const net = await buildNet();
     const id = await net.alice.coordinator.begin({ route: net.route() });
     await net.settle(8);
-    const quoted = net.bob.btc.receiveAddress(id, 'bitcoin', 'btc', false)!;
+    const quoted = net.bob.btc.receiveAddress(id, 'regtest', 'btc', false)!;
     const type = (r: { wire: Record<string, unknown> }): unknown => r.wire.type;
     const toBob = (t: string) => net.hub.log.find((r) => r.from === net.alice.pubkey && r.to === net.bob.pubkey && type(r) === t)!;
     const forge = (r: ReturnType<typeof toBob>, body: Record<string, unknown>): void =>
@@ -479,7 +483,7 @@ describe('a payment with an on-chain BTC leg', () => {
     const other = 'cd'.repeat(16);
     forge(toBob('quote.request'), { payment_id: other });
     await net.settle(2);
-    const otherAddress = net.bob.btc.receiveAddress(other, 'bitcoin', 'btc', false)!;
+    const otherAddress = net.bob.btc.receiveAddress(other, 'regtest', 'btc', false)!;
     expect(otherAddress).toMatch(/^rb1q/);
     expect(otherAddress).not.toBe(quoted);
     // a prepare of that payment naming the first payment's address is refused ...
@@ -524,7 +528,7 @@ describe('createPeer({ bitcoin })', () => {
     try {
       await payer.start();
       await payee.start();
-      const id = await peerInternals(payer).coordinator.begin({ route: [{ from: payer.pubkey, to: payee.pubkey, notary: 'bitcoin', unit: 'btc', amount: 60_000n }] });
+      const id = await peerInternals(payer).coordinator.begin({ route: [{ from: payer.pubkey, to: payee.pubkey, notary: 'regtest', unit: 'btc', amount: 60_000n }] });
       const stateAt = async (peer: Peer): Promise<string | undefined> => (await listPayments(peerInternals(peer).store.db)).find((r) => r.id === id)?.state;
       const until = async (peer: Peer, state: string): Promise<void> => {
         while ((await stateAt(peer)) !== state) await new Promise((r) => setTimeout(r, 50));

@@ -1,6 +1,6 @@
 import { OtP2pError, describeValue } from '../../core/errors.ts';
 import type { BtcNetwork, Catalog } from '../../events/catalog.ts';
-import { catalogToJson } from '../../events/catalog.ts';
+import { btcAssetKey, catalogToJson } from '../../events/catalog.ts';
 import { catalogFromFlags, catalogFromOt } from '../../catalog/from-ot.ts';
 import { fetchCatalog, publishCatalog } from '../../catalog/exchange.ts';
 import { npubEncode } from '../../keys/nip19.ts';
@@ -60,7 +60,7 @@ export function printCatalog(ctx: CommandContext, catalog: Catalog, extra: Recor
     const n = catalog.notaries.find((x) => x.id === u.notary);
     return [String(rank.get(key) ?? '-'), u.tla, u.id, u.notary, n?.url ?? '', u.factor.toString(), u.private ? 'private' : ''];
   });
-  if (catalog.btc) rows.push([String(rank.get(`btc@${catalog.btc.network}`) ?? '-'), 'BTC', 'btc', catalog.btc.network, 'on-chain', '100000000', '']);
+  if (catalog.btc) rows.push([String(rank.get(btcAssetKey(catalog.btc.network)) ?? '-'), 'BTC', 'btc', catalog.btc.network, 'on-chain', '100000000', '']);
   printTable(ctx, ['pref', 'tla', 'unit', 'notary', 'url', 'factor', ''], rows);
 }
 

@@ -1,6 +1,6 @@
 /**
- * On-chain payment legs: the {@link TransferExecutor} for BTC (`btc` on `bitcoin`, i.e.
- * `btc@bitcoin`) over a {@link BitcoinWallet}, and {@link RoutingTransfers}, which sends each
+ * On-chain payment legs: the {@link TransferExecutor} for BTC on the wallet's chain (`btc@bitcoin`
+ * on mainnet, `btc@regtest` on regtest: `core/assets.ts`) over a {@link BitcoinWallet}, and {@link RoutingTransfers}, which sends each
  * transfer to the executor of its unit (the OT API for notary units, the Bitcoin wallet for BTC).
  *
  * Exactly once: `transfer` builds and signs the transaction, commits it with its idempotency key
@@ -22,7 +22,7 @@ import { addressToScript } from '../../bitcoin/wallet.ts';
 import type { BitcoinWallet } from '../../bitcoin/wallet.ts';
 import type { Store } from '../../store/db.ts';
 import type { WireReceipt } from '../messages.ts';
-import { BTC_LEG_UNIT, BTC_NOTARY, isOnChainAsset } from '../ports.ts';
+import { BTC_UNIT, btcRef, formatUnitRef, isOnChainAsset } from '../../core/assets.ts';
 import { BtcPaymentRepository } from '../store.ts';
 import type { BtcPaymentRow as PaymentRow } from '../store.ts';
 import type { TransferExecutor, TransferReceipt, TransferRequest, VerifiedTransfer } from '../ports.ts';
@@ -87,8 +87,8 @@ export class BitcoinTransfers implements TransferExecutor {
   }
 
   async #transfer(request: TransferRequest): Promise<TransferReceipt> {
-    if (!isOnChainAsset(request.notary, request.unit)) {
-      throw new OtP2pError('unknown-unit', `the Bitcoin wallet pays only btc@bitcoin, not ${request.unit}@${request.notary}`, {
+    if (!this.#mine(request.notary, request.unit)) {
+      throw new OtP2pError('unknown-unit', `the Bitcoin wallet pays only ${formatUnitRef(btcRef(this.wallet.network.chain))}, not ${request.unit}@${request.notary}`, {
         context: { notary: request.notary, unit: request.unit },
       });
     }
@@ -162,7 +162,7 @@ export class BitcoinTransfers implements TransferExecutor {
     this.#catchUp();
     if (!this.wallet.isMine(receipt.address)) return null;
     await this.wallet.sync();
-    const base = { notary: BTC_NOTARY, unit: BTC_LEG_UNIT, toNym: receipt.address };
+    const base = { notary: this.wallet.network.chain, unit: BTC_UNIT, toNym: receipt.address };
     const seen = this.wallet.incoming(receipt.address).find((p) => p.txid === receipt.txid && p.vout === receipt.vout);
     if (!seen) {
       // not in our node's view yet (still propagating), or spent to another of our outputs
@@ -201,9 +201,14 @@ export class BitcoinTransfers implements TransferExecutor {
     }
   }
 
+  /** Whether (`notary`, `unit`) is BTC on this wallet's chain: coins of another chain are another asset. */
+  #mine(notary: string, unit: string): boolean {
+    return unit === BTC_UNIT && notary === this.wallet.network.chain;
+  }
+
   /** The wallet is our only BTC account; payers learn where to pay from quotes. */
   account(notary: string, unit: string): { account: string; nym: string } | undefined {
-    return isOnChainAsset(notary, unit) ? { account: WALLET_ACCOUNT, nym: WALLET_ACCOUNT } : undefined;
+    return this.#mine(notary, unit) ? { account: WALLET_ACCOUNT, nym: WALLET_ACCOUNT } : undefined;
   }
 
   /**
@@ -213,7 +218,7 @@ export class BitcoinTransfers implements TransferExecutor {
    * Peer does at start): an address used on-chain since the last sync cannot be known here.
    */
   receiveAddress(paymentId: string, notary: string, unit: string, create = true): string | undefined {
-    if (!isOnChainAsset(notary, unit)) return undefined;
+    if (!this.#mine(notary, unit)) return undefined;
     const bound = this.#repo.boundAddress(paymentId);
     if (bound !== undefined || !create) return bound;
     this.#catchUp();
@@ -268,7 +273,7 @@ export interface RoutingTransfersOptions {
 }
 
 /**
- * One {@link TransferExecutor} over several: BTC (`btc@bitcoin`) goes to `bitcoin`, every other
+ * One {@link TransferExecutor} over several: BTC (`btc@<chain>`) goes to `bitcoin`, every other
  * unit to `ot`; receipts go by their kind.
  */
 export class RoutingTransfers implements TransferExecutor {
