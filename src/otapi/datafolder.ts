@@ -9,7 +9,7 @@
  * malformed file becomes an entry in `scan().errors`, never a crash of the whole scan.
  */
 import { lstatSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { AccountInfo, NotaryInfo, OtApi, OtLayout, PublicMint, TransferReceipt, TransferRequest, UnitDefinition } from './api.ts';
@@ -119,11 +119,45 @@ function readCapped(path: string): Buffer {
   }
 }
 
+/**
+ * Read a contract file and authenticate it as contract `id` (its text must hash to the ID).
+ * @throws OtP2pError `bad-signature` when it does not hash to `id`, and the read/parse codes.
+ */
+export function readTrustedContract(path: string, id: string): TrustedContract {
+  return trustContract(id, readOtDocument(readCapped(path)).text);
+}
+
+/**
+ * The contract `id` from the OT data folder a file sits in: walks up from `filePath` looking for
+ * `client_data/contracts/<id>` or `server_data/contracts/<id>`. Undefined when none is found or
+ * when the one found does not hash to `id`.
+ */
+export function findContractNear(filePath: string, id: string): TrustedContract | undefined {
+  if (!ID_RE.test(id)) return undefined;
+  let dir = dirname(resolve(filePath));
+  for (let i = 0; i < 8; i++) {
+    for (const sub of ['client_data', 'server_data', '.']) {
+      const path = join(dir, sub, 'contracts', id);
+      if (!existsSync(path)) continue;
+      try {
+        return readTrustedContract(path, id);
+      } catch {
+        // a tampered or unreadable copy: keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
 /** A read-only OT client data folder. */
 export class OtDataFolder implements OtApi {
   /** The folder that holds `client_data/` (and possibly `server_data/`). */
   readonly root: string;
   #scan: ScanResult | undefined;
+  readonly #trusted = new Map<string, TrustedContract>();
 
   /**
    * @param dir the folder holding `client_data/`, or `client_data/` itself.
@@ -194,7 +228,7 @@ export class OtDataFolder implements OtApi {
     for (const u of wallet?.units ?? []) units.set(u.id, u);
     // Contracts: the client's, then a notary's own copies (same ID = same text, so one is enough).
     const contracts: FoundContract[] = [];
-    const trusted = new Map<string, TrustedContract>();
+    const trusted = this.#trusted;
     for (const contractsDir of [join(client, 'contracts'), join(this.root, 'server_data', 'contracts')]) {
       for (const id of listDir(contractsDir)) {
         if (!ID_RE.test(id) || contracts.some((c) => c.id === id)) continue;
@@ -243,6 +277,12 @@ export class OtDataFolder implements OtApi {
       errors,
     };
     return this.#scan;
+  }
+
+  /** The contract `id` as found in the folder and authenticated by its ID, if any. */
+  trustedContract(id: string): TrustedContract | undefined {
+    this.scan();
+    return this.#trusted.get(id);
   }
 
   /** @inheritdoc */
