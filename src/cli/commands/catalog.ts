@@ -64,6 +64,20 @@ export function printCatalog(ctx: CommandContext, catalog: Catalog, extra: Recor
   printTable(ctx, ['pref', 'tla', 'unit', 'notary', 'url', 'factor', ''], rows);
 }
 
+/**
+ * A catalog replaces the user's previous one on every relay: publishing one with nothing in it
+ * (because the OT folder could not be read) would erase the real one. Refused unless forced.
+ * @throws OtP2pError `empty-catalog` naming how many files could not be read.
+ */
+function refuseEmpty(local: { catalog: Catalog; folder?: OtDataFolder }, force: boolean): void {
+  if (force || local.catalog.units.length > 0 || local.catalog.btc !== undefined) return;
+  const errors = local.folder?.scan().errors ?? [];
+  const unread = errors.length > 0 ? `; ${errors.length} file(s) could not be read (first: ${errors[0]?.path}: ${errors[0]?.code})` : '';
+  throw new OtP2pError('empty-catalog', `refusing to publish an empty catalog: it would replace your published one on every relay${unread}; use --force to publish it anyway`, {
+    context: { unreadable: errors.length },
+  });
+}
+
 export default defineCommand({
   name: 'catalog',
   description: 'Show or publish catalogs (kind 11560): accepted notaries, units and bitcoin',
@@ -77,7 +91,7 @@ export default defineCommand({
     { name: 'action', description: 'show | publish', required: true },
     { name: 'npub', description: 'whose catalog (show)' },
   ],
-  options: { 'password-stdin': PASSWORD_OPTION, ...CATALOG_SOURCE_OPTIONS },
+  options: { 'password-stdin': PASSWORD_OPTION, ...CATALOG_SOURCE_OPTIONS, force: { type: 'boolean', description: 'publish even an empty catalog (it replaces your published one)' } },
   run: async (ctx) => {
     const action = ctx.args.action;
     if (action !== 'show' && action !== 'publish') throw new OtP2pError('usage', `unknown action ${describeValue(action)}: use show or publish`);
@@ -87,6 +101,11 @@ export default defineCommand({
       return 0;
     }
     if (action === 'publish' && local === undefined) throw new OtP2pError('usage', 'catalog publish needs --ot-data DIR or --notary/--unit/--btc');
+    if (action === 'publish') {
+      refuseEmpty(local!, ctx.options.force === true);
+      const unread = local!.folder?.scan().errors.length ?? 0;
+      if (unread > 0) ctx.io.stderr(`warning: ${unread} file(s) in the OT data folder could not be read (otp2p mint scan --ot-data DIR lists them)\n`);
+    }
     const s = await openSession(ctx);
     try {
       if (action === 'publish') {
