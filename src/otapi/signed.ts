@@ -100,10 +100,12 @@ export function parseSignedContract(text: string): SignedContract {
 /**
  * The portion of a signed contract OT signs, as OT's contract parser collects it: the text is
  * trimmed, the `Hash:` header line and the one after it are skipped, and every following line up
- * to the first `-----...SIGNATURE` line is kept verbatim with an LF after it.
+ * to the first `-----...SIGNATURE` line is kept verbatim (CR of a CRLF dropped) with an LF after it.
  */
 export function otSignedPortion(text: string): string {
-  const lines = text.trim().split('\n');
+  // CRLF is read as LF: OT wrote LF, and a copy whose line ends were converted on the way (a
+  // Windows editor, a mail client) holds the same signed content.
+  const lines = text.trim().split(/\r?\n/);
   const out: string[] = [];
   let inContent = false;
   for (let i = 0; i < lines.length; i++) {
