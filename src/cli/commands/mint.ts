@@ -140,6 +140,7 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
   }
   const relays = ctx.relays ?? ctx.home.config().relays;
   if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays configured: use --relay URL');
+  const folder = typeof ctx.options['ot-data'] === 'string' ? otData(ctx) : undefined;
   const pool = new RelayPool({ relays, verifier: new EventVerifier() });
   try {
     return await fn(
@@ -147,6 +148,8 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
         transport: pool,
         self,
         ...(signer ? { signer } : {}),
+        // evidence that omits the notary's contract is checked against the wallet's own copy
+        ...(folder ? { contractFor: (id: string) => folder.trustedContract(id) } : {}),
         k: intOption(ctx, 'k', DEFAULT_K, 1),
         depth: intOption(ctx, 'depth', DEFAULT_DEPTH, 1),
         graceSeconds: intOption(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, 0) * 3600,
@@ -170,6 +173,8 @@ function printVerdicts(ctx: CommandContext, verdicts: MintVerdict[], webSize: nu
   for (const v of verdicts) {
     if (v.verdict === 'equivocation') ctx.io.stderr(`ALARM ${v.d}: the notary served other mints (${v.conflicts.map((c) => c.fingerprint.slice(0, 16)).join(', ')}); see otp2p mint evidence\n`);
     if (v.verdict === 'rare') ctx.io.stderr(`WARNING ${v.d}: fewer than k attesters in your web of trust saw your mint\n`);
+    if (v.verdict === 'reissued') ctx.io.stderr(`WARNING ${v.d}: the notary re-issued this series with other keys for a validity window that does not overlap yours (a reset, not a split view)\n`);
+    if (v.unverifiedEvidence.length > 0) ctx.io.stderr(`note ${v.d}: ${v.unverifiedEvidence.length} evidence event(s) whose notary signatures could not be verified (ignored)\n`);
   }
 }
 
@@ -298,7 +303,9 @@ const compare: CommandDef = defineCommand({
 const check: CommandDef = defineCommand({
   name: 'check',
   description: "Compare your mints with your web of trust's attestations (pull only: publishes nothing)",
-  details: 'Verdicts: consistent (>= k attesters saw your mint), equivocation (someone saw another mint for the same series: the notary cheated), rare (< k after the grace period), unknown.',
+  details:
+    'Verdicts: consistent (>= k attesters saw your mint), equivocation (someone saw another mint for the same series and an overlapping validity window: the notary cheated), ' +
+    'reissued (another mint for the same series but a disjoint window: a reset, a warning), rare (< k after the grace period), unknown.',
   options: { ...WEB_OPTIONS, pubkey: { type: 'string', value: 'HEX', description: 'check as this pubkey without unlocking the vault' } },
   run: async (ctx) => {
     const own = ownMints(ctx);
