@@ -7,3 +7,4 @@ export * from './watcher.ts';
 export * from './sim.ts';
 export * from '../events/attestation.ts';
 export * from '../events/evidence.ts';
+export * from './compare.ts';

@@ -8,3 +8,4 @@ export * from './datafolder.ts';
 export * from './ids.ts';
 export * from './notary.ts';
 export * from './combined.ts';
+export * from './otcrypto.ts';
