@@ -142,6 +142,9 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint scan on the real classic folder ${HAS_S
     expect(r.code).toBe(3);
     expect(r.json[0]).toMatchObject({ read: 6, verified: 5, bad_signatures: 1 });
     expect(r.stderr).toContain('BAD SIGNATURE');
+    const fp = await runCli(['mint', 'fingerprint', path, '--json', '--home', tmpDir()]);
+    expect(fp.code).toBe(3);
+    expect(fp.json[0]).toMatchObject({ signature: { ok: false, reason: 'bad-signature', signer: 'voeqDVAJwDwROywFtg5mEyYpcu2dcPJRLFHYh7tyhqk' } });
   });
 
   it('exits non-zero and says why on stdout when no mint could be read', async () => {
