@@ -1,7 +1,7 @@
 import { OtP2pError, describeValue } from '../../core/errors.ts';
 import type { BtcNetwork, Catalog } from '../../events/catalog.ts';
 import { catalogToJson } from '../../events/catalog.ts';
-import { catalogFromFlags, catalogFromOt } from '../../catalog/from-ot.ts';
+import { catalogFromFlags, catalogFromOt, refuseEmptyCatalog } from '../../catalog/from-ot.ts';
 import { fetchCatalog, publishCatalog } from '../../catalog/exchange.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import { OtDataFolder } from '../../otapi/datafolder.ts';
@@ -64,20 +64,6 @@ export function printCatalog(ctx: CommandContext, catalog: Catalog, extra: Recor
   printTable(ctx, ['pref', 'tla', 'unit', 'notary', 'url', 'factor', ''], rows);
 }
 
-/**
- * A catalog replaces the user's previous one on every relay: publishing one with nothing in it
- * (because the OT folder could not be read) would erase the real one. Refused unless forced.
- * @throws OtP2pError `empty-catalog` naming how many files could not be read.
- */
-function refuseEmpty(local: { catalog: Catalog; folder?: OtDataFolder }, force: boolean): void {
-  if (force || local.catalog.units.length > 0 || local.catalog.btc !== undefined) return;
-  const errors = local.folder?.scan().errors ?? [];
-  const unread = errors.length > 0 ? `; ${errors.length} file(s) could not be read (first: ${errors[0]?.path}: ${errors[0]?.code})` : '';
-  throw new OtP2pError('empty-catalog', `refusing to publish an empty catalog: it would replace your published one on every relay${unread}; use --force to publish it anyway`, {
-    context: { unreadable: errors.length },
-  });
-}
-
 export default defineCommand({
   name: 'catalog',
   description: 'Show or publish catalogs (kind 11560): accepted notaries, units and bitcoin',
@@ -102,7 +88,7 @@ export default defineCommand({
     }
     if (action === 'publish' && local === undefined) throw new OtP2pError('usage', 'catalog publish needs --ot-data DIR or --notary/--unit/--btc');
     if (action === 'publish') {
-      refuseEmpty(local!, ctx.options.force === true);
+      refuseEmptyCatalog(local!.catalog, local!.folder?.scan().errors ?? [], ctx.options.force === true);
       const unread = local!.folder?.scan().errors.length ?? 0;
       if (unread > 0) ctx.io.stderr(`warning: ${unread} file(s) in the OT data folder could not be read (otp2p mint scan --ot-data DIR lists them)\n`);
     }
