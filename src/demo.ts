@@ -70,7 +70,7 @@ export interface DemoSummary {
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
 type Name = (typeof NAMES)[number];
 
-const SEVERITY: Record<MintVerdictKind, number> = { consistent: 0, unknown: 1, rare: 2, equivocation: 3 };
+const SEVERITY: Record<MintVerdictKind, number> = { consistent: 0, unknown: 1, reissued: 1, rare: 2, equivocation: 3 };
 
 /**
  * Run the demo end to end and clean up (relay stopped, peers closed, folder removed).

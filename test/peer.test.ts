@@ -149,3 +149,16 @@ describe('Peer offer graph', () => {
   });
 });
 
+
+describe('Peer.catalog.publish', () => {
+  it('refuses an empty catalog (it would replace the published one everywhere) unless forced', async () => {
+    const p = await createPeer({ home: join(tmpDir(), 'empty'), identity: deriveIdentity(generateMnemonic()), relays: [relay.url] });
+    try {
+      await expect(p.catalog.publish()).rejects.toMatchObject({ code: 'empty-catalog' });
+      const forced = await p.catalog.publish(undefined, { force: true });
+      expect(forced.kind).toBe(11560);
+    } finally {
+      await p.stop();
+    }
+  });
+});

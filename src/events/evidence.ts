@@ -9,12 +9,16 @@
  * `["e", <attestation event id>]` and `["a", "31560:<pubkey>:<d>"]` for the attestations that
  * disagree (when known), `["v", "1"]`, `["alt", ...]`.
  *
- * Content: JSON `{"v":1,"mints":[{"fingerprint","sha256"?,"armored"?}, ...]}` where `armored` is
- * the signed mint file as served (OT armor) and `sha256` its hash. When both mints together would
- * push the event over the 60 KiB cap, `armored` is left out and only the hashes remain (the files
- * are then handed over out of band and checked against them). A wallet that holds only its own
- * mint and saw the other one as an attested fingerprint publishes its own file and the other
- * fingerprint alone: whoever holds the other mint completes the proof.
+ * Content: JSON `{"v":1,"mints":[{"fingerprint","sha256"?,"armored"?}, ...],"notary"?:{"sha256",
+ * "armored"?}}` where `armored` is the signed mint file as served (OT armor) and `sha256` its hash,
+ * and `notary` the notary's contract file. The contract carries the notary's signing keys and is
+ * authenticated by the notary ID itself (an OT contract ID is the hash of its text), so with it
+ * anyone can check both mint signatures (src/mint/evidence.ts `verifyEvidence`); without it, a
+ * verifier uses the copy of that contract its own wallet holds. When everything would push the
+ * event over the 60 KiB cap, the contract's text is left out first, then the mints' (hashes stay;
+ * the files are then handed over out of band and checked against them). A wallet that holds only
+ * its own mint and saw the other one as an attested fingerprint publishes its own file and the
+ * other fingerprint alone: whoever holds the other mint completes the proof.
  */
 import { createHash } from 'node:crypto';
 import { OtP2pError, describeValue } from '../core/errors.ts';
@@ -40,6 +44,8 @@ export interface Evidence {
   /** Attestation event ids (`e`) and addresses (`a`) that disagree. */
   eventIds: string[];
   addresses: string[];
+  /** The notary's contract file (hash, and the file when it fits). */
+  notary?: { sha256: string; armored?: string };
 }
 
 /** Content budget: the event must stay under 60 KiB of JSON with its tags and signature. */
@@ -53,7 +59,7 @@ function fail(message: string, context: Record<string, unknown> = {}): OtP2pErro
   return new OtP2pError('bad-evidence', message, { context });
 }
 
-/** sha256 hex of a mint file's text. */
+/** sha256 hex of a mint (or contract) file's text. */
 export function mintFileHash(armored: string): string {
   return createHash('sha256').update(armored, 'utf8').digest('hex');
 }
@@ -62,7 +68,10 @@ export function mintFileHash(armored: string): string {
  * Build a kind-1560 template. The armored files are dropped (hashes kept) when they do not fit.
  * @throws OtP2pError `bad-evidence` for malformed IDs or equal fingerprints.
  */
-export function buildEvidenceEvent(input: Omit<Evidence, 'mints'> & { mints: [{ fingerprint: string; armored?: string }, { fingerprint: string; armored?: string }] }, createdAt: number): EventTemplate {
+export function buildEvidenceEvent(
+  input: Omit<Evidence, 'mints' | 'notary'> & { mints: [{ fingerprint: string; armored?: string }, { fingerprint: string; armored?: string }]; notaryContract?: string },
+  createdAt: number,
+): EventTemplate {
   if (!ID_RE.test(input.notaryId) || !ID_RE.test(input.unitId) || !/^\d{1,10}$/.test(input.series)) {
     throw fail('evidence needs alphanumeric notary and unit IDs and a decimal series');
   }
@@ -70,11 +79,17 @@ export function buildEvidenceEvent(input: Omit<Evidence, 'mints'> & { mints: [{ 
   if (!HEX64.test(a.fingerprint) || !HEX64.test(b.fingerprint)) throw fail('fingerprints must be 64 lowercase hex');
   if (a.fingerprint === b.fingerprint) throw fail('evidence needs two different fingerprints');
   if (a.armored === undefined && b.armored === undefined) throw fail('evidence needs at least one signed mint file');
-  const full = { v: 1, mints: [a, b].map((m) => (m.armored === undefined ? { fingerprint: m.fingerprint } : { fingerprint: m.fingerprint, sha256: mintFileHash(m.armored), armored: m.armored })) };
-  let content = JSON.stringify(full);
-  if (Buffer.byteLength(content, 'utf8') > EVIDENCE_MAX_CONTENT) {
-    content = JSON.stringify({ v: 1, mints: full.mints.map(({ fingerprint, sha256 }) => (sha256 === undefined ? { fingerprint } : { fingerprint, sha256 })) });
-  }
+  const mints = [a, b].map((m) => (m.armored === undefined ? { fingerprint: m.fingerprint } : { fingerprint: m.fingerprint, sha256: mintFileHash(m.armored), armored: m.armored }));
+  const hashesOnly = mints.map(({ fingerprint, sha256 }) => (sha256 === undefined ? { fingerprint } : { fingerprint, sha256 }));
+  const c = input.notaryContract;
+  const fits = (x: unknown): string | undefined => {
+    const json = JSON.stringify(x);
+    return Buffer.byteLength(json, 'utf8') <= EVIDENCE_MAX_CONTENT ? json : undefined;
+  };
+  const content =
+    (c === undefined ? undefined : fits({ v: 1, mints, notary: { sha256: mintFileHash(c), armored: c } })) ??
+    fits(c === undefined ? { v: 1, mints } : { v: 1, mints, notary: { sha256: mintFileHash(c) } }) ??
+    JSON.stringify(c === undefined ? { v: 1, mints: hashesOnly } : { v: 1, mints: hashesOnly, notary: { sha256: mintFileHash(c) } });
   const tags: string[][] = [
     ['d', `${input.notaryId}:${input.unitId}:${input.series}`],
     ['v', '1'],
@@ -135,7 +150,7 @@ export function parseEvidenceEvent(event: NostrEvent): Evidence {
     return out;
   }) as [EvidenceMint, EvidenceMint];
   if (mints[0].fingerprint === mints[1].fingerprint) throw fail('the two mints carry the same fingerprint');
-  return {
+  const out: Evidence = {
     notaryId,
     unitId,
     series,
@@ -143,4 +158,14 @@ export function parseEvidenceEvent(event: NostrEvent): Evidence {
     eventIds: tag('e').filter((e) => HEX64.test(e)),
     addresses: tag('a').filter((a) => ADDR_RE.test(a)),
   };
+  if (body.notary !== undefined) {
+    const n = body.notary;
+    if (!isRecord(n) || typeof n.sha256 !== 'string' || !HEX64.test(n.sha256)) throw fail('notary must be {"sha256"} with 64 lowercase hex');
+    out.notary = { sha256: n.sha256 };
+    if (n.armored !== undefined) {
+      if (typeof n.armored !== 'string' || mintFileHash(n.armored) !== n.sha256) throw fail('notary.armored does not match its sha256');
+      out.notary.armored = n.armored;
+    }
+  }
+  return out;
 }

@@ -15,6 +15,7 @@ import { isOtP2pError } from '../core/errors.ts';
 import { DEFAULT_DEPTH } from './verdict.ts';
 import { checkEvidence } from './evidence.ts';
 import type { CheckedEvidence, MintSignatureCheck } from './evidence.ts';
+import type { TrustedContract } from '../otapi/otcrypto.ts';
 
 /** Authors per filter: keeps REQs well under relay limits on filter size. */
 const AUTHOR_CHUNK = 200;
@@ -123,6 +124,7 @@ export async function fetchEvidence(
   ds: readonly string[],
   verify?: MintSignatureCheck,
   cache?: Map<string, CheckedEvidence | null>,
+  contractFor?: (notaryId: string) => TrustedContract | undefined,
 ): Promise<{ evidence: CheckedEvidence[]; skipped: number }> {
   const evidence: CheckedEvidence[] = [];
   let skipped = 0;
@@ -133,7 +135,7 @@ export async function fetchEvidence(
     let checked = cache?.get(key);
     if (checked === undefined) {
       try {
-        checked = checkEvidence(e, verify);
+        checked = checkEvidence(e, verify, contractFor);
       } catch (err) {
         if (!isOtP2pError(err)) throw err;
         checked = null;

@@ -9,3 +9,4 @@ export * from './evidence.ts';
 export * from './watcher.ts';
 export * from '../events/attestation.ts';
 export * from '../events/evidence.ts';
+export * from './compare.ts';

@@ -3,7 +3,11 @@
  * Pure: the web, the attestations and the time are inputs (src/mint/collect.ts gathers them).
  *
  * - `equivocation`: someone in the web attested another fingerprint for the same (notary, unit,
- *   series): two signed mints exist, which is proof of cheating once the mints are produced.
+ *   series) with a validity window overlapping the user's, or evidence whose other mint carries a
+ *   verified notary signature says so: two signed mints exist, which is proof of cheating once the
+ *   mints are produced.
+ * - `reissued`: the other fingerprints seen are for validity windows disjoint from the user's: the
+ *   notary re-keyed the series (a reset), which singles nobody out. A warning, not an alarm.
  * - `consistent`: at least `k` distinct attesters in the web saw the user's fingerprint, and none
  *   saw another.
  * - `rare`: fewer than `k` after the grace period (counted from when the user first held the mint);
@@ -14,20 +18,21 @@
  * follows (a Sybil) changes nothing, whichever fingerprint it attests.
  */
 import type { ParsedAttestation } from '../events/attestation.ts';
+import { windowsOverlap } from './compare.ts';
 
 /** Evidence as far as verdicts need it (see `checkEvidence` in ./evidence.ts). */
 export interface EvidenceClaim {
   d: string;
   pubkey: string;
   eventId: string;
-  /** Every fingerprint the evidence names. */
-  mints: ReadonlyArray<{ fingerprint: string }>;
+  /** Every fingerprint the evidence names, with the included mint's validity window when known. */
+  mints: ReadonlyArray<{ fingerprint: string; validFrom?: number; validTo?: number }>;
   /** Fingerprints whose included mint carries a verified notary signature. */
   signed: readonly string[];
 }
 
-/** The four verdicts. */
-export type MintVerdictKind = 'consistent' | 'equivocation' | 'rare' | 'unknown';
+/** The verdicts. */
+export type MintVerdictKind = 'consistent' | 'equivocation' | 'reissued' | 'rare' | 'unknown';
 
 /** A mint the user holds, by its attestation key. */
 export interface OwnMint {
@@ -39,6 +44,8 @@ export interface OwnMint {
   fingerprint: string;
   /** Unix seconds when the user first held this mint (starts the grace period). */
   firstSeen: number;
+  /** The mint's validity window; without it every conflict counts as overlapping. */
+  validFrom?: number;
   validTo?: number;
 }
 
@@ -52,8 +59,13 @@ export interface MintVerdict {
   fingerprint: string;
   /** Attesters in the web who saw the user's fingerprint (pubkeys, sorted). */
   attesters: string[];
-  /** Other fingerprints attested in the web, with who attested them. */
-  conflicts: Array<{ fingerprint: string; attesters: string[]; eventIds: string[] }>;
+  /**
+   * Other fingerprints attested in the web or proven by signed evidence, with who attested them
+   * and whether their window overlaps the user's (`equivocation`) or not (`reissued`).
+   */
+  conflicts: Array<{ fingerprint: string; attesters: string[]; eventIds: string[]; relation: 'equivocation' | 'reissued' }>;
+  /** Evidence events naming another fingerprint whose signature did not verify: shown, never an alarm. */
+  unverifiedEvidence: string[];
 }
 
 /** Parameters of {@link computeVerdicts}. */
@@ -65,9 +77,9 @@ export interface VerdictParams {
   /** Pubkeys in the web of trust (see {@link webOfTrust}). */
   web: ReadonlySet<string>;
   /**
-   * Equivocation evidence (kind 1560). From a key in the web every fingerprint it names counts;
-   * from anyone else only fingerprints backed by a mint whose notary signature verified, which
-   * nobody but the notary can forge.
+   * Equivocation evidence (kind 1560). A fingerprint it names counts only when the evidence
+   * includes that mint with a verified notary signature, which nobody but the notary can forge,
+   * whoever published it; anything else is listed as unverified and raises nothing by itself.
    */
   evidence?: readonly EvidenceClaim[];
   /** Independent attesters needed for `consistent` (default 3). */
@@ -127,29 +139,40 @@ export function computeVerdicts(p: VerdictParams): MintVerdict[] {
   }
   return p.own.map((m): MintVerdict => {
     const same: string[] = [];
-    const others = new Map<string, { attesters: string[]; eventIds: string[] }>();
+    const others = new Map<string, { attesters: string[]; eventIds: string[]; overlaps: boolean }>();
+    const overlapsOwn = (w: { validFrom?: number; validTo?: number }): boolean =>
+      m.validFrom === undefined || m.validTo === undefined || w.validFrom === undefined || w.validTo === undefined
+        ? true
+        : windowsOverlap({ validFrom: m.validFrom, validTo: m.validTo }, { validFrom: w.validFrom, validTo: w.validTo });
     for (const a of byD.get(m.d) ?? []) {
       if (a.fingerprint === m.fingerprint) same.push(a.pubkey);
       else {
-        const o = others.get(a.fingerprint) ?? { attesters: [], eventIds: [] };
+        const o = others.get(a.fingerprint) ?? { attesters: [], eventIds: [], overlaps: false };
         o.attesters.push(a.pubkey);
         o.eventIds.push(a.eventId);
+        o.overlaps ||= overlapsOwn(a);
         others.set(a.fingerprint, o);
       }
     }
+    const unverified = new Set<string>();
     for (const ev of p.evidence ?? []) {
       if (ev.d !== m.d) continue;
-      const trusted = p.web.has(ev.pubkey) && ev.pubkey !== p.self;
-      for (const { fingerprint } of ev.mints) {
-        if (fingerprint === m.fingerprint || !(trusted || ev.signed.includes(fingerprint))) continue;
-        const o = others.get(fingerprint) ?? { attesters: [], eventIds: [] };
+      for (const em of ev.mints) {
+        if (em.fingerprint === m.fingerprint) continue;
+        if (!ev.signed.includes(em.fingerprint)) {
+          unverified.add(ev.eventId);
+          continue;
+        }
+        const o = others.get(em.fingerprint) ?? { attesters: [], eventIds: [], overlaps: false };
         if (!o.attesters.includes(ev.pubkey)) o.attesters.push(ev.pubkey);
         o.eventIds.push(ev.eventId);
-        others.set(fingerprint, o);
+        o.overlaps ||= overlapsOwn(em);
+        others.set(em.fingerprint, o);
       }
     }
     let verdict: MintVerdictKind;
-    if (others.size > 0) verdict = 'equivocation';
+    if ([...others.values()].some((o) => o.overlaps)) verdict = 'equivocation';
+    else if (others.size > 0) verdict = 'reissued';
     else if (same.length >= k) verdict = 'consistent';
     else if (p.now - m.firstSeen >= grace) verdict = 'rare';
     else verdict = 'unknown';
@@ -162,13 +185,14 @@ export function computeVerdicts(p: VerdictParams): MintVerdict[] {
       fingerprint: m.fingerprint,
       attesters: same.sort(),
       conflicts: [...others.entries()]
-        .map(([fingerprint, o]) => ({ fingerprint, attesters: o.attesters.sort(), eventIds: o.eventIds.sort() }))
+        .map(([fingerprint, o]) => ({ fingerprint, attesters: o.attesters.sort(), eventIds: o.eventIds.sort(), relation: o.overlaps ? ('equivocation' as const) : ('reissued' as const) }))
         .sort((a, b) => b.attesters.length - a.attesters.length || (a.fingerprint < b.fingerprint ? -1 : 1)),
+      unverifiedEvidence: [...unverified].sort(),
     };
   });
 }
 
-/** Whether a verdict is an alarm the user should see. */
+/** Whether a verdict is an alarm the user should see (`reissued` is a warning, not an alarm). */
 export function isAlarm(v: Pick<MintVerdict, 'verdict'>): boolean {
   return v.verdict === 'equivocation' || v.verdict === 'rare';
 }

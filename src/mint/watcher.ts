@@ -13,6 +13,7 @@ import type { PublishResult, Transport } from '../relays/transport.ts';
 import type { PublicMint } from '../otapi/api.ts';
 import { fetchAttestations, fetchEvidence, fetchWebOfTrust } from './collect.ts';
 import type { CheckedEvidence, MintSignatureCheck } from './evidence.ts';
+import type { TrustedContract } from '../otapi/otcrypto.ts';
 import { mintFingerprint, mintKey } from './fingerprint.ts';
 import { DEFAULT_DEPTH, DEFAULT_GRACE_SECONDS, DEFAULT_K, computeVerdicts, shouldPublish } from './verdict.ts';
 import type { MintVerdict, OwnMint } from './verdict.ts';
@@ -28,8 +29,10 @@ export interface MintWatcherOptions {
   k?: number;
   depth?: number;
   graceSeconds?: number;
-  /** Checks a notary's signature over a mint, so evidence from outside the web can count. */
+  /** Checks a notary's signature over a mint (the simulated notary's); see `contractFor` for OT's. */
   verifyMintSignature?: MintSignatureCheck;
+  /** The notary contracts the wallet holds (authenticated by ID), for evidence that omits its own. */
+  contractFor?: (notaryId: string) => TrustedContract | undefined;
   /** Outcomes of evidence checks by event id + sig; share one between watchers of one process. */
   evidenceCache?: Map<string, CheckedEvidence | null>;
 }
@@ -62,7 +65,11 @@ export function ownMint(mint: PublicMint, firstSeen: number): OwnMint & { validF
 
 /** One wallet's mint-transparency loop. */
 export class MintWatcher {
-  readonly #o: Required<Omit<MintWatcherOptions, 'signer' | 'verifyMintSignature'>> & { signer: EventSigner | undefined; verify: MintSignatureCheck | undefined };
+  readonly #o: Required<Omit<MintWatcherOptions, 'signer' | 'verifyMintSignature' | 'contractFor'>> & {
+    signer: EventSigner | undefined;
+    verify: MintSignatureCheck | undefined;
+    contractFor: ((notaryId: string) => TrustedContract | undefined) | undefined;
+  };
   #web: Set<string> | undefined;
 
   constructor(options: MintWatcherOptions) {
@@ -71,6 +78,7 @@ export class MintWatcher {
       self: options.self,
       signer: options.signer,
       verify: options.verifyMintSignature,
+      contractFor: options.contractFor,
       evidenceCache: options.evidenceCache ?? new Map(),
       clock: options.clock ?? systemClock,
       k: options.k ?? DEFAULT_K,
@@ -90,7 +98,7 @@ export class MintWatcher {
     const web = await this.web();
     const ds = [...new Set(own.map((m) => m.d))];
     const { attestations, skipped } = await fetchAttestations(this.#o.transport, ds, [...web]);
-    const ev = await fetchEvidence(this.#o.transport, ds, this.#o.verify, this.#o.evidenceCache);
+    const ev = await fetchEvidence(this.#o.transport, ds, this.#o.verify, this.#o.evidenceCache, this.#o.contractFor);
     const verdicts = computeVerdicts({
       self: this.#o.self,
       own,

@@ -220,14 +220,16 @@ export function packString(text: string, level = 9): string {
 }
 
 /**
- * Inverse of {@link packString}: whitespace-tolerant base64, capped inflation, strict UTF-8.
+ * Inverse of {@link packString}: whitespace-tolerant base64, capped inflation, the classic
+ * protobuf string wrapper removed when present (classic OT wrapped every packed value, e.g. each
+ * `<mintPublicInfo>` and the names in wallet.xml), strict UTF-8.
  * @throws OtP2pError `bad-base64`, `inflate-failed`, `inflate-too-large`, `bad-ot-file`.
  */
 export function unpackString(packed: string, field = 'packed string', maxBytes = 1024 * 1024): string {
   const b64 = packed.replace(/\s+/g, '');
   const inflated = inflateCapped(decodeBase64Strict(b64, field), maxBytes, field);
   try {
-    return utf8Strict.decode(inflated);
+    return utf8Strict.decode(unwrapProtobufString(inflated) ?? inflated);
   } catch (cause) {
     throw new OtP2pError('bad-ot-file', `${field} does not inflate to UTF-8 text`, { context: { field }, cause });
   }

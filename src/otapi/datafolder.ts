@@ -9,12 +9,16 @@
  * malformed file becomes an entry in `scan().errors`, never a crash of the whole scan.
  */
 import { lstatSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { AccountInfo, NotaryInfo, OtApi, OtLayout, PublicMint, TransferReceipt, TransferRequest, UnitDefinition } from './api.ts';
-import { MAX_OT_FILE_BYTES, contractKind, parseAccountFile, parseMintFile, parseNotaryContract, parseUnitDefinition, parseWallet } from './files.ts';
+import { MAX_OT_FILE_BYTES, contractKind, parseAccountFile, parseMintFile, parseNotaryContract, parseUnitDefinition, parseWallet, readOtDocument } from './files.ts';
 import type { WalletInfo } from './files.ts';
+import { parseSignedContract } from './signed.ts';
+import { dearmor } from './armor.ts';
+import { trustContract, verifyOtSignature } from './otcrypto.ts';
+import type { OtSignatureCheck, TrustedContract } from './otcrypto.ts';
 
 /** A file that could not be read or parsed. */
 export interface ScanError {
@@ -29,6 +33,17 @@ export interface FoundMint {
   /** `client` (as downloaded by the wallet) or `server` (a notary's `.PUBLIC` copy). */
   origin: 'client' | 'server';
   path: string;
+  /** The notary's signature, checked against the keys of its contract (when the folder holds it). */
+  signature: OtSignatureCheck;
+}
+
+/** A contract found in the folder, authenticated by its ID, with its signer's signature checked. */
+export interface FoundContract {
+  id: string;
+  kind: 'notary' | 'unit' | 'other';
+  path: string;
+  /** The signer's (notary's or issuer's) signature over the contract. */
+  signature: OtSignatureCheck;
 }
 
 /** Everything a scan found. */
@@ -39,7 +54,34 @@ export interface ScanResult {
   units: UnitDefinition[];
   accounts: AccountInfo[];
   mints: FoundMint[];
+  contracts: FoundContract[];
   errors: ScanError[];
+}
+
+const OTX_ID = /^otx[1-9A-HJ-NP-Za-km-z]{25,40}$/;
+const CLASSIC_ID = /^[0-9A-Za-z]{40,44}$/;
+
+/**
+ * The layout from the folder's shape, never from whether a mint parsed: `modern` with
+ * `client_data/mint/`; `classic` when wallet.xml's armor wraps its text in a protobuf string
+ * (only classic OT did) or, without a readable wallet, when the IDs things are filed under are
+ * 43-character base62; else `v094` (`otx…` IDs).
+ */
+export function detectLayout(root: string): OtLayout {
+  const client = join(root, 'client_data');
+  if (isDir(join(client, 'mint'))) return 'modern';
+  try {
+    return dearmor(readCapped(join(client, 'wallet.xml'))).protobufWrapped ? 'classic' : 'v094';
+  } catch {
+    // no readable wallet: fall back to the IDs
+  }
+  const names: string[] = [];
+  for (const dir of [join(client, 'contracts'), join(client, 'accounts'), join(client, 'mints'), join(client, 'nyms'), join(root, 'server_data', 'contracts'), join(root, 'server_data', 'mints')]) {
+    names.push(...listDir(dir).map((n) => n.replace(/\.(PUBLIC|\d+)$/, '')));
+  }
+  if (names.some((n) => OTX_ID.test(n))) return 'v094';
+  if (names.some((n) => CLASSIC_ID.test(n))) return 'classic';
+  return 'v094';
 }
 
 const ID_RE = /^[A-Za-z0-9]{1,128}$/;
@@ -77,11 +119,45 @@ function readCapped(path: string): Buffer {
   }
 }
 
+/**
+ * Read a contract file and authenticate it as contract `id` (its text must hash to the ID).
+ * @throws OtP2pError `bad-signature` when it does not hash to `id`, and the read/parse codes.
+ */
+export function readTrustedContract(path: string, id: string): TrustedContract {
+  return trustContract(id, readOtDocument(readCapped(path)).text);
+}
+
+/**
+ * The contract `id` from the OT data folder a file sits in: walks up from `filePath` looking for
+ * `client_data/contracts/<id>` or `server_data/contracts/<id>`. Undefined when none is found or
+ * when the one found does not hash to `id`.
+ */
+export function findContractNear(filePath: string, id: string): TrustedContract | undefined {
+  if (!ID_RE.test(id)) return undefined;
+  let dir = dirname(resolve(filePath));
+  for (let i = 0; i < 8; i++) {
+    for (const sub of ['client_data', 'server_data', '.']) {
+      const path = join(dir, sub, 'contracts', id);
+      if (!existsSync(path)) continue;
+      try {
+        return readTrustedContract(path, id);
+      } catch {
+        // a tampered or unreadable copy: keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
 /** A read-only OT client data folder. */
 export class OtDataFolder implements OtApi {
   /** The folder that holds `client_data/` (and possibly `server_data/`). */
   readonly root: string;
   #scan: ScanResult | undefined;
+  readonly #trusted = new Map<string, TrustedContract>();
 
   /**
    * @param dir the folder holding `client_data/`, or `client_data/` itself.
@@ -94,7 +170,7 @@ export class OtDataFolder implements OtApi {
     else throw new OtP2pError('bad-ot-layout', `${abs} holds no client_data/ or server_data/ folder`, { context: { dir: abs } });
   }
 
-  /** The layout: `modern` when `client_data/mint/` exists, else from the mints' attribute names. */
+  /** The layout (see {@link detectLayout}). */
   layout(): OtLayout {
     return this.scan().layout;
   }
@@ -134,7 +210,7 @@ export class OtDataFolder implements OtApi {
             errors.push({ path, code: 'bad-mint', message: `mint names notary ${mint.notaryId} / unit ${mint.unitId} but is filed under ${notary}/${unit}` });
             continue;
           }
-          mints.push({ mint, origin, path });
+          mints.push({ mint, origin, path, signature: { ok: false, signer: mint.signer, reason: 'no-key' } });
         }
       }
     };
@@ -150,20 +226,32 @@ export class OtDataFolder implements OtApi {
     const units = new Map<string, UnitDefinition>();
     for (const n of wallet?.notaries ?? []) notaries.set(n.id, n);
     for (const u of wallet?.units ?? []) units.set(u.id, u);
-    const contractsDir = join(client, 'contracts');
-    for (const id of listDir(contractsDir)) {
-      if (!ID_RE.test(id)) continue;
-      const path = join(contractsDir, id);
-      attempt(path, () => {
-        const bytes = readCapped(path);
-        const kind = contractKind(bytes);
-        if (kind === 'notary') notaries.set(id, { ...notaries.get(id), ...parseNotaryContract(bytes, id) });
-        else if (kind === 'unit') {
-          const prev = units.get(id);
-          const parsed = parseUnitDefinition(bytes, id);
-          units.set(id, { ...prev, ...parsed, ...(parsed.name === undefined && prev?.name !== undefined ? { name: prev.name } : {}) });
-        }
-      });
+    // Contracts: the client's, then a notary's own copies (same ID = same text, so one is enough).
+    const contracts: FoundContract[] = [];
+    const trusted = this.#trusted;
+    for (const contractsDir of [join(client, 'contracts'), join(this.root, 'server_data', 'contracts')]) {
+      for (const id of listDir(contractsDir)) {
+        if (!ID_RE.test(id) || contracts.some((c) => c.id === id)) continue;
+        const path = join(contractsDir, id);
+        attempt(path, () => {
+          const bytes = readCapped(path);
+          const kind = contractKind(bytes);
+          if (kind === 'notary') notaries.set(id, { ...notaries.get(id), ...parseNotaryContract(bytes, id) });
+          else if (kind === 'unit') {
+            const prev = units.get(id);
+            const parsed = parseUnitDefinition(bytes, id);
+            units.set(id, { ...prev, ...parsed, ...(parsed.name === undefined && prev?.name !== undefined ? { name: prev.name } : {}) });
+          }
+          const t = trustContract(id, readOtDocument(bytes).text);
+          trusted.set(id, t);
+          contracts.push({ id, kind, path, signature: t.signature });
+        });
+      }
+    }
+    for (const found of mints) {
+      const contract = trusted.get(found.mint.notaryId);
+      if (!contract) continue;
+      found.signature = verifyOtSignature(parseSignedContract(found.mint.signedText), contract.keys, found.mint.signer);
     }
     for (const { mint } of mints) {
       if (!notaries.has(mint.notaryId)) notaries.set(mint.notaryId, { id: mint.notaryId });
@@ -178,18 +266,23 @@ export class OtDataFolder implements OtApi {
       const acct = attempt(path, () => parseAccountFile(readCapped(path)));
       if (acct) accounts.set(acct.id, { ...accounts.get(acct.id), ...acct });
     }
-    let layout: OtLayout = modern ? 'modern' : 'v094';
-    if (!modern && mints.length > 0 && mints.every((m) => m.mint.attributeStyle === 'classic')) layout = 'classic';
     this.#scan = {
-      layout,
+      layout: detectLayout(this.root),
       root: this.root,
       notaries: [...notaries.values()],
       units: [...units.values()],
       accounts: [...accounts.values()],
       mints,
+      contracts,
       errors,
     };
     return this.#scan;
+  }
+
+  /** The contract `id` as found in the folder and authenticated by its ID, if any. */
+  trustedContract(id: string): TrustedContract | undefined {
+    this.scan();
+    return this.#trusted.get(id);
   }
 
   /** @inheritdoc */

@@ -202,12 +202,13 @@ export function parseNotaryContract(input: string | Uint8Array, id: string): Not
 }
 
 /**
- * Parse an account file (`<account>` with a `<balance>`).
+ * Parse an account file (`<account>` in 0.94, `<assetAccount>` in classic files, with a `<balance>`).
  * @throws OtP2pError `bad-ot-file` when IDs or the balance are malformed.
  */
 export function parseAccountFile(input: string | Uint8Array): AccountInfo {
   const root = parseXml(readOtDocument(input).xml);
-  if (root.name !== 'account') throw new OtP2pError('bad-ot-file', `not an account: root <${root.name}>`);
+  // 0.94 writes <account>, classic files <assetAccount>.
+  if (root.name !== 'account' && root.name !== 'assetAccount') throw new OtP2pError('bad-ot-file', `not an account: root <${root.name}>`);
   const acct: AccountInfo = {
     id: requireId(root, 'bad-ot-file', 'account', 'accountID'),
     notaryId: requireId(root, 'bad-ot-file', 'notary', 'notaryID', 'serverID'),
@@ -237,12 +238,16 @@ export interface WalletInfo {
 
 function unpackName(packed: string | undefined): string | undefined {
   if (packed === undefined || packed === '') return undefined;
+  let name: string;
   try {
-    return unpackString(packed, 'name', 64 * 1024);
+    name = unpackString(packed, 'name', 64 * 1024);
   } catch {
     // Some wallets store names unpacked: keep the raw value.
-    return packed;
+    name = packed;
   }
+  // A name is only ever displayed: control characters (terminal escapes) never reach a screen.
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 }
 
 /**
@@ -275,7 +280,8 @@ export function parseWallet(input: string | Uint8Array): WalletInfo {
       case 'pseudonym':
         out.nymIds.push(requireId(el, 'bad-ot-file', 'nym', 'nymID'));
         break;
-      case 'account': {
+      case 'account':
+      case 'assetAccount': {
         const acct: AccountInfo = {
           id: requireId(el, 'bad-ot-file', 'account', 'accountID'),
           notaryId: requireId(el, 'bad-ot-file', 'notary', 'notaryID', 'serverID'),
@@ -292,9 +298,10 @@ export function parseWallet(input: string | Uint8Array): WalletInfo {
         break;
     }
   }
-  // 0.94 writes "<!-- Last retrieved balance: N on date: D -->", "<!-- Account type: T -->" before
-  // each account and "<!-- instrumentDefinitionID: U -->" after it.
-  const re = /<!--\s*Last retrieved balance:\s*(-?\d{1,30}) on date:\s*([^\s]+)\s*-->\s*<!--\s*Account type:\s*(\w+)\s*-->\s*<account\b[^>]*?accountID="([A-Za-z0-9]+)"[^>]*>\s*<!--\s*(?:instrumentDefinitionID|assetTypeID):\s*([A-Za-z0-9]+)\s*-->/g;
+  // 0.94 and classic wallets write "<!-- Last retrieved balance: N on date: D -->", "<!-- Account
+  // type: T -->" before each account and "<!-- instrumentDefinitionID: U -->" (classic:
+  // assetTypeID) after it.
+  const re = /<!--\s*Last retrieved balance:\s*(-?\d{1,30}) on date:\s*([^\s]+)\s*-->\s*<!--\s*Account type:\s*(\w+)\s*-->\s*<(?:account|assetAccount)\b[^>]*?accountID="([A-Za-z0-9]+)"[^>]*>\s*<!--\s*(?:instrumentDefinitionID|assetTypeID):\s*([A-Za-z0-9]+)\s*-->/g;
   for (const m of doc.xml.matchAll(re)) {
     const acct = out.accounts.find((a) => a.id === m[4]);
     if (!acct) continue;

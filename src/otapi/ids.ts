@@ -20,14 +20,19 @@ export function otId(material: Uint8Array | string): string {
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** A classic (2013-2014) style ID: SHA-256 of `material` in base62, padded to 43 characters. */
-export function base62Id(material: Uint8Array | string): string {
-  const bytes = typeof material === 'string' ? new TextEncoder().encode(material) : material;
-  let n = BigInt(`0x${Buffer.from(sha256(bytes)).toString('hex')}`);
+/** Bytes as a big-endian number in base62 (classic OT's ID alphabet), unpadded. */
+export function base62(bytes: Uint8Array): string {
+  let n = BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
   let s = '';
   while (n > 0n) {
     s = (B62[Number(n % 62n)] as string) + s;
     n /= 62n;
   }
-  return s.padStart(43, '0');
+  return s;
+}
+
+/** A classic (2013-2014) style ID: SHA-256 of `material` in base62, padded to 43 characters. */
+export function base62Id(material: Uint8Array | string): string {
+  const bytes = typeof material === 'string' ? new TextEncoder().encode(material) : material;
+  return base62(sha256(bytes)).padStart(43, '0');
 }

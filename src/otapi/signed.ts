@@ -22,6 +22,12 @@ export interface SignedContract {
   hash: string | undefined;
   /** The signed XML body, LF line endings. */
   body: string;
+  /**
+   * The exact text OT hashes and signs (its `m_xmlUnsigned`): every line after the `Hash:` line
+   * and the line that follows it, up to the first signature line, each ended by LF, escaped
+   * `- -` lines kept as they are (OT signs them escaped).
+   */
+  signedText: string;
   signatures: OtSignature[];
 }
 
@@ -88,5 +94,32 @@ export function parseSignedContract(text: string): SignedContract {
   if (signatures.length === 0) throw new OtP2pError('bad-ot-file', `signed ${label} has no signature block (truncated?)`, { context: { label } });
   const joined = body.join('\n').trim();
   if (joined === '') throw new OtP2pError('bad-ot-file', `signed ${label} has an empty body`, { context: { label } });
-  return { label, hash, body: joined, signatures };
+  return { label, hash, body: joined, signedText: otSignedPortion(text), signatures };
+}
+
+/**
+ * The portion of a signed contract OT signs, as OT's contract parser collects it: the text is
+ * trimmed, the `Hash:` header line and the one after it are skipped, and every following line up
+ * to the first `-----...SIGNATURE` line is kept verbatim (CR of a CRLF dropped) with an LF after it.
+ */
+export function otSignedPortion(text: string): string {
+  // CRLF is read as LF: OT wrote LF, and a copy whose line ends were converted on the way (a
+  // Windows editor, a mail client) holds the same signed content.
+  const lines = text.trim().split(/\r?\n/);
+  const out: string[] = [];
+  let inContent = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (!inContent) {
+      if (line.startsWith('----') && line.includes('BEGIN')) inContent = true;
+      continue;
+    }
+    if (line.startsWith('----') && line.includes('SIGNATURE')) break;
+    if (out.length === 0 && line.startsWith('Hash: ')) {
+      i++;
+      continue;
+    }
+    out.push(`${line}\n`);
+  }
+  return out.join('');
 }

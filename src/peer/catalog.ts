@@ -4,7 +4,7 @@ import { OtP2pError } from '../core/errors.ts';
 import { btcAssetKey, buildCatalogEvent } from '../events/catalog.ts';
 import type { Catalog } from '../events/catalog.ts';
 import type { NostrEvent } from '../events/types.ts';
-import { catalogFromOt, holdingsFromAccounts } from '../catalog/from-ot.ts';
+import { catalogFromOt, holdingsFromAccounts, refuseEmptyCatalog } from '../catalog/from-ot.ts';
 import { fetchCatalog, requestCatalog } from '../catalog/exchange.ts';
 import { negotiate } from '../catalog/negotiation.ts';
 import type { NegotiationResult } from '../catalog/negotiation.ts';
@@ -33,11 +33,14 @@ export class PeerCatalog {
   }
 
   /**
-   * Publish our public catalog (kind 11560), by default the one {@link build} makes.
-   * @throws OtP2pError `bad-catalog` for an invalid catalog, `db-error`.
+   * Publish our public catalog (kind 11560), by default the one {@link build} makes. An empty
+   * catalog would replace our published one on every relay, so it is refused unless `force`.
+   * @throws OtP2pError `empty-catalog` (nothing accepted, no `force`), `bad-catalog` for an
+   *   invalid catalog, `db-error`.
    */
-  async publish(catalog?: Catalog): Promise<NostrEvent> {
+  async publish(catalog?: Catalog, options: { force?: boolean } = {}): Promise<NostrEvent> {
     const c = catalog ?? (await this.build());
+    refuseEmptyCatalog(c, [], options.force ?? false);
     const event = await this.#ctx.publish(buildCatalogEvent(c, unixSeconds(this.#ctx.clock)));
     this.#ctx.web.setCatalog(this.#ctx.pubkey, c, event.created_at);
     return event;

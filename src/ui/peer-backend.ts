@@ -165,7 +165,7 @@ export class PeerDashboardBackend implements DashboardBackend {
 
   async mintVerdicts(): Promise<MintVerdictView[]> {
     const r = await this.#peer.mint.check();
-    const order = { equivocation: 0, rare: 1, unknown: 2, consistent: 3 } as const;
+    const order = { equivocation: 0, rare: 1, reissued: 2, unknown: 3, consistent: 4 } as const;
     return r.verdicts
       .map((v): MintVerdictView => {
         const ev = r.evidence.filter((e) => e.d === v.d);

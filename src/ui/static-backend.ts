@@ -155,7 +155,7 @@ export class StaticDashboardBackend implements DashboardBackend {
   }
 
   mintVerdicts(): MintVerdictView[] {
-    const order = { equivocation: 0, rare: 1, unknown: 2, consistent: 3 } as const;
+    const order = { equivocation: 0, rare: 1, reissued: 2, unknown: 3, consistent: 4 } as const;
     return [...(this.#opts.mintVerdicts ?? [])].sort((a, b) => order[a.verdict] - order[b.verdict] || a.d.localeCompare(b.d));
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParsedAttestation } from '../../src/events/attestation.ts';
-import { computeVerdicts, shouldPublish, webOfTrust } from '../../src/mint/verdict.ts';
+import { computeVerdicts, isAlarm, shouldPublish, webOfTrust } from '../../src/mint/verdict.ts';
 import type { OwnMint } from '../../src/mint/verdict.ts';
 
 const pk = (n: number): string => n.toString(16).padStart(64, '0');
@@ -51,7 +51,23 @@ describe('verdicts', () => {
   it('equivocation when anyone in the web attests another fingerprint for the same series', () => {
     const v = computeVerdicts({ ...base, attestations: [att(2, FP_A), att(3, FP_A), att(4, FP_A), att(5, FP_B)] })[0]!;
     expect(v.verdict).toBe('equivocation');
-    expect(v.conflicts).toEqual([{ fingerprint: FP_B, attesters: [pk(5)], eventIds: [att(5, FP_B).eventId] }]);
+    expect(v.conflicts).toEqual([{ fingerprint: FP_B, attesters: [pk(5)], eventIds: [att(5, FP_B).eventId], relation: 'equivocation' }]);
+  });
+
+  it('reissued, not equivocation, when the other fingerprint is for a disjoint validity window (a reset)', () => {
+    const windowed = { ...own, validFrom: 100, validTo: 200 };
+    const other = (validFrom: number, validTo: number): ParsedAttestation => ({ ...att(5, FP_B), validFrom, validTo });
+    const reset = computeVerdicts({ ...base, own: [windowed], attestations: [att(2, FP_A), att(3, FP_A), att(4, FP_A), other(200, 300)] })[0]!;
+    expect(reset.verdict).toBe('reissued');
+    expect(reset.conflicts[0]?.relation).toBe('reissued');
+    expect(isAlarm(reset)).toBe(false);
+    const split = computeVerdicts({ ...base, own: [windowed], attestations: [att(2, FP_A), other(150, 300)] })[0]!;
+    expect(split.verdict).toBe('equivocation');
+    expect(isAlarm(split)).toBe(true);
+    // one overlapping conflict among reissues is enough for equivocation
+    const both = computeVerdicts({ ...base, own: [windowed], attestations: [other(200, 300), { ...att(4, 'c'.repeat(64)), validFrom: 0, validTo: 101 }] })[0]!;
+    expect(both.verdict).toBe('equivocation');
+    expect(both.conflicts.map((c) => c.relation).sort()).toEqual(['equivocation', 'reissued']);
   });
 
   it('uses the newest attestation per author (addressable semantics)', () => {
@@ -71,12 +87,18 @@ describe('verdicts', () => {
     expect(computeVerdicts({ ...base, own: [own, next], attestations: atts }).map((v) => v.verdict)).toEqual(['consistent', 'consistent']);
   });
 
-  it('evidence counts from the web, or from anyone when the notary signature verified', () => {
+  it("evidence counts from anyone when the other mint's notary signature verified, and never unverified, even from the web", () => {
     const ev = { d: D, pubkey: pk(77), eventId: pk(7), mints: [{ fingerprint: FP_A }, { fingerprint: FP_B }], signed: [] as string[] };
     const atts = [att(2, FP_A), att(3, FP_A), att(4, FP_A)];
-    expect(computeVerdicts({ ...base, attestations: atts, evidence: [ev] })[0]?.verdict).toBe('consistent');
+    const unverified = computeVerdicts({ ...base, attestations: atts, evidence: [ev] })[0]!;
+    expect(unverified.verdict).toBe('consistent');
+    expect(unverified.unverifiedEvidence).toEqual([pk(7)]);
     expect(computeVerdicts({ ...base, attestations: atts, evidence: [{ ...ev, signed: [FP_B] }] })[0]?.verdict).toBe('equivocation');
-    expect(computeVerdicts({ ...base, attestations: atts, evidence: [{ ...ev, pubkey: pk(2) }] })[0]?.verdict).toBe('equivocation');
+    expect(computeVerdicts({ ...base, attestations: atts, evidence: [{ ...ev, pubkey: pk(2) }] })[0]?.verdict).toBe('consistent');
+    // signed evidence of a disjoint window is a reissue
+    const windowed = { ...own, validFrom: 100, validTo: 200 };
+    const reissue = { ...ev, signed: [FP_B], mints: [{ fingerprint: FP_A }, { fingerprint: FP_B, validFrom: 300, validTo: 400 }] };
+    expect(computeVerdicts({ ...base, own: [windowed], attestations: atts, evidence: [reissue] })[0]?.verdict).toBe('reissued');
   });
 
   it('privacy policy: publish only to join a herd of k, or when forced', () => {

@@ -48,6 +48,15 @@ describe.skipIf(!HAS_SHARED)(`OtDataFolder on the real 0.94 sample folder ${HAS_
     }
   });
 
+  it("verifies every mint's notary signature and every contract's signer (0.94: HASH256 = double SHA-256, RSA-PSS)", () => {
+    const scan = folder.scan();
+    expect(scan.mints).toHaveLength(4);
+    for (const m of scan.mints) expect(m.signature).toEqual({ ok: true, signer: 'otxN4Vz3xQLiEcwtKeHi9rSWh2zgH6Xkjqjg', credentialId: 'otxCYRARYR4SmGFBNR5YqYXrBuyBTBWtJJdz' });
+    expect(scan.contracts).toHaveLength(4);
+    for (const c of scan.contracts) expect(c.signature.ok, c.id).toBe(true);
+    expect(scan.contracts.find((c) => c.kind === 'notary')?.signature.signer).toBe('otxN4Vz3xQLiEcwtKeHi9rSWh2zgH6Xkjqjg');
+  });
+
   it('gives the client USD mint and the notary .PUBLIC copy the same fingerprint', () => {
     const usd = folder.scan().mints.filter((m) => m.mint.unitId === USD);
     expect(usd).toHaveLength(2);
@@ -97,22 +106,6 @@ describe.skipIf(!HAS_SHARED)(`OtDataFolder on the real 0.94 sample folder ${HAS_
 });
 
 describe('OtDataFolder on the project fixtures', () => {
-  it('reads the classic layout: base62 IDs, Unix-second times, protobuf-wrapped text', async () => {
-    const folder = new OtDataFolder(join(PROJECT_ROOT, 'test/fixtures/ot/classic'));
-    const scan = folder.scan();
-    expect(scan.errors).toEqual([]);
-    expect(scan.layout).toBe('classic');
-    expect(scan.notaries).toEqual([{ id: 'Ra8gGBEGM2NzmqBRWplLmFVFfmreGcn75K8unazMMLj', name: 'Fixture notary' }]);
-    expect(scan.units.map((u) => u.name).sort()).toEqual(['US Dollars', 'silver grams']);
-    expect(scan.mints).toHaveLength(2);
-    for (const { mint } of scan.mints) {
-      expect(mint.attributeStyle).toBe('classic');
-      expect(mint.notaryId).toMatch(/^[0-9A-Za-z]{43}$/);
-      expect(mint.validFrom).toBe(1_400_000_000);
-    }
-    expect(readFileSync(scan.mints[0]!.path, 'utf8')).toContain('-----BEGIN OT ARMORED MINT-----');
-  });
-
   it('reads the modern layout (singular client_data/mint/)', async () => {
     const folder = new OtDataFolder(join(PROJECT_ROOT, 'test/fixtures/ot/modern'));
     expect(folder.layout()).toBe('modern');

@@ -1,7 +1,7 @@
 import { OtP2pError, describeValue } from '../../core/errors.ts';
 import type { BtcNetwork, Catalog } from '../../events/catalog.ts';
 import { btcAssetKey, catalogToJson } from '../../events/catalog.ts';
-import { catalogFromFlags, catalogFromOt } from '../../catalog/from-ot.ts';
+import { catalogFromFlags, catalogFromOt, refuseEmptyCatalog } from '../../catalog/from-ot.ts';
 import { fetchCatalog, publishCatalog } from '../../catalog/exchange.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import { OtDataFolder } from '../../otapi/datafolder.ts';
@@ -77,7 +77,7 @@ export default defineCommand({
     { name: 'action', description: 'show | publish', required: true },
     { name: 'npub', description: 'whose catalog (show)' },
   ],
-  options: { 'password-stdin': PASSWORD_OPTION, ...CATALOG_SOURCE_OPTIONS },
+  options: { 'password-stdin': PASSWORD_OPTION, ...CATALOG_SOURCE_OPTIONS, force: { type: 'boolean', description: 'publish even an empty catalog (it replaces your published one)' } },
   run: async (ctx) => {
     const action = ctx.args.action;
     if (action !== 'show' && action !== 'publish') throw new OtP2pError('usage', `unknown action ${describeValue(action)}: use show or publish`);
@@ -87,6 +87,11 @@ export default defineCommand({
       return 0;
     }
     if (action === 'publish' && local === undefined) throw new OtP2pError('usage', 'catalog publish needs --ot-data DIR or --notary/--unit/--btc');
+    if (action === 'publish') {
+      refuseEmptyCatalog(local!.catalog, local!.folder?.scan().errors ?? [], ctx.options.force === true);
+      const unread = local!.folder?.scan().errors.length ?? 0;
+      if (unread > 0) ctx.io.stderr(`warning: ${unread} file(s) in the OT data folder could not be read (otp2p mint scan --ot-data DIR lists them)\n`);
+    }
     const s = await openSession(ctx);
     try {
       if (action === 'publish') {

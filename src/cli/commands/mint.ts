@@ -13,9 +13,14 @@ import { unixSeconds } from '../../core/clock.ts';
 import { getPublicKey, signEvent } from '../../events/sign.ts';
 import { EventVerifier } from '../../events/verify.ts';
 import { RelayPool } from '../../relays/pool.ts';
-import { OtDataFolder } from '../../otapi/datafolder.ts';
+import { OtDataFolder, findContractNear, readTrustedContract } from '../../otapi/datafolder.ts';
 import { MAX_OT_FILE_BYTES, parseMintFile } from '../../otapi/files.ts';
 import type { PublicMint } from '../../otapi/api.ts';
+import { verifyOtSignature } from '../../otapi/otcrypto.ts';
+import type { OtSignatureCheck, TrustedContract } from '../../otapi/otcrypto.ts';
+import { parseSignedContract } from '../../otapi/signed.ts';
+import { compareMintFiles } from '../../mint/compare.ts';
+import type { MintFileInput } from '../../mint/compare.ts';
 import { mintFingerprint, mintKey } from '../../mint/fingerprint.ts';
 import { evidenceFromMints } from '../../mint/evidence.ts';
 import { MintWatcher, ownMint } from '../../mint/watcher.ts';
@@ -41,13 +46,48 @@ function intOption(ctx: CommandContext, name: string, fallback: number, min: num
   return Number(v);
 }
 
-function readMintArg(path: string): { mint: PublicMint; text: string } {
+function readMintArg(path: string): { mint: PublicMint; text: string; bytes: Buffer } {
   if (!existsSync(path)) throw new OtP2pError('not-found', `no file ${path}`);
   const buf = readFileSync(path);
-  if (buf.length > MAX_OT_FILE_BYTES) throw new OtP2pError('too-large', `${path} is over ${MAX_OT_FILE_BYTES} bytes`);
+  if (buf.length > MAX_OT_FILE_BYTES) throw new OtP2pError('bad-input', `${path} is over ${MAX_OT_FILE_BYTES} bytes`);
   const text = buf.toString('utf8');
-  return { mint: parseMintFile(text, path), text };
+  return { mint: parseMintFile(text, path), text, bytes: buf };
 }
+
+/** The public part of a signature check, as `--json` prints it. */
+function signatureJson(sig: OtSignatureCheck): { ok: boolean; signer: string; reason?: string } {
+  return sig.reason === undefined ? { ok: sig.ok, signer: sig.signer } : { ok: sig.ok, signer: sig.signer, reason: sig.reason };
+}
+
+/**
+ * The notary contract for a mint file: `--contract FILE`, else the OT data folder the file sits in.
+ * @throws OtP2pError `bad-signature` when `--contract` does not hash to the mint's notary ID.
+ */
+function contractFor(ctx: CommandContext, mintPath: string, notaryId: string): TrustedContract | undefined {
+  const given = ctx.options.contract;
+  const files = Array.isArray(given) ? (given as string[]) : typeof given === 'string' ? [given] : [];
+  for (const f of files) {
+    if (!existsSync(f)) throw new OtP2pError('not-found', `no file ${f}`);
+    try {
+      return readTrustedContract(f, notaryId);
+    } catch (err) {
+      if (files.length === 1) throw err;
+    }
+  }
+  return findContractNear(mintPath, notaryId);
+}
+
+function checkMint(contract: TrustedContract | undefined, mint: PublicMint): OtSignatureCheck {
+  if (!contract) return { ok: false, signer: mint.signer, reason: 'no-key' };
+  return verifyOtSignature(parseSignedContract(mint.signedText), contract.keys, mint.signer);
+}
+
+const CONTRACT_OPTION: OptionDef = {
+  type: 'string',
+  multiple: true,
+  value: 'FILE',
+  description: "the notary's contract (default: found in the OT data folder the mint file is in)",
+};
 
 /** When the user first held each mint (starts the grace period): `mint-seen.json` in the data folder. */
 function firstSeen(ctx: CommandContext, mints: PublicMint[]): Map<string, number> {
@@ -100,6 +140,7 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
   }
   const relays = ctx.relays ?? ctx.home.config().relays;
   if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays configured: use --relay URL');
+  const folder = typeof ctx.options['ot-data'] === 'string' ? otData(ctx) : undefined;
   const pool = new RelayPool({ relays, verifier: new EventVerifier() });
   try {
     return await fn(
@@ -107,6 +148,8 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
         transport: pool,
         self,
         ...(signer ? { signer } : {}),
+        // evidence that omits the notary's contract is checked against the wallet's own copy
+        ...(folder ? { contractFor: (id: string) => folder.trustedContract(id) } : {}),
         k: intOption(ctx, 'k', DEFAULT_K, 1),
         depth: intOption(ctx, 'depth', DEFAULT_DEPTH, 1),
         graceSeconds: intOption(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, 0) * 3600,
@@ -130,6 +173,8 @@ function printVerdicts(ctx: CommandContext, verdicts: MintVerdict[], webSize: nu
   for (const v of verdicts) {
     if (v.verdict === 'equivocation') ctx.io.stderr(`ALARM ${v.d}: the notary served other mints (${v.conflicts.map((c) => c.fingerprint.slice(0, 16)).join(', ')}); see otp2p mint evidence\n`);
     if (v.verdict === 'rare') ctx.io.stderr(`WARNING ${v.d}: fewer than k attesters in your web of trust saw your mint\n`);
+    if (v.verdict === 'reissued') ctx.io.stderr(`WARNING ${v.d}: the notary re-issued this series with other keys for a validity window that does not overlap yours (a reset, not a split view)\n`);
+    if (v.unverifiedEvidence.length > 0) ctx.io.stderr(`note ${v.d}: ${v.unverifiedEvidence.length} evidence event(s) whose notary signatures could not be verified (ignored)\n`);
   }
 }
 
@@ -148,7 +193,7 @@ const scan: CommandDef = defineCommand({
   run: async (ctx) => {
     const s = otData(ctx).scan();
     const tla = new Map(s.units.map((u) => [u.id, u.tla]));
-    const rows = s.mints.map(({ mint: m, origin, path }) => ({
+    const rows = s.mints.map(({ mint: m, origin, path, signature }) => ({
       notary: m.notaryId,
       unit: m.unitId,
       tla: tla.get(m.unitId) ?? null,
@@ -160,17 +205,38 @@ const scan: CommandDef = defineCommand({
       origin,
       path,
       fingerprint: mintFingerprint(m),
+      signature: signatureJson(signature),
     }));
-    if (ctx.json) {
-      printJson(ctx, { layout: s.layout, root: s.root, mints: rows, errors: s.errors });
-      return;
+    const bad = rows.filter((r) => r.signature.reason === 'bad-signature');
+    const summary = {
+      read: rows.length,
+      unreadable: s.errors.length,
+      verified: rows.filter((r) => r.signature.ok).length,
+      bad_signatures: bad.length,
+      unchecked: rows.filter((r) => !r.signature.ok && r.signature.reason !== 'bad-signature').length,
+    };
+    const contracts = s.contracts.map((c) => ({ id: c.id, kind: c.kind, path: c.path, signature: signatureJson(c.signature) }));
+    // Reading nothing is a failure, said on stdout too: a script must never take an empty scan
+    // for a wallet without mints (that is how an empty catalog once replaced a real one).
+    const why = rows.length === 0 ? `no mint read in ${s.root}${s.errors.length > 0 ? `: ${s.errors.length} file(s) could not be read (first: ${s.errors[0]?.path}: ${s.errors[0]?.code})` : ': no mint files found'}` : undefined;
+    if (ctx.json) printJson(ctx, { layout: s.layout, root: s.root, ...summary, mints: rows, contracts, errors: s.errors, ...(why ? { error: why } : {}) });
+    else {
+      printTable(
+        ctx,
+        ['notary', 'unit', 'series', 'valid from', 'valid to', 'origin', 'signature', 'fingerprint'],
+        rows.map((r) => [r.notary, r.tla ?? r.unit, r.series, iso(r.valid_from), iso(r.valid_to), r.origin, r.signature.ok ? 'ok' : (r.signature.reason ?? 'bad'), r.fingerprint]),
+      );
+      ctx.io.stdout(`${summary.read} mint(s) read, ${summary.verified} signature(s) verified, ${summary.bad_signatures} bad, ${summary.unchecked} unchecked (no notary contract); ${summary.unreadable} file(s) unreadable\n`);
+      if (why) ctx.io.stdout(`${why}\n`);
     }
-    printTable(
-      ctx,
-      ['notary', 'unit', 'series', 'valid from', 'valid to', 'origin', 'fingerprint'],
-      rows.map((r) => [r.notary, r.tla ?? r.unit, r.series, iso(r.valid_from), iso(r.valid_to), r.origin, r.fingerprint]),
-    );
     for (const e of s.errors) ctx.io.stderr(`skipped ${e.path}: ${e.code}: ${e.message}\n`);
+    for (const r of bad) ctx.io.stderr(`BAD SIGNATURE ${r.path}: not signed by notary ${r.notary}'s key\n`);
+    if (bad.length > 0) return 3;
+    if (why) {
+      ctx.io.stderr(`${why}\n`);
+      return s.errors.length > 0 ? 2 : 1;
+    }
+    return 0;
   },
 });
 
@@ -178,8 +244,11 @@ const fingerprint: CommandDef = defineCommand({
   name: 'fingerprint',
   description: 'Print the canonical fingerprint of one mint file (offline)',
   positionals: [{ name: 'file', description: 'an armored or plain OT mint file', required: true }],
+  options: { contract: CONTRACT_OPTION },
   run: async (ctx) => {
-    const { mint: m } = readMintArg(ctx.args.file as string);
+    const path = ctx.args.file as string;
+    const { mint: m } = readMintArg(path);
+    const signature = signatureJson(checkMint(contractFor(ctx, path, m.notaryId), m));
     const out = {
       notary: m.notaryId,
       unit: m.unitId,
@@ -190,16 +259,53 @@ const fingerprint: CommandDef = defineCommand({
       expiration: m.expiration,
       denominations: m.denominations.map((d) => d.value.toString()),
       fingerprint: mintFingerprint(m),
+      signature,
     };
     if (ctx.json) printJson(ctx, out);
-    else ctx.io.stdout(`${out.fingerprint}  ${mintKey(m)}\n`);
+    else ctx.io.stdout(`${out.fingerprint}  ${mintKey(m)}  signature ${signature.ok ? 'ok' : signature.reason}\n`);
+    if (signature.reason === 'bad-signature') {
+      ctx.io.stderr(`BAD SIGNATURE ${path}: not signed by notary ${m.notaryId}'s key\n`);
+      return 3;
+    }
+    return 0;
+  },
+});
+
+const compare: CommandDef = defineCommand({
+  name: 'compare',
+  description: 'Compare two mint files offline: identical, same-mint, equivocation, reissued or different series/unit/notary',
+  details:
+    'equivocation: same notary, unit and series, different keys, overlapping validity windows (proof of cheating when both signatures verify);\n' +
+    'reissued: the same but with disjoint windows (the notary re-keyed the series: worth a look, not an alarm).\n' +
+    'Exit 3 when a signature does not verify or the mints equivocate with both signatures verified; 0 otherwise.',
+  positionals: [
+    { name: 'a', description: 'a mint file', required: true },
+    { name: 'b', description: 'another mint file', required: true },
+  ],
+  options: { contract: CONTRACT_OPTION },
+  run: async (ctx) => {
+    const read = (path: string): MintFileInput => {
+      const r = readMintArg(path);
+      return { path, bytes: r.bytes, mint: r.mint, signature: checkMint(contractFor(ctx, path, r.mint.notaryId), r.mint) };
+    };
+    const c = compareMintFiles(read(ctx.args.a as string), read(ctx.args.b as string));
+    const out = { ...c, signatures: c.signatures.map(signatureJson), mints: c.mints.map((m) => ({ ...m, signature: signatureJson(m.signature) })) };
+    if (ctx.json) printJson(ctx, out);
+    else {
+      ctx.io.stdout(`${c.relation}${c.relation === 'equivocation' ? (c.proven ? ' (proven: both notary signatures verify)' : ' (unproven: a signature is missing or bad)') : ''}\n`);
+      for (const m of out.mints) ctx.io.stdout(`  ${m.fingerprint}  ${m.notary}:${m.unit}:${m.series}  ${iso(m.valid_from)}..${iso(m.valid_to)}  signature ${m.signature.ok ? 'ok' : m.signature.reason}  ${m.path ?? ''}\n`);
+    }
+    if (c.signatures.some((sig) => sig.reason === 'bad-signature')) return 3;
+    return c.relation === 'equivocation' && c.proven ? 3 : 0;
   },
 });
 
 const check: CommandDef = defineCommand({
   name: 'check',
   description: "Compare your mints with your web of trust's attestations (pull only: publishes nothing)",
-  details: 'Verdicts: consistent (>= k attesters saw your mint), equivocation (someone saw another mint for the same series: the notary cheated), rare (< k after the grace period), unknown.',
+  details:
+    'Verdicts: consistent (>= k attesters saw your mint), equivocation (someone saw another mint for the same series and an overlapping validity window: the notary cheated), ' +
+    'reissued (another mint for the same series but a disjoint window: a reset, a warning), rare (< k after the grace period), unknown.',
   options: { ...WEB_OPTIONS, pubkey: { type: 'string', value: 'HEX', description: 'check as this pubkey without unlocking the vault' } },
   run: async (ctx) => {
     const own = ownMints(ctx);
@@ -241,6 +347,7 @@ const evidence: CommandDef = defineCommand({
     throwaway: { type: 'boolean', description: 'sign with a fresh throwaway key (the default)' },
     'from-identity': { type: 'boolean', description: 'sign with your vault identity instead (links you to your mint)' },
     'dry-run': { type: 'boolean', description: 'print the signed event, publish nothing' },
+    contract: CONTRACT_OPTION,
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
@@ -253,7 +360,11 @@ const evidence: CommandDef = defineCommand({
     if (typeof otherPath === 'string') other = readMintArg(otherPath).text;
     else if (typeof fp === 'string' && /^[0-9a-f]{64}$/.test(fp)) other = { fingerprint: fp };
     else throw new OtP2pError('usage', 'give the conflicting mint with --other FILE or --fingerprint HEX (64 lowercase hex)');
-    const template = evidenceFromMints(own, other, {}, unixSeconds());
+    const ownMint = parseMintFile(own, mintPath);
+    const contract = contractFor(ctx, mintPath, ownMint.notaryId);
+    // The notary's contract goes along (its text, which hashes to the notary ID): with it anyone can
+    // check both signatures without holding the contract.
+    const template = evidenceFromMints(own, other, contract ? { notaryContract: contract.text } : {}, unixSeconds());
     let event;
     if (ctx.options['from-identity'] === true) {
       const id = await unlockHomeIdentity(ctx);
@@ -280,7 +391,7 @@ const evidence: CommandDef = defineCommand({
   },
 });
 
-const subs = { scan, fingerprint, check, attest, evidence };
+const subs = { scan, fingerprint, compare, check, attest, evidence };
 
 export default defineCommand({
   name: 'mint',
