@@ -168,6 +168,11 @@ interface Conn {
 }
 
 const MAX_AUTHED_PER_CONN = 8;
+/** Bytes a stored phase writes before it lets the event loop serve other connections. */
+const YIELD_BYTES = 256 * 1024;
+
+/** Resolve after pending I/O callbacks have run. */
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function idOf(raw: unknown): string {
   if (typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string') return (raw as { id: string }).id;
@@ -327,13 +332,21 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
         for (const ev of page) if (ev.created_at === oldest) next.add(ev.id);
         const exhausted = page.length < rows || fresh === 0;
         remaining -= Math.min(fresh, remaining);
+        let sinceYield = 0;
         for (const msg of out) {
           if (!(await c.out.writable()) || signal.aborted) return false;
           c.out.send(msg);
           held -= msg.length;
           lease.shrink(held);
+          // A fast reader never makes `writable` wait, and everything else here resolves in
+          // microtasks: give other connections their turn every so often.
+          if ((sinceYield += msg.length) >= YIELD_BYTES) {
+            sinceYield = 0;
+            await yieldToIo();
+          }
         }
         if (exhausted) return true;
+        await yieldToIo();
         until = oldest;
         boundary = next;
       } finally {
@@ -360,7 +373,8 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       return send(c, ['CLOSED', subId, verdict.reason]);
     }
     old?.abort.abort();
-    const filters = raw.map((f) => ({ ...f }));
+    // Identical filters return identical events: run each once.
+    const filters = [...new Map(raw.map((f) => [JSON.stringify(f), { ...f }])).values()];
     const sub: Sub = {
       id: subId,
       filters,
