@@ -63,7 +63,8 @@ export interface EmbeddedRelayOptions {
   defaultLimit?: number;
   /**
    * Limits on REQs, subscriptions, query memory and per-connection buffers (defaults:
-   * `DEFAULT_RELAY_POLICY`). `maxLimit` is raised to `defaultLimit` when lower.
+   * `DEFAULT_RELAY_POLICY`). `maxLimit` defaults to 10x `defaultLimit`, is never above that and
+   * never below `defaultLimit`.
    */
   policy?: Partial<Omit<RelayPolicy, 'defaultLimit'>>;
   /** NIP-11 name and description. */
@@ -210,7 +211,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   };
   const defaultLimit = options.defaultLimit ?? DEFAULT_RELAY_POLICY.defaultLimit;
   // The package's repository caps a limit at 10x its default; ours never asks for more.
-  const maxLimit = Math.max(defaultLimit, Math.min(options.policy?.maxLimit ?? DEFAULT_RELAY_POLICY.maxLimit, defaultLimit * 10));
+  const maxLimit = Math.max(defaultLimit, Math.min(options.policy?.maxLimit ?? defaultLimit * 10, defaultLimit * 10));
   const policy: RelayPolicy = { ...DEFAULT_RELAY_POLICY, ...options.policy, defaultLimit, maxLimit };
   // A page holds at most this many rows, so its worst case is known before it is read.
   const rowsPerPage = Math.max(1, Math.floor(policy.pageBytes / maxEventBytes));

@@ -42,12 +42,16 @@ export interface RelayPolicy {
   maxFramesInFlight: number;
 }
 
-/** Defaults: strfry's 500 as the largest limit; 64 MiB of query results in flight relay-wide. */
+/**
+ * Defaults. The largest limit stays 10x the default limit, as the packages had it (`otp2p relay
+ * --default-limit` documents that): memory no longer depends on it, since results are read a page
+ * at a time under the byte budget; a larger limit only costs more pages.
+ */
 export const DEFAULT_RELAY_POLICY: Readonly<RelayPolicy> = Object.freeze({
   maxFiltersPerReq: 10,
   maxSubscriptions: 64,
   defaultLimit: 500,
-  maxLimit: 500,
+  maxLimit: 5000,
   maxBytesInFlight: 64 * 1024 * 1024,
   pageBytes: 4 * 1024 * 1024,
   softBufferBytes: 1024 * 1024,

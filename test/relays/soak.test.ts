@@ -28,8 +28,11 @@ const SEED = Number(process.env.OTP2P_SOAK_SEED ?? 19);
 const SECONDS = Number(process.env.OTP2P_SOAK_SECONDS ?? (process.env.CI ? 20 : 60));
 /** The relay's resident memory; without the fixes it passed 1.4 GB within seconds. */
 const RSS_BOUND_MB = 600;
-/** Honest p99 latency bound: generous on purpose (the measured p99 is well under a second). */
-const P99_BOUND_MS = 5000;
+/**
+ * Honest p99 latency bound: generous on purpose, so a shared, overloaded machine cannot make it
+ * flake (measured: ~1 s at load average ~20 on 2 cores for a 20 s run, ~3.8 s for 60 s).
+ */
+const P99_BOUND_MS = 10_000;
 const BIG_EVENTS = 400;
 const BIG_CONTENT = 60 * 1024 - 400;
 
