@@ -307,6 +307,8 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     let remaining = rowsFor(policy, filter);
     let until = typeof filter.until === 'number' ? filter.until : undefined;
     let boundary = new Set<string>();
+    // Bytes read or written since this phase last let other connections run.
+    let sinceYield = 0;
     while (remaining > 0) {
       const rows = Math.min(remaining, rowsPerPage) + boundary.size;
       const lease = await budget.acquire(rows * maxEventBytes, signal);
@@ -319,6 +321,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
         let fresh = 0;
         let oldest: number | undefined;
         for (const ev of page) {
+          sinceYield += ev.content.length;
           if (oldest === undefined || ev.created_at < oldest) oldest = ev.created_at;
           if (ev.created_at === until && boundary.has(ev.id)) continue;
           fresh++;
@@ -333,7 +336,6 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
         for (const ev of page) if (ev.created_at === oldest) next.add(ev.id);
         const exhausted = page.length < rows || fresh === 0;
         remaining -= Math.min(fresh, remaining);
-        let sinceYield = 0;
         for (const msg of out) {
           if (!(await c.out.writable()) || signal.aborted) return false;
           c.out.send(msg);
@@ -347,7 +349,11 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
           }
         }
         if (exhausted) return true;
-        await yieldToIo();
+        // Rows read and skipped (sent by an earlier filter) cost time too.
+        if (sinceYield >= YIELD_BYTES) {
+          sinceYield = 0;
+          await yieldToIo();
+        }
         until = oldest;
         boundary = next;
       } finally {
