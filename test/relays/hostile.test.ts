@@ -171,6 +171,32 @@ describe('embedded relay: REQ policy and backpressure over 400 events of 60 KB',
   });
 });
 
+describe('embedded relay: live events to a client that stops reading', () => {
+  it('drops it once its unsent bytes pass the hard cap, and the publisher keeps getting OKs', { timeout: 120_000 }, async () => {
+    const relay = await startEmbeddedRelay({ dbPath: join(tmpDir(), 'live.sqlite'), policy: { softBufferBytes: 64 * 1024, hardBufferBytes: 256 * 1024 } });
+    try {
+      const reader = await RawClient.connect(relay.url);
+      expect((await reader.query('live', { kinds: [1], limit: 0 })).end[0]).toBe('EOSE');
+      reader.ws.pause();
+      const pub = await RawClient.connect(relay.url);
+      const k = newKey();
+      let sent = 0;
+      // The kernel's socket buffers take a few MB first; then the relay's own buffer reaches the cap.
+      while (relay.stats().slowDropped === 0) {
+        expect((await pub.publish(makeEvent(k, { content: `${sent++} `.padEnd(30_000, 'y') })))[2]).toBe(true);
+      }
+      expect(relay.stats().bufferedBytes).toBeLessThanOrEqual(256 * 1024);
+      await until(() => relay.stats().connections === 1);
+      expect((await pub.publish(makeEvent(k, { content: 'after' })))[2]).toBe(true);
+      expect(relay.stats()).toMatchObject({ connections: 1, subscriptions: 0, bytesInFlight: 0 });
+      pub.close();
+      reader.ws.terminate();
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
 describe('embedded relay: private kinds', () => {
   let relay: EmbeddedRelay;
   beforeAll(async () => {
