@@ -1,11 +1,13 @@
 /**
- * The data folder: `--home DIR`, else `$OTP2P_HOME`, else `~/.otp2p`. Created on first use with
- * permissions 0700 because it holds the vault, the database and the configuration.
+ * The data folder: `--home DIR`, else `$OTP2P_HOME`, else `~/.otp2p`. Kept at permissions 0700
+ * (set on every use, not only on creation) because it holds the vault, the database and the
+ * configuration.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OtP2pError } from '../core/errors.ts';
+import { ensurePrivateDir } from '../store/private-files.ts';
 import type { Config } from '../config.ts';
 import { parseConfig, DEFAULT_CONFIG } from '../config.ts';
 
@@ -23,12 +25,9 @@ export class Home {
     return new Home(option ?? env.OTP2P_HOME ?? join(homedir(), '.otp2p'));
   }
 
-  /** Create the folder (0700) if missing; returns its path. */
+  /** Create the folder if missing and make it 0700 even when it was not (a hand-made one); returns its path. */
   ensure(): string {
-    if (!existsSync(this.dir)) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      chmodSync(this.dir, 0o700);
-    }
+    ensurePrivateDir(this.dir);
     return this.dir;
   }
 

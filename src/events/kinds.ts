@@ -19,3 +19,12 @@ export const Kind = {
   /** Rumor kind of otp2p protocol messages inside gift wraps (see docs/protocol.md). */
   ProtocolMessage: 21560,
 } as const;
+
+/**
+ * Kinds whose events are private to their `p` recipients: NIP-04 DMs (4, never written by otp2p,
+ * still served by relays), NIP-59 gift wraps (1059) and ephemeral gift wraps (21059, used for live
+ * handshakes). The one list a relay's NIP-42 gate derives from: an event of these kinds is served
+ * only to a connection authenticated as one of its `p` tags. Seals (13) and rumors (14) never
+ * travel unwrapped, so they carry no recipient to gate on and are not listed.
+ */
+export const PRIVATE_KINDS: readonly number[] = Object.freeze([4, Kind.GiftWrap, Kind.EphemeralGiftWrap]);

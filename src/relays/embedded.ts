@@ -7,9 +7,14 @@
  * - a NIP-11 document on HTTP GET with `Accept: application/nostr+json`;
  * - `OK false` for every refused event (oversized, malformed, outside the `created_at` window),
  *   where the packages only send a NOTICE, and `CLOSED` for refused REQs;
- * - NIP-42 done here rather than by the package (which only guards kind 4): kind 1059 gift
- *   wraps are served only to a connection authenticated as their `p` recipient, and a REQ that
- *   asks for kind 1059 without auth gets `CLOSED auth-required:`;
+ * - NIP-42 done here rather than by the package (which only guards kind 4): events of the private
+ *   kinds (`PRIVATE_KINDS`: DMs, gift wraps, ephemeral gift wraps) are served only to a connection
+ *   authenticated as one of their `p` recipients, and a REQ that asks for them without auth gets
+ *   `CLOSED auth-required:`;
+ * - REQs run here, not in the package (which runs every filter at once and reads each whole):
+ *   filter by filter, page by page, under the limits of relay-policy.ts, and every write goes
+ *   through a per-connection writer with backpressure (relay-outbound.ts). Live events are fanned
+ *   out by a broadcast plugin, so the package only stores events and answers `OK`;
  * - throughput: WAL + synchronous=NORMAL on the relay database, the packages' pure-JS id/sig
  *   checks swapped for node:crypto + libsecp256k1 (WASM), the 1 s REQ result cache disabled so a
  *   query always sees what was just acknowledged (docs/performance.md "Relays").
@@ -31,9 +36,13 @@ import { systemClock } from '../core/clock.ts';
 import { OtP2pError } from '../core/errors.ts';
 import { checkShape, computeEventId, DEFAULT_EVENT_LIMITS, verifySignature } from '../events/verify.ts';
 import type { EventLimits } from '../events/verify.ts';
-import { Kind } from '../events/kinds.ts';
+import { Kind, PRIVATE_KINDS } from '../events/kinds.ts';
 import type { NostrEvent } from '../events/types.ts';
+import { matchFilter } from '../events/filter.ts';
 import type { Filter } from '../events/filter.ts';
+import { ByteBudget, DEFAULT_RELAY_POLICY, checkReq, rowsFor } from './relay-policy.ts';
+import type { RelayPolicy } from './relay-policy.ts';
+import { Outbound } from './relay-outbound.ts';
 
 /** Options for {@link startEmbeddedRelay}. */
 export interface EmbeddedRelayOptions {
@@ -50,14 +59,37 @@ export interface EmbeddedRelayOptions {
   /** Accepted `created_at` window: seconds into the future (default 900) and past (default: none). */
   maxFutureSeconds?: number;
   maxAgeSeconds?: number | null;
-  /** REQ limit when a filter names none; the maximum is 10x this (default 500). */
+  /** REQ limit when a filter names none (default 500). */
   defaultLimit?: number;
+  /**
+   * Limits on REQs, subscriptions, query memory and per-connection buffers (defaults:
+   * `DEFAULT_RELAY_POLICY`). `maxLimit` defaults to 10x `defaultLimit`, is never above that and
+   * never below `defaultLimit`.
+   */
+  policy?: Partial<Omit<RelayPolicy, 'defaultLimit'>>;
   /** NIP-11 name and description. */
   name?: string;
   description?: string;
-  /** Kinds only served to the authenticated `p` recipient (default [1059, 4]). */
-  privateKinds?: number[];
+  /** Kinds only served to the authenticated `p` recipient (default `PRIVATE_KINDS`: 4, 1059, 21059). */
+  privateKinds?: readonly number[];
   clock?: Clock;
+}
+
+/** What the relay holds and has refused, for tests, the soak run and operators. */
+export interface EmbeddedRelayStats {
+  connections: number;
+  /** Open subscriptions over all connections. */
+  subscriptions: number;
+  /** Bytes of stored-query results read and not yet handed to a socket (bounded by `maxBytesInFlight`). */
+  bytesInFlight: number;
+  /** Stored-query pages waiting for the relay-wide budget. */
+  pagesWaiting: number;
+  /** Unsent bytes over all sockets. */
+  bufferedBytes: number;
+  /** REQs refused by the policy (too many filters or subscriptions). */
+  reqsRefused: number;
+  /** Connections dropped for not reading (over the buffer cap or no progress). */
+  slowDropped: number;
 }
 
 /** A running embedded relay. */
@@ -67,6 +99,8 @@ export interface EmbeddedRelay {
   readonly port: number;
   /** Number of open client connections. */
   connections(): number;
+  /** Counters of what the relay holds and refused. */
+  stats(): EmbeddedRelayStats;
   /** Close every connection, the servers and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -107,17 +141,39 @@ function installFastChecks(): void {
   utils.isSigValid = (e) => verifySignature(e.id, e.pubkey, e.sig);
 }
 
+/** One subscription of a connection. */
+interface Sub {
+  id: string;
+  filters: Filter[];
+  /** Filters matched against live events (those with NIP-50 `search` are stored-only, as in the package). */
+  liveFilters: Filter[];
+  /** Ids already sent, until EOSE: live events may arrive while stored ones are still going out. */
+  sent: Set<string> | undefined;
+  abort: AbortController;
+}
+
 /** Per-connection state kept by this wiring (the package keeps its own context). */
 interface Conn {
   ws: WebSocket;
   challenge: string;
   /** Pubkeys this connection authenticated as (NIP-42 allows several); bounded. */
   authed: Set<string>;
-  /** What the package sees as the client: sends pass through the private-kind gate. */
+  /** What the package sees as the client: only its OK and NOTICE messages pass. */
   client: RelayClient;
+  out: Outbound;
+  subs: Map<string, Sub>;
+  /** Stored phases run one at a time per connection, in REQ order. */
+  queue: Promise<void>;
+  /** Frames being handled; the socket stops being read above the policy's cap. */
+  framesInFlight: number;
 }
 
 const MAX_AUTHED_PER_CONN = 8;
+/** Bytes a stored phase writes before it lets the event loop serve other connections. */
+const YIELD_BYTES = 256 * 1024;
+
+/** Resolve after pending I/O callbacks have run. */
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function idOf(raw: unknown): string {
   if (typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string') return (raw as { id: string }).id;
@@ -127,6 +183,12 @@ function idOf(raw: unknown): string {
 /** Whether a filter can match events of `kinds` (a filter without `kinds` matches every kind). */
 function asksForKinds(filter: Filter, kinds: readonly number[]): boolean {
   return Array.isArray(filter.kinds) && filter.kinds.some((k) => kinds.includes(k));
+}
+
+/** Whether `c` may see `ev`: events of private kinds only reach an authenticated `p` recipient. */
+function maySee(c: Conn, ev: NostrEvent, privateKinds: readonly number[]): boolean {
+  if (!privateKinds.includes(ev.kind)) return true;
+  return ev.tags.some((t) => t[0] === 'p' && t[1] !== undefined && c.authed.has(t[1]));
 }
 
 /**
@@ -139,7 +201,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   const clock = options.clock ?? systemClock;
   const maxEventBytes = options.maxEventBytes ?? 64 * 1024;
   const maxMessageBytes = Math.max(options.maxMessageBytes ?? 256 * 1024, maxEventBytes + 1024);
-  const privateKinds = options.privateKinds ?? [Kind.GiftWrap, 4];
+  const privateKinds = options.privateKinds ?? PRIVATE_KINDS;
   const limits: EventLimits = {
     ...DEFAULT_EVENT_LIMITS,
     maxEventBytes,
@@ -147,7 +209,14 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     maxFutureSeconds: options.maxFutureSeconds ?? 900,
     maxAgeSeconds: options.maxAgeSeconds ?? null,
   };
-  const defaultLimit = options.defaultLimit ?? 500;
+  const defaultLimit = options.defaultLimit ?? DEFAULT_RELAY_POLICY.defaultLimit;
+  // The package's repository caps a limit at 10x its default; ours never asks for more.
+  const maxLimit = Math.max(defaultLimit, Math.min(options.policy?.maxLimit ?? defaultLimit * 10, defaultLimit * 10));
+  const policy: RelayPolicy = { ...DEFAULT_RELAY_POLICY, ...options.policy, defaultLimit, maxLimit };
+  // A page holds at most this many rows, so its worst case is known before it is read.
+  const rowsPerPage = Math.max(1, Math.floor(policy.pageBytes / maxEventBytes));
+  const budget = new ByteBudget(policy.maxBytesInFlight);
+  const counters = { reqsRefused: 0, slowDropped: 0 };
 
   let db: Database.Database;
   try {
@@ -163,7 +232,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   await repository.init();
   await silenceDeprecationNotice(repository);
   const quiet = { setLogLevel: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const relay = new NostrRelay(repository, { logger: quiet, logLevel: LogLevel.ERROR, filterResultCacheTtl: 0, eventHandlingResultCacheTtl: 0, maxSubscriptionsPerClient: 64 });
+  const relay = new NostrRelay(repository, { logger: quiet, logLevel: LogLevel.ERROR, filterResultCacheTtl: 0, eventHandlingResultCacheTtl: 0, maxSubscriptionsPerClient: policy.maxSubscriptions + 1 });
   const validator = new Validator({ maxContentLength: maxEventBytes, maxSubscriptionIdLength: 64 });
 
   const conns = new Map<WebSocket, Conn>();
@@ -179,8 +248,9 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       limitation: {
         max_message_length: maxMessageBytes,
         max_event_bytes: maxEventBytes,
-        max_subscriptions: 64,
-        max_limit: defaultLimit * 10,
+        max_subscriptions: policy.maxSubscriptions,
+        max_filters: policy.maxFiltersPerReq,
+        max_limit: policy.maxLimit,
         default_limit: defaultLimit,
         max_subid_length: 64,
         auth_required: false,
@@ -204,21 +274,134 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   const wss = new WebSocketServer({ server: http, maxPayload: maxMessageBytes });
 
   const send = (c: Conn, msg: unknown[]): void => {
-    if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(msg));
+    c.out.send(JSON.stringify(msg));
   };
 
-  /** The gate on everything the package sends: private kinds reach only their recipient. */
-  const gatedSend = (c: Conn, data: string): void => {
-    if (c.ws.readyState !== c.ws.OPEN) return;
-    if (data.startsWith('["EVENT"') && privateKinds.some((k) => data.includes(`"kind":${k},`) || data.includes(`"kind":${k}}`))) {
-      const msg = JSON.parse(data) as [string, string, NostrEvent];
-      const ev = msg[2];
-      if (privateKinds.includes(ev.kind)) {
-        const recipients = ev.tags.filter((t) => t[0] === 'p').map((t) => t[1]);
-        if (!recipients.some((p) => p !== undefined && c.authed.has(p))) return;
+  /**
+   * Live events, fanned out here rather than by the package (registered below as its broadcast
+   * plugin): private kinds reach only their recipient, and every write goes through the writer.
+   */
+  const fanOut = (ev: NostrEvent): void => {
+    for (const c of conns.values()) {
+      if (!c.out.open || !maySee(c, ev, privateKinds)) continue;
+      for (const sub of c.subs.values()) {
+        if (!sub.liveFilters.some((f) => matchFilter(f, ev))) continue;
+        if (sub.sent) {
+          if (sub.sent.has(ev.id)) continue;
+          sub.sent.add(ev.id);
+        }
+        if (!c.out.send(JSON.stringify(['EVENT', sub.id, ev]))) break;
       }
     }
-    c.ws.send(data);
+  };
+
+  /**
+   * One filter's stored events, newest first, a page at a time: each page is reserved in the
+   * relay-wide budget at its worst case before it is read, and written only as fast as the client
+   * reads. Pages walk down `until`; ids already seen at the boundary second are skipped, and the
+   * page asks for that many more rows, so ties across a page boundary are neither lost nor repeated.
+   * Returns false when the subscription or connection ended.
+   */
+  const streamFilter = async (c: Conn, sub: Sub, filter: Filter): Promise<boolean> => {
+    const signal = sub.abort.signal;
+    let remaining = rowsFor(policy, filter);
+    let until = typeof filter.until === 'number' ? filter.until : undefined;
+    let boundary = new Set<string>();
+    // Bytes read or written since this phase last let other connections run.
+    let sinceYield = 0;
+    while (remaining > 0) {
+      const rows = Math.min(remaining, rowsPerPage) + boundary.size;
+      const lease = await budget.acquire(rows * maxEventBytes, signal);
+      if (!lease) return false;
+      try {
+        if (signal.aborted || !c.out.open) return false;
+        const query = { ...filter, limit: rows, ...(until !== undefined ? { until } : {}) };
+        const page = (await repository.find(query as Parameters<typeof repository.find>[0])) as NostrEvent[];
+        const out: string[] = [];
+        let fresh = 0;
+        let oldest: number | undefined;
+        for (const ev of page) {
+          sinceYield += ev.content.length;
+          if (oldest === undefined || ev.created_at < oldest) oldest = ev.created_at;
+          if (ev.created_at === until && boundary.has(ev.id)) continue;
+          fresh++;
+          if (fresh > remaining) break;
+          if (!maySee(c, ev, privateKinds) || sub.sent?.has(ev.id)) continue;
+          sub.sent?.add(ev.id);
+          out.push(JSON.stringify(['EVENT', sub.id, ev]));
+        }
+        let held = out.reduce((n, m) => n + m.length, 0);
+        lease.shrink(held);
+        const next = new Set<string>(oldest === until ? boundary : []);
+        for (const ev of page) if (ev.created_at === oldest) next.add(ev.id);
+        const exhausted = page.length < rows || fresh === 0;
+        remaining -= Math.min(fresh, remaining);
+        for (const msg of out) {
+          if (!(await c.out.writable()) || signal.aborted) return false;
+          c.out.send(msg);
+          held -= msg.length;
+          lease.shrink(held);
+          // A fast reader never makes `writable` wait, and everything else here resolves in
+          // microtasks: give other connections their turn every so often.
+          if ((sinceYield += msg.length) >= YIELD_BYTES) {
+            sinceYield = 0;
+            await yieldToIo();
+          }
+        }
+        if (exhausted) return true;
+        // Rows read and skipped (sent by an earlier filter) cost time too.
+        if (sinceYield >= YIELD_BYTES) {
+          sinceYield = 0;
+          await yieldToIo();
+        }
+        until = oldest;
+        boundary = next;
+      } finally {
+        lease.release();
+      }
+    }
+    return true;
+  };
+
+  /** The stored phase of a subscription, then EOSE; live events already flow meanwhile. */
+  const runStored = async (c: Conn, sub: Sub): Promise<void> => {
+    for (const f of sub.filters) if (!(await streamFilter(c, sub, f))) return;
+    if (sub.abort.signal.aborted || c.subs.get(sub.id) !== sub) return;
+    sub.sent = undefined;
+    send(c, ['EOSE', sub.id]);
+  };
+
+  const handleReq = (c: Conn, msg: RelayMessage): void => {
+    const [, subId, ...raw] = msg as unknown as [string, string, ...Filter[]];
+    const old = c.subs.get(subId);
+    const verdict = checkReq(policy, raw.length, c.subs.size, old !== undefined);
+    if (!verdict.ok) {
+      counters.reqsRefused++;
+      return send(c, ['CLOSED', subId, verdict.reason]);
+    }
+    old?.abort.abort();
+    // Identical filters return identical events: run each once.
+    const filters = [...new Map(raw.map((f) => [JSON.stringify(f), { ...f }])).values()];
+    const sub: Sub = {
+      id: subId,
+      filters,
+      liveFilters: filters.filter((f) => (f as { search?: unknown }).search === undefined),
+      sent: new Set(),
+      abort: new AbortController(),
+    };
+    c.subs.set(subId, sub);
+    c.queue = c.queue.then(() => runStored(c, sub)).catch((err: unknown) => {
+      if (c.subs.get(subId) === sub) c.subs.delete(subId);
+      send(c, ['CLOSED', subId, `error: ${(err as Error).message}`]);
+    });
+  };
+
+  const handleClose = (c: Conn, subId: unknown): void => {
+    if (typeof subId !== 'string') return send(c, ['NOTICE', 'invalid: CLOSE needs a subscription id']);
+    const sub = c.subs.get(subId);
+    if (!sub) return;
+    sub.abort.abort();
+    c.subs.delete(subId);
   };
 
   const handleAuth = (c: Conn, raw: unknown): void => {
@@ -268,7 +451,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       const subId = msg[1];
       const filters = msg.slice(2) as Filter[];
       if (c.authed.size === 0 && filters.some((f) => typeof f === 'object' && f !== null && asksForKinds(f, privateKinds))) {
-        send(c, ['CLOSED', typeof subId === 'string' ? subId : '', 'auth-required: gift wraps are served only to their authenticated recipient']);
+        send(c, ['CLOSED', typeof subId === 'string' ? subId : '', 'auth-required: private kinds (DMs, gift wraps) are served only to their authenticated recipient']);
         return send(c, ['AUTH', c.challenge]);
       }
     }
@@ -281,6 +464,8 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       if (type === 'REQ' && typeof msg[1] === 'string') return send(c, ['CLOSED', msg[1], reason]);
       return send(c, ['NOTICE', reason]);
     }
+    if (valid[0] === 'REQ') return handleReq(c, valid);
+    if (valid[0] === 'CLOSE') return handleClose(c, valid[1]);
     await relay.handleMessage(c.client, valid);
   };
 
@@ -293,21 +478,41 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
         get readyState() {
           return ws.readyState as RelayClient['readyState'];
         },
-        send: (data: string) => gatedSend(c, data),
+        // The package answers EVENTs (OK, NOTICE); events reach clients only through fanOut and
+        // the stored phase, which apply the private-kind gate.
+        send: (data: string) => {
+          if (!data.startsWith('["EVENT"')) c.out.send(data);
+        },
       },
+      out: new Outbound(ws, policy, () => counters.slowDropped++),
+      subs: new Map(),
+      queue: Promise.resolve(),
+      framesInFlight: 0,
     };
     conns.set(ws, c);
     relay.handleConnection(c.client, req.socket.remoteAddress);
     send(c, ['AUTH', c.challenge]);
     ws.on('message', (data, isBinary) => {
-      handleFrame(c, data, isBinary).catch((err: unknown) => send(c, ['NOTICE', `error: ${(err as Error).message}`]));
+      // Inbound backpressure: a client that floods frames stops being read until some are done.
+      if (++c.framesInFlight >= policy.maxFramesInFlight) ws.pause();
+      handleFrame(c, data, isBinary)
+        .catch((err: unknown) => send(c, ['NOTICE', `error: ${(err as Error).message}`]))
+        .finally(() => {
+          if (--c.framesInFlight < policy.maxFramesInFlight / 2 && ws.isPaused) ws.resume();
+        });
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
+      // Let go of everything the connection held: queued and running stored phases see the
+      // abort (or the closed writer) and release their budget.
+      for (const sub of c.subs.values()) sub.abort.abort();
+      c.subs.clear();
+      c.out.close();
       conns.delete(ws);
       relay.handleDisconnect(c.client);
     });
   });
+  relay.register({ broadcast: async (event: NostrEvent) => fanOut(event) });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {
@@ -327,6 +532,15 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     url,
     port,
     connections: () => conns.size,
+    stats: () => {
+      let subscriptions = 0;
+      let bufferedBytes = 0;
+      for (const c of conns.values()) {
+        subscriptions += c.subs.size;
+        bufferedBytes += c.out.buffered;
+      }
+      return { connections: conns.size, subscriptions, bytesInFlight: budget.used, pagesWaiting: budget.waiting, bufferedBytes, ...counters };
+    },
     close: () => {
       closing ??= (async () => {
         for (const ws of conns.keys()) ws.terminate();

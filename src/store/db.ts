@@ -1,13 +1,15 @@
 /**
  * Opening the otp2p database: better-sqlite3 under kysely, WAL with synchronous=FULL (the outbox
  * and money tables rely on every commit being on disk before a message or transfer leaves), and
- * every migration applied on open.
+ * every migration applied on open. The file and its WAL companions are owner-only (0600) on every
+ * open: the database holds decrypted DMs.
  */
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { MigrationProvider, MigrationResultSet } from 'kysely';
 import { migrations } from '../../migrations/index.ts';
-import { OtP2pError } from '../core/errors.ts';
+import { OtP2pError, isOtP2pError } from '../core/errors.ts';
+import { ensurePrivateDatabase } from './private-files.ts';
 import type { DatabaseSchema } from './schema.ts';
 
 /** An open otp2p database: the kysely handle for queries and the raw handle for bulk statements. */
@@ -33,18 +35,22 @@ function check(result: MigrationResultSet): void {
 /**
  * Open (creating if needed) the database at `path` (`:memory:` for throwaway use) and migrate it
  * to the latest schema.
- * @throws OtP2pError `db-error` if the file cannot be opened, `migration-failed` if a migration fails.
+ * @throws OtP2pError `db-error` if the file cannot be opened or made owner-only, `migration-failed` if a migration fails.
  */
 export async function openStore(path: string): Promise<Store> {
   let raw: Database.Database;
   try {
+    // Created 0600 before SQLite sees it, so SQLite gives -wal and -shm the same mode.
+    ensurePrivateDatabase(path, true);
     raw = new Database(path);
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = FULL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
+    ensurePrivateDatabase(path);
   } catch (cause) {
-    throw new OtP2pError('db-error', `cannot open database ${path}`, { context: { path }, cause });
+    const why = isOtP2pError(cause) ? `: ${cause.message}` : '';
+    throw new OtP2pError('db-error', `cannot open database ${path}${why}`, { context: { path }, cause });
   }
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: raw }) });
   try {

@@ -143,14 +143,20 @@ export function assertUiBuilt(dir: string): void {
   }
 }
 
-function cookieToken(req: IncomingMessage, name: string): string | undefined {
+/**
+ * Every value of the cookie `name`, in header order. A page on another 127.0.0.1 port can set a
+ * cookie of the same name (browsers scope cookies by host, not port), so the first one is not
+ * necessarily ours: each is tried.
+ */
+function cookieTokens(req: IncomingMessage, name: string): string[] {
   const header = req.headers.cookie;
-  if (!header) return undefined;
+  if (!header) return [];
+  const found: string[] = [];
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+    if (i > 0 && part.slice(0, i).trim() === name) found.push(part.slice(i + 1).trim());
   }
-  return undefined;
+  return found;
 }
 
 function bearerToken(req: IncomingMessage): string | undefined {
@@ -274,7 +280,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     return origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
   };
   const authorised = (req: IncomingMessage, url: URL): boolean =>
-    tokenMatches(cookieToken(req, tokenCookieName(port)), token) || tokenMatches(bearerToken(req), token) || tokenMatches(url.searchParams.get('token') ?? undefined, token);
+    cookieTokens(req, tokenCookieName(port)).some((t) => tokenMatches(t, token)) || tokenMatches(bearerToken(req), token) || tokenMatches(url.searchParams.get('token') ?? undefined, token);
 
   const api = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     const method = req.method ?? 'GET';

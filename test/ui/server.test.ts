@@ -100,6 +100,16 @@ describe('dashboard server: token', () => {
     expect(page.body).toContain('<title>t</title>');
   });
 
+  it('tries every cookie of its name: one planted by another 127.0.0.1 page cannot lock the user out', async () => {
+    const name = tokenCookieName(server.port);
+    const planted = `${server.token.slice(0, -1)}${server.token.endsWith('A') ? 'B' : 'A'}`;
+    for (const cookie of [`${name}=${planted}; ${name}=${server.token}`, `${name}=; ${name}=${server.token}`, `${name}=${server.token}; ${name}=${planted}`, `a=b;${name}=x;  ${name}=${server.token} ;c=d`]) {
+      expect((await raw(server.port, '/api/identity', { headers: { Cookie: cookie } })).status).toBe(200);
+    }
+    // Several wrong ones still fail.
+    expect((await raw(server.port, '/api/identity', { headers: { Cookie: `${name}=${planted}; ${name}=nope` } })).status).toBe(401);
+  });
+
   it('never redirects to another host after swapping the token', async () => {
     for (const path of [`//evil.example/?token=${server.token}`, `/\\evil.example/?token=${server.token}`]) {
       const r = await raw(server.port, path);
