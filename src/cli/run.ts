@@ -10,6 +10,7 @@ import type { CliIo, CommandContext, CommandDef, OptionDef } from './command.ts'
 import { GLOBAL_OPTIONS } from './command.ts';
 import { Home } from './home.ts';
 import { checkRelayUrl } from '../config.ts';
+import { escapeJsonText, sanitizeStream } from './sanitize.ts';
 
 /** Render help for a command at `path` (e.g. ['otp2p', 'mint', 'scan']). */
 export function renderHelp(def: CommandDef, path: string[]): string {
@@ -70,9 +71,19 @@ async function resolveCommand(root: CommandDef, argv: string[]): Promise<{ def: 
 }
 
 /**
+ * `io` with every write to stdout and stderr passed through the output sanitizer: whatever a
+ * command prints (network data in tables, messages, errors quoting bad input), no control
+ * character reaches the terminal raw. JSON lines are unaffected (they hold no raw controls).
+ */
+function safeIo(io: CliIo): CliIo {
+  return { ...io, stdout: (t) => io.stdout(sanitizeStream(t)), stderr: (t) => io.stderr(sanitizeStream(t)) };
+}
+
+/**
  * Run the CLI with `argv` (without `node` and the script). Never throws; returns the exit code.
  */
-export async function runMain(root: CommandDef, argv: string[], io: CliIo, signal: AbortSignal): Promise<number> {
+export async function runMain(root: CommandDef, argv: string[], rawIo: CliIo, signal: AbortSignal): Promise<number> {
+  const io = safeIo(rawIo);
   const wantsJson = argv.includes('--json');
   try {
     const { def, path, rest } = await resolveCommand(root, argv);
@@ -125,7 +136,7 @@ export async function runMain(root: CommandDef, argv: string[], io: CliIo, signa
   } catch (err) {
     const e =
       err instanceof OtP2pError ? err : new OtP2pError('internal', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    if (wantsJson) io.stdout(`${JSON.stringify({ error: e.toJSON() })}\n`);
+    if (wantsJson) io.stdout(`${escapeJsonText(JSON.stringify({ error: e.toJSON() }))}\n`);
     io.stderr(`otp2p: ${e.code}: ${e.message}\n`);
     if (e.code === 'internal' && io.env.OTP2P_DEBUG) io.stderr(`${(err as Error)?.stack ?? ''}\n`);
     return exitCodeFor(e);

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OtP2pError, describeValue } from '../../core/errors.ts';
+import { OtP2pError } from '../../core/errors.ts';
 import { parseJson, isRecord } from '../../core/json.ts';
 import { unixSeconds } from '../../core/clock.ts';
 import { getPublicKey, signEvent } from '../../events/sign.ts';
@@ -24,28 +24,24 @@ import type { MintVerdict } from '../../mint/verdict.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { readFileBounded } from '../input.ts';
+import { intOptionOr, parsePubkeyText, stringOption } from '../options.ts';
 import { PASSWORD_OPTION, unlockHomeIdentity } from '../secrets.ts';
 
 const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
 function otData(ctx: CommandContext): OtDataFolder {
-  const dir = ctx.options['ot-data'];
-  if (typeof dir !== 'string') throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR');
+  const dir = stringOption(ctx, 'ot-data');
+  if (dir === undefined) throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR');
   return new OtDataFolder(dir);
 }
 
-function intOption(ctx: CommandContext, name: string, fallback: number, min: number): number {
-  const v = ctx.options[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min) throw new OtP2pError('usage', `--${name} must be an integer >= ${min}, got ${describeValue(v)}`);
-  return Number(v);
-}
-
-function readMintArg(path: string): { mint: PublicMint; text: string } {
-  if (!existsSync(path)) throw new OtP2pError('not-found', `no file ${path}`);
-  const buf = readFileSync(path);
-  if (buf.length > MAX_OT_FILE_BYTES) throw new OtP2pError('too-large', `${path} is over ${MAX_OT_FILE_BYTES} bytes`);
-  const text = buf.toString('utf8');
+/**
+ * A mint file named on the command line, read with a size cap (checked before reading).
+ * @throws OtP2pError `not-found`, `io-error` (a directory, unreadable), `too-large`, `aborted`, the parser's codes.
+ */
+async function readMintArg(ctx: CommandContext, path: string): Promise<{ mint: PublicMint; text: string }> {
+  const text = (await readFileBounded(path, MAX_OT_FILE_BYTES, 'mint file', ctx.signal)).toString('utf8');
   return { mint: parseMintFile(text, path), text };
 }
 
@@ -90,9 +86,8 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
   let self: string;
   let signer: ((t: Parameters<typeof signEvent>[0]) => ReturnType<typeof signEvent>) | undefined;
   const pk = ctx.options.pubkey;
-  if (!needSigner && typeof pk === 'string') {
-    if (!/^[0-9a-f]{64}$/.test(pk)) throw new OtP2pError('bad-key', `--pubkey must be 64 lowercase hex, got ${describeValue(pk)}`);
-    self = pk;
+  if (!needSigner && pk !== undefined) {
+    self = parsePubkeyText(pk, '--pubkey');
   } else {
     const id = await unlockHomeIdentity(ctx);
     self = id.pubkey;
@@ -107,9 +102,9 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
         transport: pool,
         self,
         ...(signer ? { signer } : {}),
-        k: intOption(ctx, 'k', DEFAULT_K, 1),
-        depth: intOption(ctx, 'depth', DEFAULT_DEPTH, 1),
-        graceSeconds: intOption(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, 0) * 3600,
+        k: intOptionOr(ctx, 'k', DEFAULT_K, { min: 1, max: 1000 }),
+        depth: intOptionOr(ctx, 'depth', DEFAULT_DEPTH, { min: 1, max: 10 }),
+        graceSeconds: intOptionOr(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, { min: 0, max: 100_000 }) * 3600,
       }),
     );
   } finally {
@@ -179,7 +174,7 @@ const fingerprint: CommandDef = defineCommand({
   description: 'Print the canonical fingerprint of one mint file (offline)',
   positionals: [{ name: 'file', description: 'an armored or plain OT mint file', required: true }],
   run: async (ctx) => {
-    const { mint: m } = readMintArg(ctx.args.file as string);
+    const { mint: m } = await readMintArg(ctx, ctx.args.file as string);
     const out = {
       notary: m.notaryId,
       unit: m.unitId,
@@ -246,11 +241,11 @@ const evidence: CommandDef = defineCommand({
   run: async (ctx) => {
     const mintPath = ctx.options.mint;
     if (typeof mintPath !== 'string') throw new OtP2pError('usage', 'give your mint with --mint FILE');
-    const own = readMintArg(mintPath).text;
+    const own = (await readMintArg(ctx, mintPath)).text;
     const otherPath = ctx.options.other;
     const fp = ctx.options.fingerprint;
     let other: string | { fingerprint: string };
-    if (typeof otherPath === 'string') other = readMintArg(otherPath).text;
+    if (typeof otherPath === 'string') other = (await readMintArg(ctx, otherPath)).text;
     else if (typeof fp === 'string' && /^[0-9a-f]{64}$/.test(fp)) other = { fingerprint: fp };
     else throw new OtP2pError('usage', 'give the conflicting mint with --other FILE or --fingerprint HEX (64 lowercase hex)');
     const template = evidenceFromMints(own, other, {}, unixSeconds());

@@ -1,4 +1,3 @@
-import { parseAmount } from '../../core/amount.ts';
 import { OtP2pError } from '../../core/errors.ts';
 import type { Catalog } from '../../events/catalog.ts';
 import { fetchCatalog, requestCatalog } from '../../catalog/exchange.ts';
@@ -8,9 +7,13 @@ import type { Holdings } from '../../catalog/negotiation.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { CATALOG_SOURCE_OPTIONS, catalogFromOptions } from '../catalog-source.ts';
+import { amountOption, boolOption, intOptionOr, pubkeyArg, stringOption } from '../options.ts';
+import { openPeer } from '../peer.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
-import { CATALOG_SOURCE_OPTIONS, catalogFromOptions } from './catalog.ts';
-import { openSession, pubkeyArg } from './dm.ts';
+
+/** `--timeout` bounds (ms). */
+const TIMEOUT_MS = { min: 1, max: 600_000 };
 
 export default defineCommand({
   name: 'negotiate',
@@ -22,39 +25,42 @@ export default defineCommand({
     '  catalog it offers me in a gift-wrapped catalog.request. Exit code 1 with code no-common-asset\n' +
     '  (and, with --json, a handoff for `otp2p route`) when nothing is accepted by both.\n\n' +
     STDIN_SECRETS_HELP,
-  positionals: [{ name: 'npub', description: 'the peer', required: true }],
+  positionals: [{ name: 'npub', description: 'the peer: npub, nprofile or hex pubkey', required: true }],
   options: {
     'password-stdin': PASSWORD_OPTION,
     amount: { type: 'string', value: 'A', description: 'amount in base units of --unit' },
     unit: { type: 'string', value: 'U', description: 'unit ID, TLA or btc' },
     dm: { type: 'boolean', description: "ask the peer for its catalog by DM (it must be online)" },
-    timeout: { type: 'string', value: 'MS', default: '10000', description: 'how long to wait for the peer (--dm)' },
+    timeout: { type: 'string', value: 'MS', default: '10000', description: `how long to wait for the peer (--dm; ${TIMEOUT_MS.min}..${TIMEOUT_MS.max})` },
     ...CATALOG_SOURCE_OPTIONS,
   },
   run: async (ctx) => {
-    const peer = pubkeyArg(ctx.args.npub);
-    const amount = ctx.options.amount === undefined ? undefined : parseAmount(ctx.options.amount, '--amount');
-    const unit = typeof ctx.options.unit === 'string' ? ctx.options.unit : undefined;
+    const peerKey = pubkeyArg(ctx, 'npub');
+    const amount = amountOption(ctx, 'amount');
+    const unitOpt = ctx.options.unit;
+    const unit = typeof unitOpt === 'string' ? stringOption(ctx, 'unit') : undefined;
+    const timeoutMs = intOptionOr(ctx, 'timeout', 10_000, TIMEOUT_MS);
     if (amount !== undefined && unit === undefined) throw new OtP2pError('usage', '--amount needs --unit');
     const local = await catalogFromOptions(ctx);
     let holdings: Holdings | undefined;
     if (local?.folder !== undefined) holdings = holdingsFromAccounts(await local.folder.listAccounts());
-    const s = await openSession(ctx);
+    const { peer, close } = await openPeer(ctx);
     try {
       let mine: Catalog | undefined = local?.catalog;
-      if (mine === undefined) mine = (await fetchCatalog(s.pool, s.id.pubkey))?.catalog;
+      if (mine === undefined) mine = (await fetchCatalog(peer.transport, peer.pubkey))?.catalog;
       if (mine === undefined) throw new OtP2pError('usage', 'no catalog of mine: pass --ot-data DIR or --notary/--unit/--btc, or run `otp2p catalog publish`');
       let theirs: Catalog | undefined;
-      if (ctx.options.dm === true) {
-        await s.messenger.start();
-        theirs = await requestCatalog(s.messenger, peer, { timeoutMs: Number(ctx.options.timeout ?? '10000') });
-      } else theirs = (await fetchCatalog(s.pool, peer))?.catalog;
-      if (theirs === undefined) throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peer)}; try --dm`);
+      if (boolOption(ctx, 'dm')) {
+        peer.outbox.start();
+        await peer.messenger.start();
+        theirs = await requestCatalog(peer.messenger, peerKey, { timeoutMs });
+      } else theirs = (await fetchCatalog(peer.transport, peerKey))?.catalog;
+      if (theirs === undefined) throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
       const result = negotiate(mine, theirs, { ...(holdings ? { holdings } : {}), ...(amount !== undefined ? { amount } : {}), ...(unit !== undefined ? { unit } : {}) });
-      if (ctx.json) printJson(ctx, { peer: npubEncode(peer), ...result });
+      if (ctx.json) printJson(ctx, { peer: npubEncode(peerKey), ...result });
       if (!result.ok) {
         if (!ctx.json) ctx.io.stdout(`${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`);
-        throw new OtP2pError('no-common-asset', result.message, { context: { peer } });
+        throw new OtP2pError('no-common-asset', result.message, { context: { peer: peerKey } });
       }
       if (!ctx.json) {
         printTable(
@@ -65,7 +71,7 @@ export default defineCommand({
       }
       return 0;
     } finally {
-      await s.close();
+      await close();
     }
   },
 });
