@@ -12,7 +12,7 @@ import type { CommandContext } from './command.ts';
 /** Most bytes read from stdin for secrets (a mnemonic, a password, a passphrase: a few lines). */
 export const MAX_SECRETS_STDIN_BYTES = 64 << 10;
 
-const CHUNK = 64 << 10;
+const CHUNK = 1 << 20;
 
 function aborted(what: string): OtP2pError {
   return new OtP2pError('aborted', `stopped reading ${what}: interrupted`, { context: { what } });
