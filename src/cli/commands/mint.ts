@@ -82,7 +82,20 @@ function ownMints(ctx: CommandContext): Array<ReturnType<typeof ownMint>> {
   return mints.map((m) => ownMint(m, seen.get(`${mintKey(m)}|${mintFingerprint(m)}`) ?? unixSeconds()));
 }
 
+/**
+ * The web-of-trust options, parsed before any work starts.
+ * @throws OtP2pError `usage`.
+ */
+function watcherOptions(ctx: CommandContext): { k: number; depth: number; graceSeconds: number } {
+  return {
+    k: intOptionOr(ctx, 'k', DEFAULT_K, { min: 1, max: 1000 }),
+    depth: intOptionOr(ctx, 'depth', DEFAULT_DEPTH, { min: 1, max: 10 }),
+    graceSeconds: intOptionOr(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, { min: 0, max: 100_000 }) * 3600,
+  };
+}
+
 async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: MintWatcher) => Promise<T>): Promise<T> {
+  const web = watcherOptions(ctx);
   let self: string;
   let signer: ((t: Parameters<typeof signEvent>[0]) => ReturnType<typeof signEvent>) | undefined;
   const pk = ctx.options.pubkey;
@@ -102,9 +115,7 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
         transport: pool,
         self,
         ...(signer ? { signer } : {}),
-        k: intOptionOr(ctx, 'k', DEFAULT_K, { min: 1, max: 1000 }),
-        depth: intOptionOr(ctx, 'depth', DEFAULT_DEPTH, { min: 1, max: 10 }),
-        graceSeconds: intOptionOr(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, { min: 0, max: 100_000 }) * 3600,
+        ...web,
       }),
     );
   } finally {
@@ -197,6 +208,7 @@ const check: CommandDef = defineCommand({
   details: 'Verdicts: consistent (>= k attesters saw your mint), equivocation (someone saw another mint for the same series: the notary cheated), rare (< k after the grace period), unknown.',
   options: { ...WEB_OPTIONS, pubkey: { type: 'string', value: 'HEX', description: 'check as this pubkey without unlocking the vault' } },
   run: async (ctx) => {
+    watcherOptions(ctx);
     const own = ownMints(ctx);
     const r = await withWatcher(ctx, false, (w) => w.check(own));
     printVerdicts(ctx, r.verdicts, r.webSize);
@@ -210,6 +222,7 @@ const attest: CommandDef = defineCommand({
   details: 'Publishing a fingerprint nobody else holds tells the notary which user looked; by default only herd fingerprints are published.',
   options: { ...WEB_OPTIONS, force: { type: 'boolean', description: 'publish even where fewer than k others attested' } },
   run: async (ctx) => {
+    watcherOptions(ctx);
     const own = ownMints(ctx);
     const out = await withWatcher(ctx, true, async (w) => {
       const { verdicts } = await w.check(own);
