@@ -11,7 +11,7 @@
  * their first check instead of serving. Path-like values are confined to the temporary folder,
  * devices and the fixtures, so a case never writes outside it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,7 @@ const SEED = process.env.OTP2P_FUZZ_SEED !== undefined ? Number(process.env.OTP2
 /** A case taking longer than this is a hang. */
 const CASE_DEADLINE_MS = 30_000;
 const CLOSED_RELAY = 'ws://127.0.0.1:1';
+const PASSWORD = 'fuzz password';
 const LONG_RUNNING = new Set(['relay', 'ui', 'daemon', 'demo']);
 /** Options whose value names a file or folder: confined to the sandbox. */
 const PATH_OPTIONS = new Set(['dir', 'file', 'ot-data', 'db', 'offers', 'events', 'mint', 'other']);
@@ -76,6 +77,11 @@ describe('fuzzing the command line', () => {
     writeFileSync(files.json, JSON.stringify({ offers: [], follows: {}, accepts: {} }));
     writeFileSync(files.garbage, '\x00\x01{[not json');
     mkdirSync(files.folder);
+    // One identity, copied into the data folder of some cases (with the password, they get past
+    // the vault: to the relays, which are closed).
+    const vaultHome = join(sandbox, 'vault-home');
+    const init = await runCli(['init', '--mnemonic-stdin', '--home', vaultHome], { stdin: `${'abandon '.repeat(11)}about\n`, env: { OTP2P_PASSWORD: PASSWORD } });
+    expect(init.code, init.stderr).toBe(0);
     let n = 0;
     const pathValue = fc.oneof(
       fc.constantFrom(...Object.values(files), join(sandbox, 'missing'), '/dev/null', ...(process.platform === 'linux' ? ['/dev/zero'] : [])),
@@ -105,12 +111,17 @@ describe('fuzzing the command line', () => {
         options: fc.array(optionArg, { maxLength: 5 }),
         stdin: fc.oneof(fc.constant(''), fc.string({ maxLength: 200 }), fc.constantFrom('{"id":"x"}\n\n[]\n', `${'abandon '.repeat(11)}about\npw\n`)),
         password: fc.boolean(),
+        identity: fc.nat(9).map((k) => k === 0),
       });
     });
 
     await fc.assert(
       fc.asyncProperty(invocation, async (inv) => {
         const home = join(sandbox, `home-${n++}`);
+        if (inv.identity) {
+          mkdirSync(home, { mode: 0o700 });
+          copyFileSync(join(vaultHome, 'vault.json'), join(home, 'vault.json'));
+        }
         const positionals = inv.positionals.filter((p): p is string => p !== undefined);
         // Positionals that look like options would be parsed as options: keep them after `--` only when generated as extra.
         const argv = [...inv.path, ...positionals.filter((p) => !p.startsWith('-')), ...inv.options.flat(), ...inv.extra.filter((p) => !p.startsWith('-')), '--home', home, '--relay', CLOSED_RELAY];
@@ -118,7 +129,7 @@ describe('fuzzing the command line', () => {
         if (LONG_RUNNING.has(inv.path[0] as string)) controller.abort();
         let timer: NodeJS.Timeout | undefined;
         const r = await Promise.race([
-          runCli(argv, { stdin: inv.stdin, env: inv.password ? { OTP2P_PASSWORD: 'fuzz password' } : {}, signal: controller.signal }),
+          runCli(argv, { stdin: inv.stdin, env: inv.password ? { OTP2P_PASSWORD: PASSWORD } : {}, signal: controller.signal }),
           new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), CASE_DEADLINE_MS))),
         ]).finally(() => clearTimeout(timer));
         if (r === 'hang') throw new Error(`no answer within ${CASE_DEADLINE_MS} ms: ${JSON.stringify(argv)}`);
