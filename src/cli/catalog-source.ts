@@ -22,11 +22,10 @@ export const CATALOG_SOURCE_OPTIONS: Record<string, OptionDef> = {
 
 /**
  * My catalog from `--ot-data DIR` or from `--notary/--unit/--btc/--prefer`; undefined when none given.
- * `unitOption` names the repeatable unit option (`negotiate` calls it `--accept-unit`, since its
- * `--unit` is the unit of `--amount`).
+ * `units` replaces the `--unit` values (`negotiate` keeps some of them for the unit of `--amount`).
  * @throws OtP2pError `usage`, `bad-catalog`, the OT reader's codes.
  */
-export async function catalogFromOptions(ctx: Pick<CommandContext, 'options'>, unitOption = 'unit'): Promise<{ catalog: Catalog; folder?: OtDataFolder } | undefined> {
+export async function catalogFromOptions(ctx: Pick<CommandContext, 'options'>, units?: string[]): Promise<{ catalog: Catalog; folder?: OtDataFolder } | undefined> {
   const btc = enumOption(ctx, 'btc', BTC_NETWORKS);
   const dir = stringOption(ctx, 'ot-data');
   const prefer = listOption(ctx, 'prefer');
@@ -42,7 +41,7 @@ export async function catalogFromOptions(ctx: Pick<CommandContext, 'options'>, u
     return { catalog, folder };
   }
   const notary = listOption(ctx, 'notary');
-  const unit = listOption(ctx, unitOption);
+  const unit = units !== undefined ? (units.length > 0 ? units : undefined) : listOption(ctx, 'unit');
   if (notary === undefined && unit === undefined && btc === undefined) return undefined;
   return { catalog: catalogFromFlags({ ...(notary ? { notary } : {}), ...(unit ? { unit } : {}), ...(btc !== undefined ? { btc } : {}), ...(prefer ? { prefer } : {}) }) };
 }

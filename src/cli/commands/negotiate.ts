@@ -8,7 +8,7 @@ import { npubEncode } from '../../keys/nip19.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
 import { CATALOG_SOURCE_OPTIONS, catalogFromOptions } from '../catalog-source.ts';
-import { amountOption, boolOption, intOptionOr, pubkeyArg, stringOption } from '../options.ts';
+import { amountOption, boolOption, intOptionOr, listOption, pubkeyArg } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 
@@ -28,20 +28,28 @@ export default defineCommand({
   positionals: [{ name: 'npub', description: 'the peer: npub, nprofile or hex pubkey', required: true }],
   options: {
     'password-stdin': PASSWORD_OPTION,
-    amount: { type: 'string', value: 'A', description: 'amount in base units of --unit' },
-    unit: { type: 'string', value: 'U', description: 'unit ID, TLA or btc' },
+    amount: { type: 'string', value: 'A', description: 'amount in base units of the --unit without @' },
     dm: { type: 'boolean', description: "ask the peer for its catalog by DM (it must be online)" },
     timeout: { type: 'string', value: 'MS', default: '10000', description: `how long to wait for the peer (--dm; ${TIMEOUT_MS.min}..${TIMEOUT_MS.max})` },
     ...CATALOG_SOURCE_OPTIONS,
+    // One option, two roles told apart by the @: a unit of my catalog, or the unit of --amount.
+    unit: {
+      type: 'string',
+      multiple: true,
+      value: 'UNIT',
+      description: 'accepted unit UNIT@NOTARY:TLA[:FACTOR] (repeatable), or the unit of --amount: a unit ID, TLA or btc (no @)',
+    },
   },
   run: async (ctx) => {
     const peerKey = pubkeyArg(ctx, 'npub');
     const amount = amountOption(ctx, 'amount');
-    const unitOpt = ctx.options.unit;
-    const unit = typeof unitOpt === 'string' ? stringOption(ctx, 'unit') : undefined;
+    const units = listOption(ctx, 'unit') ?? [];
+    const amountUnits = units.filter((u) => !u.includes('@'));
+    if (amountUnits.length > 1) throw new OtP2pError('usage', `give the unit of --amount once, got ${amountUnits.join(', ')}`, { context: { option: 'unit' } });
+    const unit = amountUnits[0];
     const timeoutMs = intOptionOr(ctx, 'timeout', 10_000, TIMEOUT_MS);
-    if (amount !== undefined && unit === undefined) throw new OtP2pError('usage', '--amount needs --unit');
-    const local = await catalogFromOptions(ctx);
+    if (amount !== undefined && unit === undefined) throw new OtP2pError('usage', '--amount needs --unit U (a unit ID, TLA or btc)', { context: { option: 'amount' } });
+    const local = await catalogFromOptions(ctx, units.filter((u) => u.includes('@')));
     let holdings: Holdings | undefined;
     if (local?.folder !== undefined) holdings = holdingsFromAccounts(await local.folder.listAccounts());
     const { peer, close } = await openPeer(ctx);
@@ -58,8 +66,13 @@ export default defineCommand({
       if (theirs === undefined) throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
       const result = negotiate(mine, theirs, { ...(holdings ? { holdings } : {}), ...(amount !== undefined ? { amount } : {}), ...(unit !== undefined ? { unit } : {}) });
       if (ctx.json) printJson(ctx, { peer: npubEncode(peerKey), ...result });
+      if (!result.ok && ctx.json) {
+        // One JSON document on stdout (the result, with its handoff), the typed error on stderr.
+        ctx.io.stderr(`otp2p: no-common-asset: ${result.message}\n`);
+        return 1;
+      }
       if (!result.ok) {
-        if (!ctx.json) ctx.io.stdout(`${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`);
+        ctx.io.stdout(`${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`);
         throw new OtP2pError('no-common-asset', result.message, { context: { peer: peerKey } });
       }
       if (!ctx.json) {
