@@ -9,7 +9,7 @@
 import { parseAmount } from '../core/amount.ts';
 import { fail, oneOf } from '../core/assert.ts';
 import { OtP2pError } from '../core/errors.ts';
-import { npubDecode, nprofileDecode } from '../keys/nip19.ts';
+import { nprofileDecode, parsePubkey } from '../keys/nip19.ts';
 import type { CommandContext } from './command.ts';
 
 type Ctx = Pick<CommandContext, 'options'>;
@@ -129,17 +129,16 @@ export function choiceArg<T extends string>(ctx: Pick<CommandContext, 'args'>, n
 
 /**
  * A public key as users paste it: 64 hex characters (either case), an npub or an nprofile.
- * Returns lowercase hex.
- * @throws OtP2pError `usage` when missing or neither form; the NIP-19 codes (`bad-bech32`,
- *   `bad-checksum`, `wrong-prefix`, `wrong-length`, `bad-tlv`) for a damaged npub or nprofile.
+ * Returns lowercase hex. Hex and npub go through `keys/nip19.ts` `parsePubkey`.
+ * @throws OtP2pError `usage` when missing; `bad-hex` / `wrong-length` for other text; the NIP-19
+ *   codes (`bad-bech32`, `bad-checksum`, `wrong-prefix`, `wrong-length`, `bad-tlv`) for a damaged
+ *   npub or nprofile.
  */
 export function parsePubkeyText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new OtP2pError('usage', `${field} is required`, { context: { field } });
-  if (/^[0-9a-fA-F]{64}$/.test(value)) return value.toLowerCase();
-  const lower = value.toLowerCase();
-  if (lower.startsWith('npub1')) return npubDecode(value);
-  if (lower.startsWith('nprofile1')) return nprofileDecode(value).pubkey;
-  return fail('usage', field, 'an npub, an nprofile or 64 hex characters', value);
+  if (/^[0-9A-F]{64}$/i.test(value)) return value.toLowerCase();
+  if (value.toLowerCase().startsWith('nprofile1')) return nprofileDecode(value).pubkey;
+  return parsePubkey(value, field);
 }
 
 /**

@@ -83,7 +83,7 @@ describe('otp2p dm with hostile input', () => {
 
   it('refuses a malformed recipient with its exact code', async () => {
     expect((await cli('alice', ['dm', 'send', 'npub1qqqq', 'x', '--json'])).json[0]).toMatchObject({ error: { code: 'bad-bech32' } });
-    expect((await cli('alice', ['dm', 'send', 'bob', 'x', '--json'])).json[0]).toMatchObject({ error: { code: 'usage' } });
+    expect((await cli('alice', ['dm', 'send', 'bob', 'x', '--json'])).json[0]).toMatchObject({ error: { code: 'bad-hex' } });
     expect((await cli('alice', ['dm', 'frobnicate', '--json'])).json[0]).toMatchObject({ error: { code: 'usage' } });
   });
 });

@@ -68,8 +68,9 @@ describe('pubkeys', () => {
     expect(parsePubkeyText(nprofileEncode({ pubkey: HEX, relays: ['wss://r.example'] }), '--to')).toBe(HEX);
     expect(codeOf(() => parsePubkeyText('npub1qqqq', '--to'))).toBe('bad-bech32');
     expect(codeOf(() => parsePubkeyText(undefined, '--to'))).toBe('usage');
+    expect(codeOf(() => parsePubkeyText('abcd', '--to'))).toBe('wrong-length');
     const e = errorOf(() => parsePubkeyText('bob', '--to'));
-    expect([e.code, e.message]).toEqual(['usage', '--to must be an npub, an nprofile or 64 hex characters, got "bob"']);
+    expect([e.code, e.message]).toEqual(['bad-hex', '--to must be 64 lowercase hex characters, got 3 characters that are not lowercase hex']);
   });
 });
 
