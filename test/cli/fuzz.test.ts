@@ -112,6 +112,7 @@ describe('fuzzing the command line', () => {
         stdin: fc.oneof(fc.constant(''), fc.string({ maxLength: 200 }), fc.constantFrom('{"id":"x"}\n\n[]\n', `${'abandon '.repeat(11)}about\npw\n`)),
         password: fc.boolean(),
         identity: fc.nat(9).map((k) => k === 0),
+        globalsFirst: fc.boolean(),
       });
     });
 
@@ -124,12 +125,17 @@ describe('fuzzing the command line', () => {
         }
         const positionals = inv.positionals.filter((p): p is string => p !== undefined);
         // Positionals that look like options would be parsed as options: keep them after `--` only when generated as extra.
-        const argv = [...inv.path, ...positionals.filter((p) => !p.startsWith('-')), ...inv.options.flat(), ...inv.extra.filter((p) => !p.startsWith('-')), '--home', home, '--relay', CLOSED_RELAY];
+        // $OTP2P_HOME too: after a generated `--`, `--home` is a positional and must not fall back to ~/.otp2p.
+        const fixed = ['--home', home, '--relay', CLOSED_RELAY];
+        const args = [...positionals.filter((p) => !p.startsWith('-')), ...inv.options.flat(), ...inv.extra.filter((p) => !p.startsWith('-'))];
+        // Global options may also come before the command (otp2p --home DIR init).
+        // (Before a generated `--` they would turn positional: then they go first.)
+        const argv = inv.globalsFirst || args.includes('--') ? [...fixed, ...inv.path, ...args] : [...inv.path, ...args, ...fixed];
         const controller = new AbortController();
         if (LONG_RUNNING.has(inv.path[0] as string)) controller.abort();
         let timer: NodeJS.Timeout | undefined;
         const r = await Promise.race([
-          runCli(argv, { stdin: inv.stdin, env: inv.password ? { OTP2P_PASSWORD: PASSWORD } : {}, signal: controller.signal }),
+          runCli(argv, { stdin: inv.stdin, env: { OTP2P_HOME: home, ...(inv.password ? { OTP2P_PASSWORD: PASSWORD } : {}) }, signal: controller.signal }),
           new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), CASE_DEADLINE_MS))),
         ]).finally(() => clearTimeout(timer));
         if (r === 'hang') throw new Error(`no answer within ${CASE_DEADLINE_MS} ms: ${JSON.stringify(argv)}`);
