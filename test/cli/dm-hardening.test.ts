@@ -39,7 +39,7 @@ describe('otp2p dm with hostile input', () => {
     await relay.close();
   });
 
-  it('dm read shows escape sequences, BEL, C1 and bidi controls visibly, one row per message', async () => {
+  it('dm read shows escape sequences, BEL, C1 and bidi controls visibly, one row per message', { timeout: 180_000 }, async () => {
     const sent = await cli('alice', ['dm', 'send', bob.npub, HOSTILE]);
     expect(sent.code, sent.stderr).toBe(0);
     const read = await cli('bob', ['dm', 'read']);
@@ -58,7 +58,7 @@ describe('otp2p dm with hostile input', () => {
     expect(json.json).toEqual([expect.objectContaining({ from: alice.npub, text: HOSTILE })]);
   });
 
-  it('validates --limit and --timeout before reading, with exact codes', async () => {
+  it('validates --limit and --timeout before reading, with exact codes', { timeout: 180_000 }, async () => {
     for (const [opt, value] of [
       ['--limit', '1e400'],
       ['--limit', '0'],
