@@ -210,6 +210,8 @@ export async function runMain(root: CommandDef, argv: string[], rawIo: CliIo, si
       }
     }
     if (positionals.length) throw usage(`unexpected argument '${positionals[0]}'; run '${path.join(' ')} --help'`);
+    // An empty --home would resolve to the current directory: a vault written where the user stands.
+    if (values.home === '') throw usage(`--home needs a folder, got ""; run '${path.join(' ')} --help'`, { option: 'home' });
     const relays = values.relay as string[] | undefined;
     relays?.forEach((r, idx) => checkRelayUrl(r, `--relay[${idx}]`));
     const ctx: CommandContext = {

@@ -41,6 +41,12 @@ describe('global options and the bare command', () => {
     expect(v.stdout).toMatch(/^otp2p \d+\.\d+\.\d+/);
     expect((await runCli(['--help'])).code).toBe(0);
   });
+
+  it('an empty --home is refused, not taken as the current directory', async () => {
+    const r = await runCli(['--home', '', 'init', '--json'], { env: { OTP2P_PASSWORD: PW } });
+    expect(r.code).toBe(2);
+    expect(errorOf(r)).toMatchObject({ code: 'usage', context: { option: 'home' } });
+  });
 });
 
 describe('mistyped options', () => {
