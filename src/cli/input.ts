@@ -14,6 +14,9 @@ export const MAX_SECRETS_STDIN_BYTES = 64 << 10;
 
 const CHUNK = 1 << 20;
 
+/** A stream in text mode (`setEncoding`) yields strings: count and split them as UTF-8 bytes. */
+const asBytes = (chunk: Uint8Array | string): Uint8Array => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+
 function aborted(what: string): OtP2pError {
   return new OtP2pError('aborted', `stopped reading ${what}: interrupted`, { context: { what } });
 }
@@ -26,10 +29,11 @@ function tooLarge(what: string, max: number): OtP2pError {
  * All of `chunks` as one buffer, refusing more than `max` bytes (stops reading at the cap).
  * @throws OtP2pError `too-large`, `aborted` when `signal` fires.
  */
-export async function readChunks(chunks: AsyncIterable<Uint8Array>, max: number, what: string, signal?: AbortSignal): Promise<Buffer> {
+export async function readChunks(chunks: AsyncIterable<Uint8Array | string>, max: number, what: string, signal?: AbortSignal): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of chunks) {
+  for await (const raw of chunks) {
+    const chunk = asBytes(raw);
     if (signal?.aborted) throw aborted(what);
     total += chunk.length;
     if (total > max) throw tooLarge(what, max);
@@ -58,7 +62,7 @@ export interface OverlongLine {
  * bytes; a longer line is yielded as an {@link OverlongLine} and never held in memory whole.
  * @throws OtP2pError `aborted` when `signal` fires.
  */
-export async function* boundedLines(chunks: AsyncIterable<Uint8Array>, maxLineBytes: number, signal?: AbortSignal): AsyncGenerator<string | OverlongLine> {
+export async function* boundedLines(chunks: AsyncIterable<Uint8Array | string>, maxLineBytes: number, signal?: AbortSignal): AsyncGenerator<string | OverlongLine> {
   let held: Uint8Array[] = [];
   let heldBytes = 0;
   let overlong = 0; // bytes of the current line once it went over the cap, 0 before
@@ -84,8 +88,9 @@ export async function* boundedLines(chunks: AsyncIterable<Uint8Array>, maxLineBy
     heldBytes = 0;
     return line.endsWith('\r') ? line.slice(0, -1) : line;
   };
-  for await (const chunk of chunks) {
+  for await (const raw of chunks) {
     if (signal?.aborted) throw aborted('stdin');
+    const chunk = asBytes(raw);
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
       add(chunk.subarray(start, nl));
