@@ -26,19 +26,47 @@ function tooLarge(what: string, max: number): OtP2pError {
 }
 
 /**
+ * `source` until `signal` fires: a pending read (stdin waiting for input that may never come) is
+ * abandoned at once, so SIGTERM stops a command blocked on its input. Yields nothing after that.
+ */
+export async function* untilAborted<T>(source: AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  if (signal === undefined) {
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    return;
+  }
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    for (;;) {
+      const r = await Promise.race([it.next(), stop]);
+      if (r === 'aborted' || r.done) break;
+      yield r.value;
+    }
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    if (signal.aborted) void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
+}
+
+/**
  * All of `chunks` as one buffer, refusing more than `max` bytes (stops reading at the cap).
  * @throws OtP2pError `too-large`, `aborted` when `signal` fires.
  */
 export async function readChunks(chunks: AsyncIterable<Uint8Array | string>, max: number, what: string, signal?: AbortSignal): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   let total = 0;
-  for await (const raw of chunks) {
+  for await (const raw of untilAborted(chunks, signal)) {
     const chunk = asBytes(raw);
-    if (signal?.aborted) throw aborted(what);
     total += chunk.length;
     if (total > max) throw tooLarge(what, max);
     parts.push(chunk);
   }
+  if (signal?.aborted) throw aborted(what);
   return Buffer.concat(parts, total);
 }
 
@@ -60,7 +88,7 @@ export interface OverlongLine {
 /**
  * The lines of `chunks` (split on `\n`, a trailing `\r` removed), each at most `maxLineBytes`
  * bytes; a longer line is yielded as an {@link OverlongLine} and never held in memory whole.
- * @throws OtP2pError `aborted` when `signal` fires.
+ * Ends (without the unfinished last line) when `signal` fires, even while waiting for input.
  */
 export async function* boundedLines(chunks: AsyncIterable<Uint8Array | string>, maxLineBytes: number, signal?: AbortSignal): AsyncGenerator<string | OverlongLine> {
   let held: Uint8Array[] = [];
@@ -88,8 +116,7 @@ export async function* boundedLines(chunks: AsyncIterable<Uint8Array | string>, 
     heldBytes = 0;
     return line.endsWith('\r') ? line.slice(0, -1) : line;
   };
-  for await (const raw of chunks) {
-    if (signal?.aborted) throw aborted('stdin');
+  for await (const raw of untilAborted(chunks, signal)) {
     const chunk = asBytes(raw);
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
@@ -99,7 +126,7 @@ export async function* boundedLines(chunks: AsyncIterable<Uint8Array | string>, 
     }
     add(chunk.subarray(start));
   }
-  if (overlong > 0 || heldBytes > 0) yield finish();
+  if (!signal?.aborted && (overlong > 0 || heldBytes > 0)) yield finish();
 }
 
 /**

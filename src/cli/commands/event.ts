@@ -80,7 +80,8 @@ const verify = defineCommand({
       bar.update(++seen);
       printJson(ctx, { id: null, ok: false, code: 'too-large', message: `line of ${l.bytes} bytes, over ${MAX_LINE_BYTES}` } satisfies VerifyLine);
     };
-    const lines = boundedLines(ctx.io.stdin(), MAX_LINE_BYTES);
+    // Ends on SIGINT/SIGTERM even while stdin waits for more input.
+    const lines = boundedLines(ctx.io.stdin(), MAX_LINE_BYTES, ctx.signal);
     if (workers === 0) {
       for await (const raw of lines) {
         if (ctx.signal.aborted) break;
