@@ -5,7 +5,7 @@
  * never generated). The only outcomes allowed are exit 0, or exit 1/2/3 with one typed error line
  * on stderr (a known, non-`internal` code); never a stack trace, never a hang (per-case deadline).
  *
- * Runs: `OTP2P_FUZZ_RUNS` (default 1000, under a minute on two cores; the nightly-size run is
+ * Runs: `OTP2P_FUZZ_RUNS` (default 1000, 20-50 s on two cores; the nightly-size run is
  * 100000), seed: `OTP2P_FUZZ_SEED` (printed either way, to replay a failure).
  * Long-running commands (relay, ui, daemon, demo) get an already-aborted signal, so they stop at
  * their first check instead of serving. Path-like values are confined to the temporary folder,
