@@ -83,6 +83,10 @@ describe('fuzzing the command line', () => {
     const init = await runCli(['init', '--mnemonic-stdin', '--home', vaultHome], { stdin: `${'abandon '.repeat(11)}about\n`, env: { OTP2P_PASSWORD: PASSWORD } });
     expect(init.code, init.stderr).toBe(0);
     let n = 0;
+    // Relative paths land in the sandbox: a value-less `--db` or `notary init` takes the next word
+    // as its path (the forks pool runs each test file in its own process, so chdir is local).
+    const cwd = process.cwd();
+    process.chdir(sandbox);
     const pathValue = fc.oneof(
       fc.constantFrom(...Object.values(files), join(sandbox, 'missing'), '/dev/null', ...(process.platform === 'linux' ? ['/dev/zero'] : [])),
       fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => join(sandbox, 'p', s)),
@@ -156,6 +160,6 @@ describe('fuzzing the command line', () => {
         }
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
+    ).finally(() => process.chdir(cwd));
   });
 });
