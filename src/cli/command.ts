@@ -46,12 +46,18 @@ export interface CommandContext {
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Reads all of stdin (for `--mnemonic-stdin`, `--password-stdin`, `event verify`). */
-  readStdin: () => Promise<string>;
-  /** Reads stdin line by line. */
-  stdinLines: () => AsyncIterable<string>;
+  /**
+   * The bytes of stdin as they arrive. Read it through `cli/input.ts` (`readStdinText`,
+   * `boundedLines`), which caps what is held in memory.
+   */
+  stdin: () => AsyncIterable<Uint8Array>;
   /** Whether stderr is an interactive terminal (progress output only then). */
   isTTY: boolean;
+  /**
+   * Writes to stderr without sanitizing, for the progress line's own carriage return and
+   * erase-line sequence only; never pass it text that came from the network or the user.
+   */
+  terminal?: (text: string) => void;
   env: Record<string, string | undefined>;
 }
 

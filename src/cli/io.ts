@@ -1,30 +1,33 @@
 /** The process-backed {@link CliIo}, and output helpers shared by commands. */
-import { createInterface } from 'node:readline';
 import type { CliIo, CommandContext } from './command.ts';
+import { escapeJsonText, sanitizeLine } from './sanitize.ts';
 
 /** Streams of the current process. */
 export function processIo(): CliIo {
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
-    stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
+    stdin: () => process.stdin,
     isTTY: process.stderr.isTTY === true,
+    terminal: (t) => void process.stderr.write(t),
     env: process.env,
   };
 }
 
-/** Print one JSON value as a line on stdout. bigint values become decimal strings. */
+/**
+ * Print one JSON value as a line on stdout. bigint values become decimal strings; characters a
+ * terminal may act on are escaped (the line stays exact JSON).
+ */
 export function printJson(ctx: Pick<CommandContext, 'io'>, value: unknown): void {
-  ctx.io.stdout(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  ctx.io.stdout(`${escapeJsonText(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))}\n`);
 }
 
-/** Print `rows` as an aligned text table on stdout. */
-export function printTable(ctx: Pick<CommandContext, 'io'>, header: string[], rows: string[][]): void {
+/**
+ * Print `rows` as an aligned text table on stdout. Every cell is shown on one line with its
+ * control characters visible (cells often hold network data: names, ids, message text).
+ */
+export function printTable(ctx: Pick<CommandContext, 'io'>, header: string[], cells: string[][]): void {
+  const rows = cells.map((r) => r.map(sanitizeLine));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   ctx.io.stdout(`${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`);
@@ -43,10 +46,10 @@ export function progress(ctx: Pick<CommandContext, 'io' | 'json'>, label: string
       const now = Date.now();
       if (now - last < 100) return;
       last = now;
-      ctx.io.stderr(`\r${label}: ${done}${total !== undefined ? `/${total}` : ''}`);
+      (ctx.io.terminal ?? ctx.io.stderr)(`\r${label}: ${done}${total !== undefined ? `/${total}` : ''}`);
     },
     done() {
-      if (active) ctx.io.stderr('\r\x1b[K');
+      if (active) (ctx.io.terminal ?? ctx.io.stderr)('\r\x1b[K');
     },
   };
 }

@@ -11,6 +11,7 @@ import { runMain } from './run.ts';
 export const root: CommandDef = defineCommand({
   name: 'otp2p',
   description: 'otp2p: the peer-to-peer layer for Open-Transactions wallets, over Nostr relays',
+  details: "Global options may come before the command (otp2p --home DIR init). 'otp2p --version' prints the version.",
   subcommands: {
     demo: { summary: 'run the whole story locally: relay, notaries, six peers, a 3-hop payment, a mint alarm', load: () => import('./commands/demo.ts').then((m) => m.default) },
     config: { summary: 'read or change the configuration', load: () => import('./commands/config.ts').then((m) => m.default) },

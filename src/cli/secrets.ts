@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { OtP2pError } from '../core/errors.ts';
 import type { CommandContext, OptionDef } from './command.ts';
+import { MAX_SECRETS_STDIN_BYTES, readStdinText } from './input.ts';
 import { checkAccount } from '../keys/nip06.ts';
 import { checkNetwork } from '../keys/bip84.ts';
 import type { BitcoinNetwork } from '../keys/bip84.ts';
@@ -41,7 +42,8 @@ export interface Secrets {
 /**
  * Read the secrets a command asked for.
  * @throws OtP2pError `no-password` when a password is wanted and neither stdin nor
- *   `$OTP2P_PASSWORD` gives one; `bad-mnemonic` when the mnemonic line is missing.
+ *   `$OTP2P_PASSWORD` gives one; `bad-mnemonic` when the mnemonic line is missing; `too-large`
+ *   when stdin holds more than a few lines' worth.
  */
 export async function readSecrets(ctx: CommandContext, want: { mnemonic?: boolean; password?: boolean; passphrase?: boolean }): Promise<Secrets> {
   const fromStdin = {
@@ -51,7 +53,7 @@ export async function readSecrets(ctx: CommandContext, want: { mnemonic?: boolea
   };
   let lines: string[] = [];
   if (fromStdin.mnemonic || fromStdin.password || fromStdin.passphrase) {
-    lines = (await ctx.io.readStdin()).split('\n').map((l) => l.replace(/\r$/, ''));
+    lines = (await readStdinText(ctx, MAX_SECRETS_STDIN_BYTES, 'stdin (secrets)')).split('\n').map((l) => l.replace(/\r$/, ''));
   }
   const out: Secrets = {};
   let i = 0;

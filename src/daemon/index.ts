@@ -6,4 +6,5 @@
 export { DAEMON_INTERVALS, PeerDaemon } from './daemon.ts';
 export type { DaemonLog, DaemonLogLevel, DaemonProgress, PeerDaemonOptions } from './daemon.ts';
 export { probeLatency } from './latency.ts';
+export { STATUS_FILE, daemonRunning, pidAlive, readSnapshot, writeSnapshot } from './snapshot-file.ts';
 export type { AlarmSnapshot, DaemonSnapshot, DaemonState, RelaySnapshot } from './snapshot.ts';

@@ -19,7 +19,7 @@ import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
 import { RelayPool } from '../../src/relays/pool.ts';
 import { openStore } from '../../src/store/db.ts';
 import { OutboxStore } from '../../src/store/outbox.ts';
-import { writeSnapshot } from '../../src/cli/commands/status.ts';
+import { writeSnapshot } from '../../src/daemon/snapshot-file.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 

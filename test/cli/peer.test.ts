@@ -4,8 +4,6 @@
  * saves the wallet's state on close.
  */
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPeer } from '../../src/cli/peer.ts';
 import { Home } from '../../src/cli/home.ts';
@@ -37,8 +35,7 @@ function context(home: Home): CommandContext {
     io: {
       stdout: () => {},
       stderr: () => {},
-      readStdin: async () => '',
-      stdinLines: () => createInterface({ input: Readable.from([]) }),
+      stdin: async function* () {},
       isTTY: false,
       env: { OTP2P_PASSWORD: PW },
     },

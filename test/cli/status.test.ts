@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DaemonSnapshot } from '../../src/cli/commands/status.ts';
-import { pidAlive, readSnapshot, writeSnapshot } from '../../src/cli/commands/status.ts';
+import { pidAlive, readSnapshot, writeSnapshot } from '../../src/daemon/snapshot-file.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 

@@ -5,8 +5,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { root } from '../../src/cli/main.ts';
 import { runMain } from '../../src/cli/run.ts';
 import type { CliIo } from '../../src/cli/command.ts';
@@ -21,11 +19,17 @@ export interface CliResult {
   json: unknown[];
 }
 
-/** Run `otp2p <argv>` in-process with the given stdin text and environment. */
-export async function runCli(argv: string[], options: { stdin?: string; env?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<CliResult> {
+/**
+ * Run `otp2p <argv>` in-process with the given stdin (text, or chunks produced on demand) and
+ * environment.
+ */
+export async function runCli(
+  argv: string[],
+  options: { stdin?: string | (() => AsyncIterable<Uint8Array>); env?: Record<string, string | undefined>; signal?: AbortSignal } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const stdinText = options.stdin ?? '';
+  const stdin = options.stdin;
   const io: CliIo = {
     stdout: (t) => {
       stdout += t;
@@ -33,8 +37,9 @@ export async function runCli(argv: string[], options: { stdin?: string; env?: Re
     stderr: (t) => {
       stderr += t;
     },
-    readStdin: async () => stdinText,
-    stdinLines: () => createInterface({ input: Readable.from([stdinText]), crlfDelay: Infinity }),
+    stdin: typeof stdin === 'function' ? stdin : async function* () {
+      if (stdin) yield Buffer.from(stdin, 'utf8');
+    },
     isTTY: false,
     env: { ...options.env },
   };

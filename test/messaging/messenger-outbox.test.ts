@@ -13,6 +13,7 @@ import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/db.ts';
 import { OutboxStore } from '../../src/store/outbox.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const alice = hexToBytes('0a'.repeat(32));
 const dave = hexToBytes('0d'.repeat(32));
@@ -47,8 +48,7 @@ describe('Messenger with the persistent outbox', async () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(network.relay(DAVE_DM).has(report.wrapId)).toBe(false);
     network.relay(DAVE_DM).up = true;
-    const deadline = Date.now() + 5000;
-    while (!network.relay(DAVE_DM).has(report.wrapId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => network.relay(DAVE_DM).has(report.wrapId), 'the queued wrap at the DM relay', 5000);
     outbox.stop();
     const got: IncomingMessage[] = [];
     md.on('catalog.request', (inc) => void got.push(inc));

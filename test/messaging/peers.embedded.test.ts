@@ -20,6 +20,7 @@ import { RelayPool } from '../../src/relays/pool.ts';
 import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/db.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 interface Peer {
   name: string;
@@ -127,8 +128,7 @@ describe('peers on an embedded relay', () => {
     const offs = [a, b, c].map((p) => p.m.onChat((chat) => seen[p.name]!.push(chat.text)));
     await a.m.sendChat(b.pk, 'to bob');
     await b.m.sendChat(c.pk, 'to carol');
-    const deadline = Date.now() + 10_000;
-    while ((seen.bob!.length < 1 || seen.carol!.length < 1 || seen.alice!.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.bob!.length >= 1 && seen.carol!.length >= 1 && seen.alice!.length >= 1, 'live chats', 10_000, 20);
     for (const off of offs) off();
     expect(seen.bob).toContain('to bob');
     expect(seen.carol).toEqual(['to carol']);

@@ -16,17 +16,10 @@ import type { InsertStatus } from '../../src/store/events.ts';
 import { OutboxStore } from '../../src/store/outbox.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { RawClient, makeEvent, newKey } from './_helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const SEED = 20261124;
 const EVENTS = 1000;
-
-async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('chaos: relays restarting at random', () => {
   it(`${EVENTS} events reach every relay and are stored exactly once locally`, { timeout: 150_000 }, async () => {
@@ -91,7 +84,7 @@ describe('chaos: relays restarting at random', () => {
     publishing = false;
     await chaos;
 
-    await until(() => outbox.counts().pending === 0, 'every target acknowledged');
+    await until(() => outbox.counts().pending === 0, 'every target acknowledged', 60_000);
     expect(outbox.counts()).toEqual({ pending: 0, acked: EVENTS * 3, failed: 0 });
     await until(() => (statuses.get('inserted') ?? 0) >= EVENTS, 'every event received', 30_000);
 

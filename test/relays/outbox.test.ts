@@ -12,14 +12,7 @@ import { PROJECT_ROOT } from '../helpers/shared.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { RawClient, makeEvent, newKey } from './_helpers.ts';
-
-async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from '../helpers/until.ts';
 
 describe('OutboxPublisher', () => {
   it('retries until acknowledged, parks permanent refusals as failed, and the CLI lists them', async () => {
@@ -34,8 +27,8 @@ describe('OutboxPublisher', () => {
     publisher.start();
     const ev = makeEvent(newKey());
     publisher.publish(ev, ['memory://ok', 'memory://down', 'memory://blocks']);
-    await until(() => outbox.counts().acked === 1 && outbox.counts().failed === 1, 'ack and park');
-    await until(() => (outbox.list().find((i) => i.relay === 'memory://down')?.attempts ?? 0) >= 2, 'retries');
+    await until(() => outbox.counts().acked === 1 && outbox.counts().failed === 1, 'ack and park', 15_000);
+    await until(() => (outbox.list().find((i) => i.relay === 'memory://down')?.attempts ?? 0) >= 2, 'retries', 15_000);
     expect(net.relay('memory://ok').has(ev.id)).toBe(true);
 
     const listed = await runCli(['outbox', '--json', '--home', home]);
@@ -50,7 +43,7 @@ describe('OutboxPublisher', () => {
     expect(human.stdout).toContain('memory://blocks');
 
     net.relay('memory://down').up = true;
-    await until(() => outbox.counts().pending === 0, 'recovery');
+    await until(() => outbox.counts().pending === 0, 'recovery', 15_000);
     expect(net.relay('memory://down').has(ev.id)).toBe(true);
     publisher.stop();
     await store.close();
@@ -105,10 +98,10 @@ describe('OutboxPublisher', () => {
     publisher.start();
     const k = newKey();
     for (let i = 0; i < 20; i++) publisher.publish(makeEvent(k, { content: `n${i}` }));
-    await until(() => outbox.counts().acked === 40, 'all acked');
+    await until(() => outbox.counts().acked === 40, 'all acked', 15_000);
     const forged = { ...makeEvent(k), content: 'forged' };
     publisher.publish(forged);
-    await until(() => outbox.counts().failed === 2, 'forged parked');
+    await until(() => outbox.counts().failed === 2, 'forged parked', 15_000);
     expect(outbox.list().every((i) => i.lastCode === 'invalid')).toBe(true);
     publisher.stop();
     await pool.close();

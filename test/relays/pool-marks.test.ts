@@ -13,16 +13,9 @@ import { CursorStore } from '../../src/store/cursors.ts';
 import { FaultProxy } from '../helpers/fault-proxy.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { RawClient, makeEvent, newKey } from './_helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const fast = { backoff: { baseMs: 20, maxMs: 200 } };
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('high-water marks', () => {
   let relay: EmbeddedRelay;
   beforeAll(async () => {

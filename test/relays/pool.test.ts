@@ -9,16 +9,9 @@ import { signEvent } from '../../src/events/sign.ts';
 import type { NostrEvent } from '../../src/events/types.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { makeEvent, newKey } from './_helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const fast = { backoff: { baseMs: 20, maxMs: 200 } };
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('RelayPool against 3 embedded relays', () => {
   const dir = tmpDir();

@@ -3,14 +3,12 @@
  * Bitcoin Core compatible JSON-RPC node.
  */
 import type { HDKey } from '@scure/bip32';
-import { parseAmount } from '../../core/amount.ts';
-import { OtP2pError, describeValue } from '../../core/errors.ts';
 import { openHomeWallet } from '../../bitcoin/open.ts';
-import type { RegtestFlavor } from '../../bitcoin/networks.ts';
 import { openStore } from '../../store/db.ts';
 import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { printJson } from '../io.ts';
+import { amountOption, choiceArg, enumOption, intOption, requiredAmount, requiredString } from '../options.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
 
 /**
@@ -21,18 +19,8 @@ export const btcDeps: { loadAccount: (ctx: CommandContext) => Promise<HDKey> } =
   loadAccount: async (ctx) => (await unlockHomeIdentity(ctx)).bitcoin.node,
 };
 
-function flavorOption(ctx: CommandContext): RegtestFlavor | undefined {
-  const f = ctx.options['regtest-flavor'];
-  if (f === undefined) return undefined;
-  if (f !== 'core' && f !== 'bcoin') throw new OtP2pError('usage', `--regtest-flavor must be core or bcoin, got ${describeValue(f)}`);
-  return f;
-}
-
-function intOption(ctx: CommandContext, name: string, min: bigint): bigint | undefined {
-  const v = ctx.options[name];
-  if (v === undefined) return undefined;
-  return parseAmount(v, `--${name}`, { min });
-}
+/** Block heights `--from-height` accepts (far beyond any chain, well inside a safe integer). */
+const HEIGHT = { min: 0, max: 100_000_000 };
 
 export default defineCommand({
   name: 'btc',
@@ -55,20 +43,17 @@ export default defineCommand({
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
-    const action = ctx.args.action as string;
-    if (action !== 'address' && action !== 'balance' && action !== 'send') {
-      throw new OtP2pError('usage', `btc action must be address, balance or send, got ${describeValue(action)}`);
-    }
+    const action = choiceArg(ctx, 'action', ['address', 'balance', 'send'] as const);
     let send: { to: string; amount: bigint; feeRate?: bigint } | undefined;
     if (action === 'send') {
-      if (typeof ctx.options.to !== 'string') throw new OtP2pError('usage', 'btc send needs --to ADDRESS');
-      if (ctx.options.amount === undefined) throw new OtP2pError('usage', 'btc send needs --amount SATS');
-      const feeRate = intOption(ctx, 'fee-rate', 1n);
-      send = { to: ctx.options.to, amount: parseAmount(ctx.options.amount, '--amount', { min: 1n }), ...(feeRate !== undefined ? { feeRate } : {}) };
+      const to = requiredString(ctx, 'to', 'ADDRESS');
+      const amount = requiredAmount(ctx, 'amount', { min: 1n }, 'SATS');
+      const feeRate = amountOption(ctx, 'fee-rate', { min: 1n });
+      send = { to, amount, ...(feeRate !== undefined ? { feeRate } : {}) };
     }
-    const birth = intOption(ctx, 'from-height', 0n);
+    const birth = intOption(ctx, 'from-height', HEIGHT);
+    const flavor = enumOption(ctx, 'regtest-flavor', ['core', 'bcoin'] as const);
     const config = ctx.home.config();
-    const flavor = flavorOption(ctx);
     const account = await btcDeps.loadAccount(ctx);
     const store = await openStore(ctx.home.dbPath);
     try {
@@ -78,7 +63,7 @@ export default defineCommand({
         store,
         requireChain: action !== 'address',
         ...(flavor !== undefined ? { flavor } : {}),
-        ...(birth !== undefined ? { birthHeight: Number(birth) } : {}),
+        ...(birth !== undefined ? { birthHeight: birth } : {}),
       });
       const { wallet } = opened;
       if (opened.rpc) await wallet.sync(ctx.signal);

@@ -13,7 +13,7 @@ import { defineCommand } from '../command.ts';
 import { printJson, progress } from '../io.ts';
 import { openPeer } from '../peer.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
-import { daemonRunning, readSnapshot, writeSnapshot } from './status.ts';
+import { daemonRunning, readSnapshot, writeSnapshot } from '../../daemon/snapshot-file.ts';
 
 /** One structured log line: JSON on stdout with `--json`, else human text on stderr. */
 function makeLogger(ctx: CommandContext): DaemonLog {

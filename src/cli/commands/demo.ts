@@ -1,12 +1,12 @@
 import { runDemo } from '../../demo.ts';
 import type { DemoStep, DemoWorld } from '../../demo.ts';
-import { OtP2pError } from '../../core/errors.ts';
 import { PeerDashboardBackend } from '../../ui/peer-backend.ts';
 import { DEFAULT_UI_PORT, assertUiBuilt, defaultUiDir, startDashboardServer } from '../../ui/server.ts';
 import type { DashboardServer } from '../../ui/server.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson } from '../io.ts';
+import { boolOption, portOption } from '../options.ts';
 
 /** Serve Alice's and Frank's dashboards over the live demo until Ctrl-C. */
 async function serveDashboards(ctx: CommandContext, world: DemoWorld, port: number): Promise<void> {
@@ -44,22 +44,15 @@ export default defineCommand({
   },
   run: async (ctx) => {
     const started = Date.now();
-    const num = (name: string, fallback: number): number => {
-      const raw = ctx.options[name];
-      if (raw === undefined) return fallback;
-      if (typeof raw !== 'string' || !/^[0-9]{1,5}$/.test(raw) || Number(raw) > 65535) {
-        throw new OtP2pError('usage', `--${name} must be a port number 0..65535, got '${String(raw)}'`);
-      }
-      return Number(raw);
-    };
-    const port = num('port', 0);
-    const uiPort = num('ui-port', DEFAULT_UI_PORT);
-    if (ctx.options.ui === true) assertUiBuilt(defaultUiDir());
+    const port = portOption(ctx, 'port', 0);
+    const uiPort = portOption(ctx, 'ui-port', DEFAULT_UI_PORT);
+    const ui = boolOption(ctx, 'ui');
+    if (ui) assertUiBuilt(defaultUiDir());
     const summary = await runDemo({
-      keep: ctx.options.keep === true,
+      keep: boolOption(ctx, 'keep'),
       port,
       signal: ctx.signal,
-      ...(ctx.options.ui === true ? { hold: (world: DemoWorld) => serveDashboards(ctx, world, uiPort) } : {}),
+      ...(ui ? { hold: (world: DemoWorld) => serveDashboards(ctx, world, uiPort) } : {}),
       onStep: (step: DemoStep) => {
         if (ctx.json) printJson(ctx, step);
         else ctx.io.stdout(`[${step.step}] ${step.say}\n`);

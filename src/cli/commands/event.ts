@@ -2,12 +2,21 @@
  * `otp2p event verify`: a filter that checks Nostr events, one JSON object per input line.
  */
 import { existsSync } from 'node:fs';
-import { OtP2pError } from '../../core/errors.ts';
 import type { EventLimits, RawVerifyResult } from '../../events/verify.ts';
 import { EventVerifier } from '../../events/verify.ts';
 import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, progress } from '../io.ts';
+import { boundedLines } from '../input.ts';
+import type { OverlongLine } from '../input.ts';
+import { intOptionOr } from '../options.ts';
+
+/**
+ * Longest input line held in memory. Events are far smaller (the default limit is 60 KiB; a
+ * configured one rarely above 1 MiB); a longer line is answered `too-large` without being read
+ * whole.
+ */
+export const MAX_LINE_BYTES = 16 << 20;
 
 /** One output line. `code` is null when the event verified. */
 interface VerifyLine {
@@ -42,7 +51,8 @@ const verify = defineCommand({
     '  { "id": <event id or null>, "ok": true|false, "code": null | <error code>, "message": ... }',
     'Checks: JSON, shape, size and tag limits, created_at window, NIP-01 id, BIP-340 signature.',
     'Codes: bad-json, bad-shape, bad-kind, bad-tag, too-large, too-many-tags, created-at-future,',
-    'created-at-too-old, bad-id, bad-sig. A bad line never stops processing; empty lines are ignored.',
+    'created-at-too-old, bad-id, bad-sig. A bad line never stops processing; empty lines are ignored;',
+    `a line over ${MAX_LINE_BYTES} bytes is answered too-large without being held in memory.`,
     'Limits come from config.json (limits) when it exists, else the defaults (60 KiB, 2000 tags, ...).',
     '',
     'Exit status: 0 when every event verified, 3 when any line failed, 2 on a usage error.',
@@ -53,9 +63,7 @@ const verify = defineCommand({
     workers: { type: 'string', value: 'N', description: 'verify on N worker threads (worth it from a few thousand events)', default: '0 (this thread)' },
   },
   run: async (ctx) => {
-    const workersText = (ctx.options.workers as string | undefined) ?? '0';
-    if (!/^(0|[1-9][0-9]?)$/.test(workersText)) throw new OtP2pError('usage', `--workers must be an integer 0..99, got '${workersText}'`);
-    const workers = Number(workersText);
+    const workers = intOptionOr(ctx, 'workers', 0, { min: 0, max: 99 });
     const verifier = new EventVerifier({ limits: configuredLimits(ctx) });
     let failed = 0;
     let seen = 0;
@@ -67,11 +75,18 @@ const verify = defineCommand({
       const line: VerifyLine = r.ok ? { id: r.event.id, ok: true, code: null } : { id: idOf(raw, r), ok: false, code: r.code, message: r.message };
       printJson(ctx, line);
     };
+    const overlong = (l: OverlongLine): void => {
+      failed++;
+      bar.update(++seen);
+      printJson(ctx, { id: null, ok: false, code: 'too-large', message: `line of ${l.bytes} bytes, over ${MAX_LINE_BYTES}` } satisfies VerifyLine);
+    };
+    // Ends on SIGINT/SIGTERM even while stdin waits for more input.
+    const lines = boundedLines(ctx.io.stdin(), MAX_LINE_BYTES, ctx.signal);
     if (workers === 0) {
-      for await (const raw of ctx.io.stdinLines()) {
+      for await (const raw of lines) {
         if (ctx.signal.aborted) break;
-        if (raw.trim() === '') continue;
-        emit(raw, verifier.verifyJson(raw));
+        if (typeof raw !== 'string') overlong(raw);
+        else if (raw.trim() !== '') emit(raw, verifier.verifyJson(raw));
       }
     } else {
       const { VerifyPool } = await import('../../events/verify-pool.ts');
@@ -83,8 +98,14 @@ const verify = defineCommand({
           results.forEach((r, i) => emit(batch[i] as string, r));
           batch = [];
         };
-        for await (const raw of ctx.io.stdinLines()) {
+        for await (const raw of lines) {
           if (ctx.signal.aborted) break;
+          if (typeof raw !== 'string') {
+            // Keep the output in input order.
+            if (batch.length) await flush();
+            overlong(raw);
+            continue;
+          }
           if (raw.trim() === '') continue;
           batch.push(raw);
           if (batch.length >= 2048) await flush();

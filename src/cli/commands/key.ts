@@ -3,7 +3,7 @@ import { deriveIdentity, publicIdentity } from '../../keys/identity.ts';
 import { checkNetwork } from '../../keys/bip84.ts';
 import { defineCommand } from '../command.ts';
 import { ACCOUNT_OPTION, BECH32_OPTION, STDIN_SECRETS_HELP, accountOption, bech32Option, configuredNetwork, readSecrets } from '../secrets.ts';
-import { printIdentity } from './whoami.ts';
+import { printIdentity } from '../print.ts';
 
 /** `otp2p key derive`. */
 export const derive = defineCommand({

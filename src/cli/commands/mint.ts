@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OtP2pError, describeValue } from '../../core/errors.ts';
+import { OtP2pError } from '../../core/errors.ts';
 import { parseJson, isRecord } from '../../core/json.ts';
 import { unixSeconds } from '../../core/clock.ts';
 import { getPublicKey, signEvent } from '../../events/sign.ts';
@@ -29,29 +29,26 @@ import type { MintVerdict } from '../../mint/verdict.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { readFileBounded } from '../input.ts';
+import { intOptionOr, parsePubkeyText, stringOption } from '../options.ts';
 import { PASSWORD_OPTION, unlockHomeIdentity } from '../secrets.ts';
 
 const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
 function otData(ctx: CommandContext): OtDataFolder {
-  const dir = ctx.options['ot-data'];
-  if (typeof dir !== 'string') throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR');
+  const dir = stringOption(ctx, 'ot-data');
+  if (dir === undefined) throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR');
   return new OtDataFolder(dir);
 }
 
-function intOption(ctx: CommandContext, name: string, fallback: number, min: number): number {
-  const v = ctx.options[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min) throw new OtP2pError('usage', `--${name} must be an integer >= ${min}, got ${describeValue(v)}`);
-  return Number(v);
-}
-
-function readMintArg(path: string): { mint: PublicMint; text: string; bytes: Buffer } {
-  if (!existsSync(path)) throw new OtP2pError('not-found', `no file ${path}`);
-  const buf = readFileSync(path);
-  if (buf.length > MAX_OT_FILE_BYTES) throw new OtP2pError('bad-input', `${path} is over ${MAX_OT_FILE_BYTES} bytes`);
-  const text = buf.toString('utf8');
-  return { mint: parseMintFile(text, path), text, bytes: buf };
+/**
+ * A mint file named on the command line, read with a size cap (checked before reading).
+ * @throws OtP2pError `not-found`, `io-error` (a directory, unreadable), `too-large`, `aborted`, the parser's codes.
+ */
+async function readMintArg(ctx: CommandContext, path: string): Promise<{ mint: PublicMint; text: string; bytes: Buffer }> {
+  const bytes = await readFileBounded(path, MAX_OT_FILE_BYTES, 'mint file', ctx.signal);
+  const text = bytes.toString('utf8');
+  return { mint: parseMintFile(text, path), text, bytes };
 }
 
 /** The public part of a signature check, as `--json` prints it. */
@@ -126,13 +123,25 @@ function ownMints(ctx: CommandContext): Array<ReturnType<typeof ownMint>> {
   return mints.map((m) => ownMint(m, seen.get(`${mintKey(m)}|${mintFingerprint(m)}`) ?? unixSeconds()));
 }
 
+/**
+ * The web-of-trust options, parsed before any work starts.
+ * @throws OtP2pError `usage`.
+ */
+function watcherOptions(ctx: CommandContext): { k: number; depth: number; graceSeconds: number } {
+  return {
+    k: intOptionOr(ctx, 'k', DEFAULT_K, { min: 1, max: 1000 }),
+    depth: intOptionOr(ctx, 'depth', DEFAULT_DEPTH, { min: 1, max: 10 }),
+    graceSeconds: intOptionOr(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, { min: 0, max: 100_000 }) * 3600,
+  };
+}
+
 async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: MintWatcher) => Promise<T>): Promise<T> {
+  const web = watcherOptions(ctx);
   let self: string;
   let signer: ((t: Parameters<typeof signEvent>[0]) => ReturnType<typeof signEvent>) | undefined;
   const pk = ctx.options.pubkey;
-  if (!needSigner && typeof pk === 'string') {
-    if (!/^[0-9a-f]{64}$/.test(pk)) throw new OtP2pError('bad-key', `--pubkey must be 64 lowercase hex, got ${describeValue(pk)}`);
-    self = pk;
+  if (!needSigner && pk !== undefined) {
+    self = parsePubkeyText(pk, '--pubkey');
   } else {
     const id = await unlockHomeIdentity(ctx);
     self = id.pubkey;
@@ -150,9 +159,7 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
         ...(signer ? { signer } : {}),
         // evidence that omits the notary's contract is checked against the wallet's own copy
         ...(folder ? { contractFor: (id: string) => folder.trustedContract(id) } : {}),
-        k: intOption(ctx, 'k', DEFAULT_K, 1),
-        depth: intOption(ctx, 'depth', DEFAULT_DEPTH, 1),
-        graceSeconds: intOption(ctx, 'grace-hours', DEFAULT_GRACE_SECONDS / 3600, 0) * 3600,
+        ...web,
       }),
     );
   } finally {
@@ -247,7 +254,7 @@ const fingerprint: CommandDef = defineCommand({
   options: { contract: CONTRACT_OPTION },
   run: async (ctx) => {
     const path = ctx.args.file as string;
-    const { mint: m } = readMintArg(path);
+    const { mint: m } = await readMintArg(ctx, path);
     const signature = signatureJson(checkMint(contractFor(ctx, path, m.notaryId), m));
     const out = {
       notary: m.notaryId,
@@ -284,11 +291,11 @@ const compare: CommandDef = defineCommand({
   ],
   options: { contract: CONTRACT_OPTION },
   run: async (ctx) => {
-    const read = (path: string): MintFileInput => {
-      const r = readMintArg(path);
+    const read = async (path: string): Promise<MintFileInput> => {
+      const r = await readMintArg(ctx, path);
       return { path, bytes: r.bytes, mint: r.mint, signature: checkMint(contractFor(ctx, path, r.mint.notaryId), r.mint) };
     };
-    const c = compareMintFiles(read(ctx.args.a as string), read(ctx.args.b as string));
+    const c = compareMintFiles(await read(ctx.args.a as string), await read(ctx.args.b as string));
     const out = { ...c, signatures: c.signatures.map(signatureJson), mints: c.mints.map((m) => ({ ...m, signature: signatureJson(m.signature) })) };
     if (ctx.json) printJson(ctx, out);
     else {
@@ -308,6 +315,7 @@ const check: CommandDef = defineCommand({
     'reissued (another mint for the same series but a disjoint window: a reset, a warning), rare (< k after the grace period), unknown.',
   options: { ...WEB_OPTIONS, pubkey: { type: 'string', value: 'HEX', description: 'check as this pubkey without unlocking the vault' } },
   run: async (ctx) => {
+    watcherOptions(ctx);
     const own = ownMints(ctx);
     const r = await withWatcher(ctx, false, (w) => w.check(own));
     printVerdicts(ctx, r.verdicts, r.webSize);
@@ -321,6 +329,7 @@ const attest: CommandDef = defineCommand({
   details: 'Publishing a fingerprint nobody else holds tells the notary which user looked; by default only herd fingerprints are published.',
   options: { ...WEB_OPTIONS, force: { type: 'boolean', description: 'publish even where fewer than k others attested' } },
   run: async (ctx) => {
+    watcherOptions(ctx);
     const own = ownMints(ctx);
     const out = await withWatcher(ctx, true, async (w) => {
       const { verdicts } = await w.check(own);
@@ -353,11 +362,11 @@ const evidence: CommandDef = defineCommand({
   run: async (ctx) => {
     const mintPath = ctx.options.mint;
     if (typeof mintPath !== 'string') throw new OtP2pError('usage', 'give your mint with --mint FILE');
-    const own = readMintArg(mintPath).text;
+    const own = (await readMintArg(ctx, mintPath)).text;
     const otherPath = ctx.options.other;
     const fp = ctx.options.fingerprint;
     let other: string | { fingerprint: string };
-    if (typeof otherPath === 'string') other = readMintArg(otherPath).text;
+    if (typeof otherPath === 'string') other = (await readMintArg(ctx, otherPath)).text;
     else if (typeof fp === 'string' && /^[0-9a-f]{64}$/.test(fp)) other = { fingerprint: fp };
     else throw new OtP2pError('usage', 'give the conflicting mint with --other FILE or --fingerprint HEX (64 lowercase hex)');
     const ownMint = parseMintFile(own, mintPath);

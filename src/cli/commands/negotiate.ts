@@ -1,4 +1,3 @@
-import { parseAmount } from '../../core/amount.ts';
 import { OtP2pError } from '../../core/errors.ts';
 import type { Catalog } from '../../events/catalog.ts';
 import { fetchCatalog, requestCatalog } from '../../catalog/exchange.ts';
@@ -8,9 +7,14 @@ import type { Holdings } from '../../catalog/negotiation.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { CATALOG_SOURCE_OPTIONS, catalogFromOptions } from '../catalog-source.ts';
+import { amountOption, boolOption, intOptionOr, listOption, pubkeyArg } from '../options.ts';
+import { openPeer } from '../peer.ts';
+import { peerInternals } from '../../peer/internals.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
-import { CATALOG_SOURCE_OPTIONS, catalogFromOptions } from './catalog.ts';
-import { openSession, pubkeyArg } from './dm.ts';
+
+/** `--timeout` bounds (ms). */
+const TIMEOUT_MS = { min: 1, max: 600_000 };
 
 export default defineCommand({
   name: 'negotiate',
@@ -22,39 +26,56 @@ export default defineCommand({
     '  catalog it offers me in a gift-wrapped catalog.request. Exit code 1 with code no-common-asset\n' +
     '  (and, with --json, a handoff for `otp2p route`) when nothing is accepted by both.\n\n' +
     STDIN_SECRETS_HELP,
-  positionals: [{ name: 'npub', description: 'the peer', required: true }],
+  positionals: [{ name: 'npub', description: 'the peer: npub, nprofile or hex pubkey', required: true }],
   options: {
     'password-stdin': PASSWORD_OPTION,
-    amount: { type: 'string', value: 'A', description: 'amount in base units of --unit' },
-    unit: { type: 'string', value: 'U', description: 'unit ID, TLA or btc' },
+    amount: { type: 'string', value: 'A', description: 'amount in base units of the --unit without @' },
     dm: { type: 'boolean', description: "ask the peer for its catalog by DM (it must be online)" },
-    timeout: { type: 'string', value: 'MS', default: '10000', description: 'how long to wait for the peer (--dm)' },
+    timeout: { type: 'string', value: 'MS', default: '10000', description: `how long to wait for the peer (--dm; ${TIMEOUT_MS.min}..${TIMEOUT_MS.max})` },
     ...CATALOG_SOURCE_OPTIONS,
+    // One option, two roles told apart by the @: a unit of my catalog, or the unit of --amount.
+    unit: {
+      type: 'string',
+      multiple: true,
+      value: 'UNIT',
+      description: 'accepted unit UNIT@NOTARY:TLA[:FACTOR] (repeatable), or the unit of --amount: a unit ID, TLA or btc (no @)',
+    },
   },
   run: async (ctx) => {
-    const peer = pubkeyArg(ctx.args.npub);
-    const amount = ctx.options.amount === undefined ? undefined : parseAmount(ctx.options.amount, '--amount');
-    const unit = typeof ctx.options.unit === 'string' ? ctx.options.unit : undefined;
-    if (amount !== undefined && unit === undefined) throw new OtP2pError('usage', '--amount needs --unit');
-    const local = await catalogFromOptions(ctx);
+    const peerKey = pubkeyArg(ctx, 'npub');
+    const amount = amountOption(ctx, 'amount');
+    const units = listOption(ctx, 'unit') ?? [];
+    const amountUnits = units.filter((u) => !u.includes('@'));
+    if (amountUnits.length > 1) throw new OtP2pError('usage', `give the unit of --amount once, got ${amountUnits.join(', ')}`, { context: { option: 'unit' } });
+    const unit = amountUnits[0];
+    const timeoutMs = intOptionOr(ctx, 'timeout', 10_000, TIMEOUT_MS);
+    if (amount !== undefined && unit === undefined) throw new OtP2pError('usage', '--amount needs --unit U (a unit ID, TLA or btc)', { context: { option: 'amount' } });
+    const local = await catalogFromOptions(ctx, units.filter((u) => u.includes('@')));
     let holdings: Holdings | undefined;
     if (local?.folder !== undefined) holdings = holdingsFromAccounts(await local.folder.listAccounts());
-    const s = await openSession(ctx);
+    const { peer, close } = await openPeer(ctx);
     try {
       let mine: Catalog | undefined = local?.catalog;
-      if (mine === undefined) mine = (await fetchCatalog(s.pool, s.id.pubkey))?.catalog;
+      if (mine === undefined) mine = (await fetchCatalog(peerInternals(peer).transport, peer.pubkey))?.catalog;
       if (mine === undefined) throw new OtP2pError('usage', 'no catalog of mine: pass --ot-data DIR or --notary/--unit/--btc, or run `otp2p catalog publish`');
       let theirs: Catalog | undefined;
-      if (ctx.options.dm === true) {
-        await s.messenger.start();
-        theirs = await requestCatalog(s.messenger, peer, { timeoutMs: Number(ctx.options.timeout ?? '10000') });
-      } else theirs = (await fetchCatalog(s.pool, peer))?.catalog;
-      if (theirs === undefined) throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peer)}; try --dm`);
+      if (boolOption(ctx, 'dm')) {
+        const { outbox, messenger } = peerInternals(peer);
+        outbox.start();
+        await messenger.start();
+        theirs = await requestCatalog(messenger, peerKey, { timeoutMs });
+      } else theirs = (await fetchCatalog(peerInternals(peer).transport, peerKey))?.catalog;
+      if (theirs === undefined) throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
       const result = negotiate(mine, theirs, { ...(holdings ? { holdings } : {}), ...(amount !== undefined ? { amount } : {}), ...(unit !== undefined ? { unit } : {}) });
-      if (ctx.json) printJson(ctx, { peer: npubEncode(peer), ...result });
+      if (ctx.json) printJson(ctx, { peer: npubEncode(peerKey), ...result });
+      if (!result.ok && ctx.json) {
+        // One JSON document on stdout (the result, with its handoff), the typed error on stderr.
+        ctx.io.stderr(`otp2p: no-common-asset: ${result.message}\n`);
+        return 1;
+      }
       if (!result.ok) {
-        if (!ctx.json) ctx.io.stdout(`${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`);
-        throw new OtP2pError('no-common-asset', result.message, { context: { peer } });
+        ctx.io.stdout(`${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`);
+        throw new OtP2pError('no-common-asset', result.message, { context: { peer: peerKey } });
       }
       if (!ctx.json) {
         printTable(
@@ -65,7 +86,7 @@ export default defineCommand({
       }
       return 0;
     } finally {
-      await s.close();
+      await close();
     }
   },
 });

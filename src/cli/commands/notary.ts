@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { parseAmount } from '../../core/amount.ts';
 import { OtP2pError, describeValue } from '../../core/errors.ts';
 import { ensureAccount, initNotaryDir, ledgerAccounts, notaryUnit, openNotaryDir, parseUnitSpec } from '../../otapi/notary-dir.ts';
 import type { SimulatedNotary } from '../../otapi/notary.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { amountOption, enumOption, listOption, requiredString, stringOption } from '../options.ts';
 
 const DIR = { name: 'dir', description: 'the notary folder (notary.json + ledger.sqlite)', required: true };
 
@@ -45,17 +45,16 @@ const init = defineCommand({
     'id-style': { type: 'string', value: 'STYLE', default: 'otx', description: 'ID style: otx (OT 0.94+) or base62 (classic)' },
   },
   run: async (ctx) => {
-    const units = ((ctx.options.unit as string[] | undefined) ?? []).map(parseUnitSpec);
+    const units = (listOption(ctx, 'unit') ?? []).map(parseUnitSpec);
     if (units.length === 0) throw new OtP2pError('usage', 'give at least one --unit TLA[:FACTOR]', { context: { option: 'unit' } });
     const tlas = new Set<string>();
     for (const u of units) {
       if (tlas.has(u.tla)) throw new OtP2pError('usage', `--unit ${u.tla} is given twice`, { context: { option: 'unit' } });
       tlas.add(u.tla);
     }
-    const style = (ctx.options['id-style'] as string | undefined) ?? 'otx';
-    if (style !== 'otx' && style !== 'base62') throw new OtP2pError('usage', `--id-style must be otx or base62, got ${describeValue(style)}`, { context: { option: 'id-style' } });
-    const name = (ctx.options.name as string | undefined) ?? 'Simulated notary';
-    if (name.length === 0 || name.length > 200) throw new OtP2pError('usage', '--name must be 1..200 characters', { context: { option: 'name' } });
+    const style = enumOption(ctx, 'id-style', ['otx', 'base62'] as const, 'otx');
+    const name = stringOption(ctx, 'name') ?? 'Simulated notary';
+    if (name.length > 200) throw new OtP2pError('usage', '--name must be 1..200 characters', { context: { option: 'name' } });
     const dir = dirArg(ctx);
     const n = initNotaryDir(dir, { name, units, idStyle: style });
     try {
@@ -84,9 +83,8 @@ const account = defineCommand({
   },
   run: async (ctx) => {
     const who = owner(ctx, true) as string;
-    if (typeof ctx.options.unit !== 'string') throw new OtP2pError('usage', '--unit TLA is required', { context: { option: 'unit' } });
-    const fund = ctx.options.fund === undefined ? 0n : parseAmount(ctx.options.fund, '--fund');
-    const unitText = ctx.options.unit;
+    const unitText = requiredString(ctx, 'unit', 'TLA');
+    const fund = amountOption(ctx, 'fund') ?? 0n;
     const out = withNotary(ctx, (n) => {
       const unitId = notaryUnit(n, unitText);
       const r = ensureAccount(n, who, unitId, fund);

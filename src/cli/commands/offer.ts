@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { OtP2pError, describeValue, isOtP2pError } from '../../core/errors.ts';
-import { parseAmount } from '../../core/amount.ts';
 import { parseJson } from '../../core/json.ts';
 import { unixSeconds } from '../../core/clock.ts';
 import { buildOfferDeletion, buildOfferEvent, formatUnitRef, parseOfferEvent, parseUnitRef } from '../../events/offer.ts';
@@ -11,16 +9,18 @@ import { EventVerifier } from '../../events/verify.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { readTextFileBounded } from '../input.ts';
+import { amountOption, boolOption, choiceArg, enumOption, intOptionOr, parsePubkeyText, requiredAmount, requiredString } from '../options.ts';
+import { publishWithPeer } from '../publish.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
-import { openPeer } from '../peer.ts';
 import { offerToJson } from '../../pathing/file.ts';
-import type { Peer } from '../../peer.ts';
 
-function str(ctx: CommandContext, name: string): string {
-  const v = ctx.options[name];
-  if (typeof v !== 'string' || v.length === 0) throw new OtP2pError('usage', `--${name} is required`, { context: { option: name } });
-  return v;
-}
+/** Most bytes of an `offer list --events` file. */
+const MAX_EVENTS_FILE_BYTES = 64 << 20;
+/** `--expires-in` bounds: a second to ten years. */
+const EXPIRES_IN = { min: 1, max: 10 * 365 * 86_400 };
+
+const str = requiredString;
 
 /** `--rate 92/100` (or `--rate 3` for 3/1). @throws OtP2pError `bad-rate`. */
 function parseRate(text: string): [bigint, bigint] {
@@ -36,21 +36,20 @@ function parseRate(text: string): [bigint, bigint] {
 /** The offer described by `offer add` options. @throws OtP2pError usage, bad-rate, bad-amount, bad-offer. */
 export function offerFromOptions(ctx: CommandContext, now: number): Offer {
   const [rateNum, rateDen] = parseRate(str(ctx, 'rate'));
-  const expiresIn = Number(ctx.options['expires-in'] ?? '86400');
-  if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) throw new OtP2pError('usage', '--expires-in must be a positive number of seconds');
-  const status = (ctx.options.status ?? 'open') as OfferStatus;
-  if (status !== 'open' && status !== 'paused') throw new OtP2pError('usage', '--status must be open or paused (use `offer withdraw` to close)');
+  const expiresIn = intOptionOr(ctx, 'expires-in', 86_400, EXPIRES_IN);
+  // `closed` is what `offer withdraw` publishes.
+  const status: OfferStatus = enumOption(ctx, 'status', ['open', 'paused'] as const, 'open');
   return {
     id: str(ctx, 'id'),
     in: parseUnitRef(str(ctx, 'in'), '--in'),
     out: parseUnitRef(str(ctx, 'out'), '--out'),
     rateNum,
     rateDen,
-    cutPpm: parseAmount(ctx.options['cut-ppm'] ?? '0', '--cut-ppm', { max: 999_999n }),
-    fee: parseAmount(ctx.options.fee ?? '0', '--fee'),
-    min: parseAmount(ctx.options.min ?? '0', '--min'),
-    max: parseAmount(str(ctx, 'max'), '--max'),
-    liquidity: parseAmount(str(ctx, 'liquidity'), '--liquidity'),
+    cutPpm: amountOption(ctx, 'cut-ppm', { max: 999_999n }) ?? 0n,
+    fee: amountOption(ctx, 'fee') ?? 0n,
+    min: amountOption(ctx, 'min') ?? 0n,
+    max: requiredAmount(ctx, 'max'),
+    liquidity: requiredAmount(ctx, 'liquidity', {}, 'L'),
     expiration: now + expiresIn,
     status,
   };
@@ -68,12 +67,11 @@ interface Author {
  * @throws OtP2pError `usage`, or the vault's codes (`no-password`, `no-identity`, `bad-password`).
  */
 async function author(ctx: CommandContext): Promise<Author> {
-  if (ctx.options.sign === true) {
+  if (boolOption(ctx, 'sign')) {
     const id = await unlockHomeIdentity(ctx);
     return { pubkey: id.pubkey, finish: (t) => signEvent(t, id.secretKey, id.pubkey) };
   }
-  const pubkey = str(ctx, 'pubkey');
-  if (!/^[0-9a-f]{64}$/.test(pubkey)) throw new OtP2pError('usage', '--pubkey must be a 64-character lowercase hex pubkey (or use --sign)');
+  const pubkey = parsePubkeyText(str(ctx, 'pubkey', 'HEX (or --sign, or --publish)'), '--pubkey');
   return { pubkey, finish: (t) => ({ ...t, pubkey }) };
 }
 
@@ -83,29 +81,6 @@ function offerRow(o: SignedOffer): string[] {
 
 function offerJson(o: SignedOffer): Record<string, unknown> {
   return { ...offerToJson(o), expiration: o.expiration, event: o.eventId };
-}
-
-/**
- * Sign with the vault identity and publish through the persistent outbox; waits until every
- * relay answered (or a retry is scheduled) and reports what is still pending. Exit 1 when an
- * event was not acknowledged by any relay yet (it stays queued and is retried by the daemon).
- */
-async function publishWithPeer(ctx: CommandContext, act: (peer: Peer) => Promise<NostrEvent[]>): Promise<number> {
-  const { peer, close } = await openPeer(ctx);
-  try {
-    const events = await act(peer);
-    await Promise.race([peer.flush(), new Promise((r) => setTimeout(r, 15_000).unref())]);
-    const waiting = peer.outboxReport().items;
-    const report = events.map((e) => {
-      const items = waiting.filter((w) => w.eventId === e.id);
-      return { id: e.id, kind: e.kind, delivered: items.length === 0, ...(items.length ? { outbox: items } : {}) };
-    });
-    if (ctx.json) printJson(ctx, { events: report });
-    else for (const r of report) ctx.io.stdout(`${r.delivered ? 'published' : 'queued (relays did not acknowledge yet)'}: kind ${r.kind} ${r.id}\n`);
-    return report.every((r) => r.delivered) ? 0 : 1;
-  } finally {
-    await close();
-  }
 }
 
 export default defineCommand({
@@ -140,13 +115,13 @@ export default defineCommand({
     all: { type: 'boolean', description: 'list: also show rejected events with their error code' },
   },
   run: async (ctx) => {
-    const action = ctx.args.action as string;
+    const action = choiceArg(ctx, 'action', ['add', 'list', 'withdraw'] as const);
     const now = unixSeconds();
-    if (action === 'add' && ctx.options.publish === true) {
+    if (action === 'add' && boolOption(ctx, 'publish')) {
       const offer = offerFromOptions(ctx, now);
       return publishWithPeer(ctx, (peer) => peer.offers.publish(offer).then((e) => [e]));
     }
-    if (action === 'withdraw' && ctx.options.publish === true) {
+    if (action === 'withdraw' && boolOption(ctx, 'publish')) {
       const id = str(ctx, 'id');
       return publishWithPeer(ctx, (peer) => peer.offers.withdraw(id));
     }
@@ -180,40 +155,33 @@ export default defineCommand({
       else ctx.io.stdout(`${events.map((e) => JSON.stringify(e, null, 2)).join('\n')}\n`);
       return;
     }
-    if (action === 'list') {
-      const file = str(ctx, 'events');
-      let text: string;
+    // list
+    const file = str(ctx, 'events', 'FILE');
+    const text = await readTextFileBounded(file, MAX_EVENTS_FILE_BYTES, 'events file', ctx.signal);
+    const trimmed = text.trim();
+    const values: unknown[] = trimmed.startsWith('[')
+      ? (parseJson(trimmed, 'events file', MAX_EVENTS_FILE_BYTES) as unknown[])
+      : trimmed.split('\n').filter((l) => l.trim()).map((l, i) => parseJson(l, `events line ${i + 1}`));
+    const verifier = new EventVerifier();
+    const offers: SignedOffer[] = [];
+    const rejected: { index: number; code: string; message: string }[] = [];
+    values.forEach((v, index) => {
+      const r = verifier.verify(v);
+      if (!r.ok) return void rejected.push({ index, code: r.code, message: r.message });
       try {
-        text = readFileSync(file, 'utf8');
-      } catch (cause) {
-        throw new OtP2pError('io-error', `cannot read ${file}`, { context: { file }, cause });
+        offers.push(parseOfferEvent(r.event, now));
+      } catch (e) {
+        if (!isOtP2pError(e)) throw e;
+        rejected.push({ index, code: e.code, message: e.message });
       }
-      const trimmed = text.trim();
-      const values: unknown[] = trimmed.startsWith('[')
-        ? (parseJson(trimmed, 'events file', 64 << 20) as unknown[])
-        : trimmed.split('\n').filter((l) => l.trim()).map((l, i) => parseJson(l, `events line ${i + 1}`));
-      const verifier = new EventVerifier();
-      const offers: SignedOffer[] = [];
-      const rejected: { index: number; code: string; message: string }[] = [];
-      values.forEach((v, index) => {
-        const r = verifier.verify(v);
-        if (!r.ok) return void rejected.push({ index, code: r.code, message: r.message });
-        try {
-          offers.push(parseOfferEvent(r.event, now));
-        } catch (e) {
-          if (!isOtP2pError(e)) throw e;
-          rejected.push({ index, code: e.code, message: e.message });
-        }
-      });
-      if (ctx.json) {
-        printJson(ctx, { offers: offers.map(offerJson), ...(ctx.options.all ? { rejected } : {}) });
-        return;
-      }
-      printTable(ctx, ['peer', 'id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'], offers.map(offerRow));
-      if (ctx.options.all) for (const r of rejected) ctx.io.stdout(`#${r.index}: ${r.code}: ${r.message}\n`);
-      ctx.io.stderr(`${offers.length} offer(s), ${rejected.length} rejected\n`);
+    });
+    if (ctx.json) {
+      printJson(ctx, { offers: offers.map(offerJson), ...(ctx.options.all ? { rejected } : {}) });
       return;
     }
-    throw new OtP2pError('usage', `offer action must be add, list or withdraw, got '${action}'`);
+    printTable(ctx, ['peer', 'id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'], offers.map(offerRow));
+    if (ctx.options.all) for (const r of rejected) ctx.io.stdout(`#${r.index}: ${r.code}: ${r.message}\n`);
+    ctx.io.stderr(`${offers.length} offer(s), ${rejected.length} rejected\n`);
+    return 0;
   },
 });

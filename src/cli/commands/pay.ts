@@ -1,17 +1,15 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { parseAmount } from '../../core/amount.ts';
 import { bytesToHex, hexToBytes, isHex } from '../../core/bytes.ts';
 import { OtP2pError } from '../../core/errors.ts';
-import { parsePubkey } from '../../keys/nip19.ts';
 import { routeToJson } from '../../pathing/index.ts';
 import type { PaymentResult } from '../../payments/coordinator.ts';
 import type { CoordinatorLimits } from '../../payments/coordinator.ts';
 import { defineCommand } from '../command.ts';
-import type { CommandContext } from '../command.ts';
 import { printJson } from '../io.ts';
+import { amountOption, intOption, requiredAmount, requiredPubkey, stringOption } from '../options.ts';
 import { openPeer } from '../peer.ts';
+import { printRoute } from '../print.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
-import { printRoute } from './route.ts';
 
 /** A payer's receipt: the payee's preimage and whether it hashes to the payment hash. */
 export interface PaymentReceiptJson {
@@ -41,16 +39,6 @@ export function resultToJson(r: PaymentResult): Record<string, unknown> {
   };
 }
 
-function intOption(ctx: CommandContext, name: string, min: number, max: number): number | undefined {
-  const raw = ctx.options[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !/^[0-9]{1,9}$/.test(raw) || n < min || n > max) {
-    throw new OtP2pError('usage', `--${name} must be an integer between ${min} and ${max}, got '${String(raw)}'`, { context: { option: name } });
-  }
-  return n;
-}
-
 export default defineCommand({
   name: 'pay',
   description: 'Pay a peer: find a path across conversion offers, pay it hop by hop over gift-wrapped DMs, print the receipt',
@@ -76,16 +64,15 @@ export default defineCommand({
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
-    if (typeof ctx.options.to !== 'string') throw new OtP2pError('usage', '--to <npub> is required', { context: { option: 'to' } });
-    const to = parsePubkey(ctx.options.to, '--to');
-    const amount = parseAmount(ctx.options.amount, '--amount', { min: 1n });
-    const maxFee = ctx.options['max-fee'] === undefined ? undefined : parseAmount(ctx.options['max-fee'], '--max-fee');
-    const maxHops = intOption(ctx, 'max-hops', 1, 12);
-    const maxParts = intOption(ctx, 'parts', 1, 8);
-    const timeout = intOption(ctx, 'timeout', 1, 3600);
-    const expiryDelta = intOption(ctx, 'expiry-delta', 1, 86_400);
-    const unit = ctx.options.unit;
-    const from = ctx.options.from;
+    const to = requiredPubkey(ctx, 'to');
+    const amount = requiredAmount(ctx, 'amount', { min: 1n });
+    const maxFee = amountOption(ctx, 'max-fee');
+    const maxHops = intOption(ctx, 'max-hops', { min: 1, max: 12 });
+    const maxParts = intOption(ctx, 'parts', { min: 1, max: 8 });
+    const timeout = intOption(ctx, 'timeout', { min: 1, max: 3600 });
+    const expiryDelta = intOption(ctx, 'expiry-delta', { min: 1, max: 86_400 });
+    const unit = stringOption(ctx, 'unit');
+    const from = stringOption(ctx, 'from');
     const limits: Partial<CoordinatorLimits> = {
       ...(timeout !== undefined ? { replyTimeoutMs: timeout * 1000 } : {}),
       ...(expiryDelta !== undefined ? { expiryDeltaSeconds: expiryDelta, graceMs: Math.min(10_000, expiryDelta * 1000) } : {}),
@@ -98,8 +85,8 @@ export default defineCommand({
       const { route, results } = await peer.payments.pay({
         to,
         amount,
-        ...(typeof unit === 'string' ? { unit } : {}),
-        ...(typeof from === 'string' ? { fromUnit: from } : {}),
+        ...(unit !== undefined ? { unit } : {}),
+        ...(from !== undefined ? { fromUnit: from } : {}),
         ...(maxFee !== undefined ? { maxFee } : {}),
         ...(maxHops !== undefined ? { maxHops } : {}),
         ...(maxParts !== undefined ? { maxParts } : {}),

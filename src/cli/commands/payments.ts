@@ -1,8 +1,8 @@
-import { OtP2pError } from '../../core/errors.ts';
 import { listMisbehaving, listPayments } from '../../payments/store.ts';
 import { openStore } from '../../store/db.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { boolOption, enumOption, intOptionOr } from '../options.ts';
 
 export default defineCommand({
   name: 'payments',
@@ -15,23 +15,19 @@ export default defineCommand({
     misbehaving: { type: 'boolean', description: 'list peers recorded as misbehaving instead' },
   },
   run: async (ctx) => {
-    const role = ctx.options.role as string | undefined;
-    if (role !== undefined && role !== 'payer' && role !== 'hop' && role !== 'payee') {
-      throw new OtP2pError('usage', `--role must be payer, hop or payee, got '${role}'`, { context: { option: 'role' } });
-    }
-    const limitText = (ctx.options.limit as string | undefined) ?? '100';
-    if (!/^[1-9][0-9]{0,5}$/.test(limitText)) throw new OtP2pError('usage', `--limit must be an integer from 1 to 999999, got '${limitText}'`, { context: { option: 'limit' } });
+    const role = enumOption(ctx, 'role', ['payer', 'hop', 'payee'] as const);
+    const limit = intOptionOr(ctx, 'limit', 100, { min: 1, max: 999_999 });
     ctx.home.ensure();
     const store = await openStore(ctx.home.dbPath);
     try {
-      if (ctx.options.misbehaving === true) {
+      if (boolOption(ctx, 'misbehaving')) {
         const rows = await listMisbehaving(store.db);
         if (ctx.json) return void printJson(ctx, { misbehaving: rows });
         if (rows.length === 0) return void ctx.io.stdout('no peer recorded as misbehaving\n');
         printTable(ctx, ['peer', 'payment', 'reason', 'detail', 'when'], rows.map((r) => [r.pubkey, r.paymentId.slice(0, 16), r.reason, r.detail ?? '', new Date(r.createdAt).toISOString()]));
         return;
       }
-      const all = await listPayments(store.db, Number(limitText));
+      const all = await listPayments(store.db, limit);
       const rows = role === undefined ? all : all.filter((p) => p.role === role);
       if (ctx.json) return void printJson(ctx, { payments: rows });
       if (rows.length === 0) return void ctx.io.stdout('no payments\n');

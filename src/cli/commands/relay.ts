@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { OtP2pError, describeValue } from '../../core/errors.ts';
 import { startEmbeddedRelay } from '../../relays/embedded.ts';
 import { defineCommand } from '../command.ts';
 import { printJson } from '../io.ts';
+import { intOptionOr, portOption, stringOption } from '../options.ts';
 
 export default defineCommand({
   name: 'relay',
@@ -15,18 +15,10 @@ export default defineCommand({
     'default-limit': { type: 'string', description: 'REQ limit when a filter names none; the cap is 10x this', default: '500', value: 'N' },
   },
   run: async (ctx) => {
-    const host = (ctx.options.host as string | undefined) ?? '127.0.0.1';
-    const portText = (ctx.options.port as string | undefined) ?? '7777';
-    const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) {
-      throw new OtP2pError('usage', `--port must be an integer in 0..65535, got ${describeValue(portText)}`, { context: { port: portText } });
-    }
-    const limitText = (ctx.options['default-limit'] as string | undefined) ?? '500';
-    const defaultLimit = Number(limitText);
-    if (!/^\d+$/.test(limitText) || defaultLimit < 1 || defaultLimit > 1_000_000) {
-      throw new OtP2pError('usage', `--default-limit must be an integer in 1..1000000, got ${describeValue(limitText)}`, { context: { defaultLimit: limitText } });
-    }
-    const dbPath = (ctx.options.db as string | undefined) ?? join(ctx.home.ensure(), 'relay.sqlite');
+    const host = stringOption(ctx, 'host') ?? '127.0.0.1';
+    const port = portOption(ctx, 'port', 7777);
+    const defaultLimit = intOptionOr(ctx, 'default-limit', 500, { min: 1, max: 1_000_000 });
+    const dbPath = stringOption(ctx, 'db') ?? join(ctx.home.ensure(), 'relay.sqlite');
     const relay = await startEmbeddedRelay({ host, port, dbPath, defaultLimit });
     if (ctx.json) printJson(ctx, { url: relay.url, port: relay.port, db: dbPath });
     else ctx.io.stdout(`${relay.url}\n`);

@@ -1,51 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { OtP2pError } from '../../core/errors.ts';
-import { parseAmount } from '../../core/amount.ts';
 import { parseJson } from '../../core/json.ts';
-import { formatUnitRef, parseUnitRef } from '../../events/offer.ts';
+import { parseUnitRef } from '../../events/offer.ts';
 import { Router, buildGraph, parseOffersFile, routeToJson } from '../../pathing/index.ts';
-import type { MultiRouteResult } from '../../pathing/index.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
-import { printJson, printTable, progress } from '../io.ts';
-import { parsePubkey } from '../../keys/nip19.ts';
+import { printJson, progress } from '../io.ts';
+import { readTextFileBounded } from '../input.ts';
+import { intOption, intOptionOr, requiredAmount, requiredPubkey, requiredString, stringOption } from '../options.ts';
 import { openPeer } from '../peer.ts';
+import { printRoute } from '../print.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
 
 /** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
-const MAX_FILE_CHARS = 64 << 20;
-
-function intOption(ctx: CommandContext, name: string, fallback: number, min: number, max: number): number {
-  const raw = ctx.options[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !/^[0-9]+$/.test(raw) || n < min || n > max) {
-    throw new OtP2pError('usage', `--${name} must be an integer between ${min} and ${max}, got '${String(raw)}'`, { context: { option: name } });
-  }
-  return n;
-}
-
-function hexKey(ctx: CommandContext, name: string): string {
-  const v = ctx.options[name];
-  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) {
-    throw new OtP2pError('usage', `--${name} must be a 64-character lowercase hex pubkey`, { context: { option: name } });
-  }
-  return v;
-}
-
-/** The human rendering of a route: one table row per transfer. */
-export function printRoute(ctx: CommandContext, r: MultiRouteResult): void {
-  const rows: string[][] = [];
-  r.parts.forEach((p, i) => {
-    p.hops.forEach((h, j) => {
-      rows.push([String(i + 1), String(j + 1), `${h.from.slice(0, 12)}…`, `${h.to.slice(0, 12)}…`, formatUnitRef(h.unit), h.amount.toString(), h.offer ?? '-']);
-    });
-  });
-  printTable(ctx, ['part', 'hop', 'from', 'to', 'unit', 'amount', 'offer'], rows);
-  const first = r.parts[0]?.hops[0];
-  const last = r.parts[0]?.hops[r.parts[0].hops.length - 1];
-  ctx.io.stdout(`spend ${r.spend} ${first ? formatUnitRef(first.unit) : ''}, receive ${r.receive} ${last ? formatUnitRef(last.unit) : ''}, ${r.parts.length} part(s)\n`);
-}
+export const MAX_OFFERS_FILE_BYTES = 64 << 20;
 
 /**
  * Online mode: open our peer, sync the offers of our social radius from the relays and route to
@@ -53,16 +20,16 @@ export function printRoute(ctx: CommandContext, r: MultiRouteResult): void {
  * @throws OtP2pError `usage`, `bad-amount`, `no-route`, and what `openPeer` throws.
  */
 async function onlineRoute(ctx: CommandContext): Promise<void> {
-  const to = parsePubkey(ctx.options.to as string, '--to');
-  const amount = parseAmount(ctx.options.amount, '--amount', { min: 1n });
-  const maxHops = ctx.options['max-hops'] === undefined ? undefined : intOption(ctx, 'max-hops', 6, 1, 12);
-  const maxParts = intOption(ctx, 'parts', 8, 1, 8);
-  const unit = ctx.options.unit;
+  const to = requiredPubkey(ctx, 'to');
+  const amount = requiredAmount(ctx, 'amount', { min: 1n });
+  const maxHops = intOption(ctx, 'max-hops', { min: 1, max: 12 });
+  const maxParts = intOptionOr(ctx, 'parts', 8, { min: 1, max: 8 });
+  const unit = stringOption(ctx, 'unit');
   const { peer, close } = await openPeer(ctx);
   try {
     const bar = progress(ctx, 'syncing offers');
     await peer.sync({ extra: [to], onProgress: (done, total) => bar.update(done, total) }).finally(() => bar.done());
-    const result = await peer.routes.find({ to, amount, maxParts, ...(maxHops !== undefined ? { maxHops } : {}), ...(typeof unit === 'string' ? { unit } : {}) });
+    const result = await peer.routes.find({ to, amount, maxParts, ...(maxHops !== undefined ? { maxHops } : {}), ...(unit !== undefined ? { unit } : {}) });
     if (ctx.json) printJson(ctx, routeToJson(result));
     else printRoute(ctx, result);
   } finally {
@@ -88,9 +55,9 @@ export default defineCommand({
     'and routes from what you hold; --unit is then what the payee receives (TLA, unit ID or unit@notary).',
   options: {
     offers: { type: 'string', value: 'FILE', description: 'offline offers file (JSON, see above)' },
-    from: { type: 'string', value: 'PUBKEY', description: 'payer pubkey (hex)' },
+    from: { type: 'string', value: 'PUBKEY', description: 'payer pubkey (hex, npub or nprofile)' },
     unit: { type: 'string', value: 'UNIT@NOTARY', description: 'the unit the payer spends' },
-    to: { type: 'string', value: 'PUBKEY', description: 'payee pubkey (hex)' },
+    to: { type: 'string', value: 'PUBKEY', description: 'payee pubkey (hex, npub or nprofile)' },
     amount: { type: 'string', value: 'A', description: 'amount the payee receives, in base units' },
     'max-hops': { type: 'string', value: 'H', default: '6', description: 'most transfers on a path' },
     'max-degree': { type: 'string', value: 'D', default: '6', description: 'social radius: follow-steps from the payer' },
@@ -98,26 +65,20 @@ export default defineCommand({
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
-    const file = ctx.options.offers;
-    if (typeof file !== 'string') {
-      if (typeof ctx.options.to !== 'string') throw new OtP2pError('usage', '--to <npub> is required (and --offers FILE for the offline mode)', { context: { option: 'to' } });
+    const file = stringOption(ctx, 'offers');
+    if (file === undefined) {
+      if (ctx.options.to === undefined) throw new OtP2pError('usage', '--to NPUB is required (and --offers FILE for the offline mode)', { context: { option: 'to' } });
       return onlineRoute(ctx);
     }
-    const from = hexKey(ctx, 'from');
-    const to = hexKey(ctx, 'to');
-    if (typeof ctx.options.unit !== 'string') throw new OtP2pError('usage', '--unit <unit>@<notary> is required');
-    const fromUnit = parseUnitRef(ctx.options.unit, '--unit');
-    const amount = parseAmount(ctx.options.amount, '--amount', { min: 1n });
-    const maxHops = intOption(ctx, 'max-hops', 6, 1, 32);
-    const maxDegree = intOption(ctx, 'max-degree', 6, 0, 1000);
-    const maxParts = intOption(ctx, 'parts', 8, 1, 8);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (cause) {
-      throw new OtP2pError('io-error', `cannot read offers file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { context: { file }, cause });
-    }
-    const graph = buildGraph(parseOffersFile(parseJson(text, 'offers file', MAX_FILE_CHARS)));
+    const from = requiredPubkey(ctx, 'from', 'PUBKEY');
+    const to = requiredPubkey(ctx, 'to', 'PUBKEY');
+    const fromUnit = parseUnitRef(requiredString(ctx, 'unit', 'UNIT@NOTARY'), '--unit');
+    const amount = requiredAmount(ctx, 'amount', { min: 1n });
+    const maxHops = intOptionOr(ctx, 'max-hops', 6, { min: 1, max: 32 });
+    const maxDegree = intOptionOr(ctx, 'max-degree', 6, { min: 0, max: 1000 });
+    const maxParts = intOptionOr(ctx, 'parts', 8, { min: 1, max: 8 });
+    const text = await readTextFileBounded(file, MAX_OFFERS_FILE_BYTES, 'offers file', ctx.signal);
+    const graph = buildGraph(parseOffersFile(parseJson(text, 'offers file', MAX_OFFERS_FILE_BYTES)));
     const result = new Router(graph).findMultiRoute({ from, fromUnit, to, amount, maxHops, maxDegree, maxParts });
     if (ctx.json) printJson(ctx, routeToJson(result));
     else printRoute(ctx, result);

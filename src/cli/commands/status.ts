@@ -5,21 +5,17 @@
  * alone (outbox and payments) and says the daemon is not running. The outbox counts always come
  * from the database, which is the source of truth for "nothing lost".
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { OtP2pError } from '../../core/errors.ts';
-import { isRecord } from '../../core/json.ts';
-import { TERMINAL_STATES } from '../../payments/coordinator.ts';
+import { isTerminal } from '../../payments/states.ts';
 import { listPayments } from '../../payments/store.ts';
 import { openStore } from '../../store/db.ts';
 import { OutboxStore } from '../../store/outbox.ts';
 import type { AlarmSnapshot, DaemonSnapshot, RelaySnapshot } from '../../daemon/snapshot.ts';
+import { daemonRunning, readSnapshot } from '../../daemon/snapshot-file.ts';
 import type { Home } from '../home.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
-
-/** File name of the daemon's status snapshot inside the data folder. */
-export const STATUS_FILE = 'status.json';
 
 export type { AlarmSnapshot, DaemonSnapshot, RelaySnapshot } from '../../daemon/snapshot.ts';
 
@@ -36,50 +32,6 @@ export interface StatusReport {
 }
 
 /**
- * Atomically replace the snapshot (temp file + rename, mode 0600).
- * @throws OtP2pError `io-error` when the data folder cannot be written.
- */
-export function writeSnapshot(dir: string, snapshot: DaemonSnapshot): void {
-  const path = join(dir, STATUS_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
-  } catch (cause) {
-    throw new OtP2pError('io-error', `cannot write ${path}`, { cause, context: { path } });
-  }
-}
-
-/** The snapshot in `dir`, or undefined when absent or unreadable (a torn file cannot happen: writes rename). */
-export function readSnapshot(dir: string): DaemonSnapshot | undefined {
-  const path = join(dir, STATUS_FILE);
-  if (!existsSync(path)) return undefined;
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (!isRecord(value) || value.version !== 1 || typeof value.pid !== 'number' || typeof value.state !== 'string') return undefined;
-    return value as unknown as DaemonSnapshot;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Whether the snapshot belongs to a daemon that is still running. */
-export function daemonRunning(snapshot: DaemonSnapshot | undefined): boolean {
-  return snapshot !== undefined && snapshot.state !== 'stopped' && pidAlive(snapshot.pid);
-}
-
-/**
  * Build the status report from the snapshot (when its daemon runs) and the database.
  * @throws OtP2pError `db-error` when the database cannot be opened.
  */
@@ -93,7 +45,7 @@ export async function statusReport(home: Home): Promise<StatusReport> {
     const c = new OutboxStore(store).counts();
     outbox = { pending: c.pending, acked: c.acked, failed: c.failed };
     const rows = await listPayments(store.db, 100_000);
-    payments = { total: rows.length, inFlight: rows.filter((p) => !TERMINAL_STATES[p.role].includes(p.state)).length };
+    payments = { total: rows.length, inFlight: rows.filter((p) => !isTerminal(p.role, p.state)).length };
   } finally {
     await store.close();
   }

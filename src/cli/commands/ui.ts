@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { OtP2pError } from '../../core/errors.ts';
 import { parseJson } from '../../core/json.ts';
-import { parsePubkey } from '../../keys/nip19.ts';
 import { parseOffersFile } from '../../pathing/index.ts';
 import type { DashboardBackend } from '../../ui/backend.ts';
 import { DEFAULT_UI_PORT, assertUiBuilt, defaultUiDir, startDashboardServer } from '../../ui/server.ts';
@@ -12,9 +10,11 @@ import { PASSWORD_OPTION } from '../secrets.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson } from '../io.ts';
+import { readTextFileBounded } from '../input.ts';
+import { portOption, requiredPubkey, stringOption } from '../options.ts';
 
 /** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
-const MAX_FILE_CHARS = 64 << 20;
+const MAX_FILE_BYTES = 64 << 20;
 
 /** A backend and how to release it. */
 export interface OpenedBackend {
@@ -31,8 +31,8 @@ export interface OpenedBackend {
  *   the codes of `parseOffersFile`.
  */
 export async function createDashboardBackend(ctx: CommandContext): Promise<OpenedBackend> {
-  const file = ctx.options.offers;
-  if (typeof file !== 'string') {
+  const file = stringOption(ctx, 'offers');
+  if (file === undefined) {
     if (ctx.options.from !== undefined) throw new OtP2pError('usage', '--from goes with --offers FILE (the offline view)');
     const { peer, close } = await openPeer(ctx);
     const backend = new PeerDashboardBackend(peer);
@@ -53,26 +53,11 @@ export async function createDashboardBackend(ctx: CommandContext): Promise<Opene
       },
     };
   }
-  if (typeof ctx.options.from !== 'string') throw new OtP2pError('usage', '--from PUBKEY (hex or npub) is required with --offers');
-  const self = parsePubkey(ctx.options.from, '--from');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new OtP2pError('io-error', `cannot read offers file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { context: { file }, cause });
-  }
-  const value = parseJson(text, 'offers file', MAX_FILE_CHARS);
+  const self = requiredPubkey(ctx, 'from', 'PUBKEY (with --offers)');
+  const text = await readTextFileBounded(file, MAX_FILE_BYTES, 'offers file', ctx.signal);
+  const value = parseJson(text, 'offers file', MAX_FILE_BYTES);
   const backend = new StaticDashboardBackend({ file: parseOffersFile(value), self, names: parseNames(value) });
   return { backend, close: async () => {} };
-}
-
-function portOption(ctx: CommandContext): number {
-  const raw = ctx.options.port;
-  if (raw === undefined) return DEFAULT_UI_PORT;
-  if (typeof raw !== 'string' || !/^[0-9]{1,5}$/.test(raw) || Number(raw) > 65535) {
-    throw new OtP2pError('usage', `--port must be an integer from 0 to 65535, got '${String(raw)}'`, { context: { option: 'port' } });
-  }
-  return Number(raw);
 }
 
 export default defineCommand({
@@ -93,8 +78,8 @@ export default defineCommand({
     dir: { type: 'string', value: 'DIR', description: 'serve the built page from DIR (default: dist/ui of this package)' },
   },
   run: async (ctx) => {
-    const port = portOption(ctx);
-    const staticDir = typeof ctx.options.dir === 'string' ? ctx.options.dir : defaultUiDir();
+    const port = portOption(ctx, 'port', DEFAULT_UI_PORT);
+    const staticDir = stringOption(ctx, 'dir') ?? defaultUiDir();
     assertUiBuilt(staticDir);
     const { backend, close } = await createDashboardBackend(ctx);
     let server;

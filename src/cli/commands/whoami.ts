@@ -1,30 +1,7 @@
 import { publicIdentity } from '../../keys/identity.ts';
-import type { PublicIdentity } from '../../keys/identity.ts';
-import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
-import { printJson } from '../io.ts';
+import { printIdentity } from '../print.ts';
 import { BECH32_OPTION, PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
-
-/** Print a public identity as text or JSON (shared with `key derive`). */
-export function printIdentity(ctx: CommandContext, pub: PublicIdentity): void {
-  if (ctx.json) {
-    printJson(ctx, pub);
-    return;
-  }
-  const b = pub.bitcoin;
-  ctx.io.stdout(
-    [
-      `npub:          ${pub.npub}`,
-      `pubkey:        ${pub.pubkey}`,
-      `account:       ${pub.account}`,
-      `network:       ${b.network}`,
-      `bip84 path:    ${b.path}`,
-      `xpub:          ${b.xpub}`,
-      `account xpub:  ${b.accountXpub}`,
-      `first address: ${b.firstAddress}`,
-    ].join('\n') + '\n',
-  );
-}
 
 export default defineCommand({
   name: 'whoami',

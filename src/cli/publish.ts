@@ -1,0 +1,62 @@
+/**
+ * Publishing from a command: events go through the peer's persistent outbox (durable before
+ * anything is sent), and the command waits a bounded time for the relays' answers, then reports
+ * per event whether a relay holds it or it is still queued (retried by the next publishing
+ * process, e.g. the daemon).
+ */
+import type { NostrEvent } from '../events/types.ts';
+import type { OutboxItem } from '../store/outbox.ts';
+import type { Peer } from '../peer.ts';
+import type { CommandContext } from './command.ts';
+import { printJson } from './io.ts';
+import { openPeer } from './peer.ts';
+import { peerInternals } from '../peer/internals.ts';
+
+/** How long a command waits for the relays before reporting what is still queued. */
+export const DELIVERY_WAIT_MS = 15_000;
+
+/** One published event as reported. */
+export interface DeliveryReport {
+  id: string;
+  kind: number;
+  /** Whether no relay target of the event is still pending or failed. */
+  delivered: boolean;
+  /** Every relay target with its outbox state. */
+  relays: Array<{ relay: string; status: OutboxItem['status']; code: string | null }>;
+}
+
+/**
+ * Wait (at most {@link DELIVERY_WAIT_MS}) for the outbox to settle, then report each event's targets.
+ * `flush()` runs the outbox even when the peer was not started.
+ */
+export async function awaitDelivery(peer: Peer, events: ReadonlyArray<Pick<NostrEvent, 'id' | 'kind'>>): Promise<DeliveryReport[]> {
+  await Promise.race([peer.flush(), new Promise((r) => setTimeout(r, DELIVERY_WAIT_MS).unref())]);
+  const items = peerInternals(peer).outboxStore.list(['pending', 'failed', 'acked']);
+  return events.map((e) => {
+    const mine = items.filter((w) => w.eventId === e.id);
+    return {
+      id: e.id,
+      kind: e.kind,
+      delivered: mine.every((w) => w.status === 'acked'),
+      relays: mine.map((w) => ({ relay: w.relay, status: w.status, code: w.lastCode })),
+    };
+  });
+}
+
+/**
+ * Open the peer, run `act` (which publishes through the outbox) and report delivery: JSON
+ * `{ events: [...] }` or one line per event. Exit 1 when an event is not yet held by every relay
+ * (it stays queued).
+ * @throws OtP2pError what `openPeer` and `act` throw.
+ */
+export async function publishWithPeer(ctx: CommandContext, act: (peer: Peer) => Promise<NostrEvent[]>): Promise<number> {
+  const { peer, close } = await openPeer(ctx);
+  try {
+    const report = await awaitDelivery(peer, await act(peer));
+    if (ctx.json) printJson(ctx, { events: report });
+    else for (const r of report) ctx.io.stdout(`${r.delivered ? 'published' : 'queued (relays did not acknowledge yet)'}: kind ${r.kind} ${r.id}\n`);
+    return report.every((r) => r.delivered) ? 0 : 1;
+  } finally {
+    await close();
+  }
+}
