@@ -23,6 +23,12 @@ export interface IdentityView {
   units?: string[];
   /** Display labels of unit and notary IDs (a unit's TLA, a notary's name), when known. */
   labels?: Record<string, string>;
+  /**
+   * Base units per display unit (integer strings, e.g. `"100"` for cents) by unit ID, from the
+   * unit's contract or the catalog that advertises it: the page shows `109.20 USD` for `10920`.
+   * Amounts in the API stay base units.
+   */
+  scales?: Record<string, string>;
 }
 
 /** Health of one relay. */

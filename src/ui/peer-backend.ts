@@ -71,10 +71,22 @@ export class PeerDashboardBackend implements DashboardBackend {
     }
     const labels: Record<string, string> = {};
     // Unit and notary IDs are long hashes: the page shows the contract's TLA and the notary's name.
-    for (const u of (await this.#peer.otApi?.listUnits()) ?? []) if (u.tla) labels[u.id] = u.tla;
+    const scales: Record<string, string> = {};
+    // Catalogs of the web first, the user's own contracts last: what the user's wallet says wins.
+    for (const c of this.#peer.knownCatalogs().values()) {
+      for (const u of c.units) {
+        if (u.tla) labels[u.id] = u.tla;
+        scales[u.id] = u.factor.toString();
+      }
+    }
+    for (const u of (await this.#peer.otApi?.listUnits()) ?? []) {
+      if (u.tla) labels[u.id] = u.tla;
+      const factor = u.factor ?? (u.decimalPower !== undefined ? 10n ** BigInt(u.decimalPower) : undefined);
+      if (factor !== undefined && factor > 0n) scales[u.id] = factor.toString();
+    }
     for (const n of (await this.#peer.otApi?.listNotaries()) ?? []) if (n.name) labels[n.id] = n.name;
     const name = this.#names[this.#peer.pubkey];
-    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, ...(name ? { name } : {}), units: [...units].sort(), labels };
+    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, ...(name ? { name } : {}), units: [...units].sort(), labels, scales };
   }
 
   relays(): RelayView[] {
