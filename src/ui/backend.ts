@@ -124,8 +124,12 @@ export interface PayRequestView extends RouteRequest {
   route?: RouteJson;
 }
 
-/** A payment, as `otp2p payments --json` prints it (receipt: the payer's preimage). */
-export type PaymentView = PaymentRecord;
+/**
+ * A payment, as `otp2p payments --json` prints it (receipt: the payer's preimage), with the units
+ * (`unit@notary`) of what came in and went out when known, so the page shows `109.20 USD`. For a
+ * payer, `sent` and `refunded` are in `unitIn`, `delivered` and `amountOut` in `unitOut`.
+ */
+export type PaymentView = PaymentRecord & { unitIn?: string; unitOut?: string };
 
 /** The outcome of {@link DashboardBackend.pay}. */
 export interface PayResultView {

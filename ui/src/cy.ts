@@ -10,8 +10,9 @@ const STYLE: cytoscape.StylesheetJson = [
       'border-color': '#4a6a94',
       'border-width': 2,
       label: 'data(label)',
+      // drawGraph breaks the lines itself and sizes the box to them: cytoscape only breaks at \n.
       'text-wrap': 'wrap',
-      'text-max-width': '180px',
+      'text-max-width': '1000px',
       'text-valign': 'center',
       'text-halign': 'center',
       'font-size': 12,
@@ -50,13 +51,35 @@ const STYLE: cytoscape.StylesheetJson = [
   { selector: 'edge.hop', style: { 'line-color': '#1d4ed8', 'target-arrow-color': '#1d4ed8', width: 3, 'text-margin-y': -14 } },
 ];
 
+/** Widest character of the 12px label font, over-estimated so a label never spills out of its box. */
+const CHAR_PX = 7.4;
+/** Longest line of a node label before it wraps. */
+const NODE_CHARS = 34;
+
+/** Break `line` at spaces into lines of at most `max` characters (a longer word gets its own line). */
+export function wrap(line: string, max: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of line.split(/ +/)) {
+    if (cur && cur.length + 1 + word.length > max) {
+      out.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  out.push(cur);
+  return out;
+}
+
 /** Draw `elements` into `container` (which must be attached and sized). */
 export function drawGraph(container: HTMLElement, elements: ElementDefinition[], layout: LayoutOptions): Core {
   for (const el of elements) {
     if (el.data.source !== undefined) continue;
-    const lines = String(el.data.label ?? '').split('\n');
-    el.data.w = Math.min(200, Math.max(44, ...lines.map((l) => l.length * 6.8 + 22)));
-    el.data.h = lines.length * 15 + 16;
+    const lines = String(el.data.label ?? '')
+      .split('\n')
+      .flatMap((l) => wrap(l, NODE_CHARS));
+    el.data.label = lines.join('\n');
+    el.data.w = Math.max(44, ...lines.map((l) => l.length * CHAR_PX + 24));
+    el.data.h = lines.length * 16 + 18;
   }
   return cytoscape({
     container,
