@@ -70,7 +70,7 @@ function unitIdOf(ref: { unit: string; notary: string } | string): string {
  * (grouped) when the unit's factor is unknown or not a power of ten.
  */
 export function money(a: string | null | undefined, ref: { unit: string; notary: string } | string): string {
-  return `${scaled(a, ref)} ${unitLabel(ref)}`;
+  return a === null || a === undefined ? '–' : `${scaled(a, ref)} ${unitLabel(ref)}`;
 }
 
 /** The amount alone in its unit's scale (see {@link money}). */

@@ -220,7 +220,7 @@ export const routePage: Page = {
         toInput,
         h('small', { id: 'route-to-hint', class: 'hint' }, 'A name from your web, an npub or a hex public key.'),
         datalist,
-        h('label', { for: 'route-amount' }, 'Amount the payee receives'),
+        h('label', { for: 'route-amount' }, 'Amount the payee receives (base units)'),
         amountInput,
         h('label', { for: 'route-payee-unit' }, 'Unit the payee receives'),
         payeeUnitInput,
