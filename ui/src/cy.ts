@@ -19,6 +19,8 @@ const STYLE: cytoscape.StylesheetJson = [
       'font-family': 'system-ui, sans-serif',
       color: '#1f2328',
       shape: 'round-rectangle',
+      'z-index-compare': 'manual',
+      'z-index': 1,
       // Sized from the label by drawGraph ('label' sizing is deprecated and sometimes measures 0).
       width: 'data(w)',
       height: 'data(h)',
@@ -47,8 +49,9 @@ const STYLE: cytoscape.StylesheetJson = [
     },
   },
   { selector: 'edge.follow', style: { 'line-style': 'dashed', 'line-color': '#afb8c1', 'target-arrow-color': '#afb8c1', width: 1.5 } },
-  { selector: 'edge.offer', style: { 'line-color': '#9a6700', 'target-arrow-color': '#9a6700', width: 2.5 } },
-  { selector: 'edge.hop', style: { 'line-color': '#1d4ed8', 'target-arrow-color': '#1d4ed8', width: 3, 'text-margin-y': -14 } },
+  // Offer and hop labels are drawn above the boxes: a long label is never clipped under a node.
+  { selector: 'edge.offer', style: { 'line-color': '#9a6700', 'target-arrow-color': '#9a6700', width: 2.5, 'z-index-compare': 'manual', 'z-index': 2 } },
+  { selector: 'edge.hop', style: { 'line-color': '#1d4ed8', 'target-arrow-color': '#1d4ed8', width: 3, 'text-margin-y': -14, 'z-index-compare': 'manual', 'z-index': 2 } },
 ];
 
 /** Widest character of the 12px label font, over-estimated so a label never spills out of its box. */

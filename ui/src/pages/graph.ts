@@ -40,7 +40,7 @@ function unitElements(g: SocialGraphView): ElementDefinition[] {
     const b = `${o.out.unit}@${o.out.notary}`;
     units.add(a);
     units.add(b);
-    edges.push({ data: { id: `o${i}`, source: `u:${a}`, target: `u:${b}`, label: `${peerName(o.pubkey)}: ${offerTerms(o)}` }, classes: 'offer' });
+    edges.push({ data: { id: `o${i}`, source: `u:${a}`, target: `u:${b}`, label: `${peerName(o.pubkey)}\n${offerTerms(o)}` }, classes: 'offer' });
   });
   const nodes: ElementDefinition[] = [...units].map((u) => ({ data: { id: `u:${u}`, label: unitLabel(u) }, classes: 'unit' }));
   return [...nodes, ...edges];
@@ -67,7 +67,7 @@ function draw(box: HTMLElement, g: SocialGraphView): void {
     // layout is deterministic (the same graph draws the same way on every refresh).
     peers
       ? ({ name: 'concentric', concentric: (n: { data: (k: string) => number }) => 10 - n.data('degree'), levelWidth: () => 1, minNodeSpacing: 30, padding: 20, avoidOverlap: true } as LayoutOptions)
-      : { name: 'circle', padding: 40 },
+      : ({ name: 'circle', padding: 40, spacingFactor: 1.8, avoidOverlap: true } as LayoutOptions),
   );
   box.setAttribute('aria-label', peers ? `Graph of ${g.nodes.length} peers and ${g.edges.length} follows; the table below lists the same offers` : 'Graph of units and the offers converting between them; the table below lists the same offers');
 }
@@ -101,7 +101,7 @@ export const graphPage: Page = {
       );
     root.append(
       h('fieldset', { class: 'toggle' }, h('legend', {}, 'Show'), radio('peers', 'people and follows'), radio('units', 'conversions between units')),
-      h('p', { class: 'hint' }, 'Dashed arrows: follows. Each peer lists its offers: what it takes → what it pays out, the rate, its cut and fixed fee.'),
+      h('p', { class: 'hint' }, 'People: dashed arrows are follows, rings are follow-steps from you, and each peer lists its offers (what it takes → what it pays out, the rate, its cut and fixed fee). Units: each arrow is an offer converting one unit into another.'),
       box,
     );
     draw(box, g);
