@@ -1,6 +1,7 @@
 /** Cytoscape set-up shared by the graph and route pages. */
 import cytoscape from 'cytoscape';
 import type { Core, ElementDefinition, LayoutOptions } from 'cytoscape';
+import { wrap } from './labels.ts';
 
 const STYLE: cytoscape.StylesheetJson = [
   {
@@ -58,20 +59,6 @@ const STYLE: cytoscape.StylesheetJson = [
 const CHAR_PX = 7.4;
 /** Longest line of a node label before it wraps. */
 const NODE_CHARS = 34;
-
-/** Break `line` at spaces into lines of at most `max` characters (a longer word gets its own line). */
-export function wrap(line: string, max: number): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (const word of line.split(/ +/)) {
-    if (cur && cur.length + 1 + word.length > max) {
-      out.push(cur);
-      cur = word;
-    } else cur = cur ? `${cur} ${word}` : word;
-  }
-  out.push(cur);
-  return out;
-}
 
 /** Draw `elements` into `container` (which must be attached and sized). */
 export function drawGraph(container: HTMLElement, elements: ElementDefinition[], layout: LayoutOptions): Core {
