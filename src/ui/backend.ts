@@ -81,7 +81,7 @@ export interface PeerNode {
 /**
  * A conversion offer, in the offline offers-file shape (`parseOffersFile`): the peer takes
  * `in` and pays out `out` at `rate[0]/rate[1]`, minus `cut_ppm` millionths and a fixed `fee` (in
- * `out` units), for outputs between `min` and `max`, up to `liquidity`.
+ * `out` units), for inputs between `min` and `max` (in `in` units), up to `liquidity` (in `out` units).
  */
 export interface OfferView {
   pubkey: string;
