@@ -4,3 +4,4 @@ export * from './clock.ts';
 export * from './random.ts';
 export * from './amount.ts';
 export * from './json.ts';
+export * from './decimal.ts';

@@ -51,7 +51,9 @@ export interface Offer {
 
 /**
  * An offer with its owner in JSON (integer strings, rate as `[num, den]`): the offline offers
- * file, `offer list --json` and the dashboard all use this one shape.
+ * file, `offer list --json` and the dashboard all use this one shape. The owner takes `in` and
+ * pays out `out` at `rate[0]/rate[1]`, minus `cut_ppm` millionths and a fixed `fee` (in `out`
+ * units), for inputs between `min` and `max` (in `in` units), up to `liquidity` (in `out` units).
  */
 export interface OfferJson {
   pubkey: string;

@@ -24,6 +24,12 @@ export interface IdentityView {
   units?: string[];
   /** Display labels of unit and notary IDs (a unit's TLA, a notary's name), when known. */
   labels?: Record<string, string>;
+  /**
+   * Base units per display unit (integer strings, e.g. `"100"` for cents) by unit ID, from the
+   * unit's contract or the catalog that advertises it: the page shows `109.20 USD` for `10920`.
+   * Amounts in the API stay base units.
+   */
+  scales?: Record<string, string>;
 }
 
 /** Health of one relay. */
@@ -103,8 +109,12 @@ export interface PayRequestView extends RouteRequest {
   route?: RouteJson;
 }
 
-/** A payment, as `otp2p payments --json` prints it (receipt: the payer's preimage). */
-export type PaymentView = PaymentRecord;
+/**
+ * A payment, as `otp2p payments --json` prints it (receipt: the payer's preimage), with the units
+ * (`unit@notary`) of what came in and went out when known, so the page shows `109.20 USD`. For a
+ * payer, `sent` and `refunded` are in `unitIn`, `delivered` and `amountOut` in `unitOut`.
+ */
+export type PaymentView = PaymentRecord & { unitIn?: string; unitOut?: string };
 
 /** The outcome of {@link DashboardBackend.pay}. */
 export interface PayResultView {

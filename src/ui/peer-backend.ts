@@ -3,13 +3,18 @@
  */
 import { OtP2pError } from '../core/errors.ts';
 import { parseAmount } from '../core/amount.ts';
+import { parseChat } from '../messaging/nip17.ts';
 import type { ChatMessage } from '../messaging/nip17.ts';
+import type { Rumor } from '../messaging/nip59.ts';
+import { Kind } from '../events/kinds.ts';
 import { npubEncode } from '../keys/nip19.ts';
 import { offerToJson, routeToJson } from '../pathing/file.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type { FoundRoute, Peer } from '../peer.ts';
 import { catalogUnitRefs } from '../events/catalog.ts';
 import { formatUnitRef } from '../events/offer.ts';
+import { isRecord } from '../core/json.ts';
+import { peerInternals } from '../peer/internals.ts';
 import type {
   DashboardBackend,
   DashboardEvent,
@@ -71,10 +76,22 @@ export class PeerDashboardBackend implements DashboardBackend {
     }
     const labels: Record<string, string> = {};
     // Unit and notary IDs are long hashes: the page shows the contract's TLA and the notary's name.
-    for (const u of (await this.#peer.otApi?.listUnits()) ?? []) if (u.tla) labels[u.id] = u.tla;
+    const scales: Record<string, string> = {};
+    // Catalogs of the web first, the user's own contracts last: what the user's wallet says wins.
+    for (const c of this.#peer.knownCatalogs().values()) {
+      for (const u of c.units) {
+        if (u.tla) labels[u.id] = u.tla;
+        scales[u.id] = u.factor.toString();
+      }
+    }
+    for (const u of (await this.#peer.otApi?.listUnits()) ?? []) {
+      if (u.tla) labels[u.id] = u.tla;
+      const factor = u.factor ?? (u.decimalPower !== undefined ? 10n ** BigInt(u.decimalPower) : undefined);
+      if (factor !== undefined && factor > 0n) scales[u.id] = factor.toString();
+    }
     for (const n of (await this.#peer.otApi?.listNotaries()) ?? []) if (n.name) labels[n.id] = n.name;
     const name = this.#names[this.#peer.pubkey];
-    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, ...(name ? { name } : {}), units: [...units].sort(), labels };
+    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, ...(name ? { name } : {}), units: [...units].sort(), labels, scales };
   }
 
   relays(): RelayView[] {
@@ -174,13 +191,68 @@ export class PeerDashboardBackend implements DashboardBackend {
       .sort((a, b) => order[a.verdict] - order[b.verdict] || a.d.localeCompare(b.d));
   }
 
-  payments(): Promise<PaymentView[]> {
-    return this.#peer.payments.list();
+  async payments(): Promise<PaymentView[]> {
+    const list = await this.#peer.payments.list();
+    const units = await this.#paymentUnits(list.map((p) => p.id));
+    return list.map((p) => ({ ...p, ...units.get(p.id) }));
+  }
+
+  /**
+   * The units of each payment, read from the coordinator's stored record (read-only): the payer's
+   * first and last legs, a hop's prepare (in and out), the payee's invoice. PaymentRecord carries
+   * amounts only; without a unit the page would have to show base units.
+   */
+  async #paymentUnits(ids: string[]): Promise<Map<string, { unitIn?: string; unitOut?: string }>> {
+    const out = new Map<string, { unitIn?: string; unitOut?: string }>();
+    if (ids.length === 0) return out;
+    const ref = (v: unknown): string | undefined =>
+      isRecord(v) && typeof v.unit === 'string' && typeof v.notary === 'string' ? formatUnitRef({ unit: v.unit, notary: v.notary }) : undefined;
+    const rows = await peerInternals(this.#peer).store.db.selectFrom('payments').select(['id', 'role', 'data']).where('id', 'in', ids).execute();
+    for (const r of rows) {
+      let data: unknown;
+      try {
+        data = JSON.parse(r.data);
+      } catch {
+        continue;
+      }
+      if (!isRecord(data)) continue;
+      let unitIn: string | undefined;
+      let unitOut: string | undefined;
+      if (r.role === 'payer' && Array.isArray(data.legs)) {
+        unitIn = ref(data.legs[0]);
+        unitOut = ref(data.legs[data.legs.length - 1]);
+      } else if (r.role === 'hop' && isRecord(data.prepare)) {
+        unitIn = ref(data.prepare.in);
+        unitOut = ref(data.prepare.out);
+      } else if (r.role === 'payee') {
+        unitIn = ref(data);
+      }
+      out.set(r.id, { ...(unitIn ? { unitIn } : {}), ...(unitOut ? { unitOut } : {}) });
+    }
+    return out;
   }
 
   async dms(): Promise<DmView[]> {
     if (!this.#loaded) {
       this.#loaded = true;
+      // The history is what the peer stored (every chat passed its seal checks before it was
+      // stored), as `otp2p dm read` lists it: a started peer has already consumed its stored
+      // wraps, so a fetch alone would find nothing new.
+      const rows = await peerInternals(this.#peer)
+        .store.db.selectFrom('received_messages')
+        .select(['rumor_json'])
+        .where('kind', '=', Kind.ChatMessage)
+        .orderBy('created_at', 'desc')
+        .orderBy('rumor_id', 'desc')
+        .limit(MAX_DMS)
+        .execute();
+      for (const r of rows.reverse()) {
+        try {
+          this.#keep(parseChat(JSON.parse(r.rumor_json) as Rumor));
+        } catch {
+          // A row this version cannot parse is skipped, not shown half-read.
+        }
+      }
       for (const m of await this.#peer.dms.read()) this.#keep(m);
     }
     return [...this.#dms].sort((a, b) => a.created_at - b.created_at);

@@ -48,6 +48,10 @@ export function tokenCookieName(port: number): string {
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Longest DM text accepted from the page. */
 export const MAX_DM_CHARS = 8000;
+/** What a payment's idempotency key (`payKey`, made by the page per confirmation) looks like. */
+export const PAY_KEY_RE = /^[A-Za-z0-9_-]{16,64}$/;
+/** Payment outcomes remembered by key (oldest forgotten first). */
+export const MAX_PAY_KEYS = 1000;
 
 /** The Content-Security-Policy of every response. */
 export const CONTENT_SECURITY_POLICY = [
@@ -245,6 +249,40 @@ function routeRequest(raw: unknown): RouteRequest {
   return request;
 }
 
+/**
+ * Payments by idempotency key: the first request with a key pays, every repeat (a double click,
+ * a second confirmation of the same dialog, a retried request) gets the first outcome, success or
+ * error, and pays nothing. A key names one confirmation of one request: reusing it for another
+ * payee, amount or unit is refused. Kept in memory: a restarted dashboard has a new page too.
+ */
+export class PayOnce<T> {
+  readonly #done = new Map<string, { what: string; outcome: Promise<T> }>();
+
+  constructor(readonly max = MAX_PAY_KEYS) {}
+
+  /**
+   * Run `pay` once for `key`; later calls with the key return the first outcome.
+   * @throws OtP2pError `bad-input` when the key is malformed or was used for another request; as `pay`.
+   */
+  run(key: unknown, request: RouteRequest, pay: () => Promise<T> | T): Promise<T> {
+    if (typeof key !== 'string' || !PAY_KEY_RE.test(key)) {
+      throw new OtP2pError('bad-input', 'payKey must be 16 to 64 characters of A-Z a-z 0-9 _ - (one per confirmation, made by the page)', { context: { field: 'payKey' } });
+    }
+    const what = JSON.stringify([request.to, request.amount, request.unit, request.payeeUnit ?? '']);
+    const seen = this.#done.get(key);
+    if (seen) {
+      if (seen.what !== what) throw new OtP2pError('bad-input', 'payKey was already used for another payment: start a new payment', { context: { field: 'payKey' } });
+      return seen.outcome;
+    }
+    const outcome = Promise.resolve().then(pay);
+    // Keep the rejection for replays without an unhandled-rejection warning here.
+    outcome.catch(() => undefined);
+    this.#done.set(key, { what, outcome });
+    if (this.#done.size > this.max) this.#done.delete(this.#done.keys().next().value as string);
+    return outcome;
+  }
+}
+
 /** The offers a route uses (a hop's offer belongs to the hop's `to`), so the page can show rates and fees. */
 export function offersOfRoute(route: RouteJson, offers: readonly OfferView[]): OfferView[] {
   const byKey = new Map(offers.map((o) => [`${o.pubkey}|${o.id}`, o]));
@@ -270,6 +308,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const token = options.token ?? newToken(options.random);
   const backend = options.backend;
   let port = options.port ?? DEFAULT_UI_PORT;
+  const payOnce = new PayOnce<Awaited<ReturnType<DashboardBackend['pay']>>>();
 
   const hostOk = (req: IncomingMessage): boolean => {
     const host = req.headers.host;
@@ -314,7 +353,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           const body = await readBody(req);
           const request: PayRequestView = routeRequest(body);
           if (isRecord(body) && isRecord(body.route)) request.route = body.route as unknown as RouteJson;
-          return sendJson(res, 200, await backend.pay(request));
+          const key = isRecord(body) ? body.payKey : undefined;
+          return sendJson(res, 200, await payOnce.run(key, request, () => backend.pay(request)));
         }
         case '/api/dms': {
           const body = check.record(await readBody(req), 'request body', 'bad-input');

@@ -30,6 +30,8 @@ export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu',
 const SHOTS = process.env.OTP2P_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : tmpDir('otp2p-shots-');
 /** What Dave receives in the test's payment: 20.00 EUR on notary 2 (the demo paid 100.00 already). */
 const AMOUNT = 2_000n;
+/** A DM Dave sent Alice before her dashboard started. */
+const HISTORY = 'Hi Alice, Dave here: send the 20 EUR when you can.';
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice and Frank)', () => {
   let world: DemoWorld;
@@ -58,6 +60,10 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
       demo.catch(reject);
     });
     [world] = await Promise.all([held, built]);
+    // A message Alice received before her dashboard started: the Messages page must show it.
+    const got = new Promise<void>((r) => world.peers.alice.on('dm', (m) => m.text === HISTORY && r()));
+    await world.peers.dave.dms.send(world.peers.alice.pubkey, HISTORY);
+    await got;
     const names = Object.fromEntries(Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]));
     for (const who of ['alice', 'frank'] as const) {
       servers.push(await startDashboardServer({ backend: new PeerDashboardBackend(world.peers[who], { names }), staticDir: outDir, port: 0 }));
@@ -105,6 +111,10 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     expect(await page.locator('#npub').textContent()).toBe(world.peers.alice.npub);
     expect(await page.locator('h2#id-h').textContent()).toBe('Alice');
     expect(await page.locator('#page-identity').textContent()).toContain(world.relayUrl);
+    // Units by code and notary name, the raw IDs beside them.
+    const units = (await page.locator('#units li').allTextContents()).join('|');
+    expect(units).toContain('USD@Notary One');
+    expect(units).toMatch(/USD@Notary One \S+@\S+/);
     await page.locator('#live.on').waitFor();
     await shot('identity');
   });
@@ -115,6 +125,12 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     const offers = await page.locator('#page-graph table').textContent();
     expect(offers).toContain('Bob');
     expect(offers).toContain('Carol');
+    // min and max bound the input; the output range follows from the rate, cut and fee.
+    const head = await page.locator('#page-graph table thead').textContent();
+    expect(head).toContain('input range');
+    expect(head).toContain('output range');
+    // Bob takes 1.00 to 10 000.00 USD; at ×92/100, cut 0.2% and fee 0.10 EUR that pays 0.81 to 9 181.50 EUR.
+    expect(offers).toContain('1.00 USD@Notary One – 10\u202f000.00 USD@Notary One0.81 EUR@Notary One – 9\u202f181.50 EUR@Notary One');
     await page.waitForTimeout(300);
     await shot('graph');
     await page.check('input[value="units"]');
@@ -131,27 +147,35 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     await page.locator('#route-summary').waitFor();
     expect(await page.locator('#route-graph').getAttribute('aria-label')).toBe('Route to Dave: Alice (you) → Bob → Carol → Dave');
     expect(await page.locator('#route-graph canvas').count()).toBeGreaterThan(0);
-    expect(await page.locator('#route-summary').textContent()).toMatch(/You spend [0-9\u202f]+ USD@Notary One; Dave receives 2\u202f000 EUR@Notary Two\./);
+    expect(await page.locator('#route-summary').textContent()).toMatch(/You spend \d+\.\d{2} USD@Notary One; Dave receives 20\.00 EUR@Notary Two\./);
     const rows = page.locator('#route-hops tbody tr');
     expect(await rows.count()).toBe(3);
-    expect(await rows.nth(0).textContent()).toMatch(/^11Alice \(you\)Bob2\u202f\d{3} USD@Notary OneUSD@Notary One → EUR@Notary One, ×92\/100 · cut 0.2% · fee 10$/);
+    expect(await rows.nth(0).textContent()).toMatch(/^11Alice \(you\)Bob\d{2}\.\d{2} USD@Notary OneUSD@Notary One → EUR@Notary One, ×92\/100 · cut 0.2% · fee 0\.10$/);
     expect(await rows.nth(1).textContent()).toContain('EUR@Notary One → EUR@Notary Two');
-    expect(await rows.nth(2).textContent()).toContain('2\u202f000 EUR@Notary Two');
+    expect(await rows.nth(2).textContent()).toContain('20.00 EUR@Notary Two');
     await page.waitForTimeout(300);
     await shot('route');
 
     const before = daveBalance();
     await page.click('#pay-button');
     await page.locator('#pay-dialog[open]').waitFor();
-    expect(await page.locator('#pay-dialog').textContent()).toContain('Pay 2\u202f000 EUR@Notary Two to Dave');
+    expect(await page.locator('#pay-dialog').textContent()).toContain('Pay 20.00 EUR@Notary Two to Dave');
+    // The npub is shortened (full in the title, with a copy button) and nothing overflows the dialog.
+    expect(await page.locator('#pay-npub').textContent()).toMatch(/^npub1\w{5}…\w{4}$/);
+    expect(await page.locator('#pay-npub').getAttribute('title')).toBe(world.peers.dave.npub);
+    expect(await page.evaluate<boolean>("(() => { const d = document.querySelector('#pay-dialog'); return d.scrollWidth <= d.clientWidth; })()")).toBe(true);
     await shot('route-confirm');
     await page.click('#pay-confirm');
     const outcome = page.locator('#pay-outcome');
     await outcome.waitFor({ timeout: 30_000 });
     expect(await outcome.textContent()).toContain('Payment succeeded');
-    expect(await outcome.textContent()).toContain('delivered 2\u202f000');
+    expect(await outcome.textContent()).toContain('delivered 20.00 EUR@Notary Two');
     const preimage = (await page.locator('#route-status code').textContent()) ?? '';
     expect(preimage).toMatch(/^[0-9a-f]{64}$/);
+    expect(daveBalance() - before).toBe(AMOUNT);
+    // Paid once: no Pay button to click again, only an explicit new payment.
+    expect(await page.locator('#pay-button').count()).toBe(0);
+    await page.locator('#pay-new').waitFor();
     expect(daveBalance() - before).toBe(AMOUNT);
     await shot('route-paid');
 
@@ -166,6 +190,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     const table = page.locator('#payments-table');
     await table.waitFor();
     expect(await table.textContent()).toContain('succeeded');
+    const row = (await page.locator('#payments-table tbody tr[data-state="succeeded"]').first().textContent()) ?? '';
+    expect(row).toContain('20.00 EUR@Notary Two');
+    expect(row).not.toMatch(/\d\u202f\d{3}(?!\.)/);
     await shot('payments');
   });
 
@@ -200,6 +227,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
 
   it('sends a private message from Alice to Dave', async () => {
     await page.click('nav a[data-page="dms"]');
+    // The history: what Dave sent before the dashboard started.
+    await page.locator('#page-dms li.theirs', { hasText: HISTORY }).waitFor();
     await page.selectOption('#dm-to', world.peers.dave.pubkey);
     await page.fill('#dm-text', 'Sent you 20 EUR through Bob and Carol. Receipt on my side.');
     await page.click('#page-dms button[type="submit"]');

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { isOtP2pError } from '../../src/core/errors.ts';
-import { CONTENT_SECURITY_POLICY, TOKEN_COOKIE, contentTypeFor, newToken, startDashboardServer, tokenCookieName, tokenMatches } from '../../src/ui/server.ts';
+import { CONTENT_SECURITY_POLICY, PayOnce, TOKEN_COOKIE, contentTypeFor, newToken, startDashboardServer, tokenCookieName, tokenMatches } from '../../src/ui/server.ts';
 import type { DashboardServer } from '../../src/ui/server.ts';
 import { parseNames } from '../../src/ui/static-backend.ts';
 import type { StaticDashboardBackend } from '../../src/ui/static-backend.ts';
+import type { PayRequestView, PayResultView } from '../../src/ui/backend.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { KEYS, aliceBackend } from './fixture.ts';
 
@@ -255,13 +256,71 @@ describe('dashboard server: JSON API over the static backend', () => {
   });
 
   it('the static backend refuses to pay or send DMs with ui-read-only', async () => {
-    const pay = await post('/api/pay', { to: KEYS.Dave, amount: '500', unit: 'usd@n1' });
+    const pay = await post('/api/pay', { to: KEYS.Dave, amount: '500', unit: 'usd@n1', payKey: 'r'.repeat(20) });
     expect(pay.status).toBe(400);
     expect(JSON.parse(pay.body).error.code).toBe('ui-read-only');
     const dm = await post('/api/dms', { to: KEYS.Bob, text: 'hi' });
     expect(JSON.parse(dm.body).error.code).toBe('ui-read-only');
     const long = await post('/api/dms', { to: KEYS.Bob, text: 'x'.repeat(8001) });
     expect(JSON.parse(long.body).error.code).toBe('bad-input');
+  });
+
+  it('pays a confirmation once: a repeated payKey returns the first outcome and pays nothing more', async () => {
+    // The static backend cannot pay; this one counts pay() calls and answers from the real route
+    // finder, so the test sees exactly how often the server let a payment through.
+    const counted = aliceBackend() as unknown as Omit<StaticDashboardBackend, 'pay'> & { paid: number; pay: (r: PayRequestView) => PayResultView };
+    counted.paid = 0;
+    counted.pay = (request: PayRequestView): PayResultView => {
+      counted.paid += 1;
+      const route = counted.findRoute(request);
+      return { paymentId: `p${counted.paid}`, state: 'succeeded', paymentHash: null, preimage: null, sent: route.spend, delivered: route.receive, refunded: '0' };
+    };
+    const dir = tmpDir('otp2p-ui-pay-');
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    const s = await startDashboardServer({ backend: counted, staticDir: dir, port: 0 });
+    try {
+      const payAt = (body: unknown): Promise<Res> =>
+        raw(s.port, '/api/pay', { method: 'POST', headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const request = { to: KEYS.Dave, amount: '500', unit: 'usd@n1', payKey: 'k'.repeat(22) };
+      const [a, b] = await Promise.all([payAt(request), payAt(request)]);
+      const c = await payAt(request);
+      expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
+      expect(JSON.parse(a.body).paymentId).toBe('p1');
+      expect(JSON.parse(b.body)).toEqual(JSON.parse(a.body));
+      expect(JSON.parse(c.body)).toEqual(JSON.parse(a.body));
+      expect(counted.paid).toBe(1);
+      // The same key for another amount is refused, not paid.
+      const other = await payAt({ ...request, amount: '400' });
+      expect(JSON.parse(other.body).error.code).toBe('bad-input');
+      expect(counted.paid).toBe(1);
+      // No key, or a malformed one: refused before paying.
+      for (const payKey of [undefined, '', 'short', 'x'.repeat(65), 'bad key with spaces!!']) {
+        const r = await payAt({ ...request, payKey });
+        expect(r.status, String(payKey)).toBe(400);
+        expect(JSON.parse(r.body).error.message).toContain('payKey');
+      }
+      expect(counted.paid).toBe(1);
+      // A new confirmation (new key) pays again.
+      expect(JSON.parse((await payAt({ ...request, payKey: 'n'.repeat(22) })).body).paymentId).toBe('p2');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('PayOnce replays a failed first outcome too (it may have paid part) and forgets the oldest keys past its bound', async () => {
+    const once = new PayOnce<string>(2);
+    const req = { to: KEYS.Dave, amount: '5', unit: 'usd@n1' };
+    let calls = 0;
+    const failing = (): never => {
+      calls += 1;
+      throw new Error('partial failure');
+    };
+    await expect(once.run('a'.repeat(16), req, failing)).rejects.toThrow('partial failure');
+    await expect(once.run('a'.repeat(16), req, failing)).rejects.toThrow('partial failure');
+    expect(calls).toBe(1);
+    await once.run('b'.repeat(16), req, () => 'b');
+    await once.run('c'.repeat(16), req, () => 'c');
+    expect(await once.run('a'.repeat(16), req, () => 'again')).toBe('again');
   });
 
   it('property: parseNames accepts exactly objects of hex pubkey -> short name', () => {

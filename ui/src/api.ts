@@ -72,7 +72,8 @@ export const api = {
   dms: () => call<DmView[]>('GET', '/api/dms'),
   /** `payeeUnit` ('' = any unit the payee accepts): a TLA, unit ID or `unit@notary`. */
   route: (to: string, amount: string, unit: string, payeeUnit: string) => call<RouteAnswer>('POST', '/api/route', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}) }),
-  pay: (to: string, amount: string, unit: string, payeeUnit: string, route: RouteAnswer) =>
-    call<PayResultView>('POST', '/api/pay', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}), route: { spend: route.spend, receive: route.receive, parts: route.parts } }),
+  /** `payKey`: one per confirmation; the server pays a key once and answers repeats with the first outcome. */
+  pay: (to: string, amount: string, unit: string, payeeUnit: string, route: RouteAnswer, payKey: string) =>
+    call<PayResultView>('POST', '/api/pay', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}), route: { spend: route.spend, receive: route.receive, parts: route.parts }, payKey }),
   sendDm: (to: string, text: string) => call<DmView>('POST', '/api/dms', { to, text }),
 };

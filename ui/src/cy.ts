@@ -1,6 +1,7 @@
 /** Cytoscape set-up shared by the graph and route pages. */
 import cytoscape from 'cytoscape';
 import type { Core, ElementDefinition, LayoutOptions } from 'cytoscape';
+import { wrap } from './labels.ts';
 
 const STYLE: cytoscape.StylesheetJson = [
   {
@@ -10,14 +11,17 @@ const STYLE: cytoscape.StylesheetJson = [
       'border-color': '#4a6a94',
       'border-width': 2,
       label: 'data(label)',
+      // drawGraph breaks the lines itself and sizes the box to them: cytoscape only breaks at \n.
       'text-wrap': 'wrap',
-      'text-max-width': '180px',
+      'text-max-width': '1000px',
       'text-valign': 'center',
       'text-halign': 'center',
       'font-size': 12,
       'font-family': 'system-ui, sans-serif',
       color: '#1f2328',
       shape: 'round-rectangle',
+      'z-index-compare': 'manual',
+      'z-index': 1,
       // Sized from the label by drawGraph ('label' sizing is deprecated and sometimes measures 0).
       width: 'data(w)',
       height: 'data(h)',
@@ -46,17 +50,26 @@ const STYLE: cytoscape.StylesheetJson = [
     },
   },
   { selector: 'edge.follow', style: { 'line-style': 'dashed', 'line-color': '#afb8c1', 'target-arrow-color': '#afb8c1', width: 1.5 } },
-  { selector: 'edge.offer', style: { 'line-color': '#9a6700', 'target-arrow-color': '#9a6700', width: 2.5 } },
-  { selector: 'edge.hop', style: { 'line-color': '#1d4ed8', 'target-arrow-color': '#1d4ed8', width: 3, 'text-margin-y': -14 } },
+  // Offer and hop labels are drawn above the boxes: a long label is never clipped under a node.
+  { selector: 'edge.offer', style: { 'line-color': '#9a6700', 'target-arrow-color': '#9a6700', width: 2.5, 'z-index-compare': 'manual', 'z-index': 2 } },
+  { selector: 'edge.hop', style: { 'line-color': '#1d4ed8', 'target-arrow-color': '#1d4ed8', width: 3, 'text-margin-y': -14, 'z-index-compare': 'manual', 'z-index': 2 } },
 ];
+
+/** Widest character of the 12px label font, over-estimated so a label never spills out of its box. */
+const CHAR_PX = 7.4;
+/** Longest line of a node label before it wraps. */
+const NODE_CHARS = 34;
 
 /** Draw `elements` into `container` (which must be attached and sized). */
 export function drawGraph(container: HTMLElement, elements: ElementDefinition[], layout: LayoutOptions): Core {
   for (const el of elements) {
     if (el.data.source !== undefined) continue;
-    const lines = String(el.data.label ?? '').split('\n');
-    el.data.w = Math.min(200, Math.max(44, ...lines.map((l) => l.length * 6.8 + 22)));
-    el.data.h = lines.length * 15 + 16;
+    const lines = String(el.data.label ?? '')
+      .split('\n')
+      .flatMap((l) => wrap(l, NODE_CHARS));
+    el.data.label = lines.join('\n');
+    el.data.w = Math.max(44, ...lines.map((l) => l.length * CHAR_PX + 24));
+    el.data.h = lines.length * 16 + 18;
   }
   return cytoscape({
     container,

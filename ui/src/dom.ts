@@ -47,3 +47,15 @@ export function table(caption: string, head: string[], rows: Child[][], attrs: A
 export function empty(text: string): HTMLParagraphElement {
   return h('p', { class: 'empty' }, text);
 }
+
+/** A button copying `text` to the clipboard; says whether it worked. */
+export function copyButton(text: string, label: string): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'small', 'aria-label': `Copy ${label}` }, 'Copy');
+  b.addEventListener('click', () => {
+    void navigator.clipboard?.writeText(text).then(
+      () => (b.textContent = 'Copied'),
+      () => (b.textContent = 'Copy failed'),
+    );
+  });
+  return b;
+}

@@ -1,5 +1,6 @@
 /** Display helpers: peer names, keys, rates, cuts, times. */
-import type { OfferView, SocialGraphView } from './api.ts';
+import { formatDecimal } from '../../src/core/decimal.ts';
+import type { IdentityView, OfferView, SocialGraphView } from './api.ts';
 import { h } from './dom.ts';
 
 const names = new Map<string, string>();
@@ -49,6 +50,43 @@ export function learnLabels(map: Record<string, string> | undefined): void {
   for (const [id, label] of Object.entries(map ?? {})) labels.set(id, label);
 }
 
+const scales = new Map<string, string>();
+
+/** Remember labels and unit scales from the identity (`IdentityView.labels`, `.scales`). */
+export function learnIdentity(id: IdentityView): void {
+  learnLabels(id.labels);
+  for (const [unit, factor] of Object.entries(id.scales ?? {})) scales.set(unit, factor);
+}
+
+/** The unit ID of a `unit@notary` reference. */
+function unitIdOf(ref: { unit: string; notary: string } | string): string {
+  if (typeof ref !== 'string') return ref.unit;
+  const at = ref.lastIndexOf('@');
+  return at < 0 ? ref : ref.slice(0, at);
+}
+
+/**
+ * An amount in its unit's scale with the unit: `10920` USD -> `109.20 USD@Notary One`. Base units
+ * (grouped) when the unit's factor is unknown or not a power of ten.
+ */
+export function money(a: string | null | undefined, ref: { unit: string; notary: string } | string): string {
+  return a === null || a === undefined ? '–' : `${scaled(a, ref)} ${unitLabel(ref)}`;
+}
+
+/** The amount alone in its unit's scale (see {@link money}). */
+export function scaled(a: string | null | undefined, ref: { unit: string; notary: string } | string): string {
+  if (a === null || a === undefined) return '–';
+  const factor = scales.get(unitIdOf(ref));
+  if (factor === undefined || !/^-?[0-9]+$/.test(a)) return amount(a);
+  try {
+    const text = formatDecimal(BigInt(a), factor);
+    const dot = text.indexOf('.');
+    return dot < 0 ? amount(text) : `${amount(text.slice(0, dot))}${text.slice(dot)}`;
+  } catch {
+    return amount(a);
+  }
+}
+
 /** A unit or notary ID as its label (TLA, notary name without a parenthesis) or a short ID. */
 export function idLabel(id: string): string {
   const l = labels.get(id)?.replace(/\s*\([^)]*\)$/, '');
@@ -78,7 +116,7 @@ export function rateLabel(rate: [string, string]): string {
 /** One-line summary of an offer's terms. */
 export function offerTerms(o: OfferView): string {
   const parts = [rateLabel(o.rate), `cut ${cutLabel(o.cut_ppm)}`];
-  if (o.fee !== '0') parts.push(`fee ${o.fee}`);
+  if (o.fee !== '0') parts.push(`fee ${scaled(o.fee, o.out)}`);
   return parts.join(' · ');
 }
 

@@ -3,7 +3,7 @@ import './style.css';
 import { api } from './api.ts';
 import type { DashboardEvent } from './api.ts';
 import { clear, h } from './dom.ts';
-import { idLabel, learnLabels, learnPeers, peerName } from './format.ts';
+import { idLabel, learnIdentity, learnPeers, peerName } from './format.ts';
 import { identityPage } from './pages/identity.ts';
 import { graphPage } from './pages/graph.ts';
 import { routePage } from './pages/route.ts';
@@ -125,7 +125,7 @@ void (async () => {
   try {
     const [graph, id] = await Promise.all([api.graph(), api.identity()]);
     learnPeers(graph);
-    learnLabels(id.labels);
+    learnIdentity(id);
   } catch {
     // Names fall back to short keys; each page reports its own load errors.
   }

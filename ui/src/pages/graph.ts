@@ -1,10 +1,11 @@
 /** The social graph of follows and the offers published in it. */
 import type { Core, ElementDefinition, LayoutOptions } from 'cytoscape';
 import { api } from '../api.ts';
-import type { SocialGraphView } from '../api.ts';
+import type { OfferView, SocialGraphView } from '../api.ts';
 import { drawGraph } from '../cy.ts';
 import { empty, h, table } from '../dom.ts';
-import { amount, learnPeers, offerTerms, peerEl, peerName, unitLabel } from '../format.ts';
+import { outputFor } from '../../../src/payments/quote.ts';
+import { learnPeers, money, offerTerms, peerEl, peerName, unitLabel } from '../format.ts';
 import type { Page } from '../main.ts';
 
 let cy: Core | undefined;
@@ -23,7 +24,7 @@ function peerElements(g: SocialGraphView): ElementDefinition[] {
     const lines = [peerName(n.pubkey), ...(offersOf.get(n.pubkey) ?? [])];
     if (n.accepts && n.accepts.length > 0 && !offersOf.has(n.pubkey)) lines.push(`accepts ${n.accepts.map(unitLabel).join(', ')}`);
     const classes = [n.pubkey === g.self ? 'self' : '', n.tags?.includes('alarm') ? 'alarm' : ''].filter(Boolean).join(' ');
-    return { data: { id: n.pubkey, label: lines.join('\n') }, classes };
+    return { data: { id: n.pubkey, label: lines.join('\n'), degree: n.degree ?? 9 }, classes };
   });
   const edges: ElementDefinition[] = g.edges.map((e, i) => ({ data: { id: `f${i}`, source: e.from, target: e.to, label: '' }, classes: 'follow' }));
   return [...nodes, ...edges];
@@ -39,10 +40,21 @@ function unitElements(g: SocialGraphView): ElementDefinition[] {
     const b = `${o.out.unit}@${o.out.notary}`;
     units.add(a);
     units.add(b);
-    edges.push({ data: { id: `o${i}`, source: `u:${a}`, target: `u:${b}`, label: `${peerName(o.pubkey)}: ${offerTerms(o)}` }, classes: 'offer' });
+    edges.push({ data: { id: `o${i}`, source: `u:${a}`, target: `u:${b}`, label: `${peerName(o.pubkey)}\n${offerTerms(o)}` }, classes: 'offer' });
   });
   const nodes: ElementDefinition[] = [...units].map((u) => ({ data: { id: `u:${u}`, label: unitLabel(u) }, classes: 'unit' }));
   return [...nodes, ...edges];
+}
+
+/** What the offer pays out for its smallest and largest input (rate, cut and fee applied). */
+function outputRange(o: OfferView): string {
+  try {
+    const rate = { num: BigInt(o.rate[0]), den: BigInt(o.rate[1]) };
+    const out = (v: string): string => outputFor(BigInt(v), rate, Number(o.cut_ppm), BigInt(o.fee)).toString();
+    return `${money(out(o.min), o.out)} – ${money(out(o.max), o.out)}`;
+  } catch {
+    return '–';
+  }
 }
 
 function draw(box: HTMLElement, g: SocialGraphView): void {
@@ -51,7 +63,11 @@ function draw(box: HTMLElement, g: SocialGraphView): void {
   cy = drawGraph(
     box,
     peers ? peerElements(g) : unitElements(g),
-    peers ? { name: 'breadthfirst', directed: true, roots: [g.self], spacingFactor: 1, padding: 20, transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.y * 1.6, y: p.x * 0.7 }) } as LayoutOptions : { name: 'circle', padding: 40 },
+    // Rings by follow-steps from the user (you in the middle): the web shows as a web, and the
+    // layout is deterministic (the same graph draws the same way on every refresh).
+    peers
+      ? ({ name: 'concentric', concentric: (n: { data: (k: string) => number }) => 10 - n.data('degree'), levelWidth: () => 1, minNodeSpacing: 30, padding: 20, avoidOverlap: true } as LayoutOptions)
+      : ({ name: 'circle', padding: 40, spacingFactor: 1.8, avoidOverlap: true } as LayoutOptions),
   );
   box.setAttribute('aria-label', peers ? `Graph of ${g.nodes.length} peers and ${g.edges.length} follows; the table below lists the same offers` : 'Graph of units and the offers converting between them; the table below lists the same offers');
 }
@@ -85,7 +101,7 @@ export const graphPage: Page = {
       );
     root.append(
       h('fieldset', { class: 'toggle' }, h('legend', {}, 'Show'), radio('peers', 'people and follows'), radio('units', 'conversions between units')),
-      h('p', { class: 'hint' }, 'Dashed arrows: follows. Each peer lists its offers: what it takes → what it pays out, the rate, its cut and fixed fee.'),
+      h('p', { class: 'hint' }, 'People: dashed arrows are follows, rings are follow-steps from you, and each peer lists its offers (what it takes → what it pays out, the rate, its cut and fixed fee). Units: each arrow is an offer converting one unit into another.'),
       box,
     );
     draw(box, g);
@@ -94,13 +110,15 @@ export const graphPage: Page = {
       unitLabel(o.in),
       unitLabel(o.out),
       offerTerms(o),
-      `${amount(o.min)} – ${amount(o.max)}`,
-      amount(o.liquidity),
+      // min and max bound what the offer takes in; what it pays out follows from the terms.
+      `${money(o.min, o.in)} – ${money(o.max, o.in)}`,
+      outputRange(o),
+      money(o.liquidity, o.out),
       o.status ?? 'open',
     ]);
     root.append(
       h('section', { 'aria-labelledby': 'offers-h' }, h('h2', { id: 'offers-h' }, `Offers (${g.offers.length})`),
-        g.offers.length === 0 ? empty('No offers in your web yet.') : table('Conversion offers in your web', ['peer', 'takes', 'pays out', 'terms', 'output range', 'liquidity', 'status'], offerRows)),
+        g.offers.length === 0 ? empty('No offers in your web yet.') : table('Conversion offers in your web', ['peer', 'takes', 'pays out', 'terms', 'input range', 'output range', 'liquidity', 'status'], offerRows)),
     );
   },
 };

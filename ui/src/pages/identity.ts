@@ -1,25 +1,15 @@
 /** Identity, relay health and the outbox. */
 import { api } from '../api.ts';
-import { empty, h, table } from '../dom.ts';
-import { when } from '../format.ts';
+import { copyButton, empty, h, table } from '../dom.ts';
+import { learnIdentity, unitLabel, when } from '../format.ts';
 import type { Page } from '../main.ts';
-
-function copyButton(text: string, label: string): HTMLButtonElement {
-  const b = h('button', { type: 'button', class: 'small', 'aria-label': `Copy ${label}` }, 'Copy');
-  b.addEventListener('click', () => {
-    void navigator.clipboard?.writeText(text).then(
-      () => (b.textContent = 'Copied'),
-      () => (b.textContent = 'Copy failed'),
-    );
-  });
-  return b;
-}
 
 export const identityPage: Page = {
   title: 'Identity & relays',
   refreshOn: ['relay', 'outbox'],
   async render(root) {
     const [id, relays, outbox] = await Promise.all([api.identity(), api.relays(), api.outbox()]);
+    learnIdentity(id);
     root.append(
       h(
         'section',
@@ -33,7 +23,9 @@ export const identityPage: Page = {
           h('dt', {}, 'public key (hex)'),
           h('dd', {}, h('code', {}, id.pubkey)),
           id.units && id.units.length > 0 ? h('dt', {}, 'spendable units') : null,
-          id.units && id.units.length > 0 ? h('dd', {}, id.units.join(', ')) : null,
+          id.units && id.units.length > 0
+            ? h('dd', {}, h('ul', { class: 'plain', id: 'units' }, ...id.units.map((u) => h('li', {}, h('span', { title: u }, unitLabel(u)), ' ', h('code', { class: 'small muted' }, u)))))
+            : null,
         ),
       ),
     );

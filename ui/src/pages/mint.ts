@@ -8,6 +8,7 @@ import type { Page } from '../main.ts';
 const EXPLAIN: Record<MintVerdictView['verdict'], string> = {
   consistent: 'consistent: enough peers in your web saw the same mint',
   equivocation: 'equivocation: the notary signed another mint for someone else',
+  reissued: 'reissued: the notary re-issued this series with a new, non-overlapping validity window (unusual, worth a look; not proof of cheating)',
   rare: 'rare: too few peers saw this mint after the grace period',
   unknown: 'unknown: too few peers so far (within the grace period)',
 };

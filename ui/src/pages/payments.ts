@@ -2,7 +2,7 @@
 import { api } from '../api.ts';
 import type { PaymentView } from '../api.ts';
 import { empty, h } from '../dom.ts';
-import { amount, learnPeers, peerEl, peerName, when } from '../format.ts';
+import { amount, learnPeers, money, peerEl, peerName, when } from '../format.ts';
 import type { Page } from '../main.ts';
 
 const GOOD = new Set(['succeeded', 'fulfilled', 'forwarded']);
@@ -13,6 +13,11 @@ function stateClass(s: string): string {
   if (BAD.has(s)) return 'bad';
   if (s === 'refunded') return 'warn';
   return 'muted';
+}
+
+/** An amount in its unit's scale when the unit is known, else grouped base units. */
+function show(a: string | null, unit: string | undefined): string {
+  return unit ? money(a, unit) : amount(a);
 }
 
 function receipt(p: PaymentView): HTMLElement | string {
@@ -54,9 +59,9 @@ export const paymentsPage: Page = {
               h('td', {}, p.role),
               h('td', {}, h('span', { class: `pill ${stateClass(p.state)}` }, p.state)),
               h('td', {}, p.role === 'payer' ? (p.route.length > 0 ? peerEl(p.route[p.route.length - 1] as string) : '–') : peerEl(p.prevPeer ?? p.payer)),
-              h('td', {}, amount(p.amountIn)),
-              h('td', {}, amount(p.amountOut)),
-              h('td', {}, p.role === 'payer' ? `${amount(p.sent)} / ${amount(p.delivered)} / ${amount(p.refunded)}` : '–'),
+              h('td', {}, p.amountIn === null ? '–' : show(p.amountIn, p.unitIn)),
+              h('td', {}, p.amountOut === null ? '–' : show(p.amountOut, p.unitOut)),
+              h('td', {}, p.role === 'payer' ? `${show(p.sent, p.unitIn)} / ${show(p.delivered, p.unitOut)} / ${show(p.refunded, p.unitIn)}` : '–'),
               h('td', {}, when(p.updatedAt)),
               h('td', {}, receipt(p)),
             ),

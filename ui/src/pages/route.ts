@@ -3,16 +3,22 @@ import type { Core, ElementDefinition } from 'cytoscape';
 import { ApiError, api } from '../api.ts';
 import type { OfferView, RouteAnswer } from '../api.ts';
 import { drawGraph } from '../cy.ts';
-import { append, clear, h, table } from '../dom.ts';
-import { amount, learnPeers, npubOf, offerTerms, peerEl, peerName, self, unitLabel } from '../format.ts';
+import { append, clear, copyButton, h, table } from '../dom.ts';
+import { learnIdentity, learnPeers, money, npubOf, offerTerms, peerEl, peerName, self, shortKey, unitLabel } from '../format.ts';
 import type { Page } from '../main.ts';
 
 let cy: Core | undefined;
 /** The last query, kept across live refreshes. */
 const form = { to: '', amount: '', unit: '', payeeUnit: '' };
 
-const COLUMN = 340;
+const COLUMN = 420;
 const ROW = 130;
+
+/** A fresh idempotency key: 16 random bytes, base64url (22 characters). */
+function newPayKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 
 function offerFor(r: RouteAnswer, to: string, id: string | null): OfferView | undefined {
   return id === null ? undefined : r.offers.find((o) => o.pubkey === to && o.id === id);
@@ -33,7 +39,9 @@ function routeElements(r: RouteAnswer, payee: string): ElementDefinition[] {
       const id = last ? 'payee' : `p${pi}h${hi}`;
       if (!last) els.push({ data: { id, label: peerName(hop.to) }, position: { x: (hi + 1) * COLUMN, y: pi * ROW } });
       const o = offerFor(r, hop.to, hop.offer);
-      const label = [`${amount(hop.amount)} ${unitLabel(hop.unit)}`, o ? `${peerName(hop.to)}: ${offerTerms(o)}` : ''].filter(Boolean).join('\n');
+      // The terms are those of the hop's receiver (the arrow's target): no name needed, and a short
+      // label stays clear of the boxes at both ends.
+      const label = [money(hop.amount, hop.unit), o ? offerTerms(o) : ''].filter(Boolean).join('\n');
       els.push({ data: { id: `e${pi}-${hi}`, source: prev, target: id, label }, classes: 'hop' });
       prev = id;
     });
@@ -50,7 +58,7 @@ function hopRows(r: RouteAnswer): (HTMLElement | string)[][] {
         String(hi + 1),
         peerEl(hop.from),
         peerEl(hop.to),
-        `${amount(hop.amount)} ${unitLabel(hop.unit)}`,
+        money(hop.amount, hop.unit),
         o ? `${unitLabel(o.in)} → ${unitLabel(o.out)}, ${offerTerms(o)}` : 'payee (no conversion)',
       ];
     }),
@@ -67,11 +75,12 @@ export const routePage: Page = {
   async render(root) {
     const [id, g] = await Promise.all([api.identity(), api.graph()]);
     learnPeers(g);
+    learnIdentity(id);
     const peers = g.nodes.filter((n) => n.pubkey !== g.self);
     const status = h('div', { id: 'route-status', role: 'status', 'aria-live': 'polite' });
     const result = h('div', { id: 'route-result' });
     const toInput = h('input', { id: 'route-to', name: 'to', list: 'route-peers', required: true, autocomplete: 'off', placeholder: 'npub1… or a name from the list', value: form.to, 'aria-describedby': 'route-to-hint' });
-    const amountInput = h('input', { id: 'route-amount', name: 'amount', required: true, inputmode: 'numeric', pattern: '[0-9]+', placeholder: 'base units', value: form.amount });
+    const amountInput = h('input', { id: 'route-amount', name: 'amount', required: true, inputmode: 'numeric', pattern: '[0-9]+', placeholder: 'base units (cents: 2000 = 20.00)', value: form.amount });
     const units = id.units ?? [];
     const unitInput =
       units.length > 0
@@ -89,25 +98,51 @@ export const routePage: Page = {
     };
 
     const dialog = h('dialog', { id: 'pay-dialog', 'aria-labelledby': 'pay-h' });
-    let found: { answer: RouteAnswer; to: string; amount: string; unit: string; payeeUnit: string } | undefined;
+    let found: { answer: RouteAnswer; to: string; amount: string; unit: string; payeeUnit: string; firstUnit: string; lastUnit: string } | undefined;
+    /** The idempotency key of the confirmation being paid: one per confirmation, so a repeat pays nothing. */
+    let payKey: string | undefined;
+    let payButton: HTMLButtonElement | undefined;
 
     const pay = async (): Promise<void> => {
-      if (!found) return;
+      if (!found || !payKey) return;
       const f = found;
+      const key = payKey;
+      if (payButton) payButton.disabled = true;
       status.textContent = 'Paying…';
       try {
-        const res = await api.pay(f.to, f.amount, f.unit, f.payeeUnit, f.answer);
+        const res = await api.pay(f.to, f.amount, f.unit, f.payeeUnit, f.answer, key);
+        // Paid (or failed for good): this route is done. Another payment starts from "New payment".
+        payButton?.remove();
+        payButton = undefined;
+        payKey = undefined;
+        found = undefined;
+        const again = h('button', { type: 'button', id: 'pay-new' }, 'New payment');
+        again.addEventListener('click', () => {
+          clear(status);
+          clear(result);
+          cy?.destroy();
+          cy = undefined;
+          amountInput.focus();
+        });
         clear(status);
         append(
           status,
-          h('p', { class: `outcome ${res.state === 'succeeded' ? 'ok' : 'bad'}`, id: 'pay-outcome' }, `Payment ${res.state}: sent ${amount(res.sent)}, delivered ${amount(res.delivered)}${res.refunded !== '0' ? `, refunded ${amount(res.refunded)}` : ''}.`),
+          h(
+            'p',
+            { class: `outcome ${res.state === 'succeeded' ? 'ok' : 'bad'}`, id: 'pay-outcome' },
+            `Payment ${res.state}: sent ${money(res.sent, f.firstUnit)}, delivered ${money(res.delivered, f.lastUnit)}${res.refunded !== '0' ? `, refunded ${money(res.refunded, f.firstUnit)}` : ''}.`,
+          ),
           res.preimage ? h('p', {}, 'Receipt (preimage): ', h('code', { class: 'wrap' }, res.preimage)) : null,
           res.error ? h('p', { class: 'error' }, `${res.error.code}: ${res.error.message}`) : null,
-          h('p', {}, h('a', { href: '#/payments' }, 'See all payments')),
+          h('p', { class: 'actions' }, again, ' ', h('a', { href: '#/payments' }, 'See all payments')),
         );
       } catch (err) {
+        // Refused by the server: nothing was paid, a new confirmation gets a new key. A transport
+        // error leaves the outcome unknown: the key stays, so confirming again replays it.
+        if (err instanceof ApiError) payKey = undefined;
+        if (payButton) payButton.disabled = false;
         clear(status);
-        status.append(h('p', { class: 'error', id: 'pay-outcome' }, err instanceof ApiError ? `Not paid (${err.code}): ${err.message}` : `Not paid: ${(err as Error).message}`));
+        status.append(h('p', { class: 'error', id: 'pay-outcome' }, err instanceof ApiError ? `Not paid (${err.code}): ${err.message}` : `Outcome unknown: ${(err as Error).message}. Confirming again pays at most once.`));
       }
     };
 
@@ -126,30 +161,37 @@ export const routePage: Page = {
       try {
         const r = await api.route(to, amountInput.value.trim(), unitInput.value, form.payeeUnit);
         const payee = r.parts[0]?.hops.at(-1)?.to ?? to;
-        found = { answer: r, to, amount: amountInput.value.trim(), unit: unitInput.value, payeeUnit: form.payeeUnit };
         const hops = r.parts.reduce((n, p) => n + p.hops.length, 0);
         status.textContent = `Found ${r.parts.length} path${r.parts.length > 1 ? 's' : ''} with ${hops} transfer${hops > 1 ? 's' : ''}.`;
         const lastUnit = r.parts[0]?.hops.at(-1)?.unit ?? '';
         const firstUnit = r.parts[0]?.hops[0]?.unit ?? '';
+        found = { answer: r, to, amount: amountInput.value.trim(), unit: unitInput.value, payeeUnit: form.payeeUnit, firstUnit, lastUnit };
+        payKey = undefined;
         const box = h('div', { class: 'graph route', id: 'route-graph', role: 'img', 'aria-label': `Route to ${peerName(payee)}: ${r.parts.map((p) => [peerName(self()), ...p.hops.map((x) => peerName(x.to))].join(' → ')).join('; ')}` });
-        const payButton = h('button', { type: 'button', id: 'pay-button', class: 'primary' }, `Pay ${amount(r.receive)} ${unitLabel(lastUnit)} to ${peerName(payee)}…`);
+        const button = h('button', { type: 'button', id: 'pay-button', class: 'primary' }, `Pay ${money(r.receive, lastUnit)} to ${peerName(payee)}…`);
+        payButton = button;
         result.append(
           h(
             'p',
             { class: 'summary', id: 'route-summary' },
-            `You spend ${amount(r.spend)} ${unitLabel(firstUnit)}; ${peerName(payee)} receives ${amount(r.receive)} ${unitLabel(lastUnit)}.`,
+            `You spend ${money(r.spend, firstUnit)}; ${peerName(payee)} receives ${money(r.receive, lastUnit)}.`,
           ),
           box,
           table('Transfers, hop by hop', ['path', 'hop', 'from', 'to', 'amount', 'offer at the receiver'], hopRows(r), { id: 'route-hops' }),
-          h('p', {}, payButton),
+          h('p', {}, button),
         );
         cy = drawGraph(box, routeElements(r, payee), { name: 'preset', padding: 50, fit: true });
-        payButton.addEventListener('click', () => {
+        button.addEventListener('click', () => {
+          if (button.disabled) return;
+          // A new confirmation: a new key (kept when the last attempt's outcome is unknown).
+          payKey ??= newPayKey();
+          const npub = npubOf(payee) ?? payee;
           clear(dialog);
           dialog.append(
             h('h2', { id: 'pay-h' }, 'Confirm payment'),
-            h('p', {}, `Pay ${amount(r.receive)} ${unitLabel(lastUnit)} to ${peerName(payee)} (${npubOf(payee) ?? payee}).`),
-            h('p', {}, `You spend ${amount(r.spend)} ${unitLabel(firstUnit)} over ${r.parts.length} path(s); the route is fixed as shown.`),
+            h('p', {}, `Pay ${money(r.receive, lastUnit)} to ${peerName(payee)}.`),
+            h('p', { class: 'key' }, h('code', { title: npub, id: 'pay-npub' }, shortKey(payee)), ' ', copyButton(npub, 'the payee npub')),
+            h('p', {}, `You spend ${money(r.spend, firstUnit)} over ${r.parts.length} path${r.parts.length > 1 ? 's' : ''}; the route is fixed as shown.`),
             h(
               'form',
               { method: 'dialog', class: 'actions' },
@@ -178,7 +220,7 @@ export const routePage: Page = {
         toInput,
         h('small', { id: 'route-to-hint', class: 'hint' }, 'A name from your web, an npub or a hex public key.'),
         datalist,
-        h('label', { for: 'route-amount' }, 'Amount the payee receives'),
+        h('label', { for: 'route-amount' }, 'Amount the payee receives (base units)'),
         amountInput,
         h('label', { for: 'route-payee-unit' }, 'Unit the payee receives'),
         payeeUnitInput,
