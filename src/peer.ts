@@ -464,7 +464,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const chunk = 200;
     for (let i = 0; i < authors.length; i += chunk) {
       const part = authors.slice(i, i + chunk);
-      for (const e of await queryEvents(this.transport, [{ kinds: [Kind.Catalog, Kind.Offer], authors: part }])) this.#ingestGraphEvent(e);
+      for (const e of (await queryEvents(this.transport, [{ kinds: [Kind.Catalog, Kind.Offer], authors: part }])).events) this.#ingestGraphEvent(e);
       options.onProgress?.(Math.min(i + chunk, authors.length), authors.length);
     }
     this.graph.flushAdjacency();

@@ -32,7 +32,8 @@ export interface ConnectionHandlers {
   onopen(): void;
   /** `bytes`: size of the frame, an upper bound for any event inside it. */
   onmessage(message: unknown[], bytes: number): void;
-  onclose(reason: string): void;
+  /** `opened`: whether this socket had opened (false: the dial failed). */
+  onclose(reason: string, opened: boolean): void;
 }
 
 /** Counters per connection. */
@@ -68,6 +69,8 @@ export class RelayConnection {
   #alive = true;
   #closed = false;
   #openWaiters: ((open: boolean) => void)[] = [];
+  #failedDials = 0;
+  #lastError = '';
 
   constructor(url: string, handlers: ConnectionHandlers, options: ConnectionOptions = {}) {
     this.url = url;
@@ -82,6 +85,16 @@ export class RelayConnection {
   /** Whether the socket is open now. */
   get open(): boolean {
     return this.#ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Dials in a row that never opened (0 once a dial opens). */
+  get failedDials(): number {
+    return this.#failedDials;
+  }
+
+  /** The last socket error, for reports naming why a relay was not reached. */
+  get lastError(): string {
+    return this.#lastError;
   }
 
   /** Start connecting (idempotent); reconnects after every unexpected close until {@link close}. */
@@ -140,7 +153,10 @@ export class RelayConnection {
     if (this.#closed) return;
     const ws = new WebSocket(this.url, { maxPayload: this.#maxFrameBytes, handshakeTimeout: this.#connectTimeoutMs, perMessageDeflate: false });
     this.#ws = ws;
+    let opened = false;
     ws.on('open', () => {
+      opened = true;
+      this.#failedDials = 0;
       this.#attempt = 0;
       this.stats.connects++;
       this.#alive = true;
@@ -181,6 +197,7 @@ export class RelayConnection {
       this.#handlers.onmessage(msg, (data as Buffer).length ?? Buffer.byteLength(text, 'utf8'));
     });
     ws.on('error', (err: Error & { code?: string }) => {
+      this.#lastError = err.code ?? err.message;
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.stats.oversizedFrames++;
     });
     ws.on('close', (code, reason) => {
@@ -188,7 +205,8 @@ export class RelayConnection {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       this.stats.disconnects++;
-      this.#handlers.onclose(`${code} ${reason.toString()}`.trim());
+      if (!opened) this.#failedDials++;
+      this.#handlers.onclose(`${code} ${reason.toString()}`.trim(), opened);
       if (this.#closed) return;
       const delay = backoffDelay(this.#attempt++, this.#backoff, this.#random);
       this.#timer = setTimeout(() => this.#dial(), delay);

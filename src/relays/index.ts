@@ -1,5 +1,5 @@
 /** The transport layer: the Transport interface and its implementations. */
-export type { PublishCode, PublishResult, SubscribeOptions, Subscription, SubscriptionHandlers, SubscriptionItem, Transport } from './transport.ts';
+export type { GapReason, PublishCode, PublishResult, RelayGap, SubscribeOptions, Subscription, SubscriptionHandlers, SubscriptionItem, Transport } from './transport.ts';
 export { RelayPool, GIFT_WRAP_SLACK_SECONDS } from './pool.ts';
 export type { RelayPoolOptions, RelayStats } from './pool.ts';
 export { MemoryNetwork, MemoryRelay, MemoryTransport } from './memory.ts';
@@ -7,6 +7,8 @@ export type { MemoryTransportOptions } from './memory.ts';
 export { startEmbeddedRelay } from './embedded.ts';
 export type { EmbeddedRelay, EmbeddedRelayOptions } from './embedded.ts';
 export { SubscriptionSink } from './subscription.ts';
+export { describeGaps, queryEvents } from './query.ts';
+export type { QueryOptions, QueryResult } from './query.ts';
 export { classifyOk, isPermanent, prefixCode, errorCodeFor } from './nip01-prefixes.ts';
 export { fetchRelayLimits, parseRelayLimits } from './nip11.ts';
 export type { RelayLimits } from './nip11.ts';

@@ -33,7 +33,7 @@ import { fetchRelayLimits } from './nip11.ts';
 import type { EventSigner } from './nip42.ts';
 import { authAllowed, authTemplate } from './nip42.ts';
 import { SubscriptionSink } from './subscription.ts';
-import type { PublishResult, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+import type { GapReason, PublishResult, RelayGap, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
 
 /** Gift wraps are back-dated up to 2 days (NIP-59). */
 export const GIFT_WRAP_SLACK_SECONDS = 2 * 24 * 3600;
@@ -58,6 +58,15 @@ export interface RelayPoolOptions {
   publishTimeoutMs?: number;
   /** Default EOSE timeout per subscription (default 10 s). */
   eoseTimeoutMs?: number;
+  /**
+   * A REQ that got neither EOSE, CLOSED nor an event within this many ms is sent again (default
+   * 3 s): nostream drops frames sent in the first milliseconds of a connection.
+   */
+  reqRetryMs?: number;
+  /** How many times a REQ is sent again per connection before the relay counts as silent (default 3). */
+  reqRetries?: number;
+  /** Failed dials in a row after which a relay counts as unreachable for pending queries (default 2). */
+  unreachableAfterDials?: number;
   /** Overlap when resubscribing from a mark, for events relays store late (default 60 s). */
   resubscribeSlackSeconds?: number;
   /** Fetch NIP-11 limits on first contact (default true). */
@@ -99,6 +108,15 @@ interface PerRelay {
   mark: number | undefined;
   candidate: number | undefined;
   waitingAuth: boolean;
+  /** The relay answered the last REQ (EOSE, CLOSED or an event). */
+  answered: boolean;
+  /** REQs sent on the current connection. */
+  sends: number;
+  retryTimer: NodeJS.Timeout | undefined;
+  /** Why this relay left a gap, once it gave up or the EOSE timeout passed without it. */
+  gap: RelayGap | undefined;
+  /** The last trouble seen before an answer, named in the gap if the timeout passes. */
+  problem: { reason: GapReason; message: string } | undefined;
 }
 
 interface PoolSub {
@@ -220,7 +238,7 @@ export class RelayPool implements Transport {
       {
         onopen: () => this.#onOpen(state),
         onmessage: (m, bytes) => this.#onMessage(state, m, bytes),
-        onclose: (reason) => this.#onClose(state, reason),
+        onclose: (reason, opened) => this.#onClose(state, reason, opened),
       },
       { random: this.#random, ...this.#options.connection },
     );
@@ -316,14 +334,33 @@ export class RelayPool implements Transport {
     this.#subs.add(sub);
     for (const url of urls) {
       const mark = key !== undefined ? this.#cursors?.load(url, key) : undefined;
-      sub.perRelay.set(url, { eosed: false, closedReason: undefined, storedPhase: true, mark, candidate: undefined, waitingAuth: false });
+      sub.perRelay.set(url, {
+        eosed: false,
+        closedReason: undefined,
+        storedPhase: true,
+        mark,
+        candidate: undefined,
+        waitingAuth: false,
+        answered: false,
+        sends: 0,
+        retryTimer: undefined,
+        gap: undefined,
+        problem: undefined,
+      });
       const state = this.#relay(url);
       state.subs.set(id, sub);
       if (state.conn.open) this.#sendReq(state, sub);
     }
     const eoseMs = options.eoseTimeoutMs ?? this.#options.eoseTimeoutMs ?? 10_000;
     sub.eoseTimer = setTimeout(() => {
-      for (const p of sub.perRelay.values()) p.eosed = true;
+      for (const [url, p] of sub.perRelay) {
+        if (p.eosed) continue;
+        p.eosed = true;
+        const conn = this.#relays.get(url)?.conn;
+        if (conn?.open) p.gap = { relay: url, reason: 'no-answer', message: p.problem?.message ?? `no EOSE within ${eoseMs} ms` };
+        else if (p.problem) p.gap = { relay: url, ...p.problem };
+        else p.gap = { relay: url, reason: 'unreachable', message: conn?.lastError || `not connected within ${eoseMs} ms` };
+      }
       this.#checkEose(sub);
     }, eoseMs);
     sub.eoseTimer.unref();
@@ -343,7 +380,40 @@ export class RelayPool implements Transport {
     // EOSE meaningful.
     const maxLimit = state.limits.maxLimit;
     const filters = maxLimit === undefined ? resumed : resumed.map((f) => (f.limit !== undefined && f.limit > maxLimit ? { ...f, limit: maxLimit } : f));
-    state.conn.send(['REQ', sub.id, ...filters]);
+    if (!state.conn.send(['REQ', sub.id, ...filters])) return;
+    per.sends++;
+    per.answered = false;
+    clearTimeout(per.retryTimer);
+    per.retryTimer = setTimeout(() => this.#reqUnanswered(state, sub, per), this.#options.reqRetryMs ?? 3000);
+    per.retryTimer.unref();
+  }
+
+  /** No EOSE, CLOSED or event since the last REQ: send it again, or give up on this connection. */
+  #reqUnanswered(state: RelayState, sub: PoolSub, per: PerRelay): void {
+    per.retryTimer = undefined;
+    if (per.answered || per.closedReason !== undefined || per.waitingAuth || !state.subs.has(sub.id) || !state.conn.open) return;
+    if (per.sends <= (this.#options.reqRetries ?? 3)) return this.#sendReq(state, sub);
+    per.problem = { reason: 'no-answer', message: `no EOSE or CLOSED after ${per.sends} REQs` };
+    if (per.eosed) return;
+    per.eosed = true;
+    per.gap = { relay: state.url, ...per.problem };
+    this.#checkEose(sub);
+  }
+
+  /**
+   * Live subscriptions a relay has not confirmed with EOSE on its current connection (not
+   * connected, REQ unanswered, or waiting for AUTH): events from that relay may be missed, so a
+   * status report shows it as degraded.
+   */
+  unconfirmed(): { relay: string; subscription: string }[] {
+    const out: { relay: string; subscription: string }[] = [];
+    for (const sub of this.#subs) {
+      for (const [url, p] of sub.perRelay) {
+        if (p.closedReason !== undefined) continue;
+        if (p.storedPhase || !this.#relays.get(url)?.conn.open) out.push({ relay: url, subscription: sub.id });
+      }
+    }
+    return out;
   }
 
   #advance(sub: PoolSub, url: string, per: PerRelay, ts: number): void {
@@ -370,15 +440,20 @@ export class RelayPool implements Transport {
 
   #checkEose(sub: PoolSub): void {
     if (sub.sink.eosed || sub.sink.closed) return;
-    for (const p of sub.perRelay.values()) if (!p.eosed) return;
+    const gaps: RelayGap[] = [];
+    for (const p of sub.perRelay.values()) {
+      if (!p.eosed) return;
+      if (p.gap) gaps.push(p.gap);
+    }
     clearTimeout(sub.eoseTimer);
-    sub.sink.eose();
+    sub.sink.eose(gaps);
     if (sub.closeOnEose) sub.sink.close();
   }
 
   #closeSub(sub: PoolSub, sendClose: boolean): void {
     clearTimeout(sub.eoseTimer);
     this.#subs.delete(sub);
+    for (const p of sub.perRelay.values()) clearTimeout(p.retryTimer);
     for (const url of sub.perRelay.keys()) {
       const state = this.#relays.get(url);
       if (!state) continue;
@@ -394,18 +469,31 @@ export class RelayPool implements Transport {
     state.challenge = undefined;
     state.answeredChallenge = undefined;
     state.authInFlight = undefined;
-    for (const sub of state.subs.values()) this.#sendReq(state, sub);
+    for (const sub of state.subs.values()) {
+      const per = sub.perRelay.get(state.url);
+      if (per) per.sends = 0;
+      this.#sendReq(state, sub);
+    }
   }
 
-  #onClose(state: RelayState, _reason: string): void {
+  #onClose(state: RelayState, reason: string, opened: boolean): void {
     for (const [id, waiters] of state.okWaiters) {
       state.okWaiters.delete(id);
       for (const w of waiters) w(false, '\u0000lost');
     }
-    // A relay that dropped does not hold up EOSE; its stored phase restarts on reconnect.
+    // A relay that dropped before EOSE is asked again on reconnect (its stored phase restarts);
+    // one that cannot be reached at all stops holding up EOSE and is reported as a gap.
+    const unreachable = !opened && state.conn.failedDials >= (this.#options.unreachableAfterDials ?? 2);
     for (const sub of state.subs.values()) {
       const per = sub.perRelay.get(state.url);
-      if (per) per.eosed = true;
+      if (!per) continue;
+      clearTimeout(per.retryTimer);
+      per.retryTimer = undefined;
+      if (per.eosed) continue;
+      if (opened) per.problem = { reason: 'connection-lost', message: `connection closed before EOSE (${reason || 'no reason'})` };
+      if (!unreachable) continue;
+      per.eosed = true;
+      per.gap = { relay: state.url, reason: 'unreachable', message: state.conn.lastError || reason || 'could not connect' };
       this.#checkEose(sub);
     }
   }
@@ -418,6 +506,10 @@ export class RelayPool implements Transport {
         const sub = typeof msg[1] === 'string' ? state.subs.get(msg[1]) : undefined;
         const per = sub?.perRelay.get(state.url);
         if (!sub || !per) return;
+        per.answered = true;
+        per.gap = undefined;
+        per.problem = undefined;
+        clearTimeout(per.retryTimer);
         if (per.storedPhase) {
           per.storedPhase = false;
           if (per.candidate !== undefined) this.#advance(sub, state.url, per, per.candidate);
@@ -441,6 +533,8 @@ export class RelayPool implements Transport {
         const per = sub?.perRelay.get(state.url);
         if (!sub || !per) return;
         const reason = typeof msg[2] === 'string' ? msg[2].slice(0, 1024) : '';
+        per.answered = true;
+        clearTimeout(per.retryTimer);
         if (prefixCode(reason) === 'auth-required' && this.#canAuth(state) && !per.waitingAuth) {
           per.waitingAuth = true;
           void this.#whenAuthed(state, this.#options.publishTimeoutMs ?? 10_000).then((ok) => {
@@ -473,6 +567,7 @@ export class RelayPool implements Transport {
 
   #relayClosedSub(state: RelayState, sub: PoolSub, per: PerRelay, reason: string): void {
     per.closedReason = reason;
+    if (!per.eosed) per.gap = { relay: state.url, reason: 'closed', message: reason };
     per.eosed = true;
     state.subs.delete(sub.id);
     this.#checkEose(sub);
@@ -490,6 +585,9 @@ export class RelayPool implements Transport {
       state.stats.orphans++;
       return;
     }
+    // Any event for the subscription shows the relay has the REQ: no need to send it again.
+    per.answered = true;
+    clearTimeout(per.retryTimer);
     // The frame's size bounds the event's: when it is under the limit, skip re-serializing.
     const v = this.verifier.verify(raw, frameBytes <= this.verifier.limits.maxEventBytes ? frameBytes : undefined);
     if (!v.ok) {
@@ -575,7 +673,7 @@ export class RelayPool implements Transport {
     this.#flushTimer = undefined;
     for (const state of this.#relays.values()) {
       state.conn.close();
-      this.#onClose(state, 'pool closed');
+      this.#onClose(state, 'pool closed', true);
       for (const w of state.authWaiters.splice(0)) w();
     }
     this.#cursors?.flush();

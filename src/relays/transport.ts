@@ -33,17 +33,34 @@ export interface PublishResult {
   message: string;
 }
 
+/**
+ * Why a relay left a gap in a subscription's stored events: it never answered the REQ (sent
+ * again a bounded number of times), could not be reached, dropped the connection before EOSE, or
+ * closed the subscription (`CLOSED`, with its reason as `message`).
+ */
+export type GapReason = 'no-answer' | 'unreachable' | 'connection-lost' | 'closed';
+
+/** A relay that did not answer a subscription in full. */
+export interface RelayGap {
+  relay: string;
+  reason: GapReason;
+  message: string;
+}
+
 /** Callbacks for a subscription. Events are verified before `onevent` sees them. */
 export interface SubscriptionHandlers {
   onevent?: (event: NostrEvent, relay: string) => void;
-  /** All stored events have arrived (every relay sent EOSE, closed, or timed out). */
-  oneose?: () => void;
+  /**
+   * Stored events are in: every relay sent EOSE, closed, or timed out. `incomplete` lists the
+   * relays that did not send EOSE (empty when all did): their silence is not "nothing stored".
+   */
+  oneose?: (incomplete: readonly RelayGap[]) => void;
   /** The subscription ended: closed by us, or by every relay (reasons per relay). */
   onclose?: (reasons: Record<string, string>) => void;
 }
 
 /** Items yielded when a subscription is consumed as an async iterator. */
-export type SubscriptionItem = { type: 'event'; event: NostrEvent; relay: string } | { type: 'eose' };
+export type SubscriptionItem = { type: 'event'; event: NostrEvent; relay: string } | { type: 'eose'; incomplete?: readonly RelayGap[] };
 
 /** A live subscription. */
 export interface Subscription extends AsyncIterable<SubscriptionItem> {
