@@ -282,11 +282,22 @@ export class RelayPool implements Transport {
       return { relay, ok: false, code: 'invalid', message: `created_at ${event.created_at} is outside the relay's NIP-11 window (now -${lower ?? '∞'}s / +${upper ?? '∞'}s)` };
     }
     const answer = await new Promise<{ accepted: boolean; message: string } | 'timeout' | 'lost'>((resolve) => {
+      // An EVENT the relay dropped unread (nostream, early in a connection) gets no OK: send it
+      // again, a bounded number of times; a relay answers a repeat with `duplicate:` at worst.
+      let resends = 0;
+      const resend = setInterval(() => {
+        if (resends >= (this.#options.reqRetries ?? 3) || !state.conn.open) return;
+        resends++;
+        state.conn.send(['EVENT', event]);
+      }, this.#options.reqRetryMs ?? 3000);
+      resend.unref();
       const waiter: OkWaiter = (accepted, message) => {
+        clearInterval(resend);
         clearTimeout(timer);
         resolve(accepted || message !== '\u0000lost' ? { accepted, message } : 'lost');
       };
       const timer = setTimeout(() => {
+        clearInterval(resend);
         const list = state.okWaiters.get(event.id);
         const i = list?.indexOf(waiter) ?? -1;
         if (list && i >= 0) list.splice(i, 1);
