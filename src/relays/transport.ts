@@ -22,7 +22,9 @@ export type PublishCode =
   | 'error'
   | 'timeout'
   | 'relay-unreachable'
-  | 'too-large';
+  | 'too-large'
+  /** NIP-40: the event's expiration has passed (refused by the relay, or never sent). */
+  | 'expired';
 
 /** The result of publishing one event to one relay. Never thrown: always returned per relay. */
 export interface PublishResult {
