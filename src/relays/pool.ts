@@ -85,6 +85,8 @@ export interface RelayStats {
   received: number;
   /** Events that failed verification (never stored or delivered). */
   invalid: number;
+  /** `invalid` by verification code (`too-large`, `too-many-tags`, `bad-sig`, ...): never a silent drop. */
+  invalidByCode: Record<string, number>;
   /** Verified events that matched no filter of their subscription. */
   unmatched: number;
   /** Verified, matching events already delivered by this or another relay. */
@@ -186,7 +188,7 @@ export class RelayPool implements Transport {
   /** Counters for every relay contacted so far. */
   stats(): Record<string, RelayStats> {
     const out: Record<string, RelayStats> = {};
-    for (const [url, s] of this.#relays) out[url] = { ...s.stats, ...s.conn.stats };
+    for (const [url, s] of this.#relays) out[url] = { ...s.stats, invalidByCode: { ...s.stats.invalidByCode }, ...s.conn.stats };
     return out;
   }
 
@@ -231,7 +233,7 @@ export class RelayPool implements Transport {
       authed: false,
       authWaiters: [],
       authTimes: [],
-      stats: { received: 0, invalid: 0, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0 },
+      stats: { received: 0, invalid: 0, invalidByCode: {}, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0 },
     };
     state.conn = new RelayConnection(
       url,
@@ -603,6 +605,7 @@ export class RelayPool implements Transport {
     const v = this.verifier.verify(raw, frameBytes <= this.verifier.limits.maxEventBytes ? frameBytes : undefined);
     if (!v.ok) {
       state.stats.invalid++;
+      state.stats.invalidByCode[v.code] = (state.stats.invalidByCode[v.code] ?? 0) + 1;
       return;
     }
     const event = v.event;
