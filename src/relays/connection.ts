@@ -24,6 +24,11 @@ export interface ConnectionOptions {
   /** Handshake timeout (default 10 s). */
   connectTimeoutMs?: number;
   backoff?: Partial<BackoffOptions>;
+  /**
+   * A connection must stay open this long before the backoff starts over (default 10 s): a relay
+   * that accepts and drops at once (nostream over its connection rate) is not hammered.
+   */
+  stableAfterMs?: number;
   random?: Random;
 }
 
@@ -70,6 +75,8 @@ export class RelayConnection {
   #closed = false;
   #openWaiters: ((open: boolean) => void)[] = [];
   #failedDials = 0;
+  #openedAt = 0;
+  readonly #stableAfterMs: number;
   #lastError = '';
 
   constructor(url: string, handlers: ConnectionHandlers, options: ConnectionOptions = {}) {
@@ -80,6 +87,7 @@ export class RelayConnection {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#backoff = { baseMs: 250, maxMs: 30_000, ...options.backoff };
     this.#random = options.random ?? cryptoRandom;
+    this.#stableAfterMs = options.stableAfterMs ?? 10_000;
   }
 
   /** Whether the socket is open now. */
@@ -157,7 +165,7 @@ export class RelayConnection {
     ws.on('open', () => {
       opened = true;
       this.#failedDials = 0;
-      this.#attempt = 0;
+      this.#openedAt = Date.now();
       this.stats.connects++;
       this.#alive = true;
       clearInterval(this.#ping);
@@ -206,6 +214,7 @@ export class RelayConnection {
       this.#ws = undefined;
       this.stats.disconnects++;
       if (!opened) this.#failedDials++;
+      else if (Date.now() - this.#openedAt >= this.#stableAfterMs) this.#attempt = 0;
       this.#handlers.onclose(`${code} ${reason.toString()}`.trim(), opened);
       if (this.#closed) return;
       const delay = backoffDelay(this.#attempt++, this.#backoff, this.#random);

@@ -32,6 +32,7 @@ import type { RelayLimits } from './nip11.ts';
 import { fetchRelayLimits } from './nip11.ts';
 import type { EventSigner } from './nip42.ts';
 import { authAllowed, authTemplate } from './nip42.ts';
+import { DEFAULT_MAX_MESSAGE_LENGTH, splitReq } from './req-split.ts';
 import { SubscriptionSink } from './subscription.ts';
 import type { GapReason, PublishResult, RelayGap, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
 
@@ -117,6 +118,10 @@ interface PerRelay {
   retryTimer: NodeJS.Timeout | undefined;
   /** Why this relay left a gap, once it gave up or the EOSE timeout passed without it. */
   gap: RelayGap | undefined;
+  /** Wire subscription ids on this relay: one REQ each, split to fit `max_message_length`. */
+  parts: string[];
+  /** Parts that sent EOSE since the last REQ. */
+  eosedParts: Set<string>;
   /** The last trouble seen before an answer, named in the gap if the timeout passes. */
   problem: { reason: GapReason; message: string } | undefined;
 }
@@ -140,6 +145,8 @@ interface RelayState {
   limits: RelayLimits;
   limitsReady: Promise<void>;
   subs: Map<string, PoolSub>;
+  /** Wire subscription id -> subscription (a subscription split in parts has several). */
+  parts: Map<string, PoolSub>;
   okWaiters: Map<string, OkWaiter[]>;
   notices: string[];
   challenge: string | undefined;
@@ -225,6 +232,7 @@ export class RelayPool implements Transport {
       limits: {},
       limitsReady: Promise.resolve(),
       subs: new Map(),
+      parts: new Map(),
       okWaiters: new Map(),
       notices: [],
       challenge: undefined,
@@ -359,6 +367,8 @@ export class RelayPool implements Transport {
         retryTimer: undefined,
         gap: undefined,
         problem: undefined,
+        parts: [],
+        eosedParts: new Set(),
       });
       const state = this.#relay(url);
       state.subs.set(id, sub);
@@ -393,7 +403,22 @@ export class RelayPool implements Transport {
     // EOSE meaningful.
     const maxLimit = state.limits.maxLimit;
     const filters = maxLimit === undefined ? resumed : resumed.map((f) => (f.limit !== undefined && f.limit > maxLimit ? { ...f, limit: maxLimit } : f));
-    if (!state.conn.send(['REQ', sub.id, ...filters])) return;
+    // Frames over the relay's max_message_length close the socket (nostream: 1009): split.
+    const groups = splitReq(filters, state.limits.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
+    const ids = groups.map((_, i) => (i === 0 ? sub.id : `${sub.id}:${i}`));
+    for (const old of per.parts) {
+      if (ids.includes(old)) continue;
+      state.parts.delete(old);
+      state.conn.send(['CLOSE', old]);
+    }
+    per.parts = ids;
+    per.eosedParts = new Set();
+    for (const id of ids) state.parts.set(id, sub);
+    let sent = true;
+    groups.forEach((g, i) => {
+      sent = state.conn.send(['REQ', ids[i], ...g]) && sent;
+    });
+    if (!sent) return;
     per.sends++;
     per.answered = false;
     clearTimeout(per.retryTimer);
@@ -471,7 +496,11 @@ export class RelayPool implements Transport {
       const state = this.#relays.get(url);
       if (!state) continue;
       state.subs.delete(sub.id);
-      if (sendClose) state.conn.send(['CLOSE', sub.id]);
+      const per = sub.perRelay.get(url);
+      for (const id of per?.parts ?? []) {
+        state.parts.delete(id);
+        if (sendClose) state.conn.send(['CLOSE', id]);
+      }
     }
   }
 
@@ -485,8 +514,12 @@ export class RelayPool implements Transport {
     for (const sub of state.subs.values()) {
       const per = sub.perRelay.get(state.url);
       if (per) per.sends = 0;
-      this.#sendReq(state, sub);
     }
+    // REQs are split to the relay's NIP-11 max_message_length: wait (briefly) for it first.
+    void Promise.race([state.limitsReady, new Promise((r) => setTimeout(r, 2000).unref())]).then(() => {
+      if (!state.conn.open) return;
+      for (const sub of state.subs.values()) if (sub.perRelay.get(state.url)?.sends === 0) this.#sendReq(state, sub);
+    });
   }
 
   #onClose(state: RelayState, reason: string, opened: boolean): void {
@@ -516,9 +549,11 @@ export class RelayPool implements Transport {
       case 'EVENT':
         return this.#onEvent(state, msg[1], msg[2], bytes);
       case 'EOSE': {
-        const sub = typeof msg[1] === 'string' ? state.subs.get(msg[1]) : undefined;
+        const sub = typeof msg[1] === 'string' ? state.parts.get(msg[1]) : undefined;
         const per = sub?.perRelay.get(state.url);
         if (!sub || !per) return;
+        per.eosedParts.add(msg[1] as string);
+        if (per.eosedParts.size < per.parts.length) return;
         per.answered = true;
         per.gap = undefined;
         per.problem = undefined;
@@ -542,7 +577,7 @@ export class RelayPool implements Transport {
         return;
       }
       case 'CLOSED': {
-        const sub = typeof msg[1] === 'string' ? state.subs.get(msg[1]) : undefined;
+        const sub = typeof msg[1] === 'string' ? state.parts.get(msg[1]) : undefined;
         const per = sub?.perRelay.get(state.url);
         if (!sub || !per) return;
         const reason = typeof msg[2] === 'string' ? msg[2].slice(0, 1024) : '';
@@ -583,6 +618,12 @@ export class RelayPool implements Transport {
     if (!per.eosed) per.gap = { relay: state.url, reason: 'closed', message: reason };
     per.eosed = true;
     state.subs.delete(sub.id);
+    // One part closed: the relay's answer is partial, so the other parts are closed too.
+    for (const id of per.parts) {
+      state.parts.delete(id);
+      state.conn.send(['CLOSE', id]);
+    }
+    per.parts = [];
     this.#checkEose(sub);
     for (const p of sub.perRelay.values()) if (p.closedReason === undefined) return;
     const reasons: Record<string, string> = {};
@@ -592,7 +633,7 @@ export class RelayPool implements Transport {
   }
 
   #onEvent(state: RelayState, subId: unknown, raw: unknown, frameBytes: number): void {
-    const sub = typeof subId === 'string' ? state.subs.get(subId) : undefined;
+    const sub = typeof subId === 'string' ? state.parts.get(subId) : undefined;
     const per = sub?.perRelay.get(state.url);
     if (!sub || !per) {
       state.stats.orphans++;
