@@ -34,7 +34,10 @@ import type { EventSigner } from './nip42.ts';
 import { authAllowed, authTemplate } from './nip42.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, splitReq } from './req-split.ts';
 import { SubscriptionSink } from './subscription.ts';
-import type { GapReason, PublishResult, RelayGap, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+import type { GapReason, PublishOptions, PublishResult, RelayGap, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+
+/** REQs this small go out at once on open; bigger ones wait briefly for NIP-11 limits to split by. */
+const SMALL_REQ_BYTES = 16 * 1024;
 
 /** Gift wraps are back-dated up to 2 days (NIP-59). */
 export const GIFT_WRAP_SLACK_SECONDS = 2 * 24 * 3600;
@@ -52,8 +55,14 @@ export interface RelayPoolOptions {
   cursors?: CursorStorage;
   /** Signs NIP-42 AUTH events with the identity key. Without it, AUTH is never answered. */
   signer?: EventSigner;
-  /** Relays allowed to learn our identity through AUTH (default: the read relays). */
+  /**
+   * Relays allowed to learn our identity through AUTH (default: the read relays). Even these get
+   * an AUTH only when they ask for it for what we request (`CLOSED auth-required:` or
+   * `OK false auth-required:`), never just because a challenge arrived.
+   */
   authRelays?: string[];
+  /** Relays the user trusts with the identity: their challenges are answered at once. */
+  trustedAuthRelays?: string[];
   connection?: ConnectionOptions;
   /** Wait for OK per relay (default 10 s). */
   publishTimeoutMs?: number;
@@ -144,6 +153,8 @@ interface RelayState {
   conn: RelayConnection;
   limits: RelayLimits;
   limitsReady: Promise<void>;
+  /** The NIP-11 fetch is done (or not wanted). */
+  limitsKnown: boolean;
   subs: Map<string, PoolSub>;
   /** Wire subscription id -> subscription (a subscription split in parts has several). */
   parts: Map<string, PoolSub>;
@@ -154,6 +165,7 @@ interface RelayState {
   authInFlight: string | undefined;
   authed: boolean;
   authWaiters: (() => void)[];
+  challengeWaiters: (() => void)[];
   authTimes: number[];
   stats: Omit<RelayStats, 'connects' | 'disconnects' | 'badFrames' | 'oversizedFrames'>;
 }
@@ -231,6 +243,7 @@ export class RelayPool implements Transport {
       conn: undefined as unknown as RelayConnection,
       limits: {},
       limitsReady: Promise.resolve(),
+      limitsKnown: this.#options.fetchLimits === false,
       subs: new Map(),
       parts: new Map(),
       okWaiters: new Map(),
@@ -240,6 +253,7 @@ export class RelayPool implements Transport {
       authInFlight: undefined,
       authed: false,
       authWaiters: [],
+      challengeWaiters: [],
       authTimes: [],
       stats: { received: 0, invalid: 0, invalidByCode: {}, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0 },
     };
@@ -255,6 +269,7 @@ export class RelayPool implements Transport {
     if (this.#options.fetchLimits !== false) {
       state.limitsReady = fetchRelayLimits(url).then((l) => {
         state.limits = l;
+        state.limitsKnown = true;
       });
     }
     this.#relays.set(url, state);
@@ -269,13 +284,13 @@ export class RelayPool implements Transport {
    * result, never an exception.
    * @throws OtP2pError `closed` after {@link close}, `no-relays` when there is no relay to ask.
    */
-  async publish(event: NostrEvent, relays: string[] = this.writeRelays): Promise<PublishResult[]> {
+  async publish(event: NostrEvent, relays: string[] = this.writeRelays, options: PublishOptions = {}): Promise<PublishResult[]> {
     if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
     if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays to publish to');
-    return Promise.all(relays.map((url) => this.#publishOne(this.#relay(url), event, true)));
+    return Promise.all(relays.map((url) => this.#publishOne(this.#relay(url), event, true, options)));
   }
 
-  async #publishOne(state: RelayState, event: NostrEvent, mayAuth: boolean): Promise<PublishResult> {
+  async #publishOne(state: RelayState, event: NostrEvent, mayAuth: boolean, options: PublishOptions = {}): Promise<PublishResult> {
     const timeoutMs = this.#options.publishTimeoutMs ?? 10_000;
     const relay = state.url;
     if (!(await state.conn.whenOpen(timeoutMs))) return { relay, ok: false, code: 'relay-unreachable', message: 'could not connect' };
@@ -322,8 +337,14 @@ export class RelayPool implements Transport {
     if (answer === 'timeout') return { relay, ok: false, code: 'timeout', message: `no OK within ${timeoutMs} ms` };
     if (answer === 'lost') return { relay, ok: false, code: 'relay-unreachable', message: 'connection lost before OK' };
     const result = { relay, ...classifyOk(answer.accepted, answer.message) };
-    if (result.code === 'auth-required' && mayAuth && this.#canAuth(state)) {
-      if (await this.#whenAuthed(state, timeoutMs)) return this.#publishOne(state, event, false);
+    if (result.code === 'auth-required' && mayAuth) {
+      // The event's own author authenticates when it is not the identity (nostream requires the
+      // author); the identity only where it is allowed to be revealed.
+      if (options.authSigner) {
+        if (await this.#authAs(state, options.authSigner, timeoutMs)) return this.#publishOne(state, event, false, options);
+        return { ...result, message: `${result.message} (AUTH as the event's author was not accepted)` };
+      }
+      if (this.#canAuth(state) && (await this.#whenAuthed(state, timeoutMs))) return this.#publishOne(state, event, false, options);
     }
     return result;
   }
@@ -511,14 +532,18 @@ export class RelayPool implements Transport {
     state.challenge = undefined;
     state.answeredChallenge = undefined;
     state.authInFlight = undefined;
+    const big: PoolSub[] = [];
     for (const sub of state.subs.values()) {
       const per = sub.perRelay.get(state.url);
       if (per) per.sends = 0;
+      // A big REQ is split to the relay's NIP-11 max_message_length: wait (briefly) for it.
+      if (state.limitsKnown || Buffer.byteLength(JSON.stringify(sub.filters), 'utf8') <= SMALL_REQ_BYTES) this.#sendReq(state, sub);
+      else big.push(sub);
     }
-    // REQs are split to the relay's NIP-11 max_message_length: wait (briefly) for it first.
+    if (big.length === 0) return;
     void Promise.race([state.limitsReady, new Promise((r) => setTimeout(r, 2000).unref())]).then(() => {
       if (!state.conn.open) return;
-      for (const sub of state.subs.values()) if (sub.perRelay.get(state.url)?.sends === 0) this.#sendReq(state, sub);
+      for (const sub of big) if (state.subs.has(sub.id) && sub.perRelay.get(state.url)?.sends === 0) this.#sendReq(state, sub);
     });
   }
 
@@ -606,7 +631,11 @@ export class RelayPool implements Transport {
         state.stats.authChallenges++;
         // Only the newest challenge is kept: memory does not grow with a flood of them.
         state.challenge = msg[1];
-        return this.#maybeAuth(state);
+        for (const w of state.challengeWaiters.splice(0)) w();
+        // Answering reveals who we are: only when something we asked for waits on it, or the
+        // user trusts this relay.
+        if (state.authWaiters.length > 0 || authAllowed(state.url, this.#options.trustedAuthRelays ?? [])) this.#maybeAuth(state);
+        return;
       }
       default:
         return;
@@ -696,7 +725,41 @@ export class RelayPool implements Transport {
       for (const w of state.authWaiters.splice(0)) w();
     }
     // A newer challenge may have arrived meanwhile.
-    this.#maybeAuth(state);
+    if (state.authWaiters.length > 0) this.#maybeAuth(state);
+  }
+
+  /** AUTH with another key than the identity's (an event's own author); true when accepted. */
+  async #authAs(state: RelayState, signer: NonNullable<PublishOptions['authSigner']>, timeoutMs: number): Promise<boolean> {
+    if (state.challenge === undefined) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs);
+        t.unref();
+        state.challengeWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    const challenge = state.challenge;
+    if (challenge === undefined) return false;
+    let ev: NostrEvent;
+    try {
+      ev = await signer(authTemplate(state.url, challenge, this.#now()));
+    } catch {
+      return false;
+    }
+    state.stats.authAnswers++;
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      t.unref();
+      const list = state.okWaiters.get(ev.id) ?? [];
+      list.push((accepted) => {
+        clearTimeout(t);
+        resolve(accepted);
+      });
+      state.okWaiters.set(ev.id, list);
+      if (!state.conn.send(['AUTH', ev])) resolve(false);
+    });
   }
 
   #whenAuthed(state: RelayState, timeoutMs: number): Promise<boolean> {
@@ -730,6 +793,7 @@ export class RelayPool implements Transport {
       state.conn.close();
       this.#onClose(state, 'pool closed', true);
       for (const w of state.authWaiters.splice(0)) w();
+      for (const w of state.challengeWaiters.splice(0)) w();
     }
     this.#cursors?.flush();
   }

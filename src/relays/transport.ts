@@ -4,7 +4,7 @@
  * A third transport implements this interface and nothing above changes (docs/architecture.md).
  */
 import type { Filter } from '../events/filter.ts';
-import type { NostrEvent } from '../events/types.ts';
+import type { EventTemplate, NostrEvent } from '../events/types.ts';
 
 /**
  * Outcome codes of a publish to one relay. `ok` and `duplicate` mean the relay holds the event;
@@ -82,10 +82,20 @@ export interface SubscribeOptions {
   eoseTimeoutMs?: number;
 }
 
+/** Options for {@link Transport.publish}. */
+export interface PublishOptions {
+  /**
+   * Signs NIP-42 AUTH as the event's own author, for events not signed by the identity (a
+   * throwaway evidence key, a gift wrap's one-time key) at relays that require the author to
+   * authenticate before a publish (nostream's `nip42.authRequired`). It reveals only that key.
+   */
+  authSigner?: (template: EventTemplate) => NostrEvent | Promise<NostrEvent>;
+}
+
 /** The transport interface. */
 export interface Transport {
   /** Publish to `relays` (default: the write relays); one result per relay, never throws for one relay. */
-  publish(event: NostrEvent, relays?: string[]): Promise<PublishResult[]>;
+  publish(event: NostrEvent, relays?: string[], options?: PublishOptions): Promise<PublishResult[]>;
   /** Subscribe with NIP-01 filters. */
   subscribe(filters: Filter[], handlers?: SubscriptionHandlers, options?: SubscribeOptions): Subscription;
   /** Close every connection and subscription. */

@@ -39,7 +39,7 @@ export class FaultProxy {
   /** Client -> relay frames dropped so far (by {@link dropClientFramesForMs} or {@link dropClientFrames}). */
   droppedClientFrames = 0;
   /** Rule for client -> relay messages (default: pass); a dropped REQ gets no answer at all. */
-  dropClientFrames: (msg: unknown[]) => boolean = () => false;
+  dropClientFrames: (msg: unknown[], client: ProxiedClient) => boolean = () => false;
   /** Called with each client -> relay message after it was forwarded. */
   onClientMessage: (msg: unknown[], client: ProxiedClient) => void = () => undefined;
   readonly #http: Server;
@@ -113,7 +113,7 @@ export class FaultProxy {
         // forwarded as is
       }
       if (msg[0] === 'REQ' && typeof msg[1] === 'string') client.subIds.push(msg[1]);
-      if (Date.now() - openedAt < this.dropClientFramesForMs || this.dropClientFrames(msg)) {
+      if (Date.now() - openedAt < this.dropClientFramesForMs || this.dropClientFrames(msg, client)) {
         this.droppedClientFrames++;
         return;
       }
