@@ -74,6 +74,8 @@ export const ERROR_CODES = {
   'bad-relay-message': 'verification',
   'frame-too-large': 'verification',
   'no-relays': 'usage',
+  // a one-shot query some relays did not answer (no answer is not an empty answer)
+  'relay-incomplete': 'runtime',
   // OT files and API
   'bad-armor': 'verification',
   'bad-base64': 'verification',

@@ -7,7 +7,7 @@ export type { MemoryTransportOptions } from './memory.ts';
 export { startEmbeddedRelay } from './embedded.ts';
 export type { EmbeddedRelay, EmbeddedRelayOptions } from './embedded.ts';
 export { SubscriptionSink } from './subscription.ts';
-export { describeGaps, queryEvents } from './query.ts';
+export { assertComplete, describeGaps, queryEvents } from './query.ts';
 export type { QueryOptions, QueryResult } from './query.ts';
 export { classifyOk, isPermanent, prefixCode, errorCodeFor } from './nip01-prefixes.ts';
 export { fetchRelayLimits, parseRelayLimits } from './nip11.ts';

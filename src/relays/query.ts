@@ -3,6 +3,7 @@
  * relays that did not answer. A relay that stayed silent, refused the connection or closed the
  * subscription is a gap in the answer, never "nothing stored": callers report it.
  */
+import { OtP2pError } from '../core/errors.ts';
 import type { Filter } from '../events/filter.ts';
 import type { NostrEvent } from '../events/types.ts';
 import type { RelayGap, Transport } from './transport.ts';
@@ -51,6 +52,15 @@ export function queryEvents(transport: Transport, filters: Filter[], eoseTimeout
       { closeOnEose: true, eoseTimeoutMs, ...(options.relays ? { relays: options.relays } : {}) },
     );
   });
+}
+
+/**
+ * Throw when some relays left a gap: for callers that must not act on a partial answer.
+ * @throws OtP2pError `relay-incomplete` naming each relay and why, with `context.incomplete`.
+ */
+export function assertComplete(result: { incomplete: readonly RelayGap[] }, what = 'query'): void {
+  if (result.incomplete.length === 0) return;
+  throw new OtP2pError('relay-incomplete', `${what}: no full answer from ${describeGaps(result.incomplete)}`, { context: { incomplete: [...result.incomplete] } });
 }
 
 /**
