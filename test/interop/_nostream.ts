@@ -21,6 +21,14 @@ export const NOSTREAM_SKIP: string | undefined = !existsSync(NOSTREAM_SH)
     : undefined;
 if (NOSTREAM_SKIP) console.warn(NOSTREAM_SKIP);
 
+/** A second nostream with `nip42.authRequired: true` (OTP2P_NOSTREAM_AUTH_URL), when started. */
+export const NOSTREAM_AUTH_URL = process.env.OTP2P_NOSTREAM_AUTH_URL;
+
+/** Why the auth-required part is skipped, or undefined when it runs. */
+export const NOSTREAM_AUTH_SKIP: string | undefined =
+  NOSTREAM_SKIP ?? (NOSTREAM_AUTH_URL ? undefined : 'OTP2P_NOSTREAM_AUTH_URL is not set (a nostream with nip42.authRequired; .ci/run starts one): auth-required interop tests are skipped');
+if (NOSTREAM_SKIP === undefined && NOSTREAM_AUTH_SKIP) console.warn(NOSTREAM_AUTH_SKIP);
+
 /** The port of a ws://127.0.0.1:PORT URL. */
 export function portOf(url: string): string {
   return new URL(url).port;
