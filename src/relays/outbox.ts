@@ -59,6 +59,8 @@ export class OutboxPublisher {
   #outcomes: { outcome: AttemptOutcome; key: string; event: NostrEvent; result: PublishResult }[] = [];
   #flushScheduled = false;
   #idleWaiters: (() => void)[] = [];
+  /** Why the publisher stopped on its own (a store error in the background), if it did. */
+  lastError: string | undefined;
 
   constructor(options: OutboxPublisherOptions) {
     this.#store = options.store;
@@ -129,8 +131,22 @@ export class OutboxPublisher {
     const next = this.#store.nextDueAt();
     if (next !== undefined && this.#inFlight.size < this.#maxInFlight) {
       const delay = Math.max(10, Math.min(next - this.#clock.now(), 60_000));
-      this.#timer = setTimeout(() => this.#kick(), delay);
+      this.#timer = setTimeout(() => this.#kickFromTimer(), delay);
       this.#timer.unref();
+    }
+  }
+
+  /**
+   * A kick from a timer or a flush has no caller to throw to: a store that fails there (closed by
+   * its owner at shutdown, or a disk error) stops the publisher, and `lastError` says why; the
+   * targets stay pending in the store for the next start.
+   */
+  #kickFromTimer(): void {
+    try {
+      this.#kick();
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.stop();
     }
   }
 
@@ -177,7 +193,7 @@ export class OutboxPublisher {
         this.#inFlight.delete(b.key);
         this.#onresult?.(b.event, b.result);
       }
-      this.#kick();
+      this.#kickFromTimer();
     });
   }
 }

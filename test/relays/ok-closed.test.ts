@@ -12,6 +12,7 @@ import { OutboxPublisher } from '../../src/relays/outbox.ts';
 import { RelayPool } from '../../src/relays/pool.ts';
 import { openStore } from '../../src/store/db.ts';
 import { OutboxStore } from '../../src/store/outbox.ts';
+import { MemoryNetwork, MemoryTransport } from '../../src/relays/memory.ts';
 import { FaultProxy } from '../helpers/fault-proxy.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -133,5 +134,22 @@ describe('the outbox with unprefixed refusals and expired events', () => {
     expect(sent).toEqual([alive.id]);
     await close();
     proxy.onClientMessage = () => undefined;
+  });
+});
+
+describe('the outbox when its store is closed under it', () => {
+  it('a background retry stops the publisher with lastError instead of an uncaught exception', async () => {
+    const home = tmpDir();
+    const store = await openStore(join(home, 'otp2p.sqlite'));
+    const outbox = new OutboxStore(store);
+    const net = new MemoryNetwork();
+    net.relay('memory://down').up = false;
+    const publisher = new OutboxPublisher({ store: outbox, transport: new MemoryTransport({ network: net, relays: [] }), backoff: { baseMs: 20, maxMs: 40 } });
+    publisher.start();
+    publisher.publish(makeEvent(newKey()), ['memory://down']);
+    await until(() => (outbox.list()[0]?.attempts ?? 0) >= 1, 'a first failed attempt');
+    await store.close();
+    await until(() => publisher.lastError !== undefined, 'the publisher to stop');
+    expect(publisher.lastError).toMatch(/not open/);
   });
 });
