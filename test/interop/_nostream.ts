@@ -17,7 +17,7 @@ export const NOSTREAM_URL = process.env.OTP2P_NOSTREAM_URL;
 export const NOSTREAM_SKIP: string | undefined = !existsSync(NOSTREAM_SH)
   ? `../shared/relays not found at ${NOSTREAM_SH}: the nostream interop suite is skipped`
   : !NOSTREAM_URL
-    ? 'OTP2P_NOSTREAM_URL is not set: start nostream with `bash ../shared/relays/nostream.sh start 8008` and export OTP2P_NOSTREAM_URL=ws://127.0.0.1:8008 (.ci/run does both); the nostream interop suite is skipped'
+    ? 'OTP2P_NOSTREAM_URL is not set: start nostream as .ci/run does (`../shared/relays/nostream.sh start 8008` with its settings: the per-IP connection limit raised) and export OTP2P_NOSTREAM_URL=ws://127.0.0.1:8008; the nostream interop suite is skipped'
     : undefined;
 if (NOSTREAM_SKIP) console.warn(NOSTREAM_SKIP);
 
