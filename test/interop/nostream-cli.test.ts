@@ -42,10 +42,16 @@ function offerSuite(label: string, url: () => string): void {
     const me = newHome();
     const add = (rate: string): Promise<{ code: number }> =>
       runCli(['offer', 'add', '--publish', '--id', 'usd-eur', '--in', 'usd@n1', '--out', 'eur@n1', '--rate', rate, '--max', '100000', '--liquidity', '50000', '--relay', url(), '--home', me.home, '--json'], { env });
+    // A replacement made in the same second as the event it replaces loses to it when its id is
+    // higher (NIP-01: same created_at, lowest id wins), and `offer add`/`withdraw` stamp plain
+    // now: a known bug left to the offers area, so each step here starts in a new second.
+    const nextSecond = (): Promise<void> => new Promise((r) => setTimeout(r, 1100));
     expect((await add('92/100')).code).toBe(0);
+    await nextSecond();
     expect((await add('93/100')).code).toBe(0);
     const replaced = await offersOf(url(), me.pubkey);
-    expect(replaced).toHaveLength(1);
+    expect(replaced.map((o) => o.rate)).toEqual(['93']);
+    await nextSecond();
     const w = await runCli(['offer', 'withdraw', '--publish', '--id', 'usd-eur', '--relay', url(), '--home', me.home, '--json'], { env });
     expect(w.code).toBe(0);
     expect((await offersOf(url(), me.pubkey)).every((o) => o.status === 'closed')).toBe(true);
