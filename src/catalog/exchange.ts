@@ -12,7 +12,8 @@ import { signEvent } from '../events/sign.ts';
 import type { NostrEvent } from '../events/types.ts';
 import type { Messenger } from '../messaging/messenger.ts';
 import { makeMessage } from '../messaging/protocol.ts';
-import type { PublishResult, Transport } from '../relays/transport.ts';
+import { assertComplete } from '../relays/query.ts';
+import type { PublishResult, RelayGap, Transport } from '../relays/transport.ts';
 
 /**
  * Sign and publish the public part of `catalog` as kind 11560.
@@ -28,11 +29,13 @@ export async function publishCatalog(transport: Transport, secretKey: Uint8Array
 }
 
 /**
- * The newest public catalog of `pubkey`, or undefined when it has none.
- * @throws OtP2pError `bad-catalog` / `unsupported-version` when the newest one is malformed.
+ * The newest public catalog of `pubkey`, or undefined when every relay answered and none has one.
+ * @throws OtP2pError `bad-catalog` / `unsupported-version` when the newest one is malformed,
+ *   `relay-incomplete` when none was found and some relay did not answer.
  */
 export async function fetchCatalog(transport: Transport, pubkey: string, options: { relays?: string[]; timeoutMs?: number } = {}): Promise<{ catalog: Catalog; event: NostrEvent } | undefined> {
   let newest: NostrEvent | undefined;
+  let gaps: readonly RelayGap[] = [];
   await new Promise<void>((resolve) => {
     transport.subscribe(
       [{ kinds: [Kind.Catalog], authors: [pubkey], limit: 3 }],
@@ -40,12 +43,20 @@ export async function fetchCatalog(transport: Transport, pubkey: string, options
         onevent: (e) => {
           if (e.kind === Kind.Catalog && e.pubkey === pubkey && (newest === undefined || e.created_at > newest.created_at || (e.created_at === newest.created_at && e.id < newest.id))) newest = e;
         },
-        oneose: () => resolve(),
-        onclose: () => resolve(),
+        oneose: (incomplete) => {
+          gaps = incomplete ?? [];
+          resolve();
+        },
+        onclose: (reasons) => {
+          if (gaps.length === 0) gaps = Object.entries(reasons).map(([relay, message]): RelayGap => ({ relay, reason: 'closed', message }));
+          resolve();
+        },
       },
       { closeOnEose: true, eoseTimeoutMs: options.timeoutMs ?? 5000, ...(options.relays ? { relays: options.relays } : {}) },
     );
   });
+  // Nothing found where some relay did not answer is not "no catalog": say which relay.
+  if (newest === undefined) assertComplete({ incomplete: [...gaps] }, `catalog of ${pubkey}`);
   return newest === undefined ? undefined : { catalog: parseCatalogEvent(newest), event: newest };
 }
 

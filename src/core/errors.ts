@@ -74,6 +74,8 @@ export const ERROR_CODES = {
   'bad-relay-message': 'verification',
   'frame-too-large': 'verification',
   'no-relays': 'usage',
+  // a one-shot query some relays did not answer (no answer is not an empty answer)
+  'relay-incomplete': 'runtime',
   // OT files and API. A file otp2p cannot read is an input error (exit 2); exit 3 stays for a
   // signature that does not verify (`bad-signature`).
   'bad-armor': 'usage',

@@ -26,6 +26,34 @@ export interface EventLimits {
   maxFutureSeconds: number;
   /** How far in the past `created_at` may be, in seconds; `null` = no limit. */
   maxAgeSeconds: number | null;
+  /**
+   * Kinds whose real events outgrow the tight defaults (follow lists of 10,000 keys with relay
+   * hints, relay lists): their own size and tag-count limits (docs/protocol.md, "Limits").
+   */
+  byKind?: Readonly<Record<number, Readonly<{ maxEventBytes: number; maxTags: number }>>>;
+}
+
+/**
+ * Limits per kind that fit what relays accept: follow lists (kind 3) reach thousands of `p` tags
+ * with relay hints (a 2,600-entry list is ~250 KB), relay and DM-relay lists stay small but may
+ * list many relays. Everything else keeps the tight defaults.
+ */
+export const DEFAULT_KIND_LIMITS: Readonly<Record<number, Readonly<{ maxEventBytes: number; maxTags: number }>>> = Object.freeze({
+  3: Object.freeze({ maxEventBytes: 1_000_000, maxTags: 20_000 }),
+  10002: Object.freeze({ maxEventBytes: 256 * 1024, maxTags: 2000 }),
+  10050: Object.freeze({ maxEventBytes: 256 * 1024, maxTags: 2000 }),
+});
+
+/** The size and tag-count limits that apply to `kind`. */
+export function limitsForKind(limits: EventLimits, kind: number): { maxEventBytes: number; maxTags: number } {
+  return limits.byKind?.[kind] ?? limits;
+}
+
+/** The largest event any kind may be: the bound on raw text before it is parsed. */
+export function maxAnyEventBytes(limits: EventLimits): number {
+  let max = limits.maxEventBytes;
+  for (const k of Object.values(limits.byKind ?? {})) max = Math.max(max, k.maxEventBytes);
+  return max;
 }
 
 /** Defaults from DESIGN.md and the foundation issue. */
@@ -36,6 +64,7 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({
   tagValueBytesByKind: Object.freeze({}),
   maxFutureSeconds: 15 * 60,
   maxAgeSeconds: null,
+  byKind: DEFAULT_KIND_LIMITS,
 });
 
 /** Codes a verification can fail with. */
@@ -100,7 +129,8 @@ export function checkShape(value: unknown, limits: EventLimits, nowSeconds: numb
   }
   if (typeof e.content !== 'string') return fail('bad-shape', 'content must be a string');
   if (!Array.isArray(e.tags)) return fail('bad-shape', 'tags must be an array');
-  if (e.tags.length > limits.maxTags) return fail('too-many-tags', `${e.tags.length} tags, over the limit of ${limits.maxTags}`);
+  const kindLimits = limitsForKind(limits, e.kind);
+  if (e.tags.length > kindLimits.maxTags) return fail('too-many-tags', `${e.tags.length} tags, over the limit of ${kindLimits.maxTags} for kind ${e.kind}`);
   const maxValue = limits.tagValueBytesByKind[e.kind] ?? limits.maxTagValueBytes;
   for (let i = 0; i < e.tags.length; i++) {
     const tag: unknown = e.tags[i];
@@ -115,7 +145,7 @@ export function checkShape(value: unknown, limits: EventLimits, nowSeconds: numb
     }
   }
   const size = jsonBytes ?? Buffer.byteLength(JSON.stringify(e), 'utf8');
-  if (size > limits.maxEventBytes) return fail('too-large', `event is ${size} bytes, over the limit of ${limits.maxEventBytes}`);
+  if (size > kindLimits.maxEventBytes) return fail('too-large', `event is ${size} bytes, over the limit of ${kindLimits.maxEventBytes} for kind ${e.kind}`);
   if (e.created_at > nowSeconds + limits.maxFutureSeconds) {
     return fail('created-at-future', `created_at ${e.created_at} is more than ${limits.maxFutureSeconds}s in the future`);
   }
@@ -178,9 +208,8 @@ export class EventVerifier implements BatchVerifier {
    */
   verifyJson(raw: string): RawVerifyResult {
     const bytes = Buffer.byteLength(raw, 'utf8');
-    if (bytes > this.limits.maxEventBytes) {
-      return { ok: false, code: 'too-large', message: `event is ${bytes} bytes, over the limit of ${this.limits.maxEventBytes}` };
-    }
+    const max = maxAnyEventBytes(this.limits);
+    if (bytes > max) return { ok: false, code: 'too-large', message: `event is ${bytes} bytes, over the limit of ${max}` };
     let value: unknown;
     try {
       value = JSON.parse(raw);

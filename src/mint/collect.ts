@@ -4,13 +4,13 @@
  * mint the user holds beyond the (notary, unit, series) asked for, which every holder of that
  * unit asks for too.
  */
-import type { Filter } from '../events/filter.ts';
 import { parseAttestationEvent } from '../events/attestation.ts';
 import type { ParsedAttestation } from '../events/attestation.ts';
 import { parseFollowsEvent } from '../events/follows.ts';
 import { Kind } from '../events/kinds.ts';
 import type { NostrEvent } from '../events/types.ts';
-import type { Transport } from '../relays/transport.ts';
+import { queryEvents } from '../relays/query.ts';
+import type { RelayGap, Transport } from '../relays/transport.ts';
 import { isOtP2pError } from '../core/errors.ts';
 import { DEFAULT_DEPTH } from './verdict.ts';
 import { checkEvidence } from './evidence.ts';
@@ -20,32 +20,12 @@ import type { TrustedContract } from '../otapi/otcrypto.ts';
 /** Authors per filter: keeps REQs well under relay limits on filter size. */
 const AUTHOR_CHUNK = 200;
 
-/**
- * One-shot query: every stored event matching `filters`, resolved at EOSE (or the timeout).
- * Events arrive verified (the Transport contract).
- */
-export function queryEvents(transport: Transport, filters: Filter[], eoseTimeoutMs = 10_000): Promise<NostrEvent[]> {
-  return new Promise((resolve) => {
-    const out = new Map<string, NostrEvent>();
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      resolve([...out.values()]);
-    };
-    const sub = transport.subscribe(
-      filters,
-      {
-        onevent: (e) => void out.set(e.id, e),
-        oneose: () => {
-          finish();
-          sub.close();
-        },
-        onclose: finish,
-      },
-      { closeOnEose: true, eoseTimeoutMs },
-    );
-  });
+/** Moved to relays/query.ts; kept here for callers of the mint area. */
+export { queryEvents } from '../relays/query.ts';
+
+/** Add gaps, one per relay (the first reason seen). */
+function addGaps(into: RelayGap[], gaps: readonly RelayGap[]): void {
+  for (const g of gaps) if (!into.some((x) => x.relay === g.relay)) into.push(g);
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -60,6 +40,8 @@ export interface FetchedWeb {
   web: Map<string, number>;
   /** Follow list per author fetched. */
   follows: Map<string, string[]>;
+  /** Relays that did not answer some of the queries: the web may be cut short there. */
+  incomplete: RelayGap[];
 }
 
 /**
@@ -68,12 +50,15 @@ export interface FetchedWeb {
 export async function fetchWebOfTrust(transport: Transport, root: string, depth = DEFAULT_DEPTH): Promise<FetchedWeb> {
   const follows = new Map<string, string[]>();
   const web = new Map<string, number>();
+  const incomplete: RelayGap[] = [];
   const seen = new Set([root]);
   let frontier = [root];
   for (let d = 1; d <= depth && frontier.length > 0; d++) {
     const newest = new Map<string, NostrEvent>();
     for (const authors of chunks(frontier, AUTHOR_CHUNK)) {
-      for (const e of await queryEvents(transport, [{ kinds: [Kind.Follows], authors }])) {
+      const r = await queryEvents(transport, [{ kinds: [Kind.Follows], authors }]);
+      addGaps(incomplete, r.incomplete);
+      for (const e of r.events) {
         const cur = newest.get(e.pubkey);
         if (!cur || e.created_at > cur.created_at) newest.set(e.pubkey, e);
       }
@@ -91,19 +76,26 @@ export async function fetchWebOfTrust(transport: Transport, root: string, depth 
     }
     frontier = next;
   }
-  return { web, follows };
+  return { web, follows, incomplete };
 }
 
 /**
  * Fetch the attestations of `authors` for the given `d` values. Malformed attestations are
  * skipped (counted in `skipped`), never fatal: they come from other people.
  */
-export async function fetchAttestations(transport: Transport, ds: readonly string[], authors: readonly string[]): Promise<{ attestations: ParsedAttestation[]; skipped: number }> {
+export async function fetchAttestations(
+  transport: Transport,
+  ds: readonly string[],
+  authors: readonly string[],
+): Promise<{ attestations: ParsedAttestation[]; skipped: number; incomplete: RelayGap[] }> {
   const attestations: ParsedAttestation[] = [];
+  const incomplete: RelayGap[] = [];
   let skipped = 0;
-  if (ds.length === 0 || authors.length === 0) return { attestations, skipped };
+  if (ds.length === 0 || authors.length === 0) return { attestations, skipped, incomplete };
   for (const chunk of chunks(authors, AUTHOR_CHUNK)) {
-    for (const e of await queryEvents(transport, [{ kinds: [Kind.MintAttestation], authors: chunk, '#d': [...ds] }])) {
+    const r = await queryEvents(transport, [{ kinds: [Kind.MintAttestation], authors: chunk, '#d': [...ds] }]);
+    addGaps(incomplete, r.incomplete);
+    for (const e of r.events) {
       try {
         attestations.push(parseAttestationEvent(e));
       } catch (err) {
@@ -112,7 +104,7 @@ export async function fetchAttestations(transport: Transport, ds: readonly strin
       }
     }
   }
-  return { attestations, skipped };
+  return { attestations, skipped, incomplete };
 }
 
 /**
@@ -125,11 +117,12 @@ export async function fetchEvidence(
   verify?: MintSignatureCheck,
   cache?: Map<string, CheckedEvidence | null>,
   contractFor?: (notaryId: string) => TrustedContract | undefined,
-): Promise<{ evidence: CheckedEvidence[]; skipped: number }> {
+): Promise<{ evidence: CheckedEvidence[]; skipped: number; incomplete: RelayGap[] }> {
   const evidence: CheckedEvidence[] = [];
   let skipped = 0;
-  if (ds.length === 0) return { evidence, skipped };
-  for (const e of await queryEvents(transport, [{ kinds: [Kind.MintEvidence], '#d': [...ds], limit: 500 }])) {
+  if (ds.length === 0) return { evidence, skipped, incomplete: [] };
+  const r = await queryEvents(transport, [{ kinds: [Kind.MintEvidence], '#d': [...ds], limit: 500 }]);
+  for (const e of r.events) {
     // Checking inflates and fingerprints the included mints: remember the outcome per (id, sig).
     const key = e.id + e.sig;
     let checked = cache?.get(key);
@@ -145,5 +138,5 @@ export async function fetchEvidence(
     if (checked) evidence.push(checked);
     else skipped++;
   }
-  return { evidence, skipped };
+  return { evidence, skipped, incomplete: r.incomplete };
 }

@@ -9,7 +9,7 @@ import { buildAttestationEvent } from '../events/attestation.ts';
 import type { ParsedAttestation } from '../events/attestation.ts';
 import type { NostrEvent } from '../events/types.ts';
 import type { EventSigner } from '../relays/nip42.ts';
-import type { PublishResult, Transport } from '../relays/transport.ts';
+import type { PublishResult, RelayGap, Transport } from '../relays/transport.ts';
 import type { PublicMint } from '../otapi/api.ts';
 import { fetchAttestations, fetchEvidence, fetchWebOfTrust } from './collect.ts';
 import type { CheckedEvidence, MintSignatureCheck } from './evidence.ts';
@@ -46,6 +46,8 @@ export interface CheckResult {
   evidence: CheckedEvidence[];
   /** Malformed attestations and evidence ignored. */
   skipped: number;
+  /** Relays that did not answer some query: the verdicts rest on partial data there. */
+  incomplete: RelayGap[];
 }
 
 /** An {@link OwnMint} from a parsed mint and the time the user first held it. */
@@ -71,6 +73,7 @@ export class MintWatcher {
     contractFor: ((notaryId: string) => TrustedContract | undefined) | undefined;
   };
   #web: Set<string> | undefined;
+  #webGaps: RelayGap[] = [];
 
   constructor(options: MintWatcherOptions) {
     this.#o = {
@@ -89,7 +92,11 @@ export class MintWatcher {
 
   /** The web of trust (fetched once, then cached; `refresh` refetches). */
   async web(refresh = false): Promise<Set<string>> {
-    if (!this.#web || refresh) this.#web = new Set((await fetchWebOfTrust(this.#o.transport, this.#o.self, this.#o.depth)).web.keys());
+    if (!this.#web || refresh) {
+      const fetched = await fetchWebOfTrust(this.#o.transport, this.#o.self, this.#o.depth);
+      this.#web = new Set(fetched.web.keys());
+      this.#webGaps = fetched.incomplete;
+    }
     return this.#web;
   }
 
@@ -97,7 +104,7 @@ export class MintWatcher {
   async check(own: readonly OwnMint[]): Promise<CheckResult> {
     const web = await this.web();
     const ds = [...new Set(own.map((m) => m.d))];
-    const { attestations, skipped } = await fetchAttestations(this.#o.transport, ds, [...web]);
+    const { attestations, skipped, incomplete: gaps } = await fetchAttestations(this.#o.transport, ds, [...web]);
     const ev = await fetchEvidence(this.#o.transport, ds, this.#o.verify, this.#o.evidenceCache, this.#o.contractFor);
     const verdicts = computeVerdicts({
       self: this.#o.self,
@@ -109,7 +116,9 @@ export class MintWatcher {
       graceSeconds: this.#o.graceSeconds,
       now: unixSeconds(this.#o.clock),
     });
-    return { verdicts, webSize: web.size, attestations, evidence: ev.evidence, skipped: skipped + ev.skipped };
+    const incomplete: RelayGap[] = [];
+    for (const g of [...this.#webGaps, ...gaps, ...ev.incomplete]) if (!incomplete.some((x) => x.relay === g.relay)) incomplete.push(g);
+    return { verdicts, webSize: web.size, attestations, evidence: ev.evidence, skipped: skipped + ev.skipped, incomplete };
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import type { Config } from '../config.ts';
 import type { UnitRef } from '../events/offer.ts';
-import type { Transport, RelayStats } from '../relays/transport.ts';
+import type { RelayGap, Transport, RelayStats } from '../relays/transport.ts';
 import type { OtApi } from '../otapi/api.ts';
 import type { BitcoinWallet } from '../bitcoin/wallet.ts';
 import type { ReceiptLookup } from '../payments/adapters/otapi.ts';
@@ -106,6 +106,8 @@ export interface SyncResult {
   web: number;
   offers: number;
   catalogs: number;
+  /** Relays that did not answer in full: the counts may be short of what the relays hold. */
+  incomplete?: RelayGap[];
 }
 
 /** Options of {@link Peer.sync}. */

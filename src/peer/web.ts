@@ -19,7 +19,7 @@ import type { NostrEvent } from '../events/types.ts';
 import { fetchWebOfTrust, queryEvents } from '../mint/collect.ts';
 import { OfferGraph } from '../pathing/graph.ts';
 import type { GraphOffer } from '../pathing/graph.ts';
-import type { Subscription, Transport } from '../relays/transport.ts';
+import type { RelayGap, Subscription, Transport } from '../relays/transport.ts';
 import type { SyncOptions, SyncResult } from './types.ts';
 import { catalogUnitRefs } from '../events/catalog.ts';
 
@@ -99,11 +99,16 @@ export class OfferWeb {
     const { transport, self, clock } = this.#o;
     const fetched = await fetchWebOfTrust(transport, self, this.#o.maxDegree);
     this.#web = fetched.web;
+    // No answer is not an empty answer: what a relay did not send is reported with the counts.
+    const gaps = new Map<string, RelayGap>();
+    for (const g of fetched.incomplete) gaps.set(`${g.relay} ${g.reason}`, g);
     for (const [author, list] of fetched.follows) this.#applyFollows(author, list, 0);
     const authors = [...new Set([self, ...this.#web.keys(), ...(options.extra ?? [])])];
     for (let i = 0; i < authors.length; i += AUTHORS_PER_QUERY) {
       const part = authors.slice(i, i + AUTHORS_PER_QUERY);
-      for (const e of await queryEvents(transport, [{ kinds: [Kind.Catalog, Kind.Offer], authors: part }])) this.#ingest(e);
+      const r = await queryEvents(transport, [{ kinds: [Kind.Catalog, Kind.Offer], authors: part }]);
+      for (const g of r.incomplete) gaps.set(`${g.relay} ${g.reason}`, g);
+      for (const e of r.events) this.#ingest(e);
       options.onProgress?.(Math.min(i + AUTHORS_PER_QUERY, authors.length), authors.length);
     }
     this.graph.flushAdjacency();
@@ -112,7 +117,7 @@ export class OfferWeb {
       this.#live = transport.subscribe([{ kinds: GRAPH_KINDS, authors, since: unixSeconds(clock) }], { onevent: (e) => this.ingest(e) }, { cursorKey: `graph:${self}` });
     }
     this.#changed();
-    return this.counts();
+    return { ...this.counts(), incomplete: [...gaps.values()] };
   }
 
   /** Absorb one verified event (ours as we publish it, or one from a live subscription). */

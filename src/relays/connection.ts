@@ -24,6 +24,11 @@ export interface ConnectionOptions {
   /** Handshake timeout (default 10 s). */
   connectTimeoutMs?: number;
   backoff?: Partial<BackoffOptions>;
+  /**
+   * A connection must stay open this long before the backoff starts over (default 10 s): a relay
+   * that accepts and drops at once (nostream over its connection rate) is not hammered.
+   */
+  stableAfterMs?: number;
   random?: Random;
 }
 
@@ -32,7 +37,8 @@ export interface ConnectionHandlers {
   onopen(): void;
   /** `bytes`: size of the frame, an upper bound for any event inside it. */
   onmessage(message: unknown[], bytes: number): void;
-  onclose(reason: string): void;
+  /** `opened`: whether this socket had opened (false: the dial failed). */
+  onclose(reason: string, opened: boolean): void;
 }
 
 /** Counters per connection. */
@@ -68,6 +74,10 @@ export class RelayConnection {
   #alive = true;
   #closed = false;
   #openWaiters: ((open: boolean) => void)[] = [];
+  #failedDials = 0;
+  #openedAt = 0;
+  readonly #stableAfterMs: number;
+  #lastError = '';
 
   constructor(url: string, handlers: ConnectionHandlers, options: ConnectionOptions = {}) {
     this.url = url;
@@ -77,11 +87,22 @@ export class RelayConnection {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#backoff = { baseMs: 250, maxMs: 30_000, ...options.backoff };
     this.#random = options.random ?? cryptoRandom;
+    this.#stableAfterMs = options.stableAfterMs ?? 10_000;
   }
 
   /** Whether the socket is open now. */
   get open(): boolean {
     return this.#ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Dials in a row that never opened (0 once a dial opens). */
+  get failedDials(): number {
+    return this.#failedDials;
+  }
+
+  /** The last socket error, for reports naming why a relay was not reached. */
+  get lastError(): string {
+    return this.#lastError;
   }
 
   /** Start connecting (idempotent); reconnects after every unexpected close until {@link close}. */
@@ -140,8 +161,11 @@ export class RelayConnection {
     if (this.#closed) return;
     const ws = new WebSocket(this.url, { maxPayload: this.#maxFrameBytes, handshakeTimeout: this.#connectTimeoutMs, perMessageDeflate: false });
     this.#ws = ws;
+    let opened = false;
     ws.on('open', () => {
-      this.#attempt = 0;
+      opened = true;
+      this.#failedDials = 0;
+      this.#openedAt = Date.now();
       this.stats.connects++;
       this.#alive = true;
       clearInterval(this.#ping);
@@ -181,6 +205,7 @@ export class RelayConnection {
       this.#handlers.onmessage(msg, (data as Buffer).length ?? Buffer.byteLength(text, 'utf8'));
     });
     ws.on('error', (err: Error & { code?: string }) => {
+      this.#lastError = err.code ?? err.message;
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.stats.oversizedFrames++;
     });
     ws.on('close', (code, reason) => {
@@ -188,7 +213,9 @@ export class RelayConnection {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       this.stats.disconnects++;
-      this.#handlers.onclose(`${code} ${reason.toString()}`.trim());
+      if (!opened) this.#failedDials++;
+      else if (Date.now() - this.#openedAt >= this.#stableAfterMs) this.#attempt = 0;
+      this.#handlers.onclose(`${code} ${reason.toString()}`.trim(), opened);
       if (this.#closed) return;
       const delay = backoffDelay(this.#attempt++, this.#backoff, this.#random);
       this.#timer = setTimeout(() => this.#dial(), delay);

@@ -193,7 +193,7 @@ export class MemoryTransport implements Transport {
   #deliver(sink: SubscriptionSink, event: NostrEvent, relay: string): void {
     let s = this.#stats.get(relay);
     if (!s) {
-      s = { received: 0, invalid: 0, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0, connects: 0, disconnects: 0, badFrames: 0, oversizedFrames: 0 };
+      s = { received: 0, invalid: 0, invalidByCode: {}, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0, connects: 0, disconnects: 0, badFrames: 0, oversizedFrames: 0 };
       this.#stats.set(relay, s);
     }
     s.received++;

@@ -2,7 +2,9 @@
  * The outbox publisher: nothing silently lost. An event is committed to the outbox (one target
  * per relay) before its first send; each target is retried with jittered, capped exponential
  * backoff until the relay acknowledges it (`OK true` or `duplicate:`), or parked as `failed`
- * after a permanent refusal (`invalid:`, `blocked:`, `pow:`, too large). On start every pending
+ * after a permanent refusal (`invalid:`, `blocked:`, `pow:`, too large, expired), after
+ * {@link MAX_ERROR_ATTEMPTS} refusals we cannot classify (`error`), or without a send once its
+ * NIP-40 expiration has passed (a relay must not be handed a dead offer). On start every pending
  * target is re-armed, so a crash between queueing and acknowledgement only delays the event.
  */
 import type { Clock } from '../core/clock.ts';
@@ -13,8 +15,16 @@ import type { NostrEvent } from '../events/types.ts';
 import type { AttemptOutcome, OutboxStore } from '../store/outbox.ts';
 import type { BackoffOptions } from './connection.ts';
 import { backoffDelay } from './connection.ts';
-import { isPermanent } from './nip01-prefixes.ts';
+import { MAX_ERROR_ATTEMPTS, isPermanent } from './nip01-prefixes.ts';
 import type { PublishResult, Transport } from './transport.ts';
+
+/** The NIP-40 expiration of an event (unix seconds), or undefined when it has none or a bad one. */
+export function expirationOf(event: NostrEvent): number | undefined {
+  const tag = event.tags.find((t) => t[0] === 'expiration');
+  const v = tag?.[1];
+  if (v === undefined || !/^\d{1,12}$/.test(v)) return undefined;
+  return Number(v);
+}
 
 /** Options for {@link OutboxPublisher}. */
 export interface OutboxPublisherOptions {
@@ -49,6 +59,8 @@ export class OutboxPublisher {
   #outcomes: { outcome: AttemptOutcome; key: string; event: NostrEvent; result: PublishResult }[] = [];
   #flushScheduled = false;
   #idleWaiters: (() => void)[] = [];
+  /** Why the publisher stopped on its own (a store error in the background), if it did. */
+  lastError: string | undefined;
 
   constructor(options: OutboxPublisherOptions) {
     this.#store = options.store;
@@ -119,14 +131,35 @@ export class OutboxPublisher {
     const next = this.#store.nextDueAt();
     if (next !== undefined && this.#inFlight.size < this.#maxInFlight) {
       const delay = Math.max(10, Math.min(next - this.#clock.now(), 60_000));
-      this.#timer = setTimeout(() => this.#kick(), delay);
+      this.#timer = setTimeout(() => this.#kickFromTimer(), delay);
       this.#timer.unref();
+    }
+  }
+
+  /**
+   * A kick from a timer or a flush has no caller to throw to: a store that fails there (closed by
+   * its owner at shutdown, or a disk error) stops the publisher, and `lastError` says why; the
+   * targets stay pending in the store for the next start.
+   */
+  #kickFromTimer(): void {
+    try {
+      this.#kick();
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.stop();
     }
   }
 
   #attempt(event: NostrEvent, relay: string, attempts: number): void {
     const key = `${event.id} ${relay}`;
     this.#inFlight.add(key);
+    const expiration = expirationOf(event);
+    if (expiration !== undefined && expiration * 1000 <= this.#clock.now()) {
+      const message = `expiration ${expiration} has passed: not sent`;
+      this.#outcomes.push({ outcome: { eventId: event.id, relay, code: 'expired', message, status: 'failed' }, key, event, result: { relay, ok: false, code: 'expired', message } });
+      this.#scheduleFlush();
+      return;
+    }
     void this.#transport
       .publish(event, [relay])
       .then(
@@ -137,7 +170,7 @@ export class OutboxPublisher {
         const base = { eventId: event.id, relay, code: r.code, message: r.message };
         const outcome: AttemptOutcome = r.ok
           ? { ...base, status: 'acked' }
-          : isPermanent(r.code)
+          : isPermanent(r.code) || (r.code === 'error' && attempts + 1 >= MAX_ERROR_ATTEMPTS)
             ? { ...base, status: 'failed' }
             : { ...base, status: 'pending', nextAttemptAt: this.#clock.now() + backoffDelay(attempts, this.#backoff, this.#random) };
         this.#outcomes.push({ outcome, key, event, result: r });
@@ -160,7 +193,7 @@ export class OutboxPublisher {
         this.#inFlight.delete(b.key);
         this.#onresult?.(b.event, b.result);
       }
-      this.#kick();
+      this.#kickFromTimer();
     });
   }
 }

@@ -13,6 +13,10 @@
  * reconnect the REQ is re-sent with `since = mark - slack` (2 days when gift wraps can match,
  * because wraps are back-dated); duplicates from the overlap are dropped by id. With a
  * `cursorKey`, marks persist in the cursors table and a restarted process resumes from them.
+ *
+ * Kept in one file because REQ resends, EOSE bookkeeping, split parts, OK waiters and NIP-42 all
+ * move the same per-relay state on the same incoming message; pure parts live beside it
+ * (`req-split.ts`, `nip01-prefixes.ts`, `query.ts`). Splitting AUTH out is the next cut.
  */
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
@@ -32,8 +36,12 @@ import type { RelayLimits } from './nip11.ts';
 import { fetchRelayLimits } from './nip11.ts';
 import type { EventSigner } from './nip42.ts';
 import { authAllowed, authTemplate } from './nip42.ts';
+import { DEFAULT_MAX_MESSAGE_LENGTH, splitReq } from './req-split.ts';
 import { SubscriptionSink } from './subscription.ts';
-import type { PublishResult, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+import type { GapReason, PublishOptions, PublishResult, RelayGap, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+
+/** REQs this small go out at once on open; bigger ones wait briefly for NIP-11 limits to split by. */
+const SMALL_REQ_BYTES = 16 * 1024;
 
 /** Gift wraps are back-dated up to 2 days (NIP-59). */
 export const GIFT_WRAP_SLACK_SECONDS = 2 * 24 * 3600;
@@ -51,13 +59,28 @@ export interface RelayPoolOptions {
   cursors?: CursorStorage;
   /** Signs NIP-42 AUTH events with the identity key. Without it, AUTH is never answered. */
   signer?: EventSigner;
-  /** Relays allowed to learn our identity through AUTH (default: the read relays). */
+  /**
+   * Relays allowed to learn our identity through AUTH (default: the read relays). Even these get
+   * an AUTH only when they ask for it for what we request (`CLOSED auth-required:` or
+   * `OK false auth-required:`), never just because a challenge arrived.
+   */
   authRelays?: string[];
+  /** Relays the user trusts with the identity: their challenges are answered at once. */
+  trustedAuthRelays?: string[];
   connection?: ConnectionOptions;
   /** Wait for OK per relay (default 10 s). */
   publishTimeoutMs?: number;
   /** Default EOSE timeout per subscription (default 10 s). */
   eoseTimeoutMs?: number;
+  /**
+   * A REQ that got neither EOSE, CLOSED nor an event within this many ms is sent again (default
+   * 3 s): nostream drops frames sent in the first milliseconds of a connection.
+   */
+  reqRetryMs?: number;
+  /** How many times a REQ is sent again per connection before the relay counts as silent (default 3). */
+  reqRetries?: number;
+  /** Failed dials in a row after which a relay counts as unreachable for pending queries (default 2). */
+  unreachableAfterDials?: number;
   /** Overlap when resubscribing from a mark, for events relays store late (default 60 s). */
   resubscribeSlackSeconds?: number;
   /** Fetch NIP-11 limits on first contact (default true). */
@@ -81,6 +104,19 @@ interface PerRelay {
   mark: number | undefined;
   candidate: number | undefined;
   waitingAuth: boolean;
+  /** The relay answered the last REQ (EOSE, CLOSED or an event). */
+  answered: boolean;
+  /** REQs sent on the current connection. */
+  sends: number;
+  retryTimer: NodeJS.Timeout | undefined;
+  /** Why this relay left a gap, once it gave up or the EOSE timeout passed without it. */
+  gap: RelayGap | undefined;
+  /** Wire subscription ids on this relay: one REQ each, split to fit `max_message_length`. */
+  parts: string[];
+  /** Parts that sent EOSE since the last REQ. */
+  eosedParts: Set<string>;
+  /** The last trouble seen before an answer, named in the gap if the timeout passes. */
+  problem: { reason: GapReason; message: string } | undefined;
 }
 
 interface PoolSub {
@@ -101,7 +137,11 @@ interface RelayState {
   conn: RelayConnection;
   limits: RelayLimits;
   limitsReady: Promise<void>;
+  /** The NIP-11 fetch is done (or not wanted). */
+  limitsKnown: boolean;
   subs: Map<string, PoolSub>;
+  /** Wire subscription id -> subscription (a subscription split in parts has several). */
+  parts: Map<string, PoolSub>;
   okWaiters: Map<string, OkWaiter[]>;
   notices: string[];
   challenge: string | undefined;
@@ -109,6 +149,7 @@ interface RelayState {
   authInFlight: string | undefined;
   authed: boolean;
   authWaiters: (() => void)[];
+  challengeWaiters: (() => void)[];
   authTimes: number[];
   stats: Omit<RelayStats, 'connects' | 'disconnects' | 'badFrames' | 'oversizedFrames'>;
 }
@@ -150,7 +191,7 @@ export class RelayPool implements Transport {
   /** Counters for every relay contacted so far (see {@link Transport.stats}). */
   stats(): Record<string, RelayStats> {
     const out: Record<string, RelayStats> = {};
-    for (const [url, s] of this.#relays) out[url] = { ...s.stats, ...s.conn.stats };
+    for (const [url, s] of this.#relays) out[url] = { ...s.stats, invalidByCode: { ...s.stats.invalidByCode }, ...s.conn.stats };
     return out;
   }
 
@@ -186,7 +227,9 @@ export class RelayPool implements Transport {
       conn: undefined as unknown as RelayConnection,
       limits: {},
       limitsReady: Promise.resolve(),
+      limitsKnown: this.#options.fetchLimits === false,
       subs: new Map(),
+      parts: new Map(),
       okWaiters: new Map(),
       notices: [],
       challenge: undefined,
@@ -194,21 +237,23 @@ export class RelayPool implements Transport {
       authInFlight: undefined,
       authed: false,
       authWaiters: [],
+      challengeWaiters: [],
       authTimes: [],
-      stats: { received: 0, invalid: 0, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0 },
+      stats: { received: 0, invalid: 0, invalidByCode: {}, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0 },
     };
     state.conn = new RelayConnection(
       url,
       {
         onopen: () => this.#onOpen(state),
         onmessage: (m, bytes) => this.#onMessage(state, m, bytes),
-        onclose: (reason) => this.#onClose(state, reason),
+        onclose: (reason, opened) => this.#onClose(state, reason, opened),
       },
       { random: this.#random, ...this.#options.connection },
     );
     if (this.#options.fetchLimits !== false) {
       state.limitsReady = fetchRelayLimits(url).then((l) => {
         state.limits = l;
+        state.limitsKnown = true;
       });
     }
     this.#relays.set(url, state);
@@ -223,13 +268,13 @@ export class RelayPool implements Transport {
    * result, never an exception.
    * @throws OtP2pError `closed` after {@link close}, `no-relays` when there is no relay to ask.
    */
-  async publish(event: NostrEvent, relays: string[] = this.writeRelays): Promise<PublishResult[]> {
+  async publish(event: NostrEvent, relays: string[] = this.writeRelays, options: PublishOptions = {}): Promise<PublishResult[]> {
     if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
     if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays to publish to');
-    return Promise.all(relays.map((url) => this.#publishOne(this.#relay(url), event, true)));
+    return Promise.all(relays.map((url) => this.#publishOne(this.#relay(url), event, true, options)));
   }
 
-  async #publishOne(state: RelayState, event: NostrEvent, mayAuth: boolean): Promise<PublishResult> {
+  async #publishOne(state: RelayState, event: NostrEvent, mayAuth: boolean, options: PublishOptions = {}): Promise<PublishResult> {
     const timeoutMs = this.#options.publishTimeoutMs ?? 10_000;
     const relay = state.url;
     if (!(await state.conn.whenOpen(timeoutMs))) return { relay, ok: false, code: 'relay-unreachable', message: 'could not connect' };
@@ -246,11 +291,22 @@ export class RelayPool implements Transport {
       return { relay, ok: false, code: 'invalid', message: `created_at ${event.created_at} is outside the relay's NIP-11 window (now -${lower ?? '∞'}s / +${upper ?? '∞'}s)` };
     }
     const answer = await new Promise<{ accepted: boolean; message: string } | 'timeout' | 'lost'>((resolve) => {
+      // An EVENT the relay dropped unread (nostream, early in a connection) gets no OK: send it
+      // again, a bounded number of times; a relay answers a repeat with `duplicate:` at worst.
+      let resends = 0;
+      const resend = setInterval(() => {
+        if (resends >= (this.#options.reqRetries ?? 3) || !state.conn.open) return;
+        resends++;
+        state.conn.send(['EVENT', event]);
+      }, this.#options.reqRetryMs ?? 3000);
+      resend.unref();
       const waiter: OkWaiter = (accepted, message) => {
+        clearInterval(resend);
         clearTimeout(timer);
         resolve(accepted || message !== '\u0000lost' ? { accepted, message } : 'lost');
       };
       const timer = setTimeout(() => {
+        clearInterval(resend);
         const list = state.okWaiters.get(event.id);
         const i = list?.indexOf(waiter) ?? -1;
         if (list && i >= 0) list.splice(i, 1);
@@ -265,8 +321,14 @@ export class RelayPool implements Transport {
     if (answer === 'timeout') return { relay, ok: false, code: 'timeout', message: `no OK within ${timeoutMs} ms` };
     if (answer === 'lost') return { relay, ok: false, code: 'relay-unreachable', message: 'connection lost before OK' };
     const result = { relay, ...classifyOk(answer.accepted, answer.message) };
-    if (result.code === 'auth-required' && mayAuth && this.#canAuth(state)) {
-      if (await this.#whenAuthed(state, timeoutMs)) return this.#publishOne(state, event, false);
+    if (result.code === 'auth-required' && mayAuth) {
+      // The event's own author authenticates when it is not the identity (nostream requires the
+      // author); the identity only where it is allowed to be revealed.
+      if (options.authSigner) {
+        if (await this.#authAs(state, options.authSigner, timeoutMs)) return this.#publishOne(state, event, false, options);
+        return { ...result, message: `${result.message} (AUTH as the event's author was not accepted)` };
+      }
+      if (this.#canAuth(state) && (await this.#whenAuthed(state, timeoutMs))) return this.#publishOne(state, event, false, options);
     }
     return result;
   }
@@ -298,14 +360,35 @@ export class RelayPool implements Transport {
     this.#subs.add(sub);
     for (const url of urls) {
       const mark = key !== undefined ? this.#cursors?.load(url, key) : undefined;
-      sub.perRelay.set(url, { eosed: false, closedReason: undefined, storedPhase: true, mark, candidate: undefined, waitingAuth: false });
+      sub.perRelay.set(url, {
+        eosed: false,
+        closedReason: undefined,
+        storedPhase: true,
+        mark,
+        candidate: undefined,
+        waitingAuth: false,
+        answered: false,
+        sends: 0,
+        retryTimer: undefined,
+        gap: undefined,
+        problem: undefined,
+        parts: [],
+        eosedParts: new Set(),
+      });
       const state = this.#relay(url);
       state.subs.set(id, sub);
       if (state.conn.open) this.#sendReq(state, sub);
     }
     const eoseMs = options.eoseTimeoutMs ?? this.#options.eoseTimeoutMs ?? 10_000;
     sub.eoseTimer = setTimeout(() => {
-      for (const p of sub.perRelay.values()) p.eosed = true;
+      for (const [url, p] of sub.perRelay) {
+        if (p.eosed) continue;
+        p.eosed = true;
+        const conn = this.#relays.get(url)?.conn;
+        if (conn?.open) p.gap = { relay: url, reason: 'no-answer', message: p.problem?.message ?? `no EOSE within ${eoseMs} ms` };
+        else if (p.problem) p.gap = { relay: url, ...p.problem };
+        else p.gap = { relay: url, reason: 'unreachable', message: conn?.lastError || `not connected within ${eoseMs} ms` };
+      }
       this.#checkEose(sub);
     }, eoseMs);
     sub.eoseTimer.unref();
@@ -325,7 +408,55 @@ export class RelayPool implements Transport {
     // EOSE meaningful.
     const maxLimit = state.limits.maxLimit;
     const filters = maxLimit === undefined ? resumed : resumed.map((f) => (f.limit !== undefined && f.limit > maxLimit ? { ...f, limit: maxLimit } : f));
-    state.conn.send(['REQ', sub.id, ...filters]);
+    // Frames over the relay's max_message_length close the socket (nostream: 1009): split.
+    const groups = splitReq(filters, state.limits.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
+    const ids = groups.map((_, i) => (i === 0 ? sub.id : `${sub.id}:${i}`));
+    for (const old of per.parts) {
+      if (ids.includes(old)) continue;
+      state.parts.delete(old);
+      state.conn.send(['CLOSE', old]);
+    }
+    per.parts = ids;
+    per.eosedParts = new Set();
+    for (const id of ids) state.parts.set(id, sub);
+    let sent = true;
+    groups.forEach((g, i) => {
+      sent = state.conn.send(['REQ', ids[i], ...g]) && sent;
+    });
+    if (!sent) return;
+    per.sends++;
+    per.answered = false;
+    clearTimeout(per.retryTimer);
+    per.retryTimer = setTimeout(() => this.#reqUnanswered(state, sub, per), this.#options.reqRetryMs ?? 3000);
+    per.retryTimer.unref();
+  }
+
+  /** No EOSE, CLOSED or event since the last REQ: send it again, or give up on this connection. */
+  #reqUnanswered(state: RelayState, sub: PoolSub, per: PerRelay): void {
+    per.retryTimer = undefined;
+    if (per.answered || per.closedReason !== undefined || per.waitingAuth || !state.subs.has(sub.id) || !state.conn.open) return;
+    if (per.sends <= (this.#options.reqRetries ?? 3)) return this.#sendReq(state, sub);
+    per.problem = { reason: 'no-answer', message: `no EOSE or CLOSED after ${per.sends} REQs` };
+    if (per.eosed) return;
+    per.eosed = true;
+    per.gap = { relay: state.url, ...per.problem };
+    this.#checkEose(sub);
+  }
+
+  /**
+   * Live subscriptions a relay has not confirmed with EOSE on its current connection (not
+   * connected, REQ unanswered, or waiting for AUTH): events from that relay may be missed, so a
+   * status report shows it as degraded.
+   */
+  unconfirmed(): { relay: string; subscription: string }[] {
+    const out: { relay: string; subscription: string }[] = [];
+    for (const sub of this.#subs) {
+      for (const [url, p] of sub.perRelay) {
+        if (p.closedReason !== undefined) continue;
+        if (p.storedPhase || !this.#relays.get(url)?.conn.open) out.push({ relay: url, subscription: sub.id });
+      }
+    }
+    return out;
   }
 
   #advance(sub: PoolSub, url: string, per: PerRelay, ts: number): void {
@@ -352,20 +483,29 @@ export class RelayPool implements Transport {
 
   #checkEose(sub: PoolSub): void {
     if (sub.sink.eosed || sub.sink.closed) return;
-    for (const p of sub.perRelay.values()) if (!p.eosed) return;
+    const gaps: RelayGap[] = [];
+    for (const p of sub.perRelay.values()) {
+      if (!p.eosed) return;
+      if (p.gap) gaps.push(p.gap);
+    }
     clearTimeout(sub.eoseTimer);
-    sub.sink.eose();
+    sub.sink.eose(gaps);
     if (sub.closeOnEose) sub.sink.close();
   }
 
   #closeSub(sub: PoolSub, sendClose: boolean): void {
     clearTimeout(sub.eoseTimer);
     this.#subs.delete(sub);
+    for (const p of sub.perRelay.values()) clearTimeout(p.retryTimer);
     for (const url of sub.perRelay.keys()) {
       const state = this.#relays.get(url);
       if (!state) continue;
       state.subs.delete(sub.id);
-      if (sendClose) state.conn.send(['CLOSE', sub.id]);
+      const per = sub.perRelay.get(url);
+      for (const id of per?.parts ?? []) {
+        state.parts.delete(id);
+        if (sendClose) state.conn.send(['CLOSE', id]);
+      }
     }
   }
 
@@ -376,18 +516,39 @@ export class RelayPool implements Transport {
     state.challenge = undefined;
     state.answeredChallenge = undefined;
     state.authInFlight = undefined;
-    for (const sub of state.subs.values()) this.#sendReq(state, sub);
+    const big: PoolSub[] = [];
+    for (const sub of state.subs.values()) {
+      const per = sub.perRelay.get(state.url);
+      if (per) per.sends = 0;
+      // A big REQ is split to the relay's NIP-11 max_message_length: wait (briefly) for it.
+      if (state.limitsKnown || Buffer.byteLength(JSON.stringify(sub.filters), 'utf8') <= SMALL_REQ_BYTES) this.#sendReq(state, sub);
+      else big.push(sub);
+    }
+    if (big.length === 0) return;
+    void Promise.race([state.limitsReady, new Promise((r) => setTimeout(r, 2000).unref())]).then(() => {
+      if (!state.conn.open) return;
+      for (const sub of big) if (state.subs.has(sub.id) && sub.perRelay.get(state.url)?.sends === 0) this.#sendReq(state, sub);
+    });
   }
 
-  #onClose(state: RelayState, _reason: string): void {
+  #onClose(state: RelayState, reason: string, opened: boolean): void {
     for (const [id, waiters] of state.okWaiters) {
       state.okWaiters.delete(id);
       for (const w of waiters) w(false, '\u0000lost');
     }
-    // A relay that dropped does not hold up EOSE; its stored phase restarts on reconnect.
+    // A relay that dropped before EOSE is asked again on reconnect (its stored phase restarts);
+    // one that cannot be reached at all stops holding up EOSE and is reported as a gap.
+    const unreachable = !opened && state.conn.failedDials >= (this.#options.unreachableAfterDials ?? 2);
     for (const sub of state.subs.values()) {
       const per = sub.perRelay.get(state.url);
-      if (per) per.eosed = true;
+      if (!per) continue;
+      clearTimeout(per.retryTimer);
+      per.retryTimer = undefined;
+      if (per.eosed) continue;
+      if (opened) per.problem = { reason: 'connection-lost', message: `connection closed before EOSE (${reason || 'no reason'})` };
+      if (!unreachable) continue;
+      per.eosed = true;
+      per.gap = { relay: state.url, reason: 'unreachable', message: state.conn.lastError || reason || 'could not connect' };
       this.#checkEose(sub);
     }
   }
@@ -397,9 +558,15 @@ export class RelayPool implements Transport {
       case 'EVENT':
         return this.#onEvent(state, msg[1], msg[2], bytes);
       case 'EOSE': {
-        const sub = typeof msg[1] === 'string' ? state.subs.get(msg[1]) : undefined;
+        const sub = typeof msg[1] === 'string' ? state.parts.get(msg[1]) : undefined;
         const per = sub?.perRelay.get(state.url);
         if (!sub || !per) return;
+        per.eosedParts.add(msg[1] as string);
+        if (per.eosedParts.size < per.parts.length) return;
+        per.answered = true;
+        per.gap = undefined;
+        per.problem = undefined;
+        clearTimeout(per.retryTimer);
         if (per.storedPhase) {
           per.storedPhase = false;
           if (per.candidate !== undefined) this.#advance(sub, state.url, per, per.candidate);
@@ -419,10 +586,12 @@ export class RelayPool implements Transport {
         return;
       }
       case 'CLOSED': {
-        const sub = typeof msg[1] === 'string' ? state.subs.get(msg[1]) : undefined;
+        const sub = typeof msg[1] === 'string' ? state.parts.get(msg[1]) : undefined;
         const per = sub?.perRelay.get(state.url);
         if (!sub || !per) return;
         const reason = typeof msg[2] === 'string' ? msg[2].slice(0, 1024) : '';
+        per.answered = true;
+        clearTimeout(per.retryTimer);
         if (prefixCode(reason) === 'auth-required' && this.#canAuth(state) && !per.waitingAuth) {
           per.waitingAuth = true;
           void this.#whenAuthed(state, this.#options.publishTimeoutMs ?? 10_000).then((ok) => {
@@ -446,7 +615,11 @@ export class RelayPool implements Transport {
         state.stats.authChallenges++;
         // Only the newest challenge is kept: memory does not grow with a flood of them.
         state.challenge = msg[1];
-        return this.#maybeAuth(state);
+        for (const w of state.challengeWaiters.splice(0)) w();
+        // Answering reveals who we are: only when something we asked for waits on it, or the
+        // user trusts this relay.
+        if (state.authWaiters.length > 0 || authAllowed(state.url, this.#options.trustedAuthRelays ?? [])) this.#maybeAuth(state);
+        return;
       }
       default:
         return;
@@ -455,8 +628,15 @@ export class RelayPool implements Transport {
 
   #relayClosedSub(state: RelayState, sub: PoolSub, per: PerRelay, reason: string): void {
     per.closedReason = reason;
+    if (!per.eosed) per.gap = { relay: state.url, reason: 'closed', message: reason };
     per.eosed = true;
     state.subs.delete(sub.id);
+    // One part closed: the relay's answer is partial, so the other parts are closed too.
+    for (const id of per.parts) {
+      state.parts.delete(id);
+      state.conn.send(['CLOSE', id]);
+    }
+    per.parts = [];
     this.#checkEose(sub);
     for (const p of sub.perRelay.values()) if (p.closedReason === undefined) return;
     const reasons: Record<string, string> = {};
@@ -466,16 +646,20 @@ export class RelayPool implements Transport {
   }
 
   #onEvent(state: RelayState, subId: unknown, raw: unknown, frameBytes: number): void {
-    const sub = typeof subId === 'string' ? state.subs.get(subId) : undefined;
+    const sub = typeof subId === 'string' ? state.parts.get(subId) : undefined;
     const per = sub?.perRelay.get(state.url);
     if (!sub || !per) {
       state.stats.orphans++;
       return;
     }
+    // Any event for the subscription shows the relay has the REQ: no need to send it again.
+    per.answered = true;
+    clearTimeout(per.retryTimer);
     // The frame's size bounds the event's: when it is under the limit, skip re-serializing.
     const v = this.verifier.verify(raw, frameBytes <= this.verifier.limits.maxEventBytes ? frameBytes : undefined);
     if (!v.ok) {
       state.stats.invalid++;
+      state.stats.invalidByCode[v.code] = (state.stats.invalidByCode[v.code] ?? 0) + 1;
       return;
     }
     const event = v.event;
@@ -525,7 +709,41 @@ export class RelayPool implements Transport {
       for (const w of state.authWaiters.splice(0)) w();
     }
     // A newer challenge may have arrived meanwhile.
-    this.#maybeAuth(state);
+    if (state.authWaiters.length > 0) this.#maybeAuth(state);
+  }
+
+  /** AUTH with another key than the identity's (an event's own author); true when accepted. */
+  async #authAs(state: RelayState, signer: NonNullable<PublishOptions['authSigner']>, timeoutMs: number): Promise<boolean> {
+    if (state.challenge === undefined) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs);
+        t.unref();
+        state.challengeWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    const challenge = state.challenge;
+    if (challenge === undefined) return false;
+    let ev: NostrEvent;
+    try {
+      ev = await signer(authTemplate(state.url, challenge, this.#now()));
+    } catch {
+      return false;
+    }
+    state.stats.authAnswers++;
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      t.unref();
+      const list = state.okWaiters.get(ev.id) ?? [];
+      list.push((accepted) => {
+        clearTimeout(t);
+        resolve(accepted);
+      });
+      state.okWaiters.set(ev.id, list);
+      if (!state.conn.send(['AUTH', ev])) resolve(false);
+    });
   }
 
   #whenAuthed(state: RelayState, timeoutMs: number): Promise<boolean> {
@@ -557,8 +775,9 @@ export class RelayPool implements Transport {
     this.#flushTimer = undefined;
     for (const state of this.#relays.values()) {
       state.conn.close();
-      this.#onClose(state, 'pool closed');
+      this.#onClose(state, 'pool closed', true);
       for (const w of state.authWaiters.splice(0)) w();
+      for (const w of state.challengeWaiters.splice(0)) w();
     }
     this.#cursors?.flush();
   }

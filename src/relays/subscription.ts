@@ -3,7 +3,7 @@
  * iterator over the same stream, deduplicated by event id, with EOSE and close bookkeeping.
  */
 import type { NostrEvent } from '../events/types.ts';
-import type { Subscription, SubscriptionHandlers, SubscriptionItem } from './transport.ts';
+import type { RelayGap, Subscription, SubscriptionHandlers, SubscriptionItem } from './transport.ts';
 
 /** Default bound of the iterator buffer. */
 export const DEFAULT_ITERATOR_BUFFER = 100_000;
@@ -29,6 +29,7 @@ export class SubscriptionSink implements Subscription {
   readonly #maxBuffer: number;
   #wake: (() => void) | undefined;
   #eosed = false;
+  #incomplete: readonly RelayGap[] = [];
   #closed = false;
   #iterating = false;
   /** Items dropped because the iterator's reader fell behind. */
@@ -46,6 +47,10 @@ export class SubscriptionSink implements Subscription {
   }
   get eosed(): boolean {
     return this.#eosed;
+  }
+  /** The relays that had not answered when EOSE fired (empty before it, or when all did). */
+  get incomplete(): readonly RelayGap[] {
+    return this.#incomplete;
   }
 
   /** Whether `id` was already delivered. */
@@ -66,12 +71,13 @@ export class SubscriptionSink implements Subscription {
     return true;
   }
 
-  /** All stored events have arrived (fires once). */
-  eose(): void {
+  /** All stored events have arrived, or `incomplete` lists the relays that did not answer (fires once). */
+  eose(incomplete: readonly RelayGap[] = []): void {
     if (this.#closed || this.#eosed) return;
     this.#eosed = true;
-    this.#handlers.oneose?.();
-    this.#push({ type: 'eose' });
+    this.#incomplete = incomplete;
+    this.#handlers.oneose?.(incomplete);
+    this.#push({ type: 'eose', incomplete });
   }
 
   /** The transport ended the subscription (every relay closed it, or the transport closed). */

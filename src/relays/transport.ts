@@ -4,7 +4,7 @@
  * A third transport implements this interface and nothing above changes (docs/architecture.md).
  */
 import type { Filter } from '../events/filter.ts';
-import type { NostrEvent } from '../events/types.ts';
+import type { EventTemplate, NostrEvent } from '../events/types.ts';
 
 /**
  * Outcome codes of a publish to one relay. `ok` and `duplicate` mean the relay holds the event;
@@ -22,7 +22,9 @@ export type PublishCode =
   | 'error'
   | 'timeout'
   | 'relay-unreachable'
-  | 'too-large';
+  | 'too-large'
+  /** NIP-40: the event's expiration has passed (refused by the relay, or never sent). */
+  | 'expired';
 
 /** The result of publishing one event to one relay. Never thrown: always returned per relay. */
 export interface PublishResult {
@@ -33,17 +35,34 @@ export interface PublishResult {
   message: string;
 }
 
+/**
+ * Why a relay left a gap in a subscription's stored events: it never answered the REQ (sent
+ * again a bounded number of times), could not be reached, dropped the connection before EOSE, or
+ * closed the subscription (`CLOSED`, with its reason as `message`).
+ */
+export type GapReason = 'no-answer' | 'unreachable' | 'connection-lost' | 'closed';
+
+/** A relay that did not answer a subscription in full. */
+export interface RelayGap {
+  relay: string;
+  reason: GapReason;
+  message: string;
+}
+
 /** Callbacks for a subscription. Events are verified before `onevent` sees them. */
 export interface SubscriptionHandlers {
   onevent?: (event: NostrEvent, relay: string) => void;
-  /** All stored events have arrived (every relay sent EOSE, closed, or timed out). */
-  oneose?: () => void;
+  /**
+   * Stored events are in: every relay sent EOSE, closed, or timed out. `incomplete` lists the
+   * relays that did not send EOSE (empty when all did): their silence is not "nothing stored".
+   */
+  oneose?: (incomplete: readonly RelayGap[]) => void;
   /** The subscription ended: closed by us, or by every relay (reasons per relay). */
   onclose?: (reasons: Record<string, string>) => void;
 }
 
 /** Items yielded when a subscription is consumed as an async iterator. */
-export type SubscriptionItem = { type: 'event'; event: NostrEvent; relay: string } | { type: 'eose' };
+export type SubscriptionItem = { type: 'event'; event: NostrEvent; relay: string } | { type: 'eose'; incomplete?: readonly RelayGap[] };
 
 /** A live subscription. */
 export interface Subscription extends AsyncIterable<SubscriptionItem> {
@@ -63,12 +82,24 @@ export interface SubscribeOptions {
   eoseTimeoutMs?: number;
 }
 
+/** Options for {@link Transport.publish}. */
+export interface PublishOptions {
+  /**
+   * Signs NIP-42 AUTH as the event's own author, for events not signed by the identity (a
+   * throwaway evidence key, a gift wrap's one-time key) at relays that require the author to
+   * authenticate before a publish (nostream's `nip42.authRequired`). It reveals only that key.
+   */
+  authSigner?: (template: EventTemplate) => NostrEvent | Promise<NostrEvent>;
+}
+
 /** Counters per relay. */
 export interface RelayStats {
   /** Verified, matching events received (duplicates included). */
   received: number;
   /** Events that failed verification (never stored or delivered). */
   invalid: number;
+  /** `invalid` by verification code (`too-large`, `too-many-tags`, `bad-sig`, ...): never a silent drop. */
+  invalidByCode: Record<string, number>;
   /** Verified events that matched no filter of their subscription. */
   unmatched: number;
   /** Verified, matching events already delivered by this or another relay. */
@@ -91,7 +122,7 @@ export interface RelayStats {
  */
 export interface Transport {
   /** Publish to `relays` (default: the write relays); one result per relay, never throws for one relay. */
-  publish(event: NostrEvent, relays?: string[]): Promise<PublishResult[]>;
+  publish(event: NostrEvent, relays?: string[], options?: PublishOptions): Promise<PublishResult[]>;
   /** Subscribe with NIP-01 filters. */
   subscribe(filters: Filter[], handlers?: SubscriptionHandlers, options?: SubscribeOptions): Subscription;
   /** Close every connection and subscription. */

@@ -99,7 +99,7 @@ async function relayOn(port: number, dbPath: string): Promise<EmbeddedRelay> {
 async function relayHolds(url: string, id: string): Promise<boolean> {
   const pool = new RelayPool({ relays: [url] });
   try {
-    return (await queryEvents(pool, [{ ids: [id] }], 5_000)).some((e) => e.id === id);
+    return (await queryEvents(pool, [{ ids: [id] }], 5_000)).events.some((e) => e.id === id);
   } finally {
     await pool.close();
   }

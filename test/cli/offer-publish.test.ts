@@ -45,7 +45,7 @@ describe('otp2p offer --publish', () => {
 
     const pool = new RelayPool({ relays: [relay.url] });
     try {
-      const offers = await queryEvents(pool, [{ kinds: [Kind.Offer], authors: [pubkey] }]);
+      const offers = (await queryEvents(pool, [{ kinds: [Kind.Offer], authors: [pubkey] }])).events;
       expect(offers.map((e) => e.id)).toEqual([added?.events[0]?.id]);
 
       const w = await runCli(['offer', 'withdraw', '--publish', '--id', 'usd-eur', '--home', home, '--json'], { env });
@@ -55,7 +55,7 @@ describe('otp2p offer --publish', () => {
         [Kind.Offer, true],
         [Kind.Deletion, true],
       ]);
-      const after = await queryEvents(pool, [{ kinds: [Kind.Offer], authors: [pubkey] }]);
+      const after = (await queryEvents(pool, [{ kinds: [Kind.Offer], authors: [pubkey] }])).events;
       expect(after.every((e) => e.tags.some((t) => t[0] === 'status' && t[1] === 'closed'))).toBe(true);
     } finally {
       await pool.close();

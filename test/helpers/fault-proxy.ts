@@ -31,6 +31,15 @@ export class FaultProxy {
   fromRelay: (msg: unknown[], client: ProxiedClient) => Verdict = () => 'pass';
   /** When set, served as the NIP-11 document (instead of the upstream relay's). */
   nip11: unknown = undefined;
+  /**
+   * Client -> relay frames arriving within this many ms of a connection's opening are dropped:
+   * nostream's early-REQ drop (its message handler is attached after an async rate-limit check).
+   */
+  dropClientFramesForMs = 0;
+  /** Client -> relay frames dropped so far (by {@link dropClientFramesForMs} or {@link dropClientFrames}). */
+  droppedClientFrames = 0;
+  /** Rule for client -> relay messages (default: pass); a dropped REQ gets no answer at all. */
+  dropClientFrames: (msg: unknown[], client: ProxiedClient) => boolean = () => false;
   /** Called with each client -> relay message after it was forwarded. */
   onClientMessage: (msg: unknown[], client: ProxiedClient) => void = () => undefined;
   readonly #http: Server;
@@ -67,6 +76,7 @@ export class FaultProxy {
     this.#sockets.add(down);
     this.#sockets.add(up);
     const pending: string[] = [];
+    const openedAt = Date.now();
     const client: ProxiedClient = {
       subIds: [],
       sendRaw: (text) => {
@@ -103,6 +113,10 @@ export class FaultProxy {
         // forwarded as is
       }
       if (msg[0] === 'REQ' && typeof msg[1] === 'string') client.subIds.push(msg[1]);
+      if (Date.now() - openedAt < this.dropClientFramesForMs || this.dropClientFrames(msg, client)) {
+        this.droppedClientFrames++;
+        return;
+      }
       if (up.readyState === WebSocket.OPEN) up.send(text);
       else pending.push(text);
       this.onClientMessage(msg, client);

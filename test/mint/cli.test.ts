@@ -112,10 +112,10 @@ describe('otp2p mint attest', () => {
       const held = await runCli(args, { env });
       expect(held.code).toBe(0);
       expect(held.json[0]).toEqual({ published: [], held: [`${notary.id}:${notary.units[0]!.id}:0`] });
-      expect(await queryEvents(pool, [{ kinds: [31560], authors: [id.pubkey] }])).toEqual([]);
+      expect(await queryEvents(pool, [{ kinds: [31560], authors: [id.pubkey] }])).toEqual({ events: [], incomplete: [] });
       const forced = await runCli([...args, '--force'], { env });
       expect(forced.code).toBe(0);
-      const events = await queryEvents(pool, [{ kinds: [31560], authors: [id.pubkey] }]);
+      const { events } = await queryEvents(pool, [{ kinds: [31560], authors: [id.pubkey] }]);
       expect(events).toHaveLength(1);
       expect(JSON.stringify(events[0])).not.toMatch(/nym|account/i);
       notary.close();

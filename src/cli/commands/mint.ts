@@ -13,6 +13,9 @@ import { unixSeconds } from '../../core/clock.ts';
 import { getPublicKey, signEvent } from '../../events/sign.ts';
 import { EventVerifier } from '../../events/verify.ts';
 import { RelayPool } from '../../relays/pool.ts';
+import { describeGaps } from '../../relays/query.ts';
+import type { RelayGap } from '../../relays/transport.ts';
+import type { EventSigner } from '../../relays/nip42.ts';
 import { OtDataFolder, findContractNear, readTrustedContract } from '../../otapi/datafolder.ts';
 import { MAX_OT_FILE_BYTES, parseMintFile } from '../../otapi/files.ts';
 import type { PublicMint } from '../../otapi/api.ts';
@@ -150,7 +153,8 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
   const relays = ctx.relays ?? ctx.home.config().relays;
   if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays configured: use --relay URL');
   const folder = typeof ctx.options['ot-data'] === 'string' ? otData(ctx) : undefined;
-  const pool = new RelayPool({ relays, verifier: new EventVerifier() });
+  // A pool that can publish has the signer: relays requiring AUTH before a publish get one.
+  const pool = new RelayPool({ relays, verifier: new EventVerifier(), ...(signer ? { signer } : {}) });
   try {
     return await fn(
       new MintWatcher({
@@ -167,9 +171,10 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
   }
 }
 
-function printVerdicts(ctx: CommandContext, verdicts: MintVerdict[], webSize: number): void {
+function printVerdicts(ctx: CommandContext, verdicts: MintVerdict[], webSize: number, incomplete: readonly RelayGap[] = []): void {
+  if (incomplete.length > 0) ctx.io.stderr(`INCOMPLETE: no full answer from ${describeGaps(incomplete)}; these verdicts rest on partial data\n`);
   if (ctx.json) {
-    printJson(ctx, { web: webSize, verdicts });
+    printJson(ctx, { web: webSize, verdicts, ...(incomplete.length > 0 ? { incomplete } : {}) });
     return;
   }
   printTable(
@@ -318,8 +323,10 @@ const check: CommandDef = defineCommand({
     watcherOptions(ctx);
     const own = ownMints(ctx);
     const r = await withWatcher(ctx, false, (w) => w.check(own));
-    printVerdicts(ctx, r.verdicts, r.webSize);
-    return r.verdicts.some((v) => v.verdict === 'equivocation') ? 3 : 0;
+    printVerdicts(ctx, r.verdicts, r.webSize, r.incomplete);
+    if (r.verdicts.some((v) => v.verdict === 'equivocation')) return 3;
+    // A relay that did not answer is not "nobody attested": never a clean exit on partial data.
+    return r.incomplete.length > 0 ? 1 : 0;
   },
 });
 
@@ -375,26 +382,35 @@ const evidence: CommandDef = defineCommand({
     // check both signatures without holding the contract.
     const template = evidenceFromMints(own, other, contract ? { notaryContract: contract.text } : {}, unixSeconds());
     let event;
+    let throwaway: Uint8Array | undefined;
+    let authAs: EventSigner | undefined;
     if (ctx.options['from-identity'] === true) {
       const id = await unlockHomeIdentity(ctx);
       event = signEvent(template, id.secretKey, id.pubkey);
+      authAs = (t) => signEvent(t, id.secretKey, id.pubkey);
     } else {
-      const sk = new Uint8Array(randomBytes(32));
-      event = signEvent(template, sk, getPublicKey(sk));
-      sk.fill(0);
+      // The throwaway key also signs the NIP-42 AUTH where a relay requires the author to
+      // authenticate; it is wiped once the publish is done.
+      throwaway = new Uint8Array(randomBytes(32));
+      event = signEvent(template, throwaway, getPublicKey(throwaway));
     }
     if (ctx.options['dry-run'] === true) {
+      throwaway?.fill(0);
       printJson(ctx, event);
       return 0;
     }
     const relays = ctx.relays ?? ctx.home.config().relays;
     const pool = new RelayPool({ relays });
+    const sk = throwaway;
+    const pk = event.pubkey;
+    if (sk) authAs = (t) => signEvent(t, sk, pk);
     try {
-      const results = await pool.publish(event);
+      const results = await pool.publish(event, undefined, authAs ? { authSigner: authAs } : {});
       if (ctx.json) printJson(ctx, { id: event.id, pubkey: event.pubkey, results });
       else ctx.io.stdout(`published evidence ${event.id} from ${event.pubkey} (${results.filter((r) => r.ok).length}/${results.length} relays)\n`);
       return results.some((r) => r.ok) ? 0 : 1;
     } finally {
+      throwaway?.fill(0);
       await pool.close();
     }
   },
