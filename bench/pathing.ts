@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only]`: the offer graph and router on the real
+ * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only] [--answers FILE]`: the offer graph and router on the real
  * Lightning channel graph (../shared/bench-data, see its README) and on a seeded multi-asset
  * variant of it.
  *
@@ -17,12 +17,16 @@
  * least of three removes is a neighbour's burst on a shared machine, which single timings turn
  * into a p99 of its own. `--rounds 1` gives single timings.
  *
+ * `--answers FILE`: no timing; writes every query's answer (single path, multi-path, and for the
+ * first 200 queries two alternatives and the layered first pass) in a canonical JSON line per
+ * query, so a refactoring of the router can be checked to answer exactly as before (`diff`).
+ *
  * Baselines: ngraph.path (A* without heuristic) and graphology-shortest-path (bidirectional
  * Dijkstra) on the same node graph with fee-only weights (fee_base + fee_ppm * amount / 1e6,
  * cheapest channel per pair). They cannot do exact amounts, min/max/liquidity limits, hop
  * limits, rates or unit changes: they answer an easier question.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -33,7 +37,7 @@ import ngraphPath from 'ngraph.path';
 import { DirectedGraph } from 'graphology';
 import { dijkstra } from 'graphology-shortest-path';
 import { OfferGraph, Router, findArbitrage } from '../src/pathing/index.ts';
-import type { GraphOffer, RouteQuery } from '../src/pathing/index.ts';
+import type { GraphOffer, MultiRouteResult, RoutePath, RouteQuery, RouteResult } from '../src/pathing/index.ts';
 import { isOtP2pError } from '../src/core/errors.ts';
 import { quantile, round } from './_stats.ts';
 
@@ -274,8 +278,71 @@ function measureBuild(v: Variant): { g: OfferGraph; buildMs: number; minMs: numb
   return { g, buildMs: quantile(runs, 0.5), minMs: Math.min(...runs), maxMs: Math.max(...runs), memoryMb };
 }
 
-function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: number, log: (s: string) => void): Record<string, unknown> {
-  const { g, buildMs, minMs, maxMs, memoryMb } = measureBuild(v);
+/** The seeded queries of a variant (the same for every run). */
+function makeQueries(v: Variant, queries: number): RouteQuery[] {
+  const qr = rng(42);
+  const qs: RouteQuery[] = [];
+  while (qs.length < queries) {
+    const a = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
+    const b = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
+    if (a === b) continue;
+    // log-uniform 10^4 .. 10^8 msat (0.00001 .. 1 mBTC-ish) in the payee's first accepted unit
+    const msat = 10 ** (4 + qr() * 4);
+    const unit = (v.accepts.get(b) as { unit: string; notary: string }[])[0] as { unit: string; notary: string };
+    const price = ASSETS.find((x) => x.ref.unit === unit.unit)?.price ?? 1;
+    const amount = BigInt(Math.max(1, Math.round(msat / price)));
+    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false });
+  }
+  return qs;
+}
+
+/** An answer or the error code, as one canonical JSON value (bigints as strings). */
+function canon(f: () => unknown): string {
+  let v: unknown;
+  try {
+    v = f();
+  } catch (e) {
+    if (!isOtP2pError(e)) throw e;
+    v = { error: e.code };
+  }
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+const pathOf = (p: RoutePath): unknown => ({ spend: p.spend, receive: p.receive, hops: p.hops });
+
+/**
+ * One line per query: the single-path answer, its counters, the multi-path answer and, for the
+ * first 200 queries, two alternatives and the layered first pass. `lastStats` is included so that
+ * a refactoring that answers the same but works differently shows up too.
+ */
+function answerLines(name: string, g: OfferGraph, qs: RouteQuery[]): string[] {
+  const router = new Router(g);
+  const layered = new Router(g, { firstPass: 'layered' });
+  const out: string[] = [];
+  qs.forEach((q, i) => {
+    const single = canon(() => {
+      const r: RouteResult = router.findRoute(q);
+      return { best: pathOf(r.best), alternatives: r.alternatives.map(pathOf), exact: r.exact };
+    });
+    const stats = JSON.stringify(router.lastStats);
+    const multi = canon(() => {
+      const r: MultiRouteResult = router.findMultiRoute(q);
+      return { spend: r.spend, receive: r.receive, parts: r.parts.map(pathOf), exact: r.exact };
+    });
+    let extra = '';
+    if (i < 200) {
+      const alt = canon(() => router.findRoute({ ...q, alternatives: 2 }));
+      const lay = canon(() => layered.findRoute(q));
+      extra = ` alt=${alt} layered=${lay}`;
+    }
+    out.push(`${name}#${i} single=${single} stats=${stats} multi=${multi}${extra}`);
+  });
+  return out;
+}
+
+function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: number, log: (s: string) => void, answers?: string[]): Record<string, unknown> {
+  // answers need the same graph state as the timed run (the update loop below included), not the timing
+  const { g, buildMs, minMs, maxMs, memoryMb } = answers ? { g: build(v), buildMs: 0, minMs: 0, maxMs: 0, memoryMb: 0 } : measureBuild(v);
   const stats = g.stats();
   log(`${v.name}: ${stats.peers} peers, ${stats.offers} offers, ${stats.slots} slots, ${stats.units} units, ${stats.followEdges} follows; build ${round(buildMs)} ms (median of 5, ${round(minMs)}-${round(maxMs)}), ~${round(memoryMb)} MB`);
 
@@ -301,19 +368,10 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
   const cycles = findArbitrage(g, { limit: 8 });
   log(`${v.name}: ${cycles.length} arbitrage cycle(s) reported${cycles[0] ? ` (first: ${cycles[0].offers.length} offers, gain ${cycles[0].gain})` : ''}`);
 
-  // Seeded queries.
-  const qr = rng(42);
-  const qs: RouteQuery[] = [];
-  while (qs.length < queries) {
-    const a = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
-    const b = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
-    if (a === b) continue;
-    // log-uniform 10^4 .. 10^8 msat (0.00001 .. 1 mBTC-ish) in the payee's first accepted unit
-    const msat = 10 ** (4 + qr() * 4);
-    const unit = (v.accepts.get(b) as { unit: string; notary: string }[])[0] as { unit: string; notary: string };
-    const price = ASSETS.find((x) => x.ref.unit === unit.unit)?.price ?? 1;
-    const amount = BigInt(Math.max(1, Math.round(msat / price)));
-    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false });
+  const qs = makeQueries(v, queries);
+  if (answers) {
+    answers.push(...answerLines(v.name, g, qs));
+    return {};
   }
   const router = new Router(g);
   const timeAll = (f: (q: RouteQuery) => { exact: boolean }): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number; unknown: number } => {
@@ -457,10 +515,22 @@ export default async function main(args: string[]): Promise<void> {
     if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
+  const ai = args.indexOf('--answers');
+  const answersFile = ai >= 0 ? args[ai + 1] : undefined;
+  if (ai >= 0 && !answersFile) {
+    process.stderr.write('pathing bench: --answers needs a file name\n');
+    process.exit(2);
+  }
+  const answers: string[] | undefined = answersFile ? [] : undefined;
   for (const make of [lnVariant, multiVariant]) {
     t0 = process.hrtime.bigint();
     const v = make(chans);
-    out[v.name] = runVariant(v, chans, queries, rounds, log);
+    out[v.name] = runVariant(v, chans, queries, rounds, log, answers);
+  }
+  if (answersFile && answers) {
+    writeFileSync(answersFile, `${answers.join('\n')}\n`);
+    log(`wrote ${answers.length} answers to ${answersFile}`);
+    return;
   }
   if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
 }
