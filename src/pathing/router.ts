@@ -20,7 +20,9 @@ import { OtP2pError } from '../core/errors.ts';
 import { PPM, formatUnitRef } from '../events/offer.ts';
 import type { UnitRef } from '../events/offer.ts';
 import { FAST_LIMIT, MAX_AMOUNT_BIG, ceilDivBig, fastCeilMulDiv } from './amount.ts';
+import { graphTable } from './graph.ts';
 import type { OfferGraph } from './graph.ts';
+import type { GraphTable } from './table.ts';
 
 /** A route request. */
 export interface RouteQuery {
@@ -123,7 +125,8 @@ interface Found {
  * graph, so queries allocate nothing in the relaxation loop.
  */
 export class Router {
-  private readonly g: OfferGraph;
+  private readonly graph: OfferGraph;
+  private readonly g: GraphTable;
   private qid = 0;
   private radStamp = new Int32Array(0);
   private radDepth = new Int32Array(0);
@@ -190,11 +193,12 @@ export class Router {
    *   set 0 and Infinity to check that neither order changes an answer.
    */
   constructor(graph: OfferGraph, options: { firstPass?: 'best-first' | 'layered'; rekeyAfter?: number } = {}) {
-    this.g = graph;
+    this.graph = graph;
+    this.g = graphTable(graph);
     this.firstPass = options.firstPass ?? 'best-first';
     this.rekeyAfter = options.rekeyAfter ?? 32;
-    this.liqNum = graph.fLiq;
-    this.liqBig = graph.bLiq;
+    this.liqNum = this.g.fLiq;
+    this.liqBig = this.g.bLiq;
   }
 
   private ensureScratch(H: number): void {
@@ -419,9 +423,9 @@ export class Router {
   private setup(q: RouteQuery): void {
     const g = this.g;
     // The payer may be new to the graph (no offers, no follows yet): it can still pay directly.
-    const payer = g.peer(q.from);
+    const payer = this.graph.peer(q.from);
     const payee = g.peerIndex.get(q.to);
-    const u0 = g.unit(q.fromUnit);
+    const u0 = this.graph.unit(q.fromUnit);
     if (typeof q.amount !== 'bigint' || q.amount <= 0n || q.amount > MAX_AMOUNT_BIG) {
       throw new OtP2pError('bad-amount', `amount must be an integer in [1, 2^63-1], got ${String(q.amount)}`, { context: { field: 'amount' } });
     }
@@ -443,7 +447,7 @@ export class Router {
     this.now = q.now ?? Number.NEGATIVE_INFINITY;
     this.budget = budget;
     this.direct = q.direct ?? true;
-    g.flushAdjacency();
+    this.graph.flushAdjacency();
     this.ensureScratch(H);
     this.radius(payer, D);
   }
