@@ -630,32 +630,28 @@ export class Peer extends EventEmitter<PeerEvents> {
       const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeAccepts.catalog, all);
       const fromUnits = req.fromUnit !== undefined ? [parseRef(req.fromUnit)] : await this.#holdings();
       if (fromUnits.length === 0) throw new OtP2pError('no-route', 'we hold no funds in any unit', { context: {} });
-      this.graph.setAccepts(req.to, wanted);
-      try {
-        let last: unknown;
-        for (const fromUnit of fromUnits) {
-          try {
-            const q = {
-              from: this.pubkey,
-              fromUnit,
-              to: req.to,
-              amount: req.amount,
-              maxHops: req.maxHops ?? this.config.maxHops,
-              maxDegree: this.config.maxDegree,
-              maxParts: req.maxParts ?? 8,
-              now: unixSeconds(this.#clock),
-            };
-            const result = (req.maxParts ?? 8) <= 1 ? single(this.#router.findRoute(q)) : this.#router.findMultiRoute(q);
-            return { ...result, fromUnit };
-          } catch (err) {
-            if (!isOtP2pError(err, 'no-route')) throw err;
-            last = err;
-          }
+      let last: unknown;
+      for (const fromUnit of fromUnits) {
+        try {
+          const q = {
+            from: this.pubkey,
+            fromUnit,
+            to: req.to,
+            toUnits: wanted,
+            amount: req.amount,
+            maxHops: req.maxHops ?? this.config.maxHops,
+            maxDegree: this.config.maxDegree,
+            maxParts: req.maxParts ?? 8,
+            now: unixSeconds(this.#clock),
+          };
+          const result = (req.maxParts ?? 8) <= 1 ? single(this.#router.findRoute(q)) : this.#router.findMultiRoute(q);
+          return { ...result, fromUnit };
+        } catch (err) {
+          if (!isOtP2pError(err, 'no-route')) throw err;
+          last = err;
         }
-        throw last;
-      } finally {
-        this.graph.setAccepts(req.to, all);
       }
+      throw last;
     },
     /** Arbitrage cycles among the known offers (reported, never routed through). */
     arbitrage: (): ArbitrageCycle[] => findArbitrage(this.graph),

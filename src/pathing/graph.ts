@@ -10,7 +10,8 @@
 import { OtP2pError, describeValue } from '../core/errors.ts';
 import { PPM } from '../events/offer.ts';
 import type { Offer, OfferStatus, UnitRef } from '../events/offer.ts';
-import { FAST_LIMIT, MAX_AMOUNT_BIG, gcdBig } from './amount.ts';
+import { MAX_AMOUNT } from '../core/amount.ts';
+import { FAST_LIMIT, gcdBig } from './amount.ts';
 import { GraphTable, NONE, grow32, growU8 } from './table.ts';
 
 /**
@@ -346,8 +347,8 @@ export class OfferGraph {
     const peer = this.#t.peerIndex.get(pubkey);
     const o = peer === undefined ? undefined : this.#t.offerIndex[peer]?.get(id);
     if (o === undefined) return false;
-    if (liquidity < 0n || liquidity > MAX_AMOUNT_BIG) {
-      throw new OtP2pError('bad-amount', `liquidity must be between 0 and ${MAX_AMOUNT_BIG}, got ${liquidity}`, { context: { field: 'liquidity' } });
+    if (liquidity < 0n || liquidity > MAX_AMOUNT) {
+      throw new OtP2pError('bad-amount', `liquidity must be between 0 and ${MAX_AMOUNT}, got ${liquidity}`, { context: { field: 'liquidity' } });
     }
     this.#t.bLiq[o] = liquidity;
     this.#t.fLiq[o] = Number(liquidity);
@@ -464,7 +465,7 @@ export class OfferGraph {
 
 /** @throws OtP2pError as {@link OfferGraph.upsertOffer}. */
 function inRange(v: unknown, min: bigint): boolean {
-  return typeof v === 'bigint' && v >= min && v <= MAX_AMOUNT_BIG;
+  return typeof v === 'bigint' && v >= min && v <= MAX_AMOUNT;
 }
 
 function checkTerms(o: GraphOffer): void {

@@ -14,4 +14,3 @@ export { findArbitrage } from './arbitrage.ts';
 export type { ArbitrageCycle } from './arbitrage.ts';
 export { buildGraph, offerToJson, parseOffersFile, pathToJson, routeToJson } from './file.ts';
 export type { OfferJson, OffersFile, RouteJson, RoutePathJson } from './file.ts';
-export { FAST_LIMIT, fastCeilMulDiv } from './amount.ts';

@@ -57,6 +57,35 @@ describe('router rules', () => {
     expect(r.alternatives[0]!.spend).toBe(600n);
   });
 
+  it('toUnits narrows the payee to some of its units for one query, in every pass, without touching the graph', () => {
+    // the cheap way delivers EUR, the dear one BTC; the payee takes both
+    const g = graph(
+      [offer(B, 'cheap', USD, EUR), offer(C, 'dear', USD, BTC, { fee: 50n })],
+      { [A]: [B, C], [B]: [PAYEE], [C]: [PAYEE] },
+      [EUR, BTC],
+    );
+    for (const firstPass of ['best-first', 'layered'] as const) {
+      const r = new Router(g, { firstPass });
+      expect(r.findRoute(q(100n)).best.hops.map((h) => h.offer)).toEqual(['cheap', null]);
+      expect(r.findRoute(q(100n, { toUnits: [BTC] })).best.hops.map((h) => h.offer)).toEqual(['dear', null]);
+      expect(r.findRoute(q(100n, { toUnits: [BTC], alternatives: 2 })).alternatives).toEqual([]);
+      expect(r.findMultiRoute(q(100n, { toUnits: [BTC] })).parts.map((p) => p.spend)).toEqual([150n]);
+      // the same router answers the unrestricted query as before: nothing was changed in the graph
+      expect(r.findRoute(q(100n)).best.spend).toBe(100n);
+      expect(g.acceptsUnit(g.peer(PAYEE), g.unit(EUR))).toBe(true);
+      // a unit the payee does not accept is ignored, not delivered
+      expect(() => r.findRoute(q(100n, { toUnits: [USD] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+      expect(() => r.findRoute(q(100n, { toUnits: [{ unit: 'never', notary: 'seen' }] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+      expect(() => r.findRoute(q(100n, { toUnits: [] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    }
+    // direct payment counts only in a unit the query allows
+    const d = graph([], { [A]: [PAYEE] }, [USD, EUR]);
+    expect(new Router(d).findRoute(q(5n)).best.hops).toHaveLength(1);
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: [EUR] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: 'eur' }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: [{ unit: 1 }] }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+  });
+
   it('respects min, max and liquidity, falling back to a dearer valid path', () => {
     const cheap = offer(B, 'cheap', USD, EUR, { min: 500n });
     const dear = offer(C, 'dear', USD, EUR, { fee: 10n });
