@@ -180,9 +180,20 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       if (simple && onChain) continue;
       // the child's chain is simple when this one is and the sender is not on it
       const csim = sim === 1 && !onChain ? 1 : 0;
-      // already scanned with a label at most this large and at most as many transfers
+      // Q's offers bound to counterparties deliver into R only when R is one (GraphTable.boundList)
+      const bl = g.boundList(qs);
+      let bLo = 0;
+      let bHi = 0;
+      if (bl.recv.length > 0) {
+        g.boundTo(bl, R);
+        bLo = g.boundLo;
+        bHi = g.boundHi;
+      }
+      // already scanned with a label at most this large and at most as many transfers: the
+      // unbound offers can give nothing new (a scan from another receiver says nothing of the
+      // offers bound to R)
+      let seen = false;
       if (a < FAST_LIMIT) {
-        let seen = false;
         const m0 = qs * L;
         for (let l2 = 1; l2 <= t; l2++) {
           const m = m0 + l2;
@@ -191,66 +202,73 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
             break;
           }
         }
-        if (seen) continue;
-        const m = m0 + t;
-        scanStamp[m] = stamp;
-        scanNum[m] = a;
-        scanExact[m] = ex;
-        scanSimple[m] = sim;
-      }
-      // dominated offers never give a smaller label (see GraphTable.relaxList); not with
-      // residual liquidity (multi-path parts), which the lists do not know about
-      const lst = useDom ? g.relaxList(qs) : null;
-      // the list's terms side by side (one cache line per offer instead of nine arrays)
-      const pk = lst ? c.lists.packed(qs, lst) : null;
-      // each offer weighed counts too: hubs are many senders, and busy senders many offers
-      if (metered) meter.spent += lst ? lst.length : 4;
-      let li = 0;
-      for (let o = lst ? (lst.length > 0 ? (lst[0] as number) : NONE) : (g.slotOutHead[qs] as number); o !== NONE; o = lst ? (++li < lst.length ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)) {
-        let inNum: number;
-        let inBig = 0n;
-        let inEx = ex;
-        let sIn: number;
-        const b = li * PACK;
-        if (pk && a < FAST_LIMIT && (pk[b + 3] as number) > 0) {
-          // open, exact-double terms (see OfferLists.packed): no bigint unless the quotient is undecided
-          if ((pk[b] as number) <= now || a > (pk[b + 1] as number)) continue;
-          const x = a + (pk[b + 2] as number);
-          inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, pk[b + 3] as number, pk[b + 4] as number) : -1;
-          if (inNum < 0) {
-            inBig = c.inputBig(o, BigInt(a));
-            inNum = Number(inBig);
-          }
-          // a packed max or min at or above 2^52 is inexact, but then above any exact input
-          if (inNum < FAST_LIMIT) {
-            if (inNum > (pk[b + 6] as number)) continue;
-          } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT) continue;
-          if (inNum < FAST_LIMIT ? inNum < (pk[b + 5] as number) : inBig < (g.bMin[o] as bigint)) {
-            inNum = pk[b + 5] as number;
-            if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
-            inEx = 0;
-          }
-          sIn = pk[b + 7] as number;
-        } else {
-          if (!c.offerInput(o, a, aBig, ex)) continue;
-          inNum = inp.num;
-          inBig = inp.big;
-          inEx = inp.ex;
-          sIn = g.offerInSlot[o] as number;
+        if (!seen) {
+          const m = m0 + t;
+          scanStamp[m] = stamp;
+          scanNum[m] = a;
+          scanExact[m] = ex;
+          scanSimple[m] = sim;
         }
-        // the simple pass looks for a valid path: a lifted input is not one
-        if (simple && inEx === 0) continue;
-        const raw = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
-        if (raw === Number.POSITIVE_INFINITY) continue;
-        // ties: the simple pass goes deepest first, the others nearest to the payer first
-        const p2 = priority(raw, simple ? (H - t) / (H + 2) : (H - (lim[g.slotPeer[sIn] as number] as number)) / (H + 2), deep);
-        if (p2 >= stop) continue;
-        // a label at most as large with fewer transfers already covers this one
-        if (inNum < FAST_LIMIT && coveredBelow(c, sIn, t, stamp, inNum, inEx, csim)) continue;
-        const j2 = sIn * L + t;
-        if (!c.improves(j2, stamp, inNum, inBig, inEx, csim)) continue;
-        c.setLabel(j2, stamp, inNum, inBig, inEx, o, s, csim);
-        heap.push(p2, j2, inNum);
+      }
+      // pass 0: the offers that deliver to anyone; pass 1: those bound to R
+      for (let pass = seen ? 1 : 0; pass < (bLo < bHi ? 2 : 1); pass++) {
+        // dominated offers never give a smaller label (see GraphTable.relaxList); not with
+        // residual liquidity (multi-path parts), which the lists do not know about
+        const lst = pass === 1 ? bl.offers : useDom ? g.relaxList(qs) : null;
+        // the list's terms side by side (one cache line per offer instead of nine arrays)
+        const pk = pass === 0 && lst ? c.lists.packed(qs, lst) : null;
+        const end = pass === 1 ? bHi : lst ? lst.length : 0;
+        // each offer weighed counts too: hubs are many senders, and busy senders many offers
+        if (metered) meter.spent += pass === 1 ? bHi - bLo : lst ? lst.length : 4;
+        let li = pass === 1 ? bLo : 0;
+        for (let o = lst ? (li < end ? (lst[li] as number) : NONE) : (g.slotOutHead[qs] as number); o !== NONE; o = lst ? (++li < end ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)) {
+          // the slot's own list (residual liquidity) holds the bound offers too: they are pass 1's
+          if (lst === null && g.offerTo[o] != null) continue;
+          let inNum: number;
+          let inBig = 0n;
+          let inEx = ex;
+          let sIn: number;
+          const b = li * PACK;
+          if (pk && a < FAST_LIMIT && (pk[b + 3] as number) > 0) {
+            // open, exact-double terms (see OfferLists.packed): no bigint unless the quotient is undecided
+            if ((pk[b] as number) <= now || a > (pk[b + 1] as number)) continue;
+            const x = a + (pk[b + 2] as number);
+            inNum = x < FAST_LIMIT ? fastCeilMulDiv(x, pk[b + 3] as number, pk[b + 4] as number) : -1;
+            if (inNum < 0) {
+              inBig = c.inputBig(o, BigInt(a));
+              inNum = Number(inBig);
+            }
+            // a packed max or min at or above 2^52 is inexact, but then above any exact input
+            if (inNum < FAST_LIMIT) {
+              if (inNum > (pk[b + 6] as number)) continue;
+            } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT) continue;
+            if (inNum < FAST_LIMIT ? inNum < (pk[b + 5] as number) : inBig < (g.bMin[o] as bigint)) {
+              inNum = pk[b + 5] as number;
+              if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
+              inEx = 0;
+            }
+            sIn = pk[b + 7] as number;
+          } else {
+            if (!c.offerInput(o, a, aBig, ex)) continue;
+            inNum = inp.num;
+            inBig = inp.big;
+            inEx = inp.ex;
+            sIn = g.offerInSlot[o] as number;
+          }
+          // the simple pass looks for a valid path: a lifted input is not one
+          if (simple && inEx === 0) continue;
+          const raw = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
+          if (raw === Number.POSITIVE_INFINITY) continue;
+          // ties: the simple pass goes deepest first, the others nearest to the payer first
+          const p2 = priority(raw, simple ? (H - t) / (H + 2) : (H - (lim[g.slotPeer[sIn] as number] as number)) / (H + 2), deep);
+          if (p2 >= stop) continue;
+          // a label at most as large with fewer transfers already covers this one
+          if (inNum < FAST_LIMIT && coveredBelow(c, sIn, t, stamp, inNum, inEx, csim)) continue;
+          const j2 = sIn * L + t;
+          if (!c.improves(j2, stamp, inNum, inBig, inEx, csim)) continue;
+          c.setLabel(j2, stamp, inNum, inBig, inEx, o, s, csim);
+          heap.push(p2, j2, inNum);
+        }
       }
     }
   }

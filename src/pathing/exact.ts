@@ -154,7 +154,7 @@ export function exactSearch(c: SearchContext, amount: bigint, keep: number, incu
         peers.push(Q2);
         if (!toPayee) visit[Q2] = visitStamp;
         for (let o = g.slotInHead[s] as number; o !== NONE; o = g.offerNextIn[o] as number) {
-          if (g.offerOutSlot[o] !== so || !c.usable(o)) continue;
+          if (g.offerOutSlot[o] !== so || !c.usable(o) || !g.allows(o, Q2)) continue;
           if (++expansions > allowance) {
             meter.exhausted = true;
             break;

@@ -2,13 +2,13 @@
  * The offline route file (what-if analysis and audits) and the contractual JSON output shape.
  *
  * File, exactly: `{ "offers": [{ "pubkey", "id", "in": {"unit","notary"}, "out": {"unit","notary"},
- * "rate": [num, den], "cut_ppm", "fee", "min", "max", "liquidity" }], "follows": { pubkey:
+ * "rate": [num, den], "cut_ppm", "fee", "min", "max", "liquidity", "to"?: [pubkey, ...] }], "follows": { pubkey:
  * [pubkey, ...] }, "accepts": { pubkey: [{"unit","notary"}, ...] } }`, amounts as integer strings.
  */
 import { fail, oneOf, string } from '../core/assert.ts';
 import { MAX_AMOUNT } from '../core/amount.ts';
 import { isRecord } from '../core/json.ts';
-import { formatUnitRef } from '../events/offer.ts';
+import { MAX_COUNTERPARTIES, formatUnitRef } from '../events/offer.ts';
 import type { OfferStatus, UnitRef } from '../events/offer.ts';
 import { OfferGraph } from './graph.ts';
 import type { GraphOffer } from './graph.ts';
@@ -67,6 +67,13 @@ export function parseOffersFile(value: unknown): OffersFile {
     const max = int(o.max, `${f}.max`, 'bad-amount', false);
     if (min > max) fail('bad-offer', `${f}.min`, `at most max (${max})`, min);
     const status: OfferStatus = oneOf(o.status ?? 'open', `${f}.status`, 'bad-offer', ['open', 'paused', 'closed']);
+    // counterparties: the owner delivers only to these peers (absent or empty: anyone)
+    let to: string[] | undefined;
+    if (o.to !== undefined) {
+      if (!Array.isArray(o.to) || o.to.length > MAX_COUNTERPARTIES) fail('bad-offer', `${f}.to`, `an array of at most ${MAX_COUNTERPARTIES} pubkeys`, o.to);
+      to = o.to.map((p, k) => pubkey(p, `${f}.to[${k}]`));
+      if (new Set(to).size !== to.length) fail('bad-offer', `${f}.to`, 'distinct pubkeys', o.to);
+    }
     return {
       pubkey: pubkey(o.pubkey, `${f}.pubkey`),
       id,
@@ -80,6 +87,7 @@ export function parseOffersFile(value: unknown): OffersFile {
       max,
       liquidity: int(o.liquidity, `${f}.liquidity`, 'bad-amount', false),
       status,
+      ...(to !== undefined && to.length > 0 ? { to } : {}),
     };
   });
   const follows: Record<string, string[]> = {};
@@ -127,6 +135,8 @@ export interface OfferJson {
   max: string;
   liquidity: string;
   status: OfferStatus;
+  /** Counterparties the offer delivers to (absent: anyone). */
+  to?: string[];
 }
 
 /** Render an offer as the offline file writes it (the inverse of {@link parseOffersFile} for one entry). */
@@ -143,6 +153,7 @@ export function offerToJson(o: GraphOffer): OfferJson {
     max: o.max.toString(),
     liquidity: o.liquidity.toString(),
     status: o.status ?? 'open',
+    ...(o.to !== undefined && o.to.length > 0 ? { to: [...o.to] } : {}),
   };
 }
 

@@ -209,8 +209,10 @@ export class OfferGraph {
   /**
    * Add or replace (same pubkey and id) an offer, in place. Paused and closed offers are kept
    * but never routed through.
-   * @throws OtP2pError `bad-key` (pubkey), `bad-rate` (num or den < 1), `bad-offer` (cut outside
-   *   [0, 1e6), min > max), `bad-amount` (negative or > 2^63-1 amounts).
+   * A bound offer (`to` listing counterparties) delivers only to those peers.
+   * @throws OtP2pError `bad-key` (pubkey, a `to` entry), `bad-rate` (num or den < 1), `bad-offer`
+   *   (cut outside [0, 1e6), min > max, `to` not an array), `bad-amount` (negative or > 2^63-1
+   *   amounts).
    */
   upsertOffer(offer: GraphOffer): number {
     checkTerms(offer);
@@ -255,6 +257,7 @@ export class OfferGraph {
     this.#t.bMin[o] = offer.min;
     this.#t.bMax[o] = offer.max;
     this.#t.bLiq[o] = offer.liquidity;
+    this.#t.offerTo[o] = offer.to !== undefined && offer.to.length > 0 ? this.counterparties(offer.to) : null;
     // the reduced input factor n/d = den*1e6 / (num*(1e6-cut))
     let nf: number;
     let df: number;
@@ -323,6 +326,12 @@ export class OfferGraph {
     return o;
   }
 
+  /** Peer indexes of an offer's counterparties (checked by checkTerms), sorted. */
+  private counterparties(to: readonly string[]): Int32Array {
+    const out = Int32Array.from(new Set(to.map((pk) => this.peer(pk))));
+    return out.sort();
+  }
+
   /** Remove an offer (it stops being routed through at once). Returns whether it existed. */
   removeOffer(pubkey: string, id: string): boolean {
     const peer = this.#t.peerIndex.get(pubkey);
@@ -334,6 +343,7 @@ export class OfferGraph {
     this.#t.unlink(o);
     if (this.#t.offerOpen[o] === 1) this.#t.openCount--;
     this.#t.offerOpen[o] = 0;
+    this.#t.offerTo[o] = null;
     this.#t.offerPeer[o] = NONE;
     byId?.delete(id);
     this.#t.offerTotal--;
@@ -482,6 +492,14 @@ function checkTerms(o: GraphOffer): void {
     }
   }
   if (o.min > o.max) throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, { context: { field: 'min', offer: o.id } });
+  if (o.to !== undefined) {
+    if (!Array.isArray(o.to)) throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, { context: { field: 'to', offer: o.id } });
+    o.to.forEach((pk, i) => {
+      if (typeof pk !== 'string' || !/^[0-9a-f]{64}$/.test(pk)) {
+        throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, { context: { field: `to[${i}]`, offer: o.id } });
+      }
+    });
+  }
   if (!goodUnit(o.in) || !goodUnit(o.out)) {
     throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, { context: { field: 'unit', offer: o.id } });
   }

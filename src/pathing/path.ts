@@ -23,10 +23,15 @@ export function extract(c: SearchContext, slot: number, layer: number, spend: bi
   return { spend, peers, offers };
 }
 
-/** Whether `f` visits no peer twice and spends exactly its `spend` to deliver `amount`. */
+/**
+ * Whether `f` visits no peer twice, delivers through each bound offer only to one of its
+ * counterparties, and spends exactly its `spend` to deliver `amount`.
+ */
 export function valid(c: SearchContext, f: Found, amount: bigint): boolean {
   const seen = new Set(f.peers);
   if (seen.size !== f.peers.length) return false;
+  // offers[i] belongs to peers[i + 1] and delivers to peers[i + 2]
+  for (let i = 0; i < f.offers.length; i++) if (!c.g.allows(f.offers[i] as number, f.peers[i + 2] as number)) return false;
   return amountsOnPath(c, f.offers, amount) === f.spend;
 }
 

@@ -53,6 +53,8 @@ export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, c
     let nTouched = 0;
     // factor bounding spend from a layer-(t-1) label: up to H - t conversions upstream
     const fPrev = (H - t) * U;
+    const fNew = Math.max(0, H - t - 1) * U;
+    let nNext = 0;
     for (let i = 0; i < nFront; i++) {
       const s = front[i] as number;
       const js = L * s + t - 1;
@@ -83,6 +85,21 @@ export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, c
         if (t === H || (lim[Q] as number) < t) continue;
         const qs = g.slotOf(Q, X);
         if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
+        // Q's offers bound to R are relaxed from R's label alone: they deliver to no other peer
+        const bl = g.boundList(qs);
+        if (bl.recv.length > 0) {
+          g.boundTo(bl, R);
+          for (let k2 = g.boundLo, end = g.boundHi; k2 < end; k2++) {
+            const o = bl.offers[k2] as number;
+            if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (labBig[js] as bigint), ex)) continue;
+            const sIn = g.offerInSlot[o] as number;
+            const lbIn = inp.num * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
+            if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
+            const j = L * sIn + t;
+            if (!c.improves(j, stamp, inp.num, inp.big, inp.ex)) continue;
+            if (c.setLabel(j, stamp, inp.num, inp.big, inp.ex, o, s)) next[nNext++] = sIn;
+          }
+        }
         if (dStamp[qs] !== dStampV) {
           dStamp[qs] = dStampV;
           dNum[qs] = a;
@@ -103,13 +120,13 @@ export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, c
         }
       }
     }
-    let nNext = 0;
-    const fNew = Math.max(0, H - t - 1) * U;
     for (let i = 0; i < nTouched; i++) {
       const qs = ly.touched[i] as number;
       const a = dNum[qs] as number;
       const aEx = dExact[qs] as number;
       for (let o = g.slotOutHead[qs] as number; o !== NONE; o = g.offerNextOut[o] as number) {
+        // bound offers were relaxed above, from their receivers' labels only
+        if (g.offerTo[o] != null) continue;
         if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (dBig[qs] as bigint), aEx)) continue;
         const inNum = inp.num;
         const inBig = inp.big;

@@ -47,6 +47,16 @@ export function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayB
   return b;
 }
 
+/** A slot's bound offers by receiver (see {@link GraphTable.boundList}). */
+export interface BoundList {
+  /** Receivers, ascending. */
+  recv: Int32Array;
+  /** The offer bound to each receiver. */
+  offers: Int32Array;
+}
+
+const NO_BOUND: BoundList = { recv: new Int32Array(0), offers: new Int32Array(0) };
+
 /**
  * The graph's arrays and counters. Mutated only by {@link OfferGraph} (and the router's residual
  * liquidity, which copies), read directly by the router and arbitrage search.
@@ -209,11 +219,65 @@ export class GraphTable {
     this.offerOutSlot[o] = NONE;
   }
 
+  /** Per offer, the peers it delivers to (sorted indexes), or null when it delivers to anyone. */
+  offerTo: (Int32Array | null)[] = objectArray();
+  /** Per output slot, its open bound offers by receiver (lazy, see {@link boundList}). */
+  boundLists: (BoundList | null)[] = [];
+  /** The range {@link boundTo} found in its list's `offers`. */
+  boundLo = 0;
+  boundHi = 0;
+
+  /** Whether offer `o` may deliver to peer `r` (always, unless the offer is bound to others). */
+  allows(o: number, r: number): boolean {
+    const to = this.offerTo[o];
+    if (to == null) return true;
+    for (let i = 0; i < to.length; i++) if (to[i] === r) return true;
+    return false;
+  }
+
+  /**
+   * The open offers delivering into slot `s` that are bound to counterparties, one entry per
+   * (offer, counterparty) sorted by counterparty, so the offers bound to one receiver are a
+   * range (see {@link boundTo}). Rebuilt lazily after a change to the slot's offers.
+   */
+  boundList(s: number): BoundList {
+    if (this.boundLists.length <= s) for (let i = this.boundLists.length; i < this.slotCount; i++) this.boundLists.push(null);
+    const cached = this.boundLists[s];
+    if (cached) return cached;
+    const pairs: [number, number][] = [];
+    for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
+      const to = this.offerTo[o];
+      if (this.offerOpen[o] !== 1 || to == null) continue;
+      for (let i = 0; i < to.length; i++) pairs.push([to[i] as number, o]);
+    }
+    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const list = pairs.length === 0 ? NO_BOUND : { recv: Int32Array.from(pairs, (p) => p[0]), offers: Int32Array.from(pairs, (p) => p[1]) };
+    this.boundLists[s] = list;
+    return list;
+  }
+
+  /** The offers of `list` bound to peer `r`: list.offers[boundLo .. boundHi). */
+  boundTo(list: BoundList, r: number): void {
+    const recv = list.recv;
+    let lo = 0;
+    let hi = recv.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((recv[mid] as number) < r) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < recv.length && recv[end] === r) end++;
+    this.boundLo = lo;
+    this.boundHi = end;
+  }
+
   /** Per output slot, its open offers minus those another one dominates (lazy). */
   relaxLists: (Int32Array | null)[] = [];
 
   relaxDirty(s: number): void {
     if (s >= 0 && s < this.relaxLists.length) this.relaxLists[s] = null;
+    if (s >= 0 && s < this.boundLists.length) this.boundLists[s] = null;
   }
 
   /**
@@ -231,7 +295,8 @@ export class GraphTable {
     const keep: number[] = [];
     const cand: number[] = [];
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
-      if (this.offerOpen[o] !== 1) continue;
+      // bound offers are in boundList: they deliver to some peers only, so none dominates another
+      if (this.offerOpen[o] !== 1 || this.offerTo[o] != null) continue;
       const exact = this.fastOk[o] === 1 && (this.fFee[o] as number) < FAST_LIMIT && (this.fMin[o] as number) < FAST_LIMIT && (this.fMax[o] as number) < FAST_LIMIT && (this.fLiq[o] as number) < FAST_LIMIT;
       (exact ? cand : keep).push(o);
     }
