@@ -178,12 +178,13 @@ export function lnBoundVariant(chans: HalfChannel[]): Variant {
 }
 
 /**
- * The exact cheapest fee over the channels for each query, ignoring amounts limits (htlc min/max,
- * liquidity) and the hop limit: a backward Dijkstra from the payee where crossing A -> B turns
- * the amount B must receive into what A must send, with the mapping's own formula
- * ceil((out + fee_base) * 1e6 / (1e6 - fee_ppm)) (monotone, so Dijkstra is exact). No valid
- * route can spend less, so it bounds otp2p's answer from below; when they are equal otp2p found
- * the cheapest route.
+ * The exact cheapest fee over the channels for each query, ignoring amount limits (htlc min/max,
+ * liquidity) and the hop limit: a backward Dijkstra from the payee where forwarding over A -> B
+ * turns the amount B must receive into what A must receive, with the mapping's own formula
+ * ceil((out + fee_base) * 1e6 / (1e6 - fee_ppm)) (monotone, so Dijkstra is exact); the payer's
+ * own first channel costs no fee. No valid route can spend less, so it bounds otp2p's answer from
+ * below; when they are equal otp2p found the cheapest route. One difference remains: otp2p's
+ * first transfer needs a follow (either direction) where this needs the payer's own channel.
  */
 function channelDijkstra(chans: HalfChannel[]): (from: number, to: number, amount: number) => number {
   let n = 0;
@@ -236,9 +237,10 @@ function channelDijkstra(chans: HalfChannel[]): (from: number, to: number, amoun
       }
       if (done[v] === 1) continue;
       done[v] = 1;
-      if (v === from) return d - amount;
       for (let k = off[v] as number; k < (off[v + 1] as number); k++) {
         const u = src[k] as number;
+        // the payer's own channel into v: it sends v what v needs, no fee (d is the least left)
+        if (u === from) return d - amount;
         if (done[u] === 1) continue;
         // exact integer ceil((d + base) * 1e6 / (1e6 - ppm)) in doubles (values stay below 2^53)
         const num = (d + (base[k] as number)) * 1e6;

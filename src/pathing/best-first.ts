@@ -223,7 +223,7 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
         let li = pass === 1 ? bLo : 0;
         for (let o = lst ? (li < end ? (lst[li] as number) : NONE) : (g.slotOutHead[qs] as number); o !== NONE; o = lst ? (++li < end ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)) {
           // the slot's own list (residual liquidity) holds the bound offers too: they are pass 1's
-          if (lst === null && g.offerTo[o] != null) continue;
+          if (lst === null && g.offerTo[o] !== NONE) continue;
           let inNum: number;
           let inBig = 0n;
           let inEx = ex;

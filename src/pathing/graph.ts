@@ -12,7 +12,7 @@ import { PPM } from '../events/offer.ts';
 import type { Offer, OfferStatus, UnitRef } from '../events/offer.ts';
 import { MAX_AMOUNT } from '../core/amount.ts';
 import { FAST_LIMIT, gcdBig } from './amount.ts';
-import { GraphTable, NONE, grow32, growU8 } from './table.ts';
+import { GraphTable, MANY, NONE, grow32, growU8 } from './table.ts';
 
 /**
  * An offer as the graph takes it: who offers it plus the offer's terms (kind 31562's fields;
@@ -257,7 +257,7 @@ export class OfferGraph {
     this.#t.bMin[o] = offer.min;
     this.#t.bMax[o] = offer.max;
     this.#t.bLiq[o] = offer.liquidity;
-    this.#t.offerTo[o] = offer.to !== undefined && offer.to.length > 0 ? this.counterparties(offer.to) : null;
+    this.setCounterparties(o, offer.to);
     // the reduced input factor n/d = den*1e6 / (num*(1e6-cut))
     let nf: number;
     let df: number;
@@ -326,10 +326,20 @@ export class OfferGraph {
     return o;
   }
 
-  /** Peer indexes of an offer's counterparties (checked by checkTerms), sorted. */
-  private counterparties(to: readonly string[]): Int32Array {
-    const out = Int32Array.from(new Set(to.map((pk) => this.peer(pk))));
-    return out.sort();
+  /** Record offer o's counterparties (checked by checkTerms); none or an empty list: anyone. */
+  private setCounterparties(o: number, to: readonly string[] | undefined): void {
+    const t = this.#t;
+    if (t.offerTo[o] === MANY) t.offerToMany.delete(o);
+    if (to === undefined || to.length === 0) t.offerTo[o] = NONE;
+    else if (to.length === 1) t.offerTo[o] = this.peer(to[0] as string);
+    else {
+      const list = Int32Array.from(new Set(to.map((pk) => this.peer(pk)))).sort();
+      if (list.length === 1) t.offerTo[o] = list[0] as number;
+      else {
+        t.offerTo[o] = MANY;
+        t.offerToMany.set(o, list);
+      }
+    }
   }
 
   /** Remove an offer (it stops being routed through at once). Returns whether it existed. */
@@ -343,7 +353,7 @@ export class OfferGraph {
     this.#t.unlink(o);
     if (this.#t.offerOpen[o] === 1) this.#t.openCount--;
     this.#t.offerOpen[o] = 0;
-    this.#t.offerTo[o] = null;
+    this.setCounterparties(o, undefined);
     this.#t.offerPeer[o] = NONE;
     byId?.delete(id);
     this.#t.offerTotal--;

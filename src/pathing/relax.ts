@@ -126,7 +126,7 @@ export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, c
       const aEx = dExact[qs] as number;
       for (let o = g.slotOutHead[qs] as number; o !== NONE; o = g.offerNextOut[o] as number) {
         // bound offers were relaxed above, from their receivers' labels only
-        if (g.offerTo[o] != null) continue;
+        if (g.offerTo[o] !== NONE) continue;
         if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (dBig[qs] as bigint), aEx)) continue;
         const inNum = inp.num;
         const inBig = inp.big;

@@ -9,6 +9,8 @@ import { FAST_LIMIT } from './amount.ts';
 
 /** "No slot / no offer" in the linked lists and slot lookups. */
 export const NONE = -1;
+/** {@link GraphTable.offerTo} of an offer bound to several counterparties. */
+export const MANY = -2;
 
 /**
  * An empty array whose elements kind is already the generic one. A fresh `[]` starts as small
@@ -176,6 +178,7 @@ export class GraphTable {
     this.offerPeer = grow32(this.offerPeer, n);
     this.offerInSlot = grow32(this.offerInSlot, n);
     this.offerOutSlot = grow32(this.offerOutSlot, n);
+    this.offerTo = grow32(this.offerTo, n);
     this.offerNextIn = grow32(this.offerNextIn, n);
     this.offerNextOut = grow32(this.offerNextOut, n);
     this.offerOpen = growU8(this.offerOpen, n);
@@ -219,8 +222,14 @@ export class GraphTable {
     this.offerOutSlot[o] = NONE;
   }
 
-  /** Per offer, the peers it delivers to (sorted indexes), or null when it delivers to anyone. */
-  offerTo: (Int32Array | null)[] = objectArray();
+  /**
+   * Per offer, whom it delivers to: NONE (anyone), a peer index (its one counterparty, the
+   * common case: a channel), or MANY (several, listed in {@link offerToMany}). One int per offer
+   * instead of a small array each keeps a graph of bound offers as compact as an unbound one.
+   */
+  offerTo = new Int32Array(64).fill(NONE);
+  /** The counterparties of offers whose {@link offerTo} is MANY (sorted peer indexes). */
+  offerToMany = new Map<number, Int32Array>();
   /** Per output slot, its open bound offers by receiver (lazy, see {@link boundList}). */
   boundLists: (BoundList | null)[] = [];
   /** The range {@link boundTo} found in its list's `offers`. */
@@ -229,10 +238,16 @@ export class GraphTable {
 
   /** Whether offer `o` may deliver to peer `r` (always, unless the offer is bound to others). */
   allows(o: number, r: number): boolean {
-    const to = this.offerTo[o];
-    if (to == null) return true;
-    for (let i = 0; i < to.length; i++) if (to[i] === r) return true;
-    return false;
+    const t = this.offerTo[o] as number;
+    if (t === NONE) return true;
+    if (t >= 0) return t === r;
+    return (this.offerToMany.get(o) as Int32Array).includes(r);
+  }
+
+  /** The counterparties of a bound offer (empty for an unbound one). */
+  counterpartiesOf(o: number): ArrayLike<number> {
+    const t = this.offerTo[o] as number;
+    return t === NONE ? [] : t >= 0 ? [t] : (this.offerToMany.get(o) as Int32Array);
   }
 
   /**
@@ -246,8 +261,8 @@ export class GraphTable {
     if (cached) return cached;
     const pairs: [number, number][] = [];
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
-      const to = this.offerTo[o];
-      if (this.offerOpen[o] !== 1 || to == null) continue;
+      if (this.offerOpen[o] !== 1 || this.offerTo[o] === NONE) continue;
+      const to = this.counterpartiesOf(o);
       for (let i = 0; i < to.length; i++) pairs.push([to[i] as number, o]);
     }
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -296,7 +311,7 @@ export class GraphTable {
     const cand: number[] = [];
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
       // bound offers are in boundList: they deliver to some peers only, so none dominates another
-      if (this.offerOpen[o] !== 1 || this.offerTo[o] != null) continue;
+      if (this.offerOpen[o] !== 1 || this.offerTo[o] !== NONE) continue;
       const exact = this.fastOk[o] === 1 && (this.fFee[o] as number) < FAST_LIMIT && (this.fMin[o] as number) < FAST_LIMIT && (this.fMax[o] as number) < FAST_LIMIT && (this.fLiq[o] as number) < FAST_LIMIT;
       (exact ? cand : keep).push(o);
     }
