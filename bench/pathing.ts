@@ -1,7 +1,12 @@
 /**
- * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only]`: the offer graph and router on the real
+ * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only] [--answers FILE] [--only NAME]`: the offer graph and router on the real
  * Lightning channel graph (../shared/bench-data, see its README) and on a seeded multi-asset
  * variant of it.
+ *
+ * Three graphs (`--only lightning|lightning-bound|multi-asset` runs one). `lightning-bound` is
+ * the faithful mapping (see lnBoundVariant: each offer bound to its channel's other end) and is
+ * the one whose figures stand for Lightning; `lightning` below lets a node forward at its
+ * cheapest channel's terms to any neighbour, an easier problem kept for comparison.
  *
  * Mapping: every enabled half-channel from -> to is an offer of `from` (rate 1, cut = fee_ppm,
  * fee = fee_base_msat, min/max = htlc_min/htlc_max, liquidity = a seeded 10-90% split of the
@@ -17,12 +22,16 @@
  * least of three removes is a neighbour's burst on a shared machine, which single timings turn
  * into a p99 of its own. `--rounds 1` gives single timings.
  *
+ * `--answers FILE`: no timing; writes every query's answer (single path, multi-path, and for the
+ * first 200 queries two alternatives and the layered first pass) in a canonical JSON line per
+ * query, so a refactoring of the router can be checked to answer exactly as before (`diff`).
+ *
  * Baselines: ngraph.path (A* without heuristic) and graphology-shortest-path (bidirectional
  * Dijkstra) on the same node graph with fee-only weights (fee_base + fee_ppm * amount / 1e6,
  * cheapest channel per pair). They cannot do exact amounts, min/max/liquidity limits, hop
  * limits, rates or unit changes: they answer an easier question.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -33,7 +42,7 @@ import ngraphPath from 'ngraph.path';
 import { DirectedGraph } from 'graphology';
 import { dijkstra } from 'graphology-shortest-path';
 import { OfferGraph, Router, findArbitrage } from '../src/pathing/index.ts';
-import type { GraphOffer, RouteQuery } from '../src/pathing/index.ts';
+import type { GraphOffer, MultiRouteResult, RoutePath, RouteQuery, RouteResult } from '../src/pathing/index.ts';
 import { isOtP2pError } from '../src/core/errors.ts';
 import { quantile, round } from './_stats.ts';
 
@@ -155,6 +164,101 @@ export function lnVariant(chans: HalfChannel[]): Variant {
   return { name: 'lightning', offers, follows, accepts, holds, nodes, ...keyed(follows, accepts) };
 }
 
+/**
+ * The faithful Lightning mapping: each enabled half-channel A -> B is an offer of A bound to B
+ * (kind 31562 `to`), with that channel's fee, limits and liquidity, so a node forwards only over
+ * the channel it came from and only towards the channel's other end; disabled directions are
+ * left out (loadChannels). Same follows, liquidity draws and queries as `lightning`, which lets
+ * any node forward at its cheapest channel's terms to any neighbour: an easier problem.
+ */
+export function lnBoundVariant(chans: HalfChannel[]): Variant {
+  const v = lnVariant(chans);
+  const offers = v.offers.map((o, i) => ({ ...o, to: [pk((chans[i] as HalfChannel).to)] }));
+  return { ...v, name: 'lightning-bound', offers };
+}
+
+/**
+ * The exact cheapest fee over the channels for each query, ignoring amount limits (htlc min/max,
+ * liquidity) and the hop limit: a backward Dijkstra from the payee where forwarding over A -> B
+ * turns the amount B must receive into what A must receive, with the mapping's own formula
+ * ceil((out + fee_base) * 1e6 / (1e6 - fee_ppm)) (monotone, so Dijkstra is exact); the payer's
+ * own first channel costs no fee. No valid route can spend less, so it bounds otp2p's answer from
+ * below; when they are equal otp2p found the cheapest route. One difference remains: otp2p's
+ * first transfer needs a follow (either direction) where this needs the payer's own channel.
+ */
+function channelDijkstra(chans: HalfChannel[]): (from: number, to: number, amount: number) => number {
+  let n = 0;
+  for (const c of chans) n = Math.max(n, c.from + 1, c.to + 1);
+  // incoming channels per node, as flat arrays
+  const off = new Int32Array(n + 1);
+  for (const c of chans) off[c.to + 1] = (off[c.to + 1] as number) + 1;
+  for (let i = 0; i < n; i++) off[i + 1] = (off[i + 1] as number) + (off[i] as number);
+  const pos = off.slice(0, n);
+  const src = new Int32Array(chans.length);
+  const base = new Float64Array(chans.length);
+  const ppm = new Float64Array(chans.length);
+  for (const c of chans) {
+    const k = (pos[c.to] as number)++;
+    src[k] = c.from;
+    base[k] = Number(c.feeBase);
+    ppm[k] = Number(c.feePpm);
+  }
+  const dist = new Float64Array(n);
+  const done = new Uint8Array(n);
+  return (from, to, amount) => {
+    dist.fill(Number.POSITIVE_INFINITY);
+    done.fill(0);
+    dist[to] = amount;
+    const heap: [number, number][] = [[amount, to]];
+    const up = (i: number): void => {
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if ((heap[p] as [number, number])[0] <= (heap[i] as [number, number])[0]) break;
+        [heap[p], heap[i]] = [heap[i] as [number, number], heap[p] as [number, number]];
+        i = p;
+      }
+    };
+    const down = (i: number): void => {
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= heap.length) break;
+        if (c + 1 < heap.length && (heap[c + 1] as [number, number])[0] < (heap[c] as [number, number])[0]) c++;
+        if ((heap[c] as [number, number])[0] >= (heap[i] as [number, number])[0]) break;
+        [heap[c], heap[i]] = [heap[i] as [number, number], heap[c] as [number, number]];
+        i = c;
+      }
+    };
+    while (heap.length > 0) {
+      const [d, v] = heap[0] as [number, number];
+      const last = heap.pop() as [number, number];
+      if (heap.length > 0) {
+        heap[0] = last;
+        down(0);
+      }
+      if (done[v] === 1) continue;
+      done[v] = 1;
+      for (let k = off[v] as number; k < (off[v + 1] as number); k++) {
+        const u = src[k] as number;
+        // the payer's own channel into v: it sends v what v needs, no fee (d is the least left)
+        if (u === from) return d - amount;
+        if (done[u] === 1) continue;
+        // exact integer ceil((d + base) * 1e6 / (1e6 - ppm)) in doubles (values stay below 2^53)
+        const num = (d + (base[k] as number)) * 1e6;
+        const den = 1e6 - (ppm[k] as number);
+        let inp = Math.floor(num / den);
+        if (inp * den < num) inp++;
+        else if ((inp - 1) * den >= num) inp--;
+        if (inp < (dist[u] as number)) {
+          dist[u] = inp;
+          heap.push([inp, u]);
+          up(heap.length - 1);
+        }
+      }
+    }
+    return Number.POSITIVE_INFINITY;
+  };
+}
+
 export function multiVariant(chans: HalfChannel[]): Variant {
   const r = rng(2);
   const follows = new Map<number, number[]>();
@@ -274,8 +378,71 @@ function measureBuild(v: Variant): { g: OfferGraph; buildMs: number; minMs: numb
   return { g, buildMs: quantile(runs, 0.5), minMs: Math.min(...runs), maxMs: Math.max(...runs), memoryMb };
 }
 
-function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: number, log: (s: string) => void): Record<string, unknown> {
-  const { g, buildMs, minMs, maxMs, memoryMb } = measureBuild(v);
+/** The seeded queries of a variant (the same for every run). */
+function makeQueries(v: Variant, queries: number): RouteQuery[] {
+  const qr = rng(42);
+  const qs: RouteQuery[] = [];
+  while (qs.length < queries) {
+    const a = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
+    const b = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
+    if (a === b) continue;
+    // log-uniform 10^4 .. 10^8 msat (0.00001 .. 1 mBTC-ish) in the payee's first accepted unit
+    const msat = 10 ** (4 + qr() * 4);
+    const unit = (v.accepts.get(b) as { unit: string; notary: string }[])[0] as { unit: string; notary: string };
+    const price = ASSETS.find((x) => x.ref.unit === unit.unit)?.price ?? 1;
+    const amount = BigInt(Math.max(1, Math.round(msat / price)));
+    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false });
+  }
+  return qs;
+}
+
+/** An answer or the error code, as one canonical JSON value (bigints as strings). */
+function canon(f: () => unknown): string {
+  let v: unknown;
+  try {
+    v = f();
+  } catch (e) {
+    if (!isOtP2pError(e)) throw e;
+    v = { error: e.code };
+  }
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+const pathOf = (p: RoutePath): unknown => ({ spend: p.spend, receive: p.receive, hops: p.hops });
+
+/**
+ * One line per query: the single-path answer, its counters, the multi-path answer and, for the
+ * first 200 queries, two alternatives and the layered first pass. `lastStats` is included so that
+ * a refactoring that answers the same but works differently shows up too.
+ */
+function answerLines(name: string, g: OfferGraph, qs: RouteQuery[]): string[] {
+  const router = new Router(g);
+  const layered = new Router(g, { firstPass: 'layered' });
+  const out: string[] = [];
+  qs.forEach((q, i) => {
+    const single = canon(() => {
+      const r: RouteResult = router.findRoute(q);
+      return { best: pathOf(r.best), alternatives: r.alternatives.map(pathOf), exact: r.exact };
+    });
+    const stats = JSON.stringify(router.lastStats);
+    const multi = canon(() => {
+      const r: MultiRouteResult = router.findMultiRoute(q);
+      return { spend: r.spend, receive: r.receive, parts: r.parts.map(pathOf), exact: r.exact };
+    });
+    let extra = '';
+    if (i < 200) {
+      const alt = canon(() => router.findRoute({ ...q, alternatives: 2 }));
+      const lay = canon(() => layered.findRoute(q));
+      extra = ` alt=${alt} layered=${lay}`;
+    }
+    out.push(`${name}#${i} single=${single} stats=${stats} multi=${multi}${extra}`);
+  });
+  return out;
+}
+
+function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: number, log: (s: string) => void, answers?: string[]): Record<string, unknown> {
+  // answers need the same graph state as the timed run (the update loop below included), not the timing
+  const { g, buildMs, minMs, maxMs, memoryMb } = answers ? { g: build(v), buildMs: 0, minMs: 0, maxMs: 0, memoryMb: 0 } : measureBuild(v);
   const stats = g.stats();
   log(`${v.name}: ${stats.peers} peers, ${stats.offers} offers, ${stats.slots} slots, ${stats.units} units, ${stats.followEdges} follows; build ${round(buildMs)} ms (median of 5, ${round(minMs)}-${round(maxMs)}), ~${round(memoryMb)} MB`);
 
@@ -301,19 +468,10 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
   const cycles = findArbitrage(g, { limit: 8 });
   log(`${v.name}: ${cycles.length} arbitrage cycle(s) reported${cycles[0] ? ` (first: ${cycles[0].offers.length} offers, gain ${cycles[0].gain})` : ''}`);
 
-  // Seeded queries.
-  const qr = rng(42);
-  const qs: RouteQuery[] = [];
-  while (qs.length < queries) {
-    const a = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
-    const b = v.nodes[Math.floor(qr() * v.nodes.length)] as number;
-    if (a === b) continue;
-    // log-uniform 10^4 .. 10^8 msat (0.00001 .. 1 mBTC-ish) in the payee's first accepted unit
-    const msat = 10 ** (4 + qr() * 4);
-    const unit = (v.accepts.get(b) as { unit: string; notary: string }[])[0] as { unit: string; notary: string };
-    const price = ASSETS.find((x) => x.ref.unit === unit.unit)?.price ?? 1;
-    const amount = BigInt(Math.max(1, Math.round(msat / price)));
-    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false });
+  const qs = makeQueries(v, queries);
+  if (answers) {
+    answers.push(...answerLines(v.name, g, qs));
+    return {};
   }
   const router = new Router(g);
   const timeAll = (f: (q: RouteQuery) => { exact: boolean }): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number; unknown: number } => {
@@ -355,6 +513,31 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
   const single = timeAll((q) => router.findRoute(q));
   log(`${v.name}: times are the least of ${rounds} round(s) per query`);
   log(`${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`);
+  let versusDijkstra: Record<string, number> | undefined;
+  if (v.name === 'lightning-bound') {
+    // otp2p's fee against the exact cheapest over the channels (a lower bound for any valid route)
+    const cheapest = channelDijkstra(chans);
+    const c = { compared: 0, equal: 0, above: 0, below: 0, otp2pNone: 0, dijkstraNone: 0 };
+    const ratios: number[] = [];
+    for (const q of qs) {
+      const lb = cheapest(Number.parseInt(q.from, 16), Number.parseInt(q.to, 16), Number(q.amount));
+      let fee: number | null = null;
+      try {
+        fee = Number(router.findRoute(q).best.spend - q.amount);
+      } catch (e) {
+        if (!isOtP2pError(e, 'no-route')) throw e;
+      }
+      if (fee === null) c.otp2pNone++;
+      if (lb === Number.POSITIVE_INFINITY) c.dijkstraNone++;
+      if (fee === null || lb === Number.POSITIVE_INFINITY) continue;
+      c.compared++;
+      if (fee === lb) c.equal++;
+      else if (fee > lb) (c.above++, ratios.push(lb === 0 ? Number.POSITIVE_INFINITY : fee / lb));
+      else c.below++;
+    }
+    versusDijkstra = { ...c, median_ratio_when_above: round(quantile(ratios, 0.5), 3) };
+    log(`${v.name}: versus the exact cheapest channel route (Dijkstra on fee weights, no limits): ${c.equal}/${c.compared} equal, ${c.above} dearer (median x${round(quantile(ratios, 0.5), 3)}), ${c.below} cheaper (only where the first transfer is a follow without the payer's own channel); no route: otp2p ${c.otp2pNone}, Dijkstra ${c.dijkstraNone}`);
+  }
   const multi = timeAll((q) => router.findMultiRoute(q));
   log(`${v.name}: multi-path  p50 ${multi.p50_ms} ms, p99 ${multi.p99_ms} ms, found ${multi.found}/${qs.length}`);
 
@@ -406,6 +589,7 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
     single,
     multi,
     baselines: { ngraph, graphology },
+    ...(versusDijkstra ? { versus_dijkstra: versusDijkstra } : {}),
     ratio: { ngraph: round(single.p50_ms / ngraph.p50_ms, 2), graphology: round(single.p50_ms / graphology.p50_ms, 2) },
   };
 }
@@ -457,10 +641,26 @@ export default async function main(args: string[]): Promise<void> {
     if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
-  for (const make of [lnVariant, multiVariant]) {
+  const ai = args.indexOf('--answers');
+  const answersFile = ai >= 0 ? args[ai + 1] : undefined;
+  if (ai >= 0 && !answersFile) {
+    process.stderr.write('pathing bench: --answers needs a file name\n');
+    process.exit(2);
+  }
+  const answers: string[] | undefined = answersFile ? [] : undefined;
+  // answers (a refactoring's proof) cover the two graphs they always did
+  const oi = args.indexOf('--only');
+  const only = oi >= 0 ? args[oi + 1] : undefined;
+  for (const make of answers ? [lnVariant, multiVariant] : [lnVariant, lnBoundVariant, multiVariant]) {
     t0 = process.hrtime.bigint();
     const v = make(chans);
-    out[v.name] = runVariant(v, chans, queries, rounds, log);
+    if (only !== undefined && v.name !== only) continue;
+    out[v.name] = runVariant(v, chans, queries, rounds, log, answers);
+  }
+  if (answersFile && answers) {
+    writeFileSync(answersFile, `${answers.join('\n')}\n`);
+    log(`wrote ${answers.length} answers to ${answersFile}`);
+    return;
   }
   if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
 }

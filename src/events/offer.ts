@@ -47,7 +47,16 @@ export interface Offer {
   /** NIP-40 expiration, unix seconds (required). */
   expiration: number;
   status: OfferStatus;
+  /**
+   * Counterparties (hex pubkeys, `to` tags): when present and non-empty, the offer's owner
+   * delivers its output only to these peers (its friends, or the other side of a channel).
+   * Absent or empty: anyone within the usual rules.
+   */
+  to?: readonly string[];
 }
+
+/** Most `to` tags an offer may carry (each ~75 bytes: the event stays far below the 60 KiB cap). */
+export const MAX_COUNTERPARTIES = 256;
 
 /**
  * An offer with its owner in JSON (integer strings, rate as `[num, den]`): the offline offers
@@ -67,6 +76,8 @@ export interface OfferJson {
   max: string;
   liquidity: string;
   status: OfferStatus;
+  /** Counterparties the offer delivers to (absent: anyone). */
+  to?: string[];
 }
 
 /** An offer read from an event: the author is the peer offering it. */
@@ -105,8 +116,9 @@ function parseInt63(value: unknown, field: string, code: 'bad-amount' | 'bad-rat
 /**
  * Check an offer's fields and their relations (the rules the parser applies to events).
  * `now` (unix seconds), when given, also rejects an expired offer.
- * @throws OtP2pError `bad-offer` (labels, status, cut, min > max), `bad-rate` (zero or out of
- *   range rate), `bad-amount` (negative, non-integer, > 2^63-1 amounts), `expired`.
+ * @throws OtP2pError `bad-offer` (labels, status, cut, min > max, malformed or repeated `to`
+ *   pubkeys), `bad-rate` (zero or out of range rate), `bad-amount` (negative, non-integer,
+ *   > 2^63-1 amounts), `expired`.
  */
 export function validateOffer(offer: Offer, now?: number): Offer {
   checkLabel(offer.id, 'id');
@@ -132,6 +144,7 @@ export function validateOffer(offer: Offer, now?: number): Offer {
     throw badOffer(`expiration must be a positive unix time in seconds, got ${describeValue(offer.expiration)}`, 'expiration');
   }
   if (!OFFER_STATUSES.includes(offer.status)) throw badOffer(`status must be open, paused or closed, got ${describeValue(offer.status)}`, 'status');
+  if (offer.to !== undefined) checkCounterparties(offer.to);
   if (now !== undefined && offer.expiration <= now) {
     throw new OtP2pError('expired', `offer ${describeValue(offer.id)} expired at ${offer.expiration} (now ${now})`, { context: { field: 'expiration', expiration: offer.expiration } });
   }
@@ -160,8 +173,22 @@ export function buildOfferEvent(offer: Offer, createdAt: number): EventTemplate 
       ['liquidity', offer.liquidity.toString()],
       ['status', offer.status],
       ['expiration', String(offer.expiration)],
+      ...(offer.to ?? []).map((pk) => ['to', pk]),
     ],
   };
+}
+
+/** `to`: an array of at most MAX_COUNTERPARTIES distinct lowercase hex pubkeys. @throws OtP2pError `bad-offer`. */
+function checkCounterparties(to: unknown): void {
+  if (!Array.isArray(to) || to.length > MAX_COUNTERPARTIES) {
+    throw badOffer(`to must be an array of at most ${MAX_COUNTERPARTIES} pubkeys, got ${describeValue(to)}`, 'to');
+  }
+  const seen = new Set<string>();
+  to.forEach((pk: unknown, i) => {
+    if (!isHex(pk, 32)) throw badOffer(`to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, `to[${i}]`);
+    if (seen.has(pk)) throw badOffer(`to[${i}] repeats ${pk.slice(0, 12)}…`, `to[${i}]`);
+    seen.add(pk);
+  });
 }
 
 /**
@@ -199,7 +226,7 @@ function single(tags: string[][], name: string, arity: number): string[] {
  * Parse a kind-31562 event (already verified: id and signature) into a {@link SignedOffer}.
  * @param now unix seconds; an offer whose expiration is at or before `now` is rejected.
  * @throws OtP2pError `bad-kind`, `bad-offer` (missing/duplicate tags, labels, status, cut,
- *   min > max), `bad-rate` (zero, non-integer or > 2^63-1 rate), `bad-amount` (fee, min, max,
+ *   min > max, malformed or repeated `to` pubkeys), `bad-rate` (zero, non-integer or > 2^63-1 rate), `bad-amount` (fee, min, max,
  *   liquidity negative, non-integer or > 2^63-1), `expired`.
  */
 export function parseOfferEvent(event: NostrEvent | (UnsignedEvent & { id?: string }), now: number): SignedOffer {
@@ -214,6 +241,13 @@ export function parseOfferEvent(event: NostrEvent | (UnsignedEvent & { id?: stri
     throw badOffer(`expiration must be unix seconds, got ${describeValue(expRaw)}`, 'expiration');
   }
   const status = single(tags, 'status', 1)[1];
+  // counterparties: every `to` tag carries one pubkey; none means anyone
+  const to: string[] = [];
+  for (const t of tags) {
+    if (t[0] !== 'to') continue;
+    if (t.length < 2) throw badOffer(`tag to needs 1 value(s), got ${t.length - 1}`, 'to');
+    to.push(t[1] as string);
+  }
   const offer: Offer = {
     id: d,
     in: { unit: inT[1] as string, notary: inT[2] as string },
@@ -228,6 +262,7 @@ export function parseOfferEvent(event: NostrEvent | (UnsignedEvent & { id?: stri
     expiration: Number(expRaw),
     status: status as OfferStatus,
   };
+  if (to.length > 0) offer.to = to;
   validateOffer(offer, now);
   return { ...offer, pubkey: event.pubkey, createdAt: event.created_at, eventId: event.id ?? '' };
 }

@@ -7,9 +7,7 @@
 /** Below this, integers and the products the fast path forms are exact in a double. */
 export const FAST_LIMIT = 2 ** 52;
 
-/** 2^63 - 1: the largest amount anyone can hold or send. */
-export const MAX_AMOUNT_BIG = (1n << 63n) - 1n;
-export const MAX_AMOUNT_NUM = 2 ** 63;
+// The largest amount (2^63 - 1) is core/amount.ts's MAX_AMOUNT.
 
 /** Greatest common divisor of non-negative bigints. */
 export function gcdBig(a: bigint, b: bigint): bigint {

@@ -7,6 +7,7 @@
  */
 import { PPM } from '../events/offer.ts';
 import type { UnitRef } from '../events/offer.ts';
+import { graphTable } from './graph.ts';
 import type { OfferGraph } from './graph.ts';
 
 /** One arbitrage cycle. Fixed fees are left out: the gain is the marginal one, for large amounts. */
@@ -23,7 +24,8 @@ export interface ArbitrageCycle {
  * Find up to `limit` distinct arbitrage cycles among the open, unexpired offers.
  * @param now unix seconds; offers expiring at or before are ignored (default: none expire).
  */
-export function findArbitrage(g: OfferGraph, options: { limit?: number; now?: number } = {}): ArbitrageCycle[] {
+export function findArbitrage(graph: OfferGraph, options: { limit?: number; now?: number } = {}): ArbitrageCycle[] {
+  const g = graphTable(graph);
   const limit = options.limit ?? 16;
   const now = options.now ?? Number.NEGATIVE_INFINITY;
   const U = g.unitRefs.length;
@@ -79,7 +81,7 @@ export function findArbitrage(g: OfferGraph, options: { limit?: number; now?: nu
     }
     if (num <= den) continue;
     out.push({
-      offers: cycle.map((o) => ({ ...g.offerRef(o), in: { ...(g.unitRefs[unitIn(o)] as UnitRef) }, out: { ...(g.unitRefs[unitOut(o)] as UnitRef) } })),
+      offers: cycle.map((o) => ({ ...graph.offerRef(o), in: { ...(g.unitRefs[unitIn(o)] as UnitRef) }, out: { ...(g.unitRefs[unitOut(o)] as UnitRef) } })),
       gainNum: num,
       gainDen: den,
       gain: Number((num * 1_000_000n) / den) / 1_000_000,

@@ -2,13 +2,13 @@
  * The offline route file (what-if analysis and audits) and the contractual JSON output shape.
  *
  * File, exactly: `{ "offers": [{ "pubkey", "id", "in": {"unit","notary"}, "out": {"unit","notary"},
- * "rate": [num, den], "cut_ppm", "fee", "min", "max", "liquidity" }], "follows": { pubkey:
+ * "rate": [num, den], "cut_ppm", "fee", "min", "max", "liquidity", "to"?: [pubkey, ...] }], "follows": { pubkey:
  * [pubkey, ...] }, "accepts": { pubkey: [{"unit","notary"}, ...] } }`, amounts as integer strings.
  */
-import { OtP2pError, describeValue } from '../core/errors.ts';
+import { fail, oneOf, string } from '../core/assert.ts';
+import { MAX_AMOUNT } from '../core/amount.ts';
 import { isRecord } from '../core/json.ts';
-import { MAX_AMOUNT_BIG } from './amount.ts';
-import { formatUnitRef } from '../events/offer.ts';
+import { MAX_COUNTERPARTIES, formatUnitRef } from '../events/offer.ts';
 import type { OfferJson, OfferStatus, UnitRef } from '../events/offer.ts';
 import { OfferGraph } from './graph.ts';
 import type { GraphOffer } from './graph.ts';
@@ -24,27 +24,21 @@ export interface OffersFile {
 const INT_RE = /^(?:0|[1-9][0-9]*)$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
-function bad(code: 'bad-input' | 'bad-offer' | 'bad-rate' | 'bad-amount' | 'bad-key', message: string, field: string): OtP2pError {
-  return new OtP2pError(code, message, { context: { field } });
-}
-
-/** An integer given as a string (or, for rate and cut, a safe JSON integer). */
+/** An integer given as a string (or, for rate and cut, a safe JSON integer), at most 2^63-1. */
 function int(v: unknown, field: string, code: 'bad-amount' | 'bad-rate' | 'bad-offer', allowNumber: boolean): bigint {
   if (allowNumber && typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v !== 'string' || v.length > 19 || !INT_RE.test(v)) throw bad(code, `${field} must be a non-negative integer string, got ${describeValue(v)}`, field);
-  const n = BigInt(v);
-  if (n > MAX_AMOUNT_BIG) throw bad(code, `${field} must be at most 2^63-1, got ${v}`, field);
+  const n = BigInt(string(v, field, code, { re: INT_RE, maxLength: 19, expected: 'a non-negative integer string' }));
+  if (n > MAX_AMOUNT) fail(code, field, 'at most 2^63-1', v);
   return n;
 }
 
 function pubkey(v: unknown, field: string): string {
-  if (typeof v !== 'string' || !HEX64.test(v)) throw bad('bad-key', `${field} must be a 64-character lowercase hex pubkey, got ${describeValue(v)}`, field);
-  return v;
+  return string(v, field, 'bad-key', { re: HEX64, expected: 'a 64-character lowercase hex pubkey' });
 }
 
 function unitRef(v: unknown, field: string): UnitRef {
   if (!isRecord(v) || typeof v.unit !== 'string' || typeof v.notary !== 'string' || !v.unit || !v.notary) {
-    throw bad('bad-offer', `${field} must be {"unit","notary"} with non-empty strings`, field);
+    fail('bad-offer', field, '{"unit","notary"} with non-empty strings', v);
   }
   return { unit: v.unit, notary: v.notary };
 }
@@ -55,27 +49,34 @@ function unitRef(v: unknown, field: string): UnitRef {
  *   `bad-amount` naming the offending field (`offers[3].min`).
  */
 export function parseOffersFile(value: unknown): OffersFile {
-  if (!isRecord(value)) throw bad('bad-input', 'offers file must be a JSON object', 'file');
+  if (!isRecord(value)) fail('bad-input', 'file', 'a JSON object', value);
   const offersRaw = value.offers ?? [];
-  if (!Array.isArray(offersRaw)) throw bad('bad-input', 'offers must be an array', 'offers');
+  if (!Array.isArray(offersRaw)) fail('bad-input', 'offers', 'an array', offersRaw);
   const offers: GraphOffer[] = offersRaw.map((o: unknown, i) => {
     const f = `offers[${i}]`;
-    if (!isRecord(o)) throw bad('bad-input', `${f} must be an object`, f);
-    if (typeof o.id !== 'string' || o.id.length === 0) throw bad('bad-offer', `${f}.id must be a non-empty string`, `${f}.id`);
-    if (!Array.isArray(o.rate) || o.rate.length !== 2) throw bad('bad-rate', `${f}.rate must be [num, den]`, `${f}.rate`);
+    if (!isRecord(o)) fail('bad-input', f, 'an object', o);
+    string(o.id, `${f}.id`, 'bad-offer', { minLength: 1, expected: 'a non-empty string' });
+    const id = o.id as string;
+    if (!Array.isArray(o.rate) || o.rate.length !== 2) fail('bad-rate', `${f}.rate`, '[num, den]', o.rate);
     const rateNum = int(o.rate[0], `${f}.rate[0]`, 'bad-rate', true);
     const rateDen = int(o.rate[1], `${f}.rate[1]`, 'bad-rate', true);
-    if (rateNum === 0n || rateDen === 0n) throw bad('bad-rate', `${f}.rate must not contain zero`, `${f}.rate`);
+    if (rateNum === 0n || rateDen === 0n) fail('bad-rate', `${f}.rate`, 'two integers above zero', `${rateNum}/${rateDen}`);
     const cutPpm = int(o.cut_ppm ?? '0', `${f}.cut_ppm`, 'bad-offer', true);
-    if (cutPpm >= 1_000_000n) throw bad('bad-offer', `${f}.cut_ppm must be below 1000000, got ${cutPpm}`, `${f}.cut_ppm`);
+    if (cutPpm >= 1_000_000n) fail('bad-offer', `${f}.cut_ppm`, 'below 1000000', cutPpm);
     const min = int(o.min ?? '0', `${f}.min`, 'bad-amount', false);
     const max = int(o.max, `${f}.max`, 'bad-amount', false);
-    if (min > max) throw bad('bad-offer', `${f}.min ${min} is above max ${max}`, `${f}.min`);
-    const status = (o.status ?? 'open') as OfferStatus;
-    if (status !== 'open' && status !== 'paused' && status !== 'closed') throw bad('bad-offer', `${f}.status must be open, paused or closed`, `${f}.status`);
+    if (min > max) fail('bad-offer', `${f}.min`, `at most max (${max})`, min);
+    const status: OfferStatus = oneOf(o.status ?? 'open', `${f}.status`, 'bad-offer', ['open', 'paused', 'closed']);
+    // counterparties: the owner delivers only to these peers (absent or empty: anyone)
+    let to: string[] | undefined;
+    if (o.to !== undefined) {
+      if (!Array.isArray(o.to) || o.to.length > MAX_COUNTERPARTIES) fail('bad-offer', `${f}.to`, `an array of at most ${MAX_COUNTERPARTIES} pubkeys`, o.to);
+      to = o.to.map((p, k) => pubkey(p, `${f}.to[${k}]`));
+      if (new Set(to).size !== to.length) fail('bad-offer', `${f}.to`, 'distinct pubkeys', o.to);
+    }
     return {
       pubkey: pubkey(o.pubkey, `${f}.pubkey`),
-      id: o.id,
+      id,
       in: unitRef(o.in, `${f}.in`),
       out: unitRef(o.out, `${f}.out`),
       rateNum,
@@ -86,22 +87,23 @@ export function parseOffersFile(value: unknown): OffersFile {
       max,
       liquidity: int(o.liquidity, `${f}.liquidity`, 'bad-amount', false),
       status,
+      ...(to !== undefined && to.length > 0 ? { to } : {}),
     };
   });
   const follows: Record<string, string[]> = {};
   const fr = value.follows ?? {};
-  if (!isRecord(fr)) throw bad('bad-input', 'follows must be an object of pubkey -> [pubkey]', 'follows');
+  if (!isRecord(fr)) fail('bad-input', 'follows', 'an object of pubkey -> [pubkey]', fr);
   for (const [k, list] of Object.entries(fr)) {
     pubkey(k, `follows key`);
-    if (!Array.isArray(list)) throw bad('bad-input', `follows[${k.slice(0, 8)}…] must be an array`, 'follows');
+    if (!Array.isArray(list)) fail('bad-input', `follows[${k.slice(0, 8)}…]`, 'an array', list);
     follows[k] = list.map((p, i) => pubkey(p, `follows[${k.slice(0, 8)}…][${i}]`));
   }
   const accepts: Record<string, UnitRef[]> = {};
   const ar = value.accepts ?? {};
-  if (!isRecord(ar)) throw bad('bad-input', 'accepts must be an object of pubkey -> [{unit, notary}]', 'accepts');
+  if (!isRecord(ar)) fail('bad-input', 'accepts', 'an object of pubkey -> [{unit, notary}]', ar);
   for (const [k, list] of Object.entries(ar)) {
     pubkey(k, 'accepts key');
-    if (!Array.isArray(list)) throw bad('bad-input', `accepts[${k.slice(0, 8)}…] must be an array`, 'accepts');
+    if (!Array.isArray(list)) fail('bad-input', `accepts[${k.slice(0, 8)}…]`, 'an array', list);
     accepts[k] = list.map((u, i) => unitRef(u, `accepts[${k.slice(0, 8)}…][${i}]`));
   }
   return { offers, follows, accepts };
@@ -137,6 +139,7 @@ export function offerToJson(o: GraphOffer): OfferJson {
     max: o.max.toString(),
     liquidity: o.liquidity.toString(),
     status: o.status ?? 'open',
+    ...(o.to !== undefined && o.to.length > 0 ? { to: [...o.to] } : {}),
   };
 }
 

@@ -30,6 +30,7 @@ export function hopQuote(ctx: PaymentContext, from: string, m: QuoteRequestMessa
     outNotary: out.notary,
     outUnit: out.unit,
     outAmount: out.amount,
+    outTo: out.to,
     ...(m.offer !== undefined ? { offer: m.offer } : {}),
   });
   if (!decision.ok) return reply({ type: 'reject', payment_id: m.payment_id, reason: decision.reason, message: decision.message });
@@ -66,7 +67,7 @@ export function hopPrepare(ctx: PaymentContext, from: string, m: PrepareMessage)
   const outAccount = ctx.ports.transfers.account(out.notary, out.unit);
   const inNym = isOnChainAsset(m.in.notary, m.in.unit) ? ctx.ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit, false) : inAccount?.nym;
   if (!inAccount || !outAccount || inNym === undefined || inNym !== m.in.nym) return refuse('bad-request', 'the prepare names an account we do not hold');
-  const decision = ctx.ports.policy?.quote({ inNotary: m.in.notary, inUnit: m.in.unit, outNotary: out.notary, outUnit: out.unit, outAmount: out.amount });
+  const decision = ctx.ports.policy?.quote({ inNotary: m.in.notary, inUnit: m.in.unit, outNotary: out.notary, outUnit: out.unit, outAmount: out.amount, outTo: out.to });
   if (!decision?.ok) return refuse(decision?.reason ?? 'no-offer', decision?.message ?? 'no policy');
   if (decision.minIn > m.in.amount) return refuse('underpaid', `we need ${decision.minIn} in to deliver ${out.amount}`);
   if (ctx.repo.byHash('hop', m.payment_hash)) return refuse('duplicate-payment', 'we already forwarded this payment hash');

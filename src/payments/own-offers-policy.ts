@@ -9,7 +9,8 @@ import type { HopPolicy, QuoteAsk, QuoteDecision } from './ports.ts';
 
 /**
  * A hop policy over this peer's own open offers: a hop quotes only conversions it published,
- * within the offer's input bounds and liquidity (the same rules path finding used).
+ * within the offer's input bounds and liquidity, and only to the offer's counterparties when it
+ * names them (`to`): the same rules path finding used.
  */
 export class OwnOffersPolicy implements HopPolicy {
   readonly #offers: () => Iterable<Offer>;
@@ -27,6 +28,8 @@ export class OwnOffersPolicy implements HopPolicy {
       if (ask.offer !== undefined && o.id !== ask.offer) continue;
       if (o.in.notary !== ask.inNotary || o.in.unit !== ask.inUnit || o.out.notary !== ask.outNotary || o.out.unit !== ask.outUnit) continue;
       if (o.status !== 'open' || o.expiration <= now) continue;
+      // An offer bound to counterparties delivers to them alone (the router honours this too).
+      if (o.to !== undefined && o.to.length > 0 && (ask.outTo === undefined || !o.to.includes(ask.outTo))) continue;
       sawPair = true;
       if (ask.outAmount > o.liquidity) continue;
       const minIn = offerInput(o, ask.outAmount);

@@ -98,6 +98,8 @@ export interface QuoteAsk {
   outAmount: bigint;
   /** The offer the payer's route used, when it names one. */
   offer?: string;
+  /** The peer the hop delivers to: an offer bound to counterparties (`to`) serves only those. */
+  outTo?: string;
 }
 
 /** A hop's answer: the terms it commits to, or why not. */

@@ -40,32 +40,29 @@ export class PeerRoutes {
     const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeCatalog, all);
     const fromUnits = req.fromUnit !== undefined ? [parseUnitRef(req.fromUnit, 'fromUnit')] : await this.#holdings();
     if (fromUnits.length === 0) throw new OtP2pError('no-route', 'we hold no funds in any unit', { context: {} });
-    web.graph.setAccepts(req.to, wanted);
-    try {
-      let last: unknown;
-      for (const fromUnit of fromUnits) {
-        try {
-          const q = {
-            from: pubkey,
-            fromUnit,
-            to: req.to,
-            amount: req.amount,
-            maxHops: req.maxHops ?? config.maxHops,
-            maxDegree: config.maxDegree,
-            maxParts: req.maxParts ?? 8,
-            now: unixSeconds(clock),
-          };
-          const result = (req.maxParts ?? 8) <= 1 ? single(this.#router.findRoute(q)) : this.#router.findMultiRoute(q);
-          return { ...result, fromUnit };
-        } catch (err) {
-          if (!isOtP2pError(err, 'no-route')) throw err;
-          last = err;
-        }
+    let last: unknown;
+    for (const fromUnit of fromUnits) {
+      try {
+        const q = {
+          from: pubkey,
+          fromUnit,
+          to: req.to,
+          // the units asked for, for this query only: the graph keeps what the payee accepts
+          toUnits: wanted,
+          amount: req.amount,
+          maxHops: req.maxHops ?? config.maxHops,
+          maxDegree: config.maxDegree,
+          maxParts: req.maxParts ?? 8,
+          now: unixSeconds(clock),
+        };
+        const result = (req.maxParts ?? 8) <= 1 ? single(this.#router.findRoute(q)) : this.#router.findMultiRoute(q);
+        return { ...result, fromUnit };
+      } catch (err) {
+        if (!isOtP2pError(err, 'no-route')) throw err;
+        last = err;
       }
-      throw last;
-    } finally {
-      web.graph.setAccepts(req.to, all);
     }
+    throw last;
   }
 
   /** Arbitrage cycles among the known offers (reported, never routed through). */

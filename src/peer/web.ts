@@ -211,6 +211,7 @@ function toGraphOffer(pubkey: string, o: Offer): GraphOffer {
     min: o.min,
     max: o.max,
     liquidity: o.liquidity,
+    ...(o.to !== undefined ? { to: o.to } : {}),
     expiration: o.expiration,
     status: o.status,
   };

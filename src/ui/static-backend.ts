@@ -142,12 +142,7 @@ export class StaticDashboardBackend implements DashboardBackend {
     if (wanted.length === 0 && request.payeeUnit !== undefined) {
       throw new OtP2pError('no-route', `the payee does not accept ${describeValue(request.payeeUnit)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`, { context: { unit: request.payeeUnit } });
     }
-    this.#graph.setAccepts(to, wanted);
-    try {
-      return routeToJson(this.#router.findMultiRoute({ from: this.#opts.self, fromUnit, to, amount, maxHops: this.#opts.maxHops ?? 6 }));
-    } finally {
-      this.#graph.setAccepts(to, all);
-    }
+    return routeToJson(this.#router.findMultiRoute({ from: this.#opts.self, fromUnit, to, toUnits: wanted, amount, maxHops: this.#opts.maxHops ?? 6 }));
   }
 
   pay(): PayResultView {

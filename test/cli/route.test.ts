@@ -69,6 +69,48 @@ describe('otp2p route (offline)', () => {
     expect((one.json[0] as { error: { code: string } }).error.code).toBe('no-route');
   });
 
+  it('never routes through an offer bound to someone else, even when it is the only cheap path', async () => {
+    const file = join(tmpDir(), 'bound.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        offers: [
+          // C's cheap offer delivers only to B (say, the other side of a channel): never to the payee
+          { pubkey: C, id: 'c-cheap', in: USD, out: EUR, rate: ['1', '1'], cut_ppm: '0', fee: '0', min: '0', max: '100000', liquidity: '5000', to: [B] },
+          { pubkey: B, id: 'b-dear', in: USD, out: EUR, rate: ['1', '1'], cut_ppm: '0', fee: '40', min: '0', max: '100000', liquidity: '5000' },
+        ],
+        follows: { [A]: [B, C], [B]: [PAYEE], [C]: [PAYEE] },
+        accepts: { [PAYEE]: [EUR] },
+      }),
+    );
+    const r = await runCli([...base(file, '100'), '--json']);
+    expect(r.code).toBe(0);
+    const out = r.json[0] as { spend: string; parts: { hops: { offer: string | null }[] }[] };
+    expect(out.parts.flatMap((p) => p.hops.map((h) => h.offer))).toEqual(['b-dear', null]);
+    expect(out.spend).toBe('140');
+    // a malformed counterparty is refused with the field named
+    const badFile = join(tmpDir(), 'bad.json');
+    writeFileSync(badFile, JSON.stringify({ offers: [{ pubkey: C, id: 'x', in: USD, out: EUR, rate: ['1', '1'], max: '1', liquidity: '1', to: ['nothex'] }] }));
+    const bad = await runCli([...base(badFile, '1'), '--json']);
+    expect(bad.code).toBe(2); // bad-key is a usage error
+    expect(bad.json[0]).toEqual({ error: expect.objectContaining({ code: 'bad-key', message: expect.stringContaining('offers[0].to[0]') }) });
+  });
+
+  it('pays directly by default, and --no-direct requires a follow for every transfer', async () => {
+    const file = join(tmpDir(), 'direct.json');
+    // the payer holds what the payee takes, but they share no follow
+    writeFileSync(file, JSON.stringify({ offers: [], follows: { [A]: [B] }, accepts: { [PAYEE]: [USD] } }));
+    const direct = await runCli([...base(file, '10'), '--json']);
+    expect(direct.code).toBe(0);
+    expect((direct.json[0] as { parts: { hops: unknown[] }[] }).parts[0]!.hops).toEqual([{ from: A, to: PAYEE, unit: 'usd@n1', amount: '10', offer: null }]);
+    const none = await runCli([...base(file, '10'), '--no-direct', '--json']);
+    expect(none.code).toBe(1);
+    expect((none.json[0] as { error: { code: string } }).error.code).toBe('no-route');
+    const help = await runCli(['route', '--help']);
+    expect(help.stdout).toMatch(/--no-direct/);
+    expect(help.stdout).toMatch(/Direct payment: a payer that holds a unit the payee accepts pays it directly/);
+  });
+
   it('exits 1 with a no-route error when nothing fits', async () => {
     const file = offersFile();
     const r = await runCli([...base(file, '6000'), '--json']);

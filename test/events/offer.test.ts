@@ -82,6 +82,38 @@ describe('offer events (kind 31562)', () => {
     expect(() => validateOffer({ ...base, fee: -5n })).toThrow(expect.objectContaining({ code: 'bad-amount' }));
   });
 
+  it('counterparties: one `to` tag per pubkey, built, signed and parsed back; absent means anyone', () => {
+    const bob = 'b'.repeat(64);
+    const carol = 'c'.repeat(64);
+    const ev = signEvent(buildOfferEvent({ ...base, to: [bob, carol] }, NOW), SK);
+    expect(ev.tags.filter((t) => t[0] === 'to')).toEqual([
+      ['to', bob],
+      ['to', carol],
+    ]);
+    expect(parseOfferEvent(ev, NOW).to).toEqual([bob, carol]);
+    // an offer without `to` tags parses without the field (no empty list standing for "nobody")
+    const open = parseOfferEvent(signEvent(buildOfferEvent(base, NOW), SK), NOW);
+    expect('to' in open).toBe(false);
+    expect(buildOfferEvent({ ...base, to: [] }, NOW).tags.some((t) => t[0] === 'to')).toBe(false);
+  });
+
+  it.each([
+    [[['to']], 'a to tag without a value'],
+    [[['to', 'B'.repeat(64)]], 'uppercase hex'],
+    [[['to', 'b'.repeat(63)]], 'a short key'],
+    [[['to', 'npub1xyz']], 'an npub'],
+    [[['to', 'b'.repeat(64)], ['to', 'b'.repeat(64)]], 'a repeated key'],
+    [Array.from({ length: 257 }, (_, i) => ['to', i.toString(16).padStart(64, '0')]), 'more than 256 keys'],
+  ])('rejects counterparties %#: %s with bad-offer', (extra) => {
+    const ev = signEvent(buildOfferEvent(base, NOW), SK);
+    expect(() => parseOfferEvent({ ...ev, tags: [...ev.tags, ...extra] }, NOW)).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+  });
+
+  it('builder and validator refuse malformed counterparties', () => {
+    expect(() => buildOfferEvent({ ...base, to: ['xyz'] }, NOW)).toThrow(expect.objectContaining({ code: 'bad-offer', context: { field: 'to[0]' } }));
+    expect(() => validateOffer({ ...base, to: 'b'.repeat(64) as unknown as string[] })).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+  });
+
   it('withdrawal is a NIP-09 deletion of the offer address', () => {
     const del = buildOfferDeletion(PUB, 'usd-to-eur', NOW);
     expect(del.kind).toBe(Kind.Deletion);
@@ -100,7 +132,7 @@ describe('offer events (kind 31562)', () => {
 
   it('fuzz: arbitrary tags never crash the parser, only typed errors', () => {
     const value = fc.oneof(fc.string(), fc.constantFrom('0', '1', '-1', '1e9', 'NaN', '9223372036854775807', '9223372036854775808', String(NOW + 10)));
-    const tag = fc.tuple(fc.constantFrom('d', 'in', 'out', 'rate', 'cut', 'fee', 'min', 'max', 'liquidity', 'status', 'expiration', 'x'), fc.array(value, { maxLength: 3 }));
+    const tag = fc.tuple(fc.constantFrom('d', 'in', 'out', 'rate', 'cut', 'fee', 'min', 'max', 'liquidity', 'status', 'expiration', 'to', 'x'), fc.array(value, { maxLength: 3 }));
     fc.assert(
       fc.property(fc.array(tag, { maxLength: 14 }), (tags) => {
         const ev = { pubkey: PUB, created_at: NOW, kind: Kind.Offer, content: '', tags: tags.map(([n, v]) => [n, ...v]) };

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { OfferGraph } from '../../src/pathing/index.ts';
 import type { GraphOffer } from '../../src/pathing/index.ts';
 import { gcdBig } from '../../src/pathing/amount.ts';
+import { graphTable } from '../../src/pathing/graph.ts';
 
 const USD = { unit: 'usd', notary: 'n1' };
 const EUR = { unit: 'eur', notary: 'n1' };
@@ -47,10 +48,10 @@ describe('offer graph: input factors', () => {
         const g = new OfferGraph();
         const o = g.upsertOffer(offer(key('a'), 'x', { rateNum: num, rateDen: den, cutPpm: cut, fee }));
         const ref = referenceFactor(num, den, cut);
-        expect([g.fN[o], g.fD[o]]).toEqual([ref.n, ref.d]);
-        expect(g.fastOk[o]).toBe(ref.exact && fee < 2n ** 52n ? 1 : 0);
-        expect(g.maxGain).toBe(Math.max(1, ref.d / ref.n));
-        expect(g.pairK.get(g.unit(USD) * 0x100000 + g.unit(EUR))).toBe(ref.n / ref.d);
+        expect([graphTable(g).fN[o], graphTable(g).fD[o]]).toEqual([ref.n, ref.d]);
+        expect(graphTable(g).fastOk[o]).toBe(ref.exact && fee < 2n ** 52n ? 1 : 0);
+        expect(graphTable(g).maxGain).toBe(Math.max(1, ref.d / ref.n));
+        expect(graphTable(g).pairK.get(g.unit(USD) * 0x100000 + g.unit(EUR))).toBe(ref.n / ref.d);
       }),
       { numRuns: 2000 },
     );
@@ -59,7 +60,7 @@ describe('offer graph: input factors', () => {
   it('keeps the exact terms in the bigint arrays', () => {
     const g = new OfferGraph();
     const o = g.upsertOffer(offer(key('a'), 'x', { rateNum: MAX, rateDen: 3n, cutPpm: 7n, fee: 11n, min: 13n, max: MAX, liquidity: 17n }));
-    expect([g.bNum[o], g.bDen[o], g.bCut[o], g.bFee[o], g.bMin[o], g.bMax[o], g.bLiq[o]]).toEqual([MAX, 3n, 7n, 11n, 13n, MAX, 17n]);
+    expect([graphTable(g).bNum[o], graphTable(g).bDen[o], graphTable(g).bCut[o], graphTable(g).bFee[o], graphTable(g).bMin[o], graphTable(g).bMax[o], graphTable(g).bLiq[o]]).toEqual([MAX, 3n, 7n, 11n, 13n, MAX, 17n]);
   });
 });
 
@@ -89,21 +90,21 @@ describe('offer graph: bulk load', () => {
         const one = new OfferGraph();
         for (const o of offers) one.upsertOffer(o);
         expect(bulk.stats()).toEqual(one.stats());
-        const n = one.offerCap;
-        expect(bulk.offerCap).toBe(n);
+        const n = graphTable(one).offerCap;
+        expect(graphTable(bulk).offerCap).toBe(n);
         for (const f of ['offerPeer', 'offerInSlot', 'offerOutSlot', 'offerOpen', 'fN', 'fD', 'fFee', 'fastOk', 'bNum', 'bDen', 'bCut'] as const) {
-          expect([...bulk[f].subarray(0, n)], f).toEqual([...one[f].subarray(0, n)]);
+          expect([...graphTable(bulk)[f].subarray(0, n)], f).toEqual([...graphTable(one)[f].subarray(0, n)]);
         }
-        expect(bulk.offerIds).toEqual(one.offerIds);
-        expect(bulk.maxGain).toBe(one.maxGain);
-        expect([...bulk.pairK]).toEqual([...one.pairK]);
+        expect(graphTable(bulk).offerIds).toEqual(graphTable(one).offerIds);
+        expect(graphTable(bulk).maxGain).toBe(graphTable(one).maxGain);
+        expect([...graphTable(bulk).pairK]).toEqual([...graphTable(one).pairK]);
         // the last version of each (pubkey, id) wins
         const last = new Map(offers.map((o) => [`${o.pubkey}/${o.id}`, o]));
         expect(bulk.stats().offers).toBe(last.size);
         for (const o of last.values()) {
-          const i = bulk.offerIndex[bulk.peer(o.pubkey)]?.get(o.id) as number;
-          expect(bulk.bNum[i]).toBe(o.rateNum);
-          expect(bulk.offerOpen[i]).toBe(o.status === 'open' ? 1 : 0);
+          const i = graphTable(bulk).offerIndex[bulk.peer(o.pubkey)]?.get(o.id) as number;
+          expect(graphTable(bulk).bNum[i]).toBe(o.rateNum);
+          expect(graphTable(bulk).offerOpen[i]).toBe(o.status === 'open' ? 1 : 0);
         }
       }),
       { numRuns: 300 },
@@ -129,8 +130,8 @@ describe('offer graph: peers', () => {
     expect(new Set(idx).size).toBe(keys.length);
     // fresh string objects with the same text find the same peers
     keys.forEach((k, i) => expect(g.peer(k.split('').join(''))).toBe(idx[i]));
-    expect(g.peerKeys).toEqual(keys);
-    expect(keys.map((k) => g.peerIndex.get(k))).toEqual(idx);
+    expect(graphTable(g).peerKeys).toEqual(keys);
+    expect(keys.map((k) => graphTable(g).peerIndex.get(k))).toEqual(idx);
   });
 
   it('rejects keys that are not 64 lowercase hex characters, even when their tail matches a peer', () => {
@@ -140,7 +141,7 @@ describe('offer graph: peers', () => {
     for (const bad of [k.toUpperCase(), `${k}0`, k.slice(1), `g${k.slice(1)}`, 'x'.repeat(57) + 'abcdef0', '', 42 as unknown as string]) {
       expect(() => g.peer(bad)).toThrow(expect.objectContaining({ code: 'bad-key' }));
     }
-    expect(g.peerKeys).toEqual([k]);
+    expect(graphTable(g).peerKeys).toEqual([k]);
   });
 
   it('random keys get stable, distinct indexes', () => {
@@ -154,9 +155,9 @@ describe('offer graph: peers', () => {
         keys.forEach((k, i) => {
           if (!first.has(k)) first.set(k, idx[i] as number);
           expect(idx[i]).toBe(first.get(k));
-          expect(g.peerKeys[idx[i] as number]).toBe(k);
+          expect(graphTable(g).peerKeys[idx[i] as number]).toBe(k);
         });
-        expect(g.peerKeys.length).toBe(first.size);
+        expect(graphTable(g).peerKeys.length).toBe(first.size);
       }),
       { numRuns: 200 },
     );
@@ -185,15 +186,15 @@ describe('offer graph: follows and catalogs', () => {
             if (l.has(x)) want.add(a);
           }
           edges += follows.get(x)?.size ?? 0;
-          const p = g.peerIndex.get(keys[x] as string);
+          const p = graphTable(g).peerIndex.get(keys[x] as string);
           if (p === undefined) {
             expect(want.size).toBe(0);
             continue;
           }
-          const got = [...(g.adj[p] as Int32Array)].map((i) => keys.indexOf(g.peerKeys[i] as string));
+          const got = [...(graphTable(g).adj[p] as Int32Array)].map((i) => keys.indexOf(graphTable(g).peerKeys[i] as string));
           expect(got.length).toBe(new Set(got).size);
           expect(new Set(got)).toEqual(want);
-          expect(new Set((g.followOut[p] as number[]).map((i) => keys.indexOf(g.peerKeys[i] as string)))).toEqual(follows.get(x) ?? new Set());
+          expect(new Set((graphTable(g).followOut[p] as number[]).map((i) => keys.indexOf(graphTable(g).peerKeys[i] as string)))).toEqual(follows.get(x) ?? new Set());
         }
         expect(g.stats().followEdges).toBe(edges);
       }),
@@ -205,11 +206,11 @@ describe('offer graph: follows and catalogs', () => {
     const g = new OfferGraph();
     g.setAccepts(key('a'), [EUR, USD, { ...EUR }, USD]);
     const p = g.peer(key('a'));
-    expect(g.accepts.get(p)).toEqual([g.unit(EUR), g.unit(USD)]);
+    expect(graphTable(g).accepts.get(p)).toEqual([g.unit(EUR), g.unit(USD)]);
     expect(g.acceptsUnit(p, g.unit(USD))).toBe(true);
     const many = Array.from({ length: 40 }, (_, i) => ({ unit: `u${i % 25}`, notary: 'n' }));
     g.setAccepts(key('b'), many);
-    const got = (g.accepts.get(g.peer(key('b'))) as number[]).map((u) => g.unitRefs[u]?.unit);
+    const got = (graphTable(g).accepts.get(g.peer(key('b'))) as number[]).map((u) => graphTable(g).unitRefs[u]?.unit);
     expect(got).toEqual(Array.from({ length: 25 }, (_, i) => `u${i}`));
   });
 
@@ -223,8 +224,8 @@ describe('offer graph: follows and catalogs', () => {
     // the same object, changed since its last lookup, is looked up again
     ref.notary = 'n1';
     expect(g.unit(ref)).toBe(a);
-    expect(g.unitIndex.get('x@n1')).toBe(a);
-    expect(g.unitIndex.get('x@n2')).toBe(b);
-    expect(g.unitRefs[b]).toEqual({ unit: 'x', notary: 'n2' });
+    expect(graphTable(g).unitIndex.get('x@n1')).toBe(a);
+    expect(graphTable(g).unitIndex.get('x@n2')).toBe(b);
+    expect(graphTable(g).unitRefs[b]).toEqual({ unit: 'x', notary: 'n2' });
   });
 });

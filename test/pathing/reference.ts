@@ -1,6 +1,7 @@
 /**
  * An exhaustive reference router written straight from the issue's semantics: enumerate every
- * simple path, compute amounts with the formula, keep the valid ones. Slow and obviously right.
+ * simple path, compute amounts with the formula, keep the valid ones (a bound offer delivers only
+ * to one of its `to` counterparties). Slow and obviously right.
  */
 import type { OffersFile } from '../../src/pathing/file.ts';
 import type { GraphOffer } from '../../src/pathing/graph.ts';
@@ -62,8 +63,11 @@ export function referencePaths(file: OffersFile, from: string, unit: UnitRef, to
     const last = path[path.length - 1]!;
     const transfers = path.length - 1;
     if (transfers >= H) return;
+    // the offer `last` runs (none at the payer) may be bound to counterparties
+    const bound = offers[offers.length - 1]?.to;
     for (const q of peers) {
       if (path.includes(q) || !radius.has(q) || !adjacent(file, last, q)) continue;
+      if (bound && bound.length > 0 && !bound.includes(q)) continue;
       if (q === to) {
         if (accepts.includes(have)) {
           const a = refAmounts(offers, amount);

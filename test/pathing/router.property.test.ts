@@ -44,6 +44,8 @@ function scenario(big: boolean): fc.Arbitrary<Scenario> {
       max: fc.oneof(amt(200, 5000), fc.constant((1n << 63n) - 1n)),
       liquidity: fc.oneof(amt(0, 3000), fc.constant((1n << 62n))),
       status: fc.constantFrom('open', 'open', 'open', 'paused'),
+      // bound offers (kind 31562 `to`): the owner delivers only to these peers
+      to: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.uniqueArray(peer, { minLength: 1, maxLength: 2 }) }),
     });
     return fc.record({
       offers: fc.array(offer, { minLength: 2 * n, maxLength: 6 * n }),
@@ -70,6 +72,7 @@ function scenario(big: boolean): fc.Arbitrary<Scenario> {
         max: o.max,
         liquidity: o.liquidity,
         status: o.status as 'open' | 'paused',
+        ...(o.to ? { to: o.to.map(pk) } : {}),
       }));
       const follows: Record<string, string[]> = {};
       for (const [a, b] of r.follows) if (a !== b) (follows[pk(a)] ??= []).push(pk(b));
@@ -116,6 +119,8 @@ function checkPath(s: Scenario, p: RoutePath, used?: Map<string, bigint>): void 
     expect(o.in).toEqual(h.unit);
     const next = p.hops[i + 1]!;
     expect(o.out).toEqual(next.unit);
+    // a bound offer delivers only to one of its counterparties
+    if (o.to) expect(o.to).toContain(next.to);
     // each hop delivers exactly what the next one needs, within min, max and liquidity
     expect(h.amount).toBe(refInput(o, next.amount));
     expect(h.amount >= o.min && h.amount <= o.max).toBe(true);

@@ -57,6 +57,64 @@ describe('router rules', () => {
     expect(r.alternatives[0]!.spend).toBe(600n);
   });
 
+  it('toUnits narrows the payee to some of its units for one query, in every pass, without touching the graph', () => {
+    // the cheap way delivers EUR, the dear one BTC; the payee takes both
+    const g = graph(
+      [offer(B, 'cheap', USD, EUR), offer(C, 'dear', USD, BTC, { fee: 50n })],
+      { [A]: [B, C], [B]: [PAYEE], [C]: [PAYEE] },
+      [EUR, BTC],
+    );
+    for (const firstPass of ['best-first', 'layered'] as const) {
+      const r = new Router(g, { firstPass });
+      expect(r.findRoute(q(100n)).best.hops.map((h) => h.offer)).toEqual(['cheap', null]);
+      expect(r.findRoute(q(100n, { toUnits: [BTC] })).best.hops.map((h) => h.offer)).toEqual(['dear', null]);
+      expect(r.findRoute(q(100n, { toUnits: [BTC], alternatives: 2 })).alternatives).toEqual([]);
+      expect(r.findMultiRoute(q(100n, { toUnits: [BTC] })).parts.map((p) => p.spend)).toEqual([150n]);
+      // the same router answers the unrestricted query as before: nothing was changed in the graph
+      expect(r.findRoute(q(100n)).best.spend).toBe(100n);
+      expect(g.acceptsUnit(g.peer(PAYEE), g.unit(EUR))).toBe(true);
+      // a unit the payee does not accept is ignored, not delivered
+      expect(() => r.findRoute(q(100n, { toUnits: [USD] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+      expect(() => r.findRoute(q(100n, { toUnits: [{ unit: 'never', notary: 'seen' }] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+      expect(() => r.findRoute(q(100n, { toUnits: [] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    }
+    // direct payment counts only in a unit the query allows
+    const d = graph([], { [A]: [PAYEE] }, [USD, EUR]);
+    expect(new Router(d).findRoute(q(5n)).best.hops).toHaveLength(1);
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: [EUR] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: 'eur' }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: [{ unit: 1 }] }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+  });
+
+  it('an offer bound to counterparties (to) delivers only to them, in every pass and in multi-path splits', () => {
+    // B's cheap offer is bound to C, who is no way to the payee: only the dear one reaches it
+    const offers = [offer(B, 'cheap', USD, EUR, { to: [C] }), offer(B, 'dear', USD, EUR, { fee: 7n })];
+    const g = graph(offers, { [A]: [B], [B]: [PAYEE, C] });
+    for (const options of [{ firstPass: 'best-first' }, { firstPass: 'layered' }, { rekeyAfter: 0 }] as const) {
+      const r = new Router(g, options);
+      expect(r.findRoute(q(100n)).best.hops.map((h) => h.offer)).toEqual(['dear', null]);
+      expect(r.findRoute(q(100n, { alternatives: 3 })).alternatives).toEqual([]);
+      expect(r.findMultiRoute(q(100n)).spend).toBe(107n);
+    }
+    // bound to the payee, the cheap offer is taken
+    const h = graph([offer(B, 'cheap', USD, EUR, { to: [C, PAYEE] }), offer(B, 'dear', USD, EUR, { fee: 7n })], { [A]: [B], [B]: [PAYEE, C] });
+    expect(new Router(h).findRoute(q(100n)).best.hops.map((x) => x.offer)).toEqual(['cheap', null]);
+    // multi-path: the bound offer's liquidity is never used towards the payee
+    const m = graph([offer(B, 'cheap', USD, EUR, { to: [C], liquidity: 10_000n }), offer(B, 'small', USD, EUR, { liquidity: 60n }), offer(E, 'other', USD, EUR, { liquidity: 60n, fee: 1n })], {
+      [A]: [B, E],
+      [B]: [PAYEE, C],
+      [E]: [PAYEE],
+    });
+    const split = new Router(m).findMultiRoute(q(100n));
+    expect(split.parts.map((p) => p.hops[0]!.to).sort()).toEqual([B, E].sort());
+    expect(split.parts.flatMap((p) => p.hops.map((x) => x.offer))).not.toContain('cheap');
+    // malformed counterparties are refused before anything changes
+    const bad = new OfferGraph();
+    expect(() => bad.upsertOffer(offer(B, 'x', USD, EUR, { to: ['nothex'] }))).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    expect(() => bad.upsertOffer(offer(B, 'x', USD, EUR, { to: C as unknown as string[] }))).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(bad.stats().offers).toBe(0);
+  });
+
   it('respects min, max and liquidity, falling back to a dearer valid path', () => {
     const cheap = offer(B, 'cheap', USD, EUR, { min: 500n });
     const dear = offer(C, 'dear', USD, EUR, { fee: 10n });

@@ -42,10 +42,14 @@ export default defineCommand({
   description: 'Find a payment path across conversion offers (offline: from an offers file)',
   details:
     'Offline what-if analysis and audits: otp2p route --offers FILE --from <pubkey> --unit <unit>@<notary>\n' +
-    '  --to <pubkey> --amount A [--max-hops H] [--max-degree D] [--parts N] [--json]\n' +
+    '  --to <pubkey> --amount A [--max-hops H] [--max-degree D] [--parts N] [--no-direct] [--json]\n' +
     'FILE: { "offers": [{ "pubkey", "id", "in": {"unit","notary"}, "out": {"unit","notary"}, "rate": [num, den],\n' +
-    '  "cut_ppm", "fee", "min", "max", "liquidity" }], "follows": { pubkey: [pubkey, ...] },\n' +
-    '  "accepts": { pubkey: [{"unit","notary"}, ...] } } (amounts as integer strings, pubkeys hex).\n' +
+    '  "cut_ppm", "fee", "min", "max", "liquidity", "to"?: [pubkey, ...] }], "follows": { pubkey: [pubkey, ...] },\n' +
+    '  "accepts": { pubkey: [{"unit","notary"}, ...] } } (amounts as integer strings, pubkeys hex). An offer\n' +
+    'with "to" delivers only to those counterparties (absent: to anyone). Transfers run along follows.\n' +
+    'Direct payment: a payer that holds a unit the payee accepts pays it directly, with no offer and no\n' +
+    'follow needed (one hop, fee 0), as OT peers can. --no-direct turns that off: every transfer then needs\n' +
+    'a follow between its two ends, like a channel on Lightning.\n' +
     'An offer delivering out needs in = ceil((out + fee) * den * 1000000 / (num * (1000000 - cut_ppm))).\n' +
     'JSON: { spend, receive, parts: [{ spend, receive, hops: [{ from, to, unit, amount, offer }] }] }; a hop\'s\n' +
     'offer is the offer of `to` that the transfer feeds (null at the payee). No route: exit 1 with\n' +
@@ -62,12 +66,14 @@ export default defineCommand({
     'max-hops': { type: 'string', value: 'H', default: '6', description: 'most transfers on a path' },
     'max-degree': { type: 'string', value: 'D', default: '6', description: 'social radius: follow-steps from the payer' },
     parts: { type: 'string', value: 'N', default: '8', description: 'most parts when splitting (1 = single path only, at most 8)' },
+    'no-direct': { type: 'boolean', description: 'offline: never pay the payee directly; every transfer needs a follow (see above)' },
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
     const file = stringOption(ctx, 'offers');
     if (file === undefined) {
       if (ctx.options.to === undefined) throw new OtP2pError('usage', '--to NPUB is required (and --offers FILE for the offline mode)', { context: { option: 'to' } });
+      if (ctx.options['no-direct'] === true) throw new OtP2pError('usage', '--no-direct applies to the offline mode (--offers FILE) only', { context: { option: 'no-direct' } });
       return onlineRoute(ctx);
     }
     const from = requiredPubkey(ctx, 'from', 'PUBKEY');
@@ -79,7 +85,8 @@ export default defineCommand({
     const maxParts = intOptionOr(ctx, 'parts', 8, { min: 1, max: 8 });
     const text = await readTextFileBounded(file, MAX_OFFERS_FILE_BYTES, 'offers file', ctx.signal);
     const graph = buildGraph(parseOffersFile(parseJson(text, 'offers file', MAX_OFFERS_FILE_BYTES)));
-    const result = new Router(graph).findMultiRoute({ from, fromUnit, to, amount, maxHops, maxDegree, maxParts });
+    const direct = ctx.options['no-direct'] !== true;
+    const result = new Router(graph).findMultiRoute({ from, fromUnit, to, amount, maxHops, maxDegree, maxParts, direct });
     if (ctx.json) printJson(ctx, routeToJson(result));
     else printRoute(ctx, result);
   },

@@ -1,0 +1,358 @@
+/**
+ * The offer graph's storage: typed arrays per slot and per offer, the social lists and the
+ * caches the router's hot loops read. Internal to `pathing/`: {@link OfferGraph} owns one and
+ * keeps it behind its API (see `graphTable` in graph.ts); it is never exported from
+ * `otp2p/pathing`, so its layout can change with the router.
+ */
+import type { UnitRef } from '../events/offer.ts';
+import { FAST_LIMIT } from './amount.ts';
+
+/** "No slot / no offer" in the linked lists and slot lookups. */
+export const NONE = -1;
+/** {@link GraphTable.offerTo} of an offer bound to several counterparties. */
+export const MANY = -2;
+
+/**
+ * An empty array whose elements kind is already the generic one. A fresh `[]` starts as small
+ * integers and changes kind on its first push of an object, which deoptimizes the code that
+ * filled the previous graph's arrays (a new graph's first peers then run unoptimized for a while).
+ */
+export function objectArray<T>(): T[] {
+  const a: T[] = [undefined as T];
+  a.pop();
+  return a;
+}
+
+export function grow32(a: Int32Array<ArrayBuffer>, n: number, fill = NONE): Int32Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.fill(fill, a.length);
+  b.set(a);
+  return b;
+}
+export function growF64(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Float64Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+export function growBig(a: BigInt64Array<ArrayBuffer>, n: number): BigInt64Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new BigInt64Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+export function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Uint8Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** A slot's bound offers by receiver (see {@link GraphTable.boundList}). */
+export interface BoundList {
+  /** Receivers, ascending. */
+  recv: Int32Array;
+  /** The offer bound to each receiver. */
+  offers: Int32Array;
+}
+
+const NO_BOUND: BoundList = { recv: new Int32Array(0), offers: new Int32Array(0) };
+
+/**
+ * The graph's arrays and counters. Mutated only by {@link OfferGraph} (and the router's residual
+ * liquidity, which copies), read directly by the router and arbitrage search.
+ */
+export class GraphTable {
+  peerIndex = new Map<string, number>();
+  peerKeys: string[] = objectArray();
+  unitIndex = new Map<string, number>();
+  unitRefs: UnitRef[] = objectArray();
+
+  // slots
+  slotCount = 0;
+  slotPeer = new Int32Array(64);
+  slotUnit = new Int32Array(64);
+  slotNextOfPeer = new Int32Array(64).fill(NONE);
+  slotInHead = new Int32Array(64).fill(NONE);
+  slotOutHead = new Int32Array(64).fill(NONE);
+  peerSlotHead = new Int32Array(64).fill(NONE);
+
+  // offers
+  offerCap = 0;
+  /** Offer index by id, one map per peer (no composite key string to build and hash). */
+  offerIndex: (Map<string, number> | undefined)[] = objectArray();
+  offerTotal = 0;
+  offerIds: string[] = objectArray();
+  offerPeer = new Int32Array(64).fill(NONE);
+  offerInSlot = new Int32Array(64).fill(NONE);
+  offerOutSlot = new Int32Array(64).fill(NONE);
+  offerNextIn = new Int32Array(64).fill(NONE);
+  offerNextOut = new Int32Array(64).fill(NONE);
+  /** 1 = open, 0 = paused/closed/removed. */ offerOpen = new Uint8Array(64);
+  offerExp = new Float64Array(64);
+  bNum = new BigInt64Array(64);
+  bDen = new BigInt64Array(64);
+  bCut = new BigInt64Array(64);
+  bFee = new BigInt64Array(64);
+  bMin = new BigInt64Array(64);
+  bMax = new BigInt64Array(64);
+  bLiq = new BigInt64Array(64);
+  /** numerator of the reduced input factor den*1e6 / (num*(1e6-cut)). */ fN = new Float64Array(64);
+  /** denominator of the reduced input factor. */ fD = new Float64Array(64);
+  fFee = new Float64Array(64);
+  fMin = new Float64Array(64);
+  fMax = new Float64Array(64);
+  fLiq = new Float64Array(64);
+  /** 1 when fN, fD and fee are exact doubles (the double path of fastCeilMulDiv applies). */ fastOk = new Uint8Array(64);
+  freeOffers: number[] = [];
+  openCount = 0;
+  /**
+   * The largest output/input ratio num*(1e6-cut)/(den*1e6) of any offer ever added
+   * (never lowered on removal: a larger value only weakens the router's pruning bound).
+   */
+  maxGain = 1;
+  /**
+   * Per unit pair (key `inUnit * 2^20 + outUnit`), the least input factor
+   * den*1e6 / (num*(1e6-cut)) of any open offer ever added for that pair (never raised on
+   * removal: a smaller value only weakens the router's bound). The router turns it into a lower
+   * bound on what the payer spends per unit of a label, per unit and number of conversions.
+   */
+  pairK = new Map<number, number>();
+  /**
+   * Per unit pair (same keys as {@link pairK}), the least fixed fee times input
+   * factor, fee * den*1e6 / (num*(1e6-cut)), of any open offer ever added for that pair: the
+   * least input an offer of the pair spends on its fixed fee alone (never raised on removal).
+   */
+  pairFeeK = new Map<number, number>();
+  /** bumps when {@link pairK} or {@link pairFeeK} changes. */ pairVersion = 0;
+
+  // social graph
+  followOut: number[][] = objectArray();
+  followIn: number[][] = objectArray();
+  /** undirected union of followOut and followIn, deduplicated. */ adj: Int32Array[] = objectArray();
+  followEdges = 0;
+  /** payee catalogs: units each peer accepts as a payee. */ accepts = new Map<number, number[]>();
+  /** bumps on every change, so a cached per-payer radius can be reused safely. */ version = 0;
+  /** bumps when a follow list changes (the social graph, and the adjacency built from it). */ followVersion = 0;
+  /**
+   * The peers whose follows out, follows in or adjacency changed, in order (a peer
+   * once per change), so a reader can patch what it derived from them; cleared when it grows
+   * past FOLLOW_LOG_MAX, which bumps {@link followLogEpoch} (readers then start over).
+   */
+  followLog: number[] = [];
+  /** see {@link followLog}. */ followLogEpoch = 0;
+
+
+  /** The slot of (peer, unit), or -1. A peer has few units: a linear walk beats a hash lookup. */
+  slotOf(peer: number, unit: number): number {
+    for (let s = this.peerSlotHead[peer] ?? NONE; s !== NONE; s = this.slotNextOfPeer[s] as number) {
+      if (this.slotUnit[s] === unit) return s;
+    }
+    return NONE;
+  }
+
+  /** The slot of (peer, unit), created when missing. */
+  ensureSlot(peer: number, unit: number): number {
+    const found = this.slotOf(peer, unit);
+    if (found !== NONE) return found;
+    const s = this.slotCount++;
+    const n = s + 1;
+    this.slotPeer = grow32(this.slotPeer, n);
+    this.slotUnit = grow32(this.slotUnit, n);
+    this.slotNextOfPeer = grow32(this.slotNextOfPeer, n);
+    this.slotInHead = grow32(this.slotInHead, n);
+    this.slotOutHead = grow32(this.slotOutHead, n);
+    this.slotPeer[s] = peer;
+    this.slotUnit[s] = unit;
+    this.slotInHead[s] = NONE;
+    this.slotOutHead[s] = NONE;
+    this.slotNextOfPeer[s] = this.peerSlotHead[peer] as number;
+    this.peerSlotHead[peer] = s;
+    return s;
+  }
+
+  /** Arrays grow to max(n, 2 x length): a batch larger than the current size is sized exactly. */
+  growOffers(n: number): void {
+    if (n <= this.offerPeer.length) return;
+    this.offerPeer = grow32(this.offerPeer, n);
+    this.offerInSlot = grow32(this.offerInSlot, n);
+    this.offerOutSlot = grow32(this.offerOutSlot, n);
+    this.offerTo = grow32(this.offerTo, n);
+    this.offerNextIn = grow32(this.offerNextIn, n);
+    this.offerNextOut = grow32(this.offerNextOut, n);
+    this.offerOpen = growU8(this.offerOpen, n);
+    this.fastOk = growU8(this.fastOk, n);
+    this.offerExp = growF64(this.offerExp, n);
+    this.fN = growF64(this.fN, n);
+    this.fD = growF64(this.fD, n);
+    this.fFee = growF64(this.fFee, n);
+    this.fMin = growF64(this.fMin, n);
+    this.fMax = growF64(this.fMax, n);
+    this.fLiq = growF64(this.fLiq, n);
+    this.bNum = growBig(this.bNum, n);
+    this.bDen = growBig(this.bDen, n);
+    this.bCut = growBig(this.bCut, n);
+    this.bFee = growBig(this.bFee, n);
+    this.bMin = growBig(this.bMin, n);
+    this.bMax = growBig(this.bMax, n);
+    this.bLiq = growBig(this.bLiq, n);
+  }
+
+  unlink(o: number): void {
+    const sIn = this.offerInSlot[o] as number;
+    const sOut = this.offerOutSlot[o] as number;
+    if (sIn !== NONE) {
+      if (this.slotInHead[sIn] === o) this.slotInHead[sIn] = this.offerNextIn[o] as number;
+      else {
+        let p = this.slotInHead[sIn] as number;
+        while (p !== NONE && this.offerNextIn[p] !== o) p = this.offerNextIn[p] as number;
+        if (p !== NONE) this.offerNextIn[p] = this.offerNextIn[o] as number;
+      }
+    }
+    if (sOut !== NONE) {
+      if (this.slotOutHead[sOut] === o) this.slotOutHead[sOut] = this.offerNextOut[o] as number;
+      else {
+        let p = this.slotOutHead[sOut] as number;
+        while (p !== NONE && this.offerNextOut[p] !== o) p = this.offerNextOut[p] as number;
+        if (p !== NONE) this.offerNextOut[p] = this.offerNextOut[o] as number;
+      }
+    }
+    this.offerInSlot[o] = NONE;
+    this.offerOutSlot[o] = NONE;
+  }
+
+  /**
+   * Per offer, whom it delivers to: NONE (anyone), a peer index (its one counterparty, the
+   * common case: a channel), or MANY (several, listed in {@link offerToMany}). One int per offer
+   * instead of a small array each keeps a graph of bound offers as compact as an unbound one.
+   */
+  offerTo = new Int32Array(64).fill(NONE);
+  /** The counterparties of offers whose {@link offerTo} is MANY (sorted peer indexes). */
+  offerToMany = new Map<number, Int32Array>();
+  /** Per output slot, its open bound offers by receiver (lazy, see {@link boundList}). */
+  boundLists: (BoundList | null)[] = [];
+  /** The range {@link boundTo} found in its list's `offers`. */
+  boundLo = 0;
+  boundHi = 0;
+
+  /** Whether offer `o` may deliver to peer `r` (always, unless the offer is bound to others). */
+  allows(o: number, r: number): boolean {
+    const t = this.offerTo[o] as number;
+    if (t === NONE) return true;
+    if (t >= 0) return t === r;
+    return (this.offerToMany.get(o) as Int32Array).includes(r);
+  }
+
+  /** The counterparties of a bound offer (empty for an unbound one). */
+  counterpartiesOf(o: number): ArrayLike<number> {
+    const t = this.offerTo[o] as number;
+    return t === NONE ? [] : t >= 0 ? [t] : (this.offerToMany.get(o) as Int32Array);
+  }
+
+  /**
+   * The open offers delivering into slot `s` that are bound to counterparties, one entry per
+   * (offer, counterparty) sorted by counterparty, so the offers bound to one receiver are a
+   * range (see {@link boundTo}). Rebuilt lazily after a change to the slot's offers.
+   */
+  boundList(s: number): BoundList {
+    if (this.boundLists.length <= s) for (let i = this.boundLists.length; i < this.slotCount; i++) this.boundLists.push(null);
+    const cached = this.boundLists[s];
+    if (cached) return cached;
+    const pairs: [number, number][] = [];
+    for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
+      if (this.offerOpen[o] !== 1 || this.offerTo[o] === NONE) continue;
+      const to = this.counterpartiesOf(o);
+      for (let i = 0; i < to.length; i++) pairs.push([to[i] as number, o]);
+    }
+    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const list = pairs.length === 0 ? NO_BOUND : { recv: Int32Array.from(pairs, (p) => p[0]), offers: Int32Array.from(pairs, (p) => p[1]) };
+    this.boundLists[s] = list;
+    return list;
+  }
+
+  /** The offers of `list` bound to peer `r`: list.offers[boundLo .. boundHi). */
+  boundTo(list: BoundList, r: number): void {
+    const recv = list.recv;
+    let lo = 0;
+    let hi = recv.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((recv[mid] as number) < r) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < recv.length && recv[end] === r) end++;
+    this.boundLo = lo;
+    this.boundHi = end;
+  }
+
+  /** Per output slot, its open offers minus those another one dominates (lazy). */
+  relaxLists: (Int32Array | null)[] = [];
+
+  relaxDirty(s: number): void {
+    if (s >= 0 && s < this.relaxLists.length) this.relaxLists[s] = null;
+    if (s >= 0 && s < this.boundLists.length) this.boundLists[s] = null;
+  }
+
+  /**
+   * The open offers delivering into slot `s`, without those dominated by another
+   * offer with the same input slot: o' dominates o when it needs no more input for any output
+   * (input factor and fee no larger) and is usable whenever o is (liquidity and max no smaller,
+   * min no larger, expiring no earlier). Dropping o then never changes the least input the
+   * relaxation computes for any amount (minimum lifting included). Values beyond exact doubles
+   * never count as dominated. Rebuilt lazily after a change to the slot's offers.
+   */
+  relaxList(s: number): Int32Array {
+    if (this.relaxLists.length <= s) for (let i = this.relaxLists.length; i < this.slotCount; i++) this.relaxLists.push(null);
+    const cached = this.relaxLists[s];
+    if (cached) return cached;
+    const keep: number[] = [];
+    const cand: number[] = [];
+    for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
+      // bound offers are in boundList: they deliver to some peers only, so none dominates another
+      if (this.offerOpen[o] !== 1 || this.offerTo[o] !== NONE) continue;
+      const exact = this.fastOk[o] === 1 && (this.fFee[o] as number) < FAST_LIMIT && (this.fMin[o] as number) < FAST_LIMIT && (this.fMax[o] as number) < FAST_LIMIT && (this.fLiq[o] as number) < FAST_LIMIT;
+      (exact ? cand : keep).push(o);
+    }
+    const fN = this.fN;
+    const fD = this.fD;
+    cand.sort((a, b) => (this.offerInSlot[a] as number) - (this.offerInSlot[b] as number) || (fN[a] as number) / (fD[a] as number) - (fN[b] as number) / (fD[b] as number) || (this.fFee[a] as number) - (this.fFee[b] as number));
+    let groupStart = keep.length;
+    let groupSlot = NONE;
+    for (const o of cand) {
+      const sIn = this.offerInSlot[o] as number;
+      if (sIn !== groupSlot) {
+        groupSlot = sIn;
+        groupStart = keep.length;
+      }
+      let dominated = false;
+      for (let i = groupStart; i < keep.length; i++) {
+        const p = keep[i] as number;
+        // k(p) <= k(o) exactly: cross products, in bigint when they are beyond exact doubles
+        const l = (fN[p] as number) * (fD[o] as number);
+        const r = (fN[o] as number) * (fD[p] as number);
+        if (l >= FAST_LIMIT || r >= FAST_LIMIT ? BigInt(fN[p] as number) * BigInt(fD[o] as number) > BigInt(fN[o] as number) * BigInt(fD[p] as number) : l > r) continue;
+        if ((this.fFee[p] as number) > (this.fFee[o] as number) || (this.fLiq[p] as number) < (this.fLiq[o] as number)) continue;
+        if ((this.fMax[p] as number) < (this.fMax[o] as number) || (this.fMin[p] as number) > (this.fMin[o] as number)) continue;
+        if ((this.offerExp[p] as number) < (this.offerExp[o] as number)) continue;
+        dominated = true;
+        break;
+      }
+      if (!dominated) keep.push(o);
+    }
+    const list = Int32Array.from(keep);
+    this.relaxLists[s] = list;
+    return list;
+  }
+
+  /** Peers whose undirected adjacency must be rebuilt, each once (see adjDirtyMark). */
+  adjDirty: number[] = [];
+  /** 1 for peers in {@link adjDirty} (a flag array: cheaper than a Set on bulk loads). */
+  adjDirtyMark = new Uint8Array(64);
+
+  /** Whether `peer` accepts `unit` as a payee. */
+  acceptsUnit(peer: number, unit: number): boolean {
+    return this.accepts.get(peer)?.includes(unit) ?? false;
+  }
+}
