@@ -37,7 +37,10 @@ export default async function main(args: string[]): Promise<void> {
       baseRuns.push(performance.now() - t);
     }
 
-    const coins = Array.from({ length: 1000 }, (_, i) => ({ id: `${i}`, value: BigInt(10_000 + ((i * 7919) % 5_000_000)) }));
+    const coins = Array.from({ length: 1000 }, (_, i) => ({
+      id: `${i}`,
+      value: BigInt(10_000 + ((i * 7919) % 5_000_000)),
+    }));
     const script = new Uint8Array([0x00, 0x14, ...new Uint8Array(20)]);
     const sel: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -72,9 +75,15 @@ export default async function main(args: string[]): Promise<void> {
     };
     if (json) console.log(JSON.stringify(res));
     else {
-      console.log(`block scan (${blocks} regtest blocks, batched RPC): median ${res.scan_ms} ms (${res.scan_blocks_per_s} blocks/s)`);
-      console.log(`baseline: getblockhash + getblock per block:     median ${res.baseline_per_block_rpc_ms} ms (batched is ${res.speedup_vs_baseline}x faster)`);
-      console.log(`coin selection over 1,000 UTXOs:                 median ${res.coinselect_1000_utxos_ms} ms, p99 ${res.coinselect_p99_ms} ms`);
+      console.log(
+        `block scan (${blocks} regtest blocks, batched RPC): median ${res.scan_ms} ms (${res.scan_blocks_per_s} blocks/s)`,
+      );
+      console.log(
+        `baseline: getblockhash + getblock per block:     median ${res.baseline_per_block_rpc_ms} ms (batched is ${res.speedup_vs_baseline}x faster)`,
+      );
+      console.log(
+        `coin selection over 1,000 UTXOs:                 median ${res.coinselect_1000_utxos_ms} ms, p99 ${res.coinselect_p99_ms} ms`,
+      );
       console.log(`build + sign + finalise a 1-input PSBT:          median ${res.psbt_build_sign_ms} ms`);
     }
   } finally {

@@ -36,10 +36,18 @@ function generate(n: number, seed: number): string[] {
   const now = Math.floor(Date.now() / 1000);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const tags = [['p', ((i * 7919) % 65536).toString(16).padStart(64, '0')], ['t', `topic-${i % 97}`]];
-    if (i % 3 === 0) tags.push(['e', ((i * 104729) % 1e9).toString(16).padStart(64, '0'), 'wss://relay.example', 'reply']);
+    const tags = [
+      ['p', ((i * 7919) % 65536).toString(16).padStart(64, '0')],
+      ['t', `topic-${i % 97}`],
+    ];
+    if (i % 3 === 0)
+      tags.push(['e', ((i * 104729) % 1e9).toString(16).padStart(64, '0'), 'wss://relay.example', 'reply']);
     const content = `event ${seed}/${i}: ${'offer liquidity on notary N1 for unit A at rate 3/2 '.repeat(1 + (i % 5))}`;
-    out.push(JSON.stringify(signEvent({ created_at: now - (i % 86_400), kind: 1, tags, content }, keys[i % keys.length] as Uint8Array)));
+    out.push(
+      JSON.stringify(
+        signEvent({ created_at: now - (i % 86_400), kind: 1, tags, content }, keys[i % keys.length] as Uint8Array),
+      ),
+    );
   }
   return out;
 }
@@ -71,10 +79,24 @@ async function baselineRound(raws: string[], store: Store, side: Side): Promise<
         const now = Math.floor(Date.now() / 1000);
         await tx
           .insertInto('events')
-          .values({ id: e.id, pubkey: e.pubkey, kind: e.kind, created_at: e.created_at, d: null, tags: JSON.stringify(e.tags), content: e.content, sig: e.sig, first_seen: now })
+          .values({
+            id: e.id,
+            pubkey: e.pubkey,
+            kind: e.kind,
+            created_at: e.created_at,
+            d: null,
+            tags: JSON.stringify(e.tags),
+            content: e.content,
+            sig: e.sig,
+            first_seen: now,
+          })
           .onConflict((oc) => oc.doNothing())
           .execute();
-        await tx.insertInto('event_relays').values({ event_id: e.id, relay: 'wss://relay.example', received_at: now }).onConflict((oc) => oc.doNothing()).execute();
+        await tx
+          .insertInto('event_relays')
+          .values({ event_id: e.id, relay: 'wss://relay.example', received_at: now })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
         stored++;
       }
     });
@@ -117,13 +139,23 @@ export default async function ingest(args: string[]): Promise<void> {
       const b0 = { ...base };
       await oursRound(o, pool, events, ours);
       await baselineRound(b, baseStore, base);
-      ratios.push((ours.events - o0.events) / (ours.seconds - o0.seconds) / ((base.events - b0.events) / (base.seconds - b0.seconds)));
+      ratios.push(
+        (ours.events - o0.events) /
+          (ours.seconds - o0.seconds) /
+          ((base.events - b0.events) / (base.seconds - b0.seconds)),
+      );
     }
     const oursPerS = ours.events / ours.seconds;
     const basePerS = base.events / base.seconds;
-    log(`ours (VerifyPool x${pool.size} [${(await pool.backends()).join(', ')}] + EventStore.ingest, ${ours.events} events): ${round(oursPerS, 0)} events/s`);
-    log(`baseline (nostr-tools verifyEvent + row-by-row kysely, ${base.events} events): ${round(basePerS, 0)} events/s`);
-    log(`ratio: ${round(oursPerS / basePerS, 2)}x (per round: median ${round(median(ratios), 2)}x, p10 ${round(quantile(ratios, 0.1), 2)}x, p90 ${round(quantile(ratios, 0.9), 2)}x)`);
+    log(
+      `ours (VerifyPool x${pool.size} [${(await pool.backends()).join(', ')}] + EventStore.ingest, ${ours.events} events): ${round(oursPerS, 0)} events/s`,
+    );
+    log(
+      `baseline (nostr-tools verifyEvent + row-by-row kysely, ${base.events} events): ${round(basePerS, 0)} events/s`,
+    );
+    log(
+      `ratio: ${round(oursPerS / basePerS, 2)}x (per round: median ${round(median(ratios), 2)}x, p10 ${round(quantile(ratios, 0.1), 2)}x, p90 ${round(quantile(ratios, 0.9), 2)}x)`,
+    );
     // Where the time goes (same process, right after): verification alone on one thread and on
     // the pool, and the store alone on already-verified events.
     const sample = generate(Math.min(n, 4_000), 4);
@@ -137,10 +169,16 @@ export default async function ingest(args: string[]): Promise<void> {
     const oneRate = await rate(() => sample.forEach((r) => one.verifyJson(r)));
     const poolRate = await rate(() => pool.verifyBatch(sample));
     const storeRate = await rate(() => {
-      for (let k = 0; k < parsed.length; k += 1000) events.insertBatch(parsed.slice(k, k + 1000).map((event) => ({ event, relay: 'wss://relay.example' })));
+      for (let k = 0; k < parsed.length; k += 1000)
+        events.insertBatch(parsed.slice(k, k + 1000).map((event) => ({ event, relay: 'wss://relay.example' })));
     });
-    log(`components: verify 1 thread ${round(oneRate, 0)}/s, verify pool x${pool.size} ${round(poolRate, 0)}/s, insertBatch ${round(storeRate, 0)}/s`);
-    if (json) process.stdout.write(`${JSON.stringify({ events: n, ours_per_s: round(oursPerS, 0), baseline_per_s: round(basePerS, 0), ratio: round(oursPerS / basePerS, 2) })}\n`);
+    log(
+      `components: verify 1 thread ${round(oneRate, 0)}/s, verify pool x${pool.size} ${round(poolRate, 0)}/s, insertBatch ${round(storeRate, 0)}/s`,
+    );
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ events: n, ours_per_s: round(oursPerS, 0), baseline_per_s: round(basePerS, 0), ratio: round(oursPerS / basePerS, 2) })}\n`,
+      );
   } finally {
     await pool.close();
     await oursStore.close();

@@ -28,7 +28,9 @@ export default async function main(args: string[]): Promise<void> {
   const json = args.includes('--json');
   const salt = new Uint8Array(16).fill(7);
   const ours = time(5, () => nip49Key('password', salt, 16));
-  const native = time(5, () => scryptSync(Buffer.from('password'), salt, 32, { N: 2 ** 16, r: 8, p: 1, maxmem: 2 ** 28 }));
+  const native = time(5, () =>
+    scryptSync(Buffer.from('password'), salt, 32, { N: 2 ** 16, r: 8, p: 1, maxmem: 2 ** 28 }),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'otp2p-bench-'));
   const vault = join(dir, 'vault.json');
   try {
@@ -45,8 +47,12 @@ export default async function main(args: string[]): Promise<void> {
     };
     if (json) console.log(JSON.stringify(res));
     else {
-      console.log(`NIP-49 scrypt log_n 16 (@noble/hashes): median ${res.scrypt16_ms} ms, p99 ${res.scrypt16_p99_ms} ms`);
-      console.log(`baseline node:crypto scrypt:           median ${res.native_scrypt16_ms} ms (ours runs at ${res.ratio_vs_native}x its speed)`);
+      console.log(
+        `NIP-49 scrypt log_n 16 (@noble/hashes): median ${res.scrypt16_ms} ms, p99 ${res.scrypt16_p99_ms} ms`,
+      );
+      console.log(
+        `baseline node:crypto scrypt:           median ${res.native_scrypt16_ms} ms (ours runs at ${res.ratio_vs_native}x its speed)`,
+      );
       console.log(`vault unlock (log_n 16):               median ${res.vault_unlock_ms} ms`);
       console.log(`deriveIdentity (BIP39 + NIP-06 + BIP84): median ${res.derive_identity_ms} ms`);
     }

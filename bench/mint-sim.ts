@@ -23,7 +23,20 @@ export default async function main(args: string[]): Promise<void> {
   const embedded = args.includes('--embedded');
   const wallets = arg(args, '--wallets', 32);
   const seeds = arg(args, '--seeds', 3);
-  const out: Record<string, { wallets: number; tagged: number; detected: number; false_alarms: number; p50_s: number | null; p95_s: number | null; witnesses: number; evidence_events: number; wall_ms: number }> = {};
+  const out: Record<
+    string,
+    {
+      wallets: number;
+      tagged: number;
+      detected: number;
+      false_alarms: number;
+      p50_s: number | null;
+      p95_s: number | null;
+      witnesses: number;
+      evidence_events: number;
+      wall_ms: number;
+    }
+  > = {};
   for (const scenario of SCENARIOS) {
     let tagged = 0;
     let detected = 0;
@@ -77,7 +90,9 @@ export default async function main(args: string[]): Promise<void> {
     console.log(JSON.stringify({ transport: embedded ? 'embedded-relay' : 'memory', seeds, scenarios: out }));
     return;
   }
-  console.log(`mint-sim: ${wallets} wallets x ${seeds} seeds per scenario, k=3, depth 2, grace 48 h, checks every 6 h, transport ${embedded ? 'embedded relay' : 'memory'}`);
+  console.log(
+    `mint-sim: ${wallets} wallets x ${seeds} seeds per scenario, k=3, depth 2, grace 48 h, checks every 6 h, transport ${embedded ? 'embedded relay' : 'memory'}`,
+  );
   console.log('scenario        tagged  detected  rate    p50 (h)  p95 (h)  false alarms  witnesses  wall (ms)');
   for (const [name, r] of Object.entries(out)) {
     const rate = r.tagged ? `${round((100 * r.detected) / r.tagged, 1)}%` : '-';

@@ -126,7 +126,10 @@ interface Variant {
  * strings, as the offers' pubkeys already are), so the build measures the graph, not the making
  * of 61,431 strings.
  */
-function keyed(follows: Map<number, number[]>, accepts: Map<number, { unit: string; notary: string }[]>): Pick<Variant, 'followKeys' | 'acceptKeys'> {
+function keyed(
+  follows: Map<number, number[]>,
+  accepts: Map<number, { unit: string; notary: string }[]>,
+): Pick<Variant, 'followKeys' | 'acceptKeys'> {
   return JSON.parse(
     JSON.stringify({
       followKeys: [...follows].map(([n, l]) => [pk(n), l.map(pk)]),
@@ -309,8 +312,12 @@ export function multiVariant(chans: HalfChannel[]): Variant {
     l.push(c.to);
   }
   const nodes = [...follows.keys()];
-  const accepts = new Map(nodes.map((n) => [n, (assetsOf.get(n) ?? [0]).slice(0, 2).map((a) => (ASSETS[a] as (typeof ASSETS)[number]).ref)]));
-  const holds = new Map(nodes.map((n) => [n, (ASSETS[(assetsOf.get(n) ?? [0])[0] as number] as (typeof ASSETS)[number]).ref]));
+  const accepts = new Map(
+    nodes.map((n) => [n, (assetsOf.get(n) ?? [0]).slice(0, 2).map((a) => (ASSETS[a] as (typeof ASSETS)[number]).ref)]),
+  );
+  const holds = new Map(
+    nodes.map((n) => [n, (ASSETS[(assetsOf.get(n) ?? [0])[0] as number] as (typeof ASSETS)[number]).ref]),
+  );
   return { name: 'multi-asset', offers, follows, accepts, holds, nodes, ...keyed(follows, accepts) };
 }
 
@@ -391,7 +398,15 @@ function makeQueries(v: Variant, queries: number): RouteQuery[] {
     const unit = (v.accepts.get(b) as { unit: string; notary: string }[])[0] as { unit: string; notary: string };
     const price = ASSETS.find((x) => x.ref.unit === unit.unit)?.price ?? 1;
     const amount = BigInt(Math.max(1, Math.round(msat / price)));
-    qs.push({ from: pk(a), fromUnit: v.holds.get(a) as { unit: string; notary: string }, to: pk(b), amount, maxHops: 6, maxDegree: 20, direct: false });
+    qs.push({
+      from: pk(a),
+      fromUnit: v.holds.get(a) as { unit: string; notary: string },
+      to: pk(b),
+      amount,
+      maxHops: 6,
+      maxDegree: 20,
+      direct: false,
+    });
   }
   return qs;
 }
@@ -440,11 +455,22 @@ function answerLines(name: string, g: OfferGraph, qs: RouteQuery[]): string[] {
   return out;
 }
 
-function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: number, log: (s: string) => void, answers?: string[]): Record<string, unknown> {
+function runVariant(
+  v: Variant,
+  chans: HalfChannel[],
+  queries: number,
+  rounds: number,
+  log: (s: string) => void,
+  answers?: string[],
+): Record<string, unknown> {
   // answers need the same graph state as the timed run (the update loop below included), not the timing
-  const { g, buildMs, minMs, maxMs, memoryMb } = answers ? { g: build(v), buildMs: 0, minMs: 0, maxMs: 0, memoryMb: 0 } : measureBuild(v);
+  const { g, buildMs, minMs, maxMs, memoryMb } = answers
+    ? { g: build(v), buildMs: 0, minMs: 0, maxMs: 0, memoryMb: 0 }
+    : measureBuild(v);
   const stats = g.stats();
-  log(`${v.name}: ${stats.peers} peers, ${stats.offers} offers, ${stats.slots} slots, ${stats.units} units, ${stats.followEdges} follows; build ${round(buildMs)} ms (median of 5, ${round(minMs)}-${round(maxMs)}), ~${round(memoryMb)} MB`);
+  log(
+    `${v.name}: ${stats.peers} peers, ${stats.offers} offers, ${stats.slots} slots, ${stats.units} units, ${stats.followEdges} follows; build ${round(buildMs)} ms (median of 5, ${round(minMs)}-${round(maxMs)}), ~${round(memoryMb)} MB`,
+  );
 
   // Incremental updates: liquidity changes, fee changes (full upsert), remove + re-add.
   const r = rng(7);
@@ -466,7 +492,9 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
   log(`${v.name}: update ${round(updateUs, 2)} us per change (liquidity, fee, remove+add)`);
 
   const cycles = findArbitrage(g, { limit: 8 });
-  log(`${v.name}: ${cycles.length} arbitrage cycle(s) reported${cycles[0] ? ` (first: ${cycles[0].offers.length} offers, gain ${cycles[0].gain})` : ''}`);
+  log(
+    `${v.name}: ${cycles.length} arbitrage cycle(s) reported${cycles[0] ? ` (first: ${cycles[0].offers.length} offers, gain ${cycles[0].gain})` : ''}`,
+  );
 
   const qs = makeQueries(v, queries);
   if (answers) {
@@ -474,7 +502,9 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
     return {};
   }
   const router = new Router(g);
-  const timeAll = (f: (q: RouteQuery) => { exact: boolean }): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number; unknown: number } => {
+  const timeAll = (
+    f: (q: RouteQuery) => { exact: boolean },
+  ): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number; unknown: number } => {
     for (let i = 0; i < Math.min(50, qs.length); i++) {
       try {
         f(qs[i] as RouteQuery);
@@ -508,11 +538,20 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
         if (router.lastStats.fallback) fallback++;
       }
     }
-    return { p50_ms: round(quantile(t, 0.5), 3), p99_ms: round(quantile(t, 0.99), 3), found, fallback, inexact, unknown };
+    return {
+      p50_ms: round(quantile(t, 0.5), 3),
+      p99_ms: round(quantile(t, 0.99), 3),
+      found,
+      fallback,
+      inexact,
+      unknown,
+    };
   };
   const single = timeAll((q) => router.findRoute(q));
   log(`${v.name}: times are the least of ${rounds} round(s) per query`);
-  log(`${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`);
+  log(
+    `${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`,
+  );
   let versusDijkstra: Record<string, number> | undefined;
   if (v.name === 'lightning-bound') {
     // otp2p's fee against the exact cheapest over the channels (a lower bound for any valid route)
@@ -532,11 +571,13 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
       if (fee === null || lb === Number.POSITIVE_INFINITY) continue;
       c.compared++;
       if (fee === lb) c.equal++;
-      else if (fee > lb) (c.above++, ratios.push(lb === 0 ? Number.POSITIVE_INFINITY : fee / lb));
+      else if (fee > lb) c.above++, ratios.push(lb === 0 ? Number.POSITIVE_INFINITY : fee / lb);
       else c.below++;
     }
     versusDijkstra = { ...c, median_ratio_when_above: round(quantile(ratios, 0.5), 3) };
-    log(`${v.name}: versus the exact cheapest channel route (Dijkstra on fee weights, no limits): ${c.equal}/${c.compared} equal, ${c.above} dearer (median x${round(quantile(ratios, 0.5), 3)}), ${c.below} cheaper (only where the first transfer is a follow without the payer's own channel); no route: otp2p ${c.otp2pNone}, Dijkstra ${c.dijkstraNone}`);
+    log(
+      `${v.name}: versus the exact cheapest channel route (Dijkstra on fee weights, no limits): ${c.equal}/${c.compared} equal, ${c.above} dearer (median x${round(quantile(ratios, 0.5), 3)}), ${c.below} cheaper (only where the first transfer is a follow without the payer's own channel); no route: otp2p ${c.otp2pNone}, Dijkstra ${c.dijkstraNone}`,
+    );
   }
   const multi = timeAll((q) => router.findMultiRoute(q));
   log(`${v.name}: multi-path  p50 ${multi.p50_ms} ms, p99 ${multi.p99_ms} ms, found ${multi.found}/${qs.length}`);
@@ -557,7 +598,10 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
     gg.addDirectedEdge(String(c.from), String(c.to), { base: Number(c.feeBase), ppm: Number(c.feePpm) });
   }
   let amountMsat = 0;
-  const ngFinder = ngraphPath.aStar(ng, { oriented: true, distance: (_a, _b, link) => Number(link.data.feeBase) + (Number(link.data.feePpm) * amountMsat) / 1e6 + 1 });
+  const ngFinder = ngraphPath.aStar(ng, {
+    oriented: true,
+    distance: (_a, _b, link) => Number(link.data.feeBase) + (Number(link.data.feePpm) * amountMsat) / 1e6 + 1,
+  });
   const baseline = (f: (a: number, b: number) => unknown): { p50_ms: number; p99_ms: number } => {
     const t = qs.map(() => Number.POSITIVE_INFINITY);
     for (let pass = 0; pass < rounds; pass++) {
@@ -576,9 +620,21 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
     return { p50_ms: round(quantile(rest, 0.5), 3), p99_ms: round(quantile(rest, 0.99), 3) };
   };
   const ngraph = baseline((a, b) => ngFinder.find(a, b));
-  const graphology = baseline((a, b) => dijkstra.bidirectional(gg, String(a), String(b), (_e: string, attr: Record<string, unknown>) => (attr.base as number) + ((attr.ppm as number) * amountMsat) / 1e6 + 1));
-  log(`${v.name}: baselines (fee-only weights, no amounts/limits/rates): ngraph.path p50 ${ngraph.p50_ms} ms p99 ${ngraph.p99_ms} ms; graphology p50 ${graphology.p50_ms} ms p99 ${graphology.p99_ms} ms`);
-  log(`${v.name}: ratio single p50 / ngraph p50 = ${round(single.p50_ms / ngraph.p50_ms, 2)}, / graphology p50 = ${round(single.p50_ms / graphology.p50_ms, 2)}`);
+  const graphology = baseline((a, b) =>
+    dijkstra.bidirectional(
+      gg,
+      String(a),
+      String(b),
+      (_e: string, attr: Record<string, unknown>) =>
+        (attr.base as number) + ((attr.ppm as number) * amountMsat) / 1e6 + 1,
+    ),
+  );
+  log(
+    `${v.name}: baselines (fee-only weights, no amounts/limits/rates): ngraph.path p50 ${ngraph.p50_ms} ms p99 ${ngraph.p99_ms} ms; graphology p50 ${graphology.p50_ms} ms p99 ${graphology.p99_ms} ms`,
+  );
+  log(
+    `${v.name}: ratio single p50 / ngraph p50 = ${round(single.p50_ms / ngraph.p50_ms, 2)}, / graphology p50 = ${round(single.p50_ms / graphology.p50_ms, 2)}`,
+  );
   return {
     graph: stats,
     rounds,
@@ -602,7 +658,9 @@ function runVariant(v: Variant, chans: HalfChannel[], queries: number, rounds: n
 function buildOnly(v: Variant, log: (s: string) => void): Record<string, unknown> {
   const { g, buildMs, minMs, maxMs, memoryMb } = measureBuild(v);
   const stats = g.stats();
-  log(`${v.name}: ${stats.peers} peers, ${stats.offers} offers, ${stats.slots} slots; build ${round(buildMs)} ms (median of 5, ${round(minMs)}-${round(maxMs)}), ~${round(memoryMb)} MB`);
+  log(
+    `${v.name}: ${stats.peers} peers, ${stats.offers} offers, ${stats.slots} slots; build ${round(buildMs)} ms (median of 5, ${round(minMs)}-${round(maxMs)}), ~${round(memoryMb)} MB`,
+  );
   return { graph: stats, build_ms: round(buildMs, 1), memory_mb: round(memoryMb, 1) };
 }
 
@@ -625,7 +683,9 @@ export default async function main(args: string[]): Promise<void> {
     else process.stdout.write(`${s}\n`);
   };
   if (!existsSync(DATA)) {
-    log(`pathing bench: ${join('..', 'shared', 'bench-data', 'ln-20260203-halfchannels.csv.gz')} not found (looked at ${DATA}); nothing to measure.`);
+    log(
+      `pathing bench: ${join('..', 'shared', 'bench-data', 'ln-20260203-halfchannels.csv.gz')} not found (looked at ${DATA}); nothing to measure.`,
+    );
     if (json) process.stdout.write(`${JSON.stringify({ skipped: 'bench data absent' })}\n`);
     return;
   }

@@ -24,10 +24,28 @@ import { round } from './_stats.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function spawnRelay(dbPath: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'relay', '--port', '0', '--db', dbPath, '--default-limit', '5000', '--json', '--home', dirname(dbPath)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'src/cli/main.ts'),
+      'relay',
+      '--port',
+      '0',
+      '--db',
+      dbPath,
+      '--default-limit',
+      '5000',
+      '--json',
+      '--home',
+      dirname(dbPath),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
     child.once('exit', (c) => reject(new Error(`relay exited ${c}`)));
@@ -59,7 +77,8 @@ export default async function main(args: string[]): Promise<void> {
     // 1. Publish throughput with acknowledgements (pipelined, 100 in flight).
     let relay = await spawnRelay(dbPath);
     const toPublish: NostrEvent[] = [];
-    for (let i = 0; i < PUBLISH; i++) toPublish.push(signEvent({ kind: 7, created_at: now, tags: [], content: `p${i}` }, sk, pk));
+    for (let i = 0; i < PUBLISH; i++)
+      toPublish.push(signEvent({ kind: 7, created_at: now, tags: [], content: `p${i}` }, sk, pk));
     const pub = new RelayPool({ relays: [relay.url], publishTimeoutMs: 60_000 });
     let t = performance.now();
     for (let i = 0; i < PUBLISH; i += 100) {
@@ -74,11 +93,15 @@ export default async function main(args: string[]): Promise<void> {
     // 2. Seed N stored events straight into the relay's tables (the ack path would take minutes).
     //    The schema exists: the relay of step 1 created it. REQ limit cap = 10 x --default-limit.
     const events: NostrEvent[] = [];
-    for (let i = 0; i < N; i++) events.push(signEvent({ kind: 1, created_at: now - N + i, tags: [], content: `stored event ${i}` }, sk, pk));
+    for (let i = 0; i < N; i++)
+      events.push(signEvent({ kind: 1, created_at: now - N + i, tags: [], content: `stored event ${i}` }, sk, pk));
     const db = new Database(dbPath);
-    const ins = db.prepare('INSERT INTO events (id, pubkey, author, created_at, kind, tags, content, sig, d_tag_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)');
+    const ins = db.prepare(
+      'INSERT INTO events (id, pubkey, author, created_at, kind, tags, content, sig, d_tag_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+    );
     db.transaction(() => {
-      for (const e of events) ins.run(e.id, e.pubkey, e.pubkey, e.created_at, e.kind, JSON.stringify(e.tags), e.content, e.sig);
+      for (const e of events)
+        ins.run(e.id, e.pubkey, e.pubkey, e.created_at, e.kind, JSON.stringify(e.tags), e.content, e.sig);
     })();
     db.close();
     relay = await spawnRelay(dbPath);
@@ -102,7 +125,11 @@ export default async function main(args: string[]): Promise<void> {
     let gotSimple = 0;
     t = performance.now();
     await new Promise<void>((resolve) => {
-      simple.subscribeManyEose([relay.url], filter, { onevent: () => gotSimple++, onclose: () => resolve(), maxWait: 600_000 });
+      simple.subscribeManyEose([relay.url], filter, {
+        onevent: () => gotSimple++,
+        onclose: () => resolve(),
+        maxWait: 600_000,
+      });
     });
     const simpleS = (performance.now() - t) / 1000;
     simple.destroy();

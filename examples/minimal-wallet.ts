@@ -16,23 +16,41 @@ import { startEmbeddedRelay } from '../src/relays/index.ts';
 export async function minimalWallet(show: (line: string) => void = console.log): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'otp2p-wallet-'));
   const relay = await startEmbeddedRelay({ host: '127.0.0.1', port: 0 });
-  const notary = SimulatedNotary.open({ ledgerPath: join(dir, 'notary.sqlite'), name: 'Example Notary (simulated)', units: [{ name: 'US Dollar', tla: 'USD', factor: 100n, decimalPower: 2 }] });
+  const notary = SimulatedNotary.open({
+    ledgerPath: join(dir, 'notary.sqlite'),
+    name: 'Example Notary (simulated)',
+    units: [{ name: 'US Dollar', tla: 'USD', factor: 100n, decimalPower: 2 }],
+  });
   const lookup = simulatedNotaryLookup({ [notary.id]: join(dir, 'notary.sqlite') });
   const usd = notary.units[0]!.id;
   const issuer = notary.openAccount('issuer', usd, 0n, true);
   const aliceAcct = notary.openAccount('alice', usd);
   notary.openAccount('shop', usd);
-  notary.transfer({ idempotencyKey: 'fund-alice', notaryId: notary.id, fromAccountId: issuer, toAccountId: aliceAcct, amount: 50_00n });
+  notary.transfer({
+    idempotencyKey: 'fund-alice',
+    notaryId: notary.id,
+    fromAccountId: issuer,
+    toAccountId: aliceAcct,
+    amount: 50_00n,
+  });
   const peers: Peer[] = [];
   try {
     for (const name of ['alice', 'shop']) {
-      const peer = await createPeer({ home: join(dir, name), identity: deriveIdentity(generateMnemonic()), relays: [relay.url], otApi: notary.clientFor(name), receiptLookup: lookup });
+      const peer = await createPeer({
+        home: join(dir, name),
+        identity: deriveIdentity(generateMnemonic()),
+        relays: [relay.url],
+        otApi: notary.clientFor(name),
+        receiptLookup: lookup,
+      });
       peers.push(peer);
     }
     const [alice, shop] = peers as [Peer, Peer];
     // What the wallet listens to: alarms first, then messages and payments.
     alice.on('mint-alarm', (v) => show(`ALARM: the notary may be tracing you (${v.verdict} for ${v.d})`));
-    alice.on('dm', (m) => show(`message from ${m.sender === shop.pubkey ? 'the shop' : m.sender.slice(0, 8)}: ${m.text}`));
+    alice.on('dm', (m) =>
+      show(`message from ${m.sender === shop.pubkey ? 'the shop' : m.sender.slice(0, 8)}: ${m.text}`),
+    );
     alice.on('payment', (p) => show(`payment ${p.id.slice(0, 8)}: ${p.state}`));
     let dmSeen!: () => void;
     const dmArrived = new Promise<void>((resolve) => (dmSeen = resolve));

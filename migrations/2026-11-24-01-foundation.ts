@@ -62,7 +62,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('outbox_targets_pk', ['event_id', 'relay'])
     .execute();
-  await db.schema.createIndex('outbox_targets_due').on('outbox_targets').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('outbox_targets_due')
+    .on('outbox_targets')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
 
   await db.schema
     .createTable('cursors')

@@ -23,8 +23,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // the verified rumor as JSON (local only; lets `dm read` list past messages)
     .addColumn('rumor_json', 'text', (c) => c.notNull())
     .execute();
-  await sql`CREATE UNIQUE INDEX received_messages_nonce ON received_messages (sender, nonce) WHERE nonce <> ''`.execute(db);
-  await db.schema.createIndex('received_messages_kind_created').on('received_messages').columns(['kind', 'created_at']).execute();
+  await sql`CREATE UNIQUE INDEX received_messages_nonce ON received_messages (sender, nonce) WHERE nonce <> ''`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('received_messages_kind_created')
+    .on('received_messages')
+    .columns(['kind', 'created_at'])
+    .execute();
   // Re-delivered wraps (a second relay, the next `dm read`) are skipped before any crypto.
   await db.schema.createIndex('received_messages_wrap').on('received_messages').column('wrap_id').execute();
 }

@@ -39,7 +39,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'integer', (c) => c.notNull())
     .execute();
   // A payment hash is paid (payer), forwarded (hop) or claimed (payee) at most once.
-  await sql`CREATE UNIQUE INDEX payments_role_hash ON payments (role, payment_hash) WHERE payment_hash IS NOT NULL`.execute(db);
+  await sql`CREATE UNIQUE INDEX payments_role_hash ON payments (role, payment_hash) WHERE payment_hash IS NOT NULL`.execute(
+    db,
+  );
   await db.schema.createIndex('payments_state').on('payments').columns(['state', 'deadline_at']).execute();
 
   await db.schema

@@ -60,9 +60,18 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
 type Check = (value: unknown, key: string) => unknown;
 
 const CODE = 'bad-config';
-const int = (min: number, max: number): Check => (v, k) => check.integer(v, k, CODE, min, max);
-const nullOr = (read: Check): Check => (v, k) => (v === null ? null : read(v, k));
-const nonEmpty = (expected: string, maxLength = Number.MAX_SAFE_INTEGER): Check => (v, k) => check.string(v, k, CODE, { minLength: 1, maxLength, expected });
+const int =
+  (min: number, max: number): Check =>
+  (v, k) =>
+    check.integer(v, k, CODE, min, max);
+const nullOr =
+  (read: Check): Check =>
+  (v, k) =>
+    v === null ? null : read(v, k);
+const nonEmpty =
+  (expected: string, maxLength = Number.MAX_SAFE_INTEGER): Check =>
+  (v, k) =>
+    check.string(v, k, CODE, { minLength: 1, maxLength, expected });
 
 const CHECKS: Record<keyof Config, Check> = {
   relays: (v, k) => check.array(v, k, CODE).map((u, i) => normalizeRelayUrl(u, `${k}[${i}]`)),
@@ -80,10 +89,18 @@ const CHECKS: Record<keyof Config, Check> = {
   attestersK: int(1, 1000),
   maxDegree: int(1, 12),
   maxHops: int(1, 12),
-  maxExposurePerPeer: (v, k) => check.string(v, k, CODE, { re: /^(0|[1-9][0-9]{0,18})$/, expected: 'an integer string' }),
+  maxExposurePerPeer: (v, k) =>
+    check.string(v, k, CODE, { re: /^(0|[1-9][0-9]{0,18})$/, expected: 'an integer string' }),
   otData: nullOr(nonEmpty('null or a folder path')),
   simulatedNotaries: (v, k) => check.array(v, k, CODE, 64).map((d, i) => nonEmpty('a folder path')(d, `${k}[${i}]`)),
-  otUser: nullOr((v, k) => check.string(v, k, CODE, { re: /^(?!issuer:)/, minLength: 1, maxLength: 200, expected: 'null or an owner name (1..200 characters, not issuer:...)' })),
+  otUser: nullOr((v, k) =>
+    check.string(v, k, CODE, {
+      re: /^(?!issuer:)/,
+      minLength: 1,
+      maxLength: 200,
+      expected: 'null or an owner name (1..200 characters, not issuer:...)',
+    }),
+  ),
   limits: (v, k) => {
     const o = check.record(v, k, CODE);
     for (const f of ['maxEventBytes', 'maxTags', 'maxTagValueBytes', 'maxFutureSeconds'] as const) {
@@ -113,7 +130,9 @@ export function parseConfig(text: string, source = 'config.json'): Config {
 export function validateConfig(value: Record<string, unknown>): Config {
   for (const key of Object.keys(value)) {
     if (!Object.hasOwn(CHECKS, key)) {
-      throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, { context: { key, field: key } });
+      throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, {
+        context: { key, field: key },
+      });
     }
   }
   const out: Record<string, unknown> = {};

@@ -88,7 +88,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   };
   try {
     relay = await startEmbeddedRelay({ host: '127.0.0.1', port: options.port ?? 0, dbPath: join(dir, 'relay.sqlite') });
-    say({ step: 'relay', say: `Started an embedded Nostr relay at ${relay.url} (working folder ${dir}).`, url: relay.url, dir });
+    say({
+      step: 'relay',
+      say: `Started an embedded Nostr relay at ${relay.url} (working folder ${dir}).`,
+      url: relay.url,
+      dir,
+    });
 
     const n1 = SimulatedNotary.open({
       ledgerPath: join(dir, 'notary1.sqlite'),
@@ -98,19 +103,36 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         { name: 'Euro', tla: 'EUR', factor: 100n, decimalPower: 2 },
       ],
     });
-    const n2 = SimulatedNotary.open({ ledgerPath: join(dir, 'notary2.sqlite'), name: 'Notary Two (simulated)', units: [{ name: 'Euro', tla: 'EUR', factor: 100n, decimalPower: 2 }] });
+    const n2 = SimulatedNotary.open({
+      ledgerPath: join(dir, 'notary2.sqlite'),
+      name: 'Notary Two (simulated)',
+      units: [{ name: 'Euro', tla: 'EUR', factor: 100n, decimalPower: 2 }],
+    });
     notaries.push(n1, n2);
     const usd1 = unitId(n1, 'USD');
     const eur1 = unitId(n1, 'EUR');
     const eur2 = unitId(n2, 'EUR');
-    say({ step: 'notaries', say: `Started two simulated OT notaries: ${n1.name} issues USD and EUR, ${n2.name} issues EUR.`, notaries: [{ id: n1.id, units: ['USD', 'EUR'] }, { id: n2.id, units: ['EUR'] }] });
+    say({
+      step: 'notaries',
+      say: `Started two simulated OT notaries: ${n1.name} issues USD and EUR, ${n2.name} issues EUR.`,
+      notaries: [
+        { id: n1.id, units: ['USD', 'EUR'] },
+        { id: n2.id, units: ['EUR'] },
+      ],
+    });
 
     // Issuers fund the accounts, so the ledgers balance (issuer accounts go negative, as in OT).
     const fund = (n: SimulatedNotary, owner: Name, unit: string, amount: bigint): void => {
       const acct = n.openAccount(owner, unit);
       if (amount > 0n) {
         const issuer = n.openAccount(`issuer:${owner}`, unit, 0n, true);
-        n.transfer({ idempotencyKey: `fund:${owner}:${unit}`, notaryId: n.id, fromAccountId: issuer, toAccountId: acct, amount });
+        n.transfer({
+          idempotencyKey: `fund:${owner}:${unit}`,
+          notaryId: n.id,
+          fromAccountId: issuer,
+          toAccountId: acct,
+          amount,
+        });
       }
     };
     fund(n1, 'alice', usd1, 100_000n);
@@ -138,7 +160,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       peers.set(name, peer);
     }
     const p = (name: Name): Peer => peers.get(name) as Peer;
-    say({ step: 'peers', say: `Created six peers, each with its own BIP39 seed, Nostr key and data folder: ${NAMES.map((n) => `${cap(n)} ${p(n).npub.slice(0, 16)}…`).join(', ')}.`, peers: Object.fromEntries(NAMES.map((n) => [n, p(n).npub])) });
+    say({
+      step: 'peers',
+      say: `Created six peers, each with its own BIP39 seed, Nostr key and data folder: ${NAMES.map((n) => `${cap(n)} ${p(n).npub.slice(0, 16)}…`).join(', ')}.`,
+      peers: Object.fromEntries(NAMES.map((n) => [n, p(n).npub])),
+    });
 
     for (const name of NAMES) {
       const peer = p(name);
@@ -181,8 +207,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       step: 'publish',
       say: 'Every peer published its relay lists, follows and catalog; Bob offers USD->EUR on Notary One at 0.92 minus 0.2% and 0.10 EUR; Carol moves EUR from Notary One to Notary Two at 1:1 minus 0.1% and 0.05 EUR.',
       offers: [
-        { peer: p('bob').npub, id: 'usd-eur', in: 'USD@notary1', out: 'EUR@notary1', rate: [92, 100], cut_ppm: 2000, fee: '10' },
-        { peer: p('carol').npub, id: 'eur1-eur2', in: 'EUR@notary1', out: 'EUR@notary2', rate: [1, 1], cut_ppm: 1000, fee: '5' },
+        {
+          peer: p('bob').npub,
+          id: 'usd-eur',
+          in: 'USD@notary1',
+          out: 'EUR@notary1',
+          rate: [92, 100],
+          cut_ppm: 2000,
+          fee: '10',
+        },
+        {
+          peer: p('carol').npub,
+          id: 'eur1-eur2',
+          in: 'EUR@notary1',
+          out: 'EUR@notary2',
+          rate: [1, 1],
+          cut_ppm: 1000,
+          fee: '5',
+        },
       ],
     });
 
@@ -203,7 +245,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const label = (pk: string): string => NAMES.find((n) => p(n).pubkey === pk) ?? pk.slice(0, 8);
     const unitLabel = (u: { unit: string; notary: string }): string =>
       `${u.unit === usd1 ? 'USD' : 'EUR'}@${u.notary === n1.id ? 'notary1' : 'notary2'}`;
-    const hops = part.hops.map((h) => ({ from: label(h.from), to: label(h.to), unit: unitLabel(h.unit), amount: h.amount.toString(), offer: h.offer }));
+    const hops = part.hops.map((h) => ({
+      from: label(h.from),
+      to: label(h.to),
+      unit: unitLabel(h.unit),
+      amount: h.amount.toString(),
+      offer: h.offer,
+    }));
     say({
       step: 'route',
       say: `Alice's wallet computes a ${hops.length}-hop path from the offers of her friends: ${hops.map((h) => `${cap(h.from)} -> ${cap(h.to)} ${fmt(BigInt(h.amount))} ${h.unit}`).join(', ')}. Alice spends ${fmt(route.spend)} USD so that Dave receives ${fmt(route.receive)} EUR.`,
@@ -221,7 +269,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     if (!result) throw new OtP2pError('payment-failed', 'no payment result');
     const after = daveAcct ? n2.balance(daveAcct.id) : 0n;
     const receipt = result.preimage ?? null;
-    const receiptOk = receipt !== null && result.paymentHash !== undefined && bytesToHex(sha256(hexToBytes(receipt))) === result.paymentHash;
+    const receiptOk =
+      receipt !== null &&
+      result.paymentHash !== undefined &&
+      bytesToHex(sha256(hexToBytes(receipt))) === result.paymentHash;
     say({
       step: 'payment',
       say:
@@ -236,16 +287,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     aborted();
     n1.cheat = { kind: 'targeted', users: ['frank'] };
-    say({ step: 'cheat', say: 'Notary One now secretly hands Frank a different mint (a tagged set of blind-signing keys) to trace his cash.' });
+    say({
+      step: 'cheat',
+      say: 'Notary One now secretly hands Frank a different mint (a tagged set of blind-signing keys) to trace his cash.',
+    });
     // In a new network someone must go first: the five honest wallets attest even before a herd exists.
     for (const name of NAMES.filter((n) => n !== 'frank')) await p(name).mint.attest(true);
     for (const peer of peers.values()) await peer.flush();
-    say({ step: 'attest', say: 'Alice, Bob, Carol, Dave and Erin publish signed fingerprints of the mints they were served (kind 31560): no nym or account ID, only the mint.' });
+    say({
+      step: 'attest',
+      say: 'Alice, Bob, Carol, Dave and Erin publish signed fingerprints of the mints they were served (kind 31560): no nym or account ID, only the mint.',
+    });
 
     const verdicts: Record<string, MintVerdictKind> = {};
     for (const name of NAMES) {
       const check = await p(name).mint.check();
-      const worst = check.verdicts.reduce<MintVerdictKind>((w, v) => (SEVERITY[v.verdict] > SEVERITY[w] ? v.verdict : w), 'consistent');
+      const worst = check.verdicts.reduce<MintVerdictKind>(
+        (w, v) => (SEVERITY[v.verdict] > SEVERITY[w] ? v.verdict : w),
+        'consistent',
+      );
       verdicts[name] = worst;
       const alarm = check.verdicts.find((v) => v.verdict === worst);
       say({
@@ -260,9 +320,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         mints: check.verdicts.map((v) => ({ d: v.d, verdict: v.verdict, attesters: v.attesters.length })),
       });
     }
-    const ok = hops.length === 3 && result.state === 'succeeded' && receiptOk && verdicts.frank === 'equivocation' && NAMES.every((n) => n === 'frank' || verdicts[n] === 'consistent');
-    if (options.hold) await options.hold({ peers: Object.fromEntries(peers) as DemoWorld['peers'], notaries, relayUrl: relay.url, dir });
-    say({ step: 'done', say: ok ? 'Done: the path was found, the payment succeeded with a verified receipt, and only the tagged peer raised an alarm.' : 'Done, but the story did not go as expected (see the steps above).', ok });
+    const ok =
+      hops.length === 3 &&
+      result.state === 'succeeded' &&
+      receiptOk &&
+      verdicts.frank === 'equivocation' &&
+      NAMES.every((n) => n === 'frank' || verdicts[n] === 'consistent');
+    if (options.hold)
+      await options.hold({
+        peers: Object.fromEntries(peers) as DemoWorld['peers'],
+        notaries,
+        relayUrl: relay.url,
+        dir,
+      });
+    say({
+      step: 'done',
+      say: ok
+        ? 'Done: the path was found, the payment succeeded with a verified receipt, and only the tagged peer raised an alarm.'
+        : 'Done, but the story did not go as expected (see the steps above).',
+      ok,
+    });
     return { routeHops: hops.length, paymentState: result.state, verdicts, tagged: 'frank', ok };
   } finally {
     for (const peer of peers.values()) await peer.stop().catch(() => undefined);

@@ -65,7 +65,15 @@ import { PeerRoutes } from './peer/routes.ts';
 import { PeerPayments } from './peer/payments.ts';
 import { PeerDms } from './peer/dms.ts';
 import { PeerMint } from './peer/mint.ts';
-import type { CreatePeerOptions, OutboxReport, PeerEvents, PeerStatus, RelayHealth, SyncOptions, SyncResult } from './peer/types.ts';
+import type {
+  CreatePeerOptions,
+  OutboxReport,
+  PeerEvents,
+  PeerStatus,
+  RelayHealth,
+  SyncOptions,
+  SyncResult,
+} from './peer/types.ts';
 
 export type {
   CreatePeerOptions,
@@ -154,7 +162,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     const random = o.random ?? cryptoRandom;
     this.#events = new EventStore(this.#store, { clock: this.#clock });
     this.#outboxStore = new OutboxStore(this.#store, this.#clock);
-    this.#outbox = new OutboxPublisher({ store: this.#outboxStore, transport: this.#transport, relays: this.#relays, clock: this.#clock, ...(o.random ? { random: o.random } : {}) });
+    this.#outbox = new OutboxPublisher({
+      store: this.#outboxStore,
+      transport: this.#transport,
+      relays: this.#relays,
+      clock: this.#clock,
+      ...(o.random ? { random: o.random } : {}),
+    });
     registerPaymentMessages(defaultRegistry);
     this.#messenger = new Messenger({
       transport: this.#transport,
@@ -168,9 +182,21 @@ export class Peer extends EventEmitter<PeerEvents> {
       onWarning: (m) => this.emit('warning', m),
     });
     this.#messenger.onChat((m) => this.emit('dm', m));
-    this.#web = new OfferWeb({ transport: this.#transport, self: this.pubkey, clock: this.#clock, maxDegree: this.config.maxDegree, log, onChange: (s) => this.emit('graph', s) });
+    this.#web = new OfferWeb({
+      transport: this.#transport,
+      self: this.pubkey,
+      clock: this.#clock,
+      maxDegree: this.config.maxDegree,
+      log,
+      onChange: (s) => this.emit('graph', s),
+    });
     if (o.bitcoin) {
-      this.#btc = new BitcoinTransfers({ wallet: o.bitcoin.wallet, store: this.#store, confirmations: o.bitcoin.confirmations ?? this.config.confirmations, clock: this.#clock });
+      this.#btc = new BitcoinTransfers({
+        wallet: o.bitcoin.wallet,
+        store: this.#store,
+        confirmations: o.bitcoin.confirmations ?? this.config.confirmations,
+        clock: this.#clock,
+      });
     }
     const ctx: PeerContext = {
       pubkey: this.pubkey,
@@ -194,7 +220,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.#coordinator = new PaymentCoordinator({
       store: this.#store,
       self: this.pubkey,
-      limits: { maxDegree: this.config.maxDegree, maxHops: this.config.maxHops, maxExposurePerPeer: BigInt(this.config.maxExposurePerPeer), ...o.paymentLimits } satisfies Partial<CoordinatorLimits>,
+      limits: {
+        maxDegree: this.config.maxDegree,
+        maxHops: this.config.maxHops,
+        maxExposurePerPeer: BigInt(this.config.maxExposurePerPeer),
+        ...o.paymentLimits,
+      } satisfies Partial<CoordinatorLimits>,
       tickMs: 500,
       ...(o.crash ? { crash: o.crash } : {}),
       log: (line) => log(`payments: ${line}`),
@@ -203,7 +234,10 @@ export class Peer extends EventEmitter<PeerEvents> {
         transfers: transfersFor(o, parts.accounts, this.#btc),
         clock: this.#clock,
         random,
-        policy: new OwnOffersPolicy(() => this.offers.list(), () => unixSeconds(this.#clock)),
+        policy: new OwnOffersPolicy(
+          () => this.offers.list(),
+          () => unixSeconds(this.#clock),
+        ),
         social: { degreeOf: (pk) => (pk === this.pubkey ? 0 : this.#web.web().get(pk)) },
       },
     });
@@ -238,7 +272,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     serveCatalog(this.#messenger, async () => this.catalog.build());
     await this.#messenger.start();
     // quotes hand out fresh addresses: learn which ones were paid since the wallet's saved state
-    await this.#btc?.wallet.sync().catch((e: unknown) => this.emit('warning', `bitcoin wallet sync failed: ${isOtP2pError(e) ? e.code : 'error'}`));
+    await this.#btc?.wallet
+      .sync()
+      .catch((e: unknown) => this.emit('warning', `bitcoin wallet sync failed: ${isOtP2pError(e) ? e.code : 'error'}`));
     this.payments.startWatching();
     await this.#coordinator.start();
     this.#healthTimer = setInterval(() => this.emit('relay-health', this.relayHealth()), 5_000);
@@ -294,7 +330,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   retryOutbox(relay?: string): void {
     if (!this.#started) return;
     if (relay !== undefined) {
-      for (const item of this.#outboxStore.list(['pending'])) if (item.relay === relay) this.#outboxStore.rearm(item.eventId, item.relay);
+      for (const item of this.#outboxStore.list(['pending']))
+        if (item.relay === relay) this.#outboxStore.rearm(item.eventId, item.relay);
     } else {
       const due = this.#outboxStore.nextDueAt();
       if (due === undefined || due > this.#clock.now()) return;
@@ -306,19 +343,32 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Outbox counts and every target not acknowledged yet (what a wallet shows as "sending"). @throws OtP2pError `db-error`. */
   outboxReport(): OutboxReport {
     const c = this.#outboxStore.counts();
-    return { counts: { pending: c.pending, acked: c.acked, failed: c.failed }, items: this.#outboxStore.list(['pending', 'failed']) };
+    return {
+      counts: { pending: c.pending, acked: c.acked, failed: c.failed },
+      items: this.#outboxStore.list(['pending', 'failed']),
+    };
   }
 
   /** Publish our relay lists: NIP-65 (kind 10002) and NIP-17 DM relays (kind 10050). @throws OtP2pError `bad-relay-url`, `db-error`. */
   async announceRelays(relays: string[] = this.#relays): Promise<void> {
     const now = unixSeconds(this.#clock);
-    await this.publish(buildRelayListEvent(relays.map((url) => ({ url, read: true, write: true })), now));
+    await this.publish(
+      buildRelayListEvent(
+        relays.map((url) => ({ url, read: true, write: true })),
+        now,
+      ),
+    );
     await this.publish(buildDmRelaysEvent(relays, now));
   }
 
   /** Replace our follow list (NIP-02). @throws OtP2pError `bad-key`, `db-error`. */
   async follow(pubkeys: string[]): Promise<NostrEvent> {
-    return this.publish(buildFollowsEvent([...new Set(pubkeys)].map((pubkey) => ({ pubkey })), unixSeconds(this.#clock)));
+    return this.publish(
+      buildFollowsEvent(
+        [...new Set(pubkeys)].map((pubkey) => ({ pubkey })),
+        unixSeconds(this.#clock),
+      ),
+    );
   }
 
   /** Health of every configured relay (connected and counters as far as the transport tells). */
@@ -415,7 +465,8 @@ export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
   }
   const config: Config = { ...DEFAULT_CONFIG, ...options.config };
   const relays = options.relays ?? config.relays;
-  if (!options.transport && relays.length === 0) throw new OtP2pError('no-relays', 'a peer needs relays or a transport');
+  if (!options.transport && relays.length === 0)
+    throw new OtP2pError('no-relays', 'a peer needs relays or a transport');
   const store = await openStore(join(home, 'otp2p.sqlite'));
   let transport = options.transport;
   const ownsTransport = transport === undefined;

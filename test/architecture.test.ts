@@ -30,11 +30,93 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   mint: ['core', 'events', 'otapi', 'relays', 'store', 'keys'],
   payments: ['core', 'events', 'messaging', 'otapi', 'pathing', 'bitcoin', 'store', 'relays', 'keys', 'config'],
   signers: ['core', 'keys', 'events', 'messaging', 'relays'],
-  peer: ['core', 'keys', 'events', 'config', 'store', 'relays', 'otapi', 'bitcoin', 'pathing', 'messaging', 'catalog', 'mint', 'payments', 'signers'],
-  daemon: ['core', 'keys', 'events', 'config', 'store', 'relays', 'otapi', 'bitcoin', 'pathing', 'messaging', 'catalog', 'mint', 'payments', 'signers', 'peer'],
-  ui: ['core', 'keys', 'events', 'config', 'store', 'relays', 'otapi', 'bitcoin', 'pathing', 'messaging', 'catalog', 'mint', 'payments', 'signers', 'peer'],
-  demo: ['core', 'keys', 'events', 'config', 'store', 'relays', 'otapi', 'bitcoin', 'pathing', 'messaging', 'catalog', 'mint', 'payments', 'signers', 'peer', 'daemon', 'ui', 'testing'],
-  testing: ['core', 'keys', 'events', 'config', 'store', 'relays', 'otapi', 'bitcoin', 'pathing', 'messaging', 'catalog', 'mint', 'payments', 'signers', 'peer'],
+  peer: [
+    'core',
+    'keys',
+    'events',
+    'config',
+    'store',
+    'relays',
+    'otapi',
+    'bitcoin',
+    'pathing',
+    'messaging',
+    'catalog',
+    'mint',
+    'payments',
+    'signers',
+  ],
+  daemon: [
+    'core',
+    'keys',
+    'events',
+    'config',
+    'store',
+    'relays',
+    'otapi',
+    'bitcoin',
+    'pathing',
+    'messaging',
+    'catalog',
+    'mint',
+    'payments',
+    'signers',
+    'peer',
+  ],
+  ui: [
+    'core',
+    'keys',
+    'events',
+    'config',
+    'store',
+    'relays',
+    'otapi',
+    'bitcoin',
+    'pathing',
+    'messaging',
+    'catalog',
+    'mint',
+    'payments',
+    'signers',
+    'peer',
+  ],
+  demo: [
+    'core',
+    'keys',
+    'events',
+    'config',
+    'store',
+    'relays',
+    'otapi',
+    'bitcoin',
+    'pathing',
+    'messaging',
+    'catalog',
+    'mint',
+    'payments',
+    'signers',
+    'peer',
+    'daemon',
+    'ui',
+    'testing',
+  ],
+  testing: [
+    'core',
+    'keys',
+    'events',
+    'config',
+    'store',
+    'relays',
+    'otapi',
+    'bitcoin',
+    'pathing',
+    'messaging',
+    'catalog',
+    'mint',
+    'payments',
+    'signers',
+    'peer',
+  ],
   cli: ['*'],
   index: ['*'],
 };
@@ -76,11 +158,15 @@ function violations(): string[] {
       }
       if (to === from) continue;
       if (allowed === undefined) {
-        found.push(`${relative(PROJECT_ROOT, file)}: area ${from} is not in the map (add it to MAY_IMPORT and CONTRIBUTING.md)`);
+        found.push(
+          `${relative(PROJECT_ROOT, file)}: area ${from} is not in the map (add it to MAY_IMPORT and CONTRIBUTING.md)`,
+        );
         break;
       }
       if (!allowed.includes('*') && !allowed.includes(to)) {
-        found.push(`${relative(PROJECT_ROOT, file)} (${from}) imports ${spec} (${to}): ${from} may import ${allowed.join(', ') || 'nothing'}`);
+        found.push(
+          `${relative(PROJECT_ROOT, file)} (${from}) imports ${spec} (${to}): ${from} may import ${allowed.join(', ') || 'nothing'}`,
+        );
       }
     }
   }
@@ -99,7 +185,13 @@ describe('the map of the house', () => {
     expect(areaOf(resolve(dirname(file), spec))).toBe('peer');
     expect(MAY_IMPORT.core).not.toContain('peer');
     // The regex finds the specifiers the check relies on, in every import form we use.
-    const sample = "import { a } from './x.ts';\nimport type { B } from '../y.ts';\nexport { c } from './z.ts';\nconst m = await import('../w.ts');";
-    expect([...sample.matchAll(IMPORT_RE)].map((m) => m[1] ?? m[2])).toEqual(['./x.ts', '../y.ts', './z.ts', '../w.ts']);
+    const sample =
+      "import { a } from './x.ts';\nimport type { B } from '../y.ts';\nexport { c } from './z.ts';\nconst m = await import('../w.ts');";
+    expect([...sample.matchAll(IMPORT_RE)].map((m) => m[1] ?? m[2])).toEqual([
+      './x.ts',
+      '../y.ts',
+      './z.ts',
+      '../w.ts',
+    ]);
   });
 });

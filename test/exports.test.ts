@@ -54,16 +54,20 @@ describe('package.json exports', () => {
   it('keeps test aids behind otp2p/testing only, and the internal accessor of the Peer behind none', async () => {
     const names = async (key: string): Promise<string[]> => {
       const target = pkg.exports[key] as { default: string };
-      return Object.keys((await import(pathToFileURL(join(PROJECT_ROOT, sourceOf(target.default) as string)).href)) as object);
+      return Object.keys(
+        (await import(pathToFileURL(join(PROJECT_ROOT, sourceOf(target.default) as string)).href)) as object,
+      );
     };
     const aids = new Set(await names('./testing'));
     expect(aids.has('SimulatedNotary') && aids.has('MemoryTransport')).toBe(true);
     for (const [key] of entries) {
       if (key === './testing') continue;
       const exported = await names(key);
-      expect(exported.filter((n) => aids.has(n)), key).toEqual([]);
+      expect(
+        exported.filter((n) => aids.has(n)),
+        key,
+      ).toEqual([]);
       expect(exported, key).not.toContain('peerInternals');
     }
   });
 });
-

@@ -33,9 +33,21 @@ beforeAll(async () => {
   const issuer = notary.openAccount('issuer', usd, 0n, true);
   const acct = notary.openAccount('payer', usd);
   notary.openAccount('payee', usd);
-  notary.transfer({ idempotencyKey: 'fund-payer', notaryId: notary.id, fromAccountId: issuer, toAccountId: acct, amount: 10_000n });
+  notary.transfer({
+    idempotencyKey: 'fund-payer',
+    notaryId: notary.id,
+    fromAccountId: issuer,
+    toAccountId: acct,
+    amount: 10_000n,
+  });
   const make = (name: string): Promise<Peer> =>
-    createPeer({ home: join(dir, name), identity: deriveIdentity(generateMnemonic()), relays: [relay.url], otApi: notary.clientFor(name), receiptLookup: lookup });
+    createPeer({
+      home: join(dir, name),
+      identity: deriveIdentity(generateMnemonic()),
+      relays: [relay.url],
+      otApi: notary.clientFor(name),
+      receiptLookup: lookup,
+    });
   payer = await make('payer');
   payee = await make('payee');
   for (const p of [payer, payee]) {
@@ -78,13 +90,18 @@ describe('Peer', () => {
 });
 
 describe('Peer offer graph', () => {
-  it('drops another peer\'s offer when a NIP-09 deletion names an id containing colons', async () => {
+  it("drops another peer's offer when a NIP-09 deletion names an id containing colons", async () => {
     // The embedded relay applies NIP-09 but neither stores nor forwards kind 5, so the deletion
     // travels over the in-process relays (which keep and forward it, as most public relays do).
     const network = new MemoryNetwork();
     const dir = tmpDir();
     const make = (name: string): Promise<Peer> =>
-      createPeer({ home: join(dir, name), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network }), relays: ['memory://a'] });
+      createPeer({
+        home: join(dir, name),
+        identity: deriveIdentity(generateMnemonic()),
+        transport: new MemoryTransport({ network }),
+        relays: ['memory://a'],
+      });
     const alice = await make('alice');
     const bob = await make('bob');
     try {
@@ -97,10 +114,27 @@ describe('Peer offer graph', () => {
       const id = 'usd:eur:nip09';
       const now = Math.floor(Date.now() / 1000);
       const unit = (u: string): { unit: string; notary: string } => ({ unit: u, notary: 'n1' });
-      await bob.offers.publish({ id, in: unit('usd'), out: unit('eur'), rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 1n, max: 1_000n, liquidity: 1_000n, expiration: now + 3600, status: 'open' });
+      await bob.offers.publish({
+        id,
+        in: unit('usd'),
+        out: unit('eur'),
+        rateNum: 1n,
+        rateDen: 1n,
+        cutPpm: 0n,
+        fee: 0n,
+        min: 1n,
+        max: 1_000n,
+        liquidity: 1_000n,
+        expiration: now + 3600,
+        status: 'open',
+      });
       await bob.flush();
       await alice.sync({ live: true });
-      const known = (): string[] => alice.knownOffers().filter((o) => o.pubkey === bob.pubkey).map((o) => o.id);
+      const known = (): string[] =>
+        alice
+          .knownOffers()
+          .filter((o) => o.pubkey === bob.pubkey)
+          .map((o) => o.id);
       expect(known()).toEqual([id]);
       expect(peerInternals(alice).graph.stats().openOffers).toBe(1);
       // A deletion alone (as another client would send it), without otp2p's closed replacement.
@@ -115,7 +149,12 @@ describe('Peer offer graph', () => {
 
   it('reports relay health through the transport, whichever it is', async () => {
     const network = new MemoryNetwork();
-    const peer = await createPeer({ home: tmpDir(), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network, relays: ['memory://a', 'memory://b'] }), relays: ['memory://a', 'memory://b'] });
+    const peer = await createPeer({
+      home: tmpDir(),
+      identity: deriveIdentity(generateMnemonic()),
+      transport: new MemoryTransport({ network, relays: ['memory://a', 'memory://b'] }),
+      relays: ['memory://a', 'memory://b'],
+    });
     try {
       await peer.start();
       await peer.follow([peer.pubkey]);
@@ -123,7 +162,10 @@ describe('Peer offer graph', () => {
       await peer.sync();
       network.relay('memory://b').up = false;
       const health = peer.relayHealth();
-      expect(health.map((h) => [h.url, h.connected])).toEqual([['memory://a', true], ['memory://b', false]]);
+      expect(health.map((h) => [h.url, h.connected])).toEqual([
+        ['memory://a', true],
+        ['memory://b', false],
+      ]);
       expect(health[0]?.stats?.received).toBeGreaterThan(0);
     } finally {
       await peer.stop();
@@ -133,7 +175,12 @@ describe('Peer offer graph', () => {
   it('delivers what it queued on flush() without being started, and reports the outbox', async () => {
     const network = new MemoryNetwork();
     const relays = ['wss://a.memory.invalid', 'wss://b.memory.invalid'];
-    const peer = await createPeer({ home: tmpDir(), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network, relays }), relays });
+    const peer = await createPeer({
+      home: tmpDir(),
+      identity: deriveIdentity(generateMnemonic()),
+      transport: new MemoryTransport({ network, relays }),
+      relays,
+    });
     try {
       network.relay(relays[1] as string).up = false;
       const event = await peer.follow([peer.pubkey]);
@@ -149,10 +196,13 @@ describe('Peer offer graph', () => {
   });
 });
 
-
 describe('Peer.catalog.publish', () => {
   it('refuses an empty catalog (it would replace the published one everywhere) unless forced', async () => {
-    const p = await createPeer({ home: join(tmpDir(), 'empty'), identity: deriveIdentity(generateMnemonic()), relays: [relay.url] });
+    const p = await createPeer({
+      home: join(tmpDir(), 'empty'),
+      identity: deriveIdentity(generateMnemonic()),
+      relays: [relay.url],
+    });
     try {
       await expect(p.catalog.publish()).rejects.toMatchObject({ code: 'empty-catalog' });
       const forced = await p.catalog.publish(undefined, { force: true });

@@ -48,7 +48,9 @@ export interface RpcSettings {
  */
 export function btcToSats(value: unknown, field = 'amount'): bigint {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new OtP2pError('bad-amount', `${field} must be a non-negative BTC amount, got ${describeValue(value)}`, { context: { field } });
+    throw new OtP2pError('bad-amount', `${field} must be a non-negative BTC amount, got ${describeValue(value)}`, {
+      context: { field },
+    });
   }
   const text = value.toFixed(8);
   if (Number(text) !== value) {
@@ -64,18 +66,28 @@ function splitUrl(raw: string): { url: string; user?: string; password?: string 
   try {
     u = new URL(raw);
   } catch {
-    throw new OtP2pError('bad-config', `bitcoinRpc.url is not a URL: ${describeValue(raw.replace(/\/\/[^@/]*@/, '//***@'))}`, {
-      context: { field: 'bitcoinRpc.url' },
-    });
+    throw new OtP2pError(
+      'bad-config',
+      `bitcoinRpc.url is not a URL: ${describeValue(raw.replace(/\/\/[^@/]*@/, '//***@'))}`,
+      {
+        context: { field: 'bitcoinRpc.url' },
+      },
+    );
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new OtP2pError('bad-config', `bitcoinRpc.url must be http:// or https://, got ${u.protocol}`, { context: { field: 'bitcoinRpc.url' } });
+    throw new OtP2pError('bad-config', `bitcoinRpc.url must be http:// or https://, got ${u.protocol}`, {
+      context: { field: 'bitcoinRpc.url' },
+    });
   }
   const user = u.username ? decodeURIComponent(u.username) : undefined;
   const password = u.password ? decodeURIComponent(u.password) : undefined;
   u.username = '';
   u.password = '';
-  return { url: u.toString(), ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}) };
+  return {
+    url: u.toString(),
+    ...(user !== undefined ? { user } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -118,7 +130,11 @@ export class BitcoinCoreRpc implements ChainBackend {
     const first = this.#nextId;
     this.#nextId += calls.length;
     const label = calls[0]!.method;
-    const body = await this.#post(label, calls.map((c, i) => ({ jsonrpc: '1.0', id: first + i, method: c.method, params: c.params ?? [] })), signal);
+    const body = await this.#post(
+      label,
+      calls.map((c, i) => ({ jsonrpc: '1.0', id: first + i, method: c.method, params: c.params ?? [] })),
+      signal,
+    );
     if (!Array.isArray(body)) throw this.#shape(`${label} (batch)`, body);
     const byId = new Map<unknown, unknown>();
     for (const r of body) if (isRecord(r)) byId.set(r.id, r);
@@ -141,10 +157,18 @@ export class BitcoinCoreRpc implements ChainBackend {
       });
     } catch (cause) {
       const timedOut = timeout.aborted;
-      throw new OtP2pError('chain-error', `bitcoin node ${this.url} ${timedOut ? `did not answer ${method} within ${this.#timeoutMs} ms` : `is unreachable (${method})`}`, {
-        context: { url: this.url, method, reason: timedOut ? 'timeout' : signal?.aborted ? 'aborted' : 'unreachable' },
-        cause,
-      });
+      throw new OtP2pError(
+        'chain-error',
+        `bitcoin node ${this.url} ${timedOut ? `did not answer ${method} within ${this.#timeoutMs} ms` : `is unreachable (${method})`}`,
+        {
+          context: {
+            url: this.url,
+            method,
+            reason: timedOut ? 'timeout' : signal?.aborted ? 'aborted' : 'unreachable',
+          },
+          cause,
+        },
+      );
     }
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
@@ -155,18 +179,26 @@ export class BitcoinCoreRpc implements ChainBackend {
     try {
       return JSON.parse(await res.text()) as unknown;
     } catch (cause) {
-      throw new OtP2pError('chain-error', `bitcoin node ${this.url} answered ${method} with non-JSON (HTTP ${res.status})`, {
-        context: { url: this.url, method, reason: 'bad-response', status: res.status },
-        cause,
-      });
+      throw new OtP2pError(
+        'chain-error',
+        `bitcoin node ${this.url} answered ${method} with non-JSON (HTTP ${res.status})`,
+        {
+          context: { url: this.url, method, reason: 'bad-response', status: res.status },
+          cause,
+        },
+      );
     }
   }
 
   #result(method: string, body: unknown): unknown {
     if (!isRecord(body) || !('result' in body || 'error' in body)) {
-      throw new OtP2pError('chain-error', `bitcoin node ${this.url} answered ${method} with something that is not JSON-RPC`, {
-        context: { url: this.url, method, reason: 'bad-response' },
-      });
+      throw new OtP2pError(
+        'chain-error',
+        `bitcoin node ${this.url} answered ${method} with something that is not JSON-RPC`,
+        {
+          context: { url: this.url, method, reason: 'bad-response' },
+        },
+      );
     }
     const err = body.error;
     if (err !== null && err !== undefined) {
@@ -208,7 +240,8 @@ export class BitcoinCoreRpc implements ChainBackend {
 
   async getRawMempool(): Promise<string[]> {
     const list = await this.call('getrawmempool');
-    if (!Array.isArray(list) || !list.every((t) => typeof t === 'string' && HASH_RE.test(t))) throw this.#shape('getrawmempool', list);
+    if (!Array.isArray(list) || !list.every((t) => typeof t === 'string' && HASH_RE.test(t)))
+      throw this.#shape('getrawmempool', list);
     return list as string[];
   }
 
@@ -233,9 +266,13 @@ export class BitcoinCoreRpc implements ChainBackend {
     if (typeof txid !== 'string' || !HASH_RE.test(txid)) throw this.#shape('sendrawtransaction', txid);
     const mempool = await this.getRawMempool();
     if (!mempool.includes(txid) && (await this.getRawTransactionHex(txid)) === undefined) {
-      throw new OtP2pError('chain-error', `bitcoin node answered txid ${txid} but its mempool does not hold the transaction (refused)`, {
-        context: { txid, reason: 'not-in-mempool' },
-      });
+      throw new OtP2pError(
+        'chain-error',
+        `bitcoin node answered txid ${txid} but its mempool does not hold the transaction (refused)`,
+        {
+          context: { txid, reason: 'not-in-mempool' },
+        },
+      );
     }
     return txid;
   }
@@ -266,8 +303,12 @@ export class BitcoinCoreRpc implements ChainBackend {
   }
 
   #shape(method: string, value: unknown): OtP2pError {
-    return new OtP2pError('chain-error', `bitcoin node answered ${method} with an unexpected value ${describeValue(value)}`, {
-      context: { method, reason: 'bad-response' },
-    });
+    return new OtP2pError(
+      'chain-error',
+      `bitcoin node answered ${method} with an unexpected value ${describeValue(value)}`,
+      {
+        context: { method, reason: 'bad-response' },
+      },
+    );
   }
 }

@@ -58,7 +58,11 @@ export function feeFor(weight: number, feeRate: bigint): bigint {
  */
 export function dustThreshold(script: Uint8Array): bigint {
   const outSize = 8 + varIntSize(script.length) + script.length;
-  const isWitness = script.length >= 4 && script.length <= 42 && (script[0] === 0x00 || (script[0]! >= 0x51 && script[0]! <= 0x60)) && script[1] === script.length - 2;
+  const isWitness =
+    script.length >= 4 &&
+    script.length <= 42 &&
+    (script[0] === 0x00 || (script[0]! >= 0x51 && script[0]! <= 0x60)) &&
+    script[1] === script.length - 2;
   // Spending input size: 67.75 vB for a witness program (rounded down as Core does via 107/4), 148 for others.
   const inSize = isWitness ? 32 + 4 + 1 + 107 / 4 + 4 : 32 + 4 + 1 + 107 + 4;
   return BigInt(Math.floor(outSize + inSize)) * DUST_RELAY_FEE_RATE;
@@ -104,8 +108,12 @@ export interface Selection {
  */
 export function selectCoins(req: SelectionRequest): Selection {
   const { feeRate } = req;
-  if (feeRate < 1n) throw new OtP2pError('bad-amount', `fee rate must be at least 1 sat/vB, got ${feeRate}`, { context: { field: 'feeRate' } });
-  if (req.outputs.length === 0) throw new OtP2pError('bad-amount', 'a transaction needs at least one output', { context: { field: 'outputs' } });
+  if (feeRate < 1n)
+    throw new OtP2pError('bad-amount', `fee rate must be at least 1 sat/vB, got ${feeRate}`, {
+      context: { field: 'feeRate' },
+    });
+  if (req.outputs.length === 0)
+    throw new OtP2pError('bad-amount', 'a transaction needs at least one output', { context: { field: 'outputs' } });
   let target = 0n;
   for (const [i, o] of req.outputs.entries()) {
     const dust = dustThreshold(o.script);
@@ -121,7 +129,9 @@ export function selectCoins(req: SelectionRequest): Selection {
   const lens = req.outputs.map((o) => o.script.length);
   const inputFee = feeFor(P2WPKH_INPUT_WEIGHT, feeRate);
   // Coins that cost more to spend than they bring are never worth selecting.
-  const usable = req.coins.filter((c) => c.value > inputFee).sort((a, b) => (a.value === b.value ? (a.id < b.id ? -1 : 1) : a.value > b.value ? -1 : 1));
+  const usable = req.coins
+    .filter((c) => c.value > inputFee)
+    .sort((a, b) => (a.value === b.value ? (a.id < b.id ? -1 : 1) : a.value > b.value ? -1 : 1));
   const available = req.coins.reduce((s, c) => s + c.value, 0n);
 
   const bnb = branchAndBound(usable, req, target, lens, changeLen, inputFee);
@@ -135,7 +145,13 @@ export function selectCoins(req: SelectionRequest): Selection {
     const wChange = txWeight(picked.length, [...lens, changeLen]);
     const feeChange = feeFor(wChange, feeRate);
     if (sum >= target + feeChange + changeDust) {
-      return { inputs: picked, fee: feeChange, change: sum - target - feeChange, vsize: vsizeOf(wChange), algorithm: 'largest-first' };
+      return {
+        inputs: picked,
+        fee: feeChange,
+        change: sum - target - feeChange,
+        vsize: vsizeOf(wChange),
+        algorithm: 'largest-first',
+      };
     }
     const wNo = txWeight(picked.length, lens);
     const feeNo = feeFor(wNo, feeRate);
@@ -145,16 +161,27 @@ export function selectCoins(req: SelectionRequest): Selection {
     }
   }
   const needed = target + feeFor(txWeight(Math.max(1, picked.length), lens), feeRate);
-  throw new OtP2pError('insufficient-funds', `wallet holds ${available} sats, needs at least ${needed} (outputs ${target} plus fee)`, {
-    context: { needed: needed.toString(), available: available.toString() },
-  });
+  throw new OtP2pError(
+    'insufficient-funds',
+    `wallet holds ${available} sats, needs at least ${needed} (outputs ${target} plus fee)`,
+    {
+      context: { needed: needed.toString(), available: available.toString() },
+    },
+  );
 }
 
 /**
  * Depth-first search for an input set whose effective value (value minus the input's fee)
  * covers target + base fee without exceeding it by more than the cost of change.
  */
-function branchAndBound(coins: Coin[], req: SelectionRequest, target: bigint, lens: number[], changeLen: number, inputFee: bigint): Selection | undefined {
+function branchAndBound(
+  coins: Coin[],
+  req: SelectionRequest,
+  target: bigint,
+  lens: number[],
+  changeLen: number,
+  inputFee: bigint,
+): Selection | undefined {
   const { feeRate } = req;
   const eff = coins.map((c) => c.value - inputFee);
   // Fixed part of the fee, with a one-byte input count (we stay under 253 inputs here).

@@ -7,10 +7,28 @@ export { BCOIN_REGTEST, bitcoinNetwork } from './networks.ts';
 export type { NetworkParams, RegtestFlavor } from './networks.ts';
 export { BitcoinCoreRpc, btcToSats } from './chain.ts';
 export type { ChainBackend, RpcSettings } from './chain.ts';
-export { DUST_RELAY_FEE_RATE, P2WPKH_INPUT_WEIGHT, dustThreshold, feeFor, satPerVbyte, selectCoins, txWeight, vsizeOf } from './coinselect.ts';
+export {
+  DUST_RELAY_FEE_RATE,
+  P2WPKH_INPUT_WEIGHT,
+  dustThreshold,
+  feeFor,
+  satPerVbyte,
+  selectCoins,
+  txWeight,
+  vsizeOf,
+} from './coinselect.ts';
 export type { Coin, Selection, SelectionRequest } from './coinselect.ts';
 export { BitcoinWallet, addressToScript } from './wallet.ts';
-export type { AddressChain, BuiltPsbt, IncomingPayment, SentTransaction, WalletBalance, WalletOptions, WalletOutput, WalletState } from './wallet.ts';
+export type {
+  AddressChain,
+  BuiltPsbt,
+  IncomingPayment,
+  SentTransaction,
+  WalletBalance,
+  WalletOptions,
+  WalletOutput,
+  WalletState,
+} from './wallet.ts';
 export { loadWalletState, saveWalletState, walletId } from './store.ts';
 export { openHomeWallet } from './open.ts';
 export type { OpenedWallet, OpenWalletOptions } from './open.ts';

@@ -48,7 +48,9 @@ const REGTEST_BCOIN = params('regtest', 'bcoin', BCOIN_REGTEST, 1);
  */
 export function bitcoinNetwork(name: BitcoinNetwork, flavor: RegtestFlavor = 'core'): NetworkParams {
   if (flavor !== 'core' && flavor !== 'bcoin') {
-    throw new OtP2pError('bad-config', `regtest flavor must be core or bcoin, got ${describeValue(flavor)}`, { context: { field: 'flavor' } });
+    throw new OtP2pError('bad-config', `regtest flavor must be core or bcoin, got ${describeValue(flavor)}`, {
+      context: { field: 'flavor' },
+    });
   }
   switch (name) {
     case 'mainnet':

@@ -45,9 +45,13 @@ export async function openHomeWallet(options: OpenWalletOptions): Promise<Opened
   const { config } = options;
   const rpc = config.bitcoinRpc ? new BitcoinCoreRpc(config.bitcoinRpc) : null;
   if (!rpc && options.requireChain) {
-    throw new OtP2pError('bad-config', 'bitcoinRpc is not set: otp2p config set bitcoinRpc \'{"url":"http://127.0.0.1:8332/","user":"...","password":"..."}\'', {
-      context: { key: 'bitcoinRpc' },
-    });
+    throw new OtP2pError(
+      'bad-config',
+      'bitcoinRpc is not set: otp2p config set bitcoinRpc \'{"url":"http://127.0.0.1:8332/","user":"...","password":"..."}\'',
+      {
+        context: { key: 'bitcoinRpc' },
+      },
+    );
   }
   let flavor: RegtestFlavor = options.flavor ?? 'core';
   if (config.network === 'regtest' && options.flavor === undefined && rpc) {

@@ -25,7 +25,12 @@ export async function loadWalletState(store: Store, id: string): Promise<WalletS
   try {
     const w = await store.db.selectFrom('btc_wallets').selectAll().where('id', '=', id).executeTakeFirst();
     if (!w) return undefined;
-    const outputs = await store.db.selectFrom('btc_outputs').selectAll().where('wallet_id', '=', id).orderBy('height').execute();
+    const outputs = await store.db
+      .selectFrom('btc_outputs')
+      .selectAll()
+      .where('wallet_id', '=', id)
+      .orderBy('height')
+      .execute();
     const txs = await store.db.selectFrom('btc_txs').selectAll().where('wallet_id', '=', id).execute();
     return {
       version: 1,
@@ -34,7 +39,16 @@ export async function loadWalletState(store: Store, id: string): Promise<WalletS
       scannedHash: w.scanned_hash,
       used: [w.used_receive, w.used_change],
       issued: [w.issued_receive, w.issued_change],
-      outputs: outputs.map((o) => ({ txid: o.txid, vout: o.vout, value: o.value, chain: o.chain as AddressChain, index: o.idx, height: o.height, spentBy: o.spent_by, own: o.own === 1 })),
+      outputs: outputs.map((o) => ({
+        txid: o.txid,
+        vout: o.vout,
+        value: o.value,
+        chain: o.chain as AddressChain,
+        index: o.idx,
+        height: o.height,
+        spentBy: o.spent_by,
+        own: o.own === 1,
+      })),
       txs: Object.fromEntries(txs.map((t) => [t.txid, t.height])),
     };
   } catch (cause) {
@@ -46,7 +60,13 @@ export async function loadWalletState(store: Store, id: string): Promise<WalletS
  * Save a state (replacing the previous one) in one transaction.
  * @throws OtP2pError `db-error`.
  */
-export async function saveWalletState(store: Store, id: string, network: NetworkParams, state: WalletState, now = Date.now()): Promise<void> {
+export async function saveWalletState(
+  store: Store,
+  id: string,
+  network: NetworkParams,
+  state: WalletState,
+  now = Date.now(),
+): Promise<void> {
   try {
     await store.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('btc_outputs').where('wallet_id', '=', id).execute();
@@ -62,11 +82,25 @@ export async function saveWalletState(store: Store, id: string, network: Network
         issued_change: state.issued[1],
         updated_at: Math.floor(now / 1000),
       };
-      await trx.insertInto('btc_wallets').values({ id, ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+      await trx
+        .insertInto('btc_wallets')
+        .values({ id, ...row })
+        .onConflict((oc) => oc.column('id').doUpdateSet(row))
+        .execute();
       for (const o of state.outputs) {
         await trx
           .insertInto('btc_outputs')
-          .values({ wallet_id: id, txid: o.txid, vout: o.vout, value: o.value, chain: o.chain, idx: o.index, height: o.height, spent_by: o.spentBy, own: o.own ? 1 : 0 })
+          .values({
+            wallet_id: id,
+            txid: o.txid,
+            vout: o.vout,
+            value: o.value,
+            chain: o.chain,
+            idx: o.index,
+            height: o.height,
+            spent_by: o.spentBy,
+            own: o.own ? 1 : 0,
+          })
           .execute();
       }
       for (const [txid, height] of Object.entries(state.txs)) {

@@ -52,7 +52,16 @@ export interface WalletState {
   /** Highest used / handed-out index per chain (-1 for none). */
   used: [number, number];
   issued: [number, number];
-  outputs: { txid: string; vout: number; value: string; chain: AddressChain; index: number; height: number | null; spentBy: string | null; own: boolean }[];
+  outputs: {
+    txid: string;
+    vout: number;
+    value: string;
+    chain: AddressChain;
+    index: number;
+    height: number | null;
+    spentBy: string | null;
+    own: boolean;
+  }[];
   /** Transactions touching the wallet, with their height (null: mempool). */
   txs: Record<string, number | null>;
 }
@@ -147,15 +156,21 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  */
 export function addressToScript(address: string, network: NetworkParams): Uint8Array {
   if (typeof address !== 'string' || address.length === 0 || address.length > 100) {
-    throw new OtP2pError('bad-address', `address must be a Bitcoin address string, got ${describeValue(address)}`, { context: { field: 'address' } });
+    throw new OtP2pError('bad-address', `address must be a Bitcoin address string, got ${describeValue(address)}`, {
+      context: { field: 'address' },
+    });
   }
   try {
     return btcAddress.toOutputScript(address, network.params);
   } catch (cause) {
-    throw new OtP2pError('bad-address', `${describeValue(address)} is not a valid ${network.name}${network.name === 'regtest' ? ` (${network.flavor})` : ''} address`, {
-      context: { field: 'address', network: network.name },
-      cause,
-    });
+    throw new OtP2pError(
+      'bad-address',
+      `${describeValue(address)} is not a valid ${network.name}${network.name === 'regtest' ? ` (${network.flavor})` : ''} address`,
+      {
+        context: { field: 'address', network: network.name },
+        cause,
+      },
+    );
   }
 }
 
@@ -195,11 +210,19 @@ export class BitcoinWallet {
     if (!options.account.publicKey) throw new OtP2pError('bad-key', 'the account node has no public key');
     this.gapLimit = options.gapLimit ?? 20;
     if (!Number.isInteger(this.gapLimit) || this.gapLimit < 1 || this.gapLimit > 10_000) {
-      throw new OtP2pError('bad-input', `gapLimit must be an integer in 1..10000, got ${describeValue(options.gapLimit)}`, { context: { field: 'gapLimit' } });
+      throw new OtP2pError(
+        'bad-input',
+        `gapLimit must be an integer in 1..10000, got ${describeValue(options.gapLimit)}`,
+        { context: { field: 'gapLimit' } },
+      );
     }
     this.confirmationsRequired = options.confirmations ?? 1;
     if (!Number.isInteger(this.confirmationsRequired) || this.confirmationsRequired < 0) {
-      throw new OtP2pError('bad-input', `confirmations must be a non-negative integer, got ${describeValue(options.confirmations)}`, { context: { field: 'confirmations' } });
+      throw new OtP2pError(
+        'bad-input',
+        `confirmations must be a non-negative integer, got ${describeValue(options.confirmations)}`,
+        { context: { field: 'confirmations' } },
+      );
     }
     this.#fallbackFeeRate = options.fallbackFeeRate ?? 2n;
     this.#feeTarget = options.feeTargetBlocks ?? 6;
@@ -208,7 +231,11 @@ export class BitcoinWallet {
     const st = options.state;
     this.#birthHeight = st?.birthHeight ?? options.birthHeight ?? 0;
     if (!Number.isInteger(this.#birthHeight) || this.#birthHeight < 0) {
-      throw new OtP2pError('bad-input', `birthHeight must be a non-negative integer, got ${describeValue(this.#birthHeight)}`, { context: { field: 'birthHeight' } });
+      throw new OtP2pError(
+        'bad-input',
+        `birthHeight must be a non-negative integer, got ${describeValue(this.#birthHeight)}`,
+        { context: { field: 'birthHeight' } },
+      );
     }
     this.#scannedHeight = st?.scannedHeight ?? this.#birthHeight - 1;
     this.#scannedHash = st?.scannedHash ?? '';
@@ -253,7 +280,10 @@ export class BitcoinWallet {
    */
   addressAt(chain: AddressChain, index: number): string {
     if ((chain !== 0 && chain !== 1) || !Number.isInteger(index) || index < 0 || index > 0x7fffffff) {
-      throw new OtP2pError('bad-derivation-path', `address chain must be 0 or 1 and index 0..2^31-1, got ${describeValue(chain)}/${describeValue(index)}`);
+      throw new OtP2pError(
+        'bad-derivation-path',
+        `address chain must be 0 or 1 and index 0..2^31-1, got ${describeValue(chain)}/${describeValue(index)}`,
+      );
     }
     return this.#addressAt(chain, index);
   }
@@ -329,10 +359,15 @@ export class BitcoinWallet {
         try {
           block = Block.fromHex(hex);
         } catch (cause) {
-          throw new OtP2pError('chain-error', `block at height ${next} does not decode`, { context: { height: next }, cause });
+          throw new OtP2pError('chain-error', `block at height ${next} does not decode`, {
+            context: { height: next },
+            cause,
+          });
         }
         if (block.getId() !== hash) {
-          throw new OtP2pError('chain-error', `block at height ${next} does not hash to ${hash}`, { context: { height: next, hash } });
+          throw new OtP2pError('chain-error', `block at height ${next} does not hash to ${hash}`, {
+            context: { height: next, hash },
+          });
         }
         for (const tx of block.transactions ?? []) this.#apply(tx, next);
         this.#scannedHeight = next;
@@ -417,7 +452,17 @@ export class BitcoinWallet {
         existing.height = height ?? existing.height;
         return;
       }
-      this.#outputs.set(key, { txid, vout, value: out.value, address: path.address, chain: path.chain, index: path.index, height, spentBy: null, own: own && path.chain === 1 });
+      this.#outputs.set(key, {
+        txid,
+        vout,
+        value: out.value,
+        address: path.address,
+        chain: path.chain,
+        index: path.index,
+        height,
+        spentBy: null,
+        own: own && path.chain === 1,
+      });
     });
     if (relevant) {
       const before = this.#txs.get(txid);
@@ -468,12 +513,20 @@ export class BitcoinWallet {
   incoming(address: string): IncomingPayment[] {
     const script = bytesToHex(addressToScript(address, this.network));
     if (!this.#scripts.has(script)) {
-      throw new OtP2pError('bad-address', `${describeValue(address)} is not an address of this wallet`, { context: { field: 'address' } });
+      throw new OtP2pError('bad-address', `${describeValue(address)} is not an address of this wallet`, {
+        context: { field: 'address' },
+      });
     }
     const path = this.#scripts.get(script)!;
     return [...this.#outputs.values()]
       .filter((o) => o.chain === path.chain && o.index === path.index)
-      .map((o) => ({ txid: o.txid, vout: o.vout, value: o.value, height: o.height, confirmations: this.#confs(o.height) }));
+      .map((o) => ({
+        txid: o.txid,
+        vout: o.vout,
+        value: o.value,
+        height: o.height,
+        confirmations: this.#confs(o.height),
+      }));
   }
 
   /**
@@ -482,7 +535,11 @@ export class BitcoinWallet {
    * @returns the payments that make up the amount.
    * @throws OtP2pError `timeout` after `timeoutMs`, `aborted`, `bad-address`, backend errors.
    */
-  async waitForPayment(address: string, amount: bigint, options: { confirmations?: number; pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IncomingPayment[]> {
+  async waitForPayment(
+    address: string,
+    amount: bigint,
+    options: { confirmations?: number; pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<IncomingPayment[]> {
     const need = options.confirmations ?? this.confirmationsRequired;
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     for (;;) {
@@ -490,7 +547,11 @@ export class BitcoinWallet {
       const got = this.incoming(address).filter((p) => p.confirmations >= need);
       if (got.reduce((s, p) => s + p.value, 0n) >= amount) return got;
       if (Date.now() >= deadline) {
-        throw new OtP2pError('timeout', `no payment of ${amount} sats with ${need} confirmations reached ${address} in time`, { context: { address, amount: amount.toString() } });
+        throw new OtP2pError(
+          'timeout',
+          `no payment of ${amount} sats with ${need} confirmations reached ${address} in time`,
+          { context: { address, amount: amount.toString() } },
+        );
       }
       await sleep(options.pollMs ?? 1000, options.signal);
     }
@@ -500,14 +561,20 @@ export class BitcoinWallet {
    * Wait until a transaction has `confirmations` confirmations (default: the wallet's).
    * @throws OtP2pError `timeout`, `aborted`, backend errors.
    */
-  async waitForConfirmations(txid: string, options: { confirmations?: number; pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+  async waitForConfirmations(
+    txid: string,
+    options: { confirmations?: number; pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<number> {
     const need = options.confirmations ?? this.confirmationsRequired;
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     for (;;) {
       await this.sync(options.signal);
       const n = this.confirmations(txid);
       if (n >= need) return n;
-      if (Date.now() >= deadline) throw new OtP2pError('timeout', `transaction ${txid} has ${Math.max(0, n)} of ${need} confirmations`, { context: { txid } });
+      if (Date.now() >= deadline)
+        throw new OtP2pError('timeout', `transaction ${txid} has ${Math.max(0, n)} of ${need} confirmations`, {
+          context: { txid },
+        });
       await sleep(options.pollMs ?? 1000, options.signal);
     }
   }
@@ -530,12 +597,20 @@ export class BitcoinWallet {
   async createPsbt(request: { to: string; amount: bigint; feeRate?: bigint }): Promise<BuiltPsbt> {
     const script = addressToScript(request.to, this.network);
     if (typeof request.amount !== 'bigint' || request.amount <= 0n) {
-      throw new OtP2pError('bad-amount', `amount must be a positive number of sats, got ${describeValue(request.amount)}`, { context: { field: 'amount' } });
+      throw new OtP2pError(
+        'bad-amount',
+        `amount must be a positive number of sats, got ${describeValue(request.amount)}`,
+        { context: { field: 'amount' } },
+      );
     }
     const feeRate = request.feeRate ?? (await this.feeRate());
     const coins = [...this.#outputs.values()].filter((o) => this.#spendable(o));
     const byId = new Map(coins.map((o) => [outpoint(o.txid, o.vout), o]));
-    const sel = selectCoins({ coins: coins.map((o) => ({ id: outpoint(o.txid, o.vout), value: o.value })), outputs: [{ script, value: request.amount }], feeRate });
+    const sel = selectCoins({
+      coins: coins.map((o) => ({ id: outpoint(o.txid, o.vout), value: o.value })),
+      outputs: [{ script, value: request.amount }],
+      feeRate,
+    });
     const psbt = new Psbt({ network: this.network.params });
     for (const c of sel.inputs) {
       const o = byId.get(c.id)!;
@@ -545,7 +620,15 @@ export class BitcoinWallet {
         index: o.vout,
         witnessUtxo: { script: addressToScript(o.address, this.network), value: o.value },
         ...(this.#origin
-          ? { bip32Derivation: [{ masterFingerprint: fingerprintBytes(this.#origin.masterFingerprint), path: `${this.#origin.accountPath}/${o.chain}/${o.index}`, pubkey: path.pubkey }] }
+          ? {
+              bip32Derivation: [
+                {
+                  masterFingerprint: fingerprintBytes(this.#origin.masterFingerprint),
+                  path: `${this.#origin.accountPath}/${o.chain}/${o.index}`,
+                  pubkey: path.pubkey,
+                },
+              ],
+            }
           : {}),
       });
     }
@@ -579,7 +662,8 @@ export class BitcoinWallet {
    *   no input is this wallet's, or a signature fails; `bad-key` for a watch-only wallet.
    */
   signPsbt(base64: string): { psbt: string; hex: string | null; signed: number } {
-    if (!this.#account.privateKey) throw new OtP2pError('bad-key', 'this wallet is watch-only: it has no private key to sign with');
+    if (!this.#account.privateKey)
+      throw new OtP2pError('bad-key', 'this wallet is watch-only: it has no private key to sign with');
     let psbt: Psbt;
     try {
       psbt = Psbt.fromBase64(base64, { network: this.network.params });
@@ -588,14 +672,16 @@ export class BitcoinWallet {
     }
     let signed = 0;
     psbt.data.inputs.forEach((input, i) => {
-      if (!input.witnessUtxo) throw new OtP2pError('bad-psbt', `PSBT input ${i} has no witnessUtxo`, { context: { input: i } });
+      if (!input.witnessUtxo)
+        throw new OtP2pError('bad-psbt', `PSBT input ${i} has no witnessUtxo`, { context: { input: i } });
       const path = this.#scripts.get(bytesToHex(input.witnessUtxo.script));
       if (!path) return;
       const node = this.#account.deriveChild(path.chain).deriveChild(path.index);
       const sk = node.privateKey!;
       try {
         psbt.signInput(i, { publicKey: path.pubkey, sign: (hash: Uint8Array) => ecc.sign(hash, sk) });
-        if (!psbt.validateSignaturesOfInput(i, (pk, msg, sig) => ecc.verify(msg, pk, sig))) throw new Error('signature does not verify');
+        if (!psbt.validateSignaturesOfInput(i, (pk, msg, sig) => ecc.verify(msg, pk, sig)))
+          throw new Error('signature does not verify');
         psbt.finalizeInput(i);
       } catch (cause) {
         throw new OtP2pError('bad-psbt', `cannot sign PSBT input ${i}`, { context: { input: i }, cause });
@@ -605,7 +691,9 @@ export class BitcoinWallet {
       signed++;
     });
     if (signed === 0) throw new OtP2pError('bad-psbt', 'no input of this PSBT belongs to this wallet');
-    const complete = psbt.data.inputs.every((inp) => inp.finalScriptWitness !== undefined || inp.finalScriptSig !== undefined);
+    const complete = psbt.data.inputs.every(
+      (inp) => inp.finalScriptWitness !== undefined || inp.finalScriptSig !== undefined,
+    );
     return { psbt: psbt.toBase64(), hex: complete ? psbt.extractTransaction().toHex() : null, signed };
   }
 
@@ -626,7 +714,8 @@ export class BitcoinWallet {
     this.#apply(tx, null, true);
     this.#seenMempool.add(txid);
     let inSum = 0n;
-    for (const input of tx.ins) inSum += this.#outputs.get(outpoint(bytesToHex(Uint8Array.from(input.hash).reverse()), input.index))?.value ?? 0n;
+    for (const input of tx.ins)
+      inSum += this.#outputs.get(outpoint(bytesToHex(Uint8Array.from(input.hash).reverse()), input.index))?.value ?? 0n;
     const outSum = tx.outs.reduce((s, o) => s + o.value, 0n);
     return { txid, hex, fee: inSum - outSum, vsize: tx.virtualSize() };
   }
@@ -635,7 +724,11 @@ export class BitcoinWallet {
    * Pay `amount` sats to `to`: build, sign and broadcast.
    * @throws OtP2pError as {@link createPsbt}, {@link signPsbt} and {@link broadcast}.
    */
-  send(request: { to: string; amount: bigint; feeRate?: bigint }): Promise<SentTransaction & { change: BuiltPsbt['change'] }> {
+  send(request: {
+    to: string;
+    amount: bigint;
+    feeRate?: bigint;
+  }): Promise<SentTransaction & { change: BuiltPsbt['change'] }> {
     return this.#serial(async () => {
       const built = await this.createPsbt(request);
       const { hex } = this.signPsbt(built.psbt);
@@ -653,7 +746,16 @@ export class BitcoinWallet {
       scannedHash: this.#scannedHash,
       used: [this.#used[0], this.#used[1]],
       issued: [this.#issued[0], this.#issued[1]],
-      outputs: [...this.#outputs.values()].map((o) => ({ txid: o.txid, vout: o.vout, value: o.value.toString(), chain: o.chain, index: o.index, height: o.height, spentBy: o.spentBy, own: o.own })),
+      outputs: [...this.#outputs.values()].map((o) => ({
+        txid: o.txid,
+        vout: o.vout,
+        value: o.value.toString(),
+        chain: o.chain,
+        index: o.index,
+        height: o.height,
+        spentBy: o.spentBy,
+        own: o.own,
+      })),
       txs: Object.fromEntries(this.#txs),
     };
   }

@@ -19,11 +19,18 @@ import type { PublishResult, RelayGap, Transport } from '../relays/transport.ts'
  * Sign and publish the public part of `catalog` as kind 11560.
  * @throws OtP2pError `bad-catalog`, `relay-error` when no relay accepted it.
  */
-export async function publishCatalog(transport: Transport, secretKey: Uint8Array, catalog: Catalog, options: { clock?: Clock; relays?: string[] } = {}): Promise<{ event: NostrEvent; results: PublishResult[] }> {
+export async function publishCatalog(
+  transport: Transport,
+  secretKey: Uint8Array,
+  catalog: Catalog,
+  options: { clock?: Clock; relays?: string[] } = {},
+): Promise<{ event: NostrEvent; results: PublishResult[] }> {
   const event = signEvent(buildCatalogEvent(catalog, unixSeconds(options.clock ?? systemClock)), secretKey);
   const results = options.relays ? await transport.publish(event, options.relays) : await transport.publish(event);
   if (!results.some((r) => r.ok)) {
-    throw new OtP2pError('relay-error', 'no relay accepted the catalog', { context: { results: results.map((r) => `${r.relay}: ${r.code} ${r.message}`) } });
+    throw new OtP2pError('relay-error', 'no relay accepted the catalog', {
+      context: { results: results.map((r) => `${r.relay}: ${r.code} ${r.message}`) },
+    });
   }
   return { event, results };
 }
@@ -33,7 +40,11 @@ export async function publishCatalog(transport: Transport, secretKey: Uint8Array
  * @throws OtP2pError `bad-catalog` / `unsupported-version` when the newest one is malformed,
  *   `relay-incomplete` when none was found and some relay did not answer.
  */
-export async function fetchCatalog(transport: Transport, pubkey: string, options: { relays?: string[]; timeoutMs?: number } = {}): Promise<{ catalog: Catalog; event: NostrEvent } | undefined> {
+export async function fetchCatalog(
+  transport: Transport,
+  pubkey: string,
+  options: { relays?: string[]; timeoutMs?: number } = {},
+): Promise<{ catalog: Catalog; event: NostrEvent } | undefined> {
   let newest: NostrEvent | undefined;
   let gaps: readonly RelayGap[] = [];
   await new Promise<void>((resolve) => {
@@ -41,18 +52,30 @@ export async function fetchCatalog(transport: Transport, pubkey: string, options
       [{ kinds: [Kind.Catalog], authors: [pubkey], limit: 3 }],
       {
         onevent: (e) => {
-          if (e.kind === Kind.Catalog && e.pubkey === pubkey && (newest === undefined || e.created_at > newest.created_at || (e.created_at === newest.created_at && e.id < newest.id))) newest = e;
+          if (
+            e.kind === Kind.Catalog &&
+            e.pubkey === pubkey &&
+            (newest === undefined ||
+              e.created_at > newest.created_at ||
+              (e.created_at === newest.created_at && e.id < newest.id))
+          )
+            newest = e;
         },
         oneose: (incomplete) => {
           gaps = incomplete ?? [];
           resolve();
         },
         onclose: (reasons) => {
-          if (gaps.length === 0) gaps = Object.entries(reasons).map(([relay, message]): RelayGap => ({ relay, reason: 'closed', message }));
+          if (gaps.length === 0)
+            gaps = Object.entries(reasons).map(([relay, message]): RelayGap => ({ relay, reason: 'closed', message }));
           resolve();
         },
       },
-      { closeOnEose: true, eoseTimeoutMs: options.timeoutMs ?? 5000, ...(options.relays ? { relays: options.relays } : {}) },
+      {
+        closeOnEose: true,
+        eoseTimeoutMs: options.timeoutMs ?? 5000,
+        ...(options.relays ? { relays: options.relays } : {}),
+      },
     );
   });
   // Nothing found where some relay did not answer is not "no catalog": say which relay.
@@ -65,14 +88,20 @@ export async function fetchCatalog(transport: Transport, pubkey: string, options
  * private entries meant for that peer only).
  */
 export function serveCatalog(messenger: Messenger, catalogFor: (peer: string) => Catalog | Promise<Catalog>): void {
-  messenger.on('catalog.request', async (incoming) => makeMessage('catalog.response', { catalog: await catalogFor(incoming.from) }));
+  messenger.on('catalog.request', async (incoming) =>
+    makeMessage('catalog.response', { catalog: await catalogFor(incoming.from) }),
+  );
 }
 
 /**
  * Ask `peer` for the catalog it offers us, over DM.
  * @throws OtP2pError `timeout`, `relay-error`, or the peer's error code.
  */
-export async function requestCatalog(messenger: Messenger, peer: string, options: { timeoutMs?: number } = {}): Promise<Catalog> {
+export async function requestCatalog(
+  messenger: Messenger,
+  peer: string,
+  options: { timeoutMs?: number } = {},
+): Promise<Catalog> {
   const reply = await messenger.request(peer, messenger.message('catalog.request', {}), options);
   if (reply.message.type !== 'catalog.response') {
     throw new OtP2pError('bad-message', `expected catalog.response from ${peer}, got ${reply.message.type}`);

@@ -121,11 +121,19 @@ export function catalogFromFlags(flags: CatalogFlags): Catalog {
  * catalog built from OT data calls this first.
  * @throws OtP2pError `empty-catalog` naming how many files could not be read, unless `force`.
  */
-export function refuseEmptyCatalog(catalog: Catalog, unreadable: ReadonlyArray<{ path: string; code: string }> = [], force = false): void {
+export function refuseEmptyCatalog(
+  catalog: Catalog,
+  unreadable: ReadonlyArray<{ path: string; code: string }> = [],
+  force = false,
+): void {
   if (force || catalog.units.length > 0 || catalog.btc !== undefined) return;
   const first = unreadable[0];
   const why = first ? `; ${unreadable.length} file(s) could not be read (first: ${first.path}: ${first.code})` : '';
-  throw new OtP2pError('empty-catalog', `refusing to publish an empty catalog: it would replace your published one on every relay${why}; use --force to publish it anyway`, {
-    context: { unreadable: unreadable.length },
-  });
+  throw new OtP2pError(
+    'empty-catalog',
+    `refusing to publish an empty catalog: it would replace your published one on every relay${why}; use --force to publish it anyway`,
+    {
+      context: { unreadable: unreadable.length },
+    },
+  );
 }

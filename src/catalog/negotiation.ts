@@ -93,11 +93,30 @@ export function negotiate(mine: Catalog, peer: Catalog, options: NegotiateOption
   for (const u of mine.units) {
     const key = formatUnitRef({ unit: u.id, notary: u.notary });
     if (!peerUnits.has(key)) continue;
-    out.push({ asset: key, kind: 'ot', unitId: u.id, notaryId: u.notary, tla: u.tla, myRank: myRanks.get(key) ?? 0, peerRank: peerRanks.get(key) ?? 0, needsConversion: false, fallback: false });
+    out.push({
+      asset: key,
+      kind: 'ot',
+      unitId: u.id,
+      notaryId: u.notary,
+      tla: u.tla,
+      myRank: myRanks.get(key) ?? 0,
+      peerRank: peerRanks.get(key) ?? 0,
+      needsConversion: false,
+      fallback: false,
+    });
   }
   if (mine.btc !== undefined && peer.btc !== undefined && mine.btc.network === peer.btc.network) {
     const key = btcAssetKey(mine.btc.network);
-    out.push({ asset: key, kind: 'btc', network: mine.btc.network, tla: 'BTC', myRank: myRanks.get(key) ?? 0, peerRank: peerRanks.get(key) ?? 0, needsConversion: false, fallback: true });
+    out.push({
+      asset: key,
+      kind: 'btc',
+      network: mine.btc.network,
+      tla: 'BTC',
+      myRank: myRanks.get(key) ?? 0,
+      peerRank: peerRanks.get(key) ?? 0,
+      needsConversion: false,
+      fallback: true,
+    });
   }
   let candidates = out;
   if (options.unit !== undefined) {

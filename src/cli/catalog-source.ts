@@ -11,13 +11,32 @@ import { enumOption, listOption, stringOption } from './options.ts';
 
 /** Options that describe my catalog. */
 export const CATALOG_SOURCE_OPTIONS: Record<string, OptionDef> = {
-  'ot-data': { type: 'string', value: 'DIR', description: 'build the catalog from this OT client data folder (read-only)' },
+  'ot-data': {
+    type: 'string',
+    value: 'DIR',
+    description: 'build the catalog from this OT client data folder (read-only)',
+  },
   nym: { type: 'string', value: 'ID', description: 'with --ot-data: only accounts of this nym' },
   notary: { type: 'string', multiple: true, value: 'ID[=URL]', description: 'accepted notary (repeatable)' },
-  unit: { type: 'string', multiple: true, value: 'UNIT@NOTARY:TLA[:FACTOR]', description: 'accepted unit (repeatable)' },
+  unit: {
+    type: 'string',
+    multiple: true,
+    value: 'UNIT@NOTARY:TLA[:FACTOR]',
+    description: 'accepted unit (repeatable)',
+  },
   btc: { type: 'string', value: 'NETWORK', description: 'accept on-chain BTC on bitcoin|testnet|signet|regtest' },
-  prefer: { type: 'string', multiple: true, value: 'ASSET', description: 'preference order: UNIT@NOTARY or btc@NETWORK (repeatable, first = most preferred)' },
-  private: { type: 'string', multiple: true, value: 'NOTARY', description: 'with --ot-data: keep this notary to DM catalogs' },
+  prefer: {
+    type: 'string',
+    multiple: true,
+    value: 'ASSET',
+    description: 'preference order: UNIT@NOTARY or btc@NETWORK (repeatable, first = most preferred)',
+  },
+  private: {
+    type: 'string',
+    multiple: true,
+    value: 'NOTARY',
+    description: 'with --ot-data: keep this notary to DM catalogs',
+  },
 };
 
 /**
@@ -25,7 +44,10 @@ export const CATALOG_SOURCE_OPTIONS: Record<string, OptionDef> = {
  * `units` replaces the `--unit` values (`negotiate` keeps some of them for the unit of `--amount`).
  * @throws OtP2pError `usage`, `bad-catalog`, the OT reader's codes.
  */
-export async function catalogFromOptions(ctx: Pick<CommandContext, 'options'>, units?: string[]): Promise<{ catalog: Catalog; folder?: OtDataFolder } | undefined> {
+export async function catalogFromOptions(
+  ctx: Pick<CommandContext, 'options'>,
+  units?: string[],
+): Promise<{ catalog: Catalog; folder?: OtDataFolder } | undefined> {
   const btc = enumOption(ctx, 'btc', BTC_NETWORKS);
   const dir = stringOption(ctx, 'ot-data');
   const prefer = listOption(ctx, 'prefer');
@@ -43,5 +65,12 @@ export async function catalogFromOptions(ctx: Pick<CommandContext, 'options'>, u
   const notary = listOption(ctx, 'notary');
   const unit = units !== undefined ? (units.length > 0 ? units : undefined) : listOption(ctx, 'unit');
   if (notary === undefined && unit === undefined && btc === undefined) return undefined;
-  return { catalog: catalogFromFlags({ ...(notary ? { notary } : {}), ...(unit ? { unit } : {}), ...(btc !== undefined ? { btc } : {}), ...(prefer ? { prefer } : {}) }) };
+  return {
+    catalog: catalogFromFlags({
+      ...(notary ? { notary } : {}),
+      ...(unit ? { unit } : {}),
+      ...(btc !== undefined ? { btc } : {}),
+      ...(prefer ? { prefer } : {}),
+    }),
+  };
 }

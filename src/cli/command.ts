@@ -90,6 +90,11 @@ export function defineCommand(def: CommandDef): CommandDef {
 export const GLOBAL_OPTIONS: Record<string, OptionDef> = {
   home: { type: 'string', description: 'data folder (default $OTP2P_HOME or ~/.otp2p)', value: 'DIR' },
   json: { type: 'boolean', description: 'print JSON on stdout (diagnostics go to stderr)' },
-  relay: { type: 'string', multiple: true, description: 'relay URL, repeatable; overrides the configured list', value: 'URL' },
+  relay: {
+    type: 'string',
+    multiple: true,
+    description: 'relay URL, repeatable; overrides the configured list',
+    value: 'URL',
+  },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };

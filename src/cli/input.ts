@@ -15,7 +15,8 @@ export const MAX_SECRETS_STDIN_BYTES = 64 << 10;
 const CHUNK = 1 << 20;
 
 /** A stream in text mode (`setEncoding`) yields strings: count and split them as UTF-8 bytes. */
-const asBytes = (chunk: Uint8Array | string): Uint8Array => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+const asBytes = (chunk: Uint8Array | string): Uint8Array =>
+  typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 
 function aborted(what: string): OtP2pError {
   return new OtP2pError('aborted', `stopped reading ${what}: interrupted`, { context: { what } });
@@ -57,7 +58,12 @@ export async function* untilAborted<T>(source: AsyncIterable<T>, signal?: AbortS
  * All of `chunks` as one buffer, refusing more than `max` bytes (stops reading at the cap).
  * @throws OtP2pError `too-large`, `aborted` when `signal` fires.
  */
-export async function readChunks(chunks: AsyncIterable<Uint8Array | string>, max: number, what: string, signal?: AbortSignal): Promise<Buffer> {
+export async function readChunks(
+  chunks: AsyncIterable<Uint8Array | string>,
+  max: number,
+  what: string,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const raw of untilAborted(chunks, signal)) {
@@ -74,7 +80,11 @@ export async function readChunks(chunks: AsyncIterable<Uint8Array | string>, max
  * All of stdin as UTF-8 text, at most `max` bytes.
  * @throws OtP2pError `too-large`, `aborted`.
  */
-export async function readStdinText(ctx: Pick<CommandContext, 'io' | 'signal'>, max: number, what = 'stdin'): Promise<string> {
+export async function readStdinText(
+  ctx: Pick<CommandContext, 'io' | 'signal'>,
+  max: number,
+  what = 'stdin',
+): Promise<string> {
   return (await readChunks(ctx.io.stdin(), max, what, ctx.signal)).toString('utf8');
 }
 
@@ -90,7 +100,11 @@ export interface OverlongLine {
  * bytes; a longer line is yielded as an {@link OverlongLine} and never held in memory whole.
  * Ends (without the unfinished last line) when `signal` fires, even while waiting for input.
  */
-export async function* boundedLines(chunks: AsyncIterable<Uint8Array | string>, maxLineBytes: number, signal?: AbortSignal): AsyncGenerator<string | OverlongLine> {
+export async function* boundedLines(
+  chunks: AsyncIterable<Uint8Array | string>,
+  maxLineBytes: number,
+  signal?: AbortSignal,
+): AsyncGenerator<string | OverlongLine> {
   let held: Uint8Array[] = [];
   let heldBytes = 0;
   let overlong = 0; // bytes of the current line once it went over the cap, 0 before
@@ -138,8 +152,12 @@ export async function* boundedLines(chunks: AsyncIterable<Uint8Array | string>, 
 export async function readFileBounded(path: string, max: number, what: string, signal?: AbortSignal): Promise<Buffer> {
   const ioError = (cause: unknown): OtP2pError => {
     const code = (cause as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT') return new OtP2pError('not-found', `no file ${path} (${what})`, { context: { path }, cause });
-    return new OtP2pError('io-error', `cannot read ${what} ${path}: ${code ?? 'error'}`, { context: { path, errno: code ?? null }, cause });
+    if (code === 'ENOENT')
+      return new OtP2pError('not-found', `no file ${path} (${what})`, { context: { path }, cause });
+    return new OtP2pError('io-error', `cannot read ${what} ${path}: ${code ?? 'error'}`, {
+      context: { path, errno: code ?? null },
+      cause,
+    });
   };
   let handle;
   try {
@@ -154,7 +172,10 @@ export async function readFileBounded(path: string, max: number, what: string, s
     } catch (cause) {
       throw ioError(cause);
     }
-    if (stat.isDirectory()) throw new OtP2pError('io-error', `cannot read ${what} ${path}: it is a directory`, { context: { path, errno: 'EISDIR' } });
+    if (stat.isDirectory())
+      throw new OtP2pError('io-error', `cannot read ${what} ${path}: it is a directory`, {
+        context: { path, errno: 'EISDIR' },
+      });
     if (stat.isFile() && stat.size > max) throw tooLarge(`${what} ${path}`, max);
     const parts: Buffer[] = [];
     let total = 0;
@@ -182,6 +203,11 @@ export async function readFileBounded(path: string, max: number, what: string, s
  * A file as UTF-8 text (see {@link readFileBounded}).
  * @throws OtP2pError as {@link readFileBounded}.
  */
-export async function readTextFileBounded(path: string, max: number, what: string, signal?: AbortSignal): Promise<string> {
+export async function readTextFileBounded(
+  path: string,
+  max: number,
+  what: string,
+  signal?: AbortSignal,
+): Promise<string> {
   return (await readFileBounded(path, max, what, signal)).toString('utf8');
 }

@@ -19,7 +19,9 @@ export function processIo(): CliIo {
  * terminal may act on are escaped (the line stays exact JSON).
  */
 export function printJson(ctx: Pick<CommandContext, 'io'>, value: unknown): void {
-  ctx.io.stdout(`${escapeJsonText(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))}\n`);
+  ctx.io.stdout(
+    `${escapeJsonText(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))}\n`,
+  );
 }
 
 /**
@@ -29,7 +31,11 @@ export function printJson(ctx: Pick<CommandContext, 'io'>, value: unknown): void
 export function printTable(ctx: Pick<CommandContext, 'io'>, header: string[], cells: string[][]): void {
   const rows = cells.map((r) => r.map(sanitizeLine));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   ctx.io.stdout(`${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`);
 }
 
@@ -37,7 +43,10 @@ export function printTable(ctx: Pick<CommandContext, 'io'>, header: string[], ce
  * A progress reporter for long work: rewrites one line on an interactive terminal, stays
  * silent when stderr is piped or `--json` is on.
  */
-export function progress(ctx: Pick<CommandContext, 'io' | 'json'>, label: string): { update(done: number, total?: number): void; done(): void } {
+export function progress(
+  ctx: Pick<CommandContext, 'io' | 'json'>,
+  label: string,
+): { update(done: number, total?: number): void; done(): void } {
   const active = ctx.io.isTTY && !ctx.json;
   let last = 0;
   return {

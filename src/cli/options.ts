@@ -29,7 +29,8 @@ export function stringOption(ctx: Ctx, name: string): string | undefined {
   const v = ctx.options[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string') fail('usage', flag(name), 'a value', v);
-  if (v.length === 0) throw new OtP2pError('usage', `${flag(name)} needs a value, got ""`, { context: { option: name } });
+  if (v.length === 0)
+    throw new OtP2pError('usage', `${flag(name)} needs a value, got ""`, { context: { option: name } });
   return v;
 }
 
@@ -39,7 +40,8 @@ export function stringOption(ctx: Ctx, name: string): string | undefined {
  */
 export function requiredString(ctx: Ctx, name: string, hint = ''): string {
   const v = stringOption(ctx, name);
-  if (v === undefined) throw new OtP2pError('usage', `${flag(name)}${hint ? ` ${hint}` : ''} is required`, { context: { option: name } });
+  if (v === undefined)
+    throw new OtP2pError('usage', `${flag(name)}${hint ? ` ${hint}` : ''} is required`, { context: { option: name } });
   return v;
 }
 
@@ -103,8 +105,14 @@ export function amountOption(ctx: Ctx, name: string, bounds: { min?: bigint; max
  * An amount option that must be given.
  * @throws OtP2pError `usage` when absent, `bad-amount` when malformed or out of bounds.
  */
-export function requiredAmount(ctx: Ctx, name: string, bounds: { min?: bigint; max?: bigint } = {}, hint = 'A'): bigint {
-  if (ctx.options[name] === undefined) throw new OtP2pError('usage', `${flag(name)} ${hint} is required`, { context: { option: name } });
+export function requiredAmount(
+  ctx: Ctx,
+  name: string,
+  bounds: { min?: bigint; max?: bigint } = {},
+  hint = 'A',
+): bigint {
+  if (ctx.options[name] === undefined)
+    throw new OtP2pError('usage', `${flag(name)} ${hint} is required`, { context: { option: name } });
   return amountOption(ctx, name, bounds) as bigint;
 }
 
@@ -114,7 +122,12 @@ export function requiredAmount(ctx: Ctx, name: string, bounds: { min?: bigint; m
  */
 export function enumOption<T extends string>(ctx: Ctx, name: string, allowed: readonly T[], fallback: T): T;
 export function enumOption<T extends string>(ctx: Ctx, name: string, allowed: readonly T[]): T | undefined;
-export function enumOption<T extends string>(ctx: Ctx, name: string, allowed: readonly T[], fallback?: T): T | undefined {
+export function enumOption<T extends string>(
+  ctx: Ctx,
+  name: string,
+  allowed: readonly T[],
+  fallback?: T,
+): T | undefined {
   const v = ctx.options[name];
   return v === undefined ? fallback : oneOf(v, flag(name), 'usage', allowed);
 }
@@ -135,7 +148,8 @@ export function choiceArg<T extends string>(ctx: Pick<CommandContext, 'args'>, n
  *   npub or nprofile.
  */
 export function parsePubkeyText(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new OtP2pError('usage', `${field} is required`, { context: { field } });
+  if (typeof value !== 'string' || value.length === 0)
+    throw new OtP2pError('usage', `${field} is required`, { context: { field } });
   if (/^[0-9A-F]{64}$/i.test(value)) return value.toLowerCase();
   if (value.toLowerCase().startsWith('nprofile1')) return nprofileDecode(value).pubkey;
   return parsePubkey(value, field);
@@ -155,7 +169,8 @@ export function pubkeyOption(ctx: Ctx, name: string): string | undefined {
  * @throws OtP2pError `usage` when absent, and as {@link parsePubkeyText}.
  */
 export function requiredPubkey(ctx: Ctx, name: string, hint = 'NPUB'): string {
-  if (ctx.options[name] === undefined) throw new OtP2pError('usage', `${flag(name)} ${hint} is required`, { context: { option: name } });
+  if (ctx.options[name] === undefined)
+    throw new OtP2pError('usage', `${flag(name)} ${hint} is required`, { context: { option: name } });
   return parsePubkeyText(ctx.options[name], flag(name));
 }
 

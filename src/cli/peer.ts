@@ -51,7 +51,11 @@ export function attachSimulatedNotaries(ctx: CommandContext): OtAttachment | und
   if (config.simulatedNotaries.length === 0) return undefined;
   const user = config.otUser;
   if (user === null) {
-    throw new OtP2pError('bad-config', 'config key otUser must name your owner at the simulated notaries when simulatedNotaries is set', { context: { key: 'otUser' } });
+    throw new OtP2pError(
+      'bad-config',
+      'config key otUser must name your owner at the simulated notaries when simulatedNotaries is set',
+      { context: { key: 'otUser' } },
+    );
   }
   const dirs = config.simulatedNotaries.map((d) => resolve(ctx.home.dir, d));
   const notaries: SimulatedNotary[] = [];
@@ -61,7 +65,9 @@ export function attachSimulatedNotaries(ctx: CommandContext): OtAttachment | und
     for (const n of notaries) n.close();
     throw err;
   }
-  const lookup = simulatedNotaryLookup(Object.fromEntries(notaries.map((n, i) => [n.id, resolve(dirs[i] as string, LEDGER_FILE)])));
+  const lookup = simulatedNotaryLookup(
+    Object.fromEntries(notaries.map((n, i) => [n.id, resolve(dirs[i] as string, LEDGER_FILE)])),
+  );
   return {
     otApi: combineOtApis(notaries.map((n) => n.clientFor(user))),
     receiptLookup: lookup,
@@ -102,10 +108,13 @@ export async function openPeer(
   try {
     if (config.bitcoinRpc) {
       const store = await openStore(ctx.home.dbPath);
-      btc = { store, opened: await openHomeWallet({ config, account: identity.bitcoin.node, store }).catch(async (e: unknown) => {
-        await store.close();
-        throw e;
-      }) };
+      btc = {
+        store,
+        opened: await openHomeWallet({ config, account: identity.bitcoin.node, store }).catch(async (e: unknown) => {
+          await store.close();
+          throw e;
+        }),
+      };
     }
     peer = await createPeer({
       ...extra,

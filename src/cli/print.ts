@@ -38,7 +38,15 @@ export function printRoute(ctx: Pick<CommandContext, 'io'>, r: MultiRouteResult)
   const rows: string[][] = [];
   r.parts.forEach((p, i) => {
     p.hops.forEach((h, j) => {
-      rows.push([String(i + 1), String(j + 1), `${h.from.slice(0, 12)}…`, `${h.to.slice(0, 12)}…`, formatUnitRef(h.unit), h.amount.toString(), h.offer ?? '-']);
+      rows.push([
+        String(i + 1),
+        String(j + 1),
+        `${h.from.slice(0, 12)}…`,
+        `${h.to.slice(0, 12)}…`,
+        formatUnitRef(h.unit),
+        h.amount.toString(),
+        h.offer ?? '-',
+      ]);
     });
   });
   printTable(ctx, ['part', 'hop', 'from', 'to', 'unit', 'amount', 'offer'], rows);
@@ -49,7 +57,11 @@ export function printRoute(ctx: Pick<CommandContext, 'io'>, r: MultiRouteResult)
 }
 
 /** Print a catalog as a table or a JSON line (`catalog show`, `negotiate`). */
-export function printCatalog(ctx: Pick<CommandContext, 'io' | 'json'>, catalog: Catalog, extra: Record<string, unknown> = {}): void {
+export function printCatalog(
+  ctx: Pick<CommandContext, 'io' | 'json'>,
+  catalog: Catalog,
+  extra: Record<string, unknown> = {},
+): void {
   if (ctx.json) {
     printJson(ctx, { ...extra, catalog: catalogToJson(catalog) });
     return;
@@ -58,8 +70,25 @@ export function printCatalog(ctx: Pick<CommandContext, 'io' | 'json'>, catalog: 
   const rows = catalog.units.map((u) => {
     const key = `${u.id}@${u.notary}`;
     const n = catalog.notaries.find((x) => x.id === u.notary);
-    return [String(rank.get(key) ?? '-'), u.tla, u.id, u.notary, n?.url ?? '', u.factor.toString(), u.private ? 'private' : ''];
+    return [
+      String(rank.get(key) ?? '-'),
+      u.tla,
+      u.id,
+      u.notary,
+      n?.url ?? '',
+      u.factor.toString(),
+      u.private ? 'private' : '',
+    ];
   });
-  if (catalog.btc) rows.push([String(rank.get(`btc@${catalog.btc.network}`) ?? '-'), 'BTC', 'btc', catalog.btc.network, 'on-chain', '100000000', '']);
+  if (catalog.btc)
+    rows.push([
+      String(rank.get(`btc@${catalog.btc.network}`) ?? '-'),
+      'BTC',
+      'btc',
+      catalog.btc.network,
+      'on-chain',
+      '100000000',
+      '',
+    ]);
   printTable(ctx, ['pref', 'tla', 'unit', 'notary', 'url', 'factor', ''], rows);
 }

@@ -29,7 +29,10 @@ export interface DeliveryReport {
  * Wait (at most {@link DELIVERY_WAIT_MS}) for the outbox to settle, then report each event's targets.
  * `flush()` runs the outbox even when the peer was not started.
  */
-export async function awaitDelivery(peer: Peer, events: ReadonlyArray<Pick<NostrEvent, 'id' | 'kind'>>): Promise<DeliveryReport[]> {
+export async function awaitDelivery(
+  peer: Peer,
+  events: ReadonlyArray<Pick<NostrEvent, 'id' | 'kind'>>,
+): Promise<DeliveryReport[]> {
   await Promise.race([peer.flush(), new Promise((r) => setTimeout(r, DELIVERY_WAIT_MS).unref())]);
   const items = peerInternals(peer).outboxStore.list(['pending', 'failed', 'acked']);
   return events.map((e) => {
@@ -49,12 +52,19 @@ export async function awaitDelivery(peer: Peer, events: ReadonlyArray<Pick<Nostr
  * (it stays queued).
  * @throws OtP2pError what `openPeer` and `act` throw.
  */
-export async function publishWithPeer(ctx: CommandContext, act: (peer: Peer) => Promise<NostrEvent[]>): Promise<number> {
+export async function publishWithPeer(
+  ctx: CommandContext,
+  act: (peer: Peer) => Promise<NostrEvent[]>,
+): Promise<number> {
   const { peer, close } = await openPeer(ctx);
   try {
     const report = await awaitDelivery(peer, await act(peer));
     if (ctx.json) printJson(ctx, { events: report });
-    else for (const r of report) ctx.io.stdout(`${r.delivered ? 'published' : 'queued (relays did not acknowledge yet)'}: kind ${r.kind} ${r.id}\n`);
+    else
+      for (const r of report)
+        ctx.io.stdout(
+          `${r.delivered ? 'published' : 'queued (relays did not acknowledge yet)'}: kind ${r.kind} ${r.id}\n`,
+        );
     return report.every((r) => r.delivered) ? 0 : 1;
   } finally {
     await close();

@@ -21,7 +21,11 @@ export function renderHelp(def: CommandDef, path: string[]): string {
     return p.required ? `<${n}>` : `[${n}]`;
   });
   const sub = def.subcommands ? ' <command>' : '';
-  lines.push(`${def.description}`, '', `Usage: ${path.join(' ')}${sub}${pos.length ? ` ${pos.join(' ')}` : ''} [options]`);
+  lines.push(
+    `${def.description}`,
+    '',
+    `Usage: ${path.join(' ')}${sub}${pos.length ? ` ${pos.join(' ')}` : ''} [options]`,
+  );
   if (def.details) lines.push('', def.details);
   if (def.subcommands) {
     lines.push('', 'Commands:');
@@ -34,7 +38,9 @@ export function renderHelp(def: CommandDef, path: string[]): string {
   }
   const fmt = (name: string, o: OptionDef): string => {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
-    const extra = [o.multiple ? 'repeatable' : '', o.default !== undefined ? `default ${o.default}` : ''].filter(Boolean).join(', ');
+    const extra = [o.multiple ? 'repeatable' : '', o.default !== undefined ? `default ${o.default}` : '']
+      .filter(Boolean)
+      .join(', ');
     return `  ${flag.padEnd(30)} ${o.description}${extra ? ` (${extra})` : ''}`;
   };
   if (def.options && Object.keys(def.options).length) {
@@ -55,7 +61,12 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     prev = cur;
   }
   return prev[b.length] as number;
@@ -77,7 +88,10 @@ export function didYouMean(word: string, names: readonly string[], prefix = ''):
  * DIR`, `--json`, `--relay URL`, `--help`) may stand before or between them, as in
  * `otp2p --home /tmp/x init`: they are moved after the command path.
  */
-async function resolveCommand(root: CommandDef, argv: string[]): Promise<{ def: CommandDef; path: string[]; rest: string[] }> {
+async function resolveCommand(
+  root: CommandDef,
+  argv: string[],
+): Promise<{ def: CommandDef; path: string[]; rest: string[] }> {
   let def = root;
   const path = [root.name];
   const globals: string[] = [];
@@ -85,7 +99,9 @@ async function resolveCommand(root: CommandDef, argv: string[]): Promise<{ def: 
   while (def.subcommands && i < argv.length) {
     const word = argv[i] as string;
     if (word.startsWith('-')) {
-      const name = word.startsWith('--') ? word.slice(2).split('=')[0] as string : Object.keys(GLOBAL_OPTIONS).find((n) => GLOBAL_OPTIONS[n]?.short === word.slice(1));
+      const name = word.startsWith('--')
+        ? (word.slice(2).split('=')[0] as string)
+        : Object.keys(GLOBAL_OPTIONS).find((n) => GLOBAL_OPTIONS[n]?.short === word.slice(1));
       const o = name === undefined ? undefined : GLOBAL_OPTIONS[name];
       if (o === undefined || word === '--') break;
       globals.push(word);
@@ -96,9 +112,13 @@ async function resolveCommand(root: CommandDef, argv: string[]): Promise<{ def: 
     const entry = def.subcommands[word];
     if (!entry) {
       const hint = didYouMean(word, Object.keys(def.subcommands));
-      throw new OtP2pError('unknown-command', `unknown command '${[...path.slice(1), word].join(' ')}'${hint}; run '${path.join(' ')} --help'`, {
-        context: { command: word },
-      });
+      throw new OtP2pError(
+        'unknown-command',
+        `unknown command '${[...path.slice(1), word].join(' ')}'${hint}; run '${path.join(' ')} --help'`,
+        {
+          context: { command: word },
+        },
+      );
     }
     def = await entry.load();
     path.push(word);
@@ -132,12 +152,16 @@ function checkOptionTokens(rest: readonly string[], defs: Record<string, OptionD
       if (name === undefined) throw usage(`unknown option '${t.slice(0, 2)}'${help}`, { option: t.slice(0, 2) });
     }
     const o = defs[name];
-    if (o === undefined) throw usage(`unknown option '--${name}'${didYouMean(name, names, '--')}${help}`, { option: name });
+    if (o === undefined)
+      throw usage(`unknown option '--${name}'${didYouMean(name, names, '--')}${help}`, { option: name });
     if (o.type === 'boolean' && inline) throw usage(`--${name} takes no value${help}`, { option: name });
     if (o.type === 'string' && !inline) {
       const v = rest[i + 1];
       if (v === undefined) throw usage(`--${name} needs a value (${o.value ?? 'VALUE'})${help}`, { option: name });
-      if (v.startsWith('-') && v !== '-') throw usage(`--${name} needs a value; for a value starting with '-', write --${name}=${v}${help}`, { option: name });
+      if (v.startsWith('-') && v !== '-')
+        throw usage(`--${name} needs a value; for a value starting with '-', write --${name}=${v}${help}`, {
+          option: name,
+        });
       i++;
     }
   }
@@ -174,7 +198,11 @@ export async function runMain(root: CommandDef, argv: string[], rawIo: CliIo, si
     const optionDefs = { ...GLOBAL_OPTIONS, ...def.options };
     const config: ParseArgsConfig['options'] = {};
     for (const [name, o] of Object.entries(optionDefs)) {
-      config[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+      config[name] = {
+        type: o.type,
+        ...(o.short ? { short: o.short } : {}),
+        ...(o.multiple ? { multiple: true } : {}),
+      };
     }
     if (path.length === 1 && rest.length === 1 && rest[0] === '--version') {
       io.stdout(`otp2p ${packageVersion()}\n`);
@@ -202,16 +230,19 @@ export async function runMain(root: CommandDef, argv: string[], rawIo: CliIo, si
     for (const p of def.positionals ?? []) {
       if (p.variadic) {
         args[p.name] = positionals.splice(0);
-        if (p.required && (args[p.name] as string[]).length === 0) throw usage(`missing argument <${p.name}>; run '${path.join(' ')} --help'`);
+        if (p.required && (args[p.name] as string[]).length === 0)
+          throw usage(`missing argument <${p.name}>; run '${path.join(' ')} --help'`);
       } else {
         const v = positionals.shift();
-        if (v === undefined && p.required) throw usage(`missing argument <${p.name}>; run '${path.join(' ')} --help'`, { argument: p.name });
+        if (v === undefined && p.required)
+          throw usage(`missing argument <${p.name}>; run '${path.join(' ')} --help'`, { argument: p.name });
         args[p.name] = v;
       }
     }
     if (positionals.length) throw usage(`unexpected argument '${positionals[0]}'; run '${path.join(' ')} --help'`);
     // An empty --home would resolve to the current directory: a vault written where the user stands.
-    if (values.home === '') throw usage(`--home needs a folder, got ""; run '${path.join(' ')} --help'`, { option: 'home' });
+    if (values.home === '')
+      throw usage(`--home needs a folder, got ""; run '${path.join(' ')} --help'`, { option: 'home' });
     const relays = values.relay as string[] | undefined;
     relays?.forEach((r, idx) => normalizeRelayUrl(r, `--relay[${idx}]`));
     const ctx: CommandContext = {
@@ -227,7 +258,9 @@ export async function runMain(root: CommandDef, argv: string[], rawIo: CliIo, si
     return code ?? 0;
   } catch (err) {
     const e =
-      err instanceof OtP2pError ? err : new OtP2pError('internal', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      err instanceof OtP2pError
+        ? err
+        : new OtP2pError('internal', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     if (wantsJson) io.stdout(`${escapeJsonText(JSON.stringify({ error: e.toJSON() }))}\n`);
     io.stderr(`otp2p: ${e.code}: ${e.message}\n`);
     if (e.code === 'internal' && io.env.OTP2P_DEBUG) io.stderr(`${(err as Error)?.stack ?? ''}\n`);

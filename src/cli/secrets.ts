@@ -21,16 +21,28 @@ export const STDIN_SECRETS_HELP =
   'Secrets are read from stdin, one per line, in this order: mnemonic (--mnemonic-stdin), then\n' +
   'password (--password-stdin), then BIP39 passphrase (--passphrase-stdin). Without\n' +
   '--password-stdin the password comes from $OTP2P_PASSWORD. Example:\n' +
-  "  printf '%s\\n%s\\n' \"$MNEMONIC\" \"$PASSWORD\" | otp2p init --mnemonic-stdin --password-stdin";
+  '  printf \'%s\\n%s\\n\' "$MNEMONIC" "$PASSWORD" | otp2p init --mnemonic-stdin --password-stdin';
 
 /** The `--password-stdin` option. */
-export const PASSWORD_OPTION: OptionDef = { type: 'boolean', description: 'read the vault password from stdin (else $OTP2P_PASSWORD)' };
+export const PASSWORD_OPTION: OptionDef = {
+  type: 'boolean',
+  description: 'read the vault password from stdin (else $OTP2P_PASSWORD)',
+};
 
 /** The `--account N` option. */
-export const ACCOUNT_OPTION: OptionDef = { type: 'string', value: 'N', default: '0', description: "account index for m/44'/1237'/N'/0/0 and m/84'/c'/N'" };
+export const ACCOUNT_OPTION: OptionDef = {
+  type: 'string',
+  value: 'N',
+  default: '0',
+  description: "account index for m/44'/1237'/N'/0/0 and m/84'/c'/N'",
+};
 
 /** The `--bech32-prefix` option. */
-export const BECH32_OPTION: OptionDef = { type: 'string', value: 'HRP', description: 'bech32 address prefix override (e.g. rb for a bcoin regtest node; Core uses bcrt)' };
+export const BECH32_OPTION: OptionDef = {
+  type: 'string',
+  value: 'HRP',
+  description: 'bech32 address prefix override (e.g. rb for a bcoin regtest node; Core uses bcrt)',
+};
 
 /** Secrets read for one command run. */
 export interface Secrets {
@@ -45,7 +57,10 @@ export interface Secrets {
  *   `$OTP2P_PASSWORD` gives one; `bad-mnemonic` when the mnemonic line is missing; `too-large`
  *   when stdin holds more than a few lines' worth.
  */
-export async function readSecrets(ctx: CommandContext, want: { mnemonic?: boolean; password?: boolean; passphrase?: boolean }): Promise<Secrets> {
+export async function readSecrets(
+  ctx: CommandContext,
+  want: { mnemonic?: boolean; password?: boolean; passphrase?: boolean },
+): Promise<Secrets> {
   const fromStdin = {
     mnemonic: want.mnemonic === true,
     password: want.password === true && ctx.options['password-stdin'] === true,
@@ -53,13 +68,16 @@ export async function readSecrets(ctx: CommandContext, want: { mnemonic?: boolea
   };
   let lines: string[] = [];
   if (fromStdin.mnemonic || fromStdin.password || fromStdin.passphrase) {
-    lines = (await readStdinText(ctx, MAX_SECRETS_STDIN_BYTES, 'stdin (secrets)')).split('\n').map((l) => l.replace(/\r$/, ''));
+    lines = (await readStdinText(ctx, MAX_SECRETS_STDIN_BYTES, 'stdin (secrets)'))
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''));
   }
   const out: Secrets = {};
   let i = 0;
   if (fromStdin.mnemonic) {
     const m = lines[i++];
-    if (m === undefined || m.trim() === '') throw new OtP2pError('bad-mnemonic', 'no mnemonic on the first line of stdin');
+    if (m === undefined || m.trim() === '')
+      throw new OtP2pError('bad-mnemonic', 'no mnemonic on the first line of stdin');
     out.mnemonic = m;
   }
   if (want.password) {
@@ -67,7 +85,9 @@ export async function readSecrets(ctx: CommandContext, want: { mnemonic?: boolea
     if (pw === undefined || pw === '') {
       throw new OtP2pError(
         'no-password',
-        fromStdin.password ? `no password on line ${i} of stdin` : 'a vault password is required: pass --password-stdin or set $OTP2P_PASSWORD',
+        fromStdin.password
+          ? `no password on line ${i} of stdin`
+          : 'a vault password is required: pass --password-stdin or set $OTP2P_PASSWORD',
       );
     }
     out.password = pw;

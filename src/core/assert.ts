@@ -39,8 +39,10 @@ export interface StringRule {
 export function string(value: unknown, field: string, code: ErrorCode = 'bad-input', rule: StringRule = {}): string {
   const { re, maxLength = Number.MAX_SAFE_INTEGER, minLength = 0 } = rule;
   const expected =
-    rule.expected ?? (maxLength < Number.MAX_SAFE_INTEGER ? `a string of ${minLength}..${maxLength} characters` : 'a string');
-  if (typeof value !== 'string' || value.length > maxLength || value.length < minLength) fail(code, field, expected, value);
+    rule.expected ??
+    (maxLength < Number.MAX_SAFE_INTEGER ? `a string of ${minLength}..${maxLength} characters` : 'a string');
+  if (typeof value !== 'string' || value.length > maxLength || value.length < minLength)
+    fail(code, field, expected, value);
   if (re !== undefined && !re.test(value)) fail(code, field, expected, value);
   return value;
 }
@@ -66,9 +68,19 @@ export function boolean(value: unknown, field: string, code: ErrorCode = 'bad-in
 }
 
 /** An array of at most `maxLength` items. @throws OtP2pError `code`. */
-export function array(value: unknown, field: string, code: ErrorCode = 'bad-input', maxLength = Number.MAX_SAFE_INTEGER): unknown[] {
+export function array(
+  value: unknown,
+  field: string,
+  code: ErrorCode = 'bad-input',
+  maxLength = Number.MAX_SAFE_INTEGER,
+): unknown[] {
   if (!Array.isArray(value) || value.length > maxLength) {
-    fail(code, field, maxLength < Number.MAX_SAFE_INTEGER ? `an array of at most ${maxLength} items` : 'an array', value);
+    fail(
+      code,
+      field,
+      maxLength < Number.MAX_SAFE_INTEGER ? `an array of at most ${maxLength} items` : 'an array',
+      value,
+    );
   }
   return value;
 }

@@ -91,7 +91,8 @@ export function formatUnitRef(u: UnitRef): string {
  */
 export function parseUnitRef(text: unknown, field = 'unit', code: ErrorCode = 'bad-input'): UnitRef {
   const at = typeof text === 'string' ? text.lastIndexOf('@') : -1;
-  if (typeof text !== 'string' || at <= 0 || at === text.length - 1) fail(code, field, 'of the form <unit>@<notary>', text);
+  if (typeof text !== 'string' || at <= 0 || at === text.length - 1)
+    fail(code, field, 'of the form <unit>@<notary>', text);
   return { unit: text.slice(0, at), notary: text.slice(at + 1) };
 }
 

@@ -9,7 +9,9 @@ const HEX_RE = /^(?:[0-9a-f]{2})*$/;
  */
 export function hexToBytes(hex: string, field = 'hex', expectedLength?: number): Uint8Array {
   if (typeof hex !== 'string' || !HEX_RE.test(hex)) {
-    throw new OtP2pError('bad-hex', `${field} must be lowercase hex, got ${describeValue(hex)}`, { context: { field } });
+    throw new OtP2pError('bad-hex', `${field} must be lowercase hex, got ${describeValue(hex)}`, {
+      context: { field },
+    });
   }
   if (expectedLength !== undefined && hex.length !== expectedLength * 2) {
     throw new OtP2pError('wrong-length', `${field} must be ${expectedLength} bytes, got ${hex.length / 2}`, {

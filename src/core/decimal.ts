@@ -23,7 +23,11 @@ export function decimalPlaces(factor: bigint | string | undefined): number | und
 function placesOf(factor: bigint | string, field: string): number {
   const places = decimalPlaces(factor);
   if (places === undefined) {
-    throw new OtP2pError('bad-amount', `${field}: the unit's factor must be a power of ten to use decimals, got ${describeValue(String(factor))}`, { context: { field } });
+    throw new OtP2pError(
+      'bad-amount',
+      `${field}: the unit's factor must be a power of ten to use decimals, got ${describeValue(String(factor))}`,
+      { context: { field } },
+    );
   }
   return places;
 }
@@ -48,20 +52,37 @@ export function formatDecimal(amount: bigint, factor: bigint | string): string {
  * rounded).
  * @throws OtP2pError `bad-amount` naming `field` and the bad value.
  */
-export function parseDecimal(text: unknown, factor: bigint | string, field = 'amount', options: { min?: bigint } = {}): bigint {
+export function parseDecimal(
+  text: unknown,
+  factor: bigint | string,
+  field = 'amount',
+  options: { min?: bigint } = {},
+): bigint {
   const places = placesOf(factor, field);
   const m = typeof text === 'string' && text.length <= 40 ? DECIMAL_RE.exec(text) : null;
   if (!m) {
-    throw new OtP2pError('bad-amount', `${field} must be a non-negative decimal number like 109.20, got ${describeValue(text)}`, { context: { field } });
+    throw new OtP2pError(
+      'bad-amount',
+      `${field} must be a non-negative decimal number like 109.20, got ${describeValue(text)}`,
+      { context: { field } },
+    );
   }
   const frac = m[2] ?? '';
   if (frac.length > places) {
-    throw new OtP2pError('bad-amount', `${field} has ${frac.length} decimals but the unit has ${places}, got ${describeValue(text)}`, { context: { field, value: text } });
+    throw new OtP2pError(
+      'bad-amount',
+      `${field} has ${frac.length} decimals but the unit has ${places}, got ${describeValue(text)}`,
+      { context: { field, value: text } },
+    );
   }
   const n = BigInt(`${m[1]}${frac.padEnd(places, '0')}`);
   const min = options.min ?? 0n;
   if (n < min || n > MAX_AMOUNT) {
-    throw new OtP2pError('bad-amount', `${field} must be between ${formatDecimal(min, factor)} and ${formatDecimal(MAX_AMOUNT, factor)}, got ${text as string}`, { context: { field, value: text } });
+    throw new OtP2pError(
+      'bad-amount',
+      `${field} must be between ${formatDecimal(min, factor)} and ${formatDecimal(MAX_AMOUNT, factor)}, got ${text as string}`,
+      { context: { field, value: text } },
+    );
   }
   return n;
 }

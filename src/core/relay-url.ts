@@ -28,7 +28,8 @@ const SPACE_OR_CONTROL_RE = /[\s\u0000-\u001f\u007f-\u009f]/;
 /** The parsed URL, or why `url` is not a relay URL. */
 function check(url: unknown): URL | string {
   if (typeof url !== 'string') return 'must be a ws:// or wss:// URL';
-  if (url.length === 0 || url.length > MAX_RELAY_URL) return `must be a ws:// or wss:// URL of 1..${MAX_RELAY_URL} characters`;
+  if (url.length === 0 || url.length > MAX_RELAY_URL)
+    return `must be a ws:// or wss:// URL of 1..${MAX_RELAY_URL} characters`;
   if (SPACE_OR_CONTROL_RE.test(url)) return 'must not contain whitespace or control characters';
   if (!SCHEME_RE.test(url)) return 'must use ws:// or wss://';
   if (url.includes('#')) return 'must not have a fragment (#...)';
@@ -56,7 +57,8 @@ function canonical(u: URL): string {
  */
 export function normalizeRelayUrl(url: unknown, field = 'relay'): string {
   const u = check(url);
-  if (typeof u === 'string') throw new OtP2pError('bad-relay-url', `${field} ${u}, got ${describeValue(url)}`, { context: { field } });
+  if (typeof u === 'string')
+    throw new OtP2pError('bad-relay-url', `${field} ${u}, got ${describeValue(url)}`, { context: { field } });
   return canonical(u);
 }
 

@@ -33,7 +33,12 @@ export type DaemonLogLevel = 'info' | 'warn' | 'error';
  * One structured log line: a stable `event` name, a human `message`, and fields for machines.
  * Never carries secrets or message texts.
  */
-export type DaemonLog = (level: DaemonLogLevel, event: string, message: string, fields?: Record<string, unknown>) => void;
+export type DaemonLog = (
+  level: DaemonLogLevel,
+  event: string,
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 /** A progress sink for the sync (e.g. a terminal progress bar). */
 export interface DaemonProgress {
@@ -84,7 +89,13 @@ function errorText(err: unknown): string {
 }
 
 function alarmSnapshot(v: MintVerdict): AlarmSnapshot {
-  return { d: v.d, verdict: v.verdict, fingerprint: v.fingerprint, attesters: v.attesters.length, conflicts: v.conflicts.length };
+  return {
+    d: v.d,
+    verdict: v.verdict,
+    fingerprint: v.fingerprint,
+    attesters: v.attesters.length,
+    conflicts: v.conflicts.length,
+  };
 }
 
 function iso(unixSeconds: number | null): string | null {
@@ -96,7 +107,11 @@ function interval(options: PeerDaemonOptions, name: keyof typeof DAEMON_INTERVAL
   const v = options[name];
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new OtP2pError('bad-input', `${name} must be an integer number of seconds in ${min}..${max}, got ${describeValue(v)}`, { context: { field: name } });
+    throw new OtP2pError(
+      'bad-input',
+      `${name} must be an integer number of seconds in ${min}..${max}, got ${describeValue(v)}`,
+      { context: { field: name } },
+    );
   }
   return v;
 }
@@ -112,7 +127,15 @@ export class PeerDaemon {
   readonly #statusSeconds: number;
   readonly #startedAt: string;
   #state: DaemonState = 'starting';
-  #sync: DaemonSnapshot['sync'] = { state: 'idle', done: 0, total: 0, web: 0, offers: 0, catalogs: 0, lastSyncAt: null };
+  #sync: DaemonSnapshot['sync'] = {
+    state: 'idle',
+    done: 0,
+    total: 0,
+    web: 0,
+    offers: 0,
+    catalogs: 0,
+    lastSyncAt: null,
+  };
   #mint: DaemonSnapshot['mint'];
   readonly #latency = new Map<string, number | null>();
   readonly #connected = new Map<string, boolean>();
@@ -161,7 +184,11 @@ export class PeerDaemon {
     this.#listen();
     this.#emitSnapshot(await peer.status());
     const relays = peer.relayHealth().map((r) => r.url);
-    this.#log('info', 'starting', `daemon starting for ${peer.npub} (pid ${this.#pid()}) on ${relays.join(', ')}`, { pid: this.#pid(), npub: peer.npub, relays });
+    this.#log('info', 'starting', `daemon starting for ${peer.npub} (pid ${this.#pid()}) on ${relays.join(', ')}`, {
+      pid: this.#pid(),
+      npub: peer.npub,
+      relays,
+    });
     await peer.start();
     this.#peerStarted = true;
     await peer.announceRelays();
@@ -226,7 +253,12 @@ export class PeerDaemon {
     this.#state = 'stopped';
     if (status) {
       this.#emitSnapshot(status);
-      this.#log('info', 'stopped', `stopped; ${status.outbox.pending} outbox target(s) pending and ${status.payments.inFlight} payment(s) in flight resume on the next start`, { outbox: status.outbox, payments: status.payments });
+      this.#log(
+        'info',
+        'stopped',
+        `stopped; ${status.outbox.pending} outbox target(s) pending and ${status.payments.inFlight} payment(s) in flight resume on the next start`,
+        { outbox: status.outbox, payments: status.payments },
+      );
     } else {
       this.#log('info', 'stopped', 'stopped');
     }
@@ -246,7 +278,11 @@ export class PeerDaemon {
     if (this.#stopping || this.#busy.has(name)) return;
     this.#busy.add(name);
     const p = fn()
-      .catch((err: unknown) => this.#log('error', `${name}-failed`, `${name} failed: ${errorText(err)}`, { code: isOtP2pError(err) ? err.code : 'internal' }))
+      .catch((err: unknown) =>
+        this.#log('error', `${name}-failed`, `${name} failed: ${errorText(err)}`, {
+          code: isOtP2pError(err) ? err.code : 'internal',
+        }),
+      )
       .finally(() => {
         this.#busy.delete(name);
         this.#running.delete(p);
@@ -262,7 +298,9 @@ export class PeerDaemon {
     try {
       this.#o.onSnapshot?.(this.#snapshotOf(status));
     } catch (err) {
-      this.#log('error', 'snapshot-failed', `could not write the status snapshot: ${errorText(err)}`, { code: isOtP2pError(err) ? err.code : 'internal' });
+      this.#log('error', 'snapshot-failed', `could not write the status snapshot: ${errorText(err)}`, {
+        code: isOtP2pError(err) ? err.code : 'internal',
+      });
     }
   }
 
@@ -273,7 +311,12 @@ export class PeerDaemon {
         url: r.url,
         connected: r.connected,
         latencyMs: this.#latency.get(r.url) ?? null,
-        failures: { disconnects: s?.disconnects ?? 0, invalid: s?.invalid ?? 0, badFrames: s?.badFrames ?? 0, oversizedFrames: s?.oversizedFrames ?? 0 },
+        failures: {
+          disconnects: s?.disconnects ?? 0,
+          invalid: s?.invalid ?? 0,
+          badFrames: s?.badFrames ?? 0,
+          oversizedFrames: s?.oversizedFrames ?? 0,
+        },
         connects: s?.connects ?? 0,
         received: s?.received ?? 0,
       };
@@ -287,7 +330,13 @@ export class PeerDaemon {
       updatedAt: this.#iso(),
       relays,
       outbox: status.outbox,
-      sync: { ...this.#sync, web: status.sync.web, offers: status.sync.offers, catalogs: status.sync.catalogs, lastSyncAt: iso(status.sync.lastSyncAt) },
+      sync: {
+        ...this.#sync,
+        web: status.sync.web,
+        offers: status.sync.offers,
+        catalogs: status.sync.catalogs,
+        lastSyncAt: iso(status.sync.lastSyncAt),
+      },
       alarms: this.#alarms,
       mint: this.#mint,
       payments: status.payments,
@@ -320,12 +369,22 @@ export class PeerDaemon {
     const outbox = JSON.stringify(status.outbox);
     if (outbox !== this.#lastOutbox) {
       this.#lastOutbox = outbox;
-      this.#log('info', 'outbox', `outbox: ${status.outbox.pending} pending, ${status.outbox.failed} failed, ${status.outbox.acked} acknowledged`, { outbox: status.outbox });
+      this.#log(
+        'info',
+        'outbox',
+        `outbox: ${status.outbox.pending} pending, ${status.outbox.failed} failed, ${status.outbox.acked} acknowledged`,
+        { outbox: status.outbox },
+      );
     }
     const payments = JSON.stringify(status.payments);
     if (payments !== this.#lastPayments) {
       this.#lastPayments = payments;
-      this.#log('info', 'payments', `payments: ${status.payments.inFlight} in flight, ${status.payments.total} in total`, { payments: status.payments });
+      this.#log(
+        'info',
+        'payments',
+        `payments: ${status.payments.inFlight} in flight, ${status.payments.total} in total`,
+        { payments: status.payments },
+      );
     }
     this.#emitSnapshot(status);
   }
@@ -378,12 +437,21 @@ export class PeerDaemon {
       this.#watchAttestations();
       if (!peer.relayHealth().some((h) => h.connected)) {
         this.#sync = { ...this.#sync, state: 'error', error: 'no relay was connected' };
-        this.#log('warn', 'sync-incomplete', 'synced while no relay was connected: nothing was fetched; syncing again when one connects');
+        this.#log(
+          'warn',
+          'sync-incomplete',
+          'synced while no relay was connected: nothing was fetched; syncing again when one connects',
+        );
         return;
       }
       this.#sync = { ...this.#sync, state: 'live' };
       delete this.#sync.error;
-      this.#log('info', 'synced', `synced the web of follows: ${r.web} peers, ${r.offers} offers, ${r.catalogs} catalogs`, { web: r.web, offers: r.offers, catalogs: r.catalogs });
+      this.#log(
+        'info',
+        'synced',
+        `synced the web of follows: ${r.web} peers, ${r.offers} offers, ${r.catalogs} catalogs`,
+        { web: r.web, offers: r.offers, catalogs: r.catalogs },
+      );
     } catch (err) {
       this.#sync = { ...this.#sync, state: 'error', error: errorText(err) };
       throw err;
@@ -401,8 +469,14 @@ export class PeerDaemon {
       this.#alarms = peer.mint.alarms().map(alarmSnapshot);
       const counts: Record<string, number> = {};
       for (const v of r.verdicts) counts[v.verdict] = (counts[v.verdict] ?? 0) + 1;
-      const summary = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none held';
-      this.#log('info', 'mint-check', `mint check: ${r.verdicts.length} mints (${summary}), web of ${r.webSize}`, { verdicts: counts, web: r.webSize });
+      const summary =
+        Object.entries(counts)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ') || 'none held';
+      this.#log('info', 'mint-check', `mint check: ${r.verdicts.length} mints (${summary}), web of ${r.webSize}`, {
+        verdicts: counts,
+        web: r.webSize,
+      });
     } catch (err) {
       this.#mint = { ...this.#mint, error: errorText(err) };
       throw err;
@@ -413,7 +487,10 @@ export class PeerDaemon {
 
   #listen(): void {
     const peer = this.#peer;
-    const on = <K extends 'mint-alarm' | 'dm' | 'payment' | 'warning' | 'graph'>(name: K, fn: Parameters<typeof peer.on<K>>[1]): void => {
+    const on = <K extends 'mint-alarm' | 'dm' | 'payment' | 'warning' | 'graph'>(
+      name: K,
+      fn: Parameters<typeof peer.on<K>>[1],
+    ): void => {
       peer.on(name, fn);
       this.#unlisten.push(() => peer.off(name, fn));
     };
@@ -421,14 +498,28 @@ export class PeerDaemon {
       const key = `${v.d} ${v.verdict} ${v.fingerprint}`;
       if (this.#seenAlarms.has(key)) return;
       this.#seenAlarms.add(key);
-      this.#log('warn', 'mint-alarm', `MINT ALARM: ${v.verdict} for ${v.d}: ${v.conflicts.length} conflicting fingerprint(s), ${v.attesters.length} attester(s) agree with ours`, { alarm: alarmSnapshot(v) });
+      this.#log(
+        'warn',
+        'mint-alarm',
+        `MINT ALARM: ${v.verdict} for ${v.d}: ${v.conflicts.length} conflicting fingerprint(s), ${v.attesters.length} attester(s) agree with ours`,
+        { alarm: alarmSnapshot(v) },
+      );
     });
     on('dm', (m) => {
       this.#dms++;
       // The text stays out of the log (logs get shipped around); `otp2p dm read` shows it.
-      this.#log('info', 'dm', `direct message from ${npubEncode(m.sender)} (${m.text.length} characters)`, { from: npubEncode(m.sender), id: m.id });
+      this.#log('info', 'dm', `direct message from ${npubEncode(m.sender)} (${m.text.length} characters)`, {
+        from: npubEncode(m.sender),
+        id: m.id,
+      });
     });
-    on('payment', (p) => this.#log('info', 'payment', `payment ${p.id.slice(0, 12)} (${p.role}) is ${p.state}`, { id: p.id, role: p.role, state: p.state }));
+    on('payment', (p) =>
+      this.#log('info', 'payment', `payment ${p.id.slice(0, 12)} (${p.role}) is ${p.state}`, {
+        id: p.id,
+        role: p.role,
+        state: p.state,
+      }),
+    );
     on('warning', (message) => this.#log('warn', 'warning', message));
     on('graph', (g) => {
       const key = `${g.offers}/${g.peers}`;

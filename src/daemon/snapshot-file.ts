@@ -32,7 +32,8 @@ export function readSnapshot(dir: string): DaemonSnapshot | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (!isRecord(value) || value.version !== 1 || typeof value.pid !== 'number' || typeof value.state !== 'string') return undefined;
+    if (!isRecord(value) || value.version !== 1 || typeof value.pid !== 'number' || typeof value.state !== 'string')
+      return undefined;
     return value as unknown as DaemonSnapshot;
   } catch {
     return undefined;
@@ -54,4 +55,3 @@ export function pidAlive(pid: number): boolean {
 export function daemonRunning(snapshot: DaemonSnapshot | undefined): boolean {
   return snapshot !== undefined && snapshot.state !== 'stopped' && pidAlive(snapshot.pid);
 }
-

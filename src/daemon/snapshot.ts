@@ -34,9 +34,24 @@ export interface DaemonSnapshot {
   updatedAt: string;
   relays: RelaySnapshot[];
   outbox: { pending: number; acked: number; failed: number };
-  sync: { state: 'idle' | 'syncing' | 'live' | 'error'; done: number; total: number; web: number; offers: number; catalogs: number; lastSyncAt: string | null; error?: string };
+  sync: {
+    state: 'idle' | 'syncing' | 'live' | 'error';
+    done: number;
+    total: number;
+    web: number;
+    offers: number;
+    catalogs: number;
+    lastSyncAt: string | null;
+    error?: string;
+  };
   alarms: AlarmSnapshot[];
-  mint: { checks: number; lastCheckAt: string | null; nextCheckAt: string | null; intervalSeconds: number; error?: string };
+  mint: {
+    checks: number;
+    lastCheckAt: string | null;
+    nextCheckAt: string | null;
+    intervalSeconds: number;
+    error?: string;
+  };
   payments: { total: number; inFlight: number };
   dms: { received: number };
 }

@@ -28,7 +28,9 @@ export function parseAddress(value: string, field = 'address'): Address {
   const kind = /^(0|[1-9][0-9]{0,4})$/.test(kindText) ? Number(kindText) : Number.NaN;
   const pubkey = j < 0 ? '' : value.slice(i + 1, j);
   if (!(kind <= 65535) || !HEX64.test(pubkey)) {
-    throw new OtP2pError('bad-tag', `${field} must be <kind>:<pubkey>:<d>, got ${describeValue(value)}`, { context: { field } });
+    throw new OtP2pError('bad-tag', `${field} must be <kind>:<pubkey>:<d>, got ${describeValue(value)}`, {
+      context: { field },
+    });
   }
   return { kind, pubkey, d: value.slice(j + 1) };
 }

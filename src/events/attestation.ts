@@ -120,10 +120,15 @@ function seconds(v: string, field: string): number {
  */
 export function parseAttestationEvent(event: NostrEvent): ParsedAttestation {
   if (event.kind !== Kind.MintAttestation) {
-    throw new OtP2pError('bad-kind', `mint attestation must be kind ${Kind.MintAttestation}, got ${describeValue(event.kind)}`, { context: { kind: event.kind } });
+    throw new OtP2pError(
+      'bad-kind',
+      `mint attestation must be kind ${Kind.MintAttestation}, got ${describeValue(event.kind)}`,
+      { context: { kind: event.kind } },
+    );
   }
   for (const t of event.tags) {
-    if (FORBIDDEN_TAGS.has(t[0] ?? '')) throw fail(`attestation carries a ${t[0]} tag: attestations must not link to an identity`, { tag: t[0] });
+    if (FORBIDDEN_TAGS.has(t[0] ?? ''))
+      throw fail(`attestation carries a ${t[0]} tag: attestations must not link to an identity`, { tag: t[0] });
   }
   const v = event.tags.find((t) => t[0] === 'v')?.[1];
   if (v !== undefined && v !== '1') throw fail(`unsupported attestation version ${describeValue(v)}`, { version: v });
@@ -138,6 +143,7 @@ export function parseAttestationEvent(event: NostrEvent): ParsedAttestation {
   };
   checkAttestation(a);
   const d = one(event, 'd');
-  if (d !== attestationD(a)) throw fail(`d ${describeValue(d)} does not match notary:unit:series ${describeValue(attestationD(a))}`, { d });
+  if (d !== attestationD(a))
+    throw fail(`d ${describeValue(d)} does not match notary:unit:series ${describeValue(attestationD(a))}`, { d });
   return { ...a, d, pubkey: event.pubkey, eventId: event.id, createdAt: event.created_at };
 }

@@ -134,7 +134,10 @@ export function validateCatalog(value: unknown): Catalog {
     const url = checkUrl(n.url, `notaries[${i}].url`);
     if (url !== undefined) entry.url = url;
     if (n.contract !== undefined && n.contract !== '') {
-      entry.contract = check.string(n.contract, `notaries[${i}].contract`, CODE, { re: CONTRACT_RE, expected: '16-128 alphanumeric characters' });
+      entry.contract = check.string(n.contract, `notaries[${i}].contract`, CODE, {
+        re: CONTRACT_RE,
+        expected: '16-128 alphanumeric characters',
+      });
     }
     if (n.private === true) entry.private = true;
     out.notaries.push(entry);
@@ -143,10 +146,17 @@ export function validateCatalog(value: unknown): Catalog {
   (units as unknown[]).forEach((raw, i) => {
     const u = check.record(raw, `units[${i}]`, CODE);
     const id = checkId(u.id, `units[${i}].id`);
-    if (id.toLowerCase() === BTC_UNIT) inconsistent(`units[${i}].id "${id}" is reserved for on-chain bitcoin`, `units[${i}].id`);
+    if (id.toLowerCase() === BTC_UNIT)
+      inconsistent(`units[${i}].id "${id}" is reserved for on-chain bitcoin`, `units[${i}].id`);
     const notary = checkId(u.notary, `units[${i}].notary`);
-    if (!notaryIds.has(notary)) inconsistent(`units[${i}] names notary ${notary}, which the catalog does not list`, `units[${i}].notary`, { notary });
-    const tla = check.string(u.tla, `units[${i}].tla`, CODE, { re: TLA_RE, expected: '1-16 characters of [A-Za-z0-9.$_-]' });
+    if (!notaryIds.has(notary))
+      inconsistent(`units[${i}] names notary ${notary}, which the catalog does not list`, `units[${i}].notary`, {
+        notary,
+      });
+    const tla = check.string(u.tla, `units[${i}].tla`, CODE, {
+      re: TLA_RE,
+      expected: '1-16 characters of [A-Za-z0-9.$_-]',
+    });
     const key = formatUnitRef({ unit: id, notary });
     if (keys.has(key)) inconsistent(`unit ${key} is listed twice`, `units[${i}]`, { asset: key });
     keys.add(key);
@@ -213,12 +223,21 @@ export function buildCatalogEvent(catalog: Catalog, createdAt: number): EventTem
  * `bad-catalog` for inconsistent or malformed tags.
  */
 export function parseCatalogEvent(event: Pick<NostrEvent, 'kind' | 'tags'>): Catalog {
-  if (event.kind !== Kind.Catalog) throw new OtP2pError('bad-kind', `catalog must be kind ${Kind.Catalog}, got ${event.kind}`);
-  const raw: { notaries: unknown[]; units: unknown[]; btc?: unknown; preference: unknown[] } = { notaries: [], units: [], preference: [] };
+  if (event.kind !== Kind.Catalog)
+    throw new OtP2pError('bad-kind', `catalog must be kind ${Kind.Catalog}, got ${event.kind}`);
+  const raw: { notaries: unknown[]; units: unknown[]; btc?: unknown; preference: unknown[] } = {
+    notaries: [],
+    units: [],
+    preference: [],
+  };
   for (const t of event.tags) {
     switch (t[0]) {
       case 'v':
-        if (t[1] !== CATALOG_VERSION) throw new OtP2pError('unsupported-version', `catalog version ${describeValue(t[1])} is not supported (only ${CATALOG_VERSION})`);
+        if (t[1] !== CATALOG_VERSION)
+          throw new OtP2pError(
+            'unsupported-version',
+            `catalog version ${describeValue(t[1])} is not supported (only ${CATALOG_VERSION})`,
+          );
         break;
       case 'notary':
         raw.notaries.push({ id: t[1], url: t[2], contract: t[3] });

@@ -23,7 +23,10 @@ export function buildDmRelaysEvent(relays: readonly string[], createdAt: number)
   const seen = new Set<string>();
   const tags = relays.map((raw, i) => {
     const url = normalizeRelayUrl(raw, `relays[${i}]`);
-    if (seen.has(url)) throw new OtP2pError('bad-input', `relays[${i}] repeats ${url}`, { context: { index: i, field: `relays[${i}]` } });
+    if (seen.has(url))
+      throw new OtP2pError('bad-input', `relays[${i}] repeats ${url}`, {
+        context: { index: i, field: `relays[${i}]` },
+      });
     seen.add(url);
     return ['relay', url];
   });
@@ -35,7 +38,10 @@ export function buildDmRelaysEvent(relays: readonly string[], createdAt: number)
  * @throws OtP2pError `bad-kind` for another kind.
  */
 export function parseDmRelaysEvent(event: Pick<NostrEvent, 'kind' | 'tags'>): DmRelays {
-  if (event.kind !== Kind.DmRelays) throw new OtP2pError('bad-kind', `DM relay list must be kind 10050, got ${describeValue(event.kind)}`, { context: { kind: event.kind } });
+  if (event.kind !== Kind.DmRelays)
+    throw new OtP2pError('bad-kind', `DM relay list must be kind 10050, got ${describeValue(event.kind)}`, {
+      context: { kind: event.kind },
+    });
   const relays: string[] = [];
   let skipped = 0;
   for (const t of event.tags) {

@@ -69,18 +69,30 @@ export function mintFileHash(armored: string): string {
  * @throws OtP2pError `bad-evidence` for malformed IDs or equal fingerprints.
  */
 export function buildEvidenceEvent(
-  input: Omit<Evidence, 'mints' | 'notary'> & { mints: [{ fingerprint: string; armored?: string }, { fingerprint: string; armored?: string }]; notaryContract?: string },
+  input: Omit<Evidence, 'mints' | 'notary'> & {
+    mints: [{ fingerprint: string; armored?: string }, { fingerprint: string; armored?: string }];
+    notaryContract?: string;
+  },
   createdAt: number,
 ): EventTemplate {
   if (!ID_RE.test(input.notaryId) || !ID_RE.test(input.unitId) || !/^\d{1,10}$/.test(input.series)) {
     throw fail('evidence needs alphanumeric notary and unit IDs and a decimal series');
   }
-  const [a, b] = [...input.mints].sort((x, y) => (x.fingerprint < y.fingerprint ? -1 : 1)) as [{ fingerprint: string; armored?: string }, { fingerprint: string; armored?: string }];
+  const [a, b] = [...input.mints].sort((x, y) => (x.fingerprint < y.fingerprint ? -1 : 1)) as [
+    { fingerprint: string; armored?: string },
+    { fingerprint: string; armored?: string },
+  ];
   if (!HEX64.test(a.fingerprint) || !HEX64.test(b.fingerprint)) throw fail('fingerprints must be 64 lowercase hex');
   if (a.fingerprint === b.fingerprint) throw fail('evidence needs two different fingerprints');
   if (a.armored === undefined && b.armored === undefined) throw fail('evidence needs at least one signed mint file');
-  const mints = [a, b].map((m) => (m.armored === undefined ? { fingerprint: m.fingerprint } : { fingerprint: m.fingerprint, sha256: mintFileHash(m.armored), armored: m.armored }));
-  const hashesOnly = mints.map(({ fingerprint, sha256 }) => (sha256 === undefined ? { fingerprint } : { fingerprint, sha256 }));
+  const mints = [a, b].map((m) =>
+    m.armored === undefined
+      ? { fingerprint: m.fingerprint }
+      : { fingerprint: m.fingerprint, sha256: mintFileHash(m.armored), armored: m.armored },
+  );
+  const hashesOnly = mints.map(({ fingerprint, sha256 }) =>
+    sha256 === undefined ? { fingerprint } : { fingerprint, sha256 },
+  );
   const c = input.notaryContract;
   const fits = (x: unknown): string | undefined => {
     const json = JSON.stringify(x);
@@ -89,7 +101,9 @@ export function buildEvidenceEvent(
   const content =
     (c === undefined ? undefined : fits({ v: 1, mints, notary: { sha256: mintFileHash(c), armored: c } })) ??
     fits(c === undefined ? { v: 1, mints } : { v: 1, mints, notary: { sha256: mintFileHash(c) } }) ??
-    JSON.stringify(c === undefined ? { v: 1, mints: hashesOnly } : { v: 1, mints: hashesOnly, notary: { sha256: mintFileHash(c) } });
+    JSON.stringify(
+      c === undefined ? { v: 1, mints: hashesOnly } : { v: 1, mints: hashesOnly, notary: { sha256: mintFileHash(c) } },
+    );
   const tags: string[][] = [
     ['d', `${input.notaryId}:${input.unitId}:${input.series}`],
     ['v', '1'],
@@ -119,31 +133,47 @@ export function buildEvidenceEvent(
  */
 export function parseEvidenceEvent(event: NostrEvent): Evidence {
   if (event.kind !== Kind.MintEvidence) {
-    throw new OtP2pError('bad-kind', `mint evidence must be kind ${Kind.MintEvidence}, got ${describeValue(event.kind)}`, { context: { kind: event.kind } });
+    throw new OtP2pError(
+      'bad-kind',
+      `mint evidence must be kind ${Kind.MintEvidence}, got ${describeValue(event.kind)}`,
+      { context: { kind: event.kind } },
+    );
   }
   const tag = (n: string): string[] => event.tags.filter((t) => t[0] === n).map((t) => t[1] ?? '');
   const [notaryId] = tag('notary');
   const [unitId] = tag('unit');
   const [series] = tag('series');
-  if (notaryId === undefined || !ID_RE.test(notaryId) || unitId === undefined || !ID_RE.test(unitId) || series === undefined || !/^\d{1,10}$/.test(series)) {
+  if (
+    notaryId === undefined ||
+    !ID_RE.test(notaryId) ||
+    unitId === undefined ||
+    !ID_RE.test(unitId) ||
+    series === undefined ||
+    !/^\d{1,10}$/.test(series)
+  ) {
     throw fail('evidence needs notary, unit and series tags');
   }
   const [d] = tag('d');
-  if (d !== undefined && d !== `${notaryId}:${unitId}:${series}`) throw fail(`d ${describeValue(d)} does not match notary:unit:series`);
+  if (d !== undefined && d !== `${notaryId}:${unitId}:${series}`)
+    throw fail(`d ${describeValue(d)} does not match notary:unit:series`);
   const fps = tag('fingerprint');
-  if (fps.length !== 2 || !fps.every((f) => HEX64.test(f)) || fps[0] === fps[1]) throw fail('evidence needs exactly two different fingerprint tags');
+  if (fps.length !== 2 || !fps.every((f) => HEX64.test(f)) || fps[0] === fps[1])
+    throw fail('evidence needs exactly two different fingerprint tags');
   const body = parseJson(event.content, 'evidence content', 64 * 1024);
-  if (!isRecord(body) || body.v !== 1 || !Array.isArray(body.mints) || body.mints.length !== 2) throw fail('evidence content must be {"v":1,"mints":[two mints]}');
+  if (!isRecord(body) || body.v !== 1 || !Array.isArray(body.mints) || body.mints.length !== 2)
+    throw fail('evidence content must be {"v":1,"mints":[two mints]}');
   const mints = body.mints.map((m, i): EvidenceMint => {
     if (!isRecord(m) || typeof m.fingerprint !== 'string') throw fail(`mints[${i}] needs a fingerprint`);
     if (!fps.includes(m.fingerprint)) throw fail(`mints[${i}].fingerprint is not one of the fingerprint tags`);
     const out: EvidenceMint = { fingerprint: m.fingerprint };
     if (m.sha256 !== undefined) {
-      if (typeof m.sha256 !== 'string' || !HEX64.test(m.sha256)) throw fail(`mints[${i}].sha256 must be 64 lowercase hex`);
+      if (typeof m.sha256 !== 'string' || !HEX64.test(m.sha256))
+        throw fail(`mints[${i}].sha256 must be 64 lowercase hex`);
       out.sha256 = m.sha256;
     }
     if (m.armored !== undefined) {
-      if (typeof m.armored !== 'string' || out.sha256 === undefined) throw fail(`mints[${i}].armored must be a string with its sha256`);
+      if (typeof m.armored !== 'string' || out.sha256 === undefined)
+        throw fail(`mints[${i}].armored must be a string with its sha256`);
       if (mintFileHash(m.armored) !== m.sha256) throw fail(`mints[${i}].armored does not match its sha256`);
       out.armored = m.armored;
     }
@@ -160,10 +190,12 @@ export function parseEvidenceEvent(event: NostrEvent): Evidence {
   };
   if (body.notary !== undefined) {
     const n = body.notary;
-    if (!isRecord(n) || typeof n.sha256 !== 'string' || !HEX64.test(n.sha256)) throw fail('notary must be {"sha256"} with 64 lowercase hex');
+    if (!isRecord(n) || typeof n.sha256 !== 'string' || !HEX64.test(n.sha256))
+      throw fail('notary must be {"sha256"} with 64 lowercase hex');
     out.notary = { sha256: n.sha256 };
     if (n.armored !== undefined) {
-      if (typeof n.armored !== 'string' || mintFileHash(n.armored) !== n.sha256) throw fail('notary.armored does not match its sha256');
+      if (typeof n.armored !== 'string' || mintFileHash(n.armored) !== n.sha256)
+        throw fail('notary.armored does not match its sha256');
       out.notary.armored = n.armored;
     }
   }

@@ -38,11 +38,19 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export function buildFollowsEvent(follows: readonly Follow[], createdAt: number, content = ''): EventTemplate {
   const seen = new Set<string>();
   const tags = follows.map((f, i) => {
-    if (!HEX64.test(f.pubkey)) throw new OtP2pError('bad-key', `follows[${i}].pubkey must be 64 lowercase hex, got ${describeValue(f.pubkey)}`, { context: { index: i } });
-    if (seen.has(f.pubkey)) throw new OtP2pError('bad-input', `follows[${i}] repeats pubkey ${f.pubkey}`, { context: { index: i } });
+    if (!HEX64.test(f.pubkey))
+      throw new OtP2pError('bad-key', `follows[${i}].pubkey must be 64 lowercase hex, got ${describeValue(f.pubkey)}`, {
+        context: { index: i },
+      });
+    if (seen.has(f.pubkey))
+      throw new OtP2pError('bad-input', `follows[${i}] repeats pubkey ${f.pubkey}`, { context: { index: i } });
     seen.add(f.pubkey);
     if (f.relay !== undefined && !isRelayUrl(f.relay)) {
-      throw new OtP2pError('bad-relay-url', `follows[${i}].relay must be a ws:// or wss:// URL, got ${describeValue(f.relay)}`, { context: { index: i } });
+      throw new OtP2pError(
+        'bad-relay-url',
+        `follows[${i}].relay must be a ws:// or wss:// URL, got ${describeValue(f.relay)}`,
+        { context: { index: i } },
+      );
     }
     const tag = ['p', f.pubkey];
     if (f.relay !== undefined || f.petname !== undefined) tag.push(f.relay ?? '');
@@ -57,7 +65,10 @@ export function buildFollowsEvent(follows: readonly Follow[], createdAt: number,
  * @throws OtP2pError `bad-kind` for another kind.
  */
 export function parseFollowsEvent(event: Pick<NostrEvent, 'kind' | 'tags' | 'content'>): FollowList {
-  if (event.kind !== Kind.Follows) throw new OtP2pError('bad-kind', `follow list must be kind 3, got ${describeValue(event.kind)}`, { context: { kind: event.kind } });
+  if (event.kind !== Kind.Follows)
+    throw new OtP2pError('bad-kind', `follow list must be kind 3, got ${describeValue(event.kind)}`, {
+      context: { kind: event.kind },
+    });
   const follows: Follow[] = [];
   const seen = new Set<string>();
   let skipped = 0;
@@ -97,22 +108,39 @@ export interface FollowChange {
  * @throws OtP2pError `bad-key` / `bad-relay-url` for a malformed change, `bad-kind` when
  *   `latest` is not kind 3.
  */
-export function editFollowList(latest: Pick<NostrEvent, 'kind' | 'tags' | 'content' | 'created_at'> | null, change: FollowChange, createdAt: number): EventTemplate {
+export function editFollowList(
+  latest: Pick<NostrEvent, 'kind' | 'tags' | 'content' | 'created_at'> | null,
+  change: FollowChange,
+  createdAt: number,
+): EventTemplate {
   if (latest !== null && latest.kind !== Kind.Follows) {
-    throw new OtP2pError('bad-kind', `follow list must be kind 3, got ${describeValue(latest.kind)}`, { context: { kind: latest.kind } });
+    throw new OtP2pError('bad-kind', `follow list must be kind 3, got ${describeValue(latest.kind)}`, {
+      context: { kind: latest.kind },
+    });
   }
   const remove = new Set<string>();
   for (const [i, pk] of (change.remove ?? []).entries()) {
-    if (!HEX64.test(pk)) throw new OtP2pError('bad-key', `remove[${i}] must be 64 lowercase hex, got ${describeValue(pk)}`, { context: { index: i } });
+    if (!HEX64.test(pk))
+      throw new OtP2pError('bad-key', `remove[${i}] must be 64 lowercase hex, got ${describeValue(pk)}`, {
+        context: { index: i },
+      });
     remove.add(pk);
   }
   const add = new Map<string, Follow>();
   for (const [i, f] of (change.add ?? []).entries()) {
-    if (!HEX64.test(f.pubkey)) throw new OtP2pError('bad-key', `add[${i}].pubkey must be 64 lowercase hex, got ${describeValue(f.pubkey)}`, { context: { index: i } });
+    if (!HEX64.test(f.pubkey))
+      throw new OtP2pError('bad-key', `add[${i}].pubkey must be 64 lowercase hex, got ${describeValue(f.pubkey)}`, {
+        context: { index: i },
+      });
     if (f.relay !== undefined && !isRelayUrl(f.relay)) {
-      throw new OtP2pError('bad-relay-url', `add[${i}].relay must be a ws:// or wss:// URL, got ${describeValue(f.relay)}`, { context: { index: i } });
+      throw new OtP2pError(
+        'bad-relay-url',
+        `add[${i}].relay must be a ws:// or wss:// URL, got ${describeValue(f.relay)}`,
+        { context: { index: i } },
+      );
     }
-    if (remove.has(f.pubkey)) throw new OtP2pError('bad-input', `add[${i}] also asks to remove ${f.pubkey}`, { context: { index: i } });
+    if (remove.has(f.pubkey))
+      throw new OtP2pError('bad-input', `add[${i}] also asks to remove ${f.pubkey}`, { context: { index: i } });
     add.set(f.pubkey, f);
   }
   const tags: string[][] = [];

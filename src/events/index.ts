@@ -11,8 +11,22 @@ export type { Filter } from './filter.ts';
 export { matchFilter, matchFilters } from './filter.ts';
 export type { Address } from './address.ts';
 export { addressOf, formatAddress, parseAddress } from './address.ts';
-export type { BatchVerifier, EventLimits, EventVerifierOptions, RawVerifyResult, VerifyCode, VerifyResult } from './verify.ts';
-export { DEFAULT_EVENT_LIMITS, EventVerifier, checkShape, computeEventId, serializeEvent, verifySignature } from './verify.ts';
+export type {
+  BatchVerifier,
+  EventLimits,
+  EventVerifierOptions,
+  RawVerifyResult,
+  VerifyCode,
+  VerifyResult,
+} from './verify.ts';
+export {
+  DEFAULT_EVENT_LIMITS,
+  EventVerifier,
+  checkShape,
+  computeEventId,
+  serializeEvent,
+  verifySignature,
+} from './verify.ts';
 export type { VerifyPoolOptions } from './verify-pool.ts';
 export { VerifyPool } from './verify-pool.ts';
 export { getPublicKey, signEvent } from './sign.ts';
@@ -28,4 +42,11 @@ export { buildRelayListEvent, parseRelayListEvent, relaysFor } from './relay-lis
 export type { DmRelays } from './dm-relays.ts';
 export { buildDmRelaysEvent, parseDmRelaysEvent } from './dm-relays.ts';
 export type { Offer, OfferStatus, SignedOffer, UnitRef } from './offer.ts';
-export { OFFER_STATUSES, buildOfferDeletion, buildOfferEvent, offerInput, parseOfferEvent, validateOffer } from './offer.ts';
+export {
+  OFFER_STATUSES,
+  buildOfferDeletion,
+  buildOfferEvent,
+  offerInput,
+  parseOfferEvent,
+  validateOffer,
+} from './offer.ts';

@@ -8,7 +8,17 @@ import { Kind } from './kinds.ts';
 import type { EventTemplate, NostrEvent } from './types.ts';
 
 /** Well-known string fields of kind-0 metadata (NIP-01, NIP-05, NIP-24, NIP-57). */
-export const METADATA_FIELDS = ['name', 'display_name', 'about', 'picture', 'banner', 'website', 'nip05', 'lud06', 'lud16'] as const;
+export const METADATA_FIELDS = [
+  'name',
+  'display_name',
+  'about',
+  'picture',
+  'banner',
+  'website',
+  'nip05',
+  'lud06',
+  'lud16',
+] as const;
 
 /** A known metadata field. */
 export type MetadataField = (typeof METADATA_FIELDS)[number];
@@ -30,7 +40,10 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
 }
 
 function expectKind(event: Pick<NostrEvent, 'kind'>, kind: number, what: string): void {
-  if (event.kind !== kind) throw new OtP2pError('bad-kind', `${what} must be kind ${kind}, got ${describeValue(event.kind)}`, { context: { kind: event.kind } });
+  if (event.kind !== kind)
+    throw new OtP2pError('bad-kind', `${what} must be kind ${kind}, got ${describeValue(event.kind)}`, {
+      context: { kind: event.kind },
+    });
 }
 
 /**
@@ -43,7 +56,9 @@ export function buildMetadataEvent(meta: Metadata, createdAt: number): EventTemp
   if (meta.bot !== undefined) body.bot = meta.bot;
   for (const [k, v] of Object.entries(meta.extra ?? {})) {
     if (k in body || (METADATA_FIELDS as readonly string[]).includes(k) || k === 'bot') {
-      throw new OtP2pError('bad-input', `metadata extra field ${describeValue(k)} is a known field`, { context: { field: k } });
+      throw new OtP2pError('bad-input', `metadata extra field ${describeValue(k)} is a known field`, {
+        context: { field: k },
+      });
     }
     define(body, k, v);
   }
@@ -57,23 +72,31 @@ export function buildMetadataEvent(meta: Metadata, createdAt: number): EventTemp
  */
 export function parseMetadataEvent(event: Pick<NostrEvent, 'kind' | 'content'>): Metadata {
   expectKind(event, Kind.Metadata, 'metadata');
-  if (event.content.length > MAX_CONTENT) throw new OtP2pError('bad-content', `metadata content is ${event.content.length} characters, over ${MAX_CONTENT}`);
+  if (event.content.length > MAX_CONTENT)
+    throw new OtP2pError('bad-content', `metadata content is ${event.content.length} characters, over ${MAX_CONTENT}`);
   let body: unknown;
   try {
     body = JSON.parse(event.content);
   } catch {
     throw new OtP2pError('bad-content', 'metadata content is not JSON', { context: { field: 'content' } });
   }
-  if (!isRecord(body)) throw new OtP2pError('bad-content', `metadata content must be a JSON object, got ${describeValue(body)}`);
+  if (!isRecord(body))
+    throw new OtP2pError('bad-content', `metadata content must be a JSON object, got ${describeValue(body)}`);
   const out: Metadata = {};
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) {
     if ((METADATA_FIELDS as readonly string[]).includes(k)) {
       if (v === null) continue; // some clients write null for "unset"
-      if (typeof v !== 'string') throw new OtP2pError('bad-content', `metadata field ${k} must be a string, got ${describeValue(v)}`, { context: { field: k } });
+      if (typeof v !== 'string')
+        throw new OtP2pError('bad-content', `metadata field ${k} must be a string, got ${describeValue(v)}`, {
+          context: { field: k },
+        });
       out[k as MetadataField] = v;
     } else if (k === 'bot') {
-      if (typeof v !== 'boolean') throw new OtP2pError('bad-content', `metadata field bot must be a boolean, got ${describeValue(v)}`, { context: { field: k } });
+      if (typeof v !== 'boolean')
+        throw new OtP2pError('bad-content', `metadata field bot must be a boolean, got ${describeValue(v)}`, {
+          context: { field: k },
+        });
       out.bot = v;
     } else {
       define(extra, k, v);

@@ -96,7 +96,10 @@ function badOffer(message: string, field: string): OtP2pError {
 
 function checkLabel(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LABEL || /[\u0000-\u001f]/.test(value)) {
-    throw badOffer(`${field} must be a non-empty string of at most ${MAX_LABEL} characters without control characters, got ${describeValue(value)}`, field);
+    throw badOffer(
+      `${field} must be a non-empty string of at most ${MAX_LABEL} characters without control characters, got ${describeValue(value)}`,
+      field,
+    );
   }
   return value;
 }
@@ -104,11 +107,15 @@ function checkLabel(value: unknown, field: string): string {
 /** Parse an integer string in [min, 2^63-1]. @throws OtP2pError `code` (bad-amount by default). */
 function parseInt63(value: unknown, field: string, code: 'bad-amount' | 'bad-rate' | 'bad-offer', min = 0n): bigint {
   if (typeof value !== 'string' || value.length > 19 || !INT_RE.test(value)) {
-    throw new OtP2pError(code, `${field} must be a non-negative integer string, got ${describeValue(value)}`, { context: { field } });
+    throw new OtP2pError(code, `${field} must be a non-negative integer string, got ${describeValue(value)}`, {
+      context: { field },
+    });
   }
   const n = BigInt(value);
   if (n < min || n > MAX_AMOUNT) {
-    throw new OtP2pError(code, `${field} must be between ${min} and ${MAX_AMOUNT}, got ${value}`, { context: { field, value } });
+    throw new OtP2pError(code, `${field} must be between ${min} and ${MAX_AMOUNT}, got ${value}`, {
+      context: { field, value },
+    });
   }
   return n;
 }
@@ -128,7 +135,11 @@ export function validateOffer(offer: Offer, now?: number): Offer {
   checkLabel(offer.out.notary, 'out.notary');
   const big = (v: unknown, field: string, code: 'bad-amount' | 'bad-rate' | 'bad-offer', min = 0n): void => {
     if (typeof v !== 'bigint' || v < min || v > MAX_AMOUNT) {
-      throw new OtP2pError(code, `${field} must be an integer between ${min} and ${MAX_AMOUNT}, got ${describeValue(v)}`, { context: { field } });
+      throw new OtP2pError(
+        code,
+        `${field} must be an integer between ${min} and ${MAX_AMOUNT}, got ${describeValue(v)}`,
+        { context: { field } },
+      );
     }
   };
   big(offer.rateNum, 'rate.num', 'bad-rate', 1n);
@@ -141,12 +152,18 @@ export function validateOffer(offer: Offer, now?: number): Offer {
   big(offer.liquidity, 'liquidity', 'bad-amount');
   if (offer.min > offer.max) throw badOffer(`min ${offer.min} is above max ${offer.max}`, 'min');
   if (!Number.isSafeInteger(offer.expiration) || offer.expiration <= 0) {
-    throw badOffer(`expiration must be a positive unix time in seconds, got ${describeValue(offer.expiration)}`, 'expiration');
+    throw badOffer(
+      `expiration must be a positive unix time in seconds, got ${describeValue(offer.expiration)}`,
+      'expiration',
+    );
   }
-  if (!OFFER_STATUSES.includes(offer.status)) throw badOffer(`status must be open, paused or closed, got ${describeValue(offer.status)}`, 'status');
+  if (!OFFER_STATUSES.includes(offer.status))
+    throw badOffer(`status must be open, paused or closed, got ${describeValue(offer.status)}`, 'status');
   if (offer.to !== undefined) checkCounterparties(offer.to);
   if (now !== undefined && offer.expiration <= now) {
-    throw new OtP2pError('expired', `offer ${describeValue(offer.id)} expired at ${offer.expiration} (now ${now})`, { context: { field: 'expiration', expiration: offer.expiration } });
+    throw new OtP2pError('expired', `offer ${describeValue(offer.id)} expired at ${offer.expiration} (now ${now})`, {
+      context: { field: 'expiration', expiration: offer.expiration },
+    });
   }
   return offer;
 }
@@ -185,7 +202,8 @@ function checkCounterparties(to: unknown): void {
   }
   const seen = new Set<string>();
   to.forEach((pk: unknown, i) => {
-    if (!isHex(pk, 32)) throw badOffer(`to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, `to[${i}]`);
+    if (!isHex(pk, 32))
+      throw badOffer(`to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, `to[${i}]`);
     if (seen.has(pk)) throw badOffer(`to[${i}] repeats ${pk.slice(0, 12)}…`, `to[${i}]`);
     seen.add(pk);
   });
@@ -197,7 +215,10 @@ function checkCounterparties(to: unknown): void {
  * @throws OtP2pError `bad-key` when `pubkey` is not 32-byte hex, `bad-offer` for an empty id.
  */
 export function buildOfferDeletion(pubkey: string, offerId: string, createdAt: number): EventTemplate {
-  if (!isHex(pubkey, 32)) throw new OtP2pError('bad-key', `pubkey must be 64 hex characters, got ${describeValue(pubkey)}`, { context: { field: 'pubkey' } });
+  if (!isHex(pubkey, 32))
+    throw new OtP2pError('bad-key', `pubkey must be 64 hex characters, got ${describeValue(pubkey)}`, {
+      context: { field: 'pubkey' },
+    });
   checkLabel(offerId, 'id');
   return {
     kind: Kind.Deletion,
@@ -230,7 +251,10 @@ function single(tags: string[][], name: string, arity: number): string[] {
  *   liquidity negative, non-integer or > 2^63-1), `expired`.
  */
 export function parseOfferEvent(event: NostrEvent | (UnsignedEvent & { id?: string }), now: number): SignedOffer {
-  if (event.kind !== Kind.Offer) throw new OtP2pError('bad-kind', `expected kind ${Kind.Offer}, got ${describeValue(event.kind)}`, { context: { field: 'kind' } });
+  if (event.kind !== Kind.Offer)
+    throw new OtP2pError('bad-kind', `expected kind ${Kind.Offer}, got ${describeValue(event.kind)}`, {
+      context: { field: 'kind' },
+    });
   const tags = event.tags;
   const d = single(tags, 'd', 1)[1] as string;
   const inT = single(tags, 'in', 2);

@@ -32,7 +32,10 @@ export function buildRelayListEvent(relays: readonly RelayListEntry[], createdAt
   const seen = new Set<string>();
   const tags = relays.map((r, i) => {
     const url = normalizeRelayUrl(r.url, `relays[${i}].url`);
-    if (seen.has(url)) throw new OtP2pError('bad-input', `relays[${i}] repeats ${url}`, { context: { index: i, field: `relays[${i}].url` } });
+    if (seen.has(url))
+      throw new OtP2pError('bad-input', `relays[${i}] repeats ${url}`, {
+        context: { index: i, field: `relays[${i}].url` },
+      });
     seen.add(url);
     if (r.read && r.write) return ['r', url];
     if (r.read) return ['r', url, 'read'];
@@ -47,7 +50,10 @@ export function buildRelayListEvent(relays: readonly RelayListEntry[], createdAt
  * @throws OtP2pError `bad-kind` for another kind.
  */
 export function parseRelayListEvent(event: Pick<NostrEvent, 'kind' | 'tags'>): RelayList {
-  if (event.kind !== Kind.RelayList) throw new OtP2pError('bad-kind', `relay list must be kind 10002, got ${describeValue(event.kind)}`, { context: { kind: event.kind } });
+  if (event.kind !== Kind.RelayList)
+    throw new OtP2pError('bad-kind', `relay list must be kind 10002, got ${describeValue(event.kind)}`, {
+      context: { kind: event.kind },
+    });
   const byUrl = new Map<string, RelayListEntry>();
   let skipped = 0;
   for (const t of event.tags) {

@@ -50,12 +50,14 @@ function loadNative(): SchnorrBackend | undefined {
   // about once in twenty short-lived pools, before the pool waited). So a worker loads it only
   // when its creator promised never to end it mid-load: VerifyPool waits for each worker's
   // ready message before it lets it go (see NATIVE_SCHNORR_WORKER_FLAG).
-  if (!isMainThread && (workerData as Record<string, unknown> | null)?.[NATIVE_SCHNORR_WORKER_FLAG] !== true) return undefined;
+  if (!isMainThread && (workerData as Record<string, unknown> | null)?.[NATIVE_SCHNORR_WORKER_FLAG] !== true)
+    return undefined;
   try {
     const schnorr = createRequire(import.meta.url)('bcrypto/lib/schnorr') as BcryptoSchnorr;
     // bcrypto silently falls back to pure JS (slower than the WASM) when its addon is missing.
     if (!schnorr.native) return undefined;
-    const toBuf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    const toBuf = (b: Uint8Array): Buffer =>
+      Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     return {
       name: 'native-libsecp256k1',
       verify: (msg, pubkey, sig) => {

@@ -19,8 +19,18 @@ export function getPublicKey(secretKey: Uint8Array): string {
  * Sign a template: fills pubkey, id and sig. Uses fresh auxiliary randomness (BIP-340).
  * @throws OtP2pError `bad-key` when the secret key is invalid.
  */
-export function signEvent(template: EventTemplate, secretKey: Uint8Array, pubkey = getPublicKey(secretKey)): NostrEvent {
-  const unsigned = { pubkey, created_at: template.created_at, kind: template.kind, tags: template.tags, content: template.content };
+export function signEvent(
+  template: EventTemplate,
+  secretKey: Uint8Array,
+  pubkey = getPublicKey(secretKey),
+): NostrEvent {
+  const unsigned = {
+    pubkey,
+    created_at: template.created_at,
+    kind: template.kind,
+    tags: template.tags,
+    content: template.content,
+  };
   const id = computeEventId(unsigned);
   const sig = secp.signSchnorr(Buffer.from(id, 'hex'), secretKey, randomBytes(32));
   return { ...unsigned, id, sig: bytesToHex(sig) };

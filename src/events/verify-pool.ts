@@ -162,10 +162,12 @@ export class VerifyPool implements BatchVerifier {
     for (const job of this.#queue.splice(0)) job.reject(err);
     for (const s of this.#slots) s.job?.reject(err);
     // Never terminate a worker that is still loading its modules (see the constructor).
-    await Promise.all(this.#slots.map(async (s) => {
-      await s.started;
-      await s.worker.terminate();
-    }));
+    await Promise.all(
+      this.#slots.map(async (s) => {
+        await s.started;
+        await s.worker.terminate();
+      }),
+    );
   }
 
   #pump(): void {

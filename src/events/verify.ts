@@ -38,11 +38,12 @@ export interface EventLimits {
  * with relay hints (a 2,600-entry list is ~250 KB), relay and DM-relay lists stay small but may
  * list many relays. Everything else keeps the tight defaults.
  */
-export const DEFAULT_KIND_LIMITS: Readonly<Record<number, Readonly<{ maxEventBytes: number; maxTags: number }>>> = Object.freeze({
-  3: Object.freeze({ maxEventBytes: 1_000_000, maxTags: 20_000 }),
-  10002: Object.freeze({ maxEventBytes: 256 * 1024, maxTags: 2000 }),
-  10050: Object.freeze({ maxEventBytes: 256 * 1024, maxTags: 2000 }),
-});
+export const DEFAULT_KIND_LIMITS: Readonly<Record<number, Readonly<{ maxEventBytes: number; maxTags: number }>>> =
+  Object.freeze({
+    3: Object.freeze({ maxEventBytes: 1_000_000, maxTags: 20_000 }),
+    10002: Object.freeze({ maxEventBytes: 256 * 1024, maxTags: 2000 }),
+    10050: Object.freeze({ maxEventBytes: 256 * 1024, maxTags: 2000 }),
+  });
 
 /** The size and tag-count limits that apply to `kind`. */
 export function limitsForKind(limits: EventLimits, kind: number): { maxEventBytes: number; maxTags: number } {
@@ -70,7 +71,15 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({
 /** Codes a verification can fail with. */
 export type VerifyCode = Extract<
   ErrorCode,
-  'bad-id' | 'bad-sig' | 'bad-shape' | 'too-large' | 'too-many-tags' | 'created-at-future' | 'created-at-too-old' | 'bad-kind' | 'bad-tag'
+  | 'bad-id'
+  | 'bad-sig'
+  | 'bad-shape'
+  | 'too-large'
+  | 'too-many-tags'
+  | 'created-at-future'
+  | 'created-at-too-old'
+  | 'bad-kind'
+  | 'bad-tag'
 >;
 
 /** Result of verifying one event. */
@@ -116,11 +125,14 @@ function fail(code: VerifyCode, message: string): VerifyResult {
  * reject early, e.g. before queueing to a worker.
  */
 export function checkShape(value: unknown, limits: EventLimits, nowSeconds: number, jsonBytes?: number): VerifyResult {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('bad-shape', 'event must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail('bad-shape', 'event must be a JSON object');
   const e = value as Record<string, unknown>;
   if (typeof e.id !== 'string' || !HEX64.test(e.id)) return fail('bad-shape', 'id must be 64 lowercase hex characters');
-  if (typeof e.pubkey !== 'string' || !HEX64.test(e.pubkey)) return fail('bad-shape', 'pubkey must be 64 lowercase hex characters');
-  if (typeof e.sig !== 'string' || !HEX128.test(e.sig)) return fail('bad-shape', 'sig must be 128 lowercase hex characters');
+  if (typeof e.pubkey !== 'string' || !HEX64.test(e.pubkey))
+    return fail('bad-shape', 'pubkey must be 64 lowercase hex characters');
+  if (typeof e.sig !== 'string' || !HEX128.test(e.sig))
+    return fail('bad-shape', 'sig must be 128 lowercase hex characters');
   if (typeof e.kind !== 'number' || !Number.isInteger(e.kind) || e.kind < 0 || e.kind > 65535) {
     return fail('bad-kind', `kind must be an integer in 0..65535, got ${describeValue(e.kind)}`);
   }
@@ -130,7 +142,8 @@ export function checkShape(value: unknown, limits: EventLimits, nowSeconds: numb
   if (typeof e.content !== 'string') return fail('bad-shape', 'content must be a string');
   if (!Array.isArray(e.tags)) return fail('bad-shape', 'tags must be an array');
   const kindLimits = limitsForKind(limits, e.kind);
-  if (e.tags.length > kindLimits.maxTags) return fail('too-many-tags', `${e.tags.length} tags, over the limit of ${kindLimits.maxTags} for kind ${e.kind}`);
+  if (e.tags.length > kindLimits.maxTags)
+    return fail('too-many-tags', `${e.tags.length} tags, over the limit of ${kindLimits.maxTags} for kind ${e.kind}`);
   const maxValue = limits.tagValueBytesByKind[e.kind] ?? limits.maxTagValueBytes;
   for (let i = 0; i < e.tags.length; i++) {
     const tag: unknown = e.tags[i];
@@ -145,9 +158,16 @@ export function checkShape(value: unknown, limits: EventLimits, nowSeconds: numb
     }
   }
   const size = jsonBytes ?? Buffer.byteLength(JSON.stringify(e), 'utf8');
-  if (size > kindLimits.maxEventBytes) return fail('too-large', `event is ${size} bytes, over the limit of ${kindLimits.maxEventBytes} for kind ${e.kind}`);
+  if (size > kindLimits.maxEventBytes)
+    return fail(
+      'too-large',
+      `event is ${size} bytes, over the limit of ${kindLimits.maxEventBytes} for kind ${e.kind}`,
+    );
   if (e.created_at > nowSeconds + limits.maxFutureSeconds) {
-    return fail('created-at-future', `created_at ${e.created_at} is more than ${limits.maxFutureSeconds}s in the future`);
+    return fail(
+      'created-at-future',
+      `created_at ${e.created_at} is more than ${limits.maxFutureSeconds}s in the future`,
+    );
   }
   if (limits.maxAgeSeconds !== null && e.created_at < nowSeconds - limits.maxAgeSeconds) {
     return fail('created-at-too-old', `created_at ${e.created_at} is more than ${limits.maxAgeSeconds}s in the past`);
@@ -196,7 +216,8 @@ export class EventVerifier implements BatchVerifier {
       this.#cache.set(key, true);
       return shape;
     }
-    if (!verifySignature(e.id, e.pubkey, e.sig)) return fail('bad-sig', `signature of ${e.id} does not verify for pubkey ${e.pubkey}`);
+    if (!verifySignature(e.id, e.pubkey, e.sig))
+      return fail('bad-sig', `signature of ${e.id} does not verify for pubkey ${e.pubkey}`);
     this.#remember(key);
     return shape;
   }
@@ -209,7 +230,8 @@ export class EventVerifier implements BatchVerifier {
   verifyJson(raw: string): RawVerifyResult {
     const bytes = Buffer.byteLength(raw, 'utf8');
     const max = maxAnyEventBytes(this.limits);
-    if (bytes > max) return { ok: false, code: 'too-large', message: `event is ${bytes} bytes, over the limit of ${max}` };
+    if (bytes > max)
+      return { ok: false, code: 'too-large', message: `event is ${bytes} bytes, over the limit of ${max}` };
     let value: unknown;
     try {
       value = JSON.parse(raw);

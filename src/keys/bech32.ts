@@ -31,7 +31,8 @@ export interface Bech32Data {
  */
 export function bech32Decode(text: unknown, field = 'bech32'): Bech32Data {
   if (typeof text !== 'string') throw bad(`${field} must be a bech32 string, got ${typeof text}`, { field });
-  if (text.length > BECH32_MAX_LENGTH) throw bad(`${field} is ${text.length} characters, more than ${BECH32_MAX_LENGTH}`, { field, length: text.length });
+  if (text.length > BECH32_MAX_LENGTH)
+    throw bad(`${field} is ${text.length} characters, more than ${BECH32_MAX_LENGTH}`, { field, length: text.length });
   const lower = text.toLowerCase();
   if (text !== lower && text !== text.toUpperCase()) throw bad(`${field} mixes upper and lower case`, { field });
   const sep = lower.lastIndexOf('1');
@@ -46,7 +47,11 @@ export function bech32Decode(text: unknown, field = 'bech32'): Bech32Data {
   const badChar = CHARSET_RE.exec(dataPart);
   if (badChar !== null) {
     const position = sep + 2 + badChar.index;
-    throw bad(`${field} (${prefix}) has a character outside the bech32 alphabet at position ${position}`, { field, prefix, position });
+    throw bad(`${field} (${prefix}) has a character outside the bech32 alphabet at position ${position}`, {
+      field,
+      prefix,
+      position,
+    });
   }
   // Every format rule above passed, so the only thing @scure/base can still refuse is the
   // checksum. Its message quotes the input (possibly an nsec): never pass it on.
@@ -54,7 +59,9 @@ export function bech32Decode(text: unknown, field = 'bech32'): Bech32Data {
   try {
     words = bech32.decode(lower as `${string}1${string}`, false).words;
   } catch {
-    throw new OtP2pError('bad-checksum', `${field} (${prefix}) has a bad bech32 checksum`, { context: { field, prefix } });
+    throw new OtP2pError('bad-checksum', `${field} (${prefix}) has a bad bech32 checksum`, {
+      context: { field, prefix },
+    });
   }
   const bytes = bech32.fromWordsUnsafe(words);
   if (!bytes) throw bad(`${field} (${prefix}) has invalid padding bits`, { field, prefix });

@@ -45,12 +45,21 @@ export function checkNetwork(network: unknown): BitcoinNetwork {
  * @throws OtP2pError `bad-input` for an unknown network or a malformed prefix.
  */
 export function btcjsNetwork(network: BitcoinNetwork, bech32Prefix?: string): BtcjsNetwork {
-  const base = checkNetwork(network) === 'mainnet' ? networks.bitcoin : network === 'testnet' ? networks.testnet : networks.regtest;
+  const base =
+    checkNetwork(network) === 'mainnet'
+      ? networks.bitcoin
+      : network === 'testnet'
+        ? networks.testnet
+        : networks.regtest;
   if (bech32Prefix === undefined) return base;
   if (typeof bech32Prefix !== 'string' || !/^[a-z]{1,16}$/.test(bech32Prefix)) {
-    throw new OtP2pError('bad-input', `bech32 prefix must be 1..16 lowercase letters, got ${describeValue(bech32Prefix)}`, {
-      context: { field: 'bech32Prefix' },
-    });
+    throw new OtP2pError(
+      'bad-input',
+      `bech32 prefix must be 1..16 lowercase letters, got ${describeValue(bech32Prefix)}`,
+      {
+        context: { field: 'bech32Prefix' },
+      },
+    );
   }
   return { ...base, bech32: bech32Prefix };
 }
@@ -98,7 +107,10 @@ export function p2wpkhAddress(publicKey: Uint8Array, network: BtcjsNetwork): str
  */
 export function bip84Address(accountNode: HDKey, chain: 0 | 1, index: number, network: BtcjsNetwork): string {
   if ((chain !== 0 && chain !== 1) || !Number.isInteger(index) || index < 0 || index > 0x7fffffff) {
-    throw new OtP2pError('bad-derivation-path', `address chain must be 0 or 1 and index 0..2^31-1, got ${describeValue(chain)}/${describeValue(index)}`);
+    throw new OtP2pError(
+      'bad-derivation-path',
+      `address chain must be 0 or 1 and index 0..2^31-1, got ${describeValue(chain)}/${describeValue(index)}`,
+    );
   }
   const child = accountNode.deriveChild(chain).deriveChild(index);
   if (!child.publicKey) throw new OtP2pError('bad-key', 'derived node has no public key');
@@ -109,7 +121,10 @@ export function bip84Address(accountNode: HDKey, chain: 0 | 1, index: number, ne
  * The BIP84 account of a BIP39 seed.
  * @throws OtP2pError `bad-input` (network, prefix), `bad-derivation-path` (account), `bad-key` (seed).
  */
-export function bip84FromSeed(seed: Uint8Array, options: { network?: BitcoinNetwork; account?: number; bech32Prefix?: string } = {}): Bip84Account {
+export function bip84FromSeed(
+  seed: Uint8Array,
+  options: { network?: BitcoinNetwork; account?: number; bech32Prefix?: string } = {},
+): Bip84Account {
   const network = checkNetwork(options.network ?? 'mainnet');
   const account = checkAccount(options.account ?? 0);
   const btc = btcjsNetwork(network, options.bech32Prefix);

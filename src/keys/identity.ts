@@ -82,6 +82,12 @@ export function publicIdentity(id: Identity): PublicIdentity {
     pubkey: id.pubkey,
     npub: id.npub,
     account: id.account,
-    bitcoin: { network: b.network, path: b.path, xpub: b.xpub, accountXpub: b.accountXpub, firstAddress: b.firstAddress },
+    bitcoin: {
+      network: b.network,
+      path: b.path,
+      xpub: b.xpub,
+      accountXpub: b.accountXpub,
+      firstAddress: b.firstAddress,
+    },
   };
 }

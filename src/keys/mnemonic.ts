@@ -49,7 +49,9 @@ export function checkMnemonic(text: string): string {
     });
   }
   if (!validateMnemonic(m, wordlist)) {
-    throw new OtP2pError('bad-mnemonic', `mnemonic checksum does not match (${words.length} words)`, { context: { words: words.length } });
+    throw new OtP2pError('bad-mnemonic', `mnemonic checksum does not match (${words.length} words)`, {
+      context: { words: words.length },
+    });
   }
   return m;
 }

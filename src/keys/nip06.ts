@@ -15,9 +15,13 @@ export const MAX_ACCOUNT = 0x7fffffff;
  */
 export function checkAccount(account: unknown): number {
   if (typeof account !== 'number' || !Number.isInteger(account) || account < 0 || account > MAX_ACCOUNT) {
-    throw new OtP2pError('bad-derivation-path', `account must be an integer in 0..${MAX_ACCOUNT}, got ${describeValue(account)}`, {
-      context: { field: 'account' },
-    });
+    throw new OtP2pError(
+      'bad-derivation-path',
+      `account must be an integer in 0..${MAX_ACCOUNT}, got ${describeValue(account)}`,
+      {
+        context: { field: 'account' },
+      },
+    );
   }
   return account;
 }

@@ -63,7 +63,9 @@ function decodeAs(text: unknown, prefix: Nip19Prefix): Uint8Array {
 
 function check32(bytes: Uint8Array, what: string): Uint8Array {
   if (bytes.length !== 32) {
-    throw new OtP2pError('wrong-length', `${what} must be 32 bytes, got ${bytes.length}`, { context: { field: what, length: bytes.length } });
+    throw new OtP2pError('wrong-length', `${what} must be 32 bytes, got ${bytes.length}`, {
+      context: { field: what, length: bytes.length },
+    });
   }
   return bytes;
 }
@@ -71,10 +73,13 @@ function check32(bytes: Uint8Array, what: string): Uint8Array {
 function hex32(value: unknown, field: string): Uint8Array {
   if (!isHex(value, 32)) {
     if (typeof value === 'string' && /^[0-9a-f]*$/.test(value) && value.length % 2 === 0) {
-      throw new OtP2pError('wrong-length', `${field} must be 32 bytes of hex, got ${value.length / 2}`, { context: { field } });
+      throw new OtP2pError('wrong-length', `${field} must be 32 bytes of hex, got ${value.length / 2}`, {
+        context: { field },
+      });
     }
     // Not quoted: a user may paste an nsec where a pubkey belongs.
-    const got = typeof value === 'string' ? `${value.length} characters that are not lowercase hex` : describeValue(value);
+    const got =
+      typeof value === 'string' ? `${value.length} characters that are not lowercase hex` : describeValue(value);
     throw new OtP2pError('bad-hex', `${field} must be 64 lowercase hex characters, got ${got}`, { context: { field } });
   }
   return hexToBytes(value, field, 32);
@@ -89,13 +94,20 @@ function parseTlv(bytes: Uint8Array, prefix: string): Map<number, Uint8Array[]> 
   const out = new Map<number, Uint8Array[]>();
   let i = 0;
   while (i < bytes.length) {
-    if (i + 2 > bytes.length) throw new OtP2pError('bad-tlv', `${prefix} TLV record at byte ${i} is truncated`, { context: { prefix, offset: i } });
+    if (i + 2 > bytes.length)
+      throw new OtP2pError('bad-tlv', `${prefix} TLV record at byte ${i} is truncated`, {
+        context: { prefix, offset: i },
+      });
     const t = bytes[i] as number;
     const l = bytes[i + 1] as number;
     if (i + 2 + l > bytes.length) {
-      throw new OtP2pError('bad-tlv', `${prefix} TLV record type ${t} at byte ${i} claims ${l} bytes, only ${bytes.length - i - 2} left`, {
-        context: { prefix, offset: i, type: t },
-      });
+      throw new OtP2pError(
+        'bad-tlv',
+        `${prefix} TLV record type ${t} at byte ${i} claims ${l} bytes, only ${bytes.length - i - 2} left`,
+        {
+          context: { prefix, offset: i, type: t },
+        },
+      );
     }
     const list = out.get(t) ?? [];
     list.push(bytes.subarray(i + 2, i + 2 + l));
@@ -108,7 +120,10 @@ function parseTlv(bytes: Uint8Array, prefix: string): Map<number, Uint8Array[]> 
 function encodeTlv(records: [number, Uint8Array][], prefix: string): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const [t, v] of records) {
-    if (v.length > 255) throw new OtP2pError('bad-tlv', `${prefix} TLV value of type ${t} is ${v.length} bytes, more than 255`, { context: { prefix, type: t } });
+    if (v.length > 255)
+      throw new OtP2pError('bad-tlv', `${prefix} TLV value of type ${t} is ${v.length} bytes, more than 255`, {
+        context: { prefix, type: t },
+      });
     parts.push(Uint8Array.of(t, v.length), v);
   }
   return concatBytes(...parts);
@@ -128,7 +143,9 @@ function relaysOf(tlv: Map<number, Uint8Array[]>, prefix: string): string[] {
 function relayRecords(relays: unknown): [number, Uint8Array][] {
   if (relays === undefined) return [];
   if (!Array.isArray(relays) || relays.some((r) => typeof r !== 'string')) {
-    throw new OtP2pError('bad-input', `relays must be an array of strings, got ${describeValue(relays)}`, { context: { field: 'relays' } });
+    throw new OtP2pError('bad-input', `relays must be an array of strings, got ${describeValue(relays)}`, {
+      context: { field: 'relays' },
+    });
   }
   return (relays as string[]).map((r) => [TLV_RELAY, utf8(r)]);
 }
@@ -142,7 +159,8 @@ function special(tlv: Map<number, Uint8Array[]>, prefix: string): Uint8Array {
 function kindOf(tlv: Map<number, Uint8Array[]>, prefix: string): number | undefined {
   const v = tlv.get(TLV_KIND)?.[0];
   if (!v) return undefined;
-  if (v.length !== 4) throw new OtP2pError('bad-tlv', `${prefix} kind record must be 4 bytes, got ${v.length}`, { context: { prefix } });
+  if (v.length !== 4)
+    throw new OtP2pError('bad-tlv', `${prefix} kind record must be 4 bytes, got ${v.length}`, { context: { prefix } });
   return new DataView(v.buffer, v.byteOffset, 4).getUint32(0, false);
 }
 
@@ -185,13 +203,19 @@ export function noteDecode(note: string): string {
 
 /** Encode a profile pointer. @throws OtP2pError `bad-hex`, `wrong-length`, `bad-input`, `bad-tlv` (relay over 255 bytes). */
 export function nprofileEncode(p: ProfilePointer): string {
-  return bech32Encode('nprofile', encodeTlv([[TLV_SPECIAL, hex32(p.pubkey, 'pubkey')], ...relayRecords(p.relays)], 'nprofile'));
+  return bech32Encode(
+    'nprofile',
+    encodeTlv([[TLV_SPECIAL, hex32(p.pubkey, 'pubkey')], ...relayRecords(p.relays)], 'nprofile'),
+  );
 }
 
 /** Decode an nprofile. @throws OtP2pError `bad-bech32`, `bad-checksum`, `wrong-prefix`, `wrong-length`, `bad-tlv`. */
 export function nprofileDecode(text: string): ProfilePointer {
   const tlv = parseTlv(decodeAs(text, 'nprofile'), 'nprofile');
-  return { pubkey: bytesToHex(check32(special(tlv, 'nprofile'), 'nprofile pubkey')), relays: relaysOf(tlv, 'nprofile') };
+  return {
+    pubkey: bytesToHex(check32(special(tlv, 'nprofile'), 'nprofile pubkey')),
+    relays: relaysOf(tlv, 'nprofile'),
+  };
 }
 
 /** Encode an event pointer. @throws OtP2pError `bad-hex`, `wrong-length`, `bad-input`, `bad-tlv`. */
@@ -205,7 +229,10 @@ export function neventEncode(p: EventPointer): string {
 /** Decode an nevent. @throws OtP2pError `bad-bech32`, `bad-checksum`, `wrong-prefix`, `wrong-length`, `bad-tlv`. */
 export function neventDecode(text: string): EventPointer {
   const tlv = parseTlv(decodeAs(text, 'nevent'), 'nevent');
-  const out: EventPointer = { id: bytesToHex(check32(special(tlv, 'nevent'), 'nevent id')), relays: relaysOf(tlv, 'nevent') };
+  const out: EventPointer = {
+    id: bytesToHex(check32(special(tlv, 'nevent'), 'nevent id')),
+    relays: relaysOf(tlv, 'nevent'),
+  };
   const author = tlv.get(TLV_AUTHOR)?.[0];
   if (author) out.author = bytesToHex(check32(author, 'nevent author'));
   const kind = kindOf(tlv, 'nevent');
@@ -215,7 +242,8 @@ export function neventDecode(text: string): EventPointer {
 
 /** Encode an address pointer. @throws OtP2pError `bad-hex`, `wrong-length`, `bad-input`, `bad-tlv`. */
 export function naddrEncode(p: AddressPointer): string {
-  if (typeof p.identifier !== 'string') throw new OtP2pError('bad-input', `identifier must be a string, got ${describeValue(p.identifier)}`);
+  if (typeof p.identifier !== 'string')
+    throw new OtP2pError('bad-input', `identifier must be a string, got ${describeValue(p.identifier)}`);
   const recs: [number, Uint8Array][] = [
     [TLV_SPECIAL, utf8(p.identifier)],
     ...relayRecords(p.relays),
@@ -238,7 +266,8 @@ export function naddrDecode(text: string): AddressPointer {
   const author = tlv.get(TLV_AUTHOR)?.[0];
   if (!author) throw new OtP2pError('bad-tlv', 'naddr has no author (type 2) record', { context: { prefix: 'naddr' } });
   const kind = kindOf(tlv, 'naddr');
-  if (kind === undefined) throw new OtP2pError('bad-tlv', 'naddr has no kind (type 3) record', { context: { prefix: 'naddr' } });
+  if (kind === undefined)
+    throw new OtP2pError('bad-tlv', 'naddr has no kind (type 3) record', { context: { prefix: 'naddr' } });
   return { identifier, pubkey: bytesToHex(check32(author, 'naddr author')), kind, relays: relaysOf(tlv, 'naddr') };
 }
 
@@ -263,9 +292,13 @@ export function nip19Decode(text: string): Nip19Entity {
     case 'naddr':
       return { type: 'naddr', data: naddrDecode(text) };
     default:
-      throw new OtP2pError('wrong-prefix', `expected one of ${PREFIXES.join(', ')}, got ${describeValue(d.prefix, 12)}`, {
-        context: { prefix: d.prefix.slice(0, 12) },
-      });
+      throw new OtP2pError(
+        'wrong-prefix',
+        `expected one of ${PREFIXES.join(', ')}, got ${describeValue(d.prefix, 12)}`,
+        {
+          context: { prefix: d.prefix.slice(0, 12) },
+        },
+      );
   }
 }
 

@@ -43,12 +43,18 @@ export interface Ncryptsec {
 
 function checkLogN(logN: unknown): number {
   if (typeof logN !== 'number' || !Number.isInteger(logN) || logN < 1) {
-    throw new OtP2pError('bad-input', `log_n must be a positive integer, got ${describeValue(logN)}`, { context: { field: 'log_n' } });
+    throw new OtP2pError('bad-input', `log_n must be a positive integer, got ${describeValue(logN)}`, {
+      context: { field: 'log_n' },
+    });
   }
   if (logN > NIP49_MAX_LOG_N) {
-    throw new OtP2pError('scrypt-too-costly', `log_n ${logN} would need ${2 ** (logN - 13)} MiB of memory; the limit is log_n ${NIP49_MAX_LOG_N}`, {
-      context: { logN, max: NIP49_MAX_LOG_N },
-    });
+    throw new OtP2pError(
+      'scrypt-too-costly',
+      `log_n ${logN} would need ${2 ** (logN - 13)} MiB of memory; the limit is log_n ${NIP49_MAX_LOG_N}`,
+      {
+        context: { logN, max: NIP49_MAX_LOG_N },
+      },
+    );
   }
   return logN;
 }
@@ -80,16 +86,22 @@ export function nip49Key(password: string, salt: Uint8Array, logN: number): Uint
 export function parseNcryptsec(text: string): Ncryptsec {
   const d = bech32Decode(text, 'ncryptsec');
   if (d.prefix !== 'ncryptsec') {
-    throw new OtP2pError('wrong-prefix', `expected an ncryptsec, got a ${describeValue(d.prefix, 12)} string`, { context: { expected: 'ncryptsec' } });
+    throw new OtP2pError('wrong-prefix', `expected an ncryptsec, got a ${describeValue(d.prefix, 12)} string`, {
+      context: { expected: 'ncryptsec' },
+    });
   }
   const b = d.bytes;
   if (b.length !== ENCODED_LENGTH) {
-    throw new OtP2pError('wrong-length', `ncryptsec must carry ${ENCODED_LENGTH} bytes, got ${b.length}`, { context: { length: b.length } });
+    throw new OtP2pError('wrong-length', `ncryptsec must carry ${ENCODED_LENGTH} bytes, got ${b.length}`, {
+      context: { length: b.length },
+    });
   }
-  if (b[0] !== NIP49_VERSION) throw new OtP2pError('bad-ncryptsec', `ncryptsec version must be 2, got ${b[0]}`, { context: { version: b[0] } });
+  if (b[0] !== NIP49_VERSION)
+    throw new OtP2pError('bad-ncryptsec', `ncryptsec version must be 2, got ${b[0]}`, { context: { version: b[0] } });
   const logN = checkLogN(b[1]);
   const keySecurity = b[42] as number;
-  if (keySecurity > 2) throw new OtP2pError('bad-ncryptsec', `ncryptsec key security byte must be 0, 1 or 2, got ${keySecurity}`);
+  if (keySecurity > 2)
+    throw new OtP2pError('bad-ncryptsec', `ncryptsec key security byte must be 0, 1 or 2, got ${keySecurity}`);
   return {
     logN,
     salt: b.slice(2, 18),
@@ -101,18 +113,38 @@ export function parseNcryptsec(text: string): Ncryptsec {
 
 /** Serialise parsed fields back into an ncryptsec string. */
 export function formatNcryptsec(n: Ncryptsec): string {
-  return bech32Encode('ncryptsec', concatBytes(Uint8Array.of(NIP49_VERSION, checkLogN(n.logN)), n.salt, n.nonce, Uint8Array.of(n.keySecurity), n.ciphertext));
+  return bech32Encode(
+    'ncryptsec',
+    concatBytes(
+      Uint8Array.of(NIP49_VERSION, checkLogN(n.logN)),
+      n.salt,
+      n.nonce,
+      Uint8Array.of(n.keySecurity),
+      n.ciphertext,
+    ),
+  );
 }
 
 /**
  * Seal 32 bytes with an already derived key (see {@link nip49Key}); a fresh random nonce each time.
  * @throws OtP2pError `wrong-length` when the secret is not 32 bytes.
  */
-export function nip49SealWithKey(secret: Uint8Array, key: Uint8Array, salt: Uint8Array, logN: number, keySecurity: KeySecurity = 2, random: Random = cryptoRandom): string {
+export function nip49SealWithKey(
+  secret: Uint8Array,
+  key: Uint8Array,
+  salt: Uint8Array,
+  logN: number,
+  keySecurity: KeySecurity = 2,
+  random: Random = cryptoRandom,
+): string {
   if (!(secret instanceof Uint8Array) || secret.length !== 32) {
-    throw new OtP2pError('wrong-length', `NIP-49 encrypts exactly 32 bytes, got ${secret instanceof Uint8Array ? secret.length : typeof secret}`);
+    throw new OtP2pError(
+      'wrong-length',
+      `NIP-49 encrypts exactly 32 bytes, got ${secret instanceof Uint8Array ? secret.length : typeof secret}`,
+    );
   }
-  if (keySecurity !== 0 && keySecurity !== 1 && keySecurity !== 2) throw new OtP2pError('bad-input', `key security must be 0, 1 or 2, got ${describeValue(keySecurity)}`);
+  if (keySecurity !== 0 && keySecurity !== 1 && keySecurity !== 2)
+    throw new OtP2pError('bad-input', `key security must be 0, 1 or 2, got ${describeValue(keySecurity)}`);
   const nonce = random.bytes(24);
   const ciphertext = xchacha20poly1305(key, nonce, Uint8Array.of(keySecurity)).encrypt(secret);
   return formatNcryptsec({ logN, salt, nonce, keySecurity, ciphertext });
@@ -148,7 +180,10 @@ export function nip49Encrypt(secretKey: Uint8Array, password: string, options: N
   const logN = checkLogN(options.logN ?? NIP49_DEFAULT_LOG_N);
   const random = options.random ?? cryptoRandom;
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) {
-    throw new OtP2pError('wrong-length', `NIP-49 encrypts exactly 32 bytes, got ${secretKey instanceof Uint8Array ? secretKey.length : typeof secretKey}`);
+    throw new OtP2pError(
+      'wrong-length',
+      `NIP-49 encrypts exactly 32 bytes, got ${secretKey instanceof Uint8Array ? secretKey.length : typeof secretKey}`,
+    );
   }
   const salt = random.bytes(16);
   return nip49SealWithKey(secretKey, nip49Key(password, salt, logN), salt, logN, options.keySecurity ?? 2, random);

@@ -120,8 +120,16 @@ export function checkNewPassword(password: unknown): string {
  * @throws OtP2pError `identity-exists`, `bad-mnemonic`, `no-password`, `bad-derivation-path`,
  *   `scrypt-too-costly`, `io-error`.
  */
-export function createVault(path: string, mnemonic: string, password: string, options: CreateVaultOptions = {}): Identity {
-  if (existsSync(path)) throw new OtP2pError('identity-exists', `an identity already exists at ${path}; refusing to overwrite it`, { context: { path } });
+export function createVault(
+  path: string,
+  mnemonic: string,
+  password: string,
+  options: CreateVaultOptions = {},
+): Identity {
+  if (existsSync(path))
+    throw new OtP2pError('identity-exists', `an identity already exists at ${path}; refusing to overwrite it`, {
+      context: { path },
+    });
   checkNewPassword(password);
   const m = checkMnemonic(mnemonic);
   const account = checkAccount(options.account ?? 0);
@@ -140,7 +148,12 @@ export function createVault(path: string, mnemonic: string, password: string, op
   });
   const imported = options.nostr;
   const id = withNostr(seedId, imported === undefined ? undefined : importedKey(imported));
-  const nostrSecret = imported === undefined ? seedId.secretKey : imported.kind === 'nsec' ? imported.secretKey : imported.clientSecretKey;
+  const nostrSecret =
+    imported === undefined
+      ? seedId.secretKey
+      : imported.kind === 'nsec'
+        ? imported.secretKey
+        : imported.clientSecretKey;
   const salt = random.bytes(16);
   const key = nip49Key(password, salt, logN);
   const seal = (bytes: Uint8Array): string => nip49SealWithKey(bytes, key, salt, logN, keySecurity, random);
@@ -148,7 +161,9 @@ export function createVault(path: string, mnemonic: string, password: string, op
     format: 'otp2p-vault',
     version: imported === undefined ? 1 : 2,
     ...(imported === undefined ? {} : { identity: imported.kind }),
-    ...(imported?.kind === 'bunker' ? { bunker: { pubkey: imported.bunker.pubkey, relays: [...imported.bunker.relays] } } : {}),
+    ...(imported?.kind === 'bunker'
+      ? { bunker: { pubkey: imported.bunker.pubkey, relays: [...imported.bunker.relays] } }
+      : {}),
     account,
     pubkey: id.pubkey,
     words: m.split(' ').length,
@@ -167,8 +182,10 @@ export function createVault(path: string, mnemonic: string, password: string, op
 /** The user's key of an imported identity: the key itself, or the pubkey a remote signer reported. */
 function importedKey(n: VaultNostrImport): { pubkey: string; secretKey?: Uint8Array } {
   if (n.kind === 'nsec') return { pubkey: publicKeyOf(n.secretKey), secretKey: n.secretKey };
-  if (!isHex(n.userPubkey, 32)) throw new OtP2pError('bad-key', 'the remote signer\'s user pubkey must be 64 lowercase hex');
-  if (!isHex(n.bunker.pubkey, 32)) throw new OtP2pError('bad-key', 'the remote signer\'s pubkey must be 64 lowercase hex');
+  if (!isHex(n.userPubkey, 32))
+    throw new OtP2pError('bad-key', "the remote signer's user pubkey must be 64 lowercase hex");
+  if (!isHex(n.bunker.pubkey, 32))
+    throw new OtP2pError('bad-key', "the remote signer's pubkey must be 64 lowercase hex");
   publicKeyOf(n.clientSecretKey); // validates the session key
   return { pubkey: n.userPubkey };
 }
@@ -180,12 +197,21 @@ function importedKey(n: VaultNostrImport): { pubkey: string; secretKey?: Uint8Ar
  */
 function withNostr(seedId: Identity, nostr: { pubkey: string; secretKey?: Uint8Array } | undefined): Identity {
   if (nostr === undefined) return seedId;
-  const id = { account: seedId.account, pubkey: nostr.pubkey, npub: npubEncode(nostr.pubkey), bitcoin: seedId.bitcoin } as Identity;
+  const id = {
+    account: seedId.account,
+    pubkey: nostr.pubkey,
+    npub: npubEncode(nostr.pubkey),
+    bitcoin: seedId.bitcoin,
+  } as Identity;
   const secret = nostr.secretKey === undefined ? undefined : Uint8Array.from(nostr.secretKey);
   Object.defineProperty(id, 'secretKey', {
     enumerable: false,
     get: () => {
-      if (secret === undefined) throw new OtP2pError('no-identity', 'this identity signs through a NIP-46 remote signer; no secret key is held here');
+      if (secret === undefined)
+        throw new OtP2pError(
+          'no-identity',
+          'this identity signs through a NIP-46 remote signer; no secret key is held here',
+        );
       return secret;
     },
   });
@@ -202,9 +228,14 @@ function writeExclusive(path: string, text: string): void {
     linkSync(tmp, path);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(path)) {
-      throw new OtP2pError('identity-exists', `an identity already exists at ${path}; refusing to overwrite it`, { context: { path } });
+      throw new OtP2pError('identity-exists', `an identity already exists at ${path}; refusing to overwrite it`, {
+        context: { path },
+      });
     }
-    throw new OtP2pError('io-error', `cannot write the vault at ${path}: ${(cause as Error).message}`, { cause, context: { path } });
+    throw new OtP2pError('io-error', `cannot write the vault at ${path}: ${(cause as Error).message}`, {
+      cause,
+      context: { path },
+    });
   } finally {
     try {
       unlinkSync(tmp);
@@ -240,19 +271,34 @@ export function readVaultFile(path: string): VaultFile {
   }
   if (typeof v !== 'object' || v === null || v.format !== 'otp2p-vault') throw badVault(path, 'not an otp2p vault');
   if (v.version !== 1 && v.version !== 2) throw badVault(path, `unsupported version ${String(v.version)}`);
-  if (v.version === 2 && !['seed', 'nsec', 'bunker'].includes(v.identity as string)) throw badVault(path, 'bad identity kind');
+  if (v.version === 2 && !['seed', 'nsec', 'bunker'].includes(v.identity as string))
+    throw badVault(path, 'bad identity kind');
   if (v.identity === 'bunker') {
     const b = v.bunker as Record<string, unknown> | undefined;
-    if (typeof b !== 'object' || b === null || !isHex(b.pubkey, 32) || !Array.isArray(b.relays) || b.relays.length === 0 || b.relays.some((r) => typeof r !== 'string')) {
+    if (
+      typeof b !== 'object' ||
+      b === null ||
+      !isHex(b.pubkey, 32) ||
+      !Array.isArray(b.relays) ||
+      b.relays.length === 0 ||
+      b.relays.some((r) => typeof r !== 'string')
+    ) {
       throw badVault(path, 'bad remote signer');
     }
   }
-  if (typeof v.account !== 'number' || !Number.isInteger(v.account) || v.account < 0 || v.account > 0x7fffffff) throw badVault(path, 'bad account');
+  if (typeof v.account !== 'number' || !Number.isInteger(v.account) || v.account < 0 || v.account > 0x7fffffff)
+    throw badVault(path, 'bad account');
   if (!isHex(v.pubkey, 32)) throw badVault(path, 'bad pubkey');
   if (typeof v.words !== 'number' || ![12, 15, 18, 21, 24].includes(v.words)) throw badVault(path, 'bad word count');
   if (typeof v.passphrase !== 'boolean') throw badVault(path, 'bad passphrase flag');
   const seed = v.seed;
-  if (typeof v.nostr !== 'string' || typeof v.entropy !== 'string' || !Array.isArray(seed) || seed.length !== 2 || seed.some((s) => typeof s !== 'string')) {
+  if (
+    typeof v.nostr !== 'string' ||
+    typeof v.entropy !== 'string' ||
+    !Array.isArray(seed) ||
+    seed.length !== 2 ||
+    seed.some((s) => typeof s !== 'string')
+  ) {
     throw badVault(path, 'missing ncryptsec fields');
   }
   return v as unknown as VaultFile;
@@ -291,7 +337,8 @@ export function openVault(path: string, password: string, options: UnlockOptions
   }
   const [nostr, entropy, seedLo, seedHi] = parts as [Ncryptsec, Ncryptsec, Ncryptsec, Ncryptsec];
   for (const p of parts) {
-    if (p.logN !== nostr.logN || !equalBytes(p.salt, nostr.salt)) throw badVault(path, 'ncryptsecs do not share one salt and cost');
+    if (p.logN !== nostr.logN || !equalBytes(p.salt, nostr.salt))
+      throw badVault(path, 'ncryptsecs do not share one salt and cost');
   }
   const key = nip49Key(password, nostr.salt, nostr.logN);
   try {
@@ -312,7 +359,8 @@ export function openVault(path: string, password: string, options: UnlockOptions
     if (padded.subarray(entropyBytes).some((b) => b !== 0)) throw badVault(path, 'entropy padding is not zero');
     const mnemonic = entropyMnemonic(padded.slice(0, entropyBytes));
     padded.fill(0);
-    if (!file.passphrase && !equalBytes(mnemonicToSeed(mnemonic), seed)) throw badVault(path, 'seed does not match the mnemonic');
+    if (!file.passphrase && !equalBytes(mnemonicToSeed(mnemonic), seed))
+      throw badVault(path, 'seed does not match the mnemonic');
     const seedId = identityFromSeed(seed, {
       account: file.account,
       ...(options.network ? { network: options.network } : {}),
@@ -320,13 +368,20 @@ export function openVault(path: string, password: string, options: UnlockOptions
     });
     const kind = file.identity ?? 'seed';
     if (kind === 'seed') {
-      if (!equalBytes(seedId.secretKey, secretKey) || seedId.pubkey !== file.pubkey) throw badVault(path, 'keys do not match the seed');
+      if (!equalBytes(seedId.secretKey, secretKey) || seedId.pubkey !== file.pubkey)
+        throw badVault(path, 'keys do not match the seed');
       secretKey.fill(0);
       return { identity: seedId, seed, mnemonic, nostr: { kind, secretKey: seedId.secretKey } };
     }
     if (kind === 'nsec') {
-      if (publicKeyOf(secretKey) !== file.pubkey) throw badVault(path, 'the imported key does not match the recorded pubkey');
-      return { identity: withNostr(seedId, { pubkey: file.pubkey, secretKey }), seed, mnemonic, nostr: { kind, secretKey } };
+      if (publicKeyOf(secretKey) !== file.pubkey)
+        throw badVault(path, 'the imported key does not match the recorded pubkey');
+      return {
+        identity: withNostr(seedId, { pubkey: file.pubkey, secretKey }),
+        seed,
+        mnemonic,
+        nostr: { kind, secretKey },
+      };
     }
     const bunker = file.bunker as VaultBunker;
     return {

@@ -125,7 +125,10 @@ export class Messenger {
   readonly #verifier: EventVerifier;
   readonly #handlers = new Map<string, MessageHandler>();
   readonly #chatHandlers = new Set<(chat: ChatMessage) => void>();
-  readonly #pending = new Map<string, { peer: string; resolve: (m: IncomingMessage) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
+  readonly #pending = new Map<
+    string,
+    { peer: string; resolve: (m: IncomingMessage) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }
+  >();
   readonly #relayCache = new Map<string, RelayChoice>();
   /** Rumor ids whose handler is running (bounded by the messages in flight). */
   readonly #handling = new Set<string>();
@@ -176,14 +179,18 @@ export class Messenger {
     return choice;
   }
 
-  async #publish(wrap: NostrEvent, relays: string[]): Promise<{ ok: boolean; queued: boolean; results: PublishResult[] }> {
+  async #publish(
+    wrap: NostrEvent,
+    relays: string[],
+  ): Promise<{ ok: boolean; queued: boolean; results: PublishResult[] }> {
     const outbox = this.#o.outbox;
     if (outbox !== undefined) {
       if (relays.length > 0) outbox.publish(wrap, relays);
       else outbox.publish(wrap);
       return { ok: true, queued: true, results: [] };
     }
-    const results = relays.length > 0 ? await this.#o.transport.publish(wrap, relays) : await this.#o.transport.publish(wrap);
+    const results =
+      relays.length > 0 ? await this.#o.transport.publish(wrap, relays) : await this.#o.transport.publish(wrap);
     return { ok: results.some((r) => r.ok), queued: false, results };
   }
 
@@ -191,13 +198,25 @@ export class Messenger {
    * Send a NIP-17 chat message to `recipient` (hex pubkey), and a copy to ourselves.
    * @throws OtP2pError `bad-input`, `bad-key`, `too-large`.
    */
-  async sendChat(recipient: string, text: string, options: { replyTo?: string; subject?: string } = {}): Promise<SendReport> {
+  async sendChat(
+    recipient: string,
+    text: string,
+    options: { replyTo?: string; subject?: string } = {},
+  ): Promise<SendReport> {
     const rumor = createRumor(chatTemplate(text, [recipient], { clock: this.#clock, ...options }), this.pubkey);
     const choice = await this.relaysFor(recipient);
-    const wrap = createWrap(createSeal(rumor, this.#sk, recipient, { clock: this.#clock, random: this.#random }), recipient, { clock: this.#clock, random: this.#random });
+    const wrap = createWrap(
+      createSeal(rumor, this.#sk, recipient, { clock: this.#clock, random: this.#random }),
+      recipient,
+      { clock: this.#clock, random: this.#random },
+    );
     const sent = await this.#publish(wrap, choice.relays);
     if (recipient !== this.pubkey) {
-      const self = createWrap(createSeal(rumor, this.#sk, this.pubkey, { clock: this.#clock, random: this.#random }), this.pubkey, { clock: this.#clock, random: this.#random });
+      const self = createWrap(
+        createSeal(rumor, this.#sk, this.pubkey, { clock: this.#clock, random: this.#random }),
+        this.pubkey,
+        { clock: this.#clock, random: this.#random },
+      );
       await this.#publish(self, this.#o.selfRelays ?? this.#o.inboxRelays ?? []);
     }
     return { rumorId: rumor.id, wrapId: wrap.id, ...sent, choice };
@@ -210,8 +229,15 @@ export class Messenger {
    */
   async send(recipient: string, message: ProtocolMessage, options: { live?: boolean } = {}): Promise<SendReport> {
     const now = unixSeconds(this.#clock);
-    const rumor = createRumor({ kind: Kind.ProtocolMessage, created_at: now, tags: [['p', recipient]], content: serializeMessage(message) }, this.pubkey);
-    const wrapOpts = { clock: this.#clock, random: this.#random, wrapKind: options.live ? Kind.EphemeralGiftWrap : Kind.GiftWrap } as const;
+    const rumor = createRumor(
+      { kind: Kind.ProtocolMessage, created_at: now, tags: [['p', recipient]], content: serializeMessage(message) },
+      this.pubkey,
+    );
+    const wrapOpts = {
+      clock: this.#clock,
+      random: this.#random,
+      wrapKind: options.live ? Kind.EphemeralGiftWrap : Kind.GiftWrap,
+    } as const;
     const wrap = createWrap(createSeal(rumor, this.#sk, recipient, wrapOpts), recipient, wrapOpts);
     const choice = await this.relaysFor(recipient);
     const sent = await this.#publish(wrap, choice.relays);
@@ -223,11 +249,20 @@ export class Messenger {
    * nonce). An `error` reply rejects with the peer's code.
    * @throws OtP2pError `timeout`, `relay-error` (no relay took the message), or the peer's error code.
    */
-  async request(recipient: string, message: ProtocolMessage, options: { timeoutMs?: number; live?: boolean } = {}): Promise<IncomingMessage> {
+  async request(
+    recipient: string,
+    message: ProtocolMessage,
+    options: { timeoutMs?: number; live?: boolean } = {},
+  ): Promise<IncomingMessage> {
     const waiting = new Promise<IncomingMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(message.nonce);
-        reject(new OtP2pError('timeout', `no reply to ${message.type} from ${recipient} within ${options.timeoutMs ?? 10_000} ms`));
+        reject(
+          new OtP2pError(
+            'timeout',
+            `no reply to ${message.type} from ${recipient} within ${options.timeoutMs ?? 10_000} ms`,
+          ),
+        );
       }, options.timeoutMs ?? 10_000);
       this.#pending.set(message.nonce, { peer: recipient, resolve, reject, timer });
     });
@@ -238,7 +273,9 @@ export class Messenger {
         clearTimeout(p.timer);
         this.#pending.delete(message.nonce);
       }
-      throw new OtP2pError('relay-error', `no relay accepted the ${message.type} to ${recipient}`, { context: { results: report.results.map((r) => `${r.relay}: ${r.code}`) } });
+      throw new OtP2pError('relay-error', `no relay accepted the ${message.type} to ${recipient}`, {
+        context: { results: report.results.map((r) => `${r.relay}: ${r.code}`) },
+      });
     }
     return waiting;
   }
@@ -295,7 +332,9 @@ export class Messenger {
       try {
         this.received.accept(u, { maxAgeSeconds: this.#o.protocolMaxAgeSeconds ?? DEFAULT_PROTOCOL_MAX_AGE_SECONDS });
       } catch (recordErr) {
-        return isOtP2pError(recordErr) ? this.#reject(recordErr.code, recordErr.message) : this.#reject('internal', 'record failed');
+        return isOtP2pError(recordErr)
+          ? this.#reject(recordErr.code, recordErr.message)
+          : this.#reject('internal', 'record failed');
       }
       const e = isOtP2pError(err) ? err : new OtP2pError('bad-message', 'message could not be parsed');
       const replied = await this.#replyError(u.sender, e);
@@ -356,7 +395,11 @@ export class Messenger {
     try {
       reply = await handler(incoming);
     } catch (err) {
-      reply = errorReply(isOtP2pError(err) ? new OtP2pError(err.code, err.message, { context: { nonce: message.nonce } }) : new OtP2pError('internal', 'handler failed', { context: { nonce: message.nonce } }));
+      reply = errorReply(
+        isOtP2pError(err)
+          ? new OtP2pError(err.code, err.message, { context: { nonce: message.nonce } })
+          : new OtP2pError('internal', 'handler failed', { context: { nonce: message.nonce } }),
+      );
     }
     if (reply !== undefined) {
       reply.reply_to = message.nonce;
@@ -405,7 +448,11 @@ export class Messenger {
       this.#o.transport.subscribe(
         [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
         { onevent: (e) => void events.push(e), oneose: () => resolve(), onclose: () => resolve() },
-        { closeOnEose: true, eoseTimeoutMs: options.timeoutMs ?? 10_000, ...(this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {}) },
+        {
+          closeOnEose: true,
+          eoseTimeoutMs: options.timeoutMs ?? 10_000,
+          ...(this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {}),
+        },
       );
     });
     // Wraps already handled come back on every fetch and are counted as `duplicate`.

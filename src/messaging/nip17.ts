@@ -36,9 +36,12 @@ export interface ChatOptions {
  * @throws OtP2pError `bad-input` for empty text or no recipients, `bad-key` for a bad pubkey.
  */
 export function chatTemplate(text: string, recipients: string[], options: ChatOptions = {}): EventTemplate {
-  if (typeof text !== 'string' || text.length === 0) throw new OtP2pError('bad-input', 'message text must not be empty');
+  if (typeof text !== 'string' || text.length === 0)
+    throw new OtP2pError('bad-input', 'message text must not be empty');
   if (recipients.length === 0) throw new OtP2pError('bad-input', 'a chat message needs at least one recipient');
-  for (const r of recipients) if (!isHex(r, 32)) throw new OtP2pError('bad-key', 'recipient must be a 32-byte hex pubkey', { context: { recipient: r } });
+  for (const r of recipients)
+    if (!isHex(r, 32))
+      throw new OtP2pError('bad-key', 'recipient must be a 32-byte hex pubkey', { context: { recipient: r } });
   const tags: string[][] = recipients.map((r) => ['p', r]);
   if (options.replyTo !== undefined) tags.push(['e', options.replyTo]);
   if (options.subject !== undefined) tags.push(['subject', options.subject]);
@@ -50,11 +53,19 @@ export function chatTemplate(text: string, recipients: string[], options: ChatOp
  * distinct pubkey (`to` names the pubkey each wrap is addressed to).
  * @throws OtP2pError as {@link chatTemplate}, and `too-large` when the text does not fit an event.
  */
-export function wrapChat(text: string, recipients: string[], senderSecretKey: Uint8Array, options: ChatOptions & WrapOptions = {}): { rumor: Rumor; wraps: { to: string; wrap: NostrEvent }[] } {
+export function wrapChat(
+  text: string,
+  recipients: string[],
+  senderSecretKey: Uint8Array,
+  options: ChatOptions & WrapOptions = {},
+): { rumor: Rumor; wraps: { to: string; wrap: NostrEvent }[] } {
   const me = getPublicKey(senderSecretKey);
   const rumor = createRumor(chatTemplate(text, recipients, options), me);
   const targets = [...new Set([...recipients, me])];
-  const wraps = targets.map((to) => ({ to, wrap: createWrap(createSeal(rumor, senderSecretKey, to, options), to, options) }));
+  const wraps = targets.map((to) => ({
+    to,
+    wrap: createWrap(createSeal(rumor, senderSecretKey, to, options), to, options),
+  }));
   return { rumor, wraps };
 }
 
@@ -63,9 +74,16 @@ export function wrapChat(text: string, recipients: string[], senderSecretKey: Ui
  * @throws OtP2pError `bad-kind` when the rumor is not kind 14.
  */
 export function parseChat(rumor: Rumor): ChatMessage {
-  if (rumor.kind !== Kind.ChatMessage) throw new OtP2pError('bad-kind', `rumor has kind ${rumor.kind}, expected 14`, { context: { kind: rumor.kind } });
+  if (rumor.kind !== Kind.ChatMessage)
+    throw new OtP2pError('bad-kind', `rumor has kind ${rumor.kind}, expected 14`, { context: { kind: rumor.kind } });
   const recipients = rumor.tags.filter((t) => t[0] === 'p' && isHex(t[1], 32)).map((t) => t[1] as string);
-  const msg: ChatMessage = { id: rumor.id, sender: rumor.pubkey, recipients, created_at: rumor.created_at, text: rumor.content };
+  const msg: ChatMessage = {
+    id: rumor.id,
+    sender: rumor.pubkey,
+    recipients,
+    created_at: rumor.created_at,
+    text: rumor.content,
+  };
   const subject = rumor.tags.find((t) => t[0] === 'subject')?.[1];
   if (subject !== undefined) msg.subject = subject;
   const replyTo = rumor.tags.find((t) => t[0] === 'e')?.[1];

@@ -55,7 +55,9 @@ export function getConversationKey(secretKey: Uint8Array, pubkeyHex: string): Ui
   }
   const point = Buffer.from(`02${pubkeyHex}`, 'hex');
   if (!secp.isPoint(point)) {
-    throw new OtP2pError('bad-key', `public key ${pubkeyHex} is not a point on secp256k1`, { context: { pubkey: pubkeyHex } });
+    throw new OtP2pError('bad-key', `public key ${pubkeyHex} is not a point on secp256k1`, {
+      context: { pubkey: pubkeyHex },
+    });
   }
   const shared = secp.pointMultiply(point, secretKey, true);
   if (shared === null) throw new OtP2pError('bad-key', 'ECDH gave the point at infinity');
@@ -79,7 +81,10 @@ export function getMessageKeys(conversationKey: Uint8Array, nonce: Uint8Array): 
  */
 export function calcPaddedLen(len: number): number {
   if (!Number.isSafeInteger(len) || len < 1 || len > NIP44_MAX_PLAINTEXT_BYTES) {
-    throw new OtP2pError('bad-input', `plaintext length must be in 1..${NIP44_MAX_PLAINTEXT_BYTES}, got ${describeValue(len)}`);
+    throw new OtP2pError(
+      'bad-input',
+      `plaintext length must be in 1..${NIP44_MAX_PLAINTEXT_BYTES}, got ${describeValue(len)}`,
+    );
   }
   if (len <= 32) return 32;
   const nextPower = 2 ** (Math.floor(Math.log2(len - 1)) + 1);
@@ -103,9 +108,13 @@ export function pad(plaintext: Uint8Array, maxPlaintextBytes = NIP44_MAX_PLAINTE
   const len = plaintext.length;
   if (len < 1) throw new OtP2pError('bad-input', 'NIP-44 plaintext must not be empty');
   if (len > Math.min(maxPlaintextBytes, NIP44_MAX_PLAINTEXT_BYTES)) {
-    throw new OtP2pError('too-large', `plaintext is ${len} bytes, over the limit of ${Math.min(maxPlaintextBytes, NIP44_MAX_PLAINTEXT_BYTES)}`, {
-      context: { length: len },
-    });
+    throw new OtP2pError(
+      'too-large',
+      `plaintext is ${len} bytes, over the limit of ${Math.min(maxPlaintextBytes, NIP44_MAX_PLAINTEXT_BYTES)}`,
+      {
+        context: { length: len },
+      },
+    );
   }
   const pre = prefixLength(len);
   const out = new Uint8Array(pre + calcPaddedLen(len));
@@ -156,7 +165,11 @@ export interface EncryptOptions {
  * @throws OtP2pError `too-large` over the cap, `bad-input` for an empty plaintext, `wrong-length`
  * for a bad key or nonce.
  */
-export function encrypt(plaintext: string | Uint8Array, conversationKey: Uint8Array, options: EncryptOptions = {}): string {
+export function encrypt(
+  plaintext: string | Uint8Array,
+  conversationKey: Uint8Array,
+  options: EncryptOptions = {},
+): string {
   const nonce = options.nonce ?? (options.random ?? cryptoRandom).bytes(32);
   const keys = getMessageKeys(conversationKey, nonce);
   const padded = pad(typeof plaintext === 'string' ? utf8(plaintext) : plaintext, options.maxPlaintextBytes);
@@ -186,7 +199,8 @@ function decodedLength(chars: number): number {
  * alone), `bad-mac`, `bad-padding`.
  */
 export function decryptBytes(payload: string, conversationKey: Uint8Array, options: DecryptOptions = {}): Uint8Array {
-  if (typeof payload !== 'string') throw new OtP2pError('bad-payload', `payload must be a string, got ${describeValue(payload)}`);
+  if (typeof payload !== 'string')
+    throw new OtP2pError('bad-payload', `payload must be a string, got ${describeValue(payload)}`);
   if (payload.startsWith('#')) throw new OtP2pError('bad-version', 'payload uses an unknown encryption version (#)');
   const cap = Math.min(options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES, NIP44_MAX_PLAINTEXT_BYTES);
   // Largest ciphertext the cap allows: its prefix plus padded length.
@@ -197,9 +211,13 @@ export function decryptBytes(payload: string, conversationKey: Uint8Array, optio
     });
   }
   if (payload.length < MIN_PAYLOAD_CHARS) {
-    throw new OtP2pError('bad-payload', `payload is ${payload.length} characters, under the minimum of ${MIN_PAYLOAD_CHARS}`, {
-      context: { length: payload.length },
-    });
+    throw new OtP2pError(
+      'bad-payload',
+      `payload is ${payload.length} characters, under the minimum of ${MIN_PAYLOAD_CHARS}`,
+      {
+        context: { length: payload.length },
+      },
+    );
   }
   let data: Uint8Array;
   try {
@@ -207,8 +225,12 @@ export function decryptBytes(payload: string, conversationKey: Uint8Array, optio
   } catch (cause) {
     throw new OtP2pError('bad-payload', 'payload is not valid base64', { context: { length: payload.length }, cause });
   }
-  if (data.length < 99) throw new OtP2pError('bad-payload', `payload decodes to ${data.length} bytes, under the minimum of 99`);
-  if (data[0] !== VERSION) throw new OtP2pError('bad-version', `payload has encryption version ${data[0]}, expected 2`, { context: { version: data[0] } });
+  if (data.length < 99)
+    throw new OtP2pError('bad-payload', `payload decodes to ${data.length} bytes, under the minimum of 99`);
+  if (data[0] !== VERSION)
+    throw new OtP2pError('bad-version', `payload has encryption version ${data[0]}, expected 2`, {
+      context: { version: data[0] },
+    });
   const nonce = data.subarray(1, 33);
   const ciphertext = data.subarray(33, data.length - 32);
   const mac = data.subarray(data.length - 32);
@@ -217,9 +239,13 @@ export function decryptBytes(payload: string, conversationKey: Uint8Array, optio
     // Name the likelier cause: a ciphertext that is not a prefix plus a padded size was cut or
     // extended in transit. (Only after the MAC: an authentic odd size is a padding error.)
     if (!isPaddedSize(ciphertext.length - 2) && !isPaddedSize(ciphertext.length - 6)) {
-      throw new OtP2pError('bad-payload', `ciphertext of ${ciphertext.length} bytes is not a prefix plus a padded size (truncated?)`, {
-        context: { length: ciphertext.length },
-      });
+      throw new OtP2pError(
+        'bad-payload',
+        `ciphertext of ${ciphertext.length} bytes is not a prefix plus a padded size (truncated?)`,
+        {
+          context: { length: ciphertext.length },
+        },
+      );
     }
     throw new OtP2pError('bad-mac', 'payload MAC does not verify');
   }

@@ -61,8 +61,15 @@ function randomBackdate(now: number, random: Random): number {
  * @throws OtP2pError `bad-key` when `pubkey` is not 32-byte hex.
  */
 export function createRumor(template: EventTemplate, pubkey: string): Rumor {
-  if (!isHex(pubkey, 32)) throw new OtP2pError('bad-key', `rumor pubkey must be 32-byte hex, got ${describeValue(pubkey)}`);
-  const unsigned = { pubkey, created_at: template.created_at, kind: template.kind, tags: template.tags, content: template.content };
+  if (!isHex(pubkey, 32))
+    throw new OtP2pError('bad-key', `rumor pubkey must be 32-byte hex, got ${describeValue(pubkey)}`);
+  const unsigned = {
+    pubkey,
+    created_at: template.created_at,
+    kind: template.kind,
+    tags: template.tags,
+    content: template.content,
+  };
   return { id: computeEventId(unsigned), ...unsigned };
 }
 
@@ -70,13 +77,24 @@ export function createRumor(template: EventTemplate, pubkey: string): Rumor {
  * Seal a rumor to `recipient`: kind 13, no tags, signed by the author.
  * @throws OtP2pError `bad-key`, `too-large`.
  */
-export function createSeal(rumor: Rumor, authorSecretKey: Uint8Array, recipient: string, options: WrapOptions = {}): NostrEvent {
+export function createSeal(
+  rumor: Rumor,
+  authorSecretKey: Uint8Array,
+  recipient: string,
+  options: WrapOptions = {},
+): NostrEvent {
   const random = options.random ?? cryptoRandom;
   const now = unixSeconds(options.clock ?? systemClock);
   const ck = getConversationKey(authorSecretKey, recipient);
-  const content = encrypt(JSON.stringify(rumor), ck, { random, maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES });
+  const content = encrypt(JSON.stringify(rumor), ck, {
+    random,
+    maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
+  });
   const live = options.wrapKind === Kind.EphemeralGiftWrap;
-  return signEvent({ kind: Kind.Seal, tags: [], content, created_at: live ? now : randomBackdate(now, random) }, authorSecretKey);
+  return signEvent(
+    { kind: Kind.Seal, tags: [], content, created_at: live ? now : randomBackdate(now, random) },
+    authorSecretKey,
+  );
 }
 
 /**
@@ -91,7 +109,10 @@ export function createWrap(seal: NostrEvent, recipient: string, options: WrapOpt
   let ephemeral = random.bytes(32);
   while (!isValidSecret(ephemeral)) ephemeral = random.bytes(32);
   const ck = getConversationKey(ephemeral, recipient);
-  const content = encrypt(JSON.stringify(seal), ck, { random, maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES });
+  const content = encrypt(JSON.stringify(seal), ck, {
+    random,
+    maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
+  });
   const created_at = kind === Kind.EphemeralGiftWrap ? now : randomBackdate(now, random);
   const wrap = signEvent({ kind, tags: [['p', recipient]], content, created_at }, ephemeral);
   ephemeral.fill(0);
@@ -111,7 +132,12 @@ function isValidSecret(sk: Uint8Array): boolean {
  * Rumor -> seal -> wrap in one step, authored by `authorSecretKey`, for `recipient` (hex pubkey).
  * @throws OtP2pError `bad-key`, `too-large`.
  */
-export function giftWrap(template: EventTemplate, authorSecretKey: Uint8Array, recipient: string, options: WrapOptions = {}): { rumor: Rumor; wrap: NostrEvent } {
+export function giftWrap(
+  template: EventTemplate,
+  authorSecretKey: Uint8Array,
+  recipient: string,
+  options: WrapOptions = {},
+): { rumor: Rumor; wrap: NostrEvent } {
   const rumor = createRumor(template, getPublicKey(authorSecretKey));
   const seal = createSeal(rumor, authorSecretKey, recipient, options);
   return { rumor, wrap: createWrap(seal, recipient, options) };
@@ -146,8 +172,10 @@ export function parseRumor(value: unknown): Rumor {
   const { id, pubkey, created_at, kind, tags, content } = value;
   if (!isHex(id, 32)) reject('bad-shape', 'rumor id must be 32-byte hex', { layer: 'rumor' });
   if (!isHex(pubkey, 32)) reject('bad-shape', 'rumor pubkey must be 32-byte hex', { layer: 'rumor' });
-  if (typeof created_at !== 'number' || !Number.isSafeInteger(created_at) || created_at < 0) reject('bad-shape', 'rumor created_at must be a non-negative integer', { layer: 'rumor' });
-  if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < 0 || kind > 65535) reject('bad-shape', 'rumor kind must be an integer in 0..65535', { layer: 'rumor' });
+  if (typeof created_at !== 'number' || !Number.isSafeInteger(created_at) || created_at < 0)
+    reject('bad-shape', 'rumor created_at must be a non-negative integer', { layer: 'rumor' });
+  if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < 0 || kind > 65535)
+    reject('bad-shape', 'rumor kind must be an integer in 0..65535', { layer: 'rumor' });
   if (typeof content !== 'string') reject('bad-shape', 'rumor content must be a string', { layer: 'rumor' });
   if (!Array.isArray(tags) || !tags.every((t) => Array.isArray(t) && t.every((x) => typeof x === 'string'))) {
     reject('bad-shape', 'rumor tags must be an array of string arrays', { layer: 'rumor' });
@@ -172,34 +200,52 @@ export function unwrapGift(wrapValue: unknown, secretKey: Uint8Array, options: U
   const verifier = options.verifier ?? new EventVerifier({ clock: options.clock });
   const me = getPublicKey(secretKey);
   const wrap = verifyOrThrow(verifier, wrapValue, 'wrap');
-  if (!WRAP_KINDS.has(wrap.kind)) reject('bad-kind', `wrap has kind ${wrap.kind}, expected 1059 or 21059`, { layer: 'wrap', kind: wrap.kind });
-  if (!wrap.tags.some((t) => t[0] === 'p' && t[1] === me)) reject('bad-wrap', `wrap ${wrap.id} is not addressed to us`, { layer: 'wrap', id: wrap.id });
-  const decryptOptions: DecryptOptions = { maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES };
+  if (!WRAP_KINDS.has(wrap.kind))
+    reject('bad-kind', `wrap has kind ${wrap.kind}, expected 1059 or 21059`, { layer: 'wrap', kind: wrap.kind });
+  if (!wrap.tags.some((t) => t[0] === 'p' && t[1] === me))
+    reject('bad-wrap', `wrap ${wrap.id} is not addressed to us`, { layer: 'wrap', id: wrap.id });
+  const decryptOptions: DecryptOptions = {
+    maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
+  };
 
   const sealText = decrypt(wrap.content, getConversationKey(secretKey, wrap.pubkey), decryptOptions);
   let sealValue: unknown;
   try {
     sealValue = parseJson(sealText, 'seal');
   } catch (cause) {
-    throw new OtP2pError('bad-seal', `seal inside wrap ${wrap.id} is not JSON`, { context: { layer: 'seal', wrap: wrap.id }, cause });
+    throw new OtP2pError('bad-seal', `seal inside wrap ${wrap.id} is not JSON`, {
+      context: { layer: 'seal', wrap: wrap.id },
+      cause,
+    });
   }
   const seal = verifyOrThrow(verifier, sealValue, 'seal');
-  if (seal.kind !== Kind.Seal) reject('bad-kind', `seal has kind ${seal.kind}, expected 13`, { layer: 'seal', kind: seal.kind });
-  if (seal.tags.length !== 0) reject('bad-seal', `seal ${seal.id} has tags; NIP-59 seals carry none`, { layer: 'seal', id: seal.id });
+  if (seal.kind !== Kind.Seal)
+    reject('bad-kind', `seal has kind ${seal.kind}, expected 13`, { layer: 'seal', kind: seal.kind });
+  if (seal.tags.length !== 0)
+    reject('bad-seal', `seal ${seal.id} has tags; NIP-59 seals carry none`, { layer: 'seal', id: seal.id });
 
   const rumorText = decrypt(seal.content, getConversationKey(secretKey, seal.pubkey), decryptOptions);
   let rumorValue: unknown;
   try {
     rumorValue = parseJson(rumorText, 'rumor');
   } catch (cause) {
-    throw new OtP2pError('bad-shape', `rumor inside seal ${seal.id} is not JSON`, { context: { layer: 'rumor' }, cause });
+    throw new OtP2pError('bad-shape', `rumor inside seal ${seal.id} is not JSON`, {
+      context: { layer: 'rumor' },
+      cause,
+    });
   }
   const rumor = parseRumor(rumorValue);
   if (rumor.pubkey !== seal.pubkey) {
-    reject('pubkey-mismatch', `rumor pubkey ${rumor.pubkey} differs from seal signer ${seal.pubkey}`, { rumor: rumor.pubkey, seal: seal.pubkey });
+    reject('pubkey-mismatch', `rumor pubkey ${rumor.pubkey} differs from seal signer ${seal.pubkey}`, {
+      rumor: rumor.pubkey,
+      seal: seal.pubkey,
+    });
   }
   const now = unixSeconds(options.clock ?? systemClock);
   const future = options.maxFutureSeconds ?? 15 * 60;
-  if (rumor.created_at > now + future) reject('created-at-future', `rumor created_at ${rumor.created_at} is more than ${future}s in the future`, { layer: 'rumor' });
+  if (rumor.created_at > now + future)
+    reject('created-at-future', `rumor created_at ${rumor.created_at} is more than ${future}s in the future`, {
+      layer: 'rumor',
+    });
   return { rumor, sender: seal.pubkey, seal, wrap };
 }

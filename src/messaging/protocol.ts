@@ -111,7 +111,8 @@ export class MessageRegistry {
    * @throws OtP2pError `bad-input` for a type name outside `[a-z][a-z0-9._-]*`.
    */
   register<K extends MessageType>(type: K, validator: BodyValidator<ProtocolBodies[K]>): this {
-    if (!/^[a-z][a-z0-9._-]{0,63}$/.test(type)) throw new OtP2pError('bad-input', `message type ${describeValue(type)} is not a valid name`);
+    if (!/^[a-z][a-z0-9._-]{0,63}$/.test(type))
+      throw new OtP2pError('bad-input', `message type ${describeValue(type)} is not a valid name`);
     this.#validators.set(type, validator as BodyValidator<unknown>);
     return this;
   }
@@ -142,27 +143,42 @@ export class MessageRegistry {
     if (!isRecord(value)) throw new OtP2pError('bad-message', 'protocol message must be a JSON object');
     const nonce = isHex(value.nonce, 16) ? value.nonce : undefined;
     const ctxOut = nonce === undefined ? {} : { nonce };
-    if (typeof value.v !== 'number' || !Number.isInteger(value.v)) throw new OtP2pError('bad-message', 'protocol message needs an integer "v"', { context: ctxOut });
+    if (typeof value.v !== 'number' || !Number.isInteger(value.v))
+      throw new OtP2pError('bad-message', 'protocol message needs an integer "v"', { context: ctxOut });
     if (!SUPPORTED_VERSIONS.includes(value.v)) {
-      throw new OtP2pError('unsupported-version', `protocol version ${value.v} is not supported (supported: ${SUPPORTED_VERSIONS.join(', ')})`, {
-        context: { ...ctxOut, version: value.v },
-      });
+      throw new OtP2pError(
+        'unsupported-version',
+        `protocol version ${value.v} is not supported (supported: ${SUPPORTED_VERSIONS.join(', ')})`,
+        {
+          context: { ...ctxOut, version: value.v },
+        },
+      );
     }
     if (nonce === undefined) throw new OtP2pError('bad-message', 'protocol message needs a 16-byte hex "nonce"');
-    if (value.reply_to !== undefined && !isHex(value.reply_to, 16)) throw new OtP2pError('bad-message', '"reply_to" must be a 16-byte hex nonce', { context: ctxOut });
-    if (typeof value.type !== 'string') throw new OtP2pError('bad-message', 'protocol message needs a string "type"', { context: ctxOut });
+    if (value.reply_to !== undefined && !isHex(value.reply_to, 16))
+      throw new OtP2pError('bad-message', '"reply_to" must be a 16-byte hex nonce', { context: ctxOut });
+    if (typeof value.type !== 'string')
+      throw new OtP2pError('bad-message', 'protocol message needs a string "type"', { context: ctxOut });
     const validator = this.#validators.get(value.type);
     if (validator === undefined) {
-      throw new OtP2pError('unknown-message-type', `message type ${describeValue(value.type)} is not known`, { context: { ...ctxOut, type: value.type.slice(0, 64) } });
+      throw new OtP2pError('unknown-message-type', `message type ${describeValue(value.type)} is not known`, {
+        context: { ...ctxOut, type: value.type.slice(0, 64) },
+      });
     }
     let body: unknown;
     try {
       body = validator(value.body, ctx);
     } catch (err) {
       if (err instanceof OtP2pError) {
-        throw new OtP2pError(err.code, `${value.type}: ${err.message}`, { context: { ...err.context, ...ctxOut, type: value.type }, cause: err });
+        throw new OtP2pError(err.code, `${value.type}: ${err.message}`, {
+          context: { ...err.context, ...ctxOut, type: value.type },
+          cause: err,
+        });
       }
-      throw new OtP2pError('bad-message', `${value.type}: body is invalid`, { context: { ...ctxOut, type: value.type }, cause: err });
+      throw new OtP2pError('bad-message', `${value.type}: body is invalid`, {
+        context: { ...ctxOut, type: value.type },
+        cause: err,
+      });
     }
     const msg = { v: value.v, type: value.type, nonce, body } as ProtocolMessage;
     if (typeof value.reply_to === 'string') msg.reply_to = value.reply_to;
@@ -178,15 +194,27 @@ export function newNonce(random: Random = cryptoRandom): string {
 /**
  * Build a message of `type` (a fresh nonce unless given).
  */
-export function makeMessage<K extends MessageType>(type: K, body: ProtocolBodies[K], options: { replyTo?: string; nonce?: string; random?: Random } = {}): ProtocolMessage<K> {
-  const msg = { v: PROTOCOL_VERSION, type, nonce: options.nonce ?? newNonce(options.random), body } as ProtocolMessage<K>;
+export function makeMessage<K extends MessageType>(
+  type: K,
+  body: ProtocolBodies[K],
+  options: { replyTo?: string; nonce?: string; random?: Random } = {},
+): ProtocolMessage<K> {
+  const msg = {
+    v: PROTOCOL_VERSION,
+    type,
+    nonce: options.nonce ?? newNonce(options.random),
+    body,
+  } as ProtocolMessage<K>;
   if (options.replyTo !== undefined) msg.reply_to = options.replyTo;
   return msg;
 }
 
 /** Serialise a message (catalog factors as strings, other bigints as decimal strings). */
 export function serializeMessage(msg: ProtocolMessage): string {
-  const value = msg.type === 'catalog.response' ? { ...msg, body: { catalog: catalogToJson((msg.body as CatalogResponseBody).catalog) } } : msg;
+  const value =
+    msg.type === 'catalog.response'
+      ? { ...msg, body: { catalog: catalogToJson((msg.body as CatalogResponseBody).catalog) } }
+      : msg;
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
@@ -229,7 +257,15 @@ export const MAX_CREDENTIAL_CHARS = 16 * 1024;
  */
 export function helloDigest(sender: string, body: Omit<HelloBody, 'sig'>): Uint8Array {
   const credentialHash = createHash('sha256').update(body.credential, 'utf8').digest('hex');
-  const preimage = JSON.stringify(['otp2p-hello', PROTOCOL_VERSION, sender, body.to, body.nym_id, credentialHash, body.bitcoin ?? null]);
+  const preimage = JSON.stringify([
+    'otp2p-hello',
+    PROTOCOL_VERSION,
+    sender,
+    body.to,
+    body.nym_id,
+    credentialHash,
+    body.bitcoin ?? null,
+  ]);
   return new Uint8Array(createHash('sha256').update(preimage, 'utf8').digest());
 }
 
@@ -238,7 +274,12 @@ export function helloDigest(sender: string, body: Omit<HelloBody, 'sig'>): Uint8
  * @throws OtP2pError `bad-message` for invalid fields.
  */
 export function buildHello(secretKey: Uint8Array, sender: string, fields: Omit<HelloBody, 'sig'>): HelloBody {
-  const unsigned: Omit<HelloBody, 'sig'> = { nym_id: fields.nym_id, credential: fields.credential, to: fields.to, ...(fields.bitcoin ? { bitcoin: fields.bitcoin } : {}) };
+  const unsigned: Omit<HelloBody, 'sig'> = {
+    nym_id: fields.nym_id,
+    credential: fields.credential,
+    to: fields.to,
+    ...(fields.bitcoin ? { bitcoin: fields.bitcoin } : {}),
+  };
   const sig = bytesToHex(secp.signSchnorr(helloDigest(sender, unsigned), secretKey, cryptoRandom.bytes(32)));
   const body = { ...unsigned, sig };
   validateHello(body, { sender, recipient: fields.to });
@@ -257,19 +298,28 @@ export function validateHello(body: unknown, ctx: ValidationContext): HelloBody 
     to: check.hex(to, 'to', CODE, 32),
     sig: check.hex(sig, 'sig', CODE, 64),
   };
-  if (to !== ctx.recipient) throw new OtP2pError(CODE, `hello is addressed to ${to}, not to us`, { context: { field: 'to' } });
+  if (to !== ctx.recipient)
+    throw new OtP2pError(CODE, `hello is addressed to ${to}, not to us`, { context: { field: 'to' } });
   if (bitcoin !== undefined) {
     const b = check.record(bitcoin, 'bitcoin', CODE);
     const network: BtcNetwork = check.oneOf(b.network, 'bitcoin.network', CODE, BTC_NETWORKS);
     if (b.xpub !== undefined && b.address === undefined) {
-      out.bitcoin = { network, xpub: check.string(b.xpub, 'bitcoin.xpub', CODE, { re: XPUB_RE, expected: 'a base58 extended public key' }) };
+      out.bitcoin = {
+        network,
+        xpub: check.string(b.xpub, 'bitcoin.xpub', CODE, { re: XPUB_RE, expected: 'a base58 extended public key' }),
+      };
     } else if (b.address !== undefined && b.xpub === undefined) {
-      out.bitcoin = { network, address: check.string(b.address, 'bitcoin.address', CODE, { re: ADDRESS_RE, expected: 'a bitcoin address' }) };
+      out.bitcoin = {
+        network,
+        address: check.string(b.address, 'bitcoin.address', CODE, { re: ADDRESS_RE, expected: 'a bitcoin address' }),
+      };
     } else check.fail(CODE, 'bitcoin', 'an object with exactly one of xpub or address', Object.keys(b).join(','));
   }
   const { sig: _sig, ...unsigned } = out;
   if (!verifySignature(bytesToHex(helloDigest(ctx.sender, unsigned)), ctx.sender, out.sig)) {
-    throw new OtP2pError('bad-signature', `hello signature does not verify for sender ${ctx.sender}`, { context: { sender: ctx.sender } });
+    throw new OtP2pError('bad-signature', `hello signature does not verify for sender ${ctx.sender}`, {
+      context: { sender: ctx.sender },
+    });
   }
   return out;
 }
@@ -297,7 +347,9 @@ function validateError(body: unknown): ErrorBody {
   const out: ErrorBody = { code: isErrorCode(code) ? code : 'internal', message };
   if (b.supported_versions !== undefined) {
     const sv = check.array(b.supported_versions, 'supported_versions', CODE, 16);
-    out.supported_versions = sv.map((x, i) => check.integer(x, `supported_versions[${i}]`, CODE, 0, Number.MAX_SAFE_INTEGER));
+    out.supported_versions = sv.map((x, i) =>
+      check.integer(x, `supported_versions[${i}]`, CODE, 0, Number.MAX_SAFE_INTEGER),
+    );
   }
   return out;
 }

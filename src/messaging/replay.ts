@@ -74,7 +74,9 @@ export class ReceivedMessages {
       });
     }
     if (this.seen(rumor.id) || (options.nonce && this.#byNonce.get(message.sender, options.nonce) !== undefined)) {
-      throw new OtP2pError('replay', `message ${rumor.id} (nonce ${options.nonce || '-'}) was already received`, { context: { id: rumor.id, sender: message.sender } });
+      throw new OtP2pError('replay', `message ${rumor.id} (nonce ${options.nonce || '-'}) was already received`, {
+        context: { id: rumor.id, sender: message.sender },
+      });
     }
   }
 
@@ -89,7 +91,16 @@ export class ReceivedMessages {
     this.checkFresh(message, options);
     let changes: number;
     try {
-      changes = this.#insert.run(rumor.id, message.sender, options.nonce ?? '', rumor.kind, rumor.created_at, now, message.wrap.id, JSON.stringify(rumor)).changes;
+      changes = this.#insert.run(
+        rumor.id,
+        message.sender,
+        options.nonce ?? '',
+        rumor.kind,
+        rumor.created_at,
+        now,
+        message.wrap.id,
+        JSON.stringify(rumor),
+      ).changes;
     } catch (cause) {
       throw new OtP2pError('db-error', 'cannot record a received message', { cause });
     }
@@ -117,7 +128,11 @@ export class ReceivedMessages {
 
   /** Forget messages of `kind` whose rumor is older than `olderThan` (unix seconds). Returns rows removed. */
   async prune(kind: number, olderThan: number): Promise<number> {
-    const r = await this.#store.db.deleteFrom('received_messages').where('kind', '=', kind).where('created_at', '<', olderThan).executeTakeFirst();
+    const r = await this.#store.db
+      .deleteFrom('received_messages')
+      .where('kind', '=', kind)
+      .where('created_at', '<', olderThan)
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 }

@@ -17,7 +17,14 @@ import type { OtSignatureCheck } from '../otapi/otcrypto.ts';
 import { mintFingerprint } from './fingerprint.ts';
 
 /** What two mints are to each other. */
-export type MintRelation = 'identical' | 'same-mint' | 'equivocation' | 'reissued' | 'different-series' | 'different-unit' | 'different-notary';
+export type MintRelation =
+  | 'identical'
+  | 'same-mint'
+  | 'equivocation'
+  | 'reissued'
+  | 'different-series'
+  | 'different-unit'
+  | 'different-notary';
 
 /** A validity window in Unix seconds. */
 export interface ValidityWindow {
@@ -97,5 +104,10 @@ export function compareMintFiles(a: MintFileInput, b: MintFileInput): MintCompar
   const sa = side(a);
   const sb = side(b);
   const relation = mintRelation(a.mint, b.mint, sa.sha256 === sb.sha256);
-  return { relation, proven: a.signature.ok && b.signature.ok, signatures: [a.signature, b.signature], mints: [sa, sb] };
+  return {
+    relation,
+    proven: a.signature.ok && b.signature.ok,
+    signatures: [a.signature, b.signature],
+    mints: [sa, sb],
+  };
 }

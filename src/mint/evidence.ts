@@ -42,7 +42,11 @@ export function evidenceFromMints(
   let otherArmored: string | undefined;
   if (typeof other === 'string') {
     const b = parseMintFile(other);
-    if (mintKey(a) !== mintKey(b)) throw new OtP2pError('not-equivocation', `the mints are for different notary:unit:series (${mintKey(a)} and ${mintKey(b)})`);
+    if (mintKey(a) !== mintKey(b))
+      throw new OtP2pError(
+        'not-equivocation',
+        `the mints are for different notary:unit:series (${mintKey(a)} and ${mintKey(b)})`,
+      );
     fb = mintFingerprint(b);
     otherArmored = other;
   } else fb = other.fingerprint;
@@ -52,7 +56,10 @@ export function evidenceFromMints(
       notaryId: a.notaryId,
       unitId: a.unitId,
       series: a.series,
-      mints: [{ fingerprint: fa, armored: own }, otherArmored === undefined ? { fingerprint: fb } : { fingerprint: fb, armored: otherArmored }],
+      mints: [
+        { fingerprint: fa, armored: own },
+        otherArmored === undefined ? { fingerprint: fb } : { fingerprint: fb, armored: otherArmored },
+      ],
       eventIds: refs.eventIds ?? [],
       addresses: refs.addresses ?? [],
       ...(refs.notaryContract === undefined ? {} : { notaryContract: refs.notaryContract }),
@@ -138,20 +145,38 @@ export function verifyEvidence(event: NostrEvent, options: VerifyEvidenceOptions
       if (!isOtP2pError(err)) throw err;
       throw new OtP2pError('bad-evidence', `an included mint does not parse (${err.code})`, { cause: err });
     }
-    if (mintKey(mint) !== d) throw new OtP2pError('bad-evidence', `an included mint is for ${mintKey(mint)}, the evidence names ${d}`);
-    if (mintFingerprint(mint) !== m.fingerprint) throw new OtP2pError('bad-evidence', 'an included mint does not have the fingerprint it is filed under');
+    if (mintKey(mint) !== d)
+      throw new OtP2pError('bad-evidence', `an included mint is for ${mintKey(mint)}, the evidence names ${d}`);
+    if (mintFingerprint(mint) !== m.fingerprint)
+      throw new OtP2pError('bad-evidence', 'an included mint does not have the fingerprint it is filed under');
     included.push(m.fingerprint);
     let signature: OtSignatureCheck;
     if (contract) signature = verifyOtSignature(parseSignedContract(mint.signedText), contract.keys, mint.signer);
-    else if (options.verifyMintSignature) signature = options.verifyMintSignature(mint) ? { ok: true, signer: mint.signer } : { ok: false, signer: mint.signer, reason: 'bad-signature' };
+    else if (options.verifyMintSignature)
+      signature = options.verifyMintSignature(mint)
+        ? { ok: true, signer: mint.signer }
+        : { ok: false, signer: mint.signer, reason: 'bad-signature' };
     else signature = { ok: false, signer: mint.signer, reason: 'no-key' };
     if (signature.ok) signed.push(m.fingerprint);
     return { fingerprint: m.fingerprint, included: true, validFrom: mint.validFrom, validTo: mint.validTo, signature };
   }) as [CheckedEvidenceMint, CheckedEvidenceMint];
   const [a, b] = mints;
-  const out: CheckedEvidence = { ...ev, d, pubkey: event.pubkey, eventId: event.id, mints, included, signed, contract: source, verified: signed.length === 2 };
+  const out: CheckedEvidence = {
+    ...ev,
+    d,
+    pubkey: event.pubkey,
+    eventId: event.id,
+    mints,
+    included,
+    signed,
+    contract: source,
+    verified: signed.length === 2,
+  };
   if (a.validFrom !== undefined && a.validTo !== undefined && b.validFrom !== undefined && b.validTo !== undefined) {
-    out.relation = conflictKind({ validFrom: a.validFrom, validTo: a.validTo }, { validFrom: b.validFrom, validTo: b.validTo });
+    out.relation = conflictKind(
+      { validFrom: a.validFrom, validTo: a.validTo },
+      { validFrom: b.validFrom, validTo: b.validTo },
+    );
   }
   return out;
 }
@@ -160,6 +185,13 @@ export function verifyEvidence(event: NostrEvent, options: VerifyEvidenceOptions
  * {@link verifyEvidence} with only an injected signature check (the simulation's form).
  * @throws OtP2pError as {@link verifyEvidence}.
  */
-export function checkEvidence(event: NostrEvent, verify?: MintSignatureCheck, contractFor?: (notaryId: string) => TrustedContract | undefined): CheckedEvidence {
-  return verifyEvidence(event, { ...(verify ? { verifyMintSignature: verify } : {}), ...(contractFor ? { contractFor } : {}) });
+export function checkEvidence(
+  event: NostrEvent,
+  verify?: MintSignatureCheck,
+  contractFor?: (notaryId: string) => TrustedContract | undefined,
+): CheckedEvidence {
+  return verifyEvidence(event, {
+    ...(verify ? { verifyMintSignature: verify } : {}),
+    ...(contractFor ? { contractFor } : {}),
+  });
 }

@@ -16,7 +16,10 @@ export const FINGERPRINT_VERSION = 'otp2p-mint-fingerprint-v1';
  * kept with all whitespace removed.
  */
 export function canonicalKeyMaterial(keyText: string): string[][] {
-  const lines = keyText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = keyText
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const pairs: string[][] = [];
   for (const line of lines) {
     const eq = line.indexOf('=');
@@ -26,7 +29,9 @@ export function canonicalKeyMaterial(keyText: string): string[][] {
     if (/^[0-9a-fA-F]+$/.test(v)) v = v.toUpperCase();
     pairs.push([k, v]);
   }
-  return pairs.sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (a[1] as string).localeCompare(b[1] as string));
+  return pairs.sort(
+    (a, b) => (a[0] as string).localeCompare(b[0] as string) || (a[1] as string).localeCompare(b[1] as string),
+  );
 }
 
 /** The canonical JSON string that is hashed (exported for tests and for explaining a fingerprint). */

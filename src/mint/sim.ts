@@ -26,7 +26,16 @@ import type { MintVerdictKind } from './verdict.ts';
 import { MintWatcher, ownMint } from './watcher.ts';
 
 /** The scenarios of the issue. */
-export const SCENARIOS = ['honest', 'targeted', 'buckets-2', 'buckets-5', 'unique-mint', 'unique-series', 'sybil', 'rotation'] as const;
+export const SCENARIOS = [
+  'honest',
+  'targeted',
+  'buckets-2',
+  'buckets-5',
+  'unique-mint',
+  'unique-series',
+  'sybil',
+  'rotation',
+] as const;
 /** A scenario name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -134,13 +143,30 @@ export async function runMintSimulation(o: MintSimOptions): Promise<MintSimResul
   for (let i = 0; i < n; i++) {
     const f = new Set([(i + 1) % n, (i + 2) % n, (i + 5) % n, rng.int(n)]);
     f.delete(i);
-    await o.transport.publish(signEvent(buildFollowsEvent([...f].map((j) => ({ pubkey: pubs[j] as string })), t0), keys[i] as Uint8Array, pubs[i]));
+    await o.transport.publish(
+      signEvent(
+        buildFollowsEvent(
+          [...f].map((j) => ({ pubkey: pubs[j] as string })),
+          t0,
+        ),
+        keys[i] as Uint8Array,
+        pubs[i],
+      ),
+    );
   }
   // Sybils follow honest wallets (anyone can), but no honest wallet follows them.
   const sybilCount = o.scenario === 'sybil' || o.withSybils === true ? (o.sybils ?? 16) : 0;
   const sybilKeys = Array.from({ length: sybilCount }, (_, i) => secretFor('sybil', seed, i));
   for (const sk of sybilKeys) {
-    await o.transport.publish(signEvent(buildFollowsEvent(pubs.slice(0, 5).map((pubkey) => ({ pubkey })), t0), sk));
+    await o.transport.publish(
+      signEvent(
+        buildFollowsEvent(
+          pubs.slice(0, 5).map((pubkey) => ({ pubkey })),
+          t0,
+        ),
+        sk,
+      ),
+    );
   }
 
   const fetchAt = pubs.map(() => t0 + rng.int(24 * HOUR));
@@ -164,10 +190,22 @@ export async function runMintSimulation(o: MintSimOptions): Promise<MintSimResul
   const everAlarm: boolean[] = pubs.map(() => false);
   const witnessed: boolean[] = pubs.map(() => false);
   let lastVerdicts: MintVerdictKind[][] = pubs.map(() => []);
-  const verifyMintSignature = (m: { signedText: string }): boolean => verifySimulatedMintSignature(m.signedText, notary.publicKeyHex);
+  const verifyMintSignature = (m: { signedText: string }): boolean =>
+    verifySimulatedMintSignature(m.signedText, notary.publicKeyHex);
   const evidenceCache = new Map();
   const watchers = pubs.map(
-    (self, i) => new MintWatcher({ transport: o.transport, self, signer: sign(i), clock, k, depth: o.depth ?? 2, graceSeconds: grace, verifyMintSignature, evidenceCache }),
+    (self, i) =>
+      new MintWatcher({
+        transport: o.transport,
+        self,
+        signer: sign(i),
+        clock,
+        k,
+        depth: o.depth ?? 2,
+        graceSeconds: grace,
+        verifyMintSignature,
+        evidenceCache,
+      }),
   );
   let attestations = 0;
   let rotated = false;
@@ -186,8 +224,20 @@ export async function runMintSimulation(o: MintSimOptions): Promise<MintSimResul
       // Half vouch for the target's mint, half attest a fake mint to alarm everybody else.
       for (const [j, sk] of sybilKeys.entries()) {
         const m = j % 2 === 0 ? targetMint : honestMint;
-        const fp = j % 2 === 0 ? mintFingerprint(targetMint) : createHash('sha256').update(`fake:${seed}`).digest('hex');
-        const tpl = buildAttestationEvent({ notaryId: m.notaryId, unitId: m.unitId, series: m.series, fingerprint: fp, validFrom: m.validFrom, validTo: m.validTo, expiration: m.expiration }, now());
+        const fp =
+          j % 2 === 0 ? mintFingerprint(targetMint) : createHash('sha256').update(`fake:${seed}`).digest('hex');
+        const tpl = buildAttestationEvent(
+          {
+            notaryId: m.notaryId,
+            unitId: m.unitId,
+            series: m.series,
+            fingerprint: fp,
+            validFrom: m.validFrom,
+            validTo: m.validTo,
+            expiration: m.expiration,
+          },
+          now(),
+        );
         await o.transport.publish(signEvent(tpl, sk));
       }
       sybilsDone = true;
@@ -202,7 +252,9 @@ export async function runMintSimulation(o: MintSimOptions): Promise<MintSimResul
       lastVerdicts[i] = verdicts.map((v) => v.verdict);
       if (verdicts.some(isAlarm)) {
         // For an untagged wallet, an alarm is false unless it names a mint the notary really served.
-        const real = verdicts.some((v) => v.verdict === 'equivocation' && v.conflicts.some((c) => served.get(v.d)?.has(c.fingerprint)));
+        const real = verdicts.some(
+          (v) => v.verdict === 'equivocation' && v.conflicts.some((c) => served.get(v.d)?.has(c.fingerprint)),
+        );
         if (real) witnessed[i] = true;
         else everAlarm[i] = true;
         const firstSeen = Math.min(...mine.map((m) => m.firstSeen));
@@ -215,8 +267,21 @@ export async function runMintSimulation(o: MintSimOptions): Promise<MintSimResul
         const conflict = v.conflicts[0];
         if (v.verdict !== 'equivocation' || !m || !conflict || (evidenced[i] as Set<string>).has(v.d)) continue;
         // Somebody already proved this pair: nothing to add.
-        if (evidence.some((e) => e.d === v.d && e.included.includes(m.fingerprint) && e.mints.some((x) => x.fingerprint === conflict.fingerprint))) continue;
-        const tpl = evidenceFromMints(m.armored, { fingerprint: conflict.fingerprint }, { eventIds: conflict.eventIds.slice(0, 20) }, now());
+        if (
+          evidence.some(
+            (e) =>
+              e.d === v.d &&
+              e.included.includes(m.fingerprint) &&
+              e.mints.some((x) => x.fingerprint === conflict.fingerprint),
+          )
+        )
+          continue;
+        const tpl = evidenceFromMints(
+          m.armored,
+          { fingerprint: conflict.fingerprint },
+          { eventIds: conflict.eventIds.slice(0, 20) },
+          now(),
+        );
         await o.transport.publish(signEvent(tpl, secretFor('throwaway', seed, i * 1000 + evidenceEvents)));
         (evidenced[i] as Set<string>).add(v.d);
         evidenceEvents++;
@@ -246,5 +311,16 @@ export async function runMintSimulation(o: MintSimOptions): Promise<MintSimResul
     } else if (everAlarm[i]) falseAlarms++;
   }
   const witnesses = witnessed.filter((w, i) => w && !tagged.has(i)).length;
-  return { scenario: o.scenario, wallets: n, tagged: tagged.size, detected, falseAlarms, detectSeconds, finalVerdicts: lastVerdicts, attestations, evidenceEvents, witnesses };
+  return {
+    scenario: o.scenario,
+    wallets: n,
+    tagged: tagged.size,
+    detected,
+    falseAlarms,
+    detectSeconds,
+    finalVerdicts: lastVerdicts,
+    attestations,
+    evidenceEvents,
+    witnesses,
+  };
 }

@@ -63,7 +63,12 @@ export interface MintVerdict {
    * Other fingerprints attested in the web or proven by signed evidence, with who attested them
    * and whether their window overlaps the user's (`equivocation`) or not (`reissued`).
    */
-  conflicts: Array<{ fingerprint: string; attesters: string[]; eventIds: string[]; relation: 'equivocation' | 'reissued' }>;
+  conflicts: Array<{
+    fingerprint: string;
+    attesters: string[];
+    eventIds: string[];
+    relation: 'equivocation' | 'reissued';
+  }>;
   /** Evidence events naming another fingerprint whose signature did not verify: shown, never an alarm. */
   unverifiedEvidence: string[];
 }
@@ -101,7 +106,11 @@ export const DEFAULT_DEPTH = 2;
  * The web of trust: keys reachable from `root` over follow lists in at most `depth` hops (the
  * root itself excluded). Breadth-first, so each key is visited once.
  */
-export function webOfTrust(root: string, followsOf: (pubkey: string) => Iterable<string> | undefined, depth = DEFAULT_DEPTH): Map<string, number> {
+export function webOfTrust(
+  root: string,
+  followsOf: (pubkey: string) => Iterable<string> | undefined,
+  depth = DEFAULT_DEPTH,
+): Map<string, number> {
   const dist = new Map<string, number>([[root, 0]]);
   let frontier = [root];
   for (let d = 1; d <= depth && frontier.length > 0; d++) {
@@ -129,7 +138,8 @@ export function computeVerdicts(p: VerdictParams): MintVerdict[] {
     if (a.pubkey === p.self || !p.web.has(a.pubkey)) continue;
     const key = `${a.pubkey}|${a.d}`;
     const cur = latest.get(key);
-    if (!cur || a.createdAt > cur.createdAt || (a.createdAt === cur.createdAt && a.eventId < cur.eventId)) latest.set(key, a);
+    if (!cur || a.createdAt > cur.createdAt || (a.createdAt === cur.createdAt && a.eventId < cur.eventId))
+      latest.set(key, a);
   }
   const byD = new Map<string, ParsedAttestation[]>();
   for (const a of latest.values()) {
@@ -143,7 +153,10 @@ export function computeVerdicts(p: VerdictParams): MintVerdict[] {
     const overlapsOwn = (w: { validFrom?: number; validTo?: number }): boolean =>
       m.validFrom === undefined || m.validTo === undefined || w.validFrom === undefined || w.validTo === undefined
         ? true
-        : windowsOverlap({ validFrom: m.validFrom, validTo: m.validTo }, { validFrom: w.validFrom, validTo: w.validTo });
+        : windowsOverlap(
+            { validFrom: m.validFrom, validTo: m.validTo },
+            { validFrom: w.validFrom, validTo: w.validTo },
+          );
     for (const a of byD.get(m.d) ?? []) {
       if (a.fingerprint === m.fingerprint) same.push(a.pubkey);
       else {
@@ -185,7 +198,12 @@ export function computeVerdicts(p: VerdictParams): MintVerdict[] {
       fingerprint: m.fingerprint,
       attesters: same.sort(),
       conflicts: [...others.entries()]
-        .map(([fingerprint, o]) => ({ fingerprint, attesters: o.attesters.sort(), eventIds: o.eventIds.sort(), relation: o.overlaps ? ('equivocation' as const) : ('reissued' as const) }))
+        .map(([fingerprint, o]) => ({
+          fingerprint,
+          attesters: o.attesters.sort(),
+          eventIds: o.eventIds.sort(),
+          relation: o.overlaps ? ('equivocation' as const) : ('reissued' as const),
+        }))
         .sort((a, b) => b.attesters.length - a.attesters.length || (a.fingerprint < b.fingerprint ? -1 : 1)),
       unverifiedEvidence: [...unverified].sort(),
     };

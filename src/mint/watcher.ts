@@ -51,7 +51,10 @@ export interface CheckResult {
 }
 
 /** An {@link OwnMint} from a parsed mint and the time the user first held it. */
-export function ownMint(mint: PublicMint, firstSeen: number): OwnMint & { validFrom: number; validTo: number; expiration: number } {
+export function ownMint(
+  mint: PublicMint,
+  firstSeen: number,
+): OwnMint & { validFrom: number; validTo: number; expiration: number } {
   return {
     d: mintKey(mint),
     notaryId: mint.notaryId,
@@ -117,8 +120,16 @@ export class MintWatcher {
       now: unixSeconds(this.#o.clock),
     });
     const incomplete: RelayGap[] = [];
-    for (const g of [...this.#webGaps, ...gaps, ...ev.incomplete]) if (!incomplete.some((x) => x.relay === g.relay)) incomplete.push(g);
-    return { verdicts, webSize: web.size, attestations, evidence: ev.evidence, skipped: skipped + ev.skipped, incomplete };
+    for (const g of [...this.#webGaps, ...gaps, ...ev.incomplete])
+      if (!incomplete.some((x) => x.relay === g.relay)) incomplete.push(g);
+    return {
+      verdicts,
+      webSize: web.size,
+      attestations,
+      evidence: ev.evidence,
+      skipped: skipped + ev.skipped,
+      incomplete,
+    };
   }
 
   /**
@@ -141,7 +152,15 @@ export class MintWatcher {
         continue;
       }
       const template = buildAttestationEvent(
-        { notaryId: m.notaryId, unitId: m.unitId, series: m.series, fingerprint: m.fingerprint, validFrom: m.validFrom, validTo: m.validTo, expiration: m.expiration },
+        {
+          notaryId: m.notaryId,
+          unitId: m.unitId,
+          series: m.series,
+          fingerprint: m.fingerprint,
+          validFrom: m.validFrom,
+          validTo: m.validTo,
+          expiration: m.expiration,
+        },
         unixSeconds(this.#o.clock),
       );
       const event = await signer(template);

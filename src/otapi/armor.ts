@@ -50,7 +50,9 @@ export function isArmored(text: string): boolean {
  */
 export function decodeBase64Strict(b64: string, field = 'base64'): Buffer {
   if (b64.length % 4 !== 0 || !B64_RE.test(b64)) {
-    throw new OtP2pError('bad-base64', `${field} is not valid base64 (${b64.length} characters)`, { context: { field } });
+    throw new OtP2pError('bad-base64', `${field} is not valid base64 (${b64.length} characters)`, {
+      context: { field },
+    });
   }
   return Buffer.from(b64, 'base64');
 }
@@ -65,7 +67,9 @@ export function inflateCapped(data: Uint8Array, maxBytes = DEFAULT_MAX_INFLATED,
   } catch (cause) {
     const code = (cause as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || (cause instanceof RangeError && /buffer|length/i.test(cause.message))) {
-      throw new OtP2pError('inflate-too-large', `${field} inflates to more than ${maxBytes} bytes`, { context: { field, maxBytes } });
+      throw new OtP2pError('inflate-too-large', `${field} inflates to more than ${maxBytes} bytes`, {
+        context: { field, maxBytes },
+      });
     }
     throw new OtP2pError('inflate-failed', `${field} is not a valid zlib stream`, { context: { field }, cause });
   }
@@ -135,7 +139,9 @@ export function findBeginLine(lines: readonly string[], re: RegExp): { index: nu
 export function dearmor(input: string | Uint8Array, options: DearmorOptions = {}): Dearmored {
   const maxArmored = options.maxArmoredChars ?? DEFAULT_MAX_ARMORED;
   if (input.length > maxArmored) {
-    throw new OtP2pError('bad-armor', `armored input is ${input.length} bytes, over the limit of ${maxArmored}`, { context: { length: input.length } });
+    throw new OtP2pError('bad-armor', `armored input is ${input.length} bytes, over the limit of ${maxArmored}`, {
+      context: { length: input.length },
+    });
   }
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
   const lines = splitLines(text);
@@ -158,14 +164,21 @@ export function dearmor(input: string | Uint8Array, options: DearmorOptions = {}
       const m = END_RE.exec(line);
       if (!m) throw new OtP2pError('bad-armor', `unexpected armor line ${describeValue(line)}`, { context: { label } });
       if (m[1] !== label) {
-        throw new OtP2pError('bad-armor', `armor ends with label ${describeValue(m[1])}, began with ${describeValue(label)}`, { context: { label } });
+        throw new OtP2pError(
+          'bad-armor',
+          `armor ends with label ${describeValue(m[1])}, began with ${describeValue(label)}`,
+          { context: { label } },
+        );
       }
       ended = true;
       break;
     }
     if (line !== '') body.push(line);
   }
-  if (!ended) throw new OtP2pError('bad-armor', `armored ${label} is truncated: no -----END OT ARMORED ${label}----- line`, { context: { label } });
+  if (!ended)
+    throw new OtP2pError('bad-armor', `armored ${label} is truncated: no -----END OT ARMORED ${label}----- line`, {
+      context: { label },
+    });
   const b64 = body.join('');
   if (b64 === '') throw new OtP2pError('bad-armor', `armored ${label} has an empty body`, { context: { label } });
   const deflated = decodeBase64Strict(b64, `armored ${label}`);
@@ -176,7 +189,10 @@ export function dearmor(input: string | Uint8Array, options: DearmorOptions = {}
   try {
     out = utf8Strict.decode(bytes);
   } catch (cause) {
-    throw new OtP2pError('bad-ot-file', `armored ${label} does not inflate to UTF-8 text`, { context: { label }, cause });
+    throw new OtP2pError('bad-ot-file', `armored ${label} does not inflate to UTF-8 text`, {
+      context: { label },
+      cause,
+    });
   }
   return { label, headers, protobufWrapped: inner !== undefined, text: out };
 }

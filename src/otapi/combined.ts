@@ -22,7 +22,9 @@ export function combineOtApis(apis: readonly OtApi[]): OtApi {
       const accounts: AccountInfo[] = await api.listAccounts();
       if (accounts.some((a) => a.id === accountId)) return api;
     }
-    throw new OtP2pError('unknown-account', `no client holds account ${describeValue(accountId)}`, { context: { accountId } });
+    throw new OtP2pError('unknown-account', `no client holds account ${describeValue(accountId)}`, {
+      context: { accountId },
+    });
   };
   return {
     listNotaries: async () => dedupe(await Promise.all(apis.map((a) => a.listNotaries()))),

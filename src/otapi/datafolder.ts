@@ -12,8 +12,26 @@ import { lstatSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import type { AccountInfo, NotaryInfo, OtApi, OtLayout, PublicMint, TransferReceipt, TransferRequest, UnitDefinition } from './api.ts';
-import { MAX_OT_FILE_BYTES, contractKind, parseAccountFile, parseMintFile, parseNotaryContract, parseUnitDefinition, parseWallet, readOtDocument } from './files.ts';
+import type {
+  AccountInfo,
+  NotaryInfo,
+  OtApi,
+  OtLayout,
+  PublicMint,
+  TransferReceipt,
+  TransferRequest,
+  UnitDefinition,
+} from './api.ts';
+import {
+  MAX_OT_FILE_BYTES,
+  contractKind,
+  parseAccountFile,
+  parseMintFile,
+  parseNotaryContract,
+  parseUnitDefinition,
+  parseWallet,
+  readOtDocument,
+} from './files.ts';
 import type { WalletInfo } from './files.ts';
 import { parseSignedContract } from './signed.ts';
 import { dearmor } from './armor.ts';
@@ -76,7 +94,14 @@ export function detectLayout(root: string): OtLayout {
     // no readable wallet: fall back to the IDs
   }
   const names: string[] = [];
-  for (const dir of [join(client, 'contracts'), join(client, 'accounts'), join(client, 'mints'), join(client, 'nyms'), join(root, 'server_data', 'contracts'), join(root, 'server_data', 'mints')]) {
+  for (const dir of [
+    join(client, 'contracts'),
+    join(client, 'accounts'),
+    join(client, 'mints'),
+    join(client, 'nyms'),
+    join(root, 'server_data', 'contracts'),
+    join(root, 'server_data', 'mints'),
+  ]) {
     names.push(...listDir(dir).map((n) => n.replace(/\.(PUBLIC|\d+)$/, '')));
   }
   if (names.some((n) => OTX_ID.test(n))) return 'v094';
@@ -111,7 +136,8 @@ function readCapped(path: string): Buffer {
     throw new OtP2pError('io-error', `cannot stat ${path}`, { cause, context: { path } });
   }
   if (!st.isFile()) throw new OtP2pError('bad-ot-file', `${path} is not a regular file`, { context: { path } });
-  if (st.size > MAX_OT_FILE_BYTES) throw new OtP2pError('too-large', `${path} is ${st.size} bytes, over ${MAX_OT_FILE_BYTES}`, { context: { path } });
+  if (st.size > MAX_OT_FILE_BYTES)
+    throw new OtP2pError('too-large', `${path} is ${st.size} bytes, over ${MAX_OT_FILE_BYTES}`, { context: { path } });
   try {
     return readFileSync(path);
   } catch (cause) {
@@ -167,7 +193,10 @@ export class OtDataFolder implements OtApi {
     const abs = resolve(dir);
     if (isDir(join(abs, 'client_data')) || isDir(join(abs, 'server_data'))) this.root = abs;
     else if (/client_data\/?$/.test(abs) && isDir(abs)) this.root = resolve(abs, '..');
-    else throw new OtP2pError('bad-ot-layout', `${abs} holds no client_data/ or server_data/ folder`, { context: { dir: abs } });
+    else
+      throw new OtP2pError('bad-ot-layout', `${abs} holds no client_data/ or server_data/ folder`, {
+        context: { dir: abs },
+      });
   }
 
   /** The layout (see {@link detectLayout}). */
@@ -207,7 +236,11 @@ export class OtDataFolder implements OtApi {
           const mint = attempt(path, () => parseMintFile(readCapped(path), path));
           if (!mint) continue;
           if (mint.notaryId !== notary || mint.unitId !== unit) {
-            errors.push({ path, code: 'bad-mint', message: `mint names notary ${mint.notaryId} / unit ${mint.unitId} but is filed under ${notary}/${unit}` });
+            errors.push({
+              path,
+              code: 'bad-mint',
+              message: `mint names notary ${mint.notaryId} / unit ${mint.unitId} but is filed under ${notary}/${unit}`,
+            });
             continue;
           }
           mints.push({ mint, origin, path, signature: { ok: false, signer: mint.signer, reason: 'no-key' } });
@@ -240,7 +273,11 @@ export class OtDataFolder implements OtApi {
           else if (kind === 'unit') {
             const prev = units.get(id);
             const parsed = parseUnitDefinition(bytes, id);
-            units.set(id, { ...prev, ...parsed, ...(parsed.name === undefined && prev?.name !== undefined ? { name: prev.name } : {}) });
+            units.set(id, {
+              ...prev,
+              ...parsed,
+              ...(parsed.name === undefined && prev?.name !== undefined ? { name: prev.name } : {}),
+            });
           }
           const t = trustContract(id, readOtDocument(bytes).text);
           trusted.set(id, t);
@@ -304,7 +341,9 @@ export class OtDataFolder implements OtApi {
   async getMint(notaryId: string, unitId: string): Promise<PublicMint | undefined> {
     const found = this.scan()
       .mints.filter((m) => m.mint.notaryId === notaryId && m.mint.unitId === unitId)
-      .sort((a, b) => (a.origin === b.origin ? Number(b.mint.series) - Number(a.mint.series) : a.origin === 'client' ? -1 : 1));
+      .sort((a, b) =>
+        a.origin === b.origin ? Number(b.mint.series) - Number(a.mint.series) : a.origin === 'client' ? -1 : 1,
+      );
     return found[0]?.mint;
   }
 
@@ -319,7 +358,10 @@ export class OtDataFolder implements OtApi {
    */
   async getBalance(accountId: string): Promise<bigint> {
     const acct = this.scan().accounts.find((a) => a.id === accountId);
-    if (acct?.balance === undefined) throw new OtP2pError('unknown-account', `no balance for account ${accountId} in ${this.root}`, { context: { accountId } });
+    if (acct?.balance === undefined)
+      throw new OtP2pError('unknown-account', `no balance for account ${accountId} in ${this.root}`, {
+        context: { accountId },
+      });
     return acct.balance;
   }
 

@@ -62,7 +62,11 @@ const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|
  * An OT time: Unix seconds (classic) or ISO-8601 without zone, read as UTC (0.94).
  * @throws OtP2pError `code` naming `field` when neither.
  */
-export function parseOtTime(value: string | undefined, field: string, code: 'bad-mint' | 'bad-ot-file' = 'bad-ot-file'): number {
+export function parseOtTime(
+  value: string | undefined,
+  field: string,
+  code: 'bad-mint' | 'bad-ot-file' = 'bad-ot-file',
+): number {
   if (value !== undefined) {
     const v = value.trim();
     if (/^\d{1,12}$/.test(v)) return Number(v);
@@ -72,13 +76,19 @@ export function parseOtTime(value: string | undefined, field: string, code: 'bad
       if (Number.isFinite(ms) && ms >= 0) return Math.floor(ms / 1000);
     }
   }
-  throw new OtP2pError(code, `${field} must be Unix seconds or an ISO-8601 time, got ${describeValue(value)}`, { context: { field } });
+  throw new OtP2pError(code, `${field} must be Unix seconds or an ISO-8601 time, got ${describeValue(value)}`, {
+    context: { field },
+  });
 }
 
 function requireId(el: XmlElement, code: 'bad-mint' | 'bad-ot-file', field: string, ...names: string[]): string {
   const v = attrOf(el, ...names);
   if (v === undefined || !ID_RE.test(v)) {
-    throw new OtP2pError(code, `<${el.name}> ${field} (${names.join('/')}) must be an alphanumeric ID, got ${describeValue(v)}`, { context: { field } });
+    throw new OtP2pError(
+      code,
+      `<${el.name}> ${field} (${names.join('/')}) must be an alphanumeric ID, got ${describeValue(v)}`,
+      { context: { field } },
+    );
   }
   return v;
 }
@@ -94,32 +104,46 @@ function normaliseKeyText(text: string): string {
  */
 export function parseMintFile(input: string | Uint8Array, source?: string, options: DearmorOptions = {}): PublicMint {
   const doc = readOtDocument(input, options);
-  if (!doc.signed) throw new OtP2pError('bad-mint', 'mint is not a signed contract (no -----BEGIN SIGNED MINT-----)', { context: { source } });
-  if (doc.signed.label !== 'MINT') throw new OtP2pError('bad-mint', `expected a signed MINT, got signed ${describeValue(doc.signed.label)}`, { context: { source } });
+  if (!doc.signed)
+    throw new OtP2pError('bad-mint', 'mint is not a signed contract (no -----BEGIN SIGNED MINT-----)', {
+      context: { source },
+    });
+  if (doc.signed.label !== 'MINT')
+    throw new OtP2pError('bad-mint', `expected a signed MINT, got signed ${describeValue(doc.signed.label)}`, {
+      context: { source },
+    });
   const root = parseXml(doc.signed.body);
-  if (root.name !== 'mint') throw new OtP2pError('bad-mint', `mint root element must be <mint>, got <${root.name}>`, { context: { source } });
+  if (root.name !== 'mint')
+    throw new OtP2pError('bad-mint', `mint root element must be <mint>, got <${root.name}>`, { context: { source } });
   const classic = !Object.hasOwn(root.attrs, 'notaryID') && Object.hasOwn(root.attrs, 'serverID');
   const notaryId = requireId(root, 'bad-mint', 'notary', 'notaryID', 'serverID');
   const unitId = requireId(root, 'bad-mint', 'unit', 'instrumentDefinitionID', 'assetTypeID');
   const signer = requireId(root, 'bad-mint', 'signer', 'serverNymID');
   const series = attrOf(root, 'series');
-  if (series === undefined || !/^\d{1,10}$/.test(series)) throw new OtP2pError('bad-mint', `mint series must be a decimal integer, got ${describeValue(series)}`);
+  if (series === undefined || !/^\d{1,10}$/.test(series))
+    throw new OtP2pError('bad-mint', `mint series must be a decimal integer, got ${describeValue(series)}`);
   const validFrom = parseOtTime(attrOf(root, 'validFrom'), 'validFrom', 'bad-mint');
   const validTo = parseOtTime(attrOf(root, 'validTo'), 'validTo', 'bad-mint');
   const expiration = parseOtTime(attrOf(root, 'expiration'), 'expiration', 'bad-mint');
   const denominations: MintDenomination[] = [];
   const seen = new Set<string>();
   const infos = childrenNamed(root, 'mintPublicInfo');
-  if (infos.length > MAX_DENOMINATIONS) throw new OtP2pError('bad-mint', `mint has ${infos.length} denominations, over the limit of ${MAX_DENOMINATIONS}`, { context: { source } });
+  if (infos.length > MAX_DENOMINATIONS)
+    throw new OtP2pError('bad-mint', `mint has ${infos.length} denominations, over the limit of ${MAX_DENOMINATIONS}`, {
+      context: { source },
+    });
   for (const info of infos) {
     const d = attrOf(info, 'denomination');
-    if (d === undefined || !/^[1-9]\d{0,30}$/.test(d)) throw new OtP2pError('bad-mint', `denomination must be a positive integer, got ${describeValue(d)}`);
-    if (seen.has(d)) throw new OtP2pError('bad-mint', `denomination ${d} appears twice`, { context: { denomination: d } });
+    if (d === undefined || !/^[1-9]\d{0,30}$/.test(d))
+      throw new OtP2pError('bad-mint', `denomination must be a positive integer, got ${describeValue(d)}`);
+    if (seen.has(d))
+      throw new OtP2pError('bad-mint', `denomination ${d} appears twice`, { context: { denomination: d } });
     seen.add(d);
     const keyText = normaliseKeyText(unpackString(textOf(info), `mintPublicInfo ${d}`));
     denominations.push({ value: BigInt(d), keyText });
   }
-  if (denominations.length === 0) throw new OtP2pError('bad-mint', 'mint has no <mintPublicInfo> denominations', { context: { source } });
+  if (denominations.length === 0)
+    throw new OtP2pError('bad-mint', 'mint has no <mintPublicInfo> denominations', { context: { source } });
   denominations.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   const pk = childNamed(root, 'mintPublicKey');
   const mint: PublicMint = {
@@ -158,11 +182,19 @@ export function parseUnitDefinition(input: string | Uint8Array, id: string): Uni
     if (a.symbol !== undefined) unit.symbol = a.symbol;
     if (a.fraction !== undefined) unit.fraction = a.fraction;
     if (a.factor !== undefined) {
-      if (!/^\d{1,30}$/.test(a.factor)) throw new OtP2pError('bad-ot-file', `currency factor must be an integer, got ${describeValue(a.factor)}`, { context: { id } });
+      if (!/^\d{1,30}$/.test(a.factor))
+        throw new OtP2pError('bad-ot-file', `currency factor must be an integer, got ${describeValue(a.factor)}`, {
+          context: { id },
+        });
       unit.factor = BigInt(a.factor);
     }
     if (a.decimal_power !== undefined) {
-      if (!/^\d{1,2}$/.test(a.decimal_power)) throw new OtP2pError('bad-ot-file', `decimal_power must be a small integer, got ${describeValue(a.decimal_power)}`, { context: { id } });
+      if (!/^\d{1,2}$/.test(a.decimal_power))
+        throw new OtP2pError(
+          'bad-ot-file',
+          `decimal_power must be a small integer, got ${describeValue(a.decimal_power)}`,
+          { context: { id } },
+        );
       unit.decimalPower = Number(a.decimal_power);
     }
   } else {
@@ -176,7 +208,8 @@ export function parseUnitDefinition(input: string | Uint8Array, id: string): Uni
 export function contractKind(input: string | Uint8Array): 'unit' | 'notary' | 'other' {
   const root = parseXml(readOtDocument(input).xml);
   if (['notaryProviderContract', 'serverContract', 'notaryContract'].includes(root.name)) return 'notary';
-  if (['instrumentDefinition', 'digitalAssetContract', 'assetContract', 'unitDefinition'].includes(root.name)) return 'unit';
+  if (['instrumentDefinition', 'digitalAssetContract', 'assetContract', 'unitDefinition'].includes(root.name))
+    return 'unit';
   return 'other';
 }
 
@@ -208,7 +241,8 @@ export function parseNotaryContract(input: string | Uint8Array, id: string): Not
 export function parseAccountFile(input: string | Uint8Array): AccountInfo {
   const root = parseXml(readOtDocument(input).xml);
   // 0.94 writes <account>, classic files <assetAccount>.
-  if (root.name !== 'account' && root.name !== 'assetAccount') throw new OtP2pError('bad-ot-file', `not an account: root <${root.name}>`);
+  if (root.name !== 'account' && root.name !== 'assetAccount')
+    throw new OtP2pError('bad-ot-file', `not an account: root <${root.name}>`);
   const acct: AccountInfo = {
     id: requireId(root, 'bad-ot-file', 'account', 'accountID'),
     notaryId: requireId(root, 'bad-ot-file', 'notary', 'notaryID', 'serverID'),
@@ -220,7 +254,8 @@ export function parseAccountFile(input: string | Uint8Array): AccountInfo {
   const bal = childNamed(root, 'balance');
   if (bal) {
     const amount = bal.attrs.amount;
-    if (amount === undefined || !/^-?\d{1,30}$/.test(amount)) throw new OtP2pError('bad-ot-file', `account balance must be an integer, got ${describeValue(amount)}`);
+    if (amount === undefined || !/^-?\d{1,30}$/.test(amount))
+      throw new OtP2pError('bad-ot-file', `account balance must be an integer, got ${describeValue(amount)}`);
     acct.balance = BigInt(amount);
     if (bal.attrs.date !== undefined) acct.balanceDate = parseOtTime(bal.attrs.date, 'balance date');
   }
@@ -301,7 +336,8 @@ export function parseWallet(input: string | Uint8Array): WalletInfo {
   // 0.94 and classic wallets write "<!-- Last retrieved balance: N on date: D -->", "<!-- Account
   // type: T -->" before each account and "<!-- instrumentDefinitionID: U -->" (classic:
   // assetTypeID) after it.
-  const re = /<!--\s*Last retrieved balance:\s*(-?\d{1,30}) on date:\s*([^\s]+)\s*-->\s*<!--\s*Account type:\s*(\w+)\s*-->\s*<(?:account|assetAccount)\b[^>]*?accountID="([A-Za-z0-9]+)"[^>]*>\s*<!--\s*(?:instrumentDefinitionID|assetTypeID):\s*([A-Za-z0-9]+)\s*-->/g;
+  const re =
+    /<!--\s*Last retrieved balance:\s*(-?\d{1,30}) on date:\s*([^\s]+)\s*-->\s*<!--\s*Account type:\s*(\w+)\s*-->\s*<(?:account|assetAccount)\b[^>]*?accountID="([A-Za-z0-9]+)"[^>]*>\s*<!--\s*(?:instrumentDefinitionID|assetTypeID):\s*([A-Za-z0-9]+)\s*-->/g;
   for (const m of doc.xml.matchAll(re)) {
     const acct = out.accounts.find((a) => a.id === m[4]);
     if (!acct) continue;

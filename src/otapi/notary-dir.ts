@@ -61,20 +61,35 @@ function badFile(path: string, what: string, value: unknown): never {
 export function parseNotaryConfig(text: string, path = NOTARY_FILE): NotaryDirConfig {
   const v = parseJson(text, path, 1 << 16);
   if (!isRecord(v)) badFile(path, 'must be a JSON object', v);
-  if (!isHex(v.seed, 32)) badFile(path, 'seed must be 64 hex characters', typeof v.seed === 'string' ? `${v.seed.length} characters` : v.seed);
-  if (typeof v.name !== 'string' || v.name.length === 0 || v.name.length > 200) badFile(path, 'name must be a string of 1..200 characters', v.name);
+  if (!isHex(v.seed, 32))
+    badFile(
+      path,
+      'seed must be 64 hex characters',
+      typeof v.seed === 'string' ? `${v.seed.length} characters` : v.seed,
+    );
+  if (typeof v.name !== 'string' || v.name.length === 0 || v.name.length > 200)
+    badFile(path, 'name must be a string of 1..200 characters', v.name);
   if (v.idStyle !== 'otx' && v.idStyle !== 'base62') badFile(path, 'idStyle must be otx or base62', v.idStyle);
-  if (typeof v.createdAt !== 'number' || !Number.isSafeInteger(v.createdAt) || v.createdAt < 0) badFile(path, 'createdAt must be a non-negative integer', v.createdAt);
-  if (!Array.isArray(v.units) || v.units.length === 0 || v.units.length > 100) badFile(path, 'units must be an array of 1..100 units', v.units);
+  if (typeof v.createdAt !== 'number' || !Number.isSafeInteger(v.createdAt) || v.createdAt < 0)
+    badFile(path, 'createdAt must be a non-negative integer', v.createdAt);
+  if (!Array.isArray(v.units) || v.units.length === 0 || v.units.length > 100)
+    badFile(path, 'units must be an array of 1..100 units', v.units);
   const seen = new Set<string>();
   const units = v.units.map((u: unknown, i: number) => {
     if (!isRecord(u)) badFile(path, `units[${i}] must be an object`, u);
-    if (typeof u.tla !== 'string' || !TLA_RE.test(u.tla)) badFile(path, `units[${i}].tla must be 1..10 letters or digits`, u.tla);
+    if (typeof u.tla !== 'string' || !TLA_RE.test(u.tla))
+      badFile(path, `units[${i}].tla must be 1..10 letters or digits`, u.tla);
     if (seen.has(u.tla.toUpperCase())) badFile(path, `units[${i}].tla is a duplicate`, u.tla);
     seen.add(u.tla.toUpperCase());
     if (typeof u.name !== 'string' || u.name.length > 200) badFile(path, `units[${i}].name must be a string`, u.name);
-    if (typeof u.factor !== 'string' || !/^[1-9][0-9]{0,18}$/.test(u.factor)) badFile(path, `units[${i}].factor must be a positive integer string`, u.factor);
-    if (typeof u.decimalPower !== 'number' || !Number.isInteger(u.decimalPower) || u.decimalPower < 0 || u.decimalPower > 18) {
+    if (typeof u.factor !== 'string' || !/^[1-9][0-9]{0,18}$/.test(u.factor))
+      badFile(path, `units[${i}].factor must be a positive integer string`, u.factor);
+    if (
+      typeof u.decimalPower !== 'number' ||
+      !Number.isInteger(u.decimalPower) ||
+      u.decimalPower < 0 ||
+      u.decimalPower > 18
+    ) {
       badFile(path, `units[${i}].decimalPower must be an integer in 0..18`, u.decimalPower);
     }
     return { name: u.name, tla: u.tla, factor: u.factor, decimalPower: u.decimalPower };
@@ -89,7 +104,12 @@ export function parseNotaryConfig(text: string, path = NOTARY_FILE): NotaryDirCo
  */
 export function parseUnitSpec(text: string): SimulatedUnit {
   const m = /^([A-Za-z][A-Za-z0-9]{0,9})(?::([1-9][0-9]{0,18}))?$/.exec(text);
-  if (!m) throw new OtP2pError('usage', `--unit must be TLA or TLA:FACTOR (e.g. USD or USD:100), got ${describeValue(text)}`, { context: { option: 'unit' } });
+  if (!m)
+    throw new OtP2pError(
+      'usage',
+      `--unit must be TLA or TLA:FACTOR (e.g. USD or USD:100), got ${describeValue(text)}`,
+      { context: { option: 'unit' } },
+    );
   const tla = (m[1] as string).toUpperCase();
   const factor = BigInt(m[2] ?? '100');
   const digits = factor.toString();
@@ -106,13 +126,19 @@ function configPath(dir: string): string {
  * @throws OtP2pError `bad-input` (no units, duplicate TLAs, bad seed, folder already a notary), `io-error`, `db-error`.
  */
 export function initNotaryDir(dir: string, options: InitNotaryDirOptions): SimulatedNotary {
-  if (existsSync(configPath(dir))) throw new OtP2pError('bad-input', `${dir} already holds a simulated notary (${NOTARY_FILE})`, { context: { dir } });
+  if (existsSync(configPath(dir)))
+    throw new OtP2pError('bad-input', `${dir} already holds a simulated notary (${NOTARY_FILE})`, { context: { dir } });
   const seed = options.seed ?? new Uint8Array(randomBytes(32));
   if (seed.length !== 32) throw new OtP2pError('bad-input', `notary seed must be 32 bytes, got ${seed.length}`);
   const config: NotaryDirConfig = {
     seed: bytesToHex(seed),
     name: options.name,
-    units: options.units.map((u) => ({ name: u.name, tla: u.tla, factor: u.factor.toString(), decimalPower: u.decimalPower })),
+    units: options.units.map((u) => ({
+      name: u.name,
+      tla: u.tla,
+      factor: u.factor.toString(),
+      decimalPower: u.decimalPower,
+    })),
     idStyle: options.idStyle ?? 'otx',
     createdAt: (options.clock ?? systemClock).now(),
   };
@@ -122,7 +148,11 @@ export function initNotaryDir(dir: string, options: InitNotaryDirOptions): Simul
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(configPath(dir), text, { mode: 0o600, flag: 'wx' });
   } catch (cause) {
-    throw new OtP2pError('io-error', `cannot write ${configPath(dir)}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { context: { dir }, cause });
+    throw new OtP2pError(
+      'io-error',
+      `cannot write ${configPath(dir)}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`,
+      { context: { dir }, cause },
+    );
   }
   return openNotaryDir(dir, options.clock ? { clock: options.clock } : {});
 }
@@ -135,7 +165,12 @@ export function readNotaryConfig(dir: string): NotaryDirConfig {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new OtP2pError('not-found', `no simulated notary in ${dir} (${NOTARY_FILE} missing; create one with otp2p notary init)`, { context: { dir } });
+    if (code === 'ENOENT')
+      throw new OtP2pError(
+        'not-found',
+        `no simulated notary in ${dir} (${NOTARY_FILE} missing; create one with otp2p notary init)`,
+        { context: { dir } },
+      );
     throw new OtP2pError('io-error', `cannot read ${path}: ${code ?? 'error'}`, { context: { dir }, cause });
   }
   return parseNotaryConfig(text, path);
@@ -168,7 +203,12 @@ export function openNotaryDir(dir: string, options: { clock?: Clock } = {}): Sim
     name: config.name,
     idStyle: config.idStyle,
     clock: seriesClock,
-    units: config.units.map((u) => ({ name: u.name, tla: u.tla, factor: BigInt(u.factor), decimalPower: u.decimalPower })),
+    units: config.units.map((u) => ({
+      name: u.name,
+      tla: u.tla,
+      factor: BigInt(u.factor),
+      decimalPower: u.decimalPower,
+    })),
   });
 }
 
@@ -178,7 +218,12 @@ export function openNotaryDir(dir: string, options: { clock?: Clock } = {}): Sim
  */
 export function notaryUnit(notary: SimulatedNotary, tlaOrId: string): string {
   const u = notary.units.find((x) => x.id === tlaOrId || x.tla?.toLowerCase() === tlaOrId.toLowerCase());
-  if (!u) throw new OtP2pError('unknown-unit', `notary ${notary.name} issues no unit ${describeValue(tlaOrId)}; it issues ${notary.units.map((x) => x.tla).join(', ')}`, { context: { unit: tlaOrId } });
+  if (!u)
+    throw new OtP2pError(
+      'unknown-unit',
+      `notary ${notary.name} issues no unit ${describeValue(tlaOrId)}; it issues ${notary.units.map((x) => x.tla).join(', ')}`,
+      { context: { unit: tlaOrId } },
+    );
   return u.id;
 }
 
@@ -193,9 +238,19 @@ export function issuerOwner(tla: string): string {
  * transfer's idempotency key is `fundKey` when given (so a retried command funds once).
  * @throws OtP2pError `unknown-unit`, `bad-amount`, `idempotency-conflict`.
  */
-export function ensureAccount(notary: SimulatedNotary, owner: string, unitId: string, fund = 0n, fundKey?: string): { account: string; created: boolean; balance: bigint } {
+export function ensureAccount(
+  notary: SimulatedNotary,
+  owner: string,
+  unitId: string,
+  fund = 0n,
+  fundKey?: string,
+): { account: string; created: boolean; balance: bigint } {
   if (owner.length === 0 || owner.length > 200 || owner.startsWith('issuer:')) {
-    throw new OtP2pError('usage', `owner must be 1..200 characters and not start with issuer:, got ${describeValue(owner)}`, { context: { option: 'owner' } });
+    throw new OtP2pError(
+      'usage',
+      `owner must be 1..200 characters and not start with issuer:, got ${describeValue(owner)}`,
+      { context: { option: 'owner' } },
+    );
   }
   if (fund < 0n) throw new OtP2pError('bad-amount', `fund must not be negative, got ${fund}`);
   const tla = notary.units.find((u) => u.id === unitId)?.tla ?? unitId;
@@ -204,7 +259,9 @@ export function ensureAccount(notary: SimulatedNotary, owner: string, unitId: st
   account ??= notary.openAccount(owner, unitId);
   if (fund > 0n) {
     const issuerName = issuerOwner(tla);
-    const issuer = notary.accounts(issuerName).find((a) => a.unitId === unitId)?.id ?? notary.openAccount(issuerName, unitId, 0n, true);
+    const issuer =
+      notary.accounts(issuerName).find((a) => a.unitId === unitId)?.id ??
+      notary.openAccount(issuerName, unitId, 0n, true);
     notary.transfer({
       idempotencyKey: fundKey ?? `fund:${account}:${bytesToHex(new Uint8Array(randomBytes(12)))}`,
       notaryId: notary.id,
@@ -235,9 +292,24 @@ export function ledgerAccounts(dir: string, owner?: string): LedgerAccount[] {
   let db: Database.Database | undefined;
   try {
     db = new Database(join(dir, LEDGER_FILE), { readonly: true, fileMustExist: true });
-    const sql = 'SELECT id, owner, unit_id, balance, issuer FROM sim_accounts' + (owner === undefined ? '' : ' WHERE owner = ?') + ' ORDER BY owner, unit_id, id';
-    const rows = (owner === undefined ? db.prepare(sql).all() : db.prepare(sql).all(owner)) as Array<{ id: string; owner: string; unit_id: string; balance: string; issuer: number }>;
-    return rows.map((r) => ({ owner: r.owner, account: r.id, unitId: r.unit_id, balance: BigInt(r.balance), issuer: r.issuer === 1 }));
+    const sql =
+      'SELECT id, owner, unit_id, balance, issuer FROM sim_accounts' +
+      (owner === undefined ? '' : ' WHERE owner = ?') +
+      ' ORDER BY owner, unit_id, id';
+    const rows = (owner === undefined ? db.prepare(sql).all() : db.prepare(sql).all(owner)) as Array<{
+      id: string;
+      owner: string;
+      unit_id: string;
+      balance: string;
+      issuer: number;
+    }>;
+    return rows.map((r) => ({
+      owner: r.owner,
+      account: r.id,
+      unitId: r.unit_id,
+      balance: BigInt(r.balance),
+      issuer: r.issuer === 1,
+    }));
   } catch (cause) {
     throw new OtP2pError('db-error', `cannot read the ledger in ${dir}`, { context: { dir }, cause });
   } finally {

@@ -17,7 +17,16 @@ import * as secp from 'tiny-secp256k1';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { OtP2pError, describeValue } from '../core/errors.ts';
-import type { AccountInfo, NotaryInfo, OtApi, OtLayout, PublicMint, TransferReceipt, TransferRequest, UnitDefinition } from './api.ts';
+import type {
+  AccountInfo,
+  NotaryInfo,
+  OtApi,
+  OtLayout,
+  PublicMint,
+  TransferReceipt,
+  TransferRequest,
+  UnitDefinition,
+} from './api.ts';
 import { armor, packString } from './armor.ts';
 import { parseMintFile } from './files.ts';
 import { base62Id, otId as otIdOf } from './ids.ts';
@@ -157,7 +166,13 @@ export class SimulatedNotary {
    * @throws OtP2pError `db-error` when the ledger file cannot be opened, `bad-input` for a bad seed.
    */
   static open(options: SimulatedNotaryOptions): SimulatedNotary {
-    const seed = options.seed ?? new Uint8Array(createHash('sha256').update(String(Math.random()) + String(Date.now())).digest());
+    const seed =
+      options.seed ??
+      new Uint8Array(
+        createHash('sha256')
+          .update(String(Math.random()) + String(Date.now()))
+          .digest(),
+      );
     if (seed.length !== 32) throw new OtP2pError('bad-input', `notary seed must be 32 bytes, got ${seed.length}`);
     return new SimulatedNotary(options, seed);
   }
@@ -174,7 +189,10 @@ export class SimulatedNotary {
 
   #unit(unitId: string): UnitDefinition {
     const u = this.units.find((x) => x.id === unitId);
-    if (!u) throw new OtP2pError('unknown-unit', `unit ${describeValue(unitId)} is not issued by notary ${this.id}`, { context: { unitId } });
+    if (!u)
+      throw new OtP2pError('unknown-unit', `unit ${describeValue(unitId)} is not issued by notary ${this.id}`, {
+        context: { unitId },
+      });
     return u;
   }
 
@@ -243,9 +261,13 @@ export class SimulatedNotary {
     ];
     for (const d of this.#denoms.get(unitId) ?? DEFAULT_DENOMS) {
       const sk = scalarFrom(this.#seed, 'denomination', unitId, String(series), String(v.variant), d.toString());
-      const pub = Buffer.from(secp.pointFromScalar(sk, true) as Uint8Array).toString('hex').toUpperCase();
+      const pub = Buffer.from(secp.pointFromScalar(sk, true) as Uint8Array)
+        .toString('hex')
+        .toUpperCase();
       const keyText = `g=${SECP_G}\np=${SECP_P}\npublic=${pub}\n`;
-      const packed = packString(keyText).replace(/(.{64})/g, '$1\n').trim();
+      const packed = packString(keyText)
+        .replace(/(.{64})/g, '$1\n')
+        .trim();
       parts.push(`<mintPublicInfo denomination="${d}">\n${packed}\n</mintPublicInfo>`, '');
     }
     parts.push('</mint>');
@@ -265,7 +287,10 @@ export class SimulatedNotary {
       '-----END MINT SIGNATURE-----',
       '',
     ].join('\n');
-    const file = armor(signed, 'MINT', { protobufWrap: classic, headers: [['Version', classic ? 'Open Transactions 0.93 (otp2p simulation)' : 'otp2p SimulatedNotary']] });
+    const file = armor(signed, 'MINT', {
+      protobufWrap: classic,
+      headers: [['Version', classic ? 'Open Transactions 0.93 (otp2p simulation)' : 'otp2p SimulatedNotary']],
+    });
     if (this.#mintCache.size > 10_000) this.#mintCache.clear();
     this.#mintCache.set(cacheKey, file);
     return file;
@@ -282,23 +307,40 @@ export class SimulatedNotary {
    */
   openAccount(owner: string, unitId: string, initialBalance = 0n, issuer = false): string {
     this.#unit(unitId);
-    const id = this.#newId(`acct:${this.publicKeyHex}:${owner}:${unitId}:${this.#db.prepare('SELECT count(*) AS n FROM sim_accounts').pluck().get() as number}`);
-    this.#db.prepare('INSERT INTO sim_accounts (id, owner, unit_id, balance, issuer) VALUES (?, ?, ?, ?, ?)').run(id, owner, unitId, initialBalance.toString(), issuer ? 1 : 0);
+    const id = this.#newId(
+      `acct:${this.publicKeyHex}:${owner}:${unitId}:${this.#db.prepare('SELECT count(*) AS n FROM sim_accounts').pluck().get() as number}`,
+    );
+    this.#db
+      .prepare('INSERT INTO sim_accounts (id, owner, unit_id, balance, issuer) VALUES (?, ?, ?, ?, ?)')
+      .run(id, owner, unitId, initialBalance.toString(), issuer ? 1 : 0);
     return id;
   }
 
   /** Accounts, optionally only those of `owner`. */
   accounts(owner?: string): AccountInfo[] {
-    const rows = (owner === undefined
-      ? this.#db.prepare('SELECT * FROM sim_accounts').all()
-      : this.#db.prepare('SELECT * FROM sim_accounts WHERE owner = ?').all(owner)) as Array<{ id: string; owner: string; unit_id: string; balance: string; issuer: number }>;
-    return rows.map((r) => ({ id: r.id, notaryId: this.id, unitId: r.unit_id, balance: BigInt(r.balance), type: r.issuer ? 'issuer' : 'simple' }));
+    const rows = (
+      owner === undefined
+        ? this.#db.prepare('SELECT * FROM sim_accounts').all()
+        : this.#db.prepare('SELECT * FROM sim_accounts WHERE owner = ?').all(owner)
+    ) as Array<{ id: string; owner: string; unit_id: string; balance: string; issuer: number }>;
+    return rows.map((r) => ({
+      id: r.id,
+      notaryId: this.id,
+      unitId: r.unit_id,
+      balance: BigInt(r.balance),
+      type: r.issuer ? 'issuer' : 'simple',
+    }));
   }
 
   /** @throws OtP2pError `unknown-account`. */
   balance(accountId: string): bigint {
-    const row = this.#db.prepare('SELECT balance FROM sim_accounts WHERE id = ?').pluck().get(accountId) as string | undefined;
-    if (row === undefined) throw new OtP2pError('unknown-account', `no account ${describeValue(accountId)} on notary ${this.id}`, { context: { accountId } });
+    const row = this.#db.prepare('SELECT balance FROM sim_accounts WHERE id = ?').pluck().get(accountId) as
+      | string
+      | undefined;
+    if (row === undefined)
+      throw new OtP2pError('unknown-account', `no account ${describeValue(accountId)} on notary ${this.id}`, {
+        context: { accountId },
+      });
     return BigInt(row);
   }
 
@@ -315,17 +357,32 @@ export class SimulatedNotary {
    */
   transfer(req: TransferRequest): TransferReceipt {
     if (typeof req.idempotencyKey !== 'string' || req.idempotencyKey.length < 8 || req.idempotencyKey.length > 200) {
-      throw new OtP2pError('bad-input', `idempotencyKey must be 8..200 characters, got ${describeValue(req.idempotencyKey)}`);
+      throw new OtP2pError(
+        'bad-input',
+        `idempotencyKey must be 8..200 characters, got ${describeValue(req.idempotencyKey)}`,
+      );
     }
-    if (typeof req.amount !== 'bigint' || req.amount <= 0n) throw new OtP2pError('bad-amount', `transfer amount must be a positive bigint, got ${describeValue(req.amount)}`);
-    if (req.notaryId !== this.id) throw new OtP2pError('unknown-notary', `transfer names notary ${describeValue(req.notaryId)}, this is ${this.id}`);
+    if (typeof req.amount !== 'bigint' || req.amount <= 0n)
+      throw new OtP2pError('bad-amount', `transfer amount must be a positive bigint, got ${describeValue(req.amount)}`);
+    if (req.notaryId !== this.id)
+      throw new OtP2pError(
+        'unknown-notary',
+        `transfer names notary ${describeValue(req.notaryId)}, this is ${this.id}`,
+      );
     if (req.fromAccountId === req.toAccountId) throw new OtP2pError('bad-input', 'transfer from an account to itself');
-    const requestHash = Buffer.from(h('transfer', req.notaryId, req.fromAccountId, req.toAccountId, req.amount.toString(), req.memo ?? '')).toString('hex');
+    const requestHash = Buffer.from(
+      h('transfer', req.notaryId, req.fromAccountId, req.toAccountId, req.amount.toString(), req.memo ?? ''),
+    ).toString('hex');
     const run = this.#db.transaction((): TransferReceipt => {
-      const prior = this.#db.prepare('SELECT request_hash, receipt FROM sim_transfers WHERE idempotency_key = ?').get(req.idempotencyKey) as ReceiptRow | undefined;
+      const prior = this.#db
+        .prepare('SELECT request_hash, receipt FROM sim_transfers WHERE idempotency_key = ?')
+        .get(req.idempotencyKey) as ReceiptRow | undefined;
       if (prior) {
         if (prior.request_hash !== requestHash) {
-          throw new OtP2pError('idempotency-conflict', `idempotency key ${describeValue(req.idempotencyKey)} was used for a different transfer`);
+          throw new OtP2pError(
+            'idempotency-conflict',
+            `idempotency key ${describeValue(req.idempotencyKey)} was used for a different transfer`,
+          );
         }
         return decodeReceipt(prior.receipt);
       }
@@ -333,19 +390,32 @@ export class SimulatedNotary {
       const get = this.#db.prepare('SELECT id, unit_id, balance, issuer FROM sim_accounts WHERE id = ?');
       const from = get.get(req.fromAccountId) as Row | undefined;
       const to = get.get(req.toAccountId) as Row | undefined;
-      if (!from) throw new OtP2pError('unknown-account', `no account ${describeValue(req.fromAccountId)}`, { context: { accountId: req.fromAccountId } });
-      if (!to) throw new OtP2pError('unknown-account', `no account ${describeValue(req.toAccountId)}`, { context: { accountId: req.toAccountId } });
-      if (from.unit_id !== to.unit_id) throw new OtP2pError('bad-input', `accounts hold different units (${from.unit_id}, ${to.unit_id})`);
+      if (!from)
+        throw new OtP2pError('unknown-account', `no account ${describeValue(req.fromAccountId)}`, {
+          context: { accountId: req.fromAccountId },
+        });
+      if (!to)
+        throw new OtP2pError('unknown-account', `no account ${describeValue(req.toAccountId)}`, {
+          context: { accountId: req.toAccountId },
+        });
+      if (from.unit_id !== to.unit_id)
+        throw new OtP2pError('bad-input', `accounts hold different units (${from.unit_id}, ${to.unit_id})`);
       const fromAfter = BigInt(from.balance) - req.amount;
       if (fromAfter < 0n && !from.issuer) {
-        throw new OtP2pError('insufficient-funds', `account ${req.fromAccountId} holds ${from.balance}, transfer needs ${req.amount}`, { context: { accountId: req.fromAccountId } });
+        throw new OtP2pError(
+          'insufficient-funds',
+          `account ${req.fromAccountId} holds ${from.balance}, transfer needs ${req.amount}`,
+          { context: { accountId: req.fromAccountId } },
+        );
       }
       const set = this.#db.prepare('UPDATE sim_accounts SET balance = ? WHERE id = ?');
       set.run(fromAfter.toString(), from.id);
       set.run((BigInt(to.balance) + req.amount).toString(), to.id);
       const receipt: TransferReceipt = {
         idempotencyKey: req.idempotencyKey,
-        transferId: Buffer.from(h('transfer-id', this.id, req.idempotencyKey)).toString('hex').slice(0, 32),
+        transferId: Buffer.from(h('transfer-id', this.id, req.idempotencyKey))
+          .toString('hex')
+          .slice(0, 32),
         notaryId: this.id,
         unitId: from.unit_id,
         fromAccountId: from.id,
@@ -354,7 +424,9 @@ export class SimulatedNotary {
         executedAt: this.#clock.now(),
         fromBalanceAfter: fromAfter,
       };
-      this.#db.prepare('INSERT INTO sim_transfers (idempotency_key, request_hash, receipt) VALUES (?, ?, ?)').run(req.idempotencyKey, requestHash, encodeReceipt(receipt));
+      this.#db
+        .prepare('INSERT INTO sim_transfers (idempotency_key, request_hash, receipt) VALUES (?, ?, ?)')
+        .run(req.idempotencyKey, requestHash, encodeReceipt(receipt));
       return receipt;
     });
     return run.immediate();
@@ -367,10 +439,12 @@ export class SimulatedNotary {
       listNotaries: async () => [notary.info()],
       listUnits: async () => notary.units,
       listMints: async () => notary.units.map((u) => notary.mintFor(u.id, user)),
-      getMint: async (notaryId, unitId) => (notaryId === notary.id && notary.units.some((u) => u.id === unitId) ? notary.mintFor(unitId, user) : undefined),
+      getMint: async (notaryId, unitId) =>
+        notaryId === notary.id && notary.units.some((u) => u.id === unitId) ? notary.mintFor(unitId, user) : undefined,
       listAccounts: async () => notary.accounts(user),
       getBalance: async (accountId) => {
-        if (!notary.accounts(user).some((a) => a.id === accountId)) throw new OtP2pError('unknown-account', `user has no account ${describeValue(accountId)}`);
+        if (!notary.accounts(user).some((a) => a.id === accountId))
+          throw new OtP2pError('unknown-account', `user has no account ${describeValue(accountId)}`);
         return notary.balance(accountId);
       },
       transfer: async (req) => {
@@ -393,8 +467,15 @@ export class SimulatedNotary {
     if (layout === 'modern') return;
     const classic = layout === 'classic';
     const lines = [`<wallet name="" version="${classic ? '1.0' : '2.0'}">`, ''];
-    lines.push(`<notaryProvider name="${packString(this.name)}"\n ${classic ? 'serverID' : 'notaryID'}="${this.id}" />`, '');
-    for (const u of this.units) lines.push(`<assetType name="${packString(u.name ?? '')}"\n ${classic ? 'assetTypeID' : 'instrumentDefinitionID'}="${u.id}" />`, '');
+    lines.push(
+      `<notaryProvider name="${packString(this.name)}"\n ${classic ? 'serverID' : 'notaryID'}="${this.id}" />`,
+      '',
+    );
+    for (const u of this.units)
+      lines.push(
+        `<assetType name="${packString(u.name ?? '')}"\n ${classic ? 'assetTypeID' : 'instrumentDefinitionID'}="${u.id}" />`,
+        '',
+      );
     lines.push('</wallet>', '');
     writeFileSync(join(dir, 'client_data', 'wallet.xml'), armor(lines.join('\n'), 'WALLET', { protobufWrap: classic }));
   }
@@ -409,7 +490,11 @@ export function verifySimulatedMintSignature(signedText: string, notaryPublicKey
   const sig = c.signatures[0];
   if (!sig || !/^[0-9a-f]{64}$/.test(notaryPublicKeyHex)) return false;
   try {
-    return secp.verifySchnorr(h('ot-mint', c.body), Buffer.from(notaryPublicKeyHex, 'hex'), Buffer.from(sig.base64, 'base64'));
+    return secp.verifySchnorr(
+      h('ot-mint', c.body),
+      Buffer.from(notaryPublicKeyHex, 'hex'),
+      Buffer.from(sig.base64, 'base64'),
+    );
   } catch {
     return false;
   }

@@ -131,7 +131,10 @@ export interface OtSigningKey {
  * @throws OtP2pError `bad-ot-file` when it is not an RSA public key in that form.
  */
 export function decodeOtPublicKey(text: string, field = 'publicInfo'): KeyObject {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n').map((l) => l.trim());
+  const lines = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.trim());
   const body = lines.filter((l) => l !== '' && !l.startsWith('-----')).join('');
   try {
     const outer = decodeBase64Strict(body, field);
@@ -226,9 +229,19 @@ function decodeStringMap(bytes: Uint8Array): Array<[string, string]> | undefined
  * Every signing key (`<publicInfo key="S">`) in the credentials under `root`, opening packed
  * values (credentials are packed signed contracts holding packed keys) a few levels deep.
  */
-function collectKeys(root: XmlElement, nymId: string, out: OtSigningKey[], budget: { left: number }, depth: number, credentialId?: string): void {
+function collectKeys(
+  root: XmlElement,
+  nymId: string,
+  out: OtSigningKey[],
+  budget: { left: number },
+  depth: number,
+  credentialId?: string,
+): void {
   for (const el of elements(root)) {
-    const text = el.children.filter((c): c is string => typeof c === 'string').join('').trim();
+    const text = el.children
+      .filter((c): c is string => typeof c === 'string')
+      .join('')
+      .trim();
     if (text === '' || !B64_BODY.test(text) || budget.left <= 0) continue;
     const credId = el.name === 'credential' && el.attrs.ID !== undefined ? el.attrs.ID : credentialId;
     budget.left--;
@@ -254,7 +267,8 @@ function collectKeys(root: XmlElement, nymId: string, out: OtSigningKey[], budge
     if (el.name === 'publicInfo' && el.attrs.key === 'S') {
       try {
         const key = decodeOtPublicKey(unpacked);
-        if (!out.some((k) => k.key.equals(key))) out.push(credId === undefined ? { nymId, key } : { nymId, credentialId: credId, key });
+        if (!out.some((k) => k.key.equals(key)))
+          out.push(credId === undefined ? { nymId, key } : { nymId, credentialId: credId, key });
       } catch {
         // not a key: ignore, other credentials may still hold one
       }
@@ -297,7 +311,11 @@ export interface OtSignatureCheck {
  * Check a signed contract's signatures against `keys`: it verifies when any signature verifies
  * under any key (of the expected signer `nymId` when given).
  */
-export function verifyOtSignature(contract: SignedContract, keys: readonly OtSigningKey[], nymId?: string): OtSignatureCheck {
+export function verifyOtSignature(
+  contract: SignedContract,
+  keys: readonly OtSigningKey[],
+  nymId?: string,
+): OtSignatureCheck {
   const candidates = nymId === undefined ? keys : keys.filter((k) => k.nymId === nymId);
   const signer = nymId ?? candidates[0]?.nymId ?? '';
   if (candidates.length === 0) return { ok: false, signer, reason: 'no-key' };
@@ -315,7 +333,9 @@ export function verifyOtSignature(contract: SignedContract, keys: readonly OtSig
     const forms = [raw, unwrapProtobufString(raw)].filter((f): f is Uint8Array => f !== undefined);
     for (const k of candidates) {
       if (forms.some((f) => pssVerify(k.key, digest, f))) {
-        return k.credentialId === undefined ? { ok: true, signer: k.nymId } : { ok: true, signer: k.nymId, credentialId: k.credentialId };
+        return k.credentialId === undefined
+          ? { ok: true, signer: k.nymId }
+          : { ok: true, signer: k.nymId, credentialId: k.credentialId };
       }
     }
   }
@@ -337,7 +357,9 @@ export interface TrustedContract {
  */
 export function trustContract(id: string, text: string): TrustedContract {
   if (!contractIdMatches(text, id)) {
-    throw new OtP2pError('bad-signature', `contract text does not hash to its ID ${describeValue(id)}`, { context: { id } });
+    throw new OtP2pError('bad-signature', `contract text does not hash to its ID ${describeValue(id)}`, {
+      context: { id },
+    });
   }
   const signed = parseSignedContract(text);
   const keys = signerKeys(text);

@@ -73,7 +73,11 @@ export function parseSignedContract(text: string): SignedContract {
         const line = (lines[i] as string).trim();
         const e = SIG_END_RE.exec(line);
         if (e) {
-          if (e[1] !== sigLabel) throw new OtP2pError('bad-ot-file', `signature block ${describeValue(sigLabel)} ends as ${describeValue(e[1])}`);
+          if (e[1] !== sigLabel)
+            throw new OtP2pError(
+              'bad-ot-file',
+              `signature block ${describeValue(sigLabel)} ends as ${describeValue(e[1])}`,
+            );
           closed = true;
           break;
         }
@@ -81,17 +85,23 @@ export function parseSignedContract(text: string): SignedContract {
         if (h) headers.push([h[1] as string, (h[2] as string).trim()]);
         else if (line !== '') b64.push(line);
       }
-      if (!closed) throw new OtP2pError('bad-ot-file', `signature block ${describeValue(sigLabel)} is truncated`, { context: { label } });
+      if (!closed)
+        throw new OtP2pError('bad-ot-file', `signature block ${describeValue(sigLabel)} is truncated`, {
+          context: { label },
+        });
       signatures.push({ label: sigLabel, headers, base64: b64.join('') });
       continue;
     }
     if (signatures.length > 0) {
       if (trimmed === '') continue;
-      throw new OtP2pError('bad-ot-file', `unexpected text after the signatures of signed ${label}`, { context: { label } });
+      throw new OtP2pError('bad-ot-file', `unexpected text after the signatures of signed ${label}`, {
+        context: { label },
+      });
     }
     body.push(raw.startsWith('- -') ? raw.slice(2) : raw);
   }
-  if (signatures.length === 0) throw new OtP2pError('bad-ot-file', `signed ${label} has no signature block (truncated?)`, { context: { label } });
+  if (signatures.length === 0)
+    throw new OtP2pError('bad-ot-file', `signed ${label} has no signature block (truncated?)`, { context: { label } });
   const joined = body.join('\n').trim();
   if (joined === '') throw new OtP2pError('bad-ot-file', `signed ${label} has an empty body`, { context: { label } });
   return { label, hash, body: joined, signedText: otSignedPortion(text), signatures };

@@ -50,9 +50,14 @@ function decodeEntities(raw: string, pos: number): string {
         return "'";
       default: {
         const m = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(name);
-        if (!m) throw bad(`unknown entity ${describeValue(whole)} (only the five predefined and numeric references are allowed)`, pos);
+        if (!m)
+          throw bad(
+            `unknown entity ${describeValue(whole)} (only the five predefined and numeric references are allowed)`,
+            pos,
+          );
         const cp = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2] as string, 10);
-        if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw bad(`invalid character reference ${describeValue(whole)}`, pos);
+        if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+          throw bad(`invalid character reference ${describeValue(whole)}`, pos);
         return String.fromCodePoint(cp);
       }
     }
@@ -69,9 +74,12 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
   const maxChars = limits.maxChars ?? 4 * 1024 * 1024;
   const maxDepth = limits.maxDepth ?? 64;
   const maxAttributes = limits.maxAttributes ?? 64;
-  if (typeof text !== 'string') throw new OtP2pError('bad-xml', `XML input must be a string, got ${describeValue(text)}`);
+  if (typeof text !== 'string')
+    throw new OtP2pError('bad-xml', `XML input must be a string, got ${describeValue(text)}`);
   if (text.length > maxChars) {
-    throw new OtP2pError('too-large', `XML is ${text.length} characters, over the limit of ${maxChars}`, { context: { length: text.length } });
+    throw new OtP2pError('too-large', `XML is ${text.length} characters, over the limit of ${maxChars}`, {
+      context: { length: text.length },
+    });
   }
   const n = text.length;
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -130,7 +138,8 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
       continue;
     }
     if (text.startsWith('<!', pos)) {
-      if (/^<!DOCTYPE/i.test(text.slice(pos, pos + 9))) throw bad('DOCTYPE is not allowed (no DTDs, no custom entities)', pos);
+      if (/^<!DOCTYPE/i.test(text.slice(pos, pos + 9)))
+        throw bad('DOCTYPE is not allowed (no DTDs, no custom entities)', pos);
       throw bad('unsupported markup declaration', pos);
     }
     if (text.startsWith('</', pos)) {
@@ -187,12 +196,15 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
     else root = el;
     if (!selfClosing) {
       if (stack.length + 1 > maxDepth) {
-        throw new OtP2pError('xml-too-deep', `XML nesting is deeper than ${maxDepth} at offset ${pos}`, { context: { maxDepth, offset: pos } });
+        throw new OtP2pError('xml-too-deep', `XML nesting is deeper than ${maxDepth} at offset ${pos}`, {
+          context: { maxDepth, offset: pos },
+        });
       }
       stack.push(el);
     }
   }
-  if (stack.length > 0) throw bad(`element <${(stack[stack.length - 1] as XmlElement).name}> is not closed (truncated?)`, n);
+  if (stack.length > 0)
+    throw bad(`element <${(stack[stack.length - 1] as XmlElement).name}> is not closed (truncated?)`, n);
   if (!root) throw bad('no root element', n);
   return root;
 }

@@ -81,7 +81,11 @@ export function findArbitrage(graph: OfferGraph, options: { limit?: number; now?
     }
     if (num <= den) continue;
     out.push({
-      offers: cycle.map((o) => ({ ...graph.offerRef(o), in: { ...(g.unitRefs[unitIn(o)] as UnitRef) }, out: { ...(g.unitRefs[unitOut(o)] as UnitRef) } })),
+      offers: cycle.map((o) => ({
+        ...graph.offerRef(o),
+        in: { ...(g.unitRefs[unitIn(o)] as UnitRef) },
+        out: { ...(g.unitRefs[unitOut(o)] as UnitRef) },
+      })),
       gainNum: num,
       gainDen: den,
       gain: Number((num * 1_000_000n) / den) / 1_000_000,

@@ -83,7 +83,9 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
   const seeds = c.seedPayee(amount, stamp);
   for (let i = 0; i < seeds; i++) {
     const s = c.layer.frontA[i] as number;
-    const raw = amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number) + (B[(H - 1) * U + (slotUnit[s] as number)] as number);
+    const raw =
+      amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number) +
+      (B[(H - 1) * U + (slotUnit[s] as number)] as number);
     if (raw !== Number.POSITIVE_INFINITY) heap.push(priority(raw, H / (H + 2), true), s * L, amtNum);
   }
   let bestNum = Number.POSITIVE_INFINITY;
@@ -140,7 +142,10 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     if (X === u0 && nearPayer[R] === stamp) {
       const better = a < bestNum || (a >= FAST_LIMIT && bestNum >= FAST_LIMIT && aBig < bestBig);
       // ties go to an exact label (a lifted one is only a bound), then to a simple chain
-      const tie = a === bestNum && (a < FAST_LIMIT || aBig === bestBig) && (ex > bestExact || (ex === bestExact && sim > bestSimple));
+      const tie =
+        a === bestNum &&
+        (a < FAST_LIMIT || aBig === bestBig) &&
+        (ex > bestExact || (ex === bestExact && sim > bestSimple));
       if (better || tie) {
         bestNum = a;
         bestBig = a < FAST_LIMIT ? BigInt(a) : aBig;
@@ -197,7 +202,11 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
         const m0 = qs * L;
         for (let l2 = 1; l2 <= t; l2++) {
           const m = m0 + l2;
-          if (scanStamp[m] === stamp && ((scanNum[m] as number) < a || (scanNum[m] === a && (scanExact[m] as number) >= ex && (scanSimple[m] as number) >= sim))) {
+          if (
+            scanStamp[m] === stamp &&
+            ((scanNum[m] as number) < a ||
+              (scanNum[m] === a && (scanExact[m] as number) >= ex && (scanSimple[m] as number) >= sim))
+          ) {
             seen = true;
             break;
           }
@@ -221,7 +230,11 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
         // each offer weighed counts too: hubs are many senders, and busy senders many offers
         if (metered) meter.spent += pass === 1 ? bHi - bLo : lst ? lst.length : 4;
         let li = pass === 1 ? bLo : 0;
-        for (let o = lst ? (li < end ? (lst[li] as number) : NONE) : (g.slotOutHead[qs] as number); o !== NONE; o = lst ? (++li < end ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)) {
+        for (
+          let o = lst ? (li < end ? (lst[li] as number) : NONE) : (g.slotOutHead[qs] as number);
+          o !== NONE;
+          o = lst ? (++li < end ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)
+        ) {
           // the slot's own list (residual liquidity) holds the bound offers too: they are pass 1's
           if (lst === null && g.offerTo[o] !== NONE) continue;
           let inNum: number;
@@ -257,10 +270,15 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
           }
           // the simple pass looks for a valid path: a lifted input is not one
           if (simple && inEx === 0) continue;
-          const raw = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
+          const raw =
+            inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
           if (raw === Number.POSITIVE_INFINITY) continue;
           // ties: the simple pass goes deepest first, the others nearest to the payer first
-          const p2 = priority(raw, simple ? (H - t) / (H + 2) : (H - (lim[g.slotPeer[sIn] as number] as number)) / (H + 2), deep);
+          const p2 = priority(
+            raw,
+            simple ? (H - t) / (H + 2) : (H - (lim[g.slotPeer[sIn] as number] as number)) / (H + 2),
+            deep,
+          );
           if (p2 >= stop) continue;
           // a label at most as large with fewer transfers already covers this one
           if (inNum < FAST_LIMIT && coveredBelow(c, sIn, t, stamp, inNum, inEx, csim)) continue;
@@ -273,7 +291,12 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     }
   }
   if (bestSlot === NONE) return null;
-  return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer, exact: bestExact === 1 };
+  return {
+    spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig,
+    slot: bestSlot,
+    layer: bestLayer,
+    exact: bestExact === 1,
+  };
 }
 
 /** Mark the peers of state (s, layer)'s predecessor chain with `popId`. */
@@ -291,12 +314,25 @@ function markChain(c: SearchContext, s: number, layer: number, popId: number): v
 }
 
 /** Whether slot sIn holds, in pass `stamp`, a label at most `inNum` with fewer than t transfers (and no worse flags). */
-function coveredBelow(c: SearchContext, sIn: number, t: number, stamp: number, inNum: number, inEx: number, csim: number): boolean {
+function coveredBelow(
+  c: SearchContext,
+  sIn: number,
+  t: number,
+  stamp: number,
+  inNum: number,
+  inEx: number,
+  csim: number,
+): boolean {
   const lab = c.lab;
   const L = c.q.layers;
   for (let l2 = 0; l2 < t; l2++) {
     const m = sIn * L + l2;
-    if (lab.stamp[m] === stamp && ((lab.num[m] as number) < inNum || (lab.num[m] === inNum && (lab.exact[m] as number) >= inEx && (lab.simple[m] as number) >= csim))) return true;
+    if (
+      lab.stamp[m] === stamp &&
+      ((lab.num[m] as number) < inNum ||
+        (lab.num[m] === inNum && (lab.exact[m] as number) >= inEx && (lab.simple[m] as number) >= csim))
+    )
+      return true;
   }
   return false;
 }

@@ -138,7 +138,17 @@ export class SearchContext {
   readonly bounds: UnitBounds;
   readonly lists: OfferLists;
   readonly heap = new StateHeap();
-  readonly q: QueryState = { payer: 0, payee: 0, u0: 0, H: 6, layers: 0, now: Number.NEGATIVE_INFINITY, budget: 100_000, direct: true, payeeUnits: [] };
+  readonly q: QueryState = {
+    payer: 0,
+    payee: 0,
+    u0: 0,
+    H: 6,
+    layers: 0,
+    now: Number.NEGATIVE_INFINITY,
+    budget: 100_000,
+    direct: true,
+    payeeUnits: [],
+  };
   readonly lab: LabelState = {
     run: 0,
     num: new Float64Array(0),
@@ -344,7 +354,16 @@ export class SearchContext {
   }
 
   /** Set state j's label and where it came from; true when j had no label in pass `stamp`. */
-  setLabel(j: number, stamp: number, inNum: number, inBig: bigint, inEx: number, offer: number, nextSlot: number, simple = 0): boolean {
+  setLabel(
+    j: number,
+    stamp: number,
+    inNum: number,
+    inBig: bigint,
+    inEx: number,
+    offer: number,
+    nextSlot: number,
+    simple = 0,
+  ): boolean {
     const lab = this.lab;
     const fresh = lab.stamp[j] !== stamp;
     lab.stamp[j] = stamp;

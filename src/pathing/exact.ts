@@ -13,7 +13,13 @@ import { NONE } from './table.ts';
  * below it only). Draws on the meter's budget: when it runs out the meter is marked exhausted
  * and the paths met so far are returned.
  */
-export function exactSearch(c: SearchContext, amount: bigint, keep: number, incumbent: Found | null, limit: bigint | null = null): Found[] {
+export function exactSearch(
+  c: SearchContext,
+  amount: bigint,
+  keep: number,
+  incumbent: Found | null,
+  limit: bigint | null = null,
+): Found[] {
   const g = c.g;
   const q = c.q;
   const meter = c.meter;
@@ -72,7 +78,8 @@ export function exactSearch(c: SearchContext, amount: bigint, keep: number, incu
     let out = need;
     for (let i = offers.length - 1; i >= 0; i--) {
       const o = offers[i] as number;
-      if (g.fastOk[o] !== 1 || (g.fMax[o] as number) >= FAST_LIMIT || (g.fMin[o] as number) >= FAST_LIMIT) return Number.NaN;
+      if (g.fastOk[o] !== 1 || (g.fMax[o] as number) >= FAST_LIMIT || (g.fMin[o] as number) >= FAST_LIMIT)
+        return Number.NaN;
       if (out > (liqNum[o] as number)) return -1;
       const x = out + (g.fFee[o] as number);
       const inp = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
@@ -150,7 +157,8 @@ export function exactSearch(c: SearchContext, amount: bigint, keep: number, incu
           return;
         }
         const toPayee = Q2 === payee;
-        if (toPayee ? d + 1 > H || !payeeUnits.includes(Y) : d + 2 > H || g.slotInHead[s2] === NONE || !labelled(s2, r)) continue;
+        if (toPayee ? d + 1 > H || !payeeUnits.includes(Y) : d + 2 > H || g.slotInHead[s2] === NONE || !labelled(s2, r))
+          continue;
         peers.push(Q2);
         if (!toPayee) visit[Q2] = visitStamp;
         for (let o = g.slotInHead[s] as number; o !== NONE; o = g.offerNextIn[o] as number) {

@@ -60,7 +60,8 @@ export function parseOffersFile(value: unknown): OffersFile {
     if (!Array.isArray(o.rate) || o.rate.length !== 2) fail('bad-rate', `${f}.rate`, '[num, den]', o.rate);
     const rateNum = int(o.rate[0], `${f}.rate[0]`, 'bad-rate', true);
     const rateDen = int(o.rate[1], `${f}.rate[1]`, 'bad-rate', true);
-    if (rateNum === 0n || rateDen === 0n) fail('bad-rate', `${f}.rate`, 'two integers above zero', `${rateNum}/${rateDen}`);
+    if (rateNum === 0n || rateDen === 0n)
+      fail('bad-rate', `${f}.rate`, 'two integers above zero', `${rateNum}/${rateDen}`);
     const cutPpm = int(o.cut_ppm ?? '0', `${f}.cut_ppm`, 'bad-offer', true);
     if (cutPpm >= 1_000_000n) fail('bad-offer', `${f}.cut_ppm`, 'below 1000000', cutPpm);
     const min = int(o.min ?? '0', `${f}.min`, 'bad-amount', false);
@@ -70,7 +71,8 @@ export function parseOffersFile(value: unknown): OffersFile {
     // counterparties: the owner delivers only to these peers (absent or empty: anyone)
     let to: string[] | undefined;
     if (o.to !== undefined) {
-      if (!Array.isArray(o.to) || o.to.length > MAX_COUNTERPARTIES) fail('bad-offer', `${f}.to`, `an array of at most ${MAX_COUNTERPARTIES} pubkeys`, o.to);
+      if (!Array.isArray(o.to) || o.to.length > MAX_COUNTERPARTIES)
+        fail('bad-offer', `${f}.to`, `an array of at most ${MAX_COUNTERPARTIES} pubkeys`, o.to);
       to = o.to.map((p, k) => pubkey(p, `${f}.to[${k}]`));
       if (new Set(to).size !== to.length) fail('bad-offer', `${f}.to`, 'distinct pubkeys', o.to);
     }
@@ -162,7 +164,13 @@ export function pathToJson(p: RoutePath): RoutePathJson {
   return {
     spend: p.spend.toString(),
     receive: p.receive.toString(),
-    hops: p.hops.map((h) => ({ from: h.from, to: h.to, unit: formatUnitRef(h.unit), amount: h.amount.toString(), offer: h.offer })),
+    hops: p.hops.map((h) => ({
+      from: h.from,
+      to: h.to,
+      unit: formatUnitRef(h.unit),
+      amount: h.amount.toString(),
+      offer: h.offer,
+    })),
   };
 }
 

@@ -56,7 +56,7 @@ function gcdNum(a: number, b: number): number {
   let x = (a > INT31 ? b : a) | 0;
   let y = (a > INT31 ? a % b : b) | 0;
   while (y !== 0) {
-    const t = x % y | 0;
+    const t = (x % y) | 0;
     x = y;
     y = t;
   }
@@ -142,7 +142,9 @@ export class OfferGraph {
     let p = this.#t.peerIndex.get(pubkey);
     if (p !== undefined) return p;
     if (typeof pubkey !== 'string' || !/^[0-9a-f]{64}$/.test(pubkey)) {
-      throw new OtP2pError('bad-key', `pubkey must be 64 lowercase hex characters, got ${describeValue(pubkey)}`, { context: { field: 'pubkey' } });
+      throw new OtP2pError('bad-key', `pubkey must be 64 lowercase hex characters, got ${describeValue(pubkey)}`, {
+        context: { field: 'pubkey' },
+      });
     }
     p = this.#t.peerKeys.length;
     this.#t.peerIndex.set(pubkey, p);
@@ -168,7 +170,12 @@ export class OfferGraph {
   /** Index of a unit `unit@notary` (created on first sight). */
   unit(ref: UnitRef): number {
     // bulk loads repeat the same ref objects: skip building the key string for them
-    if (ref === this.lastUnitRef && this.#t.unitRefs[this.lastUnit]?.unit === ref.unit && this.#t.unitRefs[this.lastUnit]?.notary === ref.notary) return this.lastUnit;
+    if (
+      ref === this.lastUnitRef &&
+      this.#t.unitRefs[this.lastUnit]?.unit === ref.unit &&
+      this.#t.unitRefs[this.lastUnit]?.notary === ref.notary
+    )
+      return this.lastUnit;
     const u = this.unitSlow(ref);
     this.lastUnitRef = ref;
     this.lastUnit = u;
@@ -368,7 +375,9 @@ export class OfferGraph {
     const o = peer === undefined ? undefined : this.#t.offerIndex[peer]?.get(id);
     if (o === undefined) return false;
     if (liquidity < 0n || liquidity > MAX_AMOUNT) {
-      throw new OtP2pError('bad-amount', `liquidity must be between 0 and ${MAX_AMOUNT}, got ${liquidity}`, { context: { field: 'liquidity' } });
+      throw new OtP2pError('bad-amount', `liquidity must be between 0 and ${MAX_AMOUNT}, got ${liquidity}`, {
+        context: { field: 'liquidity' },
+      });
     }
     this.#t.bLiq[o] = liquidity;
     this.#t.fLiq[o] = Number(liquidity);
@@ -394,7 +403,8 @@ export class OfferGraph {
     const prev = this.#t.followOut[p] as number[];
     // Adjacency is rebuilt lazily (before the next query): loading thousands of follow lists
     // would otherwise rebuild a hub's neighbour list once per follower.
-    if (this.#t.adjDirtyMark.length < this.#t.peerKeys.length) this.#t.adjDirtyMark = growU8(this.#t.adjDirtyMark, this.#t.peerKeys.length);
+    if (this.#t.adjDirtyMark.length < this.#t.peerKeys.length)
+      this.#t.adjDirtyMark = growU8(this.#t.adjDirtyMark, this.#t.peerKeys.length);
     const dirty = this.#t.adjDirtyMark;
     const dirtyList = this.#t.adjDirty;
     if (dirty[p] === 0) (dirty[p] = 1), dirtyList.push(p);
@@ -464,7 +474,6 @@ export class OfferGraph {
     this.#t.version++;
   }
 
-
   /** The public id (pubkey, offer id) of offer index `o`. */
   offerRef(o: number): { pubkey: string; id: string } {
     return { pubkey: this.#t.peerKeys[this.#t.offerPeer[o] as number] as string, id: this.#t.offerIds[o] as string };
@@ -489,29 +498,50 @@ function inRange(v: unknown, min: bigint): boolean {
 }
 
 function checkTerms(o: GraphOffer): void {
-  if (typeof o.id !== 'string' || o.id.length === 0) throw new OtP2pError('bad-offer', `offer id must be a non-empty string, got ${describeValue(o.id)}`, { context: { field: 'id' } });
+  if (typeof o.id !== 'string' || o.id.length === 0)
+    throw new OtP2pError('bad-offer', `offer id must be a non-empty string, got ${describeValue(o.id)}`, {
+      context: { field: 'id' },
+    });
   if (!inRange(o.rateNum, 1n) || !inRange(o.rateDen, 1n)) {
-    throw new OtP2pError('bad-rate', `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`, { context: { field: 'rate', offer: o.id } });
+    throw new OtP2pError(
+      'bad-rate',
+      `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`,
+      { context: { field: 'rate', offer: o.id } },
+    );
   }
-  if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM) throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, { context: { field: 'cut_ppm', offer: o.id } });
+  if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM)
+    throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, {
+      context: { field: 'cut_ppm', offer: o.id },
+    });
   // named reads on the common path (a keyed read per field costs more); the loop finds the
   // first bad field for the error
   if (!inRange(o.fee, 0n) || !inRange(o.min, 0n) || !inRange(o.max, 0n) || !inRange(o.liquidity, 0n)) {
     for (const f of AMOUNT_FIELDS) {
-      if (!inRange(o[f], 0n)) throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, { context: { field: f, offer: o.id } });
+      if (!inRange(o[f], 0n))
+        throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, {
+          context: { field: f, offer: o.id },
+        });
     }
   }
-  if (o.min > o.max) throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, { context: { field: 'min', offer: o.id } });
+  if (o.min > o.max)
+    throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, { context: { field: 'min', offer: o.id } });
   if (o.to !== undefined) {
-    if (!Array.isArray(o.to)) throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, { context: { field: 'to', offer: o.id } });
+    if (!Array.isArray(o.to))
+      throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, {
+        context: { field: 'to', offer: o.id },
+      });
     o.to.forEach((pk, i) => {
       if (typeof pk !== 'string' || !/^[0-9a-f]{64}$/.test(pk)) {
-        throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, { context: { field: `to[${i}]`, offer: o.id } });
+        throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, {
+          context: { field: `to[${i}]`, offer: o.id },
+        });
       }
     });
   }
   if (!goodUnit(o.in) || !goodUnit(o.out)) {
-    throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, { context: { field: 'unit', offer: o.id } });
+    throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, {
+      context: { field: 'unit', offer: o.id },
+    });
   }
 }
 

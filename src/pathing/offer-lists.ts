@@ -82,7 +82,8 @@ export class OfferLists {
     }
     const X = g.slotUnit[s] as number;
     let n = 0;
-    const buf = this.senderBuf.length < adj.length * 2 ? (this.senderBuf = new Int32Array(adj.length * 4)) : this.senderBuf;
+    const buf =
+      this.senderBuf.length < adj.length * 2 ? (this.senderBuf = new Int32Array(adj.length * 4)) : this.senderBuf;
     for (let k = 0; k < adj.length; k++) {
       const Q = adj[k] as number;
       const qs = g.slotOf(Q, X);

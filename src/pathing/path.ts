@@ -31,7 +31,8 @@ export function valid(c: SearchContext, f: Found, amount: bigint): boolean {
   const seen = new Set(f.peers);
   if (seen.size !== f.peers.length) return false;
   // offers[i] belongs to peers[i + 1] and delivers to peers[i + 2]
-  for (let i = 0; i < f.offers.length; i++) if (!c.g.allows(f.offers[i] as number, f.peers[i + 2] as number)) return false;
+  for (let i = 0; i < f.offers.length; i++)
+    if (!c.g.allows(f.offers[i] as number, f.peers[i + 2] as number)) return false;
   return amountsOnPath(c, f.offers, amount) === f.spend;
 }
 

@@ -12,7 +12,12 @@ import { NONE } from './table.ts';
  * labels that cannot beat the best candidate are dropped (then layers are not usable as
  * bounds); labels whose bound is above `cap` (a known valid path's spend) are dropped too.
  */
-export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, cap = Number.POSITIVE_INFINITY): Candidate | null {
+export function relaxLayered(
+  c: SearchContext,
+  amount: bigint,
+  prune: boolean,
+  cap = Number.POSITIVE_INFINITY,
+): Candidate | null {
   const g = c.g;
   const q = c.q;
   const lim = c.social.peerLimits(q.payer, q.payee, q.H);
@@ -93,7 +98,9 @@ export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, c
             const o = bl.offers[k2] as number;
             if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (labBig[js] as bigint), ex)) continue;
             const sIn = g.offerInSlot[o] as number;
-            const lbIn = inp.num * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
+            const lbIn =
+              inp.num * (F[fNew + (slotUnit[sIn] as number)] as number) +
+              (B[fNew + (slotUnit[sIn] as number)] as number);
             if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
             const j = L * sIn + t;
             if (!c.improves(j, stamp, inp.num, inp.big, inp.ex)) continue;
@@ -132,7 +139,8 @@ export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, c
         const inBig = inp.big;
         const inEx = inp.ex;
         const sIn = g.offerInSlot[o] as number;
-        const lbIn = inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
+        const lbIn =
+          inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
         if ((prune && lbIn > bestNum) || lbIn > capNum) continue;
         const j = L * sIn + t;
         if (!c.improves(j, stamp, inNum, inBig, inEx)) continue;
@@ -149,5 +157,10 @@ export function relaxLayered(c: SearchContext, amount: bigint, prune: boolean, c
     }
   }
   if (bestSlot === NONE) return null;
-  return { spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig, slot: bestSlot, layer: bestLayer, exact: bestExact === 1 };
+  return {
+    spend: bestNum < FAST_LIMIT ? BigInt(bestNum) : bestBig,
+    slot: bestSlot,
+    layer: bestLayer,
+    exact: bestExact === 1,
+  };
 }

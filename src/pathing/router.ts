@@ -148,19 +148,34 @@ export class Router {
     const payee = g.peerIndex.get(q.to);
     const u0 = this.graph.unit(q.fromUnit);
     if (typeof q.amount !== 'bigint' || q.amount <= 0n || q.amount > MAX_AMOUNT) {
-      throw new OtP2pError('bad-amount', `amount must be an integer in [1, 2^63-1], got ${String(q.amount)}`, { context: { field: 'amount' } });
+      throw new OtP2pError('bad-amount', `amount must be an integer in [1, 2^63-1], got ${String(q.amount)}`, {
+        context: { field: 'amount' },
+      });
     }
     const H = q.maxHops ?? 6;
     const D = q.maxDegree ?? 6;
-    if (!Number.isInteger(H) || H < 1 || H > 32) throw new OtP2pError('bad-input', `maxHops must be an integer in [1, 32], got ${H}`, { context: { field: 'maxHops' } });
-    if (!Number.isInteger(D) || D < 0 || D > 1000) throw new OtP2pError('bad-input', `maxDegree must be an integer in [0, 1000], got ${D}`, { context: { field: 'maxDegree' } });
+    if (!Number.isInteger(H) || H < 1 || H > 32)
+      throw new OtP2pError('bad-input', `maxHops must be an integer in [1, 32], got ${H}`, {
+        context: { field: 'maxHops' },
+      });
+    if (!Number.isInteger(D) || D < 0 || D > 1000)
+      throw new OtP2pError('bad-input', `maxDegree must be an integer in [0, 1000], got ${D}`, {
+        context: { field: 'maxDegree' },
+      });
     const budget = q.budget ?? 100_000;
     if (!(Number.isSafeInteger(budget) && budget >= 0) && budget !== Number.POSITIVE_INFINITY) {
-      throw new OtP2pError('bad-input', `budget must be a non-negative integer or Infinity, got ${budget}`, { context: { field: 'budget' } });
+      throw new OtP2pError('bad-input', `budget must be a non-negative integer or Infinity, got ${budget}`, {
+        context: { field: 'budget' },
+      });
     }
     const toUnits = q.toUnits === undefined ? undefined : this.unitsOf(q.toUnits);
     if (payer === undefined || payee === undefined || u0 === undefined || payer === payee) {
-      throw noRoute(q, payer === payee && payer !== undefined ? 'payer and payee are the same peer' : 'payer, payee or unit unknown to the graph');
+      throw noRoute(
+        q,
+        payer === payee && payer !== undefined
+          ? 'payer and payee are the same peer'
+          : 'payer, payee or unit unknown to the graph',
+      );
     }
     const accepted = g.accepts.get(payee) ?? [];
     const s = c.q;
@@ -182,13 +197,18 @@ export class Router {
    * unit it has never seen cannot be delivered.
    */
   private unitsOf(refs: readonly UnitRef[]): number[] {
-    if (!Array.isArray(refs)) throw new OtP2pError('bad-input', 'toUnits must be an array of {unit, notary}', { context: { field: 'toUnits' } });
+    if (!Array.isArray(refs))
+      throw new OtP2pError('bad-input', 'toUnits must be an array of {unit, notary}', {
+        context: { field: 'toUnits' },
+      });
     const g = this.c.g;
     const out: number[] = [];
     refs.forEach((r: unknown, i) => {
       const ref = r as Partial<UnitRef> | null;
       if (typeof ref !== 'object' || ref === null || typeof ref.unit !== 'string' || typeof ref.notary !== 'string') {
-        throw new OtP2pError('bad-input', `toUnits[${i}] must be {unit, notary} with string fields`, { context: { field: `toUnits[${i}]` } });
+        throw new OtP2pError('bad-input', `toUnits[${i}] must be {unit, notary} with string fields`, {
+          context: { field: `toUnits[${i}]` },
+        });
       }
       const u = g.unitIndex.get(`${ref.unit}@${ref.notary}`);
       // the key can be spelt by another (unit, notary) pair when a name contains '@'
@@ -221,7 +241,9 @@ export class Router {
   findMultiRoute(q: RouteQuery): MultiRouteResult {
     const maxParts = q.maxParts ?? 8;
     if (!Number.isInteger(maxParts) || maxParts < 1 || maxParts > 8) {
-      throw new OtP2pError('bad-input', `parts must be an integer in [1, 8], got ${maxParts}`, { context: { field: 'parts' } });
+      throw new OtP2pError('bad-input', `parts must be an integer in [1, 8], got ${maxParts}`, {
+        context: { field: 'parts' },
+      });
     }
     const c = this.c;
     this.setup(q);
@@ -233,7 +255,8 @@ export class Router {
     }
     if (maxParts === 1) throw noRoute(q, 'no single path can deliver the amount and only one part is allowed');
     const split = splitAmount(c, q.amount, maxParts, (x) => this.search(x, 0)[0]);
-    if (split.rest > 0n) throw noRoute(q, `no split into at most ${maxParts} parts of at least ${split.minPart} can deliver the amount`);
+    if (split.rest > 0n)
+      throw noRoute(q, `no split into at most ${maxParts} parts of at least ${split.minPart} can deliver the amount`);
     let spend = 0n;
     for (const p of split.parts) spend += p.spend;
     return { spend, receive: q.amount, parts: split.parts, exact: split.exact };
@@ -262,7 +285,10 @@ export class Router {
     stats.states = 0;
     c.incumbent = null;
     if (!this.endsCanConnect()) return [];
-    const relaxed = alternatives === 0 && this.firstPass === 'best-first' ? this.bestFirst(amount) : relaxLayered(c, amount, alternatives === 0);
+    const relaxed =
+      alternatives === 0 && this.firstPass === 'best-first'
+        ? this.bestFirst(amount)
+        : relaxLayered(c, amount, alternatives === 0);
     if (!relaxed) return [];
     if (alternatives === 0) {
       if (relaxed.exact) {
@@ -401,7 +427,11 @@ export class Router {
 }
 
 function noRoute(q: RouteQuery, why: string): OtP2pError {
-  return new OtP2pError('no-route', `no route from ${q.from.slice(0, 12)}… to ${q.to.slice(0, 12)}… for ${q.amount}: ${why}`, {
-    context: { from: q.from, to: q.to, amount: String(q.amount), unit: formatUnitRef(q.fromUnit) },
-  });
+  return new OtP2pError(
+    'no-route',
+    `no route from ${q.from.slice(0, 12)}… to ${q.to.slice(0, 12)}… for ${q.amount}: ${why}`,
+    {
+      context: { from: q.from, to: q.to, amount: String(q.amount), unit: formatUnitRef(q.fromUnit) },
+    },
+  );
 }

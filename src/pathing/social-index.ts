@@ -69,7 +69,23 @@ export class SocialIndex {
     this.radiusKey = key;
     const stamp = ++this.run;
     const c = this.csr();
-    bfs(c.n, c.stale, c.outOff, c.out, this.g.followOut, c.inOff, c.in, this.g.followIn, payer, D, stamp, this.radStamp, this.radDepth, this.queue, this.g.peerKeys.length);
+    bfs(
+      c.n,
+      c.stale,
+      c.outOff,
+      c.out,
+      this.g.followOut,
+      c.inOff,
+      c.in,
+      this.g.followIn,
+      payer,
+      D,
+      stamp,
+      this.radStamp,
+      this.radDepth,
+      this.queue,
+      this.g.peerKeys.length,
+    );
     this.radValue = stamp;
   }
 
@@ -105,7 +121,8 @@ export class SocialIndex {
     }
     const rows = (lists: ArrayLike<ArrayLike<number>>): [Int32Array, Int32Array] => {
       const off = new Int32Array(P + 1);
-      for (let v = 0; v < P; v++) off[v + 1] = (off[v] as number) + ((lists[v] as ArrayLike<number> | undefined)?.length ?? 0);
+      for (let v = 0; v < P; v++)
+        off[v + 1] = (off[v] as number) + ((lists[v] as ArrayLike<number> | undefined)?.length ?? 0);
       const flat = new Int32Array(off[P] as number);
       for (let v = 0; v < P; v++) {
         const l = lists[v] as ArrayLike<number> | undefined;
@@ -142,7 +159,23 @@ export class SocialIndex {
     const stamp = ++this.run;
     // peers at H - 1 transfers are the last that can still pass a label on
     const c = this.csr();
-    bfs(c.n, c.stale, c.adjOff, c.adj, this.g.adj, c.adjOff, c.adj, this.g.adj, payer, H - 1, stamp, this.hopStamp, this.hopDist, this.queue, P);
+    bfs(
+      c.n,
+      c.stale,
+      c.adjOff,
+      c.adj,
+      this.g.adj,
+      c.adjOff,
+      c.adj,
+      this.g.adj,
+      payer,
+      H - 1,
+      stamp,
+      this.hopStamp,
+      this.hopDist,
+      this.queue,
+      P,
+    );
     this.hopValue = stamp;
   }
 

@@ -21,7 +21,12 @@ export interface Split {
  * the liquidity in force (the residual one while this runs). The whole amount was already tried
  * by the caller. Returns the parts and what is left undelivered (0n when the split works).
  */
-export function splitAmount(c: SearchContext, amount: bigint, maxParts: number, search: (x: bigint) => Found | undefined): Split {
+export function splitAmount(
+  c: SearchContext,
+  amount: bigint,
+  maxParts: number,
+  search: (x: bigint) => Found | undefined,
+): Split {
   const g = c.g;
   // Residual liquidity: copies of the graph's arrays, reused across queries.
   const n = g.offerCap;

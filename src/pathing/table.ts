@@ -104,7 +104,9 @@ export class GraphTable {
   fMin = new Float64Array(64);
   fMax = new Float64Array(64);
   fLiq = new Float64Array(64);
-  /** 1 when fN, fD and fee are exact doubles (the double path of fastCeilMulDiv applies). */ fastOk = new Uint8Array(64);
+  /** 1 when fN, fD and fee are exact doubles (the double path of fastCeilMulDiv applies). */ fastOk = new Uint8Array(
+    64,
+  );
   freeOffers: number[] = [];
   openCount = 0;
   /**
@@ -142,7 +144,6 @@ export class GraphTable {
    */
   followLog: number[] = [];
   /** see {@link followLog}. */ followLogEpoch = 0;
-
 
   /** The slot of (peer, unit), or -1. A peer has few units: a linear walk beats a hash lookup. */
   slotOf(peer: number, unit: number): number {
@@ -256,7 +257,8 @@ export class GraphTable {
    * range (see {@link boundTo}). Rebuilt lazily after a change to the slot's offers.
    */
   boundList(s: number): BoundList {
-    if (this.boundLists.length <= s) for (let i = this.boundLists.length; i < this.slotCount; i++) this.boundLists.push(null);
+    if (this.boundLists.length <= s)
+      for (let i = this.boundLists.length; i < this.slotCount; i++) this.boundLists.push(null);
     const cached = this.boundLists[s];
     if (cached) return cached;
     const pairs: [number, number][] = [];
@@ -266,7 +268,10 @@ export class GraphTable {
       for (let i = 0; i < to.length; i++) pairs.push([to[i] as number, o]);
     }
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const list = pairs.length === 0 ? NO_BOUND : { recv: Int32Array.from(pairs, (p) => p[0]), offers: Int32Array.from(pairs, (p) => p[1]) };
+    const list =
+      pairs.length === 0
+        ? NO_BOUND
+        : { recv: Int32Array.from(pairs, (p) => p[0]), offers: Int32Array.from(pairs, (p) => p[1]) };
     this.boundLists[s] = list;
     return list;
   }
@@ -304,7 +309,8 @@ export class GraphTable {
    * never count as dominated. Rebuilt lazily after a change to the slot's offers.
    */
   relaxList(s: number): Int32Array {
-    if (this.relaxLists.length <= s) for (let i = this.relaxLists.length; i < this.slotCount; i++) this.relaxLists.push(null);
+    if (this.relaxLists.length <= s)
+      for (let i = this.relaxLists.length; i < this.slotCount; i++) this.relaxLists.push(null);
     const cached = this.relaxLists[s];
     if (cached) return cached;
     const keep: number[] = [];
@@ -312,12 +318,22 @@ export class GraphTable {
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
       // bound offers are in boundList: they deliver to some peers only, so none dominates another
       if (this.offerOpen[o] !== 1 || this.offerTo[o] !== NONE) continue;
-      const exact = this.fastOk[o] === 1 && (this.fFee[o] as number) < FAST_LIMIT && (this.fMin[o] as number) < FAST_LIMIT && (this.fMax[o] as number) < FAST_LIMIT && (this.fLiq[o] as number) < FAST_LIMIT;
+      const exact =
+        this.fastOk[o] === 1 &&
+        (this.fFee[o] as number) < FAST_LIMIT &&
+        (this.fMin[o] as number) < FAST_LIMIT &&
+        (this.fMax[o] as number) < FAST_LIMIT &&
+        (this.fLiq[o] as number) < FAST_LIMIT;
       (exact ? cand : keep).push(o);
     }
     const fN = this.fN;
     const fD = this.fD;
-    cand.sort((a, b) => (this.offerInSlot[a] as number) - (this.offerInSlot[b] as number) || (fN[a] as number) / (fD[a] as number) - (fN[b] as number) / (fD[b] as number) || (this.fFee[a] as number) - (this.fFee[b] as number));
+    cand.sort(
+      (a, b) =>
+        (this.offerInSlot[a] as number) - (this.offerInSlot[b] as number) ||
+        (fN[a] as number) / (fD[a] as number) - (fN[b] as number) / (fD[b] as number) ||
+        (this.fFee[a] as number) - (this.fFee[b] as number),
+    );
     let groupStart = keep.length;
     let groupSlot = NONE;
     for (const o of cand) {
@@ -332,9 +348,16 @@ export class GraphTable {
         // k(p) <= k(o) exactly: cross products, in bigint when they are beyond exact doubles
         const l = (fN[p] as number) * (fD[o] as number);
         const r = (fN[o] as number) * (fD[p] as number);
-        if (l >= FAST_LIMIT || r >= FAST_LIMIT ? BigInt(fN[p] as number) * BigInt(fD[o] as number) > BigInt(fN[o] as number) * BigInt(fD[p] as number) : l > r) continue;
-        if ((this.fFee[p] as number) > (this.fFee[o] as number) || (this.fLiq[p] as number) < (this.fLiq[o] as number)) continue;
-        if ((this.fMax[p] as number) < (this.fMax[o] as number) || (this.fMin[p] as number) > (this.fMin[o] as number)) continue;
+        if (
+          l >= FAST_LIMIT || r >= FAST_LIMIT
+            ? BigInt(fN[p] as number) * BigInt(fD[o] as number) > BigInt(fN[o] as number) * BigInt(fD[p] as number)
+            : l > r
+        )
+          continue;
+        if ((this.fFee[p] as number) > (this.fFee[o] as number) || (this.fLiq[p] as number) < (this.fLiq[o] as number))
+          continue;
+        if ((this.fMax[p] as number) < (this.fMax[o] as number) || (this.fMin[p] as number) > (this.fMin[o] as number))
+          continue;
         if ((this.offerExp[p] as number) < (this.offerExp[o] as number)) continue;
         dominated = true;
         break;

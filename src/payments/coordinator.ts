@@ -143,7 +143,10 @@ export class PaymentCoordinator {
     this.#stopped = false;
     this.#unsubscribe = this.#ports.channel.onMessage((from, message) => this.handle(from, message));
     if (this.#tickMs > 0) {
-      this.#timer = setInterval(() => void this.tick().catch((e: unknown) => this.#log(`tick failed: ${String(e)}`)), this.#tickMs);
+      this.#timer = setInterval(
+        () => void this.tick().catch((e: unknown) => this.#log(`tick failed: ${String(e)}`)),
+        this.#tickMs,
+      );
       this.#timer.unref();
     }
     await this.tick();
@@ -211,7 +214,8 @@ export class PaymentCoordinator {
     const n = legs.length;
     const amount = request.amount ?? legs[n - 1]!.amount;
     const maxFee = request.maxFee ?? 0n;
-    if (amount <= 0n || maxFee < 0n) throw new OtP2pError('bad-amount', `amount must be positive and maxFee non-negative`);
+    if (amount <= 0n || maxFee < 0n)
+      throw new OtP2pError('bad-amount', `amount must be positive and maxFee non-negative`);
     const budget = legs[0]!.amount + maxFee;
     checkRisk(this.#ctx, parties.slice(1, n), budget);
     if (!this.#ports.transfers.account(legs[0]!.notary, legs[0]!.unit)) {
@@ -222,7 +226,8 @@ export class PaymentCoordinator {
     const id = request.paymentId ?? bytesToHex(this.#ports.random.bytes(16));
     if (!/^[0-9a-f]{32}$/.test(id)) throw new OtP2pError('bad-input', 'paymentId must be 32 lowercase hex characters');
     await this.#exclusive(async () => {
-      if (this.#repo.get(id)) throw new OtP2pError('payment-exists', `payment ${id} already exists`, { context: { paymentId: id } });
+      if (this.#repo.get(id))
+        throw new OtP2pError('payment-exists', `payment ${id} already exists`, { context: { paymentId: id } });
       this.#ctx.tx(() => payerCreate(this.#ctx, id, legs, amount, maxFee));
       this.#ctx.crash('payer:created');
       await this.#steps.drain();
@@ -236,7 +241,8 @@ export class PaymentCoordinator {
    */
   async waitFor(id: string): Promise<PaymentResult> {
     const row = this.#repo.get(id);
-    if (!row || row.role !== 'payer') throw new OtP2pError('not-found', `no payment ${id}`, { context: { paymentId: id } });
+    if (!row || row.role !== 'payer')
+      throw new OtP2pError('not-found', `no payment ${id}`, { context: { paymentId: id } });
     const result = payerResult(row);
     if (result) return result;
     return new Promise((resolve) => {
@@ -280,7 +286,9 @@ export class PaymentCoordinator {
       try {
         await this.#dispatch(from, message);
       } catch (err) {
-        this.#log(`ignored ${message.type} from ${from.slice(0, 8)}: ${isOtP2pError(err) ? `${err.code}: ${err.message}` : String(err)}`);
+        this.#log(
+          `ignored ${message.type} from ${from.slice(0, 8)}: ${isOtP2pError(err) ? `${err.code}: ${err.message}` : String(err)}`,
+        );
       }
       await this.#steps.drain();
     }).catch((err: unknown) => this.#log(`handling failed: ${String(err)}`));
@@ -329,7 +337,9 @@ export class PaymentCoordinator {
           await (row.role === 'payer' ? payerRefunded(this.#ctx, row, m) : hopRefunded(this.#ctx, row, m));
         }
       } catch (err) {
-        this.#log(`could not check the confirmations of payment ${row.id}: ${isOtP2pError(err) ? err.code : String(err)}`);
+        this.#log(
+          `could not check the confirmations of payment ${row.id}: ${isOtP2pError(err) ? err.code : String(err)}`,
+        );
       }
     }
   }

@@ -6,7 +6,13 @@
 import type { OtP2pError } from '../core/errors.ts';
 import type { PaymentContext } from './context.ts';
 import { PAYMENT_PROTOCOL_VERSION, encodePaymentMessage, parsePaymentMessage } from './messages.ts';
-import type { PaymentBody, PrepareMessage, QuoteRequestMessage, RefundNoticeMessage, RejectReason } from './messages.ts';
+import type {
+  PaymentBody,
+  PrepareMessage,
+  QuoteRequestMessage,
+  RefundNoticeMessage,
+  RejectReason,
+} from './messages.ts';
 import { isOnChainAsset } from './ports.ts';
 import type { TransferReceipt } from './ports.ts';
 import { awaitRefund } from './receiving.ts';
@@ -22,7 +28,12 @@ export function hopQuote(ctx: PaymentContext, from: string, m: QuoteRequestMessa
   const policy = ctx.ports.policy;
   const inAccount = ctx.ports.transfers.account(m.in.notary, m.in.unit);
   if (!policy || !inAccount || !ctx.ports.transfers.account(out.notary, out.unit)) {
-    return reply({ type: 'reject', payment_id: m.payment_id, reason: 'no-offer', message: 'we do not convert between these assets' });
+    return reply({
+      type: 'reject',
+      payment_id: m.payment_id,
+      reason: 'no-offer',
+      message: 'we do not convert between these assets',
+    });
   }
   const decision = policy.quote({
     inNotary: m.in.notary,
@@ -33,7 +44,8 @@ export function hopQuote(ctx: PaymentContext, from: string, m: QuoteRequestMessa
     outTo: out.to,
     ...(m.offer !== undefined ? { offer: m.offer } : {}),
   });
-  if (!decision.ok) return reply({ type: 'reject', payment_id: m.payment_id, reason: decision.reason, message: decision.message });
+  if (!decision.ok)
+    return reply({ type: 'reject', payment_id: m.payment_id, reason: decision.reason, message: decision.message });
   // on-chain in-leg: a fresh address bound to this payment alone, recorded before it is quoted
   const address = ctx.ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit);
   reply({
@@ -61,16 +73,31 @@ export function hopPrepare(ctx: PaymentContext, from: string, m: PrepareMessage)
   }
   const now = ctx.ports.clock.now();
   const refuse = (reason: RejectReason, message: string): void =>
-    void ctx.steps.sendDirect(from, { type: 'reject', payment_id: m.payment_id, reason, index: m.index, message }, m.nonce);
+    void ctx.steps.sendDirect(
+      from,
+      { type: 'reject', payment_id: m.payment_id, reason, index: m.index, message },
+      m.nonce,
+    );
   if (m.expires_at * 1000 <= now) return refuse('expired', 'the prepare has already expired');
   const inAccount = ctx.ports.transfers.account(m.in.notary, m.in.unit);
   const outAccount = ctx.ports.transfers.account(out.notary, out.unit);
-  const inNym = isOnChainAsset(m.in.notary, m.in.unit) ? ctx.ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit, false) : inAccount?.nym;
-  if (!inAccount || !outAccount || inNym === undefined || inNym !== m.in.nym) return refuse('bad-request', 'the prepare names an account we do not hold');
-  const decision = ctx.ports.policy?.quote({ inNotary: m.in.notary, inUnit: m.in.unit, outNotary: out.notary, outUnit: out.unit, outAmount: out.amount, outTo: out.to });
+  const inNym = isOnChainAsset(m.in.notary, m.in.unit)
+    ? ctx.ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit, false)
+    : inAccount?.nym;
+  if (!inAccount || !outAccount || inNym === undefined || inNym !== m.in.nym)
+    return refuse('bad-request', 'the prepare names an account we do not hold');
+  const decision = ctx.ports.policy?.quote({
+    inNotary: m.in.notary,
+    inUnit: m.in.unit,
+    outNotary: out.notary,
+    outUnit: out.unit,
+    outAmount: out.amount,
+    outTo: out.to,
+  });
   if (!decision?.ok) return refuse(decision?.reason ?? 'no-offer', decision?.message ?? 'no policy');
   if (decision.minIn > m.in.amount) return refuse('underpaid', `we need ${decision.minIn} in to deliver ${out.amount}`);
-  if (ctx.repo.byHash('hop', m.payment_hash)) return refuse('duplicate-payment', 'we already forwarded this payment hash');
+  if (ctx.repo.byHash('hop', m.payment_hash))
+    return refuse('duplicate-payment', 'we already forwarded this payment hash');
   const data: HopData = { prepare: encodePaymentMessage({ ...m, v: PAYMENT_PROTOCOL_VERSION }) };
   ctx.tx(() => {
     ctx.repo.insert({
@@ -87,7 +114,13 @@ export function hopPrepare(ctx: PaymentContext, from: string, m: PrepareMessage)
       deadline_at: m.expires_at * 1000,
       data,
     });
-    ctx.steps.queueSend(m.payment_id, `ack:${m.index}`, from, { type: 'prepare.ack', payment_id: m.payment_id, index: m.index }, m.nonce);
+    ctx.steps.queueSend(
+      m.payment_id,
+      `ack:${m.index}`,
+      from,
+      { type: 'prepare.ack', payment_id: m.payment_id, index: m.index },
+      m.nonce,
+    );
   });
   ctx.crash('hop:prepared');
 }
@@ -99,7 +132,13 @@ export async function hopRefunded(ctx: PaymentContext, row: StoredPayment, m: Re
   if (m.leg !== prep.index) return;
   const verified = await ctx.ports.transfers.verifyIncoming(m.receipt);
   const fresh = ctx.repo.get(row.id)!;
-  if (!verified || fresh.state !== 'forwarded' || verified.notary !== prep.out!.notary || verified.unit !== prep.out!.unit) return;
+  if (
+    !verified ||
+    fresh.state !== 'forwarded' ||
+    verified.notary !== prep.out!.notary ||
+    verified.unit !== prep.out!.unit
+  )
+    return;
   if (verified.pending) return awaitRefund(ctx, fresh, m);
   // we are made whole on the out side; send back everything we received on the in side
   const account = ctx.ports.transfers.account(prep.in.notary, prep.in.unit)!;
@@ -123,16 +162,33 @@ export async function hopRefunded(ctx: PaymentContext, row: StoredPayment, m: Re
 }
 
 /** A refund notice for a hop: only after we forwarded, from the party we forwarded to. */
-export function hopRefundNotice(ctx: PaymentContext, row: StoredPayment, from: string, m: RefundNoticeMessage): void | Promise<void> {
+export function hopRefundNotice(
+  ctx: PaymentContext,
+  row: StoredPayment,
+  from: string,
+  m: RefundNoticeMessage,
+): void | Promise<void> {
   if (row.role !== 'hop' || row.state !== 'forwarded' || from !== row.next_peer) return;
   return hopRefunded(ctx, row, m);
 }
 
 /** Inside the transaction that records the forward: tell the next party (with echoes) and the payer. */
-export function hopForwarded(ctx: PaymentContext, row: StoredPayment, payload: TransferPayload, receipt: TransferReceipt): void {
+export function hopForwarded(
+  ctx: PaymentContext,
+  row: StoredPayment,
+  payload: TransferPayload,
+  receipt: TransferReceipt,
+): void {
   const amount = BigInt(payload.request.amount);
   ctx.repo.update(row.id, { state: 'forwarded' });
-  const notice = { type: 'transfer.notice', payment_id: row.id, payment_hash: row.payment_hash!, leg: payload.leg, receipt, amount } as const;
+  const notice = {
+    type: 'transfer.notice',
+    payment_id: row.id,
+    payment_hash: row.payment_hash!,
+    leg: payload.leg,
+    receipt,
+    amount,
+  } as const;
   ctx.steps.queueSendWithEchoes(row.id, `notice:${payload.leg}`, row.next_peer!, notice);
   ctx.steps.queueSend(row.id, `notice:${payload.leg}:payer`, row.payer, notice);
 }

@@ -208,7 +208,10 @@ function amount(o: Record<string, unknown>, key: string, prefix: string, min = 0
 
 function asset(v: unknown, field: string): Asset {
   const o = rec(v, field);
-  return { notary: str(o, 'notary', ID_RE, 'an identifier', `${field}.`), unit: str(o, 'unit', ID_RE, 'an identifier', `${field}.`) };
+  return {
+    notary: str(o, 'notary', ID_RE, 'an identifier', `${field}.`),
+    unit: str(o, 'unit', ID_RE, 'an identifier', `${field}.`),
+  };
 }
 
 function optional<T>(o: Record<string, unknown>, key: string, read: () => T): T | undefined {
@@ -317,7 +320,11 @@ export const PAYMENT_MESSAGE_SCHEMAS: Record<PaymentMessageType, Validator> = {
       expires_at: int(o, 'expires_at', 0, MAX_SECONDS, ''),
     };
   },
-  'prepare.ack': (o) => ({ type: 'prepare.ack', payment_id: hex(o, 'payment_id', 16, ''), index: int(o, 'index', 1, 32, '') }),
+  'prepare.ack': (o) => ({
+    type: 'prepare.ack',
+    payment_id: hex(o, 'payment_id', 16, ''),
+    index: int(o, 'index', 1, 32, ''),
+  }),
   'transfer.notice': (o) => ({
     type: 'transfer.notice',
     payment_id: hex(o, 'payment_id', 16, ''),
@@ -335,7 +342,9 @@ export const PAYMENT_MESSAGE_SCHEMAS: Record<PaymentMessageType, Validator> = {
   }),
   reject: (o) => {
     const index = optional(o, 'index', () => int(o, 'index', 0, 32, ''));
-    const message = optional(o, 'message', () => string(o.message, 'message', CODE, { maxLength: 500, expected: 'a string of at most 500 characters' }));
+    const message = optional(o, 'message', () =>
+      string(o.message, 'message', CODE, { maxLength: 500, expected: 'a string of at most 500 characters' }),
+    );
     return {
       type: 'reject',
       payment_id: hex(o, 'payment_id', 16, ''),
@@ -379,23 +388,36 @@ export function parsePaymentMessage(value: unknown): PaymentMessage {
   const o = rec(value, 'message');
   if (o.v !== PAYMENT_PROTOCOL_VERSION) {
     if (typeof o.v !== 'number' || !Number.isInteger(o.v)) fail(CODE, 'v', 'an integer', o.v);
-    throw new OtP2pError('unsupported-version', `payment protocol version ${o.v} is not supported (this peer speaks ${PAYMENT_PROTOCOL_VERSION})`, {
-      context: { field: 'v', version: o.v },
-    });
+    throw new OtP2pError(
+      'unsupported-version',
+      `payment protocol version ${o.v} is not supported (this peer speaks ${PAYMENT_PROTOCOL_VERSION})`,
+      {
+        context: { field: 'v', version: o.v },
+      },
+    );
   }
   if (!isPaymentMessageType(o.type)) {
-    throw new OtP2pError('unknown-message-type', `unknown payment message type ${describeValue(o.type)}`, { context: { field: 'type' } });
+    throw new OtP2pError('unknown-message-type', `unknown payment message type ${describeValue(o.type)}`, {
+      context: { field: 'type' },
+    });
   }
   const nonce = str(o, 'nonce', NONCE_RE, '32 lowercase hex characters', '');
   const replyTo = optional(o, 'reply_to', () => str(o, 'reply_to', NONCE_RE, '32 lowercase hex characters', ''));
   const body = validatePaymentBody(o.type, o.body);
-  return { ...body, v: PAYMENT_PROTOCOL_VERSION, nonce, ...(replyTo !== undefined ? { reply_to: replyTo } : {}) } as PaymentMessage;
+  return {
+    ...body,
+    v: PAYMENT_PROTOCOL_VERSION,
+    nonce,
+    ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
+  } as PaymentMessage;
 }
 
 /** The wire form of a message: `{ v, type, nonce, reply_to?, body }`, amounts as integer strings. */
 export function encodePaymentMessage(message: PaymentMessage): Record<string, unknown> {
   const { v, type, nonce, reply_to: replyTo, ...fields } = message as PaymentMessage & Record<string, unknown>;
-  const body = JSON.parse(JSON.stringify(fields, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))) as Record<string, unknown>;
+  const body = JSON.parse(
+    JSON.stringify(fields, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
+  ) as Record<string, unknown>;
   delete body.type;
   return { v, type, nonce, ...(replyTo !== undefined ? { reply_to: replyTo } : {}), body };
 }

@@ -26,7 +26,13 @@ export class OwnOffersPolicy implements HopPolicy {
     let sawPair = false;
     for (const o of this.#offers()) {
       if (ask.offer !== undefined && o.id !== ask.offer) continue;
-      if (o.in.notary !== ask.inNotary || o.in.unit !== ask.inUnit || o.out.notary !== ask.outNotary || o.out.unit !== ask.outUnit) continue;
+      if (
+        o.in.notary !== ask.inNotary ||
+        o.in.unit !== ask.inUnit ||
+        o.out.notary !== ask.outNotary ||
+        o.out.unit !== ask.outUnit
+      )
+        continue;
       if (o.status !== 'open' || o.expiration <= now) continue;
       // An offer bound to counterparties delivers to them alone (the router honours this too).
       if (o.to !== undefined && o.to.length > 0 && (ask.outTo === undefined || !o.to.includes(ask.outTo))) continue;
@@ -34,10 +40,25 @@ export class OwnOffersPolicy implements HopPolicy {
       if (ask.outAmount > o.liquidity) continue;
       const minIn = offerInput(o, ask.outAmount);
       if (minIn < o.min || minIn > o.max) continue;
-      return { ok: true, rate: { num: o.rateNum, den: o.rateDen }, cutPpm: Number(o.cutPpm), fee: o.fee, minIn, offer: o.id };
+      return {
+        ok: true,
+        rate: { num: o.rateNum, den: o.rateDen },
+        cutPpm: Number(o.cutPpm),
+        fee: o.fee,
+        minIn,
+        offer: o.id,
+      };
     }
     return sawPair
-      ? { ok: false, reason: 'out-of-range', message: `no open offer carries ${ask.outAmount} of ${ask.outUnit}@${ask.outNotary}` }
-      : { ok: false, reason: 'no-offer', message: `no offer from ${ask.inUnit}@${ask.inNotary} to ${ask.outUnit}@${ask.outNotary}` };
+      ? {
+          ok: false,
+          reason: 'out-of-range',
+          message: `no open offer carries ${ask.outAmount} of ${ask.outUnit}@${ask.outNotary}`,
+        }
+      : {
+          ok: false,
+          reason: 'no-offer',
+          message: `no offer from ${ask.inUnit}@${ask.inNotary} to ${ask.outUnit}@${ask.outNotary}`,
+        };
   }
 }

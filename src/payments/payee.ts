@@ -19,7 +19,11 @@ export function payeeQuote(ctx: PaymentContext, from: string, m: QuoteRequestMes
   if (existing) return; // the quote step of the first request is (or will be) sent
   const account = ctx.ports.transfers.account(m.in.notary, m.in.unit);
   if (!account) {
-    void ctx.steps.sendDirect(from, { type: 'reject', payment_id: m.payment_id, reason: 'no-offer', message: 'we do not accept this asset' }, m.nonce);
+    void ctx.steps.sendDirect(
+      from,
+      { type: 'reject', payment_id: m.payment_id, reason: 'no-offer', message: 'we do not accept this asset' },
+      m.nonce,
+    );
     return;
   }
   const now = ctx.ports.clock.now();
@@ -28,7 +32,12 @@ export function payeeQuote(ctx: PaymentContext, from: string, m: QuoteRequestMes
   const expires = seconds(now) + ctx.limits.quoteTtlSeconds;
   // on-chain: a fresh address bound to this payment alone
   const address = ctx.ports.transfers.receiveAddress?.(m.payment_id, m.in.notary, m.in.unit);
-  const data: PayeeData = { amount: amount.toString(), notary: m.in.notary, unit: m.in.unit, nym: address ?? account.nym };
+  const data: PayeeData = {
+    amount: amount.toString(),
+    notary: m.in.notary,
+    unit: m.in.unit,
+    nym: address ?? account.nym,
+  };
   ctx.tx(() => {
     ctx.repo.insert({
       id: m.payment_id,
@@ -77,7 +86,11 @@ export function payeePrepare(ctx: PaymentContext, from: string, m: PrepareMessag
   if (row.state !== 'invoiced') return;
   const d = payeeData(row);
   const refuse = (reason: RejectReason, message: string): void =>
-    void ctx.steps.sendDirect(from, { type: 'reject', payment_id: m.payment_id, reason, index: m.index, message }, m.nonce);
+    void ctx.steps.sendDirect(
+      from,
+      { type: 'reject', payment_id: m.payment_id, reason, index: m.index, message },
+      m.nonce,
+    );
   if (m.payment_hash !== row.payment_hash) return refuse('bad-request', 'the prepare names another payment hash');
   if (m.in.amount < BigInt(d.amount) || m.in.notary !== d.notary || m.in.unit !== d.unit || m.in.nym !== d.nym) {
     return refuse('bad-request', 'the prepare does not match our quote');
@@ -86,8 +99,20 @@ export function payeePrepare(ctx: PaymentContext, from: string, m: PrepareMessag
   if (m.expires_at * 1000 <= now) return refuse('expired', 'the prepare has already expired');
   d.prepare = encodePaymentMessage({ ...m, v: PAYMENT_PROTOCOL_VERSION });
   ctx.tx(() => {
-    ctx.repo.update(row.id, { state: 'prepared', data: d, prev_peer: m.in.from, expires_at: m.expires_at * 1000, deadline_at: m.expires_at * 1000 });
-    ctx.steps.queueSend(row.id, `ack:${m.index}`, from, { type: 'prepare.ack', payment_id: m.payment_id, index: m.index }, m.nonce);
+    ctx.repo.update(row.id, {
+      state: 'prepared',
+      data: d,
+      prev_peer: m.in.from,
+      expires_at: m.expires_at * 1000,
+      deadline_at: m.expires_at * 1000,
+    });
+    ctx.steps.queueSend(
+      row.id,
+      `ack:${m.index}`,
+      from,
+      { type: 'prepare.ack', payment_id: m.payment_id, index: m.index },
+      m.nonce,
+    );
   });
   ctx.crash('payee:prepared');
 }

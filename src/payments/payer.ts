@@ -77,16 +77,25 @@ export function payerQuote(ctx: PaymentContext, from: string, m: QuoteMessage): 
   if (d.parties[k] !== from) return;
   const n = d.legs.length;
   const now = ctx.ports.clock.now();
-  if (m.expires_at * 1000 <= now) return payerFail(ctx, row, d, 'quote-expired', `party ${k} sent an expired quote`, true);
+  if (m.expires_at * 1000 <= now)
+    return payerFail(ctx, row, d, 'quote-expired', `party ${k} sent an expired quote`, true);
   const wanted = k === n ? BigInt(d.amount) : BigInt((d.quotes[String(k + 1)] as { min_in: string }).min_in);
-  if (m.out !== wanted) return payerFail(ctx, row, d, 'hop-misbehaved', `party ${k} quoted output ${m.out}, asked ${wanted}`, true);
+  if (m.out !== wanted)
+    return payerFail(ctx, row, d, 'hop-misbehaved', `party ${k} quoted output ${m.out}, asked ${wanted}`, true);
   // where to pay this party: its nym/account on an OT leg, the fresh address it quoted on an on-chain leg
   const payTo = m.nym ?? m.btc_address;
   if (payTo === undefined) return payerFail(ctx, row, d, 'hop-refused', `party ${k} gave nowhere to pay`, true);
   let hash = row.payment_hash;
   if (k === n) {
     if (m.payment_hash === undefined || m.min_in !== wanted) {
-      return payerFail(ctx, row, d, 'hop-misbehaved', 'the payee quote lacks a payment hash or changes the amount', true);
+      return payerFail(
+        ctx,
+        row,
+        d,
+        'hop-misbehaved',
+        'the payee quote lacks a payment hash or changes the amount',
+        true,
+      );
     }
     if (ctx.repo.byHash('payer', m.payment_hash)) {
       return payerFail(ctx, row, d, 'payment-exists', 'the payee reused a payment hash we already paid', true);
@@ -114,7 +123,8 @@ export function payerQuote(ctx: PaymentContext, from: string, m: QuoteMessage): 
   // every party quoted: check the price, then prepare the path
   const send = BigInt((d.quotes['1'] as { min_in: string }).min_in);
   const budget = BigInt(d.legs[0]!.amount) + BigInt(d.maxFee);
-  if (send > budget) return payerFail(ctx, row, d, 'fee-too-high', `the path asks ${send}, over the budget of ${budget}`, true);
+  if (send > budget)
+    return payerFail(ctx, row, d, 'fee-too-high', `the path asks ${send}, over the budget of ${budget}`, true);
   const nowS = seconds(now);
   const delta = ctx.limits.expiryDeltaSeconds;
   // every party after an on-chain leg is paid only after its confirmations: give them the time
@@ -177,7 +187,14 @@ export function payerAck(ctx: PaymentContext, from: string, m: PrepareAckMessage
     ctx.steps.queueTransfer(row.id, `${row.id}:leg:0`, {
       purpose: 'pay',
       leg: 0,
-      request: { idempotencyKey: `${row.id}:leg:0`, notary: leg.notary, unit: leg.unit, fromAccount: account.account, toNym: q.nym, amount: q.min_in },
+      request: {
+        idempotencyKey: `${row.id}:leg:0`,
+        notary: leg.notary,
+        unit: leg.unit,
+        fromAccount: account.account,
+        toNym: q.nym,
+        amount: q.min_in,
+      },
     });
   });
   ctx.crash('payer:prepared');
@@ -194,17 +211,38 @@ export function payerFulfill(ctx: PaymentContext, from: string, m: FulfillMessag
     throw new OtP2pError('bad-preimage', 'the preimage does not hash to the payment hash');
   }
   d.delivered = min(m.amount, BigInt(d.amount)).toString();
-  ctx.tx(() => ctx.repo.update(row.id, { state: 'succeeded', preimage: m.preimage, data: d, deadline_at: null, error_code: null, error_message: null }));
+  ctx.tx(() =>
+    ctx.repo.update(row.id, {
+      state: 'succeeded',
+      preimage: m.preimage,
+      data: d,
+      deadline_at: null,
+      error_code: null,
+      error_message: null,
+    }),
+  );
   ctx.settled(row.id);
 }
 
 /** Fail a payer payment; `release` tells prepared parties to drop their reservations. */
-export function payerFail(ctx: PaymentContext, row: StoredPayment, d: PayerData, code: ErrorCode | RejectReason, message: string, release: boolean): void {
+export function payerFail(
+  ctx: PaymentContext,
+  row: StoredPayment,
+  d: PayerData,
+  code: ErrorCode | RejectReason,
+  message: string,
+  release: boolean,
+): void {
   ctx.tx(() => {
     ctx.repo.update(row.id, { state: 'failed', data: d, deadline_at: null, error_code: code, error_message: message });
     if (release && row.state === 'preparing') {
       for (let i = 1; i < d.parties.length; i++) {
-        ctx.steps.queueSend(row.id, `release:${i}`, d.parties[i]!, { type: 'reject', payment_id: row.id, reason: 'policy', message: 'payment abandoned' });
+        ctx.steps.queueSend(row.id, `release:${i}`, d.parties[i]!, {
+          type: 'reject',
+          payment_id: row.id,
+          reason: 'policy',
+          message: 'payment abandoned',
+        });
       }
     }
   });
@@ -244,12 +282,16 @@ export async function payerRefunded(ctx: PaymentContext, row: StoredPayment, m: 
   const now = ctx.ports.clock.now();
   ctx.tx(() => {
     if (back < sent) ctx.repo.misbehave(d.parties[1]!, row.id, 'short-refund', `refunded ${back} of ${sent}`, now);
-    ctx.repo.update(fresh.id, { state: 'refunded', data: d, deadline_at: null, error_code: fresh.error_code ?? 'payment-failed', error_message: fresh.error_message ?? 'refunded' });
+    ctx.repo.update(fresh.id, {
+      state: 'refunded',
+      data: d,
+      deadline_at: null,
+      error_code: fresh.error_code ?? 'payment-failed',
+      error_message: fresh.error_message ?? 'refunded',
+    });
   });
   ctx.settled(row.id);
 }
-
-
 
 /** A copy of a hop's transfer notice: progress, counted as min(claimed, planned). */
 export function payerNotice(ctx: PaymentContext, row: StoredPayment, from: string, m: TransferNoticeMessage): void {
@@ -270,16 +312,29 @@ export function payerRejected(ctx: PaymentContext, row: StoredPayment, from: str
   if (row.state === 'sending' || row.state === 'in-flight') {
     const now = ctx.ports.clock.now();
     ctx.tx(() => {
-      if (m.reason === 'underpaid' && index > 1) ctx.repo.misbehave(d.parties[index - 1]!, row.id, 'underpaid', `reported by party ${index}`, now);
+      if (m.reason === 'underpaid' && index > 1)
+        ctx.repo.misbehave(d.parties[index - 1]!, row.id, 'underpaid', `reported by party ${index}`, now);
       ctx.repo.update(row.id, { state: 'failing', error_code: 'hop-refused', error_message: text });
     });
   }
 }
 
 /** A refund notice for the payer: only for leg 0, from the first hop, once money left. */
-export function payerRefundNotice(ctx: PaymentContext, row: StoredPayment, from: string, m: RefundNoticeMessage): void | Promise<void> {
+export function payerRefundNotice(
+  ctx: PaymentContext,
+  row: StoredPayment,
+  from: string,
+  m: RefundNoticeMessage,
+): void | Promise<void> {
   const d = payerData(row);
-  if (m.leg !== 0 || from !== d.parties[1] || d.sent === undefined || row.state === 'succeeded' || row.state === 'refunded') return;
+  if (
+    m.leg !== 0 ||
+    from !== d.parties[1] ||
+    d.sent === undefined ||
+    row.state === 'succeeded' ||
+    row.state === 'refunded'
+  )
+    return;
   return payerRefunded(ctx, row, m);
 }
 
@@ -287,14 +342,22 @@ export function payerRefundNotice(ctx: PaymentContext, row: StoredPayment, from:
 export function payerDeadline(ctx: PaymentContext, row: StoredPayment, now: number): void {
   const d = payerData(row);
   if (row.state === 'quoting' || row.state === 'preparing') {
-    return payerFail(ctx, row, d, 'hop-timeout', `no answer from party ${row.state === 'quoting' ? d.cursor : 'all'} in time`, true);
+    return payerFail(
+      ctx,
+      row,
+      d,
+      'hop-timeout',
+      `no answer from party ${row.state === 'quoting' ? d.cursor : 'all'} in time`,
+      true,
+    );
   }
   if (row.state === 'in-flight' || row.state === 'failing') {
     // the first hop's expiry plus grace passed with neither fulfil nor refund: name the holder
     let holder = 1;
     for (const leg of Object.keys(d.notices)) holder = Math.max(holder, Number(leg) + 1);
     ctx.tx(() => {
-      if (holder < d.legs.length) ctx.repo.misbehave(d.parties[holder]!, row.id, 'held-past-expiry', `party ${holder} of ${d.legs.length}`, now);
+      if (holder < d.legs.length)
+        ctx.repo.misbehave(d.parties[holder]!, row.id, 'held-past-expiry', `party ${holder} of ${d.legs.length}`, now);
       ctx.repo.update(row.id, {
         state: 'failed',
         data: d,
@@ -308,7 +371,12 @@ export function payerDeadline(ctx: PaymentContext, row: StoredPayment, now: numb
 }
 
 /** Inside the transaction that records the leg-0 transfer: tell the first hop (and wait for the outcome). */
-export function payerTransferred(ctx: PaymentContext, row: StoredPayment, payload: TransferPayload, receipt: TransferReceipt): void {
+export function payerTransferred(
+  ctx: PaymentContext,
+  row: StoredPayment,
+  payload: TransferPayload,
+  receipt: TransferReceipt,
+): void {
   const amount = BigInt(payload.request.amount);
   const d = payerData(row);
   d.sent = amount.toString();
@@ -329,9 +397,20 @@ export function payerTransferRefused(ctx: PaymentContext, step: StepRow, row: St
   const d = payerData(row);
   ctx.tx(() => {
     ctx.repo.stepFailed(step.id, err.code);
-    ctx.repo.update(row.id, { state: 'failed', data: d, deadline_at: null, error_code: err.code, error_message: `leg 0 transfer refused: ${err.message}` });
+    ctx.repo.update(row.id, {
+      state: 'failed',
+      data: d,
+      deadline_at: null,
+      error_code: err.code,
+      error_message: `leg 0 transfer refused: ${err.message}`,
+    });
     for (let i = 1; i < d.parties.length; i++) {
-      ctx.steps.queueSend(row.id, `release:${i}`, d.parties[i]!, { type: 'reject', payment_id: row.id, reason: 'transfer-failed', message: 'payment abandoned' });
+      ctx.steps.queueSend(row.id, `release:${i}`, d.parties[i]!, {
+        type: 'reject',
+        payment_id: row.id,
+        reason: 'transfer-failed',
+        message: 'payment abandoned',
+      });
     }
   });
   ctx.settled(row.id);

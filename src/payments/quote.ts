@@ -33,7 +33,8 @@ export function minInputFor(output: bigint, rate: Rate, cutPpm: number, fee: big
 }
 
 function checkTerms(rate: Rate, cutPpm: number): void {
-  if (rate.num <= 0n || rate.den <= 0n) throw new OtP2pError('bad-rate', `rate must be positive, got ${rate.num}/${rate.den}`);
+  if (rate.num <= 0n || rate.den <= 0n)
+    throw new OtP2pError('bad-rate', `rate must be positive, got ${rate.num}/${rate.den}`);
   if (!Number.isInteger(cutPpm) || cutPpm < 0 || cutPpm >= 1_000_000) {
     throw new OtP2pError('bad-rate', `cut must be an integer in 0..999999 ppm, got ${cutPpm}`);
   }
@@ -73,11 +74,21 @@ export class OfferPolicy implements HopPolicy {
         o.outNotary === ask.outNotary &&
         o.outUnit === ask.outUnit,
     );
-    if (!offer) return { ok: false, reason: 'no-offer', message: `no offer from ${ask.inUnit}@${ask.inNotary} to ${ask.outUnit}@${ask.outNotary}` };
+    if (!offer)
+      return {
+        ok: false,
+        reason: 'no-offer',
+        message: `no offer from ${ask.inUnit}@${ask.inNotary} to ${ask.outUnit}@${ask.outNotary}`,
+      };
     if (ask.outAmount < offer.minOut || ask.outAmount > offer.maxOut) {
-      return { ok: false, reason: 'out-of-range', message: `output ${ask.outAmount} outside ${offer.minOut}..${offer.maxOut}` };
+      return {
+        ok: false,
+        reason: 'out-of-range',
+        message: `output ${ask.outAmount} outside ${offer.minOut}..${offer.maxOut}`,
+      };
     }
-    if (ask.outAmount > offer.liquidity) return { ok: false, reason: 'no-liquidity', message: `output ${ask.outAmount} over our liquidity` };
+    if (ask.outAmount > offer.liquidity)
+      return { ok: false, reason: 'no-liquidity', message: `output ${ask.outAmount} over our liquidity` };
     return {
       ok: true,
       rate: offer.rate,

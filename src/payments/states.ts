@@ -15,13 +15,37 @@ import { OtP2pError } from '../core/errors.ts';
 export type PaymentRole = 'payer' | 'hop' | 'payee';
 
 /** The payer's states. */
-export type PayerState = 'quoting' | 'preparing' | 'sending' | 'in-flight' | 'failing' | 'failed' | 'succeeded' | 'refunded';
+export type PayerState =
+  | 'quoting'
+  | 'preparing'
+  | 'sending'
+  | 'in-flight'
+  | 'failing'
+  | 'failed'
+  | 'succeeded'
+  | 'refunded';
 
 /** An intermediate hop's states ('confirming': on-chain funds awaiting their confirmations). */
-export type HopState = 'prepared' | 'confirming' | 'received' | 'forwarded' | 'refunding' | 'refunded' | 'rejected' | 'expired';
+export type HopState =
+  | 'prepared'
+  | 'confirming'
+  | 'received'
+  | 'forwarded'
+  | 'refunding'
+  | 'refunded'
+  | 'rejected'
+  | 'expired';
 
 /** The payee's states. */
-export type PayeeState = 'invoiced' | 'prepared' | 'confirming' | 'fulfilled' | 'refunding' | 'refunded' | 'rejected' | 'expired';
+export type PayeeState =
+  | 'invoiced'
+  | 'prepared'
+  | 'confirming'
+  | 'fulfilled'
+  | 'refunding'
+  | 'refunded'
+  | 'rejected'
+  | 'expired';
 
 /** The states of each role. */
 export interface RoleStates {
@@ -43,7 +67,11 @@ export interface StateExits<S extends string> {
 export type TransitionTable<S extends string> = { readonly [K in S]: StateExits<S> };
 
 /** Where each role's payments start. */
-export const INITIAL_STATES: { readonly [R in PaymentRole]: RoleStates[R] } = { payer: 'quoting', hop: 'prepared', payee: 'invoiced' };
+export const INITIAL_STATES: { readonly [R in PaymentRole]: RoleStates[R] } = {
+  payer: 'quoting',
+  hop: 'prepared',
+  payee: 'invoiced',
+};
 
 /** Every allowed transition, per role (from -> allowed to). */
 export const TRANSITIONS: { readonly [R in PaymentRole]: TransitionTable<RoleStates[R]> } = {
@@ -122,7 +150,9 @@ export function canTransition(role: PaymentRole, from: string, to: string): bool
  */
 export function assertTransition(role: PaymentRole, from: string, to: string): void {
   if (!canTransition(role, from, to)) {
-    throw new OtP2pError('internal', `a ${role} payment cannot go from ${from} to ${to}`, { context: { role, from, to } });
+    throw new OtP2pError('internal', `a ${role} payment cannot go from ${from} to ${to}`, {
+      context: { role, from, to },
+    });
   }
 }
 

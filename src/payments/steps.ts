@@ -133,11 +133,17 @@ export class StepExecutor {
     try {
       receipt = await ports.transfers.transfer({ ...payload.request, amount: BigInt(payload.request.amount) });
     } catch (err) {
-      if (isOtP2pError(err) && FINAL_TRANSFER_ERRORS.has(err.code)) return this.#o.hooks.refused(step, row, payload, err);
+      if (isOtP2pError(err) && FINAL_TRANSFER_ERRORS.has(err.code))
+        return this.#o.hooks.refused(step, row, payload, err);
       if (step.attempts + 1 >= limits.maxAttempts) {
         // bounded retries: after the last one the transfer counts as not made (the same key can
         // never execute later, since no step will run it again)
-        return this.#o.hooks.refused(step, row, payload, new OtP2pError('payment-failed', `transfer failed ${step.attempts + 1} times`, { cause: err }));
+        return this.#o.hooks.refused(
+          step,
+          row,
+          payload,
+          new OtP2pError('payment-failed', `transfer failed ${step.attempts + 1} times`, { cause: err }),
+        );
       }
       return this.#stepError(step, err);
     }
@@ -167,5 +173,8 @@ export class StepExecutor {
 }
 
 function encodeReceipt(r: TransferReceipt): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<
+    string,
+    unknown
+  >;
 }

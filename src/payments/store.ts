@@ -17,7 +17,13 @@ import type Database from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
 import { OtP2pError } from '../core/errors.ts';
 import type { Store } from '../store/db.ts';
-import type { BtcPaymentsTable, DatabaseSchema, PaymentMisbehavingTable, PaymentStepsTable, PaymentsTable } from '../store/schema.ts';
+import type {
+  BtcPaymentsTable,
+  DatabaseSchema,
+  PaymentMisbehavingTable,
+  PaymentStepsTable,
+  PaymentsTable,
+} from '../store/schema.ts';
 import { parsePaymentMessage } from './messages.ts';
 import type { PrepareMessage } from './messages.ts';
 import { INITIAL_STATES, assertTransition, isRoleState } from './states.ts';
@@ -66,7 +72,8 @@ export interface MisbehavingRecord {
 export type PaymentRow = Selectable<PaymentsTable>;
 
 /** A payment row with its role and state checked: the coordinator's typed record. */
-export type StoredPayment = Omit<PaymentRow, 'role' | 'state'> & { [R in PaymentRole]: { role: R; state: RoleStates[R] } }[PaymentRole];
+export type StoredPayment = Omit<PaymentRow, 'role' | 'state'> &
+  { [R in PaymentRole]: { role: R; state: RoleStates[R] } }[PaymentRole];
 
 /** A `payment_steps` row as the executor reads it. */
 export type StepRow = Selectable<PaymentStepsTable>;
@@ -76,7 +83,18 @@ export type StepCounts = PaymentRecord['steps'];
 
 /** The columns a transition may change (the others are fixed at creation). */
 export type PaymentChanges = Partial<
-  Pick<PaymentRow, 'payment_hash' | 'preimage' | 'prev_peer' | 'amount_in' | 'amount_out' | 'expires_at' | 'deadline_at' | 'error_code' | 'error_message'>
+  Pick<
+    PaymentRow,
+    | 'payment_hash'
+    | 'preimage'
+    | 'prev_peer'
+    | 'amount_in'
+    | 'amount_out'
+    | 'expires_at'
+    | 'deadline_at'
+    | 'error_code'
+    | 'error_message'
+  >
 > & {
   state?: RoleStates[PaymentRole];
   /** The role's data, stored as JSON. */
@@ -84,7 +102,10 @@ export type PaymentChanges = Partial<
 };
 
 /** What a new payment row holds. */
-export type NewPayment = Omit<PaymentRow, 'state' | 'data' | 'error_code' | 'error_message' | 'created_at' | 'updated_at'> & { data: unknown };
+export type NewPayment = Omit<
+  PaymentRow,
+  'state' | 'data' | 'error_code' | 'error_message' | 'created_at' | 'updated_at'
+> & { data: unknown };
 
 /**
  * Decode a row: its role and state must be ones the table knows.
@@ -95,7 +116,9 @@ export function decodePayment(row: PaymentRow): StoredPayment {
     throw new OtP2pError('internal', `payment ${row.id} has an unknown role`, { context: { paymentId: row.id } });
   }
   if (!isRoleState(row.role, row.state)) {
-    throw new OtP2pError('internal', `payment ${row.id} is in an unknown ${row.role} state ${row.state}`, { context: { paymentId: row.id } });
+    throw new OtP2pError('internal', `payment ${row.id} is in an unknown ${row.role} state ${row.state}`, {
+      context: { paymentId: row.id },
+    });
   }
   return row as StoredPayment;
 }
@@ -128,7 +151,13 @@ export function acceptedPrepare(row: Pick<PaymentRow, 'data'>): PrepareMessage {
 
 /** The public view of a payment row. */
 export function toPaymentRecord(r: PaymentRow, steps: StepCounts): PaymentRecord {
-  const data = JSON.parse(r.data) as { sent?: string; delivered?: string; refunded?: string; notices?: Record<string, string>; parties?: string[] };
+  const data = JSON.parse(r.data) as {
+    sent?: string;
+    delivered?: string;
+    refunded?: string;
+    notices?: Record<string, string>;
+    parties?: string[];
+  };
   const payer = r.role === 'payer';
   return {
     id: r.id,
@@ -164,10 +193,17 @@ export function toMisbehavingRecord(r: Selectable<PaymentMisbehavingTable>): Mis
 const paymentsQuery = (db: Kysely<DatabaseSchema>, limit: number) =>
   db.selectFrom('payments').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit);
 const stepCountsQuery = (db: Kysely<DatabaseSchema>) =>
-  db.selectFrom('payment_steps').select(['payment_id', 'status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['payment_id', 'status']);
-const misbehavingQuery = (db: Kysely<DatabaseSchema>) => db.selectFrom('payment_misbehaving').selectAll().orderBy('created_at');
+  db
+    .selectFrom('payment_steps')
+    .select(['payment_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['payment_id', 'status']);
+const misbehavingQuery = (db: Kysely<DatabaseSchema>) =>
+  db.selectFrom('payment_misbehaving').selectAll().orderBy('created_at');
 
-function withCounts(rows: PaymentRow[], counts: { payment_id: string; status: StepRow['status']; n: number | bigint }[]): PaymentRecord[] {
+function withCounts(
+  rows: PaymentRow[],
+  counts: { payment_id: string; status: StepRow['status']; n: number | bigint }[],
+): PaymentRecord[] {
   return rows.map((r) => {
     const steps = { pending: 0, done: 0, failed: 0 };
     for (const c of counts) if (c.payment_id === r.id) steps[c.status] = Number(c.n);
@@ -242,12 +278,23 @@ export class PaymentRepository {
         `INSERT OR IGNORE INTO payment_steps (payment_id, idempotency_key, kind, status, payload, attempts, next_attempt_at, created_at, updated_at)
          VALUES (@payment_id, @key, @kind, 'pending', @payload, 0, @at, @now, @now)`,
       ),
-      dueStep: r.prepare(`SELECT * FROM payment_steps WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1`),
+      dueStep: r.prepare(
+        `SELECT * FROM payment_steps WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1`,
+      ),
       stepDone: r.prepare(`UPDATE payment_steps SET status = 'done', result = ?, updated_at = ? WHERE id = ?`),
-      stepRetry: r.prepare(`UPDATE payment_steps SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`),
-      stepFailed: r.prepare(`UPDATE payment_steps SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`),
-      misbehave: r.prepare('INSERT OR IGNORE INTO payment_misbehaving (pubkey, payment_id, reason, detail, created_at) VALUES (?, ?, ?, ?, ?)'),
-      flagged: r.prepare('SELECT 1 FROM payment_misbehaving WHERE pubkey = ? LIMIT 1').pluck() as Database.Statement<[string], number>,
+      stepRetry: r.prepare(
+        `UPDATE payment_steps SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+      ),
+      stepFailed: r.prepare(
+        `UPDATE payment_steps SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
+      ),
+      misbehave: r.prepare(
+        'INSERT OR IGNORE INTO payment_misbehaving (pubkey, payment_id, reason, detail, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      flagged: r.prepare('SELECT 1 FROM payment_misbehaving WHERE pubkey = ? LIMIT 1').pluck() as Database.Statement<
+        [string],
+        number
+      >,
       misbehaving: r.prepare(misbehavingQuery(store.db).compile().sql),
     };
   }
@@ -348,7 +395,8 @@ export class PaymentRepository {
       error_message: pick('error_message'),
       now: this.#now(),
     });
-    if (state !== current.state) made.push({ paymentId: id, role: current.role, from: current.state, to: state } as PaymentTransition);
+    if (state !== current.state)
+      made.push({ paymentId: id, role: current.role, from: current.state, to: state } as PaymentTransition);
   }
 
   /** Record that `pubkey` misbehaved in payment `paymentId` (once per peer, payment and reason). */
@@ -369,7 +417,14 @@ export class PaymentRepository {
   /** Queue a step (ignored when its idempotency key is already queued). */
   insertStep(step: { paymentId: string; key: string; kind: StepRow['kind']; payload: unknown; at: number }): void {
     const { paymentId, key, kind, payload, at } = step;
-    this.#stmt.insertStep.run({ payment_id: paymentId, key, kind, payload: JSON.stringify(payload), now: this.#now(), at });
+    this.#stmt.insertStep.run({
+      payment_id: paymentId,
+      key,
+      kind,
+      payload: JSON.stringify(payload),
+      now: this.#now(),
+      at,
+    });
   }
 
   /** The oldest pending step due at `now`. */
@@ -429,8 +484,14 @@ export class BtcPaymentRepository {
         'INSERT INTO btc_payments (idempotency_key, txid, vout, address, amount, rawtx, created_at, broadcast_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
       ),
       broadcast: r.prepare('UPDATE btc_payments SET broadcast_at = ? WHERE idempotency_key = ?'),
-      bound: r.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck() as Database.Statement<[string], string>,
-      taken: r.prepare('SELECT 1 FROM btc_receive_addresses WHERE address = ?').pluck() as Database.Statement<[string], number>,
+      bound: r.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck() as Database.Statement<
+        [string],
+        string
+      >,
+      taken: r.prepare('SELECT 1 FROM btc_receive_addresses WHERE address = ?').pluck() as Database.Statement<
+        [string],
+        number
+      >,
       bind: r.prepare('INSERT INTO btc_receive_addresses (address, payment_id, created_at) VALUES (?, ?, ?)'),
       addresses: r.prepare('SELECT address FROM btc_receive_addresses').pluck() as Database.Statement<[], string>,
     };

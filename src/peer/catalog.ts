@@ -28,7 +28,13 @@ export class PeerCatalog {
   async build(): Promise<Catalog> {
     const { otApi, hasBitcoin, config } = this.#ctx;
     const btc = hasBitcoin ? btcNetworkOf(config.network) : undefined;
-    if (!otApi) return { notaries: [], units: [], preference: btc ? [btcAssetKey(btc)] : [], ...(btc ? { btc: { network: btc } } : {}) };
+    if (!otApi)
+      return {
+        notaries: [],
+        units: [],
+        preference: btc ? [btcAssetKey(btc)] : [],
+        ...(btc ? { btc: { network: btc } } : {}),
+      };
     return catalogFromOt(otApi, btc ? { btc } : {});
   }
 
@@ -72,6 +78,10 @@ export class PeerCatalog {
     if (!theirs) throw new OtP2pError('not-found', `no catalog published by ${pubkey}`, { context: { pubkey } });
     const otApi = this.#ctx.otApi;
     const holdings = otApi ? holdingsFromAccounts(await otApi.listAccounts()) : new Map<string, bigint>();
-    return negotiate(mine, theirs, { holdings, ...(options.amount !== undefined ? { amount: options.amount } : {}), ...(options.unit ? { unit: options.unit } : {}) });
+    return negotiate(mine, theirs, {
+      holdings,
+      ...(options.amount !== undefined ? { amount: options.amount } : {}),
+      ...(options.unit ? { unit: options.unit } : {}),
+    });
   }
 }

@@ -48,7 +48,14 @@ export class PeerMint {
 
   #get(): MintWatcher {
     const { transport, pubkey, clock, config } = this.#ctx;
-    this.#watcher ??= new MintWatcher({ transport, self: pubkey, signer: (t) => this.#ctx.sign(t), clock, k: config.attestersK, depth: config.trustDepth });
+    this.#watcher ??= new MintWatcher({
+      transport,
+      self: pubkey,
+      signer: (t) => this.#ctx.sign(t),
+      clock,
+      k: config.attestersK,
+      depth: config.trustDepth,
+    });
     return this.#watcher;
   }
 

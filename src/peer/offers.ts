@@ -53,7 +53,9 @@ export class PeerOffers {
     // data folder never saw (published elsewhere) is closed with placeholder terms.
     const cur = this.#own.get(id) ?? closedPlaceholder(id, now);
     const events = [
-      await this.#ctx.publish(buildOfferEvent({ ...cur, status: 'closed', expiration: Math.max(cur.expiration, now + 86400) }, now)),
+      await this.#ctx.publish(
+        buildOfferEvent({ ...cur, status: 'closed', expiration: Math.max(cur.expiration, now + 86400) }, now),
+      ),
       await this.#ctx.publish(buildOfferDeletion(pubkey, id, now)),
     ];
     this.#own.delete(id);
@@ -69,5 +71,18 @@ export class PeerOffers {
 
 function closedPlaceholder(id: string, now: number): Offer {
   const none = { unit: 'none', notary: 'none' };
-  return { id, in: none, out: none, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 0n, liquidity: 0n, expiration: now + 86400, status: 'closed' };
+  return {
+    id,
+    in: none,
+    out: none,
+    rateNum: 1n,
+    rateDen: 1n,
+    cutPpm: 0n,
+    fee: 0n,
+    min: 0n,
+    max: 0n,
+    liquidity: 0n,
+    expiration: now + 86400,
+    status: 'closed',
+  };
 }

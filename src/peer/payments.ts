@@ -32,12 +32,18 @@ export class PeerPayments {
    */
   async pay(req: PayRequestByPeer): Promise<{ route: FoundRoute; results: PaymentResult[] }> {
     if (req.route && (req.route.receive !== req.amount || req.route.parts.some((p) => p.hops.at(-1)?.to !== req.to))) {
-      throw new OtP2pError('bad-input', 'the given route does not deliver the requested amount to the payee', { context: { to: req.to } });
+      throw new OtP2pError('bad-input', 'the given route does not deliver the requested amount to the payee', {
+        context: { to: req.to },
+      });
     }
     const route = req.route ?? (await this.#routes.find(req));
     const results: PaymentResult[] = [];
     for (const part of route.parts) {
-      const result = await this.#coordinator.pay({ route: legsFromPath(part), amount: part.receive, ...(req.maxFee !== undefined ? { maxFee: req.maxFee } : {}) });
+      const result = await this.#coordinator.pay({
+        route: legsFromPath(part),
+        amount: part.receive,
+        ...(req.maxFee !== undefined ? { maxFee: req.maxFee } : {}),
+      });
       results.push(result);
     }
     return { route, results };

@@ -35,7 +35,12 @@ export class PeerRoutes {
     const { web, config, clock, pubkey } = this.#ctx;
     if (web.lastSyncAt === null || !web.catalogOf(req.to)) await this.#sync({ extra: [req.to] });
     const payeeCatalog = web.catalogOf(req.to);
-    if (!payeeCatalog) throw new OtP2pError('no-route', `the payee ${req.to.slice(0, 12)}… publishes no catalog, so nothing says what it accepts`, { context: { to: req.to } });
+    if (!payeeCatalog)
+      throw new OtP2pError(
+        'no-route',
+        `the payee ${req.to.slice(0, 12)}… publishes no catalog, so nothing says what it accepts`,
+        { context: { to: req.to } },
+      );
     const all = catalogUnitRefs(payeeCatalog);
     const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeCatalog, all);
     const fromUnits = req.fromUnit !== undefined ? [parseUnitRef(req.fromUnit, 'fromUnit')] : await this.#holdings();

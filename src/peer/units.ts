@@ -19,5 +19,9 @@ export function resolveUnit(text: string, c: Catalog, all: UnitRef[]): UnitRef[]
   const byTla = c.units.filter((u) => u.tla.toLowerCase() === lower).map((u) => ({ unit: u.id, notary: u.notary }));
   if (byTla.length) return byTla;
   if (lower === 'btc' && c.btc) return [btcRef(c.btc.network)];
-  throw new OtP2pError('no-route', `the payee does not accept ${describeValue(text)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`, { context: { unit: text } });
+  throw new OtP2pError(
+    'no-route',
+    `the payee does not accept ${describeValue(text)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`,
+    { context: { unit: text } },
+  );
 }

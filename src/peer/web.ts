@@ -114,7 +114,11 @@ export class OfferWeb {
     this.graph.flushAdjacency();
     this.#lastSyncAt = unixSeconds(clock);
     if (options.live && !this.#live) {
-      this.#live = transport.subscribe([{ kinds: GRAPH_KINDS, authors, since: unixSeconds(clock) }], { onevent: (e) => this.ingest(e) }, { cursorKey: `graph:${self}` });
+      this.#live = transport.subscribe(
+        [{ kinds: GRAPH_KINDS, authors, since: unixSeconds(clock) }],
+        { onevent: (e) => this.ingest(e) },
+        { cursorKey: `graph:${self}` },
+      );
     }
     this.#changed();
     return { ...this.counts(), incomplete: [...gaps.values()] };
@@ -159,7 +163,11 @@ export class OfferWeb {
   #ingest(e: NostrEvent): void {
     try {
       if (e.kind === Kind.Follows) {
-        this.#applyFollows(e.pubkey, parseFollowsEvent(e).follows.map((f) => f.pubkey), e.created_at);
+        this.#applyFollows(
+          e.pubkey,
+          parseFollowsEvent(e).follows.map((f) => f.pubkey),
+          e.created_at,
+        );
       } else if (e.kind === Kind.Catalog) {
         const cur = this.#catalogs.get(e.pubkey);
         if (cur && cur.createdAt > e.created_at) return;

@@ -159,7 +159,11 @@ export class RelayConnection {
   #dial(): void {
     this.#timer = undefined;
     if (this.#closed) return;
-    const ws = new WebSocket(this.url, { maxPayload: this.#maxFrameBytes, handshakeTimeout: this.#connectTimeoutMs, perMessageDeflate: false });
+    const ws = new WebSocket(this.url, {
+      maxPayload: this.#maxFrameBytes,
+      handshakeTimeout: this.#connectTimeoutMs,
+      perMessageDeflate: false,
+    });
     this.#ws = ws;
     let opened = false;
     ws.on('open', () => {

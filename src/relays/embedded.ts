@@ -176,7 +176,8 @@ const YIELD_BYTES = 256 * 1024;
 const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function idOf(raw: unknown): string {
-  if (typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string') return (raw as { id: string }).id;
+  if (typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string')
+    return (raw as { id: string }).id;
   return '';
 }
 
@@ -226,13 +227,28 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     // their outbox until acknowledged elsewhere, so FULL's per-commit fsync is not worth 5x.
     db.pragma('synchronous = NORMAL');
   } catch (cause) {
-    throw new OtP2pError('db-error', `cannot open relay database ${options.dbPath ?? ':memory:'}`, { cause, context: { path: options.dbPath } });
+    throw new OtP2pError('db-error', `cannot open relay database ${options.dbPath ?? ':memory:'}`, {
+      cause,
+      context: { path: options.dbPath },
+    });
   }
   const repository = new EventRepositorySqlite(db, { defaultLimit });
   await repository.init();
   await silenceDeprecationNotice(repository);
-  const quiet = { setLogLevel: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const relay = new NostrRelay(repository, { logger: quiet, logLevel: LogLevel.ERROR, filterResultCacheTtl: 0, eventHandlingResultCacheTtl: 0, maxSubscriptionsPerClient: policy.maxSubscriptions + 1 });
+  const quiet = {
+    setLogLevel: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  const relay = new NostrRelay(repository, {
+    logger: quiet,
+    logLevel: LogLevel.ERROR,
+    filterResultCacheTtl: 0,
+    eventHandlingResultCacheTtl: 0,
+    maxSubscriptionsPerClient: policy.maxSubscriptions + 1,
+  });
   const validator = new Validator({ maxContentLength: maxEventBytes, maxSubscriptionIdLength: 64 });
 
   const conns = new Map<WebSocket, Conn>();
@@ -262,13 +278,19 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
 
   const http = createServer((req: HttpRequest, res: ServerResponse) => {
     const accept = req.headers.accept ?? '';
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, OPTIONS' };
+    const cors = {
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': '*',
+      'access-control-allow-methods': 'GET, OPTIONS',
+    };
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors).end();
     } else if (req.method === 'GET' && accept.includes('application/nostr+json')) {
       res.writeHead(200, { ...cors, 'content-type': 'application/nostr+json' }).end(nip11());
     } else {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('this is a Nostr relay: connect with a WebSocket, or GET with Accept: application/nostr+json\n');
+      res
+        .writeHead(426, { 'content-type': 'text/plain' })
+        .end('this is a Nostr relay: connect with a WebSocket, or GET with Accept: application/nostr+json\n');
     }
   });
   const wss = new WebSocketServer({ server: http, maxPayload: maxMessageBytes });
@@ -390,10 +412,12 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       abort: new AbortController(),
     };
     c.subs.set(subId, sub);
-    c.queue = c.queue.then(() => runStored(c, sub)).catch((err: unknown) => {
-      if (c.subs.get(subId) === sub) c.subs.delete(subId);
-      send(c, ['CLOSED', subId, `error: ${(err as Error).message}`]);
-    });
+    c.queue = c.queue
+      .then(() => runStored(c, sub))
+      .catch((err: unknown) => {
+        if (c.subs.get(subId) === sub) c.subs.delete(subId);
+        send(c, ['CLOSED', subId, `error: ${(err as Error).message}`]);
+      });
   };
 
   const handleClose = (c: Conn, subId: unknown): void => {
@@ -409,7 +433,8 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     const shape = checkShape(raw, limits, Math.floor(clock.now() / 1000));
     if (!shape.ok) return send(c, ['OK', id, false, `invalid: ${shape.message}`]);
     const ev = shape.event;
-    if (computeEventId(ev) !== ev.id || !verifySignature(ev.id, ev.pubkey, ev.sig)) return send(c, ['OK', id, false, 'invalid: bad id or signature']);
+    if (computeEventId(ev) !== ev.id || !verifySignature(ev.id, ev.pubkey, ev.sig))
+      return send(c, ['OK', id, false, 'invalid: bad id or signature']);
     if (ev.kind !== Kind.ClientAuth) return send(c, ['OK', id, false, 'invalid: AUTH event must be kind 22242']);
     const challenge = ev.tags.find((t) => t[0] === 'challenge')?.[1];
     if (challenge !== c.challenge) return send(c, ['OK', id, false, 'invalid: wrong challenge']);
@@ -420,9 +445,12 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     } catch {
       // handled below
     }
-    if (relayHost !== new URL(url).host) return send(c, ['OK', id, false, 'invalid: relay tag does not name this relay']);
-    if (Math.abs(ev.created_at - Math.floor(clock.now() / 1000)) > 600) return send(c, ['OK', id, false, 'invalid: created_at not within 10 minutes']);
-    if (c.authed.size >= MAX_AUTHED_PER_CONN && !c.authed.has(ev.pubkey)) return send(c, ['OK', id, false, 'rate-limited: too many identities on one connection']);
+    if (relayHost !== new URL(url).host)
+      return send(c, ['OK', id, false, 'invalid: relay tag does not name this relay']);
+    if (Math.abs(ev.created_at - Math.floor(clock.now() / 1000)) > 600)
+      return send(c, ['OK', id, false, 'invalid: created_at not within 10 minutes']);
+    if (c.authed.size >= MAX_AUTHED_PER_CONN && !c.authed.has(ev.pubkey))
+      return send(c, ['OK', id, false, 'rate-limited: too many identities on one connection']);
     c.authed.add(ev.pubkey);
     send(c, ['OK', id, true, '']);
   };
@@ -436,7 +464,8 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     } catch {
       return send(c, ['NOTICE', 'invalid: message is not JSON']);
     }
-    if (!Array.isArray(msg) || typeof msg[0] !== 'string') return send(c, ['NOTICE', 'invalid: message must be a JSON array']);
+    if (!Array.isArray(msg) || typeof msg[0] !== 'string')
+      return send(c, ['NOTICE', 'invalid: message must be a JSON array']);
     const type = msg[0];
     if (type === 'AUTH') return handleAuth(c, msg[1]);
     if (type === 'EVENT') {
@@ -450,8 +479,15 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     if (type === 'REQ') {
       const subId = msg[1];
       const filters = msg.slice(2) as Filter[];
-      if (c.authed.size === 0 && filters.some((f) => typeof f === 'object' && f !== null && asksForKinds(f, privateKinds))) {
-        send(c, ['CLOSED', typeof subId === 'string' ? subId : '', 'auth-required: private kinds (DMs, gift wraps) are served only to their authenticated recipient']);
+      if (
+        c.authed.size === 0 &&
+        filters.some((f) => typeof f === 'object' && f !== null && asksForKinds(f, privateKinds))
+      ) {
+        send(c, [
+          'CLOSED',
+          typeof subId === 'string' ? subId : '',
+          'auth-required: private kinds (DMs, gift wraps) are served only to their authenticated recipient',
+        ]);
         return send(c, ['AUTH', c.challenge]);
       }
     }
@@ -459,7 +495,9 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     try {
       valid = await validator.validateIncomingMessage(msg);
     } catch (err) {
-      const reason = (err as Error).message.startsWith('invalid') ? (err as Error).message : `invalid: ${(err as Error).message}`;
+      const reason = (err as Error).message.startsWith('invalid')
+        ? (err as Error).message
+        : `invalid: ${(err as Error).message}`;
       if (type === 'EVENT') return send(c, ['OK', idOf(msg[1]), false, reason]);
       if (type === 'REQ' && typeof msg[1] === 'string') return send(c, ['CLOSED', msg[1], reason]);
       return send(c, ['NOTICE', reason]);
@@ -516,7 +554,12 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {
-      reject(new OtP2pError('io-error', `cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { cause: err, context: { host, port: options.port } }));
+      reject(
+        new OtP2pError('io-error', `cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, {
+          cause: err,
+          context: { host, port: options.port },
+        }),
+      );
     };
     http.once('error', onError);
     http.listen(options.port ?? 0, host, () => {
@@ -539,7 +582,14 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
         subscriptions += c.subs.size;
         bufferedBytes += c.out.buffered;
       }
-      return { connections: conns.size, subscriptions, bytesInFlight: budget.used, pagesWaiting: budget.waiting, bufferedBytes, ...counters };
+      return {
+        connections: conns.size,
+        subscriptions,
+        bytesInFlight: budget.used,
+        pagesWaiting: budget.waiting,
+        bufferedBytes,
+        ...counters,
+      };
     },
     close: () => {
       closing ??= (async () => {

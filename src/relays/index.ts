@@ -2,7 +2,19 @@
  * The transport layer: the Transport interface, the Nostr relay pool, the persistent outbox and
  * the embedded relay. The in-process transport for tests is in `otp2p/testing`.
  */
-export type { GapReason, PublishCode, PublishOptions, PublishResult, RelayGap, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, SubscriptionItem, Transport } from './transport.ts';
+export type {
+  GapReason,
+  PublishCode,
+  PublishOptions,
+  PublishResult,
+  RelayGap,
+  RelayStats,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandlers,
+  SubscriptionItem,
+  Transport,
+} from './transport.ts';
 export { RelayPool, GIFT_WRAP_SLACK_SECONDS } from './pool.ts';
 export type { RelayPoolOptions } from './pool.ts';
 export { startEmbeddedRelay } from './embedded.ts';
@@ -19,6 +31,15 @@ export type { EventSigner } from './nip42.ts';
 export { backoffDelay, RelayConnection } from './connection.ts';
 export { OutboxPublisher } from './outbox.ts';
 export type { OutboxPublisherOptions } from './outbox.ts';
-export { MAX_LISTED_RELAYS, dmRelayChoice, dmRelaysOf, fetchNewest, listedRelays, publishToDmRelays, relayListOf, subscribeAuthor } from './nip65.ts';
+export {
+  MAX_LISTED_RELAYS,
+  dmRelayChoice,
+  dmRelaysOf,
+  fetchNewest,
+  listedRelays,
+  publishToDmRelays,
+  relayListOf,
+  subscribeAuthor,
+} from './nip65.ts';
 export type { DmRelayChoice, LookupOptions } from './nip65.ts';
 export type { RelayList, RelayListEntry } from '../events/relay-list.ts';

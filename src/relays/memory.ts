@@ -14,7 +14,14 @@ import type { NostrEvent } from '../events/types.ts';
 import { OtP2pError } from '../core/errors.ts';
 import { classifyOk } from './nip01-prefixes.ts';
 import { SubscriptionSink } from './subscription.ts';
-import type { PublishResult, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+import type {
+  PublishResult,
+  RelayStats,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandlers,
+  Transport,
+} from './transport.ts';
 
 type Listener = (event: NostrEvent) => void;
 
@@ -58,7 +65,8 @@ export class MemoryRelay {
         const currentId = this.#byAddress.get(address);
         const current = currentId === undefined ? undefined : this.#byId.get(currentId);
         if (current) {
-          const newer = event.created_at > current.created_at || (event.created_at === current.created_at && event.id < current.id);
+          const newer =
+            event.created_at > current.created_at || (event.created_at === current.created_at && event.id < current.id);
           if (!newer) return { ok: true, message: 'duplicate: have a newer version' };
           this.#byId.delete(current.id);
         }
@@ -193,7 +201,21 @@ export class MemoryTransport implements Transport {
   #deliver(sink: SubscriptionSink, event: NostrEvent, relay: string): void {
     let s = this.#stats.get(relay);
     if (!s) {
-      s = { received: 0, invalid: 0, invalidByCode: {}, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0, connects: 0, disconnects: 0, badFrames: 0, oversizedFrames: 0 };
+      s = {
+        received: 0,
+        invalid: 0,
+        invalidByCode: {},
+        unmatched: 0,
+        duplicates: 0,
+        orphans: 0,
+        notices: 0,
+        authChallenges: 0,
+        authAnswers: 0,
+        connects: 0,
+        disconnects: 0,
+        badFrames: 0,
+        oversizedFrames: 0,
+      };
       this.#stats.set(relay, s);
     }
     s.received++;

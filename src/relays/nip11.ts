@@ -22,7 +22,8 @@ export function nip11Url(relayUrl: string): string {
   return u.toString();
 }
 
-const posInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined);
+const posInt = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 
 /** Extract the limits from a parsed NIP-11 document; ignores malformed fields. */
 export function parseRelayLimits(doc: unknown): RelayLimits {
@@ -48,7 +49,10 @@ export function parseRelayLimits(doc: unknown): RelayLimits {
  * Fetch a relay's limits. Never throws: a relay without NIP-11 (or unreachable) has no limits.
  * The body is capped at `maxBytes` (default 64 KiB) and the request at `timeoutMs` (default 3 s).
  */
-export async function fetchRelayLimits(relayUrl: string, options: { timeoutMs?: number; maxBytes?: number } = {}): Promise<RelayLimits> {
+export async function fetchRelayLimits(
+  relayUrl: string,
+  options: { timeoutMs?: number; maxBytes?: number } = {},
+): Promise<RelayLimits> {
   const maxBytes = options.maxBytes ?? 64 * 1024;
   try {
     const res = await fetch(nip11Url(relayUrl), {

@@ -12,7 +12,15 @@ export type EventSigner = (template: EventTemplate) => NostrEvent | Promise<Nost
 
 /** The template for answering `challenge` from `relayUrl`. */
 export function authTemplate(relayUrl: string, challenge: string, nowSeconds: number): EventTemplate {
-  return { kind: Kind.ClientAuth, created_at: nowSeconds, tags: [['relay', relayUrl], ['challenge', challenge]], content: '' };
+  return {
+    kind: Kind.ClientAuth,
+    created_at: nowSeconds,
+    tags: [
+      ['relay', relayUrl],
+      ['challenge', challenge],
+    ],
+    content: '',
+  };
 }
 
 /**

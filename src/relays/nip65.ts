@@ -29,7 +29,12 @@ export interface LookupOptions {
  * The newest event of `kind` by `author` (one-shot query, EOSE-bounded). Events of another kind
  * or author are ignored, whatever a relay sends; ties on `created_at` go to the lowest id (NIP-01).
  */
-export async function fetchNewest(transport: Transport, kind: number, author: string, options: LookupOptions = {}): Promise<NostrEvent | undefined> {
+export async function fetchNewest(
+  transport: Transport,
+  kind: number,
+  author: string,
+  options: LookupOptions = {},
+): Promise<NostrEvent | undefined> {
   const filter: Filter = { kinds: [kind], authors: [author], limit: 5 };
   let best: NostrEvent | undefined;
   const sub = transport.subscribe([filter], undefined, {
@@ -47,7 +52,11 @@ export async function fetchNewest(transport: Transport, kind: number, author: st
 }
 
 /** `pubkey`'s relay list (kind 10002), or undefined when none was found. */
-export async function relayListOf(transport: Transport, pubkey: string, options: LookupOptions = {}): Promise<RelayList | undefined> {
+export async function relayListOf(
+  transport: Transport,
+  pubkey: string,
+  options: LookupOptions = {},
+): Promise<RelayList | undefined> {
   const ev = await fetchNewest(transport, Kind.RelayList, pubkey, options);
   return ev ? parseRelayListEvent(ev) : undefined;
 }
@@ -76,14 +85,26 @@ export interface DmRelayChoice {
  * Where wraps for `recipient` go: their kind 10050 relays; else their NIP-65 read relays
  * (with a warning: those relays learn that a DM exists); else the transport's defaults (same).
  */
-export async function dmRelayChoice(transport: Transport, recipient: string, options: LookupOptions = {}): Promise<DmRelayChoice> {
+export async function dmRelayChoice(
+  transport: Transport,
+  recipient: string,
+  options: LookupOptions = {},
+): Promise<DmRelayChoice> {
   const dm = await dmRelaysOf(transport, recipient, options);
   if (dm.length > 0) return { relays: dm, source: 'dm-relays' };
   const read = listedRelays(await relayListOf(transport, recipient, options), 'read');
   if (read.length > 0) {
-    return { relays: read, source: 'nip65-read', warning: `${recipient} publishes no DM relays (kind 10050): sending to their NIP-65 read relays, which learn that a DM exists` };
+    return {
+      relays: read,
+      source: 'nip65-read',
+      warning: `${recipient} publishes no DM relays (kind 10050): sending to their NIP-65 read relays, which learn that a DM exists`,
+    };
   }
-  return { relays: [], source: 'default', warning: `${recipient} publishes no DM or read relays: sending to our default relays, which learn that a DM exists` };
+  return {
+    relays: [],
+    source: 'default',
+    warning: `${recipient} publishes no DM or read relays: sending to our default relays, which learn that a DM exists`,
+  };
 }
 
 /**
@@ -111,8 +132,16 @@ export async function subscribeAuthor(
  * Publish a gift wrap to the recipient's DM relays (kind 10050).
  * @throws OtP2pError `no-relays` when the recipient lists no DM relay (NIP-17: do not guess).
  */
-export async function publishToDmRelays(transport: Transport, wrap: NostrEvent, recipient: string, indexRelays: string[]): Promise<PublishResult[]> {
+export async function publishToDmRelays(
+  transport: Transport,
+  wrap: NostrEvent,
+  recipient: string,
+  indexRelays: string[],
+): Promise<PublishResult[]> {
   const relays = await dmRelaysOf(transport, recipient, { relays: indexRelays });
-  if (relays.length === 0) throw new OtP2pError('no-relays', `recipient ${recipient.slice(0, 16)}… lists no DM relays (kind 10050)`, { context: { recipient } });
+  if (relays.length === 0)
+    throw new OtP2pError('no-relays', `recipient ${recipient.slice(0, 16)}… lists no DM relays (kind 10050)`, {
+      context: { recipient },
+    });
   return transport.publish(wrap, relays);
 }

@@ -124,7 +124,9 @@ export class OutboxPublisher {
     this.#timer = undefined;
     const room = this.#maxInFlight - this.#inFlight.size;
     if (room > 0) {
-      const due = this.#store.due(this.#clock.now(), room + this.#inFlight.size).filter((t) => !this.#inFlight.has(`${t.event.id} ${t.relay}`));
+      const due = this.#store
+        .due(this.#clock.now(), room + this.#inFlight.size)
+        .filter((t) => !this.#inFlight.has(`${t.event.id} ${t.relay}`));
       for (const t of due.slice(0, room)) this.#attempt(t.event, t.relay, t.attempts);
     }
     if (this.#isIdle()) for (const w of this.#idleWaiters.splice(0)) w();
@@ -156,7 +158,12 @@ export class OutboxPublisher {
     const expiration = expirationOf(event);
     if (expiration !== undefined && expiration * 1000 <= this.#clock.now()) {
       const message = `expiration ${expiration} has passed: not sent`;
-      this.#outcomes.push({ outcome: { eventId: event.id, relay, code: 'expired', message, status: 'failed' }, key, event, result: { relay, ok: false, code: 'expired', message } });
+      this.#outcomes.push({
+        outcome: { eventId: event.id, relay, code: 'expired', message, status: 'failed' },
+        key,
+        event,
+        result: { relay, ok: false, code: 'expired', message },
+      });
       this.#scheduleFlush();
       return;
     }
@@ -164,7 +171,12 @@ export class OutboxPublisher {
       .publish(event, [relay])
       .then(
         (results) => results[0] ?? { relay, ok: false, code: 'error' as const, message: 'no result' },
-        (err: unknown) => ({ relay, ok: false, code: 'error' as const, message: (err as Error).message ?? String(err) }),
+        (err: unknown) => ({
+          relay,
+          ok: false,
+          code: 'error' as const,
+          message: (err as Error).message ?? String(err),
+        }),
       )
       .then((r) => {
         const base = { eventId: event.id, relay, code: r.code, message: r.message };
@@ -172,7 +184,11 @@ export class OutboxPublisher {
           ? { ...base, status: 'acked' }
           : isPermanent(r.code) || (r.code === 'error' && attempts + 1 >= MAX_ERROR_ATTEMPTS)
             ? { ...base, status: 'failed' }
-            : { ...base, status: 'pending', nextAttemptAt: this.#clock.now() + backoffDelay(attempts, this.#backoff, this.#random) };
+            : {
+                ...base,
+                status: 'pending',
+                nextAttemptAt: this.#clock.now() + backoffDelay(attempts, this.#backoff, this.#random),
+              };
         this.#outcomes.push({ outcome, key, event, result: r });
         this.#scheduleFlush();
       });

@@ -38,7 +38,17 @@ import type { EventSigner } from './nip42.ts';
 import { authAllowed, authTemplate } from './nip42.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, splitReq } from './req-split.ts';
 import { SubscriptionSink } from './subscription.ts';
-import type { GapReason, PublishOptions, PublishResult, RelayGap, RelayStats, SubscribeOptions, Subscription, SubscriptionHandlers, Transport } from './transport.ts';
+import type {
+  GapReason,
+  PublishOptions,
+  PublishResult,
+  RelayGap,
+  RelayStats,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandlers,
+  Transport,
+} from './transport.ts';
 
 /** REQs this small go out at once on open; bigger ones wait briefly for NIP-11 limits to split by. */
 const SMALL_REQ_BYTES = 16 * 1024;
@@ -191,7 +201,8 @@ export class RelayPool implements Transport {
   /** Counters for every relay contacted so far (see {@link Transport.stats}). */
   stats(): Record<string, RelayStats> {
     const out: Record<string, RelayStats> = {};
-    for (const [url, s] of this.#relays) out[url] = { ...s.stats, invalidByCode: { ...s.stats.invalidByCode }, ...s.conn.stats };
+    for (const [url, s] of this.#relays)
+      out[url] = { ...s.stats, invalidByCode: { ...s.stats.invalidByCode }, ...s.conn.stats };
     return out;
   }
 
@@ -239,7 +250,17 @@ export class RelayPool implements Transport {
       authWaiters: [],
       challengeWaiters: [],
       authTimes: [],
-      stats: { received: 0, invalid: 0, invalidByCode: {}, unmatched: 0, duplicates: 0, orphans: 0, notices: 0, authChallenges: 0, authAnswers: 0 },
+      stats: {
+        received: 0,
+        invalid: 0,
+        invalidByCode: {},
+        unmatched: 0,
+        duplicates: 0,
+        orphans: 0,
+        notices: 0,
+        authChallenges: 0,
+        authAnswers: 0,
+      },
     };
     state.conn = new RelayConnection(
       url,
@@ -268,27 +289,50 @@ export class RelayPool implements Transport {
    * result, never an exception.
    * @throws OtP2pError `closed` after {@link close}, `no-relays` when there is no relay to ask.
    */
-  async publish(event: NostrEvent, relays: string[] = this.writeRelays, options: PublishOptions = {}): Promise<PublishResult[]> {
+  async publish(
+    event: NostrEvent,
+    relays: string[] = this.writeRelays,
+    options: PublishOptions = {},
+  ): Promise<PublishResult[]> {
     if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
     if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays to publish to');
     return Promise.all(relays.map((url) => this.#publishOne(this.#relay(url), event, true, options)));
   }
 
-  async #publishOne(state: RelayState, event: NostrEvent, mayAuth: boolean, options: PublishOptions = {}): Promise<PublishResult> {
+  async #publishOne(
+    state: RelayState,
+    event: NostrEvent,
+    mayAuth: boolean,
+    options: PublishOptions = {},
+  ): Promise<PublishResult> {
     const timeoutMs = this.#options.publishTimeoutMs ?? 10_000;
     const relay = state.url;
-    if (!(await state.conn.whenOpen(timeoutMs))) return { relay, ok: false, code: 'relay-unreachable', message: 'could not connect' };
+    if (!(await state.conn.whenOpen(timeoutMs)))
+      return { relay, ok: false, code: 'relay-unreachable', message: 'could not connect' };
     await Promise.race([state.limitsReady, new Promise((r) => setTimeout(r, 2000).unref())]);
     const frame = JSON.stringify(['EVENT', event]);
     const max = state.limits.maxMessageLength;
     if (max !== undefined && Buffer.byteLength(frame, 'utf8') > max) {
-      return { relay, ok: false, code: 'too-large', message: `event frame is over the relay's max_message_length of ${max}` };
+      return {
+        relay,
+        ok: false,
+        code: 'too-large',
+        message: `event frame is over the relay's max_message_length of ${max}`,
+      };
     }
     // NIP-11 created_at limits: the relay would refuse the event; say so without sending it.
     const now = Math.floor(this.#clock.now() / 1000);
     const { createdAtLowerLimit: lower, createdAtUpperLimit: upper } = state.limits;
-    if ((lower !== undefined && event.created_at < now - lower) || (upper !== undefined && event.created_at > now + upper)) {
-      return { relay, ok: false, code: 'invalid', message: `created_at ${event.created_at} is outside the relay's NIP-11 window (now -${lower ?? '∞'}s / +${upper ?? '∞'}s)` };
+    if (
+      (lower !== undefined && event.created_at < now - lower) ||
+      (upper !== undefined && event.created_at > now + upper)
+    ) {
+      return {
+        relay,
+        ok: false,
+        code: 'invalid',
+        message: `created_at ${event.created_at} is outside the relay's NIP-11 window (now -${lower ?? '∞'}s / +${upper ?? '∞'}s)`,
+      };
     }
     const answer = await new Promise<{ accepted: boolean; message: string } | 'timeout' | 'lost'>((resolve) => {
       // An EVENT the relay dropped unread (nostream, early in a connection) gets no OK: send it
@@ -325,10 +369,12 @@ export class RelayPool implements Transport {
       // The event's own author authenticates when it is not the identity (nostream requires the
       // author); the identity only where it is allowed to be revealed.
       if (options.authSigner) {
-        if (await this.#authAs(state, options.authSigner, timeoutMs)) return this.#publishOne(state, event, false, options);
+        if (await this.#authAs(state, options.authSigner, timeoutMs))
+          return this.#publishOne(state, event, false, options);
         return { ...result, message: `${result.message} (AUTH as the event's author was not accepted)` };
       }
-      if (this.#canAuth(state) && (await this.#whenAuthed(state, timeoutMs))) return this.#publishOne(state, event, false, options);
+      if (this.#canAuth(state) && (await this.#whenAuthed(state, timeoutMs)))
+        return this.#publishOne(state, event, false, options);
     }
     return result;
   }
@@ -385,9 +431,15 @@ export class RelayPool implements Transport {
         if (p.eosed) continue;
         p.eosed = true;
         const conn = this.#relays.get(url)?.conn;
-        if (conn?.open) p.gap = { relay: url, reason: 'no-answer', message: p.problem?.message ?? `no EOSE within ${eoseMs} ms` };
+        if (conn?.open)
+          p.gap = { relay: url, reason: 'no-answer', message: p.problem?.message ?? `no EOSE within ${eoseMs} ms` };
         else if (p.problem) p.gap = { relay: url, ...p.problem };
-        else p.gap = { relay: url, reason: 'unreachable', message: conn?.lastError || `not connected within ${eoseMs} ms` };
+        else
+          p.gap = {
+            relay: url,
+            reason: 'unreachable',
+            message: conn?.lastError || `not connected within ${eoseMs} ms`,
+          };
       }
       this.#checkEose(sub);
     }, eoseMs);
@@ -403,11 +455,17 @@ export class RelayPool implements Transport {
     const resumed =
       per.mark === undefined
         ? sub.filters
-        : sub.filters.map((f) => ({ ...f, since: Math.max(f.since ?? 0, Math.max(0, (per.mark as number) - sub.slack)) }));
+        : sub.filters.map((f) => ({
+            ...f,
+            since: Math.max(f.since ?? 0, Math.max(0, (per.mark as number) - sub.slack)),
+          }));
     // NIP-11 max_limit: a relay clamps (or refuses) larger limits; asking within it keeps the
     // EOSE meaningful.
     const maxLimit = state.limits.maxLimit;
-    const filters = maxLimit === undefined ? resumed : resumed.map((f) => (f.limit !== undefined && f.limit > maxLimit ? { ...f, limit: maxLimit } : f));
+    const filters =
+      maxLimit === undefined
+        ? resumed
+        : resumed.map((f) => (f.limit !== undefined && f.limit > maxLimit ? { ...f, limit: maxLimit } : f));
     // Frames over the relay's max_message_length close the socket (nostream: 1009): split.
     const groups = splitReq(filters, state.limits.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
     const ids = groups.map((_, i) => (i === 0 ? sub.id : `${sub.id}:${i}`));
@@ -434,7 +492,14 @@ export class RelayPool implements Transport {
   /** No EOSE, CLOSED or event since the last REQ: send it again, or give up on this connection. */
   #reqUnanswered(state: RelayState, sub: PoolSub, per: PerRelay): void {
     per.retryTimer = undefined;
-    if (per.answered || per.closedReason !== undefined || per.waitingAuth || !state.subs.has(sub.id) || !state.conn.open) return;
+    if (
+      per.answered ||
+      per.closedReason !== undefined ||
+      per.waitingAuth ||
+      !state.subs.has(sub.id) ||
+      !state.conn.open
+    )
+      return;
     if (per.sends <= (this.#options.reqRetries ?? 3)) return this.#sendReq(state, sub);
     per.problem = { reason: 'no-answer', message: `no EOSE or CLOSED after ${per.sends} REQs` };
     if (per.eosed) return;
@@ -521,13 +586,15 @@ export class RelayPool implements Transport {
       const per = sub.perRelay.get(state.url);
       if (per) per.sends = 0;
       // A big REQ is split to the relay's NIP-11 max_message_length: wait (briefly) for it.
-      if (state.limitsKnown || Buffer.byteLength(JSON.stringify(sub.filters), 'utf8') <= SMALL_REQ_BYTES) this.#sendReq(state, sub);
+      if (state.limitsKnown || Buffer.byteLength(JSON.stringify(sub.filters), 'utf8') <= SMALL_REQ_BYTES)
+        this.#sendReq(state, sub);
       else big.push(sub);
     }
     if (big.length === 0) return;
     void Promise.race([state.limitsReady, new Promise((r) => setTimeout(r, 2000).unref())]).then(() => {
       if (!state.conn.open) return;
-      for (const sub of big) if (state.subs.has(sub.id) && sub.perRelay.get(state.url)?.sends === 0) this.#sendReq(state, sub);
+      for (const sub of big)
+        if (state.subs.has(sub.id) && sub.perRelay.get(state.url)?.sends === 0) this.#sendReq(state, sub);
     });
   }
 
@@ -545,10 +612,18 @@ export class RelayPool implements Transport {
       clearTimeout(per.retryTimer);
       per.retryTimer = undefined;
       if (per.eosed) continue;
-      if (opened) per.problem = { reason: 'connection-lost', message: `connection closed before EOSE (${reason || 'no reason'})` };
+      if (opened)
+        per.problem = {
+          reason: 'connection-lost',
+          message: `connection closed before EOSE (${reason || 'no reason'})`,
+        };
       if (!unreachable) continue;
       per.eosed = true;
-      per.gap = { relay: state.url, reason: 'unreachable', message: state.conn.lastError || reason || 'could not connect' };
+      per.gap = {
+        relay: state.url,
+        reason: 'unreachable',
+        message: state.conn.lastError || reason || 'could not connect',
+      };
       this.#checkEose(sub);
     }
   }
@@ -618,7 +693,8 @@ export class RelayPool implements Transport {
         for (const w of state.challengeWaiters.splice(0)) w();
         // Answering reveals who we are: only when something we asked for waits on it, or the
         // user trusts this relay.
-        if (state.authWaiters.length > 0 || authAllowed(state.url, this.#options.trustedAuthRelays ?? [])) this.#maybeAuth(state);
+        if (state.authWaiters.length > 0 || authAllowed(state.url, this.#options.trustedAuthRelays ?? []))
+          this.#maybeAuth(state);
         return;
       }
       default:
@@ -713,7 +789,11 @@ export class RelayPool implements Transport {
   }
 
   /** AUTH with another key than the identity's (an event's own author); true when accepted. */
-  async #authAs(state: RelayState, signer: NonNullable<PublishOptions['authSigner']>, timeoutMs: number): Promise<boolean> {
+  async #authAs(
+    state: RelayState,
+    signer: NonNullable<PublishOptions['authSigner']>,
+    timeoutMs: number,
+  ): Promise<boolean> {
     if (state.challenge === undefined) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, timeoutMs);

@@ -26,7 +26,12 @@ export interface QueryOptions {
  * did not answer. Events arrive verified (the Transport contract). Never rejects for a relay.
  * @throws OtP2pError `closed` / `no-relays` from {@link Transport.subscribe}.
  */
-export function queryEvents(transport: Transport, filters: Filter[], eoseTimeoutMs = 10_000, options: QueryOptions = {}): Promise<QueryResult> {
+export function queryEvents(
+  transport: Transport,
+  filters: Filter[],
+  eoseTimeoutMs = 10_000,
+  options: QueryOptions = {},
+): Promise<QueryResult> {
   return new Promise((resolve) => {
     const out = new Map<string, NostrEvent>();
     let done = false;
@@ -45,8 +50,12 @@ export function queryEvents(transport: Transport, filters: Filter[], eoseTimeout
         },
         // Ended before EOSE: every relay closed it, or the transport closed.
         onclose: (reasons) => {
-          const gaps = Object.entries(reasons).map(([relay, message]): RelayGap => ({ relay, reason: 'closed', message }));
-          finish(gaps.length > 0 ? gaps : [{ relay: '', reason: 'closed', message: 'the transport closed before EOSE' }]);
+          const gaps = Object.entries(reasons).map(
+            ([relay, message]): RelayGap => ({ relay, reason: 'closed', message }),
+          );
+          finish(
+            gaps.length > 0 ? gaps : [{ relay: '', reason: 'closed', message: 'the transport closed before EOSE' }],
+          );
         },
       },
       { closeOnEose: true, eoseTimeoutMs, ...(options.relays ? { relays: options.relays } : {}) },
@@ -60,7 +69,9 @@ export function queryEvents(transport: Transport, filters: Filter[], eoseTimeout
  */
 export function assertComplete(result: { incomplete: readonly RelayGap[] }, what = 'query'): void {
   if (result.incomplete.length === 0) return;
-  throw new OtP2pError('relay-incomplete', `${what}: no full answer from ${describeGaps(result.incomplete)}`, { context: { incomplete: [...result.incomplete] } });
+  throw new OtP2pError('relay-incomplete', `${what}: no full answer from ${describeGaps(result.incomplete)}`, {
+    context: { incomplete: [...result.incomplete] },
+  });
 }
 
 /**

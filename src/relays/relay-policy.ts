@@ -70,17 +70,26 @@ export type ReqCheck = { ok: true } | { ok: false; reason: string };
 export function checkReq(policy: RelayPolicy, filterCount: number, open: number, replaces: boolean): ReqCheck {
   if (filterCount < 1) return { ok: false, reason: 'invalid: a REQ needs at least one filter' };
   if (filterCount > policy.maxFiltersPerReq) {
-    return { ok: false, reason: `invalid: too many filters in one REQ: ${filterCount} (at most ${policy.maxFiltersPerReq})` };
+    return {
+      ok: false,
+      reason: `invalid: too many filters in one REQ: ${filterCount} (at most ${policy.maxFiltersPerReq})`,
+    };
   }
   if (!replaces && open >= policy.maxSubscriptions) {
-    return { ok: false, reason: `restricted: too many open subscriptions on this connection (at most ${policy.maxSubscriptions}); CLOSE one first` };
+    return {
+      ok: false,
+      reason: `restricted: too many open subscriptions on this connection (at most ${policy.maxSubscriptions}); CLOSE one first`,
+    };
   }
   return { ok: true };
 }
 
 /** How many stored events a filter may return under the policy (0: live events only). */
 export function rowsFor(policy: RelayPolicy, filter: Filter): number {
-  const asked = typeof filter.limit === 'number' && Number.isFinite(filter.limit) ? Math.max(0, Math.floor(filter.limit)) : policy.defaultLimit;
+  const asked =
+    typeof filter.limit === 'number' && Number.isFinite(filter.limit)
+      ? Math.max(0, Math.floor(filter.limit))
+      : policy.defaultLimit;
   let rows = Math.min(asked, policy.maxLimit);
   // An id matches at most one event.
   if (Array.isArray(filter.ids)) rows = Math.min(rows, filter.ids.length);

@@ -62,7 +62,9 @@ export interface SubscriptionHandlers {
 }
 
 /** Items yielded when a subscription is consumed as an async iterator. */
-export type SubscriptionItem = { type: 'event'; event: NostrEvent; relay: string } | { type: 'eose'; incomplete?: readonly RelayGap[] };
+export type SubscriptionItem =
+  | { type: 'event'; event: NostrEvent; relay: string }
+  | { type: 'eose'; incomplete?: readonly RelayGap[] };
 
 /** A live subscription. */
 export interface Subscription extends AsyncIterable<SubscriptionItem> {

@@ -68,7 +68,9 @@ const MAX_RESPONSE_CHARS = 256 * 1024;
 export const DEFAULT_SIGNER_TIMEOUT_MS = 30_000;
 
 function badUri(message: string, value: unknown): never {
-  throw new OtP2pError('bad-bunker-uri', `${message}, got ${describeValue(value, 24)}`, { context: { field: 'bunker' } });
+  throw new OtP2pError('bad-bunker-uri', `${message}, got ${describeValue(value, 24)}`, {
+    context: { field: 'bunker' },
+  });
 }
 
 /**
@@ -76,7 +78,8 @@ function badUri(message: string, value: unknown): never {
  * @throws OtP2pError `bad-bunker-uri` naming the part that is wrong (the secret is never echoed).
  */
 export function parseBunkerUri(uri: unknown): BunkerPointer {
-  if (typeof uri !== 'string' || uri.length > 4096) badUri('bunker URI must be a string of at most 4096 characters', uri);
+  if (typeof uri !== 'string' || uri.length > 4096)
+    badUri('bunker URI must be a string of at most 4096 characters', uri);
   if (!uri.startsWith('bunker://')) badUri('bunker URI must start with bunker://', uri.slice(0, 12));
   let u: URL;
   try {
@@ -88,11 +91,14 @@ export function parseBunkerUri(uri: unknown): BunkerPointer {
   if (!isHex(pubkey, 32)) badUri('bunker URI must name the signer by a 64-hex pubkey', pubkey);
   const relays = [...new Set(u.searchParams.getAll('relay'))];
   if (relays.length === 0) badUri('bunker URI names no relay (relay=wss://…)', uri.slice(0, 12));
-  if (relays.length > MAX_BUNKER_RELAYS) badUri(`bunker URI names more than ${MAX_BUNKER_RELAYS} relays`, relays.length);
+  if (relays.length > MAX_BUNKER_RELAYS)
+    badUri(`bunker URI names more than ${MAX_BUNKER_RELAYS} relays`, relays.length);
   for (const r of relays) if (!isRelayUrl(r)) badUri('bunker URI relay must be a ws:// or wss:// URL', r);
   const secret = u.searchParams.get('secret');
   if (secret !== null && (secret.length === 0 || secret.length > MAX_SECRET)) {
-    throw new OtP2pError('bad-bunker-uri', `bunker URI secret must be 1..${MAX_SECRET} characters`, { context: { field: 'bunker' } });
+    throw new OtP2pError('bad-bunker-uri', `bunker URI secret must be 1..${MAX_SECRET} characters`, {
+      context: { field: 'bunker' },
+    });
   }
   return { pubkey, relays, secret };
 }
@@ -182,9 +188,13 @@ export class Nip46Signer implements Signer {
     const result = await this.request('connect', [this.bunker.pubkey, this.bunker.secret ?? '', perms.join(',')]);
     // NIP-46: "ack", or the secret echoed back. Anything else is a signer we do not understand.
     if (result !== 'ack' && result !== this.bunker.secret) {
-      throw new OtP2pError('signer-refused', `the remote signer answered connect with ${describeValue(result, 24)}, not ack`, {
-        context: { method: 'connect' },
-      });
+      throw new OtP2pError(
+        'signer-refused',
+        `the remote signer answered connect with ${describeValue(result, 24)}, not ack`,
+        {
+          context: { method: 'connect' },
+        },
+      );
     }
     return this.getPublicKey();
   }
@@ -192,14 +202,22 @@ export class Nip46Signer implements Signer {
   async getPublicKey(): Promise<string> {
     const pk = await this.request('get_public_key', []);
     if (!isHex(pk, 32)) {
-      throw new OtP2pError('signer-mismatch', `the remote signer's public key is not 64 hex characters: ${describeValue(pk, 24)}`, {
-        context: { method: 'get_public_key' },
-      });
+      throw new OtP2pError(
+        'signer-mismatch',
+        `the remote signer's public key is not 64 hex characters: ${describeValue(pk, 24)}`,
+        {
+          context: { method: 'get_public_key' },
+        },
+      );
     }
     if (this.#userPubkey !== undefined && pk !== this.#userPubkey) {
-      throw new OtP2pError('signer-mismatch', `the remote signer now speaks for ${pk.slice(0, 12)}…, not for ${this.#userPubkey.slice(0, 12)}… recorded at pairing`, {
-        context: { expected: this.#userPubkey, got: pk },
-      });
+      throw new OtP2pError(
+        'signer-mismatch',
+        `the remote signer now speaks for ${pk.slice(0, 12)}…, not for ${this.#userPubkey.slice(0, 12)}… recorded at pairing`,
+        {
+          context: { expected: this.#userPubkey, got: pk },
+        },
+      );
     }
     this.#userPubkey = pk;
     return pk;
@@ -207,7 +225,13 @@ export class Nip46Signer implements Signer {
 
   async signEvent(template: EventTemplate): Promise<NostrEvent> {
     const user = this.#userPubkey ?? (await this.getPublicKey());
-    const unsigned = { kind: template.kind, created_at: template.created_at, tags: template.tags, content: template.content, pubkey: user };
+    const unsigned = {
+      kind: template.kind,
+      created_at: template.created_at,
+      tags: template.tags,
+      content: template.content,
+      pubkey: user,
+    };
     const raw = await this.request('sign_event', [JSON.stringify(unsigned)]);
     let value: unknown;
     try {
@@ -216,12 +240,19 @@ export class Nip46Signer implements Signer {
       throw mismatch('the remote signer returned a signed event that is not JSON');
     }
     const checked = this.#verifier.verify(value);
-    if (!checked.ok) throw mismatch(`the remote signer returned an event that does not verify (${checked.code}: ${checked.message})`);
+    if (!checked.ok)
+      throw mismatch(`the remote signer returned an event that does not verify (${checked.code}: ${checked.message})`);
     const e = checked.event;
-    if (e.pubkey !== user) throw mismatch(`the remote signer signed as ${e.pubkey.slice(0, 12)}…, not as ${user.slice(0, 12)}…`);
+    if (e.pubkey !== user)
+      throw mismatch(`the remote signer signed as ${e.pubkey.slice(0, 12)}…, not as ${user.slice(0, 12)}…`);
     // A signer that changes what it signs (a tag, the content, the time) must not be trusted with
     // anything: compare the signed fields with what we asked for.
-    if (e.kind !== template.kind || e.created_at !== template.created_at || e.content !== template.content || JSON.stringify(e.tags) !== JSON.stringify(template.tags)) {
+    if (
+      e.kind !== template.kind ||
+      e.created_at !== template.created_at ||
+      e.content !== template.content ||
+      JSON.stringify(e.tags) !== JSON.stringify(template.tags)
+    ) {
       throw mismatch('the remote signer signed a different event than the one requested');
     }
     return e;
@@ -244,7 +275,11 @@ export class Nip46Signer implements Signer {
     this.#sub = undefined;
     for (const [id, p] of this.#pending) {
       clearTimeout(p.timer);
-      p.reject(new OtP2pError('aborted', `the ${p.method} request to the remote signer was abandoned`, { context: { method: p.method } }));
+      p.reject(
+        new OtP2pError('aborted', `the ${p.method} request to the remote signer was abandoned`, {
+          context: { method: p.method },
+        }),
+      );
       this.#pending.delete(id);
     }
   }
@@ -255,16 +290,21 @@ export class Nip46Signer implements Signer {
    * `signer-refused` (the signer answered with an error), `aborted` (closed).
    */
   async request(method: string, params: string[]): Promise<string> {
-    if (this.#closed) throw new OtP2pError('aborted', 'the remote signer connection is closed', { context: { method } });
+    if (this.#closed)
+      throw new OtP2pError('aborted', 'the remote signer connection is closed', { context: { method } });
     await this.#listen();
     const id = bytesToHex(this.#random.bytes(8));
     const answer = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(
-          new OtP2pError('signer-timeout', `the remote signer did not answer ${method} within ${Math.round(this.#timeoutMs / 1000)} s: is it online, and does it listen on ${this.bunker.relays.join(', ')}?`, {
-            context: { method, relays: this.bunker.relays },
-          }),
+          new OtP2pError(
+            'signer-timeout',
+            `the remote signer did not answer ${method} within ${Math.round(this.#timeoutMs / 1000)} s: is it online, and does it listen on ${this.bunker.relays.join(', ')}?`,
+            {
+              context: { method, relays: this.bunker.relays },
+            },
+          ),
         );
       }, this.#timeoutMs);
       this.#pending.set(id, { method, resolve, reject, timer });
@@ -284,9 +324,13 @@ export class Nip46Signer implements Signer {
         clearTimeout(p.timer);
         this.#pending.delete(id);
       }
-      throw new OtP2pError('signer-timeout', `no relay of the remote signer took the ${method} request (${results.map((r) => `${r.relay}: ${r.code}`).join('; ')})`, {
-        context: { method, relays: this.bunker.relays },
-      });
+      throw new OtP2pError(
+        'signer-timeout',
+        `no relay of the remote signer took the ${method} request (${results.map((r) => `${r.relay}: ${r.code}`).join('; ')})`,
+        {
+          context: { method, relays: this.bunker.relays },
+        },
+      );
     }
     return answer;
   }
@@ -295,7 +339,14 @@ export class Nip46Signer implements Signer {
   #listen(): Promise<void> {
     this.#ready ??= new Promise<void>((resolve) => {
       this.#sub = this.#transport.subscribe(
-        [{ kinds: [Kind.NostrConnect], authors: [this.bunker.pubkey], '#p': [this.#client.pubkey], since: unixSeconds(this.#clock) - 60 }],
+        [
+          {
+            kinds: [Kind.NostrConnect],
+            authors: [this.bunker.pubkey],
+            '#p': [this.#client.pubkey],
+            since: unixSeconds(this.#clock) - 60,
+          },
+        ],
         {
           onevent: (event) => {
             void this.#onResponse(event);
@@ -332,7 +383,11 @@ export class Nip46Signer implements Signer {
     clearTimeout(p.timer);
     this.#pending.delete(o.id);
     if (typeof o.error === 'string' && o.error.length > 0) {
-      p.reject(new OtP2pError('signer-refused', `the remote signer refused ${p.method}: ${describeValue(o.error, 120)}`, { context: { method: p.method } }));
+      p.reject(
+        new OtP2pError('signer-refused', `the remote signer refused ${p.method}: ${describeValue(o.error, 120)}`, {
+          context: { method: p.method },
+        }),
+      );
     } else if (typeof o.result === 'string') {
       p.resolve(o.result);
     } else {
@@ -384,7 +439,12 @@ export async function pairNostrConnect(options: PairOptions): Promise<Nip46Signe
     };
     const onAbort = (): void => finish(new OtP2pError('aborted', 'pairing was cancelled'));
     const timer = setTimeout(
-      () => finish(new OtP2pError('signer-timeout', `no signer paired within ${Math.round(timeoutMs / 1000)} s`, { context: { relays: options.relays } })),
+      () =>
+        finish(
+          new OtP2pError('signer-timeout', `no signer paired within ${Math.round(timeoutMs / 1000)} s`, {
+            context: { relays: options.relays },
+          }),
+        ),
       timeoutMs,
     );
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -402,7 +462,15 @@ export async function pairNostrConnect(options: PairOptions): Promise<Nip46Signe
               // Not for us, or not from a signer: keep waiting.
             });
         },
-        oneose: () => options.onUri(createNostrConnectUri({ clientPubkey: client.pubkey, relays: options.relays, secret, ...(options.perms ? { perms: options.perms } : {}) })),
+        oneose: () =>
+          options.onUri(
+            createNostrConnectUri({
+              clientPubkey: client.pubkey,
+              relays: options.relays,
+              secret,
+              ...(options.perms ? { perms: options.perms } : {}),
+            }),
+          ),
       },
       { relays: options.relays },
     );

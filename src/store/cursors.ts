@@ -65,7 +65,8 @@ export class CursorStore implements CursorStorage {
     } catch (cause) {
       throw new OtP2pError('db-error', 'cannot write subscription cursors', { cause });
     }
-    for (const c of items) if (this.#pending.get(`${c.relay}\n${c.subKey}`) === c) this.#pending.delete(`${c.relay}\n${c.subKey}`);
+    for (const c of items)
+      if (this.#pending.get(`${c.relay}\n${c.subKey}`) === c) this.#pending.delete(`${c.relay}\n${c.subKey}`);
   }
 
   /** Every stored mark (for diagnostics). */

@@ -61,7 +61,9 @@ interface Statements {
   ownByAddress: Database.Statement<[string, number, string, number], { id: string }>;
 }
 
-function toEvent(row: Pick<EventsTable, 'id' | 'pubkey' | 'kind' | 'created_at' | 'tags' | 'content' | 'sig'>): NostrEvent {
+function toEvent(
+  row: Pick<EventsTable, 'id' | 'pubkey' | 'kind' | 'created_at' | 'tags' | 'content' | 'sig'>,
+): NostrEvent {
   return {
     id: row.id,
     pubkey: row.pubkey,
@@ -122,7 +124,9 @@ export class EventStore {
     try {
       return this.#insertTx(items);
     } catch (cause) {
-      throw new OtP2pError('db-error', `inserting ${items.length} events failed: ${(cause as Error).message}`, { cause });
+      throw new OtP2pError('db-error', `inserting ${items.length} events failed: ${(cause as Error).message}`, {
+        cause,
+      });
     }
   }
 
@@ -140,16 +144,23 @@ export class EventStore {
    * insert of the current one, so worker threads and SQLite work at the same time.
    * @throws OtP2pError `db-error` when SQLite fails; `closed`/`internal` from the verifier.
    */
-  async ingest(raws: readonly string[], options: { verifier: BatchVerifier; relay?: string; chunkSize?: number }): Promise<IngestResult[]> {
+  async ingest(
+    raws: readonly string[],
+    options: { verifier: BatchVerifier; relay?: string; chunkSize?: number },
+  ): Promise<IngestResult[]> {
     const chunk = Math.max(1, options.chunkSize ?? 1000);
     const out: IngestResult[] = [];
-    let next: Promise<RawVerifyResult[]> | undefined = raws.length ? options.verifier.verifyBatch(raws.slice(0, chunk)) : undefined;
+    let next: Promise<RawVerifyResult[]> | undefined = raws.length
+      ? options.verifier.verifyBatch(raws.slice(0, chunk))
+      : undefined;
     for (let start = 0; next; start += chunk) {
       const verified = await next;
       const after = start + chunk;
       next = after < raws.length ? options.verifier.verifyBatch(raws.slice(after, after + chunk)) : undefined;
       const items: InsertItem[] = [];
-      for (const r of verified) if (r.ok) items.push(options.relay === undefined ? { event: r.event } : { event: r.event, relay: options.relay });
+      for (const r of verified)
+        if (r.ok)
+          items.push(options.relay === undefined ? { event: r.event } : { event: r.event, relay: options.relay });
       let statuses: InsertStatus[];
       try {
         statuses = this.insertBatch(items);
@@ -159,7 +170,8 @@ export class EventStore {
         throw err;
       }
       let k = 0;
-      for (const r of verified) out.push(r.ok ? { ok: true, id: r.event.id, status: statuses[k++] as InsertStatus } : r);
+      for (const r of verified)
+        out.push(r.ok ? { ok: true, id: r.event.id, status: statuses[k++] as InsertStatus } : r);
     }
     return out;
   }
@@ -185,7 +197,17 @@ export class EventStore {
         status = 'replaced-older';
       }
     }
-    const changes = st.insert.run(e.id, e.pubkey, e.kind, e.created_at, addr ? addr.d : null, JSON.stringify(e.tags), e.content, e.sig, now).changes;
+    const changes = st.insert.run(
+      e.id,
+      e.pubkey,
+      e.kind,
+      e.created_at,
+      addr ? addr.d : null,
+      JSON.stringify(e.tags),
+      e.content,
+      e.sig,
+      now,
+    ).changes;
     if (changes === 0) status = 'duplicate';
     if (relay !== undefined) st.relay.run(e.id, relay, now);
     if (changes > 0 && e.kind === Kind.Deletion) this.#applyDeletion(e);
@@ -241,19 +263,32 @@ export class EventStore {
 
   /** Relays that delivered the stored event `id`, sorted. */
   async relaysOf(id: string): Promise<string[]> {
-    const rows = await this.store.db.selectFrom('event_relays').select('relay').where('event_id', '=', id).orderBy('relay').execute();
+    const rows = await this.store.db
+      .selectFrom('event_relays')
+      .select('relay')
+      .where('event_id', '=', id)
+      .orderBy('relay')
+      .execute();
     return rows.map((r) => r.relay);
   }
 
   /** Whether `pubkey` has asked (NIP-09) to delete the event id or address `target`. */
   async isDeleted(target: string, pubkey: string): Promise<boolean> {
-    const row = await this.store.db.selectFrom('deletions').select('target').where('target', '=', target).where('pubkey', '=', pubkey).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('deletions')
+      .select('target')
+      .where('target', '=', target)
+      .where('pubkey', '=', pubkey)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   /** Number of stored events. */
   async count(): Promise<number> {
-    const row = await this.store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.store.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 

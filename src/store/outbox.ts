@@ -110,7 +110,10 @@ export class OutboxStore {
         }
       })();
     } catch (cause) {
-      throw new OtP2pError('db-error', `cannot queue ${events.length} event(s)`, { cause, context: { first: events[0]?.id } });
+      throw new OtP2pError('db-error', `cannot queue ${events.length} event(s)`, {
+        cause,
+        context: { first: events[0]?.id },
+      });
     }
   }
 
@@ -123,7 +126,8 @@ export class OutboxStore {
     const now = this.#clock.now();
     try {
       this.#store.raw.transaction(() => {
-        for (const o of outcomes) this.#update.run(o.status, 1, o.code, o.message.slice(0, 500), o.nextAttemptAt ?? 0, now, o.eventId, o.relay);
+        for (const o of outcomes)
+          this.#update.run(o.status, 1, o.code, o.message.slice(0, 500), o.nextAttemptAt ?? 0, now, o.eventId, o.relay);
       })();
     } catch (cause) {
       throw new OtP2pError('db-error', `cannot record ${outcomes.length} outbox outcome(s)`, { cause });
@@ -132,7 +136,9 @@ export class OutboxStore {
 
   /** Pending targets due at `nowMs`, oldest first. */
   due(nowMs: number, limit: number): DueTarget[] {
-    return this.#due.all(nowMs, limit).map((r) => ({ event: JSON.parse(r.event_json) as NostrEvent, relay: r.relay, attempts: r.attempts }));
+    return this.#due
+      .all(nowMs, limit)
+      .map((r) => ({ event: JSON.parse(r.event_json) as NostrEvent, relay: r.relay, attempts: r.attempts }));
   }
 
   /** Unix ms of the earliest pending attempt, or undefined when nothing is pending. */
@@ -140,9 +146,26 @@ export class OutboxStore {
     return this.#nextDue.get()?.t ?? undefined;
   }
 
-  #set(eventId: string, relay: string, status: OutboxStatus, code: string, message: string, nextAt: number, countAttempt: boolean): void {
+  #set(
+    eventId: string,
+    relay: string,
+    status: OutboxStatus,
+    code: string,
+    message: string,
+    nextAt: number,
+    countAttempt: boolean,
+  ): void {
     try {
-      this.#update.run(status, countAttempt ? 1 : 0, code, message.slice(0, 500), nextAt, this.#clock.now(), eventId, relay);
+      this.#update.run(
+        status,
+        countAttempt ? 1 : 0,
+        code,
+        message.slice(0, 500),
+        nextAt,
+        this.#clock.now(),
+        eventId,
+        relay,
+      );
     } catch (cause) {
       throw new OtP2pError('db-error', `cannot update outbox target ${eventId} @ ${relay}`, { cause });
     }
@@ -193,7 +216,10 @@ export class OutboxStore {
   /** Number of targets per status. */
   counts(): Record<OutboxStatus, number> {
     const out: Record<OutboxStatus, number> = { pending: 0, acked: 0, failed: 0 };
-    const rows = this.#store.raw.prepare('SELECT status, COUNT(*) AS n FROM outbox_targets GROUP BY status').all() as { status: OutboxStatus; n: number }[];
+    const rows = this.#store.raw.prepare('SELECT status, COUNT(*) AS n FROM outbox_targets GROUP BY status').all() as {
+      status: OutboxStatus;
+      n: number;
+    }[];
     for (const r of rows) out[r.status] = r.n;
     return out;
   }

@@ -25,7 +25,11 @@ function tighten(path: string, mode: number, what: string): void {
   try {
     chmodSync(path, mode);
   } catch (cause) {
-    throw new OtP2pError('io-error', `cannot set ${what} ${path} to mode ${mode.toString(8)} (it is ${current.toString(8)}): owner-only access is required`, { cause, context: { path } });
+    throw new OtP2pError(
+      'io-error',
+      `cannot set ${what} ${path} to mode ${mode.toString(8)} (it is ${current.toString(8)}): owner-only access is required`,
+      { cause, context: { path } },
+    );
   }
 }
 

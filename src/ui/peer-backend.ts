@@ -72,7 +72,8 @@ export class PeerDashboardBackend implements DashboardBackend {
   async identity(): Promise<IdentityView> {
     const units = new Set<string>();
     for (const a of (await this.#peer.otApi?.listAccounts()) ?? []) {
-      if (a.unitId !== undefined && (a.balance ?? 0n) > 0n) units.add(formatUnitRef({ unit: a.unitId, notary: a.notaryId }));
+      if (a.unitId !== undefined && (a.balance ?? 0n) > 0n)
+        units.add(formatUnitRef({ unit: a.unitId, notary: a.notaryId }));
     }
     const labels: Record<string, string> = {};
     // Unit and notary IDs are long hashes: the page shows the contract's TLA and the notary's name.
@@ -91,7 +92,14 @@ export class PeerDashboardBackend implements DashboardBackend {
     }
     for (const n of (await this.#peer.otApi?.listNotaries()) ?? []) if (n.name) labels[n.id] = n.name;
     const name = this.#names[this.#peer.pubkey];
-    return { pubkey: this.#peer.pubkey, npub: this.#peer.npub, ...(name ? { name } : {}), units: [...units].sort(), labels, scales };
+    return {
+      pubkey: this.#peer.pubkey,
+      npub: this.#peer.npub,
+      ...(name ? { name } : {}),
+      units: [...units].sort(),
+      labels,
+      scales,
+    };
   }
 
   relays(): RelayView[] {
@@ -108,7 +116,17 @@ export class PeerDashboardBackend implements DashboardBackend {
 
   outbox(): OutboxView {
     const { counts, items: waiting } = this.#peer.outboxReport();
-    const items = waiting.map((i) => ({ eventId: i.eventId, kind: i.kind, relay: i.relay, status: i.status, attempts: i.attempts, lastCode: i.lastCode, lastMessage: i.lastMessage, nextAttemptAt: i.nextAttemptAt, createdAt: i.createdAt }));
+    const items = waiting.map((i) => ({
+      eventId: i.eventId,
+      kind: i.kind,
+      relay: i.relay,
+      status: i.status,
+      attempts: i.attempts,
+      lastCode: i.lastCode,
+      lastMessage: i.lastMessage,
+      nextAttemptAt: i.nextAttemptAt,
+      createdAt: i.createdAt,
+    }));
     return { counts: { pending: counts.pending, acked: counts.acked, failed: counts.failed }, items };
   }
 
@@ -122,7 +140,11 @@ export class PeerDashboardBackend implements DashboardBackend {
     for (const o of offers) keys.add(o.pubkey);
     const alarmed = new Set(peer.mint.alarms().flatMap((v) => v.conflicts.flatMap((c) => c.attesters)));
     const nodes: PeerNode[] = [...keys].sort().map((pubkey) => {
-      const n: PeerNode = { pubkey, npub: npubEncode(pubkey), degree: pubkey === peer.pubkey ? 0 : (web.get(pubkey) ?? -1) };
+      const n: PeerNode = {
+        pubkey,
+        npub: npubEncode(pubkey),
+        degree: pubkey === peer.pubkey ? 0 : (web.get(pubkey) ?? -1),
+      };
       if (n.degree === -1) delete n.degree;
       const name = this.#names[pubkey];
       if (name) n.name = name;
@@ -132,7 +154,8 @@ export class PeerDashboardBackend implements DashboardBackend {
       return n;
     });
     const edges: SocialGraphView['edges'] = [];
-    for (const [from, list] of follows) if (keys.has(from)) for (const to of list) if (keys.has(to)) edges.push({ from, to });
+    for (const [from, list] of follows)
+      if (keys.has(from)) for (const to of list) if (keys.has(to)) edges.push({ from, to });
     return {
       self: peer.pubkey,
       nodes,
@@ -147,7 +170,12 @@ export class PeerDashboardBackend implements DashboardBackend {
 
   #find(request: RouteRequest): Promise<FoundRoute> {
     const amount = parseAmount(request.amount, 'amount', { min: 1n });
-    return this.#peer.routes.find({ to: request.to, amount, fromUnit: request.unit, ...(request.payeeUnit ? { unit: request.payeeUnit } : {}) });
+    return this.#peer.routes.find({
+      to: request.to,
+      amount,
+      fromUnit: request.unit,
+      ...(request.payeeUnit ? { unit: request.payeeUnit } : {}),
+    });
   }
 
   /**
@@ -162,11 +190,22 @@ export class PeerDashboardBackend implements DashboardBackend {
     const route = await this.#find(request);
     const shown = request.route ? parseAmount(String(request.route.spend), 'route.spend') : undefined;
     if (shown !== undefined && route.spend > shown) {
-      throw new OtP2pError('fee-too-high', `the route now spends ${route.spend}, more than the ${shown} you confirmed: find it again`, { context: { spend: route.spend.toString(), confirmed: shown.toString() } });
+      throw new OtP2pError(
+        'fee-too-high',
+        `the route now spends ${route.spend}, more than the ${shown} you confirmed: find it again`,
+        { context: { spend: route.spend.toString(), confirmed: shown.toString() } },
+      );
     }
-    const { results } = await this.#peer.payments.pay({ to: request.to, amount, fromUnit: request.unit, maxFee: 0n, route });
+    const { results } = await this.#peer.payments.pay({
+      to: request.to,
+      amount,
+      fromUnit: request.unit,
+      maxFee: 0n,
+      route,
+    });
     const first = results[0];
-    const sum = (f: (r: (typeof results)[number]) => bigint): string => results.reduce((a, r) => a + f(r), 0n).toString();
+    const sum = (f: (r: (typeof results)[number]) => bigint): string =>
+      results.reduce((a, r) => a + f(r), 0n).toString();
     const failed = results.find((r) => r.state !== 'succeeded');
     return {
       paymentId: results.map((r) => r.paymentId).join(','),
@@ -186,7 +225,17 @@ export class PeerDashboardBackend implements DashboardBackend {
     return r.verdicts
       .map((v): MintVerdictView => {
         const ev = r.evidence.filter((e) => e.d === v.d);
-        return ev.length > 0 ? { ...v, evidence: ev.map((e) => ({ eventId: e.eventId, pubkey: e.pubkey, fingerprints: e.mints.map((m) => m.fingerprint), signed: [...e.signed] })) } : v;
+        return ev.length > 0
+          ? {
+              ...v,
+              evidence: ev.map((e) => ({
+                eventId: e.eventId,
+                pubkey: e.pubkey,
+                fingerprints: e.mints.map((m) => m.fingerprint),
+                signed: [...e.signed],
+              })),
+            }
+          : v;
       })
       .sort((a, b) => order[a.verdict] - order[b.verdict] || a.d.localeCompare(b.d));
   }
@@ -206,8 +255,14 @@ export class PeerDashboardBackend implements DashboardBackend {
     const out = new Map<string, { unitIn?: string; unitOut?: string }>();
     if (ids.length === 0) return out;
     const ref = (v: unknown): string | undefined =>
-      isRecord(v) && typeof v.unit === 'string' && typeof v.notary === 'string' ? formatUnitRef({ unit: v.unit, notary: v.notary }) : undefined;
-    const rows = await peerInternals(this.#peer).store.db.selectFrom('payments').select(['id', 'role', 'data']).where('id', 'in', ids).execute();
+      isRecord(v) && typeof v.unit === 'string' && typeof v.notary === 'string'
+        ? formatUnitRef({ unit: v.unit, notary: v.notary })
+        : undefined;
+    const rows = await peerInternals(this.#peer)
+      .store.db.selectFrom('payments')
+      .select(['id', 'role', 'data'])
+      .where('id', 'in', ids)
+      .execute();
     for (const r of rows) {
       let data: unknown;
       try {
@@ -261,7 +316,13 @@ export class PeerDashboardBackend implements DashboardBackend {
   async sendDm(to: string, text: string): Promise<DmView> {
     const report = await this.#peer.dms.send(to, text);
     if (!report.ok) throw new OtP2pError('relay-error', 'no relay accepted the message', { context: { to } });
-    const m: ChatMessage = { id: report.rumorId, sender: this.#peer.pubkey, recipients: [to], created_at: Math.floor(Date.now() / 1000), text };
+    const m: ChatMessage = {
+      id: report.rumorId,
+      sender: this.#peer.pubkey,
+      recipients: [to],
+      created_at: Math.floor(Date.now() / 1000),
+      text,
+    };
     this.#keep(m);
     return m;
   }
@@ -272,13 +333,17 @@ export class PeerDashboardBackend implements DashboardBackend {
     // forward each alarm once per listener, or a page refreshing on alarms would loop.
     const told = new Set<string>();
     const onAlarm = (verdict: MintVerdictView): void => {
-      const key = `${verdict.d}|${verdict.verdict}|${verdict.conflicts.map((c) => c.fingerprint).sort().join(',')}`;
+      const key = `${verdict.d}|${verdict.verdict}|${verdict.conflicts
+        .map((c) => c.fingerprint)
+        .sort()
+        .join(',')}`;
       if (told.has(key)) return;
       told.add(key);
       listener({ type: 'mint-alarm', verdict });
     };
     const onDm = (message: ChatMessage): void => listener({ type: 'dm', message });
-    const onPayment = (p: PaymentView): void => listener({ type: 'payment', payment: { paymentId: p.id, state: p.state } });
+    const onPayment = (p: PaymentView): void =>
+      listener({ type: 'payment', payment: { paymentId: p.id, state: p.state } });
     const onRelay = (): void => {
       for (const relay of this.relays()) listener({ type: 'relay', relay });
     };

@@ -143,7 +143,11 @@ export function defaultUiDir(): string {
  */
 export function assertUiBuilt(dir: string): void {
   if (!existsSync(join(dir, 'index.html'))) {
-    throw new OtP2pError('ui-not-built', `the dashboard is not built (no ${join(dir, 'index.html')}): run \`npm run build:ui\``, { context: { dir } });
+    throw new OtP2pError(
+      'ui-not-built',
+      `the dashboard is not built (no ${join(dir, 'index.html')}): run \`npm run build:ui\``,
+      { context: { dir } },
+    );
   }
 }
 
@@ -201,7 +205,8 @@ export function statusFor(err: unknown): number {
   }
 }
 
-const jsonText = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+const jsonText = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 function setCommonHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
@@ -214,20 +219,27 @@ function setCommonHeaders(res: ServerResponse): void {
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = jsonText(value);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
   const status = statusFor(err);
   // Unexpected errors are reported by code only: their messages may carry internals.
-  const error = isOtP2pError(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' };
+  const error = isOtP2pError(err)
+    ? { code: err.code, message: err.message }
+    : { code: 'internal', message: 'internal error' };
   sendJson(res, status, { error });
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new OtP2pError('bad-input', 'request body must be application/json');
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new OtP2pError('bad-input', 'request body must be application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -244,7 +256,11 @@ function str(body: Record<string, unknown>, field: string, max: number): string 
 
 function routeRequest(raw: unknown): RouteRequest {
   const body = check.record(raw, 'request body', 'bad-input');
-  const request: RouteRequest = { to: parsePubkey(str(body, 'to', 100), 'to'), amount: str(body, 'amount', 19), unit: str(body, 'unit', 300) };
+  const request: RouteRequest = {
+    to: parsePubkey(str(body, 'to', 100), 'to'),
+    amount: str(body, 'amount', 19),
+    unit: str(body, 'unit', 300),
+  };
   if (body.payeeUnit !== undefined && body.payeeUnit !== '') request.payeeUnit = str(body, 'payeeUnit', 300);
   return request;
 }
@@ -266,12 +282,19 @@ export class PayOnce<T> {
    */
   run(key: unknown, request: RouteRequest, pay: () => Promise<T> | T): Promise<T> {
     if (typeof key !== 'string' || !PAY_KEY_RE.test(key)) {
-      throw new OtP2pError('bad-input', 'payKey must be 16 to 64 characters of A-Z a-z 0-9 _ - (one per confirmation, made by the page)', { context: { field: 'payKey' } });
+      throw new OtP2pError(
+        'bad-input',
+        'payKey must be 16 to 64 characters of A-Z a-z 0-9 _ - (one per confirmation, made by the page)',
+        { context: { field: 'payKey' } },
+      );
     }
     const what = JSON.stringify([request.to, request.amount, request.unit, request.payeeUnit ?? '']);
     const seen = this.#done.get(key);
     if (seen) {
-      if (seen.what !== what) throw new OtP2pError('bad-input', 'payKey was already used for another payment: start a new payment', { context: { field: 'payKey' } });
+      if (seen.what !== what)
+        throw new OtP2pError('bad-input', 'payKey was already used for another payment: start a new payment', {
+          context: { field: 'payKey' },
+        });
       return seen.outcome;
     }
     const outcome = Promise.resolve().then(pay);
@@ -319,7 +342,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     return origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
   };
   const authorised = (req: IncomingMessage, url: URL): boolean =>
-    cookieTokens(req, tokenCookieName(port)).some((t) => tokenMatches(t, token)) || tokenMatches(bearerToken(req), token) || tokenMatches(url.searchParams.get('token') ?? undefined, token);
+    cookieTokens(req, tokenCookieName(port)).some((t) => tokenMatches(t, token)) ||
+    tokenMatches(bearerToken(req), token) ||
+    tokenMatches(url.searchParams.get('token') ?? undefined, token);
 
   const api = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -361,7 +386,13 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           const to = parsePubkey(str(body, 'to', 100), 'to');
           // A DM's text is never quoted in an error: only its length is.
           const text = typeof body.text === 'string' ? body.text : '';
-          if (text.length === 0 || text.length > MAX_DM_CHARS) check.fail('bad-input', 'text', `a non-empty string of at most ${MAX_DM_CHARS} characters`, `${text.length} characters`);
+          if (text.length === 0 || text.length > MAX_DM_CHARS)
+            check.fail(
+              'bad-input',
+              'text',
+              `a non-empty string of at most ${MAX_DM_CHARS} characters`,
+              `${text.length} characters`,
+            );
           return sendJson(res, 200, await backend.sendDm(to, text));
         }
       }
@@ -387,7 +418,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       res.end('not found\n');
     };
     // Refuse anything that could step out of the folder before touching the filesystem.
-    if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((s) => s === '..' || s === '.')) return notFound();
+    if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((s) => s === '..' || s === '.'))
+      return notFound();
     const file = resolve(root, `.${rel}`);
     if (!file.startsWith(root + sep)) return notFound();
     let real: string;
@@ -410,13 +442,20 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     setCommonHeaders(res);
     void (async () => {
       try {
-        if (!hostOk(req)) return sendJson(res, 403, { error: { code: 'ui-unauthorized', message: 'unexpected Host header' } });
+        if (!hostOk(req))
+          return sendJson(res, 403, { error: { code: 'ui-unauthorized', message: 'unexpected Host header' } });
         const url = requestUrl(req, port);
         if (!url) return sendJson(res, 400, { error: { code: 'bad-input', message: 'malformed request target' } });
         if (!authorised(req, url)) {
-          return sendJson(res, 401, { error: { code: 'ui-unauthorized', message: 'missing or wrong token: open the URL printed by otp2p ui' } });
+          return sendJson(res, 401, {
+            error: { code: 'ui-unauthorized', message: 'missing or wrong token: open the URL printed by otp2p ui' },
+          });
         }
-        if (url.searchParams.has('token') && (req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/api/')) {
+        if (
+          url.searchParams.has('token') &&
+          (req.method === 'GET' || req.method === 'HEAD') &&
+          !url.pathname.startsWith('/api/')
+        ) {
           // Swap the URL token for a cookie and drop it from the address bar and history.
           url.searchParams.delete('token');
           res.writeHead(303, {
@@ -466,7 +505,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   await new Promise<void>((resolveListen, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       unsubscribe();
-      reject(new OtP2pError('io-error', `cannot listen on 127.0.0.1:${port}: ${err.code ?? 'error'}`, { context: { port }, cause: err }));
+      reject(
+        new OtP2pError('io-error', `cannot listen on 127.0.0.1:${port}: ${err.code ?? 'error'}`, {
+          context: { port },
+          cause: err,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen(port, '127.0.0.1', () => {

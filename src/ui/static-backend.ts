@@ -49,17 +49,21 @@ export interface StaticBackendOptions {
  */
 export function parseNames(value: unknown): Record<string, string> {
   if (!isRecord(value) || value.names === undefined) return {};
-  if (!isRecord(value.names)) throw new OtP2pError('bad-input', 'names must be an object of pubkey -> name', { context: { field: 'names' } });
+  if (!isRecord(value.names))
+    throw new OtP2pError('bad-input', 'names must be an object of pubkey -> name', { context: { field: 'names' } });
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value.names)) {
     if (!/^[0-9a-f]{64}$/.test(k) || typeof v !== 'string' || v.length === 0 || v.length > 64) {
-      throw new OtP2pError('bad-input', `names entries must be hex pubkey -> name of 1 to 64 characters (at ${k.slice(0, 12)})`, { context: { field: 'names' } });
+      throw new OtP2pError(
+        'bad-input',
+        `names entries must be hex pubkey -> name of 1 to 64 characters (at ${k.slice(0, 12)})`,
+        { context: { field: 'names' } },
+      );
     }
     out[k] = v;
   }
   return out;
 }
-
 
 /** Whether `text` (a unit name or `unit@notary`, any case) names `u`. */
 function sameUnit(u: { unit: string; notary: string }, text: string): boolean {
@@ -114,7 +118,8 @@ export class StaticDashboardBackend implements DashboardBackend {
     let frontier = [self];
     for (let d = 1; frontier.length > 0; d++) {
       const next: string[] = [];
-      for (const p of frontier) for (const f of file.follows[p] ?? []) if (!degree.has(f)) (degree.set(f, d), next.push(f));
+      for (const p of frontier)
+        for (const f of file.follows[p] ?? []) if (!degree.has(f)) degree.set(f, d), next.push(f);
       frontier = next;
     }
     const nodes: PeerNode[] = [...keys].sort().map((pubkey) => {
@@ -140,18 +145,36 @@ export class StaticDashboardBackend implements DashboardBackend {
     const all = this.#opts.file.accepts[to] ?? [];
     const wanted = request.payeeUnit === undefined ? all : all.filter((u) => sameUnit(u, request.payeeUnit as string));
     if (wanted.length === 0 && request.payeeUnit !== undefined) {
-      throw new OtP2pError('no-route', `the payee does not accept ${describeValue(request.payeeUnit)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`, { context: { unit: request.payeeUnit } });
+      throw new OtP2pError(
+        'no-route',
+        `the payee does not accept ${describeValue(request.payeeUnit)}; it accepts ${all.map(formatUnitRef).join(', ') || 'nothing'}`,
+        { context: { unit: request.payeeUnit } },
+      );
     }
-    return routeToJson(this.#router.findMultiRoute({ from: this.#opts.self, fromUnit, to, toUnits: wanted, amount, maxHops: this.#opts.maxHops ?? 6 }));
+    return routeToJson(
+      this.#router.findMultiRoute({
+        from: this.#opts.self,
+        fromUnit,
+        to,
+        toUnits: wanted,
+        amount,
+        maxHops: this.#opts.maxHops ?? 6,
+      }),
+    );
   }
 
   pay(): PayResultView {
-    throw new OtP2pError('ui-read-only', 'this dashboard runs over an offline offers file and cannot pay; start it against a peer to pay');
+    throw new OtP2pError(
+      'ui-read-only',
+      'this dashboard runs over an offline offers file and cannot pay; start it against a peer to pay',
+    );
   }
 
   mintVerdicts(): MintVerdictView[] {
     const order = { equivocation: 0, rare: 1, reissued: 2, unknown: 3, consistent: 4 } as const;
-    return [...(this.#opts.mintVerdicts ?? [])].sort((a, b) => order[a.verdict] - order[b.verdict] || a.d.localeCompare(b.d));
+    return [...(this.#opts.mintVerdicts ?? [])].sort(
+      (a, b) => order[a.verdict] - order[b.verdict] || a.d.localeCompare(b.d),
+    );
   }
 
   payments(): PaymentView[] {
@@ -163,7 +186,10 @@ export class StaticDashboardBackend implements DashboardBackend {
   }
 
   sendDm(): DmView {
-    throw new OtP2pError('ui-read-only', 'this dashboard runs over an offline offers file and cannot send messages; start it against a peer');
+    throw new OtP2pError(
+      'ui-read-only',
+      'this dashboard runs over an offline offers file and cannot send messages; start it against a peer',
+    );
   }
 
   /** Push a live update to every listener (e.g. after the offers file was reloaded). */

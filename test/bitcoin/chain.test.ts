@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 /** A real HTTP server whose answers the test decides. */
-async function faultServer(handler: (body: { method: string; params: unknown[] }, req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+async function faultServer(
+  handler: (body: { method: string; params: unknown[] }, req: IncomingMessage, res: ServerResponse) => void,
+): Promise<string> {
   const server = createServer((req, res) => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
@@ -58,17 +60,29 @@ describe('BitcoinCoreRpc', () => {
       reply(res, body.method === 'getblockcount' ? 42 : null);
     });
     expect(await new BitcoinCoreRpc({ url, user: 'alice', password: 's3cret' }).getBlockCount()).toBe(42);
-    const withCreds = new BitcoinCoreRpc({ url: url.replace('http://', 'http://alice:s3cret@'), user: '', password: '' });
+    const withCreds = new BitcoinCoreRpc({
+      url: url.replace('http://', 'http://alice:s3cret@'),
+      user: '',
+      password: '',
+    });
     expect(withCreds.url).toBe(url);
     expect(await withCreds.getBlockCount()).toBe(42);
-    const err = await failure(new BitcoinCoreRpc({ url: url.replace('http://', 'http://alice:wrong@'), user: '', password: '' }).getBlockCount());
+    const err = await failure(
+      new BitcoinCoreRpc({
+        url: url.replace('http://', 'http://alice:wrong@'),
+        user: '',
+        password: '',
+      }).getBlockCount(),
+    );
     expect(err.code).toBe('chain-error');
     expect(err.context.reason).toBe('auth');
     expect(JSON.stringify(err.toJSON())).not.toContain('wrong');
   });
 
   it('maps node errors to rpc-error with the node code', async () => {
-    const url = await faultServer((_b, _r, res) => reply(res, null, { code: -32601, message: 'Method not found' }, 404));
+    const url = await faultServer((_b, _r, res) =>
+      reply(res, null, { code: -32601, message: 'Method not found' }, 404),
+    );
     const err = await failure(new BitcoinCoreRpc({ url, user: 'u', password: 'p' }).call('nosuch'));
     expect(err.code).toBe('rpc-error');
     expect(err.context).toMatchObject({ method: 'nosuch', rpcCode: -32601 });
@@ -79,17 +93,23 @@ describe('BitcoinCoreRpc', () => {
     const dead = servers.pop()!;
     dead.closeAllConnections();
     await new Promise((r) => dead.close(r));
-    expect((await failure(new BitcoinCoreRpc({ url: closed, user: '', password: '' }).getBlockCount())).context.reason).toBe('unreachable');
+    expect(
+      (await failure(new BitcoinCoreRpc({ url: closed, user: '', password: '' }).getBlockCount())).context.reason,
+    ).toBe('unreachable');
 
     const hung = await faultServer(() => undefined);
     const t = await failure(new BitcoinCoreRpc({ url: hung, user: '', password: '', timeoutMs: 100 }).getBlockCount());
     expect([t.code, t.context.reason]).toEqual(['chain-error', 'timeout']);
 
     const garbage = await faultServer((_b, _r, res) => res.writeHead(200).end('<html>'));
-    expect((await failure(new BitcoinCoreRpc({ url: garbage, user: '', password: '' }).getBlockCount())).context.reason).toBe('bad-response');
+    expect(
+      (await failure(new BitcoinCoreRpc({ url: garbage, user: '', password: '' }).getBlockCount())).context.reason,
+    ).toBe('bad-response');
 
     const notRpc = await faultServer((_b, _r, res) => res.writeHead(200).end('[1,2]'));
-    expect((await failure(new BitcoinCoreRpc({ url: notRpc, user: '', password: '' }).getBlockCount())).code).toBe('chain-error');
+    expect((await failure(new BitcoinCoreRpc({ url: notRpc, user: '', password: '' }).getBlockCount())).code).toBe(
+      'chain-error',
+    );
 
     const wrongShape = await faultServer((_b, _r, res) => reply(res, 'forty-two'));
     const rpc = new BitcoinCoreRpc({ url: wrongShape, user: '', password: '' });
@@ -100,7 +120,9 @@ describe('BitcoinCoreRpc', () => {
 
   it('refuses a URL that is not http(s)', () => {
     for (const url of ['ws://127.0.0.1:1/', 'not a url', 'file:///etc/passwd']) {
-      expect(() => new BitcoinCoreRpc({ url, user: '', password: '' })).toThrow(expect.objectContaining({ code: 'bad-config' }));
+      expect(() => new BitcoinCoreRpc({ url, user: '', password: '' })).toThrow(
+        expect.objectContaining({ code: 'bad-config' }),
+      );
     }
   });
 

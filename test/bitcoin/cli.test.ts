@@ -51,7 +51,13 @@ describe('otp2p btc', () => {
     await node.mine(100);
     const bal = await btc('balance');
     expect(bal.code).toBe(0);
-    const b0 = bal.json[0] as { confirmed: string; unconfirmed: string; spendable: string; height: number; utxos: number };
+    const b0 = bal.json[0] as {
+      confirmed: string;
+      unconfirmed: string;
+      spendable: string;
+      height: number;
+      utxos: number;
+    };
     expect(BigInt(b0.confirmed)).toBeGreaterThan(0n);
     expect(b0).toMatchObject({ unconfirmed: '0', utxos: 1, height: await node.rpc.getBlockCount() });
   });

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dustThreshold, feeFor, P2WPKH_INPUT_WEIGHT, satPerVbyte, selectCoins, txWeight, vsizeOf } from '../../src/bitcoin/coinselect.ts';
+import {
+  dustThreshold,
+  feeFor,
+  P2WPKH_INPUT_WEIGHT,
+  satPerVbyte,
+  selectCoins,
+  txWeight,
+  vsizeOf,
+} from '../../src/bitcoin/coinselect.ts';
 import type { Coin } from '../../src/bitcoin/coinselect.ts';
 import { isOtP2pError } from '../../src/core/errors.ts';
 
@@ -10,7 +18,8 @@ const P2TR = new Uint8Array([0x51, 0x20, ...new Uint8Array(32)]);
 const P2WSH = new Uint8Array([0x00, 0x20, ...new Uint8Array(32)]);
 const P2SH = new Uint8Array([0xa9, 0x14, ...new Uint8Array(20), 0x87]);
 
-const coins = (...values: bigint[]): Coin[] => values.map((value, i) => ({ id: `${'0'.repeat(63)}${i % 10}:${i}`, value }));
+const coins = (...values: bigint[]): Coin[] =>
+  values.map((value, i) => ({ id: `${'0'.repeat(63)}${i % 10}:${i}`, value }));
 
 function codeOf(f: () => unknown): string | undefined {
   try {
@@ -49,7 +58,11 @@ describe('sizes and dust', () => {
 describe('selectCoins', () => {
   it('finds an exact match with branch-and-bound and creates no change', () => {
     const fee = feeFor(txWeight(1, [22]), 1n);
-    const sel = selectCoins({ coins: coins(5_000_000n, 100_000n + fee, 300_000n), outputs: [{ script: P2WPKH, value: 100_000n }], feeRate: 1n });
+    const sel = selectCoins({
+      coins: coins(5_000_000n, 100_000n + fee, 300_000n),
+      outputs: [{ script: P2WPKH, value: 100_000n }],
+      feeRate: 1n,
+    });
     expect(sel.algorithm).toBe('bnb');
     expect(sel.change).toBe(0n);
     expect(sel.inputs.map((c) => c.value)).toEqual([100_000n + fee]);
@@ -57,7 +70,11 @@ describe('selectCoins', () => {
   });
 
   it('falls back to largest-first with change', () => {
-    const sel = selectCoins({ coins: coins(1_000_000n, 2_000_000n), outputs: [{ script: P2WPKH, value: 1_500_000n }], feeRate: 2n });
+    const sel = selectCoins({
+      coins: coins(1_000_000n, 2_000_000n),
+      outputs: [{ script: P2WPKH, value: 1_500_000n }],
+      feeRate: 2n,
+    });
     expect(sel.algorithm).toBe('largest-first');
     expect(sel.inputs.map((c) => c.value)).toEqual([2_000_000n]);
     expect(sel.fee).toBe(feeFor(txWeight(1, [22, 22]), 2n));
@@ -74,17 +91,39 @@ describe('selectCoins', () => {
   });
 
   it('refuses dust, bad fee rates, no outputs and overspending with exact codes', () => {
-    expect(codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2PKH, value: 545n }], feeRate: 1n }))).toBe('dust');
-    expect(codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 293n }], feeRate: 1n }))).toBe('dust');
-    expect(codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 294n }], feeRate: 1n }))).toBeUndefined();
-    expect(codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 1000n }], feeRate: 0n }))).toBe('bad-amount');
+    expect(
+      codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2PKH, value: 545n }], feeRate: 1n })),
+    ).toBe('dust');
+    expect(
+      codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 293n }], feeRate: 1n })),
+    ).toBe('dust');
+    expect(
+      codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 294n }], feeRate: 1n })),
+    ).toBeUndefined();
+    expect(
+      codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 1000n }], feeRate: 0n })),
+    ).toBe('bad-amount');
     expect(codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [], feeRate: 1n }))).toBe('bad-amount');
-    expect(codeOf(() => selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 1_000_000n }], feeRate: 1n }))).toBe('insufficient-funds');
-    expect(codeOf(() => selectCoins({ coins: [], outputs: [{ script: P2WPKH, value: 1000n }], feeRate: 1n }))).toBe('insufficient-funds');
+    expect(
+      codeOf(() =>
+        selectCoins({ coins: coins(1_000_000n), outputs: [{ script: P2WPKH, value: 1_000_000n }], feeRate: 1n }),
+      ),
+    ).toBe('insufficient-funds');
+    expect(codeOf(() => selectCoins({ coins: [], outputs: [{ script: P2WPKH, value: 1000n }], feeRate: 1n }))).toBe(
+      'insufficient-funds',
+    );
   });
 
   it('skips coins that cost more to spend than they are worth', () => {
-    expect(codeOf(() => selectCoins({ coins: coins(...Array<bigint>(50).fill(600n)), outputs: [{ script: P2WPKH, value: 1000n }], feeRate: 10n }))).toBe('insufficient-funds');
+    expect(
+      codeOf(() =>
+        selectCoins({
+          coins: coins(...Array<bigint>(50).fill(600n)),
+          outputs: [{ script: P2WPKH, value: 1000n }],
+          feeRate: 10n,
+        }),
+      ),
+    ).toBe('insufficient-funds');
   });
 
   it('balances: inputs = outputs + fee + change, fee pays the estimated size, change is never dust', () => {
@@ -100,7 +139,11 @@ describe('selectCoins', () => {
           try {
             sel = selectCoins({ coins: cs, outputs: [{ script, value: amount }], feeRate });
           } catch (err) {
-            if (isOtP2pError(err, 'insufficient-funds') || (isOtP2pError(err, 'dust') && amount < dustThreshold(script))) return;
+            if (
+              isOtP2pError(err, 'insufficient-funds') ||
+              (isOtP2pError(err, 'dust') && amount < dustThreshold(script))
+            )
+              return;
             throw err;
           }
           const inSum = sel.inputs.reduce((s, c) => s + c.value, 0n);
@@ -119,13 +162,19 @@ describe('selectCoins', () => {
 
   it('reports insufficient funds only when the spendable coins really cannot pay', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: 1000n, max: 1_000_000n }), { maxLength: 20 }), fc.bigInt({ min: 294n, max: 10_000_000n }), (values, amount) => {
-        const total = values.reduce((s, v) => s + v, 0n);
-        const minFee = feeFor(txWeight(values.length, [22]), 1n);
-        const code = codeOf(() => selectCoins({ coins: coins(...values), outputs: [{ script: P2WPKH, value: amount }], feeRate: 1n }));
-        if (total >= amount + minFee) expect(code).toBeUndefined();
-        if (total < amount) expect(code).toBe('insufficient-funds');
-      }),
+      fc.property(
+        fc.array(fc.bigInt({ min: 1000n, max: 1_000_000n }), { maxLength: 20 }),
+        fc.bigInt({ min: 294n, max: 10_000_000n }),
+        (values, amount) => {
+          const total = values.reduce((s, v) => s + v, 0n);
+          const minFee = feeFor(txWeight(values.length, [22]), 1n);
+          const code = codeOf(() =>
+            selectCoins({ coins: coins(...values), outputs: [{ script: P2WPKH, value: amount }], feeRate: 1n }),
+          );
+          if (total >= amount + minFee) expect(code).toBeUndefined();
+          if (total < amount) expect(code).toBe('insufficient-funds');
+        },
+      ),
       { numRuns: 300 },
     );
   });

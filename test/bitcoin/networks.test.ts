@@ -11,7 +11,9 @@ import { isOtP2pError } from '../../src/core/errors.ts';
 
 // BIP84's test vector mnemonic and its first addresses.
 const BIP84_MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
-const pubkey = Uint8Array.from(Buffer.from('0330d54fd0dd420a6e5f8d3624f5f3482cae350f79d5f0753bf5beef9c2d91af3c', 'hex'));
+const pubkey = Uint8Array.from(
+  Buffer.from('0330d54fd0dd420a6e5f8d3624f5f3482cae350f79d5f0753bf5beef9c2d91af3c', 'hex'),
+);
 
 function codeOf(f: () => unknown): string | undefined {
   try {
@@ -53,7 +55,9 @@ describe('network parameters', () => {
     expect(addressToScript('bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', main)).toHaveLength(22);
     expect(addressToScript('1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', main)).toHaveLength(25);
     expect(codeOf(() => addressToScript('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', main))).toBe('bad-address');
-    expect(codeOf(() => addressToScript('bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', bitcoinNetwork('regtest', 'bcoin')))).toBe('bad-address');
+    expect(
+      codeOf(() => addressToScript('bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', bitcoinNetwork('regtest', 'bcoin'))),
+    ).toBe('bad-address');
     expect(codeOf(() => addressToScript('bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyv', main))).toBe('bad-address');
     expect(codeOf(() => addressToScript('', main))).toBe('bad-address');
   });
@@ -61,10 +65,13 @@ describe('network parameters', () => {
   it('never throws anything but bad-address on arbitrary input', () => {
     const net = bitcoinNetwork('mainnet');
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom(...'qpzry9x8gf2tvdw0s3jn54khce6mua7lbc1'.split('')) })), (s) => {
-        const code = codeOf(() => addressToScript(s, net));
-        expect(code === undefined || code === 'bad-address').toBe(true);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom(...'qpzry9x8gf2tvdw0s3jn54khce6mua7lbc1'.split('')) })),
+        (s) => {
+          const code = codeOf(() => addressToScript(s, net));
+          expect(code === undefined || code === 'bad-address').toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -89,8 +96,12 @@ describe('BIP84 wallet addresses', () => {
     const account = HDKey.fromMasterSeed(new Uint8Array(32).fill(7)).derive("m/84'/1'/0'");
     const net = bitcoinNetwork('regtest');
     expect(codeOf(() => new BitcoinWallet({ network: net, account, chain: offline, gapLimit: 0 }))).toBe('bad-input');
-    expect(codeOf(() => new BitcoinWallet({ network: net, account, chain: offline, birthHeight: -1 }))).toBe('bad-input');
-    expect(codeOf(() => new BitcoinWallet({ network: net, account, chain: offline, confirmations: 1.5 }))).toBe('bad-input');
+    expect(codeOf(() => new BitcoinWallet({ network: net, account, chain: offline, birthHeight: -1 }))).toBe(
+      'bad-input',
+    );
+    expect(codeOf(() => new BitcoinWallet({ network: net, account, chain: offline, confirmations: 1.5 }))).toBe(
+      'bad-input',
+    );
   });
 
   it('answers any PSBT text it cannot use with bad-psbt', () => {
@@ -98,9 +109,15 @@ describe('BIP84 wallet addresses', () => {
     const w = new BitcoinWallet({ network: bitcoinNetwork('regtest'), account, chain: offline });
     const psbtMagic = Buffer.from('70736274ff', 'hex');
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.concat([psbtMagic, b]).toString('base64'))), (text) => {
-        expect(codeOf(() => w.signPsbt(text))).toBe('bad-psbt');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.concat([psbtMagic, b]).toString('base64')),
+        ),
+        (text) => {
+          expect(codeOf(() => w.signPsbt(text))).toBe('bad-psbt');
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -18,7 +18,10 @@ function accountOf(seed: Uint8Array): HDKey {
   return bip84FromSeed(seed, { network: 'regtest', bech32Prefix: 'rb' }).node;
 }
 
-function walletOf(seed: Uint8Array, extra: Partial<ConstructorParameters<typeof BitcoinWallet>[0]> = {}): BitcoinWallet {
+function walletOf(
+  seed: Uint8Array,
+  extra: Partial<ConstructorParameters<typeof BitcoinWallet>[0]> = {},
+): BitcoinWallet {
   return new BitcoinWallet({ network: BCOIN_REGTEST, account: accountOf(seed), chain: node.rpc, ...extra });
 }
 
@@ -86,7 +89,9 @@ describe('BIP84 wallet on a bcoin regtest node', () => {
     expect(alice.confirmations(sent.txid)).toBe(0);
 
     await bob.sync();
-    expect(bob.incoming(to)).toEqual([{ txid: sent.txid, vout: expect.any(Number), value: 100_000_000n, height: null, confirmations: 0 }]);
+    expect(bob.incoming(to)).toEqual([
+      { txid: sent.txid, vout: expect.any(Number), value: 100_000_000n, height: null, confirmations: 0 },
+    ]);
     expect(bob.balance()).toEqual({ confirmed: 0n, unconfirmed: 100_000_000n, spendable: 0n });
 
     const waiting = bob.waitForPayment(to, 100_000_000n, { confirmations: 1, pollMs: 20, timeoutMs: 20_000 });
@@ -109,15 +114,27 @@ describe('BIP84 wallet on a bcoin regtest node', () => {
 
   it('refuses to overspend and to pay dust with the exact codes', async () => {
     await bob.sync();
-    await expectCode(bob.createPsbt({ to: alice.nextReceiveAddress(), amount: 100_000_000n, feeRate: 1n }), 'insufficient-funds');
+    await expectCode(
+      bob.createPsbt({ to: alice.nextReceiveAddress(), amount: 100_000_000n, feeRate: 1n }),
+      'insufficient-funds',
+    );
     await expectCode(bob.createPsbt({ to: alice.nextReceiveAddress(), amount: 293n, feeRate: 1n }), 'dust');
-    await expectCode(bob.createPsbt({ to: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', amount: 10_000n }), 'bad-address');
+    await expectCode(
+      bob.createPsbt({ to: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', amount: 10_000n }),
+      'bad-address',
+    );
     await expectCode(bob.createPsbt({ to: alice.nextReceiveAddress(), amount: 0n }), 'bad-amount');
   });
 
   it('round-trips a PSBT: a watch-only wallet builds it, the signer signs it, the node mines it', async () => {
     const origin = { masterFingerprint: HDKey.fromMasterSeed(seedB).fingerprint, accountPath: "m/84'/1'/0'" };
-    const watch = new BitcoinWallet({ network: BCOIN_REGTEST, account: HDKey.fromExtendedKey(accountOf(seedB).publicExtendedKey, accountOf(seedB).versions), chain: node.rpc, state: bob.state(), origin });
+    const watch = new BitcoinWallet({
+      network: BCOIN_REGTEST,
+      account: HDKey.fromExtendedKey(accountOf(seedB).publicExtendedKey, accountOf(seedB).versions),
+      chain: node.rpc,
+      state: bob.state(),
+      origin,
+    });
     await watch.sync();
     const to = alice.nextReceiveAddress();
     const built = await watch.createPsbt({ to, amount: 40_000_000n, feeRate: 3n });
@@ -162,7 +179,12 @@ describe('BIP84 wallet on a bcoin regtest node', () => {
     await node.mine(1);
     const restored = walletOf(seed, { gapLimit: 3, birthHeight: birth });
     await restored.sync();
-    expect(restored.utxos().map((o) => o.index).sort()).toEqual([2, 5]);
+    expect(
+      restored
+        .utxos()
+        .map((o) => o.index)
+        .sort(),
+    ).toEqual([2, 5]);
     expect(restored.balance().confirmed).toBe(2_000_000n);
     expect(restored.nextReceiveAddress()).toBe(probe.addressAt(0, 6));
   });

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
 import { isOtP2pError } from '../../src/core/errors.ts';
 import type { Catalog } from '../../src/events/catalog.ts';
-import { buildCatalogEvent, parseCatalogEvent, publicPart, validateCatalog, catalogToJson } from '../../src/events/catalog.ts';
+import {
+  buildCatalogEvent,
+  parseCatalogEvent,
+  publicPart,
+  validateCatalog,
+  catalogToJson,
+} from '../../src/events/catalog.ts';
 import { signEvent } from '../../src/events/sign.ts';
 import { EventVerifier } from '../../src/events/verify.ts';
 import { catalogFromFlags, catalogFromOt, holdingsFromAccounts } from '../../src/catalog/from-ot.ts';
@@ -20,7 +26,10 @@ const codeOf = (fn: () => unknown): string => {
 };
 
 const full: Catalog = {
-  notaries: [{ id: 'otNotary1', url: 'tcp://notary.example:7085', contract: 'a'.repeat(64) }, { id: 'otHidden', private: true }],
+  notaries: [
+    { id: 'otNotary1', url: 'tcp://notary.example:7085', contract: 'a'.repeat(64) },
+    { id: 'otHidden', private: true },
+  ],
   units: [
     { id: 'otUSD', notary: 'otNotary1', tla: 'USD', factor: 100n },
     { id: 'otEUR', notary: 'otNotary1', tla: 'EUR', factor: 100n, private: true },
@@ -35,7 +44,9 @@ describe('kind 11560 catalog', () => {
     const t = buildCatalogEvent(full, 1_800_000_000);
     expect(t.kind).toBe(11560);
     const ev = signEvent(t, hexToBytes('11'.repeat(32)));
-    expect(new EventVerifier({ limits: { maxFutureSeconds: 1e10 } }).verify(JSON.parse(JSON.stringify(ev))).ok).toBe(true);
+    expect(new EventVerifier({ limits: { maxFutureSeconds: 1e10 } }).verify(JSON.parse(JSON.stringify(ev))).ok).toBe(
+      true,
+    );
     const parsed = parseCatalogEvent(ev);
     expect(parsed).toEqual(publicPart(full));
     expect(parsed.units.map((u) => u.id)).toEqual(['otUSD']);
@@ -46,18 +57,32 @@ describe('kind 11560 catalog', () => {
 
   it('rejects inconsistent catalogs with bad-catalog and unknown versions with unsupported-version', () => {
     const j = catalogToJson(full);
-    expect(codeOf(() => validateCatalog({ ...j, units: [{ id: 'x', notary: 'nope', tla: 'X', factor: '1' }] }))).toBe('bad-catalog');
+    expect(codeOf(() => validateCatalog({ ...j, units: [{ id: 'x', notary: 'nope', tla: 'X', factor: '1' }] }))).toBe(
+      'bad-catalog',
+    );
     expect(codeOf(() => validateCatalog({ ...j, preference: ['ghost@otNotary1'] }))).toBe('bad-catalog');
     expect(codeOf(() => validateCatalog({ ...j, btc: { network: 'dogecoin' } }))).toBe('bad-catalog');
-    expect(codeOf(() => validateCatalog({ ...j, units: [{ id: 'btc', notary: 'otNotary1', tla: 'B', factor: '1' }] }))).toBe('bad-catalog');
-    expect(codeOf(() => validateCatalog({ ...j, units: [{ id: 'u', notary: 'otNotary1', tla: 'U', factor: '1.5' }] }))).toBe('bad-catalog');
-    expect(codeOf(() => validateCatalog({ ...j, notaries: [{ id: 'n', url: 'not a url' }], units: [], preference: [] }))).toBe('bad-catalog');
+    expect(
+      codeOf(() => validateCatalog({ ...j, units: [{ id: 'btc', notary: 'otNotary1', tla: 'B', factor: '1' }] })),
+    ).toBe('bad-catalog');
+    expect(
+      codeOf(() => validateCatalog({ ...j, units: [{ id: 'u', notary: 'otNotary1', tla: 'U', factor: '1.5' }] })),
+    ).toBe('bad-catalog');
+    expect(
+      codeOf(() => validateCatalog({ ...j, notaries: [{ id: 'n', url: 'not a url' }], units: [], preference: [] })),
+    ).toBe('bad-catalog');
     expect(codeOf(() => parseCatalogEvent({ kind: 11560, tags: [['v', '2']] }))).toBe('unsupported-version');
     expect(codeOf(() => parseCatalogEvent({ kind: 1, tags: [] }))).toBe('bad-kind');
   });
 
   it('fuzz: arbitrary tags give a catalog or a typed error', () => {
-    const tag = fc.array(fc.oneof(fc.constantFrom('v', 'notary', 'unit', 'btc', 'preference', 'x', '1', 'bitcoin', 'n@m', 'n', 'm'), fc.string({ maxLength: 12 })), { maxLength: 6 });
+    const tag = fc.array(
+      fc.oneof(
+        fc.constantFrom('v', 'notary', 'unit', 'btc', 'preference', 'x', '1', 'bitcoin', 'n@m', 'n', 'm'),
+        fc.string({ maxLength: 12 }),
+      ),
+      { maxLength: 6 },
+    );
     fc.assert(
       fc.property(fc.array(tag, { maxLength: 12 }), (tags) => {
         const c = codeOf(() => parseCatalogEvent({ kind: 11560, tags }));
@@ -68,7 +93,12 @@ describe('kind 11560 catalog', () => {
   });
 
   it('builds from flags', () => {
-    const c = catalogFromFlags({ notary: ['n1=tcp://127.0.0.1:7085'], unit: ['usd@n1:USD:100', 'gld@n2:GLD'], btc: 'regtest', prefer: ['gld@n2'] });
+    const c = catalogFromFlags({
+      notary: ['n1=tcp://127.0.0.1:7085'],
+      unit: ['usd@n1:USD:100', 'gld@n2:GLD'],
+      btc: 'regtest',
+      prefer: ['gld@n2'],
+    });
     expect(c.notaries.map((n) => n.id)).toEqual(['n1', 'n2']);
     expect(c.units[1]).toEqual({ id: 'gld', notary: 'n2', tla: 'GLD', factor: 1n });
     expect(c.btc).toEqual({ network: 'regtest' });

@@ -12,8 +12,24 @@ const cat = (units: [string, string, string][], btc?: 'bitcoin' | 'regtest', pre
 
 describe('negotiation', () => {
   it('overlapping catalogs: only common (unit, notary) pairs, ranked by both preferences, BTC last', () => {
-    const me = cat([['usd', 'n1', 'USD'], ['eur', 'n1', 'EUR'], ['usd', 'n2', 'USD']], 'bitcoin', ['eur@n1', 'usd@n1']);
-    const peer = cat([['usd', 'n1', 'USD'], ['eur', 'n1', 'EUR'], ['gld', 'n3', 'GLD']], 'bitcoin', ['usd@n1', 'btc@bitcoin', 'eur@n1']);
+    const me = cat(
+      [
+        ['usd', 'n1', 'USD'],
+        ['eur', 'n1', 'EUR'],
+        ['usd', 'n2', 'USD'],
+      ],
+      'bitcoin',
+      ['eur@n1', 'usd@n1'],
+    );
+    const peer = cat(
+      [
+        ['usd', 'n1', 'USD'],
+        ['eur', 'n1', 'EUR'],
+        ['gld', 'n3', 'GLD'],
+      ],
+      'bitcoin',
+      ['usd@n1', 'btc@bitcoin', 'eur@n1'],
+    );
     const r = negotiate(me, peer);
     if (!r.ok) throw new Error(r.message);
     expect(r.options.map((o) => o.asset)).toEqual(['usd@n1', 'eur@n1', 'btc@bitcoin']);
@@ -29,7 +45,11 @@ describe('negotiation', () => {
     const me = cat([['usd', 'n1', 'USD']], 'bitcoin');
     const peer = cat([['gld', 'n3', 'GLD']], 'regtest');
     const r = negotiate(me, peer, { amount: 500n, unit: 'USD', holdings: new Map([['usd@n1', 1000n]]) });
-    expect(r).toMatchObject({ ok: false, code: 'no-common-asset', handoff: { from: ['usd@n1'], to: ['gld@n3', 'btc@regtest'], amount: 500n, unit: 'USD' } });
+    expect(r).toMatchObject({
+      ok: false,
+      code: 'no-common-asset',
+      handoff: { from: ['usd@n1'], to: ['gld@n3', 'btc@regtest'], amount: 500n, unit: 'USD' },
+    });
   });
 
   it('BTC-only overlap: BTC is the universal fallback, also for an amount in another unit', () => {
@@ -42,17 +62,38 @@ describe('negotiation', () => {
   });
 
   it('holdings that cover the amount come first; unit filter by TLA or id', () => {
-    const me = cat([['usd', 'n1', 'USD'], ['usd', 'n2', 'USD'], ['eur', 'n1', 'EUR']], undefined, ['usd@n1', 'usd@n2']);
-    const peer = cat([['usd', 'n1', 'USD'], ['usd', 'n2', 'USD'], ['eur', 'n1', 'EUR']]);
-    const holdings = new Map([['usd@n1', 10n], ['usd@n2', 5000n]]);
+    const me = cat(
+      [
+        ['usd', 'n1', 'USD'],
+        ['usd', 'n2', 'USD'],
+        ['eur', 'n1', 'EUR'],
+      ],
+      undefined,
+      ['usd@n1', 'usd@n2'],
+    );
+    const peer = cat([
+      ['usd', 'n1', 'USD'],
+      ['usd', 'n2', 'USD'],
+      ['eur', 'n1', 'EUR'],
+    ]);
+    const holdings = new Map([
+      ['usd@n1', 10n],
+      ['usd@n2', 5000n],
+    ]);
     const r = negotiate(me, peer, { unit: 'usd', amount: 1000n, holdings });
     if (!r.ok) throw new Error(r.message);
-    expect(r.options.map((o) => [o.asset, o.sufficient])).toEqual([['usd@n2', true], ['usd@n1', false]]);
+    expect(r.options.map((o) => [o.asset, o.sufficient])).toEqual([
+      ['usd@n2', true],
+      ['usd@n1', false],
+    ]);
   });
 
   it('property: every option is in both catalogs, and the result is symmetric as a set', () => {
     const unit = fc.tuple(fc.constantFrom('usd', 'eur', 'gld'), fc.constantFrom('n1', 'n2'), fc.constant('X'));
-    const catArb = fc.tuple(fc.uniqueArray(unit, { selector: (u) => `${u[0]}@${u[1]}`, maxLength: 6 }), fc.constantFrom(undefined, 'bitcoin' as const, 'regtest' as const));
+    const catArb = fc.tuple(
+      fc.uniqueArray(unit, { selector: (u) => `${u[0]}@${u[1]}`, maxLength: 6 }),
+      fc.constantFrom(undefined, 'bitcoin' as const, 'regtest' as const),
+    );
     fc.assert(
       fc.property(catArb, catArb, ([u1, b1], [u2, b2]) => {
         const a = cat(u1, b1);
@@ -62,7 +103,11 @@ describe('negotiation', () => {
         const set = (r: typeof r1): string[] => (r.ok ? r.options.map((o) => o.asset).sort() : []);
         expect(set(r1)).toEqual(set(r2));
         for (const k of set(r1)) {
-          expect(k.startsWith('btc@') ? a.btc && b.btc : a.units.some((u) => `${u.id}@${u.notary}` === k) && b.units.some((u) => `${u.id}@${u.notary}` === k)).toBeTruthy();
+          expect(
+            k.startsWith('btc@')
+              ? a.btc && b.btc
+              : a.units.some((u) => `${u.id}@${u.notary}` === k) && b.units.some((u) => `${u.id}@${u.notary}` === k),
+          ).toBeTruthy();
         }
       }),
       { numRuns: 300 },

@@ -62,7 +62,15 @@ class Daemon {
     const seen = this.lines.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`daemon never logged ${what}; stderr: ${this.stderr.join('\n')}; lines: ${this.lines.map((l) => l.event).join(',')}`)), timeoutMs);
+      const t = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `daemon never logged ${what}; stderr: ${this.stderr.join('\n')}; lines: ${this.lines.map((l) => l.event).join(',')}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.#waiters.push({ test, resolve: (l) => (clearTimeout(t), resolve(l)) });
     });
   }
@@ -115,7 +123,12 @@ async function queueFromAnotherProcess(home: string, relay: string, event: Nostr
   }
 }
 
-const isOutbox = (pending: number) => (l: LogLine): boolean => l.event === 'outbox' && (l.outbox as { pending: number }).pending === pending && (l.outbox as { acked: number }).acked > 0;
+const isOutbox =
+  (pending: number) =>
+  (l: LogLine): boolean =>
+    l.event === 'outbox' &&
+    (l.outbox as { pending: number }).pending === pending &&
+    (l.outbox as { acked: number }).acked > 0;
 
 describe('otp2p daemon', () => {
   it('syncs, survives a relay outage, stops on SIGTERM without losing anything, and reports its status', async () => {
@@ -125,13 +138,25 @@ describe('otp2p daemon', () => {
     const { port, url } = relay;
 
     const mnemonic = generateMnemonic();
-    const init = await runCli(['init', '--home', home, '--mnemonic-stdin', '--json'], { stdin: `${mnemonic}\n`, env: ENV });
+    const init = await runCli(['init', '--home', home, '--mnemonic-stdin', '--json'], {
+      stdin: `${mnemonic}\n`,
+      env: ENV,
+    });
     expect(init.code).toBe(0);
     const id = deriveIdentity(mnemonic);
-    const note = (text: string): NostrEvent => signEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: text }, id.secretKey, id.pubkey);
+    const note = (text: string): NostrEvent =>
+      signEvent(
+        { kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: text },
+        id.secretKey,
+        id.pubkey,
+      );
     // The daemon's identity follows one friend (published before it starts, as another device would).
     const friend = deriveIdentity(generateMnemonic());
-    const follows = signEvent({ kind: 3, created_at: Math.floor(Date.now() / 1000), tags: [['p', friend.pubkey]], content: '' }, id.secretKey, id.pubkey);
+    const follows = signEvent(
+      { kind: 3, created_at: Math.floor(Date.now() / 1000), tags: [['p', friend.pubkey]], content: '' },
+      id.secretKey,
+      id.pubkey,
+    );
     const pool = new RelayPool({ relays: [url] });
     expect((await pool.publish(follows))[0]?.ok).toBe(true);
     const paymentsBefore = await runCli(['payments', '--home', home, '--json']);
@@ -147,24 +172,49 @@ describe('otp2p daemon', () => {
     await d1.waitFor(isOutbox(0), 'an empty outbox');
     // A friend's new attestation triggers a mint check without waiting for the interval (600 s).
     await d1.waitFor((l) => l.event === 'mint-check', 'the first mint check');
-    const attestation = signEvent({ kind: 31560, created_at: Math.floor(Date.now() / 1000), tags: [['d', `${'a'.repeat(8)}:${'b'.repeat(8)}:1`]], content: '' }, friend.secretKey, friend.pubkey);
+    const attestation = signEvent(
+      {
+        kind: 31560,
+        created_at: Math.floor(Date.now() / 1000),
+        tags: [['d', `${'a'.repeat(8)}:${'b'.repeat(8)}:1`]],
+        content: '',
+      },
+      friend.secretKey,
+      friend.pubkey,
+    );
     expect((await pool.publish(attestation))[0]?.ok).toBe(true);
     await pool.close();
-    await d1.waitFor((l) => l.event === 'mint-check' && d1.lines.filter((x) => x.event === 'mint-check').length >= 2, 'a mint check after the attestation');
+    await d1.waitFor(
+      (l) => l.event === 'mint-check' && d1.lines.filter((x) => x.event === 'mint-check').length >= 2,
+      'a mint check after the attestation',
+    );
     const running = await runCli(['status', '--home', home, '--json']);
     expect(running.code).toBe(0);
-    expect(running.json[0]).toMatchObject({ daemon: { running: true, pid: d1.child.pid }, npub: init.json[0] && (init.json[0] as { npub: string }).npub, relays: [{ url, connected: true }] });
+    expect(running.json[0]).toMatchObject({
+      daemon: { running: true, pid: d1.child.pid },
+      npub: init.json[0] && (init.json[0] as { npub: string }).npub,
+      relays: [{ url, connected: true }],
+    });
 
     // 2. The relay dies; an event is queued meanwhile; the relay comes back on the same port.
     let mark = d1.lines.length;
-    const after = (test: (l: LogLine) => boolean) => (l: LogLine): boolean => d1.lines.indexOf(l) >= mark && test(l);
+    const after =
+      (test: (l: LogLine) => boolean) =>
+      (l: LogLine): boolean =>
+        d1.lines.indexOf(l) >= mark && test(l);
     await relay.close();
-    await d1.waitFor(after((l) => l.event === 'relay-down'), 'relay-down');
+    await d1.waitFor(
+      after((l) => l.event === 'relay-down'),
+      'relay-down',
+    );
     const a = note('queued while the relay was down');
     await queueFromAnotherProcess(home, url, a);
     await d1.waitFor(isOutbox(1), 'one pending target');
     relay = await relayOn(port, relayDb);
-    await d1.waitFor(after((l) => l.event === 'relay-up'), 'relay-up after the outage');
+    await d1.waitFor(
+      after((l) => l.event === 'relay-up'),
+      'relay-up after the outage',
+    );
     mark = d1.lines.findIndex(after((l) => l.event === 'relay-up'));
     await d1.waitFor(after(isOutbox(0)), 'the outbox drained after the outage');
     expect(await relayHolds(url, a.id)).toBe(true);
@@ -172,7 +222,10 @@ describe('otp2p daemon', () => {
     // 3. The relay dies again; an event is queued; SIGTERM while it is pending.
     mark = d1.lines.length;
     await relay.close();
-    await d1.waitFor(after((l) => l.event === 'relay-down'), 'the second relay-down');
+    await d1.waitFor(
+      after((l) => l.event === 'relay-down'),
+      'the second relay-down',
+    );
     const b = note('pending at shutdown');
     await queueFromAnotherProcess(home, url, b);
     expect(await d1.terminate()).toBe(0);
@@ -186,7 +239,11 @@ describe('otp2p daemon', () => {
     expect(snapshot).toMatchObject({ version: 1, pid: d1.child.pid, state: 'stopped', relays: [{ url }] });
     const offline = await runCli(['status', '--home', home, '--json'], { env: {} });
     expect(offline.code).toBe(0);
-    expect(offline.json[0]).toMatchObject({ daemon: { running: false, pid: null, state: 'stopped' }, outbox: { pending: 1, failed: 0 }, payments: { total: 0, inFlight: 0 } });
+    expect(offline.json[0]).toMatchObject({
+      daemon: { running: false, pid: null, state: 'stopped' },
+      outbox: { pending: 1, failed: 0 },
+      payments: { total: 0, inFlight: 0 },
+    });
     const human = await runCli(['status', '--home', home], { env: {} });
     expect(human.stdout).toContain('daemon: not running');
     expect(human.stdout).toContain('outbox: 1 pending');
@@ -223,7 +280,11 @@ describe('otp2p daemon', () => {
       if (i > 0) await new Promise((r) => setTimeout(r, 250));
       down = (await runCli(['status', '--home', home, '--json'], { env: {} })).json[0] as Record<string, unknown>;
     }
-    expect(down).toMatchObject({ daemon: { running: true }, relays: [{ url, connected: false }], sync: { state: 'error', error: 'no relay was connected' } });
+    expect(down).toMatchObject({
+      daemon: { running: true },
+      relays: [{ url, connected: false }],
+      sync: { state: 'error', error: 'no relay was connected' },
+    });
     await relayOn(port, relayDb);
     await d.waitFor((l) => l.event === 'synced', 'synced once the relay is up');
     await d.waitFor(isOutbox(0), 'the relay lists delivered');
@@ -233,7 +294,21 @@ describe('otp2p daemon', () => {
   it('refuses to start beside a running daemon of the same data folder (daemon-running)', async () => {
     const home = tmpDir('otp2p-daemon-');
     // The test runner's parent process stands in for another daemon: alive, and not us.
-    writeSnapshot(home, { version: 1, pid: process.ppid, state: 'running', npub: 'npub1x', startedAt: '', updatedAt: '', relays: [], outbox: { pending: 0, acked: 0, failed: 0 }, sync: { state: 'live', done: 0, total: 0, web: 0, offers: 0, catalogs: 0, lastSyncAt: null }, alarms: [], mint: { checks: 0, lastCheckAt: null, nextCheckAt: null, intervalSeconds: 600 }, payments: { total: 0, inFlight: 0 }, dms: { received: 0 } });
+    writeSnapshot(home, {
+      version: 1,
+      pid: process.ppid,
+      state: 'running',
+      npub: 'npub1x',
+      startedAt: '',
+      updatedAt: '',
+      relays: [],
+      outbox: { pending: 0, acked: 0, failed: 0 },
+      sync: { state: 'live', done: 0, total: 0, web: 0, offers: 0, catalogs: 0, lastSyncAt: null },
+      alarms: [],
+      mint: { checks: 0, lastCheckAt: null, nextCheckAt: null, intervalSeconds: 600 },
+      payments: { total: 0, inFlight: 0 },
+      dms: { received: 0 },
+    });
     const r = await runCli(['daemon', '--home', home, '--json'], { env: ENV });
     expect(r.code).toBe(1);
     expect(r.json[0]).toMatchObject({ error: { code: 'daemon-running', context: { pid: process.ppid } } });

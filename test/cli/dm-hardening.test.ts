@@ -26,12 +26,18 @@ describe('otp2p dm with hostile input', () => {
   const homes = { alice: join(dir, 'alice'), bob: join(dir, 'bob') };
   const alice = deriveIdentity(ALICE);
   const bob = deriveIdentity(BOB);
-  const cli = (who: 'alice' | 'bob', args: string[]) => runCli([...args, '--home', homes[who], '--relay', relay.url], { env });
+  const cli = (who: 'alice' | 'bob', args: string[]) =>
+    runCli([...args, '--home', homes[who], '--relay', relay.url], { env });
 
   beforeAll(async () => {
     relay = await startEmbeddedRelay();
-    for (const [who, m] of [['alice', ALICE], ['bob', BOB]] as const) {
-      const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', homes[who]], { stdin: `${m}\n${PW}\n` });
+    for (const [who, m] of [
+      ['alice', ALICE],
+      ['bob', BOB],
+    ] as const) {
+      const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', homes[who]], {
+        stdin: `${m}\n${PW}\n`,
+      });
       expect(r.code, r.stderr).toBe(0);
     }
   }, 60_000);
@@ -39,7 +45,9 @@ describe('otp2p dm with hostile input', () => {
     await relay.close();
   });
 
-  it('dm read shows escape sequences, BEL, C1 and bidi controls visibly, one row per message', { timeout: 180_000 }, async () => {
+  it('dm read shows escape sequences, BEL, C1 and bidi controls visibly, one row per message', {
+    timeout: 180_000,
+  }, async () => {
     const sent = await cli('alice', ['dm', 'send', bob.npub, HOSTILE]);
     expect(sent.code, sent.stderr).toBe(0);
     const read = await cli('bob', ['dm', 'read']);
@@ -82,8 +90,12 @@ describe('otp2p dm with hostile input', () => {
   });
 
   it('refuses a malformed recipient with its exact code', async () => {
-    expect((await cli('alice', ['dm', 'send', 'npub1qqqq', 'x', '--json'])).json[0]).toMatchObject({ error: { code: 'bad-bech32' } });
-    expect((await cli('alice', ['dm', 'send', 'bob', 'x', '--json'])).json[0]).toMatchObject({ error: { code: 'bad-hex' } });
+    expect((await cli('alice', ['dm', 'send', 'npub1qqqq', 'x', '--json'])).json[0]).toMatchObject({
+      error: { code: 'bad-bech32' },
+    });
+    expect((await cli('alice', ['dm', 'send', 'bob', 'x', '--json'])).json[0]).toMatchObject({
+      error: { code: 'bad-hex' },
+    });
     expect((await cli('alice', ['dm', 'frobnicate', '--json'])).json[0]).toMatchObject({ error: { code: 'usage' } });
   });
 });

@@ -12,7 +12,10 @@ const env = () => ({ OTP2P_HOME: tmpDir() });
 
 describe('otp2p event verify', () => {
   it('prints { id, ok, code } per line and exits 0 when all verify', async () => {
-    const r = await runCli(['event', 'verify'], { stdin: `${JSON.stringify(good)}\n\n${JSON.stringify(good2)}\n`, env: env() });
+    const r = await runCli(['event', 'verify'], {
+      stdin: `${JSON.stringify(good)}\n\n${JSON.stringify(good2)}\n`,
+      env: env(),
+    });
     expect(r.code).toBe(0);
     expect(r.json).toEqual([
       { id: good.id, ok: true, code: null },
@@ -32,10 +35,12 @@ describe('otp2p event verify', () => {
     for (const workers of ['0', '2']) {
       const r = await runCli(['event', 'verify', '--workers', workers], { stdin: lines.join('\n'), env: env() });
       expect(r.code).toBe(3);
-      expect(r.json.map((x) => {
-        const { message: _m, ...rest } = x as Record<string, unknown>;
-        return rest;
-      })).toEqual([
+      expect(
+        r.json.map((x) => {
+          const { message: _m, ...rest } = x as Record<string, unknown>;
+          return rest;
+        }),
+      ).toEqual([
         { id: good.id, ok: true, code: null },
         { id: null, ok: false, code: 'bad-json' },
         { id: good.id, ok: false, code: 'bad-id' },

@@ -40,7 +40,14 @@ const FIXED_OPTIONS = new Set(['home', 'relay', 'host']);
  * in their help): `event verify` exits 3 when a line failed verification, `mint check` 3 on
  * equivocation, `pay` and the publishing commands 1 when something is still queued or failed.
  */
-const STATUS_EXITS: Record<string, number[]> = { 'event verify': [3], 'mint check': [3], pay: [1], offer: [1], 'mint attest': [1], 'mint evidence': [1] };
+const STATUS_EXITS: Record<string, number[]> = {
+  'event verify': [3],
+  'mint check': [3],
+  pay: [1],
+  offer: [1],
+  'mint attest': [1],
+  'mint evidence': [1],
+};
 
 interface Leaf {
   path: string[];
@@ -49,23 +56,92 @@ interface Leaf {
 
 async function leaves(def: CommandDef, path: string[]): Promise<Leaf[]> {
   const out: Leaf[] = def.run ? [{ path, def }] : [];
-  for (const [name, entry] of Object.entries(def.subcommands ?? {})) out.push(...(await leaves(await entry.load(), [...path, name])));
+  for (const [name, entry] of Object.entries(def.subcommands ?? {}))
+    out.push(...(await leaves(await entry.load(), [...path, name])));
   return out;
 }
 
 const HEX = 'ab'.repeat(32);
 const NPUB = 'npub1h8nk2346qezka5cpm8jjh3yl5j88pf4ly2ptu7s6uu55wcfqy0wq36rpev';
-const WORDS = ['0', '1', '-1', '-5', '007', '1e400', '1e10', '0x10', '1.5', 'abc', '', ' ', '9'.repeat(30), '18446744073709551616', 'NaN', 'Infinity',
-  HEX, HEX.toUpperCase(), NPUB, 'npub1qqqq', 'nprofile1qqqq', 'usd@n1', 'usd@n1:USD:100', 'eur@n2:EUR', 'btc@bitcoin', 'bitcoin', 'regtest', 'USD', 'USD:100',
-  '92/100', '0/1', '1/0', 'open', 'paused', 'closed', 'payer', 'hop', 'payee', 'core', 'bcoin', 'otx', 'base62', 'show', 'publish', 'send', 'read',
-  'add', 'list', 'withdraw', 'get', 'set', 'address', 'balance', 'relays', 'network', 'maxHops', '["ws://127.0.0.1:1"]', '{"a":1}', 'null', 'true',
-  '\x1b[2J\x07', '\u202e', 'a\nb', '--', '-', '--json', 'é'.repeat(3)];
+const WORDS = [
+  '0',
+  '1',
+  '-1',
+  '-5',
+  '007',
+  '1e400',
+  '1e10',
+  '0x10',
+  '1.5',
+  'abc',
+  '',
+  ' ',
+  '9'.repeat(30),
+  '18446744073709551616',
+  'NaN',
+  'Infinity',
+  HEX,
+  HEX.toUpperCase(),
+  NPUB,
+  'npub1qqqq',
+  'nprofile1qqqq',
+  'usd@n1',
+  'usd@n1:USD:100',
+  'eur@n2:EUR',
+  'btc@bitcoin',
+  'bitcoin',
+  'regtest',
+  'USD',
+  'USD:100',
+  '92/100',
+  '0/1',
+  '1/0',
+  'open',
+  'paused',
+  'closed',
+  'payer',
+  'hop',
+  'payee',
+  'core',
+  'bcoin',
+  'otx',
+  'base62',
+  'show',
+  'publish',
+  'send',
+  'read',
+  'add',
+  'list',
+  'withdraw',
+  'get',
+  'set',
+  'address',
+  'balance',
+  'relays',
+  'network',
+  'maxHops',
+  '["ws://127.0.0.1:1"]',
+  '{"a":1}',
+  'null',
+  'true',
+  '\x1b[2J\x07',
+  '\u202e',
+  'a\nb',
+  '--',
+  '-',
+  '--json',
+  'é'.repeat(3),
+];
 
 describe('fuzzing the command line', () => {
-  it(`${RUNS} random invocations end in exit 0 or a typed error (seed ${SEED})`, { timeout: Math.max(120_000, RUNS * 2_000) }, async () => {
+  it(`${RUNS} random invocations end in exit 0 or a typed error (seed ${SEED})`, {
+    timeout: Math.max(120_000, RUNS * 2_000),
+  }, async () => {
     console.log(`cli fuzz: OTP2P_FUZZ_SEED=${SEED} OTP2P_FUZZ_RUNS=${RUNS}`);
     const all = (await leaves(root, [])).filter((l) => l.path.length > 0);
-    expect(all.map((l) => l.path.join(' '))).toEqual(expect.arrayContaining(['dm', 'route', 'mint fingerprint', 'event verify', 'pay', 'notary init']));
+    expect(all.map((l) => l.path.join(' '))).toEqual(
+      expect.arrayContaining(['dm', 'route', 'mint fingerprint', 'event verify', 'pay', 'notary init']),
+    );
     const sandbox = tmpDir('otp2p-fuzz-');
     const files = {
       empty: join(sandbox, 'empty.json'),
@@ -80,7 +156,10 @@ describe('fuzzing the command line', () => {
     // One identity, copied into the data folder of some cases (with the password, they get past
     // the vault: to the relays, which are closed).
     const vaultHome = join(sandbox, 'vault-home');
-    const init = await runCli(['init', '--mnemonic-stdin', '--home', vaultHome], { stdin: `${'abandon '.repeat(11)}about\n`, env: { OTP2P_PASSWORD: PASSWORD } });
+    const init = await runCli(['init', '--mnemonic-stdin', '--home', vaultHome], {
+      stdin: `${'abandon '.repeat(11)}about\n`,
+      env: { OTP2P_PASSWORD: PASSWORD },
+    });
     expect(init.code, init.stderr).toBe(0);
     let n = 0;
     // Relative paths land in the sandbox: a value-less `--db` or `notary init` takes the next word
@@ -88,23 +167,42 @@ describe('fuzzing the command line', () => {
     const cwd = process.cwd();
     process.chdir(sandbox);
     const pathValue = fc.oneof(
-      fc.constantFrom(...Object.values(files), join(sandbox, 'missing'), '/dev/null', ...(process.platform === 'linux' ? ['/dev/zero'] : [])),
+      fc.constantFrom(
+        ...Object.values(files),
+        join(sandbox, 'missing'),
+        '/dev/null',
+        ...(process.platform === 'linux' ? ['/dev/zero'] : []),
+      ),
       fc.stringMatching(/^[a-z0-9]{1,8}$/).map((s) => join(sandbox, 'p', s)),
     );
-    const word = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...WORDS) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }, { weight: 1, arbitrary: fc.nat().map(String) });
+    const word = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...WORDS) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
+      { weight: 1, arbitrary: fc.nat().map(String) },
+    );
     const valueFor = (name: string): fc.Arbitrary<string> =>
-      PATH_OPTIONS.has(name) ? pathValue : PORT_OPTIONS.has(name) ? fc.constantFrom('0', '', 'abc', '-1', '65536', '1e3', '9'.repeat(20)) : word;
+      PATH_OPTIONS.has(name)
+        ? pathValue
+        : PORT_OPTIONS.has(name)
+          ? fc.constantFrom('0', '', 'abc', '-1', '65536', '1e3', '9'.repeat(20))
+          : word;
 
     const invocation = fc.constantFrom(...all).chain((leaf) => {
       const options: Record<string, OptionDef> = { ...GLOBAL_OPTIONS, ...leaf.def.options };
       const names = Object.keys(options).filter((k) => !FIXED_OPTIONS.has(k));
       const optionArg = fc.oneof(
-        { weight: 8, arbitrary: fc.constantFrom(...names).chain((name) => {
-          const o = options[name] as OptionDef;
-          if (o.type === 'boolean') return fc.constantFrom([`--${name}`], [`--${name}=x`]);
-          return valueFor(name).chain((v) => fc.constantFrom([`--${name}`, v], [`--${name}=${v}`], [`--${name}`]));
-        }) },
-        { weight: 1, arbitrary: fc.constantFrom(['--jsn'], ['-x'], ['--'], ['--help'], ['-h'], ['--no-such-option=1']) },
+        {
+          weight: 8,
+          arbitrary: fc.constantFrom(...names).chain((name) => {
+            const o = options[name] as OptionDef;
+            if (o.type === 'boolean') return fc.constantFrom([`--${name}`], [`--${name}=x`]);
+            return valueFor(name).chain((v) => fc.constantFrom([`--${name}`, v], [`--${name}=${v}`], [`--${name}`]));
+          }),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(['--jsn'], ['-x'], ['--'], ['--help'], ['-h'], ['--no-such-option=1']),
+        },
       );
       // Positionals: the command's own, path-like ones confined to the sandbox.
       const positionals = (leaf.def.positionals ?? []).map((p) => (PATH_OPTIONS.has(p.name) ? pathValue : word));
@@ -113,53 +211,70 @@ describe('fuzzing the command line', () => {
         positionals: fc.tuple(...positionals.map((a) => fc.option(a, { nil: undefined }))),
         extra: fc.array(word, { maxLength: 1 }),
         options: fc.array(optionArg, { maxLength: 5 }),
-        stdin: fc.oneof(fc.constant(''), fc.string({ maxLength: 200 }), fc.constantFrom('{"id":"x"}\n\n[]\n', `${'abandon '.repeat(11)}about\npw\n`)),
+        stdin: fc.oneof(
+          fc.constant(''),
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom('{"id":"x"}\n\n[]\n', `${'abandon '.repeat(11)}about\npw\n`),
+        ),
         password: fc.boolean(),
         identity: fc.nat(9).map((k) => k === 0),
         globalsFirst: fc.boolean(),
       });
     });
 
-    await fc.assert(
-      fc.asyncProperty(invocation, async (inv) => {
-        const home = join(sandbox, `home-${n++}`);
-        if (inv.identity) {
-          mkdirSync(home, { mode: 0o700 });
-          copyFileSync(join(vaultHome, 'vault.json'), join(home, 'vault.json'));
-        }
-        const positionals = inv.positionals.filter((p): p is string => p !== undefined);
-        // Positionals that look like options would be parsed as options: keep them after `--` only when generated as extra.
-        // $OTP2P_HOME too: after a generated `--`, `--home` is a positional and must not fall back to ~/.otp2p.
-        const fixed = ['--home', home, '--relay', CLOSED_RELAY];
-        const args = [...positionals.filter((p) => !p.startsWith('-')), ...inv.options.flat(), ...inv.extra.filter((p) => !p.startsWith('-'))];
-        // Global options may also come before the command (otp2p --home DIR init).
-        // (Before a generated `--` they would turn positional: then they go first.)
-        const argv = inv.globalsFirst || args.includes('--') ? [...fixed, ...inv.path, ...args] : [...inv.path, ...args, ...fixed];
-        const controller = new AbortController();
-        if (LONG_RUNNING.has(inv.path[0] as string)) controller.abort();
-        let timer: NodeJS.Timeout | undefined;
-        const r = await Promise.race([
-          runCli(argv, { stdin: inv.stdin, env: { OTP2P_HOME: home, ...(inv.password ? { OTP2P_PASSWORD: PASSWORD } : {}) }, signal: controller.signal }),
-          new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), CASE_DEADLINE_MS))),
-        ]).finally(() => clearTimeout(timer));
-        if (r === 'hang') throw new Error(`no answer within ${CASE_DEADLINE_MS} ms: ${JSON.stringify(argv)}`);
-        const what = `${JSON.stringify(argv)} -> exit ${r.code}\n${r.stderr}`;
-        expect([0, 1, 2, 3], what).toContain(r.code);
-        expect(r.stderr, what).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
-        expect(r.stderr + r.stdout, what).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/); // nothing raw reaches the terminal
-        if (r.code !== 0) {
-          const m = /(?:^|\n)otp2p: ([a-z0-9-]+): /.exec(r.stderr);
-          if (m === null) {
-            // A result, not an error: only where documented, and with the result on stdout.
-            expect(STATUS_EXITS[inv.path.join(' ')] ?? [], what).toContain(r.code);
-            expect(r.stdout.length, what).toBeGreaterThan(0);
-          } else {
-            const code = m[1] as string;
-            expect(isErrorCode(code) && code !== 'internal', what).toBe(true);
+    await fc
+      .assert(
+        fc.asyncProperty(invocation, async (inv) => {
+          const home = join(sandbox, `home-${n++}`);
+          if (inv.identity) {
+            mkdirSync(home, { mode: 0o700 });
+            copyFileSync(join(vaultHome, 'vault.json'), join(home, 'vault.json'));
           }
-        }
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    ).finally(() => process.chdir(cwd));
+          const positionals = inv.positionals.filter((p): p is string => p !== undefined);
+          // Positionals that look like options would be parsed as options: keep them after `--` only when generated as extra.
+          // $OTP2P_HOME too: after a generated `--`, `--home` is a positional and must not fall back to ~/.otp2p.
+          const fixed = ['--home', home, '--relay', CLOSED_RELAY];
+          const args = [
+            ...positionals.filter((p) => !p.startsWith('-')),
+            ...inv.options.flat(),
+            ...inv.extra.filter((p) => !p.startsWith('-')),
+          ];
+          // Global options may also come before the command (otp2p --home DIR init).
+          // (Before a generated `--` they would turn positional: then they go first.)
+          const argv =
+            inv.globalsFirst || args.includes('--')
+              ? [...fixed, ...inv.path, ...args]
+              : [...inv.path, ...args, ...fixed];
+          const controller = new AbortController();
+          if (LONG_RUNNING.has(inv.path[0] as string)) controller.abort();
+          let timer: NodeJS.Timeout | undefined;
+          const r = await Promise.race([
+            runCli(argv, {
+              stdin: inv.stdin,
+              env: { OTP2P_HOME: home, ...(inv.password ? { OTP2P_PASSWORD: PASSWORD } : {}) },
+              signal: controller.signal,
+            }),
+            new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), CASE_DEADLINE_MS))),
+          ]).finally(() => clearTimeout(timer));
+          if (r === 'hang') throw new Error(`no answer within ${CASE_DEADLINE_MS} ms: ${JSON.stringify(argv)}`);
+          const what = `${JSON.stringify(argv)} -> exit ${r.code}\n${r.stderr}`;
+          expect([0, 1, 2, 3], what).toContain(r.code);
+          expect(r.stderr, what).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
+          expect(r.stderr + r.stdout, what).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/); // nothing raw reaches the terminal
+          if (r.code !== 0) {
+            const m = /(?:^|\n)otp2p: ([a-z0-9-]+): /.exec(r.stderr);
+            if (m === null) {
+              // A result, not an error: only where documented, and with the result on stdout.
+              expect(STATUS_EXITS[inv.path.join(' ')] ?? [], what).toContain(r.code);
+              expect(r.stdout.length, what).toBeGreaterThan(0);
+            } else {
+              const code = m[1] as string;
+              expect(isErrorCode(code) && code !== 'internal', what).toBe(true);
+            }
+          }
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      )
+      .finally(() => process.chdir(cwd));
   });
 });

@@ -19,11 +19,17 @@ function noSecrets(r: CliResult, ...secrets: string[]): void {
 describe('otp2p init / whoami', () => {
   it('imports a mnemonic (stdin line 1) with the password (stdin line 2), then whoami shows the same identity', async () => {
     const home = join(tmpDir(), 'home');
-    const init = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', home], { stdin: `${ABANDON}\n${PW}\n` });
+    const init = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', home], {
+      stdin: `${ABANDON}\n${PW}\n`,
+    });
     expect(init.code).toBe(0);
     expect(init.json[0]).toMatchObject({
       npub: deriveIdentity(ABANDON).npub,
-      bitcoin: { network: 'mainnet', xpub: 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs', firstAddress: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu' },
+      bitcoin: {
+        network: 'mainnet',
+        xpub: 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs',
+        firstAddress: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu',
+      },
     });
     expect(init.json[0]).not.toHaveProperty('mnemonic'); // imported: not echoed
     expect(init.stdout).not.toContain('abandon');
@@ -39,7 +45,9 @@ describe('otp2p init / whoami', () => {
 
     // network comes from config.json
     expect((await runCli(['config', 'set', 'network', 'regtest', '--home', home])).code).toBe(0);
-    const reg = await runCli(['whoami', '--json', '--password-stdin', '--home', home, '--bech32-prefix', 'rb'], { stdin: `${PW}\n` });
+    const reg = await runCli(['whoami', '--json', '--password-stdin', '--home', home, '--bech32-prefix', 'rb'], {
+      stdin: `${PW}\n`,
+    });
     expect(reg.code).toBe(0);
     expect(reg.json[0]).toMatchObject({ bitcoin: { network: 'regtest', path: "m/84'/1'/0'" } });
     expect((reg.json[0] as { bitcoin: { firstAddress: string } }).bitcoin.firstAddress.startsWith('rb1q')).toBe(true);
@@ -68,7 +76,14 @@ describe('otp2p init / whoami', () => {
 
   it('wrong password exits 3 (bad-password), missing password exits 2 (no-password), nothing leaks', async () => {
     const home = tmpDir();
-    expect((await runCli(['init', '--mnemonic-stdin', '--home', home], { stdin: `${ABANDON}\n`, env: { OTP2P_PASSWORD: PW } })).code).toBe(0);
+    expect(
+      (
+        await runCli(['init', '--mnemonic-stdin', '--home', home], {
+          stdin: `${ABANDON}\n`,
+          env: { OTP2P_PASSWORD: PW },
+        })
+      ).code,
+    ).toBe(0);
     const wrong = await runCli(['whoami', '--json', '--password-stdin', '--home', home], { stdin: 'not-it\n' });
     expect(wrong.code).toBe(3);
     expect(wrong.json[0]).toMatchObject({ error: { code: 'bad-password' } });
@@ -88,7 +103,9 @@ describe('otp2p init / whoami', () => {
     expect(r.json[0]).toMatchObject({ error: { code: 'no-password' } });
     expect(existsSync(join(home, 'vault.json'))).toBe(false);
     const bad = ABANDON.replace('about', 'abandon');
-    const b = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', home], { stdin: `${bad}\n${PW}\n` });
+    const b = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', home], {
+      stdin: `${bad}\n${PW}\n`,
+    });
     expect(b.code).toBe(2);
     expect(b.json[0]).toMatchObject({ error: { code: 'bad-mnemonic' } });
     noSecrets(b, 'abandon', PW);
@@ -107,15 +124,38 @@ describe('otp2p key derive', () => {
     const home = join(tmpDir(), 'untouched');
     const r = await runCli(['key', 'derive', '--mnemonic-stdin', '--json', '--home', home], { stdin: `${ABANDON}\n` });
     expect(r.code).toBe(0);
-    expect(r.json[0]).toMatchObject({ pubkey: deriveIdentity(ABANDON).pubkey, bitcoin: { network: 'mainnet', firstAddress: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu' } });
+    expect(r.json[0]).toMatchObject({
+      pubkey: deriveIdentity(ABANDON).pubkey,
+      bitcoin: { network: 'mainnet', firstAddress: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu' },
+    });
     expect(existsSync(home)).toBe(false);
   });
 
   it('applies --passphrase, --passphrase-stdin, --account and --network', async () => {
     const want = deriveIdentity(ABANDON, { passphrase: 'TREZOR', account: 1, network: 'testnet' });
-    const a = await runCli(['key', 'derive', '--mnemonic-stdin', '--passphrase', 'TREZOR', '--account', '1', '--network', 'testnet', '--json'], { stdin: ABANDON });
-    expect(a.json[0]).toMatchObject({ npub: want.npub, bitcoin: { xpub: want.bitcoin.xpub, firstAddress: want.bitcoin.firstAddress } });
-    const b = await runCli(['key', 'derive', '--mnemonic-stdin', '--passphrase-stdin', '--account', '1', '--network', 'testnet', '--json'], { stdin: `${ABANDON}\nTREZOR\n` });
+    const a = await runCli(
+      [
+        'key',
+        'derive',
+        '--mnemonic-stdin',
+        '--passphrase',
+        'TREZOR',
+        '--account',
+        '1',
+        '--network',
+        'testnet',
+        '--json',
+      ],
+      { stdin: ABANDON },
+    );
+    expect(a.json[0]).toMatchObject({
+      npub: want.npub,
+      bitcoin: { xpub: want.bitcoin.xpub, firstAddress: want.bitcoin.firstAddress },
+    });
+    const b = await runCli(
+      ['key', 'derive', '--mnemonic-stdin', '--passphrase-stdin', '--account', '1', '--network', 'testnet', '--json'],
+      { stdin: `${ABANDON}\nTREZOR\n` },
+    );
     expect(b.json[0]).toEqual(a.json[0]);
   });
 
@@ -129,7 +169,9 @@ describe('otp2p key derive', () => {
       expect(acct.code).toBe(2);
       expect(acct.json[0]).toMatchObject({ error: { code: 'bad-derivation-path' } });
     }
-    const net = await runCli(['key', 'derive', '--mnemonic-stdin', '--network', 'signet', '--json'], { stdin: ABANDON });
+    const net = await runCli(['key', 'derive', '--mnemonic-stdin', '--network', 'signet', '--json'], {
+      stdin: ABANDON,
+    });
     expect(net.json[0]).toMatchObject({ error: { code: 'bad-input' } });
   });
 

@@ -97,7 +97,20 @@ describe('commands on unbounded input', () => {
   }, 120_000);
 
   it.skipIf(!HAS_DEV_ZERO)('route --offers /dev/zero and mint fingerprint /dev/zero are too-large', async () => {
-    const route = await runCli(['route', '--offers', '/dev/zero', '--from', HEX, '--to', HEX, '--unit', 'usd@n1', '--amount', '1', '--json']);
+    const route = await runCli([
+      'route',
+      '--offers',
+      '/dev/zero',
+      '--from',
+      HEX,
+      '--to',
+      HEX,
+      '--unit',
+      'usd@n1',
+      '--amount',
+      '1',
+      '--json',
+    ]);
     expect([route.code, jsonError(route)?.code]).toEqual([3, 'too-large']);
     const mint = await runCli(['mint', 'fingerprint', '/dev/zero', '--json']);
     expect([mint.code, jsonError(mint)?.code]).toEqual([3, 'too-large']);
@@ -108,7 +121,20 @@ describe('commands on unbounded input', () => {
     const mint = await runCli(['mint', 'fingerprint', dir, '--json']);
     expect([mint.code, jsonError(mint)?.code]).toEqual([1, 'io-error']);
     expect(jsonError(mint)?.message).toContain('directory');
-    const route = await runCli(['route', '--offers', dir, '--from', HEX, '--to', HEX, '--unit', 'usd@n1', '--amount', '1', '--json']);
+    const route = await runCli([
+      'route',
+      '--offers',
+      dir,
+      '--from',
+      HEX,
+      '--to',
+      HEX,
+      '--unit',
+      'usd@n1',
+      '--amount',
+      '1',
+      '--json',
+    ]);
     expect([route.code, jsonError(route)?.code]).toEqual([1, 'io-error']);
     const list = await runCli(['offer', 'list', '--events', dir, '--json']);
     expect([list.code, jsonError(list)?.code]).toEqual([1, 'io-error']);
@@ -118,7 +144,9 @@ describe('commands on unbounded input', () => {
 
   it('secrets on stdin are capped too', async () => {
     const pulled = { bytes: 0 };
-    const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--home', join(tmpDir(), 'h'), '--json'], { stdin: hugeLine(600 << 20, pulled) });
+    const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--home', join(tmpDir(), 'h'), '--json'], {
+      stdin: hugeLine(600 << 20, pulled),
+    });
     expect([r.code, jsonError(r)?.code]).toEqual([3, 'too-large']);
     expect(pulled.bytes).toBeLessThanOrEqual(2 << 20);
   });

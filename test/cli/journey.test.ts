@@ -18,13 +18,19 @@ const BOB = 'legal winner thank year wave sausage worth useful legal winner than
 const HEX = 'ab'.repeat(32);
 
 function errorOf(r: { json: unknown[] }): { code: string; message: string } | undefined {
-  return (r.json.find((j) => (j as { error?: unknown }).error !== undefined) as { error: { code: string; message: string } } | undefined)?.error;
+  return (
+    r.json.find((j) => (j as { error?: unknown }).error !== undefined) as
+      | { error: { code: string; message: string } }
+      | undefined
+  )?.error;
 }
 
 describe('global options and the bare command', () => {
   it('otp2p --home DIR init creates the identity in DIR', async () => {
     const home = join(tmpDir(), 'h');
-    const r = await runCli(['--home', home, 'init', '--mnemonic-stdin', '--password-stdin', '--json'], { stdin: `${ALICE}\n${PW}\n` });
+    const r = await runCli(['--home', home, 'init', '--mnemonic-stdin', '--password-stdin', '--json'], {
+      stdin: `${ALICE}\n${PW}\n`,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(home, 'vault.json'))).toBe(true);
     const who = await runCli(['--json', `--home=${home}`, 'whoami'], { env: { OTP2P_PASSWORD: PW } });
@@ -67,10 +73,13 @@ describe('mistyped options', () => {
     const r = await runCli(['notary', 'account', dir, '--owner', 'x', '--unit', 'USD', '--fund', '-5', '--json']);
     expect(r.code).toBe(2);
     expect(errorOf(r)).toMatchObject({ code: 'usage' });
-    expect(r.stderr).toContain('--fund needs a value; for a value starting with \'-\', write --fund=-5');
+    expect(r.stderr).toContain("--fund needs a value; for a value starting with '-', write --fund=-5");
     expect(r.stderr).not.toContain('ambiguous');
     const neg = await runCli(['notary', 'account', dir, '--owner', 'x', '--unit', 'USD', '--fund=-5', '--json']);
-    expect(errorOf(neg)).toMatchObject({ code: 'bad-amount', message: '--fund must be a non-negative integer string, got "-5"' });
+    expect(errorOf(neg)).toMatchObject({
+      code: 'bad-amount',
+      message: '--fund must be a non-negative integer string, got "-5"',
+    });
     const missing = await runCli(['notary', 'account', dir, '--owner', 'x', '--unit']);
     expect(missing.stderr).toContain('--unit needs a value (TLA)');
   });
@@ -87,12 +96,22 @@ describe('negotiate --amount with --unit', () => {
   const dir = tmpDir();
   const homes = { alice: join(dir, 'alice'), bob: join(dir, 'bob') };
   const alice = deriveIdentity(ALICE);
-  const cli = (who: 'alice' | 'bob', args: string[]) => runCli([...args, '--home', homes[who], '--relay', relay.url], { env: { OTP2P_PASSWORD: PW } });
+  const cli = (who: 'alice' | 'bob', args: string[]) =>
+    runCli([...args, '--home', homes[who], '--relay', relay.url], { env: { OTP2P_PASSWORD: PW } });
 
   beforeAll(async () => {
     relay = await startEmbeddedRelay();
-    for (const [who, m] of [['alice', ALICE], ['bob', BOB]] as const) {
-      expect((await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--home', homes[who]], { stdin: `${m}\n${PW}\n` })).code).toBe(0);
+    for (const [who, m] of [
+      ['alice', ALICE],
+      ['bob', BOB],
+    ] as const) {
+      expect(
+        (
+          await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--home', homes[who]], {
+            stdin: `${m}\n${PW}\n`,
+          })
+        ).code,
+      ).toBe(0);
     }
     const pub = await cli('alice', ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--json']);
     expect(pub.code, pub.stderr).toBe(0);
@@ -102,10 +121,34 @@ describe('negotiate --amount with --unit', () => {
   });
 
   it('takes the amount unit beside the catalog units, and prints one JSON document without a common asset', async () => {
-    const ok = await cli('bob', ['negotiate', alice.npub, '--amount', '1000', '--unit', 'USD', '--unit', 'usd@n1:USD:100', '--json']);
+    const ok = await cli('bob', [
+      'negotiate',
+      alice.npub,
+      '--amount',
+      '1000',
+      '--unit',
+      'USD',
+      '--unit',
+      'usd@n1:USD:100',
+      '--json',
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.json).toEqual([expect.objectContaining({ ok: true, options: [expect.objectContaining({ asset: 'usd@n1' })] })]);
-    const twice = await cli('bob', ['negotiate', alice.npub, '--amount', '1000', '--unit', 'USD', '--unit', 'EUR', '--unit', 'usd@n1:USD:100', '--json']);
+    expect(ok.json).toEqual([
+      expect.objectContaining({ ok: true, options: [expect.objectContaining({ asset: 'usd@n1' })] }),
+    ]);
+    const twice = await cli('bob', [
+      'negotiate',
+      alice.npub,
+      '--amount',
+      '1000',
+      '--unit',
+      'USD',
+      '--unit',
+      'EUR',
+      '--unit',
+      'usd@n1:USD:100',
+      '--json',
+    ]);
     expect(errorOf(twice)).toMatchObject({ code: 'usage' });
     const none = await cli('bob', ['negotiate', alice.npub, '--unit', 'gld@n3:GLD', '--json']);
     expect(none.code).toBe(1);

@@ -35,7 +35,26 @@ describe('otp2p offer --publish', () => {
   it('publishes an offer and then its withdrawal to the configured relay', async () => {
     const env = { OTP2P_PASSWORD: PW };
     const add = await runCli(
-      ['offer', 'add', '--publish', '--id', 'usd-eur', '--in', 'usd@n1', '--out', 'eur@n1', '--rate', '92/100', '--max', '100000', '--liquidity', '50000', '--home', home, '--json'],
+      [
+        'offer',
+        'add',
+        '--publish',
+        '--id',
+        'usd-eur',
+        '--in',
+        'usd@n1',
+        '--out',
+        'eur@n1',
+        '--rate',
+        '92/100',
+        '--max',
+        '100000',
+        '--liquidity',
+        '50000',
+        '--home',
+        home,
+        '--json',
+      ],
       { env },
     );
     expect(add.stderr).not.toContain(PW);

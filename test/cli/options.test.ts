@@ -24,7 +24,10 @@ import { runCli } from '../helpers/cli.ts';
 import { codeOf, errorOf } from '../helpers/errors.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
-const ctx = (options: CommandContext['options'], args: CommandContext['args'] = {}): Pick<CommandContext, 'options' | 'args'> => ({ options, args });
+const ctx = (
+  options: CommandContext['options'],
+  args: CommandContext['args'] = {},
+): Pick<CommandContext, 'options' | 'args'> => ({ options, args });
 const HEX = 'ab'.repeat(32);
 
 describe('integer options', () => {
@@ -32,7 +35,23 @@ describe('integer options', () => {
     expect(intOption(ctx({ n: '42' }), 'n', { min: 1, max: 100 })).toBe(42);
     expect(intOption(ctx({}), 'n', { min: 1, max: 100 })).toBeUndefined();
     expect(intOptionOr(ctx({}), 'n', 7, { min: 1, max: 100 })).toBe(7);
-    for (const bad of ['1e400', '1e10', 'abc', '', ' 5', '5 ', '-1', '+1', '1.0', '0x10', 'Infinity', 'NaN', '101', '0', '9'.repeat(17)]) {
+    for (const bad of [
+      '1e400',
+      '1e10',
+      'abc',
+      '',
+      ' 5',
+      '5 ',
+      '-1',
+      '+1',
+      '1.0',
+      '0x10',
+      'Infinity',
+      'NaN',
+      '101',
+      '0',
+      '9'.repeat(17),
+    ]) {
       expect([bad, codeOf(() => intOption(ctx({ n: bad }), 'n', { min: 1, max: 100 }))]).toEqual([bad, 'usage']);
     }
     const e = errorOf(() => intOption(ctx({ limit: '1e400' }), 'limit', { min: 1, max: 100_000 }));
@@ -53,7 +72,8 @@ describe('amount options', () => {
   it('are bigint base units, bad-amount when malformed, usage when required and missing', () => {
     expect(amountOption(ctx({ a: '18446744073' }), 'a')).toBe(18446744073n);
     expect(amountOption(ctx({}), 'a')).toBeUndefined();
-    for (const bad of ['-5', '1.5', '1e3', '', 'abc', '01', '9223372036854775808']) expect([bad, codeOf(() => amountOption(ctx({ a: bad }), 'a'))]).toEqual([bad, 'bad-amount']);
+    for (const bad of ['-5', '1.5', '1e3', '', 'abc', '01', '9223372036854775808'])
+      expect([bad, codeOf(() => amountOption(ctx({ a: bad }), 'a'))]).toEqual([bad, 'bad-amount']);
     expect(codeOf(() => amountOption(ctx({ a: '0' }), 'a', { min: 1n }))).toBe('bad-amount');
     const missing = errorOf(() => requiredAmount(ctx({}), 'amount'));
     expect([missing.code, missing.message]).toEqual(['usage', '--amount A is required']);
@@ -70,7 +90,10 @@ describe('pubkeys', () => {
     expect(codeOf(() => parsePubkeyText(undefined, '--to'))).toBe('usage');
     expect(codeOf(() => parsePubkeyText('abcd', '--to'))).toBe('wrong-length');
     const e = errorOf(() => parsePubkeyText('bob', '--to'));
-    expect([e.code, e.message]).toEqual(['bad-hex', '--to must be 64 lowercase hex characters, got 3 characters that are not lowercase hex']);
+    expect([e.code, e.message]).toEqual([
+      'bad-hex',
+      '--to must be 64 lowercase hex characters, got 3 characters that are not lowercase hex',
+    ]);
   });
 });
 
@@ -82,23 +105,91 @@ describe('strings and choices', () => {
     expect(listOption(ctx({ u: 'a' }), 'u')).toEqual(['a']);
     expect(listOption(ctx({ u: ['a', 'b'] }), 'u')).toEqual(['a', 'b']);
     expect(enumOption(ctx({}), 'role', ['payer', 'hop'] as const, 'hop')).toBe('hop');
-    expect(errorOf(() => enumOption(ctx({ role: 'x' }), 'role', ['payer', 'hop'] as const)).message).toBe('--role must be one of payer, hop, got "x"');
+    expect(errorOf(() => enumOption(ctx({ role: 'x' }), 'role', ['payer', 'hop'] as const)).message).toBe(
+      '--role must be one of payer, hop, got "x"',
+    );
     expect(choiceArg(ctx({}, { action: 'read' }), 'action', ['send', 'read'] as const)).toBe('read');
-    expect(errorOf(() => choiceArg(ctx({}, { action: 'x' }), 'action', ['send', 'read'] as const))).toBeInstanceOf(OtP2pError);
+    expect(errorOf(() => choiceArg(ctx({}, { action: 'x' }), 'action', ['send', 'read'] as const))).toBeInstanceOf(
+      OtP2pError,
+    );
   });
 });
 
 describe('every numeric option of the commands, through the CLI', () => {
   const home = tmpDir();
   const cases: Array<[string[], string, string]> = [
-    [['offer', 'add', '--id', 'o', '--in', 'usd@n1', '--out', 'eur@n1', '--rate', '1', '--max', '1', '--liquidity', '1', '--pubkey', HEX, '--expires-in', '1e3'], 'usage', '--expires-in'],
-    [['offer', 'add', '--id', 'o', '--in', 'usd@n1', '--out', 'eur@n1', '--rate', '1', '--max', '1', '--liquidity', '1', '--pubkey', HEX, '--status', 'closed'], 'usage', '--status'],
+    [
+      [
+        'offer',
+        'add',
+        '--id',
+        'o',
+        '--in',
+        'usd@n1',
+        '--out',
+        'eur@n1',
+        '--rate',
+        '1',
+        '--max',
+        '1',
+        '--liquidity',
+        '1',
+        '--pubkey',
+        HEX,
+        '--expires-in',
+        '1e3',
+      ],
+      'usage',
+      '--expires-in',
+    ],
+    [
+      [
+        'offer',
+        'add',
+        '--id',
+        'o',
+        '--in',
+        'usd@n1',
+        '--out',
+        'eur@n1',
+        '--rate',
+        '1',
+        '--max',
+        '1',
+        '--liquidity',
+        '1',
+        '--pubkey',
+        HEX,
+        '--status',
+        'closed',
+      ],
+      'usage',
+      '--status',
+    ],
     [['payments', '--limit', '1e400'], 'usage', '--limit'],
     [['relay', '--port', '70000'], 'usage', '--port'],
     [['relay', '--default-limit', '1e3'], 'usage', '--default-limit'],
     [['event', 'verify', '--workers', '1e1'], 'usage', '--workers'],
     [['mint', 'check', '--ot-data', home, '--k', '1e400'], 'usage', '--k'],
-    [['route', '--offers', 'x', '--from', HEX, '--to', HEX, '--unit', 'usd@n1', '--amount', '1', '--max-degree', 'abc'], 'usage', '--max-degree'],
+    [
+      [
+        'route',
+        '--offers',
+        'x',
+        '--from',
+        HEX,
+        '--to',
+        HEX,
+        '--unit',
+        'usd@n1',
+        '--amount',
+        '1',
+        '--max-degree',
+        'abc',
+      ],
+      'usage',
+      '--max-degree',
+    ],
     [['pay', '--to', HEX, '--amount', '1', '--timeout', '1e10'], 'usage', '--timeout'],
     [['negotiate', HEX, '--timeout', 'abc'], 'usage', '--timeout'],
     [['btc', 'balance', '--from-height', '1e9'], 'usage', '--from-height'],

@@ -39,7 +39,10 @@ describe('otp2p pay / online route: input checks before anything moves', () => {
     expect((await runCli(['notary', 'init', n1, '--unit', 'USD'])).code).toBe(0);
     expect((await runCli(['config', 'set', 'simulatedNotaries', JSON.stringify([n1]), '--home', home])).code).toBe(0);
     expect(await errorCode(['pay', '--to', DAVE, '--amount', '10'], home)).toBe('bad-config');
-    expect((await runCli(['config', 'set', 'simulatedNotaries', JSON.stringify([join(n1, 'missing')]), '--home', home])).code).toBe(0);
+    expect(
+      (await runCli(['config', 'set', 'simulatedNotaries', JSON.stringify([join(n1, 'missing')]), '--home', home]))
+        .code,
+    ).toBe(0);
     expect((await runCli(['config', 'set', 'otUser', 'alice', '--home', home])).code).toBe(0);
     expect(await errorCode(['pay', '--to', DAVE, '--amount', '10'], home)).toBe('not-found');
   });

@@ -18,8 +18,30 @@ function offersFile(): string {
     file,
     JSON.stringify({
       offers: [
-        { pubkey: B, id: 'b-usd-eur', in: USD, out: EUR, rate: ['9', '10'], cut_ppm: '2500', fee: '3', min: '0', max: '100000', liquidity: '5000' },
-        { pubkey: C, id: 'c-usd-eur', in: USD, out: EUR, rate: ['1', '1'], cut_ppm: '0', fee: '0', min: '0', max: '100000', liquidity: '700' },
+        {
+          pubkey: B,
+          id: 'b-usd-eur',
+          in: USD,
+          out: EUR,
+          rate: ['9', '10'],
+          cut_ppm: '2500',
+          fee: '3',
+          min: '0',
+          max: '100000',
+          liquidity: '5000',
+        },
+        {
+          pubkey: C,
+          id: 'c-usd-eur',
+          in: USD,
+          out: EUR,
+          rate: ['1', '1'],
+          cut_ppm: '0',
+          fee: '0',
+          min: '0',
+          max: '100000',
+          liquidity: '700',
+        },
       ],
       follows: { [A]: [B, C], [B]: [PAYEE], [C]: [PAYEE] },
       accepts: { [PAYEE]: [EUR] },
@@ -28,7 +50,19 @@ function offersFile(): string {
   return file;
 }
 
-const base = (file: string, amount: string): string[] => ['route', '--offers', file, '--from', A, '--unit', 'usd@n1', '--to', PAYEE, '--amount', amount];
+const base = (file: string, amount: string): string[] => [
+  'route',
+  '--offers',
+  file,
+  '--from',
+  A,
+  '--unit',
+  'usd@n1',
+  '--to',
+  PAYEE,
+  '--amount',
+  amount,
+];
 
 describe('otp2p route (offline)', () => {
   it('prints the contractual JSON for the cheapest path', async () => {
@@ -56,7 +90,11 @@ describe('otp2p route (offline)', () => {
     const file = offersFile();
     const r = await runCli([...base(file, '5500'), '--json']);
     expect(r.code).toBe(0);
-    const out = r.json[0] as { spend: string; receive: string; parts: { receive: string; hops: { offer: string | null }[] }[] };
+    const out = r.json[0] as {
+      spend: string;
+      receive: string;
+      parts: { receive: string; hops: { offer: string | null }[] }[];
+    };
     expect(out.receive).toBe('5500');
     expect(out.parts.map((p) => [p.hops[0]!.offer, p.receive])).toEqual([
       ['c-usd-eur', '700'],
@@ -76,8 +114,31 @@ describe('otp2p route (offline)', () => {
       JSON.stringify({
         offers: [
           // C's cheap offer delivers only to B (say, the other side of a channel): never to the payee
-          { pubkey: C, id: 'c-cheap', in: USD, out: EUR, rate: ['1', '1'], cut_ppm: '0', fee: '0', min: '0', max: '100000', liquidity: '5000', to: [B] },
-          { pubkey: B, id: 'b-dear', in: USD, out: EUR, rate: ['1', '1'], cut_ppm: '0', fee: '40', min: '0', max: '100000', liquidity: '5000' },
+          {
+            pubkey: C,
+            id: 'c-cheap',
+            in: USD,
+            out: EUR,
+            rate: ['1', '1'],
+            cut_ppm: '0',
+            fee: '0',
+            min: '0',
+            max: '100000',
+            liquidity: '5000',
+            to: [B],
+          },
+          {
+            pubkey: B,
+            id: 'b-dear',
+            in: USD,
+            out: EUR,
+            rate: ['1', '1'],
+            cut_ppm: '0',
+            fee: '40',
+            min: '0',
+            max: '100000',
+            liquidity: '5000',
+          },
         ],
         follows: { [A]: [B, C], [B]: [PAYEE], [C]: [PAYEE] },
         accepts: { [PAYEE]: [EUR] },
@@ -90,10 +151,17 @@ describe('otp2p route (offline)', () => {
     expect(out.spend).toBe('140');
     // a malformed counterparty is refused with the field named
     const badFile = join(tmpDir(), 'bad.json');
-    writeFileSync(badFile, JSON.stringify({ offers: [{ pubkey: C, id: 'x', in: USD, out: EUR, rate: ['1', '1'], max: '1', liquidity: '1', to: ['nothex'] }] }));
+    writeFileSync(
+      badFile,
+      JSON.stringify({
+        offers: [{ pubkey: C, id: 'x', in: USD, out: EUR, rate: ['1', '1'], max: '1', liquidity: '1', to: ['nothex'] }],
+      }),
+    );
     const bad = await runCli([...base(badFile, '1'), '--json']);
     expect(bad.code).toBe(2); // bad-key is a usage error
-    expect(bad.json[0]).toEqual({ error: expect.objectContaining({ code: 'bad-key', message: expect.stringContaining('offers[0].to[0]') }) });
+    expect(bad.json[0]).toEqual({
+      error: expect.objectContaining({ code: 'bad-key', message: expect.stringContaining('offers[0].to[0]') }),
+    });
   });
 
   it('pays directly by default, and --no-direct requires a follow for every transfer', async () => {
@@ -102,7 +170,9 @@ describe('otp2p route (offline)', () => {
     writeFileSync(file, JSON.stringify({ offers: [], follows: { [A]: [B] }, accepts: { [PAYEE]: [USD] } }));
     const direct = await runCli([...base(file, '10'), '--json']);
     expect(direct.code).toBe(0);
-    expect((direct.json[0] as { parts: { hops: unknown[] }[] }).parts[0]!.hops).toEqual([{ from: A, to: PAYEE, unit: 'usd@n1', amount: '10', offer: null }]);
+    expect((direct.json[0] as { parts: { hops: unknown[] }[] }).parts[0]!.hops).toEqual([
+      { from: A, to: PAYEE, unit: 'usd@n1', amount: '10', offer: null },
+    ]);
     const none = await runCli([...base(file, '10'), '--no-direct', '--json']);
     expect(none.code).toBe(1);
     expect((none.json[0] as { error: { code: string } }).error.code).toBe('no-route');
@@ -133,12 +203,28 @@ describe('otp2p route (offline)', () => {
   it('rejects bad input with exact codes', async () => {
     const dir = tmpDir();
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ offers: [{ pubkey: B, id: 'x', in: USD, out: EUR, rate: ['0', '1'], max: '1', liquidity: '1' }] }));
-    expect((await runCli([...base(bad, '1'), '--json'])).json[0]).toEqual({ error: expect.objectContaining({ code: 'bad-rate' }) });
-    writeFileSync(bad, JSON.stringify({ offers: [{ pubkey: B, id: 'x', in: USD, out: EUR, rate: ['1', '1'], max: '-1', liquidity: '1' }] }));
-    expect((await runCli([...base(bad, '1'), '--json'])).json[0]).toEqual({ error: expect.objectContaining({ code: 'bad-amount' }) });
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        offers: [{ pubkey: B, id: 'x', in: USD, out: EUR, rate: ['0', '1'], max: '1', liquidity: '1' }],
+      }),
+    );
+    expect((await runCli([...base(bad, '1'), '--json'])).json[0]).toEqual({
+      error: expect.objectContaining({ code: 'bad-rate' }),
+    });
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        offers: [{ pubkey: B, id: 'x', in: USD, out: EUR, rate: ['1', '1'], max: '-1', liquidity: '1' }],
+      }),
+    );
+    expect((await runCli([...base(bad, '1'), '--json'])).json[0]).toEqual({
+      error: expect.objectContaining({ code: 'bad-amount' }),
+    });
     writeFileSync(bad, '{not json');
-    expect((await runCli([...base(bad, '1'), '--json'])).json[0]).toEqual({ error: expect.objectContaining({ code: 'bad-json' }) });
+    expect((await runCli([...base(bad, '1'), '--json'])).json[0]).toEqual({
+      error: expect.objectContaining({ code: 'bad-json' }),
+    });
     const file = offersFile();
     const amt = await runCli([...base(file, '1.5'), '--json']);
     expect(amt.code).toBe(2);
@@ -153,9 +239,37 @@ describe('otp2p offer', () => {
   const AUTHOR = getPublicKey(SK);
 
   it('add builds a valid offer event; list verifies and parses signed ones', async () => {
-    const r = await runCli(['offer', 'add', '--id', 'o1', '--in', 'usd@n1', '--out', 'eur@n1', '--rate', '92/100', '--cut-ppm', '2500', '--fee', '1', '--max', '1000', '--liquidity', '5000', '--pubkey', AUTHOR, '--json']);
+    const r = await runCli([
+      'offer',
+      'add',
+      '--id',
+      'o1',
+      '--in',
+      'usd@n1',
+      '--out',
+      'eur@n1',
+      '--rate',
+      '92/100',
+      '--cut-ppm',
+      '2500',
+      '--fee',
+      '1',
+      '--max',
+      '1000',
+      '--liquidity',
+      '5000',
+      '--pubkey',
+      AUTHOR,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    const template = r.json[0] as { kind: number; tags: string[][]; created_at: number; content: string; pubkey: string };
+    const template = r.json[0] as {
+      kind: number;
+      tags: string[][];
+      created_at: number;
+      content: string;
+      pubkey: string;
+    };
     expect(template.kind).toBe(31562);
     expect(template.pubkey).toBe(AUTHOR);
     const signed = signEvent(template, SK);
@@ -171,9 +285,44 @@ describe('otp2p offer', () => {
   });
 
   it('add rejects bad terms with exact codes; withdraw prints a deletion and a closed offer', async () => {
-    const bad = await runCli(['offer', 'add', '--id', 'o1', '--in', 'usd@n1', '--out', 'eur@n1', '--rate', '0/1', '--max', '1', '--liquidity', '1', '--pubkey', AUTHOR, '--json']);
+    const bad = await runCli([
+      'offer',
+      'add',
+      '--id',
+      'o1',
+      '--in',
+      'usd@n1',
+      '--out',
+      'eur@n1',
+      '--rate',
+      '0/1',
+      '--max',
+      '1',
+      '--liquidity',
+      '1',
+      '--pubkey',
+      AUTHOR,
+      '--json',
+    ]);
     expect((bad.json[0] as { error: { code: string } }).error.code).toBe('bad-rate');
-    const neg = await runCli(['offer', 'add', '--id', 'o1', '--in', 'usd@n1', '--out', 'eur@n1', '--rate', '1', '--max=-1', '--liquidity', '1', '--pubkey', AUTHOR, '--json']);
+    const neg = await runCli([
+      'offer',
+      'add',
+      '--id',
+      'o1',
+      '--in',
+      'usd@n1',
+      '--out',
+      'eur@n1',
+      '--rate',
+      '1',
+      '--max=-1',
+      '--liquidity',
+      '1',
+      '--pubkey',
+      AUTHOR,
+      '--json',
+    ]);
     expect((neg.json[0] as { error: { code: string } }).error.code).toBe('bad-amount');
     const w = await runCli(['offer', 'withdraw', '--id', 'o1', '--pubkey', AUTHOR, '--json']);
     expect(w.code).toBe(0);

@@ -10,11 +10,18 @@ import type { CliIo, CommandContext } from '../../src/cli/command.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const C0_NO_NL_TAB = /[\u0000-\u0008\u000b-\u001f]/;
-const TERMINAL_ACTIVE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/;
+const TERMINAL_ACTIVE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/;
 
 function capture(): { ctx: Pick<CommandContext, 'io'>; out: () => string } {
   let out = '';
-  const io: CliIo = { stdout: (t) => void (out += t), stderr: () => {}, stdin: async function* () {}, isTTY: false, env: {} };
+  const io: CliIo = {
+    stdout: (t) => void (out += t),
+    stderr: () => {},
+    stdin: async function* () {},
+    isTTY: false,
+    env: {},
+  };
   return { ctx: { io }, out: () => out };
 }
 
@@ -67,7 +74,14 @@ describe('JSON output', () => {
 describe('printTable', () => {
   it('keeps one row per record and aligns on the visible text', () => {
     const c = capture();
-    printTable(c.ctx, ['from', 'text'], [['npub1a', 'line one\nline two\x1b[2K'], ['npub1b', 'ok']]);
+    printTable(
+      c.ctx,
+      ['from', 'text'],
+      [
+        ['npub1a', 'line one\nline two\x1b[2K'],
+        ['npub1b', 'ok'],
+      ],
+    );
     const lines = c.out().trimEnd().split('\n');
     const cell = 'line one␊line two␛[2K';
     expect(lines).toEqual(['from    text', `------  ${'-'.repeat(cell.length)}`, `npub1a  ${cell}`, 'npub1b  ok']);

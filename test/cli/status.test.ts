@@ -18,7 +18,16 @@ function snapshot(pid: number, state: DaemonSnapshot['state']): DaemonSnapshot {
     npub: 'npub1example',
     startedAt: '2026-11-24T00:00:00.000Z',
     updatedAt: '2026-11-24T00:00:05.000Z',
-    relays: [{ url: 'ws://127.0.0.1:7777', connected: true, latencyMs: 3, failures: { disconnects: 1, invalid: 0, badFrames: 0, oversizedFrames: 0 }, connects: 2, received: 10 }],
+    relays: [
+      {
+        url: 'ws://127.0.0.1:7777',
+        connected: true,
+        latencyMs: 3,
+        failures: { disconnects: 1, invalid: 0, badFrames: 0, oversizedFrames: 0 },
+        connects: 2,
+        received: 10,
+      },
+    ],
     outbox: { pending: 9, acked: 9, failed: 9 },
     sync: { state: 'live', done: 4, total: 4, web: 3, offers: 2, catalogs: 3, lastSyncAt: '2026-11-24T00:00:04.000Z' },
     alarms: [{ d: 'n:u:1', verdict: 'equivocation', fingerprint: 'ab', attesters: 1, conflicts: 1 }],
@@ -36,7 +45,13 @@ describe('otp2p status', () => {
     const home = tmpDir();
     const r = await runCli(['status', '--home', home, '--json'], { env: {} });
     expect(r.code).toBe(0);
-    expect(r.json[0]).toMatchObject({ daemon: { running: false, pid: null, state: null }, outbox: { pending: 0, acked: 0, failed: 0 }, payments: { total: 0, inFlight: 0 }, sync: null, alarms: [] });
+    expect(r.json[0]).toMatchObject({
+      daemon: { running: false, pid: null, state: null },
+      outbox: { pending: 0, acked: 0, failed: 0 },
+      payments: { total: 0, inFlight: 0 },
+      sync: null,
+      alarms: [],
+    });
     const human = await runCli(['status', '--home', home], { env: {} });
     expect(human.stdout).toContain('daemon: not running');
     expect(human.stdout).toContain('ws://127.0.0.1:7777');
@@ -47,7 +62,12 @@ describe('otp2p status', () => {
     writeSnapshot(home, snapshot(DEAD_PID, 'running'));
     expect(pidAlive(DEAD_PID)).toBe(false);
     const r = await runCli(['status', '--home', home, '--json'], { env: {} });
-    expect(r.json[0]).toMatchObject({ daemon: { running: false, state: 'stopped' }, outbox: { pending: 0 }, sync: null, alarms: [{ verdict: 'equivocation' }] });
+    expect(r.json[0]).toMatchObject({
+      daemon: { running: false, state: 'stopped' },
+      outbox: { pending: 0 },
+      sync: null,
+      alarms: [{ verdict: 'equivocation' }],
+    });
     const human = await runCli(['status', '--home', home], { env: {} });
     expect(human.stdout).toContain('EQUIVOCATION n:u:1');
   });
@@ -56,7 +76,12 @@ describe('otp2p status', () => {
     const home = tmpDir();
     writeSnapshot(home, snapshot(process.pid, 'running'));
     const r = await runCli(['status', '--home', home, '--json'], { env: {} });
-    expect(r.json[0]).toMatchObject({ daemon: { running: true, pid: process.pid, state: 'running' }, npub: 'npub1example', relays: [{ latencyMs: 3, connected: true }], sync: { state: 'live', web: 3 } });
+    expect(r.json[0]).toMatchObject({
+      daemon: { running: true, pid: process.pid, state: 'running' },
+      npub: 'npub1example',
+      relays: [{ latencyMs: 3, connected: true }],
+      sync: { state: 'live', web: 3 },
+    });
     const human = await runCli(['status', '--home', home], { env: {} });
     expect(human.stdout).toContain(`daemon: running (pid ${process.pid}`);
     expect(human.stdout).toMatch(/ws:\/\/127\.0\.0\.1:7777\s+yes\s+3 ms/);
@@ -66,7 +91,9 @@ describe('otp2p status', () => {
     const home = tmpDir();
     writeFileSync(join(home, 'status.json'), '{"version":1,"pid":');
     expect(readSnapshot(home)).toBeUndefined();
-    expect((await runCli(['status', '--home', home, '--json'], { env: {} })).json[0]).toMatchObject({ daemon: { running: false } });
+    expect((await runCli(['status', '--home', home, '--json'], { env: {} })).json[0]).toMatchObject({
+      daemon: { running: false },
+    });
     const missing = await runCli(['status', '--home', join(home, 'nope'), '--json'], { env: {} });
     expect(missing.code).toBe(1);
     expect(missing.json[0]).toMatchObject({ error: { code: 'not-found' } });

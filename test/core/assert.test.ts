@@ -33,7 +33,9 @@ describe('core/assert', () => {
 
   it('rejects each wrong shape with the given code', () => {
     expect(thrown(() => record([], 'r', 'bad-message')).code).toBe('bad-message');
-    expect(thrown(() => string('x'.repeat(5), 's', 'bad-config', { maxLength: 4 })).message).toContain('0..4 characters');
+    expect(thrown(() => string('x'.repeat(5), 's', 'bad-config', { maxLength: 4 })).message).toContain(
+      '0..4 characters',
+    );
     expect(thrown(() => string('ABC', 's', 'bad-config', { re: /^[a-z]+$/, expected: 'lowercase' })).message).toBe(
       's must be lowercase, got "ABC"',
     );
@@ -41,7 +43,9 @@ describe('core/assert', () => {
     expect(thrown(() => integer(2 ** 60, 'i', 'bad-input', 0, Number.MAX_VALUE)).code).toBe('bad-input');
     expect(thrown(() => hex('AB'.repeat(32), 'h', 'bad-hex', 32)).code).toBe('bad-hex');
     expect(thrown(() => boolean('true', 'b')).code).toBe('bad-input');
-    expect(thrown(() => array([1, 2, 3], 'a', 'bad-input', 2)).message).toBe('a must be an array of at most 2 items, got array(3)');
+    expect(thrown(() => array([1, 2, 3], 'a', 'bad-input', 2)).message).toBe(
+      'a must be an array of at most 2 items, got array(3)',
+    );
     expect(thrown(() => oneOf('c', 'o', 'bad-input', ['a', 'b'])).message).toBe('o must be one of a, b, got "c"');
   });
 });

@@ -52,7 +52,8 @@ describe('unit references', () => {
   });
 
   it('refuses text without both sides with the caller code, naming the field and value', () => {
-    for (const bad of ['', 'usd', '@n1', 'usd@', '@', 42, undefined]) expect(codeOf(() => parseUnitRef(bad))).toBe('bad-input');
+    for (const bad of ['', 'usd', '@n1', 'usd@', '@', 42, undefined])
+      expect(codeOf(() => parseUnitRef(bad))).toBe('bad-input');
     expect(codeOf(() => parseUnitRef('usd', '--in', 'usage'))).toBe('usage');
     try {
       parseUnitRef('usd', '--in');
@@ -116,7 +117,10 @@ describe('on-chain BTC', () => {
   it('a catalog accepting BTC on regtest and an offer paying BTC on regtest meet: one key for catalog, routing and payments', () => {
     // both sides as a peer receives them: events parsed back
     const catalog = parseCatalogEvent(buildCatalogEvent(regtestCatalog, T));
-    const offer = parseOfferEvent({ ...buildOfferEvent(offerPaying(btcRef(btcNetworkOf('regtest'))), T), pubkey: HOP }, T);
+    const offer = parseOfferEvent(
+      { ...buildOfferEvent(offerPaying(btcRef(btcNetworkOf('regtest'))), T), pubkey: HOP },
+      T,
+    );
     const key = formatUnitRef(offer.out);
     expect(key).toBe('btc@regtest');
     expect(catalogAssets(catalog)).toEqual([key]);

@@ -49,7 +49,9 @@ describe('core/decimal', () => {
       expect(e.code).toBe('bad-amount');
       expect(e.message).toMatch(/^amount /);
     }
-    expect(thrown(() => parseDecimal('1.001', 100n)).message).toBe('amount has 3 decimals but the unit has 2, got "1.001"');
+    expect(thrown(() => parseDecimal('1.001', 100n)).message).toBe(
+      'amount has 3 decimals but the unit has 2, got "1.001"',
+    );
     expect(thrown(() => parseDecimal('0', 100n, 'amount', { min: 1n })).message).toContain('between 0.01 and');
     expect(thrown(() => parseDecimal('92233720368547758.08', 100n)).code).toBe('bad-amount');
     expect(thrown(() => parseDecimal('1', 3n)).code).toBe('bad-amount');

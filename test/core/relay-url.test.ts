@@ -4,7 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_RELAY_URL, isRelayUrl, normalizeRelayUrl, sameRelay, tryNormalizeRelayUrl } from '../../src/core/relay-url.ts';
+import {
+  MAX_RELAY_URL,
+  isRelayUrl,
+  normalizeRelayUrl,
+  sameRelay,
+  tryNormalizeRelayUrl,
+} from '../../src/core/relay-url.ts';
 import { OtP2pError } from '../../src/core/errors.ts';
 import { authAllowed } from '../../src/relays/nip42.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -38,7 +44,10 @@ describe('relay URL rules', () => {
       ['wss://exa mple.com', 'must not contain whitespace or control characters'],
       ['wss://[::1', 'is not a valid URL'],
       ['', `must be a ws:// or wss:// URL of 1..${MAX_RELAY_URL} characters`],
-      [`wss://a.example/${'x'.repeat(MAX_RELAY_URL)}`, `must be a ws:// or wss:// URL of 1..${MAX_RELAY_URL} characters`],
+      [
+        `wss://a.example/${'x'.repeat(MAX_RELAY_URL)}`,
+        `must be a ws:// or wss:// URL of 1..${MAX_RELAY_URL} characters`,
+      ],
       [42, 'must be a ws:// or wss:// URL'],
       [undefined, 'must be a ws:// or wss:// URL'],
     ];
@@ -50,7 +59,9 @@ describe('relay URL rules', () => {
       expect(isRelayUrl(url)).toBe(false);
       expect(tryNormalizeRelayUrl(url)).toBeUndefined();
     }
-    expect(thrown(() => normalizeRelayUrl('wss://relay.damus.io/ foo')).message).toBe('relay must not contain whitespace or control characters, got "wss://relay.damus.io/ foo"');
+    expect(thrown(() => normalizeRelayUrl('wss://relay.damus.io/ foo')).message).toBe(
+      'relay must not contain whitespace or control characters, got "wss://relay.damus.io/ foo"',
+    );
   });
 
   it('gives one canonical form: scheme and host lowercased, default port and trailing slashes dropped, path case and query kept', () => {
@@ -78,7 +89,11 @@ describe('relay URL rules', () => {
   });
 
   it('normalizing is idempotent and never throws anything but bad-relay-url (fuzz)', () => {
-    const url = fc.oneof(fc.string(), fc.webUrl().map((u) => u.replace(/^https?/, 'wss')), fc.constantFrom('wss://a.example/ x', 'ws://A.example/P/'));
+    const url = fc.oneof(
+      fc.string(),
+      fc.webUrl().map((u) => u.replace(/^https?/, 'wss')),
+      fc.constantFrom('wss://a.example/ x', 'ws://A.example/P/'),
+    );
     fc.assert(
       fc.property(url, (u) => {
         const n = tryNormalizeRelayUrl(u);

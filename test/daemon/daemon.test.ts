@@ -14,7 +14,12 @@ import { tmpDir } from '../helpers/tmp.ts';
 const RELAYS = ['wss://a.memory.invalid', 'wss://b.memory.invalid'];
 
 async function newPeer(network: MemoryNetwork) {
-  return createPeer({ home: tmpDir(), identity: deriveIdentity(generateMnemonic()), transport: new MemoryTransport({ network, relays: RELAYS }), relays: RELAYS });
+  return createPeer({
+    home: tmpDir(),
+    identity: deriveIdentity(generateMnemonic()),
+    transport: new MemoryTransport({ network, relays: RELAYS }),
+    relays: RELAYS,
+  });
 }
 
 describe('PeerDaemon', () => {
@@ -55,8 +60,12 @@ describe('PeerDaemon', () => {
   it('refuses an interval out of bounds with bad-input', async () => {
     const peer = await newPeer(new MemoryNetwork());
     try {
-      expect(() => new PeerDaemon({ peer, mintIntervalSeconds: 1 })).toThrow(expect.objectContaining({ code: 'bad-input' }));
-      expect(() => new PeerDaemon({ peer, statusIntervalSeconds: 1.5 })).toThrow(expect.objectContaining({ code: 'bad-input' }));
+      expect(() => new PeerDaemon({ peer, mintIntervalSeconds: 1 })).toThrow(
+        expect.objectContaining({ code: 'bad-input' }),
+      );
+      expect(() => new PeerDaemon({ peer, statusIntervalSeconds: 1.5 })).toThrow(
+        expect.objectContaining({ code: 'bad-input' }),
+      );
     } finally {
       await peer.stop();
     }

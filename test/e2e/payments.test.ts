@@ -44,7 +44,10 @@ function startPeer(home: string, setup: unknown): Child {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    pred: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }> = [];
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -93,9 +96,15 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
   const balances = (): { by: Record<string, bigint>; sums: Record<string, bigint> } => {
     const by: Record<string, bigint> = {};
     const sums: Record<string, bigint> = {};
-    for (const [label, dir] of [['n1', n1], ['n2', n2]] as const) {
+    for (const [label, dir] of [
+      ['n1', n1],
+      ['n2', n2],
+    ] as const) {
       for (const a of ledgerAccounts(dir)) {
-        const tla = Object.entries(units).find(([, u]) => u.unit === a.unitId)?.[0]?.split('@')[0] ?? a.unitId;
+        const tla =
+          Object.entries(units)
+            .find(([, u]) => u.unit === a.unitId)?.[0]
+            ?.split('@')[0] ?? a.unitId;
         sums[`${label}:${tla}`] = (sums[`${label}:${tla}`] ?? 0n) + a.balance;
         if (!a.issuer) by[`${a.owner}:${label}:${tla}`] = (by[`${a.owner}:${label}:${tla}`] ?? 0n) + a.balance;
       }
@@ -108,8 +117,12 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     relay = await startEmbeddedRelay({ host: '127.0.0.1', port: 0, dbPath: join(root, 'relay.sqlite') });
     const i1 = await cli(['notary', 'init', n1, '--name', 'Notary One', '--unit', 'USD', '--unit', 'EUR']);
     const i2 = await cli(['notary', 'init', n2, '--name', 'Notary Two', '--unit', 'EUR']);
-    for (const [key, info] of [['1', i1], ['2', i2]] as const) {
-      for (const u of info.units as Array<{ id: string; tla: string }>) units[`${u.tla}@${key}`] = { notary: info.id as string, unit: u.id };
+    for (const [key, info] of [
+      ['1', i1],
+      ['2', i2],
+    ] as const) {
+      for (const u of info.units as Array<{ id: string; tla: string }>)
+        units[`${u.tla}@${key}`] = { notary: info.id as string, unit: u.id };
     }
     const accounts: Array<[string, Name, string, string]> = [
       [n1, 'alice', 'USD', '100000'],
@@ -150,8 +163,14 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
       liquidity: '50000',
     });
     const alice = startPeer(homes.alice, { follows: follows('alice'), exit: true });
-    children.bob = startPeer(homes.bob, { follows: follows('bob'), offers: [offer('usd-eur', 'USD@1', 'EUR@1', ['92', '100'], '2000', '10')] });
-    children.carol = startPeer(homes.carol, { follows: follows('carol'), offers: [offer('eur1-eur2', 'EUR@1', 'EUR@2', ['1', '1'], '1000', '5')] });
+    children.bob = startPeer(homes.bob, {
+      follows: follows('bob'),
+      offers: [offer('usd-eur', 'USD@1', 'EUR@1', ['92', '100'], '2000', '10')],
+    });
+    children.carol = startPeer(homes.carol, {
+      follows: follows('carol'),
+      offers: [offer('eur1-eur2', 'EUR@1', 'EUR@2', ['1', '1'], '1000', '5')],
+    });
     children.dave = startPeer(homes.dave, { follows: follows('dave') });
     await alice.waitFor((l) => l.event === 'done', 60_000);
     for (const c of Object.values(children)) await c.waitFor((l) => l.event === 'ready', 60_000);
@@ -162,7 +181,11 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
       c.proc.kill('SIGCONT');
       c.proc.kill('SIGTERM');
     }
-    await Promise.all(Object.values(children).map((c) => new Promise((r) => (c.proc.exitCode !== null ? r(null) : c.proc.once('exit', r)))));
+    await Promise.all(
+      Object.values(children).map(
+        (c) => new Promise((r) => (c.proc.exitCode !== null ? r(null) : c.proc.once('exit', r))),
+      ),
+    );
     await relay?.close();
   }, 30_000);
 
@@ -174,7 +197,10 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     expect(parts[0]?.hops.map((h) => h.offer)).toEqual(['usd-eur', 'eur1-eur2', null]);
 
     const before = balances();
-    const pay = await cli(['pay', '--to', npubEncode(pub.dave), '--amount', '10000', '--unit', 'EUR', '--max-fee', '100'], homes.alice);
+    const pay = await cli(
+      ['pay', '--to', npubEncode(pub.dave), '--amount', '10000', '--unit', 'EUR', '--max-fee', '100'],
+      homes.alice,
+    );
     expect(pay).toMatchObject({ exitCode: 0, state: 'succeeded' });
     const result = (pay.results as Array<Record<string, unknown>>)[0]!;
     const receipt = result.receipt as { paymentHash: string; preimage: string; verified: boolean };
@@ -190,7 +216,9 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     await children.dave!.waitFor((l) => l.id === result.paymentId && l.state === 'fulfilled');
     await children.bob!.waitFor((l) => l.id === result.paymentId && l.state === 'forwarded');
     const history = await cli(['payments'], homes.alice);
-    expect((history.payments as Array<{ id: string; state: string }>).find((p) => p.id === result.paymentId)?.state).toBe('succeeded');
+    expect(
+      (history.payments as Array<{ id: string; state: string }>).find((p) => p.id === result.paymentId)?.state,
+    ).toBe('succeeded');
   }, 60_000);
 
   it('a hop that cannot forward (no liquidity on notary 2) refunds; the refund cascades and nothing is lost', async () => {
@@ -199,10 +227,19 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     const carolAcct = n.accounts('carol').find((a) => a.type !== 'issuer')!;
     const savings = n.openAccount('carol-savings', carolAcct.unitId!);
     const held = n.balance(carolAcct.id);
-    n.transfer({ idempotencyKey: 'e2e-drain-carol', notaryId: n.id, fromAccountId: carolAcct.id, toAccountId: savings, amount: held });
+    n.transfer({
+      idempotencyKey: 'e2e-drain-carol',
+      notaryId: n.id,
+      fromAccountId: carolAcct.id,
+      toAccountId: savings,
+      amount: held,
+    });
     try {
       const before = balances();
-      const pay = await cli(['pay', '--to', npubEncode(pub.dave), '--amount', '5000', '--unit', 'EUR', '--max-fee', '100'], homes.alice);
+      const pay = await cli(
+        ['pay', '--to', npubEncode(pub.dave), '--amount', '5000', '--unit', 'EUR', '--max-fee', '100'],
+        homes.alice,
+      );
       expect(pay.exitCode).toBe(1);
       expect(pay.state).toBe('refunded');
       const result = (pay.results as Array<Record<string, unknown>>)[0]!;
@@ -212,7 +249,13 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
       expect(after.by).toEqual(before.by);
       expect(allZero(after.sums)).toBe(true);
     } finally {
-      n.transfer({ idempotencyKey: 'e2e-restore-carol', notaryId: n.id, fromAccountId: savings, toAccountId: carolAcct.id, amount: held });
+      n.transfer({
+        idempotencyKey: 'e2e-restore-carol',
+        notaryId: n.id,
+        fromAccountId: savings,
+        toAccountId: carolAcct.id,
+        amount: held,
+      });
       n.close();
     }
   }, 60_000);
@@ -221,7 +264,10 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     const before = balances();
     children.carol!.proc.kill('SIGSTOP');
     try {
-      const pay = await cli(['pay', '--to', npubEncode(pub.dave), '--amount', '3000', '--unit', 'EUR', '--timeout', '3'], homes.alice);
+      const pay = await cli(
+        ['pay', '--to', npubEncode(pub.dave), '--amount', '3000', '--unit', 'EUR', '--timeout', '3'],
+        homes.alice,
+      );
       expect(pay.exitCode).toBe(1);
       const result = (pay.results as Array<Record<string, unknown>>)[0]!;
       expect(result).toMatchObject({ state: 'failed', sent: '0', error: { code: 'hop-timeout' } });
@@ -236,7 +282,22 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     const carol = children.carol!;
     carol.proc.stdin!.write('stop-after-prepare\n');
     await carol.waitFor((l) => l.event === 'armed');
-    const pay = await cli(['pay', '--to', npubEncode(pub.dave), '--amount', '2000', '--unit', 'EUR', '--timeout', '5', '--expiry-delta', '2'], homes.alice);
+    const pay = await cli(
+      [
+        'pay',
+        '--to',
+        npubEncode(pub.dave),
+        '--amount',
+        '2000',
+        '--unit',
+        'EUR',
+        '--timeout',
+        '5',
+        '--expiry-delta',
+        '2',
+      ],
+      homes.alice,
+    );
     carol.proc.kill('SIGCONT');
     expect(pay.exitCode).toBe(1);
     const result = (pay.results as Array<Record<string, unknown>>)[0]!;

@@ -50,7 +50,9 @@ describe('editFollowList', () => {
     const t = editFollowList(before, { add: [{ pubkey: pk(4), petname: 'renamed' }] }, 1_770_000_000);
     expect(t.tags[i]).toEqual(['p', pk(4), before.tags[i]?.[2], 'renamed']);
     expect(t.tags).toHaveLength(before.tags.length);
-    expect(JSON.stringify([...t.tags.slice(0, i), ...t.tags.slice(i + 1)])).toBe(JSON.stringify([...before.tags.slice(0, i), ...before.tags.slice(i + 1)]));
+    expect(JSON.stringify([...t.tags.slice(0, i), ...t.tags.slice(i + 1)])).toBe(
+      JSON.stringify([...before.tags.slice(0, i), ...before.tags.slice(i + 1)]),
+    );
   });
 
   it('following an already followed key without changes is a no-op on the tags', () => {

@@ -44,10 +44,20 @@ const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.
 // xn-- labels must be valid punycode, which a random label is not
 const hostLabel = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/).filter((h) => !h.startsWith('xn--'));
 const relayUrl = fc
-  .tuple(fc.constantFrom('ws', 'wss'), hostLabel, fc.constantFrom('.example', '.test', '.org'), fc.constantFrom('', '/', '/inbox', '/Inbox/', ':7777'))
+  .tuple(
+    fc.constantFrom('ws', 'wss'),
+    hostLabel,
+    fc.constantFrom('.example', '.test', '.org'),
+    fc.constantFrom('', '/', '/inbox', '/Inbox/', ':7777'),
+  )
   .map(([s, h, tld, p]) => `${s}://${h}${tld}${p}`);
 const text = fc.string({ unit: 'binary', maxLength: 60 });
-const anyTags = fc.array(fc.array(fc.oneof(text, hex32, relayUrl, fc.constantFrom('p', 'e', 'a', 'k', 'r', 'relay', 'read', 'write', '')), { maxLength: 4 }), { maxLength: 12 });
+const anyTags = fc.array(
+  fc.array(fc.oneof(text, hex32, relayUrl, fc.constantFrom('p', 'e', 'a', 'k', 'r', 'relay', 'read', 'write', '')), {
+    maxLength: 4,
+  }),
+  { maxLength: 12 },
+);
 
 describe('kind 0 metadata', () => {
   const meta = fc.record(
@@ -93,7 +103,10 @@ describe('kind 0 metadata', () => {
 
 describe('kind 3 follows (NIP-02)', () => {
   const follows = fc.uniqueArray(
-    fc.record({ pubkey: hex32, relay: relayUrl, petname: fc.string({ minLength: 1, maxLength: 20 }) }, { requiredKeys: ['pubkey'] }),
+    fc.record(
+      { pubkey: hex32, relay: relayUrl, petname: fc.string({ minLength: 1, maxLength: 20 }) },
+      { requiredKeys: ['pubkey'] },
+    ),
     { selector: (f) => f.pubkey, maxLength: 20 },
   );
   it('round-trips, with relay hints and petnames', () => {
@@ -107,7 +120,16 @@ describe('kind 3 follows (NIP-02)', () => {
   });
   it('writes the NIP-02 tag shape', () => {
     const pk = 'ab'.repeat(32);
-    expect(buildFollowsEvent([{ pubkey: pk }, { pubkey: 'cd'.repeat(32), petname: 'bob' }, { pubkey: 'ef'.repeat(32), relay: 'wss://r.example' }], T).tags).toEqual([
+    expect(
+      buildFollowsEvent(
+        [
+          { pubkey: pk },
+          { pubkey: 'cd'.repeat(32), petname: 'bob' },
+          { pubkey: 'ef'.repeat(32), relay: 'wss://r.example' },
+        ],
+        T,
+      ).tags,
+    ).toEqual([
       ['p', pk],
       ['p', 'cd'.repeat(32), '', 'bob'],
       ['p', 'ef'.repeat(32), 'wss://r.example'],
@@ -115,7 +137,11 @@ describe('kind 3 follows (NIP-02)', () => {
   });
   it('skips junk entries instead of refusing the list; builders are strict', () => {
     const pk = 'ab'.repeat(32);
-    const r = parseFollowsEvent({ kind: 3, content: '', tags: [['p', pk, 'http://not-ws'], ['p', 'XYZ'], ['p'], ['p', pk], ['t', 'x']] });
+    const r = parseFollowsEvent({
+      kind: 3,
+      content: '',
+      tags: [['p', pk, 'http://not-ws'], ['p', 'XYZ'], ['p'], ['p', pk], ['t', 'x']],
+    });
     expect(r).toEqual({ follows: [{ pubkey: pk }], content: '', skipped: 3 });
     expect(codeOf(() => parseFollowsEvent({ kind: 0, content: '', tags: [] }))).toBe('bad-kind');
     expect(codeOf(() => buildFollowsEvent([{ pubkey: 'AB'.repeat(32) }], T))).toBe('bad-key');
@@ -125,9 +151,17 @@ describe('kind 3 follows (NIP-02)', () => {
 });
 
 describe('kind 5 deletion (NIP-09)', () => {
-  const address = fc.record({ kind: fc.integer({ min: 0, max: 65535 }), pubkey: hex32, d: fc.string({ maxLength: 30 }) });
+  const address = fc.record({
+    kind: fc.integer({ min: 0, max: 65535 }),
+    pubkey: hex32,
+    d: fc.string({ maxLength: 30 }),
+  });
   const deletion = fc
-    .record({ eventIds: fc.array(hex32, { maxLength: 5 }), addresses: fc.array(address, { maxLength: 5 }), reason: text })
+    .record({
+      eventIds: fc.array(hex32, { maxLength: 5 }),
+      addresses: fc.array(address, { maxLength: 5 }),
+      reason: text,
+    })
     .filter((d) => d.eventIds.length + d.addresses.length > 0);
   it('round-trips e and a tags (d may contain colons), k tags from the addresses', () => {
     fc.assert(
@@ -140,7 +174,10 @@ describe('kind 5 deletion (NIP-09)', () => {
   });
   it('refuses malformed targets with bad-tag', () => {
     const ok = 'ab'.repeat(32);
-    const p = (tags: string[][], kind = 5) => () => parseDeletionEvent({ kind, content: '', tags });
+    const p =
+      (tags: string[][], kind = 5) =>
+      () =>
+        parseDeletionEvent({ kind, content: '', tags });
     expect(codeOf(p([['e', ok]], 1))).toBe('bad-kind');
     expect(codeOf(p([]))).toBe('bad-tag');
     expect(codeOf(p([['k', '1']]))).toBe('bad-tag');
@@ -149,8 +186,17 @@ describe('kind 5 deletion (NIP-09)', () => {
     expect(codeOf(p([['a', `x:${ok}:d`]]))).toBe('bad-tag');
     expect(codeOf(p([['a', `30000:${ok}`]]))).toBe('bad-tag');
     expect(codeOf(p([['a', `70000:${ok}:d`]]))).toBe('bad-tag');
-    expect(codeOf(p([['e', ok], ['k', '-1']]))).toBe('bad-tag');
-    expect(parseDeletionEvent({ kind: 5, content: 'r', tags: [['a', `30000:${ok}:a:b`]] }).addresses).toEqual([{ kind: 30000, pubkey: ok, d: 'a:b' }]);
+    expect(
+      codeOf(
+        p([
+          ['e', ok],
+          ['k', '-1'],
+        ]),
+      ),
+    ).toBe('bad-tag');
+    expect(parseDeletionEvent({ kind: 5, content: 'r', tags: [['a', `30000:${ok}:a:b`]] }).addresses).toEqual([
+      { kind: 30000, pubkey: ok, d: 'a:b' },
+    ]);
     expect(codeOf(() => buildDeletionEvent({}, T))).toBe('bad-tag');
     expect(codeOf(() => buildDeletionEvent({ eventIds: ['nope'] }, T))).toBe('bad-tag');
   });
@@ -173,7 +219,14 @@ describe('kind 10002 relay list (NIP-65)', () => {
   it('reads NIP-65 markers, merges repeats, skips junk', () => {
     const list = parseRelayListEvent({
       kind: 10002,
-      tags: [['r', 'wss://both.example'], ['r', 'wss://in.example', 'read'], ['r', 'wss://out.example', 'write'], ['r', 'wss://in.example', 'write'], ['r', 'https://x.example'], ['r', 'wss://y.example', 'sometimes']],
+      tags: [
+        ['r', 'wss://both.example'],
+        ['r', 'wss://in.example', 'read'],
+        ['r', 'wss://out.example', 'write'],
+        ['r', 'wss://in.example', 'write'],
+        ['r', 'https://x.example'],
+        ['r', 'wss://y.example', 'sometimes'],
+      ],
     });
     expect(list).toEqual({
       relays: [
@@ -185,12 +238,37 @@ describe('kind 10002 relay list (NIP-65)', () => {
     });
     expect(relaysFor(list, 'write')).toEqual(['wss://both.example', 'wss://in.example', 'wss://out.example']);
     expect(codeOf(() => parseRelayListEvent({ kind: 10050, tags: [] }))).toBe('bad-kind');
-    expect(codeOf(() => buildRelayListEvent([{ url: 'wss://a.example', read: false, write: false }], T))).toBe('bad-input');
-    expect(codeOf(() => buildRelayListEvent([{ url: 'ftp://a.example', read: true, write: false }], T))).toBe('bad-relay-url');
-    expect(codeOf(() => buildRelayListEvent([{ url: 'wss://relay.damus.io/ foo', read: true, write: false }], T))).toBe('bad-relay-url');
+    expect(codeOf(() => buildRelayListEvent([{ url: 'wss://a.example', read: false, write: false }], T))).toBe(
+      'bad-input',
+    );
+    expect(codeOf(() => buildRelayListEvent([{ url: 'ftp://a.example', read: true, write: false }], T))).toBe(
+      'bad-relay-url',
+    );
+    expect(codeOf(() => buildRelayListEvent([{ url: 'wss://relay.damus.io/ foo', read: true, write: false }], T))).toBe(
+      'bad-relay-url',
+    );
     // one relay written twice (case of the host, trailing slash) is a repeat
-    expect(codeOf(() => buildRelayListEvent([{ url: 'wss://a.example', read: true, write: false }, { url: 'wss://A.example/', read: false, write: true }], T))).toBe('bad-input');
-    expect(parseRelayListEvent({ kind: 10002, tags: [['r', 'wss://A.example/', 'read'], ['r', 'wss://a.example', 'write'], ['r', 'wss://relay.damus.io/ foo']] })).toEqual({
+    expect(
+      codeOf(() =>
+        buildRelayListEvent(
+          [
+            { url: 'wss://a.example', read: true, write: false },
+            { url: 'wss://A.example/', read: false, write: true },
+          ],
+          T,
+        ),
+      ),
+    ).toBe('bad-input');
+    expect(
+      parseRelayListEvent({
+        kind: 10002,
+        tags: [
+          ['r', 'wss://A.example/', 'read'],
+          ['r', 'wss://a.example', 'write'],
+          ['r', 'wss://relay.damus.io/ foo'],
+        ],
+      }),
+    ).toEqual({
       relays: [{ url: 'wss://a.example', read: true, write: true }],
       skipped: 1,
     });
@@ -201,13 +279,27 @@ describe('kind 10050 DM relays (NIP-17)', () => {
   it('round-trips', () => {
     fc.assert(
       fc.property(fc.uniqueArray(relayUrl, { maxLength: 8, selector: (u) => normalizeRelayUrl(u) }), (urls) => {
-        expect(parseDmRelaysEvent(overTheWire(buildDmRelaysEvent(urls, T)))).toEqual({ relays: urls.map((u) => normalizeRelayUrl(u)), skipped: 0 });
+        expect(parseDmRelaysEvent(overTheWire(buildDmRelaysEvent(urls, T)))).toEqual({
+          relays: urls.map((u) => normalizeRelayUrl(u)),
+          skipped: 0,
+        });
       }),
       { numRuns: 100 },
     );
   });
   it('skips junk and refuses other kinds', () => {
-    expect(parseDmRelaysEvent({ kind: 10050, tags: [['relay', 'wss://a.example'], ['relay', 'http://b'], ['relay'], ['relay', 'wss://a.example'], ['r', 'wss://c.example']] })).toEqual({
+    expect(
+      parseDmRelaysEvent({
+        kind: 10050,
+        tags: [
+          ['relay', 'wss://a.example'],
+          ['relay', 'http://b'],
+          ['relay'],
+          ['relay', 'wss://a.example'],
+          ['r', 'wss://c.example'],
+        ],
+      }),
+    ).toEqual({
       relays: ['wss://a.example'],
       skipped: 3,
     });
@@ -218,7 +310,13 @@ describe('kind 10050 DM relays (NIP-17)', () => {
 
 describe('parsers on arbitrary input', () => {
   it('return a value or throw OtP2pError, never anything else', () => {
-    const parsers = [parseFollowsEvent, parseDeletionEvent, parseRelayListEvent, parseDmRelaysEvent, parseMetadataEvent];
+    const parsers = [
+      parseFollowsEvent,
+      parseDeletionEvent,
+      parseRelayListEvent,
+      parseDmRelaysEvent,
+      parseMetadataEvent,
+    ];
     fc.assert(
       fc.property(fc.constantFrom(0, 3, 5, 10002, 10050), anyTags, fc.oneof(text, fc.json()), (kind, tags, content) => {
         for (const p of parsers) codeOf(() => p({ kind, tags, content }));

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildOfferDeletion, buildOfferEvent, parseOfferEvent, parseUnitRef, validateOffer } from '../../src/events/offer.ts';
+import {
+  buildOfferDeletion,
+  buildOfferEvent,
+  parseOfferEvent,
+  parseUnitRef,
+  validateOffer,
+} from '../../src/events/offer.ts';
 import type { Offer } from '../../src/events/offer.ts';
 import { signEvent, getPublicKey } from '../../src/events/sign.ts';
 import { EventVerifier } from '../../src/events/verify.ts';
@@ -72,12 +78,16 @@ describe('offer events (kind 31562)', () => {
 
   it('rejects duplicate tags and the wrong kind', () => {
     const ev = signEvent(buildOfferEvent(base, NOW), SK);
-    expect(() => parseOfferEvent({ ...ev, tags: [...ev.tags, ['fee', '1']] }, NOW)).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(() => parseOfferEvent({ ...ev, tags: [...ev.tags, ['fee', '1']] }, NOW)).toThrow(
+      expect.objectContaining({ code: 'bad-offer' }),
+    );
     expect(() => parseOfferEvent({ ...ev, kind: 1 }, NOW)).toThrow(expect.objectContaining({ code: 'bad-kind' }));
   });
 
   it('builder validates too (expired at creation, zero rate)', () => {
-    expect(() => buildOfferEvent({ ...base, expiration: NOW }, NOW)).toThrow(expect.objectContaining({ code: 'expired' }));
+    expect(() => buildOfferEvent({ ...base, expiration: NOW }, NOW)).toThrow(
+      expect.objectContaining({ code: 'expired' }),
+    );
     expect(() => buildOfferEvent({ ...base, rateNum: 0n }, NOW)).toThrow(expect.objectContaining({ code: 'bad-rate' }));
     expect(() => validateOffer({ ...base, fee: -5n })).toThrow(expect.objectContaining({ code: 'bad-amount' }));
   });
@@ -102,16 +112,28 @@ describe('offer events (kind 31562)', () => {
     [[['to', 'B'.repeat(64)]], 'uppercase hex'],
     [[['to', 'b'.repeat(63)]], 'a short key'],
     [[['to', 'npub1xyz']], 'an npub'],
-    [[['to', 'b'.repeat(64)], ['to', 'b'.repeat(64)]], 'a repeated key'],
+    [
+      [
+        ['to', 'b'.repeat(64)],
+        ['to', 'b'.repeat(64)],
+      ],
+      'a repeated key',
+    ],
     [Array.from({ length: 257 }, (_, i) => ['to', i.toString(16).padStart(64, '0')]), 'more than 256 keys'],
   ])('rejects counterparties %#: %s with bad-offer', (extra) => {
     const ev = signEvent(buildOfferEvent(base, NOW), SK);
-    expect(() => parseOfferEvent({ ...ev, tags: [...ev.tags, ...extra] }, NOW)).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(() => parseOfferEvent({ ...ev, tags: [...ev.tags, ...extra] }, NOW)).toThrow(
+      expect.objectContaining({ code: 'bad-offer' }),
+    );
   });
 
   it('builder and validator refuse malformed counterparties', () => {
-    expect(() => buildOfferEvent({ ...base, to: ['xyz'] }, NOW)).toThrow(expect.objectContaining({ code: 'bad-offer', context: { field: 'to[0]' } }));
-    expect(() => validateOffer({ ...base, to: 'b'.repeat(64) as unknown as string[] })).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(() => buildOfferEvent({ ...base, to: ['xyz'] }, NOW)).toThrow(
+      expect.objectContaining({ code: 'bad-offer', context: { field: 'to[0]' } }),
+    );
+    expect(() => validateOffer({ ...base, to: 'b'.repeat(64) as unknown as string[] })).toThrow(
+      expect.objectContaining({ code: 'bad-offer' }),
+    );
   });
 
   it('withdrawal is a NIP-09 deletion of the offer address', () => {
@@ -131,11 +153,37 @@ describe('offer events (kind 31562)', () => {
   });
 
   it('fuzz: arbitrary tags never crash the parser, only typed errors', () => {
-    const value = fc.oneof(fc.string(), fc.constantFrom('0', '1', '-1', '1e9', 'NaN', '9223372036854775807', '9223372036854775808', String(NOW + 10)));
-    const tag = fc.tuple(fc.constantFrom('d', 'in', 'out', 'rate', 'cut', 'fee', 'min', 'max', 'liquidity', 'status', 'expiration', 'to', 'x'), fc.array(value, { maxLength: 3 }));
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom('0', '1', '-1', '1e9', 'NaN', '9223372036854775807', '9223372036854775808', String(NOW + 10)),
+    );
+    const tag = fc.tuple(
+      fc.constantFrom(
+        'd',
+        'in',
+        'out',
+        'rate',
+        'cut',
+        'fee',
+        'min',
+        'max',
+        'liquidity',
+        'status',
+        'expiration',
+        'to',
+        'x',
+      ),
+      fc.array(value, { maxLength: 3 }),
+    );
     fc.assert(
       fc.property(fc.array(tag, { maxLength: 14 }), (tags) => {
-        const ev = { pubkey: PUB, created_at: NOW, kind: Kind.Offer, content: '', tags: tags.map(([n, v]) => [n, ...v]) };
+        const ev = {
+          pubkey: PUB,
+          created_at: NOW,
+          kind: Kind.Offer,
+          content: '',
+          tags: tags.map(([n, v]) => [n, ...v]),
+        };
         try {
           const o = parseOfferEvent(ev, NOW);
           expect(o.rateNum > 0n && o.rateDen > 0n && o.min <= o.max && o.expiration > NOW).toBe(true);

@@ -45,10 +45,15 @@ describe('BIP-340 backends', () => {
 
     it('agree on arbitrary bytes (keys off the curve, wrong lengths): false, never a throw', () => {
       fc.assert(
-        fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), fc.uint8Array({ minLength: 0, maxLength: 40 }), fc.uint8Array({ minLength: 0, maxLength: 70 }), (msg, pub, sig) => {
-          const w = wasmBackend.verify(msg, pub, sig);
-          expect(n.verify(msg, pub, sig)).toBe(w);
-        }),
+        fc.property(
+          fc.uint8Array({ minLength: 0, maxLength: 40 }),
+          fc.uint8Array({ minLength: 0, maxLength: 40 }),
+          fc.uint8Array({ minLength: 0, maxLength: 70 }),
+          (msg, pub, sig) => {
+            const w = wasmBackend.verify(msg, pub, sig);
+            expect(n.verify(msg, pub, sig)).toBe(w);
+          },
+        ),
         { numRuns: 500 },
       );
     });

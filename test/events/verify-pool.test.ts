@@ -54,9 +54,13 @@ describe('VerifyPool', () => {
       const x = new EventVerifier({ clock }).verifyJson(r);
       return x.ok ? { ok: true, id: x.event.id } : { ok: false, code: x.code };
     });
-    const got = (await pool.verifyBatch(raws)).map((x) => (x.ok ? { ok: true, id: x.event.id } : { ok: false, code: x.code }));
+    const got = (await pool.verifyBatch(raws)).map((x) =>
+      x.ok ? { ok: true, id: x.event.id } : { ok: false, code: x.code },
+    );
     expect(got).toEqual(expected);
-    expect(new Set(expected.map((e) => (e.ok ? 'ok' : e.code)))).toEqual(new Set(['ok', 'bad-id', 'bad-json', 'created-at-future', 'bad-sig']));
+    expect(new Set(expected.map((e) => (e.ok ? 'ok' : e.code)))).toEqual(
+      new Set(['ok', 'bad-id', 'bad-json', 'created-at-future', 'bad-sig']),
+    );
   });
 
   it('tells the main-thread verifier about accepted pairs, which still recomputes the id', async () => {
@@ -97,7 +101,11 @@ console.log(JSON.stringify(r.map((x) => (x.ok ? 'ok' : x.code))));
 // no close(): the process must still exit on its own
 `,
     );
-    const out = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const out = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(out.stderr).toBe('');
     expect(out.stdout.trim()).toBe('["bad-shape","bad-json"]');
     expect(out.status).toBe(0);
@@ -119,7 +127,11 @@ new VerifyPool({ size: 2 }); // never closed, never used: the process must wait 
 console.log('done');
 `,
     );
-    const out = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    const out = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(out.stderr).toBe('');
     expect(out.stdout.trim()).toBe('done');
     expect(out.status).toBe(0);
@@ -136,12 +148,18 @@ console.log('done');
       if (done.has(file)) continue;
       done.add(file);
       const js = ts.transpileModule(readFileSync(file, 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, rewriteRelativeImportExtensions: true },
+        compilerOptions: {
+          module: ts.ModuleKind.ESNext,
+          target: ts.ScriptTarget.ES2022,
+          verbatimModuleSyntax: true,
+          rewriteRelativeImportExtensions: true,
+        },
       }).outputText;
       const target = join(out, relative(PROJECT_ROOT, file)).replace(/\.ts$/, '.js');
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, js);
-      for (const m of js.matchAll(/from ['"](\.[^'"]+)\.js['"]|new URL\('(\.[^']+)\.js'/g)) todo.push(resolve(dirname(file), `${m[1] ?? m[2]}.ts`));
+      for (const m of js.matchAll(/from ['"](\.[^'"]+)\.js['"]|new URL\('(\.[^']+)\.js'/g))
+        todo.push(resolve(dirname(file), `${m[1] ?? m[2]}.ts`));
     }
     expect(done.has(join(PROJECT_ROOT, 'src/events/verify-worker.ts'))).toBe(true);
     writeFileSync(join(out, 'package.json'), '{"type":"module"}');

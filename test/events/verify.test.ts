@@ -109,12 +109,20 @@ describe('tampering', () => {
     ['tags', (e) => ({ ...e, tags: [['p', 'cd'.repeat(32)]] }), 'bad-id'],
     ['tag order', (e) => ({ ...e, tags: [...e.tags, ['t', 'x']] }), 'bad-id'],
     ['content', (e) => ({ ...e, content: `${e.content}!` }), 'bad-id'],
-    ['sig', (e) => ({ ...e, sig: (e.sig[5] === '0' ? e.sig.slice(0, 5) + '1' : e.sig.slice(0, 5) + '0') + e.sig.slice(6) }), 'bad-sig'],
+    [
+      'sig',
+      (e) => ({ ...e, sig: (e.sig[5] === '0' ? e.sig.slice(0, 5) + '1' : e.sig.slice(0, 5) + '0') + e.sig.slice(6) }),
+      'bad-sig',
+    ],
     ['sig from another event', (e) => ({ ...e, sig: base({ content: 'other' }).sig }), 'bad-sig'],
-    ['id+sig re-made for another key', (e) => {
-      const other = signEvent({ ...e }, new Uint8Array(32).fill(9));
-      return { ...other, pubkey: e.pubkey, id: computeEventId({ ...other, pubkey: e.pubkey }) };
-    }, 'bad-sig'],
+    [
+      'id+sig re-made for another key',
+      (e) => {
+        const other = signEvent({ ...e }, new Uint8Array(32).fill(9));
+        return { ...other, pubkey: e.pubkey, id: computeEventId({ ...other, pubkey: e.pubkey }) };
+      },
+      'bad-sig',
+    ],
   ];
   for (const [field, mutate, code] of cases) {
     it(`changing ${field} fails with ${code}`, () => {
@@ -126,7 +134,13 @@ describe('tampering', () => {
   }
 
   it('any single-character change of the signed JSON never verifies', () => {
-    const good = base({ content: 'pay 100', tags: [['t', 'x'], ['d', 'y']] });
+    const good = base({
+      content: 'pay 100',
+      tags: [
+        ['t', 'x'],
+        ['d', 'y'],
+      ],
+    });
     const raw = JSON.stringify(good);
     const v = verifier();
     fc.assert(
@@ -197,7 +211,9 @@ describe('limits: each failure has its exact code', () => {
     expect(codeOf(base({ tags: [['t', 'x'.repeat(1025)]] }))).toBe('bad-tag');
     expect(codeOf(base({ tags: [['t', 'x'.repeat(1024)]] }))).toBe('ok');
     expect(codeOf(base({ tags: [['t', '€'.repeat(342)]] }))).toBe('bad-tag'); // 1026 bytes, 342 chars
-    expect(codeOf(base({ kind: 1560, tags: [['m', 'x'.repeat(5000)]] }), { tagValueBytesByKind: { 1560: 8192 } })).toBe('ok');
+    expect(codeOf(base({ kind: 1560, tags: [['m', 'x'.repeat(5000)]] }), { tagValueBytesByKind: { 1560: 8192 } })).toBe(
+      'ok',
+    );
   });
   it('bad-json from verifyJson, and assert throws OtP2pError with the code', () => {
     const r = verifier().verifyJson('{"id":');
@@ -213,17 +229,42 @@ describe('limits: each failure has its exact code', () => {
 });
 
 describe('fuzzing the parser', () => {
-  const CODES = ['bad-json', 'bad-shape', 'bad-kind', 'bad-tag', 'too-large', 'too-many-tags', 'created-at-future', 'created-at-too-old', 'bad-id', 'bad-sig'];
+  const CODES = [
+    'bad-json',
+    'bad-shape',
+    'bad-kind',
+    'bad-tag',
+    'too-large',
+    'too-many-tags',
+    'created-at-future',
+    'created-at-too-old',
+    'bad-id',
+    'bad-sig',
+  ];
   it('verifyJson never throws on arbitrary text or JSON, and fails with a known code', () => {
     const v = verifier();
     const good = base();
-    const mutated = fc.record({ ...Object.fromEntries(Object.keys(good).map((k) => [k, fc.oneof(fc.constant((good as unknown as Record<string, unknown>)[k]), fc.jsonValue())])) });
+    const mutated = fc.record({
+      ...Object.fromEntries(
+        Object.keys(good).map((k) => [
+          k,
+          fc.oneof(fc.constant((good as unknown as Record<string, unknown>)[k]), fc.jsonValue()),
+        ]),
+      ),
+    });
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json(), mutated.map((o) => JSON.stringify(o))), (text) => {
-        const r = v.verifyJson(text);
-        if (!r.ok) expect(CODES).toContain(r.code);
-        else expect(r.event).toEqual(good);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.json(),
+          mutated.map((o) => JSON.stringify(o)),
+        ),
+        (text) => {
+          const r = v.verifyJson(text);
+          if (!r.ok) expect(CODES).toContain(r.code);
+          else expect(r.event).toEqual(good);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

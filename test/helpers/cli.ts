@@ -25,7 +25,11 @@ export interface CliResult {
  */
 export async function runCli(
   argv: string[],
-  options: { stdin?: string | (() => AsyncIterable<Uint8Array>); env?: Record<string, string | undefined>; signal?: AbortSignal } = {},
+  options: {
+    stdin?: string | (() => AsyncIterable<Uint8Array>);
+    env?: Record<string, string | undefined>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -37,9 +41,12 @@ export async function runCli(
     stderr: (t) => {
       stderr += t;
     },
-    stdin: typeof stdin === 'function' ? stdin : async function* () {
-      if (stdin) yield Buffer.from(stdin, 'utf8');
-    },
+    stdin:
+      typeof stdin === 'function'
+        ? stdin
+        : async function* () {
+            if (stdin) yield Buffer.from(stdin, 'utf8');
+          },
     isTTY: false,
     env: { ...options.env },
   };

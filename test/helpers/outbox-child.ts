@@ -13,12 +13,20 @@ import { signEvent, getPublicKey } from '../../src/events/sign.ts';
 const [mode, dbPath, url] = process.argv.slice(2);
 const store = await openStore(dbPath as string);
 const outbox = new OutboxStore(store);
-const pool = new RelayPool({ connection: { backoff: { baseMs: 20, maxMs: 100 } }, publishTimeoutMs: 500, fetchLimits: false });
+const pool = new RelayPool({
+  connection: { backoff: { baseMs: 20, maxMs: 100 } },
+  publishTimeoutMs: 500,
+  fetchLimits: false,
+});
 const publisher = new OutboxPublisher({ store: outbox, transport: pool, backoff: { baseMs: 50, maxMs: 200 } });
 publisher.start();
 if (mode === 'queue') {
   const sk = new Uint8Array(randomBytes(32));
-  const ev = signEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: 'survives kill -9' }, sk, getPublicKey(sk));
+  const ev = signEvent(
+    { kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: 'survives kill -9' },
+    sk,
+    getPublicKey(sk),
+  );
   publisher.publish(ev, [url as string]);
   process.stdout.write(`queued ${ev.id}\n`);
   setInterval(() => undefined, 1000);

@@ -54,7 +54,8 @@ export async function startRegtest(): Promise<RegtestNode> {
   const rpc = new BitcoinCoreRpc({ ...settings, timeoutMs: 20_000 });
   let sk = randomBytes(32);
   while (!ecc.isPrivate(sk)) sk = randomBytes(32);
-  const burnAddress = payments.p2wpkh({ pubkey: ecc.pointFromScalar(sk, true)!, network: BCOIN_REGTEST.params }).address!;
+  const burnAddress = payments.p2wpkh({ pubkey: ecc.pointFromScalar(sk, true)!, network: BCOIN_REGTEST.params })
+    .address!;
   return {
     rpc,
     settings,

@@ -8,7 +8,12 @@
  * Resolve once `cond()` is true (it may be async); throw `gave up waiting for <what>` after `ms`.
  * @param every polling interval in ms
  */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000, every = 10): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 10_000,
+  every = 10,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);

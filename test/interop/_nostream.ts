@@ -26,7 +26,10 @@ export const NOSTREAM_AUTH_URL = process.env.OTP2P_NOSTREAM_AUTH_URL;
 
 /** Why the auth-required part is skipped, or undefined when it runs. */
 export const NOSTREAM_AUTH_SKIP: string | undefined =
-  NOSTREAM_SKIP ?? (NOSTREAM_AUTH_URL ? undefined : 'OTP2P_NOSTREAM_AUTH_URL is not set (a nostream with nip42.authRequired; .ci/run starts one): auth-required interop tests are skipped');
+  NOSTREAM_SKIP ??
+  (NOSTREAM_AUTH_URL
+    ? undefined
+    : 'OTP2P_NOSTREAM_AUTH_URL is not set (a nostream with nip42.authRequired; .ci/run starts one): auth-required interop tests are skipped');
 if (NOSTREAM_SKIP === undefined && NOSTREAM_AUTH_SKIP) console.warn(NOSTREAM_AUTH_SKIP);
 
 /** The port of a ws://127.0.0.1:PORT URL. */

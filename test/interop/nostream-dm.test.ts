@@ -22,11 +22,14 @@ describe.skipIf(NOSTREAM_SKIP !== undefined)('nostream (default settings): DMs a
   const words = { alice: generateMnemonic(), bob: generateMnemonic() };
   const alice = deriveIdentity(words.alice);
   const bob = deriveIdentity(words.bob);
-  const cli = (who: 'alice' | 'bob', args: string[]) => runCli([...args, '--home', homes[who], '--relay', url], { env });
+  const cli = (who: 'alice' | 'bob', args: string[]) =>
+    runCli([...args, '--home', homes[who], '--relay', url], { env });
 
   it('DMs both ways, and one wrapped by nostr-tools, all read back verified', async () => {
     for (const who of ['alice', 'bob'] as const) {
-      const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', homes[who]], { stdin: `${words[who]}\n${PW}\n` });
+      const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', homes[who]], {
+        stdin: `${words[who]}\n${PW}\n`,
+      });
       expect(r.code, r.stderr).toBe(0);
     }
     const a2b = await cli('alice', ['dm', 'send', bob.npub, 'hello', 'bob', '--json']);
@@ -35,21 +38,31 @@ describe.skipIf(NOSTREAM_SKIP !== undefined)('nostream (default settings): DMs a
     expect(b2a.code, b2a.stderr).toBe(0);
     const pool = new RelayPool({ relays: [url] });
     try {
-      const wrap = ntNip17.wrapEvent(alice.secretKey, { publicKey: bob.pubkey }, 'from a stock NIP-17 client') as NostrEvent;
+      const wrap = ntNip17.wrapEvent(
+        alice.secretKey,
+        { publicKey: bob.pubkey },
+        'from a stock NIP-17 client',
+      ) as NostrEvent;
       expect((await pool.publish(wrap))[0]).toMatchObject({ ok: true });
     } finally {
       await pool.close();
     }
     const bobReads = await cli('bob', ['dm', 'read', '--json']);
     expect(bobReads.code, bobReads.stderr).toBe(0);
-    const incoming = (bobReads.json as { from: string; text: string; verified: boolean; outgoing: boolean }[]).filter((m) => !m.outgoing);
+    const incoming = (bobReads.json as { from: string; text: string; verified: boolean; outgoing: boolean }[]).filter(
+      (m) => !m.outgoing,
+    );
     expect(incoming.map((m) => [m.from, m.text, m.verified]).sort()).toEqual([
       [alice.npub, 'from a stock NIP-17 client', true],
       [alice.npub, 'hello bob', true],
     ]);
     const aliceReads = await cli('alice', ['dm', 'read', '--json']);
     expect(aliceReads.code, aliceReads.stderr).toBe(0);
-    expect((aliceReads.json as { from: string; text: string; outgoing: boolean }[]).filter((m) => !m.outgoing).map((m) => [m.from, m.text])).toEqual([[bob.npub, 'hello alice']]);
+    expect(
+      (aliceReads.json as { from: string; text: string; outgoing: boolean }[])
+        .filter((m) => !m.outgoing)
+        .map((m) => [m.from, m.text]),
+    ).toEqual([[bob.npub, 'hello alice']]);
   });
 
   it('a catalog published by alice is shown to bob', async () => {
@@ -57,6 +70,9 @@ describe.skipIf(NOSTREAM_SKIP !== undefined)('nostream (default settings): DMs a
     expect(pub.code, pub.stderr).toBe(0);
     const show = await cli('bob', ['catalog', 'show', alice.npub, '--json']);
     expect(show.code, show.stderr).toBe(0);
-    expect(show.json[0]).toMatchObject({ npub: alice.npub, catalog: { units: [{ id: 'usd', factor: '100' }], btc: { network: 'bitcoin' } } });
+    expect(show.json[0]).toMatchObject({
+      npub: alice.npub,
+      catalog: { units: [{ id: 'usd', factor: '100' }], btc: { network: 'bitcoin' } },
+    });
   });
 });

@@ -19,13 +19,20 @@ describe.skipIf(NOSTREAM_SKIP !== undefined)('nostream: live subscriptions acros
   it('events published after each of 4 dropped connections arrive live', async () => {
     const url = NOSTREAM_URL as string;
     const k = newKey();
-    const reader = new RelayPool({ relays: [url], reqRetryMs: 1000, connection: { backoff: { baseMs: 100, maxMs: 500 } } });
+    const reader = new RelayPool({
+      relays: [url],
+      reqRetryMs: 1000,
+      connection: { backoff: { baseMs: 100, maxMs: 500 } },
+    });
     const writer = new RelayPool({ relays: [url] });
     const got = new Set<string>();
     reader.subscribe([{ kinds: [1], authors: [k.pk] }], { onevent: (e) => void got.add(e.id) });
     try {
       for (let i = 0; i < 4; i++) {
-        await until(() => reader.isConnected(url) && reader.unconfirmed().length === 0, `the subscription confirmed (${i})`);
+        await until(
+          () => reader.isConnected(url) && reader.unconfirmed().length === 0,
+          `the subscription confirmed (${i})`,
+        );
         const ev = makeEvent(k, { content: `live ${i}` });
         expect((await writer.publish(ev))[0]).toMatchObject({ ok: true });
         await until(() => got.has(ev.id), `live event ${i}`);

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkMnemonic, entropyMnemonic, generateMnemonic, isValidMnemonic, mnemonicEntropy, mnemonicToSeed } from '../../src/keys/index.ts';
+import {
+  checkMnemonic,
+  entropyMnemonic,
+  generateMnemonic,
+  isValidMnemonic,
+  mnemonicEntropy,
+  mnemonicToSeed,
+} from '../../src/keys/index.ts';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { SeededRandom } from '../../src/core/random.ts';
 import { errorOf } from '../helpers/errors.ts';
 
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
-
 
 describe('BIP39', () => {
   it('matches the Trezor reference vector (passphrase TREZOR)', () => {
@@ -47,11 +53,14 @@ describe('BIP39', () => {
 
   it('entropy round-trips for every BIP39 length', () => {
     fc.assert(
-      fc.property(fc.constantFrom(16, 20, 24, 28, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })), (e) => {
-        const m = entropyMnemonic(e);
-        expect(m.split(' ')).toHaveLength((e.length * 3) / 4);
-        expect(mnemonicEntropy(m)).toEqual(e);
-      }),
+      fc.property(
+        fc.constantFrom(16, 20, 24, 28, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+        (e) => {
+          const m = entropyMnemonic(e);
+          expect(m.split(' ')).toHaveLength((e.length * 3) / 4);
+          expect(mnemonicEntropy(m)).toEqual(e);
+        },
+      ),
       { numRuns: 100 },
     );
     expect(errorOf(() => entropyMnemonic(new Uint8Array(17))).code).toBe('bad-mnemonic');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { HDKey } from '@scure/bip32';
-import { accountExtendedPrivateKey, bip84Address, bip84FromSeed, btcjsNetwork, deriveIdentity, mnemonicToSeed } from '../../src/keys/index.ts';
+import {
+  accountExtendedPrivateKey,
+  bip84Address,
+  bip84FromSeed,
+  btcjsNetwork,
+  deriveIdentity,
+  mnemonicToSeed,
+} from '../../src/keys/index.ts';
 
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
@@ -10,8 +17,12 @@ describe('BIP84 official test vector', () => {
 
   it('gives the account zprv/zpub of BIP84', () => {
     expect(acct.path).toBe("m/84'/0'/0'");
-    expect(accountExtendedPrivateKey(acct)).toBe('zprvAdG4iTXWBoARxkkzNpNh8r6Qag3irQB8PzEMkAFeTRXxHpbF9z4QgEvBRmfvqWvGp42t42nvgGpNgYSJA9iefm1yYNZKEm7z6qUWCroSQnE');
-    expect(acct.xpub).toBe('zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs');
+    expect(accountExtendedPrivateKey(acct)).toBe(
+      'zprvAdG4iTXWBoARxkkzNpNh8r6Qag3irQB8PzEMkAFeTRXxHpbF9z4QgEvBRmfvqWvGp42t42nvgGpNgYSJA9iefm1yYNZKEm7z6qUWCroSQnE',
+    );
+    expect(acct.xpub).toBe(
+      'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs',
+    );
   });
 
   it('gives the first receive, second receive and first change addresses of BIP84', () => {
@@ -50,8 +61,14 @@ describe('BIP84 official test vector', () => {
   });
 
   it('refuses bad networks and prefixes with bad-input', () => {
-    expect(() => bip84FromSeed(seed, { network: 'signet' as never })).toThrow(expect.objectContaining({ code: 'bad-input' }));
-    expect(() => bip84FromSeed(seed, { network: 'regtest', bech32Prefix: 'RB1' })).toThrow(expect.objectContaining({ code: 'bad-input' }));
-    expect(() => bip84Address(acct.node, 2 as 0, 0, btcjsNetwork('mainnet'))).toThrow(expect.objectContaining({ code: 'bad-derivation-path' }));
+    expect(() => bip84FromSeed(seed, { network: 'signet' as never })).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+    expect(() => bip84FromSeed(seed, { network: 'regtest', bech32Prefix: 'RB1' })).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+    expect(() => bip84Address(acct.node, 2 as 0, 0, btcjsNetwork('mainnet'))).toThrow(
+      expect.objectContaining({ code: 'bad-derivation-path' }),
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { deriveIdentity, mnemonicToSeed, nip06Path, nostrKeyFromSeed, npubEncode, nsecEncode, publicKeyOf } from '../../src/keys/index.ts';
+import {
+  deriveIdentity,
+  mnemonicToSeed,
+  nip06Path,
+  nostrKeyFromSeed,
+  npubEncode,
+  nsecEncode,
+  publicKeyOf,
+} from '../../src/keys/index.ts';
 import { HDKey } from '@scure/bip32';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { isOtP2pError } from '../../src/core/errors.ts';
@@ -18,7 +26,9 @@ interface Nip06Vector {
 }
 
 describe.skipIf(!HAS_SHARED)('NIP-06 vectors (../shared/vectors/nip06.vectors.json)', () => {
-  const file = HAS_SHARED ? readVectors<{ derivation_path: string; spec: Nip06Vector[]; nostr_tools: Nip06Vector[] }>('nip06.vectors.json') : { derivation_path: '', spec: [], nostr_tools: [] };
+  const file = HAS_SHARED
+    ? readVectors<{ derivation_path: string; spec: Nip06Vector[]; nostr_tools: Nip06Vector[] }>('nip06.vectors.json')
+    : { derivation_path: '', spec: [], nostr_tools: [] };
   const all = [...file.spec, ...file.nostr_tools];
 
   it('uses the documented path', () => {
@@ -62,7 +72,9 @@ describe('NIP-06 input checks', () => {
   });
 
   it('keeps the secret key out of JSON and inspection', () => {
-    const id = deriveIdentity('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about');
+    const id = deriveIdentity(
+      'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
+    );
     const hex = bytesToHex(id.secretKey);
     const json = JSON.stringify(id);
     expect(json).not.toContain(hex);

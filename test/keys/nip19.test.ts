@@ -24,8 +24,6 @@ import { OtP2pError } from '../../src/core/errors.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
 import { codeOf, errorOf } from '../helpers/errors.ts';
 
-
-
 interface V {
   type: string;
   bech32: string;
@@ -38,7 +36,9 @@ interface V {
 }
 
 describe.skipIf(!HAS_SHARED)('NIP-19 vectors (../shared/vectors/nip19.vectors.json)', () => {
-  const file = HAS_SHARED ? readVectors<{ spec: V[]; nostr_tools: V[] }>('nip19.vectors.json') : { spec: [], nostr_tools: [] };
+  const file = HAS_SHARED
+    ? readVectors<{ spec: V[]; nostr_tools: V[] }>('nip19.vectors.json')
+    : { spec: [], nostr_tools: [] };
   const all = [...file.spec, ...file.nostr_tools];
 
   it('covers every vector', () => {
@@ -103,7 +103,9 @@ describe('NIP-19 invalid input gets exact codes', () => {
       expect(codeOf(() => nsecDecode(bech32Encode('nsec', new Uint8Array(n).fill(7))))).toBe('wrong-length');
       expect(codeOf(() => noteDecode(bech32Encode('note', new Uint8Array(n).fill(7))))).toBe('wrong-length');
     }
-    expect(codeOf(() => nprofileDecode(bech32Encode('nprofile', Uint8Array.of(0, 31, ...new Uint8Array(31)))))).toBe('wrong-length');
+    expect(codeOf(() => nprofileDecode(bech32Encode('nprofile', Uint8Array.of(0, 31, ...new Uint8Array(31)))))).toBe(
+      'wrong-length',
+    );
     expect(codeOf(() => npubEncode(PK.slice(2)))).toBe('wrong-length');
     expect(codeOf(() => nsecEncode(new Uint8Array(16)))).toBe('wrong-length');
   });
@@ -122,7 +124,9 @@ describe('NIP-19 invalid input gets exact codes', () => {
     const truncated = bech32Encode('nevent', Uint8Array.of(0, 32, 1, 2, 3));
     expect(codeOf(() => neventDecode(truncated))).toBe('bad-tlv');
     expect(codeOf(() => neventDecode(bech32Encode('nevent', Uint8Array.of(0))))).toBe('bad-tlv');
-    expect(codeOf(() => nprofileDecode(bech32Encode('nprofile', Uint8Array.of(1, 3, 0x61, 0x62, 0x63))))).toBe('bad-tlv'); // no special
+    expect(codeOf(() => nprofileDecode(bech32Encode('nprofile', Uint8Array.of(1, 3, 0x61, 0x62, 0x63))))).toBe(
+      'bad-tlv',
+    ); // no special
     const noKind = bech32Encode('naddr', Uint8Array.of(0, 1, 0x61, 2, 32, ...hexToBytes(PK)));
     expect(codeOf(() => naddrDecode(noKind))).toBe('bad-tlv');
     const shortKind = bech32Encode('nevent', Uint8Array.of(0, 32, ...hexToBytes(PK), 3, 2, 0, 1));
@@ -175,22 +179,30 @@ describe('NIP-19 properties', () => {
 
   it('round-trips nprofile, nevent and naddr, and matches nostr-tools', () => {
     fc.assert(
-      fc.property(hex32, hex32, relays, kind, fc.string({ maxLength: 80 }), fc.boolean(), (a, b, rs, k, ident, full) => {
-        const rs2 = rs.filter((r) => new TextEncoder().encode(r).length <= 255);
-        expect(nprofileDecode(nprofileEncode({ pubkey: a, relays: rs2 }))).toEqual({ pubkey: a, relays: rs2 });
-        const ev = full ? { id: a, relays: rs2, author: b, kind: k } : { id: a, relays: rs2 };
-        expect(neventDecode(neventEncode(ev))).toEqual(ev);
-        const ad = { identifier: ident, pubkey: b, kind: k, relays: rs2 };
-        expect(naddrDecode(naddrEncode(ad))).toEqual(ad);
-        // TLV order is not canonical (nostr-tools writes it reversed), so compare by decoding
-        // each other's output.
-        expect(nprofileDecode(nt.nprofileEncode({ pubkey: a, relays: rs2 }))).toEqual({ pubkey: a, relays: rs2 });
-        expect(nt.decode(nprofileEncode({ pubkey: a, relays: rs2 })).data).toEqual({ pubkey: a, relays: rs2 });
-        expect(neventDecode(nt.neventEncode(ev))).toEqual(ev);
-        expect(nt.decode(neventEncode(ev)).data).toMatchObject(ev);
-        expect(naddrDecode(nt.naddrEncode(ad))).toEqual(ad);
-        expect(nt.decode(naddrEncode(ad)).data).toEqual(ad);
-      }),
+      fc.property(
+        hex32,
+        hex32,
+        relays,
+        kind,
+        fc.string({ maxLength: 80 }),
+        fc.boolean(),
+        (a, b, rs, k, ident, full) => {
+          const rs2 = rs.filter((r) => new TextEncoder().encode(r).length <= 255);
+          expect(nprofileDecode(nprofileEncode({ pubkey: a, relays: rs2 }))).toEqual({ pubkey: a, relays: rs2 });
+          const ev = full ? { id: a, relays: rs2, author: b, kind: k } : { id: a, relays: rs2 };
+          expect(neventDecode(neventEncode(ev))).toEqual(ev);
+          const ad = { identifier: ident, pubkey: b, kind: k, relays: rs2 };
+          expect(naddrDecode(naddrEncode(ad))).toEqual(ad);
+          // TLV order is not canonical (nostr-tools writes it reversed), so compare by decoding
+          // each other's output.
+          expect(nprofileDecode(nt.nprofileEncode({ pubkey: a, relays: rs2 }))).toEqual({ pubkey: a, relays: rs2 });
+          expect(nt.decode(nprofileEncode({ pubkey: a, relays: rs2 })).data).toEqual({ pubkey: a, relays: rs2 });
+          expect(neventDecode(nt.neventEncode(ev))).toEqual(ev);
+          expect(nt.decode(neventEncode(ev)).data).toMatchObject(ev);
+          expect(naddrDecode(nt.naddrEncode(ad))).toEqual(ad);
+          expect(nt.decode(naddrEncode(ad)).data).toEqual(ad);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -16,7 +16,6 @@ import { SeededRandom } from '../../src/core/random.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
 import { errorOf } from '../helpers/errors.ts';
 
-
 interface RoundTrip {
   password: string;
   secret_key_hex: string;
@@ -31,7 +30,9 @@ interface File {
 }
 
 describe.skipIf(!HAS_SHARED)('NIP-49 vectors (../shared/vectors/nip49.vectors.json)', () => {
-  const file = HAS_SHARED ? readVectors<File>('nip49.vectors.json') : ({ spec_decrypt: [], spec_nfkc: { input_utf8: '', nfkc_utf8: '' }, nostr_tools_roundtrip: [] } as File);
+  const file = HAS_SHARED
+    ? readVectors<File>('nip49.vectors.json')
+    : ({ spec_decrypt: [], spec_nfkc: { input_utf8: '', nfkc_utf8: '' }, nostr_tools_roundtrip: [] } as File);
 
   it.each(file.spec_decrypt.map((v) => [v.log_n, v] as const))('decrypts the spec vector (log_n %i)', (_n, v) => {
     expect(parseNcryptsec(v.ncryptsec).logN).toBe(v.log_n);
@@ -43,16 +44,22 @@ describe.skipIf(!HAS_SHARED)('NIP-49 vectors (../shared/vectors/nip49.vectors.js
     expect(bytesToHex(nip49PasswordBytes(input))).toBe(file.spec_nfkc.nfkc_utf8);
   });
 
-  it.each(file.nostr_tools_roundtrip.map((v, i) => [i, v.log_n, v] as const))('vector %i (log_n %i) decrypts, and re-encrypts to a string that decrypts', (_i, _n, v) => {
-    const n = parseNcryptsec(v.ncryptsec);
-    expect(n.logN).toBe(v.log_n);
-    expect(n.keySecurity).toBe(v.key_security_byte);
-    expect(bytesToHex(nip49Decrypt(v.ncryptsec, v.password))).toBe(v.secret_key_hex);
-    const again = nip49Encrypt(hexToBytes(v.secret_key_hex), v.password, { logN: v.log_n, keySecurity: v.key_security_byte });
-    expect(again).not.toBe(v.ncryptsec); // fresh salt and nonce
-    expect(bytesToHex(nip49Decrypt(again, v.password))).toBe(v.secret_key_hex);
-    expect(bytesToHex(nt.decrypt(again, v.password))).toBe(v.secret_key_hex);
-  });
+  it.each(file.nostr_tools_roundtrip.map((v, i) => [i, v.log_n, v] as const))(
+    'vector %i (log_n %i) decrypts, and re-encrypts to a string that decrypts',
+    (_i, _n, v) => {
+      const n = parseNcryptsec(v.ncryptsec);
+      expect(n.logN).toBe(v.log_n);
+      expect(n.keySecurity).toBe(v.key_security_byte);
+      expect(bytesToHex(nip49Decrypt(v.ncryptsec, v.password))).toBe(v.secret_key_hex);
+      const again = nip49Encrypt(hexToBytes(v.secret_key_hex), v.password, {
+        logN: v.log_n,
+        keySecurity: v.key_security_byte,
+      });
+      expect(again).not.toBe(v.ncryptsec); // fresh salt and nonce
+      expect(bytesToHex(nip49Decrypt(again, v.password))).toBe(v.secret_key_hex);
+      expect(bytesToHex(nt.decrypt(again, v.password))).toBe(v.secret_key_hex);
+    },
+  );
 
   it('refuses a wrong password with bad-password and never names the password', () => {
     const v = file.nostr_tools_roundtrip[0] as RoundTrip;
@@ -95,13 +102,17 @@ describe('NIP-49 invalid input', () => {
       expect(errorOf(() => nip49Decrypt(bech32Encode('ncryptsec', c), 'pw')).code).toBe('bad-password');
     }
     // the key security byte is associated data: changing it must fail too
-    expect(errorOf(() => nip49Decrypt(withByte(42, (bytes[42] as number) === 2 ? 1 : 2), 'pw')).code).toBe('bad-password');
+    expect(errorOf(() => nip49Decrypt(withByte(42, (bytes[42] as number) === 2 ? 1 : 2), 'pw')).code).toBe(
+      'bad-password',
+    );
   });
 
   it('refuses wrong prefixes, lengths and checksums with their codes', () => {
     expect(errorOf(() => parseNcryptsec(bech32Encode('nsec', SK))).code).toBe('wrong-prefix');
     expect(errorOf(() => parseNcryptsec(bech32Encode('ncryptsec', bytes.subarray(0, 90)))).code).toBe('wrong-length');
-    expect(errorOf(() => parseNcryptsec(`${good.slice(0, -1)}${good.endsWith('q') ? 'p' : 'q'}`)).code).toBe('bad-checksum');
+    expect(errorOf(() => parseNcryptsec(`${good.slice(0, -1)}${good.endsWith('q') ? 'p' : 'q'}`)).code).toBe(
+      'bad-checksum',
+    );
     expect(errorOf(() => nip49Encrypt(SK.subarray(0, 31), 'pw', { logN: 1 })).code).toBe('wrong-length');
   });
 
@@ -113,12 +124,18 @@ describe('NIP-49 invalid input', () => {
 describe('NIP-49 properties (low log_n for speed)', () => {
   it('decrypt(encrypt(k, p), p) == k, with NFKC-equivalent passwords', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ maxLength: 24, unit: 'grapheme' }), fc.integer({ min: 1, max: 4 }), fc.constantFrom(0, 1, 2), (sk, pw, logN, ks) => {
-        const enc = nip49Encrypt(sk, pw, { logN, keySecurity: ks as 0 | 1 | 2 });
-        expect(nip49Decrypt(enc, pw)).toEqual(sk);
-        expect(nip49Decrypt(enc, pw.normalize('NFD'))).toEqual(sk);
-        expect(parseNcryptsec(enc)).toMatchObject({ logN, keySecurity: ks });
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.string({ maxLength: 24, unit: 'grapheme' }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom(0, 1, 2),
+        (sk, pw, logN, ks) => {
+          const enc = nip49Encrypt(sk, pw, { logN, keySecurity: ks as 0 | 1 | 2 });
+          expect(nip49Decrypt(enc, pw)).toEqual(sk);
+          expect(nip49Decrypt(enc, pw.normalize('NFD'))).toEqual(sk);
+          expect(parseNcryptsec(enc)).toMatchObject({ logN, keySecurity: ks });
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -12,30 +12,36 @@ import { errorOf } from '../helpers/errors.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
-const BTC = 'what bleak badge arrange retreat wolf trade produce cricket blur garlic valid proud rude strong choose busy staff weather area salt hollow arm fade';
+const BTC =
+  'what bleak badge arrange retreat wolf trade produce cricket blur garlic valid proud rude strong choose busy staff weather area salt hollow arm fade';
 const PW = 'pw';
 const FAST = { logN: 2 };
 
 describe('vault identities', () => {
-  it.skipIf(!HAS_SHARED)('an imported key (NIP-06 vectors) signs as itself; the Bitcoin wallet is the separate seed', () => {
-    const spec = readVectors<{ spec: { private_key_hex: string; public_key_hex?: string; nsec?: string }[] }>('nip06.vectors.json').spec;
-    for (const v of spec) {
-      const path = join(tmpDir(), 'vault.json');
-      const sk = hexToBytes(v.private_key_hex);
-      const created = createVault(path, BTC, PW, { ...FAST, nostr: { kind: 'nsec', secretKey: sk } });
-      expect(created.pubkey).toBe(publicKeyOf(sk));
-      if (v.public_key_hex) expect(created.pubkey).toBe(v.public_key_hex);
-      const file = readVaultFile(path);
-      expect(file).toMatchObject({ version: 2, identity: 'nsec', pubkey: created.pubkey });
-      expect(bytesToHex(nip49Decrypt(file.nostr, PW))).toBe(v.private_key_hex);
-      expect(readFileSync(path, 'utf8')).not.toContain(v.private_key_hex);
-      const open = openVault(path, PW);
-      expect(open.nostr.kind).toBe('nsec');
-      expect(bytesToHex(open.identity.secretKey)).toBe(v.private_key_hex);
-      expect(open.identity.bitcoin.firstAddress).toBe(deriveIdentity(BTC).bitcoin.firstAddress);
-      expect(JSON.stringify(open.identity)).not.toContain(v.private_key_hex);
-    }
-  });
+  it.skipIf(!HAS_SHARED)(
+    'an imported key (NIP-06 vectors) signs as itself; the Bitcoin wallet is the separate seed',
+    () => {
+      const spec = readVectors<{ spec: { private_key_hex: string; public_key_hex?: string; nsec?: string }[] }>(
+        'nip06.vectors.json',
+      ).spec;
+      for (const v of spec) {
+        const path = join(tmpDir(), 'vault.json');
+        const sk = hexToBytes(v.private_key_hex);
+        const created = createVault(path, BTC, PW, { ...FAST, nostr: { kind: 'nsec', secretKey: sk } });
+        expect(created.pubkey).toBe(publicKeyOf(sk));
+        if (v.public_key_hex) expect(created.pubkey).toBe(v.public_key_hex);
+        const file = readVaultFile(path);
+        expect(file).toMatchObject({ version: 2, identity: 'nsec', pubkey: created.pubkey });
+        expect(bytesToHex(nip49Decrypt(file.nostr, PW))).toBe(v.private_key_hex);
+        expect(readFileSync(path, 'utf8')).not.toContain(v.private_key_hex);
+        const open = openVault(path, PW);
+        expect(open.nostr.kind).toBe('nsec');
+        expect(bytesToHex(open.identity.secretKey)).toBe(v.private_key_hex);
+        expect(open.identity.bitcoin.firstAddress).toBe(deriveIdentity(BTC).bitcoin.firstAddress);
+        expect(JSON.stringify(open.identity)).not.toContain(v.private_key_hex);
+      }
+    },
+  );
 
   it('a remote-signer identity keeps only the session key and the signer pointer; no user secret', async () => {
     const path = join(tmpDir(), 'vault.json');
@@ -43,11 +49,21 @@ describe('vault identities', () => {
     const user = 'ab'.repeat(32);
     const created = createVault(path, BTC, PW, {
       ...FAST,
-      nostr: { kind: 'bunker', clientSecretKey: session, userPubkey: user, bunker: { pubkey: 'cd'.repeat(32), relays: ['wss://relay.example.com'] } },
+      nostr: {
+        kind: 'bunker',
+        clientSecretKey: session,
+        userPubkey: user,
+        bunker: { pubkey: 'cd'.repeat(32), relays: ['wss://relay.example.com'] },
+      },
     });
     expect(created.pubkey).toBe(user);
     const file = readVaultFile(path);
-    expect(file).toMatchObject({ version: 2, identity: 'bunker', pubkey: user, bunker: { pubkey: 'cd'.repeat(32), relays: ['wss://relay.example.com'] } });
+    expect(file).toMatchObject({
+      version: 2,
+      identity: 'bunker',
+      pubkey: user,
+      bunker: { pubkey: 'cd'.repeat(32), relays: ['wss://relay.example.com'] },
+    });
     const open = openVault(path, PW);
     expect(open.nostr).toMatchObject({ kind: 'bunker', bunker: { pubkey: 'cd'.repeat(32) } });
     expect(open.identity.pubkey).toBe(user);

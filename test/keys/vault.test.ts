@@ -13,11 +13,11 @@ import { bytesToHex } from '../../src/core/bytes.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { errorOf } from '../helpers/errors.ts';
 
-const M24 = 'what bleak badge arrange retreat wolf trade produce cricket blur garlic valid proud rude strong choose busy staff weather area salt hollow arm fade';
+const M24 =
+  'what bleak badge arrange retreat wolf trade produce cricket blur garlic valid proud rude strong choose busy staff weather area salt hollow arm fade';
 const M12 = 'leader monkey parrot ring guide accident before fence cannon height naive bean';
 const PW = 'correct horse battery staple';
 const FAST = { logN: 2 };
-
 
 describe('vault', () => {
   it('stores only ncryptsecs, mode 0600, and unlocks to the same identity', () => {

@@ -25,12 +25,18 @@ describe('otp2p dm / catalog / negotiate on an embedded relay', () => {
   const homes = { alice: join(dir, 'alice'), bob: join(dir, 'bob') };
   const alice = deriveIdentity(ALICE);
   const bob = deriveIdentity(BOB);
-  const cli = (who: 'alice' | 'bob', args: string[]) => runCli([...args, '--home', homes[who], '--relay', relay.url], { env });
+  const cli = (who: 'alice' | 'bob', args: string[]) =>
+    runCli([...args, '--home', homes[who], '--relay', relay.url], { env });
 
   beforeAll(async () => {
     relay = await startEmbeddedRelay();
-    for (const [who, m] of [['alice', ALICE], ['bob', BOB]] as const) {
-      const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', homes[who]], { stdin: `${m}\n${PW}\n` });
+    for (const [who, m] of [
+      ['alice', ALICE],
+      ['bob', BOB],
+    ] as const) {
+      const r = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json', '--home', homes[who]], {
+        stdin: `${m}\n${PW}\n`,
+      });
       expect(r.code, r.stderr).toBe(0);
     }
   }, 60_000);
@@ -44,20 +50,28 @@ describe('otp2p dm / catalog / negotiate on an embedded relay', () => {
     expect(sent.stderr).toContain('learn that a DM exists'); // bob publishes no 10050
     const read = await cli('bob', ['dm', 'read', '--json']);
     expect(read.code, read.stderr).toBe(0);
-    expect(read.json).toEqual([expect.objectContaining({ from: alice.npub, text: 'hello bob', verified: true, outgoing: false })]);
+    expect(read.json).toEqual([
+      expect.objectContaining({ from: alice.npub, text: 'hello bob', verified: true, outgoing: false }),
+    ]);
     expect(Date.parse((read.json[0] as { time: string }).time)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('dm read shows a message wrapped by nostr-tools', async () => {
     const pool = new RelayPool({ relays: [relay.url], fetchLimits: false });
     try {
-      const wrap = ntNip17.wrapEvent(alice.secretKey, { publicKey: bob.pubkey }, 'from a stock NIP-17 client') as NostrEvent;
+      const wrap = ntNip17.wrapEvent(
+        alice.secretKey,
+        { publicKey: bob.pubkey },
+        'from a stock NIP-17 client',
+      ) as NostrEvent;
       expect((await pool.publish(wrap))[0]?.ok).toBe(true);
     } finally {
       await pool.close();
     }
     const read = await cli('bob', ['dm', 'read', '--json']);
-    expect(read.json.map((m) => (m as { text: string }).text)).toEqual(expect.arrayContaining(['hello bob', 'from a stock NIP-17 client']));
+    expect(read.json.map((m) => (m as { text: string }).text)).toEqual(
+      expect.arrayContaining(['hello bob', 'from a stock NIP-17 client']),
+    );
   });
 
   it('refuses a malformed npub with its NIP-19 code', async () => {
@@ -66,26 +80,68 @@ describe('otp2p dm / catalog / negotiate on an embedded relay', () => {
   });
 
   it('catalog publish / show, then negotiate: overlapping, BTC-only and disjoint', async () => {
-    const pub = await cli('alice', ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--unit', 'eur@n1:EUR:100', '--btc', 'bitcoin', '--prefer', 'eur@n1', '--json']);
+    const pub = await cli('alice', [
+      'catalog',
+      'publish',
+      '--unit',
+      'usd@n1:USD:100',
+      '--unit',
+      'eur@n1:EUR:100',
+      '--btc',
+      'bitcoin',
+      '--prefer',
+      'eur@n1',
+      '--json',
+    ]);
     expect(pub.code, pub.stderr).toBe(0);
     const show = await cli('bob', ['catalog', 'show', alice.npub, '--json']);
     expect(show.code, show.stderr).toBe(0);
-    expect(show.json[0]).toMatchObject({ npub: alice.npub, catalog: { units: [{ id: 'usd', factor: '100' }, { id: 'eur' }], btc: { network: 'bitcoin' }, preference: ['eur@n1'] } });
+    expect(show.json[0]).toMatchObject({
+      npub: alice.npub,
+      catalog: {
+        units: [{ id: 'usd', factor: '100' }, { id: 'eur' }],
+        btc: { network: 'bitcoin' },
+        preference: ['eur@n1'],
+      },
+    });
 
-    const overlap = await cli('bob', ['negotiate', alice.npub, '--unit', 'usd@n1:USD:100', '--btc', 'bitcoin', '--json']);
+    const overlap = await cli('bob', [
+      'negotiate',
+      alice.npub,
+      '--unit',
+      'usd@n1:USD:100',
+      '--btc',
+      'bitcoin',
+      '--json',
+    ]);
     expect(overlap.code, overlap.stderr).toBe(0);
-    expect((overlap.json[0] as { options: { asset: string }[] }).options.map((o) => o.asset)).toEqual(['usd@n1', 'btc@bitcoin']);
+    expect((overlap.json[0] as { options: { asset: string }[] }).options.map((o) => o.asset)).toEqual([
+      'usd@n1',
+      'btc@bitcoin',
+    ]);
 
     const btcOnly = await cli('bob', ['negotiate', alice.npub, '--unit', 'gld@n3:GLD', '--btc', 'bitcoin', '--json']);
     expect((btcOnly.json[0] as { options: { asset: string }[] }).options.map((o) => o.asset)).toEqual(['btc@bitcoin']);
 
     const disjoint = await cli('bob', ['negotiate', alice.npub, '--unit', 'gld@n3:GLD', '--json']);
     expect(disjoint.code).toBe(1);
-    expect(disjoint.json[0]).toMatchObject({ ok: false, code: 'no-common-asset', handoff: { from: ['gld@n3'], to: ['eur@n1', 'usd@n1', 'btc@bitcoin'] } });
+    expect(disjoint.json[0]).toMatchObject({
+      ok: false,
+      code: 'no-common-asset',
+      handoff: { from: ['gld@n3'], to: ['eur@n1', 'usd@n1', 'btc@bitcoin'] },
+    });
   });
 
   it.skipIf(!HAS_SHARED)('catalog show --ot-data builds the catalog from a real OT folder (offline)', async () => {
-    const r = await runCli(['catalog', 'show', '--ot-data', sharedPath('fixtures', 'ot', 'opentxs-sample-data', 'ot-sample-data'), '--btc', 'bitcoin', '--json']);
+    const r = await runCli([
+      'catalog',
+      'show',
+      '--ot-data',
+      sharedPath('fixtures', 'ot', 'opentxs-sample-data', 'ot-sample-data'),
+      '--btc',
+      'bitcoin',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const c = (r.json[0] as { catalog: { notaries: { url: string }[]; units: { tla: string }[] } }).catalog;
     expect(c.notaries[0]?.url).toBe('tcp://localhost:7085');

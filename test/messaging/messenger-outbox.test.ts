@@ -33,14 +33,31 @@ describe('Messenger with the persistent outbox', async () => {
   };
   const network = new MemoryNetwork();
   const DAVE_DM = 'ws://127.0.0.1:1/dave-dm';
-  await new MemoryTransport({ network, relays: ['memory://directory'] }).publish(signEvent(buildDmRelaysEvent([DAVE_DM], now()), dave));
+  await new MemoryTransport({ network, relays: ['memory://directory'] }).publish(
+    signEvent(buildDmRelaysEvent([DAVE_DM], now()), dave),
+  );
 
   it('a message sent while the recipient relay is down is delivered once it is back', async () => {
     const aliceStore = await open('alice');
     const transport = new MemoryTransport({ network, relays: ['memory://directory'] });
-    const outbox = new OutboxPublisher({ store: new OutboxStore(aliceStore), transport, backoff: { baseMs: 10, maxMs: 20 } });
-    const ma = new Messenger({ transport, secretKey: alice, store: aliceStore, outbox, discoveryRelays: ['memory://directory'] });
-    const md = new Messenger({ transport: new MemoryTransport({ network }), secretKey: dave, store: await open('dave'), inboxRelays: [DAVE_DM] });
+    const outbox = new OutboxPublisher({
+      store: new OutboxStore(aliceStore),
+      transport,
+      backoff: { baseMs: 10, maxMs: 20 },
+    });
+    const ma = new Messenger({
+      transport,
+      secretKey: alice,
+      store: aliceStore,
+      outbox,
+      discoveryRelays: ['memory://directory'],
+    });
+    const md = new Messenger({
+      transport: new MemoryTransport({ network }),
+      secretKey: dave,
+      store: await open('dave'),
+      inboxRelays: [DAVE_DM],
+    });
     network.relay(DAVE_DM).up = false;
     outbox.start();
     const report = await ma.send(D, makeMessage('catalog.request', {}));
@@ -61,7 +78,11 @@ describe('Messenger with the persistent outbox', async () => {
     const md = new Messenger({ transport, secretKey: dave, store: await open('dave2'), inboxRelays: [DAVE_DM] });
     const ma = new Messenger({ transport, secretKey: alice, store: await open('alice2'), inboxRelays: [DAVE_DM] });
     const m = makeMessage('catalog.request', {});
-    const { wrap } = giftWrap({ kind: 21560, created_at: now(), tags: [], content: JSON.stringify({ ...m, type: 'quote.request' }) }, alice, D);
+    const { wrap } = giftWrap(
+      { kind: 21560, created_at: now(), tags: [], content: JSON.stringify({ ...m, type: 'quote.request' }) },
+      alice,
+      D,
+    );
     const replies: string[] = [];
     ma.on('error', (inc) => void replies.push(`${inc.message.body.code}:${inc.message.reply_to}`));
     expect(await md.process(wrap)).toMatchObject({ ok: false, code: 'unknown-message-type', replied: true });

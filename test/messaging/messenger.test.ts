@@ -24,7 +24,12 @@ const B = getPublicKey(bob);
 const C = getPublicKey(carol);
 const now = (): number => Math.floor(Date.now() / 1000);
 
-const bobCatalog: Catalog = { notaries: [{ id: 'n1' }], units: [{ id: 'usd', notary: 'n1', tla: 'USD', factor: 100n }], btc: { network: 'bitcoin' }, preference: [] };
+const bobCatalog: Catalog = {
+  notaries: [{ id: 'n1' }],
+  units: [{ id: 'usd', notary: 'n1', tla: 'USD', factor: 100n }],
+  btc: { network: 'bitcoin' },
+  preference: [],
+};
 
 describe('Messenger over MemoryTransport', async () => {
   const dir = tmpDir();
@@ -41,7 +46,9 @@ describe('Messenger over MemoryTransport', async () => {
   const directory = new MemoryTransport({ network, relays: ['memory://directory'] });
   await directory.publish(signEvent(buildDmRelaysEvent(['ws://127.0.0.1:1/bob-dm'], now()), bob));
   await directory.publish(signEvent(buildDmRelaysEvent(['ws://127.0.0.1:1/alice-dm'], now()), alice));
-  await directory.publish(signEvent(buildRelayListEvent([{ url: 'ws://127.0.0.1:1/carol-read', read: true, write: false }], now()), carol));
+  await directory.publish(
+    signEvent(buildRelayListEvent([{ url: 'ws://127.0.0.1:1/carol-read', read: true, write: false }], now()), carol),
+  );
 
   const warnings: string[] = [];
   const mk = async (sk: Uint8Array, inbox: string, name: string): Promise<Messenger> =>
@@ -95,7 +102,11 @@ describe('Messenger over MemoryTransport', async () => {
   it('answers an unknown protocol version with a polite error the sender sees as unsupported-version', async () => {
     const m = makeMessage('catalog.request', {});
     // Send a v2 message through the real wrap path by sending raw content.
-    const { wrap, rumor } = giftWrap({ kind: 21560, created_at: now(), tags: [['p', B]], content: JSON.stringify({ ...m, v: 2 }) }, alice, B);
+    const { wrap, rumor } = giftWrap(
+      { kind: 21560, created_at: now(), tags: [['p', B]], content: JSON.stringify({ ...m, v: 2 }) },
+      alice,
+      B,
+    );
     const waiting = new Promise<string>((resolve) => {
       ma.on('error', (inc) => {
         resolve(`${inc.message.body.code}:${inc.message.reply_to}`);
@@ -106,7 +117,11 @@ describe('Messenger over MemoryTransport', async () => {
     expect(await waiting).toBe(`unsupported-version:${m.nonce}`);
     // The same wrap again is a duplicate; the same rumor in a new wrap is a replay; neither gets a reply.
     expect(await mb.process(wrap)).toMatchObject({ ok: false, code: 'duplicate', replied: false });
-    expect(await mb.process(createWrap(createSeal(rumor, alice, B), B))).toMatchObject({ ok: false, code: 'replay', replied: false });
+    expect(await mb.process(createWrap(createSeal(rumor, alice, B), B))).toMatchObject({
+      ok: false,
+      code: 'replay',
+      replied: false,
+    });
   });
 
   it('an error reply rejects the pending request with the peer code', async () => {
@@ -141,13 +156,20 @@ describe('Messenger over MemoryTransport', async () => {
     for (let i = 0; i < 600; i++) {
       const variant = i % 6;
       const content =
-        variant === 0 ? 'A'.repeat(200 + i) // base64 that is not a payload
-        : variant === 1 ? encrypt(`not a seal ${i}`, ck) // decrypts to non-JSON
-        : variant === 2 ? encrypt(JSON.stringify({ kind: 13, junk: i }), ck) // seal-shaped junk
-        : variant === 3 ? '#' + 'x'.repeat(200) // unknown version
-        : variant === 4 ? 'A'.repeat(80_000) // oversize
-        : '!!!' + i;
-      signedJunk.push(signEvent({ kind: variant === 5 ? 1 : 1059, tags: [['p', B]], content, created_at: now() - i }, eph));
+        variant === 0
+          ? 'A'.repeat(200 + i) // base64 that is not a payload
+          : variant === 1
+            ? encrypt(`not a seal ${i}`, ck) // decrypts to non-JSON
+            : variant === 2
+              ? encrypt(JSON.stringify({ kind: 13, junk: i }), ck) // seal-shaped junk
+              : variant === 3
+                ? '#' + 'x'.repeat(200) // unknown version
+                : variant === 4
+                  ? 'A'.repeat(80_000) // oversize
+                  : '!!!' + i;
+      signedJunk.push(
+        signEvent({ kind: variant === 5 ? 1 : 1059, tags: [['p', B]], content, created_at: now() - i }, eph),
+      );
     }
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < 10_000; i++) {

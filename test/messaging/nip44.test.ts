@@ -19,14 +19,30 @@ import { codeOf } from '../helpers/errors.ts';
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
-
 interface V2 {
   valid: {
     get_conversation_key: { sec1: string; pub2: string; conversation_key: string }[];
-    get_message_keys: { conversation_key: string; keys: { nonce: string; chacha_key: string; chacha_nonce: string; hmac_key: string }[] };
+    get_message_keys: {
+      conversation_key: string;
+      keys: { nonce: string; chacha_key: string; chacha_nonce: string; hmac_key: string }[];
+    };
     calc_padded_len: [number, number][];
-    encrypt_decrypt: { sec1: string; sec2: string; conversation_key: string; nonce: string; plaintext: string; payload: string }[];
-    encrypt_decrypt_long_msg: { conversation_key: string; nonce: string; pattern: string; repeat: number; plaintext_sha256: string; payload_sha256: string }[];
+    encrypt_decrypt: {
+      sec1: string;
+      sec2: string;
+      conversation_key: string;
+      nonce: string;
+      plaintext: string;
+      payload: string;
+    }[];
+    encrypt_decrypt_long_msg: {
+      conversation_key: string;
+      nonce: string;
+      pattern: string;
+      repeat: number;
+      plaintext_sha256: string;
+      payload_sha256: string;
+    }[];
   };
   invalid: {
     encrypt_msg_lengths: number[];
@@ -49,7 +65,11 @@ describe.skipIf(!HAS_SHARED)('NIP-44 v2 vectors (../shared/vectors/nip44.vectors
     const ck = hexToBytes(v.valid.get_message_keys.conversation_key);
     for (const k of v.valid.get_message_keys.keys) {
       const m = getMessageKeys(ck, hexToBytes(k.nonce));
-      expect([bytesToHex(m.chachaKey), bytesToHex(m.chachaNonce), bytesToHex(m.hmacKey)]).toEqual([k.chacha_key, k.chacha_nonce, k.hmac_key]);
+      expect([bytesToHex(m.chachaKey), bytesToHex(m.chachaNonce), bytesToHex(m.hmacKey)]).toEqual([
+        k.chacha_key,
+        k.chacha_nonce,
+        k.hmac_key,
+      ]);
     }
   });
 
@@ -85,14 +105,20 @@ describe.skipIf(!HAS_SHARED)('NIP-44 v2 vectors (../shared/vectors/nip44.vectors
     const ck = hexToBytes(v.valid.encrypt_decrypt[0]!.conversation_key);
     for (const len of v.invalid.encrypt_msg_lengths) {
       if (len === 0) expect(codeOf(() => encrypt('', ck))).toBe('bad-input');
-      else expect(codeOf(() => encrypt(new Uint8Array(len), ck, { maxPlaintextBytes: DEFAULT_MAX_PLAINTEXT_BYTES }))).toBe('too-large');
+      else
+        expect(codeOf(() => encrypt(new Uint8Array(len), ck, { maxPlaintextBytes: DEFAULT_MAX_PLAINTEXT_BYTES }))).toBe(
+          'too-large',
+        );
     }
     expect(DEFAULT_MAX_PLAINTEXT_BYTES).toBeLessThan(65536);
   });
 
   it('invalid.get_conversation_key -> bad-key', () => {
     for (const t of v.invalid.get_conversation_key) {
-      expect(codeOf(() => getConversationKey(hexToBytes(t.sec1), t.pub2)), t.note).toBe('bad-key');
+      expect(
+        codeOf(() => getConversationKey(hexToBytes(t.sec1), t.pub2)),
+        t.note,
+      ).toBe('bad-key');
     }
   });
 
@@ -105,7 +131,10 @@ describe.skipIf(!HAS_SHARED)('NIP-44 v2 vectors (../shared/vectors/nip44.vectors
       throw new Error(`unmapped vector note ${note}`);
     };
     for (const t of v.invalid.decrypt) {
-      expect(codeOf(() => decrypt(t.payload, hexToBytes(t.conversation_key))), t.note).toBe(expected(t.note));
+      expect(
+        codeOf(() => decrypt(t.payload, hexToBytes(t.conversation_key))),
+        t.note,
+      ).toBe(expected(t.note));
     }
   });
 });
@@ -113,27 +142,36 @@ describe.skipIf(!HAS_SHARED)('NIP-44 v2 vectors (../shared/vectors/nip44.vectors
 interface Extended {
   conversation_key: string;
   nonce: string;
-  vectors: { plaintext_len: number; prefix: 'u16' | 'extended'; padded_len: number; plaintext_sha256: string; payload_sha256: string }[];
+  vectors: {
+    plaintext_len: number;
+    prefix: 'u16' | 'extended';
+    padded_len: number;
+    plaintext_sha256: string;
+    payload_sha256: string;
+  }[];
 }
 
-describe.skipIf(!HAS_SHARED)('NIP-44 extended length prefix (../shared/vectors/nip44-extended-prefix.vectors.json)', () => {
-  it('encrypts to the exact payloads and decrypts them when the cap allows', () => {
-    const x = readVectors<Extended>('nip44-extended-prefix.vectors.json');
-    const ck = hexToBytes(x.conversation_key);
-    for (const t of x.vectors) {
-      const plaintext = 'a'.repeat(t.plaintext_len);
-      expect(sha(plaintext)).toBe(t.plaintext_sha256);
-      expect(calcPaddedLen(t.plaintext_len)).toBe(t.padded_len);
-      const payload = encrypt(plaintext, ck, { nonce: hexToBytes(x.nonce) });
-      expect(sha(payload)).toBe(t.payload_sha256);
-      const raw = Buffer.from(payload, 'base64');
-      expect(raw.length).toBe(1 + 32 + (t.prefix === 'u16' ? 2 : 6) + t.padded_len + 32);
-      expect(decrypt(payload, ck, { maxPlaintextBytes: NIP44_MAX_PLAINTEXT_BYTES })).toBe(plaintext);
-      // The application cap refuses it from the length alone.
-      expect(codeOf(() => decrypt(payload, ck, { maxPlaintextBytes: 1000 }))).toBe('too-large');
-    }
-  });
-});
+describe.skipIf(!HAS_SHARED)(
+  'NIP-44 extended length prefix (../shared/vectors/nip44-extended-prefix.vectors.json)',
+  () => {
+    it('encrypts to the exact payloads and decrypts them when the cap allows', () => {
+      const x = readVectors<Extended>('nip44-extended-prefix.vectors.json');
+      const ck = hexToBytes(x.conversation_key);
+      for (const t of x.vectors) {
+        const plaintext = 'a'.repeat(t.plaintext_len);
+        expect(sha(plaintext)).toBe(t.plaintext_sha256);
+        expect(calcPaddedLen(t.plaintext_len)).toBe(t.padded_len);
+        const payload = encrypt(plaintext, ck, { nonce: hexToBytes(x.nonce) });
+        expect(sha(payload)).toBe(t.payload_sha256);
+        const raw = Buffer.from(payload, 'base64');
+        expect(raw.length).toBe(1 + 32 + (t.prefix === 'u16' ? 2 : 6) + t.padded_len + 32);
+        expect(decrypt(payload, ck, { maxPlaintextBytes: NIP44_MAX_PLAINTEXT_BYTES })).toBe(plaintext);
+        // The application cap refuses it from the length alone.
+        expect(codeOf(() => decrypt(payload, ck, { maxPlaintextBytes: 1000 }))).toBe('too-large');
+      }
+    });
+  },
+);
 
 describe('NIP-44 properties', () => {
   const sk1 = hexToBytes('0000000000000000000000000000000000000000000000000000000000000003');
@@ -154,12 +192,16 @@ describe('NIP-44 properties', () => {
   it('any mutation of a payload fails with a typed code, never a foreign error', () => {
     const payload = encrypt('hello there, a payment quote', ck);
     fc.assert(
-      fc.property(fc.nat(payload.length - 1), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=#-_ '.split('')), (i, ch) => {
-        const mutated = payload.slice(0, i) + ch + payload.slice(i + 1);
-        if (mutated === payload) return;
-        const code = codeOf(() => decrypt(mutated, ck));
-        expect(['bad-payload', 'bad-mac', 'bad-version', 'bad-padding']).toContain(code);
-      }),
+      fc.property(
+        fc.nat(payload.length - 1),
+        fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=#-_ '.split('')),
+        (i, ch) => {
+          const mutated = payload.slice(0, i) + ch + payload.slice(i + 1);
+          if (mutated === payload) return;
+          const code = codeOf(() => decrypt(mutated, ck));
+          expect(['bad-payload', 'bad-mac', 'bad-version', 'bad-padding']).toContain(code);
+        },
+      ),
       { numRuns: 300 },
     );
   });

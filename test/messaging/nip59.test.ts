@@ -8,7 +8,14 @@ import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import type { NostrEvent } from '../../src/events/types.ts';
 import { encrypt, getConversationKey } from '../../src/messaging/nip44.ts';
 import { parseChat, wrapChat } from '../../src/messaging/nip17.ts';
-import { MAX_BACKDATE_SECONDS, createRumor, createSeal, createWrap, giftWrap, unwrapGift } from '../../src/messaging/nip59.ts';
+import {
+  MAX_BACKDATE_SECONDS,
+  createRumor,
+  createSeal,
+  createWrap,
+  giftWrap,
+  unwrapGift,
+} from '../../src/messaging/nip59.ts';
 import { HAS_SHARED, readVectors } from '../helpers/shared.ts';
 import { codeOf } from '../helpers/errors.ts';
 
@@ -18,7 +25,6 @@ const mallory = hexToBytes('0000000000000000000000000000000000000000000000000000
 const A = getPublicKey(alice);
 const B = getPublicKey(bob);
 const M = getPublicKey(mallory);
-
 
 /** A wrap around arbitrary seal text, signed by a one-time key, for `to`. */
 function rawWrap(sealText: string, to: string, kind = 1059): NostrEvent {
@@ -77,7 +83,9 @@ describe('NIP-59 wrap/unwrap', () => {
   it('rejects a seal whose content was swapped (id no longer matches): bad-id', () => {
     const seal = createSeal(createRumor(template, A), alice, B);
     const other = createSeal(createRumor({ ...template, content: 'evil' }, A), alice, B);
-    expect(codeOf(() => unwrapGift(rawWrap(JSON.stringify({ ...seal, content: other.content }), B), bob))).toBe('bad-id');
+    expect(codeOf(() => unwrapGift(rawWrap(JSON.stringify({ ...seal, content: other.content }), B), bob))).toBe(
+      'bad-id',
+    );
   });
 
   it('rejects wrong kinds: wrap not 1059/21059, seal not 13', () => {
@@ -94,17 +102,28 @@ describe('NIP-59 wrap/unwrap', () => {
     expect(codeOf(() => unwrapGift(rawWrap(JSON.stringify(tagged), B), bob))).toBe('bad-seal');
     expect(codeOf(() => unwrapGift(rawWrap('not json at all', B), bob))).toBe('bad-seal');
     const badRumor = { ...rumor, content: 'changed after hashing' };
-    const seal = signEvent({ kind: 13, tags: [], created_at: rumor.created_at, content: encrypt(JSON.stringify(badRumor), getConversationKey(alice, B)) }, alice);
+    const seal = signEvent(
+      {
+        kind: 13,
+        tags: [],
+        created_at: rumor.created_at,
+        content: encrypt(JSON.stringify(badRumor), getConversationKey(alice, B)),
+      },
+      alice,
+    );
     expect(codeOf(() => unwrapGift(rawWrap(JSON.stringify(seal), B), bob))).toBe('bad-id');
   });
 
   it('rejects truncated and bad base64 payloads, and wraps not addressed to us', () => {
     const { wrap } = giftWrap(template, alice, B);
     const eph = hexToBytes('00000000000000000000000000000000000000000000000000000000000000bb');
-    const resign = (content: string): NostrEvent => signEvent({ kind: 1059, tags: [['p', B]], content, created_at: wrap.created_at }, eph);
+    const resign = (content: string): NostrEvent =>
+      signEvent({ kind: 1059, tags: [['p', B]], content, created_at: wrap.created_at }, eph);
     expect(codeOf(() => unwrapGift(resign(wrap.content.slice(0, 100)), bob))).toBe('bad-payload');
     expect(codeOf(() => unwrapGift(resign(wrap.content.slice(0, wrap.content.length - 8)), bob))).toBe('bad-payload');
-    expect(codeOf(() => unwrapGift(resign(wrap.content.slice(0, wrap.content.length - 4) + 'AAAA'), bob))).toBe('bad-mac');
+    expect(codeOf(() => unwrapGift(resign(wrap.content.slice(0, wrap.content.length - 4) + 'AAAA'), bob))).toBe(
+      'bad-mac',
+    );
     expect(codeOf(() => unwrapGift(resign('*'.repeat(200)), bob))).toBe('bad-payload');
     expect(codeOf(() => unwrapGift(resign('#' + wrap.content.slice(1)), bob))).toBe('bad-version');
     expect(codeOf(() => unwrapGift(wrap, mallory))).toBe('bad-wrap');
@@ -113,10 +132,15 @@ describe('NIP-59 wrap/unwrap', () => {
 
   it('property: any rumor round-trips, whatever its content and tags', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 0, maxLength: 300, unit: 'binary' }), fc.array(fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), { maxLength: 4 }), fc.integer({ min: 0, max: 65535 }), (content, tags, kind) => {
-        const { rumor, wrap } = giftWrap({ kind, created_at: 1_700_000_000, tags, content }, alice, B);
-        expect(unwrapGift(JSON.parse(JSON.stringify(wrap)), bob).rumor).toEqual(rumor);
-      }),
+      fc.property(
+        fc.string({ minLength: 0, maxLength: 300, unit: 'binary' }),
+        fc.array(fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), { maxLength: 4 }),
+        fc.integer({ min: 0, max: 65535 }),
+        (content, tags, kind) => {
+          const { rumor, wrap } = giftWrap({ kind, created_at: 1_700_000_000, tags, content }, alice, B);
+          expect(unwrapGift(JSON.parse(JSON.stringify(wrap)), bob).rumor).toEqual(rumor);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -140,7 +164,11 @@ describe('interop with nostr-tools', () => {
   });
 
   it('a nostr-tools NIP-59 wrap of another kind is read by us', () => {
-    const wrap = ntNip59.wrapEvent({ kind: 1, content: 'generic', tags: [], created_at: 1_700_000_000 }, alice, B) as NostrEvent;
+    const wrap = ntNip59.wrapEvent(
+      { kind: 1, content: 'generic', tags: [], created_at: 1_700_000_000 },
+      alice,
+      B,
+    ) as NostrEvent;
     expect(unwrapGift(JSON.parse(JSON.stringify(wrap)), bob).rumor.content).toBe('generic');
   });
 
@@ -163,7 +191,9 @@ interface Nip59Example {
 
 describe.skipIf(!HAS_SHARED)('NIP-59 and NIP-17 spec examples (../shared/vectors/nip01-13-17-59.examples.json)', () => {
   it('unwraps the NIP-59 example', () => {
-    const x = readVectors<{ nip59_gift_wrap_example: Nip59Example }>('nip01-13-17-59.examples.json').nip59_gift_wrap_example;
+    const x = readVectors<{ nip59_gift_wrap_example: Nip59Example }>(
+      'nip01-13-17-59.examples.json',
+    ).nip59_gift_wrap_example;
     const u = unwrapGift(x.wrap, hexToBytes(x.recipient_sk_hex), { clock: new ManualClock(x.wrap.created_at * 1000) });
     expect(u.rumor.id).toBe(x.rumor.id);
     expect(u.sender).toBe(x.rumor.pubkey);

@@ -33,9 +33,19 @@ interface Peer {
   hellos: HelloBody[];
 }
 
-const cat = (units: [string, string, string][], btc: boolean, privateUnits: [string, string, string][] = []): Catalog => ({
-  notaries: [...new Set([...units, ...privateUnits].map((u) => u[1]))].map((id) => ({ id, ...(units.some((u) => u[1] === id) ? {} : { private: true }) })),
-  units: [...units.map(([id, notary, tla]) => ({ id, notary, tla, factor: 100n })), ...privateUnits.map(([id, notary, tla]) => ({ id, notary, tla, factor: 100n, private: true }))],
+const cat = (
+  units: [string, string, string][],
+  btc: boolean,
+  privateUnits: [string, string, string][] = [],
+): Catalog => ({
+  notaries: [...new Set([...units, ...privateUnits].map((u) => u[1]))].map((id) => ({
+    id,
+    ...(units.some((u) => u[1] === id) ? {} : { private: true }),
+  })),
+  units: [
+    ...units.map(([id, notary, tla]) => ({ id, notary, tla, factor: 100n })),
+    ...privateUnits.map(([id, notary, tla]) => ({ id, notary, tla, factor: 100n, private: true })),
+  ],
   ...(btc ? { btc: { network: 'bitcoin' as const } } : {}),
   preference: [],
 });
@@ -48,16 +58,38 @@ describe('peers on an embedded relay', () => {
   beforeAll(async () => {
     relay = await startEmbeddedRelay();
     const specs: [string, string, Catalog][] = [
-      ['alice', '0a'.repeat(32), cat([['usd', 'n1', 'USD'], ['eur', 'n1', 'EUR']], false)],
+      [
+        'alice',
+        '0a'.repeat(32),
+        cat(
+          [
+            ['usd', 'n1', 'USD'],
+            ['eur', 'n1', 'EUR'],
+          ],
+          false,
+        ),
+      ],
       ['bob', '0b'.repeat(32), cat([['usd', 'n1', 'USD']], true, [['gld', 'n3', 'GLD']])],
       ['carol', '0c'.repeat(32), cat([['gld', 'n3', 'GLD']], true)],
     ];
     for (const [name, hex, catalog] of specs) {
       const sk = hexToBytes(hex);
       const verifier = new EventVerifier();
-      const pool = new RelayPool({ relays: [relay.url], signer: (t) => signEvent(t, sk), verifier, fetchLimits: false });
+      const pool = new RelayPool({
+        relays: [relay.url],
+        signer: (t) => signEvent(t, sk),
+        verifier,
+        fetchLimits: false,
+      });
       const store = await openStore(join(dir, `${name}.sqlite`));
-      const m = new Messenger({ transport: pool, secretKey: sk, store, verifier, inboxRelays: [relay.url], discoveryRelays: [relay.url] });
+      const m = new Messenger({
+        transport: pool,
+        secretKey: sk,
+        store,
+        verifier,
+        inboxRelays: [relay.url],
+        discoveryRelays: [relay.url],
+      });
       const peer: Peer = { name, sk, pk: getPublicKey(sk), pool, store, m, catalog, hellos: [] };
       peers[name] = peer;
       await pool.publish(signEvent(buildDmRelaysEvent([relay.url], Math.floor(Date.now() / 1000)), sk));
@@ -65,7 +97,10 @@ describe('peers on an embedded relay', () => {
       serveCatalog(m, () => catalog);
       m.on('hello', (inc) => {
         peer.hellos.push(inc.message.body);
-        return makeMessage('hello', buildHello(sk, peer.pk, { nym_id: `otNym${name}`, credential: `credential of ${name}`, to: inc.from }));
+        return makeMessage(
+          'hello',
+          buildHello(sk, peer.pk, { nym_id: `otNym${name}`, credential: `credential of ${name}`, to: inc.from }),
+        );
       });
     }
     for (const p of Object.values(peers)) await p.m.start();
@@ -85,7 +120,19 @@ describe('peers on an embedded relay', () => {
   it('hello: both sides learn the other nym, bound to the npub', async () => {
     const a = P('alice');
     const b = P('bob');
-    const reply = await a.m.request(b.pk, makeMessage('hello', buildHello(a.sk, a.pk, { nym_id: 'otNymalice', credential: 'credential of alice', to: b.pk, bitcoin: { network: 'bitcoin', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' } })), { timeoutMs: 10_000 });
+    const reply = await a.m.request(
+      b.pk,
+      makeMessage(
+        'hello',
+        buildHello(a.sk, a.pk, {
+          nym_id: 'otNymalice',
+          credential: 'credential of alice',
+          to: b.pk,
+          bitcoin: { network: 'bitcoin', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' },
+        }),
+      ),
+      { timeoutMs: 10_000 },
+    );
     expect(reply.from).toBe(b.pk);
     expect(reply.message.type).toBe('hello');
     if (reply.message.type === 'hello') expect(reply.message.body).toMatchObject({ nym_id: 'otNymbob', to: a.pk });
@@ -128,7 +175,12 @@ describe('peers on an embedded relay', () => {
     const offs = [a, b, c].map((p) => p.m.onChat((chat) => seen[p.name]!.push(chat.text)));
     await a.m.sendChat(b.pk, 'to bob');
     await b.m.sendChat(c.pk, 'to carol');
-    await until(() => seen.bob!.length >= 1 && seen.carol!.length >= 1 && seen.alice!.length >= 1, 'live chats', 10_000, 20);
+    await until(
+      () => seen.bob!.length >= 1 && seen.carol!.length >= 1 && seen.alice!.length >= 1,
+      'live chats',
+      10_000,
+      20,
+    );
     for (const off of offs) off();
     expect(seen.bob).toContain('to bob');
     expect(seen.carol).toEqual(['to carol']);
@@ -141,7 +193,11 @@ describe('peers on an embedded relay', () => {
     const count = async (pool: RelayPool): Promise<number> => {
       let n = 0;
       await new Promise<void>((resolve) => {
-        pool.subscribe([{ kinds: [1059], '#p': [b.pk] }], { onevent: () => void n++, oneose: () => resolve() }, { closeOnEose: true, eoseTimeoutMs: 5000 });
+        pool.subscribe(
+          [{ kinds: [1059], '#p': [b.pk] }],
+          { onevent: () => void n++, oneose: () => resolve() },
+          { closeOnEose: true, eoseTimeoutMs: 5000 },
+        );
       });
       return n;
     };

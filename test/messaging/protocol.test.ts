@@ -19,11 +19,14 @@ const bob = hexToBytes('c15d2a640a7bd00f291e074e5e5fc8a9bb9b2ae6daf2e4e9e6a9c6b3
 const A = getPublicKey(alice);
 const B = getPublicKey(bob);
 const ctxAtoB = { sender: A, recipient: B };
-const XPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
-
+const XPUB =
+  'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
 const catalog: Catalog = {
-  notaries: [{ id: 'otNotary1', url: 'tcp://127.0.0.1:7085' }, { id: 'otSecret', private: true }],
+  notaries: [
+    { id: 'otNotary1', url: 'tcp://127.0.0.1:7085' },
+    { id: 'otSecret', private: true },
+  ],
   units: [
     { id: 'otUSD', notary: 'otNotary1', tla: 'USD', factor: 100n },
     { id: 'otGLD', notary: 'otSecret', tla: 'GLD', factor: 1000n, private: true },
@@ -36,7 +39,15 @@ describe('protocol messages', () => {
   const reg = createRegistry();
 
   it('round-trips every built-in type through serialize/parse', () => {
-    const hello = makeMessage('hello', buildHello(alice, A, { nym_id: 'otNymAlice1', credential: '-----BEGIN OT CREDENTIAL-----\nabc\n', to: B, bitcoin: { network: 'bitcoin', xpub: XPUB } }));
+    const hello = makeMessage(
+      'hello',
+      buildHello(alice, A, {
+        nym_id: 'otNymAlice1',
+        credential: '-----BEGIN OT CREDENTIAL-----\nabc\n',
+        to: B,
+        bitcoin: { network: 'bitcoin', xpub: XPUB },
+      }),
+    );
     const req = makeMessage('catalog.request', {}, { replyTo: hello.nonce });
     const resp = makeMessage('catalog.response', { catalog }, { replyTo: req.nonce });
     const err = makeMessage('error', { code: 'bad-message', message: 'no' });
@@ -51,7 +62,12 @@ describe('protocol messages', () => {
   });
 
   it('hello is bound to the sender npub and to the recipient', () => {
-    const body = buildHello(alice, A, { nym_id: 'otNymAlice1', credential: 'cred', to: B, bitcoin: { network: 'regtest', address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080' } });
+    const body = buildHello(alice, A, {
+      nym_id: 'otNymAlice1',
+      credential: 'cred',
+      to: B,
+      bitcoin: { network: 'regtest', address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080' },
+    });
     const text = serializeMessage(makeMessage('hello', body));
     expect(reg.parse(text, ctxAtoB).type).toBe('hello');
     // Relayed by someone else (a different sealed author): the signature does not verify.
@@ -74,7 +90,11 @@ describe('protocol messages', () => {
     }
     expect(isOtP2pError(caught, 'unsupported-version')).toBe(true);
     const reply = errorReply(caught);
-    expect(reply).toMatchObject({ type: 'error', reply_to: m.nonce, body: { code: 'unsupported-version', supported_versions: [1] } });
+    expect(reply).toMatchObject({
+      type: 'error',
+      reply_to: m.nonce,
+      body: { code: 'unsupported-version', supported_versions: [1] },
+    });
     expect(reg.parse(serializeMessage(reply), ctxAtoB).type).toBe('error');
 
     const unknown = JSON.stringify({ ...m, type: 'quote.request' });
@@ -83,10 +103,24 @@ describe('protocol messages', () => {
 
   it('bad envelopes are bad-message', () => {
     const m = makeMessage('catalog.request', {});
-    for (const text of ['nope', '[]', JSON.stringify({ ...m, nonce: 'zz' }), JSON.stringify({ ...m, v: '1' }), JSON.stringify({ ...m, reply_to: 5 }), JSON.stringify({ ...m, type: 7 }), 'x'.repeat(50_000)]) {
-      expect(codeOf(() => reg.parse(text, ctxAtoB)), text.slice(0, 40)).toBe('bad-message');
+    for (const text of [
+      'nope',
+      '[]',
+      JSON.stringify({ ...m, nonce: 'zz' }),
+      JSON.stringify({ ...m, v: '1' }),
+      JSON.stringify({ ...m, reply_to: 5 }),
+      JSON.stringify({ ...m, type: 7 }),
+      'x'.repeat(50_000),
+    ]) {
+      expect(
+        codeOf(() => reg.parse(text, ctxAtoB)),
+        text.slice(0, 40),
+      ).toBe('bad-message');
     }
-    const badCatalog = JSON.stringify({ ...makeMessage('catalog.response', { catalog }), body: { catalog: { notaries: [], units: [{ id: 'x', notary: 'nope', tla: 'X', factor: '1' }] } } });
+    const badCatalog = JSON.stringify({
+      ...makeMessage('catalog.response', { catalog }),
+      body: { catalog: { notaries: [], units: [{ id: 'x', notary: 'nope', tla: 'X', factor: '1' }] } },
+    });
     expect(codeOf(() => reg.parse(badCatalog, ctxAtoB))).toBe('bad-message');
   });
 
@@ -98,10 +132,14 @@ describe('protocol messages', () => {
 
   it('never throws a foreign error on arbitrary JSON', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.constantFrom('hello', 'catalog.request', 'catalog.response', 'error', 'x'), (body, type) => {
-        const text = JSON.stringify({ v: 1, type, nonce: '00112233445566778899aabbccddeeff', body });
-        expect(codeOf(() => reg.parse(text, ctxAtoB))).not.toBe('foreign-error');
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.constantFrom('hello', 'catalog.request', 'catalog.response', 'error', 'x'),
+        (body, type) => {
+          const text = JSON.stringify({ v: 1, type, nonce: '00112233445566778899aabbccddeeff', body });
+          expect(codeOf(() => reg.parse(text, ctxAtoB))).not.toBe('foreign-error');
+        },
+      ),
       { numRuns: 300 },
     );
   });

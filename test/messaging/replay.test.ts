@@ -35,7 +35,11 @@ describe('received_messages replay protection', async () => {
     table.accept(u);
     expect(codeOf(() => table.accept(u))).toBe('replay');
     // The attacker re-wraps the same seal in a fresh wrap: same rumor id, still a replay.
-    const rewrapped = unwrapGift(giftWrap({ kind: 14, created_at: now, tags: [['p', B]], content: 'once' }, alice, B, { clock }).wrap, bob, { clock });
+    const rewrapped = unwrapGift(
+      giftWrap({ kind: 14, created_at: now, tags: [['p', B]], content: 'once' }, alice, B, { clock }).wrap,
+      bob,
+      { clock },
+    );
     expect(rewrapped.rumor.id).toBe(u.rumor.id);
     expect(codeOf(() => table.accept(rewrapped))).toBe('replay');
     expect(table.seen(u.rumor.id)).toBe(true);
@@ -43,20 +47,39 @@ describe('received_messages replay protection', async () => {
 
   it('refuses a second message with the same sender nonce', () => {
     const nonce = 'aa'.repeat(16);
-    const m1 = unwrapGift(giftWrap({ kind: 21560, created_at: now, tags: [], content: '{"a":1}' }, alice, B, { clock }).wrap, bob, { clock });
-    const m2 = unwrapGift(giftWrap({ kind: 21560, created_at: now, tags: [], content: '{"a":2}' }, alice, B, { clock }).wrap, bob, { clock });
+    const m1 = unwrapGift(
+      giftWrap({ kind: 21560, created_at: now, tags: [], content: '{"a":1}' }, alice, B, { clock }).wrap,
+      bob,
+      { clock },
+    );
+    const m2 = unwrapGift(
+      giftWrap({ kind: 21560, created_at: now, tags: [], content: '{"a":2}' }, alice, B, { clock }).wrap,
+      bob,
+      { clock },
+    );
     table.accept(m1, { nonce, maxAgeSeconds: 3600 });
     expect(codeOf(() => table.accept(m2, { nonce, maxAgeSeconds: 3600 }))).toBe('replay');
   });
 
   it('judges freshness by the rumor created_at, not the back-dated wrap', async () => {
-    const fresh = unwrapGift(giftWrap({ kind: 21560, created_at: now - 10, tags: [], content: '{}' }, alice, B, { clock }).wrap, bob, { clock });
+    const fresh = unwrapGift(
+      giftWrap({ kind: 21560, created_at: now - 10, tags: [], content: '{}' }, alice, B, { clock }).wrap,
+      bob,
+      { clock },
+    );
     expect(fresh.wrap.created_at).toBeLessThanOrEqual(now);
     table.accept(fresh, { nonce: 'bb'.repeat(16), maxAgeSeconds: 60 });
-    const old = unwrapGift(giftWrap({ kind: 21560, created_at: now - 7200, tags: [], content: '{}' }, alice, B, { clock, wrapKind: 21059 }).wrap, bob, { clock });
+    const old = unwrapGift(
+      giftWrap({ kind: 21560, created_at: now - 7200, tags: [], content: '{}' }, alice, B, { clock, wrapKind: 21059 })
+        .wrap,
+      bob,
+      { clock },
+    );
     expect(old.wrap.created_at).toBe(now); // a brand-new wrap around an old rumor
     expect(codeOf(() => table.accept(old, { nonce: 'cc'.repeat(16), maxAgeSeconds: 3600 }))).toBe('stale-message');
-    expect((await table.list(14)).map((r) => (JSON.parse(r.rumor_json) as { content: string }).content)).toEqual(['once']);
+    expect((await table.list(14)).map((r) => (JSON.parse(r.rumor_json) as { content: string }).content)).toEqual([
+      'once',
+    ]);
     expect(await table.prune(21560, now - 5)).toBeGreaterThanOrEqual(1);
   });
 });

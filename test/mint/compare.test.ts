@@ -57,7 +57,15 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint compare on the real classic files ${HAS
     cpSync(ROOT, dir, { recursive: true });
     const copy = join(dir, 'client_data', 'mints', NOTARY, GRAM);
     const d = dearmor(readFileSync(CLIENT_GRAM));
-    writeFileSync(copy, armor(d.text.replace(/\n/g, '\r\n'), 'MINT', { protobufWrap: true, level: 1, lineLength: 76, headers: [['Version', 'other']] }));
+    writeFileSync(
+      copy,
+      armor(d.text.replace(/\n/g, '\r\n'), 'MINT', {
+        protobufWrap: true,
+        level: 1,
+        lineLength: 76,
+        headers: [['Version', 'other']],
+      }),
+    );
     const r = await compare(CLIENT_GRAM, copy);
     expect(r.out.relation).toBe('same-mint');
     expect(r.out.signatures.map((s) => s.ok)).toEqual([true, true]);
@@ -66,7 +74,14 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint compare on the real classic files ${HAS
 
   it('different-series: the client series 0 against the notary .PUBLIC series 1', async () => {
     expect((await compare(CLIENT_GRAM, join(SERVER, `${GRAM}.PUBLIC`))).out.relation).toBe('different-series');
-    expect((await compare(CLIENT_GRAM, join(ROOT, 'client_data', 'mints', NOTARY, '7f8nlUn795x8931JParRnmKAyw8cegRyBMcFg9FccaF'))).out.relation).toBe('different-unit');
+    expect(
+      (
+        await compare(
+          CLIENT_GRAM,
+          join(ROOT, 'client_data', 'mints', NOTARY, '7f8nlUn795x8931JParRnmKAyw8cegRyBMcFg9FccaF'),
+        )
+      ).out.relation,
+    ).toBe('different-unit');
   });
 
   it('tampered key: equivocation on its face, but the signature fails, so it proves nothing (exit 3)', async () => {
@@ -74,7 +89,9 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint compare on the real classic files ${HAS
     cpSync(ROOT, dir, { recursive: true });
     const copy = join(dir, 'client_data', 'mints', NOTARY, GRAM);
     const text = dearmor(readFileSync(CLIENT_GRAM)).text;
-    const infos = [...text.matchAll(/<mintPublicInfo denomination="\d+">([\s\S]*?)<\/mintPublicInfo>/g)].map((m) => m[1] as string);
+    const infos = [...text.matchAll(/<mintPublicInfo denomination="\d+">([\s\S]*?)<\/mintPublicInfo>/g)].map(
+      (m) => m[1] as string,
+    );
     writeFileSync(copy, armor(text.replace(infos[0] as string, infos[1] as string), 'MINT', { protobufWrap: true }));
     const r = await compare(CLIENT_GRAM, copy);
     expect(r.out.relation).toBe('equivocation');
@@ -96,8 +113,14 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint compare on the real classic files ${HAS
       return join(mints, name);
     };
     const first = write('first', reissueMint(real, notary, { validFrom: 1_400_000_000, validTo: 1_410_000_000 }));
-    const reset = write('reset', reissueMint(real, notary, { validFrom: 1_420_000_000, validTo: 1_430_000_000, swapKeys: true }));
-    const split = write('split', reissueMint(real, notary, { validFrom: 1_405_000_000, validTo: 1_415_000_000, swapKeys: true }));
+    const reset = write(
+      'reset',
+      reissueMint(real, notary, { validFrom: 1_420_000_000, validTo: 1_430_000_000, swapKeys: true }),
+    );
+    const split = write(
+      'split',
+      reissueMint(real, notary, { validFrom: 1_405_000_000, validTo: 1_415_000_000, swapKeys: true }),
+    );
     expect(mintRelation(parseMintFile(readFileSync(first)), parseMintFile(readFileSync(reset)))).toBe('reissued');
 
     const reissued = await compare(first, reset);
@@ -121,7 +144,16 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint compare on the real classic files ${HAS
     expect(unchecked.out.signatures[0]).toMatchObject({ ok: false, reason: 'no-key' });
     expect(unchecked.code).toBe(0);
     // --contract FILE supplies it
-    expect((await compare(join(bare, 'first'), join(bare, 'split'), '--contract', join(dir, 'client_data', 'contracts', notary.id))).out.proven).toBe(true);
+    expect(
+      (
+        await compare(
+          join(bare, 'first'),
+          join(bare, 'split'),
+          '--contract',
+          join(dir, 'client_data', 'contracts', notary.id),
+        )
+      ).out.proven,
+    ).toBe(true);
   });
 });
 
@@ -129,7 +161,14 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint scan on the real classic folder ${HAS_S
   it('reads 6 mints with 6 verified signatures', async () => {
     const r = await runCli(['mint', 'scan', '--ot-data', ROOT, '--json', '--home', tmpDir()]);
     expect(r.code).toBe(0);
-    expect(r.json[0]).toMatchObject({ layout: 'classic', read: 6, verified: 6, bad_signatures: 0, unreadable: 0, errors: [] });
+    expect(r.json[0]).toMatchObject({
+      layout: 'classic',
+      read: 6,
+      verified: 6,
+      bad_signatures: 0,
+      unreadable: 0,
+      errors: [],
+    });
   });
 
   it('exits 3 when one byte of a signed mint is flipped', async () => {
@@ -137,14 +176,19 @@ describe.skipIf(!HAS_SHARED)(`otp2p mint scan on the real classic folder ${HAS_S
     cpSync(ROOT, dir, { recursive: true });
     const path = join(dir, 'client_data', 'mints', NOTARY, GRAM);
     const text = dearmor(readFileSync(path)).text;
-    writeFileSync(path, armor(text.replace('<mint version="2.0"', '<mint version="2.1"'), 'MINT', { protobufWrap: true }));
+    writeFileSync(
+      path,
+      armor(text.replace('<mint version="2.0"', '<mint version="2.1"'), 'MINT', { protobufWrap: true }),
+    );
     const r = await runCli(['mint', 'scan', '--ot-data', dir, '--json', '--home', tmpDir()]);
     expect(r.code).toBe(3);
     expect(r.json[0]).toMatchObject({ read: 6, verified: 5, bad_signatures: 1 });
     expect(r.stderr).toContain('BAD SIGNATURE');
     const fp = await runCli(['mint', 'fingerprint', path, '--json', '--home', tmpDir()]);
     expect(fp.code).toBe(3);
-    expect(fp.json[0]).toMatchObject({ signature: { ok: false, reason: 'bad-signature', signer: 'voeqDVAJwDwROywFtg5mEyYpcu2dcPJRLFHYh7tyhqk' } });
+    expect(fp.json[0]).toMatchObject({
+      signature: { ok: false, reason: 'bad-signature', signer: 'voeqDVAJwDwROywFtg5mEyYpcu2dcPJRLFHYh7tyhqk' },
+    });
   });
 
   it('exits non-zero and says why on stdout when no mint could be read', async () => {

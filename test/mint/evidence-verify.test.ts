@@ -15,11 +15,24 @@ import { HAS_SHARED, SHARED_MISSING, sharedPath } from '../helpers/shared.ts';
 import { reissueMint, testNotary } from '../otapi/ot-signing.ts';
 import type { TestNotary } from '../otapi/ot-signing.ts';
 
-const REAL = sharedPath('fixtures', 'ot', 'classic-2013', 'ot-sample-data', 'client_data', 'mints', 'r1fUoHwJOWCuK3WBAAySjmKYqsG6G2TYIxdqY6YNuuG', 'JY7kEFnm2c50CGNphdpgnlVo2hOZuLrBua5cFqWWR9Q');
+const REAL = sharedPath(
+  'fixtures',
+  'ot',
+  'classic-2013',
+  'ot-sample-data',
+  'client_data',
+  'mints',
+  'r1fUoHwJOWCuK3WBAAySjmKYqsG6G2TYIxdqY6YNuuG',
+  'JY7kEFnm2c50CGNphdpgnlVo2hOZuLrBua5cFqWWR9Q',
+);
 const SK = new Uint8Array(32).fill(3);
 
 function publish(own: string, other: string, contract?: string): ReturnType<typeof signEvent> {
-  return signEvent(evidenceFromMints(own, other, contract === undefined ? {} : { notaryContract: contract }, 1_700_000_000), SK, getPublicKey(SK));
+  return signEvent(
+    evidenceFromMints(own, other, contract === undefined ? {} : { notaryContract: contract }, 1_700_000_000),
+    SK,
+    getPublicKey(SK),
+  );
 }
 
 describe.skipIf(!HAS_SHARED)(`verifyEvidence ${HAS_SHARED ? '' : SHARED_MISSING}`, () => {
@@ -49,7 +62,10 @@ describe.skipIf(!HAS_SHARED)(`verifyEvidence ${HAS_SHARED ? '' : SHARED_MISSING}
     const ev = publish(a, b);
     expect(verifyEvidence(ev)).toMatchObject({ contract: 'missing', verified: false, signed: [] });
     const local = trustContract(notary.id, notary.contractText);
-    expect(verifyEvidence(ev, { contractFor: (id) => (id === notary.id ? local : undefined) })).toMatchObject({ contract: 'local', verified: true });
+    expect(verifyEvidence(ev, { contractFor: (id) => (id === notary.id ? local : undefined) })).toMatchObject({
+      contract: 'local',
+      verified: true,
+    });
   });
 
   it('ignores an included contract that does not hash to the notary ID (a forger cannot bring their own key)', () => {
@@ -59,7 +75,11 @@ describe.skipIf(!HAS_SHARED)(`verifyEvidence ${HAS_SHARED ? '' : SHARED_MISSING}
     expect(verifyEvidence(ev)).toMatchObject({ contract: 'missing', verified: false });
     // and mints the forger signed for the real notary's ID do not verify under the real contract
     const real = readFileSync(REAL, 'latin1');
-    const forged = reissueMint(real, { ...forger, id: notary.id, nymId: notary.nymId }, { validFrom: 1_405_000_000, validTo: 1_415_000_000, swapKeys: true });
+    const forged = reissueMint(
+      real,
+      { ...forger, id: notary.id, nymId: notary.nymId },
+      { validFrom: 1_405_000_000, validTo: 1_415_000_000, swapKeys: true },
+    );
     const checked = verifyEvidence(publish(a, forged, notary.contractArmored));
     expect(checked.verified).toBe(false);
     expect(checked.signed).toHaveLength(1);
@@ -68,6 +88,9 @@ describe.skipIf(!HAS_SHARED)(`verifyEvidence ${HAS_SHARED ? '' : SHARED_MISSING}
 
   it('names a disjoint window a reissue', () => {
     const { notary, a, reset } = setup();
-    expect(verifyEvidence(publish(a, reset, notary.contractArmored))).toMatchObject({ verified: true, relation: 'reissued' });
+    expect(verifyEvidence(publish(a, reset, notary.contractArmored))).toMatchObject({
+      verified: true,
+      relation: 'reissued',
+    });
   });
 });

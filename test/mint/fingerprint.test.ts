@@ -9,7 +9,11 @@ import type { PublicMint } from '../../src/otapi/api.ts';
 import { mintFingerprint, mintKey } from '../../src/mint/fingerprint.ts';
 import { HAS_SHARED, SHARED_MISSING, sharedPath } from '../helpers/shared.ts';
 
-const notary = SimulatedNotary.open({ ledgerPath: ':memory:', seed: new Uint8Array(32).fill(5), clock: new ManualClock() });
+const notary = SimulatedNotary.open({
+  ledgerPath: ':memory:',
+  seed: new Uint8Array(32).fill(5),
+  clock: new ManualClock(),
+});
 const unit = notary.units[0]!.id;
 const simMint = notary.mintFileFor(unit, 'alice');
 
@@ -21,10 +25,16 @@ function reformat(inner: string, opts: { crlf: boolean; shuffle: number; indent:
     return `<mint ${rotated.join(`\n${opts.indent}`)}>`;
   });
   // Re-pack every mintPublicInfo at another zlib level and line width.
-  text = text.replace(/(<mintPublicInfo denomination="\d+">)([\s\S]*?)(<\/mintPublicInfo>)/g, (_a, open: string, body: string, close: string) => {
-    const packed = packString(unpackString(body), 1).replace(new RegExp(`(.{${opts.b64Width}})`, 'g'), `$1\n${opts.indent}`);
-    return `${open}\n${opts.indent}${packed}\n${close}`;
-  });
+  text = text.replace(
+    /(<mintPublicInfo denomination="\d+">)([\s\S]*?)(<\/mintPublicInfo>)/g,
+    (_a, open: string, body: string, close: string) => {
+      const packed = packString(unpackString(body), 1).replace(
+        new RegExp(`(.{${opts.b64Width}})`, 'g'),
+        `$1\n${opts.indent}`,
+      );
+      return `${open}\n${opts.indent}${packed}\n${close}`;
+    },
+  );
   return opts.crlf ? text.replace(/\n/g, '\r\n') : text;
 }
 
@@ -40,12 +50,20 @@ function stabilityProperty(file: string): void {
         shuffle: fc.nat(20),
         indent: fc.constantFrom('', ' ', '  ', '\t'),
         b64Width: fc.integer({ min: 16, max: 76 }),
-        headers: fc.array(fc.tuple(fc.constantFrom('Version', 'Comment', 'Meta'), fc.stringMatching(/^[A-Za-z0-9 .]{0,30}$/)), { maxLength: 3 }),
+        headers: fc.array(
+          fc.tuple(fc.constantFrom('Version', 'Comment', 'Meta'), fc.stringMatching(/^[A-Za-z0-9 .]{0,30}$/)),
+          { maxLength: 3 },
+        ),
       }),
       (o) => {
         const text = reformat(inner, o);
         expect(text).not.toBe(inner);
-        const rearmored = armor(text, 'MINT', { level: o.level, protobufWrap: o.protobufWrap, headers: o.headers, eol: o.crlf ? '\r\n' : '\n' });
+        const rearmored = armor(text, 'MINT', {
+          level: o.level,
+          protobufWrap: o.protobufWrap,
+          headers: o.headers,
+          eol: o.crlf ? '\r\n' : '\n',
+        });
         expect(mintFingerprint(parseMintFile(rearmored))).toBe(base);
       },
     ),
@@ -59,14 +77,24 @@ describe('mint fingerprint stability', () => {
   });
 
   it('is the same for a classic (Unix seconds, serverID) and a 0.94 (ISO, notaryID) copy of one mint', () => {
-    expect(mintFingerprint(parseMintFile(notary.mintFileFor(unit, 'alice', 'classic')))).toBe(mintFingerprint(parseMintFile(simMint)));
+    expect(mintFingerprint(parseMintFile(notary.mintFileFor(unit, 'alice', 'classic')))).toBe(
+      mintFingerprint(parseMintFile(simMint)),
+    );
   });
 
   it.skipIf(!HAS_SHARED)(`is stable for the real 0.94 USD mint ${HAS_SHARED ? '' : SHARED_MISSING}`, () => {
-    const real = readFileSync(sharedPath('fixtures/ot/opentxs-sample-data/ot-sample-data/client_data/mints/otxExcN3REqYNrSHEbdsuD4YdQyzZv6CShD5/otxUzCCyxRBYZ5dQaqi5CrM2fikPxUcyxvfo'), 'utf8');
+    const real = readFileSync(
+      sharedPath(
+        'fixtures/ot/opentxs-sample-data/ot-sample-data/client_data/mints/otxExcN3REqYNrSHEbdsuD4YdQyzZv6CShD5/otxUzCCyxRBYZ5dQaqi5CrM2fikPxUcyxvfo',
+      ),
+      'utf8',
+    );
     stabilityProperty(real);
     // Lucre hex in lower case is the same key.
-    const inner = dearmor(real).text.replace(/(<mintPublicInfo denomination="1">)([\s\S]*?)(<\/mintPublicInfo>)/, (_a, o: string, b: string, c: string) => `${o}\n${packString(unpackString(b).toLowerCase())}\n${c}`);
+    const inner = dearmor(real).text.replace(
+      /(<mintPublicInfo denomination="1">)([\s\S]*?)(<\/mintPublicInfo>)/,
+      (_a, o: string, b: string, c: string) => `${o}\n${packString(unpackString(b).toLowerCase())}\n${c}`,
+    );
     expect(mintFingerprint(parseMintFile(armor(inner, 'MINT')))).toBe(mintFingerprint(parseMintFile(real)));
   });
 });
@@ -87,24 +115,35 @@ describe('mint fingerprint sensitivity', () => {
       signer: (m) => ({ ...m, signer: `${m.signer}x` }),
       mintPublicKey: (m) => ({ ...m, mintPublicKey: 'AAAA' }),
       dropDenomination: (m) => ({ ...m, denominations: m.denominations.slice(1) }),
-      renameDenomination: (m) => ({ ...m, denominations: m.denominations.map((d, i) => (i === 0 ? { ...d, value: d.value + 1000000n } : d)) }),
+      renameDenomination: (m) => ({
+        ...m,
+        denominations: m.denominations.map((d, i) => (i === 0 ? { ...d, value: d.value + 1000000n } : d)),
+      }),
     };
     for (const [name, change] of Object.entries(changes)) expect(mintFingerprint(change(base)), name).not.toBe(fp);
   });
 
   it('changes when any hex digit of any denomination key changes (property)', () => {
     fc.assert(
-      fc.property(fc.nat(base.denominations.length - 1), fc.nat(10_000), fc.constantFrom(...'0123456789ABCDEF'), (di, pos, digit) => {
-        const d = base.denominations[di]!;
-        const lines = d.keyText.split('\n');
-        const li = lines.findIndex((l) => l.startsWith('public='));
-        const line = lines[li]!;
-        const at = 'public='.length + (pos % (line.length - 'public='.length));
-        fc.pre(line[at] !== digit);
-        lines[li] = line.slice(0, at) + digit + line.slice(at + 1);
-        const changed: PublicMint = { ...base, denominations: base.denominations.map((x, i) => (i === di ? { ...x, keyText: lines.join('\n') } : x)) };
-        expect(mintFingerprint(changed)).not.toBe(fp);
-      }),
+      fc.property(
+        fc.nat(base.denominations.length - 1),
+        fc.nat(10_000),
+        fc.constantFrom(...'0123456789ABCDEF'),
+        (di, pos, digit) => {
+          const d = base.denominations[di]!;
+          const lines = d.keyText.split('\n');
+          const li = lines.findIndex((l) => l.startsWith('public='));
+          const line = lines[li]!;
+          const at = 'public='.length + (pos % (line.length - 'public='.length));
+          fc.pre(line[at] !== digit);
+          lines[li] = line.slice(0, at) + digit + line.slice(at + 1);
+          const changed: PublicMint = {
+            ...base,
+            denominations: base.denominations.map((x, i) => (i === di ? { ...x, keyText: lines.join('\n') } : x)),
+          };
+          expect(mintFingerprint(changed)).not.toBe(fp);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -37,20 +37,34 @@ describe.skipIf(!HAS_SHARED)(`the real classic sample folder ${HAS_SHARED ? '' :
   it('reads the client mints (TOKEN, GRAM series 0) and all four notary .PUBLIC mints (series 1), each signed by the notary', () => {
     const scan = folder.scan();
     expect(scan.mints.map((m) => `${m.origin}:${m.mint.unitId}:${m.mint.series}`).sort()).toEqual(
-      [`client:${TOKEN}:0`, `client:${GRAM}:0`, `server:${TOKEN}:1`, `server:${USD}:1`, `server:${GRAM}:1`, `server:${BTC}:1`].sort(),
+      [
+        `client:${TOKEN}:0`,
+        `client:${GRAM}:0`,
+        `server:${TOKEN}:1`,
+        `server:${USD}:1`,
+        `server:${GRAM}:1`,
+        `server:${BTC}:1`,
+      ].sort(),
     );
     for (const m of scan.mints) {
       expect(m.mint.attributeStyle).toBe('classic');
       expect(m.mint.signer).toBe(NOTARY_NYM);
       expect(m.mint.denominations.length).toBe(10);
       expect(m.mint.denominations[0]?.keyText).toMatch(/^g=[0-9A-F]+\np=[0-9A-F]+\npublic=[0-9A-F]+$/);
-      expect(m.signature).toEqual({ ok: true, signer: NOTARY_NYM, credentialId: 'EvcfMaNJ3fiK4lUVhQNhHmX1Qc3mjlA6q0MS96JXNNO' });
+      expect(m.signature).toEqual({
+        ok: true,
+        signer: NOTARY_NYM,
+        credentialId: 'EvcfMaNJ3fiK4lUVhQNhHmX1Qc3mjlA6q0MS96JXNNO',
+      });
     }
   });
 
   it("verifies every one of the 18 mint files (client and notary copies) against the notary contract's key", () => {
     const contract = readTrustedContract(join(ROOT, 'client_data', 'contracts', NOTARY), NOTARY);
-    const files = [...readdirSync(CLIENT_MINTS).map((f) => join(CLIENT_MINTS, f)), ...readdirSync(SERVER_MINTS).map((f) => join(SERVER_MINTS, f))];
+    const files = [
+      ...readdirSync(CLIENT_MINTS).map((f) => join(CLIENT_MINTS, f)),
+      ...readdirSync(SERVER_MINTS).map((f) => join(SERVER_MINTS, f)),
+    ];
     expect(files).toHaveLength(18);
     for (const f of files) {
       const mint = parseMintFile(readFileSync(f), f);
@@ -65,13 +79,17 @@ describe.skipIf(!HAS_SHARED)(`the real classic sample folder ${HAS_SHARED ? '' :
       const notary0 = parseMintFile(readFileSync(join(SERVER_MINTS, `${unit}.0`)));
       expect(client.series).toBe('0');
       expect(mintFingerprint(client)).toBe(mintFingerprint(notary0));
-      expect(mintFingerprint(client)).not.toBe(mintFingerprint(parseMintFile(readFileSync(join(SERVER_MINTS, `${unit}.PUBLIC`)))));
+      expect(mintFingerprint(client)).not.toBe(
+        mintFingerprint(parseMintFile(readFileSync(join(SERVER_MINTS, `${unit}.PUBLIC`)))),
+      );
     }
   });
 
   it('authenticates all five contracts by their ID and verifies the notary and issuer signatures', () => {
     const scan = folder.scan();
-    expect(scan.contracts.map((c) => `${c.kind}:${c.id}`).sort()).toEqual([`notary:${NOTARY}`, ...[TOKEN, USD, GRAM, BTC].map((u) => `unit:${u}`)].sort());
+    expect(scan.contracts.map((c) => `${c.kind}:${c.id}`).sort()).toEqual(
+      [`notary:${NOTARY}`, ...[TOKEN, USD, GRAM, BTC].map((u) => `unit:${u}`)].sort(),
+    );
     for (const c of scan.contracts) {
       expect(c.signature.ok, c.id).toBe(true);
       expect(c.signature.signer).toBe(c.kind === 'notary' ? NOTARY_NYM : 'DYEB6U7dcpbwdGrftPnslNKz76BDuBTFAjiAgKaiY2n');
@@ -79,7 +97,9 @@ describe.skipIf(!HAS_SHARED)(`the real classic sample folder ${HAS_SHARED ? '' :
   });
 
   it('names the notary and the units from the contracts and wallet, with clean names', async () => {
-    expect(await folder.listNotaries()).toEqual([{ id: NOTARY, name: 'Transactions.com', hostname: 'localhost', port: 7085 }]);
+    expect(await folder.listNotaries()).toEqual([
+      { id: NOTARY, name: 'Transactions.com', hostname: 'localhost', port: 7085 },
+    ]);
     const units = Object.fromEntries((await folder.listUnits()).map((u) => [u.id, u]));
     expect(units[TOKEN]).toMatchObject({ name: 'game tokens', tla: 'TOKEN' });
     expect(units[USD]).toMatchObject({ name: 'US Dollars', tla: 'USD', factor: 100n });
@@ -98,8 +118,17 @@ describe.skipIf(!HAS_SHARED)(`the real classic sample folder ${HAS_SHARED ? '' :
     }
     // wallet.xml lists (and names) 10 of them; two exist only as account files
     expect(accounts.filter((a) => a.name !== undefined)).toHaveLength(10);
-    expect(accounts.find((a) => a.id === 'O8uUtFNyeKUqYdaBrroDR9OIgPhvtW91iBBVNEfbHDC')).toMatchObject({ name: "Bob's Silver", balance: 87_000n, type: 'simple' });
-    expect(accounts.find((a) => a.id === '60kCKd5j50LVqaFshwtfCSDXIWxFbxcwMtxyNIbI7bT')).toMatchObject({ name: 'silver issuer', type: 'issuer', balance: -187_000n, unitId: GRAM });
+    expect(accounts.find((a) => a.id === 'O8uUtFNyeKUqYdaBrroDR9OIgPhvtW91iBBVNEfbHDC')).toMatchObject({
+      name: "Bob's Silver",
+      balance: 87_000n,
+      type: 'simple',
+    });
+    expect(accounts.find((a) => a.id === '60kCKd5j50LVqaFshwtfCSDXIWxFbxcwMtxyNIbI7bT')).toMatchObject({
+      name: 'silver issuer',
+      type: 'issuer',
+      balance: -187_000n,
+      unitId: GRAM,
+    });
     expect(await folder.getBalance('6iMI58MBdPsI8pBw4blS88vG65cXsKo8X1Gbuvcr6kI')).toBe(0n);
     expect(accounts.find((a) => a.id === '6iMI58MBdPsI8pBw4blS88vG65cXsKo8X1Gbuvcr6kI')?.name).toBe('bitcoins');
   });
@@ -127,7 +156,8 @@ describe.skipIf(!HAS_SHARED)(`the real classic sample folder ${HAS_SHARED ? '' :
     expect(contractIdMatches(tampered, NOTARY)).toBe(false);
     const dir = tmpDir();
     cpSync(ROOT, dir, { recursive: true });
-    for (const side of ['client_data', 'server_data']) writeFileSync(join(dir, side, 'contracts', NOTARY), armor(tampered, 'CONTRACT', { protobufWrap: true }));
+    for (const side of ['client_data', 'server_data'])
+      writeFileSync(join(dir, side, 'contracts', NOTARY), armor(tampered, 'CONTRACT', { protobufWrap: true }));
     const scan = new OtDataFolder(dir).scan();
     expect(scan.errors.filter((e) => e.code === 'bad-signature')).toHaveLength(2);
     expect(scan.mints.every((m) => !m.signature.ok && m.signature.reason === 'no-key')).toBe(true);

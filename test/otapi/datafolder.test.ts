@@ -23,7 +23,9 @@ describe.skipIf(!HAS_SHARED)(`OtDataFolder on the real 0.94 sample folder ${HAS_
   });
 
   it('finds the notary with its name and address', async () => {
-    expect(await folder.listNotaries()).toEqual([{ id: NOTARY, name: 'Transactions.com', hostname: 'localhost', port: 7085 }]);
+    expect(await folder.listNotaries()).toEqual([
+      { id: NOTARY, name: 'Transactions.com', hostname: 'localhost', port: 7085 },
+    ]);
   });
 
   it('finds the USD, silver and BTC units with TLA, factor and decimal power', async () => {
@@ -36,7 +38,10 @@ describe.skipIf(!HAS_SHARED)(`OtDataFolder on the real 0.94 sample folder ${HAS_
   });
 
   it('finds the client USD mint and the three notary .PUBLIC mints', () => {
-    const found = folder.scan().mints.map((m) => `${m.origin}:${m.mint.unitId}`).sort();
+    const found = folder
+      .scan()
+      .mints.map((m) => `${m.origin}:${m.mint.unitId}`)
+      .sort();
     expect(found).toEqual([`client:${USD}`, `server:${BTC}`, `server:${GRAM}`, `server:${USD}`].sort());
     for (const { mint } of folder.scan().mints) {
       expect(mint.notaryId).toBe(NOTARY);
@@ -51,10 +56,17 @@ describe.skipIf(!HAS_SHARED)(`OtDataFolder on the real 0.94 sample folder ${HAS_
   it("verifies every mint's notary signature and every contract's signer (0.94: HASH256 = double SHA-256, RSA-PSS)", () => {
     const scan = folder.scan();
     expect(scan.mints).toHaveLength(4);
-    for (const m of scan.mints) expect(m.signature).toEqual({ ok: true, signer: 'otxN4Vz3xQLiEcwtKeHi9rSWh2zgH6Xkjqjg', credentialId: 'otxCYRARYR4SmGFBNR5YqYXrBuyBTBWtJJdz' });
+    for (const m of scan.mints)
+      expect(m.signature).toEqual({
+        ok: true,
+        signer: 'otxN4Vz3xQLiEcwtKeHi9rSWh2zgH6Xkjqjg',
+        credentialId: 'otxCYRARYR4SmGFBNR5YqYXrBuyBTBWtJJdz',
+      });
     expect(scan.contracts).toHaveLength(4);
     for (const c of scan.contracts) expect(c.signature.ok, c.id).toBe(true);
-    expect(scan.contracts.find((c) => c.kind === 'notary')?.signature.signer).toBe('otxN4Vz3xQLiEcwtKeHi9rSWh2zgH6Xkjqjg');
+    expect(scan.contracts.find((c) => c.kind === 'notary')?.signature.signer).toBe(
+      'otxN4Vz3xQLiEcwtKeHi9rSWh2zgH6Xkjqjg',
+    );
   });
 
   it('gives the client USD mint and the notary .PUBLIC copy the same fingerprint', () => {
@@ -85,7 +97,13 @@ describe.skipIf(!HAS_SHARED)(`OtDataFolder on the real 0.94 sample folder ${HAS_
 
   it('refuses transfers: a data folder is read-only', async () => {
     await expect(
-      folder.transfer({ idempotencyKey: 'k-12345678', notaryId: NOTARY, fromAccountId: 'a', toAccountId: 'b', amount: 1n }),
+      folder.transfer({
+        idempotencyKey: 'k-12345678',
+        notaryId: NOTARY,
+        fromAccountId: 'a',
+        toAccountId: 'b',
+        amount: 1n,
+      }),
     ).rejects.toMatchObject({ code: 'ot-read-only' });
   });
 

@@ -4,7 +4,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { isOtP2pError } from '../../src/core/errors.ts';
-import { ensureAccount, initNotaryDir, ledgerAccounts, notaryUnit, openNotaryDir, parseNotaryConfig, parseUnitSpec } from '../../src/otapi/notary-dir.ts';
+import {
+  ensureAccount,
+  initNotaryDir,
+  ledgerAccounts,
+  notaryUnit,
+  openNotaryDir,
+  parseNotaryConfig,
+  parseUnitSpec,
+} from '../../src/otapi/notary-dir.ts';
 import { runCli } from '../helpers/cli.ts';
 import { PROJECT_ROOT } from '../helpers/shared.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -31,7 +39,11 @@ describe('SimulatedNotary in a folder', () => {
     expect(b.mintFileFor(usd, 'alice')).toBe(a.mintFileFor(usd, 'alice'));
     expect(b.balance(alice.account)).toBe(500n);
     // a second funding of the same owner finds the account and issues again
-    expect(ensureAccount(b, 'alice', usd, 250n)).toMatchObject({ account: alice.account, created: false, balance: 750n });
+    expect(ensureAccount(b, 'alice', usd, 250n)).toMatchObject({
+      account: alice.account,
+      created: false,
+      balance: 750n,
+    });
     const rows = ledgerAccounts(dir);
     expect(rows.reduce((s, r) => s + r.balance, 0n)).toBe(0n);
     expect(rows.find((r) => r.issuer)).toMatchObject({ owner: 'issuer:USD', balance: -750n });
@@ -57,12 +69,16 @@ describe('SimulatedNotary in a folder', () => {
         `for (let i = 0; i < 100; i++) n.transfer({ idempotencyKey: 'child-key-' + i, notaryId: n.id, fromAccountId: ${JSON.stringify(a)}, toAccountId: ${JSON.stringify(b)}, amount: 1n });\n` +
         `n.close();\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     // start writing once the child has the ledger open, so both write at the same time
     await new Promise<void>((r) => child.stdout.once('data', () => r()));
-    for (let i = 0; i < 100; i++) n.transfer({ idempotencyKey: `parent-key-${i}`, notaryId: n.id, fromAccountId: a, toAccountId: b, amount: 2n });
+    for (let i = 0; i < 100; i++)
+      n.transfer({ idempotencyKey: `parent-key-${i}`, notaryId: n.id, fromAccountId: a, toAccountId: b, amount: 2n });
     const exit = await new Promise<number | null>((r) => child.on('exit', r));
     expect(err).toBe('');
     expect(exit).toBe(0);
@@ -73,7 +89,13 @@ describe('SimulatedNotary in a folder', () => {
   });
 
   it('notary.json is validated field by field; arbitrary text never crashes the parser', () => {
-    const good = { seed: 'ab'.repeat(32), name: 'N', units: [{ name: 'USD', tla: 'USD', factor: '100', decimalPower: 2 }], idStyle: 'otx', createdAt: 1 };
+    const good = {
+      seed: 'ab'.repeat(32),
+      name: 'N',
+      units: [{ name: 'USD', tla: 'USD', factor: '100', decimalPower: 2 }],
+      idStyle: 'otx',
+      createdAt: 1,
+    };
     expect(parseNotaryConfig(JSON.stringify(good)).units[0]?.tla).toBe('USD');
     for (const bad of [
       { ...good, seed: 'ab' },
@@ -97,20 +119,49 @@ describe('SimulatedNotary in a folder', () => {
     );
     expect(parseUnitSpec('JPY:1')).toMatchObject({ tla: 'JPY', factor: 1n, decimalPower: 0 });
     expect(parseUnitSpec('BTC:100000000')).toMatchObject({ decimalPower: 8 });
-    for (const bad of ['', 'US D', 'USD:0', 'USD:-1', 'USD:1.5', 'ABCDEFGHIJK']) expect(code(() => parseUnitSpec(bad))).toBe('usage');
+    for (const bad of ['', 'US D', 'USD:0', 'USD:-1', 'USD:1.5', 'ABCDEFGHIJK'])
+      expect(code(() => parseUnitSpec(bad))).toBe('usage');
   });
 });
 
 describe('otp2p notary', () => {
   it('init, account --fund, balance (--json), and exact error codes', async () => {
     const dir = join(tmpDir(), 'n1');
-    const init = await runCli(['notary', 'init', dir, '--name', 'Notary One', '--unit', 'USD', '--unit', 'EUR:100', '--json']);
+    const init = await runCli([
+      'notary',
+      'init',
+      dir,
+      '--name',
+      'Notary One',
+      '--unit',
+      'USD',
+      '--unit',
+      'EUR:100',
+      '--json',
+    ]);
     expect(init.code).toBe(0);
     const info = init.json[0] as { id: string; units: { tla: string; id: string }[] };
     expect(info.units.map((u) => u.tla)).toEqual(['USD', 'EUR']);
-    const acct = await runCli(['notary', 'account', dir, '--owner', 'alice', '--unit', 'usd', '--fund', '100000', '--json']);
+    const acct = await runCli([
+      'notary',
+      'account',
+      dir,
+      '--owner',
+      'alice',
+      '--unit',
+      'usd',
+      '--fund',
+      '100000',
+      '--json',
+    ]);
     expect(acct.code).toBe(0);
-    expect(acct.json[0]).toMatchObject({ notary: info.id, owner: 'alice', unit: 'USD', created: true, balance: '100000' });
+    expect(acct.json[0]).toMatchObject({
+      notary: info.id,
+      owner: 'alice',
+      unit: 'USD',
+      created: true,
+      balance: '100000',
+    });
     const bob = await runCli(['notary', 'account', dir, '--owner', 'bob', '--unit', 'EUR', '--json']);
     expect(bob.json[0]).toMatchObject({ balance: '0', created: true });
     const bal = await runCli(['notary', 'balance', dir, '--json']);
@@ -122,12 +173,26 @@ describe('otp2p notary', () => {
     expect(mine.stdout).toContain('100000');
     expect(mine.stdout).not.toContain('bob');
 
-    expect((await runCli(['notary', 'init', dir, '--unit', 'USD', '--json'])).json[0]).toMatchObject({ error: { code: 'bad-input' } });
-    expect((await runCli(['notary', 'init', join(dir, 'x'), '--json'])).json[0]).toMatchObject({ error: { code: 'usage' } });
-    expect((await runCli(['notary', 'init', join(dir, 'y'), '--unit', 'USD', '--unit', 'usd', '--json'])).json[0]).toMatchObject({ error: { code: 'usage' } });
-    expect((await runCli(['notary', 'account', dir, '--owner', 'x', '--unit', 'GBP', '--json'])).json[0]).toMatchObject({ error: { code: 'unknown-unit' } });
-    expect((await runCli(['notary', 'account', dir, '--owner', 'x', '--unit', 'USD', '--fund', '1.5', '--json'])).json[0]).toMatchObject({ error: { code: 'bad-amount' } });
-    expect((await runCli(['notary', 'account', dir, '--unit', 'USD', '--json'])).json[0]).toMatchObject({ error: { code: 'usage' } });
-    expect((await runCli(['notary', 'balance', join(dir, 'none'), '--json'])).json[0]).toMatchObject({ error: { code: 'not-found' } });
+    expect((await runCli(['notary', 'init', dir, '--unit', 'USD', '--json'])).json[0]).toMatchObject({
+      error: { code: 'bad-input' },
+    });
+    expect((await runCli(['notary', 'init', join(dir, 'x'), '--json'])).json[0]).toMatchObject({
+      error: { code: 'usage' },
+    });
+    expect(
+      (await runCli(['notary', 'init', join(dir, 'y'), '--unit', 'USD', '--unit', 'usd', '--json'])).json[0],
+    ).toMatchObject({ error: { code: 'usage' } });
+    expect((await runCli(['notary', 'account', dir, '--owner', 'x', '--unit', 'GBP', '--json'])).json[0]).toMatchObject(
+      { error: { code: 'unknown-unit' } },
+    );
+    expect(
+      (await runCli(['notary', 'account', dir, '--owner', 'x', '--unit', 'USD', '--fund', '1.5', '--json'])).json[0],
+    ).toMatchObject({ error: { code: 'bad-amount' } });
+    expect((await runCli(['notary', 'account', dir, '--unit', 'USD', '--json'])).json[0]).toMatchObject({
+      error: { code: 'usage' },
+    });
+    expect((await runCli(['notary', 'balance', join(dir, 'none'), '--json'])).json[0]).toMatchObject({
+      error: { code: 'not-found' },
+    });
   });
 });

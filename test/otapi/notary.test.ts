@@ -10,7 +10,12 @@ import { tmpDir } from '../helpers/tmp.ts';
 const seed = new Uint8Array(32).fill(9);
 
 function open(ledgerPath: string, cheat?: Parameters<typeof SimulatedNotary.open>[0]['cheat']): SimulatedNotary {
-  return SimulatedNotary.open({ ledgerPath, seed, clock: new ManualClock(1_700_000_000_000), ...(cheat ? { cheat } : {}) });
+  return SimulatedNotary.open({
+    ledgerPath,
+    seed,
+    clock: new ManualClock(1_700_000_000_000),
+    ...(cheat ? { cheat } : {}),
+  });
 }
 
 describe('SimulatedNotary ledger', () => {
@@ -21,8 +26,20 @@ describe('SimulatedNotary ledger', () => {
     const issuer = notary.openAccount('issuer', unit, 0n, true);
     const alice = notary.openAccount('alice', unit, 0n);
     const bob = notary.openAccount('bob', unit, 0n);
-    notary.transfer({ idempotencyKey: 'issue-0001', notaryId: notary.id, fromAccountId: issuer, toAccountId: alice, amount: 1000n });
-    const req = { idempotencyKey: 'pay-0000001', notaryId: notary.id, fromAccountId: alice, toAccountId: bob, amount: 300n };
+    notary.transfer({
+      idempotencyKey: 'issue-0001',
+      notaryId: notary.id,
+      fromAccountId: issuer,
+      toAccountId: alice,
+      amount: 1000n,
+    });
+    const req = {
+      idempotencyKey: 'pay-0000001',
+      notaryId: notary.id,
+      fromAccountId: alice,
+      toAccountId: bob,
+      amount: 300n,
+    };
     const first = await notary.clientFor('alice').transfer(req);
     expect(first.fromBalanceAfter).toBe(700n);
     notary.close();
@@ -33,7 +50,9 @@ describe('SimulatedNotary ledger', () => {
     expect(notary.balance(bob)).toBe(300n);
     expect(notary.balance(issuer)).toBe(-1000n);
     expect(notary.transferCount()).toBe(2);
-    expect(() => notary.transfer({ ...req, amount: 301n })).toThrow(expect.objectContaining({ code: 'idempotency-conflict' }));
+    expect(() => notary.transfer({ ...req, amount: 301n })).toThrow(
+      expect.objectContaining({ code: 'idempotency-conflict' }),
+    );
     notary.close();
   });
 
@@ -44,10 +63,16 @@ describe('SimulatedNotary ledger', () => {
     const b = notary.openAccount('b', unit, 0n);
     const base = { idempotencyKey: 'key-000001', notaryId: notary.id, fromAccountId: a, toAccountId: b, amount: 11n };
     expect(() => notary.transfer(base)).toThrow(expect.objectContaining({ code: 'insufficient-funds' }));
-    expect(() => notary.transfer({ ...base, toAccountId: 'nope' })).toThrow(expect.objectContaining({ code: 'unknown-account' }));
+    expect(() => notary.transfer({ ...base, toAccountId: 'nope' })).toThrow(
+      expect.objectContaining({ code: 'unknown-account' }),
+    );
     expect(() => notary.transfer({ ...base, amount: 0n })).toThrow(expect.objectContaining({ code: 'bad-amount' }));
-    expect(() => notary.transfer({ ...base, notaryId: 'otxOther' })).toThrow(expect.objectContaining({ code: 'unknown-notary' }));
-    expect(() => notary.transfer({ ...base, idempotencyKey: 'short' })).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => notary.transfer({ ...base, notaryId: 'otxOther' })).toThrow(
+      expect.objectContaining({ code: 'unknown-notary' }),
+    );
+    expect(() => notary.transfer({ ...base, idempotencyKey: 'short' })).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
     await expect(notary.clientFor('b').transfer(base)).rejects.toMatchObject({ code: 'unknown-account' });
     expect(notary.balance(a)).toBe(10n);
     expect(notary.transferCount()).toBe(0);

@@ -41,7 +41,10 @@ export function signClassic(key: KeyObject, label: string, body: string): string
   const head = `-----BEGIN SIGNED ${label}-----\nHash: SAMY\n\n`;
   const unsigned = `${head}${body.trim()}\n-----BEGIN ${label} SIGNATURE-----\n`;
   const sig = pssSign(key, samyDigest(Buffer.from(otSignedPortion(unsigned), 'utf8')));
-  const b64 = Buffer.from(wrapProtobufString(sig)).toString('base64').replace(/(.{64})/g, '$1\n').trim();
+  const b64 = Buffer.from(wrapProtobufString(sig))
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trim();
   return `${head}${body.trim()}\n-----BEGIN ${label} SIGNATURE-----\nVersion: test\nMeta:    Stst\n\n${b64}\n-----END ${label} SIGNATURE-----\n`;
 }
 
@@ -76,14 +79,24 @@ export function testNotary(name = 'Test notary'): TestNotary {
   ].join('\n');
   const contractText = signClassic(privateKey, 'CONTRACT', body);
   const id = base62(samyDigest(Buffer.from(contractText, 'utf8')));
-  return { key: privateKey, nymId, contractText, contractArmored: armor(contractText, 'CONTRACT', { protobufWrap: true }), id };
+  return {
+    key: privateKey,
+    nymId,
+    contractText,
+    contractArmored: armor(contractText, 'CONTRACT', { protobufWrap: true }),
+    id,
+  };
 }
 
 /**
  * A real classic mint file re-issued by a test notary: its notary, signer, series and window
  * replaced, optionally one denomination's key swapped for another's (other keys), re-signed.
  */
-export function reissueMint(realArmored: string, notary: TestNotary, opts: { series?: string; validFrom: number; validTo: number; swapKeys?: boolean }): string {
+export function reissueMint(
+  realArmored: string,
+  notary: TestNotary,
+  opts: { series?: string; validFrom: number; validTo: number; swapKeys?: boolean },
+): string {
   const text = dearmor(realArmored).text;
   const start = text.indexOf('<?xml');
   const end = text.indexOf('</mint>') + '</mint>'.length;

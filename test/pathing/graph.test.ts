@@ -13,7 +13,20 @@ const PPM = 1_000_000n;
 const key = (c: string): string => c.repeat(64);
 
 function offer(pubkey: string, id: string, over: Partial<GraphOffer> = {}): GraphOffer {
-  return { pubkey, id, in: USD, out: EUR, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 1_000_000n, liquidity: 1_000_000n, ...over };
+  return {
+    pubkey,
+    id,
+    in: USD,
+    out: EUR,
+    rateNum: 1n,
+    rateDen: 1n,
+    cutPpm: 0n,
+    fee: 0n,
+    min: 0n,
+    max: 1_000_000n,
+    liquidity: 1_000_000n,
+    ...over,
+  };
 }
 
 /** The input factor den*1e6 / (num*(1e6-cut)) reduced in bigint, as the router expects it. */
@@ -34,12 +47,19 @@ const rateTerm = fc.oneof(
   fc.bigInt({ min: 1n << 33n, max: (1n << 53n) - 1n }),
   fc.constantFrom(1n << 33n, (1n << 53n) - 1n, 1n << 53n, MAX, 10n ** 12n, 2n ** 40n * 3n ** 5n),
   // divisors of 1e6 (the graph takes a shortcut for them) and their neighbours
-  fc.tuple(fc.nat({ max: 6 }), fc.nat({ max: 6 }), fc.constantFrom(-1n, 0n, 0n, 0n, 1n)).map(([i, j, k]) => 2n ** BigInt(i) * 5n ** BigInt(j) + k || 1n),
+  fc
+    .tuple(fc.nat({ max: 6 }), fc.nat({ max: 6 }), fc.constantFrom(-1n, 0n, 0n, 0n, 1n))
+    .map(([i, j, k]) => 2n ** BigInt(i) * 5n ** BigInt(j) + k || 1n),
   fc.bigInt({ min: 1n << 53n, max: MAX }),
   // shared factors with 1e6 and with the cut, so every reduction step has work to do
-  fc.tuple(fc.bigInt({ min: 1n, max: 1n << 30n }), fc.constantFrom(1n, 2n ** 6n, 5n ** 6n, PPM, 10n ** 9n)).map(([a, b]) => a * b),
+  fc
+    .tuple(fc.bigInt({ min: 1n, max: 1n << 30n }), fc.constantFrom(1n, 2n ** 6n, 5n ** 6n, PPM, 10n ** 9n))
+    .map(([a, b]) => a * b),
 );
-const cutTerm = fc.oneof(fc.bigInt({ min: 0n, max: PPM - 1n }), fc.constantFrom(0n, 1n, 500_000n, 999_999n, 2_500n, 937_500n));
+const cutTerm = fc.oneof(
+  fc.bigInt({ min: 0n, max: PPM - 1n }),
+  fc.constantFrom(0n, 1n, 500_000n, 999_999n, 2_500n, 937_500n),
+);
 
 describe('offer graph: input factors', () => {
   it('stores the exactly reduced input factor and its exactness for rates of any width', () => {
@@ -59,8 +79,18 @@ describe('offer graph: input factors', () => {
 
   it('keeps the exact terms in the bigint arrays', () => {
     const g = new OfferGraph();
-    const o = g.upsertOffer(offer(key('a'), 'x', { rateNum: MAX, rateDen: 3n, cutPpm: 7n, fee: 11n, min: 13n, max: MAX, liquidity: 17n }));
-    expect([graphTable(g).bNum[o], graphTable(g).bDen[o], graphTable(g).bCut[o], graphTable(g).bFee[o], graphTable(g).bMin[o], graphTable(g).bMax[o], graphTable(g).bLiq[o]]).toEqual([MAX, 3n, 7n, 11n, 13n, MAX, 17n]);
+    const o = g.upsertOffer(
+      offer(key('a'), 'x', { rateNum: MAX, rateDen: 3n, cutPpm: 7n, fee: 11n, min: 13n, max: MAX, liquidity: 17n }),
+    );
+    expect([
+      graphTable(g).bNum[o],
+      graphTable(g).bDen[o],
+      graphTable(g).bCut[o],
+      graphTable(g).bFee[o],
+      graphTable(g).bMin[o],
+      graphTable(g).bMax[o],
+      graphTable(g).bLiq[o],
+    ]).toEqual([MAX, 3n, 7n, 11n, 13n, MAX, 17n]);
   });
 });
 
@@ -84,7 +114,12 @@ describe('offer graph: bulk load', () => {
     );
     fc.assert(
       fc.property(arb, (rows) => {
-        const offers = rows.map((r) => ({ ...offer(r.p, r.id, { rateNum: r.num, rateDen: r.den, cutPpm: r.cut, fee: r.fee }), in: r.i, out: r.o, status: r.paused ? ('paused' as const) : ('open' as const) }));
+        const offers = rows.map((r) => ({
+          ...offer(r.p, r.id, { rateNum: r.num, rateDen: r.den, cutPpm: r.cut, fee: r.fee }),
+          in: r.i,
+          out: r.o,
+          status: r.paused ? ('paused' as const) : ('open' as const),
+        }));
         const bulk = new OfferGraph();
         bulk.addOffers(offers);
         const one = new OfferGraph();
@@ -92,7 +127,19 @@ describe('offer graph: bulk load', () => {
         expect(bulk.stats()).toEqual(one.stats());
         const n = graphTable(one).offerCap;
         expect(graphTable(bulk).offerCap).toBe(n);
-        for (const f of ['offerPeer', 'offerInSlot', 'offerOutSlot', 'offerOpen', 'fN', 'fD', 'fFee', 'fastOk', 'bNum', 'bDen', 'bCut'] as const) {
+        for (const f of [
+          'offerPeer',
+          'offerInSlot',
+          'offerOutSlot',
+          'offerOpen',
+          'fN',
+          'fD',
+          'fFee',
+          'fastOk',
+          'bNum',
+          'bDen',
+          'bCut',
+        ] as const) {
           expect([...graphTable(bulk)[f].subarray(0, n)], f).toEqual([...graphTable(one)[f].subarray(0, n)]);
         }
         expect(graphTable(bulk).offerIds).toEqual(graphTable(one).offerIds);
@@ -113,11 +160,17 @@ describe('offer graph: bulk load', () => {
 
   it('rejects a bad offer in a batch with its code, keeping the ones before it', () => {
     const g = new OfferGraph();
-    expect(() => g.addOffers([offer(key('a'), '1'), offer(key('b'), '2', { rateDen: 0n }), offer(key('c'), '3')])).toThrow(expect.objectContaining({ code: 'bad-rate' }));
+    expect(() =>
+      g.addOffers([offer(key('a'), '1'), offer(key('b'), '2', { rateDen: 0n }), offer(key('c'), '3')]),
+    ).toThrow(expect.objectContaining({ code: 'bad-rate' }));
     expect(g.stats().offers).toBe(1);
     expect(() => g.addOffers([offer(key('A'), '1')])).toThrow(expect.objectContaining({ code: 'bad-key' }));
-    expect(() => g.addOffers([{ ...offer(key('a'), '1'), out: { unit: '', notary: 'n' } }])).toThrow(expect.objectContaining({ code: 'bad-offer' }));
-    expect(() => g.addOffers([offer(key('a'), '1', { max: MAX + 1n })])).toThrow(expect.objectContaining({ code: 'bad-amount' }));
+    expect(() => g.addOffers([{ ...offer(key('a'), '1'), out: { unit: '', notary: 'n' } }])).toThrow(
+      expect.objectContaining({ code: 'bad-offer' }),
+    );
+    expect(() => g.addOffers([offer(key('a'), '1', { max: MAX + 1n })])).toThrow(
+      expect.objectContaining({ code: 'bad-amount' }),
+    );
   });
 });
 
@@ -138,7 +191,15 @@ describe('offer graph: peers', () => {
     const g = new OfferGraph();
     const k = '0'.repeat(57) + 'abcdef0';
     g.peer(k);
-    for (const bad of [k.toUpperCase(), `${k}0`, k.slice(1), `g${k.slice(1)}`, 'x'.repeat(57) + 'abcdef0', '', 42 as unknown as string]) {
+    for (const bad of [
+      k.toUpperCase(),
+      `${k}0`,
+      k.slice(1),
+      `g${k.slice(1)}`,
+      'x'.repeat(57) + 'abcdef0',
+      '',
+      42 as unknown as string,
+    ]) {
       expect(() => g.peer(bad)).toThrow(expect.objectContaining({ code: 'bad-key' }));
     }
     expect(graphTable(g).peerKeys).toEqual([k]);
@@ -146,19 +207,23 @@ describe('offer graph: peers', () => {
 
   it('random keys get stable, distinct indexes', () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[0-9a-f]{64}$/), { maxLength: 40 }), fc.stringMatching(/^[0-9a-f]{7}$/), (raw, tail) => {
-        // half of the keys forced onto one shared tail
-        const keys = raw.map((k, i) => (i % 2 === 0 ? k.slice(0, 57) + tail : k));
-        const g = new OfferGraph();
-        const idx = keys.map((k) => g.peer(k));
-        const first = new Map<string, number>();
-        keys.forEach((k, i) => {
-          if (!first.has(k)) first.set(k, idx[i] as number);
-          expect(idx[i]).toBe(first.get(k));
-          expect(graphTable(g).peerKeys[idx[i] as number]).toBe(k);
-        });
-        expect(graphTable(g).peerKeys.length).toBe(first.size);
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[0-9a-f]{64}$/), { maxLength: 40 }),
+        fc.stringMatching(/^[0-9a-f]{7}$/),
+        (raw, tail) => {
+          // half of the keys forced onto one shared tail
+          const keys = raw.map((k, i) => (i % 2 === 0 ? k.slice(0, 57) + tail : k));
+          const g = new OfferGraph();
+          const idx = keys.map((k) => g.peer(k));
+          const first = new Map<string, number>();
+          keys.forEach((k, i) => {
+            if (!first.has(k)) first.set(k, idx[i] as number);
+            expect(idx[i]).toBe(first.get(k));
+            expect(graphTable(g).peerKeys[idx[i] as number]).toBe(k);
+          });
+          expect(graphTable(g).peerKeys.length).toBe(first.size);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -167,13 +232,20 @@ describe('offer graph: peers', () => {
 describe('offer graph: follows and catalogs', () => {
   it('adjacency is the deduplicated union of follows in both directions, after any sequence of changes', () => {
     const keys = ['a', 'b', 'c', 'd', 'e', 'f'].map(key);
-    const change = fc.record({ who: fc.nat({ max: 5 }), list: fc.array(fc.nat({ max: 5 }), { maxLength: 8 }), flush: fc.boolean() });
+    const change = fc.record({
+      who: fc.nat({ max: 5 }),
+      list: fc.array(fc.nat({ max: 5 }), { maxLength: 8 }),
+      flush: fc.boolean(),
+    });
     fc.assert(
       fc.property(fc.array(change, { minLength: 1, maxLength: 20 }), (changes) => {
         const g = new OfferGraph();
         const follows = new Map<number, Set<number>>();
         for (const c of changes) {
-          g.setFollows(keys[c.who] as string, c.list.map((i) => keys[i] as string));
+          g.setFollows(
+            keys[c.who] as string,
+            c.list.map((i) => keys[i] as string),
+          );
           follows.set(c.who, new Set(c.list.filter((i) => i !== c.who)));
           if (c.flush) g.flushAdjacency();
         }
@@ -191,10 +263,16 @@ describe('offer graph: follows and catalogs', () => {
             expect(want.size).toBe(0);
             continue;
           }
-          const got = [...(graphTable(g).adj[p] as Int32Array)].map((i) => keys.indexOf(graphTable(g).peerKeys[i] as string));
+          const got = [...(graphTable(g).adj[p] as Int32Array)].map((i) =>
+            keys.indexOf(graphTable(g).peerKeys[i] as string),
+          );
           expect(got.length).toBe(new Set(got).size);
           expect(new Set(got)).toEqual(want);
-          expect(new Set((graphTable(g).followOut[p] as number[]).map((i) => keys.indexOf(graphTable(g).peerKeys[i] as string)))).toEqual(follows.get(x) ?? new Set());
+          expect(
+            new Set(
+              (graphTable(g).followOut[p] as number[]).map((i) => keys.indexOf(graphTable(g).peerKeys[i] as string)),
+            ),
+          ).toEqual(follows.get(x) ?? new Set());
         }
         expect(g.stats().followEdges).toBe(edges);
       }),

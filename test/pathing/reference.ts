@@ -42,7 +42,7 @@ export function radiusOf(file: OffersFile, from: string, D: number): Set<string>
   let layer = [from];
   for (let d = 0; d < D; d++) {
     const next: string[] = [];
-    for (const p of layer) for (const q of file.follows[p] ?? []) if (!seen.has(q)) (seen.add(q), next.push(q));
+    for (const p of layer) for (const q of file.follows[p] ?? []) if (!seen.has(q)) seen.add(q), next.push(q);
     layer = next;
   }
   return seen;
@@ -53,7 +53,16 @@ export function adjacent(file: OffersFile, a: string, b: string): boolean {
 }
 
 /** All valid paths, cheapest first. */
-export function referencePaths(file: OffersFile, from: string, unit: UnitRef, to: string, amount: bigint, H = 6, D = 6, direct = true): RefPath[] {
+export function referencePaths(
+  file: OffersFile,
+  from: string,
+  unit: UnitRef,
+  to: string,
+  amount: bigint,
+  H = 6,
+  D = 6,
+  direct = true,
+): RefPath[] {
   const accepts = (file.accepts[to] ?? []).map(key);
   if (direct && accepts.includes(key(unit))) return [{ spend: amount, peers: [from, to], offers: [] }];
   const radius = radiusOf(file, from, D);

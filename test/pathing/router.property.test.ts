@@ -31,7 +31,9 @@ function scenario(big: boolean): fc.Arbitrary<Scenario> {
     const peer = fc.integer({ min: 0, max: n - 1 });
     const unit = fc.integer({ min: 0, max: UNITS.length - 1 });
     const amt = (lo: number, hi: number): fc.Arbitrary<bigint> =>
-      big ? fc.bigInt({ min: BigInt(lo) * BIG, max: BigInt(hi) * BIG }).map((v) => (v > MAX ? MAX : v)) : fc.bigInt({ min: BigInt(lo), max: BigInt(hi) });
+      big
+        ? fc.bigInt({ min: BigInt(lo) * BIG, max: BigInt(hi) * BIG }).map((v) => (v > MAX ? MAX : v))
+        : fc.bigInt({ min: BigInt(lo), max: BigInt(hi) });
     const offer = fc.record({
       peer,
       in: unit,
@@ -42,51 +44,62 @@ function scenario(big: boolean): fc.Arbitrary<Scenario> {
       fee: fc.bigInt({ min: 0n, max: 20n }),
       min: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: amt(1, 300) }),
       max: fc.oneof(amt(200, 5000), fc.constant((1n << 63n) - 1n)),
-      liquidity: fc.oneof(amt(0, 3000), fc.constant((1n << 62n))),
+      liquidity: fc.oneof(amt(0, 3000), fc.constant(1n << 62n)),
       status: fc.constantFrom('open', 'open', 'open', 'paused'),
       // bound offers (kind 31562 `to`): the owner delivers only to these peers
-      to: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.uniqueArray(peer, { minLength: 1, maxLength: 2 }) }),
+      to: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(null) },
+        { weight: 2, arbitrary: fc.uniqueArray(peer, { minLength: 1, maxLength: 2 }) },
+      ),
     });
-    return fc.record({
-      offers: fc.array(offer, { minLength: 2 * n, maxLength: 6 * n }),
-      follows: fc.array(fc.tuple(peer, peer), { minLength: 2 * n, maxLength: 5 * n }),
-      // the payer mostly holds a unit the payee does not take, so conversions are needed
-      accepts: fc.uniqueArray(fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: UNITS.length - 1 }) }, { weight: 1, arbitrary: fc.constant(0) }), { minLength: 1, maxLength: 2 }),
-      from: peer,
-      to: peer,
-      unit: fc.constant(0),
-      amount: amt(1, 600),
-      H: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(6)),
-      D: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(6)),
-    }).map((r) => {
-      const offers: GraphOffer[] = r.offers.map((o, i) => ({
-        pubkey: pk(o.peer),
-        id: `o${i}`,
-        in: UNITS[o.in]!,
-        out: UNITS[o.out]!,
-        rateNum: BigInt(o.num),
-        rateDen: BigInt(o.den),
-        cutPpm: BigInt(o.cut),
-        fee: o.fee,
-        min: o.min > o.max ? o.max : o.min,
-        max: o.max,
-        liquidity: o.liquidity,
-        status: o.status as 'open' | 'paused',
-        ...(o.to ? { to: o.to.map(pk) } : {}),
-      }));
-      const follows: Record<string, string[]> = {};
-      for (const [a, b] of r.follows) if (a !== b) (follows[pk(a)] ??= []).push(pk(b));
-      const to = r.to === r.from ? (r.from + 1) % n : r.to;
-      return {
-        file: { offers, follows, accepts: { [pk(to)]: r.accepts.map((u) => UNITS[u]!) } },
-        from: pk(r.from),
-        to: pk(to),
-        unit: UNITS[r.unit]!,
-        amount: r.amount,
-        H: r.H,
-        D: r.D,
-      };
-    });
+    return fc
+      .record({
+        offers: fc.array(offer, { minLength: 2 * n, maxLength: 6 * n }),
+        follows: fc.array(fc.tuple(peer, peer), { minLength: 2 * n, maxLength: 5 * n }),
+        // the payer mostly holds a unit the payee does not take, so conversions are needed
+        accepts: fc.uniqueArray(
+          fc.oneof(
+            { weight: 9, arbitrary: fc.integer({ min: 1, max: UNITS.length - 1 }) },
+            { weight: 1, arbitrary: fc.constant(0) },
+          ),
+          { minLength: 1, maxLength: 2 },
+        ),
+        from: peer,
+        to: peer,
+        unit: fc.constant(0),
+        amount: amt(1, 600),
+        H: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(6)),
+        D: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(6)),
+      })
+      .map((r) => {
+        const offers: GraphOffer[] = r.offers.map((o, i) => ({
+          pubkey: pk(o.peer),
+          id: `o${i}`,
+          in: UNITS[o.in]!,
+          out: UNITS[o.out]!,
+          rateNum: BigInt(o.num),
+          rateDen: BigInt(o.den),
+          cutPpm: BigInt(o.cut),
+          fee: o.fee,
+          min: o.min > o.max ? o.max : o.min,
+          max: o.max,
+          liquidity: o.liquidity,
+          status: o.status as 'open' | 'paused',
+          ...(o.to ? { to: o.to.map(pk) } : {}),
+        }));
+        const follows: Record<string, string[]> = {};
+        for (const [a, b] of r.follows) if (a !== b) (follows[pk(a)] ??= []).push(pk(b));
+        const to = r.to === r.from ? (r.from + 1) % n : r.to;
+        return {
+          file: { offers, follows, accepts: { [pk(to)]: r.accepts.map((u) => UNITS[u]!) } },
+          from: pk(r.from),
+          to: pk(to),
+          unit: UNITS[r.unit]!,
+          amount: r.amount,
+          H: r.H,
+          D: r.D,
+        };
+      });
   });
 }
 
@@ -135,7 +148,15 @@ function run(s: Scenario, alternatives = 0) {
   const g = buildGraph(s.file);
   const r = new Router(g);
   try {
-    return r.findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, alternatives });
+    return r.findRoute({
+      from: s.from,
+      fromUnit: s.unit,
+      to: s.to,
+      amount: s.amount,
+      maxHops: s.H,
+      maxDegree: s.D,
+      alternatives,
+    });
   } catch (e) {
     if (isOtP2pError(e, 'no-route')) return null;
     throw e;
@@ -171,10 +192,23 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
         const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D, direct);
         const g = buildGraph(s.file);
         // rekeyAfter 0: the keys leave deepest-first order at the first re-expansion; Infinity: never
-        for (const options of [{ firstPass: 'best-first' }, { firstPass: 'best-first', rekeyAfter: 0 }, { firstPass: 'best-first', rekeyAfter: Number.POSITIVE_INFINITY }, { firstPass: 'layered' }] as const) {
+        for (const options of [
+          { firstPass: 'best-first' },
+          { firstPass: 'best-first', rekeyAfter: 0 },
+          { firstPass: 'best-first', rekeyAfter: Number.POSITIVE_INFINITY },
+          { firstPass: 'layered' },
+        ] as const) {
           let got;
           try {
-            got = new Router(g, options).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, direct });
+            got = new Router(g, options).findRoute({
+              from: s.from,
+              fromUnit: s.unit,
+              to: s.to,
+              amount: s.amount,
+              maxHops: s.H,
+              maxDegree: s.D,
+              direct,
+            });
           } catch (e) {
             if (!isOtP2pError(e, 'no-route')) throw e;
             got = null;
@@ -260,34 +294,56 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
 
   it('dominated twins of offers (same units, worse terms) never change the answer; expiry is respected', () => {
     fc.assert(
-      fc.property(scenario(false), fc.array(fc.tuple(fc.nat(), fc.bigInt({ min: 0n, max: 3n }), fc.bigInt({ min: 0n, max: 50n }), fc.boolean()), { minLength: 1, maxLength: 12 }), (s, twins) => {
-        // clones that pay a bit more fee, have less liquidity, or a higher minimum, some expiring
-        for (const [i, dFee, dLiq, expiring] of twins) {
-          const o = s.file.offers[i % s.file.offers.length]!;
-          const min = o.min + dFee > o.max ? o.max : o.min + dFee;
-          s.file.offers.push({ ...o, id: `${o.id}-twin${s.file.offers.length}`, fee: o.fee + dFee, liquidity: o.liquidity > dLiq ? o.liquidity - dLiq : 0n, min, ...(expiring ? { expiration: 100 } : {}) });
-          // and sometimes the original expires while the twin lives on
-          if (expiring && dLiq % 2n === 0n) o.expiration = 100;
-        }
-        const live = { ...s.file, offers: s.file.offers.filter((o) => (o.expiration ?? Infinity) > 200) };
-        const ref = referencePaths(live, s.from, s.unit, s.to, s.amount, s.H, s.D);
-        const g = buildGraph(s.file);
-        let got;
-        try {
-          got = new Router(g).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, now: 200 });
-        } catch (e) {
-          if (!isOtP2pError(e, 'no-route')) throw e;
-          got = null;
-        }
-        if (ref.length === 0) return void expect(got).toBeNull();
-        expect(got?.best.spend).toBe(ref[0]!.spend);
-        checkPath({ ...s, file: live }, got!.best);
-      }),
+      fc.property(
+        scenario(false),
+        fc.array(fc.tuple(fc.nat(), fc.bigInt({ min: 0n, max: 3n }), fc.bigInt({ min: 0n, max: 50n }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (s, twins) => {
+          // clones that pay a bit more fee, have less liquidity, or a higher minimum, some expiring
+          for (const [i, dFee, dLiq, expiring] of twins) {
+            const o = s.file.offers[i % s.file.offers.length]!;
+            const min = o.min + dFee > o.max ? o.max : o.min + dFee;
+            s.file.offers.push({
+              ...o,
+              id: `${o.id}-twin${s.file.offers.length}`,
+              fee: o.fee + dFee,
+              liquidity: o.liquidity > dLiq ? o.liquidity - dLiq : 0n,
+              min,
+              ...(expiring ? { expiration: 100 } : {}),
+            });
+            // and sometimes the original expires while the twin lives on
+            if (expiring && dLiq % 2n === 0n) o.expiration = 100;
+          }
+          const live = { ...s.file, offers: s.file.offers.filter((o) => (o.expiration ?? Infinity) > 200) };
+          const ref = referencePaths(live, s.from, s.unit, s.to, s.amount, s.H, s.D);
+          const g = buildGraph(s.file);
+          let got;
+          try {
+            got = new Router(g).findRoute({
+              from: s.from,
+              fromUnit: s.unit,
+              to: s.to,
+              amount: s.amount,
+              maxHops: s.H,
+              maxDegree: s.D,
+              now: 200,
+            });
+          } catch (e) {
+            if (!isOtP2pError(e, 'no-route')) throw e;
+            got = null;
+          }
+          if (ref.length === 0) return void expect(got).toBeNull();
+          expect(got?.best.spend).toBe(ref[0]!.spend);
+          checkPath({ ...s, file: live }, got!.best);
+        },
+      ),
       { numRuns: 250 },
     );
   });
 
-  it('with direct payment off, a payer sharing the payee\'s unit still needs a follow (Lightning-like)', () => {
+  it("with direct payment off, a payer sharing the payee's unit still needs a follow (Lightning-like)", () => {
     fc.assert(
       fc.property(scenario(false), fc.boolean(), (s, sameUnit) => {
         if (sameUnit) s.file.accepts[s.to] = [s.unit];
@@ -295,7 +351,15 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
         const g = buildGraph(s.file);
         let got;
         try {
-          got = new Router(g).findRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, direct: false });
+          got = new Router(g).findRoute({
+            from: s.from,
+            fromUnit: s.unit,
+            to: s.to,
+            amount: s.amount,
+            maxHops: s.H,
+            maxDegree: s.D,
+            direct: false,
+          });
         } catch (e) {
           if (!isOtP2pError(e, 'no-route')) throw e;
           got = null;
@@ -329,7 +393,15 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
         const r = new Router(g);
         let got;
         try {
-          got = r.findMultiRoute({ from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D, maxParts: parts });
+          got = r.findMultiRoute({
+            from: s.from,
+            fromUnit: s.unit,
+            to: s.to,
+            amount: s.amount,
+            maxHops: s.H,
+            maxDegree: s.D,
+            maxParts: parts,
+          });
         } catch (e) {
           if (!isOtP2pError(e, 'no-route')) throw e;
           // no split found: then no single path exists either

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { OfferGraph, Router, buildGraph, findArbitrage, parseOffersFile, routeToJson } from '../../src/pathing/index.ts';
+import {
+  OfferGraph,
+  Router,
+  buildGraph,
+  findArbitrage,
+  parseOffersFile,
+  routeToJson,
+} from '../../src/pathing/index.ts';
 import type { GraphOffer } from '../../src/pathing/index.ts';
 import { fastCeilMulDiv } from '../../src/pathing/amount.ts';
 import { offerInput } from '../../src/events/offer.ts';
@@ -16,11 +23,30 @@ const USD = { unit: 'usd', notary: 'n1' };
 const EUR = { unit: 'eur', notary: 'n1' };
 const BTC = { unit: 'btc', notary: 'onchain' };
 
-function offer(pubkey: string, id: string, inU: typeof USD, outU: typeof USD, over: Partial<GraphOffer> = {}): GraphOffer {
-  return { pubkey, id, in: inU, out: outU, rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, max: 1_000_000n, liquidity: 1_000_000n, ...over };
+function offer(
+  pubkey: string,
+  id: string,
+  inU: typeof USD,
+  outU: typeof USD,
+  over: Partial<GraphOffer> = {},
+): GraphOffer {
+  return {
+    pubkey,
+    id,
+    in: inU,
+    out: outU,
+    rateNum: 1n,
+    rateDen: 1n,
+    cutPpm: 0n,
+    fee: 0n,
+    min: 0n,
+    max: 1_000_000n,
+    liquidity: 1_000_000n,
+    ...over,
+  };
 }
 
-function graph(offers: GraphOffer[], follows: Record<string, string[]>, accepts: typeof USD[] = [EUR]): OfferGraph {
+function graph(offers: GraphOffer[], follows: Record<string, string[]>, accepts: (typeof USD)[] = [EUR]): OfferGraph {
   const g = new OfferGraph();
   for (const o of offers) g.upsertOffer(o);
   for (const [p, l] of Object.entries(follows)) g.setFollows(p, l);
@@ -32,7 +58,10 @@ const q = (amount: bigint, over: object = {}) => ({ from: A, fromUnit: USD, to: 
 
 describe('router rules', () => {
   it('applies the exact input formula at every hop', () => {
-    const g = graph([offer(B, 'b1', USD, EUR, { rateNum: 9n, rateDen: 10n, cutPpm: 2500n, fee: 3n })], { [A]: [B], [B]: [PAYEE] });
+    const g = graph([offer(B, 'b1', USD, EUR, { rateNum: 9n, rateDen: 10n, cutPpm: 2500n, fee: 3n })], {
+      [A]: [B],
+      [B]: [PAYEE],
+    });
     const r = new Router(g).findRoute(q(1000n));
     // ceil((1000 + 3) * 10 * 1e6 / (9 * (1e6 - 2500))) = 1117.0..
     expect(r.best.spend).toBe((1003n * 10n * 1_000_000n + 9n * 997_500n - 1n) / (9n * 997_500n));
@@ -75,15 +104,23 @@ describe('router rules', () => {
       expect(g.acceptsUnit(g.peer(PAYEE), g.unit(EUR))).toBe(true);
       // a unit the payee does not accept is ignored, not delivered
       expect(() => r.findRoute(q(100n, { toUnits: [USD] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
-      expect(() => r.findRoute(q(100n, { toUnits: [{ unit: 'never', notary: 'seen' }] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
+      expect(() => r.findRoute(q(100n, { toUnits: [{ unit: 'never', notary: 'seen' }] }))).toThrow(
+        expect.objectContaining({ code: 'no-route' }),
+      );
       expect(() => r.findRoute(q(100n, { toUnits: [] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
     }
     // direct payment counts only in a unit the query allows
     const d = graph([], { [A]: [PAYEE] }, [USD, EUR]);
     expect(new Router(d).findRoute(q(5n)).best.hops).toHaveLength(1);
-    expect(() => new Router(d).findRoute(q(5n, { toUnits: [EUR] }))).toThrow(expect.objectContaining({ code: 'no-route' }));
-    expect(() => new Router(d).findRoute(q(5n, { toUnits: 'eur' }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
-    expect(() => new Router(d).findRoute(q(5n, { toUnits: [{ unit: 1 }] }))).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: [EUR] }))).toThrow(
+      expect.objectContaining({ code: 'no-route' }),
+    );
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: 'eur' }))).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+    expect(() => new Router(d).findRoute(q(5n, { toUnits: [{ unit: 1 }] }))).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
   });
 
   it('an offer bound to counterparties (to) delivers only to them, in every pass and in multi-path splits', () => {
@@ -97,21 +134,35 @@ describe('router rules', () => {
       expect(r.findMultiRoute(q(100n)).spend).toBe(107n);
     }
     // bound to the payee, the cheap offer is taken
-    const h = graph([offer(B, 'cheap', USD, EUR, { to: [C, PAYEE] }), offer(B, 'dear', USD, EUR, { fee: 7n })], { [A]: [B], [B]: [PAYEE, C] });
+    const h = graph([offer(B, 'cheap', USD, EUR, { to: [C, PAYEE] }), offer(B, 'dear', USD, EUR, { fee: 7n })], {
+      [A]: [B],
+      [B]: [PAYEE, C],
+    });
     expect(new Router(h).findRoute(q(100n)).best.hops.map((x) => x.offer)).toEqual(['cheap', null]);
     // multi-path: the bound offer's liquidity is never used towards the payee
-    const m = graph([offer(B, 'cheap', USD, EUR, { to: [C], liquidity: 10_000n }), offer(B, 'small', USD, EUR, { liquidity: 60n }), offer(E, 'other', USD, EUR, { liquidity: 60n, fee: 1n })], {
-      [A]: [B, E],
-      [B]: [PAYEE, C],
-      [E]: [PAYEE],
-    });
+    const m = graph(
+      [
+        offer(B, 'cheap', USD, EUR, { to: [C], liquidity: 10_000n }),
+        offer(B, 'small', USD, EUR, { liquidity: 60n }),
+        offer(E, 'other', USD, EUR, { liquidity: 60n, fee: 1n }),
+      ],
+      {
+        [A]: [B, E],
+        [B]: [PAYEE, C],
+        [E]: [PAYEE],
+      },
+    );
     const split = new Router(m).findMultiRoute(q(100n));
     expect(split.parts.map((p) => p.hops[0]!.to).sort()).toEqual([B, E].sort());
     expect(split.parts.flatMap((p) => p.hops.map((x) => x.offer))).not.toContain('cheap');
     // malformed counterparties are refused before anything changes
     const bad = new OfferGraph();
-    expect(() => bad.upsertOffer(offer(B, 'x', USD, EUR, { to: ['nothex'] }))).toThrow(expect.objectContaining({ code: 'bad-key' }));
-    expect(() => bad.upsertOffer(offer(B, 'x', USD, EUR, { to: C as unknown as string[] }))).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(() => bad.upsertOffer(offer(B, 'x', USD, EUR, { to: ['nothex'] }))).toThrow(
+      expect.objectContaining({ code: 'bad-key' }),
+    );
+    expect(() => bad.upsertOffer(offer(B, 'x', USD, EUR, { to: C as unknown as string[] }))).toThrow(
+      expect.objectContaining({ code: 'bad-offer' }),
+    );
     expect(bad.stats().offers).toBe(0);
   });
 
@@ -212,7 +263,11 @@ describe('router rules', () => {
 
   it('splits over residual liquidity when one path cannot carry the amount', () => {
     const g = graph(
-      [offer(B, 'b', USD, EUR, { liquidity: 600n }), offer(C, 'c', USD, EUR, { liquidity: 300n, fee: 1n }), offer(E, 'e', USD, EUR, { liquidity: 300n, fee: 2n })],
+      [
+        offer(B, 'b', USD, EUR, { liquidity: 600n }),
+        offer(C, 'c', USD, EUR, { liquidity: 300n, fee: 1n }),
+        offer(E, 'e', USD, EUR, { liquidity: 300n, fee: 2n }),
+      ],
       { [A]: [B, C, E], [B]: [PAYEE], [C]: [PAYEE], [E]: [PAYEE] },
     );
     const r = new Router(g);
@@ -244,16 +299,31 @@ describe('router rules', () => {
 
   it('rejects bad offers with exact codes', () => {
     const g = new OfferGraph();
-    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { rateNum: 0n }))).toThrow(expect.objectContaining({ code: 'bad-rate' }));
-    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { cutPpm: 1_000_000n }))).toThrow(expect.objectContaining({ code: 'bad-offer' }));
-    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { fee: -1n }))).toThrow(expect.objectContaining({ code: 'bad-amount' }));
-    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { liquidity: 1n << 63n }))).toThrow(expect.objectContaining({ code: 'bad-amount' }));
-    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { min: 5n, max: 4n }))).toThrow(expect.objectContaining({ code: 'bad-offer' }));
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { rateNum: 0n }))).toThrow(
+      expect.objectContaining({ code: 'bad-rate' }),
+    );
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { cutPpm: 1_000_000n }))).toThrow(
+      expect.objectContaining({ code: 'bad-offer' }),
+    );
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { fee: -1n }))).toThrow(
+      expect.objectContaining({ code: 'bad-amount' }),
+    );
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { liquidity: 1n << 63n }))).toThrow(
+      expect.objectContaining({ code: 'bad-amount' }),
+    );
+    expect(() => g.upsertOffer(offer(B, 'x', USD, EUR, { min: 5n, max: 4n }))).toThrow(
+      expect.objectContaining({ code: 'bad-offer' }),
+    );
   });
 
   it('reports arbitrage cycles exactly, and routes never loop through them', () => {
     const g = graph(
-      [offer(B, 'b', USD, BTC, { rateNum: 2n }), offer(C, 'c', BTC, USD, { rateNum: 1n, rateDen: 2n, cutPpm: 1n }), offer(E, 'e', BTC, EUR, { rateNum: 11n, rateDen: 10n }), offer(C, 'c2', EUR, USD)],
+      [
+        offer(B, 'b', USD, BTC, { rateNum: 2n }),
+        offer(C, 'c', BTC, USD, { rateNum: 1n, rateDen: 2n, cutPpm: 1n }),
+        offer(E, 'e', BTC, EUR, { rateNum: 11n, rateDen: 10n }),
+        offer(C, 'c2', EUR, USD),
+      ],
       { [A]: [B], [B]: [C] },
     );
     const cycles = findArbitrage(g);
@@ -279,7 +349,8 @@ describe('router rules', () => {
       }
       g.setAccepts(PAYEE, [USD]);
       const r = new Router(g);
-      const deliver = (over: object) => r.findRoute({ from: A, fromUnit: USD, to: PAYEE, amount: 100n, direct: false, ...over }).best.spend;
+      const deliver = (over: object) =>
+        r.findRoute({ from: A, fromUnit: USD, to: PAYEE, amount: 100n, direct: false, ...over }).best.spend;
       // n + 1 transfers; the payee is n + 1 follow-steps away
       expect(deliver({ maxHops: n + 1, maxDegree: n + 1 })).toBe(100n + BigInt(n));
       expect(() => deliver({ maxHops: n, maxDegree: n + 1 })).toThrow(expect.objectContaining({ code: 'no-route' }));
@@ -297,7 +368,8 @@ describe('router rules', () => {
     const hops = [A, ...chain, PAYEE];
     const g = new OfferGraph();
     for (let i = 1; i < hops.length - 1; i++) g.upsertOffer(offer(hops[i]!, `f${i}`, USD, USD, { fee: 1n }));
-    const leaves = (i: number): string[] => Array.from({ length: i === 0 ? 16 : 4 }, (_, k) => key(0x1000 + i * 16 + k));
+    const leaves = (i: number): string[] =>
+      Array.from({ length: i === 0 ? 16 : 4 }, (_, k) => key(0x1000 + i * 16 + k));
     for (let i = 0; i < hops.length - 1; i++) g.setFollows(hops[i]!, [hops[i + 1]!, ...leaves(i)]);
     g.setAccepts(PAYEE, [USD]);
     const r = new Router(g);
@@ -342,40 +414,56 @@ describe('router rules', () => {
 
   it('fast double arithmetic agrees with bigint', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 1, max: 2 ** 20 }), fc.integer({ min: 1, max: 2 ** 20 }), (x, n, d) => {
-        const exact = (BigInt(x) * BigInt(n) + BigInt(d) - 1n) / BigInt(d);
-        const got = fastCeilMulDiv(x, n, d);
-        if (exact >= 2n ** 52n) expect(got).toBe(-1);
-        else expect(BigInt(got)).toBe(exact);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 2 ** 20 }),
+        fc.integer({ min: 1, max: 2 ** 20 }),
+        (x, n, d) => {
+          const exact = (BigInt(x) * BigInt(n) + BigInt(d) - 1n) / BigInt(d);
+          const got = fastCeilMulDiv(x, n, d);
+          if (exact >= 2n ** 52n) expect(got).toBe(-1);
+          else expect(BigInt(got)).toBe(exact);
+        },
+      ),
     );
     // Rates whose reduced numerator and denominator are large (n * d >= 2^52): the answer is
     // exact or -1 (decide with bigint), never wrong; exact quotients are always left to bigint.
     let answered = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 52 - 1 }), fc.integer({ min: 2 ** 26, max: 2 ** 53 - 1 }), fc.integer({ min: 2 ** 26, max: 2 ** 53 - 1 }), (x, n, d) => {
-        const exact = (BigInt(x) * BigInt(n) + BigInt(d) - 1n) / BigInt(d);
-        const got = fastCeilMulDiv(x, n, d);
-        if (got !== -1) {
-          answered++;
-          expect(BigInt(got)).toBe(exact);
-        }
-        if ((BigInt(x) * BigInt(n)) % BigInt(d) === 0n) expect(got).toBe(-1);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 52 - 1 }),
+        fc.integer({ min: 2 ** 26, max: 2 ** 53 - 1 }),
+        fc.integer({ min: 2 ** 26, max: 2 ** 53 - 1 }),
+        (x, n, d) => {
+          const exact = (BigInt(x) * BigInt(n) + BigInt(d) - 1n) / BigInt(d);
+          const got = fastCeilMulDiv(x, n, d);
+          if (got !== -1) {
+            answered++;
+            expect(BigInt(got)).toBe(exact);
+          }
+          if ((BigInt(x) * BigInt(n)) % BigInt(d) === 0n) expect(got).toBe(-1);
+        },
+      ),
       { numRuns: 2000 },
     );
     expect(answered).toBeGreaterThan(0);
     // Factors beyond exact doubles (a rate of 90,000 over 10^6 with a cut): n and d rounded.
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 52 - 1 }), fc.bigInt({ min: 2n ** 53n, max: 2n ** 80n }), fc.bigInt({ min: 1n, max: 2n ** 80n }), (x, n, d) => {
-        const got = fastCeilMulDiv(x, Number(n), Number(d));
-        if (got !== -1) expect(BigInt(got)).toBe((BigInt(x) * n + d - 1n) / d);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 52 - 1 }),
+        fc.bigInt({ min: 2n ** 53n, max: 2n ** 80n }),
+        fc.bigInt({ min: 1n, max: 2n ** 80n }),
+        (x, n, d) => {
+          const got = fastCeilMulDiv(x, Number(n), Number(d));
+          if (got !== -1) expect(BigInt(got)).toBe((BigInt(x) * n + d - 1n) / d);
+        },
+      ),
       { numRuns: 2000 },
     );
     // Typical amounts and rates (the multi-asset bench's: 1e6 over ~1e12) are answered in doubles.
     let fast = 0;
-    for (let i = 1; i <= 1000; i++) if (fastCeilMulDiv(i * 7919, 1_000_000_000_000, 10_000_000 * 999_000 + i) !== -1) fast++;
+    for (let i = 1; i <= 1000; i++)
+      if (fastCeilMulDiv(i * 7919, 1_000_000_000_000, 10_000_000 * 999_000 + i) !== -1) fast++;
     expect(fast).toBeGreaterThan(990);
     expect(fastCeilMulDiv(3 * 999_983, 999_979 * 1_000_003, 999_983 * 1_000_003)).toBe(-1); // quotient exactly 3 * 999_979
     expect(offerInput({ rateNum: 3n, rateDen: 1n, cutPpm: 0n, fee: 1n }, 300n)).toBe(101n);
@@ -383,7 +471,20 @@ describe('router rules', () => {
 
   it('offline file: JSON output is exactly the contractual shape', () => {
     const file = parseOffersFile({
-      offers: [{ pubkey: B, id: 'b1', in: USD, out: EUR, rate: ['9', '10'], cut_ppm: '2500', fee: '3', min: '0', max: '100000', liquidity: '5000' }],
+      offers: [
+        {
+          pubkey: B,
+          id: 'b1',
+          in: USD,
+          out: EUR,
+          rate: ['9', '10'],
+          cut_ppm: '2500',
+          fee: '3',
+          min: '0',
+          max: '100000',
+          liquidity: '5000',
+        },
+      ],
       follows: { [A]: [B], [B]: [PAYEE] },
       accepts: { [PAYEE]: [EUR] },
     });

@@ -70,18 +70,36 @@ describe('BitcoinTransfers (the btc@<chain> executor)', () => {
     const payer = new BitcoinTransfers({ wallet: walletOf(seeds.payer), store, feeRate: 2n });
     const payee = walletOf(seeds.payee);
     const to = payee.nextReceiveAddress();
-    const req = { idempotencyKey: 'k1', notary: 'regtest', unit: 'btc', fromAccount: 'bitcoin-wallet', toNym: to, amount: 250_000n };
+    const req = {
+      idempotencyKey: 'k1',
+      notary: 'regtest',
+      unit: 'btc',
+      fromAccount: 'bitcoin-wallet',
+      toNym: to,
+      amount: 250_000n,
+    };
     const first = await payer.transfer(req);
     const again = await payer.transfer(req);
     expect(again).toEqual(first);
     expect(first).toMatchObject({ kind: 'btc', address: to, amount: 250_000n });
     await node.mine(1);
     await payee.sync();
-    expect(payee.incoming(to)).toEqual([{ txid: first.kind === 'btc' ? first.txid : '', vout: expect.any(Number), value: 250_000n, height: expect.any(Number), confirmations: 1 }]);
+    expect(payee.incoming(to)).toEqual([
+      {
+        txid: first.kind === 'btc' ? first.txid : '',
+        vout: expect.any(Number),
+        value: 250_000n,
+        height: expect.any(Number),
+        confirmations: 1,
+      },
+    ]);
     // the same key for another transfer is refused, not paid
     await expectCode(payer.transfer({ ...req, amount: 1_000n }), 'bad-input');
     await expectCode(payer.transfer({ ...req, idempotencyKey: 'k2', unit: 'EUR', notary: 'n1' }), 'unknown-unit');
-    await expectCode(payer.transfer({ ...req, idempotencyKey: 'k3', toNym: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080' }), 'bad-address');
+    await expectCode(
+      payer.transfer({ ...req, idempotencyKey: 'k3', toNym: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080' }),
+      'bad-address',
+    );
     await expectCode(payer.transfer({ ...req, idempotencyKey: 'k4', amount: 100n }), 'dust');
     expect(store.raw.prepare('SELECT COUNT(*) FROM btc_payments').pluck().get()).toBe(1);
     await store.close();
@@ -91,7 +109,14 @@ describe('BitcoinTransfers (the btc@<chain> executor)', () => {
     const path = join(tmpDir(), 'payer.sqlite');
     let store = await openStore(path);
     const to = walletOf(seeds.payee).addressAt(0, 7);
-    const req = { idempotencyKey: 'crash-1', notary: 'regtest', unit: 'btc', fromAccount: 'bitcoin-wallet', toNym: to, amount: 300_000n };
+    const req = {
+      idempotencyKey: 'crash-1',
+      notary: 'regtest',
+      unit: 'btc',
+      fromAccount: 'bitcoin-wallet',
+      toNym: to,
+      amount: 300_000n,
+    };
     const crashing = new BitcoinTransfers({
       wallet: walletOf(seeds.payer),
       store,
@@ -131,7 +156,14 @@ describe('BitcoinTransfers (the btc@<chain> executor)', () => {
     const payer = new BitcoinTransfers({ wallet: walletOf(seeds.payer), store: payerStore, feeRate: 2n });
     const payee = new BitcoinTransfers({ wallet: walletOf(seeds.payee), store: payeeStore, confirmations: 2 });
     const address = payee.receiveAddress('aa'.repeat(16), 'regtest', 'btc')!;
-    const paid = await payer.transfer({ idempotencyKey: 'v1', notary: 'regtest', unit: 'btc', fromAccount: 'x', toNym: address, amount: 40_000n });
+    const paid = await payer.transfer({
+      idempotencyKey: 'v1',
+      notary: 'regtest',
+      unit: 'btc',
+      fromAccount: 'x',
+      toNym: address,
+      amount: 40_000n,
+    });
     if (paid.kind !== 'btc') throw new Error('expected a btc receipt');
     // a payer that claims more than it paid: the output's real value counts
     const claim = { ...paid, amount: 80_000n };
@@ -140,7 +172,13 @@ describe('BitcoinTransfers (the btc@<chain> executor)', () => {
     expect(await payee.verifyIncoming(claim)).toMatchObject({ pending: 'unconfirmed' });
     await node.mine(1);
     const ok = await payee.verifyIncoming(claim);
-    expect(ok).toEqual({ notary: 'regtest', unit: 'btc', toNym: address, fromNym: expect.stringMatching(/^rb1q/), amount: 40_000n });
+    expect(ok).toEqual({
+      notary: 'regtest',
+      unit: 'btc',
+      toNym: address,
+      fromNym: expect.stringMatching(/^rb1q/),
+      amount: 40_000n,
+    });
     // the refund address is the payer's own (the P2WPKH key of its first input)
     expect(payer.wallet.isMine(ok!.fromNym)).toBe(true);
     // an output of the same transaction that is not ours (the payer's change), an address not
@@ -149,7 +187,9 @@ describe('BitcoinTransfers (the btc@<chain> executor)', () => {
     expect(await payee.verifyIncoming({ ...paid, address: node.burnAddress })).toBeNull();
     expect(await payee.verifyIncoming({ kind: 'ot', notary: 'n', unit: 'u', id: 'x', amount: 1n })).toBeNull();
     // a txid nobody broadcast, to our address: unseen (the coordinator refuses it at expiry)
-    expect(await payee.verifyIncoming({ ...paid, txid: bytesToHex(randomBytes(32)) })).toMatchObject({ pending: 'unseen' });
+    expect(await payee.verifyIncoming({ ...paid, txid: bytesToHex(randomBytes(32)) })).toMatchObject({
+      pending: 'unseen',
+    });
     await payerStore.close();
     await payeeStore.close();
   });
@@ -189,8 +229,21 @@ describe('BitcoinTransfers (the btc@<chain> executor)', () => {
     // mainnet coins are another asset: a regtest wallet neither holds, receives nor pays them
     expect(routing.account('bitcoin', 'btc')).toBeUndefined();
     expect(routing.receiveAddress('cd'.repeat(16), 'bitcoin', 'btc')).toBeUndefined();
-    await expectCode(routing.transfer({ idempotencyKey: 'y', notary: 'bitcoin', unit: 'btc', fromAccount: 'a', toNym: 'b', amount: 1n }), 'unknown-unit');
-    await expectCode(routing.transfer({ idempotencyKey: 'x', notary: 'n1', unit: 'EUR', fromAccount: 'a', toNym: 'b', amount: 1n }), 'unknown-unit');
+    await expectCode(
+      routing.transfer({
+        idempotencyKey: 'y',
+        notary: 'bitcoin',
+        unit: 'btc',
+        fromAccount: 'a',
+        toNym: 'b',
+        amount: 1n,
+      }),
+      'unknown-unit',
+    );
+    await expectCode(
+      routing.transfer({ idempotencyKey: 'x', notary: 'n1', unit: 'EUR', fromAccount: 'a', toNym: 'b', amount: 1n }),
+      'unknown-unit',
+    );
     expect(isOnChainAsset('bitcoin', 'btc')).toBe(true);
     expect(isOnChainAsset('bitcoin', 'EUR')).toBe(false);
     await store.close();
@@ -230,7 +283,11 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
   const dir = tmpDir();
   const clock = new ManualClock(1_800_000_000_000);
   const hub = new MemoryChannelHub();
-  const n1 = SimulatedNotary.open({ ledgerPath: join(dir, 'notary1.sqlite'), seed: new Uint8Array(32).fill(1), units: [{ name: 'Euros', tla: 'EUR', factor: 100n, decimalPower: 2 }] });
+  const n1 = SimulatedNotary.open({
+    ledgerPath: join(dir, 'notary1.sqlite'),
+    seed: new Uint8Array(32).fill(1),
+    units: [{ name: 'Euros', tla: 'EUR', factor: 100n, decimalPower: 2 }],
+  });
   const eur = n1.units[0]!.id;
   const lookup = simulatedNotaryLookup({ [n1.id]: join(dir, 'notary1.sqlite') });
   const rnd = new SeededRandom(11);
@@ -239,7 +296,11 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
   const daveEur = n1.openAccount('dave', eur, 0n);
   const aliceEur = n1.openAccount('alice', eur, 1_000n);
   const limits = { retryBaseMs: 10, confirmationPollMs: 1_000, maxExposurePerPeer: 100_000_000n };
-  const make = async (name: 'alice' | 'bob' | 'dave', transfers: (store: Store) => TransferExecutor, policy?: OfferPolicy): Promise<Party & { transfers: TransferExecutor }> => {
+  const make = async (
+    name: 'alice' | 'bob' | 'dave',
+    transfers: (store: Store) => TransferExecutor,
+    policy?: OfferPolicy,
+  ): Promise<Party & { transfers: TransferExecutor }> => {
     const store = await openStore(join(dir, `${name}.sqlite`));
     const t = transfers(store);
     const coordinator = new PaymentCoordinator({
@@ -270,7 +331,11 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
   await bobWallet.sync();
   await daveWallet.sync();
   const otOf = (name: string, account: string): OtApiTransfers =>
-    new OtApiTransfers({ apis: { [n1.id]: n1.clientFor(name) }, accounts: [{ notary: n1.id, unit: eur, account }], lookup });
+    new OtApiTransfers({
+      apis: { [n1.id]: n1.clientFor(name) },
+      accounts: [{ notary: n1.id, unit: eur, account }],
+      lookup,
+    });
   const alice = await make('alice', (store) => {
     aliceBtc = new BitcoinTransfers({ wallet: aliceWallet, store, feeRate: 2n });
     return wrapAlice(new RoutingTransfers({ ot: otOf('alice', aliceEur), bitcoin: aliceBtc }));
@@ -283,8 +348,32 @@ async function buildNet(wrapAlice: (t: TransferExecutor) => TransferExecutor = (
     },
     // 1 EUR cent for 1,000 sats
     new OfferPolicy([
-      { id: 'bob-btc-eur', inNotary: 'regtest', inUnit: 'btc', outNotary: n1.id, outUnit: eur, rate: { num: 1n, den: 1000n }, cutPpm: 0, fee: 0n, minOut: 1n, maxOut: 5_000n, liquidity: 10_000n },
-      { id: 'bob-eur-btc', inNotary: n1.id, inUnit: eur, outNotary: 'regtest', outUnit: 'btc', rate: { num: 1000n, den: 1n }, cutPpm: 0, fee: 0n, minOut: 1_000n, maxOut: 5_000_000n, liquidity: 10_000_000n },
+      {
+        id: 'bob-btc-eur',
+        inNotary: 'regtest',
+        inUnit: 'btc',
+        outNotary: n1.id,
+        outUnit: eur,
+        rate: { num: 1n, den: 1000n },
+        cutPpm: 0,
+        fee: 0n,
+        minOut: 1n,
+        maxOut: 5_000n,
+        liquidity: 10_000n,
+      },
+      {
+        id: 'bob-eur-btc',
+        inNotary: n1.id,
+        inUnit: eur,
+        outNotary: 'regtest',
+        outUnit: 'btc',
+        rate: { num: 1000n, den: 1n },
+        cutPpm: 0,
+        fee: 0n,
+        minOut: 1_000n,
+        maxOut: 5_000_000n,
+        liquidity: 10_000_000n,
+      },
     ]),
   );
   const daveTransfers = (wallet: BitcoinWallet) => (store: Store) => {
@@ -409,7 +498,12 @@ describe('a payment with an on-chain BTC leg', () => {
     expect(net.n1.transferCount()).toBe(1);
 
     // a replayed transfer.notice from Alice changes nothing
-    const notice = net.hub.log.find((r) => r.from === net.alice.pubkey && r.to === net.bob.pubkey && (r.wire as { type?: string }).type === 'transfer.notice')!;
+    const notice = net.hub.log.find(
+      (r) =>
+        r.from === net.alice.pubkey &&
+        r.to === net.bob.pubkey &&
+        (r.wire as { type?: string }).type === 'transfer.notice',
+    )!;
     net.hub.inject({ ...notice });
     await net.settle(3);
     expect(net.n1.transferCount()).toBe(1);
@@ -433,7 +527,9 @@ describe('a payment with an on-chain BTC leg', () => {
     const refund = net.bob.btc.recorded(`${id}:refund:0`)!;
     expect(refund).toMatchObject({ amount: 50_000n, broadcast: true });
     expect(net.alice.btc.wallet.isMine(refund.address)).toBe(true);
-    expect((await listMisbehaving(net.bob.store.db)).map((m) => [m.pubkey, m.reason])).toEqual([[net.alice.pubkey, 'underpaid']]);
+    expect((await listMisbehaving(net.bob.store.db)).map((m) => [m.pubkey, m.reason])).toEqual([
+      [net.alice.pubkey, 'underpaid'],
+    ]);
     // Alice counts the refund once it confirms (her wallet needs one confirmation)
     expect(await stateOf(net.alice, id)).toBe('failing');
     await node.mine(1);
@@ -463,7 +559,11 @@ describe('a payment with an on-chain BTC leg', () => {
     expect(await stateOf(dave, id)).toBe('confirming');
     await node.mine(1);
     await net.settle(6);
-    expect(await net.alice.coordinator.waitFor(id)).toMatchObject({ state: 'succeeded', sent: 100n, delivered: 100_000n });
+    expect(await net.alice.coordinator.waitFor(id)).toMatchObject({
+      state: 'succeeded',
+      sent: 100n,
+      delivered: 100_000n,
+    });
     expect(await stateOf(dave, id)).toBe('fulfilled');
     await dave.btc.wallet.sync();
     expect(dave.btc.wallet.incoming(address).map((p) => p.value)).toEqual([100_000n]);
@@ -476,9 +576,17 @@ describe('a payment with an on-chain BTC leg', () => {
     await net.settle(8);
     const quoted = net.bob.btc.receiveAddress(id, 'regtest', 'btc', false)!;
     const type = (r: { wire: Record<string, unknown> }): unknown => r.wire.type;
-    const toBob = (t: string) => net.hub.log.find((r) => r.from === net.alice.pubkey && r.to === net.bob.pubkey && type(r) === t)!;
+    const toBob = (t: string) =>
+      net.hub.log.find((r) => r.from === net.alice.pubkey && r.to === net.bob.pubkey && type(r) === t)!;
     const forge = (r: ReturnType<typeof toBob>, body: Record<string, unknown>): void =>
-      net.hub.inject({ ...r, wire: { ...r.wire, nonce: bytesToHex(randomBytes(16)), body: { ...(r.wire.body as Record<string, unknown>), ...body } } });
+      net.hub.inject({
+        ...r,
+        wire: {
+          ...r.wire,
+          nonce: bytesToHex(randomBytes(16)),
+          body: { ...(r.wire.body as Record<string, unknown>), ...body },
+        },
+      });
     // Bob quotes another payment: it gets its own address
     const other = 'cd'.repeat(16);
     forge(toBob('quote.request'), { payment_id: other });
@@ -528,8 +636,11 @@ describe('createPeer({ bitcoin })', () => {
     try {
       await payer.start();
       await payee.start();
-      const id = await peerInternals(payer).coordinator.begin({ route: [{ from: payer.pubkey, to: payee.pubkey, notary: 'regtest', unit: 'btc', amount: 60_000n }] });
-      const stateAt = async (peer: Peer): Promise<string | undefined> => (await listPayments(peerInternals(peer).store.db)).find((r) => r.id === id)?.state;
+      const id = await peerInternals(payer).coordinator.begin({
+        route: [{ from: payer.pubkey, to: payee.pubkey, notary: 'regtest', unit: 'btc', amount: 60_000n }],
+      });
+      const stateAt = async (peer: Peer): Promise<string | undefined> =>
+        (await listPayments(peerInternals(peer).store.db)).find((r) => r.id === id)?.state;
       const until = async (peer: Peer, state: string): Promise<void> => {
         while ((await stateAt(peer)) !== state) await new Promise((r) => setTimeout(r, 50));
       };
@@ -541,7 +652,10 @@ describe('createPeer({ bitcoin })', () => {
       await node.mine(1);
       const result = await peerInternals(payer).coordinator.waitFor(id);
       expect(result).toMatchObject({ state: 'succeeded', sent: 60_000n, delivered: 60_000n });
-      const rows = peerInternals(payee).store.raw.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?').pluck().all(id) as string[];
+      const rows = peerInternals(payee)
+        .store.raw.prepare('SELECT address FROM btc_receive_addresses WHERE payment_id = ?')
+        .pluck()
+        .all(id) as string[];
       expect(rows).toHaveLength(1);
       await payeeWallet.sync();
       expect(payeeWallet.incoming(rows[0]!).map((p) => p.value)).toEqual([60_000n]);

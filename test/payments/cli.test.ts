@@ -23,7 +23,8 @@ describe('otp2p payments', () => {
     }
     const json = await runCli(['payments', '--json', '--home', homes.alice]);
     expect(json.code).toBe(0);
-    const payments = (json.json[0] as { payments: { state: string; role: string; error: { code: string } | null }[] }).payments;
+    const payments = (json.json[0] as { payments: { state: string; role: string; error: { code: string } | null }[] })
+      .payments;
     expect(payments).toHaveLength(2);
     expect(payments.every((p) => p.role === 'payer')).toBe(true);
     const byState = Object.fromEntries(payments.map((p) => [p.state, p]));

@@ -16,7 +16,8 @@ import type { World } from './world.ts';
 /** A hop that forwards less than it was asked to, and claims the full amount (refunds are honest). */
 function shortchanging(inner: TransferExecutor, by: bigint): TransferExecutor {
   return {
-    transfer: async (req) => inner.transfer(req.idempotencyKey.includes(':leg:') ? { ...req, amount: req.amount - by } : req),
+    transfer: async (req) =>
+      inner.transfer(req.idempotencyKey.includes(':leg:') ? { ...req, amount: req.amount - by } : req),
     verifyIncoming: (r) => inner.verifyIncoming(r),
     account: (n, u) => inner.account(n, u),
   };
@@ -38,7 +39,11 @@ function stalling(inner: TransferExecutor): TransferExecutor & { release(): void
   };
 }
 
-async function stateOf(world: World, name: 'alice' | 'bob' | 'carol' | 'dave', id: string): Promise<string | undefined> {
+async function stateOf(
+  world: World,
+  name: 'alice' | 'bob' | 'carol' | 'dave',
+  id: string,
+): Promise<string | undefined> {
   const rows = await listPayments(world.parties[name].store.db);
   return rows.find((r) => r.id === id)?.state;
 }
@@ -72,7 +77,11 @@ describe('payments over three hops', () => {
     expect(await stateOf(world, 'carol', result.paymentId)).toBe('forwarded');
     expect(await stateOf(world, 'dave', result.paymentId)).toBe('fulfilled');
     // expiries shrink hop by hop
-    const exp = await Promise.all((['bob', 'carol', 'dave'] as const).map(async (n) => (await listPayments(world.parties[n].store.db))[0]!.expiresAt!));
+    const exp = await Promise.all(
+      (['bob', 'carol', 'dave'] as const).map(
+        async (n) => (await listPayments(world.parties[n].store.db))[0]!.expiresAt!,
+      ),
+    );
     expect(exp[0]!).toBeGreaterThan(exp[1]!);
     expect(exp[1]!).toBeGreaterThan(exp[2]!);
     await world.close();
@@ -91,8 +100,15 @@ describe('payments over three hops', () => {
     }
     const result = await world.parties.alice.coordinator.pay({ route: world.route() });
     expect(result.state).toBe('succeeded');
-    expect(seen.alice).toEqual(['payer:new->quoting', 'payer:quoting->preparing', 'payer:preparing->sending', 'payer:sending->in-flight', 'payer:in-flight->succeeded']);
-    for (const hop of ['bob', 'carol'] as const) expect(seen[hop]).toEqual(['hop:new->prepared', 'hop:prepared->received', 'hop:received->forwarded']);
+    expect(seen.alice).toEqual([
+      'payer:new->quoting',
+      'payer:quoting->preparing',
+      'payer:preparing->sending',
+      'payer:sending->in-flight',
+      'payer:in-flight->succeeded',
+    ]);
+    for (const hop of ['bob', 'carol'] as const)
+      expect(seen[hop]).toEqual(['hop:new->prepared', 'hop:prepared->received', 'hop:received->forwarded']);
     expect(seen.dave).toEqual(['payee:new->invoiced', 'payee:invoiced->prepared', 'payee:prepared->fulfilled']);
     await world.close();
   });
@@ -112,7 +128,13 @@ describe('payments over three hops', () => {
     // Bob's EUR liquidity leaves after he quoted and prepared
     const bobEur = world.parties.bob.accounts[1]!.account;
     const sink = world.n1.openAccount('elsewhere', world.eur1, 0n);
-    world.n1.transfer({ idempotencyKey: 'drain-bob-eur', notaryId: world.n1.id, fromAccountId: bobEur, toAccountId: sink, amount: 950n });
+    world.n1.transfer({
+      idempotencyKey: 'drain-bob-eur',
+      notaryId: world.n1.id,
+      fromAccountId: bobEur,
+      toAccountId: sink,
+      amount: 950n,
+    });
     const totals = world.totals();
     const before = world.balances();
     const result = await world.parties.alice.coordinator.pay({ route: world.route() });
@@ -145,7 +167,9 @@ describe('payments over three hops', () => {
     expect(bad).toEqual([expect.objectContaining({ pubkey: world.parties.carol.pubkey, reason: 'held-past-expiry' })]);
     expect(world.parties.alice.coordinator.exposureTo(world.parties.bob.pubkey)).toBe(116n);
     // the holder is avoided from now on
-    await expect(world.parties.alice.coordinator.begin({ route: world.route() })).rejects.toMatchObject({ code: 'hop-misbehaved' });
+    await expect(world.parties.alice.coordinator.begin({ route: world.route() })).rejects.toMatchObject({
+      code: 'hop-misbehaved',
+    });
     // Carol comes back: Dave refuses the late funds, refunds cascade to Alice
     carolStall!.release();
     world.clock.advance(60_000);
@@ -194,7 +218,13 @@ describe('payments over three hops', () => {
         v: 1,
         type: 'transfer.notice',
         nonce: 'ab'.repeat(16),
-        body: { payment_id: id, payment_hash: (await listPayments(world2.parties.alice.store.db))[0]!.paymentHash, leg: 2, receipt: { kind: 'ot', notary: world2.n2.id, unit: world2.eur2, id: 'x1', amount: '1000000' }, amount: '1000000' },
+        body: {
+          payment_id: id,
+          payment_hash: (await listPayments(world2.parties.alice.store.db))[0]!.paymentHash,
+          leg: 2,
+          receipt: { kind: 'ot', notary: world2.n2.id, unit: world2.eur2, id: 'x1', amount: '1000000' },
+          amount: '1000000',
+        },
       },
     };
     world2.hub.inject(forged);
@@ -252,7 +282,11 @@ describe('payments over three hops', () => {
     const id3 = 'cd'.repeat(16);
     world.hub.offline.add(world.parties.dave.pubkey);
     await world.parties.alice.coordinator.begin({ route: world.route(), paymentId: id3 });
-    world.hub.inject({ from: world.parties.dave.pubkey, to: world.parties.alice.pubkey, wire: { ...quote.wire, nonce: 'ef'.repeat(16), body: { ...body, payment_id: id3 } } });
+    world.hub.inject({
+      from: world.parties.dave.pubkey,
+      to: world.parties.alice.pubkey,
+      wire: { ...quote.wire, nonce: 'ef'.repeat(16), body: { ...body, payment_id: id3 } },
+    });
     const r3 = await world.parties.alice.coordinator.waitFor(id3);
     expect(r3.state).toBe('failed');
     expect(r3.error?.code).toBe('payment-exists');
@@ -263,15 +297,23 @@ describe('payments over three hops', () => {
 
   it('refuses hops outside the social radius and over the per-peer exposure limit', async () => {
     const world = await buildWorld(tmpDir(), { alice: { limits: { maxDegree: 1 } } });
-    await expect(world.parties.alice.coordinator.begin({ route: world.route() })).rejects.toMatchObject({ code: 'outside-radius' });
+    await expect(world.parties.alice.coordinator.begin({ route: world.route() })).rejects.toMatchObject({
+      code: 'outside-radius',
+    });
     await world.close();
     const w2 = await buildWorld(tmpDir(), { alice: { limits: { maxExposurePerPeer: 100n } } });
-    await expect(w2.parties.alice.coordinator.begin({ route: w2.route() })).rejects.toMatchObject({ code: 'exposure-limit' });
+    await expect(w2.parties.alice.coordinator.begin({ route: w2.route() })).rejects.toMatchObject({
+      code: 'exposure-limit',
+    });
     await w2.close();
     const w3 = await buildWorld(tmpDir());
     const route = w3.route();
-    await expect(w3.parties.alice.coordinator.begin({ route: [route[1]!] })).rejects.toMatchObject({ code: 'bad-input' });
-    await expect(w3.parties.alice.coordinator.begin({ route, maxFee: -1n })).rejects.toMatchObject({ code: 'bad-amount' });
+    await expect(w3.parties.alice.coordinator.begin({ route: [route[1]!] })).rejects.toMatchObject({
+      code: 'bad-input',
+    });
+    await expect(w3.parties.alice.coordinator.begin({ route, maxFee: -1n })).rejects.toMatchObject({
+      code: 'bad-amount',
+    });
     await w3.close();
   });
 

@@ -35,14 +35,21 @@ interface Proc {
   child: ChildProcess;
   lines: Record<string, unknown>[];
   exited: Promise<NodeJS.Signals | number | null>;
-  waitLine(pred: (l: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown> | undefined>;
+  waitLine(
+    pred: (l: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown> | undefined>;
 }
 
 function start(config: PartyConfig, crashAt?: string): Proc {
   const env: NodeJS.ProcessEnv = { ...process.env, PAY_PARTY: JSON.stringify(config) };
   delete env.OTP2P_CRASH_AT;
   if (crashAt) env.OTP2P_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -56,7 +63,9 @@ function start(config: PartyConfig, crashAt?: string): Proc {
   child.stderr!.on('data', (d: Buffer) => {
     if (process.env.PAY_DEBUG) process.stderr.write(d);
   });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
   return {
     child,
     lines,
@@ -129,7 +138,11 @@ describe('payments survive kill -9 at every persistence point', () => {
     };
     const rnd = new SeededRandom(SEED);
     const sk = { alice: bytesToHex(rnd.bytes(32)), bob: bytesToHex(rnd.bytes(32)), dave: bytesToHex(rnd.bytes(32)) };
-    const pk = { alice: getPublicKey(Buffer.from(sk.alice, 'hex')), bob: getPublicKey(Buffer.from(sk.bob, 'hex')), dave: getPublicKey(Buffer.from(sk.dave, 'hex')) };
+    const pk = {
+      alice: getPublicKey(Buffer.from(sk.alice, 'hex')),
+      bob: getPublicKey(Buffer.from(sk.bob, 'hex')),
+      dave: getPublicKey(Buffer.from(sk.dave, 'hex')),
+    };
     const rate = { num: 9n, den: 10n };
     const leg0 = minInputFor(100n, rate, 1000, 1n);
     const base = { dir, relay: relay.url, notary: { ledger, seed: seedHex }, expiryDeltaSeconds: 15 };
@@ -154,11 +167,29 @@ describe('payments survive kill -9 at every persistence point', () => {
           { notary: notary.id, unit: usd, account: acct.bobUsd },
           { notary: notary.id, unit: eur, account: acct.bobEur },
         ],
-        offers: [{ id: 'bob-usd-eur', inNotary: notary.id, inUnit: usd, outNotary: notary.id, outUnit: eur, rate: ['9', '10'], cutPpm: 1000, fee: '1' }],
+        offers: [
+          {
+            id: 'bob-usd-eur',
+            inNotary: notary.id,
+            inUnit: usd,
+            outNotary: notary.id,
+            outUnit: eur,
+            rate: ['9', '10'],
+            cutPpm: 1000,
+            fee: '1',
+          },
+        ],
       },
-      dave: { ...base, name: 'dave', secretKey: sk.dave, accounts: [{ notary: notary.id, unit: eur, account: acct.daveEur }], offers: [] },
+      dave: {
+        ...base,
+        name: 'dave',
+        secretKey: sk.dave,
+        accounts: [{ notary: notary.id, unit: eur, account: acct.daveEur }],
+        offers: [],
+      },
     };
-    const balances = (): Record<string, bigint> => Object.fromEntries(Object.entries(acct).map(([k, id]) => [k, notary.balance(id)]));
+    const balances = (): Record<string, bigint> =>
+      Object.fromEntries(Object.entries(acct).map(([k, id]) => [k, notary.balance(id)]));
     const total = (b: Record<string, bigint>): string => `${b.aliceUsd! + b.bobUsd!}:${b.bobEur! + b.daveEur!}`;
     const totals0 = total(balances());
 
@@ -184,7 +215,12 @@ describe('payments survive kill -9 at every persistence point', () => {
     const transferKeys = (id: string): string[] => {
       const db = new Database(ledger, { readonly: true });
       try {
-        return (db.prepare('SELECT idempotency_key FROM sim_transfers WHERE idempotency_key LIKE ?').pluck().all(`${id}:%`) as string[]).sort();
+        return (
+          db
+            .prepare('SELECT idempotency_key FROM sim_transfers WHERE idempotency_key LIKE ?')
+            .pluck()
+            .all(`${id}:%`) as string[]
+        ).sort();
       } finally {
         db.close();
       }
@@ -206,9 +242,13 @@ describe('payments survive kill -9 at every persistence point', () => {
       const id = bytesToHex(rnd.bytes(16));
       const before = balances();
       procs.alice!.child.stdin!.write(`pay ${id}\n`);
-      const done = (l: Record<string, unknown>): boolean => l.event === 'result' && (l.result as { paymentId: string }).paymentId === id;
+      const done = (l: Record<string, unknown>): boolean =>
+        l.event === 'result' && (l.result as { paymentId: string }).paymentId === id;
       const tPay = Date.now();
-      const first = await Promise.race([victimProc.exited.then(() => 'killed' as const), procs.alice!.waitLine(done, 60_000).then(() => 'finished' as const)]);
+      const first = await Promise.race([
+        victimProc.exited.then(() => 'killed' as const),
+        procs.alice!.waitLine(done, 60_000).then(() => 'finished' as const),
+      ]);
       if (first === 'killed' || victimProc.child.signalCode === 'SIGKILL') {
         if (victimProc.child.signalCode === 'SIGKILL') exercised++;
         else violations.push(`${point}: ${victim} exited without SIGKILL`);
@@ -217,7 +257,8 @@ describe('payments survive kill -9 at every persistence point', () => {
         victimProc.child.stdin!.write('disarm\n');
       }
       const result = (await procs.alice!.waitLine(done, 60_000))?.result as { state: string } | undefined;
-      if (process.env.PAY_DEBUG) console.error(`--- ${point}: ${first}, result ${result?.state} after ${Date.now() - tPay} ms`);
+      if (process.env.PAY_DEBUG)
+        console.error(`--- ${point}: ${first}, result ${result?.state} after ${Date.now() - tPay} ms`);
       if (!result) {
         violations.push(`${point}: payment ${id} stuck at the payer (${rowState('alice', id)})`);
         continue;
@@ -226,7 +267,10 @@ describe('payments survive kill -9 at every persistence point', () => {
       const settleBy = Date.now() + 30_000;
       let bobState = rowState('bob', id);
       let daveState = rowState('dave', id);
-      while (Date.now() < settleBy && !(TERMINAL_STATES.hop.includes(bobState ?? '') && TERMINAL_STATES.payee.includes(daveState ?? ''))) {
+      while (
+        Date.now() < settleBy &&
+        !(TERMINAL_STATES.hop.includes(bobState ?? '') && TERMINAL_STATES.payee.includes(daveState ?? ''))
+      ) {
         if (result.state !== 'succeeded' && bobState === undefined) break;
         await new Promise((r) => setTimeout(r, 100));
         bobState = rowState('bob', id);
@@ -239,15 +283,22 @@ describe('payments survive kill -9 at every persistence point', () => {
       if (result.state === 'succeeded') {
         paid++;
         if (keys.join(',') !== `${id}:leg:0,${id}:leg:1`) violations.push(`${point}: transfers ${keys.join(',')}`);
-        if (delta('aliceUsd') !== -leg0 || delta('daveEur') !== 100n) violations.push(`${point}: balances moved wrongly for a success`);
-        if (bobState !== 'forwarded' || daveState !== 'fulfilled') violations.push(`${point}: success but bob ${bobState}, dave ${daveState}`);
+        if (delta('aliceUsd') !== -leg0 || delta('daveEur') !== 100n)
+          violations.push(`${point}: balances moved wrongly for a success`);
+        if (bobState !== 'forwarded' || daveState !== 'fulfilled')
+          violations.push(`${point}: success but bob ${bobState}, dave ${daveState}`);
       } else if (result.state === 'refunded' || result.state === 'failed') {
-        if (delta('aliceUsd') !== 0n && result.state === 'refunded') violations.push(`${point}: refunded but alice lost ${-delta('aliceUsd')}`);
-        if (keys.some((k) => !/:(leg|refund):\d+$/.test(k))) violations.push(`${point}: unexpected transfer keys ${keys.join(',')}`);
-        if (result.state === 'failed' && keys.length > 0 && delta('aliceUsd') !== 0n) violations.push(`${point}: failed after moving money`);
+        if (delta('aliceUsd') !== 0n && result.state === 'refunded')
+          violations.push(`${point}: refunded but alice lost ${-delta('aliceUsd')}`);
+        if (keys.some((k) => !/:(leg|refund):\d+$/.test(k)))
+          violations.push(`${point}: unexpected transfer keys ${keys.join(',')}`);
+        if (result.state === 'failed' && keys.length > 0 && delta('aliceUsd') !== 0n)
+          violations.push(`${point}: failed after moving money`);
       } else violations.push(`${point}: payer ended in ${result.state}`);
     }
-    console.log(`payments crash test (seed ${SEED}): ${exercised} of ${points.length} crash points exercised, ${paid} payments succeeded, ${violations.length} violations`);
+    console.log(
+      `payments crash test (seed ${SEED}): ${exercised} of ${points.length} crash points exercised, ${paid} payments succeeded, ${violations.length} violations`,
+    );
     for (const v of violations) console.log(`  violation: ${v}`);
     expect(violations).toEqual([]);
     expect(exercised).toBe(points.length);

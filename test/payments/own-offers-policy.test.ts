@@ -25,17 +25,30 @@ function offer(to?: string[]): Offer {
   };
 }
 
-const ask = (outTo?: string): QuoteAsk => ({ inNotary: 'n1', inUnit: 'usd', outNotary: 'n2', outUnit: 'eur', outAmount: 920n, ...(outTo ? { outTo } : {}) });
+const ask = (outTo?: string): QuoteAsk => ({
+  inNotary: 'n1',
+  inUnit: 'usd',
+  outNotary: 'n2',
+  outUnit: 'eur',
+  outAmount: 920n,
+  ...(outTo ? { outTo } : {}),
+});
 
 describe('OwnOffersPolicy', () => {
   it('quotes an unbound offer for anyone', () => {
-    const p = new OwnOffersPolicy(() => [offer()], () => 1_700_000_000);
+    const p = new OwnOffersPolicy(
+      () => [offer()],
+      () => 1_700_000_000,
+    );
     expect(p.quote(ask(stranger)).ok).toBe(true);
     expect(p.quote(ask()).ok).toBe(true);
   });
 
   it('quotes a bound offer only for a listed counterparty', () => {
-    const p = new OwnOffersPolicy(() => [offer([friend])], () => 1_700_000_000);
+    const p = new OwnOffersPolicy(
+      () => [offer([friend])],
+      () => 1_700_000_000,
+    );
     expect(p.quote(ask(friend))).toMatchObject({ ok: true, minIn: 1000n, offer: 'usd-eur' });
     expect(p.quote(ask(stranger))).toMatchObject({ ok: false, reason: 'no-offer' });
     expect(p.quote(ask())).toMatchObject({ ok: false, reason: 'no-offer' });

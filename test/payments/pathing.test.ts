@@ -19,6 +19,8 @@ describe('legsFromPath', () => {
       { from: a, to: b, notary: 'n1', unit: 'usd', amount: 116n, offer: 'bob-usd-eur' },
       { from: b, to: c, notary: 'n1', unit: 'eur', amount: 100n },
     ]);
-    expect(() => legsFromPath({ spend: 0n, receive: 0n, hops: [] })).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => legsFromPath({ spend: 0n, receive: 0n, hops: [] })).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
   });
 });

@@ -25,12 +25,26 @@ describe('conversion arithmetic', () => {
 
   it('refuses bad terms with bad-rate', () => {
     expect(() => outputFor(1n, { num: 0n, den: 1n }, 0, 0n)).toThrow(expect.objectContaining({ code: 'bad-rate' }));
-    expect(() => minInputFor(1n, { num: 1n, den: 1n }, 1_000_000, 0n)).toThrow(expect.objectContaining({ code: 'bad-rate' }));
+    expect(() => minInputFor(1n, { num: 1n, den: 1n }, 1_000_000, 0n)).toThrow(
+      expect.objectContaining({ code: 'bad-rate' }),
+    );
   });
 
   it('quotes from the matching offer and refuses out-of-range or over-liquidity asks', () => {
     const policy = new OfferPolicy([
-      { id: 'o1', inNotary: 'n', inUnit: 'usd', outNotary: 'n', outUnit: 'eur', rate: { num: 9n, den: 10n }, cutPpm: 1000, fee: 1n, minOut: 10n, maxOut: 500n, liquidity: 300n },
+      {
+        id: 'o1',
+        inNotary: 'n',
+        inUnit: 'usd',
+        outNotary: 'n',
+        outUnit: 'eur',
+        rate: { num: 9n, den: 10n },
+        cutPpm: 1000,
+        fee: 1n,
+        minOut: 10n,
+        maxOut: 500n,
+        liquidity: 300n,
+      },
     ]);
     const ask = { inNotary: 'n', inUnit: 'usd', outNotary: 'n', outUnit: 'eur' };
     expect(policy.quote({ ...ask, outAmount: 102n })).toMatchObject({ ok: true, minIn: 116n, offer: 'o1' });

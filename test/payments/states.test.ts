@@ -108,12 +108,14 @@ describe('payment state transitions', () => {
         expect(isTerminal(role, s)).toBe(true);
         expect((TRANSITIONS[role] as Record<string, { to: readonly string[] }>)[s]!.to).toEqual([]);
         // a late exit (news after the outcome) may only lead to another outcome or to sending money back
-        for (const next of exitsOf(role, s)) expect(isTerminal(role, next) || next === 'refunding' || next === 'confirming').toBe(true);
+        for (const next of exitsOf(role, s))
+          expect(isTerminal(role, next) || next === 'refunding' || next === 'confirming').toBe(true);
       }
       for (const s of statesOf(role).filter((x) => exitsOf(role, x).length === 0)) {
         for (const to of statesOf(role)) expect(canTransition(role, s, to)).toBe(false);
       }
-      for (const s of statesOf(role).filter((x) => !TERMINAL_STATES[role].includes(x))) expect(isTerminal(role, s)).toBe(false);
+      for (const s of statesOf(role).filter((x) => !TERMINAL_STATES[role].includes(x)))
+        expect(isTerminal(role, s)).toBe(false);
     });
   }
 
@@ -137,7 +139,9 @@ describe('payment state transitions', () => {
       }),
     ).toThrow('crash inside the transition');
     expect(stateOf(id)).toBe('quoting');
-    expect(() => repo.transaction(() => repo.transaction(() => undefined))).toThrow(expect.objectContaining({ code: 'internal' }));
+    expect(() => repo.transaction(() => repo.transaction(() => undefined))).toThrow(
+      expect.objectContaining({ code: 'internal' }),
+    );
   });
 
   it('a row in a state no version wrote is refused on read with internal', () => {

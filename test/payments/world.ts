@@ -75,7 +75,11 @@ export async function buildWorld(dir: string, options: Partial<Record<Name, Part
       { name: 'Euros', tla: 'EUR', factor: 100n, decimalPower: 2 },
     ],
   });
-  const n2 = SimulatedNotary.open({ ledgerPath: join(dir, 'notary2.sqlite'), seed: seed('2'), units: [{ name: 'Euros', tla: 'EUR', factor: 100n, decimalPower: 2 }] });
+  const n2 = SimulatedNotary.open({
+    ledgerPath: join(dir, 'notary2.sqlite'),
+    seed: seed('2'),
+    units: [{ name: 'Euros', tla: 'EUR', factor: 100n, decimalPower: 2 }],
+  });
   const usd1 = n1.units[0]!.id;
   const eur1 = n1.units[1]!.id;
   const eur2 = n2.units[0]!.id;
@@ -95,8 +99,36 @@ export async function buildWorld(dir: string, options: Partial<Record<Name, Part
   };
   const offers: Record<Name, HopOffer[]> = {
     alice: [],
-    bob: [{ id: 'bob-usd-eur', inNotary: n1.id, inUnit: usd1, outNotary: n1.id, outUnit: eur1, rate: { num: 9n, den: 10n }, cutPpm: 1000, fee: 1n, minOut: 1n, maxOut: 500n, liquidity: 1000n }],
-    carol: [{ id: 'carol-eur-eur', inNotary: n1.id, inUnit: eur1, outNotary: n2.id, outUnit: eur2, rate: { num: 1n, den: 1n }, cutPpm: 0, fee: 2n, minOut: 1n, maxOut: 500n, liquidity: 1000n }],
+    bob: [
+      {
+        id: 'bob-usd-eur',
+        inNotary: n1.id,
+        inUnit: usd1,
+        outNotary: n1.id,
+        outUnit: eur1,
+        rate: { num: 9n, den: 10n },
+        cutPpm: 1000,
+        fee: 1n,
+        minOut: 1n,
+        maxOut: 500n,
+        liquidity: 1000n,
+      },
+    ],
+    carol: [
+      {
+        id: 'carol-eur-eur',
+        inNotary: n1.id,
+        inUnit: eur1,
+        outNotary: n2.id,
+        outUnit: eur2,
+        rate: { num: 1n, den: 1n },
+        cutPpm: 0,
+        fee: 2n,
+        minOut: 1n,
+        maxOut: 500n,
+        liquidity: 1000n,
+      },
+    ],
     dave: [],
   };
   const apis = (name: Name) => ({ [n1.id]: n1.clientFor(name), [n2.id]: n2.clientFor(name) });
@@ -107,7 +139,8 @@ export async function buildWorld(dir: string, options: Partial<Record<Name, Part
     const store = await openStore(storePath);
     const base = new OtApiTransfers({ apis: apis(name), accounts: accounts[name], lookup });
     const transfers = o.wrapTransfers ? o.wrapTransfers(base) : base;
-    const policy = o.policy === null ? undefined : (o.policy ?? (offers[name].length ? new OfferPolicy(offers[name]) : undefined));
+    const policy =
+      o.policy === null ? undefined : (o.policy ?? (offers[name].length ? new OfferPolicy(offers[name]) : undefined));
     const party = { name, pubkey: pubkeys[name], storePath, store, transfers, accounts: accounts[name] } as Party;
     party.coordinator = new PaymentCoordinator({
       store,
@@ -131,7 +164,14 @@ export async function buildWorld(dir: string, options: Partial<Record<Name, Part
   for (const name of NAMES) await make(name);
 
   const allAccounts = (): { key: string; notary: SimulatedNotary; id: string; unit: string }[] =>
-    NAMES.flatMap((name) => accounts[name].map((a) => ({ key: `${name}:${a.notary === n1.id ? 'n1' : 'n2'}:${a.unit === usd1 ? 'USD' : 'EUR'}`, notary: a.notary === n1.id ? n1 : n2, id: a.account, unit: a.unit })));
+    NAMES.flatMap((name) =>
+      accounts[name].map((a) => ({
+        key: `${name}:${a.notary === n1.id ? 'n1' : 'n2'}:${a.unit === usd1 ? 'USD' : 'EUR'}`,
+        notary: a.notary === n1.id ? n1 : n2,
+        id: a.account,
+        unit: a.unit,
+      })),
+    );
 
   return {
     dir,

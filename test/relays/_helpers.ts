@@ -19,7 +19,12 @@ export function newKey(): TestKey {
 /** Sign a template with defaults (kind 1, now, no tags). */
 export function makeEvent(key: TestKey, t: Partial<EventTemplate> = {}): NostrEvent {
   return signEvent(
-    { kind: t.kind ?? 1, created_at: t.created_at ?? Math.floor(Date.now() / 1000), tags: t.tags ?? [], content: t.content ?? 'hello' },
+    {
+      kind: t.kind ?? 1,
+      created_at: t.created_at ?? Math.floor(Date.now() / 1000),
+      tags: t.tags ?? [],
+      content: t.content ?? 'hello',
+    },
     key.sk,
     key.pk,
   );

@@ -34,7 +34,11 @@ describe('AUTH only when asked for', () => {
   it('a read of public kinds answers no challenge; a read of gift wraps AUTHs once, after CLOSED auth-required', async () => {
     const alice = newKey();
     const note = makeEvent(alice);
-    const wrap = makeEvent(newKey(), { kind: 1059, tags: [['p', alice.pk]], created_at: Math.floor(Date.now() / 1000) - 3600 });
+    const wrap = makeEvent(newKey(), {
+      kind: 1059,
+      tags: [['p', alice.pk]],
+      created_at: Math.floor(Date.now() / 1000) - 3600,
+    });
     const c = await RawClient.connect(relay.url);
     await c.publish(note);
     await c.publish(wrap);
@@ -54,13 +58,19 @@ describe('AUTH only when asked for', () => {
   it('a relay the user trusts gets its challenge answered at once', async () => {
     const me = newKey();
     const signer = (t: EventTemplate): NostrEvent => signEvent(t, me.sk, me.pk);
-    const pool = new RelayPool({ relays: [relay.url], signer, trustedAuthRelays: [relay.url], connection: fast, fetchLimits: false });
+    const pool = new RelayPool({
+      relays: [relay.url],
+      signer,
+      trustedAuthRelays: [relay.url],
+      connection: fast,
+      fetchLimits: false,
+    });
     pool.subscribe([{ kinds: [1], authors: [me.pk] }]);
     await until(() => (pool.stats()[relay.url]?.authAnswers ?? 0) === 1, 'the AUTH');
     await pool.close();
   });
 
-  it("an event signed by another key AUTHs as that key when the relay asks, never as the identity", async () => {
+  it('an event signed by another key AUTHs as that key when the relay asks, never as the identity', async () => {
     // The FaultProxy plays a relay requiring the author to authenticate before a publish
     // (nostream's nip42.authRequired), a policy the embedded relay does not have.
     const proxy = await FaultProxy.start(relay.url);
@@ -81,11 +91,19 @@ describe('AUTH only when asked for', () => {
     };
     const me = newKey();
     const throwaway = newKey();
-    const pool = new RelayPool({ relays: [proxy.url], signer: (t) => signEvent(t, me.sk, me.pk), authRelays: [], connection: fast, fetchLimits: false });
+    const pool = new RelayPool({
+      relays: [proxy.url],
+      signer: (t) => signEvent(t, me.sk, me.pk),
+      authRelays: [],
+      connection: fast,
+      fetchLimits: false,
+    });
     const evidence = makeEvent(throwaway, { kind: 1560 });
     const [bare] = await pool.publish(evidence, [proxy.url]);
     expect(bare).toMatchObject({ ok: false, code: 'auth-required' });
-    const [res] = await pool.publish(evidence, [proxy.url], { authSigner: (t) => signEvent(t, throwaway.sk, throwaway.pk) });
+    const [res] = await pool.publish(evidence, [proxy.url], {
+      authSigner: (t) => signEvent(t, throwaway.sk, throwaway.pk),
+    });
     expect(res).toMatchObject({ ok: true, code: 'ok' });
     expect([...authed]).toEqual([throwaway.pk]);
     await pool.close();

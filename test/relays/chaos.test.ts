@@ -25,7 +25,9 @@ describe('chaos: relays restarting at random', () => {
   it(`${EVENTS} events reach every relay and are stored exactly once locally`, { timeout: 150_000 }, async () => {
     const rnd = new SeededRandom(SEED);
     const dir = tmpDir();
-    const relays: (EmbeddedRelay | undefined)[] = await Promise.all([0, 1, 2].map((i) => startEmbeddedRelay({ dbPath: join(dir, `r${i}.db`) })));
+    const relays: (EmbeddedRelay | undefined)[] = await Promise.all(
+      [0, 1, 2].map((i) => startEmbeddedRelay({ dbPath: join(dir, `r${i}.db`) })),
+    );
     const ports = relays.map((r) => r?.port as number);
     const urls = relays.map((r) => r?.url as string);
 
@@ -33,7 +35,14 @@ describe('chaos: relays restarting at random', () => {
     const outbox = new OutboxStore(sender);
     const conn = { backoff: { baseMs: 20, maxMs: 300 }, random: rnd };
     const writer = new RelayPool({ relays: urls, connection: conn, publishTimeoutMs: 3000, fetchLimits: false });
-    const publisher = new OutboxPublisher({ store: outbox, transport: writer, relays: urls, random: rnd, backoff: { baseMs: 50, maxMs: 400 }, maxInFlight: 256 });
+    const publisher = new OutboxPublisher({
+      store: outbox,
+      transport: writer,
+      relays: urls,
+      random: rnd,
+      backoff: { baseMs: 50, maxMs: 400 },
+      maxInFlight: 256,
+    });
     publisher.start();
 
     const receiver = await openStore(join(dir, 'receiver.db'));
@@ -100,7 +109,9 @@ describe('chaos: relays restarting at random', () => {
     const storedIds = new Set((await events.query({ kinds: [1], authors: [k.pk], limit: 5000 })).map((e) => e.id));
     const lost = ids.filter((id) => !storedIds.has(id)).length;
     const duplicates = [...statuses.entries()].filter(([s]) => s !== 'inserted').reduce((n, [, c]) => n + c, 0);
-    console.log(`chaos seed=${SEED}: events=${EVENTS} restarts=${restarts} relays-complete=${onEvery}/3 stored=${stored} lost=${lost} duplicates=${duplicates}`);
+    console.log(
+      `chaos seed=${SEED}: events=${EVENTS} restarts=${restarts} relays-complete=${onEvery}/3 stored=${stored} lost=${lost} duplicates=${duplicates}`,
+    );
     expect(restarts).toBeGreaterThan(0);
     expect(onEvery).toBe(3);
     expect(stored).toBe(EVENTS);

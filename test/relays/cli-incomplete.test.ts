@@ -21,22 +21,57 @@ describe('mint check with a relay that does not answer', () => {
     const relay = await startEmbeddedRelay({ host: '127.0.0.1' });
     const pool = new RelayPool({ relays: [relay.url], fetchLimits: false });
     try {
-      const notary = SimulatedNotary.open({ ledgerPath: ':memory:', seed: new Uint8Array(32).fill(7), clock: new ManualClock(Date.now() - 3600_000) });
+      const notary = SimulatedNotary.open({
+        ledgerPath: ':memory:',
+        seed: new Uint8Array(32).fill(7),
+        clock: new ManualClock(Date.now() - 3600_000),
+      });
       const ot = tmpDir();
       notary.writeClientFolder(ot, 'me', 'v094');
       const me = new Uint8Array(32).fill(21);
       const friend = new Uint8Array(32).fill(22);
-      await pool.publish(signEvent(buildFollowsEvent([{ pubkey: getPublicKey(friend) }], Math.floor(Date.now() / 1000) - 60), me));
+      await pool.publish(
+        signEvent(buildFollowsEvent([{ pubkey: getPublicKey(friend) }], Math.floor(Date.now() / 1000) - 60), me),
+      );
       const dead = 'ws://127.0.0.1:1';
-      const args = ['mint', 'check', '--ot-data', ot, '--pubkey', getPublicKey(me), '--relay', relay.url, '--relay', dead, '--home', tmpDir()];
+      const args = [
+        'mint',
+        'check',
+        '--ot-data',
+        ot,
+        '--pubkey',
+        getPublicKey(me),
+        '--relay',
+        relay.url,
+        '--relay',
+        dead,
+        '--home',
+        tmpDir(),
+      ];
       const r = await runCli([...args, '--json']);
       expect(r.code).toBe(1);
-      const out = r.json[0] as { web: number; verdicts: { verdict: string }[]; incomplete: { relay: string; reason: string }[] };
+      const out = r.json[0] as {
+        web: number;
+        verdicts: { verdict: string }[];
+        incomplete: { relay: string; reason: string }[];
+      };
       expect(out.web).toBe(1);
       expect(out.verdicts.length).toBe(1);
       expect(out.incomplete).toEqual([{ relay: dead, reason: 'unreachable', message: expect.any(String) }]);
       expect(r.stderr).toContain(`INCOMPLETE: no full answer from ${dead} (unreachable`);
-      const ok = await runCli(['mint', 'check', '--ot-data', ot, '--pubkey', getPublicKey(me), '--relay', relay.url, '--home', tmpDir(), '--json']);
+      const ok = await runCli([
+        'mint',
+        'check',
+        '--ot-data',
+        ot,
+        '--pubkey',
+        getPublicKey(me),
+        '--relay',
+        relay.url,
+        '--home',
+        tmpDir(),
+        '--json',
+      ]);
       expect(ok.code).toBe(0);
       expect(ok.json[0]).not.toHaveProperty('incomplete');
       notary.close();
@@ -57,7 +92,10 @@ describe('catalog show with a relay that does not answer', () => {
       createVault(join(home, 'vault.json'), generateMnemonic(), env.OTP2P_PASSWORD, { logN: 4 });
       const dead = 'ws://127.0.0.1:1';
       const who = npubEncode(getPublicKey(new Uint8Array(32).fill(23)));
-      const r = await runCli(['catalog', 'show', who, '--relay', relay.url, '--relay', dead, '--home', home, '--json'], { env });
+      const r = await runCli(
+        ['catalog', 'show', who, '--relay', relay.url, '--relay', dead, '--home', home, '--json'],
+        { env },
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('relay-incomplete');
       expect(r.stderr).toContain(`${dead} (unreachable`);

@@ -20,7 +20,10 @@ describe('embedded relay', () => {
     const httpUrl = relay.url.replace('ws://', 'http://');
     const res = await fetch(httpUrl, { headers: { accept: 'application/nostr+json' } });
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { supported_nips: number[]; limitation: { max_event_bytes: number; max_subid_length: number } };
+    const doc = (await res.json()) as {
+      supported_nips: number[];
+      limitation: { max_event_bytes: number; max_subid_length: number };
+    };
     expect(doc.supported_nips).toContain(42);
     expect(doc.limitation.max_event_bytes).toBe(4096);
     expect(doc.limitation.max_subid_length).toBe(64);
@@ -92,7 +95,15 @@ describe('embedded relay', () => {
     const authAs = async (c: RawClient, key: typeof alice): Promise<void> => {
       const challenge = (await c.next((m) => m[0] === 'AUTH'))[1] as string;
       const auth = signEvent(
-        { kind: 22242, created_at: Math.floor(Date.now() / 1000), tags: [['relay', relay.url], ['challenge', challenge]], content: '' },
+        {
+          kind: 22242,
+          created_at: Math.floor(Date.now() / 1000),
+          tags: [
+            ['relay', relay.url],
+            ['challenge', challenge],
+          ],
+          content: '',
+        },
         key.sk,
         key.pk,
       );
@@ -107,7 +118,19 @@ describe('embedded relay', () => {
     expect((await aliceC.query('w', { kinds: [1059] })).events.map((e) => e.id)).toEqual([wrap.id]);
 
     // A wrong challenge is refused.
-    const bad = signEvent({ kind: 22242, created_at: Math.floor(Date.now() / 1000), tags: [['relay', relay.url], ['challenge', 'nope']], content: '' }, bob.sk, bob.pk);
+    const bad = signEvent(
+      {
+        kind: 22242,
+        created_at: Math.floor(Date.now() / 1000),
+        tags: [
+          ['relay', relay.url],
+          ['challenge', 'nope'],
+        ],
+        content: '',
+      },
+      bob.sk,
+      bob.pk,
+    );
     anon.send(['AUTH', bad]);
     expect((await anon.next((m) => m[0] === 'OK' && m[1] === bad.id))[2]).toBe(false);
     for (const c of [pub, anon, bobC, aliceC]) c.close();

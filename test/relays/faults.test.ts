@@ -53,7 +53,10 @@ describe('RelayPool under faults injected by a FaultProxy', () => {
     const pool = new RelayPool({ relays: [proxy.url, slowB.url], connection: fast });
     const got: { e: NostrEvent; relay: string }[] = [];
     let eose = false;
-    pool.subscribe([{ ids: [genuine.id] }], { onevent: (e, relay) => got.push({ e, relay }), oneose: () => (eose = true) });
+    pool.subscribe([{ ids: [genuine.id] }], {
+      onevent: (e, relay) => got.push({ e, relay }),
+      oneose: () => (eose = true),
+    });
     await until(() => eose && got.length === 1, 'genuine event');
     expect(got[0]?.e).toEqual(genuine);
     expect(got[0]?.relay).toBe(slowB.url);
@@ -74,7 +77,11 @@ describe('RelayPool under faults injected by a FaultProxy', () => {
     const pool = new RelayPool({ relays: [proxy.url, b.url], connection: fast });
     const got: string[] = [];
     let eoseAt = 0;
-    pool.subscribe([{ authors: [k.pk] }], { onevent: (e, r) => got.push(r), oneose: () => (eoseAt = Date.now()) }, { eoseTimeoutMs: 300 });
+    pool.subscribe(
+      [{ authors: [k.pk] }],
+      { onevent: (e, r) => got.push(r), oneose: () => (eoseAt = Date.now()) },
+      { eoseTimeoutMs: 300 },
+    );
     await until(() => eoseAt > 0, 'EOSE by timeout');
     expect(got).toEqual([b.url]);
     await pool.close();
@@ -202,7 +209,10 @@ describe('RelayPool under faults injected by a FaultProxy', () => {
     const pool = new RelayPool({ relays: [proxy.url], connection: fast });
     let reasons: Record<string, string> | undefined;
     let eose = false;
-    pool.subscribe([{ kinds: [1], authors: [newKey().pk] }], { oneose: () => (eose = true), onclose: (r) => (reasons = r) });
+    pool.subscribe([{ kinds: [1], authors: [newKey().pk] }], {
+      oneose: () => (eose = true),
+      onclose: (r) => (reasons = r),
+    });
     await until(() => reasons !== undefined, 'CLOSED');
     expect(eose).toBe(true);
     expect(reasons).toEqual({ [proxy.url]: 'restricted: members only' });
@@ -219,7 +229,10 @@ describe('keepalive', () => {
     const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
     const pool = new RelayPool({ relays: [url], connection: { ...fast, pingIntervalMs: 100 }, fetchLimits: false });
     pool.subscribe([{ kinds: [1] }], {}, { eoseTimeoutMs: 100 });
-    await until(() => (pool.stats()[url]?.disconnects ?? 0) >= 1 && (pool.stats()[url]?.connects ?? 0) >= 2, 'dead peer dropped and redialled');
+    await until(
+      () => (pool.stats()[url]?.disconnects ?? 0) >= 1 && (pool.stats()[url]?.connects ?? 0) >= 2,
+      'dead peer dropped and redialled',
+    );
     await pool.close();
     for (const c of wss.clients) c.terminate();
     await new Promise((r) => wss.close(r));

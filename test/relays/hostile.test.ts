@@ -32,7 +32,19 @@ async function publishAll(c: RawClient, events: NostrEvent[]): Promise<void> {
 
 async function authAs(relay: EmbeddedRelay, c: RawClient, key: TestKey): Promise<void> {
   const challenge = (await c.next((m) => m[0] === 'AUTH'))[1] as string;
-  const auth = signEvent({ kind: 22242, created_at: Math.floor(Date.now() / 1000), tags: [['relay', relay.url], ['challenge', challenge]], content: '' }, key.sk, key.pk);
+  const auth = signEvent(
+    {
+      kind: 22242,
+      created_at: Math.floor(Date.now() / 1000),
+      tags: [
+        ['relay', relay.url],
+        ['challenge', challenge],
+      ],
+      content: '',
+    },
+    key.sk,
+    key.pk,
+  );
   c.send(['AUTH', auth]);
   expect((await c.next((m) => m[0] === 'OK' && m[1] === auth.id))[2]).toBe(true);
 }
@@ -44,7 +56,9 @@ describe('embedded relay: REQ policy and backpressure over 400 events of 60 KB',
     relay = await startEmbeddedRelay({ dbPath: join(tmpDir(), 'relay.sqlite'), policy: { stallMs: 1000 } });
     const c = await RawClient.connect(relay.url);
     const now = Math.floor(Date.now() / 1000);
-    const events = Array.from({ length: BIG_EVENTS }, (_, i) => makeEvent(author, { created_at: now - i, content: `${i} `.padEnd(BIG_CONTENT, 'x') }));
+    const events = Array.from({ length: BIG_EVENTS }, (_, i) =>
+      makeEvent(author, { created_at: now - i, content: `${i} `.padEnd(BIG_CONTENT, 'x') }),
+    );
     await publishAll(c, events);
     c.close();
   }, 120_000);
@@ -52,7 +66,9 @@ describe('embedded relay: REQ policy and backpressure over 400 events of 60 KB',
     await relay.close();
   });
 
-  it('refuses a REQ of 1000 filters with CLOSED invalid: and keeps serving another client', { timeout: 60_000 }, async () => {
+  it('refuses a REQ of 1000 filters with CLOSED invalid: and keeps serving another client', {
+    timeout: 60_000,
+  }, async () => {
     const bomber = await RawClient.connect(relay.url);
     const bomb = Array.from({ length: 1000 }, () => ({ kinds: [1], limit: 5000 }));
     const r = await bomber.query('bomb', ...bomb);
@@ -82,20 +98,34 @@ describe('embedded relay: REQ policy and backpressure over 400 events of 60 KB',
     honest.close();
   });
 
-  it('caps a filter limit at max_limit and pages through ties at one second without loss or repeats', { timeout: 60_000 }, async () => {
-    const r = await startEmbeddedRelay({ dbPath: join(tmpDir(), 'ties.sqlite'), maxEventBytes: 4096, defaultLimit: 20, policy: { maxLimit: 50, pageBytes: 7 * 4096 } });
+  it('caps a filter limit at max_limit and pages through ties at one second without loss or repeats', {
+    timeout: 60_000,
+  }, async () => {
+    const r = await startEmbeddedRelay({
+      dbPath: join(tmpDir(), 'ties.sqlite'),
+      maxEventBytes: 4096,
+      defaultLimit: 20,
+      policy: { maxLimit: 50, pageBytes: 7 * 4096 },
+    });
     const c = await RawClient.connect(r.url);
     const k = newKey();
     const second = Math.floor(Date.now() / 1000) - 5;
     // 30 events in one second and 30 in the one before: pages of 7 rows cross both boundaries.
-    const events = [...Array.from({ length: 30 }, (_, i) => makeEvent(k, { created_at: second, content: `a${i}` })), ...Array.from({ length: 30 }, (_, i) => makeEvent(k, { created_at: second - 1, content: `b${i}` }))];
+    const events = [
+      ...Array.from({ length: 30 }, (_, i) => makeEvent(k, { created_at: second, content: `a${i}` })),
+      ...Array.from({ length: 30 }, (_, i) => makeEvent(k, { created_at: second - 1, content: `b${i}` })),
+    ];
     await publishAll(c, events);
     const all = await c.query('all', { authors: [k.pk], limit: 1000 });
     expect(all.end[0]).toBe('EOSE');
     expect(all.events).toHaveLength(50);
     expect(new Set(all.events.map((e) => e.id)).size).toBe(50);
     expect(all.events.slice(0, 30).every((e) => e.created_at === second)).toBe(true);
-    const some = await c.query('some', { authors: [k.pk], limit: 45 }, { authors: [k.pk], until: second - 1, limit: 40 });
+    const some = await c.query(
+      'some',
+      { authors: [k.pk], limit: 45 },
+      { authors: [k.pk], until: second - 1, limit: 40 },
+    );
     // The second filter adds the 30 older events (15 of them already sent by the first).
     expect(new Set(some.events.map((e) => e.id)).size).toBe(some.events.length);
     expect(some.events).toHaveLength(60);
@@ -103,7 +133,9 @@ describe('embedded relay: REQ policy and backpressure over 400 events of 60 KB',
     await r.close();
   });
 
-  it('refuses a subscription over the cap with CLOSED restricted: and never evicts an older one', { timeout: 60_000 }, async () => {
+  it('refuses a subscription over the cap with CLOSED restricted: and never evicts an older one', {
+    timeout: 60_000,
+  }, async () => {
     const c = await RawClient.connect(relay.url);
     const k = newKey();
     const max = DEFAULT_RELAY_POLICY.maxSubscriptions;
@@ -126,7 +158,9 @@ describe('embedded relay: REQ policy and backpressure over 400 events of 60 KB',
     other.close();
   });
 
-  it('drops a client that stops reading, releases what it held, and keeps serving others', { timeout: 90_000 }, async () => {
+  it('drops a client that stops reading, releases what it held, and keeps serving others', {
+    timeout: 90_000,
+  }, async () => {
     const slow = await RawClient.connect(relay.url);
     slow.ws.pause(); // the socket is never read again
     for (let i = 0; i < 30; i++) slow.send(['REQ', `slow${i}`, { kinds: [1], limit: 5000 }]);
@@ -172,8 +206,13 @@ describe('embedded relay: REQ policy and backpressure over 400 events of 60 KB',
 });
 
 describe('embedded relay: live events to a client that stops reading', () => {
-  it('drops it once its unsent bytes pass the hard cap, and the publisher keeps getting OKs', { timeout: 120_000 }, async () => {
-    const relay = await startEmbeddedRelay({ dbPath: join(tmpDir(), 'live.sqlite'), policy: { softBufferBytes: 64 * 1024, hardBufferBytes: 256 * 1024 } });
+  it('drops it once its unsent bytes pass the hard cap, and the publisher keeps getting OKs', {
+    timeout: 120_000,
+  }, async () => {
+    const relay = await startEmbeddedRelay({
+      dbPath: join(tmpDir(), 'live.sqlite'),
+      policy: { softBufferBytes: 64 * 1024, hardBufferBytes: 256 * 1024 },
+    });
     try {
       const reader = await RawClient.connect(relay.url);
       expect((await reader.query('live', { kinds: [1], limit: 0 })).end[0]).toBe('EOSE');

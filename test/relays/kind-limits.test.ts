@@ -15,7 +15,9 @@ import { makeEvent, newKey } from './_helpers.ts';
 /** A follow list of `n` keys (random hex: a follow list's keys are not checked), with relay hints and petnames or bare. */
 function followList(n: number, hints = true): ReturnType<typeof makeEvent> {
   const pk = (): string => randomBytes(32).toString('hex');
-  const tags = Array.from({ length: n }, (_, i) => (hints ? ['p', pk(), `wss://relay-${i % 40}.example.com`, `friend${i}`] : ['p', pk()]));
+  const tags = Array.from({ length: n }, (_, i) =>
+    hints ? ['p', pk(), `wss://relay-${i % 40}.example.com`, `friend${i}`] : ['p', pk()],
+  );
   return makeEvent(newKey(), { kind: 3, tags, content: '' });
 }
 
@@ -44,8 +46,13 @@ describe('event limits per kind', () => {
   it('other kinds keep the tight defaults (2000 tags, 60 KiB)', () => {
     const tags = Array.from({ length: 2001 }, () => ['t', 'x']);
     expect(v.verify(makeEvent(newKey(), { kind: 1, tags }))).toMatchObject({ ok: false, code: 'too-many-tags' });
-    expect(v.verify(makeEvent(newKey(), { kind: 31562, content: 'x'.repeat(61 * 1024) }))).toMatchObject({ ok: false, code: 'too-large' });
-    expect(v.verify(makeEvent(newKey(), { kind: 10002, tags: Array.from({ length: 2001 }, () => ['r', 'wss://a']) }))).toMatchObject({ ok: false, code: 'too-many-tags' });
+    expect(v.verify(makeEvent(newKey(), { kind: 31562, content: 'x'.repeat(61 * 1024) }))).toMatchObject({
+      ok: false,
+      code: 'too-large',
+    });
+    expect(
+      v.verify(makeEvent(newKey(), { kind: 10002, tags: Array.from({ length: 2001 }, () => ['r', 'wss://a']) })),
+    ).toMatchObject({ ok: false, code: 'too-many-tags' });
   });
 });
 

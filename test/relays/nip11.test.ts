@@ -51,11 +51,21 @@ describe('NIP-11 limits', () => {
       await new Promise<void>((resolve) => {
         // Limits are fetched on first contact: publish once so they are known before the REQ.
         void viaProxy.publish(makeEvent(key)).then(() => {
-          viaProxy.subscribe([{ authors: [key.pk], limit: 1000 }, { kinds: [1], limit: 3 }], { oneose: () => resolve() }, { closeOnEose: true });
+          viaProxy.subscribe(
+            [
+              { authors: [key.pk], limit: 1000 },
+              { kinds: [1], limit: 3 },
+            ],
+            { oneose: () => resolve() },
+            { closeOnEose: true },
+          );
         });
       });
       const req = sent.find((m) => m[0] === 'REQ');
-      expect(req?.slice(2)).toEqual([{ authors: [key.pk], limit: 7 }, { kinds: [1], limit: 3 }]);
+      expect(req?.slice(2)).toEqual([
+        { authors: [key.pk], limit: 7 },
+        { kinds: [1], limit: 3 },
+      ]);
     } finally {
       await viaProxy.close();
       await proxy.close();

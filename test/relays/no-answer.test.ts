@@ -59,10 +59,18 @@ describe('a REQ that gets no answer (nostream early-REQ drop, FaultProxy)', () =
   it('one-shot: a relay that never answers is a reported gap, never an empty result', async () => {
     proxy.dropClientFramesForMs = 0;
     proxy.dropClientFrames = (m) => m[0] === 'REQ';
-    const pool = new RelayPool({ relays: [proxy.url, relay.url], connection: fast, fetchLimits: false, reqRetryMs: 100, reqRetries: 2 });
+    const pool = new RelayPool({
+      relays: [proxy.url, relay.url],
+      connection: fast,
+      fetchLimits: false,
+      reqRetryMs: 100,
+      reqRetries: 2,
+    });
     const r = await queryEvents(pool, [{ kinds: [1], limit: 1 }], 2_000);
     await pool.close();
-    expect(r.incomplete).toEqual([{ relay: proxy.url, reason: 'no-answer', message: expect.stringContaining('3 REQ') }]);
+    expect(r.incomplete).toEqual([
+      { relay: proxy.url, reason: 'no-answer', message: expect.stringContaining('3 REQ') },
+    ]);
   });
 
   it('one-shot: a relay that refuses the connection is reported as unreachable', async () => {
@@ -104,7 +112,10 @@ describe('a REQ that gets no answer (nostream early-REQ drop, FaultProxy)', () =
     const dropped = proxy.droppedClientFrames;
     pool.disconnect(proxy.url);
     await until(() => proxy.droppedClientFrames > dropped, 'the REQ dropped after the reconnect');
-    await until(() => pool.unconfirmed().length === 0 && pool.isConnected(proxy.url), 'the subscription confirmed again');
+    await until(
+      () => pool.unconfirmed().length === 0 && pool.isConnected(proxy.url),
+      'the subscription confirmed again',
+    );
     const second = makeEvent(k, { content: 'two' });
     await store(relay.url, second);
     await until(() => got.includes(second.id), 'the second live event');
@@ -114,7 +125,13 @@ describe('a REQ that gets no answer (nostream early-REQ drop, FaultProxy)', () =
   it('live: a subscription no relay confirmed is listed as unconfirmed', async () => {
     proxy.dropClientFramesForMs = 0;
     proxy.dropClientFrames = (m) => m[0] === 'REQ';
-    const pool = new RelayPool({ relays: [proxy.url], connection: fast, fetchLimits: false, reqRetryMs: 50, reqRetries: 1 });
+    const pool = new RelayPool({
+      relays: [proxy.url],
+      connection: fast,
+      fetchLimits: false,
+      reqRetryMs: 50,
+      reqRetries: 1,
+    });
     const sub = pool.subscribe([{ kinds: [1] }], {}, { cursorKey: 'inbox' });
     await until(() => proxy.droppedClientFrames > 0 && pool.isConnected(proxy.url), 'a dropped REQ');
     expect(pool.unconfirmed()).toEqual([{ relay: proxy.url, subscription: sub.id }]);

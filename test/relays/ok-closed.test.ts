@@ -49,7 +49,9 @@ describe('classifyOk: the table of OK reasons', () => {
 
   it('expired, too-large, invalid, blocked and pow are permanent; error, rate-limited and auth-required are not', () => {
     expect(['expired', 'too-large', 'invalid', 'blocked', 'pow'].every((c) => isPermanent(c as never))).toBe(true);
-    expect(['error', 'rate-limited', 'auth-required', 'restricted', 'timeout'].some((c) => isPermanent(c as never))).toBe(false);
+    expect(
+      ['error', 'rate-limited', 'auth-required', 'restricted', 'timeout'].some((c) => isPermanent(c as never)),
+    ).toBe(false);
   });
 });
 
@@ -65,11 +67,21 @@ describe('the outbox with unprefixed refusals and expired events', () => {
     await relay.close();
   });
 
-  async function setup(): Promise<{ home: string; outbox: OutboxStore; pool: RelayPool; publisher: OutboxPublisher; close: () => Promise<void> }> {
+  async function setup(): Promise<{
+    home: string;
+    outbox: OutboxStore;
+    pool: RelayPool;
+    publisher: OutboxPublisher;
+    close: () => Promise<void>;
+  }> {
     const home = tmpDir();
     const store = await openStore(join(home, 'otp2p.sqlite'));
     const outbox = new OutboxStore(store);
-    const pool = new RelayPool({ relays: [proxy.url], fetchLimits: false, connection: { backoff: { baseMs: 20, maxMs: 200 } } });
+    const pool = new RelayPool({
+      relays: [proxy.url],
+      fetchLimits: false,
+      connection: { backoff: { baseMs: 20, maxMs: 200 } },
+    });
     const publisher = new OutboxPublisher({ store: outbox, transport: pool, backoff: { baseMs: 10, maxMs: 30 } });
     return {
       home,
@@ -95,9 +107,19 @@ describe('the outbox with unprefixed refusals and expired events', () => {
     const ev = makeEvent(newKey());
     publisher.publish(ev, [proxy.url]);
     await until(() => outbox.counts().failed === 1, 'parked');
-    expect(outbox.list()).toMatchObject([{ eventId: ev.id, status: 'failed', attempts: MAX_ERROR_ATTEMPTS, lastCode: 'error', lastMessage: 'the hamster wheel stopped' }]);
+    expect(outbox.list()).toMatchObject([
+      {
+        eventId: ev.id,
+        status: 'failed',
+        attempts: MAX_ERROR_ATTEMPTS,
+        lastCode: 'error',
+        lastMessage: 'the hamster wheel stopped',
+      },
+    ]);
     const listed = await runCli(['outbox', '--json', '--home', home]);
-    expect((listed.json[0] as { items: { status: string; lastCode: string }[] }).items.map((i) => [i.status, i.lastCode])).toEqual([['failed', 'error']]);
+    expect(
+      (listed.json[0] as { items: { status: string; lastCode: string }[] }).items.map((i) => [i.status, i.lastCode]),
+    ).toEqual([['failed', 'error']]);
     await close();
     proxy.fromRelay = () => 'pass';
   });
@@ -144,7 +166,11 @@ describe('the outbox when its store is closed under it', () => {
     const outbox = new OutboxStore(store);
     const net = new MemoryNetwork();
     net.relay('memory://down').up = false;
-    const publisher = new OutboxPublisher({ store: outbox, transport: new MemoryTransport({ network: net, relays: [] }), backoff: { baseMs: 20, maxMs: 40 } });
+    const publisher = new OutboxPublisher({
+      store: outbox,
+      transport: new MemoryTransport({ network: net, relays: [] }),
+      backoff: { baseMs: 20, maxMs: 40 },
+    });
     publisher.start();
     publisher.publish(makeEvent(newKey()), ['memory://down']);
     await until(() => (outbox.list()[0]?.attempts ?? 0) >= 1, 'a first failed attempt');

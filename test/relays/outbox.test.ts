@@ -33,7 +33,10 @@ describe('OutboxPublisher', () => {
 
     const listed = await runCli(['outbox', '--json', '--home', home]);
     expect(listed.code).toBe(0);
-    const out = listed.json[0] as { counts: Record<string, number>; items: { relay: string; status: string; lastCode: string }[] };
+    const out = listed.json[0] as {
+      counts: Record<string, number>;
+      items: { relay: string; status: string; lastCode: string }[];
+    };
     expect(out.counts).toEqual({ pending: 1, acked: 1, failed: 1 });
     expect(out.items.map((i) => [i.relay, i.status, i.lastCode])).toEqual([
       ['memory://blocks', 'failed', 'blocked'],
@@ -58,10 +61,14 @@ describe('OutboxPublisher', () => {
     const { url, port } = relay;
     await relay.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/outbox-child.ts'), 'queue', dbPath, url], {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/outbox-child.ts'), 'queue', dbPath, url],
+      {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
@@ -73,10 +80,14 @@ describe('OutboxPublisher', () => {
     await exited;
 
     relay = await startEmbeddedRelay({ dbPath: relayDb, port });
-    const second = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/outbox-child.ts'), 'run', dbPath], {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const second = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/outbox-child.ts'), 'run', dbPath],
+      {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     second.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise((r) => second.once('exit', r));
@@ -93,7 +104,10 @@ describe('OutboxPublisher', () => {
     const relays = await Promise.all([0, 1].map(() => startEmbeddedRelay()));
     const store = await openStore(join(tmpDir(), 'o.db'));
     const outbox = new OutboxStore(store);
-    const pool = new RelayPool({ relays: relays.map((r) => r.url), connection: { backoff: { baseMs: 20, maxMs: 100 } } });
+    const pool = new RelayPool({
+      relays: relays.map((r) => r.url),
+      connection: { backoff: { baseMs: 20, maxMs: 100 } },
+    });
     const publisher = new OutboxPublisher({ store: outbox, transport: pool, relays: relays.map((r) => r.url) });
     publisher.start();
     const k = newKey();

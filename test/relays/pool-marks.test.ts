@@ -33,7 +33,11 @@ describe('high-water marks', () => {
     const pool = new RelayPool({ relays: [proxy.url], cursors, connection: fast });
     let eose = false;
     const got: string[] = [];
-    pool.subscribe([{ kinds: [1], authors: [k.pk] }], { onevent: (e) => got.push(e.id), oneose: () => (eose = true) }, { cursorKey: 'm' });
+    pool.subscribe(
+      [{ kinds: [1], authors: [k.pk] }],
+      { onevent: (e) => got.push(e.id), oneose: () => (eose = true) },
+      { cursorKey: 'm' },
+    );
     await until(() => eose, 'EOSE');
     const t0 = Math.floor(Date.now() / 1000);
     const genuine = makeEvent(k, { created_at: t0 - 100 });
@@ -84,8 +88,16 @@ describe('high-water marks', () => {
     const notes: string[] = [];
     let e1 = false;
     let e2 = false;
-    pool.subscribe([{ kinds: [1059], '#p': [alice.pk] }], { onevent: (e) => wraps.push(e.id), oneose: () => (e1 = true) }, { cursorKey: 'inbox' });
-    pool.subscribe([{ kinds: [1], authors: [alice.pk] }], { onevent: (e) => notes.push(e.id), oneose: () => (e2 = true) }, { cursorKey: 'notes' });
+    pool.subscribe(
+      [{ kinds: [1059], '#p': [alice.pk] }],
+      { onevent: (e) => wraps.push(e.id), oneose: () => (e1 = true) },
+      { cursorKey: 'inbox' },
+    );
+    pool.subscribe(
+      [{ kinds: [1], authors: [alice.pk] }],
+      { onevent: (e) => notes.push(e.id), oneose: () => (e2 = true) },
+      { cursorKey: 'notes' },
+    );
     await until(() => e2 && wraps.length === 1, 'both subscriptions');
     expect(e1).toBe(true);
     expect(wraps).toEqual([wrap.id]);
@@ -118,7 +130,9 @@ describe('pool helpers', () => {
   });
 
   it('parses NIP-11 limits defensively', () => {
-    expect(parseRelayLimits({ limitation: { max_message_length: 16384, auth_required: true, max_subid_length: 64 } })).toEqual({
+    expect(
+      parseRelayLimits({ limitation: { max_message_length: 16384, auth_required: true, max_subid_length: 64 } }),
+    ).toEqual({
       maxMessageLength: 16384,
       authRequired: true,
       maxSubidLength: 64,

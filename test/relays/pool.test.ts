@@ -63,7 +63,12 @@ describe('RelayPool against 3 embedded relays', () => {
   });
 
   it('reports per-relay failures without throwing', async () => {
-    const pool = new RelayPool({ relays: [urls[0] as string, 'ws://127.0.0.1:1'], connection: fast, publishTimeoutMs: 1500, fetchLimits: false });
+    const pool = new RelayPool({
+      relays: [urls[0] as string, 'ws://127.0.0.1:1'],
+      connection: fast,
+      publishTimeoutMs: 1500,
+      fetchLimits: false,
+    });
     const res = await pool.publish(makeEvent(newKey()));
     expect(res.map((r) => r.code)).toEqual(['ok', 'relay-unreachable']);
     const forged = { ...makeEvent(newKey()), content: 'changed' };
@@ -87,14 +92,21 @@ describe('RelayPool against 3 embedded relays', () => {
 
   it('answers NIP-42 only for allow-listed relays and then receives gift wraps', async () => {
     const alice = newKey();
-    const wrap = makeEvent(newKey(), { kind: 1059, tags: [['p', alice.pk]], created_at: Math.floor(Date.now() / 1000) - 3600 });
+    const wrap = makeEvent(newKey(), {
+      kind: 1059,
+      tags: [['p', alice.pk]],
+      created_at: Math.floor(Date.now() / 1000) - 3600,
+    });
     const pub = new RelayPool({ relays: urls, connection: fast });
     await pub.publish(wrap);
     const signer = (t: Parameters<typeof signEvent>[0]): NostrEvent => signEvent(t, alice.sk, alice.pk);
     const pool = new RelayPool({ relays: urls, authRelays: [urls[0] as string], signer, connection: fast });
     const got: string[] = [];
     const closed: Record<string, string>[] = [];
-    const sub = pool.subscribe([{ kinds: [1059], '#p': [alice.pk] }], { onevent: (e, r) => got.push(`${e.id}@${r}`), onclose: (r) => closed.push(r) });
+    const sub = pool.subscribe([{ kinds: [1059], '#p': [alice.pk] }], {
+      onevent: (e, r) => got.push(`${e.id}@${r}`),
+      onclose: (r) => closed.push(r),
+    });
     await until(() => got.length === 1, 'the wrap from the allow-listed relay');
     expect(got).toEqual([`${wrap.id}@${urls[0]}`]);
     const stats = pool.stats();
@@ -118,7 +130,11 @@ describe('RelayPool against 3 embedded relays', () => {
     const seen: NostrEvent[] = [];
     let pool = new RelayPool({ relays: [url], cursors, connection: fast, resubscribeSlackSeconds: 0 });
     let eose = false;
-    pool.subscribe([{ kinds: [1], authors: [k.pk] }], { onevent: (e) => seen.push(e), oneose: () => (eose = true) }, { cursorKey: 'feed' });
+    pool.subscribe(
+      [{ kinds: [1], authors: [k.pk] }],
+      { onevent: (e) => seen.push(e), oneose: () => (eose = true) },
+      { cursorKey: 'feed' },
+    );
     await until(() => eose, 'EOSE');
     expect(seen).toHaveLength(5);
     await pool.close();
@@ -129,7 +145,11 @@ describe('RelayPool against 3 embedded relays', () => {
     const resumed: NostrEvent[] = [];
     pool = new RelayPool({ relays: [url], cursors, connection: fast, resubscribeSlackSeconds: 0 });
     eose = false;
-    pool.subscribe([{ kinds: [1], authors: [k.pk] }], { onevent: (e) => resumed.push(e), oneose: () => (eose = true) }, { cursorKey: 'feed' });
+    pool.subscribe(
+      [{ kinds: [1], authors: [k.pk] }],
+      { onevent: (e) => resumed.push(e), oneose: () => (eose = true) },
+      { cursorKey: 'feed' },
+    );
     await until(() => eose, 'EOSE');
     expect(resumed.map((e) => e.content).sort()).toEqual(['new', 's4']);
 

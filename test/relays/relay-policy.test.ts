@@ -9,7 +9,10 @@ const policy = DEFAULT_RELAY_POLICY;
 describe('checkReq', () => {
   it('refuses too many filters with invalid: and a full connection with restricted:, but lets a REQ replace its own id', () => {
     expect(checkReq(policy, 10, 0, false)).toEqual({ ok: true });
-    expect(checkReq(policy, 11, 0, false)).toEqual({ ok: false, reason: 'invalid: too many filters in one REQ: 11 (at most 10)' });
+    expect(checkReq(policy, 11, 0, false)).toEqual({
+      ok: false,
+      reason: 'invalid: too many filters in one REQ: 11 (at most 10)',
+    });
     expect(checkReq(policy, 0, 0, false)).toEqual({ ok: false, reason: 'invalid: a REQ needs at least one filter' });
     const full = checkReq(policy, 1, policy.maxSubscriptions, false);
     expect(full.ok).toBe(false);
@@ -68,22 +71,28 @@ describe('ByteBudget', () => {
 
   it('never has more granted than its capacity, and ends at zero once every lease is released (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 })), { minLength: 1, maxLength: 30 }), async (reqs) => {
-        const b = new ByteBudget(200);
-        const leases = await Promise.all(
-          reqs.map(async ([want, keep]) => {
-            const l = (await b.acquire(want)) as Lease;
-            expect(b.used).toBeLessThanOrEqual(200);
-            l.shrink(keep);
-            await Promise.resolve();
-            l.release();
-            return l;
-          }),
-        );
-        expect(leases.every((l) => l.bytes === 0)).toBe(true);
-        expect(b.used).toBe(0);
-        expect(b.waiting).toBe(0);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 })), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        async (reqs) => {
+          const b = new ByteBudget(200);
+          const leases = await Promise.all(
+            reqs.map(async ([want, keep]) => {
+              const l = (await b.acquire(want)) as Lease;
+              expect(b.used).toBeLessThanOrEqual(200);
+              l.shrink(keep);
+              await Promise.resolve();
+              l.release();
+              return l;
+            }),
+          );
+          expect(leases.every((l) => l.bytes === 0)).toBe(true);
+          expect(b.used).toBe(0);
+          expect(b.waiting).toBe(0);
+        },
+      ),
       { seed: 19, numRuns: 200 },
     );
   });

@@ -24,7 +24,8 @@ describe('splitReq', () => {
       fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1024, max: 200_000 }), (n, max) => {
         const authors = Array.from({ length: n }, (_, i) => i.toString(16).padStart(64, '0'));
         const groups = splitReq([{ kinds: [3, 11560], authors, since: 5 }], max);
-        for (const g of groups) expect(Buffer.byteLength(JSON.stringify(['REQ', 'x'.repeat(40), ...g]))).toBeLessThanOrEqual(max);
+        for (const g of groups)
+          expect(Buffer.byteLength(JSON.stringify(['REQ', 'x'.repeat(40), ...g]))).toBeLessThanOrEqual(max);
         const got = groups.flat().flatMap((f) => f.authors ?? []);
         expect(got.sort()).toEqual([...authors].sort());
         expect(groups.flat().every((f) => f.since === 5 && f.kinds?.length === 2)).toBe(true);
@@ -37,7 +38,10 @@ describe('splitReq', () => {
     const authors = Array.from({ length: 2000 }, hex);
     const groups = splitReq([{ authors }]);
     expect(groups.length).toBeGreaterThan(1);
-    for (const g of groups) expect(Buffer.byteLength(JSON.stringify(['REQ', 'x'.repeat(40), ...g]))).toBeLessThanOrEqual(DEFAULT_MAX_MESSAGE_LENGTH);
+    for (const g of groups)
+      expect(Buffer.byteLength(JSON.stringify(['REQ', 'x'.repeat(40), ...g]))).toBeLessThanOrEqual(
+        DEFAULT_MAX_MESSAGE_LENGTH,
+      );
   });
 });
 

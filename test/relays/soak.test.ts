@@ -43,7 +43,13 @@ function seededKey(rnd: SeededRandom): TestKey {
   return { sk, pk: getPublicKey(sk) };
 }
 
-function sign(key: TestKey, kind: number, content: string, tags: string[][] = [], created_at = Math.floor(Date.now() / 1000)): NostrEvent {
+function sign(
+  key: TestKey,
+  kind: number,
+  content: string,
+  tags: string[][] = [],
+  created_at = Math.floor(Date.now() / 1000),
+): NostrEvent {
   return signEvent({ kind, created_at, tags, content }, key.sk, key.pk);
 }
 
@@ -129,7 +135,10 @@ class Client {
 
   async auth(key: TestKey, url: string): Promise<boolean> {
     while (!this.challenge) await sleep(5);
-    const ev = sign(key, 22242, '', [['relay', url], ['challenge', this.challenge]]);
+    const ev = sign(key, 22242, '', [
+      ['relay', url],
+      ['challenge', this.challenge],
+    ]);
     const [ok] = await this.publishAuth(ev);
     return ok;
   }
@@ -147,7 +156,9 @@ class Client {
 }
 
 describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
-  it(`stays up, bounded, serving honest clients and leaking nothing for ${SECONDS} s (seed ${SEED})`, { timeout: (SECONDS + 180) * 1000 }, async () => {
+  it(`stays up, bounded, serving honest clients and leaking nothing for ${SECONDS} s (seed ${SEED})`, {
+    timeout: (SECONDS + 180) * 1000,
+  }, async () => {
     const rnd = new SeededRandom(SEED);
     const home = tmpDir();
     const child = spawnCli(['relay', '--port', '0', '--json', '--home', home]);
@@ -165,7 +176,9 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
       const bulkKey = seededKey(rnd);
       const seeder = await Client.connect(url);
       const now = Math.floor(Date.now() / 1000);
-      const big = Array.from({ length: BIG_EVENTS }, (_, i) => sign(bulkKey, 1, `${i} `.padEnd(BIG_CONTENT, 'x'), [], now - 100 - i));
+      const big = Array.from({ length: BIG_EVENTS }, (_, i) =>
+        sign(bulkKey, 1, `${i} `.padEnd(BIG_CONTENT, 'x'), [], now - 100 - i),
+      );
       for (let i = 0; i < big.length; i += 50) {
         const acks = await Promise.all(big.slice(i, i + 50).map((ev) => seeder.publish(ev)));
         expect(acks.every(([ok]) => ok)).toBe(true);
@@ -179,7 +192,19 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
         if (v !== undefined) rss.push(v);
       }, 200);
 
-      const figures = { bombsRefused: 0, bombReqs: 0, bombBytes: 0, slowRounds: 0, dupSent: 0, dupNotDuplicate: 0, badSent: 0, badAccepted: 0, authSent: 0, subsRefused: 0, snoopEvents: 0 };
+      const figures = {
+        bombsRefused: 0,
+        bombReqs: 0,
+        bombBytes: 0,
+        slowRounds: 0,
+        dupSent: 0,
+        dupNotDuplicate: 0,
+        badSent: 0,
+        badAccepted: 0,
+        authSent: 0,
+        subsRefused: 0,
+        snoopEvents: 0,
+      };
       const leaks: string[] = [];
 
       // Honest clients: authenticated, each with a live inbox for every private kind (no #p: the
@@ -196,7 +221,8 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
           c.parseEvents = true;
           c.onEvent = (subId, ev) => {
             if (subId !== 'inbox') return;
-            if (!ev.tags.some((t) => t[0] === 'p' && t[1] === key.pk)) leaks.push(`honest ${i} got a wrap for someone else: ${ev.id}`);
+            if (!ev.tags.some((t) => t[0] === 'p' && t[1] === key.pk))
+              leaks.push(`honest ${i} got a wrap for someone else: ${ev.id}`);
             received[i]?.add(ev.id);
           };
           expect(await c.req('inbox', { kinds: [...PRIVATE_KINDS], since: now - 3 * 86400 })).toMatch(/^\["EOSE"/);
@@ -225,7 +251,13 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
             const to = (i + 1 + r.int(9)) % 10;
             const kind = r.int(2) === 0 ? 21059 : 1059;
             // A wrap's outer key is a one-time key; the relay gates on kind and `p` only.
-            const wrap = sign(seededKey(r), kind, `sealed ${i}->${to} #${n++}`, [['p', honestPks[to] as string]], kind === 1059 ? Math.floor(Date.now() / 1000) - r.int(86400) : undefined);
+            const wrap = sign(
+              seededKey(r),
+              kind,
+              `sealed ${i}->${to} #${n++}`,
+              [['p', honestPks[to] as string]],
+              kind === 1059 ? Math.floor(Date.now() / 1000) - r.int(86400) : undefined,
+            );
             const [ok] = await c.publish(wrap);
             expect(ok).toBe(true);
             expected[to]?.add(wrap.id);
@@ -290,7 +322,9 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
         while (running() && !c.closed) {
           const batch = Array.from({ length: 50 }, () => {
             const ev = sign(key, 1, `bad ${n++}`);
-            return r.int(2) === 0 ? { ...ev, content: `${ev.content}!` } : { ...ev, sig: `${ev.sig.slice(0, -1)}${ev.sig.endsWith('0') ? '1' : '0'}` };
+            return r.int(2) === 0
+              ? { ...ev, content: `${ev.content}!` }
+              : { ...ev, sig: `${ev.sig.slice(0, -1)}${ev.sig.endsWith('0') ? '1' : '0'}` };
           });
           const acks = await Promise.all(batch.map((ev) => c.publish(ev)));
           figures.badSent += batch.length;
@@ -304,7 +338,12 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
         const c = await Client.connect(url);
         while (!c.challenge) await sleep(5);
         while (running() && !c.closed) {
-          const batch = Array.from({ length: 50 }, () => sign(seededKey(r), 22242, '', [['relay', url], ['challenge', r.int(2) === 0 ? c.challenge : 'wrong']]));
+          const batch = Array.from({ length: 50 }, () =>
+            sign(seededKey(r), 22242, '', [
+              ['relay', url],
+              ['challenge', r.int(2) === 0 ? c.challenge : 'wrong'],
+            ]),
+          );
           await Promise.all(batch.map((ev) => c.publishAuth(ev)));
           figures.authSent += batch.length;
           await sleep(10);
@@ -315,7 +354,9 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
       const subFlood = async (): Promise<void> => {
         const c = await Client.connect(url);
         while (running() && !c.closed) {
-          const ends = await Promise.all(Array.from({ length: 100 }, (_, i) => c.req(`s${i}`, { kinds: [0], limit: 1 })));
+          const ends = await Promise.all(
+            Array.from({ length: 100 }, (_, i) => c.req(`s${i}`, { kinds: [0], limit: 1 })),
+          );
           figures.subsRefused += ends.filter((e) => e.includes('restricted:')).length;
           for (let i = 0; i < 100; i++) c.send(['CLOSE', `s${i}`]);
           await sleep(50);
@@ -365,8 +406,18 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
         honestOps: latencies.length,
         honestEvents: published.flat().length,
         wrapsDelivered: expected.reduce((n, s) => n + s.size, 0),
-        latencyMs: { p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)), max: Math.round(sorted.at(-1) ?? 0), bound: P99_BOUND_MS },
-        relayRssMb: { start: Math.round(rssStart ?? 0), peak: Math.round(peak), end: Math.round(rss.at(-1) ?? 0), bound: RSS_BOUND_MB },
+        latencyMs: {
+          p50: Math.round(percentile(sorted, 50)),
+          p99: Math.round(percentile(sorted, 99)),
+          max: Math.round(sorted.at(-1) ?? 0),
+          bound: P99_BOUND_MS,
+        },
+        relayRssMb: {
+          start: Math.round(rssStart ?? 0),
+          peak: Math.round(peak),
+          end: Math.round(rss.at(-1) ?? 0),
+          bound: RSS_BOUND_MB,
+        },
         hostile: { ...figures, bombMB: Math.round(figures.bombBytes / 2 ** 20) },
         leaks: leaks.length,
       };
@@ -378,7 +429,8 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
       const stored = new Set<string>();
       checker.onEvent = (_s, ev) => stored.add(ev.id);
       const all = published.flat();
-      for (let i = 0; i < all.length; i += 200) expect(await checker.req(`c${i}`, { ids: all.slice(i, i + 200) })).toMatch(/^\["EOSE"/);
+      for (let i = 0; i < all.length; i += 200)
+        expect(await checker.req(`c${i}`, { ids: all.slice(i, i + 200) })).toMatch(/^\["EOSE"/);
       expect(all.filter((id) => !stored.has(id))).toEqual([]);
       for (let i = 0; i < 10; i++) {
         // A wrap is written to its recipient before the OK goes to its sender, and one connection's
@@ -391,7 +443,6 @@ describe('soak: otp2p relay under 10 hostile and 10 honest clients', () => {
       expect(figures.badAccepted).toBe(0);
       expect(figures.dupNotDuplicate).toBe(0);
       expect(figures.bombsRefused).toBeGreaterThan(0);
-      
 
       if (rss.length > 0) expect(peak).toBeLessThan(RSS_BOUND_MB);
       expect(percentile(sorted, 99)).toBeLessThan(P99_BOUND_MS);

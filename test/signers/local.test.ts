@@ -27,12 +27,16 @@ describe('LocalSigner', () => {
     }
   });
 
-  it.skipIf(!HAS_SHARED)(`decrypts the official NIP-44 vectors (${HAS_SHARED ? 'from ../shared' : SHARED_MISSING})`, async () => {
-    type V = { sec1: string; sec2: string; plaintext: string; payload: string };
-    const vectors = readVectors<{ v2: { valid: { encrypt_decrypt: V[] } } }>('nip44.vectors.json').v2.valid.encrypt_decrypt;
-    for (const v of vectors.slice(0, 10)) {
-      const s = new LocalSigner(hexToBytes(v.sec2), 'nsec');
-      expect(await s.nip44Decrypt(getPublicKey(hexToBytes(v.sec1)), v.payload)).toBe(v.plaintext);
-    }
-  });
+  it.skipIf(!HAS_SHARED)(
+    `decrypts the official NIP-44 vectors (${HAS_SHARED ? 'from ../shared' : SHARED_MISSING})`,
+    async () => {
+      type V = { sec1: string; sec2: string; plaintext: string; payload: string };
+      const vectors = readVectors<{ v2: { valid: { encrypt_decrypt: V[] } } }>('nip44.vectors.json').v2.valid
+        .encrypt_decrypt;
+      for (const v of vectors.slice(0, 10)) {
+        const s = new LocalSigner(hexToBytes(v.sec2), 'nsec');
+        expect(await s.nip44Decrypt(getPublicKey(hexToBytes(v.sec1)), v.payload)).toBe(v.plaintext);
+      }
+    },
+  );
 });

@@ -142,7 +142,9 @@ describe('NIP-46 remote signer (NDK backend) on an embedded relay', () => {
     refuse = new Set(['sign_event']);
     try {
       const s = signer({ userPubkey: USER_PK });
-      const err = await errorOf(s.signEvent({ kind: Kind.Offer, created_at: 1_760_000_000, tags: [['d', 'x']], content: '' }));
+      const err = await errorOf(
+        s.signEvent({ kind: Kind.Offer, created_at: 1_760_000_000, tags: [['d', 'x']], content: '' }),
+      );
       expect(err.code).toBe('signer-refused');
       expect(err.message).toContain('sign_event');
       s.close();
@@ -155,7 +157,9 @@ describe('NIP-46 remote signer (NDK backend) on an embedded relay', () => {
     tamper = true;
     try {
       const s = signer({ userPubkey: USER_PK });
-      const err = await errorOf(s.signEvent({ kind: Kind.Catalog, created_at: 1_760_000_000, tags: [], content: 'mine' }));
+      const err = await errorOf(
+        s.signEvent({ kind: Kind.Catalog, created_at: 1_760_000_000, tags: [], content: 'mine' }),
+      );
       expect(err.code).toBe('signer-mismatch');
       s.close();
     } finally {
@@ -183,7 +187,9 @@ describe('NIP-46 remote signer (NDK backend) on an embedded relay', () => {
 describe('bunker URIs', () => {
   const pk = 'ab'.repeat(32);
   it('parses the signer pubkey, relays and secret', () => {
-    expect(parseBunkerUri(`bunker://${pk}?relay=wss%3A%2F%2Frelay.example.com&relay=ws://127.0.0.1:7000&secret=abc`)).toEqual({
+    expect(
+      parseBunkerUri(`bunker://${pk}?relay=wss%3A%2F%2Frelay.example.com&relay=ws://127.0.0.1:7000&secret=abc`),
+    ).toEqual({
       pubkey: pk,
       relays: ['wss://relay.example.com', 'ws://127.0.0.1:7000'],
       secret: 'abc',

@@ -30,16 +30,20 @@ describe('CursorStore', () => {
     const store = await openStore(join(tmpDir(), 'c.db'));
     let n = 0;
     fc.assert(
-      fc.property(fc.array(fc.nat({ max: 2 ** 40 }), { minLength: 1, maxLength: 20 }), fc.array(fc.boolean(), { maxLength: 20 }), (values, flushes) => {
-        const cursors = new CursorStore(store);
-        const key = `k${n++}`;
-        values.forEach((v, i) => {
-          cursors.save('ws://r', key, v);
-          if (flushes[i]) cursors.flush();
-        });
-        cursors.flush();
-        expect(new CursorStore(store).load('ws://r', key)).toBe(Math.max(...values));
-      }),
+      fc.property(
+        fc.array(fc.nat({ max: 2 ** 40 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.boolean(), { maxLength: 20 }),
+        (values, flushes) => {
+          const cursors = new CursorStore(store);
+          const key = `k${n++}`;
+          values.forEach((v, i) => {
+            cursors.save('ws://r', key, v);
+            if (flushes[i]) cursors.flush();
+          });
+          cursors.flush();
+          expect(new CursorStore(store).load('ws://r', key)).toBe(Math.max(...values));
+        },
+      ),
       { numRuns: 50 },
     );
     await store.close();

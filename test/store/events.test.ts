@@ -209,23 +209,31 @@ describe('replacement is order-independent (fast-check)', () => {
     const s = await fresh();
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 6 }), fc.infiniteStream(fc.nat()), async (times, rnd) => {
-        const d = `run-${run++}`;
-        const versions = times.map((dt, i) => ev(ALICE, { kind: 30078, created_at: T - dt, tags: [['d', d]], content: String(i) }));
-        const order = [...versions];
-        const it = rnd[Symbol.iterator]();
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = (it.next().value as number) % (i + 1);
-          [order[i], order[j]] = [order[j] as NostrEvent, order[i] as NostrEvent];
-        }
-        // Split across batches and single inserts: both paths must agree.
-        const half = Math.floor(order.length / 2);
-        s.insertBatch(order.slice(0, half).map((event) => ({ event })));
-        for (const e of order.slice(half)) s.insert(e);
-        const best = [...versions].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : 1))[0] as NostrEvent;
-        expect((await s.getAddress(30078, alice, d))?.id).toBe(best.id);
-        expect(await s.query({ kinds: [30078], '#d': [d] })).toHaveLength(1);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 6 }),
+        fc.infiniteStream(fc.nat()),
+        async (times, rnd) => {
+          const d = `run-${run++}`;
+          const versions = times.map((dt, i) =>
+            ev(ALICE, { kind: 30078, created_at: T - dt, tags: [['d', d]], content: String(i) }),
+          );
+          const order = [...versions];
+          const it = rnd[Symbol.iterator]();
+          for (let i = order.length - 1; i > 0; i--) {
+            const j = (it.next().value as number) % (i + 1);
+            [order[i], order[j]] = [order[j] as NostrEvent, order[i] as NostrEvent];
+          }
+          // Split across batches and single inserts: both paths must agree.
+          const half = Math.floor(order.length / 2);
+          s.insertBatch(order.slice(0, half).map((event) => ({ event })));
+          for (const e of order.slice(half)) s.insert(e);
+          const best = [...versions].sort(
+            (a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : 1),
+          )[0] as NostrEvent;
+          expect((await s.getAddress(30078, alice, d))?.id).toBe(best.id);
+          expect(await s.query({ kinds: [30078], '#d': [d] })).toHaveLength(1);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -237,13 +245,15 @@ describe('batches and ingest', () => {
     const a = ev(ALICE, { content: 'a' });
     const k0old = ev(ALICE, { kind: 0, created_at: T - 1 });
     const k0new = ev(ALICE, { kind: 0, created_at: T });
-    expect(s.insertBatch([{ event: a }, { event: a }, { event: k0new }, { event: k0old }, { event: ev(ALICE, { kind: 25000 }) }])).toEqual([
-      'inserted',
-      'duplicate',
-      'inserted',
-      'superseded',
-      'ephemeral',
-    ]);
+    expect(
+      s.insertBatch([
+        { event: a },
+        { event: a },
+        { event: k0new },
+        { event: k0old },
+        { event: ev(ALICE, { kind: 25000 }) },
+      ]),
+    ).toEqual(['inserted', 'duplicate', 'inserted', 'superseded', 'ephemeral']);
   });
 
   it('ingest verifies raw JSON first: bad texts get their code, good ones are stored', async () => {
@@ -292,7 +302,14 @@ describe('query by NIP-01 filter', () => {
     const s = await fresh();
     const e1 = ev(ALICE, { created_at: T - 3, tags: [['t', 'ot']] });
     const e2 = ev(ALICE, { created_at: T - 2, tags: [['p', bob]] });
-    const e3 = ev(BOB, { created_at: T - 1, kind: 7, tags: [['t', 'ot'], ['e', 'cd'.repeat(32)]] });
+    const e3 = ev(BOB, {
+      created_at: T - 1,
+      kind: 7,
+      tags: [
+        ['t', 'ot'],
+        ['e', 'cd'.repeat(32)],
+      ],
+    });
     s.insertBatch([{ event: e1 }, { event: e2 }, { event: e3 }]);
     const ids = async (f: Parameters<EventStore['query']>[0]): Promise<string[]> => (await s.query(f)).map((e) => e.id);
     expect(await ids({})).toEqual([e3.id, e2.id, e1.id]);

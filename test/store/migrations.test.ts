@@ -7,7 +7,11 @@ import { migratorFor, openStore } from '../../src/store/db.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 async function tables(store: Awaited<ReturnType<typeof openStore>>): Promise<string[]> {
-  const r = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'kysely_%' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(store.db);
+  const r = await sql<{
+    name: string;
+  }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'kysely_%' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(
+    store.db,
+  );
   return r.rows.map((x) => x.name);
 }
 
@@ -20,7 +24,9 @@ describe('migrations', () => {
       const applied = (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).map((m) => m.name);
       expect(applied).toEqual(names);
       const full = await tables(store);
-      expect(full).toEqual(expect.arrayContaining(['cursors', 'deletions', 'event_relays', 'events', 'outbox', 'outbox_targets']));
+      expect(full).toEqual(
+        expect.arrayContaining(['cursors', 'deletions', 'event_relays', 'events', 'outbox', 'outbox_targets']),
+      );
       expect(store.raw.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(store.raw.pragma('synchronous', { simple: true })).toBe(2); // FULL
       // Down one at a time, newest first, as far as `down` is defined.

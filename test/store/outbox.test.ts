@@ -16,7 +16,12 @@ describe('OutboxStore', () => {
     outbox.enqueue(ev, ['ws://a', 'ws://b', 'ws://a']);
     outbox.enqueue(ev, ['ws://b', 'ws://c']); // idempotent, adds c
     expect(outbox.counts()).toEqual({ pending: 3, acked: 0, failed: 0 });
-    expect(outbox.due(clock.now(), 10).map((d) => d.relay).sort()).toEqual(['ws://a', 'ws://b', 'ws://c']);
+    expect(
+      outbox
+        .due(clock.now(), 10)
+        .map((d) => d.relay)
+        .sort(),
+    ).toEqual(['ws://a', 'ws://b', 'ws://c']);
     outbox.markAcked(ev.id, 'ws://a', 'ok', '');
     outbox.markFailed(ev.id, 'ws://b', 'blocked', 'blocked: no');
     outbox.markRetry(ev.id, 'ws://c', 'relay-unreachable', 'down', clock.now() + 5000);
@@ -42,7 +47,9 @@ describe('OutboxStore', () => {
 
   it('refuses an empty relay list with no-relays', async () => {
     const store = await openStore(join(tmpDir(), 'o.db'));
-    expect(() => new OutboxStore(store).enqueue(makeEvent(newKey()), [])).toThrowError(expect.objectContaining({ code: 'no-relays' }));
+    expect(() => new OutboxStore(store).enqueue(makeEvent(newKey()), [])).toThrowError(
+      expect.objectContaining({ code: 'no-relays' }),
+    );
     await store.close();
   });
 });

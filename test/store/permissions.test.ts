@@ -24,7 +24,10 @@ describe.skipIf(process.platform === 'win32')('owner-only data folder and databa
     writeFileSync(join(home, 'otp2p.sqlite'), '', { mode: 0o644 });
     chmodSync(join(home, 'otp2p.sqlite'), 0o644);
 
-    const init = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json'], { stdin: `${ABANDON}\n${PW}\n`, env: { OTP2P_HOME: home } });
+    const init = await runCli(['init', '--mnemonic-stdin', '--password-stdin', '--json'], {
+      stdin: `${ABANDON}\n${PW}\n`,
+      env: { OTP2P_HOME: home },
+    });
     expect(init.code).toBe(0);
     expect(mode(home)).toBe(0o700);
     expect(mode(join(home, 'vault.json'))).toBe(0o600);
@@ -81,6 +84,8 @@ describe.skipIf(process.platform === 'win32')('owner-only data folder and databa
   it('a folder it cannot create gives io-error naming it', () => {
     const file = join(tmpDir(), 'file');
     writeFileSync(file, 'x');
-    expect(() => ensurePrivateDir(join(file, 'sub'))).toThrowError(expect.objectContaining({ code: 'io-error', message: expect.stringContaining(join(file, 'sub')) }));
+    expect(() => ensurePrivateDir(join(file, 'sub'))).toThrowError(
+      expect.objectContaining({ code: 'io-error', message: expect.stringContaining(join(file, 'sub')) }),
+    );
   });
 });

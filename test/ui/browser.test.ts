@@ -22,12 +22,23 @@ import { tmpDir } from '../helpers/tmp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) console.warn(`${CHROMIUM} not found: the browser tests of the dashboard are skipped (apt-get install chromium)`);
+if (!HAS_CHROMIUM)
+  console.warn(`${CHROMIUM} not found: the browser tests of the dashboard are skipped (apt-get install chromium)`);
 
 /** Chromium flags: headless, no sandbox (containers), and no background traffic to any host. */
-export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-const SHOTS = process.env.OTP2P_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : tmpDir('otp2p-shots-');
+const SHOTS =
+  process.env.OTP2P_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : tmpDir('otp2p-shots-');
 /** What Dave receives in the test's payment: 20.00 EUR on notary 2 (the demo paid 100.00 already). */
 const AMOUNT = 2_000n;
 /** A DM Dave sent Alice before her dashboard started. */
@@ -48,7 +59,11 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
 
   beforeAll(async () => {
     const outDir = join(tmpDir('otp2p-ui-build-'), 'ui');
-    const built = build({ configFile: join(PROJECT_ROOT, 'ui', 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    const built = build({
+      configFile: join(PROJECT_ROOT, 'ui', 'vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir, emptyOutDir: true },
+    });
     const held = new Promise<DemoWorld>((resolve, reject) => {
       demo = runDemo({
         onStep: () => undefined,
@@ -64,9 +79,17 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     const got = new Promise<void>((r) => world.peers.alice.on('dm', (m) => m.text === HISTORY && r()));
     await world.peers.dave.dms.send(world.peers.alice.pubkey, HISTORY);
     await got;
-    const names = Object.fromEntries(Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]));
+    const names = Object.fromEntries(
+      Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]),
+    );
     for (const who of ['alice', 'frank'] as const) {
-      servers.push(await startDashboardServer({ backend: new PeerDashboardBackend(world.peers[who], { names }), staticDir: outDir, port: 0 }));
+      servers.push(
+        await startDashboardServer({
+          backend: new PeerDashboardBackend(world.peers[who], { names }),
+          staticDir: outDir,
+          port: 0,
+        }),
+      );
     }
     [alice, frank] = servers as [DashboardServer, DashboardServer];
     mkdirSync(SHOTS, { recursive: true });
@@ -96,7 +119,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     await demo?.catch(() => undefined);
   }, 60_000);
 
-  const shot = (name: string, p: Page = page): Promise<Buffer> => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, p: Page = page): Promise<Buffer> =>
+    p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const daveBalance = (): bigint => {
     const n2 = world.notaries[1];
     const acct = n2?.accounts('dave').find((a) => a.type !== 'issuer');
@@ -130,7 +154,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     expect(head).toContain('input range');
     expect(head).toContain('output range');
     // Bob takes 1.00 to 10 000.00 USD; at ×92/100, cut 0.2% and fee 0.10 EUR that pays 0.81 to 9 181.50 EUR.
-    expect(offers).toContain('1.00 USD@Notary One – 10\u202f000.00 USD@Notary One0.81 EUR@Notary One – 9\u202f181.50 EUR@Notary One');
+    expect(offers).toContain(
+      '1.00 USD@Notary One – 10\u202f000.00 USD@Notary One0.81 EUR@Notary One – 9\u202f181.50 EUR@Notary One',
+    );
     await page.waitForTimeout(300);
     await shot('graph');
     await page.check('input[value="units"]');
@@ -145,12 +171,18 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     await page.fill('#route-payee-unit', 'EUR');
     await page.click('#route-find');
     await page.locator('#route-summary').waitFor();
-    expect(await page.locator('#route-graph').getAttribute('aria-label')).toBe('Route to Dave: Alice (you) → Bob → Carol → Dave');
+    expect(await page.locator('#route-graph').getAttribute('aria-label')).toBe(
+      'Route to Dave: Alice (you) → Bob → Carol → Dave',
+    );
     expect(await page.locator('#route-graph canvas').count()).toBeGreaterThan(0);
-    expect(await page.locator('#route-summary').textContent()).toMatch(/You spend \d+\.\d{2} USD@Notary One; Dave receives 20\.00 EUR@Notary Two\./);
+    expect(await page.locator('#route-summary').textContent()).toMatch(
+      /You spend \d+\.\d{2} USD@Notary One; Dave receives 20\.00 EUR@Notary Two\./,
+    );
     const rows = page.locator('#route-hops tbody tr');
     expect(await rows.count()).toBe(3);
-    expect(await rows.nth(0).textContent()).toMatch(/^11Alice \(you\)Bob\d{2}\.\d{2} USD@Notary OneUSD@Notary One → EUR@Notary One, ×92\/100 · cut 0.2% · fee 0\.10$/);
+    expect(await rows.nth(0).textContent()).toMatch(
+      /^11Alice \(you\)Bob\d{2}\.\d{2} USD@Notary OneUSD@Notary One → EUR@Notary One, ×92\/100 · cut 0.2% · fee 0\.10$/,
+    );
     expect(await rows.nth(1).textContent()).toContain('EUR@Notary One → EUR@Notary Two');
     expect(await rows.nth(2).textContent()).toContain('20.00 EUR@Notary Two');
     await page.waitForTimeout(300);
@@ -163,7 +195,11 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     // The npub is shortened (full in the title, with a copy button) and nothing overflows the dialog.
     expect(await page.locator('#pay-npub').textContent()).toMatch(/^npub1\w{5}…\w{4}$/);
     expect(await page.locator('#pay-npub').getAttribute('title')).toBe(world.peers.dave.npub);
-    expect(await page.evaluate<boolean>("(() => { const d = document.querySelector('#pay-dialog'); return d.scrollWidth <= d.clientWidth; })()")).toBe(true);
+    expect(
+      await page.evaluate<boolean>(
+        "(() => { const d = document.querySelector('#pay-dialog'); return d.scrollWidth <= d.clientWidth; })()",
+      ),
+    ).toBe(true);
     await shot('route-confirm');
     await page.click('#pay-confirm');
     const outcome = page.locator('#pay-outcome');
@@ -212,9 +248,13 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     expect(await frankPage.locator('tr[data-verdict="consistent"]').count()).toBe(1);
     // One banner per alarm, however many checks ran since.
     expect(await frankPage.locator('#alarms .banner').count()).toBe(2);
-    const color = await frankPage.evaluate<string>("getComputedStyle(document.querySelector('tr[data-verdict=equivocation] .badge')).backgroundColor");
+    const color = await frankPage.evaluate<string>(
+      "getComputedStyle(document.querySelector('tr[data-verdict=equivocation] .badge')).backgroundColor",
+    );
     // Row order follows the (random) unit IDs: check the set, not the first row.
-    const alarmUnits = (await alarm.allTextContents()).map((t) => (t.startsWith('USD') ? 'USD' : t.startsWith('EUR') ? 'EUR' : t.slice(0, 8)));
+    const alarmUnits = (await alarm.allTextContents()).map((t) =>
+      t.startsWith('USD') ? 'USD' : t.startsWith('EUR') ? 'EUR' : t.slice(0, 8),
+    );
     expect(alarmUnits.sort()).toEqual(['EUR', 'USD']);
     expect(color).toBe('rgb(207, 34, 46)');
     await shot('mint', frankPage);
@@ -251,7 +291,11 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
   it('made no request to any other host and hit no CSP violation or script error', () => {
     expect(requests.length).toBeGreaterThan(5);
     const own = servers.flatMap((s) => [s.url, `ws://127.0.0.1:${s.port}/`]);
-    for (const u of requests) expect(own.some((o) => u.startsWith(o)), u).toBe(true);
+    for (const u of requests)
+      expect(
+        own.some((o) => u.startsWith(o)),
+        u,
+      ).toBe(true);
     expect(problems).toEqual([]);
   });
 

@@ -16,13 +16,28 @@ function uiDir(): string {
 describe('otp2p ui', () => {
   it('serves the offline view, prints the URL with its token, and stops on SIGTERM', async () => {
     const home = tmpDir();
-    const child = spawnCli(['ui', '--offers', writeOffersFile(home), '--from', KEYS.Alice, '--port', '0', '--dir', uiDir(), '--json', '--home', home]);
+    const child = spawnCli([
+      'ui',
+      '--offers',
+      writeOffersFile(home),
+      '--from',
+      KEYS.Alice,
+      '--port',
+      '0',
+      '--dir',
+      uiDir(),
+      '--json',
+      '--home',
+      home,
+    ]);
     const lines = createInterface({ input: child.stdout! });
     const first = await new Promise<string>((resolve) => lines.once('line', resolve));
     const { url, port, token } = JSON.parse(first) as { url: string; port: number; token: string };
     expect(url).toBe(`http://127.0.0.1:${port}/?token=${token}`);
     expect((await fetch(`http://127.0.0.1:${port}/api/identity`)).status).toBe(401);
-    const id = await (await fetch(`http://127.0.0.1:${port}/api/identity`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const id = await (
+      await fetch(`http://127.0.0.1:${port}/api/identity`, { headers: { Authorization: `Bearer ${token}` } })
+    ).json();
     expect(id).toMatchObject({ pubkey: KEYS.Alice, name: 'Alice' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
@@ -31,7 +46,18 @@ describe('otp2p ui', () => {
 
   it('says to run npm run build:ui when the page is not built (ui-not-built, exit 2)', async () => {
     const home = tmpDir();
-    const r = await runCli(['ui', '--offers', writeOffersFile(home), '--from', KEYS.Alice, '--dir', join(home, 'missing'), '--json', '--home', home]);
+    const r = await runCli([
+      'ui',
+      '--offers',
+      writeOffersFile(home),
+      '--from',
+      KEYS.Alice,
+      '--dir',
+      join(home, 'missing'),
+      '--json',
+      '--home',
+      home,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).toContain('ui-not-built');
     expect(r.stdout + r.stderr).toContain('npm run build:ui');

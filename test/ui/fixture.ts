@@ -35,9 +35,42 @@ export function offersFileValue(): Record<string, unknown> {
   const { Alice, Bob, Carol, Dave, Erin, Frank } = KEYS;
   return {
     offers: [
-      { pubkey: Bob, id: 'bob-usd-eur', in: USD1, out: EUR1, rate: ['9', '10'], cut_ppm: '2500', fee: '3', min: '0', max: '100000', liquidity: '50000' },
-      { pubkey: Carol, id: 'carol-eur-n2', in: EUR1, out: EUR2, rate: ['1', '1'], cut_ppm: '1000', fee: '0', min: '0', max: '100000', liquidity: '50000' },
-      { pubkey: Erin, id: 'erin-usd-eur', in: USD1, out: EUR1, rate: ['85', '100'], cut_ppm: '5000', fee: '0', min: '0', max: '100000', liquidity: '9000' },
+      {
+        pubkey: Bob,
+        id: 'bob-usd-eur',
+        in: USD1,
+        out: EUR1,
+        rate: ['9', '10'],
+        cut_ppm: '2500',
+        fee: '3',
+        min: '0',
+        max: '100000',
+        liquidity: '50000',
+      },
+      {
+        pubkey: Carol,
+        id: 'carol-eur-n2',
+        in: EUR1,
+        out: EUR2,
+        rate: ['1', '1'],
+        cut_ppm: '1000',
+        fee: '0',
+        min: '0',
+        max: '100000',
+        liquidity: '50000',
+      },
+      {
+        pubkey: Erin,
+        id: 'erin-usd-eur',
+        in: USD1,
+        out: EUR1,
+        rate: ['85', '100'],
+        cut_ppm: '5000',
+        fee: '0',
+        min: '0',
+        max: '100000',
+        liquidity: '9000',
+      },
     ],
     follows: { [Alice]: [Bob, Erin, Frank], [Bob]: [Carol], [Erin]: [Carol], [Carol]: [Dave], [Frank]: [Alice] },
     accepts: { [Alice]: [USD1], [Dave]: [EUR2] },
@@ -60,18 +93,41 @@ const fp = (s: string): string => createHash('sha256').update(s).digest('hex');
  * EUR series 4 on n1 an equivocation (Frank attests another signed mint); EUR on n2 still unknown.
  */
 export function aliceVerdicts(): MintVerdictView[] {
-  const mint = (unitId: string, series: string, fingerprint: string) => ({ notaryId: N1, unitId, series, fingerprint, validFrom: NOW - 86_400, validTo: NOW + 86_400 * 30, expiration: NOW + 86_400 * 60 });
-  const attest = (who: Name, m: ReturnType<typeof mint>) => parseAttestationEvent(signEvent(buildAttestationEvent(m, NOW - 600), secret(who)));
+  const mint = (unitId: string, series: string, fingerprint: string) => ({
+    notaryId: N1,
+    unitId,
+    series,
+    fingerprint,
+    validFrom: NOW - 86_400,
+    validTo: NOW + 86_400 * 30,
+    expiration: NOW + 86_400 * 60,
+  });
+  const attest = (who: Name, m: ReturnType<typeof mint>) =>
+    parseAttestationEvent(signEvent(buildAttestationEvent(m, NOW - 600), secret(who)));
   const usd = mint('usd', '1', fp('usd mint 1'));
   const eur = mint('eur', '4', fp('eur mint 4'));
   const eurSplit = mint('eur', '4', fp('eur mint 4 for Frank only'));
-  const attestations = [attest('Bob', usd), attest('Carol', usd), attest('Erin', usd), attest('Bob', eur), attest('Carol', eur), attest('Frank', eurSplit)];
+  const attestations = [
+    attest('Bob', usd),
+    attest('Carol', usd),
+    attest('Erin', usd),
+    attest('Bob', eur),
+    attest('Carol', eur),
+    attest('Frank', eurSplit),
+  ];
   const follows = offersFileValue().follows as Record<string, string[]>;
   const web = new Set(webOfTrust(KEYS.Alice, (p) => follows[p], 3).keys());
   const own = [
     { d: `${N1}:usd:1`, notaryId: N1, unitId: 'usd', series: '1', fingerprint: usd.fingerprint, firstSeen: NOW - 7200 },
     { d: `${N1}:eur:4`, notaryId: N1, unitId: 'eur', series: '4', fingerprint: eur.fingerprint, firstSeen: NOW - 7200 },
-    { d: `${N2}:eur:2`, notaryId: N2, unitId: 'eur', series: '2', fingerprint: fp('eur n2 mint 2'), firstSeen: NOW - 60 },
+    {
+      d: `${N2}:eur:2`,
+      notaryId: N2,
+      unitId: 'eur',
+      series: '2',
+      fingerprint: fp('eur n2 mint 2'),
+      firstSeen: NOW - 60,
+    },
   ];
   return computeVerdicts({ self: KEYS.Alice, own, attestations, web, now: NOW, k: 3 });
 }

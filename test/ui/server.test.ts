@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { isOtP2pError } from '../../src/core/errors.ts';
-import { CONTENT_SECURITY_POLICY, PayOnce, TOKEN_COOKIE, contentTypeFor, newToken, startDashboardServer, tokenCookieName, tokenMatches } from '../../src/ui/server.ts';
+import {
+  CONTENT_SECURITY_POLICY,
+  PayOnce,
+  TOKEN_COOKIE,
+  contentTypeFor,
+  newToken,
+  startDashboardServer,
+  tokenCookieName,
+  tokenMatches,
+} from '../../src/ui/server.ts';
 import type { DashboardServer } from '../../src/ui/server.ts';
 import { parseNames } from '../../src/ui/static-backend.ts';
 import type { StaticDashboardBackend } from '../../src/ui/static-backend.ts';
@@ -20,13 +29,28 @@ interface Res {
 }
 
 /** A raw HTTP request (no URL normalisation: `..` reaches the server as typed). */
-function raw(port: number, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Res> {
+function raw(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { Host: `127.0.0.1:${port}`, ...opts.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { Host: `127.0.0.1:${port}`, ...opts.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
@@ -42,7 +66,10 @@ beforeAll(async () => {
   const dir = tmpDir('otp2p-ui-');
   const ui = join(dir, 'ui');
   mkdirSync(join(ui, 'assets'), { recursive: true });
-  writeFileSync(join(ui, 'index.html'), '<!doctype html><title>t</title><script type="module" src="/assets/app-1.js"></script>');
+  writeFileSync(
+    join(ui, 'index.html'),
+    '<!doctype html><title>t</title><script type="module" src="/assets/app-1.js"></script>',
+  );
   writeFileSync(join(ui, 'assets', 'app-1.js'), 'console.log(1)');
   writeFileSync(join(ui, 'assets', 'app-1.css'), 'body{}');
   writeFileSync(join(ui, 'assets', 'blob.bin'), 'x');
@@ -72,13 +99,24 @@ describe('dashboard server: token', () => {
       expect(JSON.parse(r.body).error.code).toBe('ui-unauthorized');
       expect(r.body).not.toContain(server.token);
     }
-    const post = await raw(server.port, '/api/pay', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const post = await raw(server.port, '/api/pay', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(post.status).toBe(401);
   });
 
   it('refuses a wrong token of the same length, a near miss, and an empty one', async () => {
     const wrong = `${server.token.slice(0, -1)}${server.token.endsWith('A') ? 'B' : 'A'}`;
-    const variants: Record<string, string>[] = [{ Authorization: `Bearer ${wrong}` }, { Cookie: `${tokenCookieName(server.port)}=${wrong}` }, { Authorization: 'Bearer ' }, { Cookie: `other=${server.token}` }, { Cookie: `${TOKEN_COOKIE}=${server.token}` }, { Cookie: `${tokenCookieName(server.port + 1)}=${server.token}` }];
+    const variants: Record<string, string>[] = [
+      { Authorization: `Bearer ${wrong}` },
+      { Cookie: `${tokenCookieName(server.port)}=${wrong}` },
+      { Authorization: 'Bearer ' },
+      { Cookie: `other=${server.token}` },
+      { Cookie: `${TOKEN_COOKIE}=${server.token}` },
+      { Cookie: `${tokenCookieName(server.port + 1)}=${server.token}` },
+    ];
     for (const headers of variants) {
       expect((await raw(server.port, '/api/identity', { headers })).status).toBe(401);
     }
@@ -96,7 +134,9 @@ describe('dashboard server: token', () => {
     expect(cookie).toContain(`${tokenCookieName(server.port)}=${server.token}`);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
-    const page = await raw(server.port, '/', { headers: { Cookie: `a=b; ${tokenCookieName(server.port)}=${server.token}` } });
+    const page = await raw(server.port, '/', {
+      headers: { Cookie: `a=b; ${tokenCookieName(server.port)}=${server.token}` },
+    });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>t</title>');
   });
@@ -104,11 +144,18 @@ describe('dashboard server: token', () => {
   it('tries every cookie of its name: one planted by another 127.0.0.1 page cannot lock the user out', async () => {
     const name = tokenCookieName(server.port);
     const planted = `${server.token.slice(0, -1)}${server.token.endsWith('A') ? 'B' : 'A'}`;
-    for (const cookie of [`${name}=${planted}; ${name}=${server.token}`, `${name}=; ${name}=${server.token}`, `${name}=${server.token}; ${name}=${planted}`, `a=b;${name}=x;  ${name}=${server.token} ;c=d`]) {
+    for (const cookie of [
+      `${name}=${planted}; ${name}=${server.token}`,
+      `${name}=; ${name}=${server.token}`,
+      `${name}=${server.token}; ${name}=${planted}`,
+      `a=b;${name}=x;  ${name}=${server.token} ;c=d`,
+    ]) {
       expect((await raw(server.port, '/api/identity', { headers: { Cookie: cookie } })).status).toBe(200);
     }
     // Several wrong ones still fail.
-    expect((await raw(server.port, '/api/identity', { headers: { Cookie: `${name}=${planted}; ${name}=nope` } })).status).toBe(401);
+    expect(
+      (await raw(server.port, '/api/identity', { headers: { Cookie: `${name}=${planted}; ${name}=nope` } })).status,
+    ).toBe(401);
   });
 
   it('never redirects to another host after swapping the token', async () => {
@@ -129,7 +176,11 @@ describe('dashboard server: token', () => {
 
 describe('dashboard server: static files', () => {
   it('sends the strict CSP and hardening headers on every response, refusals included', async () => {
-    for (const r of [await raw(server.port, '/', { headers: auth }), await raw(server.port, '/api/identity'), await raw(server.port, '/nope', { headers: auth })]) {
+    for (const r of [
+      await raw(server.port, '/', { headers: auth }),
+      await raw(server.port, '/api/identity'),
+      await raw(server.port, '/nope', { headers: auth }),
+    ]) {
       expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
       expect(r.headers['x-content-type-options']).toBe('nosniff');
       expect(r.headers['x-frame-options']).toBe('DENY');
@@ -181,7 +232,22 @@ describe('dashboard server: static files', () => {
   });
 
   it('property: no request path ever yields a file from outside the folder', async () => {
-    const segment = fc.constantFrom('..', '.', '%2e%2e', '%2E%2e', 'assets', 'secret.txt', 'link.txt', 'index.html', '%2f', '%5c', '%00', '', 'app-1.js', '..%2f');
+    const segment = fc.constantFrom(
+      '..',
+      '.',
+      '%2e%2e',
+      '%2E%2e',
+      'assets',
+      'secret.txt',
+      'link.txt',
+      'index.html',
+      '%2f',
+      '%5c',
+      '%00',
+      '',
+      'app-1.js',
+      '..%2f',
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 6 }), async (parts) => {
         const r = await raw(server.port, `/${parts.join('/')}`, { headers: auth });
@@ -194,7 +260,11 @@ describe('dashboard server: static files', () => {
 });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Res> =>
-  raw(server.port, path, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  raw(server.port, path, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('dashboard server: JSON API over the static backend', () => {
   it('identity, graph, relays, outbox, mint, payments, dms', async () => {
@@ -204,12 +274,24 @@ describe('dashboard server: JSON API over the static backend', () => {
     const g = JSON.parse((await raw(server.port, '/api/graph', { headers: auth })).body);
     expect(g.self).toBe(KEYS.Alice);
     expect(g.nodes).toHaveLength(6);
-    expect(g.nodes.find((n: { pubkey: string }) => n.pubkey === KEYS.Dave)).toMatchObject({ name: 'Dave', degree: 3, accepts: ['eur@n2'] });
+    expect(g.nodes.find((n: { pubkey: string }) => n.pubkey === KEYS.Dave)).toMatchObject({
+      name: 'Dave',
+      degree: 3,
+      accepts: ['eur@n2'],
+    });
     expect(g.nodes.find((n: { pubkey: string }) => n.pubkey === KEYS.Frank).tags).toEqual(['alarm']);
     expect(g.edges).toContainEqual({ from: KEYS.Carol, to: KEYS.Dave });
-    expect(g.offers.find((o: { id: string }) => o.id === 'bob-usd-eur')).toMatchObject({ rate: ['9', '10'], cut_ppm: '2500', fee: '3' });
+    expect(g.offers.find((o: { id: string }) => o.id === 'bob-usd-eur')).toMatchObject({
+      rate: ['9', '10'],
+      cut_ppm: '2500',
+      fee: '3',
+    });
     expect(JSON.parse((await raw(server.port, '/api/relays', { headers: auth })).body)).toEqual([]);
-    expect(JSON.parse((await raw(server.port, '/api/outbox', { headers: auth })).body).counts).toEqual({ pending: 0, acked: 0, failed: 0 });
+    expect(JSON.parse((await raw(server.port, '/api/outbox', { headers: auth })).body).counts).toEqual({
+      pending: 0,
+      acked: 0,
+      failed: 0,
+    });
     const mint = JSON.parse((await raw(server.port, '/api/mint', { headers: auth })).body);
     expect(mint.map((v: { verdict: string }) => v.verdict)).toEqual(['equivocation', 'unknown', 'consistent']);
     expect(mint[0].conflicts[0].attesters).toEqual([KEYS.Frank]);
@@ -245,13 +327,29 @@ describe('dashboard server: JSON API over the static backend', () => {
       expect(JSON.parse(r.body).error.code, JSON.stringify(body)).toBe(code);
       expect(r.status, JSON.stringify(body)).toBe(status);
     }
-    const notJson = await raw(server.port, '/api/route', { method: 'POST', headers: { ...auth, 'Content-Type': 'text/plain' }, body: '{}' });
+    const notJson = await raw(server.port, '/api/route', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
     expect(notJson.status).toBe(400);
-    const broken = await raw(server.port, '/api/route', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"to":' });
+    const broken = await raw(server.port, '/api/route', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: '{"to":',
+    });
     expect(JSON.parse(broken.body).error.code).toBe('bad-json');
-    const big = await raw(server.port, '/api/route', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: `"${'x'.repeat(70_000)}"` });
+    const big = await raw(server.port, '/api/route', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: `"${'x'.repeat(70_000)}"`,
+    });
     expect(big.status).toBe(413);
-    const foreign = await post('/api/route', { to: KEYS.Dave, amount: '5', unit: 'usd@n1' }, { Origin: 'https://evil.example' });
+    const foreign = await post(
+      '/api/route',
+      { to: KEYS.Dave, amount: '5', unit: 'usd@n1' },
+      { Origin: 'https://evil.example' },
+    );
     expect(foreign.status).toBe(403);
   });
 
@@ -268,19 +366,34 @@ describe('dashboard server: JSON API over the static backend', () => {
   it('pays a confirmation once: a repeated payKey returns the first outcome and pays nothing more', async () => {
     // The static backend cannot pay; this one counts pay() calls and answers from the real route
     // finder, so the test sees exactly how often the server let a payment through.
-    const counted = aliceBackend() as unknown as Omit<StaticDashboardBackend, 'pay'> & { paid: number; pay: (r: PayRequestView) => PayResultView };
+    const counted = aliceBackend() as unknown as Omit<StaticDashboardBackend, 'pay'> & {
+      paid: number;
+      pay: (r: PayRequestView) => PayResultView;
+    };
     counted.paid = 0;
     counted.pay = (request: PayRequestView): PayResultView => {
       counted.paid += 1;
       const route = counted.findRoute(request);
-      return { paymentId: `p${counted.paid}`, state: 'succeeded', paymentHash: null, preimage: null, sent: route.spend, delivered: route.receive, refunded: '0' };
+      return {
+        paymentId: `p${counted.paid}`,
+        state: 'succeeded',
+        paymentHash: null,
+        preimage: null,
+        sent: route.spend,
+        delivered: route.receive,
+        refunded: '0',
+      };
     };
     const dir = tmpDir('otp2p-ui-pay-');
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
     const s = await startDashboardServer({ backend: counted, staticDir: dir, port: 0 });
     try {
       const payAt = (body: unknown): Promise<Res> =>
-        raw(s.port, '/api/pay', { method: 'POST', headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        raw(s.port, '/api/pay', {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       const request = { to: KEYS.Dave, amount: '500', unit: 'usd@n1', payKey: 'k'.repeat(22) };
       const [a, b] = await Promise.all([payAt(request), payAt(request)]);
       const c = await payAt(request);
@@ -342,7 +455,10 @@ describe('dashboard server: JSON API over the static backend', () => {
   });
 });
 
-function wsOpen(headers: Record<string, string>, query = ''): Promise<{ ws?: WebSocket; status?: number; first?: string }> {
+function wsOpen(
+  headers: Record<string, string>,
+  query = '',
+): Promise<{ ws?: WebSocket; status?: number; first?: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws${query}`, { headers });
     ws.on('unexpected-response', (_req, res) => {
@@ -362,7 +478,10 @@ describe('dashboard server: WebSocket', () => {
   });
 
   it('accepts the cookie, the header or ?token= and pushes live updates', async () => {
-    const a = await wsOpen({ Cookie: `${tokenCookieName(server.port)}=${server.token}`, Origin: `http://127.0.0.1:${server.port}` });
+    const a = await wsOpen({
+      Cookie: `${tokenCookieName(server.port)}=${server.token}`,
+      Origin: `http://127.0.0.1:${server.port}`,
+    });
     const b = await wsOpen({}, `?token=${server.token}`);
     expect(a.first).toBe('{"type":"hello"}');
     expect(b.first).toBe('{"type":"hello"}');

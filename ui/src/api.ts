@@ -12,7 +12,18 @@ import type {
   SocialGraphView,
 } from '../../src/ui/backend.ts';
 
-export type { DashboardEvent, DmView, IdentityView, MintVerdictView, OfferView, OutboxView, PayResultView, PaymentView, RelayView, SocialGraphView };
+export type {
+  DashboardEvent,
+  DmView,
+  IdentityView,
+  MintVerdictView,
+  OfferView,
+  OutboxView,
+  PayResultView,
+  PaymentView,
+  RelayView,
+  SocialGraphView,
+};
 
 /** One hop of a route (see src/pathing routeToJson). */
 export interface HopJson {
@@ -71,9 +82,17 @@ export const api = {
   payments: () => call<PaymentView[]>('GET', '/api/payments'),
   dms: () => call<DmView[]>('GET', '/api/dms'),
   /** `payeeUnit` ('' = any unit the payee accepts): a TLA, unit ID or `unit@notary`. */
-  route: (to: string, amount: string, unit: string, payeeUnit: string) => call<RouteAnswer>('POST', '/api/route', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}) }),
+  route: (to: string, amount: string, unit: string, payeeUnit: string) =>
+    call<RouteAnswer>('POST', '/api/route', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}) }),
   /** `payKey`: one per confirmation; the server pays a key once and answers repeats with the first outcome. */
   pay: (to: string, amount: string, unit: string, payeeUnit: string, route: RouteAnswer, payKey: string) =>
-    call<PayResultView>('POST', '/api/pay', { to, amount, unit, ...(payeeUnit ? { payeeUnit } : {}), route: { spend: route.spend, receive: route.receive, parts: route.parts }, payKey }),
+    call<PayResultView>('POST', '/api/pay', {
+      to,
+      amount,
+      unit,
+      ...(payeeUnit ? { payeeUnit } : {}),
+      route: { spend: route.spend, receive: route.receive, parts: route.parts },
+      payKey,
+    }),
   sendDm: (to: string, text: string) => call<DmView>('POST', '/api/dms', { to, text }),
 };

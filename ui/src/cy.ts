@@ -27,7 +27,10 @@ const STYLE: cytoscape.StylesheetJson = [
       height: 'data(h)',
     },
   },
-  { selector: 'node.self', style: { 'background-color': '#dbeafe', 'border-color': '#1d4ed8', 'border-width': 3, 'font-weight': 'bold' } },
+  {
+    selector: 'node.self',
+    style: { 'background-color': '#dbeafe', 'border-color': '#1d4ed8', 'border-width': 3, 'font-weight': 'bold' },
+  },
   { selector: 'node.payee', style: { 'background-color': '#dcfce7', 'border-color': '#15803d', 'border-width': 3 } },
   { selector: 'node.alarm', style: { 'border-color': '#cf222e', 'border-width': 4, 'border-style': 'double' } },
   { selector: 'node.unit', style: { shape: 'ellipse', 'background-color': '#fff7e6', 'border-color': '#9a6700' } },
@@ -49,10 +52,32 @@ const STYLE: cytoscape.StylesheetJson = [
       color: '#1f2328',
     },
   },
-  { selector: 'edge.follow', style: { 'line-style': 'dashed', 'line-color': '#afb8c1', 'target-arrow-color': '#afb8c1', width: 1.5 } },
+  {
+    selector: 'edge.follow',
+    style: { 'line-style': 'dashed', 'line-color': '#afb8c1', 'target-arrow-color': '#afb8c1', width: 1.5 },
+  },
   // Offer and hop labels are drawn above the boxes: a long label is never clipped under a node.
-  { selector: 'edge.offer', style: { 'line-color': '#9a6700', 'target-arrow-color': '#9a6700', width: 2.5, 'z-index-compare': 'manual', 'z-index': 2 } },
-  { selector: 'edge.hop', style: { 'line-color': '#1d4ed8', 'target-arrow-color': '#1d4ed8', width: 3, 'text-margin-y': -14, 'z-index-compare': 'manual', 'z-index': 2 } },
+  {
+    selector: 'edge.offer',
+    style: {
+      'line-color': '#9a6700',
+      'target-arrow-color': '#9a6700',
+      width: 2.5,
+      'z-index-compare': 'manual',
+      'z-index': 2,
+    },
+  },
+  {
+    selector: 'edge.hop',
+    style: {
+      'line-color': '#1d4ed8',
+      'target-arrow-color': '#1d4ed8',
+      width: 3,
+      'text-margin-y': -14,
+      'z-index-compare': 'manual',
+      'z-index': 2,
+    },
+  },
 ];
 
 /** Widest character of the 12px label font, over-estimated so a label never spills out of its box. */

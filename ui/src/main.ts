@@ -109,7 +109,8 @@ function connect(): void {
     }
     if (e.type === 'hello') return;
     if (e.type === 'mint-alarm') alarm(e);
-    if (e.type === 'dm' && currentName !== 'dms') live.textContent = `live · new message from ${peerName(e.message.sender)}`;
+    if (e.type === 'dm' && currentName !== 'dms')
+      live.textContent = `live · new message from ${peerName(e.message.sender)}`;
     refresh(e.type === 'mint-alarm' ? 'mint' : e.type);
   });
   ws.addEventListener('close', () => {

@@ -31,7 +31,7 @@ export default defineCommand({
     'the wallet state (scan position, outputs, address indices) is kept in the database, so a\n' +
     'first run scans from --from-height (default 0). On regtest the address flavour (Core bcrt,\n' +
     'bcoin rb) is detected from the node unless --regtest-flavor is given. Amounts are in sats.\n' +
-    'The fee rate defaults to the node\'s estimatesmartfee (6 blocks), else 2 sat/vB.\n\n' +
+    "The fee rate defaults to the node's estimatesmartfee (6 blocks), else 2 sat/vB.\n\n" +
     STDIN_SECRETS_HELP,
   positionals: [{ name: 'action', description: 'address | balance | send', required: true }],
   options: {
@@ -39,7 +39,11 @@ export default defineCommand({
     amount: { type: 'string', value: 'SATS', description: 'send: amount in sats' },
     'fee-rate': { type: 'string', value: 'N', description: 'send: fee rate in sat/vB' },
     'from-height': { type: 'string', value: 'N', default: '0', description: 'first block to scan on the first run' },
-    'regtest-flavor': { type: 'string', value: 'core|bcoin', description: 'regtest address prefixes (default: detected from the node)' },
+    'regtest-flavor': {
+      type: 'string',
+      value: 'core|bcoin',
+      description: 'regtest address prefixes (default: detected from the node)',
+    },
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
@@ -78,14 +82,30 @@ export default defineCommand({
       if (action === 'balance') {
         await opened.save();
         const b = wallet.balance();
-        const out = { network: opened.network.name, height: wallet.tipHeight, confirmations: wallet.confirmationsRequired, ...b, utxos: wallet.utxos().filter((o) => o.spentBy === null).length };
+        const out = {
+          network: opened.network.name,
+          height: wallet.tipHeight,
+          confirmations: wallet.confirmationsRequired,
+          ...b,
+          utxos: wallet.utxos().filter((o) => o.spentBy === null).length,
+        };
         if (ctx.json) printJson(ctx, out);
-        else ctx.io.stdout(`confirmed:   ${b.confirmed} sats\nunconfirmed: ${b.unconfirmed} sats\nspendable:   ${b.spendable} sats\nheight:      ${wallet.tipHeight}\n`);
+        else
+          ctx.io.stdout(
+            `confirmed:   ${b.confirmed} sats\nunconfirmed: ${b.unconfirmed} sats\nspendable:   ${b.spendable} sats\nheight:      ${wallet.tipHeight}\n`,
+          );
         return;
       }
       const sent = await wallet.send(send!);
       await opened.save();
-      const out = { txid: sent.txid, amount: send!.amount, fee: sent.fee, vsize: sent.vsize, change: sent.change?.value ?? 0n, to: send!.to };
+      const out = {
+        txid: sent.txid,
+        amount: send!.amount,
+        fee: sent.fee,
+        vsize: sent.vsize,
+        change: sent.change?.value ?? 0n,
+        to: send!.to,
+      };
       if (ctx.json) printJson(ctx, out);
       else ctx.io.stdout(`${sent.txid}\n`);
       ctx.io.stderr(`sent ${send!.amount} sats to ${send!.to}, fee ${sent.fee} sats (${sent.vsize} vB)\n`);

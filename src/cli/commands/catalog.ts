@@ -26,7 +26,11 @@ export default defineCommand({
     { name: 'action', description: 'show | publish', required: true },
     { name: 'npub', description: 'whose catalog (show): npub, nprofile or hex pubkey' },
   ],
-  options: { 'password-stdin': PASSWORD_OPTION, ...CATALOG_SOURCE_OPTIONS, force: { type: 'boolean', description: 'publish even an empty catalog (it replaces your published one)' } },
+  options: {
+    'password-stdin': PASSWORD_OPTION,
+    ...CATALOG_SOURCE_OPTIONS,
+    force: { type: 'boolean', description: 'publish even an empty catalog (it replaces your published one)' },
+  },
   run: async (ctx) => {
     const action = choiceArg(ctx, 'action', ['show', 'publish'] as const);
     const whoArg = ctx.args.npub === undefined ? undefined : parsePubkeyText(ctx.args.npub, '<npub>');
@@ -35,12 +39,16 @@ export default defineCommand({
       printCatalog(ctx, local.catalog, { source: 'local' });
       return 0;
     }
-    if (action === 'publish' && local === undefined) throw new OtP2pError('usage', 'catalog publish needs --ot-data DIR or --notary/--unit/--btc');
+    if (action === 'publish' && local === undefined)
+      throw new OtP2pError('usage', 'catalog publish needs --ot-data DIR or --notary/--unit/--btc');
     if (action === 'publish') {
       // Never publish what was not read: an empty catalog replaces the published one everywhere.
       const errors = local!.folder?.scan().errors ?? [];
       refuseEmptyCatalog(local!.catalog, errors, ctx.options.force === true);
-      if (errors.length > 0) ctx.io.stderr(`warning: ${errors.length} file(s) in the OT data folder could not be read (otp2p mint scan --ot-data DIR lists them)\n`);
+      if (errors.length > 0)
+        ctx.io.stderr(
+          `warning: ${errors.length} file(s) in the OT data folder could not be read (otp2p mint scan --ot-data DIR lists them)\n`,
+        );
     }
     const { peer, close } = await openPeer(ctx);
     try {
@@ -48,15 +56,32 @@ export default defineCommand({
         const event = await peer.catalog.publish(local!.catalog, { force: true });
         const [report] = await awaitDelivery(peer, [event]);
         const relays = (report?.relays ?? []).map((r) => ({ relay: r.relay, ok: r.status === 'acked', code: r.code }));
-        if (!relays.some((r) => r.ok)) throw new OtP2pError('relay-error', 'no relay accepted the catalog yet (it stays queued in the outbox)', { context: { relays } });
+        if (!relays.some((r) => r.ok))
+          throw new OtP2pError('relay-error', 'no relay accepted the catalog yet (it stays queued in the outbox)', {
+            context: { relays },
+          });
         if (ctx.json) printJson(ctx, { id: event.id, relays, catalog: catalogToJson(local!.catalog) });
-        else ctx.io.stdout(`published catalog ${event.id} to ${relays.filter((r) => r.ok).map((r) => r.relay).join(', ')}\n`);
+        else
+          ctx.io.stdout(
+            `published catalog ${event.id} to ${relays
+              .filter((r) => r.ok)
+              .map((r) => r.relay)
+              .join(', ')}\n`,
+          );
         return 0;
       }
       const who = whoArg ?? peer.pubkey;
       const found = await fetchCatalog(peerInternals(peer).transport, who);
-      if (found === undefined) throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(who)} on ${(ctx.relays ?? peer.config.relays).join(', ')}`);
-      printCatalog(ctx, found.catalog, { npub: npubEncode(who), event: found.event.id, created_at: found.event.created_at });
+      if (found === undefined)
+        throw new OtP2pError(
+          'not-found',
+          `no catalog (kind 11560) found for ${npubEncode(who)} on ${(ctx.relays ?? peer.config.relays).join(', ')}`,
+        );
+      printCatalog(ctx, found.catalog, {
+        npub: npubEncode(who),
+        event: found.event.id,
+        created_at: found.event.created_at,
+      });
       return 0;
     } finally {
       await close();

@@ -6,7 +6,9 @@ import { printJson } from '../io.ts';
 
 function checkKey(key: string): keyof Config {
   if (!(CONFIG_KEYS as string[]).includes(key)) {
-    throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, { context: { key } });
+    throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, {
+      context: { key },
+    });
   }
   return key as keyof Config;
 }
@@ -14,7 +16,8 @@ function checkKey(key: string): keyof Config {
 export default defineCommand({
   name: 'config',
   description: 'Read or change the configuration (config.json in the data folder)',
-  details: 'VALUE is parsed as JSON when it is valid JSON (numbers, arrays, null), else taken as a string.\nExamples: otp2p config set relays \'["wss://relay.example"]\'   otp2p config set network regtest',
+  details:
+    'VALUE is parsed as JSON when it is valid JSON (numbers, arrays, null), else taken as a string.\nExamples: otp2p config set relays \'["wss://relay.example"]\'   otp2p config set network regtest',
   positionals: [
     { name: 'action', description: 'get | set | list', required: true },
     { name: 'key', description: 'configuration key' },

@@ -29,7 +29,11 @@ function seconds(ctx: CommandContext, name: string, fallback: number, min: numbe
   if (text === undefined) return fallback;
   const n = Number(text);
   if (typeof text !== 'string' || !/^\d+$/.test(text) || n < min || n > max) {
-    throw new OtP2pError('usage', `--${name} must be an integer number of seconds in ${min}..${max}, got ${describeValue(text)}`, { context: { option: name } });
+    throw new OtP2pError(
+      'usage',
+      `--${name} must be an integer number of seconds in ${min}..${max}, got ${describeValue(text)}`,
+      { context: { option: name } },
+    );
   }
   return n;
 }
@@ -50,7 +54,11 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
   const dir = ctx.home.ensure();
   const prior = readSnapshot(dir);
   if (prior && prior.pid !== process.pid && daemonRunning(prior)) {
-    throw new OtP2pError('daemon-running', `a daemon (pid ${prior.pid}) already serves ${dir}; stop it first (or remove status.json if that pid is not otp2p)`, { context: { pid: prior.pid } });
+    throw new OtP2pError(
+      'daemon-running',
+      `a daemon (pid ${prior.pid}) already serves ${dir}; stop it first (or remove status.json if that pid is not otp2p)`,
+      { context: { pid: prior.pid } },
+    );
   }
   const log = makeLogger(ctx);
   const { peer, close } = await openPeer(ctx);
@@ -89,7 +97,8 @@ async function runDaemon(ctx: CommandContext): Promise<number> {
 
 export default defineCommand({
   name: 'daemon',
-  description: 'Keep this peer online: sync follows, keep the DM inbox, outbox and payments alive, check mints; logs structured lines',
+  description:
+    'Keep this peer online: sync follows, keep the DM inbox, outbox and payments alive, check mints; logs structured lines',
   details:
     'Runs until SIGINT/SIGTERM, then stops cleanly (pending outbox targets and payments are in the database and\n' +
     'resume on the next start). Writes status.json in the data folder every few seconds for `otp2p status`.\n' +
@@ -98,9 +107,24 @@ export default defineCommand({
     STDIN_SECRETS_HELP,
   options: {
     'password-stdin': PASSWORD_OPTION,
-    'mint-interval': { type: 'string', value: 'SECONDS', default: '600', description: 'how often to run the mint check' },
-    'sync-interval': { type: 'string', value: 'SECONDS', default: '900', description: 'how often to re-sync the web of follows (new follows, missed events)' },
-    'status-interval': { type: 'string', value: 'SECONDS', default: '5', description: 'how often to write status.json' },
+    'mint-interval': {
+      type: 'string',
+      value: 'SECONDS',
+      default: '600',
+      description: 'how often to run the mint check',
+    },
+    'sync-interval': {
+      type: 'string',
+      value: 'SECONDS',
+      default: '900',
+      description: 'how often to re-sync the web of follows (new follows, missed events)',
+    },
+    'status-interval': {
+      type: 'string',
+      value: 'SECONDS',
+      default: '5',
+      description: 'how often to write status.json',
+    },
   },
   run: runDaemon,
 });

@@ -13,16 +13,23 @@ async function serveDashboards(ctx: CommandContext, world: DemoWorld, port: numb
   const staticDir = defaultUiDir();
   assertUiBuilt(staticDir);
   const servers: DashboardServer[] = [];
-  const names = Object.fromEntries(Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]));
+  const names = Object.fromEntries(
+    Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]),
+  );
   try {
     for (const [i, name] of (['alice', 'frank'] as const).entries()) {
-      const server = await startDashboardServer({ backend: new PeerDashboardBackend(world.peers[name], { names }), staticDir, port: port === 0 ? 0 : port + i });
+      const server = await startDashboardServer({
+        backend: new PeerDashboardBackend(world.peers[name], { names }),
+        staticDir,
+        port: port === 0 ? 0 : port + i,
+      });
       servers.push(server);
       if (ctx.json) printJson(ctx, { step: 'ui', say: `${name}'s dashboard`, peer: name, url: server.urlWithToken });
       else ctx.io.stdout(`[ui] ${name}'s dashboard: ${server.urlWithToken}\n`);
     }
     ctx.io.stderr('dashboards on 127.0.0.1 only; Ctrl-C stops the demo\n');
-    if (!ctx.signal.aborted) await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+    if (!ctx.signal.aborted)
+      await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
   } finally {
     for (const s of servers) await s.close();
   }
@@ -30,7 +37,8 @@ async function serveDashboards(ctx: CommandContext, world: DemoWorld, port: numb
 
 export default defineCommand({
   name: 'demo',
-  description: 'Run the whole story on this machine: embedded relay, two simulated notaries, six peers, a 3-hop payment and a mint alarm',
+  description:
+    'Run the whole story on this machine: embedded relay, two simulated notaries, six peers, a 3-hop payment and a mint alarm',
   details:
     'Needs no network: everything runs on 127.0.0.1 in a temporary folder that is removed afterwards (--keep keeps it).\n' +
     'With --json, prints one JSON object per step (field "step"): relay, notaries, peers, publish, negotiate, route,\n' +
@@ -40,7 +48,12 @@ export default defineCommand({
     keep: { type: 'boolean', description: 'keep the working folder' },
     port: { type: 'string', value: 'PORT', description: 'relay port (default: any free port)' },
     ui: { type: 'boolean', description: "serve Alice's and Frank's dashboards after the story, until Ctrl-C" },
-    'ui-port': { type: 'string', value: 'PORT', default: String(DEFAULT_UI_PORT), description: "first dashboard port (Frank's is the next one; 0 = any free)" },
+    'ui-port': {
+      type: 'string',
+      value: 'PORT',
+      default: String(DEFAULT_UI_PORT),
+      description: "first dashboard port (Frank's is the next one; 0 = any free)",
+    },
   },
   run: async (ctx) => {
     const started = Date.now();

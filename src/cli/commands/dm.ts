@@ -31,8 +31,14 @@ async function send(ctx: CommandContext): Promise<number> {
     const ok = relays.some((x) => x.ok);
     const out = { ok, queued: !ok, rumor: r.rumorId, wrap: r.wrapId, relays, source: r.choice.source };
     if (ctx.json) printJson(ctx, out);
-    else ctx.io.stdout(`${ok ? 'sent' : 'queued, NOT yet sent'} to ${npubEncode(to)} via ${relays.map((x) => `${x.relay} (${x.code ?? 'pending'})`).join(', ')}\n`);
-    if (!ok) throw new OtP2pError('relay-error', 'no relay accepted the message yet (it stays queued in the outbox)', { context: { relays } });
+    else
+      ctx.io.stdout(
+        `${ok ? 'sent' : 'queued, NOT yet sent'} to ${npubEncode(to)} via ${relays.map((x) => `${x.relay} (${x.code ?? 'pending'})`).join(', ')}\n`,
+      );
+    if (!ok)
+      throw new OtP2pError('relay-error', 'no relay accepted the message yet (it stays queued in the outbox)', {
+        context: { relays },
+      });
     return 0;
   } finally {
     await close();
@@ -50,14 +56,27 @@ async function read(ctx: CommandContext): Promise<number> {
     const msgs = rows.map((r) => {
       const chat = parseChat(JSON.parse(r.rumor_json) as Rumor);
       // Every stored message passed seal-signature, author and id checks before it was stored.
-      return { id: chat.id, from: npubEncode(chat.sender), time: new Date(chat.created_at * 1000).toISOString(), text: chat.text, verified: true, outgoing: chat.sender === peer.pubkey };
+      return {
+        id: chat.id,
+        from: npubEncode(chat.sender),
+        time: new Date(chat.created_at * 1000).toISOString(),
+        text: chat.text,
+        verified: true,
+        outgoing: chat.sender === peer.pubkey,
+      };
     });
     const rejected = Object.entries(stats.rejected).filter(([code]) => code !== 'replay' && code !== 'duplicate');
-    if (rejected.length > 0) ctx.io.stderr(`ignored ${rejected.map(([c, n]) => `${n} ${c}`).join(', ')} (invalid wraps)\n`);
+    if (rejected.length > 0)
+      ctx.io.stderr(`ignored ${rejected.map(([c, n]) => `${n} ${c}`).join(', ')} (invalid wraps)\n`);
     if (ctx.json) for (const m of msgs) printJson(ctx, m);
     else if (msgs.length === 0) ctx.io.stdout('no messages\n');
     // One row per message: printTable shows the text's newlines and controls visibly (␊, ␛).
-    else printTable(ctx, ['time', 'from', 'text'], msgs.map((m) => [m.time, m.outgoing ? 'me' : m.from, m.text]));
+    else
+      printTable(
+        ctx,
+        ['time', 'from', 'text'],
+        msgs.map((m) => [m.time, m.outgoing ? 'me' : m.from, m.text]),
+      );
     return 0;
   } finally {
     await close();
@@ -68,7 +87,7 @@ export default defineCommand({
   name: 'dm',
   description: 'Private messages (NIP-17 gift wraps; NIP-04 is never sent)',
   details:
-    'otp2p dm send <npub> <text...>: wrap to the recipient\'s DM relays (kind 10050); when they have none,\n' +
+    "otp2p dm send <npub> <text...>: wrap to the recipient's DM relays (kind 10050); when they have none,\n" +
     '    to their NIP-65 read relays with a warning (those relays learn that a DM exists). The wrap goes\n' +
     '    through the outbox: when no relay takes it in time it stays queued (exit 1).\n' +
     'otp2p dm read [--json]: fetch wraps addressed to you (answering NIP-42 AUTH), check every layer,\n' +
@@ -82,8 +101,18 @@ export default defineCommand({
   ],
   options: {
     'password-stdin': PASSWORD_OPTION,
-    timeout: { type: 'string', value: 'MS', default: '10000', description: `how long to wait for relays (read; ${TIMEOUT_MS.min}..${TIMEOUT_MS.max})` },
-    limit: { type: 'string', value: 'N', default: '1000', description: `most messages listed (read; ${LIMIT.min}..${LIMIT.max})` },
+    timeout: {
+      type: 'string',
+      value: 'MS',
+      default: '10000',
+      description: `how long to wait for relays (read; ${TIMEOUT_MS.min}..${TIMEOUT_MS.max})`,
+    },
+    limit: {
+      type: 'string',
+      value: 'N',
+      default: '1000',
+      description: `most messages listed (read; ${LIMIT.min}..${LIMIT.max})`,
+    },
   },
   run: async (ctx) => {
     const action = choiceArg(ctx, 'action', ['send', 'read'] as const);

@@ -60,7 +60,12 @@ const verify = defineCommand({
     'Example: otp2p event verify < events.jsonl',
   ].join('\n'),
   options: {
-    workers: { type: 'string', value: 'N', description: 'verify on N worker threads (worth it from a few thousand events)', default: '0 (this thread)' },
+    workers: {
+      type: 'string',
+      value: 'N',
+      description: 'verify on N worker threads (worth it from a few thousand events)',
+      default: '0 (this thread)',
+    },
   },
   run: async (ctx) => {
     const workers = intOptionOr(ctx, 'workers', 0, { min: 0, max: 99 });
@@ -72,13 +77,20 @@ const verify = defineCommand({
     const emit = (raw: string, r: RawVerifyResult): void => {
       if (!r.ok) failed++;
       bar.update(++seen);
-      const line: VerifyLine = r.ok ? { id: r.event.id, ok: true, code: null } : { id: idOf(raw, r), ok: false, code: r.code, message: r.message };
+      const line: VerifyLine = r.ok
+        ? { id: r.event.id, ok: true, code: null }
+        : { id: idOf(raw, r), ok: false, code: r.code, message: r.message };
       printJson(ctx, line);
     };
     const overlong = (l: OverlongLine): void => {
       failed++;
       bar.update(++seen);
-      printJson(ctx, { id: null, ok: false, code: 'too-large', message: `line of ${l.bytes} bytes, over ${MAX_LINE_BYTES}` } satisfies VerifyLine);
+      printJson(ctx, {
+        id: null,
+        ok: false,
+        code: 'too-large',
+        message: `line of ${l.bytes} bytes, over ${MAX_LINE_BYTES}`,
+      } satisfies VerifyLine);
     };
     // Ends on SIGINT/SIGTERM even while stdin waits for more input.
     const lines = boundedLines(ctx.io.stdin(), MAX_LINE_BYTES, ctx.signal);

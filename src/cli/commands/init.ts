@@ -11,18 +11,25 @@ export default defineCommand({
   description: 'Create the identity: a BIP39 seed giving the Nostr key (NIP-06) and the BIP84 Bitcoin account',
   details:
     'Generates a 24-word mnemonic (printed once, on stdout: write it down) or imports one with\n' +
-    '--mnemonic-stdin, and stores it in the data folder\'s vault, encrypted with NIP-49 (scrypt\n' +
+    "--mnemonic-stdin, and stores it in the data folder's vault, encrypted with NIP-49 (scrypt\n" +
     'log_n 16, XChaCha20-Poly1305) under your password. Refuses to replace an existing identity.\n\n' +
     STDIN_SECRETS_HELP,
   options: {
-    'mnemonic-stdin': { type: 'boolean', description: 'import a mnemonic from the first line of stdin instead of generating one' },
+    'mnemonic-stdin': {
+      type: 'boolean',
+      description: 'import a mnemonic from the first line of stdin instead of generating one',
+    },
     'password-stdin': PASSWORD_OPTION,
     'passphrase-stdin': { type: 'boolean', description: 'read a BIP39 passphrase ("25th word") from stdin' },
     account: ACCOUNT_OPTION,
   },
   run: async (ctx) => {
     const path = ctx.home.vaultPath;
-    if (vaultExists(path)) throw new OtP2pError('identity-exists', `an identity already exists in ${ctx.home.dir}; refusing to overwrite it`);
+    if (vaultExists(path))
+      throw new OtP2pError(
+        'identity-exists',
+        `an identity already exists in ${ctx.home.dir}; refusing to overwrite it`,
+      );
     const account = accountOption(ctx);
     const imported = ctx.options['mnemonic-stdin'] === true;
     const secrets = await readSecrets(ctx, { mnemonic: imported, password: true, passphrase: true });

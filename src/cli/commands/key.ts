@@ -2,7 +2,15 @@ import { OtP2pError } from '../../core/errors.ts';
 import { deriveIdentity, publicIdentity } from '../../keys/identity.ts';
 import { checkNetwork } from '../../keys/bip84.ts';
 import { defineCommand } from '../command.ts';
-import { ACCOUNT_OPTION, BECH32_OPTION, STDIN_SECRETS_HELP, accountOption, bech32Option, configuredNetwork, readSecrets } from '../secrets.ts';
+import {
+  ACCOUNT_OPTION,
+  BECH32_OPTION,
+  STDIN_SECRETS_HELP,
+  accountOption,
+  bech32Option,
+  configuredNetwork,
+  readSecrets,
+} from '../secrets.ts';
 import { printIdentity } from '../print.ts';
 
 /** `otp2p key derive`. */
@@ -19,11 +27,19 @@ export const derive = defineCommand({
     passphrase: { type: 'string', value: 'P', description: 'BIP39 passphrase' },
     'passphrase-stdin': { type: 'boolean', description: 'read the BIP39 passphrase from the next stdin line' },
     account: ACCOUNT_OPTION,
-    network: { type: 'string', value: 'NET', description: 'mainnet, testnet or regtest (default: config.json network, else mainnet)' },
+    network: {
+      type: 'string',
+      value: 'NET',
+      description: 'mainnet, testnet or regtest (default: config.json network, else mainnet)',
+    },
     'bech32-prefix': BECH32_OPTION,
   },
   run: async (ctx) => {
-    if (ctx.options['mnemonic-stdin'] !== true) throw new OtP2pError('usage', 'key derive needs --mnemonic-stdin (a mnemonic is never taken from the command line)');
+    if (ctx.options['mnemonic-stdin'] !== true)
+      throw new OtP2pError(
+        'usage',
+        'key derive needs --mnemonic-stdin (a mnemonic is never taken from the command line)',
+      );
     if (ctx.options.passphrase !== undefined && ctx.options['passphrase-stdin'] === true) {
       throw new OtP2pError('usage', 'give --passphrase or --passphrase-stdin, not both');
     }

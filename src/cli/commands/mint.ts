@@ -48,7 +48,10 @@ function otData(ctx: CommandContext): OtDataFolder {
  * A mint file named on the command line, read with a size cap (checked before reading).
  * @throws OtP2pError `not-found`, `io-error` (a directory, unreadable), `too-large`, `aborted`, the parser's codes.
  */
-async function readMintArg(ctx: CommandContext, path: string): Promise<{ mint: PublicMint; text: string; bytes: Buffer }> {
+async function readMintArg(
+  ctx: CommandContext,
+  path: string,
+): Promise<{ mint: PublicMint; text: string; bytes: Buffer }> {
   const bytes = await readFileBounded(path, MAX_OT_FILE_BYTES, 'mint file', ctx.signal);
   const text = bytes.toString('utf8');
   return { mint: parseMintFile(text, path), text, bytes };
@@ -56,7 +59,9 @@ async function readMintArg(ctx: CommandContext, path: string): Promise<{ mint: P
 
 /** The public part of a signature check, as `--json` prints it. */
 function signatureJson(sig: OtSignatureCheck): { ok: boolean; signer: string; reason?: string } {
-  return sig.reason === undefined ? { ok: sig.ok, signer: sig.signer } : { ok: sig.ok, signer: sig.signer, reason: sig.reason };
+  return sig.reason === undefined
+    ? { ok: sig.ok, signer: sig.signer }
+    : { ok: sig.ok, signer: sig.signer, reason: sig.reason };
 }
 
 /**
@@ -138,7 +143,11 @@ function watcherOptions(ctx: CommandContext): { k: number; depth: number; graceS
   };
 }
 
-async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: MintWatcher) => Promise<T>): Promise<T> {
+async function withWatcher<T>(
+  ctx: CommandContext,
+  needSigner: boolean,
+  fn: (w: MintWatcher) => Promise<T>,
+): Promise<T> {
   const web = watcherOptions(ctx);
   let self: string;
   let signer: ((t: Parameters<typeof signEvent>[0]) => ReturnType<typeof signEvent>) | undefined;
@@ -171,8 +180,14 @@ async function withWatcher<T>(ctx: CommandContext, needSigner: boolean, fn: (w: 
   }
 }
 
-function printVerdicts(ctx: CommandContext, verdicts: MintVerdict[], webSize: number, incomplete: readonly RelayGap[] = []): void {
-  if (incomplete.length > 0) ctx.io.stderr(`INCOMPLETE: no full answer from ${describeGaps(incomplete)}; these verdicts rest on partial data\n`);
+function printVerdicts(
+  ctx: CommandContext,
+  verdicts: MintVerdict[],
+  webSize: number,
+  incomplete: readonly RelayGap[] = [],
+): void {
+  if (incomplete.length > 0)
+    ctx.io.stderr(`INCOMPLETE: no full answer from ${describeGaps(incomplete)}; these verdicts rest on partial data\n`);
   if (ctx.json) {
     printJson(ctx, { web: webSize, verdicts, ...(incomplete.length > 0 ? { incomplete } : {}) });
     return;
@@ -180,21 +195,54 @@ function printVerdicts(ctx: CommandContext, verdicts: MintVerdict[], webSize: nu
   printTable(
     ctx,
     ['verdict', 'notary', 'unit', 'series', 'attesters', 'conflicts', 'fingerprint'],
-    verdicts.map((v) => [v.verdict, v.notaryId, v.unitId, v.series, String(v.attesters.length), String(v.conflicts.length), v.fingerprint.slice(0, 16)]),
+    verdicts.map((v) => [
+      v.verdict,
+      v.notaryId,
+      v.unitId,
+      v.series,
+      String(v.attesters.length),
+      String(v.conflicts.length),
+      v.fingerprint.slice(0, 16),
+    ]),
   );
   for (const v of verdicts) {
-    if (v.verdict === 'equivocation') ctx.io.stderr(`ALARM ${v.d}: the notary served other mints (${v.conflicts.map((c) => c.fingerprint.slice(0, 16)).join(', ')}); see otp2p mint evidence\n`);
-    if (v.verdict === 'rare') ctx.io.stderr(`WARNING ${v.d}: fewer than k attesters in your web of trust saw your mint\n`);
-    if (v.verdict === 'reissued') ctx.io.stderr(`WARNING ${v.d}: the notary re-issued this series with other keys for a validity window that does not overlap yours (a reset, not a split view)\n`);
-    if (v.unverifiedEvidence.length > 0) ctx.io.stderr(`note ${v.d}: ${v.unverifiedEvidence.length} evidence event(s) whose notary signatures could not be verified (ignored)\n`);
+    if (v.verdict === 'equivocation')
+      ctx.io.stderr(
+        `ALARM ${v.d}: the notary served other mints (${v.conflicts.map((c) => c.fingerprint.slice(0, 16)).join(', ')}); see otp2p mint evidence\n`,
+      );
+    if (v.verdict === 'rare')
+      ctx.io.stderr(`WARNING ${v.d}: fewer than k attesters in your web of trust saw your mint\n`);
+    if (v.verdict === 'reissued')
+      ctx.io.stderr(
+        `WARNING ${v.d}: the notary re-issued this series with other keys for a validity window that does not overlap yours (a reset, not a split view)\n`,
+      );
+    if (v.unverifiedEvidence.length > 0)
+      ctx.io.stderr(
+        `note ${v.d}: ${v.unverifiedEvidence.length} evidence event(s) whose notary signatures could not be verified (ignored)\n`,
+      );
   }
 }
 
 const WEB_OPTIONS: Record<string, OptionDef> = {
   'ot-data': { type: 'string', value: 'DIR', description: 'OT client data folder (holds client_data/)' },
-  k: { type: 'string', value: 'N', default: String(DEFAULT_K), description: 'independent attesters needed for consistent' },
-  depth: { type: 'string', value: 'N', default: String(DEFAULT_DEPTH), description: 'web-of-trust depth (follows of follows...)' },
-  'grace-hours': { type: 'string', value: 'H', default: String(DEFAULT_GRACE_SECONDS / 3600), description: 'hours before a mint seen by fewer than k is rare' },
+  k: {
+    type: 'string',
+    value: 'N',
+    default: String(DEFAULT_K),
+    description: 'independent attesters needed for consistent',
+  },
+  depth: {
+    type: 'string',
+    value: 'N',
+    default: String(DEFAULT_DEPTH),
+    description: 'web-of-trust depth (follows of follows...)',
+  },
+  'grace-hours': {
+    type: 'string',
+    value: 'H',
+    default: String(DEFAULT_GRACE_SECONDS / 3600),
+    description: 'hours before a mint seen by fewer than k is rare',
+  },
   'password-stdin': PASSWORD_OPTION,
 };
 
@@ -227,18 +275,46 @@ const scan: CommandDef = defineCommand({
       bad_signatures: bad.length,
       unchecked: rows.filter((r) => !r.signature.ok && r.signature.reason !== 'bad-signature').length,
     };
-    const contracts = s.contracts.map((c) => ({ id: c.id, kind: c.kind, path: c.path, signature: signatureJson(c.signature) }));
+    const contracts = s.contracts.map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      path: c.path,
+      signature: signatureJson(c.signature),
+    }));
     // Reading nothing is a failure, said on stdout too: a script must never take an empty scan
     // for a wallet without mints (that is how an empty catalog once replaced a real one).
-    const why = rows.length === 0 ? `no mint read in ${s.root}${s.errors.length > 0 ? `: ${s.errors.length} file(s) could not be read (first: ${s.errors[0]?.path}: ${s.errors[0]?.code})` : ': no mint files found'}` : undefined;
-    if (ctx.json) printJson(ctx, { layout: s.layout, root: s.root, ...summary, mints: rows, contracts, errors: s.errors, ...(why ? { error: why } : {}) });
+    const why =
+      rows.length === 0
+        ? `no mint read in ${s.root}${s.errors.length > 0 ? `: ${s.errors.length} file(s) could not be read (first: ${s.errors[0]?.path}: ${s.errors[0]?.code})` : ': no mint files found'}`
+        : undefined;
+    if (ctx.json)
+      printJson(ctx, {
+        layout: s.layout,
+        root: s.root,
+        ...summary,
+        mints: rows,
+        contracts,
+        errors: s.errors,
+        ...(why ? { error: why } : {}),
+      });
     else {
       printTable(
         ctx,
         ['notary', 'unit', 'series', 'valid from', 'valid to', 'origin', 'signature', 'fingerprint'],
-        rows.map((r) => [r.notary, r.tla ?? r.unit, r.series, iso(r.valid_from), iso(r.valid_to), r.origin, r.signature.ok ? 'ok' : (r.signature.reason ?? 'bad'), r.fingerprint]),
+        rows.map((r) => [
+          r.notary,
+          r.tla ?? r.unit,
+          r.series,
+          iso(r.valid_from),
+          iso(r.valid_to),
+          r.origin,
+          r.signature.ok ? 'ok' : (r.signature.reason ?? 'bad'),
+          r.fingerprint,
+        ]),
       );
-      ctx.io.stdout(`${summary.read} mint(s) read, ${summary.verified} signature(s) verified, ${summary.bad_signatures} bad, ${summary.unchecked} unchecked (no notary contract); ${summary.unreadable} file(s) unreadable\n`);
+      ctx.io.stdout(
+        `${summary.read} mint(s) read, ${summary.verified} signature(s) verified, ${summary.bad_signatures} bad, ${summary.unchecked} unchecked (no notary contract); ${summary.unreadable} file(s) unreadable\n`,
+      );
       if (why) ctx.io.stdout(`${why}\n`);
     }
     for (const e of s.errors) ctx.io.stderr(`skipped ${e.path}: ${e.code}: ${e.message}\n`);
@@ -285,7 +361,8 @@ const fingerprint: CommandDef = defineCommand({
 
 const compare: CommandDef = defineCommand({
   name: 'compare',
-  description: 'Compare two mint files offline: identical, same-mint, equivocation, reissued or different series/unit/notary',
+  description:
+    'Compare two mint files offline: identical, same-mint, equivocation, reissued or different series/unit/notary',
   details:
     'equivocation: same notary, unit and series, different keys, overlapping validity windows (proof of cheating when both signatures verify);\n' +
     'reissued: the same but with disjoint windows (the notary re-keyed the series: worth a look, not an alarm).\n' +
@@ -298,14 +375,28 @@ const compare: CommandDef = defineCommand({
   run: async (ctx) => {
     const read = async (path: string): Promise<MintFileInput> => {
       const r = await readMintArg(ctx, path);
-      return { path, bytes: r.bytes, mint: r.mint, signature: checkMint(contractFor(ctx, path, r.mint.notaryId), r.mint) };
+      return {
+        path,
+        bytes: r.bytes,
+        mint: r.mint,
+        signature: checkMint(contractFor(ctx, path, r.mint.notaryId), r.mint),
+      };
     };
     const c = compareMintFiles(await read(ctx.args.a as string), await read(ctx.args.b as string));
-    const out = { ...c, signatures: c.signatures.map(signatureJson), mints: c.mints.map((m) => ({ ...m, signature: signatureJson(m.signature) })) };
+    const out = {
+      ...c,
+      signatures: c.signatures.map(signatureJson),
+      mints: c.mints.map((m) => ({ ...m, signature: signatureJson(m.signature) })),
+    };
     if (ctx.json) printJson(ctx, out);
     else {
-      ctx.io.stdout(`${c.relation}${c.relation === 'equivocation' ? (c.proven ? ' (proven: both notary signatures verify)' : ' (unproven: a signature is missing or bad)') : ''}\n`);
-      for (const m of out.mints) ctx.io.stdout(`  ${m.fingerprint}  ${m.notary}:${m.unit}:${m.series}  ${iso(m.valid_from)}..${iso(m.valid_to)}  signature ${m.signature.ok ? 'ok' : m.signature.reason}  ${m.path ?? ''}\n`);
+      ctx.io.stdout(
+        `${c.relation}${c.relation === 'equivocation' ? (c.proven ? ' (proven: both notary signatures verify)' : ' (unproven: a signature is missing or bad)') : ''}\n`,
+      );
+      for (const m of out.mints)
+        ctx.io.stdout(
+          `  ${m.fingerprint}  ${m.notary}:${m.unit}:${m.series}  ${iso(m.valid_from)}..${iso(m.valid_to)}  signature ${m.signature.ok ? 'ok' : m.signature.reason}  ${m.path ?? ''}\n`,
+        );
     }
     if (c.signatures.some((sig) => sig.reason === 'bad-signature')) return 3;
     return c.relation === 'equivocation' && c.proven ? 3 : 0;
@@ -318,7 +409,10 @@ const check: CommandDef = defineCommand({
   details:
     'Verdicts: consistent (>= k attesters saw your mint), equivocation (someone saw another mint for the same series and an overlapping validity window: the notary cheated), ' +
     'reissued (another mint for the same series but a disjoint window: a reset, a warning), rare (< k after the grace period), unknown.',
-  options: { ...WEB_OPTIONS, pubkey: { type: 'string', value: 'HEX', description: 'check as this pubkey without unlocking the vault' } },
+  options: {
+    ...WEB_OPTIONS,
+    pubkey: { type: 'string', value: 'HEX', description: 'check as this pubkey without unlocking the vault' },
+  },
   run: async (ctx) => {
     watcherOptions(ctx);
     const own = ownMints(ctx);
@@ -333,8 +427,12 @@ const check: CommandDef = defineCommand({
 const attest: CommandDef = defineCommand({
   name: 'attest',
   description: 'Publish your mint attestations (kind 31560) where at least k others already did, or all with --force',
-  details: 'Publishing a fingerprint nobody else holds tells the notary which user looked; by default only herd fingerprints are published.',
-  options: { ...WEB_OPTIONS, force: { type: 'boolean', description: 'publish even where fewer than k others attested' } },
+  details:
+    'Publishing a fingerprint nobody else holds tells the notary which user looked; by default only herd fingerprints are published.',
+  options: {
+    ...WEB_OPTIONS,
+    force: { type: 'boolean', description: 'publish even where fewer than k others attested' },
+  },
   run: async (ctx) => {
     watcherOptions(ctx);
     const own = ownMints(ctx);
@@ -342,11 +440,17 @@ const attest: CommandDef = defineCommand({
       const { verdicts } = await w.check(own);
       return w.attest(own, verdicts, ctx.options.force === true);
     });
-    const rows = out.published.map((p) => ({ id: p.event.id, d: p.event.tags.find((t) => t[0] === 'd')?.[1], relays: p.results }));
+    const rows = out.published.map((p) => ({
+      id: p.event.id,
+      d: p.event.tags.find((t) => t[0] === 'd')?.[1],
+      relays: p.results,
+    }));
     if (ctx.json) printJson(ctx, { published: rows, held: out.held });
     else {
-      for (const r of rows) ctx.io.stdout(`published ${r.d} ${r.id} (${r.relays.filter((x) => x.ok).length}/${r.relays.length} relays)\n`);
-      for (const d of out.held) ctx.io.stderr(`held back ${d}: fewer than k others attested it (use --force to publish anyway)\n`);
+      for (const r of rows)
+        ctx.io.stdout(`published ${r.d} ${r.id} (${r.relays.filter((x) => x.ok).length}/${r.relays.length} relays)\n`);
+      for (const d of out.held)
+        ctx.io.stderr(`held back ${d}: fewer than k others attested it (use --force to publish anyway)\n`);
     }
     return out.published.some((p) => !p.results.some((r) => r.ok)) ? 1 : 0;
   },
@@ -355,11 +459,16 @@ const attest: CommandDef = defineCommand({
 const evidence: CommandDef = defineCommand({
   name: 'evidence',
   description: 'Publish equivocation evidence (kind 1560): your signed mint and the other one (or its fingerprint)',
-  details: 'By default it is signed with a fresh throwaway key: publishing it from your npub would link you to the mint you were served.',
+  details:
+    'By default it is signed with a fresh throwaway key: publishing it from your npub would link you to the mint you were served.',
   options: {
     mint: { type: 'string', value: 'FILE', description: 'your mint file' },
     other: { type: 'string', value: 'FILE', description: 'the conflicting mint file, when you have it' },
-    fingerprint: { type: 'string', value: 'HEX', description: 'the conflicting fingerprint, when you only saw it attested' },
+    fingerprint: {
+      type: 'string',
+      value: 'HEX',
+      description: 'the conflicting fingerprint, when you only saw it attested',
+    },
     throwaway: { type: 'boolean', description: 'sign with a fresh throwaway key (the default)' },
     'from-identity': { type: 'boolean', description: 'sign with your vault identity instead (links you to your mint)' },
     'dry-run': { type: 'boolean', description: 'print the signed event, publish nothing' },
@@ -375,7 +484,11 @@ const evidence: CommandDef = defineCommand({
     let other: string | { fingerprint: string };
     if (typeof otherPath === 'string') other = (await readMintArg(ctx, otherPath)).text;
     else if (typeof fp === 'string' && /^[0-9a-f]{64}$/.test(fp)) other = { fingerprint: fp };
-    else throw new OtP2pError('usage', 'give the conflicting mint with --other FILE or --fingerprint HEX (64 lowercase hex)');
+    else
+      throw new OtP2pError(
+        'usage',
+        'give the conflicting mint with --other FILE or --fingerprint HEX (64 lowercase hex)',
+      );
     const ownMint = parseMintFile(own, mintPath);
     const contract = contractFor(ctx, mintPath, ownMint.notaryId);
     // The notary's contract goes along (its text, which hashes to the notary ID): with it anyone can
@@ -407,7 +520,10 @@ const evidence: CommandDef = defineCommand({
     try {
       const results = await pool.publish(event, undefined, authAs ? { authSigner: authAs } : {});
       if (ctx.json) printJson(ctx, { id: event.id, pubkey: event.pubkey, results });
-      else ctx.io.stdout(`published evidence ${event.id} from ${event.pubkey} (${results.filter((r) => r.ok).length}/${results.length} relays)\n`);
+      else
+        ctx.io.stdout(
+          `published evidence ${event.id} from ${event.pubkey} (${results.filter((r) => r.ok).length}/${results.length} relays)\n`,
+        );
       return results.some((r) => r.ok) ? 0 : 1;
     } finally {
       throwaway?.fill(0);
@@ -421,5 +537,7 @@ const subs = { scan, fingerprint, compare, check, attest, evidence };
 export default defineCommand({
   name: 'mint',
   description: 'Mint transparency: fingerprints of OT public mints, attestations, verdicts and evidence',
-  subcommands: Object.fromEntries(Object.entries(subs).map(([name, def]) => [name, { summary: def.description, load: async () => def }])),
+  subcommands: Object.fromEntries(
+    Object.entries(subs).map(([name, def]) => [name, { summary: def.description, load: async () => def }]),
+  ),
 });

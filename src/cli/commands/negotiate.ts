@@ -22,7 +22,7 @@ export default defineCommand({
   details:
     'otp2p negotiate <npub> [--amount A --unit U] [--dm] [--json]\n' +
     '  My catalog: --ot-data DIR (with holdings from account balances) or --notary/--unit/--btc flags,\n' +
-    '  else my published catalog. The peer\'s: its public catalog, or with --dm the (possibly private)\n' +
+    "  else my published catalog. The peer's: its public catalog, or with --dm the (possibly private)\n" +
     '  catalog it offers me in a gift-wrapped catalog.request. Exit code 1 with code no-common-asset\n' +
     '  (and, with --json, a handoff for `otp2p route`) when nothing is accepted by both.\n\n' +
     STDIN_SECRETS_HELP,
@@ -30,15 +30,21 @@ export default defineCommand({
   options: {
     'password-stdin': PASSWORD_OPTION,
     amount: { type: 'string', value: 'A', description: 'amount in base units of the --unit without @' },
-    dm: { type: 'boolean', description: "ask the peer for its catalog by DM (it must be online)" },
-    timeout: { type: 'string', value: 'MS', default: '10000', description: `how long to wait for the peer (--dm; ${TIMEOUT_MS.min}..${TIMEOUT_MS.max})` },
+    dm: { type: 'boolean', description: 'ask the peer for its catalog by DM (it must be online)' },
+    timeout: {
+      type: 'string',
+      value: 'MS',
+      default: '10000',
+      description: `how long to wait for the peer (--dm; ${TIMEOUT_MS.min}..${TIMEOUT_MS.max})`,
+    },
     ...CATALOG_SOURCE_OPTIONS,
     // One option, two roles told apart by the @: a unit of my catalog, or the unit of --amount.
     unit: {
       type: 'string',
       multiple: true,
       value: 'UNIT',
-      description: 'accepted unit UNIT@NOTARY:TLA[:FACTOR] (repeatable), or the unit of --amount: a unit ID, TLA or btc (no @)',
+      description:
+        'accepted unit UNIT@NOTARY:TLA[:FACTOR] (repeatable), or the unit of --amount: a unit ID, TLA or btc (no @)',
     },
   },
   run: async (ctx) => {
@@ -46,18 +52,31 @@ export default defineCommand({
     const amount = amountOption(ctx, 'amount');
     const units = listOption(ctx, 'unit') ?? [];
     const amountUnits = units.filter((u) => !u.includes('@'));
-    if (amountUnits.length > 1) throw new OtP2pError('usage', `give the unit of --amount once, got ${amountUnits.join(', ')}`, { context: { option: 'unit' } });
+    if (amountUnits.length > 1)
+      throw new OtP2pError('usage', `give the unit of --amount once, got ${amountUnits.join(', ')}`, {
+        context: { option: 'unit' },
+      });
     const unit = amountUnits[0];
     const timeoutMs = intOptionOr(ctx, 'timeout', 10_000, TIMEOUT_MS);
-    if (amount !== undefined && unit === undefined) throw new OtP2pError('usage', '--amount needs --unit U (a unit ID, TLA or btc)', { context: { option: 'amount' } });
-    const local = await catalogFromOptions(ctx, units.filter((u) => u.includes('@')));
+    if (amount !== undefined && unit === undefined)
+      throw new OtP2pError('usage', '--amount needs --unit U (a unit ID, TLA or btc)', {
+        context: { option: 'amount' },
+      });
+    const local = await catalogFromOptions(
+      ctx,
+      units.filter((u) => u.includes('@')),
+    );
     let holdings: Holdings | undefined;
     if (local?.folder !== undefined) holdings = holdingsFromAccounts(await local.folder.listAccounts());
     const { peer, close } = await openPeer(ctx);
     try {
       let mine: Catalog | undefined = local?.catalog;
       if (mine === undefined) mine = (await fetchCatalog(peerInternals(peer).transport, peer.pubkey))?.catalog;
-      if (mine === undefined) throw new OtP2pError('usage', 'no catalog of mine: pass --ot-data DIR or --notary/--unit/--btc, or run `otp2p catalog publish`');
+      if (mine === undefined)
+        throw new OtP2pError(
+          'usage',
+          'no catalog of mine: pass --ot-data DIR or --notary/--unit/--btc, or run `otp2p catalog publish`',
+        );
       let theirs: Catalog | undefined;
       if (boolOption(ctx, 'dm')) {
         const { outbox, messenger } = peerInternals(peer);
@@ -65,8 +84,13 @@ export default defineCommand({
         await messenger.start();
         theirs = await requestCatalog(messenger, peerKey, { timeoutMs });
       } else theirs = (await fetchCatalog(peerInternals(peer).transport, peerKey))?.catalog;
-      if (theirs === undefined) throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
-      const result = negotiate(mine, theirs, { ...(holdings ? { holdings } : {}), ...(amount !== undefined ? { amount } : {}), ...(unit !== undefined ? { unit } : {}) });
+      if (theirs === undefined)
+        throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
+      const result = negotiate(mine, theirs, {
+        ...(holdings ? { holdings } : {}),
+        ...(amount !== undefined ? { amount } : {}),
+        ...(unit !== undefined ? { unit } : {}),
+      });
       if (ctx.json) printJson(ctx, { peer: npubEncode(peerKey), ...result });
       if (!result.ok && ctx.json) {
         // One JSON document on stdout (the result, with its handoff), the typed error on stderr.
@@ -74,14 +98,30 @@ export default defineCommand({
         return 1;
       }
       if (!result.ok) {
-        ctx.io.stdout(`${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`);
+        ctx.io.stdout(
+          `${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`,
+        );
         throw new OtP2pError('no-common-asset', result.message, { context: { peer: peerKey } });
       }
       if (!ctx.json) {
         printTable(
           ctx,
           ['#', 'asset', 'tla', 'my rank', 'peer rank', 'holding', 'note'],
-          result.options.map((o, i) => [String(i + 1), o.asset, o.tla, String(o.myRank + 1), String(o.peerRank + 1), o.holding?.toString() ?? '', [o.fallback ? 'fallback' : '', o.needsConversion ? 'needs a rate' : '', o.sufficient === false ? 'insufficient' : ''].filter(Boolean).join(', ')]),
+          result.options.map((o, i) => [
+            String(i + 1),
+            o.asset,
+            o.tla,
+            String(o.myRank + 1),
+            String(o.peerRank + 1),
+            o.holding?.toString() ?? '',
+            [
+              o.fallback ? 'fallback' : '',
+              o.needsConversion ? 'needs a rate' : '',
+              o.sufficient === false ? 'insufficient' : '',
+            ]
+              .filter(Boolean)
+              .join(', '),
+          ]),
         );
       }
       return 0;

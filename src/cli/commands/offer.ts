@@ -1,7 +1,13 @@
 import { OtP2pError, describeValue, isOtP2pError } from '../../core/errors.ts';
 import { parseJson } from '../../core/json.ts';
 import { unixSeconds } from '../../core/clock.ts';
-import { buildOfferDeletion, buildOfferEvent, formatUnitRef, parseOfferEvent, parseUnitRef } from '../../events/offer.ts';
+import {
+  buildOfferDeletion,
+  buildOfferEvent,
+  formatUnitRef,
+  parseOfferEvent,
+  parseUnitRef,
+} from '../../events/offer.ts';
 import type { Offer, OfferStatus, SignedOffer } from '../../events/offer.ts';
 import type { EventTemplate, NostrEvent } from '../../events/types.ts';
 import { signEvent } from '../../events/sign.ts';
@@ -10,7 +16,16 @@ import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
 import { readTextFileBounded } from '../input.ts';
-import { amountOption, boolOption, choiceArg, enumOption, intOptionOr, parsePubkeyText, requiredAmount, requiredString } from '../options.ts';
+import {
+  amountOption,
+  boolOption,
+  choiceArg,
+  enumOption,
+  intOptionOr,
+  parsePubkeyText,
+  requiredAmount,
+  requiredString,
+} from '../options.ts';
 import { publishWithPeer } from '../publish.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
 import { offerToJson } from '../../pathing/file.ts';
@@ -28,7 +43,9 @@ function parseRate(text: string): [bigint, bigint] {
   const num = m ? BigInt(m[1] as string) : 0n;
   const den = m ? BigInt(m[2] ?? '1') : 0n;
   if (!m || num === 0n || den === 0n || num > (1n << 63n) - 1n || den > (1n << 63n) - 1n) {
-    throw new OtP2pError('bad-rate', `--rate must be NUM/DEN with positive integers, got ${describeValue(text)}`, { context: { option: 'rate' } });
+    throw new OtP2pError('bad-rate', `--rate must be NUM/DEN with positive integers, got ${describeValue(text)}`, {
+      context: { option: 'rate' },
+    });
   }
   return [num, den];
 }
@@ -76,7 +93,19 @@ async function author(ctx: CommandContext): Promise<Author> {
 }
 
 function offerRow(o: SignedOffer): string[] {
-  return [o.pubkey.slice(0, 12) + '…', o.id, formatUnitRef(o.in), formatUnitRef(o.out), `${o.rateNum}/${o.rateDen}`, o.cutPpm.toString(), o.fee.toString(), `${o.min}..${o.max}`, o.liquidity.toString(), o.status, new Date(o.expiration * 1000).toISOString()];
+  return [
+    o.pubkey.slice(0, 12) + '…',
+    o.id,
+    formatUnitRef(o.in),
+    formatUnitRef(o.out),
+    `${o.rateNum}/${o.rateDen}`,
+    o.cutPpm.toString(),
+    o.fee.toString(),
+    `${o.min}..${o.max}`,
+    o.liquidity.toString(),
+    o.status,
+    new Date(o.expiration * 1000).toISOString(),
+  ];
 }
 
 function offerJson(o: SignedOffer): Record<string, unknown> {
@@ -108,7 +137,10 @@ export default defineCommand({
     'expires-in': { type: 'string', value: 'SECONDS', default: '86400', description: 'NIP-40 expiration from now' },
     status: { type: 'string', value: 'STATUS', default: 'open', description: 'open or paused' },
     sign: { type: 'boolean', description: 'sign with the vault identity' },
-    publish: { type: 'boolean', description: 'sign with the vault identity and publish through the outbox to the relays (add, withdraw)' },
+    publish: {
+      type: 'boolean',
+      description: 'sign with the vault identity and publish through the outbox to the relays (add, withdraw)',
+    },
     pubkey: { type: 'string', value: 'HEX', description: 'author of an unsigned event (without --sign)' },
     'password-stdin': PASSWORD_OPTION,
     events: { type: 'string', value: 'FILE', description: 'offer events to list (JSON array or JSON lines)' },
@@ -161,7 +193,10 @@ export default defineCommand({
     const trimmed = text.trim();
     const values: unknown[] = trimmed.startsWith('[')
       ? (parseJson(trimmed, 'events file', MAX_EVENTS_FILE_BYTES) as unknown[])
-      : trimmed.split('\n').filter((l) => l.trim()).map((l, i) => parseJson(l, `events line ${i + 1}`));
+      : trimmed
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l, i) => parseJson(l, `events line ${i + 1}`));
     const verifier = new EventVerifier();
     const offers: SignedOffer[] = [];
     const rejected: { index: number; code: string; message: string }[] = [];
@@ -179,7 +214,11 @@ export default defineCommand({
       printJson(ctx, { offers: offers.map(offerJson), ...(ctx.options.all ? { rejected } : {}) });
       return;
     }
-    printTable(ctx, ['peer', 'id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'], offers.map(offerRow));
+    printTable(
+      ctx,
+      ['peer', 'id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'],
+      offers.map(offerRow),
+    );
     if (ctx.options.all) for (const r of rejected) ctx.io.stdout(`#${r.index}: ${r.code}: ${r.message}\n`);
     ctx.io.stderr(`${offers.length} offer(s), ${rejected.length} rejected\n`);
     return 0;

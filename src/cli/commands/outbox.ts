@@ -5,8 +5,10 @@ import { printJson, printTable } from '../io.ts';
 
 export default defineCommand({
   name: 'outbox',
-  description: 'List outgoing events not yet acknowledged by every relay: pending (being retried) and failed (refused for good)',
-  details: 'Pending targets are retried with backoff while a publishing otp2p process runs; failed ones were refused with invalid:, blocked:, pow: or as too large.\nExample: otp2p outbox --json',
+  description:
+    'List outgoing events not yet acknowledged by every relay: pending (being retried) and failed (refused for good)',
+  details:
+    'Pending targets are retried with backoff while a publishing otp2p process runs; failed ones were refused with invalid:, blocked:, pow: or as too large.\nExample: otp2p outbox --json',
   run: async (ctx) => {
     ctx.home.ensure();
     const store = await openStore(ctx.home.dbPath);

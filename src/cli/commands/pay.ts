@@ -27,7 +27,9 @@ export function verifyReceipt(paymentHash: string | null, preimage: string | nul
 /** One part's result as printed by `otp2p pay --json`. */
 export function resultToJson(r: PaymentResult): Record<string, unknown> {
   const receipt: PaymentReceiptJson | null =
-    r.preimage !== null && r.paymentHash !== null ? { paymentHash: r.paymentHash, preimage: r.preimage, verified: verifyReceipt(r.paymentHash, r.preimage) } : null;
+    r.preimage !== null && r.paymentHash !== null
+      ? { paymentHash: r.paymentHash, preimage: r.preimage, verified: verifyReceipt(r.paymentHash, r.preimage) }
+      : null;
   return {
     paymentId: r.paymentId,
     state: r.state,
@@ -41,12 +43,13 @@ export function resultToJson(r: PaymentResult): Record<string, unknown> {
 
 export default defineCommand({
   name: 'pay',
-  description: 'Pay a peer: find a path across conversion offers, pay it hop by hop over gift-wrapped DMs, print the receipt',
+  description:
+    'Pay a peer: find a path across conversion offers, pay it hop by hop over gift-wrapped DMs, print the receipt',
   details:
     'Opens your peer (vault password from --password-stdin or $OTP2P_PASSWORD), syncs the offers of your\n' +
     'social radius, finds a route delivering --amount (base units of what the payee accepts) and pays it.\n' +
     'Every hop and the payee must be online (otp2p daemon). Each part of a split route is its own payment\n' +
-    'with its own receipt: the payee\'s preimage, which hashes (sha256) to the payment hash.\n' +
+    "with its own receipt: the payee's preimage, which hashes (sha256) to the payment hash.\n" +
     'Exit 0 when every part succeeded, 1 otherwise (failed or refunded: see otp2p payments).\n' +
     'Example: otp2p pay --to npub1... --amount 10000 --unit EUR --max-fee 50 --json\n' +
     'JSON: { route: { spend, receive, parts: [...] }, state, results: [{ paymentId, state, sent, delivered,\n' +
@@ -54,13 +57,37 @@ export default defineCommand({
   options: {
     to: { type: 'string', value: 'NPUB', description: 'the payee (npub or hex pubkey)' },
     amount: { type: 'string', value: 'A', description: 'what the payee receives, in base units' },
-    unit: { type: 'string', value: 'UNIT', description: 'what the payee receives: TLA, unit ID or unit@notary from its catalog' },
+    unit: {
+      type: 'string',
+      value: 'UNIT',
+      description: 'what the payee receives: TLA, unit ID or unit@notary from its catalog',
+    },
     from: { type: 'string', value: 'UNIT@NOTARY', description: 'what you spend (default: any unit you hold)' },
-    'max-fee': { type: 'string', value: 'F', description: 'most you accept to spend above the quoted route, in the spent unit', default: '0' },
+    'max-fee': {
+      type: 'string',
+      value: 'F',
+      description: 'most you accept to spend above the quoted route, in the spent unit',
+      default: '0',
+    },
     'max-hops': { type: 'string', value: 'H', description: 'most transfers on a path (default: config maxHops)' },
-    parts: { type: 'string', value: 'N', default: '8', description: 'most parts when splitting (1 = single path only)' },
-    timeout: { type: 'string', value: 'SECONDS', default: '20', description: 'how long to wait for each quote and for the hops\' acknowledgements' },
-    'expiry-delta': { type: 'string', value: 'SECONDS', default: '30', description: 'the payee\'s expiry; each earlier hop gets this much more' },
+    parts: {
+      type: 'string',
+      value: 'N',
+      default: '8',
+      description: 'most parts when splitting (1 = single path only)',
+    },
+    timeout: {
+      type: 'string',
+      value: 'SECONDS',
+      default: '20',
+      description: "how long to wait for each quote and for the hops' acknowledgements",
+    },
+    'expiry-delta': {
+      type: 'string',
+      value: 'SECONDS',
+      default: '30',
+      description: "the payee's expiry; each earlier hop gets this much more",
+    },
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
@@ -75,7 +102,9 @@ export default defineCommand({
     const from = stringOption(ctx, 'from');
     const limits: Partial<CoordinatorLimits> = {
       ...(timeout !== undefined ? { replyTimeoutMs: timeout * 1000 } : {}),
-      ...(expiryDelta !== undefined ? { expiryDeltaSeconds: expiryDelta, graceMs: Math.min(10_000, expiryDelta * 1000) } : {}),
+      ...(expiryDelta !== undefined
+        ? { expiryDeltaSeconds: expiryDelta, graceMs: Math.min(10_000, expiryDelta * 1000) }
+        : {}),
     };
     const { peer, close } = await openPeer(ctx, { paymentLimits: limits });
     try {
@@ -91,7 +120,8 @@ export default defineCommand({
         ...(maxHops !== undefined ? { maxHops } : {}),
         ...(maxParts !== undefined ? { maxParts } : {}),
       });
-      const ok = results.length > 0 && results.every((r) => r.state === 'succeeded' && verifyReceipt(r.paymentHash, r.preimage));
+      const ok =
+        results.length > 0 && results.every((r) => r.state === 'succeeded' && verifyReceipt(r.paymentHash, r.preimage));
       const state = ok ? 'succeeded' : results.some((r) => r.state === 'failed') ? 'failed' : 'refunded';
       if (ctx.json) {
         printJson(ctx, { route: routeToJson(route), state, results: results.map(resultToJson) });
@@ -99,8 +129,13 @@ export default defineCommand({
         printRoute(ctx, route);
         for (const r of results) {
           const verified = verifyReceipt(r.paymentHash, r.preimage);
-          ctx.io.stdout(`payment ${r.paymentId}: ${r.state}, sent ${r.sent}, delivered ${r.delivered}${r.refunded > 0n ? `, refunded ${r.refunded}` : ''}\n`);
-          if (r.preimage !== null) ctx.io.stdout(`  receipt: preimage ${r.preimage}, payment hash ${r.paymentHash} (${verified ? 'verified' : 'NOT verified'})\n`);
+          ctx.io.stdout(
+            `payment ${r.paymentId}: ${r.state}, sent ${r.sent}, delivered ${r.delivered}${r.refunded > 0n ? `, refunded ${r.refunded}` : ''}\n`,
+          );
+          if (r.preimage !== null)
+            ctx.io.stdout(
+              `  receipt: preimage ${r.preimage}, payment hash ${r.paymentHash} (${verified ? 'verified' : 'NOT verified'})\n`,
+            );
           if (r.error) ctx.io.stdout(`  ${r.error.code}: ${r.error.message}\n`);
         }
       }

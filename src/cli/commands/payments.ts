@@ -8,7 +8,7 @@ export default defineCommand({
   name: 'payments',
   description: 'History and state of each payment this peer took part in (as payer, hop or payee)',
   details:
-    'States: payer quoting, preparing, sending, in-flight, failing, then succeeded | failed | refunded; hop prepared, received, then forwarded | refunded | rejected | expired; payee invoiced, prepared, then fulfilled | refunded | rejected | expired.\nA payee\'s preimage is never shown; a payer\'s is, once the payment succeeded (it is the receipt).\nExamples: otp2p payments   otp2p payments --role payer --json   otp2p payments --misbehaving',
+    "States: payer quoting, preparing, sending, in-flight, failing, then succeeded | failed | refunded; hop prepared, received, then forwarded | refunded | rejected | expired; payee invoiced, prepared, then fulfilled | refunded | rejected | expired.\nA payee's preimage is never shown; a payer's is, once the payment succeeded (it is the receipt).\nExamples: otp2p payments   otp2p payments --role payer --json   otp2p payments --misbehaving",
   options: {
     role: { type: 'string', description: 'only payments in this role: payer, hop or payee', value: 'ROLE' },
     limit: { type: 'string', description: 'at most this many payments, newest first', value: 'N', default: '100' },
@@ -24,7 +24,17 @@ export default defineCommand({
         const rows = await listMisbehaving(store.db);
         if (ctx.json) return void printJson(ctx, { misbehaving: rows });
         if (rows.length === 0) return void ctx.io.stdout('no peer recorded as misbehaving\n');
-        printTable(ctx, ['peer', 'payment', 'reason', 'detail', 'when'], rows.map((r) => [r.pubkey, r.paymentId.slice(0, 16), r.reason, r.detail ?? '', new Date(r.createdAt).toISOString()]));
+        printTable(
+          ctx,
+          ['peer', 'payment', 'reason', 'detail', 'when'],
+          rows.map((r) => [
+            r.pubkey,
+            r.paymentId.slice(0, 16),
+            r.reason,
+            r.detail ?? '',
+            new Date(r.createdAt).toISOString(),
+          ]),
+        );
         return;
       }
       const all = await listPayments(store.db, limit);

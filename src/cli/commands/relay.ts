@@ -7,12 +7,18 @@ import { intOptionOr, portOption, stringOption } from '../options.ts';
 export default defineCommand({
   name: 'relay',
   description: 'Run a local Nostr relay (embedded, SQLite-backed) until interrupted',
-  details: 'Serves NIP-01, NIP-11 (GET with Accept: application/nostr+json) and NIP-42; gift wraps (kind 1059) only to their authenticated recipient.\nExample: otp2p relay --port 7777 --db ./relay.sqlite',
+  details:
+    'Serves NIP-01, NIP-11 (GET with Accept: application/nostr+json) and NIP-42; gift wraps (kind 1059) only to their authenticated recipient.\nExample: otp2p relay --port 7777 --db ./relay.sqlite',
   options: {
     host: { type: 'string', description: 'interface to listen on', default: '127.0.0.1', value: 'HOST' },
     port: { type: 'string', description: 'TCP port (0 picks a free one)', default: '7777', value: 'PORT' },
     db: { type: 'string', description: 'SQLite file for the relay', default: '<home>/relay.sqlite', value: 'FILE' },
-    'default-limit': { type: 'string', description: 'REQ limit when a filter names none; the cap is 10x this', default: '500', value: 'N' },
+    'default-limit': {
+      type: 'string',
+      description: 'REQ limit when a filter names none; the cap is 10x this',
+      default: '500',
+      value: 'N',
+    },
   },
   run: async (ctx) => {
     const host = stringOption(ctx, 'host') ?? '127.0.0.1';

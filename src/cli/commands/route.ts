@@ -29,7 +29,13 @@ async function onlineRoute(ctx: CommandContext): Promise<void> {
   try {
     const bar = progress(ctx, 'syncing offers');
     await peer.sync({ extra: [to], onProgress: (done, total) => bar.update(done, total) }).finally(() => bar.done());
-    const result = await peer.routes.find({ to, amount, maxParts, ...(maxHops !== undefined ? { maxHops } : {}), ...(unit !== undefined ? { unit } : {}) });
+    const result = await peer.routes.find({
+      to,
+      amount,
+      maxParts,
+      ...(maxHops !== undefined ? { maxHops } : {}),
+      ...(unit !== undefined ? { unit } : {}),
+    });
     if (ctx.json) printJson(ctx, routeToJson(result));
     else printRoute(ctx, result);
   } finally {
@@ -51,7 +57,7 @@ export default defineCommand({
     'follow needed (one hop, fee 0), as OT peers can. --no-direct turns that off: every transfer then needs\n' +
     'a follow between its two ends, like a channel on Lightning.\n' +
     'An offer delivering out needs in = ceil((out + fee) * den * 1000000 / (num * (1000000 - cut_ppm))).\n' +
-    'JSON: { spend, receive, parts: [{ spend, receive, hops: [{ from, to, unit, amount, offer }] }] }; a hop\'s\n' +
+    "JSON: { spend, receive, parts: [{ spend, receive, hops: [{ from, to, unit, amount, offer }] }] }; a hop's\n" +
     'offer is the offer of `to` that the transfer feeds (null at the payee). No route: exit 1 with\n' +
     '{ "error": { "code": "no-route", ... } }.\n' +
     'Online (without --offers): otp2p route --to <npub> --amount A [--unit U] [--max-hops H] [--json] opens your\n' +
@@ -64,16 +70,35 @@ export default defineCommand({
     to: { type: 'string', value: 'PUBKEY', description: 'payee pubkey (hex, npub or nprofile)' },
     amount: { type: 'string', value: 'A', description: 'amount the payee receives, in base units' },
     'max-hops': { type: 'string', value: 'H', default: '6', description: 'most transfers on a path' },
-    'max-degree': { type: 'string', value: 'D', default: '6', description: 'social radius: follow-steps from the payer' },
-    parts: { type: 'string', value: 'N', default: '8', description: 'most parts when splitting (1 = single path only, at most 8)' },
-    'no-direct': { type: 'boolean', description: 'offline: never pay the payee directly; every transfer needs a follow (see above)' },
+    'max-degree': {
+      type: 'string',
+      value: 'D',
+      default: '6',
+      description: 'social radius: follow-steps from the payer',
+    },
+    parts: {
+      type: 'string',
+      value: 'N',
+      default: '8',
+      description: 'most parts when splitting (1 = single path only, at most 8)',
+    },
+    'no-direct': {
+      type: 'boolean',
+      description: 'offline: never pay the payee directly; every transfer needs a follow (see above)',
+    },
     'password-stdin': PASSWORD_OPTION,
   },
   run: async (ctx) => {
     const file = stringOption(ctx, 'offers');
     if (file === undefined) {
-      if (ctx.options.to === undefined) throw new OtP2pError('usage', '--to NPUB is required (and --offers FILE for the offline mode)', { context: { option: 'to' } });
-      if (ctx.options['no-direct'] === true) throw new OtP2pError('usage', '--no-direct applies to the offline mode (--offers FILE) only', { context: { option: 'no-direct' } });
+      if (ctx.options.to === undefined)
+        throw new OtP2pError('usage', '--to NPUB is required (and --offers FILE for the offline mode)', {
+          context: { option: 'to' },
+        });
+      if (ctx.options['no-direct'] === true)
+        throw new OtP2pError('usage', '--no-direct applies to the offline mode (--offers FILE) only', {
+          context: { option: 'no-direct' },
+        });
       return onlineRoute(ctx);
     }
     const from = requiredPubkey(ctx, 'from', 'PUBKEY');
@@ -86,7 +111,16 @@ export default defineCommand({
     const text = await readTextFileBounded(file, MAX_OFFERS_FILE_BYTES, 'offers file', ctx.signal);
     const graph = buildGraph(parseOffersFile(parseJson(text, 'offers file', MAX_OFFERS_FILE_BYTES)));
     const direct = ctx.options['no-direct'] !== true;
-    const result = new Router(graph).findMultiRoute({ from, fromUnit, to, amount, maxHops, maxDegree, maxParts, direct });
+    const result = new Router(graph).findMultiRoute({
+      from,
+      fromUnit,
+      to,
+      amount,
+      maxHops,
+      maxDegree,
+      maxParts,
+      direct,
+    });
     if (ctx.json) printJson(ctx, routeToJson(result));
     else printRoute(ctx, result);
   },

@@ -58,7 +58,17 @@ export async function statusReport(home: Home): Promise<StatusReport> {
       updatedAt: snapshot?.updatedAt ?? null,
     },
     npub: snapshot?.npub ?? null,
-    relays: running && snapshot ? snapshot.relays : configured.map((url) => ({ url, connected: false, latencyMs: null, failures: { disconnects: 0, invalid: 0, badFrames: 0, oversizedFrames: 0 }, connects: 0, received: 0 })),
+    relays:
+      running && snapshot
+        ? snapshot.relays
+        : configured.map((url) => ({
+            url,
+            connected: false,
+            latencyMs: null,
+            failures: { disconnects: 0, invalid: 0, badFrames: 0, oversizedFrames: 0 },
+            connects: 0,
+            received: 0,
+          })),
     outbox,
     sync: running && snapshot ? snapshot.sync : null,
     // Alarms stay true after the daemon stops: the last ones seen are still worth showing.
@@ -70,31 +80,55 @@ export async function statusReport(home: Home): Promise<StatusReport> {
 
 export default defineCommand({
   name: 'status',
-  description: 'Report relays, outbox, sync progress, mint alarms and payments (from the running daemon, or the database)',
+  description:
+    'Report relays, outbox, sync progress, mint alarms and payments (from the running daemon, or the database)',
   details:
     'Reads status.json written by a running `otp2p daemon` (no password needed) and the outbox and payments\n' +
     'from the database. Without a running daemon it says so and reports what the database holds.\n' +
     'Example: otp2p status --json',
   run: async (ctx) => {
-    if (!existsSync(ctx.home.dir)) throw new OtP2pError('not-found', `no data folder at ${ctx.home.dir}; run otp2p init first`, { context: { home: ctx.home.dir } });
+    if (!existsSync(ctx.home.dir))
+      throw new OtP2pError('not-found', `no data folder at ${ctx.home.dir}; run otp2p init first`, {
+        context: { home: ctx.home.dir },
+      });
     const r = await statusReport(ctx.home);
     if (ctx.json) {
       printJson(ctx, r);
       return;
     }
     const out = (line: string): void => ctx.io.stdout(`${line}\n`);
-    out(r.daemon.running ? `daemon: running (pid ${r.daemon.pid}, ${r.daemon.state}, updated ${r.daemon.updatedAt})` : `daemon: not running${r.daemon.updatedAt ? ` (last seen ${r.daemon.updatedAt})` : ''}`);
+    out(
+      r.daemon.running
+        ? `daemon: running (pid ${r.daemon.pid}, ${r.daemon.state}, updated ${r.daemon.updatedAt})`
+        : `daemon: not running${r.daemon.updatedAt ? ` (last seen ${r.daemon.updatedAt})` : ''}`,
+    );
     if (r.npub) out(`identity: ${r.npub}`);
     out(`outbox: ${r.outbox.pending} pending, ${r.outbox.failed} failed, ${r.outbox.acked} acknowledged`);
     out(`payments: ${r.payments.inFlight} in flight, ${r.payments.total} in total`);
-    if (r.sync) out(`sync: ${r.sync.state} (${r.sync.done}/${r.sync.total} authors), web ${r.sync.web}, ${r.sync.offers} offers, ${r.sync.catalogs} catalogs, last ${r.sync.lastSyncAt ?? 'never'}`);
-    if (r.mint) out(`mint checks: ${r.mint.checks}, last ${r.mint.lastCheckAt ?? 'never'}${r.mint.error ? ` (last error: ${r.mint.error})` : ''}`);
+    if (r.sync)
+      out(
+        `sync: ${r.sync.state} (${r.sync.done}/${r.sync.total} authors), web ${r.sync.web}, ${r.sync.offers} offers, ${r.sync.catalogs} catalogs, last ${r.sync.lastSyncAt ?? 'never'}`,
+      );
+    if (r.mint)
+      out(
+        `mint checks: ${r.mint.checks}, last ${r.mint.lastCheckAt ?? 'never'}${r.mint.error ? ` (last error: ${r.mint.error})` : ''}`,
+      );
     out(r.alarms.length === 0 ? 'alarms: none' : `alarms: ${r.alarms.length}`);
-    for (const a of r.alarms) out(`  ${a.verdict.toUpperCase()} ${a.d} (${a.attesters} attesters agree, ${a.conflicts} conflicting fingerprints)`);
+    for (const a of r.alarms)
+      out(
+        `  ${a.verdict.toUpperCase()} ${a.d} (${a.attesters} attesters agree, ${a.conflicts} conflicting fingerprints)`,
+      );
     printTable(
       ctx,
       ['relay', 'connected', 'latency', 'connects', 'disconnects', 'invalid'],
-      r.relays.map((x) => [x.url, r.daemon.running ? (x.connected ? 'yes' : 'no') : '-', x.latencyMs === null ? '-' : `${x.latencyMs} ms`, String(x.connects), String(x.failures.disconnects), String(x.failures.invalid)]),
+      r.relays.map((x) => [
+        x.url,
+        r.daemon.running ? (x.connected ? 'yes' : 'no') : '-',
+        x.latencyMs === null ? '-' : `${x.latencyMs} ms`,
+        String(x.connects),
+        String(x.failures.disconnects),
+        String(x.failures.invalid),
+      ]),
     );
   },
 });

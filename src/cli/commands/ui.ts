@@ -33,7 +33,8 @@ export interface OpenedBackend {
 export async function createDashboardBackend(ctx: CommandContext): Promise<OpenedBackend> {
   const file = stringOption(ctx, 'offers');
   if (file === undefined) {
-    if (ctx.options.from !== undefined) throw new OtP2pError('usage', '--from goes with --offers FILE (the offline view)');
+    if (ctx.options.from !== undefined)
+      throw new OtP2pError('usage', '--from goes with --offers FILE (the offline view)');
     const { peer, close } = await openPeer(ctx);
     const backend = new PeerDashboardBackend(peer);
     try {
@@ -71,11 +72,20 @@ export default defineCommand({
     '"names": { pubkey: "Alice" } labels the peers).\n' +
     'The page is built by `npm run build:ui` (into dist/ui). JSON: { "url", "port", "token" } once listening.',
   options: {
-    port: { type: 'string', value: 'PORT', default: String(DEFAULT_UI_PORT), description: 'TCP port on 127.0.0.1 (0 picks a free one)' },
+    port: {
+      type: 'string',
+      value: 'PORT',
+      default: String(DEFAULT_UI_PORT),
+      description: 'TCP port on 127.0.0.1 (0 picks a free one)',
+    },
     offers: { type: 'string', value: 'FILE', description: 'offline offers file (see otp2p route --help)' },
-    from: { type: 'string', value: 'PUBKEY', description: 'with --offers: the user\'s pubkey (hex or npub)' },
+    from: { type: 'string', value: 'PUBKEY', description: "with --offers: the user's pubkey (hex or npub)" },
     'password-stdin': PASSWORD_OPTION,
-    dir: { type: 'string', value: 'DIR', description: 'serve the built page from DIR (default: dist/ui of this package)' },
+    dir: {
+      type: 'string',
+      value: 'DIR',
+      description: 'serve the built page from DIR (default: dist/ui of this package)',
+    },
   },
   run: async (ctx) => {
     const port = portOption(ctx, 'port', DEFAULT_UI_PORT);
@@ -92,7 +102,8 @@ export default defineCommand({
     if (ctx.json) printJson(ctx, { url: server.urlWithToken, port: server.port, token: server.token });
     else ctx.io.stdout(`dashboard: ${server.urlWithToken}\n`);
     ctx.io.stderr('serving on 127.0.0.1 only; Ctrl-C stops\n');
-    if (!ctx.signal.aborted) await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+    if (!ctx.signal.aborted)
+      await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
     await server.close();
     await close();
   },

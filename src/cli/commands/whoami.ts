@@ -8,7 +8,7 @@ export default defineCommand({
   description: 'Show the identity: Nostr public key and the BIP84 account (network from config.json)',
   details:
     'Unlocks the vault (the public keys are re-derived from the encrypted seed, so a tampered\n' +
-    'vault file cannot swap in someone else\'s xpub). JSON: { pubkey, npub, account, bitcoin:\n' +
+    "vault file cannot swap in someone else's xpub). JSON: { pubkey, npub, account, bitcoin:\n" +
     '{ network, path, xpub (zpub/vpub), accountXpub (xpub/tpub), firstAddress } }.\n\n' +
     STDIN_SECRETS_HELP,
   options: { 'password-stdin': PASSWORD_OPTION, 'bech32-prefix': BECH32_OPTION },

@@ -44,7 +44,6 @@ export interface BitcoinTransfersOptions {
   afterCommit?: (key: string) => void;
 }
 
-
 /** Our account label for BTC: the wallet is the account; payers get addresses from quotes. */
 const WALLET_ACCOUNT = 'bitcoin-wallet';
 
@@ -65,9 +64,13 @@ export class BitcoinTransfers implements TransferExecutor {
     this.wallet = options.wallet;
     this.confirmations = options.confirmations ?? options.wallet.confirmationsRequired;
     if (!Number.isInteger(this.confirmations) || this.confirmations < 0 || this.confirmations > 1000) {
-      throw new OtP2pError('bad-input', `confirmations must be an integer in 0..1000, got ${describeValue(options.confirmations)}`, {
-        context: { field: 'confirmations' },
-      });
+      throw new OtP2pError(
+        'bad-input',
+        `confirmations must be an integer in 0..1000, got ${describeValue(options.confirmations)}`,
+        {
+          context: { field: 'confirmations' },
+        },
+      );
     }
     this.#repo = new BtcPaymentRepository(options.store);
     this.#clock = options.clock ?? systemClock;
@@ -88,9 +91,13 @@ export class BitcoinTransfers implements TransferExecutor {
 
   async #transfer(request: TransferRequest): Promise<TransferReceipt> {
     if (!this.#mine(request.notary, request.unit)) {
-      throw new OtP2pError('unknown-unit', `the Bitcoin wallet pays only ${formatUnitRef(btcRef(this.wallet.network.chain))}, not ${request.unit}@${request.notary}`, {
-        context: { notary: request.notary, unit: request.unit },
-      });
+      throw new OtP2pError(
+        'unknown-unit',
+        `the Bitcoin wallet pays only ${formatUnitRef(btcRef(this.wallet.network.chain))}, not ${request.unit}@${request.notary}`,
+        {
+          context: { notary: request.notary, unit: request.unit },
+        },
+      );
     }
     const existing = this.#row(request.idempotencyKey);
     if (existing) {
@@ -109,7 +116,11 @@ export class BitcoinTransfers implements TransferExecutor {
       await this.#ensureBroadcast(row).catch(() => undefined);
     }
     await this.wallet.sync();
-    const built = await this.wallet.createPsbt({ to: request.toNym, amount: request.amount, ...(this.#feeRate !== undefined ? { feeRate: this.#feeRate } : {}) });
+    const built = await this.wallet.createPsbt({
+      to: request.toNym,
+      amount: request.amount,
+      ...(this.#feeRate !== undefined ? { feeRate: this.#feeRate } : {}),
+    });
     const { hex } = this.wallet.signPsbt(built.psbt);
     if (hex === null) throw new OtP2pError('bad-psbt', 'the wallet could not sign every input');
     const tx = Transaction.fromHex(hex);
@@ -166,7 +177,9 @@ export class BitcoinTransfers implements TransferExecutor {
     const seen = this.wallet.incoming(receipt.address).find((p) => p.txid === receipt.txid && p.vout === receipt.vout);
     if (!seen) {
       // not in our node's view yet (still propagating), or spent to another of our outputs
-      return this.wallet.confirmations(receipt.txid) >= 0 ? null : { ...base, fromNym: '', amount: 0n, pending: 'unseen' };
+      return this.wallet.confirmations(receipt.txid) >= 0
+        ? null
+        : { ...base, fromNym: '', amount: 0n, pending: 'unseen' };
     }
     if (seen.confirmations < this.confirmations) {
       return { ...base, fromNym: '', amount: seen.value, pending: 'unconfirmed' };
@@ -225,15 +238,26 @@ export class BitcoinTransfers implements TransferExecutor {
     let address = this.wallet.nextReceiveAddress();
     // the wallet's own record of handed-out addresses may be older than ours (state not saved),
     // and an address paid before (seen at the last sync) is not fresh either
-    while (this.#repo.addressTaken(address) || this.wallet.incoming(address).length > 0) address = this.wallet.nextReceiveAddress();
+    while (this.#repo.addressTaken(address) || this.wallet.incoming(address).length > 0)
+      address = this.wallet.nextReceiveAddress();
     this.#repo.bindAddress(address, paymentId, this.#clock.now());
     return address;
   }
 
   /** The transfer recorded under `key`, if any (txid, output, whether it was broadcast). */
-  recorded(key: string): { txid: string; vout: number; address: string; amount: bigint; broadcast: boolean } | undefined {
+  recorded(
+    key: string,
+  ): { txid: string; vout: number; address: string; amount: bigint; broadcast: boolean } | undefined {
     const row = this.#row(key);
-    return row ? { txid: row.txid, vout: row.vout, address: row.address, amount: BigInt(row.amount), broadcast: row.broadcast_at !== null } : undefined;
+    return row
+      ? {
+          txid: row.txid,
+          vout: row.vout,
+          address: row.address,
+          amount: BigInt(row.amount),
+          broadcast: row.broadcast_at !== null,
+        }
+      : undefined;
   }
 
   /**
@@ -292,7 +316,10 @@ export class RoutingTransfers implements TransferExecutor {
    */
   async transfer(request: TransferRequest): Promise<TransferReceipt> {
     const ex = this.#for(request.notary, request.unit);
-    if (!ex) throw new OtP2pError('unknown-unit', `no wallet for ${request.unit}@${request.notary}`, { context: { notary: request.notary, unit: request.unit } });
+    if (!ex)
+      throw new OtP2pError('unknown-unit', `no wallet for ${request.unit}@${request.notary}`, {
+        context: { notary: request.notary, unit: request.unit },
+      });
     return ex.transfer(request);
   }
 

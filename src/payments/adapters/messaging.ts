@@ -69,7 +69,13 @@ export class MessengerChannel implements MessageChannel {
       this.#messenger.on(type, async (incoming) => {
         const m = incoming.message;
         if (!active || !isPaymentMessageType(m.type)) return;
-        const flat = { ...(m.body as object), type: m.type, v: m.v, nonce: m.nonce, ...(m.reply_to !== undefined ? { reply_to: m.reply_to } : {}) } as PaymentMessage;
+        const flat = {
+          ...(m.body as object),
+          type: m.type,
+          v: m.v,
+          nonce: m.nonce,
+          ...(m.reply_to !== undefined ? { reply_to: m.reply_to } : {}),
+        } as PaymentMessage;
         await handler(incoming.from, flat);
       });
     }

@@ -41,7 +41,10 @@ export class OtApiTransfers implements TransferExecutor {
    */
   async transfer(request: TransferRequest): Promise<TransferReceipt> {
     const api = this.#o.apis[request.notary];
-    if (!api) throw new OtP2pError('unknown-notary', `no OT API client for notary ${request.notary}`, { context: { notary: request.notary } });
+    if (!api)
+      throw new OtP2pError('unknown-notary', `no OT API client for notary ${request.notary}`, {
+        context: { notary: request.notary },
+      });
     const r = await api.transfer({
       idempotencyKey: request.idempotencyKey,
       notaryId: request.notary,
@@ -56,7 +59,12 @@ export class OtApiTransfers implements TransferExecutor {
   async verifyIncoming(receipt: WireReceipt): Promise<VerifiedTransfer | null> {
     if (receipt.kind !== 'ot') return null;
     const r = await this.#o.lookup(receipt.notary, receipt.id);
-    if (!r || r.notaryId !== receipt.notary || !this.#o.accounts.some((a) => a.notary === r.notaryId && a.account === r.toAccountId)) return null;
+    if (
+      !r ||
+      r.notaryId !== receipt.notary ||
+      !this.#o.accounts.some((a) => a.notary === r.notaryId && a.account === r.toAccountId)
+    )
+      return null;
     return { notary: r.notaryId, unit: r.unitId, toNym: r.toAccountId, fromNym: r.fromAccountId, amount: r.amount };
   }
 
@@ -85,7 +93,10 @@ export function simulatedNotaryLookup(ledgerPaths: Record<string, string>): Rece
   };
   const lookup = async (notary: string, transferId: string): Promise<OtReceipt | undefined> => {
     const db = open(notary);
-    const text = db?.prepare(`SELECT receipt FROM sim_transfers WHERE json_extract(receipt, '$.transferId') = ?`).pluck().get(transferId) as string | undefined;
+    const text = db
+      ?.prepare(`SELECT receipt FROM sim_transfers WHERE json_extract(receipt, '$.transferId') = ?`)
+      .pluck()
+      .get(transferId) as string | undefined;
     if (text === undefined) return undefined;
     const o = JSON.parse(text) as OtReceipt & { amount: string; fromBalanceAfter: string };
     return { ...o, amount: BigInt(o.amount), fromBalanceAfter: BigInt(o.fromBalanceAfter) };

@@ -14,7 +14,12 @@ export const dmsPage: Page = {
     learnPeers(g);
     const peers = g.nodes.filter((n) => n.pubkey !== g.self);
     const status = h('p', { role: 'status', 'aria-live': 'polite', id: 'dm-status' });
-    const to = h('select', { id: 'dm-to', name: 'to', required: true }, h('option', { value: '' }, 'Choose a peer…'), ...peers.map((n) => h('option', { value: n.pubkey, selected: n.pubkey === draftTo }, n.name ?? n.npub)));
+    const to = h(
+      'select',
+      { id: 'dm-to', name: 'to', required: true },
+      h('option', { value: '' }, 'Choose a peer…'),
+      ...peers.map((n) => h('option', { value: n.pubkey, selected: n.pubkey === draftTo }, n.name ?? n.npub)),
+    );
     const text = h('textarea', { id: 'dm-text', name: 'text', required: true, rows: 3, maxlength: 8000 });
     const send = async (ev: Event): Promise<void> => {
       ev.preventDefault();
@@ -25,7 +30,8 @@ export const dmsPage: Page = {
         text.value = '';
         status.textContent = `Sent to ${peerName(to.value)}.`;
       } catch (err) {
-        status.textContent = err instanceof ApiError ? `Not sent (${err.code}): ${err.message}` : `Not sent: ${(err as Error).message}`;
+        status.textContent =
+          err instanceof ApiError ? `Not sent (${err.code}): ${err.message}` : `Not sent: ${(err as Error).message}`;
       }
     };
     root.append(
@@ -51,7 +57,13 @@ export const dmsPage: Page = {
         h(
           'li',
           { class: mine ? 'mine' : 'theirs' },
-          h('p', { class: 'meta' }, mine ? 'You → ' : '', mine ? peerEl(m.recipients.find((r) => r !== m.sender) ?? m.sender) : peerEl(m.sender), ` · ${when(m.created_at)}`),
+          h(
+            'p',
+            { class: 'meta' },
+            mine ? 'You → ' : '',
+            mine ? peerEl(m.recipients.find((r) => r !== m.sender) ?? m.sender) : peerEl(m.sender),
+            ` · ${when(m.created_at)}`,
+          ),
           m.subject ? h('p', { class: 'subject' }, m.subject) : null,
           h('p', { class: 'text' }, m.text),
         ),

@@ -22,11 +22,17 @@ function peerElements(g: SocialGraphView): ElementDefinition[] {
   }
   const nodes: ElementDefinition[] = g.nodes.map((n) => {
     const lines = [peerName(n.pubkey), ...(offersOf.get(n.pubkey) ?? [])];
-    if (n.accepts && n.accepts.length > 0 && !offersOf.has(n.pubkey)) lines.push(`accepts ${n.accepts.map(unitLabel).join(', ')}`);
-    const classes = [n.pubkey === g.self ? 'self' : '', n.tags?.includes('alarm') ? 'alarm' : ''].filter(Boolean).join(' ');
+    if (n.accepts && n.accepts.length > 0 && !offersOf.has(n.pubkey))
+      lines.push(`accepts ${n.accepts.map(unitLabel).join(', ')}`);
+    const classes = [n.pubkey === g.self ? 'self' : '', n.tags?.includes('alarm') ? 'alarm' : '']
+      .filter(Boolean)
+      .join(' ');
     return { data: { id: n.pubkey, label: lines.join('\n'), degree: n.degree ?? 9 }, classes };
   });
-  const edges: ElementDefinition[] = g.edges.map((e, i) => ({ data: { id: `f${i}`, source: e.from, target: e.to, label: '' }, classes: 'follow' }));
+  const edges: ElementDefinition[] = g.edges.map((e, i) => ({
+    data: { id: `f${i}`, source: e.from, target: e.to, label: '' },
+    classes: 'follow',
+  }));
   return [...nodes, ...edges];
 }
 
@@ -40,9 +46,15 @@ function unitElements(g: SocialGraphView): ElementDefinition[] {
     const b = `${o.out.unit}@${o.out.notary}`;
     units.add(a);
     units.add(b);
-    edges.push({ data: { id: `o${i}`, source: `u:${a}`, target: `u:${b}`, label: `${peerName(o.pubkey)}\n${offerTerms(o)}` }, classes: 'offer' });
+    edges.push({
+      data: { id: `o${i}`, source: `u:${a}`, target: `u:${b}`, label: `${peerName(o.pubkey)}\n${offerTerms(o)}` },
+      classes: 'offer',
+    });
   });
-  const nodes: ElementDefinition[] = [...units].map((u) => ({ data: { id: `u:${u}`, label: unitLabel(u) }, classes: 'unit' }));
+  const nodes: ElementDefinition[] = [...units].map((u) => ({
+    data: { id: `u:${u}`, label: unitLabel(u) },
+    classes: 'unit',
+  }));
   return [...nodes, ...edges];
 }
 
@@ -66,10 +78,22 @@ function draw(box: HTMLElement, g: SocialGraphView): void {
     // Rings by follow-steps from the user (you in the middle): the web shows as a web, and the
     // layout is deterministic (the same graph draws the same way on every refresh).
     peers
-      ? ({ name: 'concentric', concentric: (n: { data: (k: string) => number }) => 10 - n.data('degree'), levelWidth: () => 1, minNodeSpacing: 30, padding: 20, avoidOverlap: true } as LayoutOptions)
+      ? ({
+          name: 'concentric',
+          concentric: (n: { data: (k: string) => number }) => 10 - n.data('degree'),
+          levelWidth: () => 1,
+          minNodeSpacing: 30,
+          padding: 20,
+          avoidOverlap: true,
+        } as LayoutOptions)
       : ({ name: 'circle', padding: 40, spacingFactor: 1.8, avoidOverlap: true } as LayoutOptions),
   );
-  box.setAttribute('aria-label', peers ? `Graph of ${g.nodes.length} peers and ${g.edges.length} follows; the table below lists the same offers` : 'Graph of units and the offers converting between them; the table below lists the same offers');
+  box.setAttribute(
+    'aria-label',
+    peers
+      ? `Graph of ${g.nodes.length} peers and ${g.edges.length} follows; the table below lists the same offers`
+      : 'Graph of units and the offers converting between them; the table below lists the same offers',
+  );
 }
 
 export const graphPage: Page = {
@@ -100,8 +124,18 @@ export const graphPage: Page = {
         ` ${label}`,
       );
     root.append(
-      h('fieldset', { class: 'toggle' }, h('legend', {}, 'Show'), radio('peers', 'people and follows'), radio('units', 'conversions between units')),
-      h('p', { class: 'hint' }, 'People: dashed arrows are follows, rings are follow-steps from you, and each peer lists its offers (what it takes → what it pays out, the rate, its cut and fixed fee). Units: each arrow is an offer converting one unit into another.'),
+      h(
+        'fieldset',
+        { class: 'toggle' },
+        h('legend', {}, 'Show'),
+        radio('peers', 'people and follows'),
+        radio('units', 'conversions between units'),
+      ),
+      h(
+        'p',
+        { class: 'hint' },
+        'People: dashed arrows are follows, rings are follow-steps from you, and each peer lists its offers (what it takes → what it pays out, the rate, its cut and fixed fee). Units: each arrow is an offer converting one unit into another.',
+      ),
       box,
     );
     draw(box, g);
@@ -117,8 +151,18 @@ export const graphPage: Page = {
       o.status ?? 'open',
     ]);
     root.append(
-      h('section', { 'aria-labelledby': 'offers-h' }, h('h2', { id: 'offers-h' }, `Offers (${g.offers.length})`),
-        g.offers.length === 0 ? empty('No offers in your web yet.') : table('Conversion offers in your web', ['peer', 'takes', 'pays out', 'terms', 'input range', 'output range', 'liquidity', 'status'], offerRows)),
+      h(
+        'section',
+        { 'aria-labelledby': 'offers-h' },
+        h('h2', { id: 'offers-h' }, `Offers (${g.offers.length})`),
+        g.offers.length === 0
+          ? empty('No offers in your web yet.')
+          : table(
+              'Conversion offers in your web',
+              ['peer', 'takes', 'pays out', 'terms', 'input range', 'output range', 'liquidity', 'status'],
+              offerRows,
+            ),
+      ),
     );
   },
 };

@@ -24,12 +24,26 @@ export const identityPage: Page = {
           h('dd', {}, h('code', {}, id.pubkey)),
           id.units && id.units.length > 0 ? h('dt', {}, 'spendable units') : null,
           id.units && id.units.length > 0
-            ? h('dd', {}, h('ul', { class: 'plain', id: 'units' }, ...id.units.map((u) => h('li', {}, h('span', { title: u }, unitLabel(u)), ' ', h('code', { class: 'small muted' }, u)))))
+            ? h(
+                'dd',
+                {},
+                h(
+                  'ul',
+                  { class: 'plain', id: 'units' },
+                  ...id.units.map((u) =>
+                    h('li', {}, h('span', { title: u }, unitLabel(u)), ' ', h('code', { class: 'small muted' }, u)),
+                  ),
+                ),
+              )
             : null,
         ),
       ),
     );
-    const relaySection = h('section', { class: 'card', 'aria-labelledby': 'relays-h' }, h('h2', { id: 'relays-h' }, 'Relays'));
+    const relaySection = h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'relays-h' },
+      h('h2', { id: 'relays-h' }, 'Relays'),
+    );
     if (relays.length === 0) relaySection.append(empty('No relays: this dashboard runs over an offline offers file.'));
     else
       relaySection.append(

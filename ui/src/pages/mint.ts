@@ -8,7 +8,8 @@ import type { Page } from '../main.ts';
 const EXPLAIN: Record<MintVerdictView['verdict'], string> = {
   consistent: 'consistent: enough peers in your web saw the same mint',
   equivocation: 'equivocation: the notary signed another mint for someone else',
-  reissued: 'reissued: the notary re-issued this series with a new, non-overlapping validity window (unusual, worth a look; not proof of cheating)',
+  reissued:
+    'reissued: the notary re-issued this series with a new, non-overlapping validity window (unusual, worth a look; not proof of cheating)',
   rare: 'rare: too few peers saw this mint after the grace period',
   unknown: 'unknown: too few peers so far (within the grace period)',
 };
@@ -22,7 +23,11 @@ function peers(list: string[]): HTMLElement {
 
 function evidence(v: MintVerdictView): HTMLElement | string {
   if (v.conflicts.length === 0 && !(v.evidence && v.evidence.length > 0)) return '–';
-  const d = h('details', { class: 'evidence', open: v.verdict === 'equivocation' }, h('summary', {}, `${v.conflicts.length} other fingerprint${v.conflicts.length === 1 ? '' : 's'}`));
+  const d = h(
+    'details',
+    { class: 'evidence', open: v.verdict === 'equivocation' },
+    h('summary', {}, `${v.conflicts.length} other fingerprint${v.conflicts.length === 1 ? '' : 's'}`),
+  );
   for (const c of v.conflicts) {
     d.append(
       h(
@@ -30,7 +35,14 @@ function evidence(v: MintVerdictView): HTMLElement | string {
         { class: 'conflict' },
         h('p', {}, 'Fingerprint ', h('code', { class: 'wrap' }, c.fingerprint)),
         h('p', {}, 'attested by ', peers(c.attesters)),
-        c.eventIds.length > 0 ? h('p', { class: 'small' }, 'events ', ...c.eventIds.map((e) => h('code', { title: e }, `${e.slice(0, 12)}… `))) : null,
+        c.eventIds.length > 0
+          ? h(
+              'p',
+              { class: 'small' },
+              'events ',
+              ...c.eventIds.map((e) => h('code', { title: e }, `${e.slice(0, 12)}… `)),
+            )
+          : null,
       ),
     );
   }
@@ -60,7 +72,9 @@ export const mintPage: Page = {
       h(
         'p',
         { class: 'legend' },
-        ...(['consistent', 'equivocation', 'rare', 'unknown'] as const).map((k) => h('span', { class: `badge verdict-${k}`, title: EXPLAIN[k] }, k)),
+        ...(['consistent', 'equivocation', 'rare', 'unknown'] as const).map((k) =>
+          h('span', { class: `badge verdict-${k}`, title: EXPLAIN[k] }, k),
+        ),
       ),
     );
     if (verdicts.length === 0) {
@@ -87,12 +101,30 @@ export const mintPage: Page = {
         h(
           'section',
           { class: 'card', 'aria-label': `Notary ${notary}` },
-          h('h2', {}, 'Notary ', h('code', { title: notary }, idLabel(notary)), alarms > 0 ? h('span', { class: 'badge verdict-equivocation' }, `${alarms} alarm${alarms > 1 ? 's' : ''}`) : null),
+          h(
+            'h2',
+            {},
+            'Notary ',
+            h('code', { title: notary }, idLabel(notary)),
+            alarms > 0
+              ? h('span', { class: 'badge verdict-equivocation' }, `${alarms} alarm${alarms > 1 ? 's' : ''}`)
+              : null,
+          ),
           h(
             'table',
             {},
             h('caption', {}, `Mints served by this notary (${list.length})`),
-            h('thead', {}, h('tr', {}, ...['unit', 'series', 'verdict', 'your fingerprint', 'attesters', 'evidence'].map((c) => h('th', { scope: 'col' }, c)))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...['unit', 'series', 'verdict', 'your fingerprint', 'attesters', 'evidence'].map((c) =>
+                  h('th', { scope: 'col' }, c),
+                ),
+              ),
+            ),
             h('tbody', {}, ...rows),
           ),
         ),

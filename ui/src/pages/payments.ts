@@ -25,7 +25,16 @@ function receipt(p: PaymentView): HTMLElement | string {
     p.paymentHash ? h('p', {}, 'payment hash ', h('code', { class: 'wrap' }, p.paymentHash)) : null,
     p.preimage ? h('p', {}, 'preimage (proof of payment) ', h('code', { class: 'wrap' }, p.preimage)) : null,
     p.route.length > 0 ? h('p', {}, 'route ', p.route.map(peerName).join(' → ')) : null,
-    Object.keys(p.notices).length > 0 ? h('p', {}, 'claimed per leg: ', Object.entries(p.notices).map(([k, v]) => `${k}: ${v}`).join(', ')) : null,
+    Object.keys(p.notices).length > 0
+      ? h(
+          'p',
+          {},
+          'claimed per leg: ',
+          Object.entries(p.notices)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', '),
+        )
+      : null,
     p.error ? h('p', { class: 'error' }, `${p.error.code}: ${p.error.message}`) : null,
     h('p', { class: 'small' }, `steps: ${p.steps.done} done, ${p.steps.pending} pending, ${p.steps.failed} failed`),
   ];
@@ -47,7 +56,25 @@ export const paymentsPage: Page = {
         'table',
         { id: 'payments-table' },
         h('caption', {}, `${list.length} payment${list.length > 1 ? 's' : ''}, newest first`),
-        h('thead', {}, h('tr', {}, ...['payment', 'role', 'state', 'counterparty', 'in', 'out', 'sent / delivered / refunded', 'updated', 'receipt'].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...[
+              'payment',
+              'role',
+              'state',
+              'counterparty',
+              'in',
+              'out',
+              'sent / delivered / refunded',
+              'updated',
+              'receipt',
+            ].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
         h(
           'tbody',
           {},
@@ -58,10 +85,24 @@ export const paymentsPage: Page = {
               h('td', {}, h('code', { title: p.id }, `${p.id.slice(0, 10)}…`)),
               h('td', {}, p.role),
               h('td', {}, h('span', { class: `pill ${stateClass(p.state)}` }, p.state)),
-              h('td', {}, p.role === 'payer' ? (p.route.length > 0 ? peerEl(p.route[p.route.length - 1] as string) : '–') : peerEl(p.prevPeer ?? p.payer)),
+              h(
+                'td',
+                {},
+                p.role === 'payer'
+                  ? p.route.length > 0
+                    ? peerEl(p.route[p.route.length - 1] as string)
+                    : '–'
+                  : peerEl(p.prevPeer ?? p.payer),
+              ),
               h('td', {}, p.amountIn === null ? '–' : show(p.amountIn, p.unitIn)),
               h('td', {}, p.amountOut === null ? '–' : show(p.amountOut, p.unitOut)),
-              h('td', {}, p.role === 'payer' ? `${show(p.sent, p.unitIn)} / ${show(p.delivered, p.unitOut)} / ${show(p.refunded, p.unitIn)}` : '–'),
+              h(
+                'td',
+                {},
+                p.role === 'payer'
+                  ? `${show(p.sent, p.unitIn)} / ${show(p.delivered, p.unitOut)} / ${show(p.refunded, p.unitIn)}`
+                  : '–',
+              ),
               h('td', {}, when(p.updatedAt)),
               h('td', {}, receipt(p)),
             ),

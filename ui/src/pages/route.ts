@@ -4,7 +4,18 @@ import { ApiError, api } from '../api.ts';
 import type { OfferView, RouteAnswer } from '../api.ts';
 import { drawGraph } from '../cy.ts';
 import { append, clear, copyButton, h, table } from '../dom.ts';
-import { learnIdentity, learnPeers, money, npubOf, offerTerms, peerEl, peerName, self, shortKey, unitLabel } from '../format.ts';
+import {
+  learnIdentity,
+  learnPeers,
+  money,
+  npubOf,
+  offerTerms,
+  peerEl,
+  peerName,
+  self,
+  shortKey,
+  unitLabel,
+} from '../format.ts';
 import type { Page } from '../main.ts';
 
 let cy: Core | undefined;
@@ -17,7 +28,10 @@ const ROW = 130;
 /** A fresh idempotency key: 16 random bytes, base64url (22 characters). */
 function newPayKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 function offerFor(r: RouteAnswer, to: string, id: string | null): OfferView | undefined {
@@ -79,15 +93,47 @@ export const routePage: Page = {
     const peers = g.nodes.filter((n) => n.pubkey !== g.self);
     const status = h('div', { id: 'route-status', role: 'status', 'aria-live': 'polite' });
     const result = h('div', { id: 'route-result' });
-    const toInput = h('input', { id: 'route-to', name: 'to', list: 'route-peers', required: true, autocomplete: 'off', placeholder: 'npub1… or a name from the list', value: form.to, 'aria-describedby': 'route-to-hint' });
-    const amountInput = h('input', { id: 'route-amount', name: 'amount', required: true, inputmode: 'numeric', pattern: '[0-9]+', placeholder: 'base units (cents: 2000 = 20.00)', value: form.amount });
+    const toInput = h('input', {
+      id: 'route-to',
+      name: 'to',
+      list: 'route-peers',
+      required: true,
+      autocomplete: 'off',
+      placeholder: 'npub1… or a name from the list',
+      value: form.to,
+      'aria-describedby': 'route-to-hint',
+    });
+    const amountInput = h('input', {
+      id: 'route-amount',
+      name: 'amount',
+      required: true,
+      inputmode: 'numeric',
+      pattern: '[0-9]+',
+      placeholder: 'base units (cents: 2000 = 20.00)',
+      value: form.amount,
+    });
     const units = id.units ?? [];
     const unitInput =
       units.length > 0
-        ? h('select', { id: 'route-unit', name: 'unit', required: true }, ...units.map((u) => h('option', { value: u, selected: u === form.unit }, unitLabel(u))))
+        ? h(
+            'select',
+            { id: 'route-unit', name: 'unit', required: true },
+            ...units.map((u) => h('option', { value: u, selected: u === form.unit }, unitLabel(u))),
+          )
         : h('input', { id: 'route-unit', name: 'unit', required: true, placeholder: 'unit@notary', value: form.unit });
-    const payeeUnitInput = h('input', { id: 'route-payee-unit', name: 'payeeUnit', autocomplete: 'off', placeholder: 'any it accepts (e.g. EUR)', value: form.payeeUnit, 'aria-describedby': 'route-payee-unit-hint' });
-    const datalist = h('datalist', { id: 'route-peers' }, ...peers.map((n) => h('option', { value: n.npub }, n.name ?? n.npub)));
+    const payeeUnitInput = h('input', {
+      id: 'route-payee-unit',
+      name: 'payeeUnit',
+      autocomplete: 'off',
+      placeholder: 'any it accepts (e.g. EUR)',
+      value: form.payeeUnit,
+      'aria-describedby': 'route-payee-unit-hint',
+    });
+    const datalist = h(
+      'datalist',
+      { id: 'route-peers' },
+      ...peers.map((n) => h('option', { value: n.npub }, n.name ?? n.npub)),
+    );
 
     const resolvePayee = (text: string): string => {
       const t = text.trim();
@@ -98,7 +144,17 @@ export const routePage: Page = {
     };
 
     const dialog = h('dialog', { id: 'pay-dialog', 'aria-labelledby': 'pay-h' });
-    let found: { answer: RouteAnswer; to: string; amount: string; unit: string; payeeUnit: string; firstUnit: string; lastUnit: string } | undefined;
+    let found:
+      | {
+          answer: RouteAnswer;
+          to: string;
+          amount: string;
+          unit: string;
+          payeeUnit: string;
+          firstUnit: string;
+          lastUnit: string;
+        }
+      | undefined;
     /** The idempotency key of the confirmation being paid: one per confirmation, so a repeat pays nothing. */
     let payKey: string | undefined;
     let payButton: HTMLButtonElement | undefined;
@@ -142,7 +198,15 @@ export const routePage: Page = {
         if (err instanceof ApiError) payKey = undefined;
         if (payButton) payButton.disabled = false;
         clear(status);
-        status.append(h('p', { class: 'error', id: 'pay-outcome' }, err instanceof ApiError ? `Not paid (${err.code}): ${err.message}` : `Outcome unknown: ${(err as Error).message}. Confirming again pays at most once.`));
+        status.append(
+          h(
+            'p',
+            { class: 'error', id: 'pay-outcome' },
+            err instanceof ApiError
+              ? `Not paid (${err.code}): ${err.message}`
+              : `Outcome unknown: ${(err as Error).message}. Confirming again pays at most once.`,
+          ),
+        );
       }
     };
 
@@ -165,10 +229,27 @@ export const routePage: Page = {
         status.textContent = `Found ${r.parts.length} path${r.parts.length > 1 ? 's' : ''} with ${hops} transfer${hops > 1 ? 's' : ''}.`;
         const lastUnit = r.parts[0]?.hops.at(-1)?.unit ?? '';
         const firstUnit = r.parts[0]?.hops[0]?.unit ?? '';
-        found = { answer: r, to, amount: amountInput.value.trim(), unit: unitInput.value, payeeUnit: form.payeeUnit, firstUnit, lastUnit };
+        found = {
+          answer: r,
+          to,
+          amount: amountInput.value.trim(),
+          unit: unitInput.value,
+          payeeUnit: form.payeeUnit,
+          firstUnit,
+          lastUnit,
+        };
         payKey = undefined;
-        const box = h('div', { class: 'graph route', id: 'route-graph', role: 'img', 'aria-label': `Route to ${peerName(payee)}: ${r.parts.map((p) => [peerName(self()), ...p.hops.map((x) => peerName(x.to))].join(' → ')).join('; ')}` });
-        const button = h('button', { type: 'button', id: 'pay-button', class: 'primary' }, `Pay ${money(r.receive, lastUnit)} to ${peerName(payee)}…`);
+        const box = h('div', {
+          class: 'graph route',
+          id: 'route-graph',
+          role: 'img',
+          'aria-label': `Route to ${peerName(payee)}: ${r.parts.map((p) => [peerName(self()), ...p.hops.map((x) => peerName(x.to))].join(' → ')).join('; ')}`,
+        });
+        const button = h(
+          'button',
+          { type: 'button', id: 'pay-button', class: 'primary' },
+          `Pay ${money(r.receive, lastUnit)} to ${peerName(payee)}…`,
+        );
         payButton = button;
         result.append(
           h(
@@ -177,7 +258,9 @@ export const routePage: Page = {
             `You spend ${money(r.spend, firstUnit)}; ${peerName(payee)} receives ${money(r.receive, lastUnit)}.`,
           ),
           box,
-          table('Transfers, hop by hop', ['path', 'hop', 'from', 'to', 'amount', 'offer at the receiver'], hopRows(r), { id: 'route-hops' }),
+          table('Transfers, hop by hop', ['path', 'hop', 'from', 'to', 'amount', 'offer at the receiver'], hopRows(r), {
+            id: 'route-hops',
+          }),
           h('p', {}, button),
         );
         cy = drawGraph(box, routeElements(r, payee), { name: 'preset', padding: 50, fit: true });
@@ -190,8 +273,18 @@ export const routePage: Page = {
           dialog.append(
             h('h2', { id: 'pay-h' }, 'Confirm payment'),
             h('p', {}, `Pay ${money(r.receive, lastUnit)} to ${peerName(payee)}.`),
-            h('p', { class: 'key' }, h('code', { title: npub, id: 'pay-npub' }, shortKey(payee)), ' ', copyButton(npub, 'the payee npub')),
-            h('p', {}, `You spend ${money(r.spend, firstUnit)} over ${r.parts.length} path${r.parts.length > 1 ? 's' : ''}; the route is fixed as shown.`),
+            h(
+              'p',
+              { class: 'key' },
+              h('code', { title: npub, id: 'pay-npub' }, shortKey(payee)),
+              ' ',
+              copyButton(npub, 'the payee npub'),
+            ),
+            h(
+              'p',
+              {},
+              `You spend ${money(r.spend, firstUnit)} over ${r.parts.length} path${r.parts.length > 1 ? 's' : ''}; the route is fixed as shown.`,
+            ),
             h(
               'form',
               { method: 'dialog', class: 'actions' },
@@ -204,7 +297,17 @@ export const routePage: Page = {
         });
       } catch (err) {
         clear(status);
-        status.append(h('p', { class: 'error' }, err instanceof ApiError ? (err.code === 'no-route' ? `No route: ${err.message}` : `${err.code}: ${err.message}`) : (err as Error).message));
+        status.append(
+          h(
+            'p',
+            { class: 'error' },
+            err instanceof ApiError
+              ? err.code === 'no-route'
+                ? `No route: ${err.message}`
+                : `${err.code}: ${err.message}`
+              : (err as Error).message,
+          ),
+        );
       }
     };
 
@@ -224,10 +327,18 @@ export const routePage: Page = {
         amountInput,
         h('label', { for: 'route-payee-unit' }, 'Unit the payee receives'),
         payeeUnitInput,
-        h('small', { id: 'route-payee-unit-hint', class: 'hint' }, 'A unit from the payee\'s catalog: its code (EUR), ID or unit@notary. Empty: any it accepts.'),
+        h(
+          'small',
+          { id: 'route-payee-unit-hint', class: 'hint' },
+          "A unit from the payee's catalog: its code (EUR), ID or unit@notary. Empty: any it accepts.",
+        ),
         h('label', { for: 'route-unit' }, 'You pay in'),
         unitInput,
-        h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'route-find' }, 'Find route')),
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'submit', class: 'primary', id: 'route-find' }, 'Find route'),
+        ),
       ),
       status,
       result,
