@@ -166,7 +166,11 @@ export default async function ingest(args: string[]): Promise<void> {
     };
     const one = new EventVerifier();
     const parsed = sample.map((r) => JSON.parse(r) as NostrEvent);
-    const oneRate = await rate(() => sample.forEach((r) => one.verifyJson(r)));
+    const oneRate = await rate(() =>
+      sample.forEach((r) => {
+        one.verifyJson(r);
+      }),
+    );
     const poolRate = await rate(() => pool.verifyBatch(sample));
     const storeRate = await rate(() => {
       for (let k = 0; k < parsed.length; k += 1000)

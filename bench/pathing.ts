@@ -476,7 +476,7 @@ function runVariant(
   const r = rng(7);
   const N = 20_000;
   const picks = Array.from({ length: N }, () => v.offers[Math.floor(r() * v.offers.length)] as GraphOffer);
-  let t0 = process.hrtime.bigint();
+  const t0 = process.hrtime.bigint();
   for (let i = 0; i < N; i++) {
     const o = picks[i] as GraphOffer;
     const k = i % 3;

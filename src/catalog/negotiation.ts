@@ -61,7 +61,7 @@ export interface NegotiateOptions {
 
 function ranks(catalog: Catalog): Map<string, number> {
   const out = new Map<string, number>();
-  catalog.preference.forEach((k, i) => out.set(k, i));
+  for (const [i, k] of catalog.preference.entries()) out.set(k, i);
   let next = catalog.preference.length;
   for (const k of catalogAssets(catalog)) if (!out.has(k)) out.set(k, next++);
   return out;

@@ -20,7 +20,7 @@ export function printIdentity(ctx: Pick<CommandContext, 'io' | 'json'>, pub: Pub
   }
   const b = pub.bitcoin;
   ctx.io.stdout(
-    [
+    `${[
       `npub:          ${pub.npub}`,
       `pubkey:        ${pub.pubkey}`,
       `account:       ${pub.account}`,
@@ -29,7 +29,7 @@ export function printIdentity(ctx: Pick<CommandContext, 'io' | 'json'>, pub: Pub
       `xpub:          ${b.xpub}`,
       `account xpub:  ${b.accountXpub}`,
       `first address: ${b.firstAddress}`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 }
 

@@ -244,13 +244,13 @@ export async function runMain(root: CommandDef, argv: string[], rawIo: CliIo, si
     if (values.home === '')
       throw usage(`--home needs a folder, got ""; run '${path.join(' ')} --help'`, { option: 'home' });
     const relays = values.relay as string[] | undefined;
-    relays?.forEach((r, idx) => normalizeRelayUrl(r, `--relay[${idx}]`));
+    for (const [idx, r] of (relays ?? []).entries()) normalizeRelayUrl(r, `--relay[${idx}]`);
     const ctx: CommandContext = {
       options: values,
       args,
       json: values.json === true,
       home: Home.resolve(values.home as string | undefined, io.env),
-      relays: relays && relays.length ? relays : undefined,
+      relays: relays?.length ? relays : undefined,
       io,
       signal,
     };

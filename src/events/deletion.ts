@@ -40,7 +40,8 @@ export function buildDeletionEvent(d: Partial<Deletion>, createdAt: number): Eve
       });
     tags.push(['e', id]);
   });
-  addresses.forEach((a, i) => tags.push(['a', formatAddress(parseAddress(formatAddress(a), `addresses[${i}]`))]));
+  for (const [i, a] of addresses.entries())
+    tags.push(['a', formatAddress(parseAddress(formatAddress(a), `addresses[${i}]`))]);
   const kinds = d.kinds ?? [...new Set(addresses.map((a) => a.kind))];
   for (const k of kinds) {
     if (!Number.isInteger(k) || k < 0 || k > 65535)

@@ -434,24 +434,23 @@ export class SimulatedNotary {
 
   /** The `OtApi` view of one user (nym) of this notary. */
   clientFor(user: string): OtApi {
-    const notary = this;
     return {
-      listNotaries: async () => [notary.info()],
-      listUnits: async () => notary.units,
-      listMints: async () => notary.units.map((u) => notary.mintFor(u.id, user)),
+      listNotaries: async () => [this.info()],
+      listUnits: async () => this.units,
+      listMints: async () => this.units.map((u) => this.mintFor(u.id, user)),
       getMint: async (notaryId, unitId) =>
-        notaryId === notary.id && notary.units.some((u) => u.id === unitId) ? notary.mintFor(unitId, user) : undefined,
-      listAccounts: async () => notary.accounts(user),
+        notaryId === this.id && this.units.some((u) => u.id === unitId) ? this.mintFor(unitId, user) : undefined,
+      listAccounts: async () => this.accounts(user),
       getBalance: async (accountId) => {
-        if (!notary.accounts(user).some((a) => a.id === accountId))
+        if (!this.accounts(user).some((a) => a.id === accountId))
           throw new OtP2pError('unknown-account', `user has no account ${describeValue(accountId)}`);
-        return notary.balance(accountId);
+        return this.balance(accountId);
       },
       transfer: async (req) => {
-        if (!notary.accounts(user).some((a) => a.id === req.fromAccountId)) {
+        if (!this.accounts(user).some((a) => a.id === req.fromAccountId)) {
           throw new OtP2pError('unknown-account', `user has no account ${describeValue(req.fromAccountId)}`);
         }
-        return notary.transfer(req);
+        return this.transfer(req);
       },
     };
   }

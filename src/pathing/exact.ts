@@ -85,7 +85,7 @@ export function exactSearch(
       const inp = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
       if (inp < 0) return Number.NaN;
       if (inp > (g.fMax[o] as number)) return -1;
-      out = inp < (g.fMin[o] as number) ? (g.fMin[o] as number) : inp;
+      out = Math.max(inp, g.fMin[o] as number);
     }
     return out;
   };
@@ -100,8 +100,8 @@ export function exactSearch(
     const cut = cutoff();
     if (mNum < FAST_LIMIT) {
       const lb = prefixNum(mNum);
-      // exact integers below 2^52 on both sides
-      if (lb === lb) return lb >= 0 && (cut === null || lb < Number(cut));
+      // exact integers below 2^52 on both sides (NaN: an offer off the fast path, use bigints)
+      if (!Number.isNaN(lb)) return lb >= 0 && (cut === null || lb < Number(cut));
     }
     const m = bound(s2, r);
     const lbB = m === null ? null : prefix(m);

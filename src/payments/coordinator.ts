@@ -241,8 +241,7 @@ export class PaymentCoordinator {
    */
   async waitFor(id: string): Promise<PaymentResult> {
     const row = this.#repo.get(id);
-    if (!row || row.role !== 'payer')
-      throw new OtP2pError('not-found', `no payment ${id}`, { context: { paymentId: id } });
+    if (row?.role !== 'payer') throw new OtP2pError('not-found', `no payment ${id}`, { context: { paymentId: id } });
     const result = payerResult(row);
     if (result) return result;
     return new Promise((resolve) => {

@@ -78,7 +78,7 @@ export function payeeQuote(ctx: PaymentContext, from: string, m: QuoteRequestMes
 /** Accept the payer's prepare if it matches our quote, and acknowledge (durably). */
 export function payeePrepare(ctx: PaymentContext, from: string, m: PrepareMessage): void {
   const row = ctx.repo.get(m.payment_id);
-  if (!row || row.role !== 'payee' || row.payer !== from) return;
+  if (row?.role !== 'payee' || row.payer !== from) return;
   if (row.state === 'prepared') {
     void ctx.steps.sendDirect(from, { type: 'prepare.ack', payment_id: m.payment_id, index: m.index }, m.nonce);
     return;

@@ -71,7 +71,7 @@ export function payerCreate(ctx: PaymentContext, id: string, legs: RouteLeg[], a
 /** A party quoted: ask the next one back, or (all quoted) check the price and prepare the path. */
 export function payerQuote(ctx: PaymentContext, from: string, m: QuoteMessage): void {
   const row = ctx.repo.get(m.payment_id);
-  if (!row || row.role !== 'payer' || row.state !== 'quoting') return;
+  if (row?.role !== 'payer' || row.state !== 'quoting') return;
   const d = payerData(row);
   const k = d.cursor;
   if (d.parties[k] !== from) return;
@@ -170,7 +170,7 @@ export function payerQuote(ctx: PaymentContext, from: string, m: QuoteMessage): 
 /** A party reserved its part; with every ack in, pay leg 0. */
 export function payerAck(ctx: PaymentContext, from: string, m: PrepareAckMessage): void {
   const row = ctx.repo.get(m.payment_id);
-  if (!row || row.role !== 'payer' || row.state !== 'preparing') return;
+  if (row?.role !== 'payer' || row.state !== 'preparing') return;
   const d = payerData(row);
   if (d.parties[m.index] !== from || d.acks.includes(m.index)) return;
   d.acks.push(m.index);
@@ -203,7 +203,7 @@ export function payerAck(ctx: PaymentContext, from: string, m: PrepareAckMessage
 /** The payee revealed the preimage: the payment succeeded. @throws OtP2pError `bad-preimage`. */
 export function payerFulfill(ctx: PaymentContext, from: string, m: FulfillMessage): void {
   const row = ctx.repo.get(m.payment_id);
-  if (!row || row.role !== 'payer' || row.payment_hash !== m.payment_hash) return;
+  if (row?.role !== 'payer' || row.payment_hash !== m.payment_hash) return;
   if (!['sending', 'in-flight', 'failing', 'failed'].includes(row.state)) return;
   const d = payerData(row);
   if (d.parties[d.legs.length] !== from || d.sent === undefined) return;

@@ -128,7 +128,7 @@ export const TERMINAL_STATES: Readonly<Record<PaymentRole, readonly string[]>> =
 
 /** Whether `state` is a state of `role`. */
 export function isRoleState<R extends PaymentRole>(role: R, state: unknown): state is RoleStates[R] {
-  return typeof state === 'string' && Object.prototype.hasOwnProperty.call(TRANSITIONS[role], state);
+  return typeof state === 'string' && Object.hasOwn(TRANSITIONS[role], state);
 }
 
 /** Whether a payment of `role` in `state` is terminal (its outcome is known). Unknown states are not. */

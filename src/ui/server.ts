@@ -485,7 +485,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     socket.on('error', () => socket.destroy());
     if (!hostOk(req) || !originOk(req)) return refuse(socket, 403);
     const url = requestUrl(req, port);
-    if (!url || url.pathname !== '/ws') return refuse(socket, 404);
+    if (url?.pathname !== '/ws') return refuse(socket, 404);
     if (!authorised(req, url)) return refuse(socket, 401);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);

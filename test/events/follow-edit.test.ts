@@ -5,7 +5,7 @@
 import { finalizeEvent } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
-import { OtP2pError } from '../../src/core/errors.ts';
+import type { OtP2pError } from '../../src/core/errors.ts';
 import { editFollowList, parseFollowsEvent } from '../../src/events/follows.ts';
 
 const pk = (i: number): string => i.toString(16).padStart(64, '0');

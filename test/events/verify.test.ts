@@ -111,7 +111,7 @@ describe('tampering', () => {
     ['content', (e) => ({ ...e, content: `${e.content}!` }), 'bad-id'],
     [
       'sig',
-      (e) => ({ ...e, sig: (e.sig[5] === '0' ? e.sig.slice(0, 5) + '1' : e.sig.slice(0, 5) + '0') + e.sig.slice(6) }),
+      (e) => ({ ...e, sig: (e.sig[5] === '0' ? `${e.sig.slice(0, 5)}1` : `${e.sig.slice(0, 5)}0`) + e.sig.slice(6) }),
       'bad-sig',
     ],
     ['sig from another event', (e) => ({ ...e, sig: base({ content: 'other' }).sig }), 'bad-sig'],

@@ -163,10 +163,10 @@ describe('Messenger over MemoryTransport', async () => {
             : variant === 2
               ? encrypt(JSON.stringify({ kind: 13, junk: i }), ck) // seal-shaped junk
               : variant === 3
-                ? '#' + 'x'.repeat(200) // unknown version
+                ? `#${'x'.repeat(200)}` // unknown version
                 : variant === 4
                   ? 'A'.repeat(80_000) // oversize
-                  : '!!!' + i;
+                  : `!!!${i}`;
       signedJunk.push(
         signEvent({ kind: variant === 5 ? 1 : 1059, tags: [['p', B]], content, created_at: now() - i }, eph),
       );

@@ -121,11 +121,11 @@ describe('NIP-59 wrap/unwrap', () => {
       signEvent({ kind: 1059, tags: [['p', B]], content, created_at: wrap.created_at }, eph);
     expect(codeOf(() => unwrapGift(resign(wrap.content.slice(0, 100)), bob))).toBe('bad-payload');
     expect(codeOf(() => unwrapGift(resign(wrap.content.slice(0, wrap.content.length - 8)), bob))).toBe('bad-payload');
-    expect(codeOf(() => unwrapGift(resign(wrap.content.slice(0, wrap.content.length - 4) + 'AAAA'), bob))).toBe(
+    expect(codeOf(() => unwrapGift(resign(`${wrap.content.slice(0, wrap.content.length - 4)}AAAA`), bob))).toBe(
       'bad-mac',
     );
     expect(codeOf(() => unwrapGift(resign('*'.repeat(200)), bob))).toBe('bad-payload');
-    expect(codeOf(() => unwrapGift(resign('#' + wrap.content.slice(1)), bob))).toBe('bad-version');
+    expect(codeOf(() => unwrapGift(resign(`#${wrap.content.slice(1)}`), bob))).toBe('bad-version');
     expect(codeOf(() => unwrapGift(wrap, mallory))).toBe('bad-wrap');
     expect(codeOf(() => unwrapGift({ ...wrap, content: wrap.content.slice(4) }, bob))).toBe('bad-id');
   });

@@ -74,7 +74,7 @@ describe('hostile key material', () => {
   });
 
   it('opens a bounded number of packed values in a contract full of them, without throwing', () => {
-    const junk = packString('<x>\n' + `<credential ID="c">${packString('<y/>')}</credential>\n`.repeat(50) + '</x>');
+    const junk = packString(`<x>\n${`<credential ID="c">${packString('<y/>')}</credential>\n`.repeat(50)}</x>`);
     const contract = `<?xml version="1.0"?>\n<c>\n<signer nymID="n">\n${`<credential ID="a">${junk}</credential>\n`.repeat(400)}</signer>\n</c>`;
     expect(signerKeys(contract)).toEqual([]);
   });

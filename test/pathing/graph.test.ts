@@ -177,26 +177,26 @@ describe('offer graph: bulk load', () => {
 describe('offer graph: peers', () => {
   it('tells apart keys that share their last hex digits, and finds each again', () => {
     const tail = 'abcdef0';
-    const keys = ['0', '1', 'f'].map((c) => c.repeat(57) + tail).concat(['2'.repeat(56) + '1' + tail]);
+    const keys = ['0', '1', 'f'].map((c) => c.repeat(57) + tail).concat([`${'2'.repeat(56)}1${tail}`]);
     const g = new OfferGraph();
     const idx = keys.map((k) => g.peer(k));
     expect(new Set(idx).size).toBe(keys.length);
     // fresh string objects with the same text find the same peers
-    keys.forEach((k, i) => expect(g.peer(k.split('').join(''))).toBe(idx[i]));
+    for (const [i, k] of keys.entries()) expect(g.peer(k.split('').join(''))).toBe(idx[i]);
     expect(graphTable(g).peerKeys).toEqual(keys);
     expect(keys.map((k) => graphTable(g).peerIndex.get(k))).toEqual(idx);
   });
 
   it('rejects keys that are not 64 lowercase hex characters, even when their tail matches a peer', () => {
     const g = new OfferGraph();
-    const k = '0'.repeat(57) + 'abcdef0';
+    const k = `${'0'.repeat(57)}abcdef0`;
     g.peer(k);
     for (const bad of [
       k.toUpperCase(),
       `${k}0`,
       k.slice(1),
       `g${k.slice(1)}`,
-      'x'.repeat(57) + 'abcdef0',
+      `${'x'.repeat(57)}abcdef0`,
       '',
       42 as unknown as string,
     ]) {

@@ -13,7 +13,7 @@ const PK = 'd4'.repeat(32);
 const receipt = { kind: 'ot', notary: 'otxNotary1', unit: 'otxUsd', id: 'f00d', amount: '116' };
 
 /** One valid wire example per type (the same ones docs/protocol.md shows). */
-export const EXAMPLES: Record<string, Record<string, unknown>> = {
+const EXAMPLES: Record<string, Record<string, unknown>> = {
   'quote.request': {
     payment_id: H16,
     role: 'hop',

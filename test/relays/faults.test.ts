@@ -79,7 +79,7 @@ describe('RelayPool under faults injected by a FaultProxy', () => {
     let eoseAt = 0;
     pool.subscribe(
       [{ authors: [k.pk] }],
-      { onevent: (e, r) => got.push(r), oneose: () => (eoseAt = Date.now()) },
+      { onevent: (_e, r) => got.push(r), oneose: () => (eoseAt = Date.now()) },
       { eoseTimeoutMs: 300 },
     );
     await until(() => eoseAt > 0, 'EOSE by timeout');

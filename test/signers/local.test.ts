@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
-import { OtP2pError } from '../../src/core/errors.ts';
+import type { OtP2pError } from '../../src/core/errors.ts';
 import { getPublicKey } from '../../src/events/sign.ts';
 import { verifySignature } from '../../src/events/verify.ts';
 import { LocalSigner } from '../../src/signers/local.ts';

@@ -34,7 +34,7 @@ function pairAtSameTime(kind: number, tags: string[][]): [low: NostrEvent, high:
   return a.id < b.id ? [a, b] : [b, a];
 }
 
-let opened: Store[] = [];
+const opened: Store[] = [];
 afterEach(async () => {
   for (const s of opened.splice(0)) await s.close();
 });

@@ -69,7 +69,7 @@ function navigate(focus: boolean): void {
 
 /** Re-render the current page (keeps focus where it is). */
 function refresh(type: DashboardEvent['type']): void {
-  if (!current || !current.refreshOn.includes(type)) return;
+  if (!current?.refreshOn.includes(type)) return;
   const name = currentName;
   rendering = rendering.then(() => (name === currentName ? show(false) : undefined));
 }

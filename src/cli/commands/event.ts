@@ -107,7 +107,7 @@ const verify = defineCommand({
         let batch: string[] = [];
         const flush = async (): Promise<void> => {
           const results = await pool.verifyBatch(batch);
-          results.forEach((r, i) => emit(batch[i] as string, r));
+          for (const [i, r] of results.entries()) emit(batch[i] as string, r);
           batch = [];
         };
         for await (const raw of lines) {

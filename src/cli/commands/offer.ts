@@ -94,7 +94,7 @@ async function author(ctx: CommandContext): Promise<Author> {
 
 function offerRow(o: SignedOffer): string[] {
   return [
-    o.pubkey.slice(0, 12) + '…',
+    `${o.pubkey.slice(0, 12)}…`,
     o.id,
     formatUnitRef(o.in),
     formatUnitRef(o.out),
@@ -202,7 +202,10 @@ export default defineCommand({
     const rejected: { index: number; code: string; message: string }[] = [];
     values.forEach((v, index) => {
       const r = verifier.verify(v);
-      if (!r.ok) return void rejected.push({ index, code: r.code, message: r.message });
+      if (!r.ok) {
+        rejected.push({ index, code: r.code, message: r.message });
+        return;
+      }
       try {
         offers.push(parseOfferEvent(r.event, now));
       } catch (e) {

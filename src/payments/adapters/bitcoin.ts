@@ -206,7 +206,7 @@ export class BitcoinTransfers implements TransferExecutor {
       return '';
     }
     const pubkey = tx?.ins[0]?.witness[1];
-    if (!pubkey || pubkey.length !== 33) return '';
+    if (pubkey?.length !== 33) return '';
     try {
       return payments.p2wpkh({ pubkey, network: this.wallet.network.params }).address ?? '';
     } catch {
