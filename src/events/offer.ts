@@ -300,3 +300,25 @@ export function offerInput(offer: Pick<Offer, 'rateNum' | 'rateDen' | 'cutPpm' |
   const d = offer.rateNum * (PPM - offer.cutPpm);
   return (n + d - 1n) / d;
 }
+
+/**
+ * What a withdrawal publishes under the offer's address besides the NIP-09 deletion: the same
+ * `d`, status `closed`, no assets, so a relay that ignores deletions still replaces the open offer.
+ */
+export function closedOfferPlaceholder(id: string, now: number): Offer {
+  const none = { unit: 'none', notary: 'none' };
+  return {
+    id,
+    in: none,
+    out: none,
+    rateNum: 1n,
+    rateDen: 1n,
+    cutPpm: 0n,
+    fee: 0n,
+    min: 0n,
+    max: 0n,
+    liquidity: 0n,
+    expiration: now + 86400,
+    status: 'closed',
+  };
+}

@@ -1,7 +1,13 @@
 /** `peer.offers`: our conversion offers (kind 31562), the ones our hops quote from. */
 import { unixSeconds } from '../core/clock.ts';
 import { Kind } from '../events/kinds.ts';
-import { buildOfferDeletion, buildOfferEvent, parseOfferEvent, validateOffer } from '../events/offer.ts';
+import {
+  buildOfferDeletion,
+  buildOfferEvent,
+  closedOfferPlaceholder,
+  parseOfferEvent,
+  validateOffer,
+} from '../events/offer.ts';
 import type { Offer } from '../events/offer.ts';
 import type { NostrEvent } from '../events/types.ts';
 import type { EventStore } from '../store/events.ts';
@@ -51,7 +57,7 @@ export class PeerOffers {
     const now = unixSeconds(clock);
     // The closed replacement keeps the address, for relays that ignore NIP-09; an offer this
     // data folder never saw (published elsewhere) is closed with placeholder terms.
-    const cur = this.#own.get(id) ?? closedPlaceholder(id, now);
+    const cur = this.#own.get(id) ?? closedOfferPlaceholder(id, now);
     const events = [
       await this.#ctx.publish(
         buildOfferEvent({ ...cur, status: 'closed', expiration: Math.max(cur.expiration, now + 86400) }, now),
@@ -67,22 +73,4 @@ export class PeerOffers {
   list(): Offer[] {
     return [...this.#own.values()];
   }
-}
-
-function closedPlaceholder(id: string, now: number): Offer {
-  const none = { unit: 'none', notary: 'none' };
-  return {
-    id,
-    in: none,
-    out: none,
-    rateNum: 1n,
-    rateDen: 1n,
-    cutPpm: 0n,
-    fee: 0n,
-    min: 0n,
-    max: 0n,
-    liquidity: 0n,
-    expiration: now + 86400,
-    status: 'closed',
-  };
 }

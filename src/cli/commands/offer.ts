@@ -4,6 +4,7 @@ import { unixSeconds } from '../../core/clock.ts';
 import {
   buildOfferDeletion,
   buildOfferEvent,
+  closedOfferPlaceholder,
   formatUnitRef,
   parseOfferEvent,
   parseUnitRef,
@@ -168,20 +169,7 @@ export default defineCommand({
       const id = str(ctx, 'id');
       const who = await author(ctx);
       // The replacement keeps the address and says closed, for relays that ignore NIP-09.
-      const closed: Offer = {
-        id,
-        in: { unit: 'none', notary: 'none' },
-        out: { unit: 'none', notary: 'none' },
-        rateNum: 1n,
-        rateDen: 1n,
-        cutPpm: 0n,
-        fee: 0n,
-        min: 0n,
-        max: 0n,
-        liquidity: 0n,
-        expiration: now + 86400,
-        status: 'closed',
-      };
+      const closed = closedOfferPlaceholder(id, now);
       const events = [buildOfferDeletion(who.pubkey, id, now), buildOfferEvent(closed, now)].map(who.finish);
       if (ctx.json) for (const e of events) printJson(ctx, e);
       else ctx.io.stdout(`${events.map((e) => JSON.stringify(e, null, 2)).join('\n')}\n`);
