@@ -18,7 +18,7 @@ const SRC = join(PROJECT_ROOT, 'src');
 const MAY_IMPORT: Record<string, readonly string[]> = {
   core: [],
   keys: ['core'],
-  events: ['core'],
+  events: ['core', 'keys'],
   config: ['core', 'events'],
   store: ['core', 'events', 'migrations'],
   relays: ['core', 'events', 'store', 'keys', 'config'],

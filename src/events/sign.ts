@@ -1,19 +1,17 @@
 /** Signing events with a secret key held in memory (never logged). */
 import { randomBytes } from 'node:crypto';
 import * as secp from 'tiny-secp256k1';
-import { OtP2pError } from '../core/errors.ts';
 import { bytesToHex } from '../core/bytes.ts';
+import { publicKeyOf } from '../keys/nip06.ts';
 import { computeEventId } from './verify.ts';
 import type { EventTemplate, NostrEvent } from './types.ts';
 
-/** The x-only public key (hex) of a 32-byte secret key. @throws OtP2pError `bad-key`. */
-export function getPublicKey(secretKey: Uint8Array): string {
-  if (secretKey.length !== 32 || !secp.isPrivate(secretKey)) {
-    throw new OtP2pError('bad-key', 'secret key must be 32 bytes in the curve order');
-  }
-  const pub = secp.xOnlyPointFromScalar(secretKey);
-  return bytesToHex(pub);
-}
+/**
+ * The x-only public key (hex) of a 32-byte secret key: `publicKeyOf` from `keys/nip06.ts` (the one
+ * definition), under the name Nostr libraries use.
+ * @throws OtP2pError `bad-key`.
+ */
+export const getPublicKey: (secretKey: Uint8Array) => string = publicKeyOf;
 
 /**
  * Sign a template: fills pubkey, id and sig. Uses fresh auxiliary randomness (BIP-340).
