@@ -212,3 +212,43 @@ describe('Peer.catalog.publish', () => {
     }
   });
 });
+
+describe('Peer.offers replacements', () => {
+  it('a replacement in the same second still replaces: created_at rises past the one it replaces', async () => {
+    // NIP-01: of two versions with the same created_at the lower id wins, so a withdrawal stamped
+    // in the same second as the offer could lose to it on every relay.
+    const fixed = 1_760_000_000;
+    const p = await createPeer({
+      home: join(tmpDir(), 'stamps'),
+      identity: deriveIdentity(generateMnemonic()),
+      transport: new MemoryTransport({ network: new MemoryNetwork() }),
+      relays: ['memory://a'],
+      clock: { now: () => fixed * 1000 },
+    });
+    try {
+      const offer = {
+        id: 'usd-eur',
+        in: { unit: 'usd', notary: 'n1' },
+        out: { unit: 'eur', notary: 'n1' },
+        rateNum: 1n,
+        rateDen: 1n,
+        cutPpm: 0n,
+        fee: 0n,
+        min: 1n,
+        max: 1_000n,
+        liquidity: 1_000n,
+        expiration: fixed + 3600,
+        status: 'open' as const,
+      };
+      const first = await p.offers.publish(offer);
+      const second = await p.offers.publish({ ...offer, liquidity: 500n });
+      const [closed, deletion] = await p.offers.withdraw('usd-eur');
+      expect(first.created_at).toBe(fixed);
+      expect(second.created_at).toBe(fixed + 1);
+      expect(closed?.created_at).toBe(fixed + 2);
+      expect(deletion?.created_at).toBeGreaterThanOrEqual(fixed + 2);
+    } finally {
+      await p.stop();
+    }
+  });
+});

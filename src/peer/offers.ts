@@ -17,6 +17,8 @@ import type { PeerContext } from './context.ts';
 export class PeerOffers {
   readonly #ctx: PeerContext;
   readonly #own = new Map<string, Offer>();
+  /** Newest `created_at` we signed per offer id: a replacement must be newer (NIP-01 keeps the lower id on a tie). */
+  readonly #stamps = new Map<string, number>();
 
   /** @internal Built by the Peer. */
   constructor(ctx: PeerContext) {
@@ -29,6 +31,7 @@ export class PeerOffers {
       try {
         const o = parseOfferEvent(e, 0);
         this.#own.set(o.id, o);
+        this.#stamps.set(o.id, Math.max(e.created_at, this.#stamps.get(o.id) ?? 0));
       } catch {
         // our own expired or malformed offers are simply not quoted
       }
@@ -42,7 +45,7 @@ export class PeerOffers {
   async publish(offer: Offer): Promise<NostrEvent> {
     const now = unixSeconds(this.#ctx.clock);
     validateOffer(offer, now);
-    const event = await this.#ctx.publish(buildOfferEvent(offer, now));
+    const event = await this.#ctx.publish(buildOfferEvent(offer, this.#stamp(offer.id, now)));
     this.#own.set(offer.id, offer);
     this.#ctx.web.ingest(event);
     return event;
@@ -58,15 +61,24 @@ export class PeerOffers {
     // The closed replacement keeps the address, for relays that ignore NIP-09; an offer this
     // data folder never saw (published elsewhere) is closed with placeholder terms.
     const cur = this.#own.get(id) ?? closedOfferPlaceholder(id, now);
+    const at = this.#stamp(id, now);
     const events = [
       await this.#ctx.publish(
-        buildOfferEvent({ ...cur, status: 'closed', expiration: Math.max(cur.expiration, now + 86400) }, now),
+        buildOfferEvent({ ...cur, status: 'closed', expiration: Math.max(cur.expiration, now + 86400) }, at),
       ),
-      await this.#ctx.publish(buildOfferDeletion(pubkey, id, now)),
+      // NIP-09 deletes every version of the address up to the deletion's time: ours included.
+      await this.#ctx.publish(buildOfferDeletion(pubkey, id, at)),
     ];
     this.#own.delete(id);
     this.#ctx.web.forgetOffer(pubkey, id);
     return events;
+  }
+
+  /** A `created_at` for a new version of offer `id`: now, or one past the newest we signed. */
+  #stamp(id: string, now: number): number {
+    const at = Math.max(now, (this.#stamps.get(id) ?? 0) + 1);
+    this.#stamps.set(id, at);
+    return at;
   }
 
   /** Our offers (open, paused and expired ones alike). */
