@@ -86,4 +86,63 @@ describe('otp2p offer --publish', () => {
     expect(r.code).toBe(2);
     expect(r.json[0]).toMatchObject({ error: { code: 'no-password' } });
   });
+
+  it('refuses to withdraw an offer this identity never published: nothing is signed or queued', async () => {
+    const before = await runCli(['outbox', '--home', home, '--json']);
+    const r = await runCli(['offer', 'withdraw', '--publish', '--id', 'nope', '--home', home, '--json'], {
+      env: { OTP2P_PASSWORD: PW },
+    });
+    expect(r.code).toBe(1);
+    expect(r.json).toEqual([
+      { error: expect.objectContaining({ code: 'not-found', context: { option: 'id', id: 'nope' } }) },
+    ]);
+    const pool = new RelayPool({ relays: [relay.url] });
+    try {
+      const mine = (await queryEvents(pool, [{ kinds: [Kind.Offer, Kind.Deletion], authors: [pubkey] }])).events;
+      const aboutNope = mine.filter((e) =>
+        e.tags.some((t) => (t[0] === 'd' && t[1] === 'nope') || t[1]?.endsWith(':nope')),
+      );
+      expect(aboutNope).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+    const after = await runCli(['outbox', '--home', home, '--json']);
+    expect(after.code).toBe(0);
+    expect(after.json).toEqual(before.json);
+  });
+});
+
+describe('otp2p offer add: mistakes in the options are usage errors', () => {
+  const base = ['offer', 'add', '--id', 'o1', '--in', 'usd@n1', '--out', 'eur@n1', '--liquidity', '500'];
+
+  it('without --publish, --sign or --pubkey, names --publish and --sign', async () => {
+    const r = await runCli([...base, '--rate', '92/100', '--max', '1000', '--home', tmpDir(), '--json']);
+    expect(r.code).toBe(2);
+    const err = (r.json[0] as { error: { code: string; message: string } }).error;
+    expect(err.code).toBe('usage');
+    expect(err.message).toContain('--publish');
+    expect(err.message).toContain('--sign');
+    expect(err.message).not.toMatch(/--pubkey.* is required/);
+  });
+
+  it('a decimal --rate exits 2 with usage, naming the option', async () => {
+    for (const extra of [[], ['--publish']]) {
+      const r = await runCli([...base, ...extra, '--rate', '0.92', '--max', '1000', '--home', home, '--json'], {
+        env: { OTP2P_PASSWORD: PW },
+      });
+      expect(r.code).toBe(2);
+      expect(r.json[0]).toMatchObject({ error: { code: 'usage', context: { option: 'rate' } } });
+    }
+  });
+
+  it('min above max exits 2 with usage, with or without --publish', async () => {
+    for (const extra of [['--pubkey', pubkey], ['--publish']]) {
+      const r = await runCli(
+        [...base, ...extra, '--rate', '92/100', '--min', '2000', '--max', '1000', '--home', home, '--json'],
+        { env: { OTP2P_PASSWORD: PW } },
+      );
+      expect(r.code).toBe(2);
+      expect(r.json[0]).toMatchObject({ error: { code: 'usage', context: { field: 'min' } } });
+    }
+  });
 });

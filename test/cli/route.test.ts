@@ -304,7 +304,8 @@ describe('otp2p offer', () => {
       AUTHOR,
       '--json',
     ]);
-    expect((bad.json[0] as { error: { code: string } }).error.code).toBe('bad-rate');
+    // a rate the user typed is a usage error (exit 2); in a peer's event it stays bad-rate
+    expect([bad.code, (bad.json[0] as { error: { code: string } }).error.code]).toEqual([2, 'usage']);
     const neg = await runCli([
       'offer',
       'add',

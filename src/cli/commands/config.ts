@@ -4,6 +4,14 @@ import type { Config } from '../../config.ts';
 import { defineCommand } from '../command.ts';
 import { printJson } from '../io.ts';
 
+/** Keys whose value is a string (or null): a bare number typed for them is kept as its text. */
+const TEXT_KEYS: ReadonlySet<keyof Config> = new Set<keyof Config>([
+  'network',
+  'maxExposurePerPeer',
+  'otData',
+  'otUser',
+]);
+
 function checkKey(key: string): keyof Config {
   if (!(CONFIG_KEYS as string[]).includes(key)) {
     throw new OtP2pError('bad-config', `unknown config key ${key}; known keys: ${CONFIG_KEYS.join(', ')}`, {
@@ -49,6 +57,9 @@ export default defineCommand({
     } catch {
       // not JSON: a plain string
     }
+    // A key that holds text takes what was typed: `5000` for an amount (an integer string, so it
+    // stays exact beyond 2^53) or a folder named `2026`, without making the user quote JSON.
+    if (TEXT_KEYS.has(key) && typeof value === 'number') value = raw;
     const next = validateConfig({ ...config, [key]: value });
     ctx.home.writeConfig(next);
     if (ctx.json) printJson(ctx, { [key]: next[key] });

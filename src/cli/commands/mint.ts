@@ -38,9 +38,20 @@ import { PASSWORD_OPTION, unlockHomeIdentity } from '../secrets.ts';
 
 const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
+/** The `--ot-data` folder if given, else the configured `otData`, else undefined. */
+function otDataDir(ctx: CommandContext): string | undefined {
+  return stringOption(ctx, 'ot-data') ?? ctx.home.config().otData ?? undefined;
+}
+
+/**
+ * The OT client data folder: `--ot-data DIR`, else `otData` from the configuration (what the
+ * daemon reads, so both look at the same wallet).
+ * @throws OtP2pError `usage` when neither is set, `bad-config` for a corrupt config.json.
+ */
 function otData(ctx: CommandContext): OtDataFolder {
-  const dir = stringOption(ctx, 'ot-data');
-  if (dir === undefined) throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR');
+  const dir = otDataDir(ctx);
+  if (dir === undefined)
+    throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR (or otp2p config set otData DIR)');
   return new OtDataFolder(dir);
 }
 
@@ -161,7 +172,8 @@ async function withWatcher<T>(
   }
   const relays = ctx.relays ?? ctx.home.config().relays;
   if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays configured: use --relay URL');
-  const folder = typeof ctx.options['ot-data'] === 'string' ? otData(ctx) : undefined;
+  const dir = otDataDir(ctx);
+  const folder = dir === undefined ? undefined : new OtDataFolder(dir);
   // A pool that can publish has the signer: relays requiring AUTH before a publish get one.
   const pool = new RelayPool({ relays, verifier: new EventVerifier(), ...(signer ? { signer } : {}) });
   try {
@@ -224,7 +236,11 @@ function printVerdicts(
 }
 
 const WEB_OPTIONS: Record<string, OptionDef> = {
-  'ot-data': { type: 'string', value: 'DIR', description: 'OT client data folder (holds client_data/)' },
+  'ot-data': {
+    type: 'string',
+    value: 'DIR',
+    description: 'OT client data folder (holds client_data/); default: otData from the config',
+  },
   k: {
     type: 'string',
     value: 'N',

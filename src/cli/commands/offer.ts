@@ -8,6 +8,7 @@ import {
   formatUnitRef,
   parseOfferEvent,
   parseUnitRef,
+  validateOffer,
 } from '../../events/offer.ts';
 import type { Offer, OfferStatus, SignedOffer } from '../../events/offer.ts';
 import type { EventTemplate, NostrEvent } from '../../events/types.ts';
@@ -26,10 +27,12 @@ import {
   parsePubkeyText,
   requiredAmount,
   requiredString,
+  stringOption,
 } from '../options.ts';
 import { publishWithPeer } from '../publish.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
 import { offerToJson } from '../../pathing/file.ts';
+import { peerInternals } from '../../peer/internals.ts';
 
 /** Most bytes of an `offer list --events` file. */
 const MAX_EVENTS_FILE_BYTES = 64 << 20;
@@ -38,26 +41,35 @@ const EXPIRES_IN = { min: 1, max: 10 * 365 * 86_400 };
 
 const str = requiredString;
 
-/** `--rate 92/100` (or `--rate 3` for 3/1). @throws OtP2pError `bad-rate`. */
+/**
+ * `--rate 92/100` (or `--rate 3` for 3/1). A mistyped option is a usage error (exit 2); the same
+ * mistake in a peer's event stays `bad-rate` from the event parser.
+ * @throws OtP2pError `usage`.
+ */
 function parseRate(text: string): [bigint, bigint] {
   const m = /^([0-9]{1,19})(?:\/([0-9]{1,19}))?$/.exec(text);
   const num = m ? BigInt(m[1] as string) : 0n;
   const den = m ? BigInt(m[2] ?? '1') : 0n;
   if (!m || num === 0n || den === 0n || num > (1n << 63n) - 1n || den > (1n << 63n) - 1n) {
-    throw new OtP2pError('bad-rate', `--rate must be NUM/DEN with positive integers, got ${describeValue(text)}`, {
+    throw new OtP2pError('usage', `--rate must be NUM/DEN with positive integers, got ${describeValue(text)}`, {
       context: { option: 'rate' },
     });
   }
   return [num, den];
 }
 
-/** The offer described by `offer add` options. @throws OtP2pError usage, bad-rate, bad-amount, bad-offer. */
+/**
+ * The offer described by `offer add` options, validated: terms the user typed that no offer can
+ * carry (min above max, a cut of 100%) are usage errors here, while `validateOffer` keeps
+ * calling them `bad-offer` in events from other peers.
+ * @throws OtP2pError `usage`, `bad-amount`, `expired`.
+ */
 export function offerFromOptions(ctx: CommandContext, now: number): Offer {
   const [rateNum, rateDen] = parseRate(str(ctx, 'rate'));
   const expiresIn = intOptionOr(ctx, 'expires-in', 86_400, EXPIRES_IN);
   // `closed` is what `offer withdraw` publishes.
   const status: OfferStatus = enumOption(ctx, 'status', ['open', 'paused'] as const, 'open');
-  return {
+  const offer: Offer = {
     id: str(ctx, 'id'),
     in: parseUnitRef(str(ctx, 'in'), '--in'),
     out: parseUnitRef(str(ctx, 'out'), '--out'),
@@ -71,6 +83,12 @@ export function offerFromOptions(ctx: CommandContext, now: number): Offer {
     expiration: now + expiresIn,
     status,
   };
+  try {
+    return validateOffer(offer, now);
+  } catch (e) {
+    if (!isOtP2pError(e, 'bad-offer') && !isOtP2pError(e, 'bad-rate')) throw e;
+    throw new OtP2pError('usage', e.message, { context: e.context, cause: e });
+  }
 }
 
 /** Who authors the events: the vault identity (`--sign`) or a bare `--pubkey` (unsigned output). */
@@ -89,7 +107,15 @@ async function author(ctx: CommandContext): Promise<Author> {
     const id = await unlockHomeIdentity(ctx);
     return { pubkey: id.pubkey, finish: (t) => signEvent(t, id.secretKey, id.pubkey) };
   }
-  const pubkey = parsePubkeyText(str(ctx, 'pubkey', 'HEX (or --sign, or --publish)'), '--pubkey');
+  const text = stringOption(ctx, 'pubkey');
+  if (text === undefined) {
+    throw new OtP2pError(
+      'usage',
+      'say who authors the offer: --publish (sign with the vault identity and publish to the relays), --sign (print a signed event) or --pubkey HEX (print an unsigned event)',
+      { context: { option: 'publish' } },
+    );
+  }
+  const pubkey = parsePubkeyText(text, '--pubkey');
   return { pubkey, finish: (t) => ({ ...t, pubkey }) };
 }
 
@@ -118,11 +144,12 @@ export default defineCommand({
   description: 'Build, sign, list and withdraw conversion offers (kind 31562)',
   details:
     'otp2p offer add --id ID --in UNIT@NOTARY --out UNIT@NOTARY --rate NUM/DEN --max A --liquidity L\n' +
-    '  [--cut-ppm C] [--fee F] [--min A] [--expires-in SECONDS] [--status open|paused] (--sign | --pubkey HEX)\n' +
-    '    validates and prints the event (signed with the vault identity with --sign).\n' +
+    '  [--cut-ppm C] [--fee F] [--min A] [--expires-in SECONDS] [--status open|paused] (--publish | --sign | --pubkey HEX)\n' +
+    '    validates the offer, then publishes it (--publish) or prints the event (signed with --sign).\n' +
     'otp2p offer list --events FILE [--all]: verify and parse offer events (a JSON array or JSON lines);\n' +
     '    the offers file for `otp2p route --offers` is printed with --json.\n' +
-    'otp2p offer withdraw --id ID (--sign | --pubkey HEX): a NIP-09 deletion plus a closed replacement.\n\n' +
+    'otp2p offer withdraw --id ID (--publish | --sign | --pubkey HEX): a NIP-09 deletion plus a closed\n' +
+    '    replacement; --publish refuses an id this identity never published from this data folder.\n\n' +
     STDIN_SECRETS_HELP,
   positionals: [{ name: 'action', description: 'add | list | withdraw', required: true }],
   options: {
@@ -156,7 +183,17 @@ export default defineCommand({
     }
     if (action === 'withdraw' && boolOption(ctx, 'publish')) {
       const id = str(ctx, 'id');
-      return publishWithPeer(ctx, (peer) => peer.offers.withdraw(id));
+      return publishWithPeer(ctx, async (peer) => {
+        // Only an offer this identity published from this data folder: a typo must not put a
+        // signed deletion on the relays (a wallet using the library can still close any id).
+        await peer.offers.load(peerInternals(peer).events);
+        if (!peer.offers.list().some((o) => o.id === id)) {
+          throw new OtP2pError('not-found', `this identity never published an offer with --id ${describeValue(id)}`, {
+            context: { option: 'id', id },
+          });
+        }
+        return peer.offers.withdraw(id);
+      });
     }
     if (action === 'add') {
       const template = buildOfferEvent(offerFromOptions(ctx, now), now);
