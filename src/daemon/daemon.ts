@@ -305,15 +305,25 @@ export class PeerDaemon {
   }
 
   #snapshotOf(status: PeerStatus): DaemonSnapshot {
+    const unconfirmed = new Map<string, string[]>();
+    for (const u of peerInternals(this.#peer).transport.unconfirmed?.() ?? []) {
+      const ids = unconfirmed.get(u.relay) ?? [];
+      ids.push(u.subscription);
+      unconfirmed.set(u.relay, ids);
+    }
     const relays: RelaySnapshot[] = status.relays.map((r) => {
       const s = r.stats;
+      const ids = unconfirmed.get(r.url) ?? [];
       return {
         url: r.url,
         connected: r.connected,
         latencyMs: this.#latency.get(r.url) ?? null,
+        degraded: ids.length > 0,
+        unconfirmed: ids,
         failures: {
           disconnects: s?.disconnects ?? 0,
           invalid: s?.invalid ?? 0,
+          invalidByCode: { ...(s?.invalidByCode ?? {}) },
           badFrames: s?.badFrames ?? 0,
           oversizedFrames: s?.oversizedFrames ?? 0,
         },

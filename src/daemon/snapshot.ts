@@ -6,8 +6,24 @@ export interface RelaySnapshot {
   connected: boolean;
   /** Round trip of a one-filter REQ to its EOSE, in ms; null when unmeasured or timed out. */
   latencyMs: number | null;
-  /** Connection failures and refused input since the daemon started. */
-  failures: { disconnects: number; invalid: number; badFrames: number; oversizedFrames: number };
+  /**
+   * Live subscriptions the relay has not confirmed: connected or not, events from it may be
+   * missed (a REQ it dropped or never answered, AUTH it waits for), so the relay is not healthy.
+   */
+  degraded: boolean;
+  /** Ids of the live subscriptions the relay has not confirmed (empty when `degraded` is false). */
+  unconfirmed: string[];
+  /**
+   * Connection failures and refused input since the daemon started. `invalidByCode` splits
+   * `invalid` (events dropped by verification) by code (`bad-sig`, `too-large`, ...).
+   */
+  failures: {
+    disconnects: number;
+    invalid: number;
+    invalidByCode: Record<string, number>;
+    badFrames: number;
+    oversizedFrames: number;
+  };
   connects: number;
   received: number;
 }

@@ -30,7 +30,8 @@ import type { Store } from '../store/db.ts';
 import type { ChatMessage } from './nip17.ts';
 import { chatTemplate, parseChat } from './nip17.ts';
 import type { Unwrapped } from './nip59.ts';
-import { createRumor, createSeal, createWrap, unwrapGift } from './nip59.ts';
+import type { HeldWrap } from './nip59.ts';
+import { createHeldWrap, createRumor, createSeal, unwrapGift } from './nip59.ts';
 import type { MessageRegistry, MessageType, ProtocolBodies, ProtocolMessage } from './protocol.ts';
 import { defaultRegistry, errorReply, makeMessage, serializeMessage } from './protocol.ts';
 import { ReceivedMessages } from './replay.ts';
@@ -47,8 +48,16 @@ export interface SendReport {
   /** True when the wrap went through the persistent outbox (results then come later). */
   queued: boolean;
   results: PublishResult[];
+  /**
+   * Relays that refused the wrap by policy (`auth-required` even after AUTH as the wrap's
+   * one-time key, `restricted`, `blocked`): the recipient will not find it there.
+   */
+  refused: PublishResult[];
   choice: RelayChoice;
 }
+
+/** Publish codes that mean a relay refuses the wrap by policy, not for a passing fault. */
+const POLICY_REFUSALS: ReadonlySet<PublishResult['code']> = new Set(['auth-required', 'restricted', 'blocked']);
 
 /** A protocol message as received, with its verified author. */
 export interface IncomingMessage<K extends MessageType = MessageType> {
@@ -179,19 +188,40 @@ export class Messenger {
     return choice;
   }
 
+  /**
+   * Publish a wrap and wipe its one-time key. A direct publish AUTHs as the wrap's one-time key
+   * where a relay requires the author to authenticate. The outbox cannot: it retries later,
+   * maybe in another process, and keeping the key for that would store a secret; so the key is
+   * wiped at once and such a relay's refusal shows in `otp2p outbox`.
+   */
   async #publish(
-    wrap: NostrEvent,
+    held: HeldWrap,
     relays: string[],
-  ): Promise<{ ok: boolean; queued: boolean; results: PublishResult[] }> {
+  ): Promise<{ ok: boolean; queued: boolean; results: PublishResult[]; refused: PublishResult[] }> {
+    const { wrap } = held;
     const outbox = this.#o.outbox;
     if (outbox !== undefined) {
+      held.wipe();
       if (relays.length > 0) outbox.publish(wrap, relays);
       else outbox.publish(wrap);
-      return { ok: true, queued: true, results: [] };
+      return { ok: true, queued: true, results: [], refused: [] };
     }
-    const results =
-      relays.length > 0 ? await this.#o.transport.publish(wrap, relays) : await this.#o.transport.publish(wrap);
-    return { ok: results.some((r) => r.ok), queued: false, results };
+    let results: PublishResult[];
+    try {
+      const options = { authSigner: held.authSigner };
+      results =
+        relays.length > 0
+          ? await this.#o.transport.publish(wrap, relays, options)
+          : await this.#o.transport.publish(wrap, undefined, options);
+    } finally {
+      held.wipe();
+    }
+    const refused = results.filter((r) => POLICY_REFUSALS.has(r.code));
+    for (const r of refused)
+      this.#o.onWarning?.(
+        `relay ${r.relay} refused gift wrap ${wrap.id}: ${r.code}${r.message ? ` (${r.message})` : ''}`,
+      );
+    return { ok: results.some((r) => r.ok), queued: false, results, refused };
   }
 
   /**
@@ -205,14 +235,15 @@ export class Messenger {
   ): Promise<SendReport> {
     const rumor = createRumor(chatTemplate(text, [recipient], { clock: this.#clock, ...options }), this.pubkey);
     const choice = await this.relaysFor(recipient);
-    const wrap = createWrap(
+    const held = createHeldWrap(
       createSeal(rumor, this.#sk, recipient, { clock: this.#clock, random: this.#random }),
       recipient,
       { clock: this.#clock, random: this.#random },
     );
-    const sent = await this.#publish(wrap, choice.relays);
+    const wrap = held.wrap;
+    const sent = await this.#publish(held, choice.relays);
     if (recipient !== this.pubkey) {
-      const self = createWrap(
+      const self = createHeldWrap(
         createSeal(rumor, this.#sk, this.pubkey, { clock: this.#clock, random: this.#random }),
         this.pubkey,
         { clock: this.#clock, random: this.#random },
@@ -238,9 +269,16 @@ export class Messenger {
       random: this.#random,
       wrapKind: options.live ? Kind.EphemeralGiftWrap : Kind.GiftWrap,
     } as const;
-    const wrap = createWrap(createSeal(rumor, this.#sk, recipient, wrapOpts), recipient, wrapOpts);
-    const choice = await this.relaysFor(recipient);
-    const sent = await this.#publish(wrap, choice.relays);
+    const held = createHeldWrap(createSeal(rumor, this.#sk, recipient, wrapOpts), recipient, wrapOpts);
+    const wrap = held.wrap;
+    let choice: RelayChoice;
+    try {
+      choice = await this.relaysFor(recipient);
+    } catch (err) {
+      held.wipe();
+      throw err;
+    }
+    const sent = await this.#publish(held, choice.relays);
     return { rumorId: rumor.id, wrapId: wrap.id, ...sent, choice };
   }
 

@@ -98,25 +98,71 @@ export function createSeal(
 }
 
 /**
- * Wrap a seal for `recipient` with a fresh one-time key. Kind 1059 wraps are back-dated by up to
- * two days; kind 21059 wraps are stamped now, since relays drop old ephemeral events.
+ * A wrap whose one-time key is still held, so the wrap's author can answer NIP-42 AUTH at a
+ * relay that requires it (nostream's `nip42.authRequired`). Call `wipe` once the publish is
+ * done; `authSigner` then refuses with `closed`.
+ */
+export interface HeldWrap {
+  wrap: NostrEvent;
+  /** Signs an AUTH template with the wrap's one-time key (and nothing else may use it). */
+  authSigner: (template: EventTemplate) => NostrEvent;
+  /** Zero the one-time key. Idempotent. */
+  wipe(): void;
+}
+
+/**
+ * Wrap a seal for `recipient` with a fresh one-time key, keeping the key until `wipe` (see
+ * {@link HeldWrap}). Kind 1059 wraps are back-dated by up to two days; kind 21059 wraps are
+ * stamped now, since relays drop old ephemeral events.
  * @throws OtP2pError `bad-key`, `too-large`.
  */
-export function createWrap(seal: NostrEvent, recipient: string, options: WrapOptions = {}): NostrEvent {
+export function createHeldWrap(seal: NostrEvent, recipient: string, options: WrapOptions = {}): HeldWrap {
   const random = options.random ?? cryptoRandom;
   const now = unixSeconds(options.clock ?? systemClock);
   const kind = options.wrapKind ?? Kind.GiftWrap;
   let ephemeral = random.bytes(32);
   while (!isValidSecret(ephemeral)) ephemeral = random.bytes(32);
-  const ck = getConversationKey(ephemeral, recipient);
-  const content = encrypt(JSON.stringify(seal), ck, {
-    random,
-    maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
-  });
-  const created_at = kind === Kind.EphemeralGiftWrap ? now : randomBackdate(now, random);
-  const wrap = signEvent({ kind, tags: [['p', recipient]], content, created_at }, ephemeral);
-  ephemeral.fill(0);
-  return wrap;
+  let wiped = false;
+  const wipe = (): void => {
+    wiped = true;
+    ephemeral.fill(0);
+  };
+  try {
+    const ck = getConversationKey(ephemeral, recipient);
+    const content = encrypt(JSON.stringify(seal), ck, {
+      random,
+      maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
+    });
+    const created_at = kind === Kind.EphemeralGiftWrap ? now : randomBackdate(now, random);
+    const wrap = signEvent({ kind, tags: [['p', recipient]], content, created_at }, ephemeral);
+    const authSigner = (template: EventTemplate): NostrEvent => {
+      // AUTH only: signing anything else with the wrap's key would link it to more than the wrap.
+      if (wiped) throw new OtP2pError('closed', "the wrap's one-time key was wiped after its publish");
+      if (template.kind !== Kind.ClientAuth)
+        throw new OtP2pError(
+          'bad-input',
+          `the wrap's one-time key signs only AUTH (kind 22242), got kind ${template.kind}`,
+          {
+            context: { field: 'kind' },
+          },
+        );
+      return signEvent(template, ephemeral);
+    };
+    return { wrap, authSigner, wipe };
+  } catch (err) {
+    wipe();
+    throw err;
+  }
+}
+
+/**
+ * Wrap a seal for `recipient` with a fresh one-time key, wiped before this returns.
+ * @throws OtP2pError `bad-key`, `too-large`.
+ */
+export function createWrap(seal: NostrEvent, recipient: string, options: WrapOptions = {}): NostrEvent {
+  const held = createHeldWrap(seal, recipient, options);
+  held.wipe();
+  return held.wrap;
 }
 
 function isValidSecret(sk: Uint8Array): boolean {

@@ -44,6 +44,7 @@ import type {
   PublishResult,
   RelayGap,
   RelayStats,
+  UnconfirmedSubscription,
   SubscribeOptions,
   Subscription,
   SubscriptionHandlers,
@@ -513,8 +514,8 @@ export class RelayPool implements Transport {
    * connected, REQ unanswered, or waiting for AUTH): events from that relay may be missed, so a
    * status report shows it as degraded.
    */
-  unconfirmed(): { relay: string; subscription: string }[] {
-    const out: { relay: string; subscription: string }[] = [];
+  unconfirmed(): UnconfirmedSubscription[] {
+    const out: UnconfirmedSubscription[] = [];
     for (const sub of this.#subs) {
       for (const [url, p] of sub.perRelay) {
         if (p.closedReason !== undefined) continue;

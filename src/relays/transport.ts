@@ -94,6 +94,12 @@ export interface PublishOptions {
   authSigner?: (template: EventTemplate) => NostrEvent | Promise<NostrEvent>;
 }
 
+/** A live subscription a relay has not confirmed with EOSE on its current connection. */
+export interface UnconfirmedSubscription {
+  relay: string;
+  subscription: string;
+}
+
 /** Counters per relay. */
 export interface RelayStats {
   /** Verified, matching events received (duplicates included). */
@@ -118,7 +124,7 @@ export interface RelayStats {
 }
 
 /**
- * The transport interface. `stats` and `isConnected` are optional: a transport without
+ * The transport interface. `stats`, `isConnected` and `unconfirmed` are optional: a transport without
  * connections (or without counters) leaves them out, and callers treat its relays as reachable
  * with no counters.
  */
@@ -133,4 +139,9 @@ export interface Transport {
   stats?(): Record<string, RelayStats>;
   /** Whether `relay` is reachable now (an open connection for a socket transport). */
   isConnected?(relay: string): boolean;
+  /**
+   * Live subscriptions a relay has not confirmed (not connected, REQ unanswered, waiting for
+   * AUTH): events from it may be missed, so a status shows that relay as degraded.
+   */
+  unconfirmed?(): UnconfirmedSubscription[];
 }

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DaemonSnapshot } from '../../src/cli/commands/status.ts';
+import type { DaemonSnapshot, RelaySnapshot } from '../../src/cli/commands/status.ts';
 import { pidAlive, readSnapshot, writeSnapshot } from '../../src/daemon/snapshot-file.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -23,7 +23,9 @@ function snapshot(pid: number, state: DaemonSnapshot['state']): DaemonSnapshot {
         url: 'ws://127.0.0.1:7777',
         connected: true,
         latencyMs: 3,
-        failures: { disconnects: 1, invalid: 0, badFrames: 0, oversizedFrames: 0 },
+        degraded: false,
+        unconfirmed: [],
+        failures: { disconnects: 1, invalid: 0, invalidByCode: {}, badFrames: 0, oversizedFrames: 0 },
         connects: 2,
         received: 10,
       },
@@ -85,6 +87,61 @@ describe('otp2p status', () => {
     const human = await runCli(['status', '--home', home], { env: {} });
     expect(human.stdout).toContain(`daemon: running (pid ${process.pid}`);
     expect(human.stdout).toMatch(/ws:\/\/127\.0\.0\.1:7777\s+yes\s+3 ms/);
+  });
+
+  it('shows a relay whose live subscriptions are unconfirmed as degraded, and dropped events by code', async () => {
+    const home = tmpDir();
+    const s = snapshot(process.pid, 'running');
+    s.relays = [
+      {
+        ...(s.relays[0] as RelaySnapshot),
+        degraded: true,
+        unconfirmed: ['sub-inbox'],
+        failures: {
+          disconnects: 0,
+          invalid: 3,
+          invalidByCode: { 'too-large': 1, 'bad-sig': 2 },
+          badFrames: 0,
+          oversizedFrames: 0,
+        },
+      },
+    ];
+    writeSnapshot(home, s);
+    const r = await runCli(['status', '--home', home, '--json'], { env: {} });
+    expect(r.json[0]).toMatchObject({
+      relays: [
+        { degraded: true, unconfirmed: ['sub-inbox'], failures: { invalidByCode: { 'bad-sig': 2, 'too-large': 1 } } },
+      ],
+    });
+    const human = await runCli(['status', '--home', home], { env: {} });
+    expect(human.stdout).toMatch(/ws:\/\/127\.0\.0\.1:7777\s+yes\s+3 ms\s+DEGRADED \(1 unconfirmed\)/);
+    expect(human.stdout).toContain('bad-sig 2, too-large 1');
+    expect(human.stdout).toContain('warning: ws://127.0.0.1:7777 has not confirmed 1 live subscription(s)');
+  });
+
+  it('fills in the relay fields a snapshot of an older daemon lacks', async () => {
+    const home = tmpDir();
+    const s = snapshot(process.pid, 'running');
+    const old = {
+      ...s,
+      relays: [
+        {
+          url: 'ws://127.0.0.1:7777',
+          connected: true,
+          latencyMs: 3,
+          connects: 1,
+          received: 0,
+          failures: { disconnects: 0, invalid: 0, badFrames: 0, oversizedFrames: 0 },
+        },
+      ],
+    };
+    writeFileSync(join(home, 'status.json'), JSON.stringify(old));
+    const r = await runCli(['status', '--home', home, '--json'], { env: {} });
+    expect(r.json[0]).toMatchObject({
+      relays: [{ degraded: false, unconfirmed: [], failures: { invalidByCode: {} } }],
+    });
+    const human = await runCli(['status', '--home', home], { env: {} });
+    expect(human.stdout).toMatch(/ws:\/\/127\.0\.0\.1:7777\s+yes\s+3 ms\s+confirmed/);
   });
 
   it('ignores an unreadable status.json and fails with not-found when the data folder is missing', async () => {

@@ -32,6 +32,29 @@ export interface StatusReport {
 }
 
 /**
+ * A relay of the snapshot with the fields a daemon of an older version did not write (no
+ * subscription confirmation, no counts by code) filled in, so human and JSON output agree.
+ */
+function relayOf(r: RelaySnapshot): RelaySnapshot {
+  const unconfirmed = Array.isArray(r.unconfirmed) ? r.unconfirmed : [];
+  return {
+    ...r,
+    degraded: r.degraded === true || unconfirmed.length > 0,
+    unconfirmed,
+    failures: { ...r.failures, invalidByCode: r.failures?.invalidByCode ?? {} },
+  };
+}
+
+/** `invalidByCode` as `bad-sig 2, too-large 1`, or `-` when nothing was dropped. */
+function droppedText(byCode: Record<string, number>): string {
+  const parts = Object.entries(byCode)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([code, n]) => `${code} ${n}`);
+  return parts.length === 0 ? '-' : parts.join(', ');
+}
+
+/**
  * Build the status report from the snapshot (when its daemon runs) and the database.
  * @throws OtP2pError `db-error` when the database cannot be opened.
  */
@@ -60,12 +83,14 @@ export async function statusReport(home: Home): Promise<StatusReport> {
     npub: snapshot?.npub ?? null,
     relays:
       running && snapshot
-        ? snapshot.relays
+        ? snapshot.relays.map(relayOf)
         : configured.map((url) => ({
             url,
             connected: false,
             latencyMs: null,
-            failures: { disconnects: 0, invalid: 0, badFrames: 0, oversizedFrames: 0 },
+            degraded: false,
+            unconfirmed: [],
+            failures: { disconnects: 0, invalid: 0, invalidByCode: {}, badFrames: 0, oversizedFrames: 0 },
             connects: 0,
             received: 0,
           })),
@@ -120,15 +145,22 @@ export default defineCommand({
       );
     printTable(
       ctx,
-      ['relay', 'connected', 'latency', 'connects', 'disconnects', 'invalid'],
+      ['relay', 'connected', 'latency', 'subscriptions', 'connects', 'disconnects', 'dropped'],
       r.relays.map((x) => [
         x.url,
         r.daemon.running ? (x.connected ? 'yes' : 'no') : '-',
         x.latencyMs === null ? '-' : `${x.latencyMs} ms`,
+        !r.daemon.running ? '-' : x.degraded ? `DEGRADED (${x.unconfirmed.length} unconfirmed)` : 'confirmed',
         String(x.connects),
         String(x.failures.disconnects),
-        String(x.failures.invalid),
+        droppedText(x.failures.invalidByCode),
       ]),
     );
+    // A degraded relay may be missing DMs and payment messages: say so outside the table too.
+    for (const x of r.relays)
+      if (r.daemon.running && x.degraded)
+        out(
+          `warning: ${x.url} has not confirmed ${x.unconfirmed.length} live subscription(s): events from it may be missed`,
+        );
   },
 });
