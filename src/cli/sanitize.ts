@@ -40,7 +40,7 @@ export function sanitizeLine(text: string): string {
 
 /**
  * Serialized JSON with the characters JSON leaves raw but terminals act on (DEL, C1, bidi
- * controls, U+2028/2029) written as `\uXXXX` escapes: still exact JSON, parsing to the same value.
+ * controls, U+2028/2029) written as `\u` escapes of four hex digits: still exact JSON, parsing to the same value.
  */
 export function escapeJsonText(json: string): string {
   return json.replace(UNSAFE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -1,5 +1,8 @@
 /**
  * RelayPool: the production {@link Transport}, Nostr relays over `ws`.
+ * Kept in one file because REQ resends, EOSE bookkeeping, split parts, OK waiters and NIP-42 all
+ * move the same per-relay state on the same incoming message; pure parts live beside it
+ * (`req-split.ts`, `nip01-prefixes.ts`, `query.ts`). Splitting AUTH out is the next cut.
  *
  * Order of trust for every incoming event: the frame is size-capped by the socket, parsed, the
  * event verified (shape, limits, recomputed id, signature), checked against the filters of the
@@ -13,10 +16,6 @@
  * reconnect the REQ is re-sent with `since = mark - slack` (2 days when gift wraps can match,
  * because wraps are back-dated); duplicates from the overlap are dropped by id. With a
  * `cursorKey`, marks persist in the cursors table and a restarted process resumes from them.
- *
- * Kept in one file because REQ resends, EOSE bookkeeping, split parts, OK waiters and NIP-42 all
- * move the same per-relay state on the same incoming message; pure parts live beside it
- * (`req-split.ts`, `nip01-prefixes.ts`, `query.ts`). Splitting AUTH out is the next cut.
  */
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
