@@ -252,3 +252,23 @@ describe('Peer.offers replacements', () => {
     }
   });
 });
+
+describe('Peer.routes.find with a relay that does not answer', () => {
+  it('reports the gap (relay-incomplete) instead of "the payee publishes no catalog"', async () => {
+    // Port 1 on 127.0.0.1 refuses every connection: nothing was answered, so nothing is known.
+    const p = await createPeer({
+      home: join(tmpDir(), 'down'),
+      identity: deriveIdentity(generateMnemonic()),
+      relays: ['ws://127.0.0.1:1'],
+    });
+    try {
+      const err = await p.routes
+        .find({ to: 'ab'.repeat(32), amount: 100n, fromUnit: 'usd@n1' })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'relay-incomplete' });
+      expect((err as Error).message).toContain('ws://127.0.0.1:1');
+    } finally {
+      await p.stop();
+    }
+  });
+});

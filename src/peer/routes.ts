@@ -11,6 +11,7 @@ import type { PeerContext } from './context.ts';
 import type { FindRouteRequest, FoundRoute, SyncOptions, SyncResult } from './types.ts';
 import { catalogUnitRefs } from '../events/catalog.ts';
 import { resolveUnit } from './units.ts';
+import { assertComplete } from '../relays/query.ts';
 
 /** Path finding over the offers of our social radius. */
 export class PeerRoutes {
@@ -29,12 +30,17 @@ export class PeerRoutes {
    * Find a route to `to` delivering `amount` (multi-path when one path is too small).
    * Syncs first when the graph has never been synced or the payee's catalog is unknown.
    * @throws OtP2pError `no-route` when none exists (or the payee publishes no catalog, or we
-   *   hold nothing), `bad-input` for a malformed `unit@notary`.
+   *   hold nothing), `relay-incomplete` when the payee's catalog is unknown and a relay did not
+   *   answer, `bad-input` for a malformed `unit@notary`.
    */
   async find(req: FindRouteRequest): Promise<FoundRoute> {
     const { web, config, clock, pubkey } = this.#ctx;
-    if (web.lastSyncAt === null || !web.catalogOf(req.to)) await this.#sync({ extra: [req.to] });
+    const synced =
+      web.lastSyncAt === null || !web.catalogOf(req.to) ? await this.#sync({ extra: [req.to] }) : undefined;
     const payeeCatalog = web.catalogOf(req.to);
+    // A relay that did not answer is not "the payee publishes no catalog": report the gap.
+    if (!payeeCatalog && synced?.incomplete?.length)
+      assertComplete({ incomplete: synced.incomplete }, "finding the payee's catalog");
     if (!payeeCatalog)
       throw new OtP2pError(
         'no-route',
