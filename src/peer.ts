@@ -29,7 +29,6 @@ import { DEFAULT_CONFIG } from './config.ts';
 import { signEvent, getPublicKey } from './events/sign.ts';
 import type { EventTemplate, NostrEvent } from './events/types.ts';
 import { EventVerifier } from './events/verify.ts';
-import { buildFollowsEvent } from './events/follows.ts';
 import { buildDmRelaysEvent } from './events/dm-relays.ts';
 import { buildRelayListEvent } from './events/relay-list.ts';
 import type { Catalog } from './events/catalog.ts';
@@ -65,6 +64,8 @@ import { PeerRoutes } from './peer/routes.ts';
 import { PeerPayments } from './peer/payments.ts';
 import { PeerDms } from './peer/dms.ts';
 import { PeerMint } from './peer/mint.ts';
+import { PeerFollows } from './peer/follows.ts';
+import type { FollowListing, FollowOptions, FollowResult, UnfollowOptions } from './peer/follows.ts';
 import type {
   CreatePeerOptions,
   OutboxReport,
@@ -95,6 +96,15 @@ export type { PeerRoutes } from './peer/routes.ts';
 export type { PeerPayments } from './peer/payments.ts';
 export type { PeerDms } from './peer/dms.ts';
 export type { PeerMint } from './peer/mint.ts';
+export type {
+  FollowDelivery,
+  FollowEntry,
+  FollowListing,
+  FollowOptions,
+  FollowResult,
+  Publishes,
+  UnfollowOptions,
+} from './peer/follows.ts';
 
 /** The embeddable peer. Create it with {@link createPeer}. */
 export class Peer extends EventEmitter<PeerEvents> {
@@ -132,6 +142,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly #ownsTransport: boolean;
   readonly #relays: string[];
   readonly #btc: BitcoinTransfers | undefined;
+  readonly #follows: PeerFollows;
   #healthTimer: NodeJS.Timeout | undefined;
   #started = false;
 
@@ -217,6 +228,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.routes = new PeerRoutes(ctx, (s) => this.sync(s));
     this.dms = new PeerDms(ctx);
     this.mint = new PeerMint(ctx);
+    this.#follows = new PeerFollows(ctx, {
+      events: this.#events,
+      outbox: this.#outbox,
+      outboxStore: this.#outboxStore,
+      relays: this.#relays,
+      flush: () => this.flush(),
+    });
     this.#coordinator = new PaymentCoordinator({
       store: this.#store,
       self: this.pubkey,
@@ -361,14 +379,23 @@ export class Peer extends EventEmitter<PeerEvents> {
     await this.publish(buildDmRelaysEvent(relays, now));
   }
 
-  /** Replace our follow list (NIP-02). @throws OtP2pError `bad-key`, `db-error`. */
-  async follow(pubkeys: string[]): Promise<NostrEvent> {
-    return this.publish(
-      buildFollowsEvent(
-        [...new Set(pubkeys)].map((pubkey) => ({ pubkey })),
-        unixSeconds(this.#clock),
-      ),
-    );
+  /**
+   * Follow a key (npub, nprofile or hex; or several): the newest list is fetched and edited, never
+   * replaced, then published and the web updated (no `sync()` needed). See `src/peer/follows.ts`.
+   * @throws OtP2pError `bad-key` (and NIP-19 codes), `bad-input`, `relay-incomplete` (no relay answered, no `force`), `db-error`.
+   */
+  follow(target: string | readonly string[], options?: FollowOptions): Promise<FollowResult> {
+    return this.#follows.follow(target, options);
+  }
+
+  /** Unfollow a key, keeping the rest of the list. @throws OtP2pError as {@link follow}. */
+  unfollow(target: string | readonly string[], options?: UnfollowOptions): Promise<FollowResult> {
+    return this.#follows.unfollow(target, options);
+  }
+
+  /** Our follow list from the relays, with what each key publishes. @throws OtP2pError `relay-incomplete`, `db-error`. */
+  followList(options?: { force?: boolean }): Promise<FollowListing> {
+    return this.#follows.list(options);
   }
 
   /** Health of every configured relay (connected and counters as far as the transport tells). */

@@ -15,6 +15,7 @@ import { startEmbeddedRelay } from '../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../src/relays/embedded.ts';
 import type { PaymentRecord } from '../src/payments/store.ts';
 import { buildOfferDeletion } from '../src/events/offer.ts';
+import { buildFollowsEvent } from '../src/events/follows.ts';
 import { MemoryNetwork, MemoryTransport } from '../src/relays/memory.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
@@ -183,7 +184,8 @@ describe('Peer offer graph', () => {
     });
     try {
       network.relay(relays[1] as string).up = false;
-      const event = await peer.follow([peer.pubkey]);
+      // A plain publish: it returns once queued (peer.follow also waits for the relays' answers).
+      const event = await peer.publish(buildFollowsEvent([{ pubkey: peer.pubkey }], 1_770_000_000));
       expect(peer.outboxReport().counts).toEqual({ pending: 2, acked: 0, failed: 0 });
       await peer.flush();
       expect(network.relay(relays[0] as string).has(event.id)).toBe(true);

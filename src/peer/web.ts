@@ -131,6 +131,37 @@ export class OfferWeb {
     this.#changed();
   }
 
+  /**
+   * Absorb a batch of verified events after our own follow list changed (a follow or unfollow),
+   * recompute the follow distances from the lists known, and report one change: the graph is up to
+   * date without a sync.
+   */
+  absorb(events: readonly NostrEvent[]): void {
+    for (const e of events) this.#ingest(e);
+    this.#web = this.#distances();
+    this.graph.flushAdjacency();
+    this.#changed();
+  }
+
+  /** Follow distances from us over the follow lists known, up to the social radius (we are not in it). */
+  #distances(): Map<string, number> {
+    const { self, maxDegree } = this.#o;
+    const web = new Map<string, number>();
+    let frontier = [self];
+    for (let d = 1; d <= maxDegree && frontier.length > 0; d++) {
+      const next: string[] = [];
+      for (const author of frontier) {
+        for (const pk of this.#follows.get(author)?.list ?? []) {
+          if (pk === self || web.has(pk)) continue;
+          web.set(pk, d);
+          next.push(pk);
+        }
+      }
+      frontier = next;
+    }
+    return web;
+  }
+
   /** Our own catalog, as we published it. */
   setCatalog(pubkey: string, catalog: Catalog, createdAt: number): void {
     this.#catalogs.set(pubkey, { catalog, createdAt });
