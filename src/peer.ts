@@ -98,6 +98,7 @@ export type { PeerDms } from './peer/dms.ts';
 export type { PeerMint } from './peer/mint.ts';
 export type {
   FollowDelivery,
+  FriendView,
   FollowEntry,
   FollowListing,
   FollowOptions,

@@ -42,6 +42,14 @@ export const root: CommandDef = defineCommand({
       load: () => import('./commands/btc.ts').then((m) => m.default),
     },
     relay: { summary: 'run a local Nostr relay', load: () => import('./commands/relay.ts').then((m) => m.default) },
+    relays: {
+      summary: 'your relays: store them and publish your NIP-65 (10002) and DM relay (10050) lists',
+      load: () => import('./commands/relays.ts').then((m) => m.default),
+    },
+    follow: {
+      summary: 'your follow list (kind 3): add, remove, list; edited, never replaced',
+      load: () => import('./commands/follow.ts').then((m) => m.default),
+    },
     outbox: {
       summary: 'list pending and failed outgoing events',
       load: () => import('./commands/outbox.ts').then((m) => m.default),

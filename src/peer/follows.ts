@@ -81,6 +81,15 @@ export interface FollowResult {
   relays: FollowDelivery[];
   /** Relays that did not answer while the new friends' events were fetched (the web may be short). */
   refreshIncomplete: RelayGap[];
+  /** For each key followed: what it publishes and the name it gives itself, as just fetched. */
+  friends: FriendView[];
+}
+
+/** A key just followed, as its events told. */
+export interface FriendView {
+  pubkey: string;
+  profileName?: string;
+  publishes: Publishes;
 }
 
 /** What a followed key publishes, as far as the relays told. */
@@ -205,6 +214,8 @@ interface Latest {
   incomplete: RelayGap[];
   /** Our NIP-65 write relays (canonical), where our own events belong too. */
   writeRelays: string[];
+  /** How many relays answered (0 only with `force`). */
+  answered: number;
 }
 
 /** The user's follow list: edit (never replace), list, and keep the offer web up to date. */
@@ -294,22 +305,7 @@ export class PeerFollows {
     for (const e of found) by.set(e.pubkey, [...(by.get(e.pubkey) ?? []), e]);
     const entries = follows.map((f): FollowEntry => {
       const mine = by.get(f.pubkey) ?? [];
-      const offers = new Set<string>();
-      const attestations = new Set<string>();
-      for (const e of mine) {
-        const d = e.tags.find((t) => t[0] === 'd')?.[1] ?? '';
-        if (e.kind === Kind.Offer && !isExpired(e, now)) offers.add(d);
-        if (e.kind === Kind.MintAttestation) attestations.add(d);
-      }
-      const entry: FollowEntry = {
-        pubkey: f.pubkey,
-        degree: 1,
-        publishes: {
-          catalog: mine.some((e) => e.kind === Kind.Catalog),
-          offers: offers.size,
-          attestations: attestations.size,
-        },
-      };
+      const entry: FollowEntry = { pubkey: f.pubkey, degree: 1, publishes: publishesOf(mine, now) };
       if (f.petname !== undefined) entry.petname = f.petname;
       if (f.relay !== undefined) entry.relay = f.relay;
       const name = profileName(newestOf(mine, Kind.Metadata, f.pubkey));
@@ -338,20 +334,31 @@ export class PeerFollows {
       JSON.stringify(before.tags) === JSON.stringify(template.tags)
     ) {
       // The list already says so: publishing again would only churn the relays.
-      return { event: null, ...base, relays: [], refreshIncomplete: [] };
+      return { event: null, ...base, relays: [], refreshIncomplete: [], friends: [] };
     }
     if (before === null && (change.add ?? []).length === 0) {
-      return { event: null, ...base, relays: [], refreshIncomplete: [] };
+      return { event: null, ...base, relays: [], refreshIncomplete: [], friends: [] };
     }
     // `sign` may become asynchronous (a remote signer): awaiting works either way.
     const event = await this.#ctx.sign(template);
     this.#p.events.insert(event);
     this.#p.outbox.publish(event, unique(this.#p.relays, latest.writeRelays));
     const relays = await this.#delivery(event, options.waitMs ?? FOLLOW_WAIT_MS);
-    const refreshIncomplete: RelayGap[] = [];
-    const fetched = added.length > 0 ? await this.#fetchAround(added, refreshIncomplete) : [];
+    // No relay answered a moment ago (`force`): asking them again for the friends' events would only wait.
+    const refreshIncomplete: RelayGap[] = latest.answered === 0 ? [...latest.incomplete] : [];
+    const fetched = added.length > 0 && latest.answered > 0 ? await this.#fetchAround(added, refreshIncomplete) : [];
     web.absorb([event, ...fetched]);
-    return { event, ...base, relays, refreshIncomplete };
+    const now = unixSeconds(clock);
+    const friends = added.map((t): FriendView => {
+      const mine = fetched.filter((e) => e.pubkey === t.pubkey);
+      const name = profileName(newestOf(mine, Kind.Metadata, t.pubkey));
+      return {
+        pubkey: t.pubkey,
+        ...(name !== undefined ? { profileName: name } : {}),
+        publishes: publishesOf(mine, now),
+      };
+    });
+    return { event, ...base, relays, refreshIncomplete, friends };
   }
 
   /**
@@ -405,7 +412,7 @@ export class PeerFollows {
       best = local;
       base = ok === 0 ? 'local' : base === 'none' ? 'local' : 'relays';
     }
-    return { event: best ?? null, base, incomplete, writeRelays };
+    return { event: best ?? null, base, incomplete, writeRelays, answered: ok };
   }
 
   /** Wait (bounded) for the outbox, then each relay's answer for `event`. */
@@ -490,6 +497,19 @@ export class PeerFollows {
     }
     return out;
   }
+}
+
+/** What `events` (one author's) show it publishes: a catalog, open offers, attestations (distinct addresses). */
+function publishesOf(events: readonly NostrEvent[], now: number): Publishes {
+  const offers = new Set<string>();
+  const attestations = new Set<string>();
+  for (const e of events) {
+    const d = e.tags.find((t) => t[0] === 'd')?.[1] ?? '';
+    const closed = e.tags.some((t) => t[0] === 'status' && t[1] === 'closed');
+    if (e.kind === Kind.Offer && !closed && !isExpired(e, now)) offers.add(d);
+    if (e.kind === Kind.MintAttestation) attestations.add(d);
+  }
+  return { catalog: events.some((e) => e.kind === Kind.Catalog), offers: offers.size, attestations: attestations.size };
 }
 
 function isExpired(e: NostrEvent, now: number): boolean {
