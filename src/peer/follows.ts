@@ -239,7 +239,7 @@ export class PeerFollows {
    *   petname or a petname with several targets, `relay-incomplete` when no relay answered (and
    *   not `force`), `db-error`.
    */
-  follow(target: string | readonly string[], options: FollowOptions = {}): Promise<FollowResult> {
+  async follow(target: string | readonly string[], options: FollowOptions = {}): Promise<FollowResult> {
     const targets = (typeof target === 'string' ? [target] : [...target]).map((t, i) =>
       parseFollowTarget(t, typeof target === 'string' ? 'target' : `targets[${i}]`),
     );
@@ -271,7 +271,7 @@ export class PeerFollows {
    * Unfollow `target` (every `p` tag of the key goes), keeping everything else of the newest list.
    * @throws OtP2pError as {@link follow}.
    */
-  unfollow(target: string | readonly string[], options: UnfollowOptions = {}): Promise<FollowResult> {
+  async unfollow(target: string | readonly string[], options: UnfollowOptions = {}): Promise<FollowResult> {
     const targets = (typeof target === 'string' ? [target] : [...target]).map((t, i) =>
       parseFollowTarget(t, typeof target === 'string' ? 'target' : `targets[${i}]`),
     );
