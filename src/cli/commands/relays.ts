@@ -9,6 +9,7 @@ import { OtP2pError } from '../../core/errors.ts';
 import { normalizeRelayUrl } from '../../core/relay-url.ts';
 import { buildDmRelaysEvent } from '../../events/dm-relays.ts';
 import { buildRelayListEvent } from '../../events/relay-list.ts';
+import { Kind } from '../../events/kinds.ts';
 import type { NostrEvent } from '../../events/types.ts';
 import { peerInternals } from '../../peer/internals.ts';
 import { defineCommand } from '../command.ts';
@@ -25,7 +26,11 @@ import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 async function announce(ctx: CommandContext, relays: readonly string[], targets: readonly string[]): Promise<number> {
   const { peer, close } = await openPeer(ctx);
   try {
-    const now = unixSeconds();
+    const parts = peerInternals(peer);
+    // A replacement in the same second would lose to the older list on relays (ties keep the lowest id).
+    let now = unixSeconds();
+    for (const kind of [Kind.RelayList, Kind.DmRelays])
+      now = Math.max(now, ((await parts.events.getAddress(kind, peer.pubkey))?.created_at ?? 0) + 1);
     const templates = [
       buildRelayListEvent(
         relays.map((url) => ({ url, read: true, write: true })),
@@ -33,7 +38,6 @@ async function announce(ctx: CommandContext, relays: readonly string[], targets:
       ),
       buildDmRelaysEvent(relays, now),
     ];
-    const parts = peerInternals(peer);
     const events: NostrEvent[] = [];
     // `sign` may become asynchronous (a remote signer): awaiting works either way.
     for (const t of templates) events.push(await peer.sign(t));
