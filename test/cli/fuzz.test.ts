@@ -47,6 +47,11 @@ const STATUS_EXITS: Record<string, number[]> = {
   offer: [1],
   'mint attest': [1],
   'mint evidence': [1],
+  'follow add': [1],
+  'follow remove': [1],
+  'follow list': [1],
+  'relays set': [1],
+  'relays publish': [1],
 };
 
 interface Leaf {

@@ -61,7 +61,7 @@ const set: CommandDef = defineCommand({
   description: 'Store your relays in the configuration and publish them (NIP-65 kind 10002, DM relays kind 10050)',
   details:
     'Every relay is used to read and write, and to receive DMs. The lists go to the new relays and to the\n' +
-    'ones configured before, so whoever still looks for you there learns where you moved.\n' +
+    'ones configured before (or to --relay), so whoever still looks for you there learns where you moved.\n' +
     `Example: otp2p relays set wss://relay.example.com wss://nos.example.org\n\n${STDIN_SECRETS_HELP}`,
   positionals: [{ name: 'url', description: 'relay URLs (ws:// or wss://)', required: true, variadic: true }],
   options: { 'password-stdin': PASSWORD_OPTION },
@@ -78,14 +78,14 @@ const set: CommandDef = defineCommand({
     const config = ctx.home.config();
     const before = config.relays;
     ctx.home.writeConfig({ ...config, relays });
-    return announce(ctx, relays, [...new Set([...relays, ...before])]);
+    return announce(ctx, relays, [...new Set([...relays, ...(ctx.relays ?? before)])]);
   },
 });
 
 const publish: CommandDef = defineCommand({
   name: 'publish',
   description: 'Publish your configured relays again (NIP-65 kind 10002, DM relays kind 10050)',
-  details: STDIN_SECRETS_HELP,
+  details: `The lists name the configured relays; they are sent to those relays, or to --relay when given.\n\n${STDIN_SECRETS_HELP}`,
   options: { 'password-stdin': PASSWORD_OPTION },
   run: async (ctx) => {
     const relays = ctx.home.config().relays;
@@ -93,7 +93,7 @@ const publish: CommandDef = defineCommand({
       throw new OtP2pError('no-relays', 'no relays configured: otp2p relays set <url...>', {
         context: { key: 'relays' },
       });
-    return announce(ctx, relays, relays);
+    return announce(ctx, relays, ctx.relays ?? relays);
   },
 });
 
