@@ -129,6 +129,29 @@ export interface PayResultView {
   error?: { code: string; message: string };
 }
 
+/** Follow or unfollow a key from the graph page (the Peer's `follow` / `unfollow`). */
+export interface FollowRequestView {
+  /** npub, nprofile or hex pubkey. */
+  target: string;
+  action: 'follow' | 'unfollow';
+  /** The user's name for the key (follow only). */
+  petname?: string;
+  /** Proceed when no relay answered with the user's follow list (see `otp2p follow add --help`). */
+  force?: boolean;
+}
+
+/** What a follow or unfollow did. */
+export interface FollowResultView {
+  /** The kind 3 published, or null when the list already said so. */
+  event: string | null;
+  /** Where the edited list came from: a relay, this data folder (`force`), or none (a first list). */
+  base: 'relays' | 'local' | 'none';
+  /** Each relay's answer to the publish. */
+  relays: Array<{ relay: string; ok: boolean; status: string; code: string | null }>;
+  /** Relays that did not answer the fetch of the newest list. */
+  incomplete: Array<{ relay: string; reason: string; message: string }>;
+}
+
 /** Equivocation evidence (kind 1560) behind an alarm. */
 export interface EvidenceView {
   eventId: string;
@@ -164,7 +187,7 @@ export const DASHBOARD_EVENT_TYPES = ['mint-alarm', 'mint', 'dm', 'payment', 're
 /**
  * Everything the dashboard reads and does. Methods may return values or promises. Errors are
  * {@link OtP2pError}s; the server maps their category to an HTTP status (usage 400,
- * verification 422, runtime 500 except `not-found` 404 and `no-route` 409) and sends
+ * verification 422, runtime 500 except `not-found` 404, `no-route` 409 and `relay-incomplete` 503) and sends
  * `{ error: { code, message } }`.
  */
 export interface DashboardBackend {
@@ -197,6 +220,12 @@ export interface DashboardBackend {
    * @throws OtP2pError `bad-key`, `bad-input` (empty or over 8,000 characters), `ui-read-only`.
    */
   sendDm(to: string, text: string): DmView | Promise<DmView>;
+  /**
+   * Follow or unfollow a key: the user's newest follow list is edited, never replaced.
+   * @throws OtP2pError `bad-key` (and NIP-19 codes), `bad-input`, `relay-incomplete` (no relay
+   *   answered and not `force`), `ui-read-only`.
+   */
+  follow(request: FollowRequestView): FollowResultView | Promise<FollowResultView>;
   /** Subscribe to live updates; returns the unsubscribe function. */
   on(listener: (event: DashboardEvent) => void): () => void;
 }

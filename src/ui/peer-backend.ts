@@ -18,6 +18,8 @@ import { peerInternals } from '../peer/internals.ts';
 import type {
   DashboardBackend,
   DashboardEvent,
+  FollowRequestView,
+  FollowResultView,
   DmView,
   IdentityView,
   MintVerdictView,
@@ -325,6 +327,23 @@ export class PeerDashboardBackend implements DashboardBackend {
     };
     this.#keep(m);
     return m;
+  }
+
+  async follow(request: FollowRequestView): Promise<FollowResultView> {
+    const force = request.force === true;
+    const r =
+      request.action === 'follow'
+        ? await this.#peer.follow(request.target, {
+            force,
+            ...(request.petname !== undefined ? { petname: request.petname } : {}),
+          })
+        : await this.#peer.unfollow(request.target, { force });
+    return {
+      event: r.event?.id ?? null,
+      base: r.base,
+      relays: r.relays.map((x) => ({ relay: x.relay, ok: x.ok, status: x.status, code: x.code })),
+      incomplete: r.incomplete,
+    };
   }
 
   on(listener: (event: DashboardEvent) => void): () => void {

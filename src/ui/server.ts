@@ -30,7 +30,15 @@ import type { Random } from '../core/random.ts';
 import { isRecord, parseJson } from '../core/json.ts';
 import { parsePubkey } from '../keys/nip19.ts';
 import type { RouteJson } from '../pathing/file.ts';
-import type { DashboardBackend, DashboardEvent, OfferView, PayRequestView, RouteRequest } from './backend.ts';
+import type {
+  DashboardBackend,
+  DashboardEvent,
+  FollowRequestView,
+  OfferView,
+  PayRequestView,
+  RouteRequest,
+} from './backend.ts';
+import { MAX_PETNAME } from '../peer/follows.ts';
 
 /** Default port of `otp2p ui`. */
 export const DEFAULT_UI_PORT = 7780;
@@ -195,6 +203,8 @@ export function statusFor(err: unknown): number {
   if (err.code === 'no-route' || err.code === 'no-common-asset' || err.code === 'fee-too-high') return 409;
   if (err.code === 'ui-unauthorized') return 401;
   if (err.code === 'too-large') return 413;
+  // No relay answered: nothing was done, and trying again later may work.
+  if (err.code === 'relay-incomplete') return 503;
   switch (err.category) {
     case 'usage':
       return 400;
@@ -262,6 +272,21 @@ function routeRequest(raw: unknown): RouteRequest {
     unit: str(body, 'unit', 300),
   };
   if (body.payeeUnit !== undefined && body.payeeUnit !== '') request.payeeUnit = str(body, 'payeeUnit', 300);
+  return request;
+}
+
+/** A follow request from the graph page; the key itself is parsed by the Peer (npub, nprofile or hex). */
+function followRequest(raw: unknown): FollowRequestView {
+  const body = check.record(raw, 'request body', 'bad-input');
+  const request: FollowRequestView = {
+    target: str(body, 'target', 2000),
+    action: check.oneOf(body.action, 'action', 'bad-input', ['follow', 'unfollow'] as const),
+  };
+  if (body.petname !== undefined && body.petname !== '') {
+    if (request.action !== 'follow') check.fail('bad-input', 'petname', 'absent when unfollowing', body.petname);
+    request.petname = str(body, 'petname', MAX_PETNAME);
+  }
+  if (body.force !== undefined) request.force = check.boolean(body.force, 'force');
   return request;
 }
 
@@ -381,6 +406,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           const key = isRecord(body) ? body.payKey : undefined;
           return sendJson(res, 200, await payOnce.run(key, request, () => backend.pay(request)));
         }
+        case '/api/follow':
+          return sendJson(res, 200, await backend.follow(followRequest(await readBody(req))));
         case '/api/dms': {
           const body = check.record(await readBody(req), 'request body', 'bad-input');
           const to = parsePubkey(str(body, 'to', 100), 'to');

@@ -13,6 +13,7 @@ import type { OfferGraph, OffersFile } from '../pathing/index.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type {
   DashboardBackend,
+  FollowResultView,
   DashboardEvent,
   DmView,
   IdentityView,
@@ -189,6 +190,13 @@ export class StaticDashboardBackend implements DashboardBackend {
     throw new OtP2pError(
       'ui-read-only',
       'this dashboard runs over an offline offers file and cannot send messages; start it against a peer',
+    );
+  }
+
+  follow(): FollowResultView {
+    throw new OtP2pError(
+      'ui-read-only',
+      'this dashboard runs over an offline offers file and cannot change your follow list; start it against a peer',
     );
   }
 

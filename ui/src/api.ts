@@ -2,6 +2,7 @@
 import type {
   DashboardEvent,
   DmView,
+  FollowResultView,
   IdentityView,
   MintVerdictView,
   OfferView,
@@ -15,6 +16,7 @@ import type {
 export type {
   DashboardEvent,
   DmView,
+  FollowResultView,
   IdentityView,
   MintVerdictView,
   OfferView,
@@ -95,4 +97,7 @@ export const api = {
       payKey,
     }),
   sendDm: (to: string, text: string) => call<DmView>('POST', '/api/dms', { to, text }),
+  /** Edits the user's newest follow list (never replaces it); `force` proceeds when no relay answered. */
+  follow: (target: string, action: 'follow' | 'unfollow', petname: string, force: boolean) =>
+    call<FollowResultView>('POST', '/api/follow', { target, action, ...(petname ? { petname } : {}), force }),
 };

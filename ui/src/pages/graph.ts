@@ -1,7 +1,7 @@
 /** The social graph of follows and the offers published in it. */
 import type { Core, ElementDefinition, LayoutOptions } from 'cytoscape';
-import { api } from '../api.ts';
-import type { OfferView, SocialGraphView } from '../api.ts';
+import { ApiError, api } from '../api.ts';
+import type { FollowResultView, OfferView, SocialGraphView } from '../api.ts';
 import { drawGraph } from '../cy.ts';
 import { empty, h, table } from '../dom.ts';
 import { outputFor } from '../../../src/payments/quote.ts';
@@ -96,6 +96,99 @@ function draw(box: HTMLElement, g: SocialGraphView): void {
   );
 }
 
+/** One line about what a follow change did (the page redraws on the `graph` event that follows). */
+function followOutcome(verb: string, who: string, r: FollowResultView): string {
+  if (r.event === null) return `Nothing to change: your list already says so for ${who}.`;
+  const held = r.relays.filter((x) => x.ok).length;
+  const local = r.base === 'local' ? ' (edited the list this data folder holds: no relay answered)' : '';
+  return `${verb} ${who}: your follow list is held by ${held} of ${r.relays.length} relays${local}.`;
+}
+
+/** Follow a key by npub, and unfollow the people you follow: the list is edited, never replaced. */
+function followSection(g: SocialGraphView): HTMLElement {
+  const status = h('p', { role: 'status', 'aria-live': 'polite', id: 'follow-status' });
+  const target = h('input', {
+    id: 'follow-target',
+    name: 'target',
+    required: true,
+    placeholder: 'npub1… or nprofile1…',
+    autocomplete: 'off',
+    spellcheck: false,
+  });
+  const petname = h('input', { id: 'follow-petname', name: 'petname', maxlength: 100, autocomplete: 'off' });
+  const force = h('input', { id: 'follow-force', name: 'force', type: 'checkbox' });
+  const run = async (action: 'follow' | 'unfollow', key: string, name: string, who: string): Promise<void> => {
+    status.textContent = action === 'follow' ? 'Following…' : 'Unfollowing…';
+    try {
+      const r = await api.follow(key, action, name, force.checked);
+      status.textContent = followOutcome(action === 'follow' ? 'Followed' : 'Unfollowed', who, r);
+    } catch (err) {
+      status.textContent =
+        err instanceof ApiError
+          ? `Not changed (${err.code}): ${err.message}`
+          : `Not changed: ${(err as Error).message}`;
+    }
+  };
+  const followed = g.nodes.filter((n) => n.degree === 1);
+  const offersOf = (pk: string): number =>
+    g.offers.filter((o) => o.pubkey === pk && (o.status ?? 'open') === 'open').length;
+  return h(
+    'section',
+    { 'aria-labelledby': 'follows-h' },
+    h('h2', { id: 'follows-h' }, `People you follow (${followed.length})`),
+    h(
+      'form',
+      {
+        class: 'card form-grid',
+        id: 'follow-form',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          void run('follow', target.value.trim(), petname.value.trim(), petname.value.trim() || target.value.trim());
+        },
+      },
+      h('label', { for: 'follow-target' }, 'Follow'),
+      target,
+      h('label', { for: 'follow-petname' }, 'Your name for them (optional)'),
+      petname,
+      h(
+        'label',
+        { for: 'follow-force' },
+        force,
+        ' Even if no relay answers with my current list (it then edits the one this data folder holds)',
+      ),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Follow')),
+      status,
+    ),
+    h(
+      'p',
+      { class: 'hint' },
+      'Your follow list is the one your other Nostr clients made: only the entry you change moves, everything else stays as it was.',
+    ),
+    followed.length === 0
+      ? empty('You follow nobody yet: routes, offers and mint checks come from the people you follow.')
+      : table(
+          'People you follow',
+          ['peer', 'offers', ''],
+          followed.map((n) => [
+            peerEl(n.pubkey),
+            String(offersOf(n.pubkey)),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'small unfollow',
+                'data-pubkey': n.pubkey,
+                'aria-label': `Unfollow ${peerName(n.pubkey)}`,
+                onclick: () => void run('unfollow', n.pubkey, '', peerName(n.pubkey)),
+              },
+              'Unfollow',
+            ),
+          ]),
+          { id: 'follows-table' },
+        ),
+  );
+}
+
 export const graphPage: Page = {
   title: 'Offers graph',
   refreshOn: ['graph'],
@@ -139,6 +232,7 @@ export const graphPage: Page = {
       box,
     );
     draw(box, g);
+    root.append(followSection(g));
     const offerRows = g.offers.map((o) => [
       peerEl(o.pubkey),
       unitLabel(o.in),
