@@ -37,6 +37,8 @@ const LOOKUP_TIMEOUT_MS = 8_000;
 export const FOLLOW_WAIT_MS = 10_000;
 /** Authors per query when fetching the keys new friends follow. */
 const AUTHORS_PER_QUERY = 200;
+/** Authors per query when listing what the follows publish (see {@link PeerFollows.list}). */
+const LIST_AUTHORS_PER_QUERY = 50;
 /** Longest petname accepted (other clients show it in one line). */
 export const MAX_PETNAME = 100;
 
@@ -73,7 +75,10 @@ export interface FollowResult {
   event: NostrEvent | null;
   /** The keys the change was about (hex). */
   pubkeys: string[];
-  /** Where the edited list came from: a relay, this data folder (with `force`), or none (a first list). */
+  /**
+   * Where the edited list came from: a relay; this data folder (with `force`, or when the list it
+   * published last has not reached the relays that answered yet); or none (a first list).
+   */
   base: 'relays' | 'local' | 'none';
   /** Relays that did not answer the fetch of the newest list (some may have; see `base`). */
   incomplete: RelayGap[];
@@ -289,11 +294,17 @@ export class PeerFollows {
     const incomplete = [...latest.incomplete];
     const keys = follows.map((f) => f.pubkey);
     const found: NostrEvent[] = [];
-    for (let i = 0; i < keys.length; i += AUTHORS_PER_QUERY) {
-      const authors = keys.slice(i, i + AUTHORS_PER_QUERY);
+    // Small author groups and one filter per kind of answer: relays cap each filter's answer (the
+    // embedded relay at 100 events by default), and profiles plus catalogs stay within it.
+    for (let i = 0; i < keys.length; i += LIST_AUTHORS_PER_QUERY) {
+      const authors = keys.slice(i, i + LIST_AUTHORS_PER_QUERY);
       const r = await queryEvents(
         this.#ctx.transport,
-        [{ kinds: [Kind.Metadata, Kind.Catalog, Kind.Offer, Kind.MintAttestation], authors }],
+        [
+          { kinds: [Kind.Metadata, Kind.Catalog], authors },
+          { kinds: [Kind.Offer], authors },
+          { kinds: [Kind.MintAttestation], authors },
+        ],
         LOOKUP_TIMEOUT_MS,
         { relays: [...this.#p.relays] },
       );
@@ -302,7 +313,11 @@ export class PeerFollows {
     }
     const now = unixSeconds(this.#ctx.clock);
     const by = new Map<string, NostrEvent[]>();
-    for (const e of found) by.set(e.pubkey, [...(by.get(e.pubkey) ?? []), e]);
+    for (const e of found) {
+      const list = by.get(e.pubkey);
+      if (list) list.push(e);
+      else by.set(e.pubkey, [e]);
+    }
     const entries = follows.map((f): FollowEntry => {
       const mine = by.get(f.pubkey) ?? [];
       const entry: FollowEntry = { pubkey: f.pubkey, degree: 1, publishes: publishesOf(mine, now) };
@@ -408,9 +423,11 @@ export class PeerFollows {
     if (best) this.#p.events.insert(best);
     const local = await this.#p.events.getAddress(Kind.Follows, pubkey);
     let base: Latest['base'] = best ? 'relays' : 'none';
+    // Newer here than on any relay that answered: a list this folder published that has not
+    // reached them yet (still in the outbox). Editing an older one would drop that change.
     if (local && newer(best, local)) {
       best = local;
-      base = ok === 0 ? 'local' : base === 'none' ? 'local' : 'relays';
+      base = 'local';
     }
     return { event: best ?? null, base, incomplete, writeRelays, answered: ok };
   }
