@@ -16,6 +16,25 @@ import { parseFollowTarget } from '../../src/peer/follows.ts';
 import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { finalizeEvent } from 'nostr-tools/pure';
+import type { Event as NtEvent } from 'nostr-tools/pure';
+import { WebSocket } from 'ws';
+
+/** Publish an event made by nostr-tools over a raw WebSocket and wait for the relay's OK. */
+function publishRaw(url: string, event: NtEvent): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => ws.send(JSON.stringify(['EVENT', event])));
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as unknown[];
+      if (msg[0] !== 'OK' || msg[1] !== event.id) return;
+      ws.close();
+      if (msg[2] === true) resolve();
+      else reject(new Error(`relay refused: ${String(msg[3])}`));
+    });
+    ws.on('error', reject);
+  });
+}
 
 let relay: EmbeddedRelay;
 let notary: SimulatedNotary;
@@ -110,6 +129,50 @@ describe('Peer.follow', () => {
     });
     // Unfollowing again changes nothing, so nothing is published.
     expect((await alice.unfollow(bob.npub)).event).toBeNull();
+  });
+
+  it("reads the user's list from their NIP-65 write relays too, and publishes the edit there", async () => {
+    const home = await startEmbeddedRelay({});
+    try {
+      const carol = deriveIdentity(generateMnemonic());
+      const now = Math.floor(Date.now() / 1000) - 60;
+      // Made by another client: the relay list on the configured relay, the follow list only on Carol's own relay.
+      const relayList = finalizeEvent(
+        { kind: 10002, created_at: now, tags: [['r', home.url, 'write']], content: '' },
+        carol.secretKey,
+      );
+      const theirs = finalizeEvent(
+        {
+          kind: 3,
+          created_at: now,
+          tags: [
+            ['p', dave.pubkey, '', 'Dave'],
+            ['t', 'ot'],
+          ],
+          content: 'kept',
+        },
+        carol.secretKey,
+      );
+      await publishRaw(relay.url, relayList);
+      await publishRaw(home.url, theirs);
+      const peer = await createPeer({ home: join(tmpDir(), 'carol'), identity: carol, relays: [relay.url] });
+      try {
+        const r = await peer.follow(bob.pubkey);
+        expect(r.base).toBe('relays');
+        expect(r.event?.tags).toEqual([...theirs.tags, ['p', bob.pubkey]]);
+        expect(r.event?.content).toBe('kept');
+        expect(r.relays.map((x) => [x.relay, x.ok]).sort()).toEqual(
+          [
+            [relay.url, true],
+            [home.url, true],
+          ].sort(),
+        );
+      } finally {
+        await peer.stop();
+      }
+    } finally {
+      await home.close();
+    }
   });
 
   it.each([
