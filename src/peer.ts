@@ -40,7 +40,7 @@ import { openStore } from './store/db.ts';
 import { EventStore } from './store/events.ts';
 import { OutboxStore } from './store/outbox.ts';
 import { CursorStore } from './store/cursors.ts';
-import type { Transport, PublishResult } from './relays/transport.ts';
+import type { RelayGap, Transport, PublishResult } from './relays/transport.ts';
 import { RelayPool } from './relays/pool.ts';
 import { OutboxPublisher } from './relays/outbox.ts';
 import { Messenger } from './messaging/messenger.ts';
@@ -229,6 +229,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       tickMs: 500,
       ...(o.crash ? { crash: o.crash } : {}),
       log: (line) => log(`payments: ${line}`),
+      nameOf: (pk) => this.nameOf(pk),
       ports: {
         channel: new MessengerChannel(this.#messenger),
         transfers: transfersFor(o, parts.accounts, this.#btc),
@@ -414,6 +415,25 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Public catalogs known from the last sync. */
   knownCatalogs(): ReadonlyMap<string, Catalog> {
     return this.#web.knownCatalogs();
+  }
+
+  /**
+   * The name to show a person for `pubkey`: the user's petname, else the name the key claims in
+   * its profile (with a short npub beside it, since anyone can claim any name), else a short npub.
+   * `you` for this peer's own key.
+   * @throws OtP2pError `bad-hex` (or `wrong-length`) when `pubkey` is not 64 lowercase hex characters.
+   */
+  nameOf(pubkey: string): string {
+    return pubkey === this.pubkey ? 'you' : this.#web.names.nameOf(pubkey);
+  }
+
+  /**
+   * Fetch the names of `pubkeys` (their profiles, and the user's petnames) without a full sync.
+   * Returns the relays that did not answer; their names then show as short npubs.
+   * @throws OtP2pError from the transport (`closed`, ...).
+   */
+  async loadNames(pubkeys: readonly string[]): Promise<RelayGap[]> {
+    return this.#web.fetchNames(pubkeys.filter((pk) => pk !== this.pubkey));
   }
 
   /**
