@@ -91,6 +91,18 @@ export type {
   SyncOptions,
   SyncResult,
 } from './peer/types.ts';
+// Who a Peer signs as: a wallet brings a local key or pairs with a NIP-46 remote signer.
+export type { IdentityKind, Signer } from './events/signer.ts';
+export { LocalSigner } from './signers/local.ts';
+export {
+  DEFAULT_SIGNER_TIMEOUT_MS,
+  NIP46_PERMISSIONS,
+  Nip46Signer,
+  createNostrConnectUri,
+  pairNostrConnect,
+  parseBunkerUri,
+} from './signers/nip46.ts';
+export type { BunkerPointer, Nip46Options, NostrConnectParams, PairOptions } from './signers/nip46.ts';
 export type { PeerCatalog } from './peer/catalog.ts';
 export type { PeerOffers } from './peer/offers.ts';
 export type { PeerRoutes } from './peer/routes.ts';
