@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
-import { isOtP2pError } from '../../src/core/errors.ts';
+import { OtP2pError, isOtP2pError } from '../../src/core/errors.ts';
+import type { Signer } from '../../src/events/signer.ts';
 import { buildDmRelaysEvent } from '../../src/events/dm-relays.ts';
 import { buildRelayListEvent } from '../../src/events/relay-list.ts';
 import { getPublicKey, signEvent } from '../../src/events/sign.ts';
@@ -147,6 +148,35 @@ describe('Messenger over MemoryTransport', async () => {
     expect(report.choice).toMatchObject({ relays: [], source: 'default' });
     expect(report.results.map((r) => r.relay)).toEqual(['memory://directory']);
     expect(warnings.some((w) => w.includes(nobody))).toBe(true);
+  });
+
+  it('a signer that fails to decrypt loses nothing: the same wrap is read once the signer answers', async () => {
+    // A fake for a fault of a remote signer (it did not answer once); the key behind it is real.
+    const real = new LocalSigner(bob, 'seed');
+    let failures = 1;
+    const flaky: Signer = {
+      identityKind: 'bunker',
+      getPublicKey: async () => B,
+      signEvent: (t) => real.signEvent(t),
+      nip44Encrypt: (pk, text) => real.nip44Encrypt(pk, text),
+      nip44Decrypt: async (pk, payload) => {
+        if (failures-- > 0) throw new OtP2pError('signer-timeout', 'the remote signer did not answer');
+        return real.nip44Decrypt(pk, payload);
+      },
+    };
+    const m = new Messenger({
+      transport: new MemoryTransport({ network }),
+      signer: flaky,
+      pubkey: B,
+      store: await open('flaky'),
+    });
+    const { wrap } = await giftWrap(
+      { kind: 14, created_at: now(), tags: [['p', B]], content: 'still here' },
+      new LocalSigner(alice, 'seed'),
+      B,
+    );
+    expect(await m.process(wrap)).toMatchObject({ ok: false, code: 'signer-timeout' });
+    expect(await m.process(wrap)).toMatchObject({ ok: true, kind: 'chat', chat: { text: 'still here', sender: A } });
   });
 
   it('10,000 junk wraps addressed to the user: no crash, all rejected, bounded memory', async () => {
