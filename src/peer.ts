@@ -26,7 +26,7 @@ import { OtP2pError, isOtP2pError } from './core/errors.ts';
 import { cryptoRandom } from './core/random.ts';
 import type { Config } from './config.ts';
 import { DEFAULT_CONFIG } from './config.ts';
-import { signEvent, getPublicKey } from './events/sign.ts';
+import type { Signer } from './events/signer.ts';
 import type { EventTemplate, NostrEvent } from './events/types.ts';
 import { EventVerifier } from './events/verify.ts';
 import { buildFollowsEvent } from './events/follows.ts';
@@ -65,10 +65,12 @@ import { PeerRoutes } from './peer/routes.ts';
 import { PeerPayments } from './peer/payments.ts';
 import { PeerDms } from './peer/dms.ts';
 import { PeerMint } from './peer/mint.ts';
+import { LocalSigner } from './signers/local.ts';
 import type {
   CreatePeerOptions,
   OutboxReport,
   PeerEvents,
+  PeerIdentity,
   PeerStatus,
   RelayHealth,
   SyncOptions,
@@ -89,6 +91,18 @@ export type {
   SyncOptions,
   SyncResult,
 } from './peer/types.ts';
+// Who a Peer signs as: a wallet brings a local key or pairs with a NIP-46 remote signer.
+export type { IdentityKind, Signer } from './events/signer.ts';
+export { LocalSigner } from './signers/local.ts';
+export {
+  DEFAULT_SIGNER_TIMEOUT_MS,
+  NIP46_PERMISSIONS,
+  Nip46Signer,
+  createNostrConnectUri,
+  pairNostrConnect,
+  parseBunkerUri,
+} from './signers/nip46.ts';
+export type { BunkerPointer, Nip46Options, NostrConnectParams, PairOptions } from './signers/nip46.ts';
 export type { PeerCatalog } from './peer/catalog.ts';
 export type { PeerOffers } from './peer/offers.ts';
 export type { PeerRoutes } from './peer/routes.ts';
@@ -119,7 +133,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly dms: PeerDms;
   /** Mint transparency. */
   readonly mint: PeerMint;
-  readonly #sk: Uint8Array;
+  readonly #signer: Signer;
   readonly #clock: Clock;
   readonly #store: Store;
   readonly #events: EventStore;
@@ -138,6 +152,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** @internal Use {@link createPeer}. */
   constructor(parts: {
     options: CreatePeerOptions;
+    signer: Signer;
+    pubkey: string;
     store: Store;
     transport: Transport;
     ownsTransport: boolean;
@@ -147,8 +163,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   }) {
     super();
     const o = parts.options;
-    this.#sk = o.identity.secretKey;
-    this.pubkey = getPublicKey(this.#sk);
+    this.#signer = parts.signer;
+    this.pubkey = parts.pubkey;
     this.npub = npubEncode(this.pubkey);
     this.home = resolve(o.home);
     this.config = parts.config;
@@ -172,7 +188,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     registerPaymentMessages(defaultRegistry);
     this.#messenger = new Messenger({
       transport: this.#transport,
-      secretKey: this.#sk,
+      signer: this.#signer,
+      pubkey: this.pubkey,
       store: this.#store,
       clock: this.#clock,
       random,
@@ -255,9 +272,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     });
   }
 
-  /** Sign a template with the identity key. */
-  sign(template: EventTemplate): NostrEvent {
-    return signEvent(template, this.#sk, this.pubkey);
+  /**
+   * Sign a template as this peer's identity, through its signer (a remote signer may take a while,
+   * or refuse).
+   * @throws OtP2pError `signer-refused`, `signer-timeout`, `signer-mismatch` (also when the signer
+   *   signed as another key than {@link pubkey}).
+   */
+  async sign(template: EventTemplate): Promise<NostrEvent> {
+    return signAs(this.#signer, this.pubkey, template);
   }
 
   /**
@@ -302,10 +324,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   /**
    * Sign, store locally and queue an event in the persistent outbox (durable on return).
    * With `wait`, resolves once every relay acknowledged or refused it.
-   * @throws OtP2pError `db-error`.
+   * @throws OtP2pError `db-error`, the signer's codes (see {@link sign}).
    */
   async publish(template: EventTemplate, options: { wait?: boolean } = {}): Promise<NostrEvent> {
-    const event = this.sign(template);
+    const event = await this.sign(template);
     this.#events.insert(event);
     this.#outbox.publish(event);
     if (options.wait) await this.flush();
@@ -472,12 +494,40 @@ function transfersFor(o: CreatePeerOptions, accounts: OtAccountBinding[], btc: B
   return ot ?? noTransfers;
 }
 
+/** Sign through `signer` and check that it signed as `pubkey`, the identity the peer was built for. */
+async function signAs(signer: Signer, pubkey: string, template: EventTemplate): Promise<NostrEvent> {
+  const event = await signer.signEvent(template);
+  if (event.pubkey !== pubkey)
+    throw new OtP2pError('signer-mismatch', `the signer signed as ${event.pubkey}, not as this peer's ${pubkey}`, {
+      context: { expected: pubkey, got: event.pubkey },
+    });
+  return event;
+}
+
 /**
- * Create a peer over a data folder. Opens (and migrates) the database; connects nothing until
- * {@link Peer.start}.
- * @throws OtP2pError `no-relays` when neither relays nor a transport are given, `db-error`.
+ * The peer's signer: the one given, or a {@link LocalSigner} over `identity`'s key.
+ * @throws OtP2pError `bad-config` unless exactly one of `identity` and `signer` is given.
+ */
+function signerOf(options: CreatePeerOptions): Signer {
+  const { identity, signer } = options;
+  if ((identity === undefined) === (signer === undefined))
+    throw new OtP2pError(
+      'bad-config',
+      `createPeer needs exactly one of identity and signer, got ${identity === undefined ? 'neither' : 'both'}`,
+      { context: { field: 'identity' } },
+    );
+  return signer ?? new LocalSigner((identity as PeerIdentity).secretKey, 'seed');
+}
+
+/**
+ * Create a peer over a data folder. Asks the signer for its public key, opens (and migrates) the
+ * database; connects nothing else until {@link Peer.start}.
+ * @throws OtP2pError `bad-config` (not exactly one of `identity` and `signer`), `bad-key` (an
+ *   invalid identity key), `no-relays` when neither relays nor a transport are given, `db-error`,
+ *   the signer's codes (`signer-timeout`, `signer-refused`, `signer-mismatch`).
  */
 export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
+  const signer = signerOf(options);
   const home = resolve(options.home);
   if (!existsSync(home)) {
     mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -487,17 +537,17 @@ export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
   const relays = options.relays ?? config.relays;
   if (!options.transport && relays.length === 0)
     throw new OtP2pError('no-relays', 'a peer needs relays or a transport');
+  const pubkey = await signer.getPublicKey();
   const store = await openStore(join(home, 'otp2p.sqlite'));
   let transport = options.transport;
   const ownsTransport = transport === undefined;
   if (!transport) {
-    const sk = options.identity.secretKey;
-    const pubkey = getPublicKey(sk);
     transport = new RelayPool({
       relays,
       verifier: new EventVerifier({ ...(options.clock ? { clock: options.clock } : {}) }),
       cursors: new CursorStore(store, options.clock),
-      signer: (t) => signEvent(t, sk, pubkey),
+      // NIP-42 AUTH stays lazy: the signer is asked only when a relay sends a challenge that matters.
+      signer: (t) => signAs(signer, pubkey, t),
       ...(options.clock ? { clock: options.clock } : {}),
     });
   }
@@ -509,5 +559,5 @@ export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
       accounts.push({ notary: a.notaryId, unit: a.unitId, account: a.id });
     }
   }
-  return new Peer({ options, store, transport, ownsTransport, config, relays, accounts });
+  return new Peer({ options, signer, pubkey, store, transport, ownsTransport, config, relays, accounts });
 }

@@ -19,7 +19,7 @@ import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
-import { getPublicKey } from '../events/sign.ts';
+import type { Signer } from '../events/signer.ts';
 import type { NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';
 import type { DmRelayChoice } from '../relays/nip65.ts';
@@ -92,8 +92,10 @@ export interface MessengerStats {
 /** Options for {@link Messenger}. */
 export interface MessengerOptions {
   transport: Transport;
-  /** Our identity key (never logged). */
-  secretKey: Uint8Array;
+  /** Who we sign seals and decrypt wraps as: a local key or a NIP-46 remote signer. */
+  signer: Signer;
+  /** The signer's public key (hex), known before the Messenger is built (`await signer.getPublicKey()`). */
+  pubkey: string;
   store: Store;
   clock?: Clock;
   random?: Random;
@@ -127,7 +129,7 @@ export class Messenger {
   readonly pubkey: string;
   readonly received: ReceivedMessages;
   readonly #o: MessengerOptions;
-  readonly #sk: Uint8Array;
+  readonly #signer: Signer;
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #registry: MessageRegistry;
@@ -146,8 +148,8 @@ export class Messenger {
 
   constructor(options: MessengerOptions) {
     this.#o = options;
-    this.#sk = options.secretKey;
-    this.pubkey = getPublicKey(options.secretKey);
+    this.#signer = options.signer;
+    this.pubkey = options.pubkey;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? cryptoRandom;
     this.#registry = options.registry ?? defaultRegistry;
@@ -236,7 +238,7 @@ export class Messenger {
     const rumor = createRumor(chatTemplate(text, [recipient], { clock: this.#clock, ...options }), this.pubkey);
     const choice = await this.relaysFor(recipient);
     const held = createHeldWrap(
-      createSeal(rumor, this.#sk, recipient, { clock: this.#clock, random: this.#random }),
+      await createSeal(rumor, this.#signer, recipient, { clock: this.#clock, random: this.#random }),
       recipient,
       { clock: this.#clock, random: this.#random },
     );
@@ -244,7 +246,7 @@ export class Messenger {
     const sent = await this.#publish(held, choice.relays);
     if (recipient !== this.pubkey) {
       const self = createHeldWrap(
-        createSeal(rumor, this.#sk, this.pubkey, { clock: this.#clock, random: this.#random }),
+        await createSeal(rumor, this.#signer, this.pubkey, { clock: this.#clock, random: this.#random }),
         this.pubkey,
         { clock: this.#clock, random: this.#random },
       );
@@ -269,7 +271,7 @@ export class Messenger {
       random: this.#random,
       wrapKind: options.live ? Kind.EphemeralGiftWrap : Kind.GiftWrap,
     } as const;
-    const held = createHeldWrap(createSeal(rumor, this.#sk, recipient, wrapOpts), recipient, wrapOpts);
+    const held = createHeldWrap(await createSeal(rumor, this.#signer, recipient, wrapOpts), recipient, wrapOpts);
     const wrap = held.wrap;
     let choice: RelayChoice;
     try {
@@ -338,7 +340,11 @@ export class Messenger {
     }
     let u: Unwrapped;
     try {
-      u = unwrapGift(wrapValue, this.#sk, { verifier: this.#verifier, clock: this.#clock });
+      u = await unwrapGift(wrapValue, this.#signer, {
+        verifier: this.#verifier,
+        clock: this.#clock,
+        recipient: this.pubkey,
+      });
     } catch (err) {
       return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'unwrap failed');
     }
