@@ -14,6 +14,7 @@ import type { ChatMessage } from '../messaging/nip17.ts';
 import type { MintVerdict } from '../mint/verdict.ts';
 import type { MultiRouteResult } from '../pathing/router.ts';
 import type { OutboxItem } from '../store/outbox.ts';
+import type { Signer } from '../events/signer.ts';
 
 /** The identity a peer acts as: its Nostr secret key (an `Identity` from `otp2p/keys` fits). */
 export interface PeerIdentity {
@@ -25,6 +26,8 @@ export interface CreatePeerOptions {
   /** Data folder: the database lives here (created 0700 when missing). */
   home: string;
   identity: PeerIdentity;
+  /** Who this peer signs and decrypts as: a local key or a NIP-46 remote signer (instead of `identity`). */
+  signer?: Signer;
   /** Relays to read from and publish to (default: the configuration's). */
   relays?: string[];
   /** A transport to use instead of a `RelayPool` over `relays` (tests, other networks). */
