@@ -34,7 +34,7 @@ export const root: CommandDef = defineCommand({
       load: () => import('./commands/whoami.ts').then((m) => m.default),
     },
     key: {
-      summary: 'derive keys from a mnemonic without a vault',
+      summary: 'derive keys from a mnemonic; export your key (ncryptsec, or in clear after confirmation)',
       load: () => import('./commands/key.ts').then((m) => m.default),
     },
     btc: {
