@@ -105,11 +105,15 @@ async function pairRemoteSigner(
       timeoutMs: (seconds ?? DEFAULT_CONNECT_SECONDS) * 1000,
       onAuthUrl: (url) => ctx.io.stderr(`the remote signer asks you to approve in your browser: ${url}\n`),
     });
+    // Ctrl-C while waiting for the user to approve: the pending request ends as `aborted`.
+    const stop = (): void => signer.close();
+    ctx.signal.addEventListener('abort', stop, { once: true });
     try {
       ctx.io.stderr(`asking the remote signer on ${b.relays.join(', ')} to connect (approve it in your signer)...\n`);
       const userPubkey = await signer.connect(NIP46_PERMISSIONS);
       return { kind: 'bunker', clientSecretKey, userPubkey, bunker: { pubkey: b.pubkey, relays: b.relays } };
     } finally {
+      ctx.signal.removeEventListener('abort', stop);
       signer.close();
       await pool.close();
     }
