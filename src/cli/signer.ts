@@ -16,7 +16,7 @@ import type { Identity } from '../keys/identity.ts';
 import type { UnlockedVault, VaultBunker } from '../keys/vault.ts';
 import { openVault } from '../keys/vault.ts';
 import { RelayPool } from '../relays/pool.ts';
-import { LocalSigner } from '../signers/local.ts';
+import { localVaultSigner } from '../signers/vault.ts';
 import { DEFAULT_SIGNER_TIMEOUT_MS, Nip46Signer } from '../signers/nip46.ts';
 import type { CommandContext } from './command.ts';
 import type { Secrets } from './secrets.ts';
@@ -28,8 +28,8 @@ export interface HomeSigner {
   readonly signer: Signer;
   readonly kind: IdentityKind;
   /**
-   * The vault's identity: pubkey, npub and the BIP84 account. For a `bunker` identity reading
-   * `secretKey` throws `no-identity` (there is none here).
+   * The vault's identity: pubkey, npub and the BIP84 account. For a `bunker` identity its secret
+   * key getter throws `no-identity` (there is none here).
    */
   readonly identity: Identity;
   /** Where the remote signer listens (`bunker` identities). */
@@ -66,10 +66,9 @@ export async function openHomeSigner(ctx: CommandContext, options: OpenHomeSigne
   vault.seed.fill(0); // the identity carries the derived BIP84 account; the raw seed is not needed
   const identity = vault.identity;
   const nostr = vault.nostr;
-  if (nostr.kind !== 'bunker') {
-    const signer = new LocalSigner(nostr.secretKey, nostr.kind);
-    return { signer, kind: nostr.kind, identity, close: async () => {} };
-  }
+  const local = localVaultSigner(nostr);
+  if (local !== undefined) return { signer: local, kind: local.identityKind, identity, close: async () => {} };
+  if (nostr.kind !== 'bunker') throw new OtP2pError('internal', 'a local identity without its signer');
   const pool = new RelayPool({ relays: nostr.bunker.relays, verifier: new EventVerifier() });
   const signer = new Nip46Signer({
     transport: pool,

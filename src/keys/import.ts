@@ -9,7 +9,8 @@ import { hexToBytes, isHex } from '../core/bytes.ts';
 import { OtP2pError } from '../core/errors.ts';
 import { nip49Decrypt } from './nip49.ts';
 import { publicKeyOf } from './nip06.ts';
-import { nsecDecode } from './nip19.ts';
+import { nsecDecode, nsecEncode } from './nip19.ts';
+import type { UnlockedVault, VaultNostrImport } from './vault.ts';
 
 /** How the imported key was written (an `ncryptsec` was protected by its own password). */
 export type ImportedKeyFormat = 'nsec' | 'hex' | 'ncryptsec';
@@ -48,4 +49,29 @@ export function parseSecretKeyText(
     );
   }
   return { secretKey, pubkey: publicKeyOf(secretKey), format };
+}
+
+/**
+ * The vault import of a key the user brings (see {@link parseSecretKeyText}); wipe it with
+ * {@link wipeNostrImport} once the vault is written.
+ * @throws OtP2pError as {@link parseSecretKeyText}.
+ */
+export function nsecImport(text: string, ncryptsecPassword?: string): VaultNostrImport {
+  return { kind: 'nsec', secretKey: parseSecretKeyText(text, ncryptsecPassword).secretKey };
+}
+
+/** Zero the secret bytes of an import (the vault holds them encrypted by now). */
+export function wipeNostrImport(n: VaultNostrImport): void {
+  if (n.kind === 'nsec') n.secretKey.fill(0);
+  else n.clientSecretKey.fill(0);
+}
+
+/**
+ * The Nostr secret key of an unlocked vault as an `nsec1…`, for `otp2p key export --nsec`.
+ * @throws OtP2pError `not-exportable` for a remote-signer identity (the key is not here).
+ */
+export function vaultNsec(v: UnlockedVault): string {
+  if (v.nostr.kind === 'bunker')
+    throw new OtP2pError('not-exportable', 'no Nostr secret key is held here: it lives in the remote signer');
+  return nsecEncode(v.nostr.secretKey);
 }

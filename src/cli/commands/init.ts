@@ -3,7 +3,7 @@ import { OtP2pError } from '../../core/errors.ts';
 import { cryptoRandom } from '../../core/random.ts';
 import { EventVerifier } from '../../events/verify.ts';
 import { publicIdentity } from '../../keys/identity.ts';
-import { parseSecretKeyText } from '../../keys/import.ts';
+import { nsecImport, wipeNostrImport } from '../../keys/import.ts';
 import { checkMnemonic, generateMnemonic } from '../../keys/mnemonic.ts';
 import { publicKeyOf } from '../../keys/nip06.ts';
 import type { VaultNostrImport } from '../../keys/vault.ts';
@@ -201,8 +201,7 @@ export default defineCommand({
     const mnemonic = imported ? checkMnemonic(secrets.mnemonic as string) : generateMnemonic();
     let nostr: VaultNostrImport | undefined;
     if (source === 'nsec') {
-      const key = parseSecretKeyText(secrets.nostrKey as string, secrets.nostrKeyPassword);
-      nostr = { kind: 'nsec', secretKey: key.secretKey };
+      nostr = nsecImport(secrets.nostrKey as string, secrets.nostrKeyPassword);
     } else if (source === 'bunker' || source === 'nostrconnect') {
       nostr = await pairRemoteSigner(
         ctx,
@@ -220,8 +219,7 @@ export default defineCommand({
       ...(secrets.passphrase !== undefined ? { passphrase: secrets.passphrase } : {}),
       ...(nostr ? { nostr } : {}),
     });
-    if (nostr?.kind === 'nsec') nostr.secretKey.fill(0);
-    if (nostr?.kind === 'bunker') nostr.clientSecretKey.fill(0);
+    if (nostr !== undefined) wipeNostrImport(nostr);
     const pub = publicIdentity(id);
     const identity = identityInfo(nostr?.kind ?? 'seed', nostr?.kind === 'bunker' ? nostr.bunker : undefined);
     if (ctx.json) {

@@ -18,7 +18,7 @@ import { boolOption } from '../options.ts';
 import { unlockHomeVault } from '../signer.ts';
 import type { CommandContext } from '../command.ts';
 import { readVaultFile } from '../../keys/vault.ts';
-import { nsecEncode } from '../../keys/nip19.ts';
+import { vaultNsec } from '../../keys/import.ts';
 
 /** `otp2p key derive`. */
 export const derive = defineCommand({
@@ -121,9 +121,7 @@ export const exportKey = defineCommand({
       }
       await confirmPlaintext(ctx, what);
       if (nsec) {
-        const key = vault.nostr.kind === 'bunker' ? undefined : vault.nostr.secretKey;
-        if (key === undefined) throw new OtP2pError('not-exportable', 'no Nostr secret key is held here');
-        const text = nsecEncode(key);
+        const text = vaultNsec(vault);
         if (ctx.json) printJson(ctx, { nsec: text, pubkey: file.pubkey });
         else ctx.io.stdout(`${text}\n`);
         return;
