@@ -147,7 +147,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }) {
     super();
     const o = parts.options;
-    this.#sk = o.identity.secretKey;
+    this.#sk = o.identity!.secretKey; // checked by createPeer
     this.pubkey = getPublicKey(this.#sk);
     this.npub = npubEncode(this.pubkey);
     this.home = resolve(o.home);
@@ -458,6 +458,12 @@ function transfersFor(o: CreatePeerOptions, accounts: OtAccountBinding[], btc: B
  * @throws OtP2pError `no-relays` when neither relays nor a transport are given, `db-error`.
  */
 export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
+  // This Peer still signs with a local key; signing through `options.signer` comes with the
+  // library side of issue 15.
+  if (options.identity === undefined)
+    throw new OtP2pError('no-identity', 'createPeer needs identity (a local key) in this version', {
+      context: { field: 'identity' },
+    });
   const home = resolve(options.home);
   if (!existsSync(home)) {
     mkdirSync(home, { recursive: true, mode: 0o700 });

@@ -127,10 +127,9 @@ export async function openPeer(
     peer = await createPeer({
       ...extra,
       home: ctx.home.dir,
-      signer: user.signer,
-      // Until the Peer signs through `signer` (the library's side of issue 15), it still reads
-      // the local key here; for a remote-signer identity this getter throws `no-identity`.
-      identity,
+      // A remote signer speaks for the user; a local key goes in as `identity` (createPeer wraps
+      // it in its own LocalSigner), exactly one of the two.
+      ...(user.kind === 'bunker' ? { signer: user.signer } : { identity }),
       relays: ctx.relays ?? config.relays,
       config,
       ...(ot.otApi ? { otApi: ot.otApi } : {}),

@@ -25,7 +25,8 @@ export interface PeerIdentity {
 export interface CreatePeerOptions {
   /** Data folder: the database lives here (created 0700 when missing). */
   home: string;
-  identity: PeerIdentity;
+  /** The identity's secret key, wrapped in a local signer (instead of `signer`). */
+  identity?: PeerIdentity;
   /** Who this peer signs and decrypts as: a local key or a NIP-46 remote signer (instead of `identity`). */
   signer?: Signer;
   /** Relays to read from and publish to (default: the configuration's). */
