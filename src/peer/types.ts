@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import type { Config } from '../config.ts';
 import type { UnitRef } from '../events/offer.ts';
+import type { Signer } from '../events/signer.ts';
 import type { RelayGap, Transport, RelayStats } from '../relays/transport.ts';
 import type { OtApi } from '../otapi/api.ts';
 import type { BitcoinWallet } from '../bitcoin/wallet.ts';
@@ -14,7 +15,6 @@ import type { ChatMessage } from '../messaging/nip17.ts';
 import type { MintVerdict } from '../mint/verdict.ts';
 import type { MultiRouteResult } from '../pathing/router.ts';
 import type { OutboxItem } from '../store/outbox.ts';
-import type { Signer } from '../events/signer.ts';
 
 /** The identity a peer acts as: its Nostr secret key (an `Identity` from `otp2p/keys` fits). */
 export interface PeerIdentity {
