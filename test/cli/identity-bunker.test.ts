@@ -223,6 +223,17 @@ describe('a NIP-46 remote signer (NDK backend) as the CLI identity', () => {
     expect(who.json[0]).toMatchObject({ npub: npubEncode(USER_PK), identity: { kind: 'bunker' } });
   });
 
+  it('nostrconnect pairing on a relay nobody can reach fails at once (relay-error), before showing a code', async () => {
+    const home = tmpDir();
+    const r = await runCli(
+      ['init', '--nostrconnect', '--relay', 'ws://127.0.0.1:1', '--timeout', '600', '--json', '--home', home],
+      { env },
+    );
+    expect(r.code).toBe(1);
+    expect(r.json[0]).toMatchObject({ error: { code: 'relay-error' } });
+    expect(r.stderr).not.toContain('nostrconnect://');
+  });
+
   it('nostrconnect pairing nobody answers ends in signer-timeout, and no vault is written', async () => {
     const home = tmpDir();
     const r = await runCli(
