@@ -4,6 +4,7 @@
  * identity and one data folder, and tells the wallet what it must show the user through events.
  *
  * ```ts
+ * // `identity` (a key from otp2p/keys) or `signer` (e.g. a Nip46Signer: the key stays in the user's bunker)
  * const peer = await createPeer({ home, identity, relays, otApi, receiptLookup });
  * peer.on('mint-alarm', (v) => warn(v));
  * await peer.start();

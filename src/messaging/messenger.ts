@@ -15,7 +15,8 @@
 import type { Clock } from '../core/clock.ts';
 import { systemClock, unixSeconds } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { OtP2pError, isOtP2pError } from '../core/errors.ts';
+import { OtP2pError, describeValue, isOtP2pError } from '../core/errors.ts';
+import { isHex } from '../core/bytes.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
@@ -146,7 +147,12 @@ export class Messenger {
   #sub: Subscription | undefined;
   #stats: MessengerStats = { processed: 0, accepted: 0, rejected: {} };
 
+  /** @throws OtP2pError `bad-key` when `pubkey` is not 32-byte hex. */
   constructor(options: MessengerOptions) {
+    if (!isHex(options.pubkey, 32))
+      throw new OtP2pError('bad-key', `messenger pubkey must be 32-byte hex, got ${describeValue(options.pubkey)}`, {
+        context: { field: 'pubkey' },
+      });
     this.#o = options;
     this.#signer = options.signer;
     this.pubkey = options.pubkey;
@@ -228,7 +234,8 @@ export class Messenger {
 
   /**
    * Send a NIP-17 chat message to `recipient` (hex pubkey), and a copy to ourselves.
-   * @throws OtP2pError `bad-input`, `bad-key`, `too-large`.
+   * @throws OtP2pError `bad-input`, `bad-key`, `too-large`, the signer's codes (`signer-refused`,
+   *   `signer-timeout`, `signer-mismatch`).
    */
   async sendChat(
     recipient: string,
@@ -258,7 +265,7 @@ export class Messenger {
   /**
    * Send a protocol message to `recipient`. `live` uses kind 21059 (ephemeral, stamped now)
    * for handshakes both sides are online for.
-   * @throws OtP2pError `bad-key`, `too-large`.
+   * @throws OtP2pError `bad-key`, `too-large`, the signer's codes.
    */
   async send(recipient: string, message: ProtocolMessage, options: { live?: boolean } = {}): Promise<SendReport> {
     const now = unixSeconds(this.#clock);

@@ -150,6 +150,22 @@ describe('Messenger over MemoryTransport', async () => {
     expect(warnings.some((w) => w.includes(nobody))).toBe(true);
   });
 
+  it('refuses a pubkey that is not 32-byte hex (bad-key)', async () => {
+    const store = await open('badkey');
+    let caught: unknown;
+    try {
+      new Messenger({
+        transport: new MemoryTransport({ network }),
+        signer: new LocalSigner(bob, 'seed'),
+        pubkey: 'npub1x',
+        store,
+      });
+    } catch (e) {
+      caught = e;
+    }
+    expect(isOtP2pError(caught, 'bad-key')).toBe(true);
+  });
+
   it('a signer that fails to decrypt loses nothing: the same wrap is read once the signer answers', async () => {
     // A fake for a fault of a remote signer (it did not answer once); the key behind it is real.
     const real = new LocalSigner(bob, 'seed');
