@@ -58,6 +58,13 @@ export interface CliIo {
    * erase-line sequence only; never pass it text that came from the network or the user.
    */
   terminal?: (text: string) => void;
+  /** Whether stdout is an interactive terminal (secrets are printed in clear only then, or with --yes). */
+  stdoutIsTTY?: boolean;
+  /**
+   * Ask the user on the controlling terminal (not stdin, which may carry secrets or data) and
+   * return the line typed, or undefined when there is no terminal.
+   */
+  askTerminal?: (question: string) => Promise<string | undefined>;
   env: Record<string, string | undefined>;
 }
 

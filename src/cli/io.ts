@@ -1,6 +1,7 @@
 /** The process-backed {@link CliIo}, and output helpers shared by commands. */
 import type { CliIo, CommandContext } from './command.ts';
 import { escapeJsonText, sanitizeLine } from './sanitize.ts';
+import { askTerminal } from './terminal.ts';
 
 /** Streams of the current process. */
 export function processIo(): CliIo {
@@ -10,6 +11,8 @@ export function processIo(): CliIo {
     stdin: () => process.stdin,
     isTTY: process.stderr.isTTY === true,
     terminal: (t) => void process.stderr.write(t),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    askTerminal: askTerminal,
     env: process.env,
   };
 }

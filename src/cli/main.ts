@@ -26,15 +26,15 @@ export const root: CommandDef = defineCommand({
       load: () => import('./commands/event.ts').then((m) => m.default),
     },
     init: {
-      summary: 'create the identity (BIP39 seed -> Nostr key + BIP84 account) in an encrypted vault',
+      summary: 'create the identity (BIP39 seed, or your own nsec or remote signer) in an encrypted vault',
       load: () => import('./commands/init.ts').then((m) => m.default),
     },
     whoami: {
-      summary: 'show the npub, xpub and first Bitcoin address',
+      summary: 'show the identity kind, npub, xpub and first Bitcoin address',
       load: () => import('./commands/whoami.ts').then((m) => m.default),
     },
     key: {
-      summary: 'derive keys from a mnemonic without a vault',
+      summary: 'derive keys from a mnemonic; export your key (ncryptsec, or in clear after confirmation)',
       load: () => import('./commands/key.ts').then((m) => m.default),
     },
     btc: {

@@ -15,7 +15,7 @@ import type { ReceiptLookup } from '../payments/adapters/otapi.ts';
 import { createPeer } from '../peer.ts';
 import type { CreatePeerOptions, Peer } from '../peer.ts';
 import type { CommandContext } from './command.ts';
-import { unlockHomeIdentity } from './secrets.ts';
+import { openHomeSigner } from './signer.ts';
 import { openHomeWallet } from '../bitcoin/open.ts';
 import type { OpenedWallet } from '../bitcoin/open.ts';
 import { openStore } from '../store/db.ts';
@@ -98,9 +98,17 @@ export async function openPeer(
   ctx: CommandContext,
   extra: Pick<CreatePeerOptions, 'paymentLimits' | 'log'> = {},
 ): Promise<{ peer: Peer; close: () => Promise<void> }> {
-  const identity = await unlockHomeIdentity(ctx);
-  const config = ctx.home.config();
-  const ot = attachOt(ctx);
+  const user = await openHomeSigner(ctx);
+  const identity = user.identity;
+  let config: ReturnType<typeof ctx.home.config>;
+  let ot: OtAttachment;
+  try {
+    config = ctx.home.config();
+    ot = attachOt(ctx);
+  } catch (err) {
+    await user.close();
+    throw err;
+  }
   // With a Bitcoin node configured, on-chain legs are settled by the identity's BIP84 wallet; its
   // state lives in the same database, through a connection of its own.
   let btc: { store: Store; opened: OpenedWallet } | undefined;
@@ -119,7 +127,9 @@ export async function openPeer(
     peer = await createPeer({
       ...extra,
       home: ctx.home.dir,
-      identity,
+      // A remote signer speaks for the user; a local key goes in as `identity` (createPeer wraps
+      // it in its own LocalSigner), exactly one of the two.
+      ...(user.kind === 'bunker' ? { signer: user.signer } : { identity }),
       relays: ctx.relays ?? config.relays,
       config,
       ...(ot.otApi ? { otApi: ot.otApi } : {}),
@@ -129,6 +139,7 @@ export async function openPeer(
   } catch (err) {
     ot.close?.();
     await btc?.store.close();
+    await user.close();
     throw err;
   }
   return {
@@ -140,6 +151,7 @@ export async function openPeer(
         await btc.opened.save();
         await btc.store.close();
       }
+      await user.close();
     },
   };
 }

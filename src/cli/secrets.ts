@@ -2,8 +2,10 @@
  * Secrets on the command line: the mnemonic, the vault password and the BIP39 passphrase come
  * from stdin (never from argv, where `ps` shows them) or, for the password, `$OTP2P_PASSWORD`.
  *
- * When several come from stdin, each is one line, in this order: mnemonic
- * (`--mnemonic-stdin`), password (`--password-stdin`), passphrase (`--passphrase-stdin`).
+ * When several come from stdin, each is one line, in this order: the Nostr key to import
+ * (`--nsec-stdin`: an `nsec1…`, 64 hex, or an `ncryptsec1…` followed on the next line by its own
+ * NIP-49 password) or a bunker URI (`--bunker-stdin`), then the mnemonic (`--mnemonic-stdin`),
+ * the vault password (`--password-stdin`), the BIP39 passphrase (`--passphrase-stdin`).
  * None of them is ever echoed, logged or put in an error.
  */
 import { existsSync } from 'node:fs';
@@ -18,9 +20,11 @@ import { unlockVault } from '../keys/vault.ts';
 
 /** Help text describing the stdin protocol, shared by commands that read secrets. */
 export const STDIN_SECRETS_HELP =
-  'Secrets are read from stdin, one per line, in this order: mnemonic (--mnemonic-stdin), then\n' +
-  'password (--password-stdin), then BIP39 passphrase (--passphrase-stdin). Without\n' +
-  '--password-stdin the password comes from $OTP2P_PASSWORD. Example:\n' +
+  'Secrets are read from stdin, one per line, in this order: the Nostr key to import\n' +
+  '(--nsec-stdin: nsec1..., 64 hex, or ncryptsec1... then its NIP-49 password on the next line)\n' +
+  'or the bunker URI (--bunker-stdin), then mnemonic (--mnemonic-stdin), then password\n' +
+  '(--password-stdin), then BIP39 passphrase (--passphrase-stdin). Each line only when its\n' +
+  'option is given. Without --password-stdin the password comes from $OTP2P_PASSWORD. Example:\n' +
   '  printf \'%s\\n%s\\n\' "$MNEMONIC" "$PASSWORD" | otp2p init --mnemonic-stdin --password-stdin';
 
 /** The `--password-stdin` option. */
@@ -46,6 +50,12 @@ export const BECH32_OPTION: OptionDef = {
 
 /** Secrets read for one command run. */
 export interface Secrets {
+  /** The Nostr key line of `--nsec-stdin` (nsec, hex or ncryptsec), not yet parsed. */
+  nostrKey?: string;
+  /** The NIP-49 password of an `ncryptsec1…` nostrKey. */
+  nostrKeyPassword?: string;
+  /** The bunker URI line of `--bunker-stdin`. */
+  bunker?: string;
   mnemonic?: string;
   password?: string;
   passphrase?: string;
@@ -59,25 +69,43 @@ export interface Secrets {
  */
 export async function readSecrets(
   ctx: CommandContext,
-  want: { mnemonic?: boolean; password?: boolean; passphrase?: boolean },
+  want: { nostrKey?: boolean; bunker?: boolean; mnemonic?: boolean; password?: boolean; passphrase?: boolean },
 ): Promise<Secrets> {
   const fromStdin = {
+    nostrKey: want.nostrKey === true,
+    bunker: want.bunker === true,
     mnemonic: want.mnemonic === true,
     password: want.password === true && ctx.options['password-stdin'] === true,
     passphrase: want.passphrase === true && ctx.options['passphrase-stdin'] === true,
   };
   let lines: string[] = [];
-  if (fromStdin.mnemonic || fromStdin.password || fromStdin.passphrase) {
+  if (Object.values(fromStdin).some((v) => v)) {
     lines = (await readStdinText(ctx, MAX_SECRETS_STDIN_BYTES, 'stdin (secrets)'))
       .split('\n')
       .map((l) => l.replace(/\r$/, ''));
   }
   const out: Secrets = {};
   let i = 0;
+  if (fromStdin.nostrKey) {
+    const k = lines[i++]?.trim();
+    if (k === undefined || k === '')
+      throw new OtP2pError('bad-key', 'no Nostr key on the first line of stdin (nsec1..., 64 hex or ncryptsec1...)');
+    out.nostrKey = k;
+    if (k.startsWith('ncryptsec1')) {
+      const pw = lines[i++];
+      if (pw === undefined || pw === '')
+        throw new OtP2pError('no-password', `no password for the ncryptsec on line ${i} of stdin`);
+      out.nostrKeyPassword = pw;
+    }
+  } else if (fromStdin.bunker) {
+    const b = lines[i++]?.trim();
+    if (b === undefined || b === '')
+      throw new OtP2pError('bad-bunker-uri', 'no bunker URI on the first line of stdin (bunker://...)');
+    out.bunker = b;
+  }
   if (fromStdin.mnemonic) {
     const m = lines[i++];
-    if (m === undefined || m.trim() === '')
-      throw new OtP2pError('bad-mnemonic', 'no mnemonic on the first line of stdin');
+    if (m === undefined || m.trim() === '') throw new OtP2pError('bad-mnemonic', `no mnemonic on line ${i} of stdin`);
     out.mnemonic = m;
   }
   if (want.password) {

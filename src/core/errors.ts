@@ -45,6 +45,10 @@ export const ERROR_CODES = {
   'no-identity': 'usage',
   'identity-exists': 'usage',
   'no-password': 'usage',
+  /** A secret would be printed in clear where no person is watching (stdout not a terminal). */
+  'not-a-terminal': 'usage',
+  /** The secret asked for is not held here (a remote signer's key). */
+  'not-exportable': 'usage',
   'bad-vault': 'verification',
   // events (NIP-01 verification)
   'bad-id': 'verification',

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import type { Config } from '../config.ts';
 import type { UnitRef } from '../events/offer.ts';
+import type { Signer } from '../events/signer.ts';
 import type { RelayGap, Transport, RelayStats } from '../relays/transport.ts';
 import type { OtApi } from '../otapi/api.ts';
 import type { BitcoinWallet } from '../bitcoin/wallet.ts';
@@ -24,7 +25,10 @@ export interface PeerIdentity {
 export interface CreatePeerOptions {
   /** Data folder: the database lives here (created 0700 when missing). */
   home: string;
-  identity: PeerIdentity;
+  /** The identity's secret key, wrapped in a local signer (instead of `signer`). */
+  identity?: PeerIdentity;
+  /** Who this peer signs and decrypts as: a local key or a NIP-46 remote signer (instead of `identity`). */
+  signer?: Signer;
   /** Relays to read from and publish to (default: the configuration's). */
   relays?: string[];
   /** A transport to use instead of a `RelayPool` over `relays` (tests, other networks). */

@@ -49,6 +49,7 @@ export const SIGNED_KINDS: readonly number[] = [
   Kind.ClientAuth,
   Kind.MintAttestation,
   Kind.Offer,
+  Kind.HelloProof,
 ];
 
 /** The minimum permissions otp2p asks a remote signer for (NIP-46 `perms`). */
@@ -462,7 +463,19 @@ export async function pairNostrConnect(options: PairOptions): Promise<Nip46Signe
               // Not for us, or not from a signer: keep waiting.
             });
         },
-        oneose: () =>
+        oneose: (incomplete) => {
+          // No pairing relay answered: a signer app could not reach us there either, so say so
+          // now instead of showing a code nobody can answer and waiting out the timeout.
+          if (new Set(incomplete.map((g) => g.relay)).size >= new Set(options.relays).size) {
+            // A microtask: a transport may call oneose before subscribe() has returned `sub`.
+            const err = new OtP2pError(
+              'relay-error',
+              `no pairing relay answered (${incomplete.map((g) => `${g.relay}: ${g.message}`).join('; ')}): give one your signer app can reach with --relay`,
+              { context: { relays: options.relays } },
+            );
+            queueMicrotask(() => finish(err));
+            return;
+          }
           options.onUri(
             createNostrConnectUri({
               clientPubkey: client.pubkey,
@@ -470,7 +483,8 @@ export async function pairNostrConnect(options: PairOptions): Promise<Nip46Signe
               secret,
               ...(options.perms ? { perms: options.perms } : {}),
             }),
-          ),
+          );
+        },
       },
       { relays: options.relays },
     );

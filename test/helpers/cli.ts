@@ -29,6 +29,10 @@ export async function runCli(
     stdin?: string | (() => AsyncIterable<Uint8Array>);
     env?: Record<string, string | undefined>;
     signal?: AbortSignal;
+    /** A terminal for the command: stdout is a TTY, and questions get these answers. */
+    terminal?: Pick<CliIo, 'stdoutIsTTY' | 'askTerminal'>;
+    /** Sees stderr as it is written (e.g. a pairing URI the test must answer while the command waits). */
+    onStderr?: (text: string) => void;
   } = {},
 ): Promise<CliResult> {
   let stdout = '';
@@ -40,6 +44,7 @@ export async function runCli(
     },
     stderr: (t) => {
       stderr += t;
+      options.onStderr?.(t);
     },
     stdin:
       typeof stdin === 'function'
@@ -48,6 +53,7 @@ export async function runCli(
             if (stdin) yield Buffer.from(stdin, 'utf8');
           },
     isTTY: false,
+    ...options.terminal,
     env: { ...options.env },
   };
   const code = await runMain(root, argv, io, options.signal ?? new AbortController().signal);

@@ -5,6 +5,7 @@
  */
 import type { FollowResult } from '../../peer/follows.ts';
 import { npubEncode } from '../../keys/nip19.ts';
+import { personName } from '../../events/names.ts';
 import { describeGaps } from '../../relays/query.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts';
@@ -25,18 +26,12 @@ const FORCE: OptionDef = {
   description: 'proceed when no relay answered with your follow list (see below)',
 };
 
-/** `npub1abcdefgh…wxyz`: recognisable, never a bare hex key. */
-function shortNpub(pubkey: string): string {
-  const n = npubEncode(pubkey);
-  return `${n.slice(0, 12)}…${n.slice(-4)}`;
-}
-
-/** Petname, else the name the key claims (with a short npub: anyone can claim any name), else a short npub. */
+/** The one naming rule (`events/names.ts`): petname, else the claimed profile name with a short npub, else a short npub. */
 function shownName(pubkey: string, petname?: string, profileName?: string): string {
-  if (petname !== undefined) return petname.replace(/\s+/gu, ' ').trim().slice(0, 40);
-  if (profileName !== undefined)
-    return `${profileName.replace(/\s+/gu, ' ').trim().slice(0, 40)} (${shortNpub(pubkey)})`;
-  return shortNpub(pubkey);
+  return personName(pubkey, {
+    petname,
+    profile: profileName !== undefined ? { display_name: profileName } : undefined,
+  });
 }
 
 function publishesText(p: { catalog: boolean; offers: number; attestations: number }): string {

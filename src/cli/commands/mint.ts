@@ -34,7 +34,9 @@ import type { CommandContext, CommandDef, OptionDef } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
 import { readFileBounded } from '../input.ts';
 import { intOptionOr, parsePubkeyText, stringOption } from '../options.ts';
-import { PASSWORD_OPTION, unlockHomeIdentity } from '../secrets.ts';
+import { PASSWORD_OPTION } from '../secrets.ts';
+import type { HomeSigner } from '../signer.ts';
+import { openHomeSigner } from '../signer.ts';
 
 const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -161,17 +163,20 @@ async function withWatcher<T>(
 ): Promise<T> {
   const web = watcherOptions(ctx);
   let self: string;
-  let signer: ((t: Parameters<typeof signEvent>[0]) => ReturnType<typeof signEvent>) | undefined;
+  let signer: EventSigner | undefined;
+  let user: HomeSigner | undefined;
   const pk = ctx.options.pubkey;
+  const relays = ctx.relays ?? ctx.home.config().relays;
+  if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays configured: use --relay URL');
   if (!needSigner && pk !== undefined) {
     self = parsePubkeyText(pk, '--pubkey');
   } else {
-    const id = await unlockHomeIdentity(ctx);
-    self = id.pubkey;
-    signer = (t) => signEvent(t, id.secretKey, id.pubkey);
+    // The vault's signer: a local key, or the remote signer for a bunker identity.
+    const opened = await openHomeSigner(ctx);
+    user = opened;
+    self = opened.identity.pubkey;
+    signer = (t) => opened.signer.signEvent(t);
   }
-  const relays = ctx.relays ?? ctx.home.config().relays;
-  if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays configured: use --relay URL');
   const dir = otDataDir(ctx);
   const folder = dir === undefined ? undefined : new OtDataFolder(dir);
   // A pool that can publish has the signer: relays requiring AUTH before a publish get one.
@@ -189,6 +194,7 @@ async function withWatcher<T>(
     );
   } finally {
     await pool.close();
+    await user?.close();
   }
 }
 
@@ -434,6 +440,14 @@ const check: CommandDef = defineCommand({
     const own = ownMints(ctx);
     const r = await withWatcher(ctx, false, (w) => w.check(own));
     printVerdicts(ctx, r.verdicts, r.webSize, r.incomplete);
+    const { k } = watcherOptions(ctx);
+    // An empty or tiny web makes every verdict `unknown`/`rare`: say why and what to do.
+    if (r.incomplete.length === 0 && r.webSize < k)
+      ctx.io.stderr(
+        r.webSize === 0
+          ? 'hint: you follow nobody yet, so nobody can confirm your mints: follow friends with `otp2p follow add <npub>`\n'
+          : `hint: your web of trust holds ${r.webSize} peer(s), fewer than k = ${k}: no mint can be confirmed until you follow more people (otp2p follow add <npub>)\n`,
+      );
     if (r.verdicts.some((v) => v.verdict === 'equivocation')) return 3;
     // A relay that did not answer is not "nobody attested": never a clean exit on partial data.
     return r.incomplete.length > 0 ? 1 : 0;
@@ -513,10 +527,17 @@ const evidence: CommandDef = defineCommand({
     let event;
     let throwaway: Uint8Array | undefined;
     let authAs: EventSigner | undefined;
+    let user: HomeSigner | undefined;
     if (ctx.options['from-identity'] === true) {
-      const id = await unlockHomeIdentity(ctx);
-      event = signEvent(template, id.secretKey, id.pubkey);
-      authAs = (t) => signEvent(t, id.secretKey, id.pubkey);
+      const opened = await openHomeSigner(ctx);
+      user = opened;
+      try {
+        event = await opened.signer.signEvent(template);
+      } catch (err) {
+        await opened.close();
+        throw err;
+      }
+      authAs = (t) => opened.signer.signEvent(t);
     } else {
       // The throwaway key also signs the NIP-42 AUTH where a relay requires the author to
       // authenticate; it is wiped once the publish is done.
@@ -525,6 +546,7 @@ const evidence: CommandDef = defineCommand({
     }
     if (ctx.options['dry-run'] === true) {
       throwaway?.fill(0);
+      await user?.close();
       printJson(ctx, event);
       return 0;
     }
@@ -544,6 +566,7 @@ const evidence: CommandDef = defineCommand({
     } finally {
       throwaway?.fill(0);
       await pool.close();
+      await user?.close();
     }
   },
 });

@@ -12,7 +12,6 @@ import {
 } from '../../events/offer.ts';
 import type { Offer, OfferStatus, SignedOffer } from '../../events/offer.ts';
 import type { EventTemplate, NostrEvent } from '../../events/types.ts';
-import { signEvent } from '../../events/sign.ts';
 import { EventVerifier } from '../../events/verify.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
@@ -30,7 +29,8 @@ import {
   stringOption,
 } from '../options.ts';
 import { publishWithPeer } from '../publish.ts';
-import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
+import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
+import { openHomeSigner } from '../signer.ts';
 import { offerToJson } from '../../pathing/file.ts';
 import { peerInternals } from '../../peer/internals.ts';
 
@@ -94,7 +94,8 @@ export function offerFromOptions(ctx: CommandContext, now: number): Offer {
 /** Who authors the events: the vault identity (`--sign`) or a bare `--pubkey` (unsigned output). */
 interface Author {
   pubkey: string;
-  finish: (t: EventTemplate) => NostrEvent | (EventTemplate & { pubkey: string });
+  finish: (t: EventTemplate) => Promise<NostrEvent | (EventTemplate & { pubkey: string })>;
+  close: () => Promise<void>;
 }
 
 /**
@@ -104,8 +105,9 @@ interface Author {
  */
 async function author(ctx: CommandContext): Promise<Author> {
   if (boolOption(ctx, 'sign')) {
-    const id = await unlockHomeIdentity(ctx);
-    return { pubkey: id.pubkey, finish: (t) => signEvent(t, id.secretKey, id.pubkey) };
+    // The vault's signer: a local key, or the remote signer for a bunker identity.
+    const user = await openHomeSigner(ctx);
+    return { pubkey: user.identity.pubkey, finish: (t) => user.signer.signEvent(t), close: () => user.close() };
   }
   const text = stringOption(ctx, 'pubkey');
   if (text === undefined) {
@@ -116,7 +118,7 @@ async function author(ctx: CommandContext): Promise<Author> {
     );
   }
   const pubkey = parsePubkeyText(text, '--pubkey');
-  return { pubkey, finish: (t) => ({ ...t, pubkey }) };
+  return { pubkey, finish: async (t) => ({ ...t, pubkey }), close: async () => {} };
 }
 
 function offerRow(o: SignedOffer): string[] {
@@ -197,7 +199,8 @@ export default defineCommand({
     }
     if (action === 'add') {
       const template = buildOfferEvent(offerFromOptions(ctx, now), now);
-      const event = (await author(ctx)).finish(template);
+      const who = await author(ctx);
+      const event = await who.finish(template).finally(() => who.close());
       if (ctx.json) printJson(ctx, event);
       else ctx.io.stdout(`${JSON.stringify(event, null, 2)}\n`);
       return;
@@ -207,7 +210,14 @@ export default defineCommand({
       const who = await author(ctx);
       // The replacement keeps the address and says closed, for relays that ignore NIP-09.
       const closed = closedOfferPlaceholder(id, now);
-      const events = [buildOfferDeletion(who.pubkey, id, now), buildOfferEvent(closed, now)].map(who.finish);
+      const events: Array<NostrEvent | (EventTemplate & { pubkey: string })> = [];
+      try {
+        // One after the other: a remote signer may ask its user to approve each.
+        for (const t of [buildOfferDeletion(who.pubkey, id, now), buildOfferEvent(closed, now)])
+          events.push(await who.finish(t));
+      } finally {
+        await who.close();
+      }
       if (ctx.json) for (const e of events) printJson(ctx, e);
       else ctx.io.stdout(`${events.map((e) => JSON.stringify(e, null, 2)).join('\n')}\n`);
       return;
