@@ -14,9 +14,11 @@
  * await peer.start();
  * ```
  */
-export { createPeer, Peer } from './peer.ts';
+export { createPeer, LocalSigner, Nip46Signer, Peer, pairNostrConnect, parseBunkerUri } from './peer.ts';
 export type {
   CreatePeerOptions,
+  IdentityKind,
+  Signer,
   FindRouteRequest,
   FoundRoute,
   OutboxCounts,

@@ -4,6 +4,7 @@
  * identity and one data folder, and tells the wallet what it must show the user through events.
  *
  * ```ts
+ * // `identity` (a key from otp2p/keys) or `signer` (e.g. a Nip46Signer: the key stays in the user's bunker)
  * const peer = await createPeer({ home, identity, relays, otApi, receiptLookup });
  * peer.on('mint-alarm', (v) => warn(v));
  * await peer.start();
@@ -26,7 +27,7 @@ import { OtP2pError, isOtP2pError } from './core/errors.ts';
 import { cryptoRandom } from './core/random.ts';
 import type { Config } from './config.ts';
 import { DEFAULT_CONFIG } from './config.ts';
-import { signEvent, getPublicKey } from './events/sign.ts';
+import type { Signer } from './events/signer.ts';
 import type { EventTemplate, NostrEvent } from './events/types.ts';
 import { EventVerifier } from './events/verify.ts';
 import { buildFollowsEvent } from './events/follows.ts';
@@ -40,7 +41,7 @@ import { openStore } from './store/db.ts';
 import { EventStore } from './store/events.ts';
 import { OutboxStore } from './store/outbox.ts';
 import { CursorStore } from './store/cursors.ts';
-import type { Transport, PublishResult } from './relays/transport.ts';
+import type { RelayGap, Transport, PublishResult } from './relays/transport.ts';
 import { RelayPool } from './relays/pool.ts';
 import { OutboxPublisher } from './relays/outbox.ts';
 import { Messenger } from './messaging/messenger.ts';
@@ -65,10 +66,12 @@ import { PeerRoutes } from './peer/routes.ts';
 import { PeerPayments } from './peer/payments.ts';
 import { PeerDms } from './peer/dms.ts';
 import { PeerMint } from './peer/mint.ts';
+import { LocalSigner } from './signers/local.ts';
 import type {
   CreatePeerOptions,
   OutboxReport,
   PeerEvents,
+  PeerIdentity,
   PeerStatus,
   RelayHealth,
   SyncOptions,
@@ -89,6 +92,18 @@ export type {
   SyncOptions,
   SyncResult,
 } from './peer/types.ts';
+// Who a Peer signs as: a wallet brings a local key or pairs with a NIP-46 remote signer.
+export type { IdentityKind, Signer } from './events/signer.ts';
+export { LocalSigner } from './signers/local.ts';
+export {
+  DEFAULT_SIGNER_TIMEOUT_MS,
+  NIP46_PERMISSIONS,
+  Nip46Signer,
+  createNostrConnectUri,
+  pairNostrConnect,
+  parseBunkerUri,
+} from './signers/nip46.ts';
+export type { BunkerPointer, Nip46Options, NostrConnectParams, PairOptions } from './signers/nip46.ts';
 export type { PeerCatalog } from './peer/catalog.ts';
 export type { PeerOffers } from './peer/offers.ts';
 export type { PeerRoutes } from './peer/routes.ts';
@@ -119,7 +134,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly dms: PeerDms;
   /** Mint transparency. */
   readonly mint: PeerMint;
-  readonly #sk: Uint8Array;
+  readonly #signer: Signer;
   readonly #clock: Clock;
   readonly #store: Store;
   readonly #events: EventStore;
@@ -138,6 +153,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** @internal Use {@link createPeer}. */
   constructor(parts: {
     options: CreatePeerOptions;
+    signer: Signer;
+    pubkey: string;
     store: Store;
     transport: Transport;
     ownsTransport: boolean;
@@ -147,8 +164,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   }) {
     super();
     const o = parts.options;
-    this.#sk = o.identity!.secretKey; // checked by createPeer
-    this.pubkey = getPublicKey(this.#sk);
+    this.#signer = parts.signer;
+    this.pubkey = parts.pubkey;
     this.npub = npubEncode(this.pubkey);
     this.home = resolve(o.home);
     this.config = parts.config;
@@ -172,7 +189,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     registerPaymentMessages(defaultRegistry);
     this.#messenger = new Messenger({
       transport: this.#transport,
-      secretKey: this.#sk,
+      signer: this.#signer,
+      pubkey: this.pubkey,
       store: this.#store,
       clock: this.#clock,
       random,
@@ -229,6 +247,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       tickMs: 500,
       ...(o.crash ? { crash: o.crash } : {}),
       log: (line) => log(`payments: ${line}`),
+      nameOf: (pk) => this.nameOf(pk),
       ports: {
         channel: new MessengerChannel(this.#messenger),
         transfers: transfersFor(o, parts.accounts, this.#btc),
@@ -254,9 +273,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     });
   }
 
-  /** Sign a template with the identity key. */
-  sign(template: EventTemplate): NostrEvent {
-    return signEvent(template, this.#sk, this.pubkey);
+  /**
+   * Sign a template as this peer's identity, through its signer (a remote signer may take a while,
+   * or refuse).
+   * @throws OtP2pError `signer-refused`, `signer-timeout`, `signer-mismatch` (also when the signer
+   *   signed as another key than {@link pubkey}).
+   */
+  async sign(template: EventTemplate): Promise<NostrEvent> {
+    return signAs(this.#signer, this.pubkey, template);
   }
 
   /**
@@ -301,10 +325,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   /**
    * Sign, store locally and queue an event in the persistent outbox (durable on return).
    * With `wait`, resolves once every relay acknowledged or refused it.
-   * @throws OtP2pError `db-error`.
+   * @throws OtP2pError `db-error`, the signer's codes (see {@link sign}).
    */
   async publish(template: EventTemplate, options: { wait?: boolean } = {}): Promise<NostrEvent> {
-    const event = this.sign(template);
+    const event = await this.sign(template);
     this.#events.insert(event);
     this.#outbox.publish(event);
     if (options.wait) await this.flush();
@@ -417,6 +441,25 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   /**
+   * The name to show a person for `pubkey`: the user's petname, else the name the key claims in
+   * its profile (with a short npub beside it, since anyone can claim any name), else a short npub.
+   * `you` for this peer's own key.
+   * @throws OtP2pError `bad-hex` (or `wrong-length`) when `pubkey` is not 64 lowercase hex characters.
+   */
+  nameOf(pubkey: string): string {
+    return pubkey === this.pubkey ? 'you' : this.#web.names.nameOf(pubkey);
+  }
+
+  /**
+   * Fetch the names of `pubkeys` (their profiles, and the user's petnames) without a full sync.
+   * Returns the relays that did not answer; their names then show as short npubs.
+   * @throws OtP2pError from the transport (`closed`, ...).
+   */
+  async loadNames(pubkeys: readonly string[]): Promise<RelayGap[]> {
+    return this.#web.fetchNames(pubkeys.filter((pk) => pk !== this.pubkey));
+  }
+
+  /**
    * Fetch follows (up to the social radius), catalogs and offers of the web, and build the offer
    * graph. With `live`, keep a subscription open so the graph follows changes (the daemon).
    * `extra` pubkeys (e.g. a payee outside the web) are fetched too.
@@ -452,18 +495,40 @@ function transfersFor(o: CreatePeerOptions, accounts: OtAccountBinding[], btc: B
   return ot ?? noTransfers;
 }
 
+/** Sign through `signer` and check that it signed as `pubkey`, the identity the peer was built for. */
+async function signAs(signer: Signer, pubkey: string, template: EventTemplate): Promise<NostrEvent> {
+  const event = await signer.signEvent(template);
+  if (event.pubkey !== pubkey)
+    throw new OtP2pError('signer-mismatch', `the signer signed as ${event.pubkey}, not as this peer's ${pubkey}`, {
+      context: { expected: pubkey, got: event.pubkey },
+    });
+  return event;
+}
+
 /**
- * Create a peer over a data folder. Opens (and migrates) the database; connects nothing until
- * {@link Peer.start}.
- * @throws OtP2pError `no-relays` when neither relays nor a transport are given, `db-error`.
+ * The peer's signer: the one given, or a {@link LocalSigner} over `identity`'s key.
+ * @throws OtP2pError `bad-config` unless exactly one of `identity` and `signer` is given.
+ */
+function signerOf(options: CreatePeerOptions): Signer {
+  const { identity, signer } = options;
+  if ((identity === undefined) === (signer === undefined))
+    throw new OtP2pError(
+      'bad-config',
+      `createPeer needs exactly one of identity and signer, got ${identity === undefined ? 'neither' : 'both'}`,
+      { context: { field: 'identity' } },
+    );
+  return signer ?? new LocalSigner((identity as PeerIdentity).secretKey, 'seed');
+}
+
+/**
+ * Create a peer over a data folder. Asks the signer for its public key, opens (and migrates) the
+ * database; connects nothing else until {@link Peer.start}.
+ * @throws OtP2pError `bad-config` (not exactly one of `identity` and `signer`), `bad-key` (an
+ *   invalid identity key), `no-relays` when neither relays nor a transport are given, `db-error`,
+ *   the signer's codes (`signer-timeout`, `signer-refused`, `signer-mismatch`).
  */
 export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
-  // This Peer still signs with a local key; signing through `options.signer` comes with the
-  // library side of issue 15.
-  if (options.identity === undefined)
-    throw new OtP2pError('no-identity', 'createPeer needs identity (a local key) in this version', {
-      context: { field: 'identity' },
-    });
+  const signer = signerOf(options);
   const home = resolve(options.home);
   if (!existsSync(home)) {
     mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -473,17 +538,17 @@ export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
   const relays = options.relays ?? config.relays;
   if (!options.transport && relays.length === 0)
     throw new OtP2pError('no-relays', 'a peer needs relays or a transport');
+  const pubkey = await signer.getPublicKey();
   const store = await openStore(join(home, 'otp2p.sqlite'));
   let transport = options.transport;
   const ownsTransport = transport === undefined;
   if (!transport) {
-    const sk = options.identity.secretKey;
-    const pubkey = getPublicKey(sk);
     transport = new RelayPool({
       relays,
       verifier: new EventVerifier({ ...(options.clock ? { clock: options.clock } : {}) }),
       cursors: new CursorStore(store, options.clock),
-      signer: (t) => signEvent(t, sk, pubkey),
+      // NIP-42 AUTH stays lazy: the signer is asked only when a relay sends a challenge that matters.
+      signer: (t) => signAs(signer, pubkey, t),
       ...(options.clock ? { clock: options.clock } : {}),
     });
   }
@@ -495,5 +560,5 @@ export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
       accounts.push({ notary: a.notaryId, unit: a.unitId, account: a.id });
     }
   }
-  return new Peer({ options, store, transport, ownsTransport, config, relays, accounts });
+  return new Peer({ options, signer, pubkey, store, transport, ownsTransport, config, relays, accounts });
 }

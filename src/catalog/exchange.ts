@@ -8,7 +8,7 @@ import { OtP2pError } from '../core/errors.ts';
 import type { Catalog } from '../events/catalog.ts';
 import { buildCatalogEvent, parseCatalogEvent } from '../events/catalog.ts';
 import { Kind } from '../events/kinds.ts';
-import { signEvent } from '../events/sign.ts';
+import type { Signer } from '../events/signer.ts';
 import type { NostrEvent } from '../events/types.ts';
 import type { Messenger } from '../messaging/messenger.ts';
 import { makeMessage } from '../messaging/protocol.ts';
@@ -16,16 +16,17 @@ import { assertComplete } from '../relays/query.ts';
 import type { PublishResult, RelayGap, Transport } from '../relays/transport.ts';
 
 /**
- * Sign and publish the public part of `catalog` as kind 11560.
- * @throws OtP2pError `bad-catalog`, `relay-error` when no relay accepted it.
+ * Sign (through `signer`) and publish the public part of `catalog` as kind 11560.
+ * @throws OtP2pError `bad-catalog`, `relay-error` when no relay accepted it, the signer's codes
+ *   (`signer-refused`, `signer-timeout`, `signer-mismatch`).
  */
 export async function publishCatalog(
   transport: Transport,
-  secretKey: Uint8Array,
+  signer: Signer,
   catalog: Catalog,
   options: { clock?: Clock; relays?: string[] } = {},
 ): Promise<{ event: NostrEvent; results: PublishResult[] }> {
-  const event = signEvent(buildCatalogEvent(catalog, unixSeconds(options.clock ?? systemClock)), secretKey);
+  const event = await signer.signEvent(buildCatalogEvent(catalog, unixSeconds(options.clock ?? systemClock)));
   const results = options.relays ? await transport.publish(event, options.relays) : await transport.publish(event);
   if (!results.some((r) => r.ok)) {
     throw new OtP2pError('relay-error', 'no relay accepted the catalog', {

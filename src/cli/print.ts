@@ -7,6 +7,7 @@ import type { Catalog } from '../events/catalog.ts';
 import { catalogToJson } from '../events/catalog.ts';
 import { formatUnitRef } from '../events/offer.ts';
 import type { PublicIdentity } from '../keys/identity.ts';
+import { shortNpub } from '../events/names.ts';
 import type { MultiRouteResult } from '../pathing/index.ts';
 import type { CommandContext } from './command.ts';
 import { printJson, printTable } from './io.ts';
@@ -33,16 +34,23 @@ export function printIdentity(ctx: Pick<CommandContext, 'io' | 'json'>, pub: Pub
   );
 }
 
-/** The human rendering of a route: one table row per transfer (`route`, `pay`). */
-export function printRoute(ctx: Pick<CommandContext, 'io'>, r: MultiRouteResult): void {
+/**
+ * The human rendering of a route: one table row per transfer (`route`, `pay`). Peers are shown by
+ * `nameOf` (the peer's {@link Peer.nameOf}: petname, profile name or short npub), never as bare hex.
+ */
+export function printRoute(
+  ctx: Pick<CommandContext, 'io'>,
+  r: MultiRouteResult,
+  nameOf: (pubkey: string) => string = shortNpub,
+): void {
   const rows: string[][] = [];
   r.parts.forEach((p, i) => {
     p.hops.forEach((h, j) => {
       rows.push([
         String(i + 1),
         String(j + 1),
-        `${h.from.slice(0, 12)}…`,
-        `${h.to.slice(0, 12)}…`,
+        nameOf(h.from),
+        nameOf(h.to),
         formatUnitRef(h.unit),
         h.amount.toString(),
         h.offer ?? '-',

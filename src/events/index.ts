@@ -50,3 +50,5 @@ export {
   parseOfferEvent,
   validateOffer,
 } from './offer.ts';
+export type { NameSources } from './names.ts';
+export { MAX_SHOWN_NAME, personName, shortNpub, tidyName } from './names.ts';

@@ -18,6 +18,11 @@ export const Kind = {
   Offer: 31562,
   /** Rumor kind of otp2p protocol messages inside gift wraps (see docs/protocol.md). */
   ProtocolMessage: 21560,
+  /**
+   * The sender's signed proof inside a `hello` protocol message (docs/protocol.md): an event, so a
+   * NIP-46 remote signer can make it. Ephemeral range: it never travels outside a gift wrap.
+   */
+  HelloProof: 21561,
 } as const;
 
 /**

@@ -15,11 +15,12 @@
 import type { Clock } from '../core/clock.ts';
 import { systemClock, unixSeconds } from '../core/clock.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { OtP2pError, isOtP2pError } from '../core/errors.ts';
+import { OtP2pError, describeValue, isOtP2pError } from '../core/errors.ts';
+import { isHex } from '../core/bytes.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
-import { getPublicKey } from '../events/sign.ts';
+import type { Signer } from '../events/signer.ts';
 import type { NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';
 import type { DmRelayChoice } from '../relays/nip65.ts';
@@ -92,8 +93,10 @@ export interface MessengerStats {
 /** Options for {@link Messenger}. */
 export interface MessengerOptions {
   transport: Transport;
-  /** Our identity key (never logged). */
-  secretKey: Uint8Array;
+  /** Who we sign seals and decrypt wraps as: a local key or a NIP-46 remote signer. */
+  signer: Signer;
+  /** The signer's public key (hex), known before the Messenger is built (`await signer.getPublicKey()`). */
+  pubkey: string;
   store: Store;
   clock?: Clock;
   random?: Random;
@@ -127,7 +130,7 @@ export class Messenger {
   readonly pubkey: string;
   readonly received: ReceivedMessages;
   readonly #o: MessengerOptions;
-  readonly #sk: Uint8Array;
+  readonly #signer: Signer;
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #registry: MessageRegistry;
@@ -144,10 +147,15 @@ export class Messenger {
   #sub: Subscription | undefined;
   #stats: MessengerStats = { processed: 0, accepted: 0, rejected: {} };
 
+  /** @throws OtP2pError `bad-key` when `pubkey` is not 32-byte hex. */
   constructor(options: MessengerOptions) {
+    if (!isHex(options.pubkey, 32))
+      throw new OtP2pError('bad-key', `messenger pubkey must be 32-byte hex, got ${describeValue(options.pubkey)}`, {
+        context: { field: 'pubkey' },
+      });
     this.#o = options;
-    this.#sk = options.secretKey;
-    this.pubkey = getPublicKey(options.secretKey);
+    this.#signer = options.signer;
+    this.pubkey = options.pubkey;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? cryptoRandom;
     this.#registry = options.registry ?? defaultRegistry;
@@ -226,7 +234,8 @@ export class Messenger {
 
   /**
    * Send a NIP-17 chat message to `recipient` (hex pubkey), and a copy to ourselves.
-   * @throws OtP2pError `bad-input`, `bad-key`, `too-large`.
+   * @throws OtP2pError `bad-input`, `bad-key`, `too-large`, the signer's codes (`signer-refused`,
+   *   `signer-timeout`, `signer-mismatch`).
    */
   async sendChat(
     recipient: string,
@@ -236,7 +245,7 @@ export class Messenger {
     const rumor = createRumor(chatTemplate(text, [recipient], { clock: this.#clock, ...options }), this.pubkey);
     const choice = await this.relaysFor(recipient);
     const held = createHeldWrap(
-      createSeal(rumor, this.#sk, recipient, { clock: this.#clock, random: this.#random }),
+      await createSeal(rumor, this.#signer, recipient, { clock: this.#clock, random: this.#random }),
       recipient,
       { clock: this.#clock, random: this.#random },
     );
@@ -244,7 +253,7 @@ export class Messenger {
     const sent = await this.#publish(held, choice.relays);
     if (recipient !== this.pubkey) {
       const self = createHeldWrap(
-        createSeal(rumor, this.#sk, this.pubkey, { clock: this.#clock, random: this.#random }),
+        await createSeal(rumor, this.#signer, this.pubkey, { clock: this.#clock, random: this.#random }),
         this.pubkey,
         { clock: this.#clock, random: this.#random },
       );
@@ -256,7 +265,7 @@ export class Messenger {
   /**
    * Send a protocol message to `recipient`. `live` uses kind 21059 (ephemeral, stamped now)
    * for handshakes both sides are online for.
-   * @throws OtP2pError `bad-key`, `too-large`.
+   * @throws OtP2pError `bad-key`, `too-large`, the signer's codes.
    */
   async send(recipient: string, message: ProtocolMessage, options: { live?: boolean } = {}): Promise<SendReport> {
     const now = unixSeconds(this.#clock);
@@ -269,7 +278,7 @@ export class Messenger {
       random: this.#random,
       wrapKind: options.live ? Kind.EphemeralGiftWrap : Kind.GiftWrap,
     } as const;
-    const held = createHeldWrap(createSeal(rumor, this.#sk, recipient, wrapOpts), recipient, wrapOpts);
+    const held = createHeldWrap(await createSeal(rumor, this.#signer, recipient, wrapOpts), recipient, wrapOpts);
     const wrap = held.wrap;
     let choice: RelayChoice;
     try {
@@ -338,7 +347,11 @@ export class Messenger {
     }
     let u: Unwrapped;
     try {
-      u = unwrapGift(wrapValue, this.#sk, { verifier: this.#verifier, clock: this.#clock });
+      u = await unwrapGift(wrapValue, this.#signer, {
+        verifier: this.#verifier,
+        clock: this.#clock,
+        recipient: this.pubkey,
+      });
     } catch (err) {
       return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'unwrap failed');
     }

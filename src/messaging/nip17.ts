@@ -7,7 +7,7 @@ import { systemClock, unixSeconds } from '../core/clock.ts';
 import { OtP2pError } from '../core/errors.ts';
 import { isHex } from '../core/bytes.ts';
 import { Kind } from '../events/kinds.ts';
-import { getPublicKey } from '../events/sign.ts';
+import type { Signer } from '../events/signer.ts';
 import type { EventTemplate, NostrEvent } from '../events/types.ts';
 import type { Rumor, WrapOptions } from './nip59.ts';
 import { createRumor, createSeal, createWrap } from './nip59.ts';
@@ -51,21 +51,21 @@ export function chatTemplate(text: string, recipients: string[], options: ChatOp
 /**
  * Wrap a chat message for every recipient and for the sender. Returns the rumor and one wrap per
  * distinct pubkey (`to` names the pubkey each wrap is addressed to).
- * @throws OtP2pError as {@link chatTemplate}, and `too-large` when the text does not fit an event.
+ * @throws OtP2pError as {@link chatTemplate}, `too-large` when the text does not fit an event, the
+ *   signer's codes.
  */
-export function wrapChat(
+export async function wrapChat(
   text: string,
   recipients: string[],
-  senderSecretKey: Uint8Array,
+  signer: Signer,
   options: ChatOptions & WrapOptions = {},
-): { rumor: Rumor; wraps: { to: string; wrap: NostrEvent }[] } {
-  const me = getPublicKey(senderSecretKey);
+): Promise<{ rumor: Rumor; wraps: { to: string; wrap: NostrEvent }[] }> {
+  const me = await signer.getPublicKey();
   const rumor = createRumor(chatTemplate(text, recipients, options), me);
   const targets = [...new Set([...recipients, me])];
-  const wraps = targets.map((to) => ({
-    to,
-    wrap: createWrap(createSeal(rumor, senderSecretKey, to, options), to, options),
-  }));
+  const wraps: { to: string; wrap: NostrEvent }[] = [];
+  for (const to of targets)
+    wraps.push({ to, wrap: createWrap(await createSeal(rumor, signer, to, options), to, options) });
   return { rumor, wraps };
 }
 

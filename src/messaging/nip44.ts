@@ -101,11 +101,11 @@ function prefixLength(len: number): number {
 }
 
 /**
- * Length prefix + plaintext + zero padding.
- * @throws OtP2pError `too-large` outside 1..maxPlaintextBytes (an empty plaintext is `bad-input`).
+ * Refuse a plaintext of `len` bytes outside 1..maxPlaintextBytes: what {@link pad} checks, for
+ * callers that hand the plaintext to a `Signer` (which encrypts with its own limits).
+ * @throws OtP2pError `bad-input` (empty), `too-large`.
  */
-export function pad(plaintext: Uint8Array, maxPlaintextBytes = NIP44_MAX_PLAINTEXT_BYTES): Uint8Array {
-  const len = plaintext.length;
+export function checkPlaintextSize(len: number, maxPlaintextBytes = NIP44_MAX_PLAINTEXT_BYTES): void {
   if (len < 1) throw new OtP2pError('bad-input', 'NIP-44 plaintext must not be empty');
   if (len > Math.min(maxPlaintextBytes, NIP44_MAX_PLAINTEXT_BYTES)) {
     throw new OtP2pError(
@@ -116,6 +116,15 @@ export function pad(plaintext: Uint8Array, maxPlaintextBytes = NIP44_MAX_PLAINTE
       },
     );
   }
+}
+
+/**
+ * Length prefix + plaintext + zero padding.
+ * @throws OtP2pError `too-large` outside 1..maxPlaintextBytes (an empty plaintext is `bad-input`).
+ */
+export function pad(plaintext: Uint8Array, maxPlaintextBytes = NIP44_MAX_PLAINTEXT_BYTES): Uint8Array {
+  const len = plaintext.length;
+  checkPlaintextSize(len, maxPlaintextBytes);
   const pre = prefixLength(len);
   const out = new Uint8Array(pre + calcPaddedLen(len));
   const view = new DataView(out.buffer);
@@ -193,12 +202,12 @@ function decodedLength(chars: number): number {
 }
 
 /**
- * Decrypt a NIP-44 v2 payload to bytes.
- * @throws OtP2pError `bad-version` (a `#` or non-2 version byte), `bad-payload` (wrong length,
- * bad base64, truncated), `too-large` (could exceed `maxPlaintextBytes`; checked from the length
- * alone), `bad-mac`, `bad-padding`.
+ * The checks {@link decryptBytes} makes before any crypto (type, version marker, a length that
+ * could exceed `maxPlaintextBytes` or is under the minimum), for callers that hand the payload to
+ * a `Signer`: a remote signer must not be asked to decrypt what we would refuse anyway.
+ * @throws OtP2pError `bad-payload`, `bad-version`, `too-large`.
  */
-export function decryptBytes(payload: string, conversationKey: Uint8Array, options: DecryptOptions = {}): Uint8Array {
+export function checkPayloadSize(payload: unknown, options: DecryptOptions = {}): asserts payload is string {
   if (typeof payload !== 'string')
     throw new OtP2pError('bad-payload', `payload must be a string, got ${describeValue(payload)}`);
   if (payload.startsWith('#')) throw new OtP2pError('bad-version', 'payload uses an unknown encryption version (#)');
@@ -219,6 +228,16 @@ export function decryptBytes(payload: string, conversationKey: Uint8Array, optio
       },
     );
   }
+}
+
+/**
+ * Decrypt a NIP-44 v2 payload to bytes.
+ * @throws OtP2pError `bad-version` (a `#` or non-2 version byte), `bad-payload` (wrong length,
+ * bad base64, truncated), `too-large` (could exceed `maxPlaintextBytes`; checked from the length
+ * alone), `bad-mac`, `bad-padding`.
+ */
+export function decryptBytes(payload: string, conversationKey: Uint8Array, options: DecryptOptions = {}): Uint8Array {
+  checkPayloadSize(payload, options);
   let data: Uint8Array;
   try {
     data = base64.decode(payload);

@@ -6,6 +6,10 @@
  * releases skipped the author check): the wrap is a verified event of a wrap kind addressed to
  * us; the seal is a verified kind-13 event with no tags; the rumor's id is recomputed and its
  * pubkey must equal the seal's, since the seal's signature is the only proof of authorship.
+ *
+ * The author's side (signing the seal, both NIP-44 layers addressed to us) goes through a
+ * {@link Signer}, so a NIP-46 remote signer works as well as a local key. Only the wrap's
+ * one-time key is handled here: it is not the user's key, it is born and wiped inside one call.
  */
 import type { Clock } from '../core/clock.ts';
 import { systemClock, unixSeconds } from '../core/clock.ts';
@@ -17,10 +21,17 @@ import { cryptoRandom } from '../core/random.ts';
 import { isHex } from '../core/bytes.ts';
 import { Kind } from '../events/kinds.ts';
 import { getPublicKey, signEvent } from '../events/sign.ts';
+import type { Signer } from '../events/signer.ts';
 import type { EventTemplate, NostrEvent, UnsignedEvent } from '../events/types.ts';
 import { EventVerifier, computeEventId } from '../events/verify.ts';
 import type { DecryptOptions } from './nip44.ts';
-import { DEFAULT_MAX_PLAINTEXT_BYTES, decrypt, encrypt, getConversationKey } from './nip44.ts';
+import {
+  DEFAULT_MAX_PLAINTEXT_BYTES,
+  checkPayloadSize,
+  checkPlaintextSize,
+  encrypt,
+  getConversationKey,
+} from './nip44.ts';
 
 /** An unsigned event with its id: the innermost layer of a gift wrap. */
 export type Rumor = UnsignedEvent & { id: string };
@@ -74,27 +85,39 @@ export function createRumor(template: EventTemplate, pubkey: string): Rumor {
 }
 
 /**
- * Seal a rumor to `recipient`: kind 13, no tags, signed by the author.
- * @throws OtP2pError `bad-key`, `too-large`.
+ * Seal a rumor to `recipient`: kind 13, no tags, its content NIP-44 encrypted and the seal signed
+ * by the author's `signer` (the rumor's author: a seal by anyone else is refused by receivers).
+ * @throws OtP2pError `bad-key`, `too-large`, the signer's codes (`signer-refused`,
+ *   `signer-timeout`, `signer-mismatch`).
  */
-export function createSeal(
+export async function createSeal(
   rumor: Rumor,
-  authorSecretKey: Uint8Array,
+  signer: Signer,
   recipient: string,
   options: WrapOptions = {},
-): NostrEvent {
+): Promise<NostrEvent> {
+  if (!isHex(recipient, 32))
+    throw new OtP2pError('bad-key', `recipient must be 32-byte hex, got ${describeValue(recipient)}`);
   const random = options.random ?? cryptoRandom;
   const now = unixSeconds(options.clock ?? systemClock);
-  const ck = getConversationKey(authorSecretKey, recipient);
-  const content = encrypt(JSON.stringify(rumor), ck, {
-    random,
-    maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
-  });
+  const plaintext = JSON.stringify(rumor);
+  // Checked here, not left to the signer: a remote signer must not be asked for what we refuse.
+  checkPlaintextSize(Buffer.byteLength(plaintext, 'utf8'), options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES);
+  const content = await signer.nip44Encrypt(recipient, plaintext);
   const live = options.wrapKind === Kind.EphemeralGiftWrap;
-  return signEvent(
-    { kind: Kind.Seal, tags: [], content, created_at: live ? now : randomBackdate(now, random) },
-    authorSecretKey,
-  );
+  const seal = await signer.signEvent({
+    kind: Kind.Seal,
+    tags: [],
+    content,
+    created_at: live ? now : randomBackdate(now, random),
+  });
+  if (seal.pubkey !== rumor.pubkey)
+    throw new OtP2pError(
+      'signer-mismatch',
+      `the signer sealed as ${seal.pubkey}, but the rumor is authored by ${rumor.pubkey}`,
+      { context: { seal: seal.pubkey, rumor: rumor.pubkey } },
+    );
+  return seal;
 }
 
 /**
@@ -175,17 +198,17 @@ function isValidSecret(sk: Uint8Array): boolean {
 }
 
 /**
- * Rumor -> seal -> wrap in one step, authored by `authorSecretKey`, for `recipient` (hex pubkey).
- * @throws OtP2pError `bad-key`, `too-large`.
+ * Rumor -> seal -> wrap in one step, authored by `signer`'s identity, for `recipient` (hex pubkey).
+ * @throws OtP2pError `bad-key`, `too-large`, the signer's codes.
  */
-export function giftWrap(
+export async function giftWrap(
   template: EventTemplate,
-  authorSecretKey: Uint8Array,
+  signer: Signer,
   recipient: string,
   options: WrapOptions = {},
-): { rumor: Rumor; wrap: NostrEvent } {
-  const rumor = createRumor(template, getPublicKey(authorSecretKey));
-  const seal = createSeal(rumor, authorSecretKey, recipient, options);
+): Promise<{ rumor: Rumor; wrap: NostrEvent }> {
+  const rumor = createRumor(template, await signer.getPublicKey());
+  const seal = await createSeal(rumor, signer, recipient, options);
   return { rumor, wrap: createWrap(seal, recipient, options) };
 }
 
@@ -196,6 +219,8 @@ export interface UnwrapOptions extends DecryptOptions {
   clock?: Clock;
   /** How far in the future a rumor's created_at may be, in seconds (default 15 minutes). */
   maxFutureSeconds?: number;
+  /** The signer's pubkey when the caller knows it (saves a round trip to a remote signer). */
+  recipient?: string;
 }
 
 function reject(code: ErrorCode, message: string, context: Record<string, unknown> = {}): never {
@@ -233,18 +258,19 @@ export function parseRumor(value: unknown): Rumor {
 }
 
 /**
- * Open a gift wrap addressed to the holder of `secretKey`.
+ * Open a gift wrap addressed to `signer`'s identity: both layers are decrypted by the signer.
  * @throws OtP2pError
  * - wrap: its verification code (`bad-shape`, `bad-id`, `bad-sig`, `too-large`, ...), `bad-kind`
  *   (not 1059/21059), `bad-wrap` (not addressed to us);
  * - payloads: `bad-payload`, `bad-version`, `bad-mac`, `bad-padding`, `too-large`;
  * - seal: `bad-seal` (not JSON, or has tags), its verification code (`bad-sig`, `bad-id`, ...),
  *   `bad-kind` (not 13);
- * - rumor: `bad-shape`, `bad-id`, `created-at-future`, `pubkey-mismatch` (rumor.pubkey != seal.pubkey).
+ * - rumor: `bad-shape`, `bad-id`, `created-at-future`, `pubkey-mismatch` (rumor.pubkey != seal.pubkey);
+ * - the signer's codes (`signer-refused`, `signer-timeout`, `signer-mismatch`).
  */
-export function unwrapGift(wrapValue: unknown, secretKey: Uint8Array, options: UnwrapOptions = {}): Unwrapped {
+export async function unwrapGift(wrapValue: unknown, signer: Signer, options: UnwrapOptions = {}): Promise<Unwrapped> {
   const verifier = options.verifier ?? new EventVerifier({ clock: options.clock });
-  const me = getPublicKey(secretKey);
+  const me = options.recipient ?? (await signer.getPublicKey());
   const wrap = verifyOrThrow(verifier, wrapValue, 'wrap');
   if (!WRAP_KINDS.has(wrap.kind))
     reject('bad-kind', `wrap has kind ${wrap.kind}, expected 1059 or 21059`, { layer: 'wrap', kind: wrap.kind });
@@ -254,7 +280,8 @@ export function unwrapGift(wrapValue: unknown, secretKey: Uint8Array, options: U
     maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
   };
 
-  const sealText = decrypt(wrap.content, getConversationKey(secretKey, wrap.pubkey), decryptOptions);
+  checkPayloadSize(wrap.content, decryptOptions);
+  const sealText = await signer.nip44Decrypt(wrap.pubkey, wrap.content);
   let sealValue: unknown;
   try {
     sealValue = parseJson(sealText, 'seal');
@@ -270,7 +297,8 @@ export function unwrapGift(wrapValue: unknown, secretKey: Uint8Array, options: U
   if (seal.tags.length !== 0)
     reject('bad-seal', `seal ${seal.id} has tags; NIP-59 seals carry none`, { layer: 'seal', id: seal.id });
 
-  const rumorText = decrypt(seal.content, getConversationKey(secretKey, seal.pubkey), decryptOptions);
+  checkPayloadSize(seal.content, decryptOptions);
+  const rumorText = await signer.nip44Decrypt(seal.pubkey, seal.content);
   let rumorValue: unknown;
   try {
     rumorValue = parseJson(rumorText, 'rumor');

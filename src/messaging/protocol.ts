@@ -19,7 +19,6 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import * as secp from 'tiny-secp256k1';
 import * as check from '../core/assert.ts';
 import type { BtcNetwork } from '../core/assets.ts';
 import { BTC_NETWORKS } from '../core/assets.ts';
@@ -27,11 +26,16 @@ import { bytesToHex, isHex } from '../core/bytes.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { OtP2pError, describeValue, isErrorCode } from '../core/errors.ts';
 import { isRecord, parseJson } from '../core/json.ts';
+import type { Clock } from '../core/clock.ts';
+import { systemClock, unixSeconds } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import type { Catalog } from '../events/catalog.ts';
 import { catalogToJson, validateCatalog } from '../events/catalog.ts';
-import { verifySignature } from '../events/verify.ts';
+import { Kind } from '../events/kinds.ts';
+import type { Signer } from '../events/signer.ts';
+import type { NostrEvent } from '../events/types.ts';
+import { computeEventId, verifySignature } from '../events/verify.ts';
 
 /** The protocol version this code speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -53,8 +57,12 @@ export interface HelloBody {
   bitcoin?: BitcoinDestination;
   /** The recipient's pubkey: a hello is for one peer and cannot be replayed to another. */
   to: string;
-  /** BIP-340 signature by the sender's Nostr key over {@link helloDigest}. */
-  sig: string;
+  /**
+   * The sender's signature over {@link helloDigest}, as an event any Nostr signer can make (a
+   * NIP-46 remote signer signs events, not raw digests): kind {@link Kind.HelloProof}, no tags,
+   * content the digest in hex, signed by the sender. It travels only inside the gift wrap.
+   */
+  proof: NostrEvent;
 }
 
 /** `catalog.request`: ask a peer for its catalog as offered to us (may hold private entries). */
@@ -255,7 +263,7 @@ export const MAX_CREDENTIAL_CHARS = 16 * 1024;
  * What a hello signature commits to: sender, recipient, nym, credential hash and payment
  * destination, under a domain tag so no other signed otp2p object can pass for it.
  */
-export function helloDigest(sender: string, body: Omit<HelloBody, 'sig'>): Uint8Array {
+export function helloDigest(sender: string, body: Omit<HelloBody, 'proof'>): Uint8Array {
   const credentialHash = createHash('sha256').update(body.credential, 'utf8').digest('hex');
   const preimage = JSON.stringify([
     'otp2p-hello',
@@ -270,20 +278,57 @@ export function helloDigest(sender: string, body: Omit<HelloBody, 'sig'>): Uint8
 }
 
 /**
- * Build a signed hello body from `secretKey` (the sender's Nostr key) for `to`.
- * @throws OtP2pError `bad-message` for invalid fields.
+ * Build a hello body for `to`, its proof signed by `signer` (the sender's identity, `sender`).
+ * @throws OtP2pError `bad-message` for invalid fields, `bad-signature` when the signer signed as
+ *   another key than `sender`, the signer's codes (`signer-refused`, `signer-timeout`, ...).
  */
-export function buildHello(secretKey: Uint8Array, sender: string, fields: Omit<HelloBody, 'sig'>): HelloBody {
-  const unsigned: Omit<HelloBody, 'sig'> = {
+export async function buildHello(
+  signer: Signer,
+  sender: string,
+  fields: Omit<HelloBody, 'proof'>,
+  options: { clock?: Clock } = {},
+): Promise<HelloBody> {
+  const unsigned: Omit<HelloBody, 'proof'> = {
     nym_id: fields.nym_id,
     credential: fields.credential,
     to: fields.to,
     ...(fields.bitcoin ? { bitcoin: fields.bitcoin } : {}),
   };
-  const sig = bytesToHex(secp.signSchnorr(helloDigest(sender, unsigned), secretKey, cryptoRandom.bytes(32)));
-  const body = { ...unsigned, sig };
+  const proof = await signer.signEvent({
+    kind: Kind.HelloProof,
+    created_at: unixSeconds(options.clock ?? systemClock),
+    tags: [],
+    content: bytesToHex(helloDigest(sender, unsigned)),
+  });
+  const body = { ...unsigned, proof };
   validateHello(body, { sender, recipient: fields.to });
   return body;
+}
+
+/**
+ * Check a hello's proof: a well-formed event of kind {@link Kind.HelloProof} by `sender`, no tags,
+ * whose content is `digestHex`, with a valid id and signature. Its `created_at` is not judged:
+ * freshness is the rumor's business, and the digest already binds sender, recipient and nym.
+ */
+function checkHelloProof(value: unknown, sender: string, digestHex: string): NostrEvent {
+  const p = check.record(value, 'proof', CODE);
+  const proof: NostrEvent = {
+    id: check.hex(p.id, 'proof.id', CODE, 32),
+    pubkey: check.hex(p.pubkey, 'proof.pubkey', CODE, 32),
+    created_at: check.integer(p.created_at, 'proof.created_at', CODE, 0, Number.MAX_SAFE_INTEGER),
+    kind: check.integer(p.kind, 'proof.kind', CODE, Kind.HelloProof, Kind.HelloProof),
+    tags: check.array(p.tags, 'proof.tags', CODE, 0) as string[][],
+    content: check.string(p.content, 'proof.content', CODE, { maxLength: 64 }),
+    sig: check.hex(p.sig, 'proof.sig', CODE, 64),
+  };
+  const bad = (why: string): never => {
+    throw new OtP2pError('bad-signature', `hello proof ${why} for sender ${sender}`, { context: { sender } });
+  };
+  if (proof.pubkey !== sender) bad(`is signed by ${proof.pubkey}, not`);
+  if (proof.content !== digestHex) bad('commits to other fields than this hello');
+  if (computeEventId(proof) !== proof.id) bad('has an id that does not match its content');
+  if (!verifySignature(proof.id, proof.pubkey, proof.sig)) bad('signature does not verify');
+  return proof;
 }
 
 /**
@@ -291,12 +336,11 @@ export function buildHello(secretKey: Uint8Array, sender: string, fields: Omit<H
  * @throws OtP2pError `bad-message`, `bad-signature` (signature does not verify for the sender).
  */
 export function validateHello(body: unknown, ctx: ValidationContext): HelloBody {
-  const { nym_id, credential, bitcoin, to, sig } = check.record(body, 'body', CODE);
-  const out: HelloBody = {
+  const { nym_id, credential, bitcoin, to, proof } = check.record(body, 'body', CODE);
+  const out: Omit<HelloBody, 'proof'> = {
     nym_id: check.string(nym_id, 'nym_id', CODE, { re: NYM_RE, expected: '1-128 characters of [A-Za-z0-9_.:-]' }),
     credential: check.string(credential, 'credential', CODE, { minLength: 1, maxLength: MAX_CREDENTIAL_CHARS }),
     to: check.hex(to, 'to', CODE, 32),
-    sig: check.hex(sig, 'sig', CODE, 64),
   };
   if (to !== ctx.recipient)
     throw new OtP2pError(CODE, `hello is addressed to ${to}, not to us`, { context: { field: 'to' } });
@@ -315,13 +359,7 @@ export function validateHello(body: unknown, ctx: ValidationContext): HelloBody 
       };
     } else check.fail(CODE, 'bitcoin', 'an object with exactly one of xpub or address', Object.keys(b).join(','));
   }
-  const { sig: _sig, ...unsigned } = out;
-  if (!verifySignature(bytesToHex(helloDigest(ctx.sender, unsigned)), ctx.sender, out.sig)) {
-    throw new OtP2pError('bad-signature', `hello signature does not verify for sender ${ctx.sender}`, {
-      context: { sender: ctx.sender },
-    });
-  }
-  return out;
+  return { ...out, proof: checkHelloProof(proof, ctx.sender, bytesToHex(helloDigest(ctx.sender, out))) };
 }
 
 function validateEmpty(body: unknown): CatalogRequestBody {

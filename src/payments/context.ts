@@ -18,6 +18,8 @@ export interface PaymentContext {
   readonly limits: CoordinatorLimits;
   readonly crash: CrashHook;
   readonly log: (line: string) => void;
+  /** How a person reads a peer's key (petname, profile name or short npub): for error messages. */
+  readonly nameOf: (pubkey: string) => string;
   /** Run one transition: state and steps commit together, then its transitions are announced. */
   tx(fn: () => void): void;
   /** A payer payment reached a terminal state: resolve whoever waits on it. */

@@ -21,6 +21,7 @@
  * commit. Inbound messages are applied only in the state that expects them, so duplicates and
  * replays are no-ops.
  */
+import { shortNpub } from '../events/names.ts';
 import { bytesToHex } from '../core/bytes.ts';
 import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import type { Store } from '../store/db.ts';
@@ -74,6 +75,11 @@ export interface CoordinatorOptions {
   tickMs?: number;
   /** Diagnostics (never secrets). */
   log?: (line: string) => void;
+  /**
+   * How a person reads a peer's key, for the error messages a payment keeps (`hop-timeout` names
+   * the hop that did not answer). Default: a short npub.
+   */
+  nameOf?: (pubkey: string) => string;
 }
 
 /** Called after each committed transition of any payment (never with secrets). */
@@ -129,6 +135,7 @@ export class PaymentCoordinator {
       limits: this.#limits,
       crash,
       log: this.#log,
+      nameOf: options.nameOf ?? shortNpub,
       tx,
       settled: (id) => this.#settled(id, crash),
     };

@@ -78,13 +78,21 @@ export function payerQuote(ctx: PaymentContext, from: string, m: QuoteMessage): 
   const n = d.legs.length;
   const now = ctx.ports.clock.now();
   if (m.expires_at * 1000 <= now)
-    return payerFail(ctx, row, d, 'quote-expired', `party ${k} sent an expired quote`, true);
+    return payerFail(ctx, row, d, 'quote-expired', `${partyName(ctx, d, k)} sent an expired quote`, true);
   const wanted = k === n ? BigInt(d.amount) : BigInt((d.quotes[String(k + 1)] as { min_in: string }).min_in);
   if (m.out !== wanted)
-    return payerFail(ctx, row, d, 'hop-misbehaved', `party ${k} quoted output ${m.out}, asked ${wanted}`, true);
+    return payerFail(
+      ctx,
+      row,
+      d,
+      'hop-misbehaved',
+      `${partyName(ctx, d, k)} quoted output ${m.out}, asked ${wanted}`,
+      true,
+    );
   // where to pay this party: its nym/account on an OT leg, the fresh address it quoted on an on-chain leg
   const payTo = m.nym ?? m.btc_address;
-  if (payTo === undefined) return payerFail(ctx, row, d, 'hop-refused', `party ${k} gave nowhere to pay`, true);
+  if (payTo === undefined)
+    return payerFail(ctx, row, d, 'hop-refused', `${partyName(ctx, d, k)} gave nowhere to pay`, true);
   let hash = row.payment_hash;
   if (k === n) {
     if (m.payment_hash === undefined || m.min_in !== wanted) {
@@ -307,13 +315,13 @@ export function payerRejected(ctx: PaymentContext, row: StoredPayment, from: str
   const d = payerData(row);
   const index = d.parties.indexOf(from);
   if (index < 1) return;
-  const text = `party ${index} rejected: ${m.reason}${m.message ? ` (${m.message})` : ''}`;
+  const text = `${partyName(ctx, d, index)} rejected: ${m.reason}${m.message ? ` (${m.message})` : ''}`;
   if (row.state === 'quoting' || row.state === 'preparing') return payerFail(ctx, row, d, 'hop-refused', text, true);
   if (row.state === 'sending' || row.state === 'in-flight') {
     const now = ctx.ports.clock.now();
     ctx.tx(() => {
       if (m.reason === 'underpaid' && index > 1)
-        ctx.repo.misbehave(d.parties[index - 1]!, row.id, 'underpaid', `reported by party ${index}`, now);
+        ctx.repo.misbehave(d.parties[index - 1]!, row.id, 'underpaid', `reported by ${partyName(ctx, d, index)}`, now);
       ctx.repo.update(row.id, { state: 'failing', error_code: 'hop-refused', error_message: text });
     });
   }
@@ -347,7 +355,9 @@ export function payerDeadline(ctx: PaymentContext, row: StoredPayment, now: numb
       row,
       d,
       'hop-timeout',
-      `no answer from party ${row.state === 'quoting' ? d.cursor : 'all'} in time`,
+      row.state === 'quoting'
+        ? `no answer from ${partyName(ctx, d, d.cursor)} in time`
+        : 'not every party answered in time',
       true,
     );
   }
@@ -357,13 +367,19 @@ export function payerDeadline(ctx: PaymentContext, row: StoredPayment, now: numb
     for (const leg of Object.keys(d.notices)) holder = Math.max(holder, Number(leg) + 1);
     ctx.tx(() => {
       if (holder < d.legs.length)
-        ctx.repo.misbehave(d.parties[holder]!, row.id, 'held-past-expiry', `party ${holder} of ${d.legs.length}`, now);
+        ctx.repo.misbehave(
+          d.parties[holder]!,
+          row.id,
+          'held-past-expiry',
+          `${partyName(ctx, d, holder)}, party ${holder} of ${d.legs.length}`,
+          now,
+        );
       ctx.repo.update(row.id, {
         state: 'failed',
         data: d,
         deadline_at: null,
         error_code: 'hop-timeout',
-        error_message: `party ${holder} held the payment past its expiry`,
+        error_message: `${partyName(ctx, d, holder)} held the payment past its expiry`,
       });
     });
     ctx.settled(row.id);
@@ -414,4 +430,14 @@ export function payerTransferRefused(ctx: PaymentContext, step: StepRow, row: St
     }
   });
   ctx.settled(row.id);
+}
+
+/**
+ * A party of the path as a person reads it: "the payee alice" or "hop 2 (bob)". The index alone
+ * ("party 1") told the user nothing they could act on.
+ */
+function partyName(ctx: PaymentContext, d: PayerData, k: number): string {
+  const pubkey = d.parties[k];
+  const name = pubkey === undefined ? `party ${k}` : ctx.nameOf(pubkey);
+  return k === d.legs.length ? `the payee ${name}` : `hop ${k} (${name})`;
 }

@@ -19,7 +19,8 @@ export interface PeerContext {
   readonly web: OfferWeb;
   /** A Bitcoin wallet is attached (on-chain BTC is accepted and paid). */
   readonly hasBitcoin: boolean;
-  sign(template: EventTemplate): NostrEvent;
+  /** Sign through the peer's signer (may be remote: async, may refuse or time out). */
+  sign(template: EventTemplate): Promise<NostrEvent>;
   /** Sign, store and queue in the outbox (durable on return). */
   publish(template: EventTemplate): Promise<NostrEvent>;
   emit<K extends keyof PeerEvents>(event: K, ...args: PeerEvents[K]): void;

@@ -44,7 +44,7 @@ export class PeerRoutes {
     if (!payeeCatalog)
       throw new OtP2pError(
         'no-route',
-        `the payee ${req.to.slice(0, 12)}… publishes no catalog, so nothing says what it accepts`,
+        `the payee ${web.names.nameOf(req.to)} publishes no catalog, so nothing says what it accepts`,
         { context: { to: req.to } },
       );
     const all = catalogUnitRefs(payeeCatalog);
@@ -73,6 +73,12 @@ export class PeerRoutes {
         last = err;
       }
     }
+    const hint = emptyWebHint(this.#ctx);
+    if (hint !== undefined && isOtP2pError(last))
+      throw new OtP2pError('no-route', `no route to ${web.names.nameOf(req.to)}: ${hint}`, {
+        context: { ...last.context, hint },
+        cause: last,
+      });
     throw last;
   }
 
@@ -91,6 +97,21 @@ export class PeerRoutes {
       .sort((a, b) => ((b.balance ?? 0n) > (a.balance ?? 0n) ? 1 : -1))
       .map((a) => ({ unit: a.unitId as string, notary: a.notaryId }));
   }
+}
+
+/**
+ * Why a route search could not succeed whatever the amount: the user follows nobody, or nobody
+ * in their radius offers a conversion. Said plainly with what to do, because a bare `no-route`
+ * sent newcomers looking for a bug in their amounts. Undefined when the web is not the problem.
+ */
+export function emptyWebHint(ctx: Pick<PeerContext, 'web' | 'pubkey'>): string | undefined {
+  const mine = ctx.web.followLists().get(ctx.pubkey) ?? [];
+  if (mine.length === 0)
+    return 'you follow nobody yet, so no offer is within your reach: follow a friend with `otp2p follow add <npub>` (library: `peer.follow(npub)`)';
+  const others = ctx.web.knownOffers().filter((o) => o.pubkey !== ctx.pubkey && o.status === 'open');
+  if (others.length === 0)
+    return `nobody within your social radius (${ctx.web.web().size} peers) publishes an open offer yet`;
+  return undefined;
 }
 
 function single(r: { best: RoutePath; exact: boolean }): MultiRouteResult {

@@ -16,14 +16,16 @@ import { Kind } from '../events/kinds.ts';
 import { parseOfferEvent } from '../events/offer.ts';
 import type { Offer, SignedOffer } from '../events/offer.ts';
 import type { NostrEvent } from '../events/types.ts';
+import type { Filter } from '../events/filter.ts';
 import { fetchWebOfTrust, queryEvents } from '../mint/collect.ts';
 import { OfferGraph } from '../pathing/graph.ts';
 import type { GraphOffer } from '../pathing/graph.ts';
 import type { RelayGap, Subscription, Transport } from '../relays/transport.ts';
 import type { SyncOptions, SyncResult } from './types.ts';
 import { catalogUnitRefs } from '../events/catalog.ts';
+import { NameBook } from './names.ts';
 
-const GRAPH_KINDS = [Kind.Follows, Kind.Catalog, Kind.Offer, Kind.Deletion];
+const GRAPH_KINDS = [Kind.Follows, Kind.Metadata, Kind.Catalog, Kind.Offer, Kind.Deletion];
 
 /** Authors per catalog/offer query during a sync. */
 const AUTHORS_PER_QUERY = 200;
@@ -44,6 +46,8 @@ export interface OfferWebOptions {
 /** The offer graph of our social radius and what it was built from. */
 export class OfferWeb {
   readonly graph = new OfferGraph();
+  /** Petnames and profile names of the web (kind 0 comes with catalogs and offers). */
+  readonly names: NameBook;
   readonly #o: OfferWebOptions;
   readonly #catalogs = new Map<string, { catalog: Catalog; createdAt: number }>();
   readonly #follows = new Map<string, { list: string[]; createdAt: number }>();
@@ -54,6 +58,7 @@ export class OfferWeb {
 
   constructor(options: OfferWebOptions) {
     this.#o = options;
+    this.names = new NameBook(options.self);
   }
 
   /** Unix seconds of the last sync, or null before the first. */
@@ -106,7 +111,10 @@ export class OfferWeb {
     const authors = [...new Set([self, ...this.#web.keys(), ...(options.extra ?? [])])];
     for (let i = 0; i < authors.length; i += AUTHORS_PER_QUERY) {
       const part = authors.slice(i, i + AUTHORS_PER_QUERY);
-      const r = await queryEvents(transport, [{ kinds: [Kind.Catalog, Kind.Offer], authors: part }]);
+      const filters: Filter[] = [{ kinds: [Kind.Catalog, Kind.Offer, Kind.Metadata], authors: part }];
+      // Our own follow list for its petnames (the walk above keeps only who follows whom).
+      if (i === 0) filters.push({ kinds: [Kind.Follows], authors: [self], limit: 1 });
+      const r = await queryEvents(transport, filters);
       for (const g of r.incomplete) gaps.set(`${g.relay} ${g.reason}`, g);
       for (const e of r.events) this.#ingest(e);
       options.onProgress?.(Math.min(i + AUTHORS_PER_QUERY, authors.length), authors.length);
@@ -122,6 +130,27 @@ export class OfferWeb {
     }
     this.#changed();
     return { ...this.counts(), incomplete: [...gaps.values()] };
+  }
+
+  /**
+   * Fetch the profiles (kind 0) of `pubkeys` and our own follow list (for its petnames), for
+   * commands that show people without a full sync (`dm read`). Returns the relays that did not
+   * answer: a name that did not arrive is shown as a short npub, which is still the truth.
+   */
+  async fetchNames(pubkeys: readonly string[]): Promise<RelayGap[]> {
+    const { transport, self } = this.#o;
+    const gaps: RelayGap[] = [];
+    const authors = [...new Set(pubkeys)];
+    for (let i = 0; i === 0 || i < authors.length; i += AUTHORS_PER_QUERY) {
+      const filters: Filter[] = [{ kinds: [Kind.Follows], authors: [self], limit: 1 }];
+      const part = authors.slice(i, i + AUTHORS_PER_QUERY);
+      if (part.length > 0) filters.push({ kinds: [Kind.Metadata], authors: part });
+      const r = await queryEvents(transport, filters);
+      gaps.push(...r.incomplete);
+      for (const e of r.events)
+        if (!this.names.absorb(e)) this.#o.log(`skipped kind ${e.kind} from ${e.pubkey.slice(0, 8)}: malformed`);
+    }
+    return gaps;
   }
 
   /** Absorb one verified event (ours as we publish it, or one from a live subscription). */
@@ -162,6 +191,9 @@ export class OfferWeb {
 
   #ingest(e: NostrEvent): void {
     try {
+      if (e.kind === Kind.Metadata || e.kind === Kind.Follows) {
+        if (!this.names.absorb(e)) this.#o.log(`skipped kind ${e.kind} from ${e.pubkey.slice(0, 8)}: malformed`);
+      }
       if (e.kind === Kind.Follows) {
         this.#applyFollows(
           e.pubkey,

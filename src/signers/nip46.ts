@@ -49,6 +49,7 @@ export const SIGNED_KINDS: readonly number[] = [
   Kind.ClientAuth,
   Kind.MintAttestation,
   Kind.Offer,
+  Kind.HelloProof,
 ];
 
 /** The minimum permissions otp2p asks a remote signer for (NIP-46 `perms`). */

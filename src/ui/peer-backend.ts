@@ -146,8 +146,8 @@ export class PeerDashboardBackend implements DashboardBackend {
         degree: pubkey === peer.pubkey ? 0 : (web.get(pubkey) ?? -1),
       };
       if (n.degree === -1) delete n.degree;
-      const name = this.#names[pubkey];
-      if (name) n.name = name;
+      // The cast's names (demo) first, then the peer's own rule: petname, profile name, short npub.
+      n.name = this.#names[pubkey] ?? peer.nameOf(pubkey);
       const c = catalogs.get(pubkey);
       if (c) n.accepts = catalogUnitRefs(c).map(formatUnitRef);
       if (alarmed.has(pubkey)) n.tags = ['alarm'];

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shortNpub } from '../../src/events/names.ts';
 import { deriveIdentity } from '../../src/keys/index.ts';
 import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
@@ -58,7 +59,8 @@ describe('otp2p dm with hostile input', () => {
     // header, rule, one message: the newline inside the text does not forge a second row
     const lines = read.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toContain(alice.npub);
+    // The sender by name: no profile, no petname, so a short npub (never hex).
+    expect(lines[2]).toContain(shortNpub(alice.pubkey));
 
     // JSON stays exact: the text parses back byte for byte, and no raw control is on stdout.
     const json = await cli('bob', ['dm', 'read', '--json']);

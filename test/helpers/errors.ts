@@ -25,3 +25,13 @@ export function errorOf(fn: () => unknown): OtP2pError {
   }
   throw new Error('expected an OtP2pError');
 }
+
+/** {@link codeOf} for an async `fn`: the code its promise rejects with. */
+export async function asyncCodeOf(fn: () => Promise<unknown>): Promise<ErrorCode | 'no-error' | 'foreign-error'> {
+  try {
+    await fn();
+    return 'no-error';
+  } catch (e) {
+    return e instanceof OtP2pError ? e.code : 'foreign-error';
+  }
+}

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
 import { buildDmRelaysEvent } from '../../src/events/dm-relays.ts';
 import { getPublicKey, signEvent } from '../../src/events/sign.ts';
+import { LocalSigner } from '../../src/signers/local.ts';
 import { Messenger } from '../../src/messaging/messenger.ts';
 import type { IncomingMessage } from '../../src/messaging/messenger.ts';
 import { giftWrap } from '../../src/messaging/nip59.ts';
@@ -47,14 +48,16 @@ describe('Messenger with the persistent outbox', async () => {
     });
     const ma = new Messenger({
       transport,
-      secretKey: alice,
+      signer: new LocalSigner(alice, 'seed'),
+      pubkey: getPublicKey(alice),
       store: aliceStore,
       outbox,
       discoveryRelays: ['memory://directory'],
     });
     const md = new Messenger({
       transport: new MemoryTransport({ network }),
-      secretKey: dave,
+      signer: new LocalSigner(dave, 'seed'),
+      pubkey: D,
       store: await open('dave'),
       inboxRelays: [DAVE_DM],
     });
@@ -75,12 +78,24 @@ describe('Messenger with the persistent outbox', async () => {
 
   it('an unknown message type gets a polite unknown-message-type error reply', async () => {
     const transport = new MemoryTransport({ network, relays: [DAVE_DM] });
-    const md = new Messenger({ transport, secretKey: dave, store: await open('dave2'), inboxRelays: [DAVE_DM] });
-    const ma = new Messenger({ transport, secretKey: alice, store: await open('alice2'), inboxRelays: [DAVE_DM] });
+    const md = new Messenger({
+      transport,
+      signer: new LocalSigner(dave, 'seed'),
+      pubkey: D,
+      store: await open('dave2'),
+      inboxRelays: [DAVE_DM],
+    });
+    const ma = new Messenger({
+      transport,
+      signer: new LocalSigner(alice, 'seed'),
+      pubkey: getPublicKey(alice),
+      store: await open('alice2'),
+      inboxRelays: [DAVE_DM],
+    });
     const m = makeMessage('catalog.request', {});
-    const { wrap } = giftWrap(
+    const { wrap } = await giftWrap(
       { kind: 21560, created_at: now(), tags: [], content: JSON.stringify({ ...m, type: 'quote.request' }) },
-      alice,
+      new LocalSigner(alice, 'seed'),
       D,
     );
     const replies: string[] = [];

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/core/bytes.ts';
-import { isOtP2pError } from '../../src/core/errors.ts';
+import { OtP2pError, isOtP2pError } from '../../src/core/errors.ts';
+import type { Signer } from '../../src/events/signer.ts';
 import { buildDmRelaysEvent } from '../../src/events/dm-relays.ts';
 import { buildRelayListEvent } from '../../src/events/relay-list.ts';
 import { getPublicKey, signEvent } from '../../src/events/sign.ts';
@@ -9,6 +10,7 @@ import type { NostrEvent } from '../../src/events/types.ts';
 import type { Catalog } from '../../src/events/catalog.ts';
 import { encrypt, getConversationKey } from '../../src/messaging/nip44.ts';
 import { createSeal, createWrap, giftWrap } from '../../src/messaging/nip59.ts';
+import { LocalSigner } from '../../src/signers/local.ts';
 import { Messenger } from '../../src/messaging/messenger.ts';
 import { makeMessage } from '../../src/messaging/protocol.ts';
 import { MemoryNetwork, MemoryTransport } from '../../src/relays/memory.ts';
@@ -54,7 +56,8 @@ describe('Messenger over MemoryTransport', async () => {
   const mk = async (sk: Uint8Array, inbox: string, name: string): Promise<Messenger> =>
     new Messenger({
       transport: new MemoryTransport({ network, relays: ['memory://directory'] }),
-      secretKey: sk,
+      signer: new LocalSigner(sk, 'seed'),
+      pubkey: getPublicKey(sk),
       store: await open(name),
       discoveryRelays: ['memory://directory'],
       inboxRelays: [inbox],
@@ -102,9 +105,9 @@ describe('Messenger over MemoryTransport', async () => {
   it('answers an unknown protocol version with a polite error the sender sees as unsupported-version', async () => {
     const m = makeMessage('catalog.request', {});
     // Send a v2 message through the real wrap path by sending raw content.
-    const { wrap, rumor } = giftWrap(
+    const { wrap, rumor } = await giftWrap(
       { kind: 21560, created_at: now(), tags: [['p', B]], content: JSON.stringify({ ...m, v: 2 }) },
-      alice,
+      new LocalSigner(alice, 'seed'),
       B,
     );
     const waiting = new Promise<string>((resolve) => {
@@ -117,7 +120,7 @@ describe('Messenger over MemoryTransport', async () => {
     expect(await waiting).toBe(`unsupported-version:${m.nonce}`);
     // The same wrap again is a duplicate; the same rumor in a new wrap is a replay; neither gets a reply.
     expect(await mb.process(wrap)).toMatchObject({ ok: false, code: 'duplicate', replied: false });
-    expect(await mb.process(createWrap(createSeal(rumor, alice, B), B))).toMatchObject({
+    expect(await mb.process(createWrap(await createSeal(rumor, new LocalSigner(alice, 'seed'), B), B))).toMatchObject({
       ok: false,
       code: 'replay',
       replied: false,
@@ -147,9 +150,59 @@ describe('Messenger over MemoryTransport', async () => {
     expect(warnings.some((w) => w.includes(nobody))).toBe(true);
   });
 
+  it('refuses a pubkey that is not 32-byte hex (bad-key)', async () => {
+    const store = await open('badkey');
+    let caught: unknown;
+    try {
+      new Messenger({
+        transport: new MemoryTransport({ network }),
+        signer: new LocalSigner(bob, 'seed'),
+        pubkey: 'npub1x',
+        store,
+      });
+    } catch (e) {
+      caught = e;
+    }
+    expect(isOtP2pError(caught, 'bad-key')).toBe(true);
+  });
+
+  it('a signer that fails to decrypt loses nothing: the same wrap is read once the signer answers', async () => {
+    // A fake for a fault of a remote signer (it did not answer once); the key behind it is real.
+    const real = new LocalSigner(bob, 'seed');
+    let failures = 1;
+    const flaky: Signer = {
+      identityKind: 'bunker',
+      getPublicKey: async () => B,
+      signEvent: (t) => real.signEvent(t),
+      nip44Encrypt: (pk, text) => real.nip44Encrypt(pk, text),
+      nip44Decrypt: async (pk, payload) => {
+        if (failures-- > 0) throw new OtP2pError('signer-timeout', 'the remote signer did not answer');
+        return real.nip44Decrypt(pk, payload);
+      },
+    };
+    const m = new Messenger({
+      transport: new MemoryTransport({ network }),
+      signer: flaky,
+      pubkey: B,
+      store: await open('flaky'),
+    });
+    const { wrap } = await giftWrap(
+      { kind: 14, created_at: now(), tags: [['p', B]], content: 'still here' },
+      new LocalSigner(alice, 'seed'),
+      B,
+    );
+    expect(await m.process(wrap)).toMatchObject({ ok: false, code: 'signer-timeout' });
+    expect(await m.process(wrap)).toMatchObject({ ok: true, kind: 'chat', chat: { text: 'still here', sender: A } });
+  });
+
   it('10,000 junk wraps addressed to the user: no crash, all rejected, bounded memory', async () => {
     const store = await open('junk');
-    const m = new Messenger({ transport: new MemoryTransport({ network }), secretKey: bob, store });
+    const m = new Messenger({
+      transport: new MemoryTransport({ network }),
+      signer: new LocalSigner(bob, 'seed'),
+      pubkey: B,
+      store,
+    });
     const eph = hexToBytes('00000000000000000000000000000000000000000000000000000000000000e1');
     const ck = getConversationKey(eph, B);
     const signedJunk: NostrEvent[] = [];

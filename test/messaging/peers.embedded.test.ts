@@ -11,6 +11,7 @@ import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import { EventVerifier } from '../../src/events/verify.ts';
 import { fetchCatalog, publishCatalog, requestCatalog, serveCatalog } from '../../src/catalog/exchange.ts';
 import { negotiate } from '../../src/catalog/negotiation.ts';
+import { LocalSigner } from '../../src/signers/local.ts';
 import { Messenger } from '../../src/messaging/messenger.ts';
 import { buildHello, makeMessage } from '../../src/messaging/protocol.ts';
 import type { HelloBody } from '../../src/messaging/protocol.ts';
@@ -84,7 +85,8 @@ describe('peers on an embedded relay', () => {
       const store = await openStore(join(dir, `${name}.sqlite`));
       const m = new Messenger({
         transport: pool,
-        secretKey: sk,
+        signer: new LocalSigner(sk, 'seed'),
+        pubkey: getPublicKey(sk),
         store,
         verifier,
         inboxRelays: [relay.url],
@@ -93,13 +95,17 @@ describe('peers on an embedded relay', () => {
       const peer: Peer = { name, sk, pk: getPublicKey(sk), pool, store, m, catalog, hellos: [] };
       peers[name] = peer;
       await pool.publish(signEvent(buildDmRelaysEvent([relay.url], Math.floor(Date.now() / 1000)), sk));
-      await publishCatalog(pool, sk, catalog);
+      await publishCatalog(pool, new LocalSigner(sk, 'seed'), catalog);
       serveCatalog(m, () => catalog);
-      m.on('hello', (inc) => {
+      m.on('hello', async (inc) => {
         peer.hellos.push(inc.message.body);
         return makeMessage(
           'hello',
-          buildHello(sk, peer.pk, { nym_id: `otNym${name}`, credential: `credential of ${name}`, to: inc.from }),
+          await buildHello(new LocalSigner(sk, 'seed'), peer.pk, {
+            nym_id: `otNym${name}`,
+            credential: `credential of ${name}`,
+            to: inc.from,
+          }),
         );
       });
     }
@@ -124,7 +130,7 @@ describe('peers on an embedded relay', () => {
       b.pk,
       makeMessage(
         'hello',
-        buildHello(a.sk, a.pk, {
+        await buildHello(new LocalSigner(a.sk, 'seed'), a.pk, {
           nym_id: 'otNymalice',
           credential: 'credential of alice',
           to: b.pk,

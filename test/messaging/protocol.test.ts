@@ -12,12 +12,14 @@ import {
   makeMessage,
   serializeMessage,
 } from '../../src/messaging/protocol.ts';
+import { LocalSigner } from '../../src/signers/local.ts';
 import { codeOf } from '../helpers/errors.ts';
 
 const alice = hexToBytes('7f7ff03d123792d6ac594bfa67bf6d0c0ab55b6b1fdb6249303fe861f1ccba9a');
 const bob = hexToBytes('c15d2a640a7bd00f291e074e5e5fc8a9bb9b2ae6daf2e4e9e6a9c6b3b5d1a1f2');
 const A = getPublicKey(alice);
 const B = getPublicKey(bob);
+const aliceS = new LocalSigner(alice, 'seed');
 const ctxAtoB = { sender: A, recipient: B };
 const XPUB =
   'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
@@ -38,10 +40,10 @@ const catalog: Catalog = {
 describe('protocol messages', () => {
   const reg = createRegistry();
 
-  it('round-trips every built-in type through serialize/parse', () => {
+  it('round-trips every built-in type through serialize/parse', async () => {
     const hello = makeMessage(
       'hello',
-      buildHello(alice, A, {
+      await buildHello(aliceS, A, {
         nym_id: 'otNymAlice1',
         credential: '-----BEGIN OT CREDENTIAL-----\nabc\n',
         to: B,
@@ -61,8 +63,8 @@ describe('protocol messages', () => {
     expect(p.reply_to).toBe(req.nonce);
   });
 
-  it('hello is bound to the sender npub and to the recipient', () => {
-    const body = buildHello(alice, A, {
+  it('hello is bound to the sender npub and to the recipient', async () => {
+    const body = await buildHello(aliceS, A, {
       nym_id: 'otNymAlice1',
       credential: 'cred',
       to: B,
@@ -77,6 +79,31 @@ describe('protocol messages', () => {
     // Any field changed after signing.
     const tampered = serializeMessage(makeMessage('hello', { ...body, nym_id: 'otNymMallory' }));
     expect(codeOf(() => reg.parse(tampered, ctxAtoB))).toBe('bad-signature');
+    // The proof is an event: another kind, a forged signature or a proof by someone else fail.
+    const withProof = (proof: unknown): string =>
+      serializeMessage(makeMessage('hello', { ...body, proof } as typeof body));
+    expect(codeOf(() => reg.parse(withProof({ ...body.proof, kind: 1 }), ctxAtoB))).toBe('bad-message');
+    const sig = `${body.proof.sig.slice(0, -1)}${body.proof.sig.endsWith('0') ? '1' : '0'}`;
+    expect(codeOf(() => reg.parse(withProof({ ...body.proof, sig }), ctxAtoB))).toBe('bad-signature');
+    expect(codeOf(() => reg.parse(withProof({ ...body.proof, created_at: 1 }), ctxAtoB))).toBe('bad-signature');
+    const byBob = await buildHello(new LocalSigner(bob, 'seed'), A, {
+      nym_id: 'otNymAlice1',
+      credential: 'cred',
+      to: B,
+    })
+      .then(() => 'built')
+      .catch((e: unknown) => (isOtP2pError(e) ? e.code : 'foreign'));
+    expect(byBob).toBe('bad-signature');
+    // A hello of the earlier format (a raw `sig`) and no proof is refused with a clear field name.
+    const { proof: _p, ...noProof } = body;
+    expect(
+      codeOf(() =>
+        reg.parse(
+          serializeMessage(makeMessage('hello', { ...noProof, sig: 'aa'.repeat(64) } as unknown as typeof body)),
+          ctxAtoB,
+        ),
+      ),
+    ).toBe('bad-message');
   });
 
   it('unknown versions and types get typed errors and a polite error reply', () => {

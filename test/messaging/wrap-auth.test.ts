@@ -5,6 +5,7 @@
  * sender AUTHs as the wrap's one-time key (never as its identity), and a refusal by policy is
  * reported per relay.
  */
+import { LocalSigner } from '../../src/signers/local.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDmRelaysEvent } from '../../src/events/dm-relays.ts';
@@ -86,7 +87,8 @@ describe('gift wraps at relays requiring AUTH as the author', () => {
     const warnings: string[] = [];
     const m = new Messenger({
       transport,
-      secretKey: alice.sk,
+      signer: new LocalSigner(alice.sk, 'seed'),
+      pubkey: alice.pk,
       store,
       discoveryRelays: [relay.url],
       inboxRelays: [relay.url],
@@ -116,12 +118,12 @@ describe('gift wraps at relays requiring AUTH as the author', () => {
 });
 
 describe('createHeldWrap', () => {
-  it("signs only AUTH with the wrap's key, and nothing after the wipe", () => {
+  it("signs only AUTH with the wrap's key, and nothing after the wipe", async () => {
     const alice = newKey();
     const bob = newKey();
-    const seal = createSeal(
+    const seal = await createSeal(
       createRumor({ kind: 14, tags: [], content: 'x', created_at: 1 }, alice.pk),
-      alice.sk,
+      new LocalSigner(alice.sk, 'seed'),
       bob.pk,
     );
     const held = createHeldWrap(seal, bob.pk);

@@ -163,6 +163,8 @@ describe('payments over three hops', () => {
     const result = await world.parties.alice.coordinator.waitFor(id);
     expect(result.state).toBe('failed');
     expect(result.error?.code).toBe('hop-timeout');
+    // The hop is named as the user knows it, not as "party 2".
+    expect(result.error?.message).toBe('hop 2 (carol) held the payment past its expiry');
     const bad = await listMisbehaving(world.parties.alice.store.db);
     expect(bad).toEqual([expect.objectContaining({ pubkey: world.parties.carol.pubkey, reason: 'held-past-expiry' })]);
     expect(world.parties.alice.coordinator.exposureTo(world.parties.bob.pubkey)).toBe(116n);

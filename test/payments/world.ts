@@ -154,6 +154,8 @@ export async function buildWorld(dir: string, options: Partial<Record<Name, Part
         social: { degreeOf: (pk: string) => (pk === pubkeys.bob ? 1 : pk === pubkeys.carol ? 2 : undefined) },
       },
       ...(o.limits ? { limits: o.limits } : {}),
+      // The cast's names, as a wallet's petnames would give them.
+      nameOf: (pk: string) => NAMES.find((n) => pubkeys[n] === pk) ?? 'a stranger',
       ...(process.env.PAY_DEBUG ? { log: (l: string) => console.error(`[${name}] ${l}`) } : {}),
       ...(o.crash ? { crash: o.crash(() => parties[name]) } : {}),
     });

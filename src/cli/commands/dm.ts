@@ -53,12 +53,15 @@ async function read(ctx: CommandContext): Promise<number> {
     const { messenger } = peerInternals(peer);
     const stats = await messenger.fetch({ timeoutMs });
     const rows = await messenger.received.list(Kind.ChatMessage, { limit });
-    const msgs = rows.map((r) => {
-      const chat = parseChat(JSON.parse(r.rumor_json) as Rumor);
+    const chats = rows.map((r) => parseChat(JSON.parse(r.rumor_json) as Rumor));
+    // Names are shown, not trusted: a relay that does not answer leaves a short npub.
+    await peer.loadNames(chats.map((c) => c.sender));
+    const msgs = chats.map((chat) => {
       // Every stored message passed seal-signature, author and id checks before it was stored.
       return {
         id: chat.id,
         from: npubEncode(chat.sender),
+        name: peer.nameOf(chat.sender),
         time: new Date(chat.created_at * 1000).toISOString(),
         text: chat.text,
         verified: true,
@@ -75,7 +78,7 @@ async function read(ctx: CommandContext): Promise<number> {
       printTable(
         ctx,
         ['time', 'from', 'text'],
-        msgs.map((m) => [m.time, m.outgoing ? 'me' : m.from, m.text]),
+        msgs.map((m) => [m.time, m.outgoing ? 'me' : m.name, m.text]),
       );
     return 0;
   } finally {
@@ -91,7 +94,7 @@ export default defineCommand({
     '    to their NIP-65 read relays with a warning (those relays learn that a DM exists). The wrap goes\n' +
     '    through the outbox: when no relay takes it in time it stays queued (exit 1).\n' +
     'otp2p dm read [--json]: fetch wraps addressed to you (answering NIP-42 AUTH), check every layer,\n' +
-    '    and list the messages: JSON lines { id, from (npub), time, text, verified, outgoing }. In the\n' +
+    '    and list the messages: JSON lines { id, from (npub), name, time, text, verified, outgoing }. In the\n' +
     '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline).\n\n' +
     STDIN_SECRETS_HELP,
   positionals: [

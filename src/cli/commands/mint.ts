@@ -440,6 +440,14 @@ const check: CommandDef = defineCommand({
     const own = ownMints(ctx);
     const r = await withWatcher(ctx, false, (w) => w.check(own));
     printVerdicts(ctx, r.verdicts, r.webSize, r.incomplete);
+    const { k } = watcherOptions(ctx);
+    // An empty or tiny web makes every verdict `unknown`/`rare`: say why and what to do.
+    if (r.incomplete.length === 0 && r.webSize < k)
+      ctx.io.stderr(
+        r.webSize === 0
+          ? 'hint: you follow nobody yet, so nobody can confirm your mints: follow friends with `otp2p follow add <npub>`\n'
+          : `hint: your web of trust holds ${r.webSize} peer(s), fewer than k = ${k}: no mint can be confirmed until you follow more people (otp2p follow add <npub>)\n`,
+      );
     if (r.verdicts.some((v) => v.verdict === 'equivocation')) return 3;
     // A relay that did not answer is not "nobody attested": never a clean exit on partial data.
     return r.incomplete.length > 0 ? 1 : 0;

@@ -126,7 +126,7 @@ export default defineCommand({
       if (ctx.json) {
         printJson(ctx, { route: routeToJson(route), state, results: results.map(resultToJson) });
       } else {
-        printRoute(ctx, route);
+        printRoute(ctx, route, (pk) => peer.nameOf(pk));
         for (const r of results) {
           const verified = verifyReceipt(r.paymentHash, r.preimage);
           ctx.io.stdout(

@@ -1,3 +1,4 @@
+import { shortNpub } from '../../events/names.ts';
 import { listMisbehaving, listPayments } from '../../payments/store.ts';
 import { openStore } from '../../store/db.ts';
 import { defineCommand } from '../command.ts';
@@ -28,7 +29,7 @@ export default defineCommand({
           ctx,
           ['peer', 'payment', 'reason', 'detail', 'when'],
           rows.map((r) => [
-            r.pubkey,
+            shortNpub(r.pubkey),
             r.paymentId.slice(0, 16),
             r.reason,
             r.detail ?? '',

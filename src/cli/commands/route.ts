@@ -37,7 +37,7 @@ async function onlineRoute(ctx: CommandContext): Promise<void> {
       ...(unit !== undefined ? { unit } : {}),
     });
     if (ctx.json) printJson(ctx, routeToJson(result));
-    else printRoute(ctx, result);
+    else printRoute(ctx, result, (pk) => peer.nameOf(pk));
   } finally {
     await close();
   }
