@@ -127,9 +127,8 @@ export async function openPeer(
     peer = await createPeer({
       ...extra,
       home: ctx.home.dir,
-      // A remote signer speaks for the user; a local key goes in as `identity` (createPeer wraps
-      // it in its own LocalSigner), exactly one of the two.
-      ...(user.kind === 'bunker' ? { signer: user.signer } : { identity }),
+      // Every identity kind signs through the vault's Signer (a local key or the remote signer).
+      signer: user.signer,
       relays: ctx.relays ?? config.relays,
       config,
       ...(ot.otApi ? { otApi: ot.otApi } : {}),

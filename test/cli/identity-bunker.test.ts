@@ -187,6 +187,88 @@ describe('a NIP-46 remote signer (NDK backend) as the CLI identity', () => {
     expect(NIP46_PERMISSIONS.every((p) => p.startsWith('sign_event:') || p.startsWith('nip44_'))).toBe(true);
   });
 
+  it('catalog publish and offer add --publish go out signed by the bunker', async () => {
+    const home = join(tmpDir(), 'home');
+    const init = await runCli(['init', '--bunker-stdin', '--password-stdin', '--json', '--home', home], {
+      stdin: `${uri()}\n${PW}\n`,
+    });
+    expect(init.code).toBe(0);
+    const cat = await runCli(
+      [
+        'catalog',
+        'publish',
+        '--notary',
+        'bb'.repeat(16),
+        '--unit',
+        `${'aa'.repeat(16)}@${'bb'.repeat(16)}:USD`,
+        '--relay',
+        relay.url,
+        '--json',
+        '--home',
+        home,
+      ],
+      { env },
+    );
+    expect(cat.stderr).toBe('');
+    expect(cat.code).toBe(0);
+    const offer = await runCli(
+      [
+        'offer',
+        'add',
+        '--id',
+        'o2',
+        '--in',
+        `${'aa'.repeat(16)}@${'bb'.repeat(16)}`,
+        '--out',
+        `${'cc'.repeat(16)}@${'dd'.repeat(16)}`,
+        '--rate',
+        '1/1',
+        '--max',
+        '100',
+        '--liquidity',
+        '1000',
+        '--publish',
+        '--relay',
+        relay.url,
+        '--json',
+        '--home',
+        home,
+      ],
+      { env },
+    );
+    expect(offer.stderr).toBe('');
+    expect(offer.code).toBe(0);
+    const { events } = await queryEvents(pool, [{ kinds: [11560, 31562], authors: [USER_PK] }]);
+    expect(events.map((e) => e.kind).sort()).toEqual([11560, 31562]);
+  });
+
+  it('dm both ways with a bunker identity', async () => {
+    const home = join(tmpDir(), 'home');
+    expect(
+      (
+        await runCli(['init', '--bunker-stdin', '--password-stdin', '--json', '--home', home], {
+          stdin: `${uri()}\n${PW}\n`,
+        })
+      ).code,
+    ).toBe(0);
+    const friend = join(tmpDir(), 'friend');
+    const fi = await runCli(['init', '--json', '--home', friend], { env });
+    const fnpub = (fi.json[0] as { npub: string }).npub;
+    const s1 = await runCli(['dm', 'send', fnpub, 'hello', 'from', 'bunker', '--relay', relay.url, '--home', home], {
+      env,
+    });
+    expect(s1.code, s1.stderr).toBe(0);
+    const r1 = await runCli(['dm', 'read', '--json', '--relay', relay.url, '--home', friend], { env });
+    expect(r1.stdout).toContain('hello from bunker');
+    const s2 = await runCli(['dm', 'send', npubEncode(USER_PK), 'hi back', '--relay', relay.url, '--home', friend], {
+      env,
+    });
+    expect(s2.code, s2.stderr).toBe(0);
+    const r2 = await runCli(['dm', 'read', '--json', '--relay', relay.url, '--home', home], { env });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stdout).toContain('hi back');
+  });
+
   it('accepts a bunker URI without a secret on the command line', async () => {
     const home = tmpDir();
     const init = await runCli(['init', '--bunker', uri(false), '--json', '--home', home], { env });
