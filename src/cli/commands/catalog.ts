@@ -56,18 +56,22 @@ export default defineCommand({
         const event = await peer.catalog.publish(local!.catalog, { force: true });
         const [report] = await awaitDelivery(peer, [event]);
         const relays = (report?.relays ?? []).map((r) => ({ relay: r.relay, ok: r.status === 'acked', code: r.code }));
-        if (!relays.some((r) => r.ok))
-          throw new OtP2pError('relay-error', 'no relay accepted the catalog yet (it stays queued in the outbox)', {
-            context: { relays },
-          });
-        if (ctx.json) printJson(ctx, { id: event.id, relays, catalog: catalogToJson(local!.catalog) });
+        const ok = relays.some((r) => r.ok);
+        // Queued in the outbox before the first send: a relay that is down gets it on a retry.
+        if (ctx.json) printJson(ctx, { id: event.id, ok, queued: !ok, relays, catalog: catalogToJson(local!.catalog) });
         else
           ctx.io.stdout(
-            `published catalog ${event.id} to ${relays
-              .filter((r) => r.ok)
-              .map((r) => r.relay)
+            `${ok ? 'published' : 'queued, NOT yet published:'} catalog ${event.id} ${ok ? 'to' : 'for'} ${relays
+              .filter((r) => r.ok || !ok)
+              .map((r) => (ok ? r.relay : `${r.relay} (${r.code ?? 'pending'})`))
               .join(', ')}\n`,
           );
+        if (!ok) {
+          ctx.io.stderr(
+            'no relay accepted the catalog yet: it stays queued in the outbox (otp2p outbox lists it; a running daemon or the next publishing command retries it)\n',
+          );
+          return 1;
+        }
         return 0;
       }
       const who = whoArg ?? peer.pubkey;
