@@ -69,6 +69,16 @@ describe('relay down', () => {
       ]),
     );
 
+    // outbox drop: the user gives up on the queued catalog (a listed prefix is enough)
+    const drop = await cli(alice, ['outbox', 'drop', catalogId.slice(0, 16)]);
+    expect([drop.code, drop.json[0]]).toEqual([0, { eventId: catalogId, dropped: 1 }]);
+    const after = (await cli(alice, ['outbox'])).json[0] as { items: Array<{ eventId: string }> };
+    expect(after.items.map((i) => i.eventId)).not.toContain(catalogId);
+    expect(after.items.map((i) => i.eventId)).toContain(wrap);
+    expect(errorOf(await cli(alice, ['outbox', 'drop', catalogId]))).toMatchObject({ code: 'not-found' });
+    expect(errorOf(await cli(alice, ['outbox', 'drop', 'zz']))).toMatchObject({ code: 'bad-input' });
+    expect(errorOf(await cli(alice, ['outbox', 'drop']))).toMatchObject({ code: 'usage' });
+
     // reads: a relay that did not answer is named, never "not found"
     for (const argv of [
       ['catalog', 'show', bob.npub],
