@@ -144,8 +144,13 @@ export default defineCommand({
           : ((await peer.otApi?.listAccounts()) ?? [])
               .filter((a) => a.unitId !== undefined && (a.balance ?? 0n) > 0n && a.type !== 'issuer')
               .map((a) => ({ unit: a.unitId as string, notary: a.notaryId }));
+      // Zero (the default) is zero in every scale: no unit needs to be known for it.
       const maxFee =
-        maxFeeText === undefined ? undefined : scales.parse(maxFeeText, spent, '--max-fee', { base, warn });
+        maxFeeText === undefined
+          ? undefined
+          : /^[0.]+$/.test(maxFeeText)
+            ? 0n
+            : scales.parse(maxFeeText, spent, '--max-fee', { base, warn });
       const { route, results } = await peer.payments.pay({
         to,
         amount,
