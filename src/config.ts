@@ -15,8 +15,13 @@ export interface Config {
   relays: string[];
   /** Bitcoin network for the BIP84 account and on-chain legs (whose asset is `btc@<chain>`, `core/assets.ts`). */
   network: BitcoinNetwork;
-  /** Bitcoin Core compatible JSON-RPC endpoint for on-chain legs (credentials in the URL or below). */
-  bitcoinRpc: { url: string; user: string; password: string } | null;
+  /**
+   * Bitcoin Core compatible JSON-RPC endpoint for on-chain legs. The password is never kept here:
+   * it comes from the node's cookie file (`cookieFile`) or `$OTP2P_BITCOIN_RPC_PASSWORD`
+   * (`bitcoin/open.ts`). A `password` left by an older version is kept only to name it in the
+   * error that says how to move it.
+   */
+  bitcoinRpc: BitcoinRpcConfig | null;
   /** Confirmations an on-chain hop waits for before forwarding. */
   confirmations: number;
   /** Follow depth for the web of trust (mint attestations). */
@@ -37,6 +42,17 @@ export interface Config {
   otUser: string | null;
   /** Limits applied to every incoming event. */
   limits: { maxEventBytes: number; maxTags: number; maxTagValueBytes: number; maxFutureSeconds: number };
+}
+
+/** The `bitcoinRpc` key. */
+export interface BitcoinRpcConfig {
+  url: string;
+  /** RPC user (with the password from the environment); ignored with `cookieFile`. */
+  user?: string;
+  /** The node's `.cookie` file (`__cookie__:<password>`), read at each start. */
+  cookieFile?: string;
+  /** @deprecated Plaintext password from an older version: refused when the wallet opens. */
+  password?: string;
 }
 
 /** Defaults: the embedded local relay only, so nothing leaves the machine until the user says so. */
@@ -78,9 +94,15 @@ const CHECKS: Record<keyof Config, Check> = {
   network: (v, k) => check.oneOf(v, k, CODE, BITCOIN_NETWORKS),
   bitcoinRpc: (v, k) => {
     if (v === null) return v;
-    if (!isRecord(v) || typeof v.url !== 'string' || typeof v.user !== 'string' || typeof v.password !== 'string') {
+    const known = ['url', 'user', 'cookieFile', 'password'];
+    if (
+      !isRecord(v) ||
+      typeof v.url !== 'string' ||
+      Object.keys(v).some((f) => !known.includes(f)) ||
+      ['user', 'cookieFile', 'password'].some((f) => v[f] !== undefined && typeof v[f] !== 'string')
+    ) {
       // The value may hold the RPC password: name its shape, never quote it.
-      check.fail(CODE, k, 'null or { url, user, password } strings', isRecord(v) ? 'an object' : typeof v);
+      check.fail(CODE, k, 'null or { url, user?, cookieFile? } strings', isRecord(v) ? 'an object' : typeof v);
     }
     return v;
   },

@@ -118,10 +118,12 @@ export async function openPeer(
       const store = await openStore(ctx.home.dbPath);
       btc = {
         store,
-        opened: await openHomeWallet({ config, account: identity.bitcoin.node, store }).catch(async (e: unknown) => {
-          await store.close();
-          throw e;
-        }),
+        opened: await openHomeWallet({ config, account: identity.bitcoin.node, store, env: ctx.io.env }).catch(
+          async (e: unknown) => {
+            await store.close();
+            throw e;
+          },
+        ),
       };
     }
     peer = await createPeer({

@@ -11,7 +11,7 @@ import { shortNpub } from '../events/names.ts';
 import type { MultiRouteResult } from '../pathing/index.ts';
 import type { CommandContext } from './command.ts';
 import { printJson, printTable } from './io.ts';
-import { sanitizeLine } from './sanitize.ts';
+import { Scales } from './scale.ts';
 
 /** Print a public identity as text or JSON (`whoami`, `key derive`). */
 export function printIdentity(ctx: Pick<CommandContext, 'io' | 'json'>, pub: PublicIdentity): void {
@@ -36,13 +36,15 @@ export function printIdentity(ctx: Pick<CommandContext, 'io' | 'json'>, pub: Pub
 
 /**
  * The human rendering of a route: one table row per transfer (`route`, `pay`). Peers are shown by
- * `nameOf` (the peer's {@link Peer.nameOf}: petname, profile name or short npub), never as bare hex.
+ * `nameOf` (the peer's {@link Peer.nameOf}: petname, profile name or short npub), never as bare hex;
+ * amounts in each unit's own scale when `scales` knows it, else (and with `base`) in base units, said so.
  */
 export function printRoute(
   ctx: Pick<CommandContext, 'io'>,
   r: MultiRouteResult,
-  nameOf: (pubkey: string) => string = shortNpub,
+  options: { nameOf?: (pubkey: string) => string; scales?: Scales; base?: boolean } = {},
 ): void {
+  const { nameOf = shortNpub, scales = new Scales(), base = false } = options;
   const rows: string[][] = [];
   r.parts.forEach((p, i) => {
     p.hops.forEach((h, j) => {
@@ -52,7 +54,7 @@ export function printRoute(
         nameOf(h.from),
         nameOf(h.to),
         formatUnitRef(h.unit),
-        h.amount.toString(),
+        scales.format(h.amount, h.unit, base),
         h.offer ?? '-',
       ]);
     });
@@ -60,8 +62,8 @@ export function printRoute(
   printTable(ctx, ['part', 'hop', 'from', 'to', 'unit', 'amount', 'offer'], rows);
   const first = r.parts[0]?.hops[0];
   const last = r.parts[0]?.hops[r.parts[0].hops.length - 1];
-  const unit = (h: typeof first): string => (h ? sanitizeLine(formatUnitRef(h.unit)) : '');
-  ctx.io.stdout(`spend ${r.spend} ${unit(first)}, receive ${r.receive} ${unit(last)}, ${r.parts.length} part(s)\n`);
+  const amount = (a: bigint, h: typeof first): string => (h ? scales.format(a, h.unit, base) : String(a));
+  ctx.io.stdout(`spend ${amount(r.spend, first)}, receive ${amount(r.receive, last)}, ${r.parts.length} part(s)\n`);
 }
 
 /** Print a catalog as a table or a JSON line (`catalog show`, `negotiate`). */

@@ -86,3 +86,25 @@ export function parseDecimal(
   }
   return n;
 }
+
+/**
+ * Check the form of a decimal amount before its unit (and so its scale) is known: digits with at
+ * most one point, no sign, exponent or grouping; with `positive`, not zero. Lets a command refuse
+ * a typo before it opens anything.
+ * @throws OtP2pError `bad-amount` naming `field` and the bad value.
+ */
+export function checkDecimalText(text: unknown, field = 'amount', options: { positive?: boolean } = {}): string {
+  const m = typeof text === 'string' && text.length <= 40 ? DECIMAL_RE.exec(text) : null;
+  if (!m || typeof text !== 'string') {
+    throw new OtP2pError(
+      'bad-amount',
+      `${field} must be a non-negative decimal number like 109.20, got ${describeValue(text)}`,
+      { context: { field } },
+    );
+  }
+  if (options.positive && /^[0.]*$/.test(text))
+    throw new OtP2pError('bad-amount', `${field} must be more than 0, got ${describeValue(text)}`, {
+      context: { field, value: text },
+    });
+  return text;
+}

@@ -118,6 +118,8 @@ export const ERROR_CODES = {
   // catalog / offers / pathing
   'bad-catalog': 'verification',
   'empty-catalog': 'usage',
+  /** A catalog advertises a unit (or BTC) this wallet has no account (or wallet) to receive in. */
+  'cannot-receive': 'usage',
   'bad-offer': 'verification',
   'bad-rate': 'verification',
   'no-route': 'runtime',

@@ -21,12 +21,12 @@ import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
 import type { Signer } from '../events/signer.ts';
-import type { NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';
 import type { DmRelayChoice } from '../relays/nip65.ts';
 import { dmRelayChoice } from '../relays/nip65.ts';
 import type { OutboxPublisher } from '../relays/outbox.ts';
-import type { PublishResult, Subscription, Transport } from '../relays/transport.ts';
+import type { PublishResult, RelayGap, Subscription, Transport } from '../relays/transport.ts';
+import { queryEvents } from '../relays/query.ts';
 import type { Store } from '../store/db.ts';
 import type { ChatMessage } from './nip17.ts';
 import { chatTemplate, parseChat } from './nip17.ts';
@@ -493,22 +493,18 @@ export class Messenger {
   /**
    * Fetch and process stored wraps once (for `dm read`).
    */
-  async fetch(options: { timeoutMs?: number } = {}): Promise<MessengerStats> {
-    const events: NostrEvent[] = [];
-    await new Promise<void>((resolve) => {
-      this.#o.transport.subscribe(
-        [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
-        { onevent: (e) => void events.push(e), oneose: () => resolve(), onclose: () => resolve() },
-        {
-          closeOnEose: true,
-          eoseTimeoutMs: options.timeoutMs ?? 10_000,
-          ...(this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {}),
-        },
-      );
-    });
+  async fetch(options: { timeoutMs?: number } = {}): Promise<MessengerStats & { incomplete: RelayGap[] }> {
+    // `incomplete` names the relays that did not answer in full: what is stored may miss newer
+    // messages (no answer is not an empty inbox).
+    const { events, incomplete } = await queryEvents(
+      this.#o.transport,
+      [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
+      options.timeoutMs ?? 10_000,
+      this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {},
+    );
     // Wraps already handled come back on every fetch and are counted as `duplicate`.
     for (const e of events) await this.process(e);
-    return this.stats();
+    return { ...this.stats(), incomplete };
   }
 
   /** Stop listening and fail pending requests with `closed`. */

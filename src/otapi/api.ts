@@ -107,7 +107,7 @@ export interface OtApi {
   listNotaries(): Promise<NotaryInfo[]>;
   /** Unit definitions the wallet knows. */
   listUnits(): Promise<UnitDefinition[]>;
-  /** Every public mint the wallet holds. */
+  /** Every public mint the wallet holds (served to it by its notaries): what mint checks compare. */
   listMints(): Promise<PublicMint[]>;
   /** The public mint for a notary and unit (newest series), if any. */
   getMint(notaryId: string, unitId: string): Promise<PublicMint | undefined>;

@@ -332,9 +332,16 @@ export class OtDataFolder implements OtApi {
     return this.scan().units;
   }
 
-  /** Every public mint found (client copies first, then the notary's `.PUBLIC` copies). */
+  /**
+   * The mints this wallet holds: the client's copies, the ones the notary served to it. A notary's
+   * own `.PUBLIC` files in `server_data/` were served to nobody, so they are not compared (the
+   * daemon and `otp2p mint check` count the same mints through this one definition); `scan()`
+   * still lists them.
+   */
   async listMints(): Promise<PublicMint[]> {
-    return this.scan().mints.map((m) => m.mint);
+    return this.scan()
+      .mints.filter((m) => m.origin === 'client')
+      .map((m) => m.mint);
   }
 
   /** The client's mint for (notary, unit), else the notary's public copy; newest series first. */

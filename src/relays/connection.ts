@@ -74,6 +74,7 @@ export class RelayConnection {
   #alive = true;
   #closed = false;
   #openWaiters: ((open: boolean) => void)[] = [];
+  #dialFailWaiters: { max: number; done: (open: boolean) => void }[] = [];
   #failedDials = 0;
   #openedAt = 0;
   readonly #stableAfterMs: number;
@@ -111,20 +112,29 @@ export class RelayConnection {
     this.#dial();
   }
 
-  /** Resolves true once open, false if `timeoutMs` passes first or the connection is closed. */
-  whenOpen(timeoutMs: number): Promise<boolean> {
+  /**
+   * Resolves true once open, false if `timeoutMs` passes first or the connection is closed. With
+   * `giveUpAfterFailedDials`, also false once that many dials in a row failed (a refused port
+   * fails in milliseconds: a caller that retries later anyway need not wait the whole timeout).
+   */
+  whenOpen(timeoutMs: number, giveUpAfterFailedDials = Number.POSITIVE_INFINITY): Promise<boolean> {
     if (this.open) return Promise.resolve(true);
     if (this.#closed) return Promise.resolve(false);
+    // Known down and waiting out a backoff: say so now rather than after the timeout.
+    if (this.#failedDials >= giveUpAfterFailedDials && this.#ws === undefined) return Promise.resolve(false);
     this.start();
     return new Promise((resolve) => {
       const done = (v: boolean): void => {
         clearTimeout(t);
         const i = this.#openWaiters.indexOf(done);
         if (i >= 0) this.#openWaiters.splice(i, 1);
+        const j = this.#dialFailWaiters.findIndex((w) => w.done === done);
+        if (j >= 0) this.#dialFailWaiters.splice(j, 1);
         resolve(v);
       };
       const t = setTimeout(() => done(false), timeoutMs);
       this.#openWaiters.push(done);
+      if (Number.isFinite(giveUpAfterFailedDials)) this.#dialFailWaiters.push({ max: giveUpAfterFailedDials, done });
     });
   }
 
@@ -217,8 +227,10 @@ export class RelayConnection {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       this.stats.disconnects++;
-      if (!opened) this.#failedDials++;
-      else if (Date.now() - this.#openedAt >= this.#stableAfterMs) this.#attempt = 0;
+      if (!opened) {
+        this.#failedDials++;
+        for (const w of this.#dialFailWaiters.filter((x) => this.#failedDials >= x.max)) w.done(false);
+      } else if (Date.now() - this.#openedAt >= this.#stableAfterMs) this.#attempt = 0;
       this.#handlers.onclose(`${code} ${reason.toString()}`.trim(), opened);
       if (this.#closed) return;
       const delay = backoffDelay(this.#attempt++, this.#backoff, this.#random);

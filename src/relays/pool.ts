@@ -307,8 +307,14 @@ export class RelayPool implements Transport {
   ): Promise<PublishResult> {
     const timeoutMs = this.#options.publishTimeoutMs ?? 10_000;
     const relay = state.url;
-    if (!(await state.conn.whenOpen(timeoutMs)))
-      return { relay, ok: false, code: 'relay-unreachable', message: 'could not connect' };
+    // A relay whose dials keep failing is reported unreachable at once (the outbox retries it).
+    if (!(await state.conn.whenOpen(timeoutMs, this.#options.unreachableAfterDials ?? 2)))
+      return {
+        relay,
+        ok: false,
+        code: 'relay-unreachable',
+        message: `could not connect${state.conn.lastError ? ` (${state.conn.lastError})` : ''}`,
+      };
     await Promise.race([state.limitsReady, new Promise((r) => setTimeout(r, 2000).unref())]);
     const frame = JSON.stringify(['EVENT', event]);
     const max = state.limits.maxMessageLength;

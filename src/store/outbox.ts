@@ -8,7 +8,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
-import { OtP2pError } from '../core/errors.ts';
+import { OtP2pError, describeValue } from '../core/errors.ts';
 import type { NostrEvent } from '../events/types.ts';
 import type { Store } from './db.ts';
 import type { OutboxStatus } from './schema.ts';
@@ -189,6 +189,70 @@ export class OutboxStore {
   /** Put a failed target back in the queue (an operator's retry). @throws OtP2pError `db-error`. */
   rearm(eventId: string, relay: string): void {
     this.#set(eventId, relay, 'pending', 'rearmed', '', this.#clock.now(), false);
+  }
+
+  /**
+   * Drop an event's targets that are not acknowledged (all relays, or `relay` only): the user gave
+   * up on them, so nothing retries them. The event row goes when no target is left. `eventId` may
+   * be a unique prefix of at least 8 hex digits (as `otp2p outbox` prints 16).
+   * @throws OtP2pError `bad-input` for a malformed or ambiguous id, `not-found` when nothing
+   *   matches, `db-error`.
+   */
+  drop(eventId: string, relay?: string): { eventId: string; dropped: number } {
+    if (!/^[0-9a-f]{8,64}$/.test(eventId))
+      throw new OtP2pError(
+        'bad-input',
+        `event id must be 8 to 64 lowercase hex digits, got ${describeValue(eventId)}`,
+        {
+          context: { field: 'event' },
+        },
+      );
+    const raw = this.#store.raw;
+    const ids = (
+      raw
+        .prepare(
+          "SELECT DISTINCT event_id FROM outbox_targets WHERE substr(event_id, 1, ?) = ? AND status IN ('pending', 'failed')",
+        )
+        .all(eventId.length, eventId) as { event_id: string }[]
+    ).map((r) => r.event_id);
+    if (ids.length > 1)
+      throw new OtP2pError(
+        'bad-input',
+        `event id prefix ${eventId} matches ${ids.length} queued events: give more digits`,
+        {
+          context: { field: 'event' },
+        },
+      );
+    const id = ids[0];
+    if (id === undefined)
+      throw new OtP2pError('not-found', `no pending or failed outbox target for event ${eventId}`, {
+        context: { field: 'event' },
+      });
+    try {
+      return raw.transaction(() => {
+        const r =
+          relay === undefined
+            ? raw.prepare("DELETE FROM outbox_targets WHERE event_id = ? AND status IN ('pending', 'failed')").run(id)
+            : raw
+                .prepare(
+                  "DELETE FROM outbox_targets WHERE event_id = ? AND relay = ? AND status IN ('pending', 'failed')",
+                )
+                .run(id, relay);
+        raw
+          .prepare(
+            'DELETE FROM outbox WHERE event_id = ? AND NOT EXISTS (SELECT 1 FROM outbox_targets WHERE event_id = ?)',
+          )
+          .run(id, id);
+        if (r.changes === 0)
+          throw new OtP2pError('not-found', `event ${id} is not queued for ${describeValue(relay)}`, {
+            context: { field: 'relay' },
+          });
+        return { eventId: id, dropped: r.changes };
+      })();
+    } catch (cause) {
+      if (cause instanceof OtP2pError) throw cause;
+      throw new OtP2pError('db-error', `cannot drop outbox targets of ${id}`, { cause });
+    }
   }
 
   /** Targets with the given statuses (default pending and failed), oldest first. */

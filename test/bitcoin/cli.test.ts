@@ -14,7 +14,8 @@ import type { RegtestNode } from '../helpers/regtest.ts';
 
 let node: RegtestNode;
 let home: string;
-const env = { OTP2P_PASSWORD: 'correct horse battery staple' };
+const PW = 'correct horse battery staple';
+const env: Record<string, string> = { OTP2P_PASSWORD: PW };
 
 function writeConfig(dir: string, bitcoinRpc: unknown): void {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ network: 'regtest', bitcoinRpc, confirmations: 1 }));
@@ -26,8 +27,11 @@ beforeAll(async () => {
   node = await startRegtest();
   await activateSegwit(node);
   home = tmpDir();
-  createVault(join(home, 'vault.json'), generateMnemonic(), env.OTP2P_PASSWORD, { logN: 4, network: 'regtest' });
-  writeConfig(home, node.settings);
+  createVault(join(home, 'vault.json'), generateMnemonic(), PW, { logN: 4, network: 'regtest' });
+  // The RPC password travels in the environment, never in config.json.
+  const { password, ...rpc } = node.settings;
+  env.OTP2P_BITCOIN_RPC_PASSWORD = password;
+  writeConfig(home, rpc);
 });
 
 afterAll(async () => {
@@ -86,7 +90,7 @@ describe('otp2p btc', () => {
 
   it('works offline for addresses and asks for bitcoinRpc for the rest', async () => {
     const offline = tmpDir();
-    createVault(join(offline, 'vault.json'), generateMnemonic(), env.OTP2P_PASSWORD, { logN: 4, network: 'regtest' });
+    createVault(join(offline, 'vault.json'), generateMnemonic(), PW, { logN: 4, network: 'regtest' });
     writeConfig(offline, null);
     const a = await runCli(['btc', 'address', '--home', offline, '--json', '--regtest-flavor', 'bcoin'], { env });
     expect(a.code).toBe(0);

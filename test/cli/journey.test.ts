@@ -113,7 +113,7 @@ describe('negotiate --amount with --unit', () => {
         ).code,
       ).toBe(0);
     }
-    const pub = await cli('alice', ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--json']);
+    const pub = await cli('alice', ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--force', '--json']);
     expect(pub.code, pub.stderr).toBe(0);
   }, 60_000);
   afterAll(async () => {

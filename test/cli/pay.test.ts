@@ -20,7 +20,9 @@ describe('otp2p pay / online route: input checks before anything moves', () => {
     expect(await errorCode(['pay', '--to', 'zz', '--amount', '10'], home)).toBe('bad-hex');
     expect(await errorCode(['pay', '--to', `${DAVE.slice(0, -1)}q`, '--amount', '10'], home)).toBe('bad-checksum');
     expect(await errorCode(['pay', '--to', DAVE, '--amount', '0'], home)).toBe('bad-amount');
-    expect(await errorCode(['pay', '--to', DAVE, '--amount', '1.5'], home)).toBe('bad-amount');
+    expect(await errorCode(['pay', '--to', DAVE, '--amount', '1.5.0'], home)).toBe('bad-amount');
+    expect(await errorCode(['pay', '--to', DAVE, '--amount', '0.00'], home)).toBe('bad-amount');
+    expect(await errorCode(['pay', '--to', DAVE, '--amount', '1.5', '--base-units'], home)).toBe('bad-amount');
     expect(await errorCode(['pay', '--to', DAVE, '--amount', '10', '--max-fee', 'x'], home)).toBe('bad-amount');
     expect(await errorCode(['pay', '--to', DAVE, '--amount', '10', '--timeout', '0'], home)).toBe('usage');
     expect(await errorCode(['pay', '--to', DAVE, '--amount', '10', '--max-hops', '13'], home)).toBe('usage');

@@ -37,7 +37,7 @@ function context(home: Home): CommandContext {
       stderr: () => {},
       stdin: async function* () {},
       isTTY: false,
-      env: { OTP2P_PASSWORD: PW },
+      env: { OTP2P_PASSWORD: PW, OTP2P_BITCOIN_RPC_PASSWORD: node?.settings.password },
     },
   };
 }
@@ -45,7 +45,11 @@ function context(home: Home): CommandContext {
 describe('openPeer', () => {
   it('attaches the BIP84 wallet when bitcoinRpc is configured and saves its state on close', async () => {
     const home = new Home(join(tmpDir(), 'home'));
-    home.writeConfig({ ...home.config(), network: 'regtest', bitcoinRpc: node.settings });
+    home.writeConfig({
+      ...home.config(),
+      network: 'regtest',
+      bitcoinRpc: { url: node.settings.url, user: node.settings.user },
+    });
     createVault(home.vaultPath, generateMnemonic(), PW, { logN: 10, network: 'regtest' });
     const { peer, close } = await openPeer(context(home));
     const catalog = await peer.catalog.build();

@@ -197,7 +197,7 @@ describe('otp2p route (offline)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/part\s+hop\s+from\s+to\s+unit\s+amount\s+offer/);
     expect(r.stdout).toContain('c-usd-eur');
-    expect(r.stdout).toContain('spend 600 usd@n1, receive 600 eur@n1, 1 part(s)');
+    expect(r.stdout).toContain('spend 600 base units of usd@n1, receive 600 base units of eur@n1, 1 part(s)');
   });
 
   it('rejects bad input with exact codes', async () => {

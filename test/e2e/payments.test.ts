@@ -190,7 +190,10 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
   }, 30_000);
 
   it('route online, then pay: Dave receives the quoted EUR on notary 2, the receipt verifies, the ledgers balance', async () => {
-    const route = await cli(['route', '--to', npubEncode(pub.dave), '--amount', '10000', '--unit', 'EUR'], homes.alice);
+    const route = await cli(
+      ['route', '--to', npubEncode(pub.dave), '--amount', '100.00', '--unit', 'EUR'],
+      homes.alice,
+    );
     expect(route.exitCode).toBe(0);
     const parts = route.parts as Array<{ hops: Array<{ from: string; to: string; offer: string | null }> }>;
     expect(parts[0]?.hops.map((h) => h.to)).toEqual([pub.bob, pub.carol, pub.dave]);
@@ -198,7 +201,7 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
 
     const before = balances();
     const pay = await cli(
-      ['pay', '--to', npubEncode(pub.dave), '--amount', '10000', '--unit', 'EUR', '--max-fee', '100'],
+      ['pay', '--to', npubEncode(pub.dave), '--amount', '100.00', '--unit', 'EUR', '--max-fee', '1.00'],
       homes.alice,
     );
     expect(pay).toMatchObject({ exitCode: 0, state: 'succeeded' });
@@ -237,7 +240,7 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     try {
       const before = balances();
       const pay = await cli(
-        ['pay', '--to', npubEncode(pub.dave), '--amount', '5000', '--unit', 'EUR', '--max-fee', '100'],
+        ['pay', '--to', npubEncode(pub.dave), '--amount', '50.00', '--unit', 'EUR', '--max-fee', '1.00'],
         homes.alice,
       );
       expect(pay.exitCode).toBe(1);
@@ -265,7 +268,7 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     children.carol!.proc.kill('SIGSTOP');
     try {
       const pay = await cli(
-        ['pay', '--to', npubEncode(pub.dave), '--amount', '3000', '--unit', 'EUR', '--timeout', '3'],
+        ['pay', '--to', npubEncode(pub.dave), '--amount', '30', '--unit', 'EUR', '--timeout', '3'],
         homes.alice,
       );
       expect(pay.exitCode).toBe(1);
@@ -288,7 +291,7 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
         '--to',
         npubEncode(pub.dave),
         '--amount',
-        '2000',
+        '20.00',
         '--unit',
         'EUR',
         '--timeout',
@@ -321,9 +324,9 @@ describe('otp2p pay end to end: 4 peers, 2 simulated notaries, embedded relay', 
     const before = balances();
     children.bob!.proc.stdin!.write('withdraw usd-eur\n');
     await children.bob!.waitFor((l) => l.event === 'withdrawn');
-    const route = await cli(['route', '--to', npubEncode(pub.dave), '--amount', '1000', '--unit', 'EUR'], homes.alice);
+    const route = await cli(['route', '--to', npubEncode(pub.dave), '--amount', '10.00', '--unit', 'EUR'], homes.alice);
     expect(route).toMatchObject({ exitCode: 1, error: { code: 'no-route' } });
-    const pay = await cli(['pay', '--to', npubEncode(pub.dave), '--amount', '1000', '--unit', 'EUR'], homes.alice);
+    const pay = await cli(['pay', '--to', npubEncode(pub.dave), '--amount', '10.00', '--unit', 'EUR'], homes.alice);
     expect(pay).toMatchObject({ exitCode: 1, error: { code: 'no-route' } });
     expect(balances().by).toEqual(before.by);
   }, 60_000);

@@ -66,7 +66,16 @@ describe.skipIf(NOSTREAM_SKIP !== undefined)('nostream (default settings): DMs a
   });
 
   it('a catalog published by alice is shown to bob', async () => {
-    const pub = await cli('alice', ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--btc', 'bitcoin', '--json']);
+    const pub = await cli('alice', [
+      'catalog',
+      'publish',
+      '--unit',
+      'usd@n1:USD:100',
+      '--btc',
+      'bitcoin',
+      '--force',
+      '--json',
+    ]);
     expect(pub.code, pub.stderr).toBe(0);
     const show = await cli('bob', ['catalog', 'show', alice.npub, '--json']);
     expect(show.code, show.stderr).toBe(0);

@@ -27,7 +27,8 @@ export default defineCommand({
   description: 'The Bitcoin wallet of the identity (BIP84, P2WPKH): fresh addresses, balance, payments',
   details:
     'Actions: address (a receive address never given before), balance, send --to ADDRESS --amount\n' +
-    'SATS [--fee-rate SAT_PER_VB]. The network and the node (bitcoinRpc) come from config.json;\n' +
+    'SATS [--fee-rate SAT_PER_VB]. The network and the node (bitcoinRpc) come from config.json; the RPC\n' +
+    "password from the node's cookie file (bitcoinRpc.cookieFile) or $OTP2P_BITCOIN_RPC_PASSWORD, never config.json;\n" +
     'the wallet state (scan position, outputs, address indices) is kept in the database, so a\n' +
     'first run scans from --from-height (default 0). On regtest the address flavour (Core bcrt,\n' +
     'bcoin rb) is detected from the node unless --regtest-flavor is given. Amounts are in sats.\n' +
@@ -65,6 +66,7 @@ export default defineCommand({
         config,
         account,
         store,
+        env: ctx.io.env,
         requireChain: action !== 'address',
         ...(flavor !== undefined ? { flavor } : {}),
         ...(birth !== undefined ? { birthHeight: birth } : {}),

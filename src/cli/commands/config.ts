@@ -3,6 +3,7 @@ import { CONFIG_KEYS, validateConfig } from '../../config.ts';
 import type { Config } from '../../config.ts';
 import { defineCommand } from '../command.ts';
 import { printJson } from '../io.ts';
+import { rpcSettings } from '../../bitcoin/open.ts';
 
 /** Keys whose value is a string (or null): a bare number typed for them is kept as its text. */
 const TEXT_KEYS: ReadonlySet<keyof Config> = new Set<keyof Config>([
@@ -34,9 +35,14 @@ export default defineCommand({
   run: async (ctx) => {
     const action = ctx.args.action as string;
     const config = ctx.home.config();
+    // An older version's plaintext RPC password is never printed.
+    const shown: Config =
+      config.bitcoinRpc?.password !== undefined
+        ? { ...config, bitcoinRpc: { ...config.bitcoinRpc, password: '(hidden: move it, see otp2p btc --help)' } }
+        : config;
     if (action === 'list' || (action === 'get' && ctx.args.key === undefined)) {
-      if (ctx.json) printJson(ctx, config);
-      else ctx.io.stdout(`${JSON.stringify(config, null, 2)}\n`);
+      if (ctx.json) printJson(ctx, shown);
+      else ctx.io.stdout(`${JSON.stringify(shown, null, 2)}\n`);
       return;
     }
     if (action !== 'get' && action !== 'set') {
@@ -45,8 +51,8 @@ export default defineCommand({
     if (ctx.args.key === undefined) throw new OtP2pError('usage', `config ${action} needs a KEY`);
     const key = checkKey(ctx.args.key as string);
     if (action === 'get') {
-      if (ctx.json) printJson(ctx, { [key]: config[key] });
-      else ctx.io.stdout(`${typeof config[key] === 'string' ? config[key] : JSON.stringify(config[key])}\n`);
+      if (ctx.json) printJson(ctx, { [key]: shown[key] });
+      else ctx.io.stdout(`${typeof shown[key] === 'string' ? shown[key] : JSON.stringify(shown[key])}\n`);
       return;
     }
     const raw = ctx.args.value as string | undefined;
@@ -61,8 +67,20 @@ export default defineCommand({
     // stays exact beyond 2^53) or a folder named `2026`, without making the user quote JSON.
     if (TEXT_KEYS.has(key) && typeof value === 'number') value = raw;
     const next = validateConfig({ ...config, [key]: value });
+    // The RPC password never goes into config.json (nor on the command line it came from).
+    if (key === 'bitcoinRpc' && next.bitcoinRpc !== null) rpcSettingsShape(next.bitcoinRpc);
     ctx.home.writeConfig(next);
     if (ctx.json) printJson(ctx, { [key]: next[key] });
     else ctx.io.stderr(`set ${key}\n`);
   },
 });
+
+/**
+ * Refuse a `bitcoinRpc` value carrying a password (in `password` or the URL), before it is written.
+ * @throws OtP2pError `bad-config` saying where the password goes instead.
+ */
+function rpcSettingsShape(rpc: NonNullable<Config['bitcoinRpc']>): void {
+  if (rpc.password === undefined && !/^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(rpc.url)) return;
+  // rpcSettings names the fix; with a cookie file or the env variable the password is not needed here.
+  rpcSettings(rpc, {});
+}

@@ -10,6 +10,7 @@ import { choiceArg, intOptionOr, pubkeyArg } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { peerInternals } from '../../peer/internals.ts';
 import { awaitDelivery } from '../publish.ts';
+import { describeGaps } from '../../relays/query.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 
 /** `--timeout` bounds (ms): long enough for slow relays, short enough that a typo is not a hang. */
@@ -35,10 +36,13 @@ async function send(ctx: CommandContext): Promise<number> {
       ctx.io.stdout(
         `${ok ? 'sent' : 'queued, NOT yet sent'} to ${npubEncode(to)} via ${relays.map((x) => `${x.relay} (${x.code ?? 'pending'})`).join(', ')}\n`,
       );
-    if (!ok)
-      throw new OtP2pError('relay-error', 'no relay accepted the message yet (it stays queued in the outbox)', {
-        context: { relays },
-      });
+    // One document on stdout either way; the exit code and stderr say it is not delivered yet.
+    if (!ok) {
+      ctx.io.stderr(
+        'no relay accepted the message yet: it stays queued in the outbox (otp2p outbox lists it; a running daemon or the next publishing command retries it)\n',
+      );
+      return 1;
+    }
     return 0;
   } finally {
     await close();
@@ -68,11 +72,17 @@ async function read(ctx: CommandContext): Promise<number> {
         outgoing: chat.sender === peer.pubkey,
       };
     });
+    // No answer is not an empty inbox: the list is what this folder already holds.
+    const stale = stats.incomplete.length > 0;
+    if (stale)
+      ctx.io.stderr(
+        `WARNING: could not fetch new messages from ${describeGaps(stats.incomplete)}: showing the messages already stored here, which may be stale\n`,
+      );
     const rejected = Object.entries(stats.rejected).filter(([code]) => code !== 'replay' && code !== 'duplicate');
     if (rejected.length > 0)
       ctx.io.stderr(`ignored ${rejected.map(([c, n]) => `${n} ${c}`).join(', ')} (invalid wraps)\n`);
     if (ctx.json) for (const m of msgs) printJson(ctx, m);
-    else if (msgs.length === 0) ctx.io.stdout('no messages\n');
+    else if (msgs.length === 0) ctx.io.stdout(stale ? 'no stored messages\n' : 'no messages\n');
     // One row per message: printTable shows the text's newlines and controls visibly (␊, ␛).
     else
       printTable(
@@ -80,7 +90,7 @@ async function read(ctx: CommandContext): Promise<number> {
         ['time', 'from', 'text'],
         msgs.map((m) => [m.time, m.outgoing ? 'me' : m.name, m.text]),
       );
-    return 0;
+    return stale ? 1 : 0;
   } finally {
     await close();
   }
@@ -95,7 +105,9 @@ export default defineCommand({
     '    through the outbox: when no relay takes it in time it stays queued (exit 1).\n' +
     'otp2p dm read [--json]: fetch wraps addressed to you (answering NIP-42 AUTH), check every layer,\n' +
     '    and list the messages: JSON lines { id, from (npub), name, time, text, verified, outgoing }. In the\n' +
-    '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline).\n\n' +
+    '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline).\n' +
+    '    When a relay does not answer, the messages already stored here are listed with a warning on\n' +
+    '    stderr that they may be stale, and the exit code is 1.\n\n' +
     STDIN_SECRETS_HELP,
   positionals: [
     { name: 'action', description: 'send | read', required: true },

@@ -37,6 +37,8 @@ import { intOptionOr, parsePubkeyText, stringOption } from '../options.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
 import type { HomeSigner } from '../signer.ts';
 import { openHomeSigner } from '../signer.ts';
+import { attachOt } from '../peer.ts';
+import type { OtAttachment } from '../peer.ts';
 
 const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -135,13 +137,29 @@ function firstSeen(ctx: CommandContext, mints: PublicMint[]): Map<string, number
   return out;
 }
 
-/** The client's own mints (the notary's `.PUBLIC` copies in a server folder are not "served to us"). */
-function ownMints(ctx: CommandContext): Array<ReturnType<typeof ownMint>> {
-  const scan = otData(ctx).scan();
-  const mints = scan.mints.filter((m) => m.origin === 'client').map((m) => m.mint);
-  if (mints.length === 0) throw new OtP2pError('not-found', `no client mints in ${scan.root}`);
-  const seen = firstSeen(ctx, mints);
-  return mints.map((m) => ownMint(m, seen.get(`${mintKey(m)}|${mintFingerprint(m)}`) ?? unixSeconds()));
+/**
+ * The mints this wallet holds, through the same `OtApi.listMints()` the daemon checks: `--ot-data
+ * DIR`, else the configured wallet (simulated notaries, else `otData`).
+ * @throws OtP2pError `usage` when no OT wallet is configured, `not-found` when it holds no mint,
+ *   what the OT backend throws.
+ */
+async function ownMints(ctx: CommandContext): Promise<Array<ReturnType<typeof ownMint>>> {
+  const given = stringOption(ctx, 'ot-data');
+  const ot: OtAttachment = given !== undefined ? { otApi: new OtDataFolder(given) } : attachOt(ctx);
+  try {
+    if (!ot.otApi)
+      throw new OtP2pError(
+        'usage',
+        'give the OT client data folder with --ot-data DIR (or otp2p config set otData DIR, or simulatedNotaries and otUser)',
+      );
+    const mints = await ot.otApi.listMints();
+    if (mints.length === 0)
+      throw new OtP2pError('not-found', `the OT wallet holds no mint${given !== undefined ? ` in ${given}` : ''}`);
+    const seen = firstSeen(ctx, mints);
+    return mints.map((m) => ownMint(m, seen.get(`${mintKey(m)}|${mintFingerprint(m)}`) ?? unixSeconds()));
+  } finally {
+    ot.close?.();
+  }
 }
 
 /**
@@ -437,7 +455,7 @@ const check: CommandDef = defineCommand({
   },
   run: async (ctx) => {
     watcherOptions(ctx);
-    const own = ownMints(ctx);
+    const own = await ownMints(ctx);
     const r = await withWatcher(ctx, false, (w) => w.check(own));
     printVerdicts(ctx, r.verdicts, r.webSize, r.incomplete);
     const { k } = watcherOptions(ctx);
@@ -465,7 +483,7 @@ const attest: CommandDef = defineCommand({
   },
   run: async (ctx) => {
     watcherOptions(ctx);
-    const own = ownMints(ctx);
+    const own = await ownMints(ctx);
     const out = await withWatcher(ctx, true, async (w) => {
       const { verdicts } = await w.check(own);
       return w.attest(own, verdicts, ctx.options.force === true);

@@ -8,7 +8,11 @@ import { npubEncode } from '../../keys/nip19.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
 import { CATALOG_SOURCE_OPTIONS, catalogFromOptions } from '../catalog-source.ts';
-import { amountOption, boolOption, intOptionOr, listOption, pubkeyArg } from '../options.ts';
+import { amountOption, boolOption, intOptionOr, listOption, pubkeyArg, stringOption } from '../options.ts';
+import { BASE_UNITS_OPTION, Scales, baseUnits } from '../scale.ts';
+import { checkDecimalText } from '../../core/decimal.ts';
+import { btcRef, parseUnitRef } from '../../core/assets.ts';
+import type { UnitRef } from '../../core/assets.ts';
 import { openPeer } from '../peer.ts';
 import { peerInternals } from '../../peer/internals.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
@@ -29,7 +33,12 @@ export default defineCommand({
   positionals: [{ name: 'npub', description: 'the peer: npub, nprofile or hex pubkey', required: true }],
   options: {
     'password-stdin': PASSWORD_OPTION,
-    amount: { type: 'string', value: 'A', description: 'amount in base units of the --unit without @' },
+    amount: {
+      type: 'string',
+      value: 'A',
+      description: 'amount of the --unit without @, in its own scale (12.50; base units with --base-units)',
+    },
+    'base-units': BASE_UNITS_OPTION,
     dm: { type: 'boolean', description: 'ask the peer for its catalog by DM (it must be online)' },
     timeout: {
       type: 'string',
@@ -49,7 +58,13 @@ export default defineCommand({
   },
   run: async (ctx) => {
     const peerKey = pubkeyArg(ctx, 'npub');
-    const amount = amountOption(ctx, 'amount');
+    const base = baseUnits(ctx);
+    // The form now; the scale once both catalogs are known.
+    const amountText = stringOption(ctx, 'amount');
+    if (amountText !== undefined) {
+      if (base) amountOption(ctx, 'amount');
+      else checkDecimalText(amountText, '--amount');
+    }
     const units = listOption(ctx, 'unit') ?? [];
     const amountUnits = units.filter((u) => !u.includes('@'));
     if (amountUnits.length > 1)
@@ -58,7 +73,7 @@ export default defineCommand({
       });
     const unit = amountUnits[0];
     const timeoutMs = intOptionOr(ctx, 'timeout', 10_000, TIMEOUT_MS);
-    if (amount !== undefined && unit === undefined)
+    if (amountText !== undefined && unit === undefined)
       throw new OtP2pError('usage', '--amount needs --unit U (a unit ID, TLA or btc)', {
         context: { option: 'amount' },
       });
@@ -71,6 +86,11 @@ export default defineCommand({
     const { peer, close } = await openPeer(ctx);
     try {
       let mine: Catalog | undefined = local?.catalog;
+      // Else the configured OT wallet (otData or simulated notaries), as the daemon reads it.
+      if (mine === undefined && peer.otApi) {
+        mine = await peer.catalog.build();
+        holdings = holdingsFromAccounts(await peer.otApi.listAccounts());
+      }
       if (mine === undefined) mine = (await fetchCatalog(peerInternals(peer).transport, peer.pubkey))?.catalog;
       if (mine === undefined)
         throw new OtP2pError(
@@ -86,6 +106,16 @@ export default defineCommand({
       } else theirs = (await fetchCatalog(peerInternals(peer).transport, peerKey))?.catalog;
       if (theirs === undefined)
         throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
+      const scales = new Scales().addCatalog(theirs).addCatalog(mine);
+      if (local?.folder) scales.addUnits(await local.folder.listUnits());
+      else if (peer.otApi) scales.addUnits(await peer.otApi.listUnits());
+      const amount =
+        amountText === undefined || unit === undefined
+          ? undefined
+          : scales.parse(amountText, unitRefsNamed(unit, [mine, theirs]), '--amount', {
+              base,
+              warn: (l) => ctx.io.stderr(l),
+            });
       const result = negotiate(mine, theirs, {
         ...(holdings ? { holdings } : {}),
         ...(amount !== undefined ? { amount } : {}),
@@ -113,7 +143,7 @@ export default defineCommand({
             o.tla,
             String(o.myRank + 1),
             String(o.peerRank + 1),
-            o.holding?.toString() ?? '',
+            o.holding === undefined ? '' : showHolding(scales, o.asset, o.holding, base),
             [
               o.fallback ? 'fallback' : '',
               o.needsConversion ? 'needs a rate' : '',
@@ -130,3 +160,24 @@ export default defineCommand({
     }
   },
 });
+
+/** The units `text` (a unit ID, TLA or btc, as negotiation reads it) names in these catalogs. */
+function unitRefsNamed(text: string, catalogs: Catalog[]): UnitRef[] {
+  const lower = text.toLowerCase();
+  const out: UnitRef[] = [];
+  for (const c of catalogs) {
+    if (lower === 'btc' && c.btc) out.push(btcRef(c.btc.network));
+    for (const u of c.units)
+      if (u.id === text || u.tla.toLowerCase() === lower) out.push({ unit: u.id, notary: u.notary });
+  }
+  return out;
+}
+
+/** A holding in its asset's scale (`unit@notary` or `btc@chain`). */
+function showHolding(scales: Scales, asset: string, amount: bigint, base: boolean): string {
+  try {
+    return scales.format(amount, parseUnitRef(asset), base);
+  } catch {
+    return `${amount} base units`;
+  }
+}

@@ -24,11 +24,13 @@ import {
   enumOption,
   intOptionOr,
   parsePubkeyText,
-  requiredAmount,
   requiredString,
   stringOption,
 } from '../options.ts';
 import { publishWithPeer } from '../publish.ts';
+import { BASE_UNITS_OPTION, Scales, baseUnits } from '../scale.ts';
+import type { UnitRef } from '../../core/assets.ts';
+import { attachOt } from '../peer.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 import { openHomeSigner } from '../signer.ts';
 import { offerToJson } from '../../pathing/file.ts';
@@ -64,22 +66,34 @@ function parseRate(text: string): [bigint, bigint] {
  * calling them `bad-offer` in events from other peers.
  * @throws OtP2pError `usage`, `bad-amount`, `expired`.
  */
-export function offerFromOptions(ctx: CommandContext, now: number): Offer {
+export function offerFromOptions(ctx: CommandContext, now: number, scales: Scales = new Scales()): Offer {
   const [rateNum, rateDen] = parseRate(str(ctx, 'rate'));
   const expiresIn = intOptionOr(ctx, 'expires-in', 86_400, EXPIRES_IN);
   // `closed` is what `offer withdraw` publishes.
   const status: OfferStatus = enumOption(ctx, 'status', ['open', 'paused'] as const, 'open');
+  const inUnit = parseUnitRef(str(ctx, 'in'), '--in');
+  const outUnit = parseUnitRef(str(ctx, 'out'), '--out');
+  // min and max bound the input, fee and liquidity are output: each in its unit's own scale.
+  const base = baseUnits(ctx);
+  const warn = (l: string): void => ctx.io.stderr(l);
+  const amount = (name: string, unit: UnitRef, fallback?: bigint): bigint => {
+    const text = stringOption(ctx, name);
+    if (text === undefined) return fallback ?? scales.parse(str(ctx, name), [unit], `--${name}`, { base, warn });
+    // the option's default is "0": zero is zero in any scale, and says nothing about one
+    if (fallback !== undefined && text === '0') return fallback;
+    return scales.parse(text, [unit], `--${name}`, { base, warn });
+  };
   const offer: Offer = {
     id: str(ctx, 'id'),
-    in: parseUnitRef(str(ctx, 'in'), '--in'),
-    out: parseUnitRef(str(ctx, 'out'), '--out'),
+    in: inUnit,
+    out: outUnit,
     rateNum,
     rateDen,
     cutPpm: amountOption(ctx, 'cut-ppm', { max: 999_999n }) ?? 0n,
-    fee: amountOption(ctx, 'fee') ?? 0n,
-    min: amountOption(ctx, 'min') ?? 0n,
-    max: requiredAmount(ctx, 'max'),
-    liquidity: requiredAmount(ctx, 'liquidity', {}, 'L'),
+    fee: amount('fee', outUnit, 0n),
+    min: amount('min', inUnit, 0n),
+    max: amount('max', inUnit),
+    liquidity: amount('liquidity', outUnit),
     expiration: now + expiresIn,
     status,
   };
@@ -160,10 +174,11 @@ export default defineCommand({
     out: { type: 'string', value: 'UNIT@NOTARY', description: 'output unit' },
     rate: { type: 'string', value: 'NUM/DEN', description: 'output units per input unit, exact' },
     'cut-ppm': { type: 'string', value: 'C', default: '0', description: 'cut in parts per million' },
-    fee: { type: 'string', value: 'F', default: '0', description: 'fixed fee in output base units' },
-    min: { type: 'string', value: 'A', default: '0', description: 'least input' },
-    max: { type: 'string', value: 'A', description: 'most input' },
-    liquidity: { type: 'string', value: 'L', description: 'available output' },
+    fee: { type: 'string', value: 'F', default: '0', description: "fixed fee, in the output unit's scale" },
+    min: { type: 'string', value: 'A', default: '0', description: "least input, in the input unit's scale" },
+    max: { type: 'string', value: 'A', description: "most input, in the input unit's scale" },
+    liquidity: { type: 'string', value: 'L', description: "available output, in the output unit's scale" },
+    'base-units': BASE_UNITS_OPTION,
     'expires-in': { type: 'string', value: 'SECONDS', default: '86400', description: 'NIP-40 expiration from now' },
     status: { type: 'string', value: 'STATUS', default: 'open', description: 'open or paused' },
     sign: { type: 'boolean', description: 'sign with the vault identity' },
@@ -179,8 +194,9 @@ export default defineCommand({
   run: async (ctx) => {
     const action = choiceArg(ctx, 'action', ['add', 'list', 'withdraw'] as const);
     const now = unixSeconds();
+    const scales = action === 'add' ? await walletScales(ctx) : new Scales();
     if (action === 'add' && boolOption(ctx, 'publish')) {
-      const offer = offerFromOptions(ctx, now);
+      const offer = offerFromOptions(ctx, now, scales);
       return publishWithPeer(ctx, (peer) => peer.offers.publish(offer).then((e) => [e]));
     }
     if (action === 'withdraw' && boolOption(ctx, 'publish')) {
@@ -198,7 +214,7 @@ export default defineCommand({
       });
     }
     if (action === 'add') {
-      const template = buildOfferEvent(offerFromOptions(ctx, now), now);
+      const template = buildOfferEvent(offerFromOptions(ctx, now, scales), now);
       const who = await author(ctx);
       const event = await who.finish(template).finally(() => who.close());
       if (ctx.json) printJson(ctx, event);
@@ -262,3 +278,17 @@ export default defineCommand({
     return 0;
   },
 });
+
+/**
+ * Unit scales from the configured OT wallet's contracts (otData or simulated notaries); none
+ * when no wallet is configured (amounts are then base units, said so).
+ * @throws OtP2pError from the OT backend, `bad-config`.
+ */
+async function walletScales(ctx: CommandContext): Promise<Scales> {
+  const ot = attachOt(ctx);
+  try {
+    return new Scales().addUnits((await ot.otApi?.listUnits()) ?? []);
+  } finally {
+    ot.close?.();
+  }
+}

@@ -6,9 +6,14 @@ import type { PaymentResult } from '../../payments/coordinator.ts';
 import type { CoordinatorLimits } from '../../payments/coordinator.ts';
 import { defineCommand } from '../command.ts';
 import { printJson } from '../io.ts';
-import { amountOption, intOption, requiredAmount, requiredPubkey, stringOption } from '../options.ts';
+import { amountOption, intOption, requiredAmount, requiredPubkey, requiredString, stringOption } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { printRoute } from '../print.ts';
+import { BASE_UNITS_OPTION, baseUnits, payeeRefs, peerScales } from '../scale.ts';
+import { checkDecimalText } from '../../core/decimal.ts';
+import { parseAmount } from '../../core/amount.ts';
+import { parseUnitRef } from '../../core/assets.ts';
+import type { UnitRef } from '../../core/assets.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
 
 /** A payer's receipt: the payee's preimage and whether it hashes to the payment hash. */
@@ -47,16 +52,23 @@ export default defineCommand({
     'Pay a peer: find a path across conversion offers, pay it hop by hop over gift-wrapped DMs, print the receipt',
   details:
     'Opens your peer (vault password from --password-stdin or $OTP2P_PASSWORD), syncs the offers of your\n' +
-    'social radius, finds a route delivering --amount (base units of what the payee accepts) and pays it.\n' +
+    'social radius, finds a route delivering --amount (in the scale of what the payee accepts: 100.50 for a unit\n' +
+    'whose catalog factor is 100; an integer in base units when no catalog gives the scale, or with\n' +
+    '--base-units) and pays it. --json prints every amount in base units (integer strings).\n' +
     'Every hop and the payee must be online (otp2p daemon). Each part of a split route is its own payment\n' +
     "with its own receipt: the payee's preimage, which hashes (sha256) to the payment hash.\n" +
     'Exit 0 when every part succeeded, 1 otherwise (failed or refunded: see otp2p payments).\n' +
-    'Example: otp2p pay --to npub1... --amount 10000 --unit EUR --max-fee 50 --json\n' +
+    'Example: otp2p pay --to npub1... --amount 100.00 --unit EUR --max-fee 0.50 --json\n' +
     'JSON: { route: { spend, receive, parts: [...] }, state, results: [{ paymentId, state, sent, delivered,\n' +
     '  refunded, receipt: { paymentHash, preimage, verified } | null, error? }] }',
   options: {
     to: { type: 'string', value: 'NPUB', description: 'the payee (npub or hex pubkey)' },
-    amount: { type: 'string', value: 'A', description: 'what the payee receives, in base units' },
+    amount: {
+      type: 'string',
+      value: 'A',
+      description: "what the payee receives, in the unit's own scale (100.50; base units with --base-units)",
+    },
+    'base-units': BASE_UNITS_OPTION,
     unit: {
       type: 'string',
       value: 'UNIT',
@@ -66,7 +78,7 @@ export default defineCommand({
     'max-fee': {
       type: 'string',
       value: 'F',
-      description: 'most you accept to spend above the quoted route, in the spent unit',
+      description: "most you accept to spend above the quoted route, in the spent unit's scale",
       default: '0',
     },
     'max-hops': { type: 'string', value: 'H', description: 'most transfers on a path (default: config maxHops)' },
@@ -92,8 +104,16 @@ export default defineCommand({
   },
   run: async (ctx) => {
     const to = requiredPubkey(ctx, 'to');
-    const amount = requiredAmount(ctx, 'amount', { min: 1n });
-    const maxFee = amountOption(ctx, 'max-fee');
+    const base = baseUnits(ctx);
+    // Forms checked before anything opens; scales come with the payee's catalog and our contracts.
+    const amountText = base
+      ? requiredAmount(ctx, 'amount', { min: 1n }).toString()
+      : checkDecimalText(requiredString(ctx, 'amount', 'A'), '--amount', { positive: true });
+    const maxFeeText = stringOption(ctx, 'max-fee');
+    if (maxFeeText !== undefined) {
+      if (base) amountOption(ctx, 'max-fee');
+      else checkDecimalText(maxFeeText, '--max-fee');
+    }
     const maxHops = intOption(ctx, 'max-hops', { min: 1, max: 12 });
     const maxParts = intOption(ctx, 'parts', { min: 1, max: 8 });
     const timeout = intOption(ctx, 'timeout', { min: 1, max: 3600 });
@@ -111,6 +131,26 @@ export default defineCommand({
       if (to === peer.pubkey) throw new OtP2pError('usage', '--to is yourself', { context: { option: 'to' } });
       await peer.start();
       await peer.sync({ extra: [to] });
+      const scales = await peerScales(peer);
+      const warn = (l: string): void => ctx.io.stderr(l);
+      const payee = peer.knownCatalogs().get(to);
+      // Without the payee's catalog the payment fails on its own (no-route / relay-incomplete).
+      const amount = payee
+        ? scales.parse(amountText, payeeRefs(payee, unit), '--amount', { base, min: 1n, warn })
+        : parseAmount(amountText, '--amount', { min: 1n });
+      const spent: UnitRef[] =
+        from !== undefined
+          ? [parseUnitRef(from, '--from')]
+          : ((await peer.otApi?.listAccounts()) ?? [])
+              .filter((a) => a.unitId !== undefined && (a.balance ?? 0n) > 0n && a.type !== 'issuer')
+              .map((a) => ({ unit: a.unitId as string, notary: a.notaryId }));
+      // Zero (the default) is zero in every scale: no unit needs to be known for it.
+      const maxFee =
+        maxFeeText === undefined
+          ? undefined
+          : /^[0.]+$/.test(maxFeeText)
+            ? 0n
+            : scales.parse(maxFeeText, spent, '--max-fee', { base, warn });
       const { route, results } = await peer.payments.pay({
         to,
         amount,
@@ -126,18 +166,24 @@ export default defineCommand({
       if (ctx.json) {
         printJson(ctx, { route: routeToJson(route), state, results: results.map(resultToJson) });
       } else {
-        printRoute(ctx, route, (pk) => peer.nameOf(pk));
-        for (const r of results) {
+        printRoute(ctx, route, { nameOf: (pk) => peer.nameOf(pk), scales, base });
+        results.forEach((r, i) => {
           const verified = verifyReceipt(r.paymentHash, r.preimage);
+          // Each result is one part of the route: sent in its first hop's unit, delivered in its last.
+          const hops = results.length === route.parts.length ? route.parts[i]?.hops : undefined;
+          const first = hops?.[0]?.unit;
+          const last = hops?.[hops.length - 1]?.unit;
+          const show = (a: bigint, u: UnitRef | undefined): string =>
+            u ? scales.format(a, u, base) : `${a} base units`;
           ctx.io.stdout(
-            `payment ${r.paymentId}: ${r.state}, sent ${r.sent}, delivered ${r.delivered}${r.refunded > 0n ? `, refunded ${r.refunded}` : ''}\n`,
+            `payment ${r.paymentId}: ${r.state}, sent ${show(r.sent, first)}, delivered ${show(r.delivered, last)}${r.refunded > 0n ? `, refunded ${show(r.refunded, first)}` : ''}\n`,
           );
           if (r.preimage !== null)
             ctx.io.stdout(
               `  receipt: preimage ${r.preimage}, payment hash ${r.paymentHash} (${verified ? 'verified' : 'NOT verified'})\n`,
             );
           if (r.error) ctx.io.stdout(`  ${r.error.code}: ${r.error.message}\n`);
-        }
+        });
       }
       return ok ? 0 : 1;
     } finally {

@@ -44,7 +44,18 @@ export default defineCommand({
       if (rows.length === 0) return void ctx.io.stdout('no payments\n');
       printTable(
         ctx,
-        ['payment', 'role', 'state', 'in', 'out', 'sent', 'delivered', 'refunded', 'error', 'updated'],
+        [
+          'payment',
+          'role',
+          'state',
+          'in (base units)',
+          'out (base units)',
+          'sent (base units)',
+          'delivered (base units)',
+          'refunded',
+          'error',
+          'updated',
+        ],
         rows.map((p) => [
           p.id.slice(0, 16),
           p.role,

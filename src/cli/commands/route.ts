@@ -9,6 +9,10 @@ import { readTextFileBounded } from '../input.ts';
 import { intOption, intOptionOr, requiredAmount, requiredPubkey, requiredString, stringOption } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { printRoute } from '../print.ts';
+import { BASE_UNITS_OPTION, baseUnits, payeeRefs, peerScales } from '../scale.ts';
+import { checkDecimalText } from '../../core/decimal.ts';
+import { assertComplete } from '../../relays/query.ts';
+import { npubEncode } from '../../keys/nip19.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
 
 /** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
@@ -21,14 +25,38 @@ export const MAX_OFFERS_FILE_BYTES = 64 << 20;
  */
 async function onlineRoute(ctx: CommandContext): Promise<void> {
   const to = requiredPubkey(ctx, 'to');
-  const amount = requiredAmount(ctx, 'amount', { min: 1n });
+  const base = baseUnits(ctx);
+  // The form is checked before anything opens; the scale comes with the payee's catalog.
+  const amountText = base
+    ? requiredAmount(ctx, 'amount', { min: 1n }).toString()
+    : checkDecimalText(requiredString(ctx, 'amount', 'A'), '--amount', { positive: true });
   const maxHops = intOption(ctx, 'max-hops', { min: 1, max: 12 });
   const maxParts = intOptionOr(ctx, 'parts', 8, { min: 1, max: 8 });
   const unit = stringOption(ctx, 'unit');
   const { peer, close } = await openPeer(ctx);
   try {
     const bar = progress(ctx, 'syncing offers');
-    await peer.sync({ extra: [to], onProgress: (done, total) => bar.update(done, total) }).finally(() => bar.done());
+    const synced = await peer
+      .sync({ extra: [to], onProgress: (done, total) => bar.update(done, total) })
+      .finally(() => bar.done());
+    const scales = await peerScales(peer);
+    const payee = peer.knownCatalogs().get(to);
+    // Without the payee's catalog nothing says what it accepts, nor the scale of the amount.
+    if (!payee) {
+      if (synced.incomplete?.length) assertComplete({ incomplete: synced.incomplete }, "finding the payee's catalog");
+      throw new OtP2pError(
+        'no-route',
+        `the payee ${npubEncode(to)} publishes no catalog, so nothing says what it accepts`,
+        {
+          context: { to },
+        },
+      );
+    }
+    const amount = scales.parse(amountText, payeeRefs(payee, unit), '--amount', {
+      base,
+      min: 1n,
+      warn: (l) => ctx.io.stderr(l),
+    });
     const result = await peer.routes.find({
       to,
       amount,
@@ -37,7 +65,7 @@ async function onlineRoute(ctx: CommandContext): Promise<void> {
       ...(unit !== undefined ? { unit } : {}),
     });
     if (ctx.json) printJson(ctx, routeToJson(result));
-    else printRoute(ctx, result, (pk) => peer.nameOf(pk));
+    else printRoute(ctx, result, { nameOf: (pk) => peer.nameOf(pk), scales, base });
   } finally {
     await close();
   }
@@ -68,7 +96,12 @@ export default defineCommand({
     from: { type: 'string', value: 'PUBKEY', description: 'payer pubkey (hex, npub or nprofile)' },
     unit: { type: 'string', value: 'UNIT@NOTARY', description: 'the unit the payer spends' },
     to: { type: 'string', value: 'PUBKEY', description: 'payee pubkey (hex, npub or nprofile)' },
-    amount: { type: 'string', value: 'A', description: 'amount the payee receives, in base units' },
+    amount: {
+      type: 'string',
+      value: 'A',
+      description: "amount the payee receives: online in the unit's own scale (10.50), offline in base units",
+    },
+    'base-units': BASE_UNITS_OPTION,
     'max-hops': { type: 'string', value: 'H', default: '6', description: 'most transfers on a path' },
     'max-degree': {
       type: 'string',
@@ -122,6 +155,7 @@ export default defineCommand({
       direct,
     });
     if (ctx.json) printJson(ctx, routeToJson(result));
-    else printRoute(ctx, result);
+    // Offline files carry no unit scales: amounts are base units, and said so.
+    else printRoute(ctx, result, { base: true });
   },
 });
