@@ -158,6 +158,7 @@ export class OfferGraph {
     this.#t.adj.push(EMPTY_ADJ);
     this.#t.peerSlotHead = grow32(this.#t.peerSlotHead, p + 1);
     this.#t.peerSlotHead[p] = NONE;
+    this.#t.boundVersion = grow32(this.#t.boundVersion, p + 1, 0);
     return p;
   }
 
@@ -238,6 +239,8 @@ export class OfferGraph {
       if (o === this.#t.offerIds.length) this.#t.offerIds.push(offer.id);
       else this.#t.offerIds[o] = offer.id;
     } else {
+      // its old counterparties lose it (the new ones are told below)
+      this.#t.boundChanged(o);
       if (this.#t.offerOpen[o] === 1) this.#t.openCount--;
       const oldOut = this.#t.offerOutSlot[o] as number;
       if (oldOut !== NONE) this.#t.relaxDirty(oldOut);
@@ -265,6 +268,7 @@ export class OfferGraph {
     this.#t.bMax[o] = offer.max;
     this.#t.bLiq[o] = offer.liquidity;
     this.setCounterparties(o, offer.to);
+    this.#t.boundChanged(o);
     // the reduced input factor n/d = den*1e6 / (num*(1e6-cut))
     let nf: number;
     let df: number;
@@ -360,6 +364,7 @@ export class OfferGraph {
     this.#t.unlink(o);
     if (this.#t.offerOpen[o] === 1) this.#t.openCount--;
     this.#t.offerOpen[o] = 0;
+    this.#t.boundChanged(o);
     this.setCounterparties(o, undefined);
     this.#t.offerPeer[o] = NONE;
     byId?.delete(id);
@@ -382,6 +387,7 @@ export class OfferGraph {
     this.#t.bLiq[o] = liquidity;
     this.#t.fLiq[o] = Number(liquidity);
     this.#t.relaxDirty(this.#t.offerOutSlot[o] as number);
+    this.#t.boundChanged(o);
     this.#t.version++;
     return true;
   }
