@@ -536,19 +536,35 @@ function checkTerms(o: GraphOffer): void {
       throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, {
         context: { field: 'to', offer: o.id },
       });
-    o.to.forEach((pk, i) => {
-      if (typeof pk !== 'string' || !/^[0-9a-f]{64}$/.test(pk)) {
+    for (let i = 0; i < o.to.length; i++) {
+      const pk: unknown = o.to[i];
+      if (!isKey(pk)) {
         throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, {
           context: { field: `to[${i}]`, offer: o.id },
         });
       }
-    });
+    }
   }
   if (!goodUnit(o.in) || !goodUnit(o.out)) {
     throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, {
       context: { field: 'unit', offer: o.id },
     });
   }
+}
+
+/**
+ * Whether `v` is 64 lowercase hex characters (as `/^[0-9a-f]{64}$/`). A loop over the
+ * character codes: a graph of channels checks one counterparty per offer, and the regular
+ * expression with its per-offer closure was a tenth of such a build.
+ */
+function isKey(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = v.charCodeAt(i);
+    // '0'-'9' are 48-57, 'a'-'f' are 97-102 (>>> 0 turns a code below either range into a large number)
+    if ((c - 48) >>> 0 > 9 && (c - 97) >>> 0 > 5) return false;
+  }
+  return true;
 }
 
 /** Checked in this order (a constant: no array built per offer). */
