@@ -175,6 +175,11 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       meter.exhausted = true;
       break;
     }
+    // the senders' offers bound to R, grouped by sender (see OfferLists.boundIn)
+    c.lists.boundIn(s);
+    const inStart = c.lists.inStart;
+    const inOffers = c.lists.inOffers;
+    const inPacked = useDom ? c.lists.inPacked : null;
     const fNew = (H - t - 1) * U;
     for (let k = 0; k < senders.length; k += 2) {
       // most senders are too far from the payer for the transfers left: one read settles it
@@ -185,20 +190,18 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       if (simple && onChain) continue;
       // the child's chain is simple when this one is and the sender is not on it
       const csim = sim === 1 && !onChain ? 1 : 0;
-      // Q's offers bound to counterparties deliver into R only when R is one (GraphTable.boundList)
-      const bl = g.boundList(qs);
-      let bLo = 0;
-      let bHi = 0;
-      if (bl.recv.length > 0) {
-        g.boundTo(bl, R);
-        bLo = g.boundLo;
-        bHi = g.boundHi;
-      }
+      // Q's offers bound to counterparties deliver into R only when R is one
+      const bLo = inStart[k >> 1] as number;
+      const bHi = inStart[(k >> 1) + 1] as number;
+      // The offers that deliver to anyone: the undominated ones (GraphTable.relaxList), or
+      // with residual liquidity (multi-path parts), which those lists do not know, all of them.
+      const free = useDom ? g.relaxList(qs) : g.unboundList(qs);
       // already scanned with a label at most this large and at most as many transfers: the
       // unbound offers can give nothing new (a scan from another receiver says nothing of the
-      // offers bound to R)
-      let seen = false;
-      if (a < FAST_LIMIT) {
+      // offers bound to R). Without unbound offers there is nothing to skip (a residual pass
+      // still counts its scans in the budget, as it always has).
+      let seen = useDom && free.length === 0;
+      if (a < FAST_LIMIT && !seen) {
         const m0 = qs * L;
         for (let l2 = 1; l2 <= t; l2++) {
           const m = m0 + l2;
@@ -221,22 +224,14 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       }
       // pass 0: the offers that deliver to anyone; pass 1: those bound to R
       for (let pass = seen ? 1 : 0; pass < (bLo < bHi ? 2 : 1); pass++) {
-        // dominated offers never give a smaller label (see GraphTable.relaxList); not with
-        // residual liquidity (multi-path parts), which the lists do not know about
-        const lst = pass === 1 ? bl.offers : useDom ? g.relaxList(qs) : null;
-        // the list's terms side by side (one cache line per offer instead of nine arrays)
-        const pk = pass === 0 && lst ? c.lists.packed(qs, lst) : null;
-        const end = pass === 1 ? bHi : lst ? lst.length : 0;
+        const lst = pass === 1 ? inOffers : free;
+        // the terms side by side (one cache line per offer instead of nine arrays)
+        const pk = pass === 1 ? inPacked : useDom ? c.lists.packed(qs, free) : null;
+        const end = pass === 1 ? bHi : free.length;
         // each offer weighed counts too: hubs are many senders, and busy senders many offers
-        if (metered) meter.spent += pass === 1 ? bHi - bLo : lst ? lst.length : 4;
-        let li = pass === 1 ? bLo : 0;
-        for (
-          let o = lst ? (li < end ? (lst[li] as number) : NONE) : (g.slotOutHead[qs] as number);
-          o !== NONE;
-          o = lst ? (++li < end ? (lst[li] as number) : NONE) : (g.offerNextOut[o] as number)
-        ) {
-          // the slot's own list (residual liquidity) holds the bound offers too: they are pass 1's
-          if (lst === null && g.offerTo[o] !== NONE) continue;
+        if (metered) meter.spent += pass === 1 ? bHi - bLo : useDom ? free.length : 4;
+        for (let li = pass === 1 ? bLo : 0; li < end; li++) {
+          const o = lst[li] as number;
           let inNum: number;
           let inBig = 0n;
           let inEx = ex;

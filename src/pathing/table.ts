@@ -233,6 +233,24 @@ export class GraphTable {
   offerToMany = new Map<number, Int32Array>();
   /** Per output slot, its open bound offers by receiver (lazy, see {@link boundList}). */
   boundLists: (BoundList | null)[] = [];
+  /**
+   * Per peer, bumped whenever an open or closed offer bound to it changes (added, removed,
+   * repriced, its liquidity or counterparties changed), so a reader that indexed the offers
+   * delivering to a peer knows when to index them again (see OfferLists.boundIn).
+   */
+  boundVersion = new Int32Array(64);
+
+  /** Record that bound offer `o` changed, for each of its counterparties (see {@link boundVersion}). */
+  boundChanged(o: number): void {
+    const t = this.offerTo[o] as number;
+    if (t === NONE) return;
+    if (t >= 0) {
+      this.boundVersion[t] = (this.boundVersion[t] as number) + 1;
+      return;
+    }
+    for (const r of this.offerToMany.get(o) as Int32Array) this.boundVersion[r] = (this.boundVersion[r] as number) + 1;
+  }
+
   /** The range {@link boundTo} found in its list's `offers`. */
   boundLo = 0;
   boundHi = 0;
@@ -295,9 +313,35 @@ export class GraphTable {
   /** Per output slot, its open offers minus those another one dominates (lazy). */
   relaxLists: (Int32Array | null)[] = [];
 
+  /** Per output slot, its open offers that deliver to anyone, in the slot's own order (lazy). */
+  unboundLists: (Int32Array | null)[] = [];
+
   relaxDirty(s: number): void {
     if (s >= 0 && s < this.relaxLists.length) this.relaxLists[s] = null;
     if (s >= 0 && s < this.boundLists.length) this.boundLists[s] = null;
+    if (s >= 0 && s < this.unboundLists.length) this.unboundLists[s] = null;
+  }
+
+  /**
+   * The open offers delivering into slot `s` that are bound to nobody, in the order of the
+   * slot's own list: what a pass over residual liquidity (which {@link relaxList} does not
+   * know) relaxes, without walking past the slot's bound offers (a channel's end holds
+   * thousands). Rebuilt lazily after a change to the slot's offers.
+   */
+  unboundList(s: number): Int32Array {
+    if (this.unboundLists.length <= s)
+      for (let i = this.unboundLists.length; i < this.slotCount; i++) this.unboundLists.push(null);
+    const cached = this.unboundLists[s];
+    if (cached) return cached;
+    let n = 0;
+    for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
+      if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) n++;
+    const list = new Int32Array(n);
+    n = 0;
+    for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
+      if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) list[n++] = o;
+    this.unboundLists[s] = list;
+    return list;
   }
 
   /**

@@ -174,6 +174,40 @@ describe('offer graph: bulk load', () => {
   });
 });
 
+describe('offer graph: counterparties', () => {
+  it('takes exactly the counterparties /^[0-9a-f]{64}$/ takes, refusing the others as to[i] (bad-key)', () => {
+    const one = fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{64}$/),
+      // one character off a good key, anywhere, including those just outside 0-9 and a-f
+      fc
+        .tuple(
+          fc.stringMatching(/^[0-9a-f]{64}$/),
+          fc.nat(63),
+          fc.oneof(fc.constantFrom('/', ':', '`', 'g', 'A', 'F', ' ', '\n', '\u0660'), fc.string({ maxLength: 1 })),
+        )
+        .map(([k, i, c]) => k.slice(0, i) + c + k.slice(i + 1)),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(fc.array(one, { minLength: 1, maxLength: 3 }), (to) => {
+        const g = new OfferGraph();
+        const bad = to.findIndex((k) => !/^[0-9a-f]{64}$/.test(k));
+        const add = (): number => g.upsertOffer(offer(key('a'), '1', { to }));
+        if (bad < 0) {
+          add();
+          expect(g.stats().offers).toBe(1);
+        } else {
+          expect(add).toThrow(
+            expect.objectContaining({ code: 'bad-key', context: { field: `to[${bad}]`, offer: '1' } }),
+          );
+          expect(g.stats().offers).toBe(0);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('offer graph: peers', () => {
   it('tells apart keys that share their last hex digits, and finds each again', () => {
     const tail = 'abcdef0';

@@ -268,6 +268,77 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
     );
   });
 
+  it('one router follows changes to bound offers (counterparties, terms, status, removal) like the reference', () => {
+    // The router indexes, per receiver, the offers bound to it (OfferLists.boundIn) and caches
+    // it across queries: each change below must reach that index before the next query.
+    const change = fc.record({
+      pick: fc.nat(),
+      kind: fc.constantFrom('rebind', 'unbind', 'liquidity', 'fee', 'pause', 'remove', 'readd', 'units'),
+      peers: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { minLength: 1, maxLength: 2 }),
+      value: fc.bigInt({ min: 0n, max: 3000n }),
+      unit: fc.integer({ min: 0, max: UNITS.length - 1 }),
+    });
+    fc.assert(
+      fc.property(
+        scenario(false),
+        fc.array(change, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (s, changes, multi) => {
+          const g = buildGraph(s.file);
+          const router = new Router(g);
+          const offers = s.file.offers;
+          const removed: GraphOffer[] = [];
+          const n = new Set([...offers.map((o) => o.pubkey), ...Object.keys(s.file.follows), s.from, s.to]).size;
+          const q = { from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D };
+          const answer = (): bigint | null => {
+            try {
+              return multi && router.findMultiRoute(q).parts.length > 1 ? -1n : router.findRoute(q).best.spend;
+            } catch (e) {
+              if (!isOtP2pError(e, 'no-route')) throw e;
+              return null;
+            }
+          };
+          answer(); // fills the router's caches before the graph changes
+          for (const c of changes) {
+            if (c.kind === 'readd') {
+              const back = removed.pop();
+              if (back) {
+                g.upsertOffer(back);
+                offers.push(back);
+              }
+            } else if (offers.length > 0) {
+              const i = c.pick % offers.length;
+              const o = offers[i]!;
+              if (c.kind === 'remove') {
+                g.removeOffer(o.pubkey, o.id);
+                offers.splice(i, 1);
+                removed.push(o);
+              } else if (c.kind === 'liquidity') {
+                g.setLiquidity(o.pubkey, o.id, c.value);
+                o.liquidity = c.value;
+              } else {
+                const next: GraphOffer = { ...o };
+                if (c.kind === 'rebind') next.to = c.peers.map((p) => pk(p % n));
+                else if (c.kind === 'unbind') delete next.to;
+                else if (c.kind === 'fee') next.fee = c.value % 25n;
+                else if (c.kind === 'pause') next.status = o.status === 'paused' ? 'open' : 'paused';
+                else next.out = UNITS[c.unit]!;
+                g.upsertOffer(next);
+                offers[i] = next;
+              }
+            }
+            const got = answer();
+            const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D)[0]?.spend ?? null;
+            // a split (multi-path only when no single path exists) has no single reference spend
+            if (got !== -1n) expect(got).toBe(ref);
+            else expect(ref).toBeNull();
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('a graph loaded in bulk (addOffers) and one fed offer by offer (upsertOffer) answer alike', () => {
     fc.assert(
       fc.property(scenario(false), (s) => {
