@@ -55,6 +55,11 @@ export class PeerMint {
       clock,
       k: config.attestersK,
       depth: config.trustDepth,
+      // The persisted web, brought up to date (only what changed since the last sync).
+      webOfTrust: async () => {
+        const r = await this.#ctx.web.sync();
+        return { keys: this.#ctx.web.trustWeb(config.trustDepth), incomplete: r.incomplete ?? [] };
+      },
     });
     return this.#watcher;
   }
