@@ -231,4 +231,49 @@ describe('syncWeb on embedded relays', () => {
     expect(filters.length).toBeGreaterThan(0);
     expect(filters.filter((f) => f.since === undefined)).toEqual([]);
   });
+
+  it('proves a publisher beyond the outward walk by the follow lists that name it, two levels back', async () => {
+    const r = await relay();
+    const [payer, a, b, c, p] = Array.from({ length: 5 }, newKey) as [Key, Key, Key, Key, Key];
+    const t = now() - 10;
+    // payer -> a -> b -> c -> p: the outward walk (depth 2) holds payer's and a's lists only.
+    await publish(
+      [r.url],
+      [
+        follows(payer, [a.pk]),
+        follows(a, [b.pk]),
+        follows(b, [c.pk]),
+        follows(c, [p.pk]),
+        sign(p, buildOfferEvent(offer('far', t), t)),
+      ],
+    );
+    const h = await harness(payer.pk, [r.url]);
+    const report = await h.run();
+    expect(report.gaps).toEqual([]);
+    expect(report.unproven).toEqual([]);
+    const dist = h.web.distances(payer.pk, 6);
+    expect([dist.get(b.pk), dist.get(c.pk), dist.get(p.pk)]).toEqual([2, 3, 4]);
+    const backward = r.reqs.flatMap((m) => m.slice(2) as { '#p'?: string[] }[]).filter((f) => f['#p']);
+    expect(backward.map((f) => f['#p'])).toEqual([[p.pk], [c.pk]]);
+  });
+
+  it('when the budget runs out, a publisher not proven within the radius is reported unproven', async () => {
+    const r = await relay();
+    const [payer, a, b, p] = Array.from({ length: 4 }, newKey) as [Key, Key, Key, Key];
+    const t = now() - 10;
+    await publish(
+      [r.url],
+      [follows(payer, [a.pk]), follows(a, [b.pk]), follows(b, [p.pk]), sign(p, buildOfferEvent(offer('far', t), t))],
+    );
+    const h = await harness(payer.pk, [r.url]);
+    const report = await h.run({ budget: { bytes: 1 } });
+    expect(report.budgetExhausted).toBe(true);
+    expect(report.unproven).toEqual([p.pk]);
+    expect(report.gaps).toContainEqual({ relay: '', what: 'forward', reason: 'budget' });
+    expect(h.web.distances(payer.pk, 6).has(p.pk)).toBe(false);
+    // Within the radius of a shorter proof: a second sync with room to spare proves it.
+    const again = await h.run();
+    expect(again.unproven).toEqual([]);
+    expect(h.web.distances(payer.pk, 6).get(p.pk)).toBe(3);
+  });
 });
