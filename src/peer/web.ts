@@ -61,6 +61,8 @@ export class OfferWeb {
   readonly #offers = new Map<string, { offer: SignedOffer; createdAt: number }>();
   readonly #limits = new Map<string, Promise<number | undefined>>();
   #web = new Map<string, number>();
+  /** Keys whose follow list the graph holds. */
+  #followed = new Set<string>();
   #lastSyncAt: number | null;
   #live: Subscription | undefined;
 
@@ -226,13 +228,29 @@ export class OfferWeb {
   #load(): void {
     const self = this.#o.self;
     this.#web = this.store.distances(self, this.#o.maxDegree);
+    // What left the store (deleted offers, keys now outside the radius) leaves the graph too.
+    const lists = new Set<string>();
     for (const k of [self, ...this.#web.keys()]) {
       const list = this.store.followsOf(k);
-      if (list.length > 0) this.graph.setFollows(k, list);
+      if (list.length === 0) continue;
+      lists.add(k);
+      this.graph.setFollows(k, list);
     }
+    for (const k of this.#followed) if (!lists.has(k)) this.graph.setFollows(k, []);
+    this.#followed = lists;
+    const offers = new Set<string>();
     for (const e of this.store.eventsOfKind(Kind.Catalog)) this.#apply(e);
-    for (const e of this.store.eventsOfKind(Kind.Offer)) this.#apply(e);
+    for (const e of this.store.eventsOfKind(Kind.Offer)) {
+      this.#apply(e);
+      offers.add(`${e.pubkey}:${e.tags.find((t) => t[0] === 'd')?.[1] ?? ''}`);
+    }
+    for (const [key, { offer }] of this.#offers)
+      if (!offers.has(key) || !this.#inRadius(key.slice(0, 64))) this.forgetOffer(key.slice(0, 64), offer.id);
     this.graph.flushAdjacency();
+  }
+
+  #inRadius(pubkey: string): boolean {
+    return pubkey === this.#o.self || this.#web.has(pubkey);
   }
 
   #apply(e: NostrEvent): void {
@@ -242,7 +260,7 @@ export class OfferWeb {
         if (cur && cur.createdAt > e.created_at) return;
         this.setCatalog(e.pubkey, parseCatalogEvent(e), e.created_at);
       } else if (e.kind === Kind.Offer) {
-        if (e.pubkey !== this.#o.self && !this.#web.has(e.pubkey)) return;
+        if (!this.#inRadius(e.pubkey)) return;
         const offer = parseOfferEvent(e, unixSeconds(this.#o.clock));
         const key = `${e.pubkey}:${offer.id}`;
         const cur = this.#offers.get(key);

@@ -565,6 +565,14 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     });
   });
   relay.register({ broadcast: async (event: NostrEvent) => fanOut(event) });
+  // NIP-09: relays keep serving deletion requests (a client holding the deleted event learns of
+  // it only so); the package applies them and drops them. Called only for a verified, new one.
+  const applyDeletion = repository.deleteByDeletionRequest.bind(repository);
+  repository.deleteByDeletionRequest = async (event) => {
+    await applyDeletion(event);
+    await repository.upsert(event);
+    fanOut(event as NostrEvent);
+  };
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {

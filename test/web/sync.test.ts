@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import { buildFollowsEvent } from '../../src/events/follows.ts';
-import { buildOfferEvent } from '../../src/events/offer.ts';
+import { buildOfferDeletion, buildOfferEvent } from '../../src/events/offer.ts';
 import type { Offer } from '../../src/events/offer.ts';
 import { buildRelayListEvent } from '../../src/events/relay-list.ts';
 import type { EventTemplate, NostrEvent } from '../../src/events/types.ts';
@@ -86,9 +86,9 @@ async function relay(options: EmbeddedRelayOptions = {}): Promise<EmbeddedRelay 
 async function publish(urls: string[], events: NostrEvent[]): Promise<void> {
   const pool = new RelayPool({ relays: urls, verifier: new EventVerifier(), fetchLimits: false });
   try {
-    for (const e of events) {
-      const results = await pool.publish(e, urls);
-      for (const r of results) expect(r.ok, `${r.relay}: ${r.message}`).toBe(true);
+    for (let i = 0; i < events.length; i += 50) {
+      const batch = await Promise.all(events.slice(i, i + 50).map((e) => pool.publish(e, urls)));
+      for (const r of batch.flat()) expect(r.ok, `${r.relay}: ${r.message}`).toBe(true);
     }
   } finally {
     await pool.close();
@@ -275,5 +275,20 @@ describe('syncWeb on embedded relays', () => {
     const again = await h.run();
     expect(again.unproven).toEqual([]);
     expect(h.web.distances(payer.pk, 6).get(p.pk)).toBe(3);
+  });
+
+  it('a withdrawn offer (NIP-09 deletion) leaves the persisted web on a warm sync', async () => {
+    const r = await relay();
+    const payer = newKey();
+    const seller = newKey();
+    const t = now() - 10;
+    await publish([r.url], [follows(payer, [seller.pk]), sign(seller, buildOfferEvent(offer('gone', t), t))]);
+    const h = await harness(payer.pk, [r.url]);
+    await h.run();
+    expect(h.web.counts().offers).toBe(1);
+    await publish([r.url], [sign(seller, buildOfferDeletion(seller.pk, 'gone', now()))]);
+    const warm = await h.run();
+    expect(warm.gaps).toEqual([]);
+    expect(h.web.counts().offers).toBe(0);
   });
 });
