@@ -65,6 +65,7 @@ export class OfferWeb {
   #followed = new Set<string>();
   #lastSyncAt: number | null;
   #live: Subscription | undefined;
+  #inflight: Promise<SyncResult> | undefined;
 
   constructor(options: OfferWebOptions) {
     this.#o = options;
@@ -128,6 +129,22 @@ export class OfferWeb {
    * @throws OtP2pError `db-error` when the store cannot be written.
    */
   async sync(options: SyncOptions = {}): Promise<SyncResult> {
+    // One sync at a time over one store: a caller without payees of its own joins the running one.
+    if (this.#inflight && !options.extra?.length) {
+      const r = await this.#inflight;
+      if (options.live && !this.#live) this.#subscribeLive();
+      return r;
+    }
+    const run = this.#syncNow(options);
+    this.#inflight = run;
+    try {
+      return await run;
+    } finally {
+      if (this.#inflight === run) this.#inflight = undefined;
+    }
+  }
+
+  async #syncNow(options: SyncOptions): Promise<SyncResult> {
     const { transport, self, clock } = this.#o;
     const report = await syncWeb({
       query: transportQueryPort(transport),

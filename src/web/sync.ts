@@ -254,8 +254,10 @@ class WebSync {
    * Returns whether every page was answered in full.
    */
   async #paged(relay: string, what: string, filters: Filter[]): Promise<boolean> {
-    const limit = await this.#limit(relay);
-    let round: Filter[] = filters.map((f) => ({ ...f, limit: Math.min(f.limit ?? limit, limit) }));
+    // The relay's cap is looked up after the first answer, not before: the first REQ does not wait
+    // for NIP-11, and a page counts as full when it reaches the lower of its limit and the cap.
+    const first = this.#limits.get(relay) ?? this.#o.pageLimit ?? 500;
+    let round: Filter[] = filters.map((f) => ({ ...f, limit: Math.min(f.limit ?? first, first) }));
     const seen = new Set<string>();
     while (round.length > 0) {
       const answer = await this.#askOnce(relay, round);
@@ -263,8 +265,10 @@ class WebSync {
         this.#report.gaps.push({ relay, what, reason: answer.reason ?? 'no-answer' });
         return false;
       }
+      const cap = await this.#limit(relay);
       const next: Filter[] = [];
-      for (const f of round) {
+      for (const f0 of round) {
+        const f = { ...f0, limit: Math.min(f0.limit!, cap) };
         let n = 0;
         let fresh = 0;
         let oldest = Number.POSITIVE_INFINITY;
