@@ -214,9 +214,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.#messenger.onChat((m) => this.emit('dm', m));
     this.#web = new OfferWeb({
       transport: this.#transport,
+      store: this.#store,
       self: this.pubkey,
       clock: this.#clock,
       maxDegree: this.config.maxDegree,
+      trustDepth: this.config.trustDepth,
+      relays: this.#relays,
       log,
       onChange: (s) => this.emit('graph', s),
     });
@@ -475,7 +478,7 @@ export class Peer extends EventEmitter<PeerEvents> {
    * @throws OtP2pError `bad-hex` (or `wrong-length`) when `pubkey` is not 64 lowercase hex characters.
    */
   nameOf(pubkey: string): string {
-    return pubkey === this.pubkey ? 'you' : this.#web.names.nameOf(pubkey);
+    return pubkey === this.pubkey ? 'you' : this.#web.nameOf(pubkey);
   }
 
   /**

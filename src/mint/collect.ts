@@ -45,7 +45,10 @@ export interface FetchedWeb {
 }
 
 /**
- * Fetch follow lists breadth-first from `root` up to `depth` hops (newest list per author).
+ * Fetch follow lists breadth-first from `root` up to `depth` hops (newest list per author), in
+ * memory, from the transport's read relays. The Peer and `otp2p mint check` read the persisted
+ * web (`src/web/`) instead; this walk stays for `MintWatcher`s built without one and as the
+ * benchmark's baseline (issue 17): its cost grows with everyone `depth` steps away.
  */
 export async function fetchWebOfTrust(transport: Transport, root: string, depth = DEFAULT_DEPTH): Promise<FetchedWeb> {
   const follows = new Map<string, string[]>();

@@ -44,7 +44,7 @@ export class PeerRoutes {
     if (!payeeCatalog)
       throw new OtP2pError(
         'no-route',
-        `the payee ${web.names.nameOf(req.to)} publishes no catalog, so nothing says what it accepts`,
+        `the payee ${web.nameOf(req.to)} publishes no catalog, so nothing says what it accepts`,
         { context: { to: req.to } },
       );
     const all = catalogUnitRefs(payeeCatalog);
@@ -75,7 +75,7 @@ export class PeerRoutes {
     }
     const hint = emptyWebHint(this.#ctx);
     if (hint !== undefined && isOtP2pError(last))
-      throw new OtP2pError('no-route', `no route to ${web.names.nameOf(req.to)}: ${hint}`, {
+      throw new OtP2pError('no-route', `no route to ${web.nameOf(req.to)}: ${hint}`, {
         context: { ...last.context, hint },
         cause: last,
       });

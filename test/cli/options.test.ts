@@ -169,6 +169,7 @@ describe('every numeric option of the commands, through the CLI', () => {
     [['payments', '--limit', '1e400'], 'usage', '--limit'],
     [['relay', '--port', '70000'], 'usage', '--port'],
     [['relay', '--default-limit', '1e3'], 'usage', '--default-limit'],
+    [['relay', '--max-limit', '0'], 'usage', '--max-limit'],
     [['event', 'verify', '--workers', '1e1'], 'usage', '--workers'],
     [['mint', 'check', '--ot-data', home, '--k', '1e400'], 'usage', '--k'],
     [

@@ -10,34 +10,53 @@ import { shortNpub } from '../../src/events/names.ts';
 import { signEvent } from '../../src/events/sign.ts';
 import { deriveIdentity } from '../../src/keys/identity.ts';
 import { generateMnemonic } from '../../src/keys/mnemonic.ts';
-import { NameBook } from '../../src/peer/names.ts';
+import { OfferWeb } from '../../src/peer/web.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { MemoryNetwork, MemoryTransport } from '../../src/relays/memory.ts';
+import { openStore } from '../../src/store/db.ts';
 
 const me = deriveIdentity(generateMnemonic());
 const bob = deriveIdentity(generateMnemonic());
 const carol = deriveIdentity(generateMnemonic());
 
-describe('NameBook', () => {
-  it('takes petnames from our own follow list only, newest list wins', () => {
-    const book = new NameBook(me.pubkey);
+async function offerWeb(): Promise<{ web: OfferWeb; close: () => Promise<void> }> {
+  const store = await openStore(join(tmpDir(), 'peer.sqlite'));
+  const transport = new MemoryTransport({ network: new MemoryNetwork() });
+  const web = new OfferWeb({
+    transport,
+    store,
+    self: me.pubkey,
+    clock: systemClock,
+    maxDegree: 6,
+    trustDepth: 2,
+    relays: [],
+    onChange: () => {},
+    log: () => {},
+  });
+  return { web, close: () => store.close() };
+}
+
+describe('OfferWeb.nameOf', () => {
+  it('takes petnames from our own follow list only, newest list wins, kept in the store', async () => {
+    const { web, close } = await offerWeb();
     // Someone else's petname for bob is theirs, not ours.
-    expect(
-      book.absorb(signEvent(buildFollowsEvent([{ pubkey: bob.pubkey, petname: 'evil' }], 10), carol.secretKey)),
-    ).toBe(true);
-    expect(book.nameOf(bob.pubkey)).toBe(shortNpub(bob.pubkey));
-    book.absorb(signEvent(buildFollowsEvent([{ pubkey: bob.pubkey, petname: 'bobby' }], 20), me.secretKey));
-    book.absorb(signEvent(buildFollowsEvent([{ pubkey: bob.pubkey, petname: 'older' }], 15), me.secretKey));
-    expect(book.nameOf(bob.pubkey)).toBe('bobby');
-    expect(book.petnameOf(bob.pubkey)).toBe('bobby');
+    web.ingest(signEvent(buildFollowsEvent([{ pubkey: bob.pubkey, petname: 'evil' }], 10), carol.secretKey));
+    expect(web.nameOf(bob.pubkey)).toBe(shortNpub(bob.pubkey));
+    web.ingest(signEvent(buildFollowsEvent([{ pubkey: bob.pubkey, petname: 'bobby' }], 20), me.secretKey));
+    web.ingest(signEvent(buildFollowsEvent([{ pubkey: bob.pubkey, petname: 'older' }], 15), me.secretKey));
+    expect(web.nameOf(bob.pubkey)).toBe('bobby');
+    expect(web.store.petnameOf(me.pubkey, bob.pubkey)).toBe('bobby');
+    await close();
   });
 
-  it('keeps the newest profile per key and reports a malformed one', () => {
-    const book = new NameBook(me.pubkey);
-    book.absorb(signEvent(buildMetadataEvent({ name: 'Carol' }, 20), carol.secretKey));
-    book.absorb(signEvent(buildMetadataEvent({ name: 'Old Carol' }, 10), carol.secretKey));
-    expect(book.nameOf(carol.pubkey)).toBe(`Carol (${shortNpub(carol.pubkey)})`);
-    const bad = signEvent({ kind: 0, created_at: 30, tags: [], content: 'not json' }, carol.secretKey);
-    expect(book.absorb(bad)).toBe(false);
-    expect(book.nameOf(carol.pubkey)).toBe(`Carol (${shortNpub(carol.pubkey)})`);
+  it('keeps the newest profile per key, display_name before name, and ignores a malformed one', async () => {
+    const { web, close } = await offerWeb();
+    web.ingest(signEvent(buildMetadataEvent({ name: 'carol', display_name: 'Carol C.' }, 20), carol.secretKey));
+    web.ingest(signEvent(buildMetadataEvent({ name: 'Old Carol' }, 10), carol.secretKey));
+    expect(web.nameOf(carol.pubkey)).toBe(`Carol C. (${shortNpub(carol.pubkey)})`);
+    web.ingest(signEvent({ kind: 0, created_at: 30, tags: [], content: 'not json' }, carol.secretKey));
+    expect(web.nameOf(carol.pubkey)).toBe(`Carol C. (${shortNpub(carol.pubkey)})`);
+    await close();
   });
 });
 
