@@ -10,6 +10,7 @@ import * as messaging from './2026-11-24-05-messaging.ts';
 import * as bitcoin from './2026-11-24-07-bitcoin.ts';
 import * as payments from './2026-11-24-08-payments.ts';
 import * as btcPayments from './2026-11-24-09-btc-payments.ts';
+import * as web from './2026-12-03-01-web.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-24-01-foundation': foundation,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24-07-bitcoin': bitcoin,
   '2026-11-24-08-payments': payments,
   '2026-11-24-09-btc-payments': btcPayments,
+  '2026-12-03-01-web': web,
 };

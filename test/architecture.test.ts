@@ -22,6 +22,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   config: ['core', 'events'],
   store: ['core', 'events', 'migrations'],
   relays: ['core', 'events', 'store', 'keys', 'config'],
+  web: ['core', 'events', 'store', 'relays'],
   otapi: ['core'],
   bitcoin: ['core', 'keys', 'store', 'config', 'events'],
   pathing: ['core', 'events'],
@@ -45,6 +46,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'mint',
     'payments',
     'signers',
+    'web',
   ],
   daemon: [
     'core',
@@ -61,6 +63,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'mint',
     'payments',
     'signers',
+    'web',
     'peer',
   ],
   ui: [
@@ -78,6 +81,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'mint',
     'payments',
     'signers',
+    'web',
     'peer',
   ],
   demo: [
@@ -95,6 +99,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'mint',
     'payments',
     'signers',
+    'web',
     'peer',
     'daemon',
     'ui',
@@ -115,6 +120,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'mint',
     'payments',
     'signers',
+    'web',
     'peer',
   ],
   cli: ['*'],
