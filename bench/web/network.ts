@@ -214,7 +214,7 @@ export function generateNetwork(options: NetworkOptions): Network {
   if (!Number.isInteger(N) || N < 100) throw new Error(`keys must be an integer >= 100, got ${N}`);
   const R = options.relays ?? 16;
   const r = rng(options.seed);
-  const relayUrls = Array.from({ length: R }, (_, i) => `wss://relay${String(i).padStart(2, '0')}.sim.example/`);
+  const relayUrls = Array.from({ length: R }, (_, i) => `wss://relay${String(i).padStart(2, '0')}.sim.example`);
   const weights = relayUrls.map((_, i) => 1 / (i + 1) ** 0.9);
   const writeMask = new Uint16Array(N);
   for (let i = 0; i < N; i++) writeMask[i] = pickRelays(r, weights, 2 + Math.floor(r() * 3));

@@ -16,7 +16,8 @@ export function payeesOf(net: Network, n = 200): number[] {
   const r = rng(hash32(net.seed, 0x9a7ee));
   const pool = [...net.catalogKeys];
   const out: number[] = [];
-  while (out.length < Math.min(n, pool.length)) {
+  const want = Math.min(n, pool.length);
+  while (out.length < want) {
     const j = Math.floor(r() * pool.length);
     out.push(pool[j]!);
     pool[j] = pool[pool.length - 1]!;

@@ -19,6 +19,7 @@ import { Kind } from '../../src/events/kinds.ts';
 import type { Filter } from '../../src/events/filter.ts';
 import type { NostrEvent } from '../../src/events/types.ts';
 import type { Clock } from '../../src/core/clock.ts';
+import { normalizeRelayUrl } from '../../src/core/relay-url.ts';
 import type { EventRef, Network } from './network.ts';
 import {
   NETWORK_KINDS,
@@ -102,6 +103,15 @@ export function eventJsonSize(e: NostrEvent): number {
 
 let subCounter = 0;
 
+/** A relay URL as RelayPool dials it (the model's URLs are in this form), or the input. */
+function normalized(url: string): string {
+  try {
+    return normalizeRelayUrl(url);
+  } catch {
+    return url;
+  }
+}
+
 /** The modelled relays and the virtual clock they share. */
 export class ModelNet {
   readonly net: Network;
@@ -148,7 +158,7 @@ export class ModelNet {
   /** One REQ to one relay; resolves at the virtual time its EOSE arrives. */
   query(relay: string, filters: Filter[]): Promise<ModelAnswer> {
     this.#calls++;
-    const r = this.net.relayUrls.indexOf(relay);
+    const r = this.net.relayUrls.indexOf(normalized(relay));
     const sub = `sub-${(subCounter++).toString(36)}`;
     const upBytes = JSON.stringify(['REQ', sub, ...filters]).length + JSON.stringify(['CLOSE', sub]).length;
     let answer: ModelAnswer;
@@ -240,6 +250,8 @@ export class ModelNet {
     const pKeys = pTags?.map((p) => keyIndex(net, p)).filter((i) => i >= 0);
     const out: EventRef[] = [];
     if (f.ids !== undefined) return out; // the model holds no index by id: nothing the bench asks
+    // tag filters other than #p and #d: no event of the network carries those tags
+    for (const k of Object.keys(f)) if (k.startsWith('#') && k !== '#p' && k !== '#d') return out;
     let keys: Iterable<number>;
     if (f.authors) {
       keys = new Set(f.authors.map((a) => keyIndex(net, a)).filter((i) => i >= 0));
