@@ -78,6 +78,13 @@ function markAskedWorks(store: Store): boolean {
   }
 }
 
+/** The engine's store for the bench, with the workarounds of {@link PatchedWebStore}. */
+export function benchWebStore(store: Store, log: (s: string) => void): { web: WebStore; patched: boolean } {
+  const patched = !markAskedWorks(store);
+  if (patched) log('engine: WebStore.markAsked fails on this build (numbered SQL parameters): the bench patches it');
+  return { web: new PatchedWebStore(store, patched), patched };
+}
+
 /**
  * The wallet's graph from its store, as a route would see it: every held offer and catalog, and
  * the held follow lists of the keys proven within the radius (the router decides the radius
@@ -122,9 +129,7 @@ export async function runEngine(
   const phases: Record<string, { seconds: number; reqs: number; bytes: number }> = {};
   let phase = '';
   const t0 = performance.now();
-  const patched = !markAskedWorks(store);
-  if (patched) log('engine: WebStore.markAsked fails on this build (numbered SQL parameters): the bench patches it');
-  const web = new PatchedWebStore(store, patched);
+  const { web, patched } = benchWebStore(store, log);
   const clock = model.clock();
   const cursors = new CursorStore(store, clock);
   const self = keyHex(net, PAYER);
