@@ -136,7 +136,11 @@ async function coldSync(self: string, query: QueryPort, relays: string[], dbPath
  * Compare the model with real sockets on a `keys`-key slice on 4 relays.
  * @throws Error when a relay cannot be started or filled.
  */
-export async function checkModel(keys: number, seed: number, log: (s: string) => void): Promise<Record<string, unknown>> {
+export async function checkModel(
+  keys: number,
+  seed: number,
+  log: (s: string) => void,
+): Promise<Record<string, unknown>> {
   const now = Math.floor(Date.now() / 1000) - 60;
   const dir = mkdtempSync(join(tmpdir(), 'otp2p-bench-web-check-'));
   const relays: EmbeddedRelay[] = [];
@@ -211,7 +215,10 @@ export async function checkModel(keys: number, seed: number, log: (s: string) =>
       relays: 4,
       real: { bytes: realBytes, reqs: realReqs, engine_reqs: real.reqs, wall_seconds: Math.round(wall * 10) / 10 },
       model: { bytes: c.bytes, reqs: c.reqs, engine_reqs: modelled.reqs, seconds: Math.round(model.now * 100) / 100 },
-      ratio: { bytes: Math.round((c.bytes / realBytes) * 1000) / 1000, reqs: Math.round((c.reqs / realReqs) * 1000) / 1000 },
+      ratio: {
+        bytes: Math.round((c.bytes / realBytes) * 1000) / 1000,
+        reqs: Math.round((c.reqs / realReqs) * 1000) / 1000,
+      },
     };
     log(
       `check-model (${keys} keys, 4 relays): real sockets ${(realBytes / 1e6).toFixed(2)} MB received, ${realReqs} REQs (wall ${out.real.wall_seconds} s); model ${(c.bytes / 1e6).toFixed(2)} MB, ${c.reqs} REQs (${out.model.seconds} modelled s); model/real bytes ${out.ratio.bytes}, REQs ${out.ratio.reqs}`,

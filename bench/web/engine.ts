@@ -142,7 +142,12 @@ export async function runEngine(
     relays: configured,
     radius: 6,
     onProgress: (p) => {
-      if (p.phase !== phase) phase = p.phase;
+      if (p.phase !== phase) {
+        phase = p.phase;
+        log(
+          `  (${phase} begins at ${model.now.toFixed(2)} modelled s, ${model.counters.reqs} REQs, ${(model.counters.bytes / 1e6).toFixed(2)} MB, wall ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+        );
+      }
       phases[phase] = { seconds: model.now, reqs: model.counters.reqs, bytes: model.counters.bytes };
     },
   });
