@@ -184,9 +184,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.#messenger.onChat((m) => this.emit('dm', m));
     this.#web = new OfferWeb({
       transport: this.#transport,
+      store: this.#store,
       self: this.pubkey,
       clock: this.#clock,
       maxDegree: this.config.maxDegree,
+      trustDepth: this.config.trustDepth,
+      relays: this.#relays,
       log,
       onChange: (s) => this.emit('graph', s),
     });

@@ -46,6 +46,10 @@ export const root: CommandDef = defineCommand({
       summary: 'list pending and failed outgoing events',
       load: () => import('./commands/outbox.ts').then((m) => m.default),
     },
+    sync: {
+      summary: 'sync the social web into the local database (only what changed since)',
+      load: () => import('./commands/sync.ts').then((m) => m.default),
+    },
     route: {
       summary: 'find a payment path across conversion offers (offline: --offers FILE)',
       load: () => import('./commands/route.ts').then((m) => m.default),

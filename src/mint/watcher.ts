@@ -35,6 +35,11 @@ export interface MintWatcherOptions {
   contractFor?: (notaryId: string) => TrustedContract | undefined;
   /** Outcomes of evidence checks by event id + sig; share one between watchers of one process. */
   evidenceCache?: Map<string, CheckedEvidence | null>;
+  /**
+   * The web of trust from a persisted, synced web (`src/web/`), instead of walking follow lists
+   * over the transport on every check.
+   */
+  webOfTrust?: () => Promise<{ keys: Set<string>; incomplete: RelayGap[] }>;
 }
 
 /** What a check found. */
@@ -70,7 +75,8 @@ export function ownMint(
 
 /** One wallet's mint-transparency loop. */
 export class MintWatcher {
-  readonly #o: Required<Omit<MintWatcherOptions, 'signer' | 'verifyMintSignature' | 'contractFor'>> & {
+  readonly #o: Required<Omit<MintWatcherOptions, 'signer' | 'verifyMintSignature' | 'contractFor' | 'webOfTrust'>> & {
+    webOfTrust: MintWatcherOptions['webOfTrust'];
     signer: EventSigner | undefined;
     verify: MintSignatureCheck | undefined;
     contractFor: ((notaryId: string) => TrustedContract | undefined) | undefined;
@@ -85,6 +91,7 @@ export class MintWatcher {
       signer: options.signer,
       verify: options.verifyMintSignature,
       contractFor: options.contractFor,
+      webOfTrust: options.webOfTrust,
       evidenceCache: options.evidenceCache ?? new Map(),
       clock: options.clock ?? systemClock,
       k: options.k ?? DEFAULT_K,
@@ -95,7 +102,11 @@ export class MintWatcher {
 
   /** The web of trust (fetched once, then cached; `refresh` refetches). */
   async web(refresh = false): Promise<Set<string>> {
-    if (!this.#web || refresh) {
+    if ((!this.#web || refresh) && this.#o.webOfTrust) {
+      const w = await this.#o.webOfTrust();
+      this.#web = w.keys;
+      this.#webGaps = w.incomplete;
+    } else if (!this.#web || refresh) {
       const fetched = await fetchWebOfTrust(this.#o.transport, this.#o.self, this.#o.depth);
       this.#web = new Set(fetched.web.keys());
       this.#webGaps = fetched.incomplete;

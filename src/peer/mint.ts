@@ -6,6 +6,9 @@ import { isAlarm } from '../mint/verdict.ts';
 import type { MintVerdict } from '../mint/verdict.ts';
 import type { PeerContext } from './context.ts';
 
+/** A web synced this recently is read as it is (the daemon keeps it live meanwhile). */
+const WEB_FRESH_SECONDS = 60;
+
 /** Mint transparency. Alarms also arrive as the Peer's `mint-alarm` event. */
 export class PeerMint {
   readonly #ctx: PeerContext;
@@ -55,6 +58,14 @@ export class PeerMint {
       clock,
       k: config.attestersK,
       depth: config.trustDepth,
+      // The persisted web, brought up to date (only what changed since the last sync).
+      webOfTrust: async () => {
+        const { web } = this.#ctx;
+        const last = web.lastSyncAt;
+        const fresh = last !== null && unixSeconds(clock) - last < WEB_FRESH_SECONDS;
+        const incomplete = fresh ? [] : ((await web.sync()).incomplete ?? []);
+        return { keys: web.trustWeb(config.trustDepth), incomplete };
+      },
     });
     return this.#watcher;
   }

@@ -108,6 +108,13 @@ export interface SyncResult {
   catalogs: number;
   /** Relays that did not answer in full: the counts may be short of what the relays hold. */
   incomplete?: RelayGap[];
+  /** REQs sent and bytes of events received by this sync. */
+  reqs?: number;
+  bytes?: number;
+  /** The byte budget ran out: some publishers or payees may be left unproven. */
+  budgetExhausted?: boolean;
+  /** Publishers and payees not proven within the radius (not routed through). */
+  unproven?: number;
 }
 
 /** Options of {@link Peer.sync}. */
@@ -116,7 +123,8 @@ export interface SyncOptions {
   live?: boolean;
   /** Pubkeys outside the web to fetch too (e.g. a payee). */
   extra?: string[];
-  onProgress?: (done: number, total: number) => void;
+  /** REQs answered and planned in the current phase (`self`, `forward`, `discover`, `backward`). */
+  onProgress?: (done: number, total: number, phase?: string) => void;
 }
 
 /** A route request by the payer. */

@@ -1,41 +1,51 @@
 /**
- * Graph ingestion: verified follow lists, catalogs, offers and NIP-09 deletions of the social
- * radius become the {@link OfferGraph} the router searches, plus the views a wallet shows (who
- * follows whom, who accepts what, which offers are known). Newest event per author (and per offer
- * address) wins; other people's bad events are skipped and logged, never fatal.
+ * The offer graph of the payer's social radius, read from the persisted web (`src/web/`): a sync
+ * brings the store up to date through the outbox-model engine (`syncWeb`), then the graph is
+ * rebuilt from the store; a restart starts from the store, so a command only asks relays for
+ * what changed since. Newest event per author (and per offer address) wins; other people's bad
+ * events are skipped and logged, never fatal.
  */
 import type { Clock } from '../core/clock.ts';
 import { unixSeconds } from '../core/clock.ts';
 import { isOtP2pError } from '../core/errors.ts';
 import { parseAddress } from '../events/address.ts';
 import type { Address } from '../events/address.ts';
-import { parseCatalogEvent } from '../events/catalog.ts';
+import { catalogUnitRefs, parseCatalogEvent } from '../events/catalog.ts';
 import type { Catalog } from '../events/catalog.ts';
-import { parseFollowsEvent } from '../events/follows.ts';
 import { Kind } from '../events/kinds.ts';
 import { parseOfferEvent } from '../events/offer.ts';
 import type { Offer, SignedOffer } from '../events/offer.ts';
 import type { NostrEvent } from '../events/types.ts';
-import { fetchWebOfTrust, queryEvents } from '../mint/collect.ts';
 import { OfferGraph } from '../pathing/graph.ts';
 import type { GraphOffer } from '../pathing/graph.ts';
-import type { RelayGap, Subscription, Transport } from '../relays/transport.ts';
+import { fetchRelayLimits } from '../relays/nip11.ts';
+import type { Subscription, Transport } from '../relays/transport.ts';
+import type { Store } from '../store/db.ts';
+import { CursorStore } from '../store/cursors.ts';
+import { transportQueryPort } from '../web/port.ts';
+import { WebStore } from '../web/store.ts';
+import { relayGapsOf, syncWeb } from '../web/sync.ts';
 import type { SyncOptions, SyncResult } from './types.ts';
-import { catalogUnitRefs } from '../events/catalog.ts';
 
-const GRAPH_KINDS = [Kind.Follows, Kind.Catalog, Kind.Offer, Kind.Deletion];
-
-/** Authors per catalog/offer query during a sync. */
-const AUTHORS_PER_QUERY = 200;
+/** The cursor row (relay '') holding when the last sync finished, so a restart knows. */
+const SYNCED_AT = 'web-synced-at';
 
 /** Options for {@link OfferWeb}. */
 export interface OfferWebOptions {
   transport: Transport;
+  /** The open database holding the persisted web. */
+  store: Store;
   /** Our pubkey (the root of the social radius). */
   self: string;
   clock: Clock;
-  /** Follow degrees fetched (the social radius). */
+  /** The social radius for routing, in follow steps. */
   maxDegree: number;
+  /** The web of trust depth for mint verdicts (follow lists fetched outward this far). */
+  trustDepth: number;
+  /** The configured read relays (relay-list lookups, offer scans, fallback for authors). */
+  relays: readonly string[];
+  /** Stop the optional work past this many bytes received (default 25 MB). */
+  budgetBytes?: number;
   /** Called after each change the graph absorbed (a sync, a live event). */
   onChange: (stats: { offers: number; peers: number }) => void;
   log: (line: string) => void;
@@ -44,19 +54,28 @@ export interface OfferWebOptions {
 /** The offer graph of our social radius and what it was built from. */
 export class OfferWeb {
   readonly graph = new OfferGraph();
+  readonly store: WebStore;
   readonly #o: OfferWebOptions;
+  readonly #cursors: CursorStore;
   readonly #catalogs = new Map<string, { catalog: Catalog; createdAt: number }>();
-  readonly #follows = new Map<string, { list: string[]; createdAt: number }>();
   readonly #offers = new Map<string, { offer: SignedOffer; createdAt: number }>();
+  readonly #limits = new Map<string, Promise<number | undefined>>();
   #web = new Map<string, number>();
-  #lastSyncAt: number | null = null;
+  /** Keys whose follow list the graph holds. */
+  #followed = new Set<string>();
+  #lastSyncAt: number | null;
   #live: Subscription | undefined;
+  #inflight: Promise<SyncResult> | undefined;
 
   constructor(options: OfferWebOptions) {
     this.#o = options;
+    this.store = new WebStore(options.store);
+    this.#cursors = new CursorStore(options.store, options.clock);
+    this.#lastSyncAt = this.#cursors.load('', SYNCED_AT) ?? null;
+    if (this.#lastSyncAt !== null) this.#load();
   }
 
-  /** Unix seconds of the last sync, or null before the first. */
+  /** Unix seconds of the last sync (persisted across restarts), or null before the first. */
   get lastSyncAt(): number | null {
     return this.#lastSyncAt;
   }
@@ -66,14 +85,26 @@ export class OfferWeb {
     return { web: this.#web.size, offers: this.#offers.size, catalogs: this.#catalogs.size };
   }
 
-  /** The follow distance of each key in the social radius (from the last sync). */
+  /** The follow distance of each key proven within the social radius (from the persisted web). */
   web(): ReadonlyMap<string, number> {
     return this.#web;
   }
 
-  /** Follow lists known (author -> follows). */
+  /** The keys within `depth` follow steps (the mint web of trust), from the persisted web. */
+  trustWeb(depth = this.#o.trustDepth): Set<string> {
+    const out = new Set<string>();
+    for (const [k, d] of this.#web) if (d <= depth) out.add(k);
+    return out;
+  }
+
+  /** Follow lists held for us and the keys within the radius (author -> follows). */
   followLists(): ReadonlyMap<string, readonly string[]> {
-    return new Map([...this.#follows].map(([k, v]) => [k, v.list]));
+    const out = new Map<string, readonly string[]>();
+    for (const k of [this.#o.self, ...this.#web.keys()]) {
+      const list = this.store.followsOf(k);
+      if (list.length > 0) out.set(k, list);
+    }
+    return out;
   }
 
   /** Offers known (ours included). */
@@ -92,41 +123,65 @@ export class OfferWeb {
   }
 
   /**
-   * Fetch follows (up to the social radius), catalogs and offers of the web and rebuild the
-   * graph from them; with `live`, keep one subscription open so the graph follows changes.
+   * Bring the persisted web up to date (cold: everything the design asks for; warm: only what
+   * changed since, by `since`) and rebuild the graph from it; with `live`, keep one subscription
+   * open so the store and the graph follow changes.
+   * @throws OtP2pError `db-error` when the store cannot be written.
    */
   async sync(options: SyncOptions = {}): Promise<SyncResult> {
+    // One sync at a time over one store: a caller without payees of its own joins the running one.
+    if (this.#inflight && !options.extra?.length) {
+      const r = await this.#inflight;
+      if (options.live && !this.#live) this.#subscribeLive();
+      return r;
+    }
+    const run = this.#syncNow(options);
+    this.#inflight = run;
+    try {
+      return await run;
+    } finally {
+      if (this.#inflight === run) this.#inflight = undefined;
+    }
+  }
+
+  async #syncNow(options: SyncOptions): Promise<SyncResult> {
     const { transport, self, clock } = this.#o;
-    const fetched = await fetchWebOfTrust(transport, self, this.#o.maxDegree);
-    this.#web = fetched.web;
-    // No answer is not an empty answer: what a relay did not send is reported with the counts.
-    const gaps = new Map<string, RelayGap>();
-    for (const g of fetched.incomplete) gaps.set(`${g.relay} ${g.reason}`, g);
-    for (const [author, list] of fetched.follows) this.#applyFollows(author, list, 0);
-    const authors = [...new Set([self, ...this.#web.keys(), ...(options.extra ?? [])])];
-    for (let i = 0; i < authors.length; i += AUTHORS_PER_QUERY) {
-      const part = authors.slice(i, i + AUTHORS_PER_QUERY);
-      const r = await queryEvents(transport, [{ kinds: [Kind.Catalog, Kind.Offer], authors: part }]);
-      for (const g of r.incomplete) gaps.set(`${g.relay} ${g.reason}`, g);
-      for (const e of r.events) this.#ingest(e);
-      options.onProgress?.(Math.min(i + AUTHORS_PER_QUERY, authors.length), authors.length);
-    }
-    this.graph.flushAdjacency();
+    const report = await syncWeb({
+      query: transportQueryPort(transport),
+      store: this.store,
+      cursors: this.#cursors,
+      clock,
+      self,
+      relays: this.#o.relays,
+      radius: this.#o.maxDegree,
+      forwardDepth: Math.max(2, this.#o.trustDepth),
+      ...(options.extra ? { extra: options.extra } : {}),
+      budget: { bytes: this.#o.budgetBytes ?? 25_000_000 },
+      limitOf: (relay) => this.#limitOf(relay),
+      onProgress: (p) => options.onProgress?.(p.done, Math.max(p.total, p.done), p.phase),
+    });
     this.#lastSyncAt = unixSeconds(clock);
-    if (options.live && !this.#live) {
-      this.#live = transport.subscribe(
-        [{ kinds: GRAPH_KINDS, authors, since: unixSeconds(clock) }],
-        { onevent: (e) => this.ingest(e) },
-        { cursorKey: `graph:${self}` },
-      );
-    }
+    this.#cursors.save('', SYNCED_AT, this.#lastSyncAt);
+    this.#cursors.flush();
+    this.#load();
+    if (options.live && !this.#live) this.#subscribeLive();
     this.#changed();
-    return { ...this.counts(), incomplete: [...gaps.values()] };
+    return {
+      ...this.counts(),
+      incomplete: relayGapsOf(report.gaps),
+      reqs: report.reqs,
+      bytes: report.bytes,
+      budgetExhausted: report.budgetExhausted,
+      unproven: report.unproven.length,
+    };
   }
 
   /** Absorb one verified event (ours as we publish it, or one from a live subscription). */
   ingest(e: NostrEvent): void {
-    this.#ingest(e);
+    this.store.ingest([e]);
+    if (e.kind === Kind.Follows && (e.pubkey === this.#o.self || this.#web.has(e.pubkey)))
+      this.graph.setFollows(e.pubkey, this.store.followsOf(e.pubkey));
+    this.#apply(e);
     this.graph.flushAdjacency();
     this.#changed();
   }
@@ -147,32 +202,82 @@ export class OfferWeb {
   close(): void {
     this.#live?.close();
     this.#live = undefined;
+    this.#cursors.flush();
+  }
+
+  /** A relay's NIP-11 `max_limit`: asked only of a socket transport's own relays, once each. */
+  #limitOf(relay: string): Promise<number | undefined> {
+    if (typeof (this.#o.transport as { limits?: unknown }).limits !== 'function') return Promise.resolve(undefined);
+    let l = this.#limits.get(relay);
+    if (!l) {
+      l = fetchRelayLimits(relay).then((x) => x.maxLimit);
+      this.#limits.set(relay, l);
+    }
+    return l;
+  }
+
+  /**
+   * Live changes: offers, catalogs and their deletions from anyone (rare kinds), follow and relay
+   * lists of us and the keys within the trust depth; all through the store.
+   */
+  #subscribeLive(): void {
+    const { transport, self, clock } = this.#o;
+    const near = [self, ...this.trustWeb(Math.max(1, this.#o.trustDepth - 1))];
+    const since = unixSeconds(clock);
+    this.#live = transport.subscribe(
+      [
+        { kinds: [Kind.Catalog, Kind.Offer, Kind.Deletion], since },
+        { kinds: [Kind.Follows, Kind.RelayList], authors: near, since },
+      ],
+      { onevent: (e) => this.ingest(e) },
+      { cursorKey: `graph:${self}`, relays: [...this.#o.relays] },
+    );
   }
 
   #changed(): void {
     this.#o.onChange({ offers: this.#offers.size, peers: this.#web.size });
   }
 
-  #applyFollows(author: string, list: string[], createdAt: number): void {
-    const cur = this.#follows.get(author);
-    if (cur && cur.createdAt > createdAt) return;
-    this.#follows.set(author, { list, createdAt });
-    this.graph.setFollows(author, list);
+  /**
+   * Rebuild distances, follows, catalogs and offers from the store. Offers of keys not proven
+   * within the radius are not loaded: they are not routed through.
+   */
+  #load(): void {
+    const self = this.#o.self;
+    this.#web = this.store.distances(self, this.#o.maxDegree);
+    // What left the store (deleted offers, keys now outside the radius) leaves the graph too.
+    const lists = new Set<string>();
+    for (const k of [self, ...this.#web.keys()]) {
+      const list = this.store.followsOf(k);
+      if (list.length === 0) continue;
+      lists.add(k);
+      this.graph.setFollows(k, list);
+    }
+    for (const k of this.#followed) if (!lists.has(k)) this.graph.setFollows(k, []);
+    this.#followed = lists;
+    const offers = new Set<string>();
+    for (const e of this.store.eventsOfKind(Kind.Catalog)) this.#apply(e);
+    for (const e of this.store.eventsOfKind(Kind.Offer)) {
+      this.#apply(e);
+      offers.add(`${e.pubkey}:${e.tags.find((t) => t[0] === 'd')?.[1] ?? ''}`);
+    }
+    for (const [key, { offer }] of this.#offers)
+      if (!offers.has(key) || !this.#inRadius(key.slice(0, 64))) this.forgetOffer(key.slice(0, 64), offer.id);
+    this.graph.flushAdjacency();
   }
 
-  #ingest(e: NostrEvent): void {
+  #inRadius(pubkey: string): boolean {
+    return pubkey === this.#o.self || this.#web.has(pubkey);
+  }
+
+  #apply(e: NostrEvent): void {
     try {
-      if (e.kind === Kind.Follows) {
-        this.#applyFollows(
-          e.pubkey,
-          parseFollowsEvent(e).follows.map((f) => f.pubkey),
-          e.created_at,
-        );
-      } else if (e.kind === Kind.Catalog) {
+      if (e.kind === Kind.Catalog) {
         const cur = this.#catalogs.get(e.pubkey);
         if (cur && cur.createdAt > e.created_at) return;
         this.setCatalog(e.pubkey, parseCatalogEvent(e), e.created_at);
       } else if (e.kind === Kind.Offer) {
+        if (!this.#inRadius(e.pubkey)) return;
         const offer = parseOfferEvent(e, unixSeconds(this.#o.clock));
         const key = `${e.pubkey}:${offer.id}`;
         const cur = this.#offers.get(key);

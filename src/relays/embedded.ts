@@ -62,6 +62,13 @@ export interface EmbeddedRelayOptions {
   /** REQ limit when a filter names none (default 500). */
   defaultLimit?: number;
   /**
+   * Most events a REQ filter gets, whatever its `limit` (NIP-11 `max_limit`, like strfry's 500);
+   * lowers `defaultLimit` to it when smaller. Default: 10x `defaultLimit`.
+   */
+  maxLimit?: number;
+  /** Called with every text frame a client sends, before it is handled (tests assert on REQs). */
+  onFrame?: (frame: string) => void;
+  /**
    * Limits on REQs, subscriptions, query memory and per-connection buffers (defaults:
    * `DEFAULT_RELAY_POLICY`). `maxLimit` defaults to 10x `defaultLimit`, is never above that and
    * never below `defaultLimit`.
@@ -210,9 +217,15 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     maxFutureSeconds: options.maxFutureSeconds ?? 900,
     maxAgeSeconds: options.maxAgeSeconds ?? null,
   };
-  const defaultLimit = options.defaultLimit ?? DEFAULT_RELAY_POLICY.defaultLimit;
+  const defaultLimit = Math.min(
+    options.defaultLimit ?? DEFAULT_RELAY_POLICY.defaultLimit,
+    options.maxLimit ?? Number.POSITIVE_INFINITY,
+  );
   // The package's repository caps a limit at 10x its default; ours never asks for more.
-  const maxLimit = Math.max(defaultLimit, Math.min(options.policy?.maxLimit ?? defaultLimit * 10, defaultLimit * 10));
+  const maxLimit = Math.max(
+    defaultLimit,
+    Math.min(options.maxLimit ?? options.policy?.maxLimit ?? defaultLimit * 10, defaultLimit * 10),
+  );
   const policy: RelayPolicy = { ...DEFAULT_RELAY_POLICY, ...options.policy, defaultLimit, maxLimit };
   // A page holds at most this many rows, so its worst case is known before it is read.
   const rowsPerPage = Math.max(1, Math.floor(policy.pageBytes / maxEventBytes));
@@ -458,6 +471,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   const handleFrame = async (c: Conn, data: RawData, isBinary: boolean): Promise<void> => {
     if (isBinary) return send(c, ['NOTICE', 'invalid: binary frames are not supported']);
     const text = data.toString();
+    options.onFrame?.(text);
     let msg: unknown;
     try {
       msg = JSON.parse(text);
@@ -551,6 +565,14 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     });
   });
   relay.register({ broadcast: async (event: NostrEvent) => fanOut(event) });
+  // NIP-09: relays keep serving deletion requests (a client holding the deleted event learns of
+  // it only so); the package applies them and drops them. Called only for a verified, new one.
+  const applyDeletion = repository.deleteByDeletionRequest.bind(repository);
+  repository.deleteByDeletionRequest = async (event) => {
+    await applyDeletion(event);
+    await repository.upsert(event);
+    fanOut(event as NostrEvent);
+  };
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {

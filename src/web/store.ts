@@ -82,7 +82,7 @@ export class WebStore {
         'INSERT INTO web_heads (pubkey, kind, created_at, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (pubkey, kind) DO UPDATE SET created_at = excluded.created_at, bytes = excluded.bytes',
       ),
       ask: p(
-        'INSERT INTO web_heads (pubkey, kind, created_at, bytes, asked_at) VALUES (?1, ?2, 0, 0, ?3) ON CONFLICT (pubkey, kind) DO UPDATE SET asked_at = MAX(COALESCE(asked_at, 0), excluded.asked_at)',
+        'INSERT INTO web_heads (pubkey, kind, created_at, bytes, asked_at) VALUES (?, ?, 0, 0, ?) ON CONFLICT (pubkey, kind) DO UPDATE SET asked_at = MAX(COALESCE(asked_at, 0), excluded.asked_at)',
       ),
       delFollows: p('DELETE FROM web_follows WHERE follower = ?'),
       addFollow: p('INSERT OR IGNORE INTO web_follows (follower, followee) VALUES (?, ?)'),
@@ -97,7 +97,7 @@ export class WebStore {
       putEvent: p('INSERT OR REPLACE INTO web_events (pubkey, kind, d, created_at, event_json) VALUES (?, ?, ?, ?, ?)'),
       tomb: p('SELECT deleted_at FROM web_tombstones WHERE kind = ? AND pubkey = ? AND d = ?'),
       putTomb: p(
-        'INSERT INTO web_tombstones (pubkey, kind, d, deleted_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kind, pubkey, d) DO UPDATE SET deleted_at = MAX(deleted_at, excluded.deleted_at)',
+        'INSERT INTO web_tombstones (pubkey, kind, d, deleted_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, pubkey, d) DO UPDATE SET deleted_at = MAX(deleted_at, excluded.deleted_at)',
       ),
       delEvent: p('DELETE FROM web_events WHERE kind = ? AND pubkey = ? AND d = ? AND created_at <= ?'),
       byKind: p('SELECT event_json FROM web_events WHERE kind = ?'),

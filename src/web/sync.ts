@@ -26,6 +26,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Filter } from '../events/filter.ts';
 import { matchFilter } from '../events/filter.ts';
 import { Kind } from '../events/kinds.ts';
+import type { GapReason, RelayGap } from '../relays/transport.ts';
 import type { CursorStorage } from '../store/cursors.ts';
 import type { QueryAnswer, QueryPort } from './port.ts';
 import type { WebStore } from './store.ts';
@@ -119,6 +120,23 @@ export const FOLLOWERS_CURSOR = 'web-followers:';
 /** Filters per REQ when asking followers of many targets (relays cap filters per REQ, often at 10). */
 const FILTERS_PER_REQ = 10;
 
+const GAP_REASONS: readonly GapReason[] = ['no-answer', 'unreachable', 'connection-lost', 'closed'];
+
+/** The engine's gaps as the transport's, one per relay (the budget, relay '', is reported apart). */
+export function relayGapsOf(gaps: readonly SyncGap[]): RelayGap[] {
+  const out = new Map<string, RelayGap>();
+  for (const g of gaps) {
+    if (g.relay === '' || out.has(g.relay)) continue;
+    const head = g.reason.split(':')[0] as GapReason;
+    const reason = GAP_REASONS.includes(head) ? head : 'no-answer';
+    out.set(g.relay, { relay: g.relay, reason, message: `${g.what}: ${g.reason}` });
+  }
+  return [...out.values()];
+}
+
+/** A REQ the relay never answered (no EOSE, no CLOSED) within the timeout, or could not be reached. */
+const isSilence = (a: QueryAnswer): boolean => /^(no-answer|unreachable)/.test(a.reason ?? 'no-answer');
+
 /** Run `fn` over `items`, at most `n` at once. */
 async function mapLimit<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -158,6 +176,8 @@ class WebSync {
     webSize: 0,
   };
   readonly #limits = new Map<string, number>();
+  /** Relays that let a REQ time out in this sync. */
+  readonly #silent = new Set<string>();
   #phase: SyncPhase = 'self';
   #done = 0;
   #total = 0;
@@ -234,8 +254,10 @@ class WebSync {
    * Returns whether every page was answered in full.
    */
   async #paged(relay: string, what: string, filters: Filter[]): Promise<boolean> {
-    const limit = await this.#limit(relay);
-    let round: Filter[] = filters.map((f) => ({ ...f, limit: Math.min(f.limit ?? limit, limit) }));
+    // The relay's cap is looked up after the first answer, not before: the first REQ does not wait
+    // for NIP-11, and a page counts as full when it reaches the lower of its limit and the cap.
+    const first = this.#limits.get(relay) ?? this.#o.pageLimit ?? 500;
+    let round: Filter[] = filters.map((f) => ({ ...f, limit: Math.min(f.limit ?? first, first) }));
     const seen = new Set<string>();
     while (round.length > 0) {
       const answer = await this.#askOnce(relay, round);
@@ -243,8 +265,10 @@ class WebSync {
         this.#report.gaps.push({ relay, what, reason: answer.reason ?? 'no-answer' });
         return false;
       }
+      const cap = await this.#limit(relay);
       const next: Filter[] = [];
-      for (const f of round) {
+      for (const f0 of round) {
+        const f = { ...f0, limit: Math.min(f0.limit!, cap) };
         let n = 0;
         let fresh = 0;
         let oldest = Number.POSITIVE_INFINITY;
@@ -427,10 +451,18 @@ class WebSync {
     }
   }
 
-  /** One REQ, asked again (bounded) while the relay does not answer it in full. */
+  /**
+   * One REQ, asked again (bounded) while the relay does not answer it in full. A relay that let a
+   * REQ time out or could not be reached is not asked again in this sync (the transport already
+   * re-sent that REQ and reconnects with backoff): one silent relay costs one timeout, not one per page.
+   */
   async #askOnce(relay: string, filters: Filter[]): Promise<QueryAnswer> {
+    if (this.#silent.has(relay))
+      return { events: [], complete: false, reason: 'no-answer: silent earlier in this sync' };
     let a = await this.#ask(relay, filters);
-    for (let i = 0; !a.complete && i < (this.#o.retries ?? 1); i++) a = await this.#ask(relay, filters);
+    for (let i = 0; !a.complete && !isSilence(a) && i < (this.#o.retries ?? 1); i++)
+      a = await this.#ask(relay, filters);
+    if (!a.complete && isSilence(a)) this.#silent.add(relay);
     return a;
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OtP2pError } from '../../core/errors.ts';
 import { parseJson, isRecord } from '../../core/json.ts';
-import { unixSeconds } from '../../core/clock.ts';
+import { systemClock, unixSeconds } from '../../core/clock.ts';
 import { getPublicKey, signEvent } from '../../events/sign.ts';
 import { EventVerifier } from '../../events/verify.ts';
 import { RelayPool } from '../../relays/pool.ts';
@@ -29,6 +29,11 @@ import { evidenceFromMints } from '../../mint/evidence.ts';
 import { MintWatcher, ownMint } from '../../mint/watcher.ts';
 import { DEFAULT_DEPTH, DEFAULT_GRACE_SECONDS, DEFAULT_K } from '../../mint/verdict.ts';
 import type { MintVerdict } from '../../mint/verdict.ts';
+import { openStore } from '../../store/db.ts';
+import { CursorStore } from '../../store/cursors.ts';
+import { WebStore } from '../../web/store.ts';
+import { relayGapsOf, syncWeb } from '../../web/sync.ts';
+import { transportQueryPort } from '../../web/port.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
@@ -176,6 +181,8 @@ async function withWatcher<T>(
   const folder = dir === undefined ? undefined : new OtDataFolder(dir);
   // A pool that can publish has the signer: relays requiring AUTH before a publish get one.
   const pool = new RelayPool({ relays, verifier: new EventVerifier(), ...(signer ? { signer } : {}) });
+  const store = await openStore(ctx.home.dbPath);
+  const webStore = new WebStore(store);
   try {
     return await fn(
       new MintWatcher({
@@ -184,11 +191,27 @@ async function withWatcher<T>(
         ...(signer ? { signer } : {}),
         // evidence that omits the notary's contract is checked against the wallet's own copy
         ...(folder ? { contractFor: (id: string) => folder.trustedContract(id) } : {}),
+        // The persisted web (shared with `otp2p sync`), fetching only what changed since.
+        webOfTrust: async () => {
+          const r = await syncWeb({
+            query: transportQueryPort(pool),
+            store: webStore,
+            cursors: new CursorStore(store),
+            clock: systemClock,
+            self,
+            relays,
+            radius: web.depth,
+            forwardDepth: web.depth,
+            budget: { bytes: 25_000_000 },
+          });
+          return { keys: new Set(webStore.distances(self, web.depth).keys()), incomplete: relayGapsOf(r.gaps) };
+        },
         ...web,
       }),
     );
   } finally {
     await pool.close();
+    await store.close();
   }
 }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { startEmbeddedRelay } from '../../relays/embedded.ts';
 import { defineCommand } from '../command.ts';
 import { printJson } from '../io.ts';
-import { intOptionOr, portOption, stringOption } from '../options.ts';
+import { intOption, intOptionOr, portOption, stringOption } from '../options.ts';
 
 export default defineCommand({
   name: 'relay',
@@ -19,13 +19,25 @@ export default defineCommand({
       default: '500',
       value: 'N',
     },
+    'max-limit': {
+      type: 'string',
+      description: 'most events any REQ filter gets (NIP-11 max_limit); default 10x the default limit',
+      value: 'N',
+    },
   },
   run: async (ctx) => {
     const host = stringOption(ctx, 'host') ?? '127.0.0.1';
     const port = portOption(ctx, 'port', 7777);
     const defaultLimit = intOptionOr(ctx, 'default-limit', 500, { min: 1, max: 1_000_000 });
+    const maxLimit = intOption(ctx, 'max-limit', { min: 1, max: 1_000_000 });
     const dbPath = stringOption(ctx, 'db') ?? join(ctx.home.ensure(), 'relay.sqlite');
-    const relay = await startEmbeddedRelay({ host, port, dbPath, defaultLimit });
+    const relay = await startEmbeddedRelay({
+      host,
+      port,
+      dbPath,
+      defaultLimit,
+      ...(maxLimit !== undefined ? { maxLimit } : {}),
+    });
     if (ctx.json) printJson(ctx, { url: relay.url, port: relay.port, db: dbPath });
     else ctx.io.stdout(`${relay.url}\n`);
     ctx.io.stderr(`relay listening on ${relay.url} (db ${dbPath}); Ctrl-C to stop\n`);
