@@ -91,6 +91,8 @@ describe('otp2p dm / catalog / negotiate on an embedded relay', () => {
       'bitcoin',
       '--prefer',
       'eur@n1',
+      // alice holds no wallet in this test: what is under test is the catalog exchange
+      '--force',
       '--json',
     ]);
     expect(pub.code, pub.stderr).toBe(0);

@@ -146,11 +146,13 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
   it('draws the social graph of follows and the offers of Bob and Carol', async () => {
     await page.click('nav a[data-page="graph"]');
     await page.locator('#social-graph canvas').first().waitFor();
-    const offers = await page.locator('#page-graph table').textContent();
+    // The graph page also lists the people you follow: pick the offers table by its name.
+    const offersTable = page.getByRole('table', { name: 'Conversion offers in your web' });
+    const offers = await offersTable.textContent();
     expect(offers).toContain('Bob');
     expect(offers).toContain('Carol');
     // min and max bound the input; the output range follows from the rate, cut and fee.
-    const head = await page.locator('#page-graph table thead').textContent();
+    const head = await offersTable.locator('thead').textContent();
     expect(head).toContain('input range');
     expect(head).toContain('output range');
     // Bob takes 1.00 to 10 000.00 USD; at ×92/100, cut 0.2% and fee 0.10 EUR that pays 0.81 to 9 181.50 EUR.
