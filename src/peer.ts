@@ -478,6 +478,7 @@ export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
       verifier: new EventVerifier({ ...(options.clock ? { clock: options.clock } : {}) }),
       cursors: new CursorStore(store, options.clock),
       signer: (t) => signEvent(t, sk, pubkey),
+      trustedAuthRelays: config.trustedAuthRelays,
       ...(options.clock ? { clock: options.clock } : {}),
     });
   }
