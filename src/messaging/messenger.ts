@@ -20,12 +20,12 @@ import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
 import { getPublicKey } from '../events/sign.ts';
-import type { NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';
 import type { DmRelayChoice } from '../relays/nip65.ts';
 import { dmRelayChoice } from '../relays/nip65.ts';
 import type { OutboxPublisher } from '../relays/outbox.ts';
-import type { PublishResult, Subscription, Transport } from '../relays/transport.ts';
+import { queryEvents } from '../relays/query.ts';
+import type { PublishResult, RelayGap, Subscription, Transport } from '../relays/transport.ts';
 import type { Store } from '../store/db.ts';
 import type { ChatMessage } from './nip17.ts';
 import { chatTemplate, parseChat } from './nip17.ts';
@@ -478,24 +478,19 @@ export class Messenger {
   }
 
   /**
-   * Fetch and process stored wraps once (for `dm read`).
+   * Fetch and process stored wraps once (for `dm read`). `incomplete` names the inbox relays that
+   * did not answer in full: messages held there are missing, not absent.
    */
-  async fetch(options: { timeoutMs?: number } = {}): Promise<MessengerStats> {
-    const events: NostrEvent[] = [];
-    await new Promise<void>((resolve) => {
-      this.#o.transport.subscribe(
-        [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
-        { onevent: (e) => void events.push(e), oneose: () => resolve(), onclose: () => resolve() },
-        {
-          closeOnEose: true,
-          eoseTimeoutMs: options.timeoutMs ?? 10_000,
-          ...(this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {}),
-        },
-      );
-    });
+  async fetch(options: { timeoutMs?: number } = {}): Promise<MessengerStats & { incomplete: RelayGap[] }> {
+    const { events, incomplete } = await queryEvents(
+      this.#o.transport,
+      [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
+      options.timeoutMs ?? 10_000,
+      this.#o.inboxRelays ? { relays: this.#o.inboxRelays } : {},
+    );
     // Wraps already handled come back on every fetch and are counted as `duplicate`.
     for (const e of events) await this.process(e);
-    return this.stats();
+    return { ...this.stats(), incomplete };
   }
 
   /** Stop listening and fail pending requests with `closed`. */

@@ -6,6 +6,7 @@ import { Kind } from '../../events/kinds.ts';
 import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { describeGaps } from '../../relays/query.ts';
 import { choiceArg, intOptionOr, pubkeyArg } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { peerInternals } from '../../peer/internals.ts';
@@ -68,8 +69,15 @@ async function read(ctx: CommandContext): Promise<number> {
     const rejected = Object.entries(stats.rejected).filter(([code]) => code !== 'replay' && code !== 'duplicate');
     if (rejected.length > 0)
       ctx.io.stderr(`ignored ${rejected.map(([c, n]) => `${n} ${c}`).join(', ')} (invalid wraps)\n`);
-    if (ctx.json) for (const m of msgs) printJson(ctx, m);
-    else if (msgs.length === 0) ctx.io.stdout('no messages\n');
+    const { incomplete } = stats;
+    if (incomplete.length > 0)
+      ctx.io.stderr(`INCOMPLETE: no full answer from ${describeGaps(incomplete)}; messages held there are missing\n`);
+    if (ctx.json) {
+      for (const m of msgs) printJson(ctx, m);
+      // The last JSON line, only when some relay did not answer: a reader of the lines above
+      // must not take them for the whole inbox.
+      if (incomplete.length > 0) printJson(ctx, { incomplete });
+    } else if (msgs.length === 0) ctx.io.stdout(incomplete.length > 0 ? 'no messages found\n' : 'no messages\n');
     // One row per message: printTable shows the text's newlines and controls visibly (␊, ␛).
     else
       printTable(
@@ -77,7 +85,7 @@ async function read(ctx: CommandContext): Promise<number> {
         ['time', 'from', 'text'],
         msgs.map((m) => [m.time, m.outgoing ? 'me' : m.from, m.text]),
       );
-    return 0;
+    return incomplete.length > 0 ? 1 : 0;
   } finally {
     await close();
   }
@@ -92,7 +100,9 @@ export default defineCommand({
     '    through the outbox: when no relay takes it in time it stays queued (exit 1).\n' +
     'otp2p dm read [--json]: fetch wraps addressed to you (answering NIP-42 AUTH), check every layer,\n' +
     '    and list the messages: JSON lines { id, from (npub), time, text, verified, outgoing }. In the\n' +
-    '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline).\n\n' +
+    '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline). When a\n' +
+    '    relay did not answer in full, a last line { incomplete: [{ relay, reason, message }] } and exit 1.\n' +
+    'A recipient whose DM relay lookup got no full answer is not guessed at: relay-incomplete, exit 1.\n\n' +
     STDIN_SECRETS_HELP,
   positionals: [
     { name: 'action', description: 'send | read', required: true },
