@@ -82,6 +82,11 @@ export interface EmbeddedRelayOptions {
   description?: string;
   /** Kinds only served to the authenticated `p` recipient (default `PRIVATE_KINDS`: 4, 1059, 21059). */
   privateKinds?: readonly number[];
+  /**
+   * Kinds this relay refuses by policy (`OK false "blocked: ..."`), as some public relays refuse
+   * gift wraps; default none.
+   */
+  refusedKinds?: readonly number[];
   clock?: Clock;
 }
 
@@ -513,6 +518,8 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       const exact = bytes > maxEventBytes ? Buffer.byteLength(JSON.stringify(msg[1]), 'utf8') : bytes;
       const shape = checkShape(msg[1], limits, Math.floor(clock.now() / 1000), exact);
       if (!shape.ok) return send(c, ['OK', id, false, `invalid: ${shape.message}`]);
+      if (options.refusedKinds?.includes(shape.event.kind))
+        return send(c, ['OK', id, false, `blocked: kind ${shape.event.kind} is not accepted on this relay`]);
       if (exact > maxEventBytes) bigStored = true;
     }
     if (type === 'REQ') {

@@ -1,6 +1,8 @@
 import { OtP2pError } from '../../core/errors.ts';
 import { npubEncode } from '../../keys/nip19.ts';
+import { POLICY_REFUSALS } from '../../messaging/messenger.ts';
 import { parseChat } from '../../messaging/nip17.ts';
+import type { PublishCode } from '../../relays/transport.ts';
 import type { Rumor } from '../../messaging/nip59.ts';
 import { Kind } from '../../events/kinds.ts';
 import type { CommandContext } from '../command.ts';
@@ -30,12 +32,25 @@ async function send(ctx: CommandContext): Promise<number> {
     const [report] = await awaitDelivery(peer, [{ id: r.wrapId, kind: Kind.GiftWrap }]);
     const relays = (report?.relays ?? []).map((x) => ({ relay: x.relay, ok: x.status === 'acked', code: x.code }));
     const ok = relays.some((x) => x.ok);
-    const out = { ok, queued: !ok, rumor: r.rumorId, wrap: r.wrapId, relays, source: r.choice.source };
+    // A relay that refuses gift wraps by policy never holds this one: the sender must know, since
+    // the recipient reads there. The recipient's other DM relays were targets all along.
+    const refused = relays
+      .filter((x) => x.code !== null && POLICY_REFUSALS.has(x.code as PublishCode))
+      .map((x) => x.relay);
+    for (const x of relays.filter((y) => refused.includes(y.relay)))
+      ctx.io.stderr(
+        `warning: relay ${x.relay} refused the gift wrap by policy (${x.code}): the recipient will not find it there\n`,
+      );
+    const out = { ok, queued: !ok, rumor: r.rumorId, wrap: r.wrapId, relays, refused, source: r.choice.source };
     if (ctx.json) printJson(ctx, out);
     else
       ctx.io.stdout(
         `${ok ? 'sent' : 'queued, NOT yet sent'} to ${npubEncode(to)} via ${relays.map((x) => `${x.relay} (${x.code ?? 'pending'})`).join(', ')}\n`,
       );
+    if (!ok && refused.length === relays.length)
+      throw new OtP2pError('relay-error', 'every DM relay of the recipient refused the gift wrap by policy', {
+        context: { relays },
+      });
     if (!ok)
       throw new OtP2pError('relay-error', 'no relay accepted the message yet (it stays queued in the outbox)', {
         context: { relays },
