@@ -105,6 +105,8 @@ export interface EmbeddedRelayStats {
   reqsRefused: number;
   /** Connections dropped for not reading (over the buffer cap or no progress). */
   slowDropped: number;
+  /** WebSocket connections accepted since start (a client should hold one per relay). */
+  connectionsAccepted: number;
 }
 
 /** A running embedded relay. */
@@ -252,7 +254,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
         ? largestEvent
         : maxEventBytes;
   const budget = new ByteBudget(policy.maxBytesInFlight);
-  const counters = { reqsRefused: 0, slowDropped: 0 };
+  const counters = { reqsRefused: 0, slowDropped: 0, connectionsAccepted: 0 };
 
   let db: Database.Database;
   try {
@@ -554,6 +556,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   };
 
   wss.on('connection', (ws, req) => {
+    counters.connectionsAccepted++;
     const c: Conn = {
       ws,
       challenge: randomBytes(16).toString('hex'),

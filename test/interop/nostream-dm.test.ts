@@ -69,7 +69,9 @@ function dmSuite(label: string, relayUrl: () => string, authRequired: boolean): 
         .filter((m) => !m.outgoing)
         .map((m) => [m.from, m.text]),
     ).toEqual([[bob.npub, 'hello alice']]);
-  });
+    // Six commands, each waiting for relays (a send up to the outbox's delivery wait): over the
+    // default 60 s on a loaded two-core machine.
+  }, 180_000);
 
   it(`${label}: a catalog published by alice is shown to bob`, async () => {
     const pub = await cli('alice', ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--btc', 'bitcoin', '--json']);
