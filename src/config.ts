@@ -13,6 +13,12 @@ import { normalizeRelayUrl } from './core/relay-url.ts';
 export interface Config {
   /** Relays to read from and publish to, unless `--relay` overrides (canonical form, `core/relay-url.ts`). */
   relays: string[];
+  /**
+   * Relays trusted with the identity: their NIP-42 challenges are answered at once. Every other
+   * relay gets an AUTH only when it asks for one for what was requested (`auth-required:`), so a
+   * read-only command does not reveal the npub to every relay that challenges (canonical form).
+   */
+  trustedAuthRelays: string[];
   /** Bitcoin network for the BIP84 account and on-chain legs (whose asset is `btc@<chain>`, `core/assets.ts`). */
   network: BitcoinNetwork;
   /**
@@ -58,6 +64,7 @@ export interface BitcoinRpcConfig {
 /** Defaults: the embedded local relay only, so nothing leaves the machine until the user says so. */
 export const DEFAULT_CONFIG: Config = Object.freeze({
   relays: ['ws://127.0.0.1:7777'],
+  trustedAuthRelays: [],
   network: 'mainnet',
   bitcoinRpc: null,
   confirmations: 1,
@@ -89,8 +96,11 @@ const nonEmpty =
   (v, k) =>
     check.string(v, k, CODE, { minLength: 1, maxLength, expected });
 
+const relayList: Check = (v, k) => check.array(v, k, CODE).map((u, i) => normalizeRelayUrl(u, `${k}[${i}]`));
+
 const CHECKS: Record<keyof Config, Check> = {
-  relays: (v, k) => check.array(v, k, CODE).map((u, i) => normalizeRelayUrl(u, `${k}[${i}]`)),
+  relays: relayList,
+  trustedAuthRelays: relayList,
   network: (v, k) => check.oneOf(v, k, CODE, BITCOIN_NETWORKS),
   bitcoinRpc: (v, k) => {
     if (v === null) return v;

@@ -580,6 +580,7 @@ export async function createPeer(options: CreatePeerOptions): Promise<Peer> {
       cursors: new CursorStore(store, options.clock),
       // NIP-42 AUTH stays lazy: the signer is asked only when a relay sends a challenge that matters.
       signer: (t) => signAs(signer, pubkey, t),
+      trustedAuthRelays: config.trustedAuthRelays,
       ...(options.clock ? { clock: options.clock } : {}),
     });
   }

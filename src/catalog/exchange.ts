@@ -38,6 +38,7 @@ export async function publishCatalog(
 
 /**
  * The newest public catalog of `pubkey`, or undefined when every relay answered and none has one.
+ * `incomplete` names relays that did not answer: a newer catalog may be held there.
  * @throws OtP2pError `bad-catalog` / `unsupported-version` when the newest one is malformed,
  *   `relay-incomplete` when none was found and some relay did not answer.
  */
@@ -45,7 +46,7 @@ export async function fetchCatalog(
   transport: Transport,
   pubkey: string,
   options: { relays?: string[]; timeoutMs?: number } = {},
-): Promise<{ catalog: Catalog; event: NostrEvent } | undefined> {
+): Promise<{ catalog: Catalog; event: NostrEvent; incomplete: RelayGap[] } | undefined> {
   let newest: NostrEvent | undefined;
   let gaps: readonly RelayGap[] = [];
   await new Promise<void>((resolve) => {
@@ -81,7 +82,9 @@ export async function fetchCatalog(
   });
   // Nothing found where some relay did not answer is not "no catalog": say which relay.
   if (newest === undefined) assertComplete({ incomplete: [...gaps] }, `catalog of ${pubkey}`);
-  return newest === undefined ? undefined : { catalog: parseCatalogEvent(newest), event: newest };
+  return newest === undefined
+    ? undefined
+    : { catalog: parseCatalogEvent(newest), event: newest, incomplete: [...gaps] };
 }
 
 /**

@@ -243,8 +243,8 @@ export async function runMain(root: CommandDef, argv: string[], rawIo: CliIo, si
     // An empty --home would resolve to the current directory: a vault written where the user stands.
     if (values.home === '')
       throw usage(`--home needs a folder, got ""; run '${path.join(' ')} --help'`, { option: 'home' });
-    const relays = values.relay as string[] | undefined;
-    for (const [idx, r] of (relays ?? []).entries()) normalizeRelayUrl(r, `--relay[${idx}]`);
+    // Canonical form, as in config.json: one relay spelled two ways is one relay (one connection).
+    const relays = (values.relay as string[] | undefined)?.map((r, idx) => normalizeRelayUrl(r, `--relay[${idx}]`));
     const ctx: CommandContext = {
       options: values,
       args,

@@ -25,8 +25,8 @@ import { EventVerifier } from '../events/verify.ts';
 import type { DmRelayChoice } from '../relays/nip65.ts';
 import { dmRelayChoice } from '../relays/nip65.ts';
 import type { OutboxPublisher } from '../relays/outbox.ts';
-import type { PublishResult, RelayGap, Subscription, Transport } from '../relays/transport.ts';
 import { queryEvents } from '../relays/query.ts';
+import type { PublishResult, RelayGap, Subscription, Transport } from '../relays/transport.ts';
 import type { Store } from '../store/db.ts';
 import type { ChatMessage } from './nip17.ts';
 import { chatTemplate, parseChat } from './nip17.ts';
@@ -58,7 +58,7 @@ export interface SendReport {
 }
 
 /** Publish codes that mean a relay refuses the wrap by policy, not for a passing fault. */
-const POLICY_REFUSALS: ReadonlySet<PublishResult['code']> = new Set(['auth-required', 'restricted', 'blocked']);
+export const POLICY_REFUSALS: ReadonlySet<PublishResult['code']> = new Set(['auth-required', 'restricted', 'blocked']);
 
 /** A protocol message as received, with its verified author. */
 export interface IncomingMessage<K extends MessageType = MessageType> {
@@ -197,10 +197,11 @@ export class Messenger {
   }
 
   /**
-   * Publish a wrap and wipe its one-time key. A direct publish AUTHs as the wrap's one-time key
-   * where a relay requires the author to authenticate. The outbox cannot: it retries later,
-   * maybe in another process, and keeping the key for that would store a secret; so the key is
-   * wiped at once and such a relay's refusal shows in `otp2p outbox`.
+   * Publish a wrap and wipe its one-time key once no relay needs it. Both paths AUTH as the
+   * wrap's one-time key where a relay requires the author to authenticate: a direct publish at
+   * once; the outbox holds the key in memory (never on disk) until every target is acked or
+   * parked, so a retry after a restart cannot AUTH and such a relay's refusal shows in
+   * `otp2p outbox`.
    */
   async #publish(
     held: HeldWrap,
@@ -209,9 +210,14 @@ export class Messenger {
     const { wrap } = held;
     const outbox = this.#o.outbox;
     if (outbox !== undefined) {
-      held.wipe();
-      if (relays.length > 0) outbox.publish(wrap, relays);
-      else outbox.publish(wrap);
+      const signer = { authSigner: held.authSigner, release: held.wipe };
+      try {
+        if (relays.length > 0) outbox.publish(wrap, relays, signer);
+        else outbox.publish(wrap, undefined, signer);
+      } catch (err) {
+        held.wipe();
+        throw err;
+      }
       return { ok: true, queued: true, results: [], refused: [] };
     }
     let results: PublishResult[];
@@ -491,7 +497,8 @@ export class Messenger {
   }
 
   /**
-   * Fetch and process stored wraps once (for `dm read`).
+   * Fetch and process stored wraps once (for `dm read`). `incomplete` names the inbox relays that
+   * did not answer in full: messages held there are missing, not absent.
    */
   async fetch(options: { timeoutMs?: number } = {}): Promise<MessengerStats & { incomplete: RelayGap[] }> {
     // `incomplete` names the relays that did not answer in full: what is stored may miss newer

@@ -34,7 +34,14 @@ import type { Client as RelayClient, IncomingMessage as RelayMessage } from '@no
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { OtP2pError } from '../core/errors.ts';
-import { checkShape, computeEventId, DEFAULT_EVENT_LIMITS, verifySignature } from '../events/verify.ts';
+import {
+  checkShape,
+  computeEventId,
+  DEFAULT_EVENT_LIMITS,
+  limitsForKind,
+  maxAnyEventBytes,
+  verifySignature,
+} from '../events/verify.ts';
 import type { EventLimits } from '../events/verify.ts';
 import { Kind, PRIVATE_KINDS } from '../events/kinds.ts';
 import type { NostrEvent } from '../events/types.ts';
@@ -54,7 +61,10 @@ export interface EmbeddedRelayOptions {
   dbPath?: string;
   /** Largest event JSON accepted, in bytes (default 64 KiB, strfry's cap). */
   maxEventBytes?: number;
-  /** Largest WebSocket frame accepted before the connection is dropped (default 256 KiB). */
+  /**
+   * Largest WebSocket frame accepted before the connection is dropped (default: room for the
+   * largest event any kind may be, a 1 MB follow list, and at least 256 KiB).
+   */
   maxMessageBytes?: number;
   /** Accepted `created_at` window: seconds into the future (default 900) and past (default: none). */
   maxFutureSeconds?: number;
@@ -79,6 +89,11 @@ export interface EmbeddedRelayOptions {
   description?: string;
   /** Kinds only served to the authenticated `p` recipient (default `PRIVATE_KINDS`: 4, 1059, 21059). */
   privateKinds?: readonly number[];
+  /**
+   * Kinds this relay refuses by policy (`OK false "blocked: ..."`), as some public relays refuse
+   * gift wraps; default none.
+   */
+  refusedKinds?: readonly number[];
   clock?: Clock;
 }
 
@@ -97,6 +112,8 @@ export interface EmbeddedRelayStats {
   reqsRefused: number;
   /** Connections dropped for not reading (over the buffer cap or no progress). */
   slowDropped: number;
+  /** WebSocket connections accepted since start (a client should hold one per relay). */
+  connectionsAccepted: number;
 }
 
 /** A running embedded relay. */
@@ -208,8 +225,9 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? systemClock;
   const maxEventBytes = options.maxEventBytes ?? 64 * 1024;
-  const maxMessageBytes = Math.max(options.maxMessageBytes ?? 256 * 1024, maxEventBytes + 1024);
   const privateKinds = options.privateKinds ?? PRIVATE_KINDS;
+  // Follow and relay lists get the verifier's own per-kind limits (one definition,
+  // events/verify.ts): a relay that cut them would cut the web of trust the client builds.
   const limits: EventLimits = {
     ...DEFAULT_EVENT_LIMITS,
     maxEventBytes,
@@ -217,6 +235,13 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     maxFutureSeconds: options.maxFutureSeconds ?? 900,
     maxAgeSeconds: options.maxAgeSeconds ?? null,
   };
+  const largestEvent = maxAnyEventBytes(limits);
+  const mostTags = Math.max(limits.maxTags, ...Object.values(limits.byKind ?? {}).map((k) => k.maxTags));
+  // An operator's frame cap stands (larger lists then cannot arrive); the default fits them.
+  const maxMessageBytes =
+    options.maxMessageBytes !== undefined
+      ? Math.max(options.maxMessageBytes, maxEventBytes + 1024)
+      : Math.max(256 * 1024, largestEvent + 1024);
   const defaultLimit = Math.min(
     options.defaultLimit ?? DEFAULT_RELAY_POLICY.defaultLimit,
     options.maxLimit ?? Number.POSITIVE_INFINITY,
@@ -228,9 +253,21 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   );
   const policy: RelayPolicy = { ...DEFAULT_RELAY_POLICY, ...options.policy, defaultLimit, maxLimit };
   // A page holds at most this many rows, so its worst case is known before it is read.
-  const rowsPerPage = Math.max(1, Math.floor(policy.pageBytes / maxEventBytes));
+  // Whether an event over the default size may be stored (a follow list): a file may hold one
+  // from an earlier run; in memory, only once one was taken.
+  let bigStored = options.dbPath !== undefined && options.dbPath !== ':memory:';
+  /**
+   * The largest event a filter can match, for a page's worst case: a filter naming its kinds
+   * takes theirs; one that does not takes the largest of any kind once such an event is stored.
+   */
+  const largestFor = (f: Filter): number =>
+    Array.isArray(f.kinds)
+      ? Math.max(1, ...f.kinds.map((k) => limitsForKind(limits, k).maxEventBytes))
+      : bigStored
+        ? largestEvent
+        : maxEventBytes;
   const budget = new ByteBudget(policy.maxBytesInFlight);
-  const counters = { reqsRefused: 0, slowDropped: 0 };
+  const counters = { reqsRefused: 0, slowDropped: 0, connectionsAccepted: 0 };
 
   let db: Database.Database;
   try {
@@ -262,7 +299,13 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     eventHandlingResultCacheTtl: 0,
     maxSubscriptionsPerClient: policy.maxSubscriptions + 1,
   });
-  const validator = new Validator({ maxContentLength: maxEventBytes, maxSubscriptionIdLength: 64 });
+  // Sizes and tag counts per kind are checked by checkShape first; the package's schema only
+  // backs them up, so it takes the largest any kind may have.
+  const validator = new Validator({
+    maxContentLength: largestEvent,
+    maxNumberOfTags: mostTags,
+    maxSubscriptionIdLength: 64,
+  });
 
   const conns = new Map<WebSocket, Conn>();
   let url = '';
@@ -340,13 +383,15 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   const streamFilter = async (c: Conn, sub: Sub, filter: Filter): Promise<boolean> => {
     const signal = sub.abort.signal;
     let remaining = rowsFor(policy, filter);
+    const worstEvent = largestFor(filter);
+    const pageRows = Math.max(1, Math.floor(policy.pageBytes / worstEvent));
     let until = typeof filter.until === 'number' ? filter.until : undefined;
     let boundary = new Set<string>();
     // Bytes read or written since this phase last let other connections run.
     let sinceYield = 0;
     while (remaining > 0) {
-      const rows = Math.min(remaining, rowsPerPage) + boundary.size;
-      const lease = await budget.acquire(rows * maxEventBytes, signal);
+      const rows = Math.min(remaining, pageRows) + boundary.size;
+      const lease = await budget.acquire(rows * worstEvent, signal);
       if (!lease) return false;
       try {
         if (signal.aborted || !c.out.open) return false;
@@ -489,6 +534,9 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       const exact = bytes > maxEventBytes ? Buffer.byteLength(JSON.stringify(msg[1]), 'utf8') : bytes;
       const shape = checkShape(msg[1], limits, Math.floor(clock.now() / 1000), exact);
       if (!shape.ok) return send(c, ['OK', id, false, `invalid: ${shape.message}`]);
+      if (options.refusedKinds?.includes(shape.event.kind))
+        return send(c, ['OK', id, false, `blocked: kind ${shape.event.kind} is not accepted on this relay`]);
+      if (exact > maxEventBytes) bigStored = true;
     }
     if (type === 'REQ') {
       const subId = msg[1];
@@ -522,6 +570,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
   };
 
   wss.on('connection', (ws, req) => {
+    counters.connectionsAccepted++;
     const c: Conn = {
       ws,
       challenge: randomBytes(16).toString('hex'),

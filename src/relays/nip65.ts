@@ -5,13 +5,14 @@
  * `events/dm-relays.ts`, URLs in canonical form); lists come from strangers, so at most
  * {@link MAX_LISTED_RELAYS} of their relays are ever dialled.
  */
-import { OtP2pError } from '../core/errors.ts';
+import { OtP2pError, isOtP2pError } from '../core/errors.ts';
 import { parseDmRelaysEvent } from '../events/dm-relays.ts';
 import type { Filter } from '../events/filter.ts';
 import { Kind } from '../events/kinds.ts';
 import type { RelayList } from '../events/relay-list.ts';
 import { parseRelayListEvent, relaysFor } from '../events/relay-list.ts';
 import type { NostrEvent } from '../events/types.ts';
+import { assertComplete, queryEvents } from './query.ts';
 import type { PublishResult, Subscription, SubscriptionHandlers, SubscribeOptions, Transport } from './transport.ts';
 
 /** Most relays taken from one list (a hostile list must not make us dial hundreds). */
@@ -28,6 +29,8 @@ export interface LookupOptions {
 /**
  * The newest event of `kind` by `author` (one-shot query, EOSE-bounded). Events of another kind
  * or author are ignored, whatever a relay sends; ties on `created_at` go to the lowest id (NIP-01).
+ * Nothing found while some relay did not answer is not "none": it throws, naming the relays.
+ * @throws OtP2pError `relay-incomplete` when nothing was found and some relay left a gap.
  */
 export async function fetchNewest(
   transport: Transport,
@@ -36,22 +39,22 @@ export async function fetchNewest(
   options: LookupOptions = {},
 ): Promise<NostrEvent | undefined> {
   const filter: Filter = { kinds: [kind], authors: [author], limit: 5 };
-  let best: NostrEvent | undefined;
-  const sub = transport.subscribe([filter], undefined, {
-    closeOnEose: true,
-    eoseTimeoutMs: options.eoseTimeoutMs ?? 5000,
+  const r = await queryEvents(transport, [filter], options.eoseTimeoutMs ?? 5000, {
     ...(options.relays !== undefined ? { relays: options.relays } : {}),
   });
-  for await (const item of sub) {
-    if (item.type !== 'event') continue;
-    const e = item.event;
+  let best: NostrEvent | undefined;
+  for (const e of r.events) {
     if (e.kind !== kind || e.pubkey !== author) continue;
     if (!best || e.created_at > best.created_at || (e.created_at === best.created_at && e.id < best.id)) best = e;
   }
+  if (best === undefined) assertComplete(r, `kind ${kind} of ${author}`);
   return best;
 }
 
-/** `pubkey`'s relay list (kind 10002), or undefined when none was found. */
+/**
+ * `pubkey`'s relay list (kind 10002), or undefined when every relay answered and none has one.
+ * @throws OtP2pError `relay-incomplete` when none was found and some relay did not answer.
+ */
 export async function relayListOf(
   transport: Transport,
   pubkey: string,
@@ -61,7 +64,11 @@ export async function relayListOf(
   return ev ? parseRelayListEvent(ev) : undefined;
 }
 
-/** `pubkey`'s DM relays (kind 10050), at most {@link MAX_LISTED_RELAYS}; empty when none was found. */
+/**
+ * `pubkey`'s DM relays (kind 10050), at most {@link MAX_LISTED_RELAYS}; empty when every relay
+ * answered and none has a list.
+ * @throws OtP2pError `relay-incomplete` when none was found and some relay did not answer.
+ */
 export async function dmRelaysOf(transport: Transport, pubkey: string, options: LookupOptions = {}): Promise<string[]> {
   const ev = await fetchNewest(transport, Kind.DmRelays, pubkey, options);
   return ev ? parseDmRelaysEvent(ev).relays.slice(0, MAX_LISTED_RELAYS) : [];
@@ -84,6 +91,9 @@ export interface DmRelayChoice {
 /**
  * Where wraps for `recipient` go: their kind 10050 relays; else their NIP-65 read relays
  * (with a warning: those relays learn that a DM exists); else the transport's defaults (same).
+ * A fallback is taken only after a complete lookup says there is no list: a relay that did not
+ * answer may hold it, and guessing would tell other relays that a DM exists.
+ * @throws OtP2pError `relay-incomplete` naming the relays that did not answer (`context.incomplete`).
  */
 export async function dmRelayChoice(
   transport: Transport,
@@ -109,7 +119,8 @@ export async function dmRelayChoice(
 
 /**
  * Subscribe to an author's events on that author's write relays (outbox model), falling back to
- * `indexRelays` when the author publishes no list. Every filter is restricted to the author.
+ * `indexRelays` when the author publishes no list, or when the lookup got no full answer (the
+ * index relays are where we looked anyway). Every filter is restricted to the author.
  */
 export async function subscribeAuthor(
   transport: Transport,
@@ -119,7 +130,11 @@ export async function subscribeAuthor(
   options: SubscribeOptions & { indexRelays: string[] },
 ): Promise<Subscription> {
   const { indexRelays, ...rest } = options;
-  const write = listedRelays(await relayListOf(transport, pubkey, { relays: indexRelays }), 'write');
+  const list = await relayListOf(transport, pubkey, { relays: indexRelays }).catch((err: unknown) => {
+    if (isOtP2pError(err) && err.code === 'relay-incomplete') return undefined;
+    throw err;
+  });
+  const write = listedRelays(list, 'write');
   const relays = write.length > 0 ? write : indexRelays;
   return transport.subscribe(
     filters.map((f) => ({ ...f, authors: [pubkey] })),
@@ -130,7 +145,8 @@ export async function subscribeAuthor(
 
 /**
  * Publish a gift wrap to the recipient's DM relays (kind 10050).
- * @throws OtP2pError `no-relays` when the recipient lists no DM relay (NIP-17: do not guess).
+ * @throws OtP2pError `no-relays` when the recipient lists no DM relay (NIP-17: do not guess),
+ *   `relay-incomplete` when none was found and some relay did not answer.
  */
 export async function publishToDmRelays(
   transport: Transport,

@@ -11,12 +11,27 @@ import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
+import { Kind } from '../events/kinds.ts';
 import type { NostrEvent } from '../events/types.ts';
 import type { AttemptOutcome, OutboxStore } from '../store/outbox.ts';
 import type { BackoffOptions } from './connection.ts';
 import { backoffDelay } from './connection.ts';
 import { MAX_ERROR_ATTEMPTS, isPermanent } from './nip01-prefixes.ts';
-import type { PublishResult, Transport } from './transport.ts';
+import type { PublishOptions, PublishResult, Transport } from './transport.ts';
+
+/**
+ * Most events whose AUTH signer is held in memory at once; beyond it the oldest is released
+ * (its targets then report the lost key, as after a restart).
+ */
+export const MAX_HELD_SIGNERS = 10_000;
+
+/** An event signed by another key than the identity, with what AUTHs as that key. */
+export interface HeldSigner {
+  /** Signs NIP-42 AUTH as the event's author (see {@link PublishOptions.authSigner}). */
+  authSigner: NonNullable<PublishOptions['authSigner']>;
+  /** Called once no target needs the signer any more (wipes the key). */
+  release: () => void;
+}
 
 /** The NIP-40 expiration of an event (unix seconds), or undefined when it has none or a bad one. */
 export function expirationOf(event: NostrEvent): number | undefined {
@@ -53,6 +68,12 @@ export class OutboxPublisher {
   readonly #maxInFlight: number;
   readonly #onresult: OutboxPublisherOptions['onresult'];
   readonly #inFlight = new Set<string>();
+  /**
+   * AUTH signers of events signed by one-time keys (gift wraps), in memory only: a secret is
+   * never written to the outbox. Each is released when its last target is acked or parked; a
+   * restart loses them, and a relay that then requires the author's AUTH parks the target.
+   */
+  readonly #held = new Map<string, HeldSigner & { open: Set<string> }>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   /** Outcomes waiting to be written in one transaction; their targets stay in flight until then. */
@@ -85,8 +106,30 @@ export class OutboxPublisher {
    * Sending happens in the background once started.
    * @throws OtP2pError `no-relays` or `db-error` from {@link OutboxStore.enqueue}.
    */
-  publish(event: NostrEvent, relays: readonly string[] = this.#relays): void {
-    this.publishMany([event], relays);
+  publish(event: NostrEvent, relays: readonly string[] = this.#relays, held?: HeldSigner): void {
+    if (held !== undefined) {
+      const previous = this.#held.get(event.id);
+      this.#held.set(event.id, { ...held, open: new Set([...(previous?.open ?? []), ...relays]) });
+      if (previous !== undefined && previous.release !== held.release) previous.release();
+      while (this.#held.size > MAX_HELD_SIGNERS) {
+        const [oldest, h] = this.#held.entries().next().value as [string, HeldSigner];
+        this.#held.delete(oldest);
+        h.release();
+      }
+    }
+    try {
+      this.publishMany([event], relays);
+    } catch (err) {
+      this.#release(event.id);
+      throw err;
+    }
+  }
+
+  #release(eventId: string): void {
+    const h = this.#held.get(eventId);
+    if (h === undefined) return;
+    this.#held.delete(eventId);
+    h.release();
   }
 
   /**
@@ -104,9 +147,10 @@ export class OutboxPublisher {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Stop scheduling (in-flight attempts finish and are recorded). */
+  /** Stop scheduling (in-flight attempts finish and are recorded); held AUTH signers are wiped. */
   stop(): void {
     this.#running = false;
+    for (const id of [...this.#held.keys()]) this.#release(id);
     clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const w of this.#idleWaiters.splice(0)) w();
@@ -167,8 +211,9 @@ export class OutboxPublisher {
       this.#scheduleFlush();
       return;
     }
+    const held = this.#held.get(event.id);
     void this.#transport
-      .publish(event, [relay])
+      .publish(event, [relay], held ? { authSigner: held.authSigner } : {})
       .then(
         (results) => results[0] ?? { relay, ok: false, code: 'error' as const, message: 'no result' },
         (err: unknown) => ({
@@ -179,10 +224,20 @@ export class OutboxPublisher {
         }),
       )
       .then((r) => {
-        const base = { eventId: event.id, relay, code: r.code, message: r.message };
+        // A wrap whose one-time key is gone (another process wrapped it, or this one restarted)
+        // can never AUTH as its author: say so and park it, rather than retry forever.
+        const keyLost =
+          !r.ok &&
+          r.code === 'auth-required' &&
+          (event.kind === Kind.GiftWrap || event.kind === Kind.EphemeralGiftWrap) &&
+          !this.#held.has(event.id);
+        const message = keyLost
+          ? `${r.message} (the wrap's one-time key is gone: it is held only in memory by the process that wrapped it)`
+          : r.message;
+        const base = { eventId: event.id, relay, code: r.code, message };
         const outcome: AttemptOutcome = r.ok
           ? { ...base, status: 'acked' }
-          : isPermanent(r.code) || (r.code === 'error' && attempts + 1 >= MAX_ERROR_ATTEMPTS)
+          : keyLost || isPermanent(r.code) || (r.code === 'error' && attempts + 1 >= MAX_ERROR_ATTEMPTS)
             ? { ...base, status: 'failed' }
             : {
                 ...base,
@@ -207,6 +262,11 @@ export class OutboxPublisher {
       }
       for (const b of batch) {
         this.#inFlight.delete(b.key);
+        const held = this.#held.get(b.event.id);
+        if (held !== undefined && b.outcome.status !== 'pending') {
+          held.open.delete(b.outcome.relay);
+          if (held.open.size === 0) this.#release(b.event.id);
+        }
         this.#onresult?.(b.event, b.result);
       }
       this.#kickFromTimer();

@@ -20,6 +20,7 @@
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { OtP2pError } from '../core/errors.ts';
+import { normalizeRelayUrl } from '../core/relay-url.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import type { Filter } from '../events/filter.ts';
@@ -166,6 +167,23 @@ interface RelayState {
 
 let subCounter = 0;
 
+/**
+ * The one key of a relay in a pool: its canonical URL (`core/relay-url.ts`), so `WS://h/` from
+ * `--relay` and `ws://h` from a recipient's list share one connection. Anything that is not a
+ * relay URL keeps its text (it then fails to connect and is reported, never thrown).
+ */
+function relayKey(url: string): string {
+  try {
+    return normalizeRelayUrl(url);
+  } catch {
+    return url;
+  }
+}
+
+function relayKeys(urls: readonly string[]): string[] {
+  return [...new Set(urls.map(relayKey))];
+}
+
 function mayMatchGiftWraps(filters: readonly Filter[]): boolean {
   return filters.some((f) => !f.kinds || f.kinds.includes(Kind.GiftWrap));
 }
@@ -188,8 +206,8 @@ export class RelayPool implements Transport {
 
   constructor(options: RelayPoolOptions = {}) {
     this.#options = options;
-    this.readRelays = options.readRelays ?? options.relays ?? [];
-    this.writeRelays = options.writeRelays ?? options.relays ?? [];
+    this.readRelays = relayKeys(options.readRelays ?? options.relays ?? []);
+    this.writeRelays = relayKeys(options.writeRelays ?? options.relays ?? []);
     this.verifier = options.verifier ?? new EventVerifier({ clock: options.clock });
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? cryptoRandom;
@@ -208,22 +226,22 @@ export class RelayPool implements Transport {
 
   /** The last NOTICE messages of a relay (bounded). */
   notices(relay: string): string[] {
-    return [...(this.#relays.get(relay)?.notices ?? [])];
+    return [...(this.#relays.get(relayKey(relay))?.notices ?? [])];
   }
 
   /** NIP-11 limits known for a relay (empty until fetched). */
   limits(relay: string): RelayLimits {
-    return { ...this.#relays.get(relay)?.limits };
+    return { ...this.#relays.get(relayKey(relay))?.limits };
   }
 
   /** Whether the pool holds an open connection to `relay` (see {@link Transport.isConnected}). */
   isConnected(relay: string): boolean {
-    return this.#relays.get(relay)?.conn.open ?? false;
+    return this.#relays.get(relayKey(relay))?.conn.open ?? false;
   }
 
   /** Drop the connection to `relay` now (it reconnects with backoff); for tests and operators. */
   disconnect(relay: string): void {
-    this.#relays.get(relay)?.conn.drop();
+    this.#relays.get(relayKey(relay))?.conn.drop();
   }
 
   #now(): number {
@@ -296,7 +314,7 @@ export class RelayPool implements Transport {
   ): Promise<PublishResult[]> {
     if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
     if (relays.length === 0) throw new OtP2pError('no-relays', 'no relays to publish to');
-    return Promise.all(relays.map((url) => this.#publishOne(this.#relay(url), event, true, options)));
+    return Promise.all(relayKeys(relays).map((url) => this.#publishOne(this.#relay(url), event, true, options)));
   }
 
   async #publishOne(
@@ -394,7 +412,7 @@ export class RelayPool implements Transport {
    */
   subscribe(filters: Filter[], handlers: SubscriptionHandlers = {}, options: SubscribeOptions = {}): Subscription {
     if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
-    const urls = [...new Set(options.relays ?? this.readRelays)];
+    const urls = relayKeys(options.relays ?? this.readRelays);
     if (urls.length === 0) throw new OtP2pError('no-relays', 'no relays to subscribe to');
     const key = options.cursorKey;
     const id = `${(key ?? 'sub').slice(0, 24)}-${(subCounter++).toString(36)}`;

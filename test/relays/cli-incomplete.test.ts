@@ -106,3 +106,48 @@ describe('catalog show with a relay that does not answer', () => {
     }
   });
 });
+
+describe('dm read and negotiate with a relay that does not answer', () => {
+  it('carry incomplete in --json naming the relay, say INCOMPLETE on stderr, and exit 1', async () => {
+    const relay = await startEmbeddedRelay({ host: '127.0.0.1' });
+    try {
+      const dead = 'ws://127.0.0.1:1';
+      const alice = join(tmpDir(), 'alice');
+      createVault(join(alice, 'vault.json'), generateMnemonic(), env.OTP2P_PASSWORD, { logN: 4 });
+      const bob = join(tmpDir(), 'bob');
+      const bobId = createVault(join(bob, 'vault.json'), generateMnemonic(), env.OTP2P_PASSWORD, { logN: 4 });
+      const pub = await runCli(
+        ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--relay', relay.url, '--home', bob, '--json'],
+        { env },
+      );
+      expect(pub.code, pub.stderr).toBe(0);
+      const both = ['--relay', relay.url, '--relay', dead, '--home', alice, '--json'];
+      const neg = await runCli(['negotiate', npubEncode(bobId.pubkey), '--unit', 'usd@n1:USD:100', ...both], {
+        env,
+      });
+      expect(neg.code, neg.stderr).toBe(1);
+      expect(neg.json[0]).toMatchObject({
+        ok: true,
+        incomplete: [{ relay: dead, reason: 'unreachable', message: expect.any(String) }],
+      });
+      expect(neg.stderr).toContain(`INCOMPLETE: no full answer from ${dead} (unreachable`);
+      const whole = await runCli(
+        ['negotiate', npubEncode(bobId.pubkey), '--unit', 'usd@n1:USD:100', '--relay', relay.url, '--home', alice],
+        { env },
+      );
+      expect(whole.code, whole.stderr).toBe(0);
+
+      const read = await runCli(['dm', 'read', ...both], { env });
+      expect(read.code, read.stderr).toBe(1);
+      expect(read.json).toEqual([
+        { incomplete: [{ relay: dead, reason: 'unreachable', message: expect.any(String) }] },
+      ]);
+      expect(read.stderr).toContain(`INCOMPLETE: no full answer from ${dead} (unreachable`);
+      const readAll = await runCli(['dm', 'read', '--relay', relay.url, '--home', alice, '--json'], { env });
+      expect(readAll.code, readAll.stderr).toBe(0);
+      expect(readAll.json).toEqual([]);
+    } finally {
+      await relay.close();
+    }
+  });
+});

@@ -69,7 +69,7 @@ describe('the pool counts every event dropped on a limit', () => {
   });
 
   it('a 2,600-entry follow list arrives; an oversized kind 1 is dropped and counted as too-large', async () => {
-    // Injected by the proxy: the embedded relay's own validator stops at 2000 tags, nostream does not.
+    // Injected by the proxy, beside an oversized kind 1 the relay itself would refuse.
     const list = followList(2600);
     const fat = makeEvent(newKey(), { kind: 1, content: 'x'.repeat(100 * 1024) });
     proxy.onClientMessage = (m, client) => {
@@ -84,5 +84,47 @@ describe('the pool counts every event dropped on a limit', () => {
     expect(pool.stats()[proxy.url]).toMatchObject({ invalid: 1, invalidByCode: { 'too-large': 1 } });
     await pool.close();
     proxy.onClientMessage = () => undefined;
+  });
+});
+
+describe('the embedded relay takes real follow and relay lists (the verifier’s per-kind limits)', () => {
+  let relay: EmbeddedRelay;
+  beforeAll(async () => {
+    relay = await startEmbeddedRelay();
+  });
+  afterAll(async () => {
+    await relay.close();
+  });
+
+  it('a 2,600-follow kind 3 (relay hints, petnames) and a 100 KB kind 10002 are stored and read back', async () => {
+    const list = followList(2600);
+    expect(Buffer.byteLength(JSON.stringify(list))).toBeGreaterThan(256 * 1024);
+    const relays = makeEvent(newKey(), {
+      kind: 10002,
+      tags: Array.from({ length: 1500 }, (_, i) => ['r', `wss://relay-${i}.example.com/${'p'.repeat(40)}`]),
+      content: '',
+    });
+    expect(Buffer.byteLength(JSON.stringify(relays))).toBeGreaterThan(64 * 1024);
+    const pool = new RelayPool({ relays: [relay.url] });
+    try {
+      expect(await pool.publish(list)).toEqual([{ relay: relay.url, ok: true, code: 'ok', message: '' }]);
+      expect(await pool.publish(relays)).toEqual([{ relay: relay.url, ok: true, code: 'ok', message: '' }]);
+      const r = await queryEvents(pool, [{ kinds: [3, 10002], authors: [list.pubkey, relays.pubkey] }], 10_000);
+      expect(r.incomplete).toEqual([]);
+      expect(r.events.map((e) => e.id).sort()).toEqual([list.id, relays.id].sort());
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('other kinds keep the tight defaults: a kind 1 with 2001 tags is refused as invalid', async () => {
+    const pool = new RelayPool({ relays: [relay.url] });
+    try {
+      const ev = makeEvent(newKey(), { kind: 1, tags: Array.from({ length: 2001 }, () => ['t', 'x']) });
+      const [res] = await pool.publish(ev);
+      expect(res).toMatchObject({ ok: false, code: 'invalid' });
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -123,3 +123,36 @@ describe('OutboxPublisher', () => {
     await Promise.all(relays.map((r) => r.close()));
   });
 });
+
+describe('OutboxPublisher and one-time keys', () => {
+  it("a wrap whose one-time key is gone is parked at a relay requiring the author's AUTH, saying why; a held key is released once every target settled", async () => {
+    const store = await openStore(join(tmpDir(), 'otp2p.sqlite'));
+    const outbox = new OutboxStore(store);
+    const net = new MemoryNetwork();
+    const transport = new MemoryTransport({ network: net, relays: [] });
+    net.relay('memory://author-auth').refuseWith = 'auth-required: authenticate as the event author';
+    const publisher = new OutboxPublisher({ store: outbox, transport, backoff: { baseMs: 20, maxMs: 50 } });
+    publisher.start();
+    const lost = makeEvent(newKey(), { kind: 1059, tags: [['p', newKey().pk]] });
+    publisher.publish(lost, ['memory://author-auth']);
+    await until(() => outbox.counts().failed === 1, 'parked', 15_000);
+    expect(outbox.list(['failed'])[0]).toMatchObject({
+      relay: 'memory://author-auth',
+      lastCode: 'auth-required',
+      lastMessage: expect.stringContaining("the wrap's one-time key is gone"),
+    });
+    let released = 0;
+    const kept = makeEvent(newKey(), { kind: 1059, tags: [['p', newKey().pk]] });
+    publisher.publish(kept, ['memory://a', 'memory://b'], {
+      authSigner: () => {
+        throw new Error('not asked');
+      },
+      release: () => void released++,
+    });
+    await until(() => outbox.counts().acked === 2, 'both acked', 15_000);
+    await until(() => released === 1, 'released', 15_000);
+    publisher.stop();
+    expect(released).toBe(1);
+    await store.close();
+  });
+});

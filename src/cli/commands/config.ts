@@ -26,7 +26,10 @@ export default defineCommand({
   name: 'config',
   description: 'Read or change the configuration (config.json in the data folder)',
   details:
-    'VALUE is parsed as JSON when it is valid JSON (numbers, arrays, null), else taken as a string.\nExamples: otp2p config set relays \'["wss://relay.example"]\'   otp2p config set network regtest',
+    'VALUE is parsed as JSON when it is valid JSON (numbers, arrays, null), else taken as a string.\nExamples: otp2p config set relays \'["wss://relay.example"]\'   otp2p config set network regtest\n' +
+    'trustedAuthRelays: relays whose NIP-42 AUTH challenge is answered at once (they learn your npub on\n' +
+    '    connect); every other relay gets an AUTH only when it refuses a request with auth-required.\n' +
+    '    otp2p config set trustedAuthRelays \'["wss://relay.example"]\'',
   positionals: [
     { name: 'action', description: 'get | set | list', required: true },
     { name: 'key', description: 'configuration key' },

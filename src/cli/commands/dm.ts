@@ -1,16 +1,18 @@
 import { OtP2pError } from '../../core/errors.ts';
 import { npubEncode } from '../../keys/nip19.ts';
+import { POLICY_REFUSALS } from '../../messaging/messenger.ts';
 import { parseChat } from '../../messaging/nip17.ts';
+import type { PublishCode } from '../../relays/transport.ts';
 import type { Rumor } from '../../messaging/nip59.ts';
 import { Kind } from '../../events/kinds.ts';
 import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { describeGaps } from '../../relays/query.ts';
 import { choiceArg, intOptionOr, pubkeyArg } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { peerInternals } from '../../peer/internals.ts';
 import { awaitDelivery } from '../publish.ts';
-import { describeGaps } from '../../relays/query.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 
 /** `--timeout` bounds (ms): long enough for slow relays, short enough that a typo is not a hang. */
@@ -30,12 +32,25 @@ async function send(ctx: CommandContext): Promise<number> {
     const [report] = await awaitDelivery(peer, [{ id: r.wrapId, kind: Kind.GiftWrap }]);
     const relays = (report?.relays ?? []).map((x) => ({ relay: x.relay, ok: x.status === 'acked', code: x.code }));
     const ok = relays.some((x) => x.ok);
-    const out = { ok, queued: !ok, rumor: r.rumorId, wrap: r.wrapId, relays, source: r.choice.source };
+    // A relay that refuses gift wraps by policy never holds this one: the sender must know, since
+    // the recipient reads there. The recipient's other DM relays were targets all along.
+    const refused = relays
+      .filter((x) => x.code !== null && POLICY_REFUSALS.has(x.code as PublishCode))
+      .map((x) => x.relay);
+    for (const x of relays.filter((y) => refused.includes(y.relay)))
+      ctx.io.stderr(
+        `warning: relay ${x.relay} refused the gift wrap by policy (${x.code}): the recipient will not find it there\n`,
+      );
+    const out = { ok, queued: !ok, rumor: r.rumorId, wrap: r.wrapId, relays, refused, source: r.choice.source };
     if (ctx.json) printJson(ctx, out);
     else
       ctx.io.stdout(
         `${ok ? 'sent' : 'queued, NOT yet sent'} to ${npubEncode(to)} via ${relays.map((x) => `${x.relay} (${x.code ?? 'pending'})`).join(', ')}\n`,
       );
+    if (!ok && refused.length === relays.length)
+      throw new OtP2pError('relay-error', 'every DM relay of the recipient refused the gift wrap by policy', {
+        context: { relays },
+      });
     // One document on stdout either way; the exit code and stderr say it is not delivered yet.
     if (!ok) {
       ctx.io.stderr(
@@ -72,17 +87,21 @@ async function read(ctx: CommandContext): Promise<number> {
         outgoing: chat.sender === peer.pubkey,
       };
     });
-    // No answer is not an empty inbox: the list is what this folder already holds.
-    const stale = stats.incomplete.length > 0;
-    if (stale)
-      ctx.io.stderr(
-        `WARNING: could not fetch new messages from ${describeGaps(stats.incomplete)}: showing the messages already stored here, which may be stale\n`,
-      );
     const rejected = Object.entries(stats.rejected).filter(([code]) => code !== 'replay' && code !== 'duplicate');
     if (rejected.length > 0)
       ctx.io.stderr(`ignored ${rejected.map(([c, n]) => `${n} ${c}`).join(', ')} (invalid wraps)\n`);
-    if (ctx.json) for (const m of msgs) printJson(ctx, m);
-    else if (msgs.length === 0) ctx.io.stdout(stale ? 'no stored messages\n' : 'no messages\n');
+    // No answer is not an empty inbox: the list is what this folder already holds.
+    const { incomplete } = stats;
+    if (incomplete.length > 0)
+      ctx.io.stderr(
+        `INCOMPLETE: no full answer from ${describeGaps(incomplete)}: showing the messages already stored here, which may be stale\n`,
+      );
+    if (ctx.json) {
+      for (const m of msgs) printJson(ctx, m);
+      // The last JSON line, only when some relay did not answer: a reader of the lines above
+      // must not take them for the whole inbox.
+      if (incomplete.length > 0) printJson(ctx, { incomplete });
+    } else if (msgs.length === 0) ctx.io.stdout(incomplete.length > 0 ? 'no messages found\n' : 'no messages\n');
     // One row per message: printTable shows the text's newlines and controls visibly (␊, ␛).
     else
       printTable(
@@ -90,7 +109,7 @@ async function read(ctx: CommandContext): Promise<number> {
         ['time', 'from', 'text'],
         msgs.map((m) => [m.time, m.outgoing ? 'me' : m.name, m.text]),
       );
-    return stale ? 1 : 0;
+    return incomplete.length > 0 ? 1 : 0;
   } finally {
     await close();
   }
@@ -105,9 +124,10 @@ export default defineCommand({
     '    through the outbox: when no relay takes it in time it stays queued (exit 1).\n' +
     'otp2p dm read [--json]: fetch wraps addressed to you (answering NIP-42 AUTH), check every layer,\n' +
     '    and list the messages: JSON lines { id, from (npub), name, time, text, verified, outgoing }. In the\n' +
-    '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline).\n' +
-    '    When a relay does not answer, the messages already stored here are listed with a warning on\n' +
-    '    stderr that they may be stale, and the exit code is 1.\n\n' +
+    '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline). When a\n' +
+    '    relay did not answer in full, the messages stored here are listed, a warning goes to stderr, with\n' +
+    '    --json a last line { incomplete: [{ relay, reason, message }] }, and the exit code is 1.\n' +
+    'A recipient whose DM relay lookup got no full answer is not guessed at: relay-incomplete, exit 1.\n\n' +
     STDIN_SECRETS_HELP,
   positionals: [
     { name: 'action', description: 'send | read', required: true },

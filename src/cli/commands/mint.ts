@@ -203,7 +203,12 @@ async function withWatcher<T>(
   const dir = otDataDir(ctx);
   const folder = dir === undefined ? undefined : new OtDataFolder(dir);
   // A pool that can publish has the signer: relays requiring AUTH before a publish get one.
-  const pool = new RelayPool({ relays, verifier: new EventVerifier(), ...(signer ? { signer } : {}) });
+  const pool = new RelayPool({
+    relays,
+    verifier: new EventVerifier(),
+    trustedAuthRelays: ctx.home.config().trustedAuthRelays,
+    ...(signer ? { signer } : {}),
+  });
   const store = await openStore(ctx.home.dbPath);
   const webStore = new WebStore(store);
   try {

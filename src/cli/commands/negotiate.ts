@@ -16,6 +16,8 @@ import type { UnitRef } from '../../core/assets.ts';
 import { openPeer } from '../peer.ts';
 import { peerInternals } from '../../peer/internals.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
+import { describeGaps } from '../../relays/query.ts';
+import type { RelayGap } from '../../relays/transport.ts';
 
 /** `--timeout` bounds (ms). */
 const TIMEOUT_MS = { min: 1, max: 600_000 };
@@ -28,7 +30,9 @@ export default defineCommand({
     '  My catalog: --ot-data DIR (with holdings from account balances) or --notary/--unit/--btc flags,\n' +
     "  else my published catalog. The peer's: its public catalog, or with --dm the (possibly private)\n" +
     '  catalog it offers me in a gift-wrapped catalog.request. Exit code 1 with code no-common-asset\n' +
-    '  (and, with --json, a handoff for `otp2p route`) when nothing is accepted by both.\n\n' +
+    '  (and, with --json, a handoff for `otp2p route`) when nothing is accepted by both. A catalog\n' +
+    '  found while some relay did not answer is used, and named: INCOMPLETE on stderr, incomplete in\n' +
+    '  JSON, exit 1.\n\n' +
     STDIN_SECRETS_HELP,
   positionals: [{ name: 'npub', description: 'the peer: npub, nprofile or hex pubkey', required: true }],
   options: {
@@ -85,13 +89,19 @@ export default defineCommand({
     if (local?.folder !== undefined) holdings = holdingsFromAccounts(await local.folder.listAccounts());
     const { peer, close } = await openPeer(ctx);
     try {
+      // Relays that did not answer a catalog lookup: the catalog used may not be the newest.
+      const incomplete: RelayGap[] = [];
       let mine: Catalog | undefined = local?.catalog;
       // Else the configured OT wallet (otData or simulated notaries), as the daemon reads it.
       if (mine === undefined && peer.otApi) {
         mine = await peer.catalog.build();
         holdings = holdingsFromAccounts(await peer.otApi.listAccounts());
       }
-      if (mine === undefined) mine = (await fetchCatalog(peerInternals(peer).transport, peer.pubkey))?.catalog;
+      if (mine === undefined) {
+        const found = await fetchCatalog(peerInternals(peer).transport, peer.pubkey);
+        mine = found?.catalog;
+        incomplete.push(...(found?.incomplete ?? []));
+      }
       if (mine === undefined)
         throw new OtP2pError(
           'usage',
@@ -103,7 +113,11 @@ export default defineCommand({
         outbox.start();
         await messenger.start();
         theirs = await requestCatalog(messenger, peerKey, { timeoutMs });
-      } else theirs = (await fetchCatalog(peerInternals(peer).transport, peerKey))?.catalog;
+      } else {
+        const found = await fetchCatalog(peerInternals(peer).transport, peerKey);
+        theirs = found?.catalog;
+        incomplete.push(...(found?.incomplete ?? []));
+      }
       if (theirs === undefined)
         throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
       const scales = new Scales().addCatalog(theirs).addCatalog(mine);
@@ -121,7 +135,12 @@ export default defineCommand({
         ...(amount !== undefined ? { amount } : {}),
         ...(unit !== undefined ? { unit } : {}),
       });
-      if (ctx.json) printJson(ctx, { peer: npubEncode(peerKey), ...result });
+      if (incomplete.length > 0)
+        ctx.io.stderr(
+          `INCOMPLETE: no full answer from ${describeGaps(incomplete)}; a newer catalog may be held there\n`,
+        );
+      if (ctx.json)
+        printJson(ctx, { peer: npubEncode(peerKey), ...result, ...(incomplete.length > 0 ? { incomplete } : {}) });
       if (!result.ok && ctx.json) {
         // One JSON document on stdout (the result, with its handoff), the typed error on stderr.
         ctx.io.stderr(`otp2p: no-common-asset: ${result.message}\n`);
@@ -154,7 +173,7 @@ export default defineCommand({
           ]),
         );
       }
-      return 0;
+      return incomplete.length > 0 ? 1 : 0;
     } finally {
       await close();
     }
