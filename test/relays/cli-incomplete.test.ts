@@ -117,7 +117,7 @@ describe('dm read and negotiate with a relay that does not answer', () => {
       const bob = join(tmpDir(), 'bob');
       const bobId = createVault(join(bob, 'vault.json'), generateMnemonic(), env.OTP2P_PASSWORD, { logN: 4 });
       const pub = await runCli(
-        ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--relay', relay.url, '--home', bob, '--json'],
+        ['catalog', 'publish', '--unit', 'usd@n1:USD:100', '--force', '--relay', relay.url, '--home', bob, '--json'],
         { env },
       );
       expect(pub.code, pub.stderr).toBe(0);
