@@ -21,8 +21,8 @@ import { deriveIdentity } from '../src/keys/identity.ts';
 import { generateMnemonic } from '../src/keys/mnemonic.ts';
 import { nsecEncode } from '../src/keys/nip19.ts';
 import type { ChatMessage } from '../src/messaging/nip17.ts';
-import { SimulatedNotary } from '../src/otapi/notary.ts';
-import { simulatedNotaryLookup } from '../src/payments/adapters/otapi.ts';
+import type { SimulatedNotary } from '../src/otapi/notary.ts';
+import type { simulatedNotaryLookup } from '../src/payments/adapters/otapi.ts';
 import { createPeer } from '../src/peer.ts';
 import type { Peer } from '../src/peer.ts';
 import { startEmbeddedRelay } from '../src/relays/embedded.ts';
@@ -31,6 +31,8 @@ import { RelayPool } from '../src/relays/pool.ts';
 import { LocalSigner } from '../src/signers/local.ts';
 import { Nip46Signer, parseBunkerUri } from '../src/signers/nip46.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { openUsdEurNotary } from './helpers/usd-eur-notary.ts';
+import type { UsdEurNotary } from './helpers/usd-eur-notary.ts';
 
 // NDK 3 looks for a global WebSocket, which Node 20 does not have.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -101,28 +103,8 @@ describe('a Peer over a NIP-46 remote signer (NDK backend on the embedded relay)
     await backend.start();
     signerPool = new RelayPool({ relays: [relay.url] });
 
-    notary = SimulatedNotary.open({
-      ledgerPath: join(dir, 'ledger.sqlite'),
-      units: [
-        { name: 'US Dollar', tla: 'USD', factor: 100n, decimalPower: 2 },
-        { name: 'Euro', tla: 'EUR', factor: 100n, decimalPower: 2 },
-      ],
-    });
-    usd = notary.units.find((u) => u.tla === 'USD')?.id as string;
-    eur = notary.units.find((u) => u.tla === 'EUR')?.id as string;
-    lookup = simulatedNotaryLookup({ [notary.id]: join(dir, 'ledger.sqlite') });
-    const fund = (owner: string, unit: string, amount: bigint): void => {
-      const acct = notary.openAccount(owner, unit);
-      if (amount === 0n) return;
-      const issuer = notary.openAccount(`issuer:${owner}`, unit, 0n, true);
-      notary.transfer({
-        idempotencyKey: `fund:${owner}:${unit}`,
-        notaryId: notary.id,
-        fromAccountId: issuer,
-        toAccountId: acct,
-        amount,
-      });
-    };
+    let fund: UsdEurNotary['fund'];
+    ({ notary, usd, eur, lookup, fund } = openUsdEurNotary(dir));
     fund('alice', usd, 100_000n);
     fund('bob', usd, 0n);
     fund('bob', eur, 50_000n);
