@@ -99,7 +99,7 @@ export default defineCommand({
       if (found === undefined)
         throw new OtP2pError(
           'not-found',
-          `no catalog (kind 11560) found for ${npubEncode(who)} on ${(ctx.relays ?? peer.config.relays).join(', ')}`,
+          `no catalog (kind 11560) found for ${peer.nameOf(who)} on ${(ctx.relays ?? peer.config.relays).join(', ')}`,
         );
       printCatalog(ctx, found.catalog, {
         npub: npubEncode(who),

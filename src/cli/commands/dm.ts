@@ -45,7 +45,7 @@ async function send(ctx: CommandContext): Promise<number> {
     if (ctx.json) printJson(ctx, out);
     else
       ctx.io.stdout(
-        `${ok ? 'sent' : 'queued, NOT yet sent'} to ${npubEncode(to)} via ${relays.map((x) => `${x.relay} (${x.code ?? 'pending'})`).join(', ')}\n`,
+        `${ok ? 'sent' : 'queued, NOT yet sent'} to ${peer.nameOf(to)} via ${relays.map((x) => `${x.relay} (${x.code ?? 'pending'})`).join(', ')}\n`,
       );
     if (!ok && refused.length === relays.length)
       throw new OtP2pError('relay-error', 'every DM relay of the recipient refused the gift wrap by policy', {

@@ -119,7 +119,7 @@ export default defineCommand({
         incomplete.push(...(found?.incomplete ?? []));
       }
       if (theirs === undefined)
-        throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${npubEncode(peerKey)}; try --dm`);
+        throw new OtP2pError('not-found', `no catalog (kind 11560) found for ${peer.nameOf(peerKey)}; try --dm`);
       const scales = new Scales().addCatalog(theirs).addCatalog(mine);
       if (local?.folder) scales.addUnits(await local.folder.listUnits());
       else if (peer.otApi) scales.addUnits(await peer.otApi.listUnits());

@@ -12,7 +12,6 @@ import { printRoute } from '../print.ts';
 import { BASE_UNITS_OPTION, baseUnits, payeeRefs, peerScales } from '../scale.ts';
 import { checkDecimalText } from '../../core/decimal.ts';
 import { assertComplete } from '../../relays/query.ts';
-import { npubEncode } from '../../keys/nip19.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
 
 /** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
@@ -46,7 +45,7 @@ async function onlineRoute(ctx: CommandContext): Promise<void> {
       if (synced.incomplete?.length) assertComplete({ incomplete: synced.incomplete }, "finding the payee's catalog");
       throw new OtP2pError(
         'no-route',
-        `the payee ${npubEncode(to)} publishes no catalog, so nothing says what it accepts`,
+        `the payee ${peer.nameOf(to)} publishes no catalog, so nothing says what it accepts`,
         {
           context: { to },
         },
