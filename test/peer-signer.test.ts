@@ -31,7 +31,7 @@ import { RelayPool } from '../src/relays/pool.ts';
 import { LocalSigner } from '../src/signers/local.ts';
 import { Nip46Signer, parseBunkerUri } from '../src/signers/nip46.ts';
 import { tmpDir } from './helpers/tmp.ts';
-import { openUsdEurNotary } from './helpers/usd-eur-notary.ts';
+import { openUsdEurNotary, usdEurOffer } from './helpers/usd-eur-notary.ts';
 import type { UsdEurNotary } from './helpers/usd-eur-notary.ts';
 
 // NDK 3 looks for a global WebSocket, which Node 20 does not have.
@@ -130,20 +130,7 @@ describe('a Peer over a NIP-46 remote signer (NDK backend on the embedded relay)
     }
     // Alice's catalog is published by the first test, through the bunker.
     for (const p of [bob, dave]) await p.catalog.publish();
-    await bob.offers.publish({
-      id: 'usd-eur',
-      in: { unit: usd, notary: notary.id },
-      out: { unit: eur, notary: notary.id },
-      rateNum: 1n,
-      rateDen: 1n,
-      cutPpm: 1_000n,
-      fee: 5n,
-      min: 100n,
-      max: 1_000_000n,
-      liquidity: 50_000n,
-      expiration: unixSeconds() + 86_400,
-      status: 'open',
-    });
+    await bob.offers.publish(usdEurOffer(usd, eur, notary.id));
     for (const p of all) await p.flush();
   }, 60_000);
 

@@ -14,7 +14,6 @@ import type { CommandContext } from '../../src/cli/command.ts';
 import { Home } from '../../src/cli/home.ts';
 import { openPeer } from '../../src/cli/peer.ts';
 import { bytesToHex, hexToBytes } from '../../src/core/bytes.ts';
-import { unixSeconds } from '../../src/core/clock.ts';
 import { getPublicKey } from '../../src/events/sign.ts';
 import { npubEncode } from '../../src/keys/nip19.ts';
 import { ledgerAccounts } from '../../src/otapi/notary-dir.ts';
@@ -23,6 +22,7 @@ import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { usdEurOffer } from '../helpers/usd-eur-notary.ts';
 
 // NDK 3 looks for a global WebSocket, which Node 20 does not have.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -127,20 +127,7 @@ describe('otp2p pay through a hop with a NIP-46 remote signer as the identity', 
     }
     await bob.peer.follow([ALICE, dave.peer.pubkey]);
     await dave.peer.follow(bob.peer.pubkey);
-    await bob.peer.offers.publish({
-      id: 'usd-eur',
-      in: { unit: units.USD as string, notary: notaryId },
-      out: { unit: units.EUR as string, notary: notaryId },
-      rateNum: 1n,
-      rateDen: 1n,
-      cutPpm: 1_000n,
-      fee: 5n,
-      min: 100n,
-      max: 1_000_000n,
-      liquidity: 50_000n,
-      expiration: unixSeconds() + 86_400,
-      status: 'open',
-    });
+    await bob.peer.offers.publish(usdEurOffer(units.USD as string, units.EUR as string, notaryId));
     for (const p of [bob.peer, dave.peer]) await p.flush();
     for (const p of [bob.peer, dave.peer]) await p.sync({ live: true });
 

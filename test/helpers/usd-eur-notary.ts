@@ -4,6 +4,8 @@
  * test (signer, interop), in one place.
  */
 import { join } from 'node:path';
+import { unixSeconds } from '../../src/core/clock.ts';
+import type { Offer } from '../../src/events/offer.ts';
 import { SimulatedNotary } from '../../src/otapi/notary.ts';
 import { simulatedNotaryLookup } from '../../src/payments/adapters/otapi.ts';
 
@@ -51,5 +53,26 @@ export function openUsdEurNotary(dir: string): UsdEurNotary {
       lookup.close();
       notary.close();
     },
+  };
+}
+
+/**
+ * Bob's USD -> EUR offer of these tests, on `notaryId`: rate 1, cut 0.1 %, fee 5, so 1,000 EUR out
+ * takes ceil((1000 + 5) / 0.999) = 1,007 USD in.
+ */
+export function usdEurOffer(usd: string, eur: string, notaryId: string): Offer {
+  return {
+    id: 'usd-eur',
+    in: { unit: usd, notary: notaryId },
+    out: { unit: eur, notary: notaryId },
+    rateNum: 1n,
+    rateDen: 1n,
+    cutPpm: 1_000n,
+    fee: 5n,
+    min: 100n,
+    max: 1_000_000n,
+    liquidity: 50_000n,
+    expiration: unixSeconds() + 86_400,
+    status: 'open',
   };
 }

@@ -46,7 +46,7 @@ async function offersOf(
 function offerSuite(label: string, url: () => string): void {
   it(`${label}: an offer is published, replaced and withdrawn`, async () => {
     const me = newHome();
-    const add = (rate: string): Promise<{ code: number }> =>
+    const add = (rate: string): Promise<{ code: number; stderr: string; stdout: string }> =>
       runCli(
         [
           'offer',
@@ -76,9 +76,11 @@ function offerSuite(label: string, url: () => string): void {
     // higher (NIP-01: same created_at, lowest id wins), and `offer add`/`withdraw` stamp plain
     // now: a known bug left to the offers area, so each step here starts in a new second.
     const nextSecond = (): Promise<void> => new Promise((r) => setTimeout(r, 1100));
-    expect((await add('92/100')).code).toBe(0);
+    const first = await add('92/100');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
     await nextSecond();
-    expect((await add('93/100')).code).toBe(0);
+    const second = await add('93/100');
+    expect(second.code, second.stdout + second.stderr).toBe(0);
     const replaced = await offersOf(url(), me.pubkey);
     expect(replaced.map((o) => o.rate)).toEqual(['93']);
     await nextSecond();

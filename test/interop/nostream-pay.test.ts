@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unixSeconds } from '../../src/core/clock.ts';
 import { deriveIdentity } from '../../src/keys/identity.ts';
 import { generateMnemonic } from '../../src/keys/mnemonic.ts';
 import type { SimulatedNotary } from '../../src/otapi/notary.ts';
@@ -15,7 +14,7 @@ import type { simulatedNotaryLookup } from '../../src/payments/adapters/otapi.ts
 import { createPeer } from '../../src/peer.ts';
 import type { Peer } from '../../src/peer.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { openUsdEurNotary } from '../helpers/usd-eur-notary.ts';
+import { openUsdEurNotary, usdEurOffer } from '../helpers/usd-eur-notary.ts';
 import type { UsdEurNotary } from '../helpers/usd-eur-notary.ts';
 import { NOSTREAM_AUTH_SKIP, NOSTREAM_AUTH_URL, NOSTREAM_SKIP, NOSTREAM_URL } from './_nostream.ts';
 
@@ -64,20 +63,7 @@ for (const { label, url, skip } of SETTINGS) {
       await alice.follow(bob.pubkey);
       await bob.follow([alice.pubkey, dave.pubkey]);
       await dave.follow(bob.pubkey);
-      await bob.offers.publish({
-        id: 'usd-eur',
-        in: { unit: usd, notary: notary.id },
-        out: { unit: eur, notary: notary.id },
-        rateNum: 1n,
-        rateDen: 1n,
-        cutPpm: 1_000n,
-        fee: 5n,
-        min: 100n,
-        max: 1_000_000n,
-        liquidity: 50_000n,
-        expiration: unixSeconds() + 86_400,
-        status: 'open',
-      });
+      await bob.offers.publish(usdEurOffer(usd, eur, notary.id));
       for (const p of peers) await p.flush();
     }, 120_000);
 
