@@ -23,14 +23,14 @@ import type { ScenarioResult } from './measure.ts';
 import { fullGraph, payeesOf, queriesFor, recallOf, routeCosts } from './recall.ts';
 
 /**
- * Two workarounds for the engine as merged (511d675), each to be removed once src/web/ is fixed
- * (both reported to the engine's owner); neither changes what the engine fetches or decides:
- * - `markAsked`: its statement numbers its parameters (`?1, ?2, ?3`) and better-sqlite3 refuses
- *   positional values for those ("Too many parameter values were provided"), so every sync fails
- *   with `db-error`. Same SQL with anonymous parameters (used only when the original fails).
- * - `distances`: `#backward` computes the whole BFS over the held follow links once per target
- *   (`targets.filter(t => !distances(...).has(t))`), quadratic: hours of SQLite at 100,000 keys.
- *   Memoized here between writes (any ingest or mark clears it): same answers, same REQs.
+ * Two workarounds kept from the engine as first merged (511d675); neither changes what the engine
+ * fetches or decides, and both can go:
+ * - `markAsked`: its statement once numbered its parameters (`?1, ?2, ?3`), which better-sqlite3
+ *   refused; fixed in src/web since (49bb5f9). Same SQL with anonymous parameters, used only when
+ *   `patchMarks` asks for it.
+ * - `distances`: `#backward` computed the whole BFS over the held follow links once per target
+ *   (quadratic); it now computes it once per level. Memoized here between writes (any ingest or
+ *   mark clears it): same answers, same REQs.
  */
 class PatchedWebStore extends WebStore {
   readonly #ask: Statement<[string, number, number]>;

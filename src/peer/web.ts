@@ -27,7 +27,7 @@ import type { Store } from '../store/db.ts';
 import { CursorStore } from '../store/cursors.ts';
 import { transportQueryPort } from '../web/port.ts';
 import { WebStore } from '../web/store.ts';
-import { relayGapsOf, syncWeb } from '../web/sync.ts';
+import { DEFAULT_WEB_BUDGET_BYTES, relayGapsOf, syncWeb } from '../web/sync.ts';
 import type { SyncOptions, SyncResult } from './types.ts';
 
 /** The cursor row (relay '') holding when the last sync finished, so a restart knows. */
@@ -162,7 +162,7 @@ export class OfferWeb {
       radius: this.#o.maxDegree,
       forwardDepth: Math.max(2, this.#o.trustDepth),
       ...(options.extra ? { extra: options.extra } : {}),
-      budget: { bytes: this.#o.budgetBytes ?? 25_000_000 },
+      budget: { bytes: this.#o.budgetBytes ?? DEFAULT_WEB_BUDGET_BYTES },
       limitOf: (relay) => this.#limitOf(relay),
       onProgress: (p) => options.onProgress?.(p.done, Math.max(p.total, p.done), p.phase),
     });

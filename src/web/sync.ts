@@ -115,6 +115,8 @@ const AUTHOR_KINDS = [Kind.Metadata, Kind.Follows, Kind.Catalog, Kind.Offer, Kin
 const MARKED_KINDS = [Kind.Metadata, Kind.Follows, Kind.RelayList];
 /** The cursor key of the kind-wide scan on a relay. */
 export const SCAN_CURSOR = 'web-scan';
+/** Bytes one sync may receive before it stops and answers conservatively (the cold-start target). */
+export const DEFAULT_WEB_BUDGET_BYTES = 25_000_000;
 /** The cursor key prefix of the backward query for one target on a relay. */
 export const FOLLOWERS_CURSOR = 'web-followers:';
 /** Filters per REQ when asking followers of many targets (relays cap filters per REQ, often at 10). */
@@ -417,7 +419,9 @@ class WebSync {
    */
   async #backward(forward: number): Promise<void> {
     const o = this.#o;
-    let frontier = this.#targets().filter((t) => !o.store.distances(o.self, o.radius).has(t));
+    // One search over the held web for all targets (it was once per target: quadratic at 10^5 keys).
+    const proven = o.store.distances(o.self, o.radius);
+    let frontier = this.#targets().filter((t) => !proven.has(t));
     const asked = new Set<string>();
     for (let level = 1; level <= o.radius - forward && frontier.length > 0; level++) {
       if (this.#overBudget()) return;

@@ -32,7 +32,7 @@ import type { MintVerdict } from '../../mint/verdict.ts';
 import { openStore } from '../../store/db.ts';
 import { CursorStore } from '../../store/cursors.ts';
 import { WebStore } from '../../web/store.ts';
-import { relayGapsOf, syncWeb } from '../../web/sync.ts';
+import { DEFAULT_WEB_BUDGET_BYTES, relayGapsOf, syncWeb } from '../../web/sync.ts';
 import { transportQueryPort } from '../../web/port.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts';
@@ -230,7 +230,7 @@ async function withWatcher<T>(
             relays,
             radius: web.depth,
             forwardDepth: web.depth,
-            budget: { bytes: 25_000_000 },
+            budget: { bytes: DEFAULT_WEB_BUDGET_BYTES },
           });
           return { keys: new Set(webStore.distances(self, web.depth).keys()), incomplete: relayGapsOf(r.gaps) };
         },
