@@ -16,17 +16,13 @@ import { DEFAULT_DEPTH } from './verdict.ts';
 import { checkEvidence } from './evidence.ts';
 import type { CheckedEvidence, MintSignatureCheck } from './evidence.ts';
 import type { TrustedContract } from '../otapi/otcrypto.ts';
+import { addGaps } from '../relays/query.ts';
 
 /** Authors per filter: keeps REQs well under relay limits on filter size. */
 const AUTHOR_CHUNK = 200;
 
 /** Moved to relays/query.ts; kept here for callers of the mint area. */
 export { queryEvents } from '../relays/query.ts';
-
-/** Add gaps, one per relay (the first reason seen). */
-function addGaps(into: RelayGap[], gaps: readonly RelayGap[]): void {
-  for (const g of gaps) if (!into.some((x) => x.relay === g.relay)) into.push(g);
-}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

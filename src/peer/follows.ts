@@ -30,6 +30,7 @@ import type { RelayGap } from '../relays/transport.ts';
 import type { EventStore } from '../store/events.ts';
 import type { OutboxStore } from '../store/outbox.ts';
 import type { PeerContext } from './context.ts';
+import { addGaps } from '../relays/query.ts';
 
 /** How long a lookup waits for each relay's EOSE. */
 const LOOKUP_TIMEOUT_MS = 8_000;
@@ -206,10 +207,6 @@ function answered(asked: readonly string[], gaps: readonly RelayGap[]): string[]
   if (gaps.some((g) => g.relay === '')) return [];
   const silent = new Set(gaps.map((g) => tryNormalizeRelayUrl(g.relay) ?? g.relay));
   return asked.filter((r) => !silent.has(tryNormalizeRelayUrl(r) ?? r));
-}
-
-function addGaps(into: RelayGap[], gaps: readonly RelayGap[]): void {
-  for (const g of gaps) if (!into.some((x) => x.relay === g.relay && x.reason === g.reason)) into.push(g);
 }
 
 /** The user's newest follow list and where it came from. */

@@ -63,6 +63,11 @@ export function queryEvents(
   });
 }
 
+/** Add `gaps` to `into`, one per relay (the first reason seen is the one reported). */
+export function addGaps(into: RelayGap[], gaps: readonly RelayGap[]): void {
+  for (const g of gaps) if (!into.some((x) => x.relay === g.relay)) into.push(g);
+}
+
 /**
  * Throw when some relays left a gap: for callers that must not act on a partial answer.
  * @throws OtP2pError `relay-incomplete` naming each relay and why, with `context.incomplete`.
