@@ -25,15 +25,76 @@ export interface DeliveryReport {
   relays: Array<{ relay: string; status: OutboxItem['status']; code: string | null }>;
 }
 
+/** Options for {@link awaitDelivery}. */
+export interface DeliveryWaitOptions {
+  /**
+   * Once one relay acknowledged an event, wait at most this long for its other relays; those that
+   * have not answered by then stay queued in the outbox and are reported pending. Default: wait
+   * for every relay (a catalog belongs on all of them; a gift wrap needs one of the recipient's
+   * inbox relays, and must not wait out the connect timeout of one that is down).
+   */
+  afterFirstAckMs?: number;
+}
+
 /**
- * Wait (at most {@link DELIVERY_WAIT_MS}) for the outbox to settle, then report each event's targets.
- * `flush()` runs the outbox even when the peer was not started.
+ * Wait (at most {@link DELIVERY_WAIT_MS}) until every due target of `events` has answered (acked,
+ * refused, or a retry scheduled), then report each event's targets. Only these events are waited
+ * for: older targets the outbox retries meanwhile (a relay that has been down for days) must not
+ * hold a command up. `flush()` runs the outbox even when the peer was not started.
  */
 export async function awaitDelivery(
   peer: Peer,
   events: ReadonlyArray<Pick<NostrEvent, 'id' | 'kind'>>,
+  options: DeliveryWaitOptions = {},
 ): Promise<DeliveryReport[]> {
-  await Promise.race([peer.flush(), new Promise((r) => setTimeout(r, DELIVERY_WAIT_MS).unref())]);
+  const { outbox, outboxStore } = peerInternals(peer);
+  const ids = new Set(events.map((e) => e.id));
+  const now = Date.now();
+  // The targets this command waits for: those of its events that are due now (a fresh event's all).
+  const waiting = new Map<string, Set<string>>();
+  for (const w of outboxStore.list(['pending'])) {
+    if (!ids.has(w.eventId) || w.nextAttemptAt > now) continue;
+    const open = waiting.get(w.eventId) ?? new Set<string>();
+    open.add(w.relay);
+    waiting.set(w.eventId, open);
+  }
+  await new Promise<void>((resolve) => {
+    const timers: NodeJS.Timeout[] = [];
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      off();
+      for (const t of timers) clearTimeout(t);
+      resolve();
+    };
+    const check = (): void => {
+      if ([...waiting.values()].every((open) => open.size === 0)) finish();
+    };
+    const acked = new Set<string>();
+    const off = outbox.onResult((event, outcome) => {
+      const open = waiting.get(event.id);
+      if (open === undefined) return;
+      open.delete(outcome.relay);
+      const grace = options.afterFirstAckMs;
+      if (outcome.status === 'acked' && grace !== undefined && !acked.has(event.id)) {
+        acked.add(event.id);
+        const t = setTimeout(() => {
+          open.clear();
+          check();
+        }, grace);
+        t.unref();
+        timers.push(t);
+      }
+      check();
+    });
+    const cap = setTimeout(finish, DELIVERY_WAIT_MS);
+    cap.unref();
+    timers.push(cap);
+    check();
+    // The whole outbox idle (or stopped) means nothing of ours is in flight either.
+    void peer.flush().then(finish, finish);
+  });
   const items = peerInternals(peer).outboxStore.list(['pending', 'failed', 'acked']);
   return events.map((e) => {
     const mine = items.filter((w) => w.eventId === e.id);

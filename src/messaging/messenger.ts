@@ -44,6 +44,8 @@ export type RelayChoice = DmRelayChoice;
 export interface SendReport {
   rumorId: string;
   wrapId: string;
+  /** The copy wrapped to ourselves (chat to another key), for our other devices. */
+  selfWrapId?: string;
   /** True when at least one relay holds the wrap, or (with an outbox) it is durably queued. */
   ok: boolean;
   /** True when the wrap went through the persistent outbox (results then come later). */
@@ -250,22 +252,19 @@ export class Messenger {
   ): Promise<SendReport> {
     const rumor = createRumor(chatTemplate(text, [recipient], { clock: this.#clock, ...options }), this.pubkey);
     const choice = await this.relaysFor(recipient);
-    const held = createHeldWrap(
-      await createSeal(rumor, this.#signer, recipient, { clock: this.#clock, random: this.#random }),
-      recipient,
-      { clock: this.#clock, random: this.#random },
-    );
+    // Both seals at once: a remote signer's round trips for the copy overlap the recipient's.
+    const sealOptions = { clock: this.#clock, random: this.#random };
+    const [seal, selfSeal] = await Promise.all([
+      createSeal(rumor, this.#signer, recipient, sealOptions),
+      recipient === this.pubkey ? undefined : createSeal(rumor, this.#signer, this.pubkey, sealOptions),
+    ]);
+    const held = createHeldWrap(seal, recipient, sealOptions);
     const wrap = held.wrap;
     const sent = await this.#publish(held, choice.relays);
-    if (recipient !== this.pubkey) {
-      const self = createHeldWrap(
-        await createSeal(rumor, this.#signer, this.pubkey, { clock: this.#clock, random: this.#random }),
-        this.pubkey,
-        { clock: this.#clock, random: this.#random },
-      );
-      await this.#publish(self, this.#o.selfRelays ?? this.#o.inboxRelays ?? []);
-    }
-    return { rumorId: rumor.id, wrapId: wrap.id, ...sent, choice };
+    if (selfSeal === undefined) return { rumorId: rumor.id, wrapId: wrap.id, ...sent, choice };
+    const self = createHeldWrap(selfSeal, this.pubkey, sealOptions);
+    await this.#publish(self, this.#o.selfRelays ?? this.#o.inboxRelays ?? []);
+    return { rumorId: rumor.id, wrapId: wrap.id, selfWrapId: self.wrap.id, ...sent, choice };
   }
 
   /**

@@ -13,7 +13,14 @@ import type { RelayList } from '../events/relay-list.ts';
 import { parseRelayListEvent, relaysFor } from '../events/relay-list.ts';
 import type { NostrEvent } from '../events/types.ts';
 import { assertComplete, queryEvents } from './query.ts';
-import type { PublishResult, Subscription, SubscriptionHandlers, SubscribeOptions, Transport } from './transport.ts';
+import type {
+  PublishResult,
+  RelayGap,
+  Subscription,
+  SubscriptionHandlers,
+  SubscribeOptions,
+  Transport,
+} from './transport.ts';
 
 /** Most relays taken from one list (a hostile list must not make us dial hundreds). */
 export const MAX_LISTED_RELAYS = 8;
@@ -38,17 +45,35 @@ export async function fetchNewest(
   author: string,
   options: LookupOptions = {},
 ): Promise<NostrEvent | undefined> {
-  const filter: Filter = { kinds: [kind], authors: [author], limit: 5 };
+  const r = await newestOfKinds(transport, [kind], author, options);
+  const best = r.newest.get(kind);
+  if (best === undefined) assertComplete(r, `kind ${kind} of ${author}`);
+  return best;
+}
+
+/**
+ * The newest event of each of `kinds` by `author`, in one query (one round trip for lists that
+ * are looked up together), and the relays that did not answer: a kind absent from `newest` while
+ * `incomplete` is not empty may still exist.
+ */
+export async function newestOfKinds(
+  transport: Transport,
+  kinds: readonly number[],
+  author: string,
+  options: LookupOptions = {},
+): Promise<{ newest: Map<number, NostrEvent>; incomplete: RelayGap[] }> {
+  // Replaceable kinds: a relay holds one of each, a few more if it keeps superseded versions.
+  const filter: Filter = { kinds: [...kinds], authors: [author], limit: 5 * kinds.length };
   const r = await queryEvents(transport, [filter], options.eoseTimeoutMs ?? 5000, {
     ...(options.relays !== undefined ? { relays: options.relays } : {}),
   });
-  let best: NostrEvent | undefined;
+  const newest = new Map<number, NostrEvent>();
   for (const e of r.events) {
-    if (e.kind !== kind || e.pubkey !== author) continue;
-    if (!best || e.created_at > best.created_at || (e.created_at === best.created_at && e.id < best.id)) best = e;
+    if (!kinds.includes(e.kind) || e.pubkey !== author) continue;
+    const b = newest.get(e.kind);
+    if (!b || e.created_at > b.created_at || (e.created_at === b.created_at && e.id < b.id)) newest.set(e.kind, e);
   }
-  if (best === undefined) assertComplete(r, `kind ${kind} of ${author}`);
-  return best;
+  return { newest, incomplete: r.incomplete };
 }
 
 /**
@@ -100,9 +125,16 @@ export async function dmRelayChoice(
   recipient: string,
   options: LookupOptions = {},
 ): Promise<DmRelayChoice> {
-  const dm = await dmRelaysOf(transport, recipient, options);
+  // Both lists in one REQ: the NIP-65 fallback costs no second round trip.
+  const r = await newestOfKinds(transport, [Kind.DmRelays, Kind.RelayList], recipient, options);
+  const dmEvent = r.newest.get(Kind.DmRelays);
+  const dm = dmEvent ? parseDmRelaysEvent(dmEvent).relays.slice(0, MAX_LISTED_RELAYS) : [];
   if (dm.length > 0) return { relays: dm, source: 'dm-relays' };
-  const read = listedRelays(await relayListOf(transport, recipient, options), 'read');
+  // A relay that did not answer may hold the DM relay list: no fallback that would leak the DM.
+  if (dmEvent === undefined) assertComplete(r, `kind ${Kind.DmRelays} of ${recipient}`);
+  const listEvent = r.newest.get(Kind.RelayList);
+  if (listEvent === undefined) assertComplete(r, `kind ${Kind.RelayList} of ${recipient}`);
+  const read = listedRelays(listEvent ? parseRelayListEvent(listEvent) : undefined, 'read');
   if (read.length > 0) {
     return {
       relays: read,

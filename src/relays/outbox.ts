@@ -80,6 +80,7 @@ export class OutboxPublisher {
   #outcomes: { outcome: AttemptOutcome; key: string; event: NostrEvent; result: PublishResult }[] = [];
   #flushScheduled = false;
   #idleWaiters: (() => void)[] = [];
+  readonly #listeners = new Set<(event: NostrEvent, outcome: AttemptOutcome) => void>();
   /** Why the publisher stopped on its own (a store error in the background), if it did. */
   lastError: string | undefined;
 
@@ -139,6 +140,15 @@ export class OutboxPublisher {
   publishMany(events: readonly NostrEvent[], relays: readonly string[] = this.#relays): void {
     this.#store.enqueueMany(events, relays);
     this.#kick();
+  }
+
+  /**
+   * Be told of every attempt's result once it is recorded in the store (a caller waiting for
+   * some events need not wait for the whole outbox). Returns the function that stops it.
+   */
+  onResult(listener: (event: NostrEvent, outcome: AttemptOutcome) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Resolves when nothing is in flight and nothing is due now (pending targets may wait for a later retry). */
@@ -268,6 +278,7 @@ export class OutboxPublisher {
           if (held.open.size === 0) this.#release(b.event.id);
         }
         this.#onresult?.(b.event, b.result);
+        for (const l of this.#listeners) l(b.event, b.outcome);
       }
       this.#kickFromTimer();
     });

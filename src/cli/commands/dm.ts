@@ -19,6 +19,12 @@ import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 const TIMEOUT_MS = { min: 1, max: 600_000 };
 /** `--limit` bounds: the newest messages listed. */
 const LIMIT = { min: 1, max: 100_000 };
+/**
+ * Once one relay holds a wrap, how long its other relays may still answer before the command
+ * reports them pending (they stay queued): a DM needs one of the recipient's inbox relays, and a
+ * relay that is down must not hold the send for its whole connect timeout.
+ */
+const DM_AFTER_FIRST_ACK_MS = 2_000;
 
 async function send(ctx: CommandContext): Promise<number> {
   const to = pubkeyArg(ctx, 'npub');
@@ -29,7 +35,12 @@ async function send(ctx: CommandContext): Promise<number> {
   peer.on('warning', (w) => ctx.io.stderr(`warning: ${w}\n`));
   try {
     const r = await peer.dms.send(to, text);
-    const [report] = await awaitDelivery(peer, [{ id: r.wrapId, kind: Kind.GiftWrap }]);
+    const wraps = [r.wrapId, ...(r.selfWrapId === undefined ? [] : [r.selfWrapId])];
+    const [report] = await awaitDelivery(
+      peer,
+      wraps.map((id) => ({ id, kind: Kind.GiftWrap })),
+      { afterFirstAckMs: DM_AFTER_FIRST_ACK_MS },
+    );
     const relays = (report?.relays ?? []).map((x) => ({ relay: x.relay, ok: x.status === 'acked', code: x.code }));
     const ok = relays.some((x) => x.ok);
     // A relay that refuses gift wraps by policy never holds this one: the sender must know, since
@@ -40,6 +51,11 @@ async function send(ctx: CommandContext): Promise<number> {
     for (const x of relays.filter((y) => refused.includes(y.relay)))
       ctx.io.stderr(
         `warning: relay ${x.relay} refused the gift wrap by policy (${x.code}): the recipient will not find it there\n`,
+      );
+    const unanswered = relays.filter((x) => x.code === null).map((x) => x.relay);
+    if (ok && unanswered.length > 0)
+      ctx.io.stderr(
+        `relay ${unanswered.join(', ')} did not answer yet: the wrap stays queued for it (otp2p outbox lists it)\n`,
       );
     const out = { ok, queued: !ok, rumor: r.rumorId, wrap: r.wrapId, relays, refused, source: r.choice.source };
     if (ctx.json) printJson(ctx, out);
