@@ -7,8 +7,6 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import NDK, { NDKNip46Backend, NDKPrivateKeySigner } from '@nostr-dev-kit/ndk';
-import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../src/core/bytes.ts';
 import { unixSeconds } from '../src/core/clock.ts';
@@ -30,12 +28,11 @@ import type { EmbeddedRelay } from '../src/relays/embedded.ts';
 import { RelayPool } from '../src/relays/pool.ts';
 import { LocalSigner } from '../src/signers/local.ts';
 import { Nip46Signer, parseBunkerUri } from '../src/signers/nip46.ts';
+import { startBunker } from './helpers/bunker.ts';
+import type { TestBunker } from './helpers/bunker.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { openUsdEurNotary, usdEurOffer } from './helpers/usd-eur-notary.ts';
 import type { UsdEurNotary } from './helpers/usd-eur-notary.ts';
-
-// NDK 3 looks for a global WebSocket, which Node 20 does not have.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 const ALICE_SK = hexToBytes('6a'.repeat(32));
 const ALICE = getPublicKey(ALICE_SK);
@@ -63,7 +60,7 @@ function filesUnder(dir: string, out: string[] = []): string[] {
 describe('a Peer over a NIP-46 remote signer (NDK backend on the embedded relay)', () => {
   const dir = tmpDir();
   let relay: EmbeddedRelay;
-  let ndk: NDK;
+  let remote: TestBunker;
   let signerPool: RelayPool;
   let notary: SimulatedNotary;
   let lookup: ReturnType<typeof simulatedNotaryLookup>;
@@ -88,19 +85,12 @@ describe('a Peer over a NIP-46 remote signer (NDK backend on the embedded relay)
 
   beforeAll(async () => {
     relay = await startEmbeddedRelay({ dbPath: join(dir, 'relay.sqlite') });
-    ndk = new NDK({ explicitRelayUrls: [relay.url] });
-    await ndk.connect(2000);
-    // NDK hands the bunker URI's secret to `applyToken`, its documented extension point.
-    class Backend extends NDKNip46Backend {
-      override async applyToken(_pubkey: string, token: string): Promise<void> {
-        if (token !== 'pairing-secret') throw new Error('bad secret');
-      }
-    }
-    const backend = new Backend(ndk, new NDKPrivateKeySigner(ALICE_SK), async (p) => {
-      if (stall) return new Promise<boolean>(() => {});
-      return !refuse.has(p.method);
+    remote = await startBunker({
+      relayUrl: relay.url,
+      secretKey: ALICE_SK,
+      secret: 'pairing-secret',
+      permit: (p) => (stall ? new Promise<boolean>(() => {}) : !refuse.has(p.method)),
     });
-    await backend.start();
     signerPool = new RelayPool({ relays: [relay.url] });
 
     let fund: UsdEurNotary['fund'];
@@ -138,7 +128,7 @@ describe('a Peer over a NIP-46 remote signer (NDK backend on the embedded relay)
     for (const p of [alice, bob, dave]) await p?.stop();
     bunker?.close();
     await signerPool?.close();
-    for (const r of ndk?.pool.relays.values() ?? []) r.disconnect();
+    remote?.stop();
     lookup?.close();
     notary?.close();
     await relay?.close();

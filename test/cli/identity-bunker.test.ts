@@ -6,9 +6,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import NDK, { NDKNip46Backend, NDKPrivateKeySigner } from '@nostr-dev-kit/ndk';
 import { verifyEvent } from 'nostr-tools/pure';
-import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/core/bytes.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -20,11 +18,10 @@ import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
 import { RelayPool } from '../../src/relays/pool.ts';
 import { NIP46_PERMISSIONS } from '../../src/signers/nip46.ts';
+import { startBunker } from '../helpers/bunker.ts';
+import type { TestBunker } from '../helpers/bunker.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-
-// NDK 3 looks for a global WebSocket, which Node 20 does not have.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 const USER_SK = hexToBytes('6a'.repeat(32));
 const USER_PK = getPublicKey(USER_SK);
@@ -42,8 +39,7 @@ function folderText(dir: string): string {
 
 describe('a NIP-46 remote signer (NDK backend) as the CLI identity', () => {
   let relay: EmbeddedRelay;
-  let ndk: NDK;
-  let backend: NDKNip46Backend;
+  let remote: TestBunker;
   let pool: RelayPool;
   const connected: string[] = [];
   const asked: string[] = [];
@@ -51,30 +47,26 @@ describe('a NIP-46 remote signer (NDK backend) as the CLI identity', () => {
 
   beforeAll(async () => {
     relay = await startEmbeddedRelay({ host: '127.0.0.1' });
-    ndk = new NDK({ explicitRelayUrls: [relay.url] });
-    await ndk.connect(2000);
-    class Backend extends NDKNip46Backend {
-      override async applyToken(pubkey: string, token: string): Promise<void> {
-        if (token !== SECRET) throw new Error('bad secret');
-        connected.push(pubkey);
-      }
-    }
-    backend = new Backend(ndk, new NDKPrivateKeySigner(bytesToHex(USER_SK)), async (p) => {
-      asked.push(p.method);
-      return !(refuse && p.method === 'sign_event');
+    remote = await startBunker({
+      relayUrl: relay.url,
+      secretKey: USER_SK,
+      secret: SECRET,
+      onConnect: (pk) => connected.push(pk),
+      permit: (p) => {
+        asked.push(p.method);
+        return !(refuse && p.method === 'sign_event');
+      },
     });
-    await backend.start();
     pool = new RelayPool({ relays: [relay.url], fetchLimits: false });
   });
 
   afterAll(async () => {
     await pool?.close();
-    for (const r of ndk?.pool.relays.values() ?? []) r.disconnect();
+    remote?.stop();
     await relay?.close();
   });
 
-  const uri = (secret = true): string =>
-    `bunker://${USER_PK}?relay=${encodeURIComponent(relay.url)}${secret ? `&secret=${SECRET}` : ''}`;
+  const uri = (secret = true): string => remote.uri(secret);
 
   it('refuses a bunker URI with a secret on the command line, without echoing the secret', async () => {
     const home = tmpDir();
@@ -294,7 +286,7 @@ describe('a NIP-46 remote signer (NDK backend) as the CLI identity', () => {
           // What a signer app does when the user scans the code: answer `connect` with the secret.
           const u = new URL(m[0]);
           expect(u.searchParams.get('perms')).toBe(NIP46_PERMISSIONS.join(','));
-          void backend.rpc.sendResponse('pair-1', u.hostname, u.searchParams.get('secret') ?? '');
+          void remote.backend.rpc.sendResponse('pair-1', u.hostname, u.searchParams.get('secret') ?? '');
         },
       },
     );

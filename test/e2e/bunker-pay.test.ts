@@ -7,25 +7,22 @@
  * every CLI command does (`openPeer`) and keep their peers started.
  */
 import { join } from 'node:path';
-import NDK, { NDKNip46Backend, NDKPrivateKeySigner } from '@nostr-dev-kit/ndk';
-import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { Home } from '../../src/cli/home.ts';
 import { openPeer } from '../../src/cli/peer.ts';
-import { bytesToHex, hexToBytes } from '../../src/core/bytes.ts';
+import { hexToBytes } from '../../src/core/bytes.ts';
 import { getPublicKey } from '../../src/events/sign.ts';
 import { npubEncode } from '../../src/keys/nip19.ts';
 import { ledgerAccounts } from '../../src/otapi/notary-dir.ts';
 import type { Peer } from '../../src/peer.ts';
 import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
 import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
+import { startBunker } from '../helpers/bunker.ts';
+import type { TestBunker } from '../helpers/bunker.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { usdEurOffer } from '../helpers/usd-eur-notary.ts';
-
-// NDK 3 looks for a global WebSocket, which Node 20 does not have.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 const ALICE_SK = hexToBytes('5c'.repeat(32));
 const ALICE = getPublicKey(ALICE_SK);
@@ -55,7 +52,7 @@ describe('otp2p pay through a hop with a NIP-46 remote signer as the identity', 
   const notaryDir = join(root, 'notary');
   const homes = { alice: join(root, 'alice'), bob: join(root, 'bob'), dave: join(root, 'dave') };
   let relay: EmbeddedRelay;
-  let ndk: NDK;
+  let remote: TestBunker;
   const signed: number[] = [];
   const running: Array<{ peer: Peer; close: () => Promise<void> }> = [];
   const units: Record<string, string> = {};
@@ -77,18 +74,15 @@ describe('otp2p pay through a hop with a NIP-46 remote signer as the identity', 
 
   beforeAll(async () => {
     relay = await startEmbeddedRelay({ host: '127.0.0.1', port: 0, dbPath: join(root, 'relay.sqlite') });
-    ndk = new NDK({ explicitRelayUrls: [relay.url] });
-    await ndk.connect(2000);
-    class Backend extends NDKNip46Backend {
-      override async applyToken(_pubkey: string, token: string): Promise<void> {
-        if (token !== SECRET) throw new Error('bad secret');
-      }
-    }
-    const backend = new Backend(ndk, new NDKPrivateKeySigner(bytesToHex(ALICE_SK)), async (p) => {
-      if (p.method === 'sign_event') signed.push(kindOf(p.params));
-      return true;
+    remote = await startBunker({
+      relayUrl: relay.url,
+      secretKey: ALICE_SK,
+      secret: SECRET,
+      permit: (p) => {
+        if (p.method === 'sign_event') signed.push(kindOf(p.params));
+        return true;
+      },
     });
-    await backend.start();
 
     const n = await cli(['notary', 'init', notaryDir, '--unit', 'USD', '--unit', 'EUR'], root);
     notaryId = n.id as string;
@@ -104,7 +98,7 @@ describe('otp2p pay through a hop with a NIP-46 remote signer as the identity', 
       ).toBe(0);
     }
 
-    const uri = `bunker://${ALICE}?relay=${encodeURIComponent(relay.url)}&secret=${SECRET}`;
+    const uri = remote.uri();
     const init = await cli(['init', '--bunker-stdin', '--password-stdin'], homes.alice, `${uri}\n${PW}\n`);
     expect(init.exitCode, String(init.stderr)).toBe(0);
     for (const name of ['bob', 'dave'] as const) expect((await cli(['init'], homes[name])).exitCode).toBe(0);
@@ -140,7 +134,7 @@ describe('otp2p pay through a hop with a NIP-46 remote signer as the identity', 
 
   afterAll(async () => {
     for (const r of running) await r.close();
-    for (const r of ndk?.pool.relays.values() ?? []) r.disconnect();
+    remote?.stop();
     await relay?.close();
   }, 30_000);
 
