@@ -5,3 +5,4 @@ export * from './nip17.ts';
 export * from './protocol.ts';
 export * from './replay.ts';
 export * from './messenger.ts';
+export * from './decrypt-budget.ts';

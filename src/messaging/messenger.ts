@@ -21,6 +21,7 @@ import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
 import type { Signer } from '../events/signer.ts';
+import type { NostrEvent } from '../events/types.ts';
 import { EventVerifier } from '../events/verify.ts';
 import type { DmRelayChoice } from '../relays/nip65.ts';
 import { dmRelayChoice } from '../relays/nip65.ts';
@@ -32,7 +33,9 @@ import type { ChatMessage } from './nip17.ts';
 import { chatTemplate, parseChat } from './nip17.ts';
 import type { Unwrapped } from './nip59.ts';
 import type { HeldWrap } from './nip59.ts';
-import { createHeldWrap, createRumor, createSeal, unwrapGift } from './nip59.ts';
+import { checkWrap, createHeldWrap, createRumor, createSeal, unwrapGift } from './nip59.ts';
+import type { DecryptBudgetLimits } from './decrypt-budget.ts';
+import { DEFAULT_REMOTE_DECRYPT_LIMITS, DecryptBudget, budgetedDecrypts } from './decrypt-budget.ts';
 import type { MessageRegistry, MessageType, ProtocolBodies, ProtocolMessage } from './protocol.ts';
 import { defaultRegistry, errorReply, makeMessage, serializeMessage } from './protocol.ts';
 import { ReceivedMessages } from './replay.ts';
@@ -90,7 +93,25 @@ export interface MessengerStats {
   processed: number;
   accepted: number;
   rejected: Partial<Record<ErrorCode, number>>;
+  /** Decrypt requests that waited for the remote signer's budget (see {@link MessengerOptions.decryptLimits}). */
+  deferred: number;
 }
+
+/**
+ * Wraps that failed for good, remembered (by verified id, in memory) so the same junk from another
+ * relay or the next fetch costs no second decryption.
+ */
+export const MAX_REMEMBERED_JUNK = 10_000;
+
+/** Failures that say nothing about the wrap itself: it may open later, so it is not remembered as junk. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'rate-limited',
+  'closed',
+  'aborted',
+  'signer-timeout',
+  'signer-mismatch',
+  'internal',
+]);
 
 /** Options for {@link Messenger}. */
 export interface MessengerOptions {
@@ -122,6 +143,12 @@ export interface MessengerOptions {
   onWarning?: (message: string) => void;
   /** Time to wait for a relay list lookup (default 5 s). */
   lookupTimeoutMs?: number;
+  /**
+   * Bound on the decrypt requests incoming wraps make to the signer: default
+   * {@link DEFAULT_REMOTE_DECRYPT_LIMITS} for a remote signer (`bunker`), none for a local key
+   * (`false` turns it off).
+   */
+  decryptLimits?: DecryptBudgetLimits | false;
 }
 
 /** Default freshness window for protocol messages. */
@@ -147,7 +174,14 @@ export class Messenger {
   /** Rumor ids whose handler is running (bounded by the messages in flight). */
   readonly #handling = new Set<string>();
   #sub: Subscription | undefined;
-  #stats: MessengerStats = { processed: 0, accepted: 0, rejected: {} };
+  #stats: Omit<MessengerStats, 'deferred'> = { processed: 0, accepted: 0, rejected: {} };
+  /** Who opens incoming wraps: the signer, through the decrypt budget when there is one. */
+  readonly #unwrapSigner: Signer;
+  readonly #budget: DecryptBudget | undefined;
+  /** Junk wrap ids (insertion order: the oldest is forgotten first). */
+  readonly #junk = new Set<string>();
+  /** Wrap ids being opened now: a copy from another relay waits for no second decryption. */
+  readonly #opening = new Set<string>();
 
   /** @throws OtP2pError `bad-key` when `pubkey` is not 32-byte hex. */
   constructor(options: MessengerOptions) {
@@ -163,11 +197,24 @@ export class Messenger {
     this.#registry = options.registry ?? defaultRegistry;
     this.#verifier = options.verifier ?? new EventVerifier({ clock: this.#clock });
     this.received = new ReceivedMessages(options.store, { clock: this.#clock });
+    const limits =
+      options.decryptLimits ?? (options.signer.identityKind === 'bunker' ? DEFAULT_REMOTE_DECRYPT_LIMITS : false);
+    if (limits !== false) {
+      const budget = new DecryptBudget(limits, {
+        clock: this.#clock,
+        onQueued: () =>
+          options.onWarning?.(
+            `incoming gift wraps wait for the remote signer: at most ${limits.max} decrypt requests per ${limits.windowMs / 1000} s`,
+          ),
+      });
+      this.#budget = budget;
+      this.#unwrapSigner = budgetedDecrypts(options.signer, budget);
+    } else this.#unwrapSigner = options.signer;
   }
 
   /** Counters since construction. */
   stats(): MessengerStats {
-    return { ...this.#stats, rejected: { ...this.#stats.rejected } };
+    return { ...this.#stats, rejected: { ...this.#stats.rejected }, deferred: this.#budget?.stats().deferred ?? 0 };
   }
 
   /** Register the handler of a protocol message type (replaces any previous one). */
@@ -332,6 +379,11 @@ export class Messenger {
     return waiting;
   }
 
+  #rememberJunk(id: string): void {
+    this.#junk.add(id);
+    if (this.#junk.size > MAX_REMEMBERED_JUNK) this.#junk.delete(this.#junk.values().next().value as string);
+  }
+
   #reject(code: ErrorCode, message: string, replied = false): ProcessResult {
     this.#stats.rejected[code] = (this.#stats.rejected[code] ?? 0) + 1;
     return { ok: false, code, message, replied };
@@ -350,15 +402,29 @@ export class Messenger {
     if (typeof wrapId === 'string' && wrapId.length === 64 && this.received.seenWrap(wrapId)) {
       return this.#reject('duplicate', `wrap ${wrapId} was already handled`);
     }
+    // Everything that costs no decryption first: a remote signer must not work for junk.
+    let wrap: NostrEvent;
+    try {
+      wrap = checkWrap(wrapValue, this.pubkey, { verifier: this.#verifier, clock: this.#clock });
+    } catch (err) {
+      return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'check failed');
+    }
+    if (this.#junk.has(wrap.id)) return this.#reject('duplicate', `wrap ${wrap.id} was already refused`);
+    if (this.#opening.has(wrap.id)) return this.#reject('duplicate', `wrap ${wrap.id} is being opened`);
+    this.#opening.add(wrap.id);
     let u: Unwrapped;
     try {
-      u = await unwrapGift(wrapValue, this.#signer, {
+      u = await unwrapGift(wrap, this.#unwrapSigner, {
         verifier: this.#verifier,
         clock: this.#clock,
         recipient: this.pubkey,
       });
     } catch (err) {
+      const code: ErrorCode = isOtP2pError(err) ? err.code : 'internal';
+      if (!TRANSIENT.has(code)) this.#rememberJunk(wrap.id);
       return isOtP2pError(err) ? this.#reject(err.code, err.message) : this.#reject('internal', 'unwrap failed');
+    } finally {
+      this.#opening.delete(wrap.id);
     }
     if (u.rumor.kind === Kind.ChatMessage) {
       try {
@@ -471,6 +537,7 @@ export class Messenger {
     if (this.#sub !== undefined) return;
     const queue: unknown[] = [];
     let draining = false;
+    let backlogFull = false;
     const drain = async (): Promise<void> => {
       if (draining) return;
       draining = true;
@@ -482,6 +549,19 @@ export class Messenger {
         [{ kinds: [Kind.GiftWrap, Kind.EphemeralGiftWrap], '#p': [this.pubkey] }],
         {
           onevent: (e) => {
+            // Behind a remote signer's budget the backlog is bounded too: the excess is counted
+            // and said, and offered again by the next fetch or start (wraps are not marked seen).
+            if (this.#budget !== undefined && queue.length >= this.#budget.limits.maxQueued) {
+              this.#stats.processed++;
+              this.#reject('rate-limited', 'the backlog of wraps for the remote signer is full');
+              if (!backlogFull)
+                this.#o.onWarning?.(
+                  `${queue.length} gift wraps wait for the remote signer: further ones are skipped until the backlog drains, and fetched again next time`,
+                );
+              backlogFull = true;
+              return;
+            }
+            backlogFull = false;
             queue.push(e);
             void drain();
           },
@@ -517,6 +597,8 @@ export class Messenger {
   stop(): void {
     this.#sub?.close();
     this.#sub = undefined;
+    // Wraps waiting for the remote signer's budget end as `closed` (counted, offered again next time).
+    this.#budget?.close();
     for (const [nonce, p] of this.#pending) {
       clearTimeout(p.timer);
       p.reject(new OtP2pError('closed', 'messenger stopped'));

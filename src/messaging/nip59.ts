@@ -268,19 +268,36 @@ export function parseRumor(value: unknown): Rumor {
  * - rumor: `bad-shape`, `bad-id`, `created-at-future`, `pubkey-mismatch` (rumor.pubkey != seal.pubkey);
  * - the signer's codes (`signer-refused`, `signer-timeout`, `signer-mismatch`).
  */
-export async function unwrapGift(wrapValue: unknown, signer: Signer, options: UnwrapOptions = {}): Promise<Unwrapped> {
+/**
+ * The checks on a wrap that cost no decryption: its id, signature, shape and size (the verifier's
+ * limits), its kind, a `p` tag naming `recipient`, and a payload size that fits the plaintext cap.
+ * Run before asking a signer anything: a remote signer must not work for junk.
+ * @throws OtP2pError the verifier's codes (`bad-id`, `bad-sig`, `too-large`, ...), `bad-kind`,
+ *   `bad-wrap` (not addressed to `recipient`), `bad-payload`, `bad-version`.
+ */
+export function checkWrap(
+  wrapValue: unknown,
+  recipient: string,
+  options: Pick<UnwrapOptions, 'verifier' | 'clock' | 'maxPlaintextBytes'> = {},
+): NostrEvent {
   const verifier = options.verifier ?? new EventVerifier({ clock: options.clock });
-  const me = options.recipient ?? (await signer.getPublicKey());
   const wrap = verifyOrThrow(verifier, wrapValue, 'wrap');
   if (!WRAP_KINDS.has(wrap.kind))
     reject('bad-kind', `wrap has kind ${wrap.kind}, expected 1059 or 21059`, { layer: 'wrap', kind: wrap.kind });
-  if (!wrap.tags.some((t) => t[0] === 'p' && t[1] === me))
+  if (!wrap.tags.some((t) => t[0] === 'p' && t[1] === recipient))
     reject('bad-wrap', `wrap ${wrap.id} is not addressed to us`, { layer: 'wrap', id: wrap.id });
+  checkPayloadSize(wrap.content, { maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES });
+  return wrap;
+}
+
+export async function unwrapGift(wrapValue: unknown, signer: Signer, options: UnwrapOptions = {}): Promise<Unwrapped> {
+  const verifier = options.verifier ?? new EventVerifier({ clock: options.clock });
+  const me = options.recipient ?? (await signer.getPublicKey());
+  const wrap = checkWrap(wrapValue, me, { ...options, verifier });
   const decryptOptions: DecryptOptions = {
     maxPlaintextBytes: options.maxPlaintextBytes ?? DEFAULT_MAX_PLAINTEXT_BYTES,
   };
 
-  checkPayloadSize(wrap.content, decryptOptions);
   const sealText = await signer.nip44Decrypt(wrap.pubkey, wrap.content);
   let sealValue: unknown;
   try {
