@@ -19,7 +19,6 @@ import { tryNormalizeRelayUrl } from '../core/relay-url.ts';
 import { editFollowList, parseFollowsEvent } from '../events/follows.ts';
 import type { Follow, FollowChange } from '../events/follows.ts';
 import { Kind } from '../events/kinds.ts';
-import { parseMetadataEvent } from '../events/metadata.ts';
 import { parseRelayListEvent } from '../events/relay-list.ts';
 import type { NostrEvent } from '../events/types.ts';
 import { npubDecode, nprofileDecode, parsePubkey } from '../keys/nip19.ts';
@@ -110,7 +109,7 @@ export interface FollowEntry {
   pubkey: string;
   /** Your name for the key (the list's petname). */
   petname?: string;
-  /** The name the key gives itself (kind 0 `display_name`, else `name`), when fetched. */
+  /** The name the key gives itself (kind 0 `display_name`, else `name`), as the persisted web holds it. */
   profileName?: string;
   /** The relay hint of the `p` tag. */
   relay?: string;
@@ -308,6 +307,10 @@ export class PeerFollows {
       addGaps(incomplete, r.incomplete);
       found.push(...r.events);
     }
+    // What was fetched joins the persisted web, and names come from there: one naming path for
+    // the whole product (the graph picks the rest up at its next load or sync).
+    const { web } = this.#ctx;
+    web.store.ingest(found);
     const now = unixSeconds(this.#ctx.clock);
     const by = new Map<string, NostrEvent[]>();
     for (const e of found) {
@@ -320,7 +323,7 @@ export class PeerFollows {
       const entry: FollowEntry = { pubkey: f.pubkey, degree: 1, publishes: publishesOf(mine, now) };
       if (f.petname !== undefined) entry.petname = f.petname;
       if (f.relay !== undefined) entry.relay = f.relay;
-      const name = profileName(newestOf(mine, Kind.Metadata, f.pubkey));
+      const name = web.store.nameOf(f.pubkey);
       if (name !== undefined) entry.profileName = name;
       return entry;
     });
@@ -363,7 +366,7 @@ export class PeerFollows {
     const now = unixSeconds(clock);
     const friends = added.map((t): FriendView => {
       const mine = fetched.filter((e) => e.pubkey === t.pubkey);
-      const name = profileName(newestOf(mine, Kind.Metadata, t.pubkey));
+      const name = web.store.nameOf(t.pubkey);
       return {
         pubkey: t.pubkey,
         ...(name !== undefined ? { profileName: name } : {}),
@@ -529,19 +532,4 @@ function publishesOf(events: readonly NostrEvent[], now: number): Publishes {
 function isExpired(e: NostrEvent, now: number): boolean {
   const exp = e.tags.find((t) => t[0] === 'expiration')?.[1];
   return exp !== undefined && /^[0-9]{1,12}$/.test(exp) && Number(exp) <= now;
-}
-
-/**
- * The raw name a kind 0 gives its key (`display_name`, else `name`), when it parses. Shown by the
- * caller through the one naming rule (petname, else this with a short npub, else a short npub).
- */
-function profileName(e: NostrEvent | undefined): string | undefined {
-  if (!e) return undefined;
-  try {
-    const m = parseMetadataEvent(e);
-    return [m.display_name, m.name].find((v) => v !== undefined && v.trim() !== '');
-  } catch (err) {
-    if (isOtP2pError(err)) return undefined;
-    throw err;
-  }
 }

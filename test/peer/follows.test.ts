@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OtP2pError } from '../../src/core/errors.ts';
+import { buildMetadataEvent } from '../../src/events/metadata.ts';
+import { shortNpub } from '../../src/events/names.ts';
 import { deriveIdentity } from '../../src/keys/identity.ts';
 import { generateMnemonic } from '../../src/keys/mnemonic.ts';
 import { npubEncode } from '../../src/keys/nip19.ts';
@@ -129,6 +131,20 @@ describe('Peer.follow', () => {
     });
     // Unfollowing again changes nothing, so nothing is published.
     expect((await alice.unfollow(bob.npub)).event).toBeNull();
+  });
+
+  it('names a friend through the persisted web: follow and followList show what Peer.nameOf shows', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await dave.publish(buildMetadataEvent({ display_name: 'Dave D' }, now), { wait: true });
+    const r = await alice.follow(dave.npub);
+    expect(r.friends.find((f) => f.pubkey === dave.pubkey)?.profileName).toBe('Dave D');
+    expect(alice.nameOf(dave.pubkey)).toBe(`Dave D (${shortNpub(dave.pubkey)})`);
+    // A newer profile, fetched by followList: it joins the web, so every name shown follows it.
+    await dave.publish(buildMetadataEvent({ display_name: 'Dave E' }, now + 1), { wait: true });
+    const listed = await alice.followList();
+    expect(listed.follows.find((f) => f.pubkey === dave.pubkey)?.profileName).toBe('Dave E');
+    expect(alice.nameOf(dave.pubkey)).toBe(`Dave E (${shortNpub(dave.pubkey)})`);
+    expect((await alice.unfollow(dave.pubkey)).event?.tags).toEqual([]);
   });
 
   it("reads the user's list from their NIP-65 write relays too, and publishes the edit there", async () => {
