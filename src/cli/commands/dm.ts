@@ -137,7 +137,8 @@ export default defineCommand({
   details:
     "otp2p dm send <npub> <text...>: wrap to the recipient's DM relays (kind 10050); when they have none,\n" +
     '    to their NIP-65 read relays with a warning (those relays learn that a DM exists). The wrap goes\n' +
-    '    through the outbox: when no relay takes it in time it stays queued (exit 1).\n' +
+    '    through the outbox: when no relay takes it in time it stays queued (exit 1). Once one relay holds it,\n' +
+    '    the others get 2 s more; one that has not answered by then is listed without a code and stays queued.\n' +
     'otp2p dm read [--json]: fetch wraps addressed to you (answering NIP-42 AUTH), check every layer,\n' +
     '    and list the messages: JSON lines { id, from (npub), name, time, text, verified, outgoing }. In the\n' +
     '    table, control characters in a message are shown visibly (␛ for ESC, ␊ for a newline). When a\n' +
