@@ -239,6 +239,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       transport: this.#transport,
       messenger: this.#messenger,
       web: this.#web,
+      relays: this.#relays,
       hasBitcoin: this.#btc !== undefined,
       sign: (t) => this.sign(t),
       publish: (t) => this.publish(t),
