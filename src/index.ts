@@ -30,6 +30,7 @@ export type {
   PeerIdentity,
   PeerMint,
   PeerOffers,
+  PublishedOffers,
   PeerPayments,
   PeerRoutes,
   PeerStatus,
