@@ -33,6 +33,8 @@ export type {
   PublishedOffers,
   PeerPayments,
   PeerRoutes,
+  PayeeOptions,
+  RoutePayee,
   PeerStatus,
   RelayHealth,
   SyncOptions,

@@ -107,7 +107,7 @@ export {
 export type { BunkerPointer, Nip46Options, NostrConnectParams, PairOptions } from './signers/nip46.ts';
 export type { PeerCatalog } from './peer/catalog.ts';
 export type { PeerOffers, PublishedOffers } from './peer/offers.ts';
-export type { PeerRoutes } from './peer/routes.ts';
+export type { PayeeOptions, PeerRoutes, RoutePayee } from './peer/routes.ts';
 export type { PeerPayments } from './peer/payments.ts';
 export type { PeerDms } from './peer/dms.ts';
 export type { PeerMint } from './peer/mint.ts';

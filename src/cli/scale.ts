@@ -7,9 +7,6 @@
  */
 import type { UnitRef } from '../core/assets.ts';
 import { UnitScales, unitScalesOf } from '../catalog/scales.ts';
-import type { Catalog } from '../events/catalog.ts';
-import { catalogUnitRefs } from '../events/catalog.ts';
-import { resolveUnit } from '../peer/units.ts';
 import type { Peer } from '../peer.ts';
 import type { CommandContext, OptionDef } from './command.ts';
 import { boolOption } from './options.ts';
@@ -43,16 +40,4 @@ export class Scales extends UnitScales {
 export async function peerScales(peer: Pick<Peer, 'knownCatalogs' | 'otApi'>): Promise<Scales> {
   const units = (await peer.otApi?.listUnits()) ?? [];
   return unitScalesOf({ catalogs: peer.knownCatalogs().values(), units }, new Scales());
-}
-
-/** The units a payee may be paid in: those matching `unit` in its catalog, else all it accepts. */
-export function payeeRefs(catalog: Catalog | undefined, unit: string | undefined): UnitRef[] {
-  if (!catalog) return [];
-  const all = catalogUnitRefs(catalog);
-  if (unit === undefined) return all;
-  try {
-    return resolveUnit(unit, catalog, all);
-  } catch {
-    return []; // the payment reports the unknown unit itself
-  }
 }
