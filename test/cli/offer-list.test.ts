@@ -115,6 +115,8 @@ describe('otp2p offer list (from the relays)', () => {
     // And on the laptop, which withdrew it.
     const here = await runCli(['offer', 'list', '--home', laptop, '--json'], { env });
     expect((here.json[0] as Listed).offers).toEqual([]);
+    const said = await runCli(['offer', 'list', '--home', laptop], { env });
+    expect(said.stdout).toBe('no offers published\n');
   });
 
   it('reads the NIP-65 write relays too (an offer only there is listed)', async () => {
@@ -180,5 +182,6 @@ describe('otp2p offer list (from the relays)', () => {
     const human = await runCli(['offer', 'list', '--home', h], { env });
     expect(human.code).toBe(1);
     expect(human.stderr).toContain('INCOMPLETE');
+    expect(human.stdout).toBe('no offers found (some relays did not answer)\n');
   });
 });

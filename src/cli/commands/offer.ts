@@ -313,24 +313,30 @@ async function listPublished(ctx: CommandContext): Promise<number> {
     } else {
       const scales = await peerScales(peer);
       const base = baseUnits(ctx);
+      // An empty table reads like a glitch: say it, and whether the relays could all be asked.
+      if (r.offers.length === 0)
+        ctx.io.stdout(
+          r.incomplete.length > 0 ? 'no offers found (some relays did not answer)\n' : 'no offers published\n',
+        );
       const amount = (n: bigint, ref: UnitRef): string =>
         base ? n.toString() : (scales.decimal(n, ref) ?? `${n} base`);
-      printTable(
-        ctx,
-        ['id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'],
-        r.offers.map((o) => [
-          o.id,
-          scales.label(o.in),
-          scales.label(o.out),
-          `${o.rateNum}/${o.rateDen}`,
-          o.cutPpm.toString(),
-          amount(o.fee, o.out),
-          `${amount(o.min, o.in)}..${amount(o.max, o.in)}`,
-          amount(o.liquidity, o.out),
-          o.status,
-          new Date(o.expiration * 1000).toISOString(),
-        ]),
-      );
+      if (r.offers.length > 0)
+        printTable(
+          ctx,
+          ['id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'],
+          r.offers.map((o) => [
+            o.id,
+            scales.label(o.in),
+            scales.label(o.out),
+            `${o.rateNum}/${o.rateDen}`,
+            o.cutPpm.toString(),
+            amount(o.fee, o.out),
+            `${amount(o.min, o.in)}..${amount(o.max, o.in)}`,
+            amount(o.liquidity, o.out),
+            o.status,
+            new Date(o.expiration * 1000).toISOString(),
+          ]),
+        );
       if (all) for (const x of r.rejected) ctx.io.stdout(`${x.id}: ${x.code}: ${x.message}\n`);
       ctx.io.stderr(
         `${r.offers.length} offer(s)${r.rejected.length > 0 ? `, ${r.rejected.length} expired or unreadable (--all shows them)` : ''}\n`,
