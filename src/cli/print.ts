@@ -54,7 +54,7 @@ export function printRoute(
         String(j + 1),
         nameOf(h.from),
         nameOf(h.to),
-        unitCell(h.unit, scales),
+        unitLabel(h.unit, scales),
         scales.format(h.amount, h.unit, base),
         h.offer ?? '-',
       ]);
@@ -71,7 +71,7 @@ export function printRoute(
  * A unit in a route table: `USD@otxNRzcurd…` when its TLA is known (the full IDs are in --json),
  * else `unit@notary` as published.
  */
-function unitCell(ref: UnitRef, scales: Scales): string {
+export function unitLabel(ref: UnitRef, scales: Scales): string {
   if (scales.of(ref).tla === undefined) return formatUnitRef(ref);
   const notary = ref.notary.length > 12 ? `${ref.notary.slice(0, 10)}…` : ref.notary;
   return `${scales.label(ref)}@${notary}`;
