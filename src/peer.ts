@@ -106,8 +106,8 @@ export {
 } from './signers/nip46.ts';
 export type { BunkerPointer, Nip46Options, NostrConnectParams, PairOptions } from './signers/nip46.ts';
 export type { PeerCatalog } from './peer/catalog.ts';
-export type { PeerOffers } from './peer/offers.ts';
-export type { PeerRoutes } from './peer/routes.ts';
+export type { PeerOffers, PublishedOffers } from './peer/offers.ts';
+export type { PayeeOptions, PeerRoutes, RoutePayee } from './peer/routes.ts';
 export type { PeerPayments } from './peer/payments.ts';
 export type { PeerDms } from './peer/dms.ts';
 export type { PeerMint } from './peer/mint.ts';
@@ -239,6 +239,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       transport: this.#transport,
       messenger: this.#messenger,
       web: this.#web,
+      relays: this.#relays,
       hasBitcoin: this.#btc !== undefined,
       sign: (t) => this.sign(t),
       publish: (t) => this.publish(t),

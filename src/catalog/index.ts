@@ -3,3 +3,4 @@ export * from '../events/catalog.ts';
 export * from './negotiation.ts';
 export * from './from-ot.ts';
 export * from './exchange.ts';
+export * from './scales.ts';

@@ -8,7 +8,7 @@
  */
 import { parseAmount } from '../core/amount.ts';
 import { fail, oneOf } from '../core/assert.ts';
-import { OtP2pError } from '../core/errors.ts';
+import { OtP2pError, describeValue, isOtP2pError } from '../core/errors.ts';
 import { nprofileDecode, parsePubkey } from '../keys/nip19.ts';
 import type { CommandContext } from './command.ts';
 
@@ -152,7 +152,17 @@ export function parsePubkeyText(value: unknown, field: string): string {
     throw new OtP2pError('usage', `${field} is required`, { context: { field } });
   if (/^[0-9A-F]{64}$/i.test(value)) return value.toLowerCase();
   if (value.toLowerCase().startsWith('nprofile1')) return nprofileDecode(value).pubkey;
-  return parsePubkey(value, field);
+  try {
+    return parsePubkey(value, field);
+  } catch (e) {
+    // A name typed where a key goes (`catalog show bob`): say what a key looks like, same code.
+    if (!isOtP2pError(e) || /^(npub1|[0-9a-f]+$)/i.test(value)) throw e;
+    throw new OtP2pError(
+      e.code,
+      `${field} must be an npub1…, nprofile1… or 64-hex pubkey (a name is not one: otp2p follow list shows the npubs of the people you follow), got ${describeValue(value)}`,
+      { context: { ...e.context, field } },
+    );
+  }
 }
 
 /**

@@ -15,6 +15,8 @@ import type { ReceiptLookup } from '../payments/adapters/otapi.ts';
 import { createPeer } from '../peer.ts';
 import type { CreatePeerOptions, Peer } from '../peer.ts';
 import type { CommandContext } from './command.ts';
+import { walletEnv } from './rpc-password.ts';
+import { readSecrets } from './secrets.ts';
 import { openHomeSigner } from './signer.ts';
 import { openHomeWallet } from '../bitcoin/open.ts';
 import type { OpenedWallet } from '../bitcoin/open.ts';
@@ -98,7 +100,9 @@ export async function openPeer(
   ctx: CommandContext,
   extra: Pick<CreatePeerOptions, 'paymentLimits' | 'log'> = {},
 ): Promise<{ peer: Peer; close: () => Promise<void> }> {
-  const user = await openHomeSigner(ctx);
+  // Read once: the vault password also opens a stored RPC password (config set --rpc-password-stdin).
+  const secrets = await readSecrets(ctx, { password: true });
+  const user = await openHomeSigner(ctx, { secrets });
   const identity = user.identity;
   let config: ReturnType<typeof ctx.home.config>;
   let ot: OtAttachment;
@@ -118,12 +122,15 @@ export async function openPeer(
       const store = await openStore(ctx.home.dbPath);
       btc = {
         store,
-        opened: await openHomeWallet({ config, account: identity.bitcoin.node, store, env: ctx.io.env }).catch(
-          async (e: unknown) => {
-            await store.close();
-            throw e;
-          },
-        ),
+        opened: await openHomeWallet({
+          config,
+          account: identity.bitcoin.node,
+          store,
+          env: walletEnv(ctx.home, secrets.password, ctx.io.env),
+        }).catch(async (e: unknown) => {
+          await store.close();
+          throw e;
+        }),
       };
     }
     peer = await createPeer({

@@ -6,6 +6,7 @@
 import type { Catalog } from '../events/catalog.ts';
 import { catalogToJson } from '../events/catalog.ts';
 import { formatUnitRef } from '../events/offer.ts';
+import type { UnitRef } from '../core/assets.ts';
 import type { PublicIdentity } from '../keys/identity.ts';
 import { shortNpub } from '../events/names.ts';
 import type { MultiRouteResult } from '../pathing/index.ts';
@@ -53,7 +54,7 @@ export function printRoute(
         String(j + 1),
         nameOf(h.from),
         nameOf(h.to),
-        formatUnitRef(h.unit),
+        unitLabel(h.unit, scales),
         scales.format(h.amount, h.unit, base),
         h.offer ?? '-',
       ]);
@@ -64,6 +65,16 @@ export function printRoute(
   const last = r.parts[0]?.hops[r.parts[0].hops.length - 1];
   const amount = (a: bigint, h: typeof first): string => (h ? scales.format(a, h.unit, base) : String(a));
   ctx.io.stdout(`spend ${amount(r.spend, first)}, receive ${amount(r.receive, last)}, ${r.parts.length} part(s)\n`);
+}
+
+/**
+ * A unit in a route table: `USD@otxNRzcurd…` when its TLA is known (the full IDs are in --json),
+ * else `unit@notary` as published.
+ */
+export function unitLabel(ref: UnitRef, scales: Scales): string {
+  if (scales.of(ref).tla === undefined) return formatUnitRef(ref);
+  const notary = ref.notary.length > 12 ? `${ref.notary.slice(0, 10)}…` : ref.notary;
+  return `${scales.label(ref)}@${notary}`;
 }
 
 /** Print a catalog as a table or a JSON line (`catalog show`, `negotiate`). */

@@ -108,6 +108,20 @@ export async function awaitDelivery(
 }
 
 /**
+ * One line per published event: `published: kind K ID to N relays`, or which relays hold it and
+ * which it still waits for (and why), so a relay that is down is named instead of a bare "queued".
+ */
+export function deliveryLine(r: DeliveryReport): string {
+  if (r.delivered) return `published: kind ${r.kind} ${r.id} to ${r.relays.length} relay(s)\n`;
+  const held = r.relays.filter((x) => x.status === 'acked').length;
+  const waiting = r.relays
+    .filter((x) => x.status !== 'acked')
+    .map((x) => `${x.relay}${x.code ? ` (${x.code})` : ''}`)
+    .join(', ');
+  return `queued: kind ${r.kind} ${r.id} held by ${held} of ${r.relays.length} relay(s); waiting for ${waiting} (retried by otp2p daemon or the next publishing command; otp2p outbox lists it)\n`;
+}
+
+/**
  * Open the peer, run `act` (which publishes through the outbox) and report delivery: JSON
  * `{ events: [...] }` or one line per event. Exit 1 when an event is not yet held by every relay
  * (it stays queued).
@@ -121,11 +135,7 @@ export async function publishWithPeer(
   try {
     const report = await awaitDelivery(peer, await act(peer));
     if (ctx.json) printJson(ctx, { events: report });
-    else
-      for (const r of report)
-        ctx.io.stdout(
-          `${r.delivered ? 'published' : 'queued (relays did not acknowledge yet)'}: kind ${r.kind} ${r.id}\n`,
-        );
+    else for (const r of report) ctx.io.stdout(deliveryLine(r));
     return report.every((r) => r.delivered) ? 0 : 1;
   } finally {
     await close();

@@ -5,7 +5,8 @@
  * When several come from stdin, each is one line, in this order: the Nostr key to import
  * (`--nsec-stdin`: an `nsec1…`, 64 hex, or an `ncryptsec1…` followed on the next line by its own
  * NIP-49 password) or a bunker URI (`--bunker-stdin`), then the mnemonic (`--mnemonic-stdin`),
- * the vault password (`--password-stdin`), the BIP39 passphrase (`--passphrase-stdin`).
+ * the vault password (`--password-stdin`), the BIP39 passphrase (`--passphrase-stdin`), the
+ * Bitcoin RPC password (`--rpc-password-stdin`).
  * None of them is ever echoed, logged or put in an error.
  */
 import { existsSync } from 'node:fs';
@@ -23,7 +24,8 @@ export const STDIN_SECRETS_HELP =
   'Secrets are read from stdin, one per line, in this order: the Nostr key to import\n' +
   '(--nsec-stdin: nsec1..., 64 hex, or ncryptsec1... then its NIP-49 password on the next line)\n' +
   'or the bunker URI (--bunker-stdin), then mnemonic (--mnemonic-stdin), then password\n' +
-  '(--password-stdin), then BIP39 passphrase (--passphrase-stdin). Each line only when its\n' +
+  '(--password-stdin), then BIP39 passphrase (--passphrase-stdin), then the Bitcoin RPC password\n' +
+  '(--rpc-password-stdin, config set bitcoinRpc only). Each line only when its\n' +
   'option is given. Without --password-stdin the password comes from $OTP2P_PASSWORD. Example:\n' +
   '  printf \'%s\\n%s\\n\' "$MNEMONIC" "$PASSWORD" | otp2p init --mnemonic-stdin --password-stdin';
 
@@ -59,6 +61,8 @@ export interface Secrets {
   mnemonic?: string;
   password?: string;
   passphrase?: string;
+  /** The Bitcoin RPC password of `--rpc-password-stdin`. */
+  rpcPassword?: string;
 }
 
 /**
@@ -69,7 +73,14 @@ export interface Secrets {
  */
 export async function readSecrets(
   ctx: CommandContext,
-  want: { nostrKey?: boolean; bunker?: boolean; mnemonic?: boolean; password?: boolean; passphrase?: boolean },
+  want: {
+    nostrKey?: boolean;
+    bunker?: boolean;
+    mnemonic?: boolean;
+    password?: boolean;
+    passphrase?: boolean;
+    rpcPassword?: boolean;
+  },
 ): Promise<Secrets> {
   const fromStdin = {
     nostrKey: want.nostrKey === true,
@@ -77,6 +88,7 @@ export async function readSecrets(
     mnemonic: want.mnemonic === true,
     password: want.password === true && ctx.options['password-stdin'] === true,
     passphrase: want.passphrase === true && ctx.options['passphrase-stdin'] === true,
+    rpcPassword: want.rpcPassword === true,
   };
   let lines: string[] = [];
   if (Object.values(fromStdin).some((v) => v)) {
@@ -124,6 +136,14 @@ export async function readSecrets(
     const pp = lines[i++];
     if (pp === undefined) throw new OtP2pError('usage', `no passphrase on line ${i} of stdin`);
     out.passphrase = pp;
+  }
+  if (fromStdin.rpcPassword) {
+    const rp = lines[i++];
+    if (rp === undefined || rp === '')
+      throw new OtP2pError('usage', `no Bitcoin RPC password on line ${i} of stdin`, {
+        context: { option: 'rpc-password-stdin' },
+      });
+    out.rpcPassword = rp;
   }
   return out;
 }

@@ -17,6 +17,8 @@ export interface PeerContext {
   readonly transport: Transport;
   readonly messenger: Messenger;
   readonly web: OfferWeb;
+  /** The configured relays (read and written). */
+  readonly relays: readonly string[];
   /** A Bitcoin wallet is attached (on-chain BTC is accepted and paid). */
   readonly hasBitcoin: boolean;
   /** Sign through the peer's signer (may be remote: async, may refuse or time out). */

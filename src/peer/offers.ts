@@ -1,5 +1,7 @@
 /** `peer.offers`: our conversion offers (kind 31562), the ones our hops quote from. */
 import { unixSeconds } from '../core/clock.ts';
+import { isOtP2pError } from '../core/errors.ts';
+import { tryNormalizeRelayUrl } from '../core/relay-url.ts';
 import { Kind } from '../events/kinds.ts';
 import {
   buildOfferDeletion,
@@ -8,10 +10,29 @@ import {
   parseOfferEvent,
   validateOffer,
 } from '../events/offer.ts';
-import type { Offer } from '../events/offer.ts';
+import type { Offer, SignedOffer } from '../events/offer.ts';
+import { parseRelayListEvent } from '../events/relay-list.ts';
 import type { NostrEvent } from '../events/types.ts';
+import { listedRelays } from '../relays/nip65.ts';
+import { addGaps, queryEvents } from '../relays/query.ts';
+import type { RelayGap } from '../relays/transport.ts';
 import type { EventStore } from '../store/events.ts';
 import type { PeerContext } from './context.ts';
+
+/** How long {@link PeerOffers.published} waits for each relay's answer. */
+const LOOKUP_TIMEOUT_MS = 8_000;
+
+/** Our offers as the relays hold them ({@link PeerOffers.published}). */
+export interface PublishedOffers {
+  /** Our offers held by a relay or published from this data folder, withdrawn ones left out. */
+  offers: SignedOffer[];
+  /** Our offer events that no longer parse (expired, or malformed by another client), with why. */
+  rejected: Array<{ id: string; event: string; code: string; message: string }>;
+  /** Relays that did not answer in full: the list may miss offers (or withdrawals) they hold. */
+  incomplete: RelayGap[];
+  /** The relays asked: the configured ones and the user's NIP-65 write relays. */
+  relays: string[];
+}
 
 /** Our conversion offers. */
 export class PeerOffers {
@@ -70,7 +91,9 @@ export class PeerOffers {
       await this.#ctx.publish(buildOfferDeletion(pubkey, id, at)),
     ];
     this.#own.delete(id);
-    this.#ctx.web.forgetOffer(pubkey, id);
+    // Into the persisted web too (not only the graph): a restart must not load the offer again
+    // from the store before the relays echo the deletion.
+    for (const e of events) this.#ctx.web.ingest(e);
     return events;
   }
 
@@ -79,6 +102,61 @@ export class PeerOffers {
     const at = Math.max(now, (this.#stamps.get(id) ?? 0) + 1);
     this.#stamps.set(id, at);
     return at;
+  }
+
+  /**
+   * Our offers as the relays hold them: offers and NIP-09 deletions signed by us, read from the
+   * configured relays and our NIP-65 write relays (another device may have published there), into
+   * the persisted web, which applies the deletions. Offers published from this data folder that no
+   * relay acknowledged yet are included (they are in the outbox). A relay that did not answer is
+   * in `incomplete`: the caller must not present the list as complete.
+   * @throws OtP2pError `db-error` when the web store cannot be written; the transport's `closed`.
+   */
+  async published(): Promise<PublishedOffers> {
+    const { transport, pubkey, web, relays: configured } = this.#ctx;
+    const incomplete: RelayGap[] = [];
+    const mine = (kinds: number[]) => [{ kinds, authors: [pubkey] }];
+    const first = await queryEvents(transport, mine([Kind.RelayList, Kind.Offer, Kind.Deletion]), LOOKUP_TIMEOUT_MS, {
+      relays: [...configured],
+    });
+    addGaps(incomplete, first.incomplete);
+    const lists = first.events.filter((e) => e.kind === Kind.RelayList);
+    const newest = lists.sort((a, b) => b.created_at - a.created_at)[0];
+    const known = new Set(configured.map((r) => tryNormalizeRelayUrl(r) ?? r));
+    let write: string[] = [];
+    try {
+      write = newest ? listedRelays(parseRelayListEvent(newest), 'write') : [];
+    } catch (e) {
+      // our own list malformed by another client: the configured relays are still read
+      if (!isOtP2pError(e)) throw e;
+    }
+    const extra = write.filter((r) => !known.has(r));
+    const events = [...first.events];
+    if (extra.length > 0) {
+      const more = await queryEvents(transport, mine([Kind.Offer, Kind.Deletion]), LOOKUP_TIMEOUT_MS, {
+        relays: extra,
+      });
+      addGaps(incomplete, more.incomplete);
+      events.push(...more.events);
+    }
+    // Deletions last, so one newer than an offer in the same answer removes it.
+    const order = (e: NostrEvent): number => (e.kind === Kind.Deletion ? 1 : 0);
+    for (const e of events.sort((a, b) => order(a) - order(b) || a.created_at - b.created_at)) web.ingest(e);
+    const now = unixSeconds(this.#ctx.clock);
+    const offers: SignedOffer[] = [];
+    const rejected: PublishedOffers['rejected'] = [];
+    for (const e of web.store.eventsOfKind(Kind.Offer)) {
+      if (e.pubkey !== pubkey) continue;
+      try {
+        offers.push(parseOfferEvent(e, now));
+      } catch (err) {
+        if (!isOtP2pError(err)) throw err;
+        const id = e.tags.find((t) => t[0] === 'd')?.[1] ?? '';
+        rejected.push({ id, event: e.id, code: err.code, message: err.message });
+      }
+    }
+    offers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { offers, rejected, incomplete, relays: [...configured, ...extra] };
   }
 
   /** Our offers (open, paused and expired ones alike). */

@@ -12,6 +12,29 @@ import type { FindRouteRequest, FoundRoute, SyncOptions, SyncResult } from './ty
 import { catalogUnitRefs } from '../events/catalog.ts';
 import { resolveUnit } from './units.ts';
 import { assertComplete } from '../relays/query.ts';
+import type { Catalog } from '../events/catalog.ts';
+
+/** Options of {@link PeerRoutes.payee}. */
+export interface PayeeOptions {
+  /** Restrict what the payee receives: a unit ID, `unit@notary`, or a TLA from its catalog. */
+  unit?: string;
+  /** Sync the web even when the payee's catalog is known (fresh offers before a route). */
+  sync?: boolean;
+  /** Progress of that sync (REQs answered, planned, phase). */
+  onProgress?: SyncOptions['onProgress'];
+}
+
+/** What a payee accepts, from its catalog: the one check before a route or a payment. */
+export interface RoutePayee {
+  /** The payee (hex). */
+  pubkey: string;
+  /** Its catalog: the units it accepts, with their scales (`factor`) and short names. */
+  catalog: Catalog;
+  /** The units the payment may arrive in: those matching `unit`, else every unit it accepts. */
+  units: UnitRef[];
+  /** The sync this call ran, if it ran one (its gaps did not hide the catalog). */
+  synced?: SyncResult;
+}
 
 /** Path finding over the offers of our social radius. */
 export class PeerRoutes {
@@ -27,6 +50,37 @@ export class PeerRoutes {
   }
 
   /**
+   * The payee's catalog and the units a payment to it may arrive in, syncing first when the web
+   * was never synced, the catalog is unknown, or `sync` asks. A caller reads the amount's scale
+   * from it (the catalog's `factor`) before {@link find}, which runs the same check.
+   * @throws OtP2pError `relay-incomplete` when the catalog is unknown and a relay did not answer
+   *   (silence is not "no catalog"), `no-route` when the payee publishes no catalog or accepts
+   *   no unit named `unit`, `bad-input` for a malformed `unit@notary`.
+   */
+  async payee(to: string, options: PayeeOptions = {}): Promise<RoutePayee> {
+    const { web } = this.#ctx;
+    const synced =
+      options.sync || web.lastSyncAt === null || !web.catalogOf(to)
+        ? await this.#sync({ extra: [to], ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+        : undefined;
+    const catalog = web.catalogOf(to);
+    // A relay that did not answer is not "the payee publishes no catalog": report the gap.
+    if (!catalog && synced?.incomplete?.length)
+      assertComplete({ incomplete: synced.incomplete }, "finding the payee's catalog");
+    if (!catalog)
+      throw new OtP2pError(
+        'no-route',
+        `the payee ${web.nameOf(to)} publishes no catalog, so nothing says what it accepts`,
+        {
+          context: { to },
+        },
+      );
+    const all = catalogUnitRefs(catalog);
+    const units = options.unit === undefined ? all : resolveUnit(options.unit, catalog, all);
+    return { pubkey: to, catalog, units, ...(synced ? { synced } : {}) };
+  }
+
+  /**
    * Find a route to `to` delivering `amount` (multi-path when one path is too small).
    * Syncs first when the graph has never been synced or the payee's catalog is unknown.
    * @throws OtP2pError `no-route` when none exists (or the payee publishes no catalog, or we
@@ -35,20 +89,7 @@ export class PeerRoutes {
    */
   async find(req: FindRouteRequest): Promise<FoundRoute> {
     const { web, config, clock, pubkey } = this.#ctx;
-    const synced =
-      web.lastSyncAt === null || !web.catalogOf(req.to) ? await this.#sync({ extra: [req.to] }) : undefined;
-    const payeeCatalog = web.catalogOf(req.to);
-    // A relay that did not answer is not "the payee publishes no catalog": report the gap.
-    if (!payeeCatalog && synced?.incomplete?.length)
-      assertComplete({ incomplete: synced.incomplete }, "finding the payee's catalog");
-    if (!payeeCatalog)
-      throw new OtP2pError(
-        'no-route',
-        `the payee ${web.nameOf(req.to)} publishes no catalog, so nothing says what it accepts`,
-        { context: { to: req.to } },
-      );
-    const all = catalogUnitRefs(payeeCatalog);
-    const wanted = req.unit === undefined ? all : resolveUnit(req.unit, payeeCatalog, all);
+    const wanted = (await this.payee(req.to, req.unit !== undefined ? { unit: req.unit } : {})).units;
     const fromUnits = req.fromUnit !== undefined ? [parseUnitRef(req.fromUnit, 'fromUnit')] : await this.#holdings();
     if (fromUnits.length === 0) throw new OtP2pError('no-route', 'we hold no funds in any unit', { context: {} });
     let last: unknown;

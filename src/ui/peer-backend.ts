@@ -12,6 +12,7 @@ import { offerToJson, routeToJson } from '../pathing/file.ts';
 import type { RouteJson } from '../pathing/file.ts';
 import type { FoundRoute, Peer } from '../peer.ts';
 import { catalogUnitRefs } from '../events/catalog.ts';
+import { unitScalesOf } from '../catalog/scales.ts';
 import { formatUnitRef } from '../events/offer.ts';
 import { isRecord } from '../core/json.ts';
 import { peerInternals } from '../peer/internals.ts';
@@ -80,17 +81,12 @@ export class PeerDashboardBackend implements DashboardBackend {
     const labels: Record<string, string> = {};
     // Unit and notary IDs are long hashes: the page shows the contract's TLA and the notary's name.
     const scales: Record<string, string> = {};
-    // Catalogs of the web first, the user's own contracts last: what the user's wallet says wins.
-    for (const c of this.#peer.knownCatalogs().values()) {
-      for (const u of c.units) {
-        if (u.tla) labels[u.id] = u.tla;
-        scales[u.id] = u.factor.toString();
-      }
-    }
-    for (const u of (await this.#peer.otApi?.listUnits()) ?? []) {
-      if (u.tla) labels[u.id] = u.tla;
-      const factor = u.factor ?? (u.decimalPower !== undefined ? 10n ** BigInt(u.decimalPower) : undefined);
-      if (factor !== undefined && factor > 0n) scales[u.id] = factor.toString();
+    // One definition of unit scales (catalog/scales.ts): the web's catalogs, then the user's contracts.
+    const contracts = (await this.#peer.otApi?.listUnits()) ?? [];
+    const known = unitScalesOf({ catalogs: this.#peer.knownCatalogs().values(), units: contracts });
+    for (const [id, u] of known.entries()) {
+      if (u.tla) labels[id] = u.tla;
+      if (u.factor !== undefined) scales[id] = u.factor.toString();
     }
     for (const n of (await this.#peer.otApi?.listNotaries()) ?? []) if (n.name) labels[n.id] = n.name;
     const name = this.#names[this.#peer.pubkey];

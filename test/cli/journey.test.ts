@@ -154,5 +154,11 @@ describe('negotiate --amount with --unit', () => {
     expect(none.code).toBe(1);
     expect(none.json).toEqual([expect.objectContaining({ ok: false, code: 'no-common-asset' })]);
     expect(none.stderr).toContain('otp2p: no-common-asset: ');
+    // Read by a person: what each side takes, and the next step (a path across offers).
+    const said = await cli('bob', ['negotiate', alice.npub, '--unit', 'gld@n3:GLD']);
+    expect(said.code).toBe(1);
+    expect(said.stdout).toContain('you can pay in:  GLD@n3');
+    expect(said.stdout).toContain('accepts: USD@n1');
+    expect(said.stdout).toContain(`otp2p route --to ${alice.npub} --amount A`);
   });
 });

@@ -92,7 +92,7 @@ describe('pubkeys', () => {
     const e = errorOf(() => parsePubkeyText('bob', '--to'));
     expect([e.code, e.message]).toEqual([
       'bad-hex',
-      '--to must be 64 lowercase hex characters, got 3 characters that are not lowercase hex',
+      '--to must be an npub1…, nprofile1… or 64-hex pubkey (a name is not one: otp2p follow list shows the npubs of the people you follow), got "bob"',
     ]);
   });
 });

@@ -9,14 +9,16 @@ import type { CommandContext } from '../command.ts';
 import { defineCommand } from '../command.ts';
 import { printJson } from '../io.ts';
 import { amountOption, choiceArg, enumOption, intOption, requiredAmount, requiredString } from '../options.ts';
-import { PASSWORD_OPTION, STDIN_SECRETS_HELP, unlockHomeIdentity } from '../secrets.ts';
+import { walletEnv } from '../rpc-password.ts';
+import { PASSWORD_OPTION, STDIN_SECRETS_HELP, readSecrets, unlockHomeIdentity } from '../secrets.ts';
+import type { Secrets } from '../secrets.ts';
 
 /**
  * Where the account key comes from. The default unlocks the vault; tests and embedders may
  * swap it (e.g. for an account xprv from a hardware signer's export).
  */
-export const btcDeps: { loadAccount: (ctx: CommandContext) => Promise<HDKey> } = {
-  loadAccount: async (ctx) => (await unlockHomeIdentity(ctx)).bitcoin.node,
+export const btcDeps: { loadAccount: (ctx: CommandContext, secrets: Secrets) => Promise<HDKey> } = {
+  loadAccount: async (ctx, secrets) => (await unlockHomeIdentity(ctx, secrets)).bitcoin.node,
 };
 
 /** Block heights `--from-height` accepts (far beyond any chain, well inside a safe integer). */
@@ -28,7 +30,8 @@ export default defineCommand({
   details:
     'Actions: address (a receive address never given before), balance, send --to ADDRESS --amount\n' +
     'SATS [--fee-rate SAT_PER_VB]. The network and the node (bitcoinRpc) come from config.json; the RPC\n' +
-    "password from the node's cookie file (bitcoinRpc.cookieFile) or $OTP2P_BITCOIN_RPC_PASSWORD, never config.json;\n" +
+    "password from the node's cookie file (bitcoinRpc.cookieFile), $OTP2P_BITCOIN_RPC_PASSWORD, or as stored sealed\n" +
+    'under the vault password by otp2p config set bitcoinRpc … --rpc-password-stdin; never config.json or argv;\n' +
     'the wallet state (scan position, outputs, address indices) is kept in the database, so a\n' +
     'first run scans from --from-height (default 0). On regtest the address flavour (Core bcrt,\n' +
     'bcoin rb) is detected from the node unless --regtest-flavor is given. Amounts are in sats.\n' +
@@ -59,14 +62,16 @@ export default defineCommand({
     const birth = intOption(ctx, 'from-height', HEIGHT);
     const flavor = enumOption(ctx, 'regtest-flavor', ['core', 'bcoin'] as const);
     const config = ctx.home.config();
-    const account = await btcDeps.loadAccount(ctx);
+    // Read once: the vault password also opens a stored RPC password (config set --rpc-password-stdin).
+    const secrets = await readSecrets(ctx, { password: true });
+    const account = await btcDeps.loadAccount(ctx, secrets);
     const store = await openStore(ctx.home.dbPath);
     try {
       const opened = await openHomeWallet({
         config,
         account,
         store,
-        env: ctx.io.env,
+        env: config.bitcoinRpc ? walletEnv(ctx.home, secrets.password, ctx.io.env) : ctx.io.env,
         requireChain: action !== 'address',
         ...(flavor !== undefined ? { flavor } : {}),
         ...(birth !== undefined ? { birthHeight: birth } : {}),

@@ -59,8 +59,15 @@ function otDataDir(ctx: CommandContext): string | undefined {
  */
 function otData(ctx: CommandContext): OtDataFolder {
   const dir = otDataDir(ctx);
-  if (dir === undefined)
-    throw new OtP2pError('usage', 'give the OT client data folder with --ot-data DIR (or otp2p config set otData DIR)');
+  if (dir === undefined) {
+    // Simulated notaries have no OT files to read: mint check reads their mints directly.
+    const simulated = ctx.home.config().simulatedNotaries.length > 0;
+    throw new OtP2pError(
+      'usage',
+      `give the OT client data folder with --ot-data DIR (or otp2p config set otData DIR)${simulated ? '; this data folder uses simulatedNotaries, which have no OT files: otp2p mint check reads their mints as they are' : ''}`,
+      { context: { option: 'ot-data' } },
+    );
+  }
   return new OtDataFolder(dir);
 }
 

@@ -7,6 +7,7 @@ import type { Holdings } from '../../catalog/negotiation.ts';
 import { npubEncode } from '../../keys/nip19.ts';
 import { defineCommand } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { unitLabel } from '../print.ts';
 import { CATALOG_SOURCE_OPTIONS, catalogFromOptions } from '../catalog-source.ts';
 import { amountOption, boolOption, intOptionOr, listOption, pubkeyArg, stringOption } from '../options.ts';
 import { BASE_UNITS_OPTION, Scales, baseUnits } from '../scale.ts';
@@ -147,8 +148,17 @@ export default defineCommand({
         return 1;
       }
       if (!result.ok) {
+        // Short labels (USD@otxNRzcurd…): the full keys are in --json.
+        const label = (key: string): string => {
+          try {
+            return unitLabel(parseUnitRef(key), scales);
+          } catch {
+            return key;
+          }
+        };
+        const side = (keys: readonly string[]): string => keys.map(label).join(', ') || '-';
         ctx.io.stdout(
-          `${result.message}\nfrom: ${result.handoff.from.join(', ') || '-'}\nto:   ${result.handoff.to.join(', ') || '-'}\n`,
+          `${result.message}\nyou can pay in:  ${side(result.handoff.from)}\n${peer.nameOf(peerKey)} accepts: ${side(result.handoff.to)}\nfind a path across offers: otp2p route --to ${npubEncode(peerKey)} --amount A\n`,
         );
         throw new OtP2pError('no-common-asset', result.message, { context: { peer: peerKey } });
       }

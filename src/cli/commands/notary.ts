@@ -12,6 +12,7 @@ import type { SimulatedNotary } from '../../otapi/notary.ts';
 import { defineCommand } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { printJson, printTable } from '../io.ts';
+import { Scales } from '../scale.ts';
 import { amountOption, enumOption, listOption, requiredString, stringOption } from '../options.ts';
 
 const DIR = { name: 'dir', description: 'the notary folder (notary.json + ledger.sqlite)', required: true };
@@ -129,11 +130,15 @@ const account = defineCommand({
         account: r.account,
         created: r.created,
         balance: r.balance,
+        scales: new Scales().addUnits(n.units),
       };
     });
-    if (ctx.json) return void printJson(ctx, out);
+    const { scales, ...json } = out;
+    if (ctx.json) return void printJson(ctx, json);
+    // --fund is in base units; the balance is shown in the unit's scale too (100000 is 1000.00 USD).
+    const shown = scales.decimal(out.balance, { unit: out.unitId, notary: out.notary });
     ctx.io.stdout(
-      `${out.created ? 'opened' : 'found'} account ${out.account} for ${who}: ${out.balance} ${out.unit}\n`,
+      `${out.created ? 'opened' : 'found'} account ${out.account} for ${who}: ${shown !== undefined ? `${shown} ${out.unit} (${out.balance} base units)` : `${out.balance} base units of ${out.unit}`}\n`,
     );
   },
 });
@@ -162,14 +167,18 @@ const balance = defineCommand({
       }));
       const total: Record<string, bigint> = {};
       for (const a of accounts) total[a.unit] = (total[a.unit] ?? 0n) + a.balance;
-      return { notary: n.id, accounts, total };
+      return { notary: n.id, accounts, total, scales: new Scales().addUnits(n.units) };
     });
-    if (ctx.json) return void printJson(ctx, out);
+    const { scales, ...json } = out;
+    if (ctx.json) return void printJson(ctx, json);
     if (out.accounts.length === 0) return void ctx.io.stdout('no accounts\n');
+    // In the unit's own scale, as every amount a person reads (--json keeps base units).
+    const shown = (a: (typeof out.accounts)[number]): string =>
+      scales.decimal(a.balance, { unit: a.unitId, notary: out.notary }) ?? `${a.balance} base units`;
     printTable(
       ctx,
       ['owner', 'account', 'unit', 'balance', 'issuer'],
-      out.accounts.map((a) => [a.owner, a.account, a.unit, a.balance.toString(), a.issuer ? 'yes' : '']),
+      out.accounts.map((a) => [a.owner, a.account, a.unit, shown(a), a.issuer ? 'yes' : '']),
     );
   },
 });

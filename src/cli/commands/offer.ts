@@ -28,9 +28,10 @@ import {
   stringOption,
 } from '../options.ts';
 import { publishWithPeer } from '../publish.ts';
-import { BASE_UNITS_OPTION, Scales, baseUnits } from '../scale.ts';
+import { BASE_UNITS_OPTION, Scales, baseUnits, peerScales } from '../scale.ts';
 import type { UnitRef } from '../../core/assets.ts';
-import { attachOt } from '../peer.ts';
+import { attachOt, openPeer } from '../peer.ts';
+import { describeGaps } from '../../relays/query.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 import { openHomeSigner } from '../signer.ts';
 import { offerToJson } from '../../pathing/file.ts';
@@ -162,6 +163,9 @@ export default defineCommand({
     'otp2p offer add --id ID --in UNIT@NOTARY --out UNIT@NOTARY --rate NUM/DEN --max A --liquidity L\n' +
     '  [--cut-ppm C] [--fee F] [--min A] [--expires-in SECONDS] [--status open|paused] (--publish | --sign | --pubkey HEX)\n' +
     '    validates the offer, then publishes it (--publish) or prints the event (signed with --sign).\n' +
+    'otp2p offer list [--all]: your own offers as the relays hold them (the configured relays and your\n' +
+    '    NIP-65 write relays; withdrawn ones left out). A relay that did not answer: INCOMPLETE on stderr,\n' +
+    '    incomplete in the JSON, exit 1 (the list may miss offers or withdrawals it holds).\n' +
     'otp2p offer list --events FILE [--all]: verify and parse offer events (a JSON array or JSON lines);\n' +
     '    the offers file for `otp2p route --offers` is printed with --json.\n' +
     'otp2p offer withdraw --id ID (--publish | --sign | --pubkey HEX): a NIP-09 deletion plus a closed\n' +
@@ -188,7 +192,11 @@ export default defineCommand({
     },
     pubkey: { type: 'string', value: 'HEX', description: 'author of an unsigned event (without --sign)' },
     'password-stdin': PASSWORD_OPTION,
-    events: { type: 'string', value: 'FILE', description: 'offer events to list (JSON array or JSON lines)' },
+    events: {
+      type: 'string',
+      value: 'FILE',
+      description: 'list: offer events from a file (JSON array or JSON lines) instead of your own from the relays',
+    },
     all: { type: 'boolean', description: 'list: also show rejected events with their error code' },
   },
   run: async (ctx) => {
@@ -239,6 +247,7 @@ export default defineCommand({
       return;
     }
     // list
+    if (stringOption(ctx, 'events') === undefined) return listPublished(ctx);
     const file = str(ctx, 'events', 'FILE');
     const text = await readTextFileBounded(file, MAX_EVENTS_FILE_BYTES, 'events file', ctx.signal);
     const trimmed = text.trim();
@@ -278,6 +287,66 @@ export default defineCommand({
     return 0;
   },
 });
+
+/**
+ * `offer list` without `--events`: our own offers read from the relays (`peer.offers.published`),
+ * amounts in each unit's scale from the wallet's contracts and the web's catalogs. Exit 1 when a
+ * relay did not answer: an empty or short list is then not the truth.
+ * @throws OtP2pError what `openPeer` throws, `db-error`.
+ */
+async function listPublished(ctx: CommandContext): Promise<number> {
+  const { peer, close } = await openPeer(ctx);
+  try {
+    const r = await peer.offers.published();
+    const all = boolOption(ctx, 'all');
+    if (r.incomplete.length > 0)
+      ctx.io.stderr(
+        `INCOMPLETE: no full answer from ${describeGaps(r.incomplete)}: offers or withdrawals held there are missing from this list\n`,
+      );
+    if (ctx.json) {
+      printJson(ctx, {
+        offers: r.offers.map(offerJson),
+        relays: r.relays,
+        incomplete: r.incomplete,
+        ...(all ? { rejected: r.rejected } : {}),
+      });
+    } else {
+      const scales = await peerScales(peer);
+      const base = baseUnits(ctx);
+      // An empty table reads like a glitch: say it, and whether the relays could all be asked.
+      if (r.offers.length === 0)
+        ctx.io.stdout(
+          r.incomplete.length > 0 ? 'no offers found (some relays did not answer)\n' : 'no offers published\n',
+        );
+      const amount = (n: bigint, ref: UnitRef): string =>
+        base ? n.toString() : (scales.decimal(n, ref) ?? `${n} base`);
+      if (r.offers.length > 0)
+        printTable(
+          ctx,
+          ['id', 'in', 'out', 'rate', 'cut_ppm', 'fee', 'min..max', 'liquidity', 'status', 'expires'],
+          r.offers.map((o) => [
+            o.id,
+            scales.label(o.in),
+            scales.label(o.out),
+            `${o.rateNum}/${o.rateDen}`,
+            o.cutPpm.toString(),
+            amount(o.fee, o.out),
+            `${amount(o.min, o.in)}..${amount(o.max, o.in)}`,
+            amount(o.liquidity, o.out),
+            o.status,
+            new Date(o.expiration * 1000).toISOString(),
+          ]),
+        );
+      if (all) for (const x of r.rejected) ctx.io.stdout(`${x.id}: ${x.code}: ${x.message}\n`);
+      ctx.io.stderr(
+        `${r.offers.length} offer(s)${r.rejected.length > 0 ? `, ${r.rejected.length} expired or unreadable (--all shows them)` : ''}\n`,
+      );
+    }
+    return r.incomplete.length > 0 ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
 
 /**
  * Unit scales from the configured OT wallet's contracts (otData or simulated notaries); none

@@ -9,9 +9,8 @@ import { printJson } from '../io.ts';
 import { amountOption, intOption, requiredAmount, requiredPubkey, requiredString, stringOption } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { printRoute } from '../print.ts';
-import { BASE_UNITS_OPTION, baseUnits, payeeRefs, peerScales } from '../scale.ts';
+import { BASE_UNITS_OPTION, baseUnits, peerScales } from '../scale.ts';
 import { checkDecimalText } from '../../core/decimal.ts';
-import { parseAmount } from '../../core/amount.ts';
 import { parseUnitRef } from '../../core/assets.ts';
 import type { UnitRef } from '../../core/assets.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
@@ -130,14 +129,12 @@ export default defineCommand({
     try {
       if (to === peer.pubkey) throw new OtP2pError('usage', '--to is yourself', { context: { option: 'to' } });
       await peer.start();
-      await peer.sync({ extra: [to] });
+      // The payee's catalog says what it accepts and the amount's scale: one check, in the library
+      // (no-route without a catalog, relay-incomplete when a relay's silence may hide it).
+      const payee = await peer.routes.payee(to, { sync: true, ...(unit !== undefined ? { unit } : {}) });
       const scales = await peerScales(peer);
       const warn = (l: string): void => ctx.io.stderr(l);
-      const payee = peer.knownCatalogs().get(to);
-      // Without the payee's catalog the payment fails on its own (no-route / relay-incomplete).
-      const amount = payee
-        ? scales.parse(amountText, payeeRefs(payee, unit), '--amount', { base, min: 1n, warn })
-        : parseAmount(amountText, '--amount', { min: 1n });
+      const amount = scales.parse(amountText, payee.units, '--amount', { base, min: 1n, warn });
       const spent: UnitRef[] =
         from !== undefined
           ? [parseUnitRef(from, '--from')]

@@ -16,7 +16,7 @@ import { defineCommand } from '../command.ts';
 import type { CommandContext, CommandDef } from '../command.ts';
 import { printJson } from '../io.ts';
 import { openPeer } from '../peer.ts';
-import { awaitDelivery } from '../publish.ts';
+import { awaitDelivery, deliveryLine } from '../publish.ts';
 import { PASSWORD_OPTION, STDIN_SECRETS_HELP } from '../secrets.ts';
 
 /**
@@ -45,11 +45,7 @@ async function announce(ctx: CommandContext, relays: readonly string[], targets:
     parts.outbox.publishMany(events, targets);
     const report = await awaitDelivery(peer, events);
     if (ctx.json) printJson(ctx, { relays, events: report });
-    else
-      for (const r of report)
-        ctx.io.stdout(
-          `${r.delivered ? 'published' : 'queued (relays did not acknowledge yet)'}: kind ${r.kind} ${r.id} to ${r.relays.length} relays\n`,
-        );
+    else for (const r of report) ctx.io.stdout(deliveryLine(r));
     return report.every((r) => r.delivered) ? 0 : 1;
   } finally {
     await close();

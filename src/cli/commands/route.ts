@@ -9,9 +9,8 @@ import { readTextFileBounded } from '../input.ts';
 import { intOption, intOptionOr, requiredAmount, requiredPubkey, requiredString, stringOption } from '../options.ts';
 import { openPeer } from '../peer.ts';
 import { printRoute } from '../print.ts';
-import { BASE_UNITS_OPTION, baseUnits, payeeRefs, peerScales } from '../scale.ts';
+import { BASE_UNITS_OPTION, baseUnits, peerScales } from '../scale.ts';
 import { checkDecimalText } from '../../core/decimal.ts';
-import { assertComplete } from '../../relays/query.ts';
 import { PASSWORD_OPTION } from '../secrets.ts';
 
 /** Offline files can be large (a whole offer graph): 64 MiB of JSON text. */
@@ -35,23 +34,12 @@ async function onlineRoute(ctx: CommandContext): Promise<void> {
   const { peer, close } = await openPeer(ctx);
   try {
     const bar = progress(ctx, 'syncing offers');
-    const synced = await peer
-      .sync({ extra: [to], onProgress: (done, total) => bar.update(done, total) })
+    // The payee's catalog says what it accepts and the amount's scale: one check, in the library.
+    const payee = await peer.routes
+      .payee(to, { sync: true, ...(unit !== undefined ? { unit } : {}), onProgress: (d, t) => bar.update(d, t) })
       .finally(() => bar.done());
     const scales = await peerScales(peer);
-    const payee = peer.knownCatalogs().get(to);
-    // Without the payee's catalog nothing says what it accepts, nor the scale of the amount.
-    if (!payee) {
-      if (synced.incomplete?.length) assertComplete({ incomplete: synced.incomplete }, "finding the payee's catalog");
-      throw new OtP2pError(
-        'no-route',
-        `the payee ${peer.nameOf(to)} publishes no catalog, so nothing says what it accepts`,
-        {
-          context: { to },
-        },
-      );
-    }
-    const amount = scales.parse(amountText, payeeRefs(payee, unit), '--amount', {
+    const amount = scales.parse(amountText, payee.units, '--amount', {
       base,
       min: 1n,
       warn: (l) => ctx.io.stderr(l),
