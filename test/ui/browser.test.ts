@@ -41,6 +41,8 @@ const SHOTS =
   process.env.OTP2P_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : tmpDir('otp2p-shots-');
 /** What Dave receives in the test's payment: 20.00 EUR on notary 2 (the demo paid 100.00 already). */
 const AMOUNT = 2_000n;
+/** The same amount as a person types it, in EUR's own scale. */
+const AMOUNT_TEXT = '20.00';
 /** A DM Dave sent Alice before her dashboard started. */
 const HISTORY = 'Hi Alice, Dave here: send the 20 EUR when you can.';
 
@@ -51,6 +53,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
   const servers: DashboardServer[] = [];
   let alice: DashboardServer;
   let frank: DashboardServer;
+  let bob: DashboardServer;
   let context: BrowserContext;
   let page: Page;
   let frankPage: Page;
@@ -82,7 +85,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     const names = Object.fromEntries(
       Object.entries(world.peers).map(([n, p]) => [p.pubkey, n.charAt(0).toUpperCase() + n.slice(1)]),
     );
-    for (const who of ['alice', 'frank'] as const) {
+    for (const who of ['alice', 'frank', 'bob'] as const) {
       servers.push(
         await startDashboardServer({
           backend: new PeerDashboardBackend(world.peers[who], { names }),
@@ -91,7 +94,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
         }),
       );
     }
-    [alice, frank] = servers as [DashboardServer, DashboardServer];
+    [alice, frank, bob] = servers as [DashboardServer, DashboardServer, DashboardServer];
     mkdirSync(SHOTS, { recursive: true });
     context = await chromium.launchPersistentContext(tmpDir('otp2p-chromium-'), {
       executablePath: CHROMIUM,
@@ -139,6 +142,13 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     const units = (await page.locator('#units li').allTextContents()).join('|');
     expect(units).toContain('USD@Notary One');
     expect(units).toMatch(/USD@Notary One \S+@\S+/);
+    // What she holds, in the unit's scale (the demo left her some USD on notary 1).
+    expect(units).toMatch(/^[\d\u202f]+\.\d{2} USD@Notary One /);
+    // No column that is a dash for every relay (the peer measures no latency and keeps no last error).
+    const relayHead = (await page.locator('#relays-table thead').textContent()) ?? '';
+    expect(relayHead).toContain('connects / drops');
+    expect(relayHead).not.toContain('latency');
+    expect(relayHead).not.toContain('last error');
     await page.locator('#live.on').waitFor();
     await shot('identity');
   });
@@ -169,7 +179,13 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
   it('the route finder draws Alice -> Bob -> Carol -> Dave with the amounts, and paying it pays Dave on notary 2', async () => {
     await page.click('nav a[data-page="route"]');
     await page.fill('#route-to', world.peers.dave.npub);
-    await page.fill('#route-amount', AMOUNT.toString());
+    // A person types the amount in the unit's scale; a third decimal is refused before any request.
+    await page.fill('#route-amount', '20.001');
+    await page.fill('#route-payee-unit', 'EUR');
+    await page.click('#route-find');
+    await page.locator('#route-status .error').waitFor();
+    expect(await page.locator('#route-status').textContent()).toContain('has 3 decimals but the unit has 2');
+    await page.fill('#route-amount', AMOUNT_TEXT);
     await page.fill('#route-payee-unit', 'EUR');
     await page.click('#route-find');
     await page.locator('#route-summary').waitFor();
@@ -223,6 +239,23 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     expect(mine?.state).toBe('succeeded');
   }, 60_000);
 
+  it("Bob's payments page shows his hop in the units' scale", async () => {
+    const bobPage = await context.newPage();
+    bobPage.on('request', (r) => requests.push(r.url()));
+    bobPage.on('pageerror', (e) => problems.push(String(e)));
+    await bobPage.goto(bob.urlWithToken);
+    await bobPage.locator('#npub').waitFor();
+    await bobPage.click('nav a[data-page="payments"]');
+    const hop = bobPage.locator('#payments-table tbody tr[data-state="forwarded"]').first();
+    await hop.waitFor();
+    const row = (await hop.textContent()) ?? '';
+    // Bob took USD on notary 1 and paid out EUR on notary 1: both in their scale, never base units.
+    expect(row).toMatch(/\d+\.\d{2} USD@Notary One/);
+    expect(row).toMatch(/\d+\.\d{2} EUR@Notary One/);
+    expect(row).not.toMatch(/\b\d{1,3}\u202f\d{3}\b(?!\.)/);
+    await bobPage.close();
+  });
+
   it('the payments page lists the payment as succeeded with its receipt', async () => {
     await page.click('nav a[data-page="payments"]');
     const table = page.locator('#payments-table');
@@ -235,8 +268,21 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
   });
 
   it("Frank's mint page shows the equivocation alarm; Alice's shows consistent", async () => {
+    // The mint check takes a moment: the page says it is loading instead of staying blank.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/mint', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.click('nav a[data-page="mint"]');
+    await page.locator('#page-loading', { hasText: 'Loading mint transparency…' }).waitFor();
+    release();
     await page.locator('tr[data-verdict="consistent"]').first().waitFor();
+    await page.unroute('**/api/mint');
+    expect(await page.locator('#page-loading').count()).toBe(0);
+    // What each verdict means is written on the page, not only in a hover title.
+    expect(await page.locator('#mint-legend').textContent()).toContain('too few peers so far');
     expect(await page.locator('tr[data-verdict="equivocation"]').count()).toBe(0);
 
     await frankPage.goto(`${frank.urlWithToken}`);
@@ -273,9 +319,19 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     await page.locator('#page-dms li.theirs', { hasText: HISTORY }).waitFor();
     await page.selectOption('#dm-to', world.peers.dave.pubkey);
     await page.fill('#dm-text', 'Sent you 20 EUR through Bob and Carol. Receipt on my side.');
-    await page.click('#page-dms button[type="submit"]');
+    const posts: string[] = [];
+    const count = (r: import('playwright-core').Request): void => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/dms')) posts.push(r.url());
+    };
+    page.on('request', count);
+    // A double click sends one message.
+    await page.dblclick('#dm-send');
+    await page.locator('#dm-status', { hasText: 'Sent to Dave.' }).waitFor();
     // The page re-renders on the live 'dm' update with the message in the conversation.
     await page.locator('#page-dms li.mine', { hasText: 'Sent you 20 EUR' }).waitFor();
+    page.off('request', count);
+    expect(posts).toHaveLength(1);
+    expect(await page.locator('#page-dms li.mine', { hasText: 'Sent you 20 EUR' }).count()).toBe(1);
     expect(await page.locator('#page-dms li.mine .meta').first().textContent()).toContain('You → Dave');
     await shot('dms');
   });

@@ -40,6 +40,7 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
   let alice: Peer;
   let bob: Peer;
   let server: DashboardServer;
+  let relayClosed = false;
   let context: BrowserContext;
   let page: Page;
   const problems: string[] = [];
@@ -96,19 +97,41 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
     await server?.close();
     await alice?.stop();
     await bob?.stop();
-    await relay?.close();
+    if (!relayClosed) await relay?.close();
   }, 60_000);
 
   it('follows by npub with a name, shows the friend with its offer, then unfollows', async () => {
     await page.goto(`${server.url}?token=${server.token}#/graph`);
     await page.locator('#follow-form').waitFor();
     expect(await page.locator('#follows-h').textContent()).toBe('People you follow (0)');
+    // You alone are drawn at a readable size, not fitted up to three times the label size.
+    expect(Number(await page.locator('#social-graph').getAttribute('data-zoom'))).toBeLessThanOrEqual(1.25);
+    // The inputs sit next to their labels: the long checkbox label does not push them aside.
+    const form = await page.locator('#follow-form').boundingBox();
+    const input = await page.locator('#follow-target').boundingBox();
+    expect(input!.x - form!.x).toBeLessThan(400);
+    // Your own node carries no name of the "petname or short npub" rule (it said "you (you)").
+    const g = (await page.evaluate("fetch('/api/graph').then((r) => r.json())")) as {
+      self: string;
+      nodes: { pubkey: string; name?: string }[];
+    };
+    expect(g.nodes.find((n) => n.pubkey === g.self)?.name).toBeUndefined();
     await page.fill('#follow-target', bob.npub);
     await page.fill('#follow-petname', 'Bob');
-    await page.click('#follow-form button[type=submit]');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/follow')) posts.push(r.url());
+    });
+    // A double click follows once.
+    await page.dblclick('#follow-form button[type=submit]');
     // The page redraws on the graph event; the friend's offer came with the follow (no sync).
     await page.locator(`#follows-table button[data-pubkey="${bob.pubkey}"]`).waitFor();
     expect(await page.locator('#follows-h').textContent()).toBe('People you follow (1)');
+    // What the follow did stays on the page after the redraw.
+    await page
+      .locator('#follow-status', { hasText: 'Followed Bob: your follow list is held by 1 of 1 relays.' })
+      .waitFor();
+    expect(posts).toHaveLength(1);
     expect(await page.locator('#follows-table tbody tr td').nth(1).textContent()).toBe('1');
     expect(alice.web().get(bob.pubkey)).toBe(1);
 
@@ -118,4 +141,36 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
     expect(alice.web().has(bob.pubkey)).toBe(false);
     expect(problems).toEqual([]);
   });
+
+  it('says on every page when no relay is reachable, and a message then waits in the outbox', async () => {
+    await page.fill('#follow-target', bob.npub);
+    await page.fill('#follow-petname', 'Bob');
+    await page.click('#follow-form button[type=submit]');
+    await page.locator(`#follows-table button[data-pubkey="${bob.pubkey}"]`).waitFor();
+    expect(await page.locator('#relay-banner').isHidden()).toBe(true);
+    // A message while the relay answers: sent (and where Bob reads messages is now known).
+    await page.click('nav a[data-page="dms"]');
+    await page.locator('#page-dms[aria-busy="false"]').waitFor();
+    await page.selectOption('#dm-to', bob.pubkey);
+    await page.fill('#dm-text', 'Hello Bob');
+    await page.click('#dm-send');
+    await page.locator('#dm-status', { hasText: 'Sent to Bob.' }).waitFor();
+
+    await relay.close();
+    relayClosed = true;
+    // The peer reports relay health every few seconds: wait for the banner, not for a time.
+    const banner = page.locator('#relay-banner', { hasText: 'No relay reachable.' });
+    await banner.waitFor({ timeout: 30_000 });
+    await page.click('nav a[data-page="graph"]');
+    await page.locator('#page-graph[aria-busy="false"]').waitFor();
+    expect(await banner.isVisible()).toBe(true);
+    await page.click('nav a[data-page="dms"]');
+    await page.locator('#page-dms[aria-busy="false"]').waitFor();
+    await page.selectOption('#dm-to', bob.pubkey);
+    await page.fill('#dm-text', 'Are you there?');
+    await page.click('#dm-send');
+    // Not "Sent": no relay has it; the outbox sends it when one answers.
+    await page.locator('#dm-status', { hasText: 'Queued for Bob: no relay is reachable now' }).waitFor();
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

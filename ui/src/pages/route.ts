@@ -2,9 +2,12 @@
 import type { Core, ElementDefinition } from 'cytoscape';
 import { ApiError, api } from '../api.ts';
 import type { OfferView, RouteAnswer } from '../api.ts';
+import { parseDecimal } from '../../../src/core/decimal.ts';
 import { drawGraph } from '../cy.ts';
 import { append, clear, copyButton, h, table } from '../dom.ts';
 import {
+  factorOf,
+  labelOf,
   learnIdentity,
   learnPeers,
   money,
@@ -32,6 +35,40 @@ function newPayKey(): string {
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '');
+}
+
+/** The payee's units a query may end in: every unit it accepts, or those `payeeUnit` names (TLA, unit ID or unit@notary). */
+export function payeeUnits(accepts: readonly string[], payeeUnit: string): string[] {
+  const t = payeeUnit.trim();
+  if (!t) return [...accepts];
+  return accepts.filter((ref) => {
+    const unit = ref.slice(0, ref.lastIndexOf('@'));
+    return ref === t || unit === t || labelOf(unit)?.toUpperCase() === t.toUpperCase();
+  });
+}
+
+/**
+ * The typed amount in base units: decimals in the payee unit's own scale (`20.00` EUR -> `2000`)
+ * when every unit the query may end in has the same known factor; else only whole base units.
+ */
+export function toBaseUnits(text: string, units: readonly string[]): { base: string } | { error: string } {
+  const t = text.trim();
+  const factors = new Set(units.map((u) => factorOf(u) ?? '?'));
+  const factor = factors.size === 1 ? [...factors][0] : undefined;
+  if (factor !== undefined && factor !== '?') {
+    try {
+      return { base: parseDecimal(t, factor, 'amount', { min: 1n }).toString() };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+  if (/^[1-9][0-9]*$/.test(t)) return { base: t };
+  return {
+    error:
+      units.length === 0
+        ? `the payee's units and their scale are unknown here (no catalog in your web): type the amount in base units (a whole number), got "${t}"`
+        : `the payee's units have different scales: name the unit it receives (e.g. EUR), or type base units (a whole number), got "${t}"`,
+  };
 }
 
 function offerFor(r: RouteAnswer, to: string, id: string | null): OfferView | undefined {
@@ -107,10 +144,11 @@ export const routePage: Page = {
       id: 'route-amount',
       name: 'amount',
       required: true,
-      inputmode: 'numeric',
-      pattern: '[0-9]+',
-      placeholder: 'base units (cents: 2000 = 20.00)',
+      inputmode: 'decimal',
+      autocomplete: 'off',
+      placeholder: 'e.g. 20.00',
       value: form.amount,
+      'aria-describedby': 'route-amount-hint',
     });
     const units = id.units ?? [];
     const unitInput =
@@ -220,10 +258,18 @@ export const routePage: Page = {
       cy = undefined;
       clear(result);
       found = undefined;
-      status.textContent = 'Searching…';
       const to = resolvePayee(toInput.value);
+      const accepts = peers.find((n) => n.pubkey === to)?.accepts ?? [];
+      const typed = toBaseUnits(amountInput.value, payeeUnits(accepts, form.payeeUnit));
+      if ('error' in typed) {
+        clear(status);
+        status.append(h('p', { class: 'error' }, `Amount: ${typed.error}.`));
+        return;
+      }
+      const base = typed.base;
+      status.textContent = 'Searching…';
       try {
-        const r = await api.route(to, amountInput.value.trim(), unitInput.value, form.payeeUnit);
+        const r = await api.route(to, base, unitInput.value, form.payeeUnit);
         const payee = r.parts[0]?.hops.at(-1)?.to ?? to;
         const hops = r.parts.reduce((n, p) => n + p.hops.length, 0);
         status.textContent = `Found ${r.parts.length} path${r.parts.length > 1 ? 's' : ''} with ${hops} transfer${hops > 1 ? 's' : ''}.`;
@@ -232,7 +278,7 @@ export const routePage: Page = {
         found = {
           answer: r,
           to,
-          amount: amountInput.value.trim(),
+          amount: base,
           unit: unitInput.value,
           payeeUnit: form.payeeUnit,
           firstUnit,
@@ -323,8 +369,13 @@ export const routePage: Page = {
         toInput,
         h('small', { id: 'route-to-hint', class: 'hint' }, 'A name from your web, an npub or a hex public key.'),
         datalist,
-        h('label', { for: 'route-amount' }, 'Amount the payee receives (base units)'),
+        h('label', { for: 'route-amount' }, 'Amount the payee receives'),
         amountInput,
+        h(
+          'small',
+          { id: 'route-amount-hint', class: 'hint' },
+          "In the unit's own scale: 20.00 for twenty euros. A whole number of base units when no catalog gives the scale.",
+        ),
         h('label', { for: 'route-payee-unit' }, 'Unit the payee receives'),
         payeeUnitInput,
         h(
