@@ -169,6 +169,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     expect(offers).toContain(
       '1.00 USD@Notary One – 10\u202f000.00 USD@Notary One0.81 EUR@Notary One – 9\u202f181.50 EUR@Notary One',
     );
+    // The rings fill the wide box: labels drawn near their size, not shrunk to fit a round ring's height.
+    expect(Number(await page.locator('#social-graph').getAttribute('data-zoom'))).toBeGreaterThanOrEqual(0.8);
     await page.waitForTimeout(300);
     await shot('graph');
     await page.check('input[value="units"]');
@@ -193,6 +195,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
       'Route to Dave: Alice (you) → Bob → Carol → Dave',
     );
     expect(await page.locator('#route-graph canvas').count()).toBeGreaterThan(0);
+    // Three hops fit the box at about their size: hop labels are not shrunk to a third.
+    expect(Number(await page.locator('#route-graph').getAttribute('data-zoom'))).toBeGreaterThanOrEqual(0.8);
     expect(await page.locator('#route-summary').textContent()).toMatch(
       /You spend \d+\.\d{2} USD@Notary One; Dave receives 20\.00 EUR@Notary Two\./,
     );
@@ -252,6 +256,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     // Bob took USD on notary 1 and paid out EUR on notary 1: both in their scale, never base units.
     expect(row).toMatch(/\d+\.\d{2} USD@Notary One/);
     expect(row).toMatch(/\d+\.\d{2} EUR@Notary One/);
+    // Both of his neighbours on the route, not only the one who paid him.
+    expect(row).toContain('Alice → Carol');
+    await bobPage.screenshot({ path: join(SHOTS, 'payments-hop.png'), fullPage: true });
     expect(row).not.toMatch(/\b\d{1,3}\u202f\d{3}\b(?!\.)/);
     await bobPage.close();
   });
@@ -263,6 +270,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     expect(await table.textContent()).toContain('succeeded');
     const row = (await page.locator('#payments-table tbody tr[data-state="succeeded"]').first().textContent()) ?? '';
     expect(row).toContain('20.00 EUR@Notary Two');
+    expect(row).toContain('to Dave');
     expect(row).not.toMatch(/\d\u202f\d{3}(?!\.)/);
     await shot('payments');
   });

@@ -3,7 +3,7 @@
  * over a real Peer and an embedded relay on 127.0.0.1: type an npub and a name, press Follow, the
  * friend appears in "People you follow" with its offer; press Unfollow, it is gone.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -34,6 +34,10 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** As in browser.test.ts: docs/screenshots when OTP2P_SCREENSHOTS=1, else a temporary folder. */
+const SHOTS =
+  process.env.OTP2P_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : tmpDir('otp2p-shots-');
 
 describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', () => {
   let relay: EmbeddedRelay;
@@ -84,6 +88,9 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 860 },
+      locale: 'en-GB',
+      timezoneId: 'UTC',
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
@@ -171,6 +178,10 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
     await page.click('#dm-send');
     // Not "Sent": no relay has it; the outbox sends it when one answers.
     await page.locator('#dm-status', { hasText: 'Queued for Bob: no relay is reachable now' }).waitFor();
+    // And the conversation shows it (its copy would only come back through a relay).
+    await page.locator('#dm-list li.mine', { hasText: 'Are you there?' }).waitFor();
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'relays-down.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 120_000);
 });

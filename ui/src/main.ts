@@ -109,7 +109,7 @@ function relayNote(): void {
   if (!down) return;
   relayBanner.append(
     h('strong', {}, 'No relay reachable. '),
-    `None of your ${total} relay${total > 1 ? 's' : ''} answers: the offers, names and routes shown are what was last synced; what you publish or send waits in the outbox, and payments and follows need a relay. `,
+    `${total === 1 ? 'Your relay does not answer' : `None of your ${total} relays answers`}: the offers, names and routes shown are what was last synced; what you publish or send waits in the outbox, and payments and follows need a relay. `,
     h('a', { href: '#/identity' }, 'Relay health'),
   );
 }

@@ -1,5 +1,6 @@
 /** Private messages (NIP-17): the conversation list and a form to write. */
 import { ApiError, api } from '../api.ts';
+import type { DmView } from '../api.ts';
 import { empty, h } from '../dom.ts';
 import { learnPeers, peerEl, peerName, self, when } from '../format.ts';
 import type { Page } from '../main.ts';
@@ -14,6 +15,32 @@ let lastStatus = '';
 let sending = false;
 let statusEl: HTMLElement | undefined;
 let buttonEl: HTMLButtonElement | undefined;
+
+/** One message of the conversation. */
+function messageItem(m: DmView): HTMLElement {
+  const mine = m.sender === self();
+  return h(
+    'li',
+    { class: mine ? 'mine' : 'theirs', 'data-id': m.id },
+    h(
+      'p',
+      { class: 'meta' },
+      mine ? 'You → ' : '',
+      mine ? peerEl(m.recipients.find((r) => r !== m.sender) ?? m.sender) : peerEl(m.sender),
+      ` · ${when(m.created_at)}`,
+    ),
+    m.subject ? h('p', { class: 'subject' }, m.subject) : null,
+    h('p', { class: 'text' }, m.text),
+  );
+}
+
+/** Show a message just sent: its copy only comes back through a relay, and none may be reachable. */
+function showSent(m: DmView): void {
+  const list = document.getElementById('dm-list');
+  if (!list || list.querySelector(`li[data-id="${CSS.escape(m.id)}"]`)) return;
+  list.append(messageItem(m));
+  document.querySelector('#page-dms .empty')?.remove();
+}
 
 export const dmsPage: Page = {
   title: 'Messages',
@@ -55,6 +82,7 @@ export const dmsPage: Page = {
       say('Sending…');
       try {
         const sent = await api.sendDm(recipient, text.value);
+        showSent(sent);
         draftText = '';
         // The form may have been re-rendered meanwhile: clear the one on the page.
         const current = document.getElementById('dm-text') as HTMLTextAreaElement | null;
@@ -89,29 +117,9 @@ export const dmsPage: Page = {
         status,
       ),
     );
-    if (list.length === 0) {
-      root.append(empty('No messages yet.'));
-      return;
-    }
-    const ol = h('ol', { class: 'messages', 'aria-label': 'Messages, oldest first' });
-    for (const m of list) {
-      const mine = m.sender === self();
-      ol.append(
-        h(
-          'li',
-          { class: mine ? 'mine' : 'theirs' },
-          h(
-            'p',
-            { class: 'meta' },
-            mine ? 'You → ' : '',
-            mine ? peerEl(m.recipients.find((r) => r !== m.sender) ?? m.sender) : peerEl(m.sender),
-            ` · ${when(m.created_at)}`,
-          ),
-          m.subject ? h('p', { class: 'subject' }, m.subject) : null,
-          h('p', { class: 'text' }, m.text),
-        ),
-      );
-    }
+    const ol = h('ol', { class: 'messages', id: 'dm-list', 'aria-label': 'Messages, oldest first' });
+    for (const m of list) ol.append(messageItem(m));
+    if (list.length === 0) root.append(empty('No messages yet.'));
     root.append(h('section', { 'aria-label': 'Conversation' }, ol));
   },
 };

@@ -9,6 +9,9 @@ import { learnPeers, money, offerTerms, peerEl, peerName, unitLabel } from '../f
 import type { Page } from '../main.ts';
 
 let cy: Core | undefined;
+/** How the people view's rings are stretched (wide) and flattened (short) to fill the box. */
+const RING_X = 1.6;
+const RING_Y = 0.6;
 let view: 'peers' | 'units' = 'peers';
 
 /** Peers as nodes, follows as dashed edges; each node lists what the peer converts. */
@@ -84,6 +87,9 @@ function draw(box: HTMLElement, g: SocialGraphView): void {
           levelWidth: () => 1,
           // The first peers of a ring go left and right: the box is wider than it is tall.
           startAngle: Math.PI,
+          // Rings flattened into ellipses: fitted to a wide, short box, a round ring shrinks every
+          // label to fit its height and leaves the sides empty.
+          transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.x * RING_X, y: p.y * RING_Y }),
           minNodeSpacing: 30,
           padding: 20,
           avoidOverlap: true,
@@ -155,7 +161,9 @@ function followSection(g: SocialGraphView): HTMLElement {
       busy(false);
     }
   };
-  const followed = g.nodes.filter((n) => n.degree === 1);
+  const followed = g.nodes
+    .filter((n) => n.degree === 1)
+    .sort((a, b) => peerName(a.pubkey).localeCompare(peerName(b.pubkey)));
   const offersOf = (pk: string): number =>
     g.offers.filter((o) => o.pubkey === pk && (o.status ?? 'open') === 'open').length;
   return h(

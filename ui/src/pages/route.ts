@@ -25,7 +25,12 @@ let cy: Core | undefined;
 /** The last query, kept across live refreshes. */
 const form = { to: '', amount: '', unit: '', payeeUnit: '' };
 
-const COLUMN = 420;
+/**
+ * Room for one hop: its two-line label (amount; the receiver's terms) is about 200 px wide, so a
+ * column wider than the box allows only shrinks every label when the route is fitted.
+ */
+const MIN_COLUMN = 250;
+const MAX_COLUMN = 420;
 const ROW = 130;
 
 /** A fresh idempotency key: 16 random bytes, base64url (22 characters). */
@@ -76,19 +81,20 @@ function offerFor(r: RouteAnswer, to: string, id: string | null): OfferView | un
 }
 
 /** One row per part, payer on the left and payee on the right; edges carry amounts and terms. */
-function routeElements(r: RouteAnswer, payee: string): ElementDefinition[] {
+function routeElements(r: RouteAnswer, payee: string, width: number): ElementDefinition[] {
   const longest = Math.max(...r.parts.map((p) => p.hops.length));
+  const column = Math.max(MIN_COLUMN, Math.min(MAX_COLUMN, (width - 200) / longest));
   const midY = ((r.parts.length - 1) * ROW) / 2;
   const els: ElementDefinition[] = [
     { data: { id: 'payer', label: peerName(self()) }, classes: 'self', position: { x: 0, y: midY } },
-    { data: { id: 'payee', label: peerName(payee) }, classes: 'payee', position: { x: longest * COLUMN, y: midY } },
+    { data: { id: 'payee', label: peerName(payee) }, classes: 'payee', position: { x: longest * column, y: midY } },
   ];
   r.parts.forEach((p, pi) => {
     let prev = 'payer';
     p.hops.forEach((hop, hi) => {
       const last = hi === p.hops.length - 1;
       const id = last ? 'payee' : `p${pi}h${hi}`;
-      if (!last) els.push({ data: { id, label: peerName(hop.to) }, position: { x: (hi + 1) * COLUMN, y: pi * ROW } });
+      if (!last) els.push({ data: { id, label: peerName(hop.to) }, position: { x: (hi + 1) * column, y: pi * ROW } });
       const o = offerFor(r, hop.to, hop.offer);
       // The terms are those of the hop's receiver (the arrow's target): no name needed, and a short
       // label stays clear of the boxes at both ends.
@@ -309,7 +315,7 @@ export const routePage: Page = {
           }),
           h('p', {}, button),
         );
-        cy = drawGraph(box, routeElements(r, payee), { name: 'preset', padding: 50, fit: true });
+        cy = drawGraph(box, routeElements(r, payee, box.clientWidth), { name: 'preset', padding: 50, fit: true });
         button.addEventListener('click', () => {
           if (button.disabled) return;
           // A new confirmation: a new key (kept when the last attempt's outcome is unknown).
