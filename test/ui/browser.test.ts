@@ -344,6 +344,24 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     await shot('dms');
   });
 
+  it('a payment through a hop that does not answer fails and says that nothing was sent', async () => {
+    await world.peers.carol.stop();
+    await page.click('nav a[data-page="route"]');
+    await page.locator('#route-form').waitFor();
+    await page.fill('#route-to', 'Dave');
+    await page.fill('#route-amount', '5.00');
+    await page.fill('#route-payee-unit', 'EUR');
+    await page.click('#route-find');
+    await page.locator('#route-summary').waitFor();
+    await page.click('#pay-button');
+    await page.click('#pay-confirm');
+    const outcome = page.locator('#pay-outcome');
+    await outcome.waitFor({ timeout: 60_000 });
+    // Not "sent 0.00 USD, delivered 0.00 EUR": a failure that moved nothing says so.
+    expect(await outcome.textContent()).toBe('Payment failed: nothing was sent.');
+    expect(await page.locator('#route-status .error').textContent()).toContain('hop-timeout: no answer from hop 2');
+  }, 90_000);
+
   it('is keyboard usable: skip link and nav reachable with Tab', async () => {
     await page.goto(`${alice.url}#/identity`);
     await page.reload();

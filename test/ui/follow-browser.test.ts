@@ -108,7 +108,12 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
   }, 60_000);
 
   it('follows by npub with a name, shows the friend with its offer, then unfollows', async () => {
-    await page.goto(`${server.url}?token=${server.token}#/graph`);
+    // A newcomer without an OT wallet: told so, where the balances would be and where one pays.
+    await page.goto(`${server.url}?token=${server.token}#/identity`);
+    await page.locator('#units-none', { hasText: 'Nothing yet' }).waitFor();
+    await page.click('nav a[data-page="route"]');
+    await page.locator('#route-unit-hint', { hasText: 'You hold nothing to pay with yet' }).waitFor();
+    await page.click('nav a[data-page="graph"]');
     await page.locator('#follow-form').waitFor();
     expect(await page.locator('#follows-h').textContent()).toBe('People you follow (0)');
     // You alone are drawn at a readable size, not fitted up to three times the label size.

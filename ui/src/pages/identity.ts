@@ -22,9 +22,14 @@ export const identityPage: Page = {
           h('dd', {}, h('code', { id: 'npub' }, id.npub), ' ', copyButton(id.npub, 'npub')),
           h('dt', {}, 'public key (hex)'),
           h('dd', {}, h('code', {}, id.pubkey)),
-          id.units && id.units.length > 0 ? h('dt', {}, 'you hold') : null,
-          id.units && id.units.length > 0
+          h('dt', {}, 'you hold'),
+          !id.units || id.units.length === 0
             ? h(
+                'dd',
+                { id: 'units-none', class: 'muted' },
+                'Nothing yet: no account of your OT wallet holds a balance (otp2p config set otData DIR, or otUser with simulatedNotaries).',
+              )
+            : h(
                 'dd',
                 {},
                 h(
@@ -42,8 +47,7 @@ export const identityPage: Page = {
                     ),
                   ),
                 ),
-              )
-            : null,
+              ),
         ),
       ),
     );

@@ -208,7 +208,7 @@ export const routePage: Page = {
       const f = found;
       const key = payKey;
       if (payButton) payButton.disabled = true;
-      status.textContent = 'Paying…';
+      status.textContent = 'Paying… each hop quotes first, then the transfers settle.';
       try {
         const res = await api.pay(f.to, f.amount, f.unit, f.payeeUnit, f.answer, key);
         // Paid (or failed for good): this route is done. Another payment starts from "New payment".
@@ -230,7 +230,9 @@ export const routePage: Page = {
           h(
             'p',
             { class: `outcome ${res.state === 'succeeded' ? 'ok' : 'bad'}`, id: 'pay-outcome' },
-            `Payment ${res.state}: sent ${money(res.sent, f.firstUnit)}, delivered ${money(res.delivered, f.lastUnit)}${res.refunded !== '0' ? `, refunded ${money(res.refunded, f.firstUnit)}` : ''}.`,
+            res.state !== 'succeeded' && res.sent === '0'
+              ? `Payment ${res.state}: nothing was sent.`
+              : `Payment ${res.state}: sent ${money(res.sent, f.firstUnit)}, delivered ${money(res.delivered, f.lastUnit)}${res.refunded !== '0' ? `, refunded ${money(res.refunded, f.firstUnit)}` : ''}.`,
           ),
           res.preimage ? h('p', {}, 'Receipt (preimage): ', h('code', { class: 'wrap' }, res.preimage)) : null,
           res.error ? h('p', { class: 'error' }, `${res.error.code}: ${res.error.message}`) : null,
@@ -391,6 +393,13 @@ export const routePage: Page = {
         ),
         h('label', { for: 'route-unit' }, 'You pay in'),
         unitInput,
+        units.length === 0
+          ? h(
+              'small',
+              { id: 'route-unit-hint', class: 'hint' },
+              'You hold nothing to pay with yet (see Identity & relays): type a unit@notary to see what a route would cost.',
+            )
+          : null,
         h(
           'div',
           { class: 'actions' },
