@@ -267,11 +267,37 @@ export const routePage: Page = {
       clear(result);
       found = undefined;
       const to = resolvePayee(toInput.value);
-      const accepts = peers.find((n) => n.pubkey === to)?.accepts ?? [];
-      const typed = toBaseUnits(amountInput.value, payeeUnits(accepts, form.payeeUnit));
-      if ('error' in typed) {
+      const fail = (text: string): void => {
         clear(status);
-        status.append(h('p', { class: 'error' }, `Amount: ${typed.error}.`));
+        status.append(h('p', { class: 'error' }, text));
+      };
+      // The payee first: an amount's scale comes from its catalog, so a payee who is not in the
+      // web would otherwise be reported as an amount problem.
+      const node = peers.find((n) => n.pubkey === to);
+      if (!node) {
+        const t = toInput.value.trim();
+        fail(
+          /^npub1[02-9ac-hj-np-z]{58}$/.test(t) ||
+            /^nprofile1[02-9ac-hj-np-z]{50,}$/.test(t) ||
+            /^[0-9a-f]{64}$/.test(t)
+            ? `Payee: ${t.slice(0, 16)}… is not in your web: follow them on the Offers graph page, so their catalog (what they accept) is known.`
+            : `Payee: "${t}" is not a name from your web, an npub or a hex public key.`,
+        );
+        return;
+      }
+      const accepts = node.accepts ?? [];
+      const targets = payeeUnits(accepts, form.payeeUnit);
+      if (accepts.length > 0 && targets.length === 0) {
+        fail(`${peerName(to)} accepts ${accepts.map(unitLabel).join(', ')}, not ${form.payeeUnit}.`);
+        return;
+      }
+      if (/^0*(\.0*)?$/.test(amountInput.value.trim())) {
+        fail('Amount: must be more than 0.');
+        return;
+      }
+      const typed = toBaseUnits(amountInput.value, targets);
+      if ('error' in typed) {
+        fail(`Amount: ${typed.error}.`);
         return;
       }
       const base = typed.base;
@@ -354,10 +380,10 @@ export const routePage: Page = {
         status.append(
           h(
             'p',
-            { class: 'error' },
+            { class: 'error', title: err instanceof ApiError ? err.message : '' },
             err instanceof ApiError
               ? err.code === 'no-route'
-                ? `No route: ${err.message}`
+                ? `No route to ${peerName(to)} for ${amountInput.value.trim()}${form.payeeUnit ? ` ${form.payeeUnit}` : ''}: no path through your web can deliver it (each offer's units, range and liquidity count).`
                 : `${err.code}: ${err.message}`
               : (err as Error).message,
           ),
