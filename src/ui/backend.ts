@@ -22,6 +22,8 @@ export interface IdentityView {
   name?: string;
   /** Units (`unit@notary`) the user holds and can spend, for the route finder's unit picker. */
   units?: string[];
+  /** What the user holds of each of `units` (`unit@notary` -> base units, integer string), summed over its accounts. */
+  balances?: Record<string, string>;
   /** Display labels of unit and notary IDs (a unit's TLA, a notary's name), when known. */
   labels?: Record<string, string>;
   /**
@@ -171,6 +173,13 @@ export interface MintVerdictView extends MintVerdict {
 /** A direct message (NIP-17 chat rumor), incoming or outgoing. */
 export type DmView = ChatMessage;
 
+/**
+ * What sending a message did: the message and where it is. `relay`: a relay acknowledged it;
+ * `outbox`: handed to the persistent outbox with a relay reachable (on its way); `waiting`: in
+ * the outbox with no relay reachable, sent when one answers (the page says so, not "sent").
+ */
+export type DmSentView = DmView & { delivery: 'relay' | 'outbox' | 'waiting' };
+
 /** Live updates pushed to the browser over the WebSocket. */
 export type DashboardEvent =
   | { type: 'mint-alarm'; verdict: MintVerdictView }
@@ -219,7 +228,7 @@ export interface DashboardBackend {
    * Send a private message (NIP-17) to `to` (hex pubkey).
    * @throws OtP2pError `bad-key`, `bad-input` (empty or over 8,000 characters), `ui-read-only`.
    */
-  sendDm(to: string, text: string): DmView | Promise<DmView>;
+  sendDm(to: string, text: string): DmSentView | Promise<DmSentView>;
   /**
    * Follow or unfollow a key: the user's newest follow list is edited, never replaced.
    * @throws OtP2pError `bad-key` (and NIP-19 codes), `bad-input`, `relay-incomplete` (no relay

@@ -21,6 +21,7 @@ import type {
   DashboardEvent,
   FollowRequestView,
   FollowResultView,
+  DmSentView,
   DmView,
   IdentityView,
   MintVerdictView,
@@ -74,9 +75,13 @@ export class PeerDashboardBackend implements DashboardBackend {
 
   async identity(): Promise<IdentityView> {
     const units = new Set<string>();
+    const held = new Map<string, bigint>();
     for (const a of (await this.#peer.otApi?.listAccounts()) ?? []) {
-      if (a.unitId !== undefined && (a.balance ?? 0n) > 0n)
-        units.add(formatUnitRef({ unit: a.unitId, notary: a.notaryId }));
+      if (a.unitId !== undefined && (a.balance ?? 0n) > 0n) {
+        const ref = formatUnitRef({ unit: a.unitId, notary: a.notaryId });
+        units.add(ref);
+        held.set(ref, (held.get(ref) ?? 0n) + (a.balance ?? 0n));
+      }
     }
     const labels: Record<string, string> = {};
     // Unit and notary IDs are long hashes: the page shows the contract's TLA and the notary's name.
@@ -95,6 +100,7 @@ export class PeerDashboardBackend implements DashboardBackend {
       npub: this.#peer.npub,
       ...(name ? { name } : {}),
       units: [...units].sort(),
+      balances: Object.fromEntries([...held].map(([ref, v]) => [ref, v.toString()])),
       labels,
       scales,
     };
@@ -145,7 +151,9 @@ export class PeerDashboardBackend implements DashboardBackend {
       };
       if (n.degree === -1) delete n.degree;
       // The cast's names (demo) first, then the peer's own rule: petname, profile name, short npub.
-      n.name = this.#names[pubkey] ?? peer.nameOf(pubkey);
+      // The user's own node has no name of that rule (it says "you"): the page adds "you" itself.
+      const name = this.#names[pubkey] ?? (pubkey === peer.pubkey ? undefined : peer.nameOf(pubkey));
+      if (name !== undefined) n.name = name;
       const c = catalogs.get(pubkey);
       if (c) n.accepts = catalogUnitRefs(c).map(formatUnitRef);
       if (alarmed.has(pubkey)) n.tags = ['alarm'];
@@ -275,8 +283,10 @@ export class PeerDashboardBackend implements DashboardBackend {
         unitIn = ref(data.legs[0]);
         unitOut = ref(data.legs[data.legs.length - 1]);
       } else if (r.role === 'hop' && isRecord(data.prepare)) {
-        unitIn = ref(data.prepare.in);
-        unitOut = ref(data.prepare.out);
+        // The stored prepare is the whole protocol message: its legs are in the body.
+        const prepare = isRecord(data.prepare.body) ? data.prepare.body : data.prepare;
+        unitIn = ref(prepare.in);
+        unitOut = ref(prepare.out);
       } else if (r.role === 'payee') {
         unitIn = ref(data);
       }
@@ -311,7 +321,7 @@ export class PeerDashboardBackend implements DashboardBackend {
     return [...this.#dms].sort((a, b) => a.created_at - b.created_at);
   }
 
-  async sendDm(to: string, text: string): Promise<DmView> {
+  async sendDm(to: string, text: string): Promise<DmSentView> {
     const report = await this.#peer.dms.send(to, text);
     if (!report.ok) throw new OtP2pError('relay-error', 'no relay accepted the message', { context: { to } });
     const m: ChatMessage = {
@@ -322,7 +332,13 @@ export class PeerDashboardBackend implements DashboardBackend {
       text,
     };
     this.#keep(m);
-    return m;
+    // The outbox answers before any relay did: whether one is reachable now is what can be said.
+    const delivery = !report.queued
+      ? 'relay'
+      : this.#peer.relayHealth().some((r) => r.connected)
+        ? 'outbox'
+        : 'waiting';
+    return { ...m, delivery };
   }
 
   async follow(request: FollowRequestView): Promise<FollowResultView> {

@@ -15,6 +15,7 @@ import type {
   DashboardBackend,
   FollowResultView,
   DashboardEvent,
+  DmSentView,
   DmView,
   IdentityView,
   MintVerdictView,
@@ -186,7 +187,7 @@ export class StaticDashboardBackend implements DashboardBackend {
     return [];
   }
 
-  sendDm(): DmView {
+  sendDm(): DmSentView {
     throw new OtP2pError(
       'ui-read-only',
       'this dashboard runs over an offline offers file and cannot send messages; start it against a peer',

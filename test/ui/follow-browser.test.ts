@@ -3,7 +3,7 @@
  * over a real Peer and an embedded relay on 127.0.0.1: type an npub and a name, press Follow, the
  * friend appears in "People you follow" with its offer; press Unfollow, it is gone.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -35,11 +35,16 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** As in browser.test.ts: docs/screenshots when OTP2P_SCREENSHOTS=1, else a temporary folder. */
+const SHOTS =
+  process.env.OTP2P_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : tmpDir('otp2p-shots-');
+
 describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', () => {
   let relay: EmbeddedRelay;
   let alice: Peer;
   let bob: Peer;
   let server: DashboardServer;
+  let relayClosed = false;
   let context: BrowserContext;
   let page: Page;
   const problems: string[] = [];
@@ -83,6 +88,9 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 860 },
+      locale: 'en-GB',
+      timezoneId: 'UTC',
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
@@ -96,19 +104,46 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
     await server?.close();
     await alice?.stop();
     await bob?.stop();
-    await relay?.close();
+    if (!relayClosed) await relay?.close();
   }, 60_000);
 
   it('follows by npub with a name, shows the friend with its offer, then unfollows', async () => {
-    await page.goto(`${server.url}?token=${server.token}#/graph`);
+    // A newcomer without an OT wallet: told so, where the balances would be and where one pays.
+    await page.goto(`${server.url}?token=${server.token}#/identity`);
+    await page.locator('#units-none', { hasText: 'Nothing yet' }).waitFor();
+    await page.click('nav a[data-page="route"]');
+    await page.locator('#route-unit-hint', { hasText: 'You hold nothing to pay with yet' }).waitFor();
+    await page.click('nav a[data-page="graph"]');
     await page.locator('#follow-form').waitFor();
     expect(await page.locator('#follows-h').textContent()).toBe('People you follow (0)');
+    // You alone are drawn at a readable size, not fitted up to three times the label size.
+    expect(Number(await page.locator('#social-graph').getAttribute('data-zoom'))).toBeLessThanOrEqual(1.25);
+    // The inputs sit next to their labels: the long checkbox label does not push them aside.
+    const form = await page.locator('#follow-form').boundingBox();
+    const input = await page.locator('#follow-target').boundingBox();
+    expect(input!.x - form!.x).toBeLessThan(400);
+    // Your own node carries no name of the "petname or short npub" rule (it said "you (you)").
+    const g = (await page.evaluate("fetch('/api/graph').then((r) => r.json())")) as {
+      self: string;
+      nodes: { pubkey: string; name?: string }[];
+    };
+    expect(g.nodes.find((n) => n.pubkey === g.self)?.name).toBeUndefined();
     await page.fill('#follow-target', bob.npub);
     await page.fill('#follow-petname', 'Bob');
-    await page.click('#follow-form button[type=submit]');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/follow')) posts.push(r.url());
+    });
+    // A double click follows once.
+    await page.dblclick('#follow-form button[type=submit]');
     // The page redraws on the graph event; the friend's offer came with the follow (no sync).
     await page.locator(`#follows-table button[data-pubkey="${bob.pubkey}"]`).waitFor();
     expect(await page.locator('#follows-h').textContent()).toBe('People you follow (1)');
+    // What the follow did stays on the page after the redraw.
+    await page
+      .locator('#follow-status', { hasText: 'Followed Bob: your follow list is held by 1 of 1 relays.' })
+      .waitFor();
+    expect(posts).toHaveLength(1);
     expect(await page.locator('#follows-table tbody tr td').nth(1).textContent()).toBe('1');
     expect(alice.web().get(bob.pubkey)).toBe(1);
 
@@ -118,4 +153,40 @@ describe.skipIf(!HAS_CHROMIUM)('graph page: follow and unfollow in Chromium', ()
     expect(alice.web().has(bob.pubkey)).toBe(false);
     expect(problems).toEqual([]);
   });
+
+  it('says on every page when no relay is reachable, and a message then waits in the outbox', async () => {
+    await page.fill('#follow-target', bob.npub);
+    await page.fill('#follow-petname', 'Bob');
+    await page.click('#follow-form button[type=submit]');
+    await page.locator(`#follows-table button[data-pubkey="${bob.pubkey}"]`).waitFor();
+    expect(await page.locator('#relay-banner').isHidden()).toBe(true);
+    // A message while the relay answers: sent (and where Bob reads messages is now known).
+    await page.click('nav a[data-page="dms"]');
+    await page.locator('#page-dms[aria-busy="false"]').waitFor();
+    await page.selectOption('#dm-to', bob.pubkey);
+    await page.fill('#dm-text', 'Hello Bob');
+    await page.click('#dm-send');
+    await page.locator('#dm-status', { hasText: 'Sent to Bob.' }).waitFor();
+
+    await relay.close();
+    relayClosed = true;
+    // The peer reports relay health every few seconds: wait for the banner, not for a time.
+    const banner = page.locator('#relay-banner', { hasText: 'No relay reachable.' });
+    await banner.waitFor({ timeout: 30_000 });
+    await page.click('nav a[data-page="graph"]');
+    await page.locator('#page-graph[aria-busy="false"]').waitFor();
+    expect(await banner.isVisible()).toBe(true);
+    await page.click('nav a[data-page="dms"]');
+    await page.locator('#page-dms[aria-busy="false"]').waitFor();
+    await page.selectOption('#dm-to', bob.pubkey);
+    await page.fill('#dm-text', 'Are you there?');
+    await page.click('#dm-send');
+    // Not "Sent": no relay has it; the outbox sends it when one answers.
+    await page.locator('#dm-status', { hasText: 'Queued for Bob: no relay is reachable now' }).waitFor();
+    // And the conversation shows it (its copy would only come back through a relay).
+    await page.locator('#dm-list li.mine', { hasText: 'Are you there?' }).waitFor();
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'relays-down.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

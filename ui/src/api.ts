@@ -1,6 +1,7 @@
 /** The dashboard's JSON API (same origin; the session cookie carries the token). */
 import type {
   DashboardEvent,
+  DmSentView,
   DmView,
   FollowResultView,
   IdentityView,
@@ -15,6 +16,7 @@ import type {
 
 export type {
   DashboardEvent,
+  DmSentView,
   DmView,
   FollowResultView,
   IdentityView,
@@ -96,7 +98,7 @@ export const api = {
       route: { spend: route.spend, receive: route.receive, parts: route.parts },
       payKey,
     }),
-  sendDm: (to: string, text: string) => call<DmView>('POST', '/api/dms', { to, text }),
+  sendDm: (to: string, text: string) => call<DmSentView>('POST', '/api/dms', { to, text }),
   /** Edits the user's newest follow list (never replaces it); `force` proceeds when no relay answered. */
   follow: (target: string, action: 'follow' | 'unfollow', petname: string, force: boolean) =>
     call<FollowResultView>('POST', '/api/follow', { target, action, ...(petname ? { petname } : {}), force }),

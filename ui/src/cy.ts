@@ -82,6 +82,8 @@ const STYLE: cytoscape.StylesheetJson = [
 
 /** Widest character of the 12px label font, over-estimated so a label never spills out of its box. */
 const CHAR_PX = 7.4;
+/** The largest zoom a first draw fits a graph to. */
+const FIT_ZOOM_MAX = 1.25;
 /** Longest line of a node label before it wraps. */
 const NODE_CHARS = 34;
 
@@ -96,7 +98,7 @@ export function drawGraph(container: HTMLElement, elements: ElementDefinition[],
     el.data.w = Math.max(44, ...lines.map((l) => l.length * CHAR_PX + 24));
     el.data.h = lines.length * 16 + 18;
   }
-  return cytoscape({
+  const cy = cytoscape({
     container,
     elements,
     style: STYLE,
@@ -106,4 +108,12 @@ export function drawGraph(container: HTMLElement, elements: ElementDefinition[],
     autoungrabify: false,
     boxSelectionEnabled: false,
   });
+  // Fitting a small graph (you alone, a two-node route) blows its labels up to three times their
+  // size: no more than FIT_ZOOM_MAX on first draw (the user may still zoom in).
+  if (cy.zoom() > FIT_ZOOM_MAX) {
+    cy.zoom(FIT_ZOOM_MAX);
+    cy.center();
+  }
+  container.dataset.zoom = cy.zoom().toFixed(2);
+  return cy;
 }

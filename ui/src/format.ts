@@ -87,6 +87,16 @@ export function scaled(a: string | null | undefined, ref: { unit: string; notary
   }
 }
 
+/** Base units per display unit of a unit ID or `unit@notary` (e.g. `"100"`), when known. */
+export function factorOf(ref: string): string | undefined {
+  return scales.get(unitIdOf(ref));
+}
+
+/** The raw label (a TLA, a notary name) of a unit or notary ID, when known. */
+export function labelOf(id: string): string | undefined {
+  return labels.get(id);
+}
+
 /** A unit or notary ID as its label (TLA, notary name without a parenthesis) or a short ID. */
 export function idLabel(id: string): string {
   const l = labels.get(id)?.replace(/\s*\([^)]*\)$/, '');

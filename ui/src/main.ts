@@ -53,12 +53,19 @@ async function show(focus: boolean): Promise<void> {
   clear(main);
   main.append(h('h1', {}, page.title));
   const body = h('div', { class: 'page', id: `page-${name}`, 'aria-busy': 'true' });
+  // A page that waits on the peer (a mint check, a relay query) says so instead of staying blank;
+  // a live refresh keeps quiet (it would flash on every relay-health tick).
+  const loading = focus
+    ? h('p', { class: 'loading', id: 'page-loading' }, `Loading ${page.title.toLowerCase()}…`)
+    : null;
+  if (loading) main.append(loading);
   main.append(body);
   try {
     await page.render(body);
   } catch (err) {
     body.append(h('p', { class: 'error', role: 'alert' }, `Could not load this page: ${(err as Error).message}`));
   }
+  loading?.remove();
   body.setAttribute('aria-busy', 'false');
   if (focus) main.focus();
 }
@@ -91,6 +98,22 @@ function alarm(e: Extract<DashboardEvent, { type: 'mint-alarm' }>): void {
   alarms.append(note);
 }
 
+/** Each relay's last known state: when none is connected, every page says so. */
+const relayUp = new Map<string, boolean>();
+const relayBanner = document.getElementById('relay-banner') as HTMLElement;
+function relayNote(): void {
+  const total = relayUp.size;
+  const down = total > 0 && [...relayUp.values()].every((up) => !up);
+  clear(relayBanner);
+  relayBanner.hidden = !down;
+  if (!down) return;
+  relayBanner.append(
+    h('strong', {}, 'No relay reachable. '),
+    `${total === 1 ? 'Your relay does not answer' : `None of your ${total} relays answers`}: the offers, names and routes shown are what was last synced; what you publish or send waits in the outbox, and payments and follows need a relay. `,
+    h('a', { href: '#/identity' }, 'Relay health'),
+  );
+}
+
 const live = document.getElementById('live') as HTMLElement;
 let retry = 1000;
 function connect(): void {
@@ -109,6 +132,10 @@ function connect(): void {
     }
     if (e.type === 'hello') return;
     if (e.type === 'mint-alarm') alarm(e);
+    if (e.type === 'relay') {
+      relayUp.set(e.relay.url, e.relay.connected);
+      relayNote();
+    }
     if (e.type === 'dm' && currentName !== 'dms')
       live.textContent = `live · new message from ${peerName(e.message.sender)}`;
     refresh(e.type === 'mint-alarm' ? 'mint' : e.type);
@@ -124,9 +151,11 @@ function connect(): void {
 window.addEventListener('hashchange', () => navigate(true));
 void (async () => {
   try {
-    const [graph, id] = await Promise.all([api.graph(), api.identity()]);
+    const [graph, id, relays] = await Promise.all([api.graph(), api.identity(), api.relays()]);
     learnPeers(graph);
     learnIdentity(id);
+    for (const r of relays) relayUp.set(r.url, r.connected);
+    relayNote();
   } catch {
     // Names fall back to short keys; each page reports its own load errors.
   }

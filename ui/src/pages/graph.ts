@@ -9,6 +9,9 @@ import { learnPeers, money, offerTerms, peerEl, peerName, unitLabel } from '../f
 import type { Page } from '../main.ts';
 
 let cy: Core | undefined;
+/** How the people view's rings are stretched (wide) and flattened (short) to fill the box. */
+const RING_X = 1.6;
+const RING_Y = 0.6;
 let view: 'peers' | 'units' = 'peers';
 
 /** Peers as nodes, follows as dashed edges; each node lists what the peer converts. */
@@ -82,6 +85,11 @@ function draw(box: HTMLElement, g: SocialGraphView): void {
           name: 'concentric',
           concentric: (n: { data: (k: string) => number }) => 10 - n.data('degree'),
           levelWidth: () => 1,
+          // The first peers of a ring go left and right: the box is wider than it is tall.
+          startAngle: Math.PI,
+          // Rings flattened into ellipses: fitted to a wide, short box, a round ring shrinks every
+          // label to fit its height and leaves the sides empty.
+          transform: (_n: unknown, p: { x: number; y: number }) => ({ x: p.x * RING_X, y: p.y * RING_Y }),
           minNodeSpacing: 30,
           padding: 20,
           avoidOverlap: true,
@@ -104,9 +112,16 @@ function followOutcome(verb: string, who: string, r: FollowResultView): string {
   return `${verb} ${who}: your follow list is held by ${held} of ${r.relays.length} relays${local}.`;
 }
 
+/**
+ * The follow form's outcome and in-flight state outlive a render: the page redraws on the `graph`
+ * event a follow causes, which must neither wipe what the follow did nor re-enable the button.
+ */
+let followStatus = '';
+let following = false;
+
 /** Follow a key by npub, and unfollow the people you follow: the list is edited, never replaced. */
 function followSection(g: SocialGraphView): HTMLElement {
-  const status = h('p', { role: 'status', 'aria-live': 'polite', id: 'follow-status' });
+  const status = h('p', { role: 'status', 'aria-live': 'polite', id: 'follow-status' }, followStatus);
   const target = h('input', {
     id: 'follow-target',
     name: 'target',
@@ -117,19 +132,38 @@ function followSection(g: SocialGraphView): HTMLElement {
   });
   const petname = h('input', { id: 'follow-petname', name: 'petname', maxlength: 100, autocomplete: 'off' });
   const force = h('input', { id: 'follow-force', name: 'force', type: 'checkbox' });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'follow-submit', disabled: following }, 'Follow');
+  const say = (t: string): void => {
+    followStatus = t;
+    const el = document.getElementById('follow-status');
+    if (el) el.textContent = t;
+  };
+  const busy = (on: boolean): void => {
+    following = on;
+    for (const b of document.querySelectorAll<HTMLButtonElement>('#follow-submit, #follows-table button.unfollow'))
+      b.disabled = on;
+  };
   const run = async (action: 'follow' | 'unfollow', key: string, name: string, who: string): Promise<void> => {
-    status.textContent = action === 'follow' ? 'Following…' : 'Unfollowing…';
+    // One change at a time: a double click must not publish two follow lists.
+    if (following) return;
+    busy(true);
+    say(action === 'follow' ? 'Following…' : 'Unfollowing…');
     try {
       const r = await api.follow(key, action, name, force.checked);
-      status.textContent = followOutcome(action === 'follow' ? 'Followed' : 'Unfollowed', who, r);
+      say(followOutcome(action === 'follow' ? 'Followed' : 'Unfollowed', who, r));
     } catch (err) {
-      status.textContent =
+      say(
         err instanceof ApiError
           ? `Not changed (${err.code}): ${err.message}`
-          : `Not changed: ${(err as Error).message}`;
+          : `Not changed: ${(err as Error).message}`,
+      );
+    } finally {
+      busy(false);
     }
   };
-  const followed = g.nodes.filter((n) => n.degree === 1);
+  const followed = g.nodes
+    .filter((n) => n.degree === 1)
+    .sort((a, b) => peerName(a.pubkey).localeCompare(peerName(b.pubkey)));
   const offersOf = (pk: string): number =>
     g.offers.filter((o) => o.pubkey === pk && (o.status ?? 'open') === 'open').length;
   return h(
@@ -152,11 +186,11 @@ function followSection(g: SocialGraphView): HTMLElement {
       petname,
       h(
         'label',
-        { for: 'follow-force' },
+        { for: 'follow-force', class: 'check' },
         force,
         ' Even if no relay answers with my current list (it then edits the one this data folder holds)',
       ),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Follow')),
+      h('div', { class: 'actions' }, submit),
       status,
     ),
     h(
@@ -178,6 +212,7 @@ function followSection(g: SocialGraphView): HTMLElement {
                 type: 'button',
                 class: 'small unfollow',
                 'data-pubkey': n.pubkey,
+                disabled: following,
                 'aria-label': `Unfollow ${peerName(n.pubkey)}`,
                 onclick: () => void run('unfollow', n.pubkey, '', peerName(n.pubkey)),
               },

@@ -1,7 +1,7 @@
 /** Identity, relay health and the outbox. */
 import { api } from '../api.ts';
 import { copyButton, empty, h, table } from '../dom.ts';
-import { learnIdentity, unitLabel, when } from '../format.ts';
+import { learnIdentity, money, unitLabel, when } from '../format.ts';
 import type { Page } from '../main.ts';
 
 export const identityPage: Page = {
@@ -22,20 +22,32 @@ export const identityPage: Page = {
           h('dd', {}, h('code', { id: 'npub' }, id.npub), ' ', copyButton(id.npub, 'npub')),
           h('dt', {}, 'public key (hex)'),
           h('dd', {}, h('code', {}, id.pubkey)),
-          id.units && id.units.length > 0 ? h('dt', {}, 'spendable units') : null,
-          id.units && id.units.length > 0
+          h('dt', {}, 'you hold'),
+          !id.units || id.units.length === 0
             ? h(
+                'dd',
+                { id: 'units-none', class: 'muted' },
+                'Nothing yet: no account of your OT wallet holds a balance (otp2p config set otData DIR, or otUser with simulatedNotaries).',
+              )
+            : h(
                 'dd',
                 {},
                 h(
                   'ul',
                   { class: 'plain', id: 'units' },
                   ...id.units.map((u) =>
-                    h('li', {}, h('span', { title: u }, unitLabel(u)), ' ', h('code', { class: 'small muted' }, u)),
+                    h(
+                      'li',
+                      {},
+                      id.balances?.[u] !== undefined
+                        ? h('strong', { class: 'balance' }, `${money(id.balances[u], u)}`)
+                        : h('span', { title: u }, unitLabel(u)),
+                      ' ',
+                      h('code', { class: 'small muted' }, u),
+                    ),
                   ),
                 ),
-              )
-            : null,
+              ),
         ),
       ),
     );
@@ -45,22 +57,36 @@ export const identityPage: Page = {
       h('h2', { id: 'relays-h' }, 'Relays'),
     );
     if (relays.length === 0) relaySection.append(empty('No relays: this dashboard runs over an offline offers file.'));
-    else
+    else {
+      // A column only when some relay has a value for it: a column of dashes says nothing.
+      const cols: [string, (r: (typeof relays)[number]) => HTMLElement | string, boolean][] = [
+        ['relay', (r) => h('code', {}, r.url), true],
+        [
+          'status',
+          (r) =>
+            h('span', { class: `dot ${r.connected ? 'ok' : 'down'}` }, r.connected ? 'connected' : 'not reachable'),
+          true,
+        ],
+        [
+          'latency',
+          (r) => (r.latencyMs === null ? '–' : `${Math.round(r.latencyMs)} ms`),
+          relays.some((r) => r.latencyMs !== null),
+        ],
+        ['failures', (r) => String(r.failures), true],
+        ['connects / drops', (r) => `${r.connects} / ${r.disconnects}`, true],
+        ['roles', (r) => (r.roles ?? []).join(', ') || '–', relays.some((r) => (r.roles ?? []).length > 0)],
+        ['last error', (r) => r.lastError ?? '–', relays.some((r) => r.lastError !== null)],
+      ];
+      const shown = cols.filter(([, , on]) => on);
       relaySection.append(
         table(
           'Relay health',
-          ['relay', 'status', 'latency', 'failures', 'connects / drops', 'roles', 'last error'],
-          relays.map((r) => [
-            h('code', {}, r.url),
-            h('span', { class: `dot ${r.connected ? 'ok' : 'down'}` }, r.connected ? 'connected' : 'disconnected'),
-            r.latencyMs === null ? '–' : `${Math.round(r.latencyMs)} ms`,
-            String(r.failures),
-            `${r.connects} / ${r.disconnects}`,
-            (r.roles ?? []).join(', ') || '–',
-            r.lastError ?? '–',
-          ]),
+          shown.map(([name]) => name),
+          relays.map((r) => shown.map(([, cell]) => cell(r))),
+          { id: 'relays-table' },
         ),
       );
+    }
     root.append(relaySection);
     const c = outbox.counts;
     const outboxSection = h(

@@ -2,7 +2,7 @@
 import { api } from '../api.ts';
 import type { MintVerdictView } from '../api.ts';
 import { empty, h } from '../dom.ts';
-import { idLabel, learnPeers, peerEl } from '../format.ts';
+import { idLabel, labelOf, learnPeers, peerEl } from '../format.ts';
 import type { Page } from '../main.ts';
 
 const EXPLAIN: Record<MintVerdictView['verdict'], string> = {
@@ -68,12 +68,19 @@ export const mintPage: Page = {
   async render(root) {
     const [verdicts, g] = await Promise.all([api.mint(), api.graph()]);
     learnPeers(g);
+    // What each verdict means, in words on the page (a title only shows on hover, never on touch).
     root.append(
       h(
-        'p',
-        { class: 'legend' },
-        ...(['consistent', 'equivocation', 'rare', 'unknown'] as const).map((k) =>
-          h('span', { class: `badge verdict-${k}`, title: EXPLAIN[k] }, k),
+        'ul',
+        { class: 'legend', id: 'mint-legend', 'aria-label': 'What the verdicts mean' },
+        ...(['consistent', 'equivocation', 'reissued', 'rare', 'unknown'] as const).map((k) =>
+          h(
+            'li',
+            {},
+            h('span', { class: `badge verdict-${k}` }, k),
+            ' ',
+            EXPLAIN[k].slice(EXPLAIN[k].indexOf(':') + 2),
+          ),
         ),
       ),
     );
@@ -104,8 +111,9 @@ export const mintPage: Page = {
           h(
             'h2',
             {},
-            'Notary ',
-            h('code', { title: notary }, idLabel(notary)),
+            // A notary's name usually says "notary" already; an unnamed one shows its short ID.
+            labelOf(notary) ? null : 'Notary ',
+            h('span', { title: notary }, idLabel(notary)),
             alarms > 0
               ? h('span', { class: 'badge verdict-equivocation' }, `${alarms} alarm${alarms > 1 ? 's' : ''}`)
               : null,

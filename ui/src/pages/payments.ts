@@ -20,6 +20,19 @@ function show(a: string | null, unit: string | undefined): string {
   return unit ? money(a, unit) : amount(a);
 }
 
+/** Who the payment was with, from this side: the payee, the payer (and the hop it came through), or both neighbours of a hop. */
+function parties(p: PaymentView): (HTMLElement | string)[] {
+  if (p.role === 'payer') {
+    const payee = p.route.at(-1);
+    return payee ? ['to ', peerEl(payee)] : ['–'];
+  }
+  if (p.role === 'payee')
+    return p.prevPeer && p.prevPeer !== p.payer
+      ? ['from ', peerEl(p.payer), ' via ', peerEl(p.prevPeer)]
+      : ['from ', peerEl(p.payer)];
+  return [peerEl(p.prevPeer ?? p.payer), ' → ', p.nextPeer ? peerEl(p.nextPeer) : '?'];
+}
+
 function receipt(p: PaymentView): HTMLElement | string {
   const items: (HTMLElement | null)[] = [
     p.paymentHash ? h('p', {}, 'payment hash ', h('code', { class: 'wrap' }, p.paymentHash)) : null,
@@ -66,7 +79,7 @@ export const paymentsPage: Page = {
               'payment',
               'role',
               'state',
-              'counterparty',
+              'with',
               'in',
               'out',
               'sent / delivered / refunded',
@@ -85,15 +98,7 @@ export const paymentsPage: Page = {
               h('td', {}, h('code', { title: p.id }, `${p.id.slice(0, 10)}…`)),
               h('td', {}, p.role),
               h('td', {}, h('span', { class: `pill ${stateClass(p.state)}` }, p.state)),
-              h(
-                'td',
-                {},
-                p.role === 'payer'
-                  ? p.route.length > 0
-                    ? peerEl(p.route[p.route.length - 1] as string)
-                    : '–'
-                  : peerEl(p.prevPeer ?? p.payer),
-              ),
+              h('td', { class: 'parties' }, ...parties(p)),
               h('td', {}, p.amountIn === null ? '–' : show(p.amountIn, p.unitIn)),
               h('td', {}, p.amountOut === null ? '–' : show(p.amountOut, p.unitOut)),
               h(

@@ -2,9 +2,12 @@
 import type { Core, ElementDefinition } from 'cytoscape';
 import { ApiError, api } from '../api.ts';
 import type { OfferView, RouteAnswer } from '../api.ts';
+import { parseDecimal } from '../../../src/core/decimal.ts';
 import { drawGraph } from '../cy.ts';
 import { append, clear, copyButton, h, table } from '../dom.ts';
 import {
+  factorOf,
+  labelOf,
   learnIdentity,
   learnPeers,
   money,
@@ -22,7 +25,12 @@ let cy: Core | undefined;
 /** The last query, kept across live refreshes. */
 const form = { to: '', amount: '', unit: '', payeeUnit: '' };
 
-const COLUMN = 420;
+/**
+ * Room for one hop: its two-line label (amount; the receiver's terms) is about 200 px wide, so a
+ * column wider than the box allows only shrinks every label when the route is fitted.
+ */
+const MIN_COLUMN = 250;
+const MAX_COLUMN = 420;
 const ROW = 130;
 
 /** A fresh idempotency key: 16 random bytes, base64url (22 characters). */
@@ -34,24 +42,59 @@ function newPayKey(): string {
     .replace(/=+$/, '');
 }
 
+/** The payee's units a query may end in: every unit it accepts, or those `payeeUnit` names (TLA, unit ID or unit@notary). */
+export function payeeUnits(accepts: readonly string[], payeeUnit: string): string[] {
+  const t = payeeUnit.trim();
+  if (!t) return [...accepts];
+  return accepts.filter((ref) => {
+    const unit = ref.slice(0, ref.lastIndexOf('@'));
+    return ref === t || unit === t || labelOf(unit)?.toUpperCase() === t.toUpperCase();
+  });
+}
+
+/**
+ * The typed amount in base units: decimals in the payee unit's own scale (`20.00` EUR -> `2000`)
+ * when every unit the query may end in has the same known factor; else only whole base units.
+ */
+export function toBaseUnits(text: string, units: readonly string[]): { base: string } | { error: string } {
+  const t = text.trim();
+  const factors = new Set(units.map((u) => factorOf(u) ?? '?'));
+  const factor = factors.size === 1 ? [...factors][0] : undefined;
+  if (factor !== undefined && factor !== '?') {
+    try {
+      return { base: parseDecimal(t, factor, 'amount', { min: 1n }).toString() };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+  if (/^[1-9][0-9]*$/.test(t)) return { base: t };
+  return {
+    error:
+      units.length === 0
+        ? `the payee's units and their scale are unknown here (no catalog in your web): type the amount in base units (a whole number), got "${t}"`
+        : `the payee's units have different scales: name the unit it receives (e.g. EUR), or type base units (a whole number), got "${t}"`,
+  };
+}
+
 function offerFor(r: RouteAnswer, to: string, id: string | null): OfferView | undefined {
   return id === null ? undefined : r.offers.find((o) => o.pubkey === to && o.id === id);
 }
 
 /** One row per part, payer on the left and payee on the right; edges carry amounts and terms. */
-function routeElements(r: RouteAnswer, payee: string): ElementDefinition[] {
+function routeElements(r: RouteAnswer, payee: string, width: number): ElementDefinition[] {
   const longest = Math.max(...r.parts.map((p) => p.hops.length));
+  const column = Math.max(MIN_COLUMN, Math.min(MAX_COLUMN, (width - 200) / longest));
   const midY = ((r.parts.length - 1) * ROW) / 2;
   const els: ElementDefinition[] = [
     { data: { id: 'payer', label: peerName(self()) }, classes: 'self', position: { x: 0, y: midY } },
-    { data: { id: 'payee', label: peerName(payee) }, classes: 'payee', position: { x: longest * COLUMN, y: midY } },
+    { data: { id: 'payee', label: peerName(payee) }, classes: 'payee', position: { x: longest * column, y: midY } },
   ];
   r.parts.forEach((p, pi) => {
     let prev = 'payer';
     p.hops.forEach((hop, hi) => {
       const last = hi === p.hops.length - 1;
       const id = last ? 'payee' : `p${pi}h${hi}`;
-      if (!last) els.push({ data: { id, label: peerName(hop.to) }, position: { x: (hi + 1) * COLUMN, y: pi * ROW } });
+      if (!last) els.push({ data: { id, label: peerName(hop.to) }, position: { x: (hi + 1) * column, y: pi * ROW } });
       const o = offerFor(r, hop.to, hop.offer);
       // The terms are those of the hop's receiver (the arrow's target): no name needed, and a short
       // label stays clear of the boxes at both ends.
@@ -107,10 +150,11 @@ export const routePage: Page = {
       id: 'route-amount',
       name: 'amount',
       required: true,
-      inputmode: 'numeric',
-      pattern: '[0-9]+',
-      placeholder: 'base units (cents: 2000 = 20.00)',
+      inputmode: 'decimal',
+      autocomplete: 'off',
+      placeholder: 'e.g. 20.00',
       value: form.amount,
+      'aria-describedby': 'route-amount-hint',
     });
     const units = id.units ?? [];
     const unitInput =
@@ -164,7 +208,7 @@ export const routePage: Page = {
       const f = found;
       const key = payKey;
       if (payButton) payButton.disabled = true;
-      status.textContent = 'Paying…';
+      status.textContent = 'Paying… each hop quotes first, then the transfers settle.';
       try {
         const res = await api.pay(f.to, f.amount, f.unit, f.payeeUnit, f.answer, key);
         // Paid (or failed for good): this route is done. Another payment starts from "New payment".
@@ -186,7 +230,9 @@ export const routePage: Page = {
           h(
             'p',
             { class: `outcome ${res.state === 'succeeded' ? 'ok' : 'bad'}`, id: 'pay-outcome' },
-            `Payment ${res.state}: sent ${money(res.sent, f.firstUnit)}, delivered ${money(res.delivered, f.lastUnit)}${res.refunded !== '0' ? `, refunded ${money(res.refunded, f.firstUnit)}` : ''}.`,
+            res.state !== 'succeeded' && res.sent === '0'
+              ? `Payment ${res.state}: nothing was sent.`
+              : `Payment ${res.state}: sent ${money(res.sent, f.firstUnit)}, delivered ${money(res.delivered, f.lastUnit)}${res.refunded !== '0' ? `, refunded ${money(res.refunded, f.firstUnit)}` : ''}.`,
           ),
           res.preimage ? h('p', {}, 'Receipt (preimage): ', h('code', { class: 'wrap' }, res.preimage)) : null,
           res.error ? h('p', { class: 'error' }, `${res.error.code}: ${res.error.message}`) : null,
@@ -220,10 +266,44 @@ export const routePage: Page = {
       cy = undefined;
       clear(result);
       found = undefined;
-      status.textContent = 'Searching…';
       const to = resolvePayee(toInput.value);
+      const fail = (text: string): void => {
+        clear(status);
+        status.append(h('p', { class: 'error' }, text));
+      };
+      // The payee first: an amount's scale comes from its catalog, so a payee who is not in the
+      // web would otherwise be reported as an amount problem.
+      const node = peers.find((n) => n.pubkey === to);
+      if (!node) {
+        const t = toInput.value.trim();
+        fail(
+          /^npub1[02-9ac-hj-np-z]{58}$/.test(t) ||
+            /^nprofile1[02-9ac-hj-np-z]{50,}$/.test(t) ||
+            /^[0-9a-f]{64}$/.test(t)
+            ? `Payee: ${t.slice(0, 16)}… is not in your web: follow them on the Offers graph page, so their catalog (what they accept) is known.`
+            : `Payee: "${t}" is not a name from your web, an npub or a hex public key.`,
+        );
+        return;
+      }
+      const accepts = node.accepts ?? [];
+      const targets = payeeUnits(accepts, form.payeeUnit);
+      if (accepts.length > 0 && targets.length === 0) {
+        fail(`${peerName(to)} accepts ${accepts.map(unitLabel).join(', ')}, not ${form.payeeUnit}.`);
+        return;
+      }
+      if (/^0*(\.0*)?$/.test(amountInput.value.trim())) {
+        fail('Amount: must be more than 0.');
+        return;
+      }
+      const typed = toBaseUnits(amountInput.value, targets);
+      if ('error' in typed) {
+        fail(`Amount: ${typed.error}.`);
+        return;
+      }
+      const base = typed.base;
+      status.textContent = 'Searching…';
       try {
-        const r = await api.route(to, amountInput.value.trim(), unitInput.value, form.payeeUnit);
+        const r = await api.route(to, base, unitInput.value, form.payeeUnit);
         const payee = r.parts[0]?.hops.at(-1)?.to ?? to;
         const hops = r.parts.reduce((n, p) => n + p.hops.length, 0);
         status.textContent = `Found ${r.parts.length} path${r.parts.length > 1 ? 's' : ''} with ${hops} transfer${hops > 1 ? 's' : ''}.`;
@@ -232,7 +312,7 @@ export const routePage: Page = {
         found = {
           answer: r,
           to,
-          amount: amountInput.value.trim(),
+          amount: base,
           unit: unitInput.value,
           payeeUnit: form.payeeUnit,
           firstUnit,
@@ -263,7 +343,7 @@ export const routePage: Page = {
           }),
           h('p', {}, button),
         );
-        cy = drawGraph(box, routeElements(r, payee), { name: 'preset', padding: 50, fit: true });
+        cy = drawGraph(box, routeElements(r, payee, box.clientWidth), { name: 'preset', padding: 50, fit: true });
         button.addEventListener('click', () => {
           if (button.disabled) return;
           // A new confirmation: a new key (kept when the last attempt's outcome is unknown).
@@ -300,10 +380,10 @@ export const routePage: Page = {
         status.append(
           h(
             'p',
-            { class: 'error' },
+            { class: 'error', title: err instanceof ApiError ? err.message : '' },
             err instanceof ApiError
               ? err.code === 'no-route'
-                ? `No route: ${err.message}`
+                ? `No route to ${peerName(to)} for ${amountInput.value.trim()}${form.payeeUnit ? ` ${form.payeeUnit}` : ''}: no path through your web can deliver it (each offer's units, range and liquidity count).`
                 : `${err.code}: ${err.message}`
               : (err as Error).message,
           ),
@@ -323,8 +403,13 @@ export const routePage: Page = {
         toInput,
         h('small', { id: 'route-to-hint', class: 'hint' }, 'A name from your web, an npub or a hex public key.'),
         datalist,
-        h('label', { for: 'route-amount' }, 'Amount the payee receives (base units)'),
+        h('label', { for: 'route-amount' }, 'Amount the payee receives'),
         amountInput,
+        h(
+          'small',
+          { id: 'route-amount-hint', class: 'hint' },
+          "In the unit's own scale: 20.00 for twenty euros. A whole number of base units when no catalog gives the scale.",
+        ),
         h('label', { for: 'route-payee-unit' }, 'Unit the payee receives'),
         payeeUnitInput,
         h(
@@ -334,6 +419,13 @@ export const routePage: Page = {
         ),
         h('label', { for: 'route-unit' }, 'You pay in'),
         unitInput,
+        units.length === 0
+          ? h(
+              'small',
+              { id: 'route-unit-hint', class: 'hint' },
+              'You hold nothing to pay with yet (see Identity & relays): type a unit@notary to see what a route would cost.',
+            )
+          : null,
         h(
           'div',
           { class: 'actions' },
