@@ -17,7 +17,10 @@
  * conversion between two of its node's assets at reference prices +-1% (rates above and below 1).
  *
  * Timing: each query's time is the least of R rounds (default 3) over the whole query set, the
- * baselines' too. A round runs every query once in order, so no query runs twice in a row and
+ * baselines' too. The router's queries are also timed in CPU time (process.cpuUsage around
+ * each query, microsecond resolution, least of R rounds): on a machine shared with other work,
+ * wall time counts the moments the process waited for a core, CPU time does not. The load
+ * average is printed with each variant's figures. A round runs every query once in order, so no query runs twice in a row and
  * the per-payer caches (social radius, hop distances, bounds) are cold every time; what the
  * least of three removes is a neighbour's burst on a shared machine, which single timings turn
  * into a p99 of its own. `--rounds 1` gives single timings.
@@ -37,6 +40,7 @@
  * limits, rates or unit changes: they answer an easier question.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
@@ -233,10 +237,23 @@ function runVariant(
     answers.push(...answerLines(v.name, g, qs));
     return {};
   }
+  // what the router keeps across queries (senders lists, bound-offer index, packed terms, the
+  // per-slot bound's edges) counts in memory too: measured once every query has run
+  const beforeRouter = heapMb();
   const router = new Router(g);
   const timeAll = (
     f: (q: RouteQuery) => { exact: boolean },
-  ): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number; unknown: number } => {
+  ): {
+    p50_ms: number;
+    p99_ms: number;
+    cpu_p50_ms: number;
+    cpu_p90_ms: number;
+    cpu_p99_ms: number;
+    found: number;
+    fallback: number;
+    inexact: number;
+    unknown: number;
+  } => {
     for (let i = 0; i < Math.min(50, qs.length); i++) {
       try {
         f(qs[i] as RouteQuery);
@@ -245,12 +262,14 @@ function runVariant(
       }
     }
     const t = qs.map(() => Number.POSITIVE_INFINITY);
+    const cpu = qs.map(() => Number.POSITIVE_INFINITY);
     let found = 0;
     let fallback = 0;
     let inexact = 0;
     let unknown = 0;
     for (let pass = 0; pass < rounds; pass++) {
       for (let i = 0; i < qs.length; i++) {
+        const c0 = process.cpuUsage();
         const s = process.hrtime.bigint();
         let ok = false;
         let exact = true;
@@ -261,6 +280,8 @@ function runVariant(
           if (!isOtP2pError(e, 'no-route')) throw e;
         }
         t[i] = Math.min(t[i] as number, ms(s));
+        const c1 = process.cpuUsage(c0);
+        cpu[i] = Math.min(cpu[i] as number, (c1.user + c1.system) / 1000);
         // answers are the same every round: count them once
         if (pass > 0) continue;
         if (ok) found++;
@@ -273,16 +294,24 @@ function runVariant(
     return {
       p50_ms: round(quantile(t, 0.5), 3),
       p99_ms: round(quantile(t, 0.99), 3),
+      cpu_p50_ms: round(quantile(cpu, 0.5), 3),
+      cpu_p90_ms: round(quantile(cpu, 0.9), 3),
+      cpu_p99_ms: round(quantile(cpu, 0.99), 3),
       found,
       fallback,
       inexact,
       unknown,
     };
   };
+  const load = (): string =>
+    loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
+  const loadStart = load();
   const single = timeAll((q) => router.findRoute(q));
-  log(`${v.name}: times are the least of ${rounds} round(s) per query`);
+  log(`${v.name}: times are the least of ${rounds} round(s) per query; load average ${loadStart} at the start`);
   log(
-    `${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`,
+    `${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms (CPU p50 ${single.cpu_p50_ms}, p90 ${single.cpu_p90_ms}, p99 ${single.cpu_p99_ms} ms), found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`,
   );
   let versusDijkstra: Record<string, number> | undefined;
   if (v.name === 'lightning-bound') {
@@ -312,7 +341,14 @@ function runVariant(
     );
   }
   const multi = timeAll((q) => router.findMultiRoute(q));
-  log(`${v.name}: multi-path  p50 ${multi.p50_ms} ms, p99 ${multi.p99_ms} ms, found ${multi.found}/${qs.length}`);
+  log(
+    `${v.name}: multi-path  p50 ${multi.p50_ms} ms, p99 ${multi.p99_ms} ms (CPU p50 ${multi.cpu_p50_ms}, p99 ${multi.cpu_p99_ms} ms), found ${multi.found}/${qs.length}`,
+  );
+  const routerMb = heapMb() - beforeRouter;
+  const loadEnd = load();
+  log(
+    `${v.name}: the router's caches after all queries ~${round(routerMb)} MB (graph + router ~${round(memoryMb + routerMb)} MB); load average ${loadEnd}`,
+  );
 
   // Baselines: same node graph, fee-only weights at the query's amount, cheapest channel per pair.
   const best = new Map<string, HalfChannel>();
@@ -373,6 +409,9 @@ function runVariant(
     build_ms: round(buildMs, 1),
     update_us: round(updateUs, 2),
     memory_mb: round(memoryMb, 1),
+    router_caches_mb: round(routerMb, 1),
+    memory_with_router_mb: round(memoryMb + routerMb, 1),
+    load: { start: loadStart, end: loadEnd },
     arbitrage_cycles: cycles.length,
     single,
     multi,
