@@ -138,8 +138,9 @@ export class SlotBounds {
       this.outList = new Int32Array(n);
     }
     if (this.F.length < S * H) {
-      this.F = new Float64Array(S * H * 2);
-      this.B = new Float64Array(S * H * 2);
+      // sized exactly: computed in deep searches only, so a growing graph reallocates rarely
+      this.F = new Float64Array(S * H);
+      this.B = new Float64Array(S * H);
     }
     this.stride = S;
     const F = this.F;
