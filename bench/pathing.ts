@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only] [--answers FILE] [--only NAME] [--write-offers FILE]`: the offer graph and router on the real
+ * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only] [--answers FILE] [--only NAME] [--write-offers FILE] [--slowest N]`: the offer graph and router on the real
  * Lightning channel graph (../shared/bench-data, see its README) and on a seeded multi-asset
  * variant of it.
  *
@@ -24,6 +24,9 @@
  * the per-payer caches (social radius, hop distances, bounds) are cold every time; what the
  * least of three removes is a neighbour's burst on a shared machine, which single timings turn
  * into a p99 of its own. `--rounds 1` gives single timings.
+ *
+ * `--slowest N`: also prints the N single-path queries of most CPU time, with the states the
+ * best-first passes expanded, hops and amount (where a tail comes from).
  *
  * `--write-offers FILE`: no timing; writes the graph named by `--only` (default lightning-bound)
  * as an offline offers file for `otp2p route --offers FILE` (offers with their `to`, follows,
@@ -198,6 +201,7 @@ function runVariant(
   rounds: number,
   log: (s: string) => void,
   answers?: string[],
+  slowest = 0,
 ): Record<string, unknown> {
   // answers need the same graph state as the timed run (the update loop below included), not the timing
   const { g, buildMs, minMs, maxMs, memoryMb } = answers
@@ -241,6 +245,7 @@ function runVariant(
   // per-slot bound's edges) counts in memory too: measured once every query has run
   const beforeRouter = heapMb();
   const router = new Router(g);
+  const single_ = (q: RouteQuery): RouteResult => router.findRoute(q);
   const timeAll = (
     f: (q: RouteQuery) => { exact: boolean },
   ): {
@@ -263,6 +268,8 @@ function runVariant(
     }
     const t = qs.map(() => Number.POSITIVE_INFINITY);
     const cpu = qs.map(() => Number.POSITIVE_INFINITY);
+    const states = qs.map(() => 0);
+    const hops = qs.map(() => 0);
     let found = 0;
     let fallback = 0;
     let inexact = 0;
@@ -274,7 +281,9 @@ function runVariant(
         let ok = false;
         let exact = true;
         try {
-          exact = f(qs[i] as RouteQuery).exact;
+          const r = f(qs[i] as RouteQuery);
+          exact = r.exact;
+          if (pass === 0) hops[i] = 'best' in r ? (r.best as RoutePath).hops.length : 0;
           ok = true;
         } catch (e) {
           if (!isOtP2pError(e, 'no-route')) throw e;
@@ -284,11 +293,24 @@ function runVariant(
         cpu[i] = Math.min(cpu[i] as number, (c1.user + c1.system) / 1000);
         // answers are the same every round: count them once
         if (pass > 0) continue;
+        states[i] = router.lastStats.states;
         if (ok) found++;
         if (ok && !exact) inexact++;
         // no path found, but the exact search's budget ran out: not a proof that none exists
         if (!ok && router.lastStats.exhausted) unknown++;
         if (router.lastStats.fallback) fallback++;
+      }
+    }
+    if (slowest > 0 && f === single_) {
+      const order = qs.map((_, i) => i).sort((x, y) => (cpu[y] as number) - (cpu[x] as number));
+      log(
+        `${v.name}: states expanded per single-path query p50 ${quantile(states, 0.5)}, p90 ${quantile(states, 0.9)}, p99 ${quantile(states, 0.99)}, max ${Math.max(...states)}; the ${slowest} of most CPU time:`,
+      );
+      for (const i of order.slice(0, slowest)) {
+        const q = qs[i] as RouteQuery;
+        log(
+          `  #${i} CPU ${round(cpu[i] as number, 2)} ms, wall ${round(t[i] as number, 2)} ms, ${states[i]} states, ${hops[i] || 'no'} hops, amount ${q.amount}`,
+        );
       }
     }
     return {
@@ -308,7 +330,7 @@ function runVariant(
       .map((x) => x.toFixed(1))
       .join(' ');
   const loadStart = load();
-  const single = timeAll((q) => router.findRoute(q));
+  const single = timeAll(single_);
   log(`${v.name}: times are the least of ${rounds} round(s) per query; load average ${loadStart} at the start`);
   log(
     `${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms (CPU p50 ${single.cpu_p50_ms}, p90 ${single.cpu_p90_ms}, p99 ${single.cpu_p99_ms} ms), found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`,
@@ -524,11 +546,12 @@ export default async function main(args: string[]): Promise<void> {
   const answers: string[] | undefined = answersFile ? [] : undefined;
   const oi = args.indexOf('--only');
   const only = oi >= 0 ? args[oi + 1] : undefined;
+  const si = args.indexOf('--slowest');
   for (const make of [lnVariant, lnBoundVariant, multiVariant]) {
     t0 = process.hrtime.bigint();
     const v = make(chans);
     if (only !== undefined && v.name !== only) continue;
-    out[v.name] = runVariant(v, chans, queries, rounds, log, answers);
+    out[v.name] = runVariant(v, chans, queries, rounds, log, answers, si >= 0 ? count('--slowest', 0) : 0);
   }
   if (answersFile && answers) {
     writeFileSync(answersFile, `${answers.join('\n')}\n`);
