@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only] [--answers FILE] [--only NAME] [--write-offers FILE]`: the offer graph and router on the real
+ * `npm run bench -- pathing [--json] [--queries N] [--rounds R] [--build-only] [--answers FILE] [--only NAME] [--write-offers FILE] [--slowest N]`: the offer graph and router on the real
  * Lightning channel graph (../shared/bench-data, see its README) and on a seeded multi-asset
  * variant of it.
  *
@@ -17,10 +17,16 @@
  * conversion between two of its node's assets at reference prices +-1% (rates above and below 1).
  *
  * Timing: each query's time is the least of R rounds (default 3) over the whole query set, the
- * baselines' too. A round runs every query once in order, so no query runs twice in a row and
+ * baselines' too. The router's queries are also timed in CPU time (process.cpuUsage around
+ * each query, microsecond resolution, least of R rounds): on a machine shared with other work,
+ * wall time counts the moments the process waited for a core, CPU time does not. The load
+ * average is printed with each variant's figures. A round runs every query once in order, so no query runs twice in a row and
  * the per-payer caches (social radius, hop distances, bounds) are cold every time; what the
  * least of three removes is a neighbour's burst on a shared machine, which single timings turn
  * into a p99 of its own. `--rounds 1` gives single timings.
+ *
+ * `--slowest N`: also prints the N single-path queries of most CPU time, with the states the
+ * best-first passes expanded, hops and amount (where a tail comes from).
  *
  * `--write-offers FILE`: no timing; writes the graph named by `--only` (default lightning-bound)
  * as an offline offers file for `otp2p route --offers FILE` (offers with their `to`, follows,
@@ -37,6 +43,7 @@
  * limits, rates or unit changes: they answer an easier question.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
@@ -194,6 +201,7 @@ function runVariant(
   rounds: number,
   log: (s: string) => void,
   answers?: string[],
+  slowest = 0,
 ): Record<string, unknown> {
   // answers need the same graph state as the timed run (the update loop below included), not the timing
   const { g, buildMs, minMs, maxMs, memoryMb } = answers
@@ -233,10 +241,24 @@ function runVariant(
     answers.push(...answerLines(v.name, g, qs));
     return {};
   }
+  // what the router keeps across queries (senders lists, bound-offer index, packed terms, the
+  // per-slot bound's edges) counts in memory too: measured once every query has run
+  const beforeRouter = heapMb();
   const router = new Router(g);
+  const single_ = (q: RouteQuery): RouteResult => router.findRoute(q);
   const timeAll = (
     f: (q: RouteQuery) => { exact: boolean },
-  ): { p50_ms: number; p99_ms: number; found: number; fallback: number; inexact: number; unknown: number } => {
+  ): {
+    p50_ms: number;
+    p99_ms: number;
+    cpu_p50_ms: number;
+    cpu_p90_ms: number;
+    cpu_p99_ms: number;
+    found: number;
+    fallback: number;
+    inexact: number;
+    unknown: number;
+  } => {
     for (let i = 0; i < Math.min(50, qs.length); i++) {
       try {
         f(qs[i] as RouteQuery);
@@ -245,24 +267,33 @@ function runVariant(
       }
     }
     const t = qs.map(() => Number.POSITIVE_INFINITY);
+    const cpu = qs.map(() => Number.POSITIVE_INFINITY);
+    const states = qs.map(() => 0);
+    const hops = qs.map(() => 0);
     let found = 0;
     let fallback = 0;
     let inexact = 0;
     let unknown = 0;
     for (let pass = 0; pass < rounds; pass++) {
       for (let i = 0; i < qs.length; i++) {
+        const c0 = process.cpuUsage();
         const s = process.hrtime.bigint();
         let ok = false;
         let exact = true;
         try {
-          exact = f(qs[i] as RouteQuery).exact;
+          const r = f(qs[i] as RouteQuery);
+          exact = r.exact;
+          if (pass === 0) hops[i] = 'best' in r ? (r.best as RoutePath).hops.length : 0;
           ok = true;
         } catch (e) {
           if (!isOtP2pError(e, 'no-route')) throw e;
         }
         t[i] = Math.min(t[i] as number, ms(s));
+        const c1 = process.cpuUsage(c0);
+        cpu[i] = Math.min(cpu[i] as number, (c1.user + c1.system) / 1000);
         // answers are the same every round: count them once
         if (pass > 0) continue;
+        states[i] = router.lastStats.states;
         if (ok) found++;
         if (ok && !exact) inexact++;
         // no path found, but the exact search's budget ran out: not a proof that none exists
@@ -270,19 +301,39 @@ function runVariant(
         if (router.lastStats.fallback) fallback++;
       }
     }
+    if (slowest > 0 && f === single_) {
+      const order = qs.map((_, i) => i).sort((x, y) => (cpu[y] as number) - (cpu[x] as number));
+      log(
+        `${v.name}: states expanded per single-path query p50 ${quantile(states, 0.5)}, p90 ${quantile(states, 0.9)}, p99 ${quantile(states, 0.99)}, max ${Math.max(...states)}; the ${slowest} of most CPU time:`,
+      );
+      for (const i of order.slice(0, slowest)) {
+        const q = qs[i] as RouteQuery;
+        log(
+          `  #${i} CPU ${round(cpu[i] as number, 2)} ms, wall ${round(t[i] as number, 2)} ms, ${states[i]} states, ${hops[i] || 'no'} hops, amount ${q.amount}`,
+        );
+      }
+    }
     return {
       p50_ms: round(quantile(t, 0.5), 3),
       p99_ms: round(quantile(t, 0.99), 3),
+      cpu_p50_ms: round(quantile(cpu, 0.5), 3),
+      cpu_p90_ms: round(quantile(cpu, 0.9), 3),
+      cpu_p99_ms: round(quantile(cpu, 0.99), 3),
       found,
       fallback,
       inexact,
       unknown,
     };
   };
-  const single = timeAll((q) => router.findRoute(q));
-  log(`${v.name}: times are the least of ${rounds} round(s) per query`);
+  const load = (): string =>
+    loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
+  const loadStart = load();
+  const single = timeAll(single_);
+  log(`${v.name}: times are the least of ${rounds} round(s) per query; load average ${loadStart} at the start`);
   log(
-    `${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`,
+    `${v.name}: single path p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms (CPU p50 ${single.cpu_p50_ms}, p90 ${single.cpu_p90_ms}, p99 ${single.cpu_p99_ms} ms), found ${single.found}/${qs.length} (exact search needed ${single.fallback}x, budget ran out ${single.inexact}x with a path, ${single.unknown}x without)`,
   );
   let versusDijkstra: Record<string, number> | undefined;
   if (v.name === 'lightning-bound') {
@@ -312,7 +363,14 @@ function runVariant(
     );
   }
   const multi = timeAll((q) => router.findMultiRoute(q));
-  log(`${v.name}: multi-path  p50 ${multi.p50_ms} ms, p99 ${multi.p99_ms} ms, found ${multi.found}/${qs.length}`);
+  log(
+    `${v.name}: multi-path  p50 ${multi.p50_ms} ms, p99 ${multi.p99_ms} ms (CPU p50 ${multi.cpu_p50_ms}, p99 ${multi.cpu_p99_ms} ms), found ${multi.found}/${qs.length}`,
+  );
+  const routerMb = heapMb() - beforeRouter;
+  const loadEnd = load();
+  log(
+    `${v.name}: the router's caches after all queries ~${round(routerMb)} MB (graph + router ~${round(memoryMb + routerMb)} MB); load average ${loadEnd}`,
+  );
 
   // Baselines: same node graph, fee-only weights at the query's amount, cheapest channel per pair.
   const best = new Map<string, HalfChannel>();
@@ -373,6 +431,9 @@ function runVariant(
     build_ms: round(buildMs, 1),
     update_us: round(updateUs, 2),
     memory_mb: round(memoryMb, 1),
+    router_caches_mb: round(routerMb, 1),
+    memory_with_router_mb: round(memoryMb + routerMb, 1),
+    load: { start: loadStart, end: loadEnd },
     arbitrage_cycles: cycles.length,
     single,
     multi,
@@ -485,11 +546,12 @@ export default async function main(args: string[]): Promise<void> {
   const answers: string[] | undefined = answersFile ? [] : undefined;
   const oi = args.indexOf('--only');
   const only = oi >= 0 ? args[oi + 1] : undefined;
+  const si = args.indexOf('--slowest');
   for (const make of [lnVariant, lnBoundVariant, multiVariant]) {
     t0 = process.hrtime.bigint();
     const v = make(chans);
     if (only !== undefined && v.name !== only) continue;
-    out[v.name] = runVariant(v, chans, queries, rounds, log, answers);
+    out[v.name] = runVariant(v, chans, queries, rounds, log, answers, si >= 0 ? count('--slowest', 0) : 0);
   }
   if (answersFile && answers) {
     writeFileSync(answersFile, `${answers.join('\n')}\n`);

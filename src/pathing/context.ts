@@ -11,6 +11,7 @@ import { FAST_LIMIT, ceilDivBig, fastCeilMulDiv } from './amount.ts';
 import { UnitBounds } from './bounds.ts';
 import { StateHeap } from './heap.ts';
 import { OfferLists } from './offer-lists.ts';
+import { SlotBounds } from './slot-bounds.ts';
 import { SocialIndex } from './social-index.ts';
 import { NONE } from './table.ts';
 import type { GraphTable } from './table.ts';
@@ -136,6 +137,7 @@ export class SearchContext {
   readonly g: GraphTable;
   readonly social: SocialIndex;
   readonly bounds: UnitBounds;
+  readonly slotBounds: SlotBounds;
   readonly lists: OfferLists;
   readonly heap = new StateHeap();
   readonly q: QueryState = {
@@ -195,6 +197,7 @@ export class SearchContext {
     this.g = table;
     this.social = new SocialIndex(table);
     this.bounds = new UnitBounds(table);
+    this.slotBounds = new SlotBounds(table);
     this.lists = new OfferLists(table);
     this.liq = { num: table.fLiq, big: table.bLiq };
   }

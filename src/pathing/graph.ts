@@ -334,6 +334,7 @@ export class OfferGraph {
       }
     }
     this.#t.version++;
+    this.#t.offerVersion++;
     return o;
   }
 
@@ -371,6 +372,7 @@ export class OfferGraph {
     this.#t.offerTotal--;
     this.#t.freeOffers.push(o);
     this.#t.version++;
+    this.#t.offerVersion++;
     return true;
   }
 

@@ -124,19 +124,28 @@ export class Router {
   readonly firstPass: 'best-first' | 'layered';
   /** Re-expansions the best-first pass tolerates in deepest-first order (see heap.ts `priority`). */
   private readonly rekeyAfter: number;
+  /** States a search expands before its keys also use the per-slot bound (see slot-bounds.ts). */
+  private readonly slotBoundAfter: number;
 
   /**
    * @param options.firstPass default `best-first`; `layered` exists for tests and comparisons.
    * @param options.rekeyAfter re-expansions (plus one per 8 states) the best-first pass
    *   tolerates before its keys leave deepest-first order for the bound's (default 32); tests
    *   set 0 and Infinity to check that neither order changes an answer.
+   * @param options.slotBoundAfter states a search expands before its best-first keys also use
+   *   the per-slot bound (slot-bounds.ts; default 256: it costs about one sweep of the graph,
+   *   worth it only for deep searches); tests set 0 and Infinity.
    */
-  constructor(graph: OfferGraph, options: { firstPass?: 'best-first' | 'layered'; rekeyAfter?: number } = {}) {
+  constructor(
+    graph: OfferGraph,
+    options: { firstPass?: 'best-first' | 'layered'; rekeyAfter?: number; slotBoundAfter?: number } = {},
+  ) {
     this.graph = graph;
     this.c = new SearchContext(graphTable(graph));
     this.lastStats = this.c.stats;
     this.firstPass = options.firstPass ?? 'best-first';
     this.rekeyAfter = options.rekeyAfter ?? 32;
+    this.slotBoundAfter = options.slotBoundAfter ?? 256;
   }
 
   /** Validate `q` and load it into the search state. */
@@ -263,7 +272,13 @@ export class Router {
   }
 
   private bestFirst(amount: bigint, cap?: number, simple = false, below = Number.POSITIVE_INFINITY): Candidate | null {
-    return bestFirst(this.c, amount, { cap, simple, below, rekeyAfter: this.rekeyAfter });
+    return bestFirst(this.c, amount, {
+      cap,
+      simple,
+      below,
+      rekeyAfter: this.rekeyAfter,
+      slotBoundAfter: this.slotBoundAfter,
+    });
   }
 
   /** Best paths (up to 1 + alternatives), exact unless the budget ran out. */

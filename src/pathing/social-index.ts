@@ -50,6 +50,11 @@ export class SocialIndex {
     this.g = table;
   }
 
+  /** Names the inputs of the last {@link peerLimits} result (payer, radius, hop limit, payee, graph version). */
+  get limitsKey(): string {
+    return this.limKey;
+  }
+
   /** Whether peer `v` is within the social radius of the last {@link radius} call. */
   within(v: number): boolean {
     return this.radStamp[v] === this.radValue;

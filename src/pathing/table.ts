@@ -138,6 +138,12 @@ export class GraphTable {
   /** bumps on every change, so a cached per-payer radius can be reused safely. */ version = 0;
   /** bumps when a follow list changes (the social graph, and the adjacency built from it). */ followVersion = 0;
   /**
+   * bumps when an offer is added, changed or removed (not on a liquidity change): what reads
+   * only the offers' terms, status and counterparties can be kept across liquidity updates,
+   * which payments make all the time (see SlotBounds).
+   */
+  offerVersion = 0;
+  /**
    * The peers whose follows out, follows in or adjacency changed, in order (a peer
    * once per change), so a reader can patch what it derived from them; cleared when it grows
    * past FOLLOW_LOG_MAX, which bumps {@link followLogEpoch} (readers then start over).

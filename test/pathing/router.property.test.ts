@@ -144,9 +144,9 @@ function checkPath(s: Scenario, p: RoutePath, used?: Map<string, bigint>): void 
   }
 }
 
-function run(s: Scenario, alternatives = 0) {
+function run(s: Scenario, alternatives = 0, options: { slotBoundAfter?: number } = {}) {
   const g = buildGraph(s.file);
-  const r = new Router(g);
+  const r = new Router(g, options);
   try {
     return r.findRoute({
       from: s.from,
@@ -179,6 +179,11 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
           expect(got!.best.spend).toBe(ref[0]!.spend);
           expect(got!.best.receive).toBe(s.amount);
           checkPath(s, got!.best);
+          // keyed by the per-slot bound from the first state on (slot-bounds.ts)
+          const eager = run(s, 0, { slotBoundAfter: 0 });
+          expect(eager?.exact).toBe(true);
+          expect(eager?.best.spend).toBe(ref[0]!.spend);
+          checkPath(s, eager!.best);
         }),
         { numRuns: big ? 150 : 400 },
       );
@@ -196,6 +201,9 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
           { firstPass: 'best-first' },
           { firstPass: 'best-first', rekeyAfter: 0 },
           { firstPass: 'best-first', rekeyAfter: Number.POSITIVE_INFINITY },
+          // slotBoundAfter 0: keys use the per-slot bound from the start, in either key order
+          { firstPass: 'best-first', slotBoundAfter: 0 },
+          { firstPass: 'best-first', slotBoundAfter: 0, rekeyAfter: 0 },
           { firstPass: 'layered' },
         ] as const) {
           let got;
@@ -285,20 +293,23 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
         fc.boolean(),
         (s, changes, multi) => {
           const g = buildGraph(s.file);
+          // the per-slot bound caches the graph's offers as edges: it must follow each change too
           const router = new Router(g);
+          const eager = new Router(g, { slotBoundAfter: 0 });
           const offers = s.file.offers;
           const removed: GraphOffer[] = [];
           const n = new Set([...offers.map((o) => o.pubkey), ...Object.keys(s.file.follows), s.from, s.to]).size;
           const q = { from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D };
-          const answer = (): bigint | null => {
+          const answer = (r = router): bigint | null => {
             try {
-              return multi && router.findMultiRoute(q).parts.length > 1 ? -1n : router.findRoute(q).best.spend;
+              return multi && r.findMultiRoute(q).parts.length > 1 ? -1n : r.findRoute(q).best.spend;
             } catch (e) {
               if (!isOtP2pError(e, 'no-route')) throw e;
               return null;
             }
           };
-          answer(); // fills the router's caches before the graph changes
+          answer(); // fills the routers' caches before the graph changes
+          answer(eager);
           for (const c of changes) {
             if (c.kind === 'readd') {
               const back = removed.pop();
@@ -332,6 +343,7 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
             // a split (multi-path only when no single path exists) has no single reference spend
             if (got !== -1n) expect(got).toBe(ref);
             else expect(ref).toBeNull();
+            expect(answer(eager)).toBe(got);
           }
         },
       ),
@@ -459,9 +471,9 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
 
   it('multi-path parts are valid, share liquidity honestly and deliver the amount', () => {
     fc.assert(
-      fc.property(scenario(false), fc.integer({ min: 1, max: 8 }), (s, parts) => {
+      fc.property(scenario(false), fc.integer({ min: 1, max: 8 }), fc.boolean(), (s, parts, eager) => {
         const g = buildGraph(s.file);
-        const r = new Router(g);
+        const r = new Router(g, eager ? { slotBoundAfter: 0 } : {});
         let got;
         try {
           got = r.findMultiRoute({
