@@ -27,6 +27,8 @@ export interface RelayChannel {
   send(message: unknown[]): boolean;
   whenOpen(timeoutMs: number): Promise<boolean>;
   listen(handler: (message: unknown[]) => void): () => void;
+  /** Which connection is up: changes when the connection drops or is replaced (-1 when down). */
+  connection(): number;
 }
 
 /**
@@ -105,6 +107,7 @@ export class Nip77Client {
     const ch = this.#channelOf(relay);
     if (!(await ch.whenOpen(timeoutMs))) return { ok: false, code: 'unreachable', reason: 'no connection' };
     const neg = new Negentropy(records, 'initiator');
+    const conn = ch.connection();
     const sub = `neg-${++negCounter}`;
     const need = new Set<string>();
     const have = new Set<string>();
@@ -120,7 +123,10 @@ export class Nip77Client {
       const arm = (): void => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-          if (rounds === 0) finish(this.#unsupported(relay, `no answer to NEG-OPEN within ${timeoutMs} ms`), true);
+          // A connection lost meanwhile says nothing about NIP-77.
+          if (ch.connection() !== conn)
+            finish({ ok: false, code: 'no-answer', reason: 'connection lost during the reconciliation' }, false);
+          else if (rounds === 0) finish(this.#unsupported(relay, `no answer to NEG-OPEN within ${timeoutMs} ms`), true);
           else finish({ ok: false, code: 'no-answer', reason: `no NEG-MSG within ${timeoutMs} ms` }, true);
         }, timeoutMs);
       };

@@ -258,6 +258,7 @@ export class RelayPool implements Transport {
     return {
       send: (m) => state.conn.send(m),
       whenOpen: (ms) => state.conn.whenOpen(ms, this.#options.unreachableAfterDials ?? 2),
+      connection: () => (state.conn.open ? state.conn.stats.connects : -1),
       listen: (fn) => {
         state.listeners.add(fn);
         return () => state.listeners.delete(fn);

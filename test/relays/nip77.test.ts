@@ -16,6 +16,7 @@ import { Negentropy } from '../../src/relays/negentropy.ts';
 import type { NegRecord } from '../../src/relays/negentropy.ts';
 import { Nip77Client } from '../../src/relays/nip77.ts';
 import { RelayPool } from '../../src/relays/pool.ts';
+import { FaultProxy } from '../helpers/fault-proxy.ts';
 import { until } from '../helpers/until.ts';
 import { makeEvent, newKey } from './_helpers.ts';
 
@@ -198,6 +199,31 @@ describe('Nip77Client over the pool against the embedded relay', () => {
     } finally {
       await p.close();
       await plain.close();
+    }
+  });
+
+  it('silence after NEG-OPEN is unsupported; silence midway is no-answer (a proxy drops the frames)', async () => {
+    const proxy = await FaultProxy.start(relay.url);
+    const p = new RelayPool({ relays: [proxy.url], fetchLimits: false });
+    try {
+      proxy.dropClientFrames = (m) => m[0] === 'NEG-OPEN';
+      const c = new Nip77Client((r) => p.channel(r), { timeoutMs: 500 });
+      expect(await c.reconcile(proxy.url, { authors: [key.pk] }, [])).toMatchObject({
+        ok: false,
+        code: 'unsupported',
+        reason: 'no answer to NEG-OPEN within 500 ms',
+      });
+      // Nothing held against 300 records: the relay answers with fingerprints, so a second round is needed.
+      proxy.dropClientFrames = (m) => m[0] === 'NEG-MSG';
+      const c2 = new Nip77Client((r) => p.channel(r), { timeoutMs: 500 });
+      expect(await c2.reconcile(proxy.url, { kinds: [1], authors: [key.pk] }, [])).toMatchObject({
+        ok: false,
+        code: 'no-answer',
+      });
+      expect(c2.supports(proxy.url)).toBe(true);
+    } finally {
+      await p.close();
+      await proxy.close();
     }
   });
 
