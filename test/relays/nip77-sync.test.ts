@@ -43,7 +43,7 @@ const offer = (id: string, at: number): Offer => ({
   min: 1n,
   max: 1000n,
   liquidity: 1000n,
-  expiration: now() + 86_400,
+  expiration: at + 86_400,
   status: 'open',
 });
 const follows = (k: Key, pks: string[], at: number): NostrEvent =>
