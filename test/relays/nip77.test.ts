@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import NDK from '@nostr-dev-kit/ndk';
+import fc from 'fast-check';
 import { Negentropy as NdkNegentropy, NegentropyStorage, SyncSession } from '@nostr-dev-kit/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -98,6 +99,29 @@ describe('Negentropy (src/relays/negentropy.ts) against NDK’s implementation',
         expect([...have].sort()).toEqual(onlyA.map((r) => r.id).sort());
         expect([...need].sort()).toEqual(onlyB.map((r) => r.id).sort());
       });
+});
+
+describe('Negentropy on hostile input', () => {
+  it('a malformed message is an Error, never a hang or another throw, in both roles', () => {
+    const recs = Array.from({ length: 100 }, (_, i) => ({ id: fakeId(), created_at: 1000 + i }));
+    for (const role of ['initiator', 'responder'] as const) {
+      const neg = new Negentropy(recs, role);
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, versioned) => {
+          const msg = Buffer.concat([versioned ? Buffer.of(0x61) : Buffer.alloc(0), Buffer.from(bytes)]).toString(
+            'hex',
+          );
+          try {
+            const out = neg.reconcile(msg);
+            expect(out === null || /^61([0-9a-f]{2})*$/.test(out)).toBe(true);
+          } catch (err) {
+            expect(err).toBeInstanceOf(Error);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    }
+  });
 });
 
 describe('the embedded relay answers NIP-77 (checked with NDK’s client)', () => {
@@ -221,6 +245,22 @@ describe('Nip77Client over the pool against the embedded relay', () => {
         code: 'no-answer',
       });
       expect(c2.supports(proxy.url)).toBe(true);
+    } finally {
+      await p.close();
+      await proxy.close();
+    }
+  });
+
+  it('a relay answering garbage is invalid, not an answer (a proxy forges the reply)', async () => {
+    const proxy = await FaultProxy.start(relay.url);
+    const p = new RelayPool({ relays: [proxy.url], fetchLimits: false });
+    try {
+      proxy.fromRelay = (m) => (m[0] === 'NEG-MSG' ? 'drop' : 'pass');
+      proxy.onClientMessage = (m, client) => {
+        if (m[0] === 'NEG-OPEN') client.send(['NEG-MSG', m[1], '61ff']);
+      };
+      const c = new Nip77Client((r) => p.channel(r), { timeoutMs: 3000 });
+      expect(await c.reconcile(proxy.url, { authors: [key.pk] }, [])).toMatchObject({ ok: false, code: 'invalid' });
     } finally {
       await p.close();
       await proxy.close();
