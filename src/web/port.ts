@@ -6,6 +6,7 @@
  */
 import type { Filter } from '../events/filter.ts';
 import type { NostrEvent } from '../events/types.ts';
+import { fetchRelayLimits } from '../relays/nip11.ts';
 import type { HeldId } from '../relays/nip77.ts';
 import { Nip77Client } from '../relays/nip77.ts';
 import type { RelayPool } from '../relays/pool.ts';
@@ -74,10 +75,20 @@ export function transportQueryPort(transport: Transport, options: TransportPortO
   if (options.negentropy !== false && typeof pool.channel === 'function' && typeof pool.limits === 'function') {
     const channel = pool.channel.bind(pool);
     const limits = pool.limits.bind(pool);
+    const nips = new Map<string, Promise<number[] | undefined>>();
     const client = new Nip77Client(channel, {
       timeoutMs: options.negentropy?.timeoutMs ?? 5000,
-      // The pool's NIP-11 document, once fetched: a relay that lists its NIPs without 77 is not asked.
-      supportedNips: async (relay) => limits(relay).supportedNips,
+      // A relay whose NIP-11 lists its NIPs without 77 is not asked (nostream stays silent to
+      // NEG-OPEN: without this, every one-shot command would wait out the timeout). The pool's
+      // copy when it has one; a warm sync's first frame to a relay is often a NEG-OPEN, before
+      // the pool's own fetch is back, so then one of ours.
+      supportedNips: (relay) => {
+        const known = limits(relay).supportedNips;
+        if (known) return Promise.resolve(known);
+        let p = nips.get(relay);
+        if (!p) nips.set(relay, (p = fetchRelayLimits(relay, { timeoutMs: 2000 }).then((l) => l.supportedNips)));
+        return p;
+      },
     });
     port.reconcile = async (relay, filter, held) => {
       try {
