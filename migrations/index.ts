@@ -11,6 +11,7 @@ import * as bitcoin from './2026-11-24-07-bitcoin.ts';
 import * as payments from './2026-11-24-08-payments.ts';
 import * as btcPayments from './2026-11-24-09-btc-payments.ts';
 import * as web from './2026-12-03-01-web.ts';
+import * as webIds from './2026-12-03-05-web-ids.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-24-01-foundation': foundation,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24-08-payments': payments,
   '2026-11-24-09-btc-payments': btcPayments,
   '2026-12-03-01-web': web,
+  '2026-12-03-05-web-ids': webIds,
 };

@@ -50,6 +50,8 @@ import type { Filter } from '../events/filter.ts';
 import { ByteBudget, DEFAULT_RELAY_POLICY, checkReq, rowsFor } from './relay-policy.ts';
 import type { RelayPolicy } from './relay-policy.ts';
 import { Outbound } from './relay-outbound.ts';
+import { Nip77Sessions, relayRecords } from './nip77.ts';
+import type { NegRecord } from './negentropy.ts';
 
 /** Options for {@link startEmbeddedRelay}. */
 export interface EmbeddedRelayOptions {
@@ -94,6 +96,12 @@ export interface EmbeddedRelayOptions {
    * gift wraps; default none.
    */
   refusedKinds?: readonly number[];
+  /**
+   * NIP-77 negentropy (default on): records one NEG-OPEN may cover (default 100 000; past it
+   * `NEG-ERR blocked:`) and sessions per connection (default 4). `false`: the relay does not
+   * know NEG-OPEN (a NOTICE), as relays without NIP-77 answer.
+   */
+  negentropy?: false | { maxRecords?: number; maxSessions?: number };
   clock?: Clock;
 }
 
@@ -190,6 +198,8 @@ interface Conn {
   queue: Promise<void>;
   /** Frames being handled; the socket stops being read above the policy's cap. */
   framesInFlight: number;
+  /** NIP-77 sessions (undefined when the relay runs without NIP-77). */
+  neg: Nip77Sessions | undefined;
 }
 
 const MAX_AUTHED_PER_CONN = 8;
@@ -316,7 +326,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       description: options.description ?? 'A local Nostr relay started by otp2p',
       software: 'otp2p',
       version: '0.1.0',
-      supported_nips: [1, 9, 11, 40, 42],
+      supported_nips: options.negentropy === false ? [1, 9, 11, 40, 42] : [1, 9, 11, 40, 42, 77],
       limitation: {
         max_message_length: maxMessageBytes,
         max_event_bytes: maxEventBytes,
@@ -331,6 +341,9 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
         created_at_upper_limit: limits.maxFutureSeconds,
       },
     });
+
+  const negRecords = (filters: readonly Filter[], max: number): NegRecord[] | undefined =>
+    relayRecords(db, privateKinds, filters, max);
 
   const http = createServer((req: HttpRequest, res: ServerResponse) => {
     const accept = req.headers.accept ?? '';
@@ -526,6 +539,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     if (!Array.isArray(msg) || typeof msg[0] !== 'string')
       return send(c, ['NOTICE', 'invalid: message must be a JSON array']);
     const type = msg[0];
+    if (c.neg && type.startsWith('NEG-')) return c.neg.handle(msg);
     if (type === 'AUTH') return handleAuth(c, msg[1]);
     if (type === 'EVENT') {
       const id = idOf(msg[1]);
@@ -589,7 +603,15 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       subs: new Map(),
       queue: Promise.resolve(),
       framesInFlight: 0,
+      neg: undefined,
     };
+    if (options.negentropy !== false)
+      c.neg = new Nip77Sessions({
+        maxRecords: options.negentropy?.maxRecords ?? 100_000,
+        maxSessions: options.negentropy?.maxSessions ?? 4,
+        records: negRecords,
+        send: (m) => send(c, m),
+      });
     conns.set(ws, c);
     relay.handleConnection(c.client, req.socket.remoteAddress);
     send(c, ['AUTH', c.challenge]);
@@ -608,6 +630,7 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
       // abort (or the closed writer) and release their budget.
       for (const sub of c.subs.values()) sub.abort.abort();
       c.subs.clear();
+      c.neg?.close();
       c.out.close();
       conns.delete(ws);
       relay.handleDisconnect(c.client);

@@ -13,6 +13,8 @@ export interface RelayLimits {
   authRequired?: boolean;
   createdAtLowerLimit?: number;
   createdAtUpperLimit?: number;
+  /** NIP-11 `supported_nips` (a hint: NIP-77 support is proven by an answer to NEG-OPEN). */
+  supportedNips?: number[];
 }
 
 /** The HTTP URL of a relay's NIP-11 document. @throws OtP2pError `bad-relay-url`. */
@@ -28,10 +30,13 @@ const posInt = (v: unknown): number | undefined =>
 /** Extract the limits from a parsed NIP-11 document; ignores malformed fields. */
 export function parseRelayLimits(doc: unknown): RelayLimits {
   if (typeof doc !== 'object' || doc === null) return {};
+  const nips = (doc as { supported_nips?: unknown }).supported_nips;
+  const supported =
+    Array.isArray(nips) && nips.length <= 200 ? { supportedNips: nips.filter((n) => Number.isSafeInteger(n)) } : {};
   const l = (doc as { limitation?: unknown }).limitation;
-  if (typeof l !== 'object' || l === null) return {};
+  if (typeof l !== 'object' || l === null) return supported;
   const o = l as Record<string, unknown>;
-  const out: RelayLimits = {};
+  const out: RelayLimits = { ...supported };
   const set = <K extends keyof RelayLimits>(k: K, v: RelayLimits[K]): void => {
     if (v !== undefined) out[k] = v;
   };

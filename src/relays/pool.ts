@@ -35,6 +35,7 @@ import { classifyOk, prefixCode } from './nip01-prefixes.ts';
 import type { RelayLimits } from './nip11.ts';
 import { fetchRelayLimits } from './nip11.ts';
 import type { EventSigner } from './nip42.ts';
+import type { RelayChannel } from './nip77.ts';
 import { authAllowed, authTemplate } from './nip42.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, splitReq } from './req-split.ts';
 import { SubscriptionSink } from './subscription.ts';
@@ -162,6 +163,8 @@ interface RelayState {
   authWaiters: (() => void)[];
   challengeWaiters: (() => void)[];
   authTimes: number[];
+  /** Hear NEG-* frames and NOTICEs (NIP-77 over this connection: nip77.ts). */
+  listeners: Set<(message: unknown[]) => void>;
   stats: Omit<RelayStats, 'connects' | 'disconnects' | 'badFrames' | 'oversizedFrames'>;
 }
 
@@ -244,6 +247,25 @@ export class RelayPool implements Transport {
     this.#relays.get(relayKey(relay))?.conn.drop();
   }
 
+  /**
+   * A channel over the pool's connection to `relay` for NIP-77 (nip77.ts): send frames, hear its
+   * `NEG-*` frames and NOTICEs. Opens the connection if needed.
+   * @throws OtP2pError `closed` after {@link close}.
+   */
+  channel(relay: string): RelayChannel {
+    if (this.#closed) throw new OtP2pError('closed', 'relay pool is closed');
+    const state = this.#relay(relayKey(relay));
+    return {
+      send: (m) => state.conn.send(m),
+      whenOpen: (ms) => state.conn.whenOpen(ms, this.#options.unreachableAfterDials ?? 2),
+      connection: () => (state.conn.open ? state.conn.stats.connects : -1),
+      listen: (fn) => {
+        state.listeners.add(fn);
+        return () => state.listeners.delete(fn);
+      },
+    };
+  }
+
   #now(): number {
     return Math.floor(this.#clock.now() / 1000);
   }
@@ -268,6 +290,7 @@ export class RelayPool implements Transport {
       authWaiters: [],
       challengeWaiters: [],
       authTimes: [],
+      listeners: new Set(),
       stats: {
         received: 0,
         invalid: 0,
@@ -653,6 +676,8 @@ export class RelayPool implements Transport {
   }
 
   #onMessage(state: RelayState, msg: unknown[], bytes: number): void {
+    if (state.listeners.size > 0 && (msg[0] === 'NOTICE' || (msg[0] as string).startsWith('NEG-')))
+      for (const l of [...state.listeners]) l(msg);
     switch (msg[0]) {
       case 'EVENT':
         return this.#onEvent(state, msg[1], msg[2], bytes);

@@ -17,6 +17,8 @@ import { Kind } from '../events/kinds.ts';
 import { parseMetadataEvent } from '../events/metadata.ts';
 import { parseRelayListEvent } from '../events/relay-list.ts';
 import type { NostrEvent } from '../events/types.ts';
+import { dTag as dTagOf, kindClass } from '../events/types.ts';
+import type { HeldId } from '../relays/nip77.ts';
 import type { Store } from '../store/db.ts';
 
 /** Kinds kept as one row set per author (newest wins): names, follow lists, relay lists. */
@@ -297,4 +299,53 @@ export class WebStore {
       attestations: n(`SELECT COUNT(*) AS n FROM web_events WHERE kind = ${Kind.MintAttestation}`),
     };
   }
+  #ids: IdStatements | undefined;
+
+  /**
+   * Record the ids of received events (NIP-77 reconciliation, migrations/2026-12-03-05-web-ids.ts):
+   * the newest per author, kind and address (`d`: '' for replaceable kinds, the `d` tag for
+   * addressable ones, the id for regular ones). Every verified event a sync receives counts, kept
+   * or not (stale, deleted, malformed): it was seen, so a reconciliation does not ask for it again.
+   * @throws OtP2pError `db-error` when the write fails.
+   */
+  noteIds(events: readonly NostrEvent[]): void {
+    if (events.length === 0) return;
+    const s = this.#idStatements();
+    try {
+      this.#raw.transaction(() => {
+        for (const e of events) {
+          const cls = kindClass(e.kind);
+          if (cls === 'ephemeral') continue;
+          const d = cls === 'replaceable' ? '' : cls === 'addressable' ? dTagOf(e) : e.id;
+          s.put.run(e.pubkey, e.kind, d, e.id, e.created_at);
+        }
+      })();
+    } catch (cause) {
+      throw new OtP2pError('db-error', 'cannot record the web event ids', { cause });
+    }
+  }
+
+  /** The ids (with created_at) held for `kinds` of `authors` (NIP-77: what a relay is reconciled against). */
+  idsOf(authors: readonly string[], kinds: readonly number[]): HeldId[] {
+    if (authors.length === 0 || kinds.length === 0) return [];
+    return this.#idStatements().of.all(JSON.stringify(authors), JSON.stringify(kinds));
+  }
+
+  #idStatements(): IdStatements {
+    this.#ids ??= {
+      put: this.#raw.prepare(
+        'INSERT INTO web_ids (pubkey, kind, d, id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pubkey, kind, d) DO UPDATE SET id = excluded.id, created_at = excluded.created_at WHERE excluded.created_at > web_ids.created_at',
+      ) as unknown as Statement<[string, number, string, string, number]>,
+      of: this.#raw.prepare(
+        'SELECT id, created_at FROM web_ids WHERE pubkey IN (SELECT value FROM json_each(?)) AND kind IN (SELECT value FROM json_each(?))',
+      ) as unknown as Statement<[string, string], HeldId>,
+    };
+    return this.#ids;
+  }
+}
+
+/** The prepared statements of {@link WebStore.noteIds} and {@link WebStore.idsOf}. */
+interface IdStatements {
+  put: Statement<[string, number, string, string, number]>;
+  of: Statement<[string, string], HeldId>;
 }

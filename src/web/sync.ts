@@ -68,6 +68,8 @@ export interface WebSyncReport {
   unproven: string[];
   /** Keys proven within the radius over the held follow links (self excluded). */
   webSize: number;
+  /** Author groups brought up to date by NIP-77 reconciliation instead of a `since` REQ. */
+  reconciled: number;
 }
 
 /** Options of {@link syncWeb}. */
@@ -176,6 +178,7 @@ class WebSync {
     budgetExhausted: false,
     unproven: [],
     webSize: 0,
+    reconciled: 0,
   };
   readonly #limits = new Map<string, number>();
   /** Relays that let a REQ time out in this sync. */
@@ -302,6 +305,7 @@ class WebSync {
     this.#report.bytes += bytes;
     this.#report.events += a.events.length;
     this.#o.store.ingest(a.events);
+    this.#o.store.noteIds(a.events);
     this.#done++;
     this.#progress();
     return a;
@@ -366,11 +370,31 @@ class WebSync {
         } else fresh.push(a);
       }
       const filters: Filter[] = [];
-      if (known.length > 0) filters.push({ kinds, authors: known, since: Math.max(0, since - this.#slack) });
+      const nip77 = known.length > 0 ? await this.#reconcile(relay, kinds, known) : 'since';
+      if (nip77 === 'since' && known.length > 0)
+        filters.push({ kinds, authors: known, since: Math.max(0, since - this.#slack) });
       if (fresh.length > 0) filters.push({ kinds, authors: fresh });
-      if (!(await this.#paged(relay, 'authors', filters))) for (const a of part) failed.add(a);
+      const ok = await this.#paged(relay, 'authors', filters);
+      if (!ok || nip77 === 'failed') for (const a of part) failed.add(a);
     });
     return new Set(authors.filter((a) => !failed.has(a)));
+  }
+
+  /**
+   * NIP-77 where the relay speaks it: reconcile the ids held for `authors`' `kinds` (all time, so
+   * an event a relay stored late with an old `created_at` is found too), then fetch the missing
+   * ones by id. `since`: no reconciliation (port without it, relay without NIP-77, NEG-ERR), ask
+   * with `since` instead; `failed`: the ids fetch was not answered in full (a gap is reported).
+   */
+  async #reconcile(relay: string, kinds: number[], authors: string[]): Promise<'done' | 'since' | 'failed'> {
+    const reconcile = this.#o.query.reconcile;
+    if (!reconcile || this.#silent.has(relay)) return 'since';
+    const a = await reconcile(relay, { kinds, authors }, this.#o.store.idsOf(authors, kinds));
+    if (a.status !== 'ok') return 'since';
+    this.#report.reconciled++;
+    const page = this.#limits.get(relay) ?? this.#o.pageLimit ?? 500;
+    for (const ids of chunks(a.need, page)) if (!(await this.#paged(relay, 'authors', [{ ids }]))) return 'failed';
+    return 'done';
   }
 
   /** Catalogs, offers and offer deletions of everyone, on the configured and most-used relays. */
