@@ -403,6 +403,11 @@ class WebSync {
         ...new Set([...o.relays, ...o.store.writeRelaysOf(a).slice(0, o.writeRelaysPerAuthor ?? 3)]),
       ]);
       ok10002 = authors.filter((a) => lists.has(a));
+      // Not on the configured relays: a relay list lives on its author's own relays, so the
+      // other relays the held lists name are asked too (relay lists are small; one REQ each).
+      const missing = authors.filter((a) => o.store.writeRelaysOf(a).length === 0);
+      const elsewhere = this.#knownRelays().filter((r) => !o.relays.includes(r));
+      if (missing.length > 0 && elsewhere.length > 0) await this.#fanOut(missing, [Kind.RelayList], () => elsewhere);
     }
     const kinds = listHeld ? [...AUTHOR_KINDS, Kind.RelayList] : AUTHOR_KINDS;
     const rest = await this.#withFallback(authors, kinds, (a) => this.#writeRelays(a, o.relays), false);
@@ -526,6 +531,13 @@ class WebSync {
     return filters;
   }
 
+  /** The configured relays, then the write relays the held relay lists name, most written to first, capped. */
+  #knownRelays(): string[] {
+    const o = this.#o;
+    const cap = Math.max(o.relays.length, o.scanRelays ?? 32);
+    return [...new Set([...o.relays, ...o.store.writeRelayRanking().map((r) => r.relay)])].slice(0, cap);
+  }
+
   /**
    * Offers and offer (or catalog) deletions of everyone, kind-wide, on the relays not scanned yet
    * in this sync among the configured ones and those the held relay lists name as write relays
@@ -535,8 +547,7 @@ class WebSync {
     const o = this.#o;
     const cap = Math.max(o.relays.length, o.scanRelays ?? 32);
     const relays: string[] = [];
-    const want = [...o.relays, ...o.store.writeRelayRanking().map((r) => r.relay)];
-    for (const r of new Set(want)) {
+    for (const r of this.#knownRelays()) {
       if (this.#scanned.size + relays.length >= cap) break;
       if (!this.#scanned.has(r)) relays.push(r);
     }
@@ -603,10 +614,7 @@ class WebSync {
       this.#exhausted();
       return true;
     };
-    const relays = [...new Set([...o.relays, ...o.store.writeRelayRanking().map((r) => r.relay)])].slice(
-      0,
-      Math.max(1, o.backwardRelays ?? 3),
-    );
+    const relays = this.#knownRelays().slice(0, Math.max(1, o.backwardRelays ?? 3));
     let frontier = this.#targets().filter((t) => !dist.has(t));
     const asked = new Set<string>();
     for (let level = 1; level <= o.radius - forward && frontier.length > 0; level++) {
