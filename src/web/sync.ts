@@ -22,13 +22,13 @@
  *     relays (the outbox model); (2) outward to `forwardDepth`, the same for each ring;
  * (3) discovery: offers and their deletions, kind-wide, on every relay named as a write relay by
  *     the held relay lists (most written to first, capped), paginated;
- * (4) the offer publishers: relay list, follow list and catalog of each, from one relay it writes
+ * (4) the offer publishers: relay list and follow list of each, from one relay it writes
  *     to (its follow list is the link between consecutive hops of a route, and most of the
  *     proof that it is within the radius); relays their lists name are scanned in turn;
  * (5) backward, within its own byte budget: for each publisher or payee still not proven within
  *     `radius`, one or two follow lists that name it, a small batch at a time, re-checking what
  *     the lists already fetched prove before the next batch.
- * Follow lists (the heavy kind) are asked from one write relay per author, the other kinds from
+ * Follow lists and names (the heavy kinds) are asked from one write relay per author, the others from
  * up to `writeRelaysPerAuthor`. What the budget leaves unproven is reported and, by the callers,
  * not routed through.
  */
@@ -125,10 +125,15 @@ export interface WebSyncOptions {
 
 /** Kinds read for each author near the payer. */
 const AUTHOR_KINDS = [Kind.Metadata, Kind.Follows, Kind.Catalog, Kind.Offer, Kind.Deletion];
-/** Kinds read for each offer publisher (its offers come from the scans), from one relay. */
-const PUBLISHER_KINDS = [Kind.Follows, Kind.RelayList, Kind.Catalog];
-/** The heavy kind: asked from one write relay per author, not from each. */
-const HEAVY_KINDS: readonly number[] = [Kind.Follows];
+/**
+ * Kinds read for each offer publisher, from one relay: its follow list (the links between
+ * consecutive hops, and the proof of who it follows) and its relay list (where to ask next
+ * time). Its offers come from the scans; its catalog only matters when it is the payee, and a
+ * route reads the payee (0.85 MB of catalogs at 10^5 keys that no route would read).
+ */
+const PUBLISHER_KINDS = [Kind.Follows, Kind.RelayList];
+/** The heavy kinds: asked from one write relay per author, not from each (names are one copy too). */
+const HEAVY_KINDS: readonly number[] = [Kind.Follows, Kind.Metadata];
 /** Authors per REQ of optional work, so the budget is checked every few hundred kB. */
 const OPTIONAL_AUTHORS_PER_REQ = 100;
 /** Default of {@link WebSyncOptions.backwardBytes}. */
@@ -417,7 +422,7 @@ class WebSync {
   }
 
   /**
-   * The offer publishers: relay list, follow list and catalog, from one relay each (its held
+   * The offer publishers: relay list and follow list, from one relay each (its held
    * write relays, else the relays its offers came from), within the budget.
    */
   async #readPublishers(authors: readonly string[]): Promise<void> {
