@@ -597,8 +597,8 @@ class WebSync {
     const dist = o.store.distances(o.self, o.radius);
     const relax = (from: string[]): void => {
       const queue = from.filter((k) => (dist.get(k) ?? Number.POSITIVE_INFINITY) < o.radius);
-      while (queue.length > 0) {
-        const k = queue.shift()!;
+      for (let i = 0; i < queue.length; i++) {
+        const k = queue[i]!;
         const d = dist.get(k)! + 1;
         if (d > o.radius) continue;
         for (const f of o.store.followsOf(k))
@@ -633,7 +633,9 @@ class WebSync {
         const byRelay = new Map<string, string[]>();
         todo.forEach((t, i) => {
           const r = relays[(i + turn) % relays.length]!;
-          byRelay.set(r, [...(byRelay.get(r) ?? []), t]);
+          const list = byRelay.get(r);
+          if (list) list.push(t);
+          else byRelay.set(r, [t]);
         });
         const jobs = [...byRelay].flatMap(([relay, ts]) =>
           chunks(ts, FILTERS_PER_REQ).map((part) => ({ relay, part })),
