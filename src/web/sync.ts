@@ -28,9 +28,9 @@
  * (5) backward, within its own byte budget: for each publisher or payee still not proven within
  *     `radius`, one or two follow lists that name it, a small batch at a time, re-checking what
  *     the lists already fetched prove before the next batch.
- * Follow lists and names (the heavy kinds) are asked from one write relay per author, the others from
- * up to `writeRelaysPerAuthor`. What the budget leaves unproven is reported and, by the callers,
- * not routed through.
+ * Follow lists and names (the heavy kinds) are asked from one write relay per author, the other
+ * kinds from up to `writeRelaysPerAuthor`. What the budget leaves unproven is reported and, by
+ * the callers, not routed through.
  */
 import type { Clock } from '../core/clock.ts';
 import type { Filter } from '../events/filter.ts';

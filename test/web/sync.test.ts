@@ -228,9 +228,11 @@ describe('syncWeb on embedded relays', () => {
     const warm = await h.run();
     expect(warm.gaps).toEqual([]);
     expect(h.web.counts().offers).toBe(4);
-    const filters = r.reqs.flatMap((m) => m.slice(2) as { since?: number }[]);
+    const filters = r.reqs.flatMap((m) => m.slice(2) as { since?: number; kinds?: number[] }[]);
     expect(filters.length).toBeGreaterThan(0);
     expect(filters.filter((f) => f.since === undefined)).toEqual([]);
+    // One round: the held relay lists are asked with the other kinds, not in a round of their own.
+    expect(filters.filter((f) => f.kinds?.length === 1 && f.kinds[0] === Kind.RelayList)).toEqual([]);
   });
 
   it('proves a publisher beyond the outward walk by the follow lists that name it, two levels back', async () => {
