@@ -94,6 +94,11 @@ export interface WebSyncOptions {
   radius: number;
   /** Follow steps fetched outward from the payer (default 2: the mint `trustDepth`). */
   forwardDepth?: number;
+  /**
+   * Discover offers and read what routes need (scans, offer publishers, backward proofs); default
+   * true. False for a mint check, which needs only the web to `forwardDepth`.
+   */
+  discover?: boolean;
   /** Keys outside the web to read too (a payee). */
   extra?: readonly string[];
   /** Stop the optional work (outward beyond the first step, publishers, backward) past these. */
@@ -233,15 +238,16 @@ class WebSync {
     const forward = Math.max(1, Math.min(o.forwardDepth ?? 2, o.radius));
     const roots = [...new Set([o.self, ...(o.extra ?? [])])];
     this.#begin('self', 0);
+    const discover = o.discover ?? true;
     // Scans of the relays already known start at once; they depend on nothing read below.
-    const scans: Promise<void>[] = [this.#scanNew()];
+    const scans: Promise<void>[] = discover ? [this.#scanNew()] : [];
     // Warm: authors whose relay list is held are asked, relay list included, in one round.
     const held = (a: string): boolean => o.store.askedAt(a, Kind.RelayList) !== undefined;
     const near = [...roots];
     if (forward > 1) for (const k of o.store.distances(o.self, forward - 1).keys()) near.push(k);
     const nearHeld = [...new Set(near)].filter(held);
     const nearSet = new Set(nearHeld);
-    const pubsHeld = this.#publishers().filter((a) => held(a) && !nearSet.has(a));
+    const pubsHeld = discover ? this.#publishers().filter((a) => held(a) && !nearSet.has(a)) : [];
     await Promise.all([this.#readNear(nearHeld, true), this.#readPublishers(pubsHeld)]);
     await this.#readNear(
       roots.filter((a) => !this.#read.has(a)),
@@ -255,6 +261,16 @@ class WebSync {
       for (const [k, x] of dist) if (x === d && !this.#read.has(k)) ring.push(k);
       await this.#readNear(ring, false);
     }
+    if (discover) await this.#discover(scans, forward);
+    const dist = o.store.distances(o.self, o.radius);
+    this.#report.webSize = dist.size;
+    this.#report.unproven = this.#targets().filter((t) => !dist.has(t));
+    o.cursors.flush();
+    return this.#report;
+  }
+
+  /** Phases 3 to 5: the scans, the offer publishers, the backward proofs. */
+  async #discover(scans: Promise<void>[], forward: number): Promise<void> {
     this.#begin('discover', 0);
     scans.push(this.#scanNew());
     await Promise.all(scans);
@@ -270,11 +286,6 @@ class WebSync {
     }
     this.#begin('backward', 0);
     await this.#backward(forward);
-    const dist = o.store.distances(o.self, o.radius);
-    this.#report.webSize = dist.size;
-    this.#report.unproven = this.#targets().filter((t) => !dist.has(t));
-    o.cursors.flush();
-    return this.#report;
   }
 
   #begin(phase: SyncPhase, total: number): void {

@@ -369,4 +369,21 @@ describe('syncWeb on embedded relays', () => {
     expect(again.unproven).toEqual([]);
     expect(h.web.distances(payer.pk, 6).get(p.pk)).toBe(3);
   });
+  it('with discover: false (a mint check) reads the web to forwardDepth only: no scans, no publishers', async () => {
+    const r = await relay();
+    const [payer, x, y, z] = Array.from({ length: 4 }, newKey) as [Key, Key, Key, Key];
+    const t = now() - 10;
+    await publish(
+      [r.url],
+      [follows(payer, [x.pk]), follows(x, [y.pk]), follows(z, [x.pk]), sign(z, buildOfferEvent(offer('z', t), t))],
+    );
+    const h = await harness(payer.pk, [r.url]);
+    const report = await h.run({ discover: false, radius: 2, forwardDepth: 2 });
+    expect(report.gaps).toEqual([]);
+    expect(h.web.distances(payer.pk, 2).get(y.pk)).toBe(2);
+    expect(h.web.counts().offers).toBe(0);
+    expect(h.web.followsOf(z.pk)).toEqual([]);
+    const filters = r.reqs.flatMap((m) => m.slice(2) as { authors?: string[] }[]);
+    expect(filters.filter((f) => f.authors === undefined)).toEqual([]);
+  });
 });
