@@ -20,15 +20,20 @@ import { ModelNet } from './relay.ts';
 import { ModelTransport } from './transport.ts';
 import { Peak, result } from './measure.ts';
 import type { ScenarioResult } from './measure.ts';
-import { fullGraph, payeesOf, queriesFor, recallOf, routeCosts } from './recall.ts';
+import { payeesOf, queriesFor, recallOf, routeCosts } from './recall.ts';
+import type { Cost } from './recall.ts';
 
 /** 2 GB of received JSON. */
 export const BASELINE_BUDGET = 2e9;
 
-/** Run the baseline cold start; `configured` are the payer's configured relays. */
+/**
+ * Run the baseline cold start; `configured` are the payer's configured relays, `full` the
+ * full-knowledge costs of the network (recall.ts `fullCosts`).
+ */
 export async function runBaseline(
   net: Network,
   configured: string[],
+  full: readonly (Cost | null)[],
   budget = BASELINE_BUDGET,
   log: (s: string) => void = () => undefined,
 ): Promise<ScenarioResult> {
@@ -72,7 +77,6 @@ export async function runBaseline(
   );
   // recall on what it had when it stopped (its graph), after the peak was taken
   const qs = queriesFor(net, payeesOf(net));
-  const full = routeCosts(fullGraph(net), qs);
   const r = recallOf(full, routeCosts(graph, qs));
   return {
     ...result(net, model.counters, seconds, wall, peak, r, { web: fetched.web.size, offers, catalogs }),

@@ -7,9 +7,10 @@
  * upgrade included) and the REQ frames it sent (client frames are masked: unmasked here).
  * Printed: bytes and REQs on each side and their ratio (the issue asks for agreement within 20%).
  *
- * The relays are filled through the relay package's repository (`upsert`), not over the socket
- * (publishing ~100,000 events one acknowledgement at a time would take many minutes); what is
- * measured is the reading, which is what the model models.
+ * The relays' databases are filled in bulk (relay-fill.ts: the rows the relay package's
+ * repository writes, in one transaction per relay), not over the socket (publishing ~100,000
+ * events one acknowledgement at a time would take many minutes); what is measured is the
+ * reading, which is what the model models.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,6 @@ import { createServer, connect } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite';
 import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import type { NostrEvent } from '../../src/events/types.ts';
 import { startEmbeddedRelay } from '../../src/relays/embedded.ts';
@@ -25,12 +25,13 @@ import type { EmbeddedRelay } from '../../src/relays/embedded.ts';
 import { RelayPool } from '../../src/relays/pool.ts';
 import { openStore } from '../../src/store/db.ts';
 import { CursorStore } from '../../src/store/cursors.ts';
-import { syncWeb, transportQueryPort } from '../../src/web/index.ts';
-import { benchWebStore } from './engine.ts';
+import { WebStore, syncWeb, transportQueryPort } from '../../src/web/index.ts';
+import { PEER_SYNC } from './engine.ts';
 import type { QueryPort } from '../../src/web/index.ts';
 import { NETWORK_KINDS, PAYER, eventsOf, generateNetwork, keyHex, templateOf } from './network.ts';
 import type { EventRef, Network } from './network.ts';
 import { ModelNet } from './relay.ts';
+import { fillRelayDb } from './relay-fill.ts';
 
 /** Counts bytes from the relay and REQ frames to it. */
 class CountingProxy {
@@ -104,15 +105,28 @@ class CountingProxy {
 }
 
 /** A secret key per network key, derived from the seed (benchmark keys protect nothing). */
-function secretOf(seed: number, i: number): Uint8Array {
+export function secretOf(seed: number, i: number): Uint8Array {
   return new Uint8Array(createHash('sha256').update(`otp2p-bench-web:${seed}:${i}`).digest());
 }
 
-/** Every event of the network, as (relay mask, ref) pairs. */
-function allRefs(net: Network): EventRef[] {
-  const out: EventRef[] = [];
-  for (let k = 0; k < net.keys; k++) for (const kind of NETWORK_KINDS) eventsOf(net, k, kind, out);
-  return out;
+/**
+ * Every event of the network really signed with the keys {@link secretOf} derives (the network's
+ * pubkeys become those keys' pubkeys), grouped by the relays each author writes to.
+ */
+export function signNetwork(net: Network): NostrEvent[][] {
+  const secrets: Uint8Array[] = [];
+  for (let i = 0; i < net.keys; i++) {
+    secrets.push(secretOf(net.seed, i));
+    net.hexCache[i] = getPublicKey(secrets[i]!);
+  }
+  const refs: EventRef[] = [];
+  for (let k = 0; k < net.keys; k++) for (const kind of NETWORK_KINDS) eventsOf(net, k, kind, refs);
+  const perRelay: NostrEvent[][] = net.relayUrls.map(() => []);
+  for (const ref of refs) {
+    const e = signEvent(templateOf(net, ref), secrets[ref.key]!, net.hexCache[ref.key]);
+    for (let r = 0; r < perRelay.length; r++) if ((net.writeMask[ref.key]! & (1 << r)) !== 0) perRelay[r]!.push(e);
+  }
+  return perRelay;
 }
 
 /** Run the engine's cold sync with `query` and return its report. */
@@ -121,12 +135,12 @@ async function coldSync(self: string, query: QueryPort, relays: string[], dbPath
   const clock = { now };
   const report = await syncWeb({
     query,
-    store: benchWebStore(store, () => undefined).web,
+    store: new WebStore(store),
     cursors: new CursorStore(store, clock),
     clock,
     self,
     relays,
-    radius: 6,
+    ...PEER_SYNC,
   });
   await store.close();
   return report;
@@ -151,28 +165,15 @@ export async function checkModel(
     // The real side: the same network, printed with real keys.
     const realNet = generateNetwork({ keys, seed, now, relays: 4 });
     let t = performance.now();
-    const secrets: Uint8Array[] = [];
-    for (let i = 0; i < keys; i++) {
-      secrets.push(secretOf(seed, i));
-      realNet.hexCache[i] = getPublicKey(secrets[i]!);
-    }
-    const refs = allRefs(realNet);
-    const perRelay: NostrEvent[][] = [[], [], [], []];
-    for (const ref of refs) {
-      const e = signEvent(templateOf(realNet, ref), secrets[ref.key]!, realNet.hexCache[ref.key]);
-      for (let r = 0; r < 4; r++) if ((realNet.writeMask[ref.key]! & (1 << r)) !== 0) perRelay[r]!.push(e);
-    }
+    const perRelay = signNetwork(realNet);
     log(
-      `check-model: ${refs.length} events signed in ${((performance.now() - t) / 1000).toFixed(1)} s; filling 4 relays (${perRelay.map((l) => l.length).join(', ')} events)`,
+      `check-model: ${new Set(perRelay.flat()).size} events signed in ${((performance.now() - t) / 1000).toFixed(1)} s; filling 4 relays (${perRelay.map((l) => l.length).join(', ')} events)`,
     );
     t = performance.now();
     const urls: string[] = [];
     for (let r = 0; r < 4; r++) {
       const dbPath = join(dir, `relay${r}.sqlite`);
-      const repo = new EventRepositorySqlite(dbPath);
-      await repo.init();
-      for (const e of perRelay[r]!) await repo.upsert(e as never);
-      await repo.destroy();
+      await fillRelayDb(dbPath, perRelay[r]!);
       perRelay[r] = [];
       const relay = await startEmbeddedRelay({ dbPath, defaultLimit: 500, policy: { maxLimit: 500 } });
       relays.push(relay);

@@ -3,13 +3,11 @@
  * {@link ModelNet.query}, its clock the model's virtual clock (so its time budget runs in
  * modelled time), its store a real SQLite file that the warm restart opens again.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import { openStore } from '../../src/store/db.ts';
-import type { Store } from '../../src/store/db.ts';
 import { CursorStore } from '../../src/store/cursors.ts';
 import { WebStore, syncWeb } from '../../src/web/index.ts';
-import type { IngestResult, WebSyncReport } from '../../src/web/index.ts';
-import type { NostrEvent } from '../../src/events/types.ts';
+import type { WebSyncReport } from '../../src/web/index.ts';
+import { DEFAULT_WEB_BUDGET_BYTES } from '../../src/web/sync.ts';
 import { OfferGraph } from '../../src/pathing/index.ts';
 import { parseCatalogEvent, catalogUnitRefs } from '../../src/events/catalog.ts';
 import { parseOfferEvent } from '../../src/events/offer.ts';
@@ -20,70 +18,15 @@ import { PAYER, eventOf, followsOf, keyHex } from './network.ts';
 import { ModelNet, eventJsonSize } from './relay.ts';
 import { Peak, result } from './measure.ts';
 import type { ScenarioResult } from './measure.ts';
-import { fullGraph, payeesOf, queriesFor, recallOf, routeCosts } from './recall.ts';
+import { payeesOf, queriesFor, recallOf, routeCosts } from './recall.ts';
+import type { Cost } from './recall.ts';
 
 /**
- * Two workarounds kept from the engine as first merged (511d675); neither changes what the engine
- * fetches or decides, and both can go:
- * - `markAsked`: its statement once numbered its parameters (`?1, ?2, ?3`), which better-sqlite3
- *   refused; fixed in src/web since (49bb5f9). Same SQL with anonymous parameters, used only when
- *   `patchMarks` asks for it.
- * - `distances`: `#backward` computed the whole BFS over the held follow links once per target
- *   (quadratic); it now computes it once per level. Memoized here between writes (any ingest or
- *   mark clears it): same answers, same REQs.
+ * The options the library's `Peer` gives the engine (src/peer/web.ts `#syncNow`, with the default
+ * config: `maxDegree` 6, `trustDepth` 2, the byte budget {@link DEFAULT_WEB_BUDGET_BYTES}), so the
+ * bench measures the sync a wallet runs. NIP-11 `max_limit` is not modelled (no `limitOf`).
  */
-class PatchedWebStore extends WebStore {
-  readonly #ask: Statement<[string, number, number]>;
-  readonly #raw: Database;
-  readonly #patchMarks: boolean;
-  #memo = new Map<string, Map<string, number>>();
-  constructor(store: Store, patchMarks: boolean) {
-    super(store);
-    this.#raw = store.raw;
-    this.#patchMarks = patchMarks;
-    this.#ask = store.raw.prepare(
-      'INSERT INTO web_heads (pubkey, kind, created_at, bytes, asked_at) VALUES (?, ?, 0, 0, ?) ON CONFLICT (pubkey, kind) DO UPDATE SET asked_at = MAX(COALESCE(asked_at, 0), excluded.asked_at)',
-    );
-  }
-  override ingest(events: readonly NostrEvent[]): IngestResult {
-    this.#memo.clear();
-    return super.ingest(events);
-  }
-  override markAsked(pubkeys: readonly string[], kind: number, at: number): void {
-    this.#memo.clear();
-    if (!this.#patchMarks) return super.markAsked(pubkeys, kind, at);
-    this.#raw.transaction(() => {
-      for (const pk of pubkeys) this.#ask.run(pk, kind, at);
-    })();
-  }
-  override distances(self: string, radius: number): Map<string, number> {
-    const k = `${self} ${radius}`;
-    let d = this.#memo.get(k);
-    if (!d) this.#memo.set(k, (d = super.distances(self, radius)));
-    return d;
-  }
-}
-
-/** Whether `markAsked` of this build of the engine works (see {@link PatchedWebStore}). */
-function markAskedWorks(store: Store): boolean {
-  try {
-    store.raw.exec('SAVEPOINT bench_probe');
-    new WebStore(store).markAsked(['00'.repeat(32)], 3, 1);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    store.raw.exec('ROLLBACK TO bench_probe');
-    store.raw.exec('RELEASE bench_probe');
-  }
-}
-
-/** The engine's store for the bench, with the workarounds of {@link PatchedWebStore}. */
-export function benchWebStore(store: Store, log: (s: string) => void): { web: WebStore; patched: boolean } {
-  const patched = !markAskedWorks(store);
-  if (patched) log('engine: WebStore.markAsked fails on this build (numbered SQL parameters): the bench patches it');
-  return { web: new PatchedWebStore(store, patched), patched };
-}
+export const PEER_SYNC = { radius: 6, forwardDepth: 2, budget: { bytes: DEFAULT_WEB_BUDGET_BYTES } } as const;
 
 /**
  * The wallet's graph from its store, as a route would see it: every held offer and catalog, and
@@ -115,11 +58,15 @@ export function graphFromStore(web: WebStore, self: string, radius: number, now:
   return g;
 }
 
-/** Run one sync of the engine (cold: empty `dbPath`; warm: the file a cold run left). */
+/**
+ * Run one sync of the engine (cold: empty `dbPath`; warm: the file a cold run left); `full` are
+ * the full-knowledge costs of this state of the network (recall.ts `fullCosts`).
+ */
 export async function runEngine(
   net: Network,
   configured: string[],
   dbPath: string,
+  full: readonly (Cost | null)[],
   log: (s: string) => void = () => undefined,
 ): Promise<ScenarioResult> {
   const model = new ModelNet(net);
@@ -129,7 +76,7 @@ export async function runEngine(
   const phases: Record<string, { seconds: number; reqs: number; bytes: number }> = {};
   let phase = '';
   const t0 = performance.now();
-  const { web, patched } = benchWebStore(store, log);
+  const web = new WebStore(store);
   const clock = model.clock();
   const cursors = new CursorStore(store, clock);
   const self = keyHex(net, PAYER);
@@ -140,7 +87,7 @@ export async function runEngine(
     clock,
     self,
     relays: configured,
-    radius: 6,
+    ...PEER_SYNC,
     onProgress: (p) => {
       if (p.phase !== phase) {
         phase = p.phase;
@@ -183,7 +130,7 @@ export async function runEngine(
     clock,
     self,
     relays: configured,
-    radius: 6,
+    ...PEER_SYNC,
     extra: payees.map((p) => keyHex(net, p)),
   });
   const payeeRead = {
@@ -195,7 +142,6 @@ export async function runEngine(
   log(
     `  route-time reads of the ${payees.length} payees (not in the figures above): ${payeeRead.seconds} s, ${payeeRead.reqs} REQs, ${(payeeRead.bytes / 1e6).toFixed(2)} MB`,
   );
-  const full = routeCosts(fullGraph(net), qs);
   const g = graphFromStore(web, self, 6, net.now);
   const mine = routeCosts(g, qs);
   const r = recallOf(full, mine);
@@ -230,7 +176,6 @@ export async function runEngine(
     budget_exhausted: report.budgetExhausted,
     engine_reqs: report.reqs,
     engine_bytes: report.bytes,
-    patched_mark_asked: patched,
     store: counts,
   });
 }

@@ -9,7 +9,7 @@ import { OfferGraph, Router } from '../../src/pathing/index.ts';
 import type { RouteQuery } from '../../src/pathing/index.ts';
 import { catalogUnitRefs } from '../../src/events/catalog.ts';
 import type { Network } from './network.ts';
-import { PAYER, acceptedAssets, catalogOf, followsOf, hash32, keyHex, offerOf, rng } from './network.ts';
+import { PAYER, acceptedAssets, advance, catalogOf, followsOf, hash32, keyHex, offerOf, rng } from './network.ts';
 
 /** Payees of the recall figure: `n` distinct catalog publishers, seeded. */
 export function payeesOf(net: Network, n = 200): number[] {
@@ -55,12 +55,54 @@ export function fullGraph(net: Network): OfferGraph {
     g.setFollows(keyHex(net, i), keys);
   }
   for (const k of net.catalogKeys) g.setAccepts(keyHex(net, k), catalogUnitRefs(catalogOf(net, k)));
-  for (let o = 0; o < net.offerOwner.length; o++) {
-    const { expiration: _e, status: _s, ...offer } = offerOf(net, o);
-    g.upsertOffer({ ...offer, pubkey: keyHex(net, net.offerOwner[o]!) });
-  }
+  for (let o = 0; o < net.offerOwner.length; o++) putOffer(g, net, o);
   g.flushAdjacency();
   return g;
+}
+
+/** Add or replace offer `o` of the network in `g` (its current terms). */
+function putOffer(g: OfferGraph, net: Network, o: number): void {
+  const { expiration: _e, status: _s, ...offer } = offerOf(net, o);
+  g.upsertOffer({ ...offer, pubkey: keyHex(net, net.offerOwner[o]!) });
+}
+
+/** The full-knowledge best routes of the payees, before and after {@link advance}. */
+export interface FullCosts {
+  base: (Cost | null)[];
+  advanced: (Cost | null)[];
+}
+
+/**
+ * The full-knowledge costs of both states of the network with one graph: built for `net`, then
+ * updated with what {@link advance} changes (follow lists and offers), so the scenarios need not
+ * build it again (building it is most of a scenario's own CPU at 10^5 keys). Advances `net`
+ * (with `hour`: the scenarios' simulated hour unless a test asks for more change).
+ */
+export function fullCosts(net: Network, hour: (n: Network) => void = advance): FullCosts {
+  const g = fullGraph(net);
+  const base = routeCosts(g, queriesFor(net, payeesOf(net)));
+  const versions = net.offerVersion.slice();
+  hour(net);
+  for (const [k, l] of net.followOverride)
+    g.setFollows(
+      keyHex(net, k),
+      Array.from(l, (t) => keyHex(net, t)),
+    );
+  for (let o = 0; o < versions.length; o++) if (versions[o] !== net.offerVersion[o]) putOffer(g, net, o);
+  g.flushAdjacency();
+  return { base, advanced: routeCosts(g, queriesFor(net, payeesOf(net))) };
+}
+
+/** Costs as JSON (bigint spends as strings), for the scenario processes. */
+export const costsToJson = (c: FullCosts): string =>
+  JSON.stringify(c, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+/** The inverse of {@link costsToJson}. */
+export function costsFromJson(s: string): FullCosts {
+  const parse = (l: ({ spend: string; hops: number } | null)[]): (Cost | null)[] =>
+    l.map((c) => (c === null ? null : { spend: BigInt(c.spend), hops: c.hops }));
+  const j = JSON.parse(s) as { base: []; advanced: [] };
+  return { base: parse(j.base), advanced: parse(j.advanced) };
 }
 
 /** The best route's spend and number of transfers, per query (null: none). */

@@ -59,8 +59,9 @@ export class WebStore {
     delFollows: Statement<[string]>;
     addFollow: Statement<[string, string, string | null]>;
     petname: Statement<[string, string], { petname: string | null }>;
-    follows: Statement<[string], { followee: string }>;
-    followers: Statement<[string], { follower: string }>;
+    follows: Statement<[string], string>;
+    followers: Statement<[string], string>;
+    followsOfAll: Statement<[string], string>;
     delRelays: Statement<[string]>;
     addRelay: Statement<[string, string, string]>;
     relays: Statement<[string], { relay: string; use: string }>;
@@ -90,8 +91,13 @@ export class WebStore {
       delFollows: p('DELETE FROM web_follows WHERE follower = ?'),
       addFollow: p('INSERT OR IGNORE INTO web_follows (follower, followee, petname) VALUES (?, ?, ?)'),
       petname: p('SELECT petname FROM web_follows WHERE follower = ? AND followee = ?'),
-      follows: p('SELECT followee FROM web_follows WHERE follower = ?'),
-      followers: p('SELECT follower FROM web_follows WHERE followee = ?'),
+      // Plucked: a row is its one string, not an object (a search reads millions of links).
+      follows: p<[string], string>('SELECT followee FROM web_follows WHERE follower = ?').pluck(),
+      followers: p<[string], string>('SELECT follower FROM web_follows WHERE followee = ?').pluck(),
+      // Everyone a set of followers (a JSON array) follows, each once: one search level in one call.
+      followsOfAll: p<[string], string>(
+        'SELECT DISTINCT followee FROM web_follows WHERE follower IN (SELECT value FROM json_each(?))',
+      ).pluck(),
       delRelays: p('DELETE FROM web_relays WHERE pubkey = ?'),
       addRelay: p('INSERT OR REPLACE INTO web_relays (pubkey, relay, use) VALUES (?, ?, ?)'),
       relays: p('SELECT relay, use FROM web_relays WHERE pubkey = ? ORDER BY relay'),
@@ -218,12 +224,12 @@ export class WebStore {
 
   /** Keys `pubkey` follows, per its newest follow list held (empty when none). */
   followsOf(pubkey: string): string[] {
-    return this.#s.follows.all(pubkey).map((r) => r.followee);
+    return this.#s.follows.all(pubkey);
   }
 
   /** Authors whose held follow list names `pubkey`. */
   followersOf(pubkey: string): string[] {
-    return this.#s.followers.all(pubkey).map((r) => r.follower);
+    return this.#s.followers.all(pubkey);
   }
 
   /** The relays `pubkey` writes to (NIP-65 `write` or unmarked), sorted; empty when unknown. */
@@ -253,15 +259,15 @@ export class WebStore {
     const out = new Map<string, number>();
     let frontier = [self];
     const seen = new Set([self]);
+    // One query per level, not one per key: at 10^5 keys a level has tens of thousands of keys.
     for (let d = 1; d <= radius && frontier.length > 0; d++) {
       const next: string[] = [];
-      for (const k of frontier)
-        for (const f of this.#s.follows.all(k)) {
-          if (seen.has(f.followee)) continue;
-          seen.add(f.followee);
-          out.set(f.followee, d);
-          next.push(f.followee);
-        }
+      for (const f of this.#s.followsOfAll.all(JSON.stringify(frontier))) {
+        if (seen.has(f)) continue;
+        seen.add(f);
+        out.set(f, d);
+        next.push(f);
+      }
       frontier = next;
     }
     return out;
@@ -299,6 +305,19 @@ export class WebStore {
       attestations: n(`SELECT COUNT(*) AS n FROM web_events WHERE kind = ${Kind.MintAttestation}`),
     };
   }
+
+  /**
+   * Relays named as write relays (`write` or unmarked) in the held relay lists, most written to
+   * first (ties by URL), with how many held keys write there: where kind-wide scans look.
+   */
+  writeRelayRanking(): { relay: string; writers: number }[] {
+    return this.#raw
+      .prepare(
+        "SELECT relay, COUNT(*) AS writers FROM web_relays WHERE use != 'read' GROUP BY relay ORDER BY writers DESC, relay",
+      )
+      .all() as { relay: string; writers: number }[];
+  }
+
   #ids: IdStatements | undefined;
 
   /**
