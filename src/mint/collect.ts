@@ -9,6 +9,7 @@ import type { ParsedAttestation } from '../events/attestation.ts';
 import { parseFollowsEvent } from '../events/follows.ts';
 import { Kind } from '../events/kinds.ts';
 import type { NostrEvent } from '../events/types.ts';
+import { chunks } from '../core/batches.ts';
 import { queryEvents } from '../relays/query.ts';
 import type { RelayGap, Transport } from '../relays/transport.ts';
 import { isOtP2pError } from '../core/errors.ts';
@@ -23,12 +24,6 @@ const AUTHOR_CHUNK = 200;
 
 /** Moved to relays/query.ts; kept here for callers of the mint area. */
 export { queryEvents } from '../relays/query.ts';
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** The web of trust as fetched: distance of each key, and who follows whom. */
 export interface FetchedWeb {

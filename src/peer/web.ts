@@ -27,7 +27,8 @@ import type { Store } from '../store/db.ts';
 import { CursorStore } from '../store/cursors.ts';
 import { transportQueryPort } from '../web/port.ts';
 import { WebStore } from '../web/store.ts';
-import { DEFAULT_WEB_BUDGET_BYTES, relayGapsOf, syncWeb } from '../web/sync.ts';
+import { relayGapsOf } from '../web/report.ts';
+import { DEFAULT_WEB_BUDGET_BYTES, syncWeb } from '../web/sync.ts';
 import type { SyncOptions, SyncResult } from './types.ts';
 
 /** The cursor row (relay '') holding when the last sync finished, so a restart knows. */

@@ -36,51 +36,11 @@ import type { Clock } from '../core/clock.ts';
 import type { Filter } from '../events/filter.ts';
 import { matchFilter } from '../events/filter.ts';
 import { Kind } from '../events/kinds.ts';
-import type { GapReason, RelayGap } from '../relays/transport.ts';
 import type { CursorStorage } from '../store/cursors.ts';
+import { chunks, mapLimit } from '../core/batches.ts';
 import type { QueryAnswer, QueryPort } from './port.ts';
+import type { SyncPhase, SyncProgress, WebSyncReport } from './report.ts';
 import type { WebStore } from './store.ts';
-
-/** The phases a progress report names, in order. */
-export type SyncPhase = 'self' | 'forward' | 'discover' | 'publishers' | 'backward';
-
-/** Progress of a sync (for a progress bar): REQs answered and planned in the current phase. */
-export interface SyncProgress {
-  phase: SyncPhase;
-  done: number;
-  total: number;
-  bytes: number;
-  reqs: number;
-}
-
-/** A part of the web a relay did not answer in full (after the bounded retries). */
-export interface SyncGap {
-  /** The relay ('' for the budget). */
-  relay: string;
-  /** What was asked: `authors`, `scan`, `followers`. */
-  what: string;
-  /** `no-answer: ...`, `closed: ...`, `page-stuck` (more same-second events than a page), `budget`. */
-  reason: string;
-}
-
-/** What {@link syncWeb} did. */
-export interface WebSyncReport {
-  /** REQs sent (pages and retries included). */
-  reqs: number;
-  /** Bytes of event JSON received. */
-  bytes: number;
-  /** Events received (duplicates across relays included). */
-  events: number;
-  gaps: SyncGap[];
-  /** The byte or time budget ran out before every target was proven or disproven. */
-  budgetExhausted: boolean;
-  /** Publishers and payees not proven within the radius (not routed through). */
-  unproven: string[];
-  /** Keys proven within the radius over the held follow links (self excluded). */
-  webSize: number;
-  /** Author groups brought up to date by NIP-77 reconciliation instead of a `since` REQ. */
-  reconciled: number;
-}
 
 /** Options of {@link syncWeb}. */
 export interface WebSyncOptions {
@@ -158,37 +118,8 @@ const FILTERS_PER_REQ = 10;
 /** Kinds whose relays are remembered per author while a sync runs (where to find its other kinds). */
 const SEEN_KINDS: readonly number[] = [Kind.Offer, Kind.Catalog];
 
-const GAP_REASONS: readonly GapReason[] = ['no-answer', 'unreachable', 'connection-lost', 'closed'];
-
-/** The engine's gaps as the transport's, one per relay (the budget, relay '', is reported apart). */
-export function relayGapsOf(gaps: readonly SyncGap[]): RelayGap[] {
-  const out = new Map<string, RelayGap>();
-  for (const g of gaps) {
-    if (g.relay === '' || out.has(g.relay)) continue;
-    const head = g.reason.split(':')[0] as GapReason;
-    const reason = GAP_REASONS.includes(head) ? head : 'no-answer';
-    out.set(g.relay, { relay: g.relay, reason, message: `${g.what}: ${g.reason}` });
-  }
-  return [...out.values()];
-}
-
 /** A REQ the relay never answered (no EOSE, no CLOSED) within the timeout, or could not be reached. */
 const isSilence = (a: QueryAnswer): boolean => /^(no-answer|unreachable)/.test(a.reason ?? 'no-answer');
-
-/** Run `fn` over `items`, at most `n` at once. */
-async function mapLimit<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Sync the web of `self` into `store`. Never rejects for a relay: what a relay did not answer is
