@@ -238,6 +238,9 @@ async function withWatcher<T>(
             relays,
             radius: web.depth,
             forwardDepth: web.depth,
+            // A verdict needs the web to trustDepth only, not the offer publishers routing needs
+            // (~15 MB of their follow lists at 10^5 keys).
+            discover: false,
             budget: { bytes: DEFAULT_WEB_BUDGET_BYTES },
           });
           return { keys: new Set(webStore.distances(self, web.depth).keys()), incomplete: relayGapsOf(r.gaps) };
