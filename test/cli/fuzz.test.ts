@@ -42,7 +42,7 @@ const FIXED_OPTIONS = new Set(['home', 'relay', 'host']);
  */
 const STATUS_EXITS: Record<string, number[]> = {
   'event verify': [3],
-  'mint check': [3],
+  'mint check': [1, 3],
   pay: [1],
   offer: [1],
   'mint attest': [1],
@@ -52,6 +52,13 @@ const STATUS_EXITS: Record<string, number[]> = {
   'follow list': [1],
   'relays set': [1],
   'relays publish': [1],
+  // Documented in each command's help: a relay that did not answer in full, or nothing delivered yet.
+  sync: [1],
+  'offer list': [1],
+  'catalog publish': [1],
+  'dm send': [1],
+  'dm read': [1],
+  negotiate: [1],
 };
 
 interface Leaf {

@@ -170,7 +170,8 @@ describe('otp2p notary', () => {
     expect(b.total).toEqual({ USD: '0', EUR: '0' });
     expect(b.accounts.find((a) => a.owner === 'alice')?.balance).toBe('100000');
     const mine = await runCli(['notary', 'balance', dir, '--owner', 'alice']);
-    expect(mine.stdout).toContain('100000');
+    // In the unit's own scale (issue 20): 100000 base units of a 2-decimal unit.
+    expect(mine.stdout).toContain('1000.00');
     expect(mine.stdout).not.toContain('bob');
 
     expect((await runCli(['notary', 'init', dir, '--unit', 'USD', '--json'])).json[0]).toMatchObject({
