@@ -303,4 +303,16 @@ export class WebStore {
       attestations: n(`SELECT COUNT(*) AS n FROM web_events WHERE kind = ${Kind.MintAttestation}`),
     };
   }
+
+  /**
+   * Relays named as write relays (`write` or unmarked) in the held relay lists, most written to
+   * first (ties by URL), with how many held keys write there: where kind-wide scans look.
+   */
+  writeRelayRanking(): { relay: string; writers: number }[] {
+    return this.#raw
+      .prepare(
+        "SELECT relay, COUNT(*) AS writers FROM web_relays WHERE use != 'read' GROUP BY relay ORDER BY writers DESC, relay",
+      )
+      .all() as { relay: string; writers: number }[];
+  }
 }

@@ -228,9 +228,11 @@ describe('syncWeb on embedded relays', () => {
     const warm = await h.run();
     expect(warm.gaps).toEqual([]);
     expect(h.web.counts().offers).toBe(4);
-    const filters = r.reqs.flatMap((m) => m.slice(2) as { since?: number }[]);
+    const filters = r.reqs.flatMap((m) => m.slice(2) as { since?: number; kinds?: number[] }[]);
     expect(filters.length).toBeGreaterThan(0);
     expect(filters.filter((f) => f.since === undefined)).toEqual([]);
+    // One round: the held relay lists are asked with the other kinds, not in a round of their own.
+    expect(filters.filter((f) => f.kinds?.length === 1 && f.kinds[0] === Kind.RelayList)).toEqual([]);
   });
 
   it('proves a publisher beyond the outward walk by the follow lists that name it, two levels back', async () => {
@@ -291,5 +293,97 @@ describe('syncWeb on embedded relays', () => {
     const warm = await h.run();
     expect(warm.gaps).toEqual([]);
     expect(h.web.counts().offers).toBe(0);
+  });
+  it('scans every relay the held relay lists name, and reads a publisher found there from that relay', async () => {
+    const a = await relay();
+    const c = await relay();
+    const payer = newKey();
+    const x = newKey();
+    const z = newKey();
+    const w = newKey();
+    const t = now() - 10;
+    // Only x's relay list names C; z, whom no one known follows, writes only to C.
+    await publish(
+      [a.url],
+      [follows(payer, [x.pk]), sign(x, buildRelayListEvent([{ url: c.url, read: true, write: true }], t))],
+    );
+    await publish([c.url], [follows(z, [w.pk]), sign(z, buildOfferEvent(offer('z-only-on-c', t), t))]);
+    const h = await harness(payer.pk, [a.url]);
+    const report = await h.run();
+    expect(report.gaps).toEqual([]);
+    expect(h.web.eventsOfKind(Kind.Offer).map((e) => e.pubkey)).toEqual([z.pk]);
+    // C was scanned kind-wide (no authors), and z's follow list was read there (the links of a route).
+    const toC = c.reqs.flatMap((m) => m.slice(2) as { kinds?: number[]; authors?: string[] }[]);
+    expect(toC.some((f) => f.kinds?.includes(Kind.Offer) && f.authors === undefined)).toBe(true);
+    expect(h.web.followsOf(z.pk)).toEqual([w.pk]);
+    // z is not followed by anyone held: unproven, so not routed through.
+    expect(report.unproven).toEqual([z.pk]);
+  });
+
+  it("asks a follow list from one of its author's write relays, the small kinds from each", async () => {
+    const a = await relay();
+    const b = await relay();
+    const c = await relay();
+    const payer = newKey();
+    const x = newKey();
+    const y = newKey();
+    const t = now() - 10;
+    const both = [
+      { url: b.url, read: true, write: true },
+      { url: c.url, read: true, write: true },
+    ];
+    await publish([a.url], [follows(payer, [x.pk]), sign(x, buildRelayListEvent(both, t))]);
+    await publish([b.url, c.url], [follows(x, [y.pk]), sign(x, buildOfferEvent(offer('x', t), t))]);
+    const h = await harness(payer.pk, [a.url]);
+    const report = await h.run();
+    expect(report.gaps).toEqual([]);
+    expect(h.web.followsOf(x.pk)).toEqual([y.pk]);
+    const askedFor = (r: typeof b, kind: number): boolean =>
+      r.reqs
+        .flatMap((m) => m.slice(2) as { kinds?: number[]; authors?: string[] }[])
+        .some((f) => f.authors?.includes(x.pk) && f.kinds?.includes(kind));
+    expect([askedFor(b, Kind.Follows), askedFor(c, Kind.Follows)].filter(Boolean)).toHaveLength(1);
+    expect([askedFor(b, Kind.Catalog), askedFor(c, Kind.Catalog)]).toEqual([true, true]);
+  });
+
+  it('the backward phase stops at its own byte budget: what it did not prove is unproven, the rest still synced', async () => {
+    const r = await relay();
+    const [payer, a, b, p] = Array.from({ length: 4 }, newKey) as [Key, Key, Key, Key];
+    const t = now() - 10;
+    await publish(
+      [r.url],
+      [follows(payer, [a.pk]), follows(a, [b.pk]), follows(b, [p.pk]), sign(p, buildOfferEvent(offer('far', t), t))],
+    );
+    const h = await harness(payer.pk, [r.url]);
+    const report = await h.run({ backwardBytes: 0 });
+    expect(report.budgetExhausted).toBe(true);
+    expect(report.unproven).toEqual([p.pk]);
+    expect(report.gaps).toContainEqual({ relay: '', what: 'backward', reason: 'budget' });
+    // The phases before it were not starved: the offer and the outward lists are held.
+    expect(h.web.counts().offers).toBe(1);
+    expect(h.web.distances(payer.pk, 6).get(b.pk)).toBe(2);
+    // No follower query was sent.
+    const backward = r.reqs.flatMap((m) => m.slice(2) as { '#p'?: string[] }[]).filter((f) => f['#p']);
+    expect(backward).toEqual([]);
+    const again = await h.run();
+    expect(again.unproven).toEqual([]);
+    expect(h.web.distances(payer.pk, 6).get(p.pk)).toBe(3);
+  });
+  it('with discover: false (a mint check) reads the web to forwardDepth only: no scans, no publishers', async () => {
+    const r = await relay();
+    const [payer, x, y, z] = Array.from({ length: 4 }, newKey) as [Key, Key, Key, Key];
+    const t = now() - 10;
+    await publish(
+      [r.url],
+      [follows(payer, [x.pk]), follows(x, [y.pk]), follows(z, [x.pk]), sign(z, buildOfferEvent(offer('z', t), t))],
+    );
+    const h = await harness(payer.pk, [r.url]);
+    const report = await h.run({ discover: false, radius: 2, forwardDepth: 2 });
+    expect(report.gaps).toEqual([]);
+    expect(h.web.distances(payer.pk, 2).get(y.pk)).toBe(2);
+    expect(h.web.counts().offers).toBe(0);
+    expect(h.web.followsOf(z.pk)).toEqual([]);
+    const filters = r.reqs.flatMap((m) => m.slice(2) as { authors?: string[] }[]);
+    expect(filters.filter((f) => f.authors === undefined)).toEqual([]);
   });
 });
