@@ -21,6 +21,7 @@ function dump(path: string): unknown {
       events: db.prepare('SELECT * FROM events ORDER BY id').all(),
       tags: db.prepare('SELECT * FROM generic_tags ORDER BY event_id, tag').all(),
       fts: db.prepare('SELECT id, content FROM events_fts ORDER BY id').all(),
+      schema: db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'events_fts_%' ORDER BY name").all(),
     };
   } finally {
     db.close();
@@ -71,6 +72,8 @@ describe('bench/web bulk relay fill', () => {
     expect(a.events.length).toBeGreaterThan(events.length / 2);
     expect(a.tags.length).toBeGreaterThan(a.events.length);
     expect(a.fts.length).toBeGreaterThan(0);
+    // the indexes dropped for the fill are there again
+    expect(JSON.stringify(a)).toContain('g_tag_created_at_desc_event_id_idx');
     expect(a.events.some((e) => e.id === newer.id)).toBe(true);
     expect(a.events.some((e) => e.id === older.id)).toBe(false);
     expect(dump(fast)).toEqual(a);
