@@ -7,7 +7,8 @@ import { openStore } from '../../src/store/db.ts';
 import { CursorStore } from '../../src/store/cursors.ts';
 import { WebStore, syncWeb } from '../../src/web/index.ts';
 import type { WebSyncReport } from '../../src/web/index.ts';
-import { DEFAULT_WEB_BUDGET_BYTES } from '../../src/web/sync.ts';
+import { DEFAULT_CONFIG } from '../../src/config.ts';
+import { webSyncShape } from '../../src/peer/web.ts';
 import { OfferGraph } from '../../src/pathing/index.ts';
 import { parseCatalogEvent, catalogUnitRefs } from '../../src/events/catalog.ts';
 import { parseOfferEvent } from '../../src/events/offer.ts';
@@ -22,11 +23,11 @@ import { payeesOf, queriesFor, recallOf, routeCosts } from './recall.ts';
 import type { Cost } from './recall.ts';
 
 /**
- * The options the library's `Peer` gives the engine (src/peer/web.ts `#syncNow`, with the default
- * config: `maxDegree` 6, `trustDepth` 2, the byte budget {@link DEFAULT_WEB_BUDGET_BYTES}), so the
- * bench measures the sync a wallet runs. NIP-11 `max_limit` is not modelled (no `limitOf`).
+ * The options the library's `Peer` gives the engine with the default config (`webSyncShape`, the
+ * one definition), so the bench measures the sync a wallet runs. NIP-11 `max_limit` is not
+ * modelled (no `limitOf`).
  */
-export const PEER_SYNC = { radius: 6, forwardDepth: 2, budget: { bytes: DEFAULT_WEB_BUDGET_BYTES } } as const;
+export const PEER_SYNC = webSyncShape(DEFAULT_CONFIG);
 
 /**
  * The wallet's graph from its store, as a route would see it: every held offer and catalog, and

@@ -37,6 +37,23 @@ const SYNCED_AT = 'web-synced-at';
 /** Authors per REQ when fetching just names. */
 const AUTHORS_PER_QUERY = 200;
 
+/**
+ * What a wallet's settings make of a web sync: the routing radius (`maxDegree`), outward to the
+ * mint trust depth (at least 2: the payer's friends' lists), and the byte budget. One definition
+ * for the Peer and the benchmark, so the bench measures the sync a wallet runs.
+ */
+export function webSyncShape(s: { maxDegree: number; trustDepth: number; budgetBytes?: number | undefined }): {
+  radius: number;
+  forwardDepth: number;
+  budget: { bytes: number };
+} {
+  return {
+    radius: s.maxDegree,
+    forwardDepth: Math.max(2, s.trustDepth),
+    budget: { bytes: s.budgetBytes ?? DEFAULT_WEB_BUDGET_BYTES },
+  };
+}
+
 /** Options for {@link OfferWeb}. */
 export interface OfferWebOptions {
   transport: Transport;
@@ -160,10 +177,8 @@ export class OfferWeb {
       clock,
       self,
       relays: this.#o.relays,
-      radius: this.#o.maxDegree,
-      forwardDepth: Math.max(2, this.#o.trustDepth),
+      ...webSyncShape(this.#o),
       ...(options.extra ? { extra: options.extra } : {}),
-      budget: { bytes: this.#o.budgetBytes ?? DEFAULT_WEB_BUDGET_BYTES },
       limitOf: (relay) => this.#limitOf(relay),
       onProgress: (p) => options.onProgress?.(p.done, Math.max(p.total, p.done), p.phase),
     });
