@@ -21,7 +21,9 @@ function dump(path: string): unknown {
       events: db.prepare('SELECT * FROM events ORDER BY id').all(),
       tags: db.prepare('SELECT * FROM generic_tags ORDER BY event_id, tag').all(),
       fts: db.prepare('SELECT id, content FROM events_fts ORDER BY id').all(),
-      schema: db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'events_fts_%' ORDER BY name").all(),
+      schema: db
+        .prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'events_fts_%' ORDER BY name")
+        .all(),
     };
   } finally {
     db.close();
