@@ -6,9 +6,13 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { buildCatalogEvent } from '../../src/events/catalog.ts';
+import { getPublicKey, signEvent } from '../../src/events/sign.ts';
 import { PaymentRepository } from '../../src/payments/store.ts';
 import type { NewPayment } from '../../src/payments/store.ts';
 import { openStore } from '../../src/store/db.ts';
+import { WebStore } from '../../src/web/store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -141,11 +145,30 @@ describe('otp2p payments', () => {
     expect(byId.get('55'.repeat(16))).not.toHaveProperty('unitIn');
   });
 
-  it('without a wallet every amount is base units, labelled with its unit', async () => {
+  it('without a wallet a catalog held gives the scale; a unit no catalog describes stays base units', async () => {
     const home = tmpDir();
     expect((await runCli(['payments', '--home', home, '--json'])).code).toBe(0);
     const store = await openStore(join(home, 'otp2p.sqlite'));
     const repo = new PaymentRepository(store, () => 1);
+    repo.transaction(() =>
+      repo.insert(
+        row('77'.repeat(16), {
+          role: 'payee',
+          amount_in: '10920',
+          data: { amount: '10920', notary: 'n1', unit: 'eurid', nym: 'x' },
+        }),
+      ),
+    );
+    // Someone's catalog, held by the web: it says eurid on n1 has two decimals.
+    const sk = new Uint8Array(randomBytes(32));
+    const catalog = {
+      notaries: [{ id: 'n1' }],
+      units: [{ id: 'eurid', notary: 'n1', tla: 'EUR', factor: 100n }],
+      preference: [],
+    };
+    expect(
+      new WebStore(store).ingest([signEvent(buildCatalogEvent(catalog, 1_700_000_000), sk, getPublicKey(sk))]),
+    ).toMatchObject({ applied: 1 });
     repo.transaction(() =>
       repo.insert(
         row('66'.repeat(16), {
@@ -158,7 +181,8 @@ describe('otp2p payments', () => {
     await store.close();
     const text = await runCli(['payments', '--home', home]);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toContain('10920 base units of usdid@n1');
-    expect(text.stdout).not.toContain('109.20');
+    const line = (id: string) => text.stdout.split('\n').find((l) => l.startsWith(id.slice(0, 16)))!;
+    expect(line('66'.repeat(16))).toContain('10920 base units of usdid@n1');
+    expect(line('77'.repeat(16))).toMatch(/payee.* 109\.20 EUR /);
   });
 });
