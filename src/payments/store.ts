@@ -172,7 +172,7 @@ export function paymentUnits(row: Pick<PaymentRow, 'role' | 'data'>): Pick<Payme
   }
   if (!isRecord(data)) return {};
   const ref = (v: unknown): string | undefined =>
-    isRecord(v) && typeof v.unit === 'string' && typeof v.notary === 'string'
+    isRecord(v) && typeof v.unit === 'string' && typeof v.notary === 'string' && v.unit !== '' && v.notary !== ''
       ? formatUnitRef({ unit: v.unit, notary: v.notary })
       : undefined;
   let unitIn: string | undefined;
