@@ -15,7 +15,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
+import { formatUnitRef } from '../core/assets.ts';
 import { OtP2pError } from '../core/errors.ts';
+import { isRecord } from '../core/json.ts';
 import type { Store } from '../store/db.ts';
 import type {
   BtcPaymentsTable,
@@ -43,6 +45,13 @@ export interface PaymentRecord {
   nextPeer: string | null;
   amountIn: string | null;
   amountOut: string | null;
+  /**
+   * The unit (`unit@notary`) of `amountIn` and, for a payer, of `sent` and `refunded`: a payer's
+   * first leg, a hop's incoming leg, the payee's invoice. Absent when the row names none.
+   */
+  unitIn?: string;
+  /** The unit of `amountOut` and, for a payer, of `delivered`: a payer's last leg, a hop's outgoing leg. */
+  unitOut?: string;
   /** Unix milliseconds. */
   expiresAt: number | null;
   /** Payer only: sent on leg 0, counted as delivered, refunded. */
@@ -149,6 +158,38 @@ export function acceptedPrepare(row: Pick<PaymentRow, 'data'>): PrepareMessage {
   return parsePaymentMessage((JSON.parse(row.data) as { prepare: Wire }).prepare) as PrepareMessage;
 }
 
+/**
+ * The units a payment row's amounts are in, read from its role data: the payer's first and last
+ * legs, the hop's accepted prepare (stored in its wire form, legs in the body), the payee's
+ * invoice. Read defensively: a row that names no unit gives none, never a guess.
+ */
+export function paymentUnits(row: Pick<PaymentRow, 'role' | 'data'>): Pick<PaymentRecord, 'unitIn' | 'unitOut'> {
+  let data: unknown;
+  try {
+    data = JSON.parse(row.data);
+  } catch {
+    return {};
+  }
+  if (!isRecord(data)) return {};
+  const ref = (v: unknown): string | undefined =>
+    isRecord(v) && typeof v.unit === 'string' && typeof v.notary === 'string' && v.unit !== '' && v.notary !== ''
+      ? formatUnitRef({ unit: v.unit, notary: v.notary })
+      : undefined;
+  let unitIn: string | undefined;
+  let unitOut: string | undefined;
+  if (row.role === 'payer' && Array.isArray(data.legs)) {
+    unitIn = ref(data.legs[0]);
+    unitOut = ref(data.legs[data.legs.length - 1]);
+  } else if (row.role === 'hop' && isRecord(data.prepare)) {
+    const prepare = isRecord(data.prepare.body) ? data.prepare.body : data.prepare;
+    unitIn = ref(prepare.in);
+    unitOut = ref(prepare.out);
+  } else if (row.role === 'payee') {
+    unitIn = ref(data);
+  }
+  return { ...(unitIn ? { unitIn } : {}), ...(unitOut ? { unitOut } : {}) };
+}
+
 /** The public view of a payment row. */
 export function toPaymentRecord(r: PaymentRow, steps: StepCounts): PaymentRecord {
   const data = JSON.parse(r.data) as {
@@ -170,6 +211,7 @@ export function toPaymentRecord(r: PaymentRow, steps: StepCounts): PaymentRecord
     nextPeer: r.next_peer,
     amountIn: r.amount_in,
     amountOut: r.amount_out,
+    ...paymentUnits(r),
     expiresAt: r.expires_at,
     sent: payer ? (data.sent ?? null) : null,
     delivered: payer ? (data.delivered ?? null) : null,

@@ -14,7 +14,6 @@ import type { FoundRoute, Peer } from '../peer.ts';
 import { catalogUnitRefs } from '../events/catalog.ts';
 import { unitScalesOf } from '../catalog/scales.ts';
 import { formatUnitRef } from '../events/offer.ts';
-import { isRecord } from '../core/json.ts';
 import { peerInternals } from '../peer/internals.ts';
 import type {
   DashboardBackend,
@@ -247,52 +246,8 @@ export class PeerDashboardBackend implements DashboardBackend {
   }
 
   async payments(): Promise<PaymentView[]> {
-    const list = await this.#peer.payments.list();
-    const units = await this.#paymentUnits(list.map((p) => p.id));
-    return list.map((p) => ({ ...p, ...units.get(p.id) }));
-  }
-
-  /**
-   * The units of each payment, read from the coordinator's stored record (read-only): the payer's
-   * first and last legs, a hop's prepare (in and out), the payee's invoice. PaymentRecord carries
-   * amounts only; without a unit the page would have to show base units.
-   */
-  async #paymentUnits(ids: string[]): Promise<Map<string, { unitIn?: string; unitOut?: string }>> {
-    const out = new Map<string, { unitIn?: string; unitOut?: string }>();
-    if (ids.length === 0) return out;
-    const ref = (v: unknown): string | undefined =>
-      isRecord(v) && typeof v.unit === 'string' && typeof v.notary === 'string'
-        ? formatUnitRef({ unit: v.unit, notary: v.notary })
-        : undefined;
-    const rows = await peerInternals(this.#peer)
-      .store.db.selectFrom('payments')
-      .select(['id', 'role', 'data'])
-      .where('id', 'in', ids)
-      .execute();
-    for (const r of rows) {
-      let data: unknown;
-      try {
-        data = JSON.parse(r.data);
-      } catch {
-        continue;
-      }
-      if (!isRecord(data)) continue;
-      let unitIn: string | undefined;
-      let unitOut: string | undefined;
-      if (r.role === 'payer' && Array.isArray(data.legs)) {
-        unitIn = ref(data.legs[0]);
-        unitOut = ref(data.legs[data.legs.length - 1]);
-      } else if (r.role === 'hop' && isRecord(data.prepare)) {
-        // The stored prepare is the whole protocol message: its legs are in the body.
-        const prepare = isRecord(data.prepare.body) ? data.prepare.body : data.prepare;
-        unitIn = ref(prepare.in);
-        unitOut = ref(prepare.out);
-      } else if (r.role === 'payee') {
-        unitIn = ref(data);
-      }
-      out.set(r.id, { ...(unitIn ? { unitIn } : {}), ...(unitOut ? { unitOut } : {}) });
-    }
-    return out;
+    // Each record names its amounts' units (`unitIn` / `unitOut`, read from the stored legs).
+    return this.#peer.payments.list();
   }
 
   async dms(): Promise<DmView[]> {
