@@ -55,6 +55,8 @@ export interface DemoWorld {
   peers: Readonly<Record<(typeof NAMES)[number], Peer>>;
   notaries: readonly SimulatedNotary[];
   relayUrl: string;
+  /** Stops the relay before the demo ends: a test's way to see what the peers do with no relay (the demo's cleanup tolerates it). */
+  stopRelay: () => Promise<void>;
   dir: string;
 }
 
@@ -326,11 +328,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       receiptOk &&
       verdicts.frank === 'equivocation' &&
       NAMES.every((n) => n === 'frank' || verdicts[n] === 'consistent');
+    const running = relay;
     if (options.hold)
       await options.hold({
         peers: Object.fromEntries(peers) as DemoWorld['peers'],
         notaries,
         relayUrl: relay.url,
+        stopRelay: () => running.close(),
         dir,
       });
     say({

@@ -244,7 +244,24 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
         "(() => { const d = document.querySelector('#pay-dialog'); return d.scrollWidth <= d.clientWidth; })()",
       ),
     ).toBe(true);
-    await shot('route-confirm');
+    // The dimmed backdrop covers the whole viewport wherever the page is scrolled: a point at each
+    // corner hits it (hit-testing the ::backdrop answers its dialog), not the form under it.
+    const corners = `(() => {
+      const d = document.querySelector('#pay-dialog');
+      const w = document.documentElement.clientWidth, h = document.documentElement.clientHeight;
+      return [[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1]].map(([x, y]) => document.elementFromPoint(x, y) === d);
+    })()`;
+    const scrolled = await page.evaluate<number>('window.scrollY');
+    expect(await page.evaluate<boolean[]>(corners)).toEqual([true, true, true, true]);
+    await page.evaluate('window.scrollTo(0, 0)');
+    expect(await page.evaluate<boolean[]>(corners)).toEqual([true, true, true, true]);
+    expect(
+      await page.evaluate<string>("getComputedStyle(document.querySelector('#pay-dialog'), '::backdrop').position"),
+    ).toBe('fixed');
+    await page.evaluate(`window.scrollTo(0, ${scrolled})`);
+    // What the user sees: the viewport. A full-page capture would stitch the page beyond the
+    // viewport around the fixed backdrop, leaving the part above it bright.
+    await page.screenshot({ path: join(SHOTS, 'route-confirm.png') });
     await page.click('#pay-confirm');
     const outcome = page.locator('#pay-outcome');
     await outcome.waitFor({ timeout: 30_000 });
@@ -383,6 +400,35 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in Chromium over the live demo (Alice 
     expect(await outcome.textContent()).toBe('Payment failed: nothing was sent.');
     expect(await page.locator('#route-status .error').textContent()).toContain('hop-timeout: no answer from hop 2');
   }, 90_000);
+
+  it('with no relay reachable, the pay dialog says so and will not start a payment', async () => {
+    const before = (await world.peers.alice.payments.list()).length;
+    await world.stopRelay();
+    // The peer reports relay health every few seconds: wait for the banner, not for a time.
+    await page.locator('#relay-banner', { hasText: 'No relay reachable.' }).waitFor({ timeout: 30_000 });
+    await page.click('nav a[data-page="route"]');
+    await page.locator('#route-form').waitFor();
+    // The route comes from what was last synced; paying it needs a relay.
+    await page.fill('#route-to', 'Dave');
+    await page.fill('#route-amount', '5.00');
+    await page.fill('#route-payee-unit', 'EUR');
+    await page.click('#route-find');
+    await page.locator('#route-summary').waitFor();
+    await page.click('#pay-button');
+    await page.locator('#pay-dialog[open]').waitFor();
+    const warning = page.locator('#pay-no-relay');
+    expect(await warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toBe(
+      'No relay is reachable: this payment cannot reach Bob (the first hop) nor Dave, so it would only fail after a timeout. Pay is off until a relay answers (relay health).',
+    );
+    expect(await page.locator('#pay-confirm').isDisabled()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'route-no-relay.png') });
+    // Enter on the focused Cancel closes the dialog; nothing is paid.
+    await page.keyboard.press('Enter');
+    await page.locator('#pay-dialog[open]').waitFor({ state: 'detached' });
+    expect(await page.locator('#pay-outcome').count()).toBe(0);
+    expect((await world.peers.alice.payments.list()).length).toBe(before);
+  });
 
   it('is keyboard usable: skip link and nav reachable with Tab', async () => {
     await page.goto(`${alice.url}#/identity`);

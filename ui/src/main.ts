@@ -10,6 +10,7 @@ import { routePage } from './pages/route.ts';
 import { mintPage } from './pages/mint.ts';
 import { paymentsPage } from './pages/payments.ts';
 import { dmsPage } from './pages/dms.ts';
+import { noRelayReachable, onRelayChange, relayCount, setRelayState } from './relays.ts';
 
 /** A page: renders into `main`; re-rendered on the live events it names. */
 export interface Page {
@@ -98,12 +99,11 @@ function alarm(e: Extract<DashboardEvent, { type: 'mint-alarm' }>): void {
   alarms.append(note);
 }
 
-/** Each relay's last known state: when none is connected, every page says so. */
-const relayUp = new Map<string, boolean>();
+/** When no relay is connected, every page says so. */
 const relayBanner = document.getElementById('relay-banner') as HTMLElement;
 function relayNote(): void {
-  const total = relayUp.size;
-  const down = total > 0 && [...relayUp.values()].every((up) => !up);
+  const total = relayCount();
+  const down = noRelayReachable();
   clear(relayBanner);
   relayBanner.hidden = !down;
   if (!down) return;
@@ -132,10 +132,7 @@ function connect(): void {
     }
     if (e.type === 'hello') return;
     if (e.type === 'mint-alarm') alarm(e);
-    if (e.type === 'relay') {
-      relayUp.set(e.relay.url, e.relay.connected);
-      relayNote();
-    }
+    if (e.type === 'relay') setRelayState(e.relay.url, e.relay.connected);
     if (e.type === 'dm' && currentName !== 'dms')
       live.textContent = `live · new message from ${peerName(e.message.sender)}`;
     refresh(e.type === 'mint-alarm' ? 'mint' : e.type);
@@ -148,14 +145,14 @@ function connect(): void {
   });
 }
 
+onRelayChange(relayNote);
 window.addEventListener('hashchange', () => navigate(true));
 void (async () => {
   try {
     const [graph, id, relays] = await Promise.all([api.graph(), api.identity(), api.relays()]);
     learnPeers(graph);
     learnIdentity(id);
-    for (const r of relays) relayUp.set(r.url, r.connected);
-    relayNote();
+    for (const r of relays) setRelayState(r.url, r.connected);
   } catch {
     // Names fall back to short keys; each page reports its own load errors.
   }

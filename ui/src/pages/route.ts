@@ -20,6 +20,7 @@ import {
   unitLabel,
 } from '../format.ts';
 import type { Page } from '../main.ts';
+import { noRelayReachable, onRelayChange } from '../relays.ts';
 
 let cy: Core | undefined;
 /** The last query, kept across live refreshes. */
@@ -204,7 +205,8 @@ export const routePage: Page = {
     let payButton: HTMLButtonElement | undefined;
 
     const pay = async (): Promise<void> => {
-      if (!found || !payKey) return;
+      // The dialog's Pay is off then; a relay that dropped between the click and here is no reason to try.
+      if (!found || !payKey || noRelayReachable()) return;
       const f = found;
       const key = payKey;
       if (payButton) payButton.disabled = true;
@@ -349,6 +351,18 @@ export const routePage: Page = {
           // A new confirmation: a new key (kept when the last attempt's outcome is unknown).
           payKey ??= newPayKey();
           const npub = npubOf(payee) ?? payee;
+          const first = r.parts[0]?.hops[0]?.to ?? payee;
+          // Every transfer starts with a message over a relay: with none reachable the payment could
+          // only wait for the first hop's timeout, so the dialog says so and will not start it.
+          const offline = h(
+            'p',
+            { class: 'error', id: 'pay-no-relay', role: 'alert', hidden: true },
+            h('strong', {}, 'No relay is reachable: '),
+            `this payment cannot reach ${peerName(first)}${first === payee ? '' : ` (the first hop) nor ${peerName(payee)}`}, so it would only fail after a timeout. Pay is off until a relay answers (`,
+            h('a', { href: '#/identity' }, 'relay health'),
+            ').',
+          );
+          const confirm = h('button', { type: 'submit', value: 'pay', id: 'pay-confirm', class: 'primary' }, 'Pay now');
           clear(dialog);
           dialog.append(
             h('h2', { id: 'pay-h' }, 'Confirm payment'),
@@ -365,14 +379,29 @@ export const routePage: Page = {
               {},
               `You spend ${money(r.spend, firstUnit)} over ${r.parts.length} path${r.parts.length > 1 ? 's' : ''}; the route is fixed as shown.`,
             ),
+            offline,
             h(
               'form',
               { method: 'dialog', class: 'actions' },
               h('button', { type: 'submit', value: 'cancel', id: 'pay-cancel' }, 'Cancel'),
-              h('button', { type: 'submit', value: 'pay', id: 'pay-confirm', class: 'primary' }, 'Pay now'),
+              confirm,
             ),
           );
+          // The relay state can change while the dialog is open: a relay that answers again enables Pay.
+          // Watched until the dialog closes or leaves the page (another page replaced this one).
+          const showRelays = (): void => {
+            if (!offline.isConnected) {
+              stopWatching();
+              return;
+            }
+            const down = noRelayReachable();
+            offline.hidden = !down;
+            confirm.disabled = down;
+          };
+          const stopWatching = onRelayChange(showRelays);
+          dialog.addEventListener('close', () => stopWatching(), { once: true });
           dialog.showModal();
+          showRelays();
           (dialog.querySelector('#pay-cancel') as HTMLButtonElement).focus();
         });
       } catch (err) {
