@@ -6,9 +6,13 @@
  * {@link MAX_ERROR_ATTEMPTS} refusals we cannot classify (`error`), or without a send once its
  * NIP-40 expiration has passed (a relay must not be handed a dead offer). On start every pending
  * target is re-armed, so a crash between queueing and acknowledgement only delays the event.
+ * A target that could not connect is due again as soon as the transport reports its relay
+ * connected (once per connection), not at its backoff: a user who sees the relay come back
+ * expects the queued message to go out. A relay that refused keeps its backoff.
  */
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
+import { normalizeRelayUrl } from '../core/relay-url.ts';
 import type { Random } from '../core/random.ts';
 import { cryptoRandom } from '../core/random.ts';
 import { Kind } from '../events/kinds.ts';
@@ -76,6 +80,7 @@ export class OutboxPublisher {
   readonly #held = new Map<string, HeldSigner & { open: Set<string> }>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  #stopListening: (() => void) | undefined;
   /** Outcomes waiting to be written in one transaction; their targets stay in flight until then. */
   #outcomes: { outcome: AttemptOutcome; key: string; event: NostrEvent; result: PublishResult }[] = [];
   #flushScheduled = false;
@@ -99,7 +104,25 @@ export class OutboxPublisher {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#stopListening = this.#transport.onConnected?.((relay) => this.#onConnected(relay));
     this.#kick();
+  }
+
+  #onConnected(relay: string): void {
+    if (!this.#running) return;
+    const same = (r: string): boolean => {
+      try {
+        return normalizeRelayUrl(r) === relay;
+      } catch {
+        return r === relay;
+      }
+    };
+    try {
+      if (this.#store.dueOnReconnect(same, this.#clock.now()) > 0) this.#kick();
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.stop();
+    }
   }
 
   /**
@@ -160,6 +183,8 @@ export class OutboxPublisher {
   /** Stop scheduling (in-flight attempts finish and are recorded); held AUTH signers are wiped. */
   stop(): void {
     this.#running = false;
+    this.#stopListening?.();
+    this.#stopListening = undefined;
     for (const id of [...this.#held.keys()]) this.#release(id);
     clearTimeout(this.#timer);
     this.#timer = undefined;

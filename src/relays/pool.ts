@@ -204,6 +204,7 @@ export class RelayPool implements Transport {
   readonly #options: RelayPoolOptions;
   readonly #relays = new Map<string, RelayState>();
   readonly #subs = new Set<PoolSub>();
+  readonly #connectedListeners = new Set<(relay: string) => void>();
   #flushTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -240,6 +241,12 @@ export class RelayPool implements Transport {
   /** Whether the pool holds an open connection to `relay` (see {@link Transport.isConnected}). */
   isConnected(relay: string): boolean {
     return this.#relays.get(relayKey(relay))?.conn.open ?? false;
+  }
+
+  /** Be told each time a connection to a relay opens (see {@link Transport.onConnected}). */
+  onConnected(listener: (relay: string) => void): () => void {
+    this.#connectedListeners.add(listener);
+    return () => this.#connectedListeners.delete(listener);
   }
 
   /** Drop the connection to `relay` now (it reconnects with backoff); for tests and operators. */
@@ -628,6 +635,11 @@ export class RelayPool implements Transport {
     state.challenge = undefined;
     state.answeredChallenge = undefined;
     state.authInFlight = undefined;
+    // A listener's failure is its own: the resubscription below must happen regardless.
+    for (const l of [...this.#connectedListeners])
+      try {
+        l(state.url);
+      } catch {}
     const big: PoolSub[] = [];
     for (const sub of state.subs.values()) {
       const per = sub.perRelay.get(state.url);

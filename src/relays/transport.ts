@@ -140,6 +140,12 @@ export interface Transport {
   /** Whether `relay` is reachable now (an open connection for a socket transport). */
   isConnected?(relay: string): boolean;
   /**
+   * Be told each time a connection to a relay opens, with the relay's canonical URL
+   * (`core/relay-url.ts`), so work that could not reach it need not wait for its own retry timer.
+   * Returns the function that stops it. Left out by a transport without connections.
+   */
+  onConnected?(listener: (relay: string) => void): () => void;
+  /**
    * Live subscriptions a relay has not confirmed (not connected, REQ unanswered, waiting for
    * AUTH): events from it may be missed, so a status shows that relay as degraded.
    */

@@ -186,6 +186,37 @@ export class OutboxStore {
     this.#set(eventId, relay, 'failed', code, message, 0, true);
   }
 
+  /**
+   * Make due at `nowMs` the pending targets whose last attempt could not connect to their relay
+   * (`relay-unreachable`) and which wait for a later retry, for the relays `matches` accepts (the
+   * relay came back; the caller compares canonical URLs). Targets a relay refused keep their
+   * backoff. Returns how many became due.
+   * @throws OtP2pError `db-error`.
+   */
+  dueOnReconnect(matches: (relay: string) => boolean, nowMs: number): number {
+    try {
+      const raw = this.#store.raw;
+      const relays = raw
+        .prepare<[number], { relay: string }>(
+          "SELECT DISTINCT relay FROM outbox_targets WHERE status = 'pending' AND last_code = 'relay-unreachable' AND next_attempt_at > ?",
+        )
+        .all(nowMs)
+        .map((r) => r.relay)
+        .filter(matches);
+      if (relays.length === 0) return 0;
+      const update = raw.prepare<[number, string, number]>(
+        "UPDATE outbox_targets SET next_attempt_at = ? WHERE relay = ? AND status = 'pending' AND last_code = 'relay-unreachable' AND next_attempt_at > ?",
+      );
+      let n = 0;
+      raw.transaction(() => {
+        for (const r of relays) n += update.run(nowMs, r, nowMs).changes;
+      })();
+      return n;
+    } catch (cause) {
+      throw new OtP2pError('db-error', 'cannot make outbox targets due on reconnect', { cause });
+    }
+  }
+
   /** Put a failed target back in the queue (an operator's retry). @throws OtP2pError `db-error`. */
   rearm(eventId: string, relay: string): void {
     this.#set(eventId, relay, 'pending', 'rearmed', '', this.#clock.now(), false);
