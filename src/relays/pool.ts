@@ -478,7 +478,16 @@ export class RelayPool implements Transport {
       const state = this.#relay(url);
       state.subs.set(id, sub);
       if (state.conn.open) this.#sendReq(state, sub);
+      else if (this.#knownDown(state)) {
+        // Known down (its dials keep failing): a gap now, not after the EOSE timeout. The REQ
+        // still goes out if the relay comes back while the subscription lives.
+        const per = sub.perRelay.get(url) as PerRelay;
+        per.eosed = true;
+        per.gap = { relay: url, reason: 'unreachable', message: state.conn.lastError || 'could not connect' };
+      }
     }
+    // Deferred: handlers may use the returned subscription, which does not exist yet.
+    queueMicrotask(() => this.#checkEose(sub));
     const eoseMs = options.eoseTimeoutMs ?? this.#options.eoseTimeoutMs ?? 10_000;
     sub.eoseTimer = setTimeout(() => {
       for (const [url, p] of sub.perRelay) {
@@ -499,6 +508,11 @@ export class RelayPool implements Transport {
     }, eoseMs);
     sub.eoseTimer.unref();
     return sub.sink;
+  }
+
+  /** Not open and its last dials failed: the same test as {@link RelayConnection.whenOpen}'s give-up. */
+  #knownDown(state: RelayState): boolean {
+    return !state.conn.open && state.conn.failedDials >= (this.#options.unreachableAfterDials ?? 2);
   }
 
   #sendReq(state: RelayState, sub: PoolSub): void {

@@ -24,6 +24,8 @@ export interface QueryOptions {
 /**
  * Every stored event matching `filters`, resolved at EOSE (or the timeout), with the relays that
  * did not answer. Events arrive verified (the Transport contract). Never rejects for a relay.
+ * A relay the pool already knows is down (its last dials failed) is an `unreachable` gap at once;
+ * only a relay that may still answer is waited for, up to `eoseTimeoutMs`.
  * @throws OtP2pError `closed` / `no-relays` from {@link Transport.subscribe}.
  */
 export function queryEvents(
