@@ -29,7 +29,7 @@ import type { WebSocket, RawData } from 'ws';
 import { NostrRelay } from '@nostr-relay/core';
 import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite';
 import { Validator } from '@nostr-relay/validator';
-import { EventUtils, LogLevel } from '@nostr-relay/common';
+import { LogLevel } from '@nostr-relay/common';
 import type { Client as RelayClient, IncomingMessage as RelayMessage } from '@nostr-relay/common';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
@@ -50,6 +50,7 @@ import type { Filter } from '../events/filter.ts';
 import { ByteBudget, DEFAULT_RELAY_POLICY, checkReq, rowsFor } from './relay-policy.ts';
 import type { RelayPolicy } from './relay-policy.ts';
 import { Outbound } from './relay-outbound.ts';
+import { installFastChecks, silenceDeprecationNotice } from './embedded-shims.ts';
 import { Nip77Sessions, relayRecords } from './nip77.ts';
 import type { NegRecord } from './negentropy.ts';
 
@@ -135,42 +136,6 @@ export interface EmbeddedRelay {
   stats(): EmbeddedRelayStats;
   /** Close every connection, the servers and the database. Idempotent. */
   close(): Promise<void>;
-}
-
-let fastChecksInstalled = false;
-let deprecationSilenced = false;
-
-/**
- * The repository calls kysely's deprecated `orderBy('created_at desc')`, and kysely prints a
- * one-time notice with `console.log`: on stdout, where `otp2p relay --json` must print only JSON.
- * Run one query at start-up with console.log muted so the once-per-process notice is spent.
- */
-async function silenceDeprecationNotice(repository: EventRepositorySqlite): Promise<void> {
-  if (deprecationSilenced) return;
-  deprecationSilenced = true;
-  const log = console.log;
-  console.log = () => undefined;
-  try {
-    await repository.find({ kinds: [0], limit: 1 });
-  } finally {
-    console.log = log;
-  }
-}
-
-/**
- * The packages verify every event with pure-JS noble (~1.6 ms each, the bulk of their ack
- * latency). Same checks, same answers, on node:crypto + libsecp256k1. Process-wide because
- * `EventUtils` is a static class inside the CommonJS package; only the embedded relay uses it.
- */
-function installFastChecks(): void {
-  if (fastChecksInstalled) return;
-  fastChecksInstalled = true;
-  const utils = EventUtils as unknown as {
-    isIdValid: (e: NostrEvent) => boolean;
-    isSigValid: (e: NostrEvent) => boolean;
-  };
-  utils.isIdValid = (e) => computeEventId(e) === e.id;
-  utils.isSigValid = (e) => verifySignature(e.id, e.pubkey, e.sig);
 }
 
 /** One subscription of a connection. */
