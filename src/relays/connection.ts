@@ -101,6 +101,14 @@ export class RelayConnection {
     return this.#failedDials;
   }
 
+  /**
+   * Known down: not open, no dial in progress, and at least `giveUpAfterFailedDials` dials in a
+   * row failed (it waits out a reconnect backoff). The one test for "say so now, do not wait".
+   */
+  knownDown(giveUpAfterFailedDials: number): boolean {
+    return !this.open && this.#ws === undefined && this.#failedDials >= giveUpAfterFailedDials;
+  }
+
   /** The last socket error, for reports naming why a relay was not reached. */
   get lastError(): string {
     return this.#lastError;
@@ -121,7 +129,7 @@ export class RelayConnection {
     if (this.open) return Promise.resolve(true);
     if (this.#closed) return Promise.resolve(false);
     // Known down and waiting out a backoff: say so now rather than after the timeout.
-    if (this.#failedDials >= giveUpAfterFailedDials && this.#ws === undefined) return Promise.resolve(false);
+    if (this.knownDown(giveUpAfterFailedDials)) return Promise.resolve(false);
     this.start();
     return new Promise((resolve) => {
       const done = (v: boolean): void => {

@@ -264,7 +264,7 @@ export class RelayPool implements Transport {
     const state = this.#relay(relayKey(relay));
     return {
       send: (m) => state.conn.send(m),
-      whenOpen: (ms) => state.conn.whenOpen(ms, this.#options.unreachableAfterDials ?? 2),
+      whenOpen: (ms) => state.conn.whenOpen(ms, this.#giveUpAfterDials),
       connection: () => (state.conn.open ? state.conn.stats.connects : -1),
       listen: (fn) => {
         state.listeners.add(fn);
@@ -356,7 +356,7 @@ export class RelayPool implements Transport {
     const timeoutMs = this.#options.publishTimeoutMs ?? 10_000;
     const relay = state.url;
     // A relay whose dials keep failing is reported unreachable at once (the outbox retries it).
-    if (!(await state.conn.whenOpen(timeoutMs, this.#options.unreachableAfterDials ?? 2)))
+    if (!(await state.conn.whenOpen(timeoutMs, this.#giveUpAfterDials)))
       return {
         relay,
         ok: false,
@@ -478,7 +478,7 @@ export class RelayPool implements Transport {
       const state = this.#relay(url);
       state.subs.set(id, sub);
       if (state.conn.open) this.#sendReq(state, sub);
-      else if (this.#knownDown(state)) {
+      else if (state.conn.knownDown(this.#giveUpAfterDials)) {
         // Known down (its dials keep failing): a gap now, not after the EOSE timeout. The REQ
         // still goes out if the relay comes back while the subscription lives.
         const per = sub.perRelay.get(url) as PerRelay;
@@ -510,9 +510,9 @@ export class RelayPool implements Transport {
     return sub.sink;
   }
 
-  /** Not open and its last dials failed: the same test as {@link RelayConnection.whenOpen}'s give-up. */
-  #knownDown(state: RelayState): boolean {
-    return !state.conn.open && state.conn.failedDials >= (this.#options.unreachableAfterDials ?? 2);
+  /** Failed dials in a row after which a relay counts as down (publishes and queries say so at once). */
+  get #giveUpAfterDials(): number {
+    return this.#options.unreachableAfterDials ?? 2;
   }
 
   #sendReq(state: RelayState, sub: PoolSub): void {
@@ -678,7 +678,7 @@ export class RelayPool implements Transport {
     }
     // A relay that dropped before EOSE is asked again on reconnect (its stored phase restarts);
     // one that cannot be reached at all stops holding up EOSE and is reported as a gap.
-    const unreachable = !opened && state.conn.failedDials >= (this.#options.unreachableAfterDials ?? 2);
+    const unreachable = !opened && state.conn.failedDials >= this.#giveUpAfterDials;
     for (const sub of state.subs.values()) {
       const per = sub.perRelay.get(state.url);
       if (!per) continue;
