@@ -117,6 +117,7 @@ describe('otp2p offer list (from the relays)', () => {
     expect((here.json[0] as Listed).offers).toEqual([]);
     const said = await runCli(['offer', 'list', '--home', laptop], { env });
     expect(said.stdout).toBe('no offers published\n');
+    expect(said.stderr).not.toContain('offer(s)'); // not "0 offer(s)" after the sentence
   });
 
   it('reads the NIP-65 write relays too (an offer only there is listed)', async () => {

@@ -338,9 +338,11 @@ async function listPublished(ctx: CommandContext): Promise<number> {
           ]),
         );
       if (all) for (const x of r.rejected) ctx.io.stdout(`${x.id}: ${x.code}: ${x.message}\n`);
-      ctx.io.stderr(
-        `${r.offers.length} offer(s)${r.rejected.length > 0 ? `, ${r.rejected.length} expired or unreadable (--all shows them)` : ''}\n`,
-      );
+      // The count says what the sentence above did not: only when there is something to count.
+      if (r.offers.length > 0 || r.rejected.length > 0)
+        ctx.io.stderr(
+          `${r.offers.length} offer(s)${r.rejected.length > 0 ? `, ${r.rejected.length} expired or unreadable (--all shows them)` : ''}\n`,
+        );
     }
     return r.incomplete.length > 0 ? 1 : 0;
   } finally {
