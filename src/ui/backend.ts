@@ -112,11 +112,11 @@ export interface PayRequestView extends RouteRequest {
 }
 
 /**
- * A payment, as `otp2p payments --json` prints it (receipt: the payer's preimage), with the units
- * (`unit@notary`) of what came in and went out when known, so the page shows `109.20 USD`. For a
- * payer, `sent` and `refunded` are in `unitIn`, `delivered` and `amountOut` in `unitOut`.
+ * A payment, as `otp2p payments --json` prints it (receipt: the payer's preimage): the payments
+ * store's own record, which names the units of what came in and went out (`unitIn`, `unitOut`),
+ * so the page shows `109.20 USD`. An alias, not a copy, so the two cannot drift apart.
  */
-export type PaymentView = PaymentRecord & { unitIn?: string; unitOut?: string };
+export type PaymentView = PaymentRecord;
 
 /** The outcome of {@link DashboardBackend.pay}. */
 export interface PayResultView {
