@@ -116,15 +116,18 @@ export class WebStore {
   }
 
   /**
-   * Store a batch of verified events, newest per author or address, in one transaction.
+   * Store a batch of verified events, newest per author or address, and record the id of every
+   * one of them (see {@link idsOf}), in one transaction.
    * @throws OtP2pError `db-error` when the write fails (nothing of the batch is kept).
    */
   ingest(events: readonly NostrEvent[]): IngestResult {
     const r: IngestResult = { applied: 0, stale: 0, skipped: 0 };
     if (events.length === 0) return r;
+    const ids = this.#idStatements();
     try {
       this.#raw.transaction(() => {
         for (const e of events) {
+          this.#noteId(ids, e);
           try {
             const outcome = this.#one(e);
             r[outcome]++;
@@ -321,27 +324,16 @@ export class WebStore {
   #ids: IdStatements | undefined;
 
   /**
-   * Record the ids of received events (NIP-77 reconciliation, migrations/2026-12-03-05-web-ids.ts):
+   * Record the id of a received event (NIP-77 reconciliation, migrations/2026-12-03-05-web-ids.ts):
    * the newest per author, kind and address (`d`: '' for replaceable kinds, the `d` tag for
    * addressable ones, the id for regular ones). Every verified event a sync receives counts, kept
    * or not (stale, deleted, malformed): it was seen, so a reconciliation does not ask for it again.
-   * @throws OtP2pError `db-error` when the write fails.
    */
-  noteIds(events: readonly NostrEvent[]): void {
-    if (events.length === 0) return;
-    const s = this.#idStatements();
-    try {
-      this.#raw.transaction(() => {
-        for (const e of events) {
-          const cls = kindClass(e.kind);
-          if (cls === 'ephemeral') continue;
-          const d = cls === 'replaceable' ? '' : cls === 'addressable' ? dTagOf(e) : e.id;
-          s.put.run(e.pubkey, e.kind, d, e.id, e.created_at);
-        }
-      })();
-    } catch (cause) {
-      throw new OtP2pError('db-error', 'cannot record the web event ids', { cause });
-    }
+  #noteId(s: IdStatements, e: NostrEvent): void {
+    const cls = kindClass(e.kind);
+    if (cls === 'ephemeral') return;
+    const d = cls === 'replaceable' ? '' : cls === 'addressable' ? dTagOf(e) : e.id;
+    s.put.run(e.pubkey, e.kind, d, e.id, e.created_at);
   }
 
   /** The ids (with created_at) held for `kinds` of `authors` (NIP-77: what a relay is reconciled against). */
@@ -363,7 +355,7 @@ export class WebStore {
   }
 }
 
-/** The prepared statements of {@link WebStore.noteIds} and {@link WebStore.idsOf}. */
+/** The prepared statements of the ids {@link WebStore.ingest} records and {@link WebStore.idsOf} reads. */
 interface IdStatements {
   put: Statement<[string, number, string, string, number]>;
   of: Statement<[string, string], HeldId>;

@@ -325,7 +325,6 @@ class WebSync {
     this.#report.bytes += bytes;
     this.#report.events += a.events.length;
     this.#o.store.ingest(a.events);
-    this.#o.store.noteIds(a.events);
     this.#done++;
     this.#progress();
     return a;

@@ -110,4 +110,17 @@ describe('WebStore', () => {
     expect(w.ingest([badCatalog, note, noD])).toEqual({ applied: 0, stale: 0, skipped: 3 });
     expect(w.counts()).toMatchObject({ catalogs: 0, offers: 0 });
   });
+
+  it('records the id of every event it is given, kept or not, with the events (NIP-77 reconciliation)', async () => {
+    const w = await open();
+    const newer = sign(buildFollowsEvent([{ pubkey: pk('b') }], T + 10));
+    const older = sign(buildFollowsEvent([{ pubkey: pk('c') }], T));
+    const noD = sign({ kind: Kind.Offer, created_at: T, tags: [], content: '' });
+    expect(w.ingest([newer, older, offer('x', T), noD])).toEqual({ applied: 2, stale: 1, skipped: 1 });
+    // newest per author, kind and address: the stale follow list is seen but not held
+    const held = (kind: number) => w.idsOf([me], [kind]).map((h) => h.id);
+    expect(held(Kind.Follows)).toEqual([newer.id]);
+    // the offer without a `d` tag was skipped, yet seen: a reconciliation must not ask for it again
+    expect(held(Kind.Offer).sort()).toEqual([offer('x', T).id, noD.id].sort());
+  });
 });
