@@ -168,6 +168,69 @@ export interface BtcReceiveAddressesTable {
   created_at: number;
 }
 
+/**
+ * The persisted social web (migrations/2026-12-03-01-web.ts), read and written by web/store.ts
+ * through prepared statements: per author and replaceable kind, the newest version held.
+ */
+export interface WebHeadsTable {
+  pubkey: string;
+  kind: number;
+  /** 0 when the author was asked and nothing was held. */
+  created_at: number;
+  /** Size of the event's content and tags. */
+  bytes: number;
+  /** When the author was last asked for this kind. */
+  asked_at: number | null;
+}
+
+/** One follow link of the newest follow list of `follower`. */
+export interface WebFollowsTable {
+  follower: string;
+  followee: string;
+  petname: string | null;
+}
+
+/** One relay of the newest NIP-65 relay list of `pubkey`. */
+export interface WebRelaysTable {
+  pubkey: string;
+  relay: string;
+  use: 'read' | 'write' | 'both';
+}
+
+/** The name an author chose to be shown by (kind 0). */
+export interface WebNamesTable {
+  pubkey: string;
+  name: string;
+}
+
+/** Catalogs, offers and attestations, as verified event JSON, newest per address. */
+export interface WebEventsTable {
+  pubkey: string;
+  kind: number;
+  /** '' for catalogs (replaceable), the `d` tag otherwise. */
+  d: string;
+  created_at: number;
+  event_json: string;
+}
+
+/** NIP-09 deletions by address: an older copy from a lagging relay stays deleted. */
+export interface WebTombstonesTable {
+  pubkey: string;
+  kind: number;
+  d: string;
+  deleted_at: number;
+}
+
+/** The newest id seen per author, kind and address (migrations/2026-12-03-05-web-ids.ts, NIP-77). */
+export interface WebIdsTable {
+  pubkey: string;
+  kind: number;
+  /** '' for replaceable kinds, the `d` tag for addressable ones, the id for regular ones. */
+  d: string;
+  id: string;
+  created_at: number;
+}
+
 export interface DatabaseSchema {
   events: EventsTable;
   deletions: DeletionsTable;
@@ -184,4 +247,11 @@ export interface DatabaseSchema {
   payments: PaymentsTable;
   payment_steps: PaymentStepsTable;
   payment_misbehaving: PaymentMisbehavingTable;
+  web_heads: WebHeadsTable;
+  web_follows: WebFollowsTable;
+  web_relays: WebRelaysTable;
+  web_names: WebNamesTable;
+  web_events: WebEventsTable;
+  web_tombstones: WebTombstonesTable;
+  web_ids: WebIdsTable;
 }

@@ -20,6 +20,14 @@ import type { NostrEvent } from '../events/types.ts';
 import { dTag as dTagOf, kindClass } from '../events/types.ts';
 import type { HeldId } from '../relays/nip77.ts';
 import type { Store } from '../store/db.ts';
+import type {
+  WebEventsTable,
+  WebFollowsTable,
+  WebHeadsTable,
+  WebNamesTable,
+  WebRelaysTable,
+  WebTombstonesTable,
+} from '../store/schema.ts';
 
 /** Kinds kept as one row set per author (newest wins): names, follow lists, relay lists. */
 export const HEAD_KINDS = [Kind.Metadata, Kind.Follows, Kind.RelayList] as const;
@@ -53,27 +61,27 @@ const dTag = (e: NostrEvent): string => e.tags.find((t) => t[0] === 'd')?.[1] ??
 export class WebStore {
   readonly #raw: Database;
   readonly #s: {
-    head: Statement<[string, number], { created_at: number; asked_at: number | null }>;
+    head: Statement<[string, number], Pick<WebHeadsTable, 'created_at' | 'asked_at'>>;
     putHead: Statement<[string, number, number, number]>;
     ask: Statement<[string, number, number]>;
     delFollows: Statement<[string]>;
     addFollow: Statement<[string, string, string | null]>;
-    petname: Statement<[string, string], { petname: string | null }>;
+    petname: Statement<[string, string], Pick<WebFollowsTable, 'petname'>>;
     follows: Statement<[string], string>;
     followers: Statement<[string], string>;
     followsOfAll: Statement<[string], string>;
     delRelays: Statement<[string]>;
-    addRelay: Statement<[string, string, string]>;
-    relays: Statement<[string], { relay: string; use: string }>;
+    addRelay: Statement<[string, string, WebRelaysTable['use']]>;
+    relays: Statement<[string], Pick<WebRelaysTable, 'relay' | 'use'>>;
     putName: Statement<[string, string]>;
-    name: Statement<[string], { name: string }>;
-    event: Statement<[number, string, string], { created_at: number }>;
+    name: Statement<[string], Pick<WebNamesTable, 'name'>>;
+    event: Statement<[number, string, string], Pick<WebEventsTable, 'created_at'>>;
     putEvent: Statement<[string, number, string, number, string]>;
-    tomb: Statement<[number, string, string], { deleted_at: number }>;
+    tomb: Statement<[number, string, string], Pick<WebTombstonesTable, 'deleted_at'>>;
     putTomb: Statement<[string, number, string, number]>;
     delEvent: Statement<[number, string, string, number]>;
-    byKind: Statement<[number], { event_json: string }>;
-    byKindD: Statement<[number, string], { event_json: string }>;
+    byKind: Statement<[number], Pick<WebEventsTable, 'event_json'>>;
+    byKindD: Statement<[number, string], Pick<WebEventsTable, 'event_json'>>;
   };
 
   constructor(store: Store) {
