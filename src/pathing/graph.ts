@@ -12,7 +12,7 @@ import { PPM } from '../events/offer.ts';
 import type { Offer, OfferStatus, UnitRef } from '../events/offer.ts';
 import { MAX_AMOUNT } from '../core/amount.ts';
 import { FAST_LIMIT, gcdBig } from './amount.ts';
-import { GraphTable, MANY, NONE, grow32, growU8 } from './table.ts';
+import { GraphTable, MANY, NONE, grow32, growU8, offerKeyHash } from './table.ts';
 
 /**
  * An offer as the graph takes it: who offers it plus the offer's terms (kind 31562's fields;
@@ -134,22 +134,16 @@ export class OfferGraph {
     // Fast path: the last 7 hex digits as a small integer key, confirmed by comparing the whole
     // key. Hashing a fresh 64-character string for the Map costs several times more, and follow
     // lists arrive as fresh strings. Any miss or shared tail falls back to the Map.
-    const tail = typeof pubkey === 'string' && pubkey.length === 64 ? hexTail(pubkey) : -1;
-    if (tail >= 0) {
-      const q = this.peerByTail.get(tail);
-      if (q !== undefined && q >= 0 && this.#t.peerKeys[q] === pubkey) return q;
-    }
-    let p = this.#t.peerIndex.get(pubkey);
-    if (p !== undefined) return p;
-    if (typeof pubkey !== 'string' || !/^[0-9a-f]{64}$/.test(pubkey)) {
+    const known = typeof pubkey === 'string' ? this.knownPeer(pubkey) : NONE;
+    if (known !== NONE) return known;
+    if (!isKey(pubkey)) {
       throw new OtP2pError('bad-key', `pubkey must be 64 lowercase hex characters, got ${describeValue(pubkey)}`, {
         context: { field: 'pubkey' },
       });
     }
-    p = this.#t.peerKeys.length;
+    const p = this.#t.peerKeys.length;
     this.#t.peerIndex.set(pubkey, p);
-    // keep offerIndex dense (a peer seen first in a follow list would leave a hole otherwise)
-    if (this.#t.offerIndex.length === p) this.#t.offerIndex.push(undefined);
+    const tail = hexTail(pubkey);
     // a tail two peers share is marked -1: both then always take the Map
     this.peerByTail.set(tail, this.peerByTail.has(tail) ? -1 : p);
     this.#t.peerKeys.push(pubkey);
@@ -160,6 +154,15 @@ export class OfferGraph {
     this.#t.peerSlotHead[p] = NONE;
     this.#t.boundVersion = grow32(this.#t.boundVersion, p + 1, 0);
     return p;
+  }
+
+  /** The index of the peer whose key is `pubkey`, or NONE (nothing is created). */
+  private knownPeer(pubkey: string): number {
+    if (pubkey.length === 64) {
+      const q = this.peerByTail.get(hexTail(pubkey));
+      if (q !== undefined && q >= 0 && this.#t.peerKeys[q] === pubkey) return q;
+    }
+    return this.#t.peerIndex.get(pubkey) ?? NONE;
   }
 
   /** Peer by the last 7 hex digits of its key, or -1 when several peers share them. */
@@ -211,6 +214,7 @@ export class OfferGraph {
    */
   addOffers(offers: readonly GraphOffer[]): void {
     this.#t.growOffers(this.#t.offerCap + offers.length);
+    this.#t.sizeIdIndex(this.#t.offerTotal + offers.length);
     for (const o of offers) this.upsertOffer(o);
   }
 
@@ -223,21 +227,21 @@ export class OfferGraph {
    *   amounts).
    */
   upsertOffer(offer: GraphOffer): number {
-    checkTerms(offer);
+    const to0 = this.checkTerms(offer);
     const peer = this.peer(offer.pubkey);
-    let byId = this.#t.offerIndex[peer];
-    if (byId === undefined) this.#t.offerIndex[peer] = byId = new Map();
-    let o = byId.get(offer.id);
+    const h = offerKeyHash(peer, offer.id);
+    let o = this.#t.findOffer(peer, offer.id, h);
     const sIn = this.#t.ensureSlot(peer, this.unit(offer.in));
     const sOut = this.#t.ensureSlot(peer, this.unit(offer.out));
-    if (o === undefined) {
+    if (o === NONE) {
       o = this.#t.freeOffers.pop() ?? this.#t.offerCap++;
       this.#t.growOffers(o + 1);
-      byId.set(offer.id, o);
       this.#t.offerTotal++;
       // append when the index is new (a bulk load): keeps the array packed
       if (o === this.#t.offerIds.length) this.#t.offerIds.push(offer.id);
       else this.#t.offerIds[o] = offer.id;
+      this.#t.offerPeer[o] = peer;
+      this.#t.indexOffer(o, h);
     } else {
       // its old counterparties lose it (the new ones are told below)
       this.#t.boundChanged(o);
@@ -267,7 +271,7 @@ export class OfferGraph {
     this.#t.bMin[o] = offer.min;
     this.#t.bMax[o] = offer.max;
     this.#t.bLiq[o] = offer.liquidity;
-    this.setCounterparties(o, offer.to);
+    this.setCounterparties(o, offer.to, to0);
     this.#t.boundChanged(o);
     // the reduced input factor n/d = den*1e6 / (num*(1e6-cut))
     let nf: number;
@@ -338,12 +342,15 @@ export class OfferGraph {
     return o;
   }
 
-  /** Record offer o's counterparties (checked by checkTerms); none or an empty list: anyone. */
-  private setCounterparties(o: number, to: readonly string[] | undefined): void {
+  /**
+   * Record offer o's counterparties (checked by checkTerms); none or an empty list: anyone.
+   * `to0`: the peer of a lone counterparty when checkTerms found it already known, else NONE.
+   */
+  private setCounterparties(o: number, to: readonly string[] | undefined, to0: number): void {
     const t = this.#t;
     if (t.offerTo[o] === MANY) t.offerToMany.delete(o);
     if (to === undefined || to.length === 0) t.offerTo[o] = NONE;
-    else if (to.length === 1) t.offerTo[o] = this.peer(to[0] as string);
+    else if (to.length === 1) t.offerTo[o] = to0 !== NONE ? to0 : this.peer(to[0] as string);
     else {
       const list = Int32Array.from(new Set(to.map((pk) => this.peer(pk)))).sort();
       if (list.length === 1) t.offerTo[o] = list[0] as number;
@@ -357,18 +364,17 @@ export class OfferGraph {
   /** Remove an offer (it stops being routed through at once). Returns whether it existed. */
   removeOffer(pubkey: string, id: string): boolean {
     const peer = this.#t.peerIndex.get(pubkey);
-    if (peer === undefined) return false;
-    const byId = this.#t.offerIndex[peer];
-    const o = byId?.get(id);
-    if (o === undefined) return false;
+    if (peer === undefined || typeof id !== 'string') return false;
+    const o = this.#t.findOffer(peer, id);
+    if (o === NONE) return false;
     if ((this.#t.offerOutSlot[o] as number) !== NONE) this.#t.relaxDirty(this.#t.offerOutSlot[o] as number);
     this.#t.unlink(o);
     if (this.#t.offerOpen[o] === 1) this.#t.openCount--;
     this.#t.offerOpen[o] = 0;
     this.#t.boundChanged(o);
-    this.setCounterparties(o, undefined);
+    this.setCounterparties(o, undefined, NONE);
+    this.#t.unindexOffer(o);
     this.#t.offerPeer[o] = NONE;
-    byId?.delete(id);
     this.#t.offerTotal--;
     this.#t.freeOffers.push(o);
     this.#t.version++;
@@ -379,8 +385,8 @@ export class OfferGraph {
   /** Change an offer's available liquidity only (the cheapest update). Returns whether it existed. */
   setLiquidity(pubkey: string, id: string, liquidity: bigint): boolean {
     const peer = this.#t.peerIndex.get(pubkey);
-    const o = peer === undefined ? undefined : this.#t.offerIndex[peer]?.get(id);
-    if (o === undefined) return false;
+    const o = peer === undefined || typeof id !== 'string' ? NONE : this.#t.findOffer(peer, id);
+    if (o === NONE) return false;
     if (liquidity < 0n || liquidity > MAX_AMOUNT) {
       throw new OtP2pError('bad-amount', `liquidity must be between 0 and ${MAX_AMOUNT}, got ${liquidity}`, {
         context: { field: 'liquidity' },
@@ -482,6 +488,67 @@ export class OfferGraph {
     this.#t.version++;
   }
 
+  /**
+   * Check an offer's terms before anything is changed. Returns the peer of a lone counterparty
+   * when its key is already interned (found, it needs no character check), else NONE.
+   * @throws OtP2pError as {@link upsertOffer}.
+   */
+  private checkTerms(o: GraphOffer): number {
+    if (typeof o.id !== 'string' || o.id.length === 0)
+      throw new OtP2pError('bad-offer', `offer id must be a non-empty string, got ${describeValue(o.id)}`, {
+        context: { field: 'id' },
+      });
+    if (!inRange(o.rateNum, 1n) || !inRange(o.rateDen, 1n)) {
+      throw new OtP2pError(
+        'bad-rate',
+        `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`,
+        { context: { field: 'rate', offer: o.id } },
+      );
+    }
+    if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM)
+      throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, {
+        context: { field: 'cut_ppm', offer: o.id },
+      });
+    // named reads on the common path (a keyed read per field costs more); the loop finds the
+    // first bad field for the error
+    if (!inRange(o.fee, 0n) || !inRange(o.min, 0n) || !inRange(o.max, 0n) || !inRange(o.liquidity, 0n)) {
+      for (const f of AMOUNT_FIELDS) {
+        if (!inRange(o[f], 0n))
+          throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, {
+            context: { field: f, offer: o.id },
+          });
+      }
+    }
+    if (o.min > o.max)
+      throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, {
+        context: { field: 'min', offer: o.id },
+      });
+    let to0 = NONE;
+    if (o.to !== undefined) {
+      if (!Array.isArray(o.to))
+        throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, {
+          context: { field: 'to', offer: o.id },
+        });
+      for (let i = 0; i < o.to.length; i++) {
+        const pk: unknown = o.to[i];
+        // a key already interned was checked when it was
+        const known = typeof pk === 'string' ? this.knownPeer(pk) : NONE;
+        if (i === 0) to0 = known;
+        if (known === NONE && !isKey(pk)) {
+          throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, {
+            context: { field: `to[${i}]`, offer: o.id },
+          });
+        }
+      }
+    }
+    if (!goodUnit(o.in) || !goodUnit(o.out)) {
+      throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, {
+        context: { field: 'unit', offer: o.id },
+      });
+    }
+    return o.to?.length === 1 ? to0 : NONE;
+  }
+
   /** The public id (pubkey, offer id) of offer index `o`. */
   offerRef(o: number): { pubkey: string; id: string } {
     return { pubkey: this.#t.peerKeys[this.#t.offerPeer[o] as number] as string, id: this.#t.offerIds[o] as string };
@@ -503,55 +570,6 @@ export class OfferGraph {
 /** @throws OtP2pError as {@link OfferGraph.upsertOffer}. */
 function inRange(v: unknown, min: bigint): boolean {
   return typeof v === 'bigint' && v >= min && v <= MAX_AMOUNT;
-}
-
-function checkTerms(o: GraphOffer): void {
-  if (typeof o.id !== 'string' || o.id.length === 0)
-    throw new OtP2pError('bad-offer', `offer id must be a non-empty string, got ${describeValue(o.id)}`, {
-      context: { field: 'id' },
-    });
-  if (!inRange(o.rateNum, 1n) || !inRange(o.rateDen, 1n)) {
-    throw new OtP2pError(
-      'bad-rate',
-      `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`,
-      { context: { field: 'rate', offer: o.id } },
-    );
-  }
-  if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM)
-    throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, {
-      context: { field: 'cut_ppm', offer: o.id },
-    });
-  // named reads on the common path (a keyed read per field costs more); the loop finds the
-  // first bad field for the error
-  if (!inRange(o.fee, 0n) || !inRange(o.min, 0n) || !inRange(o.max, 0n) || !inRange(o.liquidity, 0n)) {
-    for (const f of AMOUNT_FIELDS) {
-      if (!inRange(o[f], 0n))
-        throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, {
-          context: { field: f, offer: o.id },
-        });
-    }
-  }
-  if (o.min > o.max)
-    throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, { context: { field: 'min', offer: o.id } });
-  if (o.to !== undefined) {
-    if (!Array.isArray(o.to))
-      throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, {
-        context: { field: 'to', offer: o.id },
-      });
-    for (let i = 0; i < o.to.length; i++) {
-      const pk: unknown = o.to[i];
-      if (!isKey(pk)) {
-        throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, {
-          context: { field: `to[${i}]`, offer: o.id },
-        });
-      }
-    }
-  }
-  if (!goodUnit(o.in) || !goodUnit(o.out)) {
-    throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, {
-      context: { field: 'unit', offer: o.id },
-    });
-  }
 }
 
 /**

@@ -149,7 +149,7 @@ describe('offer graph: bulk load', () => {
         const last = new Map(offers.map((o) => [`${o.pubkey}/${o.id}`, o]));
         expect(bulk.stats().offers).toBe(last.size);
         for (const o of last.values()) {
-          const i = graphTable(bulk).offerIndex[bulk.peer(o.pubkey)]?.get(o.id) as number;
+          const i = graphTable(bulk).findOffer(bulk.peer(o.pubkey), o.id);
           expect(graphTable(bulk).bNum[i]).toBe(o.rateNum);
           expect(graphTable(bulk).offerOpen[i]).toBe(o.status === 'open' ? 1 : 0);
         }
@@ -171,6 +171,66 @@ describe('offer graph: bulk load', () => {
     expect(() => g.addOffers([offer(key('a'), '1', { max: MAX + 1n })])).toThrow(
       expect.objectContaining({ code: 'bad-amount' }),
     );
+  });
+});
+
+describe('offer graph: offer index', () => {
+  it('finds every offer by (pubkey, id) through any sequence of upserts and removals, ids shared across peers', () => {
+    const peers = ['a', 'b', 'c'].map(key);
+    // many ids so the index grows (and rehashes) during a run; some ids shared by every peer
+    const ids = Array.from({ length: 90 }, (_, i) => (i % 3 === 0 ? 'shared' : `id-${i}`));
+    const step = fc.record({
+      op: fc.constantFrom('upsert', 'upsert', 'upsert', 'remove', 'liquidity'),
+      p: fc.constantFrom(...peers),
+      id: fc.constantFrom(...ids),
+      liq: fc.bigInt({ min: 0n, max: 1000n }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 200 }), fc.boolean(), (steps, bulkFirst) => {
+        const g = new OfferGraph();
+        const model = new Map<string, bigint>();
+        if (bulkFirst) {
+          g.addOffers(peers.flatMap((p) => ids.slice(0, 40).map((id) => offer(p, id))));
+          for (const p of peers) for (const id of ids.slice(0, 40)) model.set(`${p}/${id}`, 1_000_000n);
+        }
+        for (const s of steps) {
+          const k = `${s.p}/${s.id}`;
+          if (s.op === 'upsert') {
+            g.upsertOffer(offer(s.p, s.id, { liquidity: s.liq }));
+            model.set(k, s.liq);
+          } else if (s.op === 'remove') expect(g.removeOffer(s.p, s.id)).toBe(model.delete(k));
+          else {
+            expect(g.setLiquidity(s.p, s.id, s.liq)).toBe(model.has(k));
+            if (model.has(k)) model.set(k, s.liq);
+          }
+        }
+        const t = graphTable(g);
+        expect(g.stats().offers).toBe(model.size);
+        for (const p of peers) {
+          for (const id of new Set(ids)) {
+            const o = t.findOffer(g.peer(p), id);
+            const want = model.get(`${p}/${id}`);
+            if (want === undefined) expect(o).toBe(-1);
+            else {
+              expect(g.offerRef(o)).toEqual({ pubkey: p, id });
+              expect(t.bLiq[o]).toBe(want);
+            }
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('answers false for an unknown peer, an unknown id or an id that is not a string', () => {
+    const g = new OfferGraph();
+    g.upsertOffer(offer(key('a'), '1'));
+    expect(g.removeOffer(key('b'), '1')).toBe(false);
+    expect(g.removeOffer(key('a'), '2')).toBe(false);
+    expect(g.setLiquidity(key('a'), 1 as unknown as string, 5n)).toBe(false);
+    expect(g.removeOffer(key('a'), undefined as unknown as string)).toBe(false);
+    expect(g.removeOffer(key('a'), '1')).toBe(true);
+    expect(g.stats().offers).toBe(0);
   });
 });
 
