@@ -405,15 +405,19 @@ export class OfferGraph {
     const p = this.peer(pubkey);
     // dedupe with a per-call stamp instead of a Set (bulk loads call this thousands of times)
     const stamp = ++this.followStampValue;
-    const next: number[] = [];
+    const scratch = this.followScratch;
+    let n = 0;
     for (const f of follows) {
       const q = this.peer(f);
       if (q === p) continue;
       if (this.followStamp.length <= q) this.followStamp = grow32(this.followStamp, q + 1, 0);
       if (this.followStamp[q] === stamp) continue;
       this.followStamp[q] = stamp;
-      next.push(q);
+      scratch[n++] = q;
     }
+    // a copy sized exactly: an array grown by push keeps room for half again (or 17 entries),
+    // which over thousands of short lists was most of their memory
+    const next = scratch.slice(0, n);
     const prev = this.#t.followOut[p] as number[];
     // Adjacency is rebuilt lazily (before the next query): loading thousands of follow lists
     // would otherwise rebuild a hub's neighbour list once per follower.
@@ -448,26 +452,45 @@ export class OfferGraph {
   }
 
   private followStamp = new Int32Array(64);
+  /** setFollows' list before it is copied (never shrinks; plain numbers, as the lists are). */
+  private followScratch: number[] = [];
   private followStampValue = 0;
 
   /** @internal Rebuild the adjacency of peers whose follows changed (the router calls this). */
   flushAdjacency(): void {
     if (this.#t.adjDirty.length === 0) return;
-    const P = this.#t.peerKeys.length;
+    const t = this.#t;
+    const P = t.peerKeys.length;
+    const dirty = t.adjDirty;
     // dedupe with a stamp array instead of a Set per peer (thousands of peers on a bulk load)
     const mark = new Int32Array(P).fill(NONE);
-    let buf = new Int32Array(64);
-    for (const x of this.#t.adjDirty) {
-      const out = this.#t.followOut[x] as number[];
-      const inn = this.#t.followIn[x] as number[];
-      if (buf.length < out.length + inn.length) buf = new Int32Array((out.length + inn.length) * 2);
-      let n = 0;
+    let total = 0;
+    for (const x of dirty) total += (t.followOut[x] as number[]).length + (t.followIn[x] as number[]).length;
+    // Every dirty peer's list goes into one buffer, then each gets a view of one exactly sized
+    // copy: a typed array of its own per peer costs ~260 bytes over its data, a view ~130.
+    const buf = new Int32Array(total);
+    const end = new Int32Array(dirty.length);
+    let n = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const x = dirty[i] as number;
+      const out = t.followOut[x] as number[];
+      let inn = t.followIn[x] as number[];
       for (const y of out) if (mark[y] !== x) (mark[y] = x), (buf[n++] = y);
       for (const y of inn) if (mark[y] !== x) (mark[y] = x), (buf[n++] = y);
-      this.#t.adj[x] = buf.slice(0, n);
+      end[i] = n;
+      // followIn grew by push (setFollows of the peers following x): drop its slack
+      if (inn.length > 0) t.followIn[x] = inn = inn.slice();
     }
-    for (const x of this.#t.adjDirty) this.#t.adjDirtyMark[x] = 0;
-    this.#t.adjDirty.length = 0;
+    const pool = n === total ? buf : buf.slice(0, n);
+    let start = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const x = dirty[i] as number;
+      const e = end[i] as number;
+      t.adj[x] = e === start ? EMPTY_ADJ : pool.subarray(start, e);
+      start = e;
+      t.adjDirtyMark[x] = 0;
+    }
+    dirty.length = 0;
   }
 
   /** Set what a peer accepts when paid (its catalog). @throws OtP2pError `bad-key`. */
@@ -483,6 +506,11 @@ export class OfferGraph {
       // an array grown by push keeps room for 17: a copy is sized exactly (thousands of peers)
       list = list.slice();
     } else list = [...new Set(units.map((u) => this.unit(u)))];
+    // a catalog of one unit is the common case: its peers share one list (never written to)
+    if (list.length === 1) {
+      const u = list[0] as number;
+      list = this.singleAccepts[u] ??= list;
+    }
     for (const u of list) this.#t.ensureSlot(p, u);
     this.#t.accepts.set(p, list);
     this.#t.version++;
@@ -548,6 +576,9 @@ export class OfferGraph {
     }
     return o.to?.length === 1 ? to0 : NONE;
   }
+
+  /** Per unit, the catalog list of peers accepting that unit alone (see setAccepts). */
+  private singleAccepts: number[][] = [];
 
   /** The public id (pubkey, offer id) of offer index `o`. */
   offerRef(o: number): { pubkey: string; id: string } {
