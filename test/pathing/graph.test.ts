@@ -109,13 +109,14 @@ describe('offer graph: bulk load', () => {
         cut: cutTerm,
         fee: fc.bigInt({ min: 0n, max: 1000n }),
         paused: fc.boolean(),
+        to: fc.option(fc.array(fc.constantFrom(...peers, key('e')), { maxLength: 3 }), { nil: undefined }),
       }),
       { maxLength: 30 },
     );
     fc.assert(
       fc.property(arb, (rows) => {
         const offers = rows.map((r) => ({
-          ...offer(r.p, r.id, { rateNum: r.num, rateDen: r.den, cutPpm: r.cut, fee: r.fee }),
+          ...offer(r.p, r.id, { rateNum: r.num, rateDen: r.den, cutPpm: r.cut, fee: r.fee, to: r.to }),
           in: r.i,
           out: r.o,
           status: r.paused ? ('paused' as const) : ('open' as const),
@@ -132,6 +133,7 @@ describe('offer graph: bulk load', () => {
           'offerInSlot',
           'offerOutSlot',
           'offerOpen',
+          'offerTo',
           'fN',
           'fD',
           'fFee',
@@ -145,11 +147,14 @@ describe('offer graph: bulk load', () => {
         expect(graphTable(bulk).offerIds).toEqual(graphTable(one).offerIds);
         expect(graphTable(bulk).maxGain).toBe(graphTable(one).maxGain);
         expect([...graphTable(bulk).pairK]).toEqual([...graphTable(one).pairK]);
+        expect([...graphTable(bulk).offerToMany]).toEqual([...graphTable(one).offerToMany]);
+        expect(graphTable(bulk).peerKeys).toEqual(graphTable(one).peerKeys);
         // the last version of each (pubkey, id) wins
         const last = new Map(offers.map((o) => [`${o.pubkey}/${o.id}`, o]));
         expect(bulk.stats().offers).toBe(last.size);
         for (const o of last.values()) {
           const i = graphTable(bulk).findOffer(bulk.peer(o.pubkey), o.id);
+          expect(i).toBe(graphTable(one).findOffer(one.peer(o.pubkey), o.id));
           expect(graphTable(bulk).bNum[i]).toBe(o.rateNum);
           expect(graphTable(bulk).offerOpen[i]).toBe(o.status === 'open' ? 1 : 0);
         }
@@ -171,6 +176,30 @@ describe('offer graph: bulk load', () => {
     expect(() => g.addOffers([offer(key('a'), '1', { max: MAX + 1n })])).toThrow(
       expect.objectContaining({ code: 'bad-amount' }),
     );
+  });
+
+  it('stops at a bad counterparty in the middle of a batch: the offers before it stay, findable; nothing of it is added', () => {
+    const g = new OfferGraph();
+    const batch = [
+      offer(key('a'), '1', { to: [key('b')] }),
+      offer(key('b'), '1', { to: [key('a')] }),
+      offer(key('c'), '1', { to: [key('a'), `${key('d').slice(1)}G`] }),
+      offer(key('d'), '1'),
+    ];
+    expect(() => g.addOffers(batch)).toThrow(
+      expect.objectContaining({ code: 'bad-key', context: { field: 'to[1]', offer: '1' } }),
+    );
+    const t = graphTable(g);
+    expect(g.stats().offers).toBe(2);
+    // the bad offer's own peer and its good counterparty were not interned either
+    expect(t.peerKeys).toEqual([key('a'), key('b')]);
+    expect(g.offerRef(t.findOffer(g.peer(key('a')), '1'))).toEqual({ pubkey: key('a'), id: '1' });
+    expect(t.offerTo[t.findOffer(g.peer(key('b')), '1')]).toBe(g.peer(key('a')));
+    // the rest of the batch, once fixed, adds on top of it as one upsert at a time would
+    g.addOffers(batch.slice(3));
+    expect(g.stats().offers).toBe(3);
+    expect(t.findOffer(g.peer(key('c')), '1')).toBe(-1);
+    expect(t.findOffer(g.peer(key('d')), '1')).toBe(2);
   });
 });
 
