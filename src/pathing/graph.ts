@@ -65,6 +65,8 @@ function gcdNum(a: number, b: number): number {
 
 /** Every peer's adjacency before its first flush (never written: a length-0 array). */
 const EMPTY_ADJ = new Int32Array(0);
+/** Slots of the peer tail table a lookup reads at most (see OfferGraph.tailSlots). */
+const TAIL_PROBES = 8;
 /** Entries {@link OfferGraph.followLog} keeps before it starts over. */
 const FOLLOW_LOG_MAX = 1 << 16;
 
@@ -131,9 +133,6 @@ export class OfferGraph {
 
   /** Index of a peer (created on first sight). @throws OtP2pError `bad-key` for a non-hex pubkey. */
   peer(pubkey: string): number {
-    // Fast path: the last 7 hex digits as a small integer key, confirmed by comparing the whole
-    // key. Hashing a fresh 64-character string for the Map costs several times more, and follow
-    // lists arrive as fresh strings. Any miss or shared tail falls back to the Map.
     const known = typeof pubkey === 'string' ? this.knownPeer(pubkey) : NONE;
     if (known !== NONE) return known;
     if (!isKey(pubkey)) {
@@ -143,10 +142,11 @@ export class OfferGraph {
     }
     const p = this.#t.peerKeys.length;
     this.#t.peerIndex.set(pubkey, p);
-    const tail = hexTail(pubkey);
-    // a tail two peers share is marked -1: both then always take the Map
-    this.peerByTail.set(tail, this.peerByTail.has(tail) ? -1 : p);
     this.#t.peerKeys.push(pubkey);
+    this.peerTails = grow32(this.peerTails, p + 1, 0);
+    this.peerTails[p] = hexTail(pubkey);
+    if (2 * (p + 1) > this.tailSlots.length) this.sizeTails(2 * this.tailSlots.length);
+    else this.placeTail(p);
     this.#t.followOut.push([]);
     this.#t.followIn.push([]);
     this.#t.adj.push(EMPTY_ADJ);
@@ -156,17 +156,56 @@ export class OfferGraph {
     return p;
   }
 
-  /** The index of the peer whose key is `pubkey`, or NONE (nothing is created). */
+  /**
+   * The index of the peer whose key is `pubkey`, or NONE (nothing is created).
+   *
+   * Fast path: the last 7 hex digits as an integer, looked up in {@link tailSlots} and confirmed
+   * by comparing the whole key. Hashing a fresh 64-character string for the Map costs several
+   * times more (follow lists and counterparties arrive as fresh strings), and an integer table
+   * is a few cache lines where a Map of integers was a fifth of a build's peer lookups.
+   */
   private knownPeer(pubkey: string): number {
     if (pubkey.length === 64) {
-      const q = this.peerByTail.get(hexTail(pubkey));
-      if (q !== undefined && q >= 0 && this.#t.peerKeys[q] === pubkey) return q;
+      const tail = hexTail(pubkey);
+      const slots = this.tailSlots;
+      const mask = slots.length - 1;
+      for (let i = 0; i < TAIL_PROBES; i++) {
+        const q = slots[(tail + i) & mask] as number;
+        // a free slot in reach: the key was never placed, nor left to the Map (its reach was full)
+        if (q === NONE) return NONE;
+        if (this.peerTails[q] === tail && this.#t.peerKeys[q] === pubkey) return q;
+      }
     }
     return this.#t.peerIndex.get(pubkey) ?? NONE;
   }
 
-  /** Peer by the last 7 hex digits of its key, or -1 when several peers share them. */
-  private peerByTail = new Map<number, number>();
+  /**
+   * Peers by the tail of their key (see {@link knownPeer}), open addressing: a peer sits in the
+   * first free slot of the TAIL_PROBES from its tail, or in none when all are taken (then only
+   * the Map finds it). Slots are never freed, so a free slot in reach proves a key unknown.
+   * At most half full. The bounded reach is what keeps keys crafted to share tails (cheap to
+   * grind) from making lookups slow: past it they cost one Map lookup, as before the table.
+   */
+  private tailSlots = new Int32Array(64).fill(NONE);
+  /** Per peer, the tail of its key. */
+  private peerTails = new Int32Array(64);
+
+  private placeTail(p: number): void {
+    const tail = this.peerTails[p] as number;
+    const slots = this.tailSlots;
+    const mask = slots.length - 1;
+    for (let i = 0; i < TAIL_PROBES; i++) {
+      if (slots[(tail + i) & mask] === NONE) {
+        slots[(tail + i) & mask] = p;
+        return;
+      }
+    }
+  }
+
+  private sizeTails(n: number): void {
+    this.tailSlots = new Int32Array(n).fill(NONE);
+    for (let p = 0; p < this.#t.peerKeys.length; p++) this.placeTail(p);
+  }
 
   private lastUnitRef: UnitRef | null = null;
   private lastUnit = 0;

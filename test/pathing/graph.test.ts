@@ -310,6 +310,27 @@ describe('offer graph: peers', () => {
     expect(keys.map((k) => graphTable(g).peerIndex.get(k))).toEqual(idx);
   });
 
+  it('finds every peer when many keys share a tail or crowd neighbouring tails (past the lookup table reach)', () => {
+    const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0');
+    // 40 keys ending in one tail, 40 whose tails follow it, 40 spread out, interleaved
+    const keys: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      keys.push(hex(i + 1, 57) + 'abcdef0');
+      keys.push(hex(i + 1, 57) + hex(0xabcdef1 + i, 7));
+      keys.push(hex(i * 7919, 64));
+    }
+    const g = new OfferGraph();
+    // through follow lists too, the bulk path's lookups
+    g.setFollows(keys[0] as string, keys.slice(1, 60));
+    const idx = keys.map((k) => g.peer(k));
+    expect(new Set(idx).size).toBe(keys.length);
+    expect(graphTable(g).peerKeys.length).toBe(keys.length);
+    for (const [i, k] of keys.entries()) expect(g.peer(k.split('').join(''))).toBe(idx[i]);
+    expect(graphTable(g).peerKeys.map((k) => keys.indexOf(k))).toEqual(idx);
+    // an unknown key with a crowded tail is a new peer
+    expect(g.peer(`${hex(999, 57)}abcdef0`)).toBe(keys.length);
+  });
+
   it('rejects keys that are not 64 lowercase hex characters, even when their tail matches a peer', () => {
     const g = new OfferGraph();
     const k = `${'0'.repeat(57)}abcdef0`;
