@@ -315,7 +315,7 @@ describe('offer graph: peers', () => {
     // 40 keys ending in one tail, 40 whose tails follow it, 40 spread out, interleaved
     const keys: string[] = [];
     for (let i = 0; i < 40; i++) {
-      keys.push(hex(i + 1, 57) + 'abcdef0');
+      keys.push(`${hex(i + 1, 57)}abcdef0`);
       keys.push(hex(i + 1, 57) + hex(0xabcdef1 + i, 7));
       keys.push(hex(i * 7919, 64));
     }
