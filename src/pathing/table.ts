@@ -49,6 +49,16 @@ export function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayB
   return b;
 }
 
+/** The id index's overflow key of (peer, id) (a peer index is digits only, so no two pairs share one). */
+function overflowKey(peer: number, id: string): string {
+  return `${peer}/${id}`;
+}
+
+/** Longest bucket chain of the id index; offers past it go to {@link GraphTable.idOverflow}. */
+const ID_CHAIN_MAX = 16;
+/** {@link GraphTable.offerNextId} of an offer kept in the overflow map. */
+const OVERFLOW = -3;
+
 /**
  * The id index's hash of (peer, id): FNV-1a over the id's UTF-16 code units, seeded with the
  * peer, then murmur3's finalizer so the low bits the buckets use depend on every character.
@@ -99,9 +109,8 @@ export class GraphTable {
    * and per offer its hash and the next offer of its bucket). A `Map` of ids per peer cost ~50
    * bytes an offer plus ~100 a peer (3.2 MB for a 65,810-offer graph of 6,978 peers); this is
    * 8 bytes an offer plus 4 per bucket (two offers a bucket at most on average), and a chain is
-   * walked on integer compares before any string compare. The hash covers the peer and every
-   * character of the id, so ids an author crafts to collide lengthen the chains of a few
-   * buckets, which that author's own offers mostly fill (see {@link findOffer}).
+   * walked on integer compares before any string compare. A chain holds at most ID_CHAIN_MAX
+   * offers (see {@link idOverflow}).
    */
   idHeads = new Int32Array(32).fill(NONE);
   /** Per offer, its {@link offerKeyHash} (see {@link idHeads}). */ offerHash = new Int32Array(64);
@@ -238,7 +247,7 @@ export class GraphTable {
     for (let o = this.idHeads[h & (this.idHeads.length - 1)] as number; o !== NONE; o = this.offerNextId[o] as number) {
       if (this.offerHash[o] === h && this.offerPeer[o] === peer && ids[o] === id) return o;
     }
-    return NONE;
+    return this.idOverflow.size === 0 ? NONE : (this.idOverflow.get(overflowKey(peer, id)) ?? NONE);
   }
 
   /**
@@ -249,19 +258,35 @@ export class GraphTable {
     this.offerHash[o] = h;
     // a resize rehashes every stored offer, o included
     if (this.offerTotal > 2 * this.idHeads.length) return this.sizeIdIndex(this.offerTotal);
-    const b = h & (this.idHeads.length - 1);
-    this.offerNextId[o] = this.idHeads[b] as number;
-    this.idHeads[b] = o;
+    this.chainOffer(o, this.idHeads);
+  }
+
+  /** Put o at the head of its bucket in `heads`, or in the overflow map when that chain is full. */
+  private chainOffer(o: number, heads: Int32Array): void {
+    const b = (this.offerHash[o] as number) & (heads.length - 1);
+    let n = 0;
+    for (let p = heads[b] as number; p !== NONE && n < ID_CHAIN_MAX; p = this.offerNextId[p] as number) n++;
+    if (n === ID_CHAIN_MAX) {
+      this.idOverflow.set(overflowKey(this.offerPeer[o] as number, this.offerIds[o] as string), o);
+      this.offerNextId[o] = OVERFLOW;
+      return;
+    }
+    this.offerNextId[o] = heads[b] as number;
+    heads[b] = o;
   }
 
   /** Take offer `o` out of the id index (before its peer is cleared). */
   unindexOffer(o: number): void {
-    const b = (this.offerHash[o] as number) & (this.idHeads.length - 1);
-    let p = this.idHeads[b] as number;
-    if (p === o) this.idHeads[b] = this.offerNextId[o] as number;
-    else {
-      while (p !== NONE && this.offerNextId[p] !== o) p = this.offerNextId[p] as number;
-      if (p !== NONE) this.offerNextId[p] = this.offerNextId[o] as number;
+    if (this.offerNextId[o] === OVERFLOW) {
+      this.idOverflow.delete(overflowKey(this.offerPeer[o] as number, this.offerIds[o] as string));
+    } else {
+      const b = (this.offerHash[o] as number) & (this.idHeads.length - 1);
+      let p = this.idHeads[b] as number;
+      if (p === o) this.idHeads[b] = this.offerNextId[o] as number;
+      else {
+        while (p !== NONE && this.offerNextId[p] !== o) p = this.offerNextId[p] as number;
+        if (p !== NONE) this.offerNextId[p] = this.offerNextId[o] as number;
+      }
     }
     this.offerNextId[o] = NONE;
   }
@@ -272,15 +297,18 @@ export class GraphTable {
     while (2 * size < n) size *= 2;
     if (size === this.idHeads.length) return;
     const heads = new Int32Array(size).fill(NONE);
-    const mask = size - 1;
-    for (let o = 0; o < this.offerCap; o++) {
-      if (this.offerPeer[o] === NONE) continue;
-      const b = (this.offerHash[o] as number) & mask;
-      this.offerNextId[o] = heads[b] as number;
-      heads[b] = o;
-    }
+    this.idOverflow.clear();
+    for (let o = 0; o < this.offerCap; o++) if (this.offerPeer[o] !== NONE) this.chainOffer(o, heads);
     this.idHeads = heads;
   }
+
+  /**
+   * Offers whose bucket already held ID_CHAIN_MAX when they were indexed, by peer and id: ids
+   * made to collide under {@link offerKeyHash} (a fixed function, so an author can search for
+   * them) cost that author a Map lookup each instead of making every lookup in the bucket walk
+   * a chain as long as the author likes. Empty in any graph not built to collide.
+   */
+  idOverflow = new Map<string, number>();
 
   unlink(o: number): void {
     const sIn = this.offerInSlot[o] as number;

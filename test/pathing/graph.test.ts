@@ -4,6 +4,7 @@ import { OfferGraph } from '../../src/pathing/index.ts';
 import type { GraphOffer } from '../../src/pathing/index.ts';
 import { gcdBig } from '../../src/pathing/amount.ts';
 import { graphTable } from '../../src/pathing/graph.ts';
+import { offerKeyHash } from '../../src/pathing/table.ts';
 
 const USD = { unit: 'usd', notary: 'n1' };
 const EUR = { unit: 'eur', notary: 'n1' };
@@ -249,6 +250,32 @@ describe('offer graph: offer index', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('keeps finding offers whose ids collide in one bucket, past the longest chain it keeps', () => {
+    // ids of peer 0 whose hashes share their low 10 bits: one bucket at any size up to 1,024
+    const ids: string[] = [];
+    for (let i = 0; ids.length < 60; i++) if ((offerKeyHash(0, `x${i}`) & 1023) === 7) ids.push(`x${i}`);
+    const g = new OfferGraph();
+    const t = graphTable(g);
+    g.addOffers(ids.map((id) => offer(key('a'), id)));
+    expect(t.idOverflow.size).toBeGreaterThan(0);
+    const found = (id: string): number => t.findOffer(g.peer(key('a')), id);
+    for (const id of ids) expect(g.offerRef(found(id)).id).toBe(id);
+    // remove every other one (chained and overflowed alike), change the rest, add them back one at a time
+    for (const id of ids.filter((_, i) => i % 2 === 0)) expect(g.removeOffer(key('a'), id)).toBe(true);
+    for (const [i, id] of ids.entries()) {
+      expect(found(id) === -1).toBe(i % 2 === 0);
+      expect(g.setLiquidity(key('a'), id, 5n)).toBe(i % 2 === 1);
+    }
+    for (const id of ids.filter((_, i) => i % 2 === 0)) g.upsertOffer(offer(key('a'), id, { liquidity: 7n }));
+    expect(g.stats().offers).toBe(ids.length);
+    for (const [i, id] of ids.entries()) expect(t.bLiq[found(id)]).toBe(i % 2 === 0 ? 7n : 5n);
+    // the same offers under another peer are other offers
+    expect(t.findOffer(g.peer(key('b')), ids[0] as string)).toBe(-1);
+    for (const id of ids) expect(g.removeOffer(key('a'), id)).toBe(true);
+    expect(t.idOverflow.size).toBe(0);
+    expect(g.stats().offers).toBe(0);
   });
 
   it('answers false for an unknown peer, an unknown id or an id that is not a string', () => {
