@@ -12,7 +12,7 @@ import { PPM } from '../events/offer.ts';
 import type { Offer, OfferStatus, UnitRef } from '../events/offer.ts';
 import { MAX_AMOUNT } from '../core/amount.ts';
 import { FAST_LIMIT, gcdBig } from './amount.ts';
-import { GraphTable, MANY, NONE, grow32, growU8 } from './table.ts';
+import { GraphTable, MANY, NONE, grow32, growU8, offerKeyHash } from './table.ts';
 
 /**
  * An offer as the graph takes it: who offers it plus the offer's terms (kind 31562's fields;
@@ -65,6 +65,8 @@ function gcdNum(a: number, b: number): number {
 
 /** Every peer's adjacency before its first flush (never written: a length-0 array). */
 const EMPTY_ADJ = new Int32Array(0);
+/** Slots of the peer tail table a lookup reads at most (see OfferGraph.tailSlots). */
+const TAIL_PROBES = 8;
 /** Entries {@link OfferGraph.followLog} keeps before it starts over. */
 const FOLLOW_LOG_MAX = 1 << 16;
 
@@ -131,28 +133,20 @@ export class OfferGraph {
 
   /** Index of a peer (created on first sight). @throws OtP2pError `bad-key` for a non-hex pubkey. */
   peer(pubkey: string): number {
-    // Fast path: the last 7 hex digits as a small integer key, confirmed by comparing the whole
-    // key. Hashing a fresh 64-character string for the Map costs several times more, and follow
-    // lists arrive as fresh strings. Any miss or shared tail falls back to the Map.
-    const tail = typeof pubkey === 'string' && pubkey.length === 64 ? hexTail(pubkey) : -1;
-    if (tail >= 0) {
-      const q = this.peerByTail.get(tail);
-      if (q !== undefined && q >= 0 && this.#t.peerKeys[q] === pubkey) return q;
-    }
-    let p = this.#t.peerIndex.get(pubkey);
-    if (p !== undefined) return p;
-    if (typeof pubkey !== 'string' || !/^[0-9a-f]{64}$/.test(pubkey)) {
+    const known = typeof pubkey === 'string' ? this.knownPeer(pubkey) : NONE;
+    if (known !== NONE) return known;
+    if (!isKey(pubkey)) {
       throw new OtP2pError('bad-key', `pubkey must be 64 lowercase hex characters, got ${describeValue(pubkey)}`, {
         context: { field: 'pubkey' },
       });
     }
-    p = this.#t.peerKeys.length;
+    const p = this.#t.peerKeys.length;
     this.#t.peerIndex.set(pubkey, p);
-    // keep offerIndex dense (a peer seen first in a follow list would leave a hole otherwise)
-    if (this.#t.offerIndex.length === p) this.#t.offerIndex.push(undefined);
-    // a tail two peers share is marked -1: both then always take the Map
-    this.peerByTail.set(tail, this.peerByTail.has(tail) ? -1 : p);
     this.#t.peerKeys.push(pubkey);
+    this.peerTails = grow32(this.peerTails, p + 1, 0);
+    this.peerTails[p] = hexTail(pubkey);
+    if (2 * (p + 1) > this.tailSlots.length) this.sizeTails(2 * this.tailSlots.length);
+    else this.placeTail(p);
     this.#t.followOut.push([]);
     this.#t.followIn.push([]);
     this.#t.adj.push(EMPTY_ADJ);
@@ -162,8 +156,56 @@ export class OfferGraph {
     return p;
   }
 
-  /** Peer by the last 7 hex digits of its key, or -1 when several peers share them. */
-  private peerByTail = new Map<number, number>();
+  /**
+   * The index of the peer whose key is `pubkey`, or NONE (nothing is created).
+   *
+   * Fast path: the last 7 hex digits as an integer, looked up in {@link tailSlots} and confirmed
+   * by comparing the whole key. Hashing a fresh 64-character string for the Map costs several
+   * times more (follow lists and counterparties arrive as fresh strings), and an integer table
+   * is a few cache lines where a Map of integers was a fifth of a build's peer lookups.
+   */
+  private knownPeer(pubkey: string): number {
+    if (pubkey.length === 64) {
+      const tail = hexTail(pubkey);
+      const slots = this.tailSlots;
+      const mask = slots.length - 1;
+      for (let i = 0; i < TAIL_PROBES; i++) {
+        const q = slots[(tail + i) & mask] as number;
+        // a free slot in reach: the key was never placed, nor left to the Map (its reach was full)
+        if (q === NONE) return NONE;
+        if (this.peerTails[q] === tail && this.#t.peerKeys[q] === pubkey) return q;
+      }
+    }
+    return this.#t.peerIndex.get(pubkey) ?? NONE;
+  }
+
+  /**
+   * Peers by the tail of their key (see {@link knownPeer}), open addressing: a peer sits in the
+   * first free slot of the TAIL_PROBES from its tail, or in none when all are taken (then only
+   * the Map finds it). Slots are never freed, so a free slot in reach proves a key unknown.
+   * At most half full. The bounded reach is what keeps keys crafted to share tails (cheap to
+   * grind) from making lookups slow: past it they cost one Map lookup, as before the table.
+   */
+  private tailSlots = new Int32Array(64).fill(NONE);
+  /** Per peer, the tail of its key. */
+  private peerTails = new Int32Array(64);
+
+  private placeTail(p: number): void {
+    const tail = this.peerTails[p] as number;
+    const slots = this.tailSlots;
+    const mask = slots.length - 1;
+    for (let i = 0; i < TAIL_PROBES; i++) {
+      if (slots[(tail + i) & mask] === NONE) {
+        slots[(tail + i) & mask] = p;
+        return;
+      }
+    }
+  }
+
+  private sizeTails(n: number): void {
+    this.tailSlots = new Int32Array(n).fill(NONE);
+    for (let p = 0; p < this.#t.peerKeys.length; p++) this.placeTail(p);
+  }
 
   private lastUnitRef: UnitRef | null = null;
   private lastUnit = 0;
@@ -211,6 +253,7 @@ export class OfferGraph {
    */
   addOffers(offers: readonly GraphOffer[]): void {
     this.#t.growOffers(this.#t.offerCap + offers.length);
+    this.#t.sizeIdIndex(this.#t.offerTotal + offers.length);
     for (const o of offers) this.upsertOffer(o);
   }
 
@@ -223,21 +266,21 @@ export class OfferGraph {
    *   amounts).
    */
   upsertOffer(offer: GraphOffer): number {
-    checkTerms(offer);
+    const to0 = this.checkTerms(offer);
     const peer = this.peer(offer.pubkey);
-    let byId = this.#t.offerIndex[peer];
-    if (byId === undefined) this.#t.offerIndex[peer] = byId = new Map();
-    let o = byId.get(offer.id);
+    const h = offerKeyHash(peer, offer.id);
+    let o = this.#t.findOffer(peer, offer.id, h);
     const sIn = this.#t.ensureSlot(peer, this.unit(offer.in));
     const sOut = this.#t.ensureSlot(peer, this.unit(offer.out));
-    if (o === undefined) {
+    if (o === NONE) {
       o = this.#t.freeOffers.pop() ?? this.#t.offerCap++;
       this.#t.growOffers(o + 1);
-      byId.set(offer.id, o);
       this.#t.offerTotal++;
       // append when the index is new (a bulk load): keeps the array packed
       if (o === this.#t.offerIds.length) this.#t.offerIds.push(offer.id);
       else this.#t.offerIds[o] = offer.id;
+      this.#t.offerPeer[o] = peer;
+      this.#t.indexOffer(o, h);
     } else {
       // its old counterparties lose it (the new ones are told below)
       this.#t.boundChanged(o);
@@ -267,7 +310,7 @@ export class OfferGraph {
     this.#t.bMin[o] = offer.min;
     this.#t.bMax[o] = offer.max;
     this.#t.bLiq[o] = offer.liquidity;
-    this.setCounterparties(o, offer.to);
+    this.setCounterparties(o, offer.to, to0);
     this.#t.boundChanged(o);
     // the reduced input factor n/d = den*1e6 / (num*(1e6-cut))
     let nf: number;
@@ -338,12 +381,15 @@ export class OfferGraph {
     return o;
   }
 
-  /** Record offer o's counterparties (checked by checkTerms); none or an empty list: anyone. */
-  private setCounterparties(o: number, to: readonly string[] | undefined): void {
+  /**
+   * Record offer o's counterparties (checked by checkTerms); none or an empty list: anyone.
+   * `to0`: the peer of a lone counterparty when checkTerms found it already known, else NONE.
+   */
+  private setCounterparties(o: number, to: readonly string[] | undefined, to0: number): void {
     const t = this.#t;
     if (t.offerTo[o] === MANY) t.offerToMany.delete(o);
     if (to === undefined || to.length === 0) t.offerTo[o] = NONE;
-    else if (to.length === 1) t.offerTo[o] = this.peer(to[0] as string);
+    else if (to.length === 1) t.offerTo[o] = to0 !== NONE ? to0 : this.peer(to[0] as string);
     else {
       const list = Int32Array.from(new Set(to.map((pk) => this.peer(pk)))).sort();
       if (list.length === 1) t.offerTo[o] = list[0] as number;
@@ -357,18 +403,17 @@ export class OfferGraph {
   /** Remove an offer (it stops being routed through at once). Returns whether it existed. */
   removeOffer(pubkey: string, id: string): boolean {
     const peer = this.#t.peerIndex.get(pubkey);
-    if (peer === undefined) return false;
-    const byId = this.#t.offerIndex[peer];
-    const o = byId?.get(id);
-    if (o === undefined) return false;
+    if (peer === undefined || typeof id !== 'string') return false;
+    const o = this.#t.findOffer(peer, id);
+    if (o === NONE) return false;
     if ((this.#t.offerOutSlot[o] as number) !== NONE) this.#t.relaxDirty(this.#t.offerOutSlot[o] as number);
     this.#t.unlink(o);
     if (this.#t.offerOpen[o] === 1) this.#t.openCount--;
     this.#t.offerOpen[o] = 0;
     this.#t.boundChanged(o);
-    this.setCounterparties(o, undefined);
+    this.setCounterparties(o, undefined, NONE);
+    this.#t.unindexOffer(o);
     this.#t.offerPeer[o] = NONE;
-    byId?.delete(id);
     this.#t.offerTotal--;
     this.#t.freeOffers.push(o);
     this.#t.version++;
@@ -379,8 +424,8 @@ export class OfferGraph {
   /** Change an offer's available liquidity only (the cheapest update). Returns whether it existed. */
   setLiquidity(pubkey: string, id: string, liquidity: bigint): boolean {
     const peer = this.#t.peerIndex.get(pubkey);
-    const o = peer === undefined ? undefined : this.#t.offerIndex[peer]?.get(id);
-    if (o === undefined) return false;
+    const o = peer === undefined || typeof id !== 'string' ? NONE : this.#t.findOffer(peer, id);
+    if (o === NONE) return false;
     if (liquidity < 0n || liquidity > MAX_AMOUNT) {
       throw new OtP2pError('bad-amount', `liquidity must be between 0 and ${MAX_AMOUNT}, got ${liquidity}`, {
         context: { field: 'liquidity' },
@@ -399,15 +444,19 @@ export class OfferGraph {
     const p = this.peer(pubkey);
     // dedupe with a per-call stamp instead of a Set (bulk loads call this thousands of times)
     const stamp = ++this.followStampValue;
-    const next: number[] = [];
+    const scratch = this.followScratch;
+    let n = 0;
     for (const f of follows) {
       const q = this.peer(f);
       if (q === p) continue;
       if (this.followStamp.length <= q) this.followStamp = grow32(this.followStamp, q + 1, 0);
       if (this.followStamp[q] === stamp) continue;
       this.followStamp[q] = stamp;
-      next.push(q);
+      scratch[n++] = q;
     }
+    // a copy sized exactly: an array grown by push keeps room for half again (or 17 entries),
+    // which over thousands of short lists was most of their memory
+    const next = scratch.slice(0, n);
     const prev = this.#t.followOut[p] as number[];
     // Adjacency is rebuilt lazily (before the next query): loading thousands of follow lists
     // would otherwise rebuild a hub's neighbour list once per follower.
@@ -442,26 +491,45 @@ export class OfferGraph {
   }
 
   private followStamp = new Int32Array(64);
+  /** setFollows' list before it is copied (never shrinks; plain numbers, as the lists are). */
+  private followScratch: number[] = [];
   private followStampValue = 0;
 
   /** @internal Rebuild the adjacency of peers whose follows changed (the router calls this). */
   flushAdjacency(): void {
     if (this.#t.adjDirty.length === 0) return;
-    const P = this.#t.peerKeys.length;
+    const t = this.#t;
+    const P = t.peerKeys.length;
+    const dirty = t.adjDirty;
     // dedupe with a stamp array instead of a Set per peer (thousands of peers on a bulk load)
     const mark = new Int32Array(P).fill(NONE);
-    let buf = new Int32Array(64);
-    for (const x of this.#t.adjDirty) {
-      const out = this.#t.followOut[x] as number[];
-      const inn = this.#t.followIn[x] as number[];
-      if (buf.length < out.length + inn.length) buf = new Int32Array((out.length + inn.length) * 2);
-      let n = 0;
+    let total = 0;
+    for (const x of dirty) total += (t.followOut[x] as number[]).length + (t.followIn[x] as number[]).length;
+    // Every dirty peer's list goes into one buffer, then each gets a view of one exactly sized
+    // copy: a typed array of its own per peer costs ~260 bytes over its data, a view ~130.
+    const buf = new Int32Array(total);
+    const end = new Int32Array(dirty.length);
+    let n = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const x = dirty[i] as number;
+      const out = t.followOut[x] as number[];
+      let inn = t.followIn[x] as number[];
       for (const y of out) if (mark[y] !== x) (mark[y] = x), (buf[n++] = y);
       for (const y of inn) if (mark[y] !== x) (mark[y] = x), (buf[n++] = y);
-      this.#t.adj[x] = buf.slice(0, n);
+      end[i] = n;
+      // followIn grew by push (setFollows of the peers following x): drop its slack
+      if (inn.length > 0) t.followIn[x] = inn = inn.slice();
     }
-    for (const x of this.#t.adjDirty) this.#t.adjDirtyMark[x] = 0;
-    this.#t.adjDirty.length = 0;
+    const pool = n === total ? buf : buf.slice(0, n);
+    let start = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const x = dirty[i] as number;
+      const e = end[i] as number;
+      t.adj[x] = e === start ? EMPTY_ADJ : pool.subarray(start, e);
+      start = e;
+      t.adjDirtyMark[x] = 0;
+    }
+    dirty.length = 0;
   }
 
   /** Set what a peer accepts when paid (its catalog). @throws OtP2pError `bad-key`. */
@@ -477,10 +545,79 @@ export class OfferGraph {
       // an array grown by push keeps room for 17: a copy is sized exactly (thousands of peers)
       list = list.slice();
     } else list = [...new Set(units.map((u) => this.unit(u)))];
+    // a catalog of one unit is the common case: its peers share one list (never written to)
+    if (list.length === 1) {
+      const u = list[0] as number;
+      list = this.singleAccepts[u] ??= list;
+    }
     for (const u of list) this.#t.ensureSlot(p, u);
     this.#t.accepts.set(p, list);
     this.#t.version++;
   }
+
+  /**
+   * Check an offer's terms before anything is changed. Returns the peer of a lone counterparty
+   * when its key is already interned (found, it needs no character check), else NONE.
+   * @throws OtP2pError as {@link upsertOffer}.
+   */
+  private checkTerms(o: GraphOffer): number {
+    if (typeof o.id !== 'string' || o.id.length === 0)
+      throw new OtP2pError('bad-offer', `offer id must be a non-empty string, got ${describeValue(o.id)}`, {
+        context: { field: 'id' },
+      });
+    if (!inRange(o.rateNum, 1n) || !inRange(o.rateDen, 1n)) {
+      throw new OtP2pError(
+        'bad-rate',
+        `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`,
+        { context: { field: 'rate', offer: o.id } },
+      );
+    }
+    if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM)
+      throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, {
+        context: { field: 'cut_ppm', offer: o.id },
+      });
+    // named reads on the common path (a keyed read per field costs more); the loop finds the
+    // first bad field for the error
+    if (!inRange(o.fee, 0n) || !inRange(o.min, 0n) || !inRange(o.max, 0n) || !inRange(o.liquidity, 0n)) {
+      for (const f of AMOUNT_FIELDS) {
+        if (!inRange(o[f], 0n))
+          throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, {
+            context: { field: f, offer: o.id },
+          });
+      }
+    }
+    if (o.min > o.max)
+      throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, {
+        context: { field: 'min', offer: o.id },
+      });
+    let to0 = NONE;
+    if (o.to !== undefined) {
+      if (!Array.isArray(o.to))
+        throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, {
+          context: { field: 'to', offer: o.id },
+        });
+      for (let i = 0; i < o.to.length; i++) {
+        const pk: unknown = o.to[i];
+        // a key already interned was checked when it was
+        const known = typeof pk === 'string' ? this.knownPeer(pk) : NONE;
+        if (i === 0) to0 = known;
+        if (known === NONE && !isKey(pk)) {
+          throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, {
+            context: { field: `to[${i}]`, offer: o.id },
+          });
+        }
+      }
+    }
+    if (!goodUnit(o.in) || !goodUnit(o.out)) {
+      throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, {
+        context: { field: 'unit', offer: o.id },
+      });
+    }
+    return o.to?.length === 1 ? to0 : NONE;
+  }
+
+  /** Per unit, the catalog list of peers accepting that unit alone (see setAccepts). */
+  private singleAccepts: number[][] = [];
 
   /** The public id (pubkey, offer id) of offer index `o`. */
   offerRef(o: number): { pubkey: string; id: string } {
@@ -503,55 +640,6 @@ export class OfferGraph {
 /** @throws OtP2pError as {@link OfferGraph.upsertOffer}. */
 function inRange(v: unknown, min: bigint): boolean {
   return typeof v === 'bigint' && v >= min && v <= MAX_AMOUNT;
-}
-
-function checkTerms(o: GraphOffer): void {
-  if (typeof o.id !== 'string' || o.id.length === 0)
-    throw new OtP2pError('bad-offer', `offer id must be a non-empty string, got ${describeValue(o.id)}`, {
-      context: { field: 'id' },
-    });
-  if (!inRange(o.rateNum, 1n) || !inRange(o.rateDen, 1n)) {
-    throw new OtP2pError(
-      'bad-rate',
-      `rate must be two integers in [1, 2^63-1], got ${describeValue(o.rateNum)}/${describeValue(o.rateDen)}`,
-      { context: { field: 'rate', offer: o.id } },
-    );
-  }
-  if (!inRange(o.cutPpm, 0n) || o.cutPpm >= PPM)
-    throw new OtP2pError('bad-offer', `cut_ppm must be in [0, 1000000), got ${describeValue(o.cutPpm)}`, {
-      context: { field: 'cut_ppm', offer: o.id },
-    });
-  // named reads on the common path (a keyed read per field costs more); the loop finds the
-  // first bad field for the error
-  if (!inRange(o.fee, 0n) || !inRange(o.min, 0n) || !inRange(o.max, 0n) || !inRange(o.liquidity, 0n)) {
-    for (const f of AMOUNT_FIELDS) {
-      if (!inRange(o[f], 0n))
-        throw new OtP2pError('bad-amount', `${f} must be an integer in [0, 2^63-1], got ${describeValue(o[f])}`, {
-          context: { field: f, offer: o.id },
-        });
-    }
-  }
-  if (o.min > o.max)
-    throw new OtP2pError('bad-offer', `min ${o.min} is above max ${o.max}`, { context: { field: 'min', offer: o.id } });
-  if (o.to !== undefined) {
-    if (!Array.isArray(o.to))
-      throw new OtP2pError('bad-offer', `to must be an array of pubkeys, got ${describeValue(o.to)}`, {
-        context: { field: 'to', offer: o.id },
-      });
-    for (let i = 0; i < o.to.length; i++) {
-      const pk: unknown = o.to[i];
-      if (!isKey(pk)) {
-        throw new OtP2pError('bad-key', `to[${i}] must be 64 lowercase hex characters, got ${describeValue(pk)}`, {
-          context: { field: `to[${i}]`, offer: o.id },
-        });
-      }
-    }
-  }
-  if (!goodUnit(o.in) || !goodUnit(o.out)) {
-    throw new OtP2pError('bad-offer', `offer ${describeValue(o.id)} needs in/out units with unit and notary`, {
-      context: { field: 'unit', offer: o.id },
-    });
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { OfferGraph } from '../../src/pathing/index.ts';
 import type { GraphOffer } from '../../src/pathing/index.ts';
 import { gcdBig } from '../../src/pathing/amount.ts';
 import { graphTable } from '../../src/pathing/graph.ts';
+import { offerKeyHash } from '../../src/pathing/table.ts';
 
 const USD = { unit: 'usd', notary: 'n1' };
 const EUR = { unit: 'eur', notary: 'n1' };
@@ -109,13 +110,14 @@ describe('offer graph: bulk load', () => {
         cut: cutTerm,
         fee: fc.bigInt({ min: 0n, max: 1000n }),
         paused: fc.boolean(),
+        to: fc.option(fc.array(fc.constantFrom(...peers, key('e')), { maxLength: 3 }), { nil: undefined }),
       }),
       { maxLength: 30 },
     );
     fc.assert(
       fc.property(arb, (rows) => {
         const offers = rows.map((r) => ({
-          ...offer(r.p, r.id, { rateNum: r.num, rateDen: r.den, cutPpm: r.cut, fee: r.fee }),
+          ...offer(r.p, r.id, { rateNum: r.num, rateDen: r.den, cutPpm: r.cut, fee: r.fee, to: r.to }),
           in: r.i,
           out: r.o,
           status: r.paused ? ('paused' as const) : ('open' as const),
@@ -132,6 +134,7 @@ describe('offer graph: bulk load', () => {
           'offerInSlot',
           'offerOutSlot',
           'offerOpen',
+          'offerTo',
           'fN',
           'fD',
           'fFee',
@@ -145,11 +148,14 @@ describe('offer graph: bulk load', () => {
         expect(graphTable(bulk).offerIds).toEqual(graphTable(one).offerIds);
         expect(graphTable(bulk).maxGain).toBe(graphTable(one).maxGain);
         expect([...graphTable(bulk).pairK]).toEqual([...graphTable(one).pairK]);
+        expect([...graphTable(bulk).offerToMany]).toEqual([...graphTable(one).offerToMany]);
+        expect(graphTable(bulk).peerKeys).toEqual(graphTable(one).peerKeys);
         // the last version of each (pubkey, id) wins
         const last = new Map(offers.map((o) => [`${o.pubkey}/${o.id}`, o]));
         expect(bulk.stats().offers).toBe(last.size);
         for (const o of last.values()) {
-          const i = graphTable(bulk).offerIndex[bulk.peer(o.pubkey)]?.get(o.id) as number;
+          const i = graphTable(bulk).findOffer(bulk.peer(o.pubkey), o.id);
+          expect(i).toBe(graphTable(one).findOffer(one.peer(o.pubkey), o.id));
           expect(graphTable(bulk).bNum[i]).toBe(o.rateNum);
           expect(graphTable(bulk).offerOpen[i]).toBe(o.status === 'open' ? 1 : 0);
         }
@@ -171,6 +177,116 @@ describe('offer graph: bulk load', () => {
     expect(() => g.addOffers([offer(key('a'), '1', { max: MAX + 1n })])).toThrow(
       expect.objectContaining({ code: 'bad-amount' }),
     );
+  });
+
+  it('stops at a bad counterparty in the middle of a batch: the offers before it stay, findable; nothing of it is added', () => {
+    const g = new OfferGraph();
+    const batch = [
+      offer(key('a'), '1', { to: [key('b')] }),
+      offer(key('b'), '1', { to: [key('a')] }),
+      offer(key('c'), '1', { to: [key('a'), `${key('d').slice(1)}G`] }),
+      offer(key('d'), '1'),
+    ];
+    expect(() => g.addOffers(batch)).toThrow(
+      expect.objectContaining({ code: 'bad-key', context: { field: 'to[1]', offer: '1' } }),
+    );
+    const t = graphTable(g);
+    expect(g.stats().offers).toBe(2);
+    // the bad offer's own peer and its good counterparty were not interned either
+    expect(t.peerKeys).toEqual([key('a'), key('b')]);
+    expect(g.offerRef(t.findOffer(g.peer(key('a')), '1'))).toEqual({ pubkey: key('a'), id: '1' });
+    expect(t.offerTo[t.findOffer(g.peer(key('b')), '1')]).toBe(g.peer(key('a')));
+    // the rest of the batch, once fixed, adds on top of it as one upsert at a time would
+    g.addOffers(batch.slice(3));
+    expect(g.stats().offers).toBe(3);
+    expect(t.findOffer(g.peer(key('c')), '1')).toBe(-1);
+    expect(t.findOffer(g.peer(key('d')), '1')).toBe(2);
+  });
+});
+
+describe('offer graph: offer index', () => {
+  it('finds every offer by (pubkey, id) through any sequence of upserts and removals, ids shared across peers', () => {
+    const peers = ['a', 'b', 'c'].map(key);
+    // many ids so the index grows (and rehashes) during a run; some ids shared by every peer
+    const ids = Array.from({ length: 90 }, (_, i) => (i % 3 === 0 ? 'shared' : `id-${i}`));
+    const step = fc.record({
+      op: fc.constantFrom('upsert', 'upsert', 'upsert', 'remove', 'liquidity'),
+      p: fc.constantFrom(...peers),
+      id: fc.constantFrom(...ids),
+      liq: fc.bigInt({ min: 0n, max: 1000n }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 200 }), fc.boolean(), (steps, bulkFirst) => {
+        const g = new OfferGraph();
+        const model = new Map<string, bigint>();
+        if (bulkFirst) {
+          g.addOffers(peers.flatMap((p) => ids.slice(0, 40).map((id) => offer(p, id))));
+          for (const p of peers) for (const id of ids.slice(0, 40)) model.set(`${p}/${id}`, 1_000_000n);
+        }
+        for (const s of steps) {
+          const k = `${s.p}/${s.id}`;
+          if (s.op === 'upsert') {
+            g.upsertOffer(offer(s.p, s.id, { liquidity: s.liq }));
+            model.set(k, s.liq);
+          } else if (s.op === 'remove') expect(g.removeOffer(s.p, s.id)).toBe(model.delete(k));
+          else {
+            expect(g.setLiquidity(s.p, s.id, s.liq)).toBe(model.has(k));
+            if (model.has(k)) model.set(k, s.liq);
+          }
+        }
+        const t = graphTable(g);
+        expect(g.stats().offers).toBe(model.size);
+        for (const p of peers) {
+          for (const id of new Set(ids)) {
+            const o = t.findOffer(g.peer(p), id);
+            const want = model.get(`${p}/${id}`);
+            if (want === undefined) expect(o).toBe(-1);
+            else {
+              expect(g.offerRef(o)).toEqual({ pubkey: p, id });
+              expect(t.bLiq[o]).toBe(want);
+            }
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps finding offers whose ids collide in one bucket, past the longest chain it keeps', () => {
+    // ids of peer 0 whose hashes share their low 10 bits: one bucket at any size up to 1,024
+    const ids: string[] = [];
+    for (let i = 0; ids.length < 60; i++) if ((offerKeyHash(0, `x${i}`) & 1023) === 7) ids.push(`x${i}`);
+    const g = new OfferGraph();
+    const t = graphTable(g);
+    g.addOffers(ids.map((id) => offer(key('a'), id)));
+    expect(t.idOverflow.size).toBeGreaterThan(0);
+    const found = (id: string): number => t.findOffer(g.peer(key('a')), id);
+    for (const id of ids) expect(g.offerRef(found(id)).id).toBe(id);
+    // remove every other one (chained and overflowed alike), change the rest, add them back one at a time
+    for (const id of ids.filter((_, i) => i % 2 === 0)) expect(g.removeOffer(key('a'), id)).toBe(true);
+    for (const [i, id] of ids.entries()) {
+      expect(found(id) === -1).toBe(i % 2 === 0);
+      expect(g.setLiquidity(key('a'), id, 5n)).toBe(i % 2 === 1);
+    }
+    for (const id of ids.filter((_, i) => i % 2 === 0)) g.upsertOffer(offer(key('a'), id, { liquidity: 7n }));
+    expect(g.stats().offers).toBe(ids.length);
+    for (const [i, id] of ids.entries()) expect(t.bLiq[found(id)]).toBe(i % 2 === 0 ? 7n : 5n);
+    // the same offers under another peer are other offers
+    expect(t.findOffer(g.peer(key('b')), ids[0] as string)).toBe(-1);
+    for (const id of ids) expect(g.removeOffer(key('a'), id)).toBe(true);
+    expect(t.idOverflow.size).toBe(0);
+    expect(g.stats().offers).toBe(0);
+  });
+
+  it('answers false for an unknown peer, an unknown id or an id that is not a string', () => {
+    const g = new OfferGraph();
+    g.upsertOffer(offer(key('a'), '1'));
+    expect(g.removeOffer(key('b'), '1')).toBe(false);
+    expect(g.removeOffer(key('a'), '2')).toBe(false);
+    expect(g.setLiquidity(key('a'), 1 as unknown as string, 5n)).toBe(false);
+    expect(g.removeOffer(key('a'), undefined as unknown as string)).toBe(false);
+    expect(g.removeOffer(key('a'), '1')).toBe(true);
+    expect(g.stats().offers).toBe(0);
   });
 });
 
@@ -219,6 +335,27 @@ describe('offer graph: peers', () => {
     for (const [i, k] of keys.entries()) expect(g.peer(k.split('').join(''))).toBe(idx[i]);
     expect(graphTable(g).peerKeys).toEqual(keys);
     expect(keys.map((k) => graphTable(g).peerIndex.get(k))).toEqual(idx);
+  });
+
+  it('finds every peer when many keys share a tail or crowd neighbouring tails (past the lookup table reach)', () => {
+    const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0');
+    // 40 keys ending in one tail, 40 whose tails follow it, 40 spread out, interleaved
+    const keys: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      keys.push(`${hex(i + 1, 57)}abcdef0`);
+      keys.push(hex(i + 1, 57) + hex(0xabcdef1 + i, 7));
+      keys.push(hex(i * 7919, 64));
+    }
+    const g = new OfferGraph();
+    // through follow lists too, the bulk path's lookups
+    g.setFollows(keys[0] as string, keys.slice(1, 60));
+    const idx = keys.map((k) => g.peer(k));
+    expect(new Set(idx).size).toBe(keys.length);
+    expect(graphTable(g).peerKeys.length).toBe(keys.length);
+    for (const [i, k] of keys.entries()) expect(g.peer(k.split('').join(''))).toBe(idx[i]);
+    expect(graphTable(g).peerKeys.map((k) => keys.indexOf(k))).toEqual(idx);
+    // an unknown key with a crowded tail is a new peer
+    expect(g.peer(`${hex(999, 57)}abcdef0`)).toBe(keys.length);
   });
 
   it('rejects keys that are not 64 lowercase hex characters, even when their tail matches a peer', () => {
