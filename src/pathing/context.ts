@@ -13,7 +13,7 @@ import { StateHeap } from './heap.ts';
 import { OfferLists } from './offer-lists.ts';
 import { SlotBounds } from './slot-bounds.ts';
 import { SocialIndex } from './social-index.ts';
-import { NONE } from './table.ts';
+import { NONE, grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /** A path as the passes hold it: peers from payer to payee, the offer fed at each peer but the payee. */
@@ -37,7 +37,7 @@ export interface QueryState {
   payee: number;
   /** The payer's unit. */
   u0: number;
-  /** Hop limit, and layers per slot (H + 1). */
+  /** Hop limit, and layers per slot (H: a label has at most H - 1 transfers after it, the payer's makes H). */
   H: number;
   layers: number;
   now: number;
@@ -213,46 +213,53 @@ export class SearchContext {
     return this.liq.num === this.g.fLiq;
   }
 
-  /** Size the scratch arrays for the graph and hop limit H. */
+  /**
+   * Size the scratch arrays for the graph and hop limit H. Labels use layers 0..H-1 only (a
+   * label at layer H would need H + 1 transfers), so a slot has H layers. Arrays grow to the
+   * graph's slots (peers) plus an eighth, not to twice: the labels and scans alone are ~28 bytes
+   * per state, and a graph grows by a slot at a time after its bulk load. The label arrays are
+   * kept when H shrinks: every pass stamps its labels afresh, so a smaller stride reads no stale
+   * label.
+   */
   ensureScratch(H: number): void {
     const g = this.g;
     const P = g.peerKeys.length;
     const S = g.slotCount;
     if (this.dfs.visit.length < P) {
-      this.dfs.visit = new Int32Array(P * 2);
-      this.bf.nearPayer = new Int32Array(P * 2);
-      this.bf.chainMark = new Int32Array(P * 2);
+      const n = grown(P);
+      this.dfs.visit = new Int32Array(n);
+      this.bf.nearPayer = new Int32Array(n);
+      this.bf.chainMark = new Int32Array(n);
     }
-    const L = (H + 1) * S;
+    this.q.layers = H;
     const lab = this.lab;
     const ly = this.layer;
-    if (lab.stamp.length < L || this.q.layers !== H + 1 || ly.stamp.length < S) {
-      const cap = Math.max(S * 2, 16);
-      this.q.layers = H + 1;
-      lab.num = new Float64Array(cap * (H + 1));
-      lab.big = new BigInt64Array(cap * (H + 1));
-      lab.stamp = new Int32Array(cap * (H + 1));
-      lab.exact = new Uint8Array(cap * (H + 1));
-      lab.simple = new Uint8Array(cap * (H + 1));
-      lab.predOffer = new Int32Array(cap * (H + 1));
-      lab.predNext = new Int32Array(cap * (H + 1));
-      ly.num = new Float64Array(cap);
-      ly.big = new BigInt64Array(cap);
-      ly.arg = new Int32Array(cap);
-      ly.exact = new Uint8Array(cap);
-      ly.stamp = new Int32Array(cap);
-      ly.touched = new Int32Array(cap);
-      ly.frontA = new Int32Array(cap);
-      ly.frontB = new Int32Array(cap);
-    }
-    const bf = this.bf;
-    if (bf.scanStamp.length < lab.stamp.length) {
-      const n = lab.stamp.length;
+    if (lab.stamp.length < S * H) {
+      const n = grown(S) * H;
+      lab.num = new Float64Array(n);
+      lab.big = new BigInt64Array(n);
+      lab.stamp = new Int32Array(n);
+      lab.exact = new Uint8Array(n);
+      lab.simple = new Uint8Array(n);
+      lab.predOffer = new Int32Array(n);
+      lab.predNext = new Int32Array(n);
+      const bf = this.bf;
       bf.scanNum = new Float64Array(n);
       bf.scanStamp = new Int32Array(n);
       bf.scanExact = new Uint8Array(n);
       bf.scanSimple = new Uint8Array(n);
       bf.expStamp = new Int32Array(n);
+    }
+    if (ly.stamp.length < S) {
+      const n = grown(S);
+      ly.num = new Float64Array(n);
+      ly.big = new BigInt64Array(n);
+      ly.arg = new Int32Array(n);
+      ly.exact = new Uint8Array(n);
+      ly.stamp = new Int32Array(n);
+      ly.touched = new Int32Array(n);
+      ly.frontA = new Int32Array(n);
+      ly.frontB = new Int32Array(n);
     }
   }
 

@@ -6,6 +6,7 @@
 import { ceilDivBig } from './amount.ts';
 import type { Found, SearchContext } from './context.ts';
 import { amountsOnPath, largestOnPath, toPath } from './path.ts';
+import { grown } from './table.ts';
 import type { RoutePath } from './router.ts';
 
 /** What a split found: its parts, and whether every search it ran was exact. */
@@ -32,8 +33,8 @@ export function splitAmount(
   const n = g.offerCap;
   const res = c.residual;
   if (res.num.length < n) {
-    res.num = new Float64Array(Math.max(n, 16) * 2);
-    res.big = new BigInt64Array(Math.max(n, 16) * 2);
+    res.num = new Float64Array(grown(n));
+    res.big = new BigInt64Array(grown(n));
   }
   res.num.set(g.fLiq.subarray(0, n));
   res.big.set(g.bLiq.subarray(0, n));
