@@ -215,18 +215,21 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     if (t >= H) continue;
     // Transfers into R carry X, so only neighbours holding a slot for X can send them.
     const senders = c.lists.senders(s);
+    const sLo = c.lists.sendLo;
+    const sHi = c.lists.sendHi;
     // a simple pass that has not met a path yet goes on: without one there is no answer
-    if (metered && (meter.spent += (senders.length >> 1) + 1) > meter.limit && (bestSlot !== NONE || !simple)) {
+    if (metered && (meter.spent += ((sHi - sLo) >> 1) + 1) > meter.limit && (bestSlot !== NONE || !simple)) {
       meter.exhausted = true;
       break;
     }
     // the senders' offers bound to R, grouped by sender (see OfferLists.boundIn)
     c.lists.boundIn(s);
     const inStart = c.lists.inStart;
+    const inAt = c.lists.inAt;
     const inOffers = c.lists.inOffers;
     const inPacked = useDom ? c.lists.inPacked : null;
     const fNew = (H - t - 1) * U;
-    for (let k = 0; k < senders.length; k += 2) {
+    for (let k = sLo; k < sHi; k += 2) {
       // most senders are too far from the payer for the transfers left: one read settles it
       if ((lim[senders[k + 1] as number] as number) < t) continue;
       const qs = senders[k] as number;
@@ -236,8 +239,8 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       // the child's chain is simple when this one is and the sender is not on it
       const csim = sim === 1 && !onChain ? 1 : 0;
       // Q's offers bound to counterparties deliver into R only when R is one
-      const bLo = inStart[k >> 1] as number;
-      const bHi = inStart[(k >> 1) + 1] as number;
+      const bLo = inStart[inAt + ((k - sLo) >> 1)] as number;
+      const bHi = inStart[inAt + ((k - sLo) >> 1) + 1] as number;
       // The offers that deliver to anyone: the undominated ones (GraphTable.relaxList), or
       // with residual liquidity (multi-path parts), which those lists do not know, all of them.
       const free = useDom ? g.relaxList(qs) : g.unboundList(qs);

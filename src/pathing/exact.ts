@@ -146,8 +146,10 @@ export function exactSearch(
     for (let u = 0; u < out.length; u++) {
       const so = out[u] as number;
       const Y = g.slotUnit[so] as number;
+      // a pool's buffer, valid for this loop even when the calls below build other lists
       const next = c.lists.senders(so);
-      for (let k = 0; k < next.length; k += 2) {
+      const kEnd = c.lists.sendHi;
+      for (let k = c.lists.sendLo; k < kEnd; k += 2) {
         const s2 = next[k] as number;
         const Q2 = next[k + 1] as number;
         if (rad[Q2] !== radOk || visit[Q2] === visitStamp) continue;

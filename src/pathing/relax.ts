@@ -91,11 +91,10 @@ export function relaxLayered(
         const qs = g.slotOf(Q, X);
         if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
         // Q's offers bound to R are relaxed from R's label alone: they deliver to no other peer
-        const bl = g.boundList(qs);
-        if (bl.recv.length > 0) {
-          g.boundTo(bl, R);
+        if (g.boundTo(qs, R) > 0) {
+          const bound = g.boundLists.data;
           for (let k2 = g.boundLo, end = g.boundHi; k2 < end; k2++) {
-            const o = bl.offers[k2] as number;
+            const o = bound[k2] as number;
             if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (labBig[js] as bigint), ex)) continue;
             const sIn = g.offerInSlot[o] as number;
             const lbIn =

@@ -6,6 +6,7 @@
  */
 import type { UnitRef } from '../events/offer.ts';
 import { FAST_LIMIT } from './amount.ts';
+import { ListPool } from './list-pool.ts';
 
 /** "No slot / no offer" in the linked lists and slot lookups. */
 export const NONE = -1;
@@ -57,15 +58,8 @@ export function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayB
   return b;
 }
 
-/** A slot's bound offers by receiver (see {@link GraphTable.boundList}). */
-export interface BoundList {
-  /** Receivers, ascending. */
-  recv: Int32Array;
-  /** The offer bound to each receiver. */
-  offers: Int32Array;
-}
-
-const NO_BOUND: BoundList = { recv: new Int32Array(0), offers: new Int32Array(0) };
+/** The shared empty list (most slots of most graphs have no unbound or no bound offers). */
+const NO_OFFERS = new Int32Array(0);
 
 /**
  * The graph's arrays and counters. Mutated only by {@link OfferGraph} (and the router's residual
@@ -245,8 +239,11 @@ export class GraphTable {
   offerTo = new Int32Array(64).fill(NONE);
   /** The counterparties of offers whose {@link offerTo} is MANY (sorted peer indexes). */
   offerToMany = new Map<number, Int32Array>();
-  /** Per output slot, its open bound offers by receiver (lazy, see {@link boundList}). */
-  boundLists: (BoundList | null)[] = [];
+  /**
+   * Per output slot, its open bound offers by receiver (lazy, see {@link boundTo}): one list of
+   * a pool, not an array each (a channel graph has one per slot).
+   */
+  readonly boundLists = new ListPool();
   /**
    * Per peer, bumped whenever an open or closed offer bound to it changes (added, removed,
    * repriced, its liquidity or counterparties changed), so a reader that indexed the offers
@@ -265,7 +262,7 @@ export class GraphTable {
     for (const r of this.offerToMany.get(o) as Int32Array) this.boundVersion[r] = (this.boundVersion[r] as number) + 1;
   }
 
-  /** The range {@link boundTo} found in its list's `offers`. */
+  /** The range {@link boundTo} found: the offers are boundLists.data[boundLo .. boundHi). */
   boundLo = 0;
   boundHi = 0;
 
@@ -285,14 +282,13 @@ export class GraphTable {
 
   /**
    * The open offers delivering into slot `s` that are bound to counterparties, one entry per
-   * (offer, counterparty) sorted by counterparty, so the offers bound to one receiver are a
-   * range (see {@link boundTo}). Rebuilt lazily after a change to the slot's offers.
+   * (offer, counterparty) sorted by counterparty: the slot's list in {@link boundLists} holds
+   * the n counterparties, ascending, then the n offers, so the offers bound to one receiver are
+   * a range. Rebuilt lazily after a change to the slot's offers.
    */
-  boundList(s: number): BoundList {
-    if (this.boundLists.length <= s)
-      for (let i = this.boundLists.length; i < this.slotCount; i++) this.boundLists.push(null);
-    const cached = this.boundLists[s];
-    if (cached) return cached;
+  private boundList(s: number): void {
+    const pool = this.boundLists;
+    if (pool.at(s) >= 0) return;
     const pairs: [number, number][] = [];
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
       if (this.offerOpen[o] !== 1 || this.offerTo[o] === NONE) continue;
@@ -300,28 +296,39 @@ export class GraphTable {
       for (let i = 0; i < to.length; i++) pairs.push([to[i] as number, o]);
     }
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const list =
-      pairs.length === 0
-        ? NO_BOUND
-        : { recv: Int32Array.from(pairs, (p) => p[0]), offers: Int32Array.from(pairs, (p) => p[1]) };
-    this.boundLists[s] = list;
-    return list;
+    const n = pairs.length;
+    const at = pool.alloc(s, this.slotCount, 2 * n);
+    const d = pool.data;
+    for (let i = 0; i < n; i++) {
+      const p = pairs[i] as [number, number];
+      d[at + i] = p[0];
+      d[at + n + i] = p[1];
+    }
   }
 
-  /** The offers of `list` bound to peer `r`: list.offers[boundLo .. boundHi). */
-  boundTo(list: BoundList, r: number): void {
-    const recv = list.recv;
-    let lo = 0;
-    let hi = recv.length;
+  /**
+   * The open offers delivering into slot `s` that are bound to peer `r` (built on first use,
+   * see {@link boundList}): boundLists.data[boundLo .. boundHi); returns how many. Read the
+   * pool's `data` after this call (building a list may replace it).
+   */
+  boundTo(s: number, r: number): number {
+    this.boundList(s);
+    const pool = this.boundLists;
+    const recv = pool.data;
+    const at = pool.at(s);
+    const n = pool.len(s) >> 1;
+    let lo = at;
+    let hi = at + n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if ((recv[mid] as number) < r) lo = mid + 1;
       else hi = mid;
     }
     let end = lo;
-    while (end < recv.length && recv[end] === r) end++;
-    this.boundLo = lo;
-    this.boundHi = end;
+    while (end < at + n && recv[end] === r) end++;
+    this.boundLo = lo + n;
+    this.boundHi = end + n;
+    return end - lo;
   }
 
   /** Per output slot, its open offers minus those another one dominates (lazy). */
@@ -332,8 +339,8 @@ export class GraphTable {
 
   relaxDirty(s: number): void {
     if (s >= 0 && s < this.relaxLists.length) this.relaxLists[s] = null;
-    if (s >= 0 && s < this.boundLists.length) this.boundLists[s] = null;
     if (s >= 0 && s < this.unboundLists.length) this.unboundLists[s] = null;
+    this.boundLists.drop(s);
   }
 
   /**
@@ -350,7 +357,7 @@ export class GraphTable {
     let n = 0;
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
       if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) n++;
-    const list = new Int32Array(n);
+    const list = n === 0 ? NO_OFFERS : new Int32Array(n);
     n = 0;
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
       if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) list[n++] = o;
@@ -422,7 +429,7 @@ export class GraphTable {
       }
       if (!dominated) keep.push(o);
     }
-    const list = Int32Array.from(keep);
+    const list = keep.length === 0 ? NO_OFFERS : Int32Array.from(keep);
     this.relaxLists[s] = list;
     return list;
   }
