@@ -166,6 +166,25 @@ describe('router rules', () => {
     expect(bad.stats().offers).toBe(0);
   });
 
+  it('a reused router sees an offer newly bound to the payee, and one unbound from it, in every pass', () => {
+    // The graph keeps each slot's bound offers by receiver and the router each receiver's
+    // index of them, in pooled buffers across queries: a rebinding must reach both before the
+    // next query. Were either stale, the first pass would not see 'cheap' reach the payee and
+    // would answer the dear path as exact.
+    const cheap = offer(B, 'cheap', USD, EUR, { to: [C] });
+    const g = graph([cheap, offer(B, 'dear', USD, EUR, { fee: 7n })], { [A]: [B], [B]: [PAYEE, C] });
+    const options = [{ firstPass: 'best-first' }, { firstPass: 'layered' }, { slotBoundAfter: 0 }] as const;
+    const routers = options.map((o) => new Router(g, o));
+    const spends = (): bigint[] => routers.map((r) => r.findRoute(q(100n)).best.spend);
+    expect(spends()).toEqual([107n, 107n, 107n]);
+    g.upsertOffer({ ...cheap, to: [C, PAYEE] });
+    expect(spends()).toEqual([100n, 100n, 100n]);
+    g.upsertOffer({ ...cheap, to: [PAYEE], fee: 3n });
+    expect(spends()).toEqual([103n, 103n, 103n]);
+    g.upsertOffer(cheap);
+    expect(spends()).toEqual([107n, 107n, 107n]);
+  });
+
   it('respects min, max and liquidity, falling back to a dearer valid path', () => {
     const cheap = offer(B, 'cheap', USD, EUR, { min: 500n });
     const dear = offer(C, 'dear', USD, EUR, { fee: 10n });
