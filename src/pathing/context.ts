@@ -80,10 +80,16 @@ export interface Meter {
   exhausted: boolean;
 }
 
-/** The liquidity in force: the graph's own arrays, or a multi-path route's residual copy. */
+/**
+ * The liquidity in force: the graph's own, or a multi-path route's residual copy. `num` holds
+ * every offer's (exact below 2^52); `big` the exact values at or above 2^52 of the residual's
+ * changed offers only (the others' are the graph's bLiq): a residual's changes are the few
+ * offers of its parts, so a full bigint copy (0.5 MB on the Lightning graph) is not kept.
+ * Read exact values with {@link SearchContext.liqBig}.
+ */
 export interface Liquidity {
   num: Float64Array;
-  big: BigInt64Array;
+  big: Map<number, bigint>;
 }
 
 /** What {@link SearchContext.offerInput} found: the input (exact double, or its bigint twin), and exactness. */
@@ -188,7 +194,9 @@ export class SearchContext {
   /** The depth-first search's marks of the peers on its current path. */
   readonly dfs = { run: 0, visit: new Int32Array(0) };
   /** Residual liquidity of a multi-path route (copies of the graph's, reused across queries). */
-  readonly residual: Liquidity = { num: new Float64Array(0), big: new BigInt64Array(0) };
+  readonly residual: Liquidity = { num: new Float64Array(0), big: new Map() };
+  /** The graph's liquidity has no residual bigints (see {@link Liquidity}). */
+  private readonly noBig = new Map<number, bigint>();
   /** The cheapest valid path the last best-first pass met (null when none). */
   incumbent: Found | null = null;
   readonly stats: SearchStats = { fallback: false, expansions: 0, exhausted: false, states: 0 };
@@ -199,13 +207,13 @@ export class SearchContext {
     this.bounds = new UnitBounds(table);
     this.slotBounds = new SlotBounds(table);
     this.lists = new OfferLists(table);
-    this.liq = { num: table.fLiq, big: table.bLiq };
+    this.liq = { num: table.fLiq, big: this.noBig };
   }
 
   /** Route through the graph's own liquidity (its arrays may have been replaced by growth). */
   useGraphLiquidity(): void {
     this.liq.num = this.g.fLiq;
-    this.liq.big = this.g.bLiq;
+    this.liq.big = this.noBig;
   }
 
   /** Whether the liquidity in force is the graph's own (not a multi-path residual). */
@@ -263,6 +271,13 @@ export class SearchContext {
     }
   }
 
+  /** The exact liquidity of offer `o` in force (see {@link Liquidity}). */
+  liqBig(o: number): bigint {
+    const v = this.liq.num[o] as number;
+    if (v < FAST_LIMIT) return BigInt(v);
+    return this.liq.big.get(o) ?? (this.g.bLiq[o] as bigint);
+  }
+
   /** Whether offer `o` is open and unexpired for this query. */
   usable(o: number): boolean {
     return this.g.offerOpen[o] === 1 && (this.g.offerExp[o] as number) > this.q.now;
@@ -299,7 +314,7 @@ export class SearchContext {
       }
     } else {
       const aB = a < FAST_LIMIT ? BigInt(a) : aBig;
-      if (aB > (this.liq.big[o] as bigint)) return false;
+      if (aB > this.liqBig(o)) return false;
       inBig = this.inputBig(o, aB);
       inNum = Number(inBig);
     }

@@ -34,7 +34,6 @@ export function exactSearch(
   const rad = c.social.radStamp;
   const radOk = c.social.radValue;
   const liqNum = c.liq.num;
-  const liqBig = c.liq.big;
   // a known valid path makes the cutoff tight from the start (labels above it were capped away)
   const top: Found[] = incumbent ? [incumbent] : [];
   const visitStamp = ++c.dfs.run;
@@ -63,7 +62,7 @@ export function exactSearch(
     let out = need;
     for (let i = offers.length - 1; i >= 0; i--) {
       const o = offers[i] as number;
-      if (out > (liqBig[o] as bigint)) return null;
+      if (out > c.liqBig(o)) return null;
       out = c.inputBig(o, out);
       if (out > (g.bMax[o] as bigint)) return null;
       // the next hop needs at least `need`, so this offer needs at least its minimum
