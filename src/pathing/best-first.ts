@@ -79,7 +79,6 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
   const lab = c.lab;
   const stamp = ++lab.run;
   const labNum = lab.num;
-  const labBig = lab.big;
   const labStamp = lab.stamp;
   const labExact = lab.exact;
   const labSimple = lab.simple;
@@ -175,7 +174,7 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     const layer = j % L;
     const s = (j - layer) / L;
     const ex = labExact[j] as number;
-    const aBig = a < FAST_LIMIT ? 0n : (labBig[j] as bigint);
+    const aBig = a < FAST_LIMIT ? 0n : (lab.big[j] as bigint);
     const R = g.slotPeer[s] as number;
     const X = slotUnit[s] as number;
     const t = layer + 1;

@@ -55,7 +55,7 @@ export interface QueryState {
 export interface LabelState {
   run: number;
   num: Float64Array;
-  /** The exact value when num >= 2^52. */
+  /** The exact value when num >= 2^52 (empty until a label first needs it: see SearchContext.setBig). */
   big: BigInt64Array;
   stamp: Int32Array;
   /** 1 when the label is achieved exactly by its predecessor chain, 0 when a minimum lifted it (a bound only). */
@@ -245,7 +245,8 @@ export class SearchContext {
     if (lab.stamp.length < S * H) {
       const n = grown(S) * H;
       lab.num = new Float64Array(n);
-      lab.big = new BigInt64Array(n);
+      // allocated when a label first reaches 2^52 (see setBig): most graphs never do
+      lab.big = new BigInt64Array(0);
       lab.stamp = new Int32Array(n);
       lab.exact = new Uint8Array(n);
       lab.simple = new Uint8Array(n);
@@ -352,7 +353,7 @@ export class SearchContext {
       if (s === NONE) continue;
       const j = s * q.layers;
       lab.num[j] = Number(amount);
-      lab.big[j] = amount;
+      if ((lab.num[j] as number) >= FAST_LIMIT) this.setBig(j, amount);
       lab.stamp[j] = stamp;
       lab.exact[j] = 1;
       lab.simple[j] = 1;
@@ -395,10 +396,21 @@ export class SearchContext {
     lab.num[j] = inNum;
     lab.exact[j] = inEx;
     lab.simple[j] = simple;
-    if (inNum >= FAST_LIMIT) lab.big[j] = inBig;
+    if (inNum >= FAST_LIMIT) this.setBig(j, inBig);
     lab.predOffer[j] = offer;
     lab.predNext[j] = nextSlot;
     return fresh;
+  }
+
+  /**
+   * Record state j's exact label (at or above 2^52). The bigint twins are allocated on first
+   * use, for every state at once (so none written before is lost); readers look at them only
+   * when the label's double is at or above 2^52, and read `lab.big` afresh each time.
+   */
+  private setBig(j: number, v: bigint): void {
+    const lab = this.lab;
+    if (lab.big.length === 0) lab.big = new BigInt64Array(lab.stamp.length);
+    lab.big[j] = v;
   }
 
   /** The exact value of state i's label. */

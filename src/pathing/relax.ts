@@ -28,7 +28,6 @@ export function relaxLayered(
   const lab = c.lab;
   const stamp = ++lab.run;
   const labNum = lab.num;
-  const labBig = lab.big;
   const labExact = lab.exact;
   const ly = c.layer;
   const dExact = ly.exact;
@@ -95,7 +94,7 @@ export function relaxLayered(
           const bound = g.boundLists.data;
           for (let k2 = g.boundLo, end = g.boundHi; k2 < end; k2++) {
             const o = bound[k2] as number;
-            if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (labBig[js] as bigint), ex)) continue;
+            if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (lab.big[js] as bigint), ex)) continue;
             const sIn = g.offerInSlot[o] as number;
             const lbIn =
               inp.num * (F[fNew + (slotUnit[sIn] as number)] as number) +
@@ -109,17 +108,17 @@ export function relaxLayered(
         if (dStamp[qs] !== dStampV) {
           dStamp[qs] = dStampV;
           dNum[qs] = a;
-          if (a >= FAST_LIMIT) dBig[qs] = labBig[js] as bigint;
+          if (a >= FAST_LIMIT) dBig[qs] = lab.big[js] as bigint;
           dArg[qs] = s;
           dExact[qs] = ex;
           ly.touched[nTouched++] = qs;
         } else {
           const cur = dNum[qs] as number;
-          const less = a < cur || (a >= FAST_LIMIT && a === cur && (labBig[js] as bigint) < (dBig[qs] as bigint));
-          const tie = a === cur && (a < FAST_LIMIT || (labBig[js] as bigint) === (dBig[qs] as bigint));
+          const less = a < cur || (a >= FAST_LIMIT && a === cur && (lab.big[js] as bigint) < (dBig[qs] as bigint));
+          const tie = a === cur && (a < FAST_LIMIT || (lab.big[js] as bigint) === (dBig[qs] as bigint));
           if (less || (tie && ex > (dExact[qs] as number))) {
             dNum[qs] = a;
-            if (a >= FAST_LIMIT) dBig[qs] = labBig[js] as bigint;
+            if (a >= FAST_LIMIT) dBig[qs] = lab.big[js] as bigint;
             dArg[qs] = s;
             dExact[qs] = ex;
           }
