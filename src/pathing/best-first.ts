@@ -242,12 +242,14 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       const bHi = inStart[inAt + ((k - sLo) >> 1) + 1] as number;
       // The offers that deliver to anyone: the undominated ones (GraphTable.relaxList), or
       // with residual liquidity (multi-path parts), which those lists do not know, all of them.
-      const free = useDom ? g.relaxList(qs) : g.unboundList(qs);
+      const nFree = useDom ? g.relaxList(qs) : g.unboundList(qs);
+      const free = useDom ? g.relaxLists.data : g.unboundLists.data;
+      const freeLo = g.freeLo;
       // already scanned with a label at most this large and at most as many transfers: the
       // unbound offers can give nothing new (a scan from another receiver says nothing of the
       // offers bound to R). Without unbound offers there is nothing to skip (a residual pass
       // still counts its scans in the budget, as it always has).
-      let seen = useDom && free.length === 0;
+      let seen = useDom && nFree === 0;
       if (a < FAST_LIMIT && !seen) {
         const m0 = qs * L;
         for (let l2 = 1; l2 <= t; l2++) {
@@ -273,17 +275,19 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       for (let pass = seen ? 1 : 0; pass < (bLo < bHi ? 2 : 1); pass++) {
         const lst = pass === 1 ? inOffers : free;
         // the terms side by side (one cache line per offer instead of nine arrays)
-        const pk = pass === 1 ? inPacked : useDom ? c.lists.packed(qs, free) : null;
-        const end = pass === 1 ? bHi : free.length;
+        const pk = pass === 1 ? inPacked : useDom ? c.lists.packed(qs) : null;
+        // entry li's terms are at (li + pOff) * PACK
+        const pOff = pass === 1 || !useDom ? 0 : c.lists.packedLo - freeLo;
+        const end = pass === 1 ? bHi : freeLo + nFree;
         // each offer weighed counts too: hubs are many senders, and busy senders many offers
-        if (metered) meter.spent += pass === 1 ? bHi - bLo : useDom ? free.length : 4;
-        for (let li = pass === 1 ? bLo : 0; li < end; li++) {
+        if (metered) meter.spent += pass === 1 ? bHi - bLo : useDom ? nFree : 4;
+        for (let li = pass === 1 ? bLo : freeLo; li < end; li++) {
           const o = lst[li] as number;
           let inNum: number;
           let inBig = 0n;
           let inEx = ex;
           let sIn: number;
-          const b = li * PACK;
+          const b = (li + pOff) * PACK;
           if (pk && a < FAST_LIMIT && (pk[b + 3] as number) > 0) {
             // open, exact-double terms (see OfferLists.packed): no bigint unless the quotient is undecided
             if ((pk[b] as number) <= now || a > (pk[b + 1] as number)) continue;

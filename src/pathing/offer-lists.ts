@@ -16,8 +16,6 @@ export const PACK = 8;
 /** Per-slot caches of senders and packed offer terms, for one graph. */
 export class OfferLists {
   private readonly g: GraphTable;
-  private packedLists: (Float64Array | undefined)[] = [];
-  private packedSrc: (Int32Array | undefined)[] = [];
   private readonly senderPool = new ListPool();
   private senderAdj: (Int32Array | undefined)[] = [];
   private senderEpoch = new Int32Array(0);
@@ -31,21 +29,43 @@ export class OfferLists {
     this.g = table;
   }
 
+  /** Per slot, the packed terms of its relaxation list, and the id of the list they were built from. */
+  private readonly packedPool = new ListPool(PACK);
+  private packedId = new Float64Array(0);
+  /** Set by {@link packed}: entry i of the slot's relaxation list has its terms at (packedLo + i) * PACK. */
+  packedLo = 0;
+
   /**
-   * The terms of the offers in relaxation list `lst` of slot s, side by side, PACK doubles per
-   * offer: expiration, liquidity, fee, input factor numerator and denominator, min, max, input
-   * slot. The numerator is 0 for a closed offer or one whose fee is not an exact double (the
+   * The terms of the offers in slot s's relaxation list (GraphTable.relaxList, call that first),
+   * side by side, PACK doubles per offer: expiration, liquidity, fee, input factor numerator
+   * and denominator, min, max, input slot; returns the pool's doubles (see {@link packedLo}).
+   * The numerator is 0 for a closed offer or one whose fee is not an exact double (the
    * caller then reads the graph's own arrays). Liquidity, min and max at or above 2^52 are
    * stored rounded: they are then above every exact input, and the caller compares such
-   * inputs in bigint. Kept while the graph returns the same list:
-   * it builds a new one after any change to the slot's offers (liquidity included).
+   * inputs in bigint. Kept while the graph keeps the same list: it builds a new one after any
+   * change to the slot's offers (liquidity included).
    */
-  packed(s: number, lst: Int32Array): Float64Array {
-    if (this.packedSrc[s] === lst) return this.packedLists[s] as Float64Array;
-    const out = new Float64Array(lst.length * PACK);
-    for (let i = 0; i < lst.length; i++) this.pack(out, i * PACK, lst[i] as number);
-    this.packedLists[s] = out;
-    this.packedSrc[s] = lst;
+  packed(s: number): Float64Array {
+    const g = this.g;
+    const pool = this.packedPool;
+    const id = g.relaxIds[s] as number;
+    if (this.packedId[s] === id && pool.at(s) >= 0) {
+      this.packedLo = pool.at(s);
+      return pool.wideData;
+    }
+    if (this.packedId.length < g.slotCount) {
+      const ids = new Float64Array(grown(g.slotCount));
+      ids.set(this.packedId);
+      this.packedId = ids;
+    }
+    const lst = g.relaxLists.data;
+    const lo = g.relaxLists.at(s);
+    const n = g.relaxLists.len(s);
+    const at = pool.alloc(s, g.slotCount, n);
+    const out = pool.wideData;
+    for (let i = 0; i < n; i++) this.pack(out, (at + i) * PACK, lst[lo + i] as number);
+    this.packedId[s] = id;
+    this.packedLo = at;
     return out;
   }
 

@@ -58,9 +58,6 @@ export function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayB
   return b;
 }
 
-/** The shared empty list (most slots of most graphs have no unbound or no bound offers). */
-const NO_OFFERS = new Int32Array(0);
-
 /**
  * The graph's arrays and counters. Mutated only by {@link OfferGraph} (and the router's residual
  * liquidity, which copies), read directly by the router and arbitrage search.
@@ -331,15 +328,26 @@ export class GraphTable {
     return end - lo;
   }
 
-  /** Per output slot, its open offers minus those another one dominates (lazy). */
-  relaxLists: (Int32Array | null)[] = [];
+  /** Per output slot, its open offers minus those another one dominates (lazy, see {@link relaxList}). */
+  readonly relaxLists = new ListPool();
+  /**
+   * Per slot, an id of its relaxation list, new each time the list is built: what a reader
+   * that derived something from the list (OfferLists.packed) compares.
+   */
+  relaxIds = new Float64Array(0);
+  private relaxSeq = 0;
 
-  /** Per output slot, its open offers that deliver to anyone, in the slot's own order (lazy). */
-  unboundLists: (Int32Array | null)[] = [];
+  /** Per output slot, its open offers that deliver to anyone, in the slot's own order (lazy, see {@link unboundList}). */
+  readonly unboundLists = new ListPool();
 
+  /** Where the list {@link relaxList} or {@link unboundList} returned starts in its pool's `data`. */
+  freeLo = 0;
+
+  /** Drop slot s's lazy lists: its offers changed (liquidity included). */
   relaxDirty(s: number): void {
-    if (s >= 0 && s < this.relaxLists.length) this.relaxLists[s] = null;
-    if (s >= 0 && s < this.unboundLists.length) this.unboundLists[s] = null;
+    if (s < 0) return;
+    this.relaxLists.drop(s);
+    this.unboundLists.drop(s);
     this.boundLists.drop(s);
   }
 
@@ -347,22 +355,26 @@ export class GraphTable {
    * The open offers delivering into slot `s` that are bound to nobody, in the order of the
    * slot's own list: what a pass over residual liquidity (which {@link relaxList} does not
    * know) relaxes, without walking past the slot's bound offers (a channel's end holds
-   * thousands). Rebuilt lazily after a change to the slot's offers.
+   * thousands). Rebuilt lazily after a change to the slot's offers. Returns how many: the list
+   * is unboundLists.data[freeLo .. freeLo + n) (read `data` after this call).
    */
-  unboundList(s: number): Int32Array {
-    if (this.unboundLists.length <= s)
-      for (let i = this.unboundLists.length; i < this.slotCount; i++) this.unboundLists.push(null);
-    const cached = this.unboundLists[s];
-    if (cached) return cached;
+  unboundList(s: number): number {
+    const pool = this.unboundLists;
+    const at = pool.at(s);
+    if (at >= 0) {
+      this.freeLo = at;
+      return pool.len(s);
+    }
     let n = 0;
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
       if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) n++;
-    const list = n === 0 ? NO_OFFERS : new Int32Array(n);
-    n = 0;
+    const lo = pool.alloc(s, this.slotCount, n);
+    const list = pool.data;
+    let i = lo;
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
-      if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) list[n++] = o;
-    this.unboundLists[s] = list;
-    return list;
+      if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) list[i++] = o;
+    this.freeLo = lo;
+    return n;
   }
 
   /**
@@ -371,13 +383,17 @@ export class GraphTable {
    * (input factor and fee no larger) and is usable whenever o is (liquidity and max no smaller,
    * min no larger, expiring no earlier). Dropping o then never changes the least input the
    * relaxation computes for any amount (minimum lifting included). Values beyond exact doubles
-   * never count as dominated. Rebuilt lazily after a change to the slot's offers.
+   * never count as dominated. Rebuilt lazily after a change to the slot's offers (with a new
+   * {@link relaxIds} entry). Returns how many: the list is relaxLists.data[freeLo .. freeLo +
+   * n) (read `data` after this call).
    */
-  relaxList(s: number): Int32Array {
-    if (this.relaxLists.length <= s)
-      for (let i = this.relaxLists.length; i < this.slotCount; i++) this.relaxLists.push(null);
-    const cached = this.relaxLists[s];
-    if (cached) return cached;
+  relaxList(s: number): number {
+    const pool = this.relaxLists;
+    const at = pool.at(s);
+    if (at >= 0) {
+      this.freeLo = at;
+      return pool.len(s);
+    }
     const keep: number[] = [];
     const cand: number[] = [];
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
@@ -429,9 +445,16 @@ export class GraphTable {
       }
       if (!dominated) keep.push(o);
     }
-    const list = keep.length === 0 ? NO_OFFERS : Int32Array.from(keep);
-    this.relaxLists[s] = list;
-    return list;
+    const lo = pool.alloc(s, this.slotCount, keep.length);
+    pool.data.set(keep, lo);
+    if (this.relaxIds.length < this.slotCount) {
+      const ids = new Float64Array(grown(this.slotCount));
+      ids.set(this.relaxIds);
+      this.relaxIds = ids;
+    }
+    this.relaxIds[s] = ++this.relaxSeq;
+    this.freeLo = lo;
+    return keep.length;
   }
 
   /** Peers whose undirected adjacency must be rebuilt, each once (see adjDirtyMark). */

@@ -185,6 +185,39 @@ describe('router rules', () => {
     expect(spends()).toEqual([107n, 107n, 107n]);
   });
 
+  it('a reused router sees an offer added to a slot whose lists it has read, and one removed', () => {
+    // The graph keeps each slot's undominated offers (and the router their packed terms) and
+    // its unbound offers in pooled buffers across queries: a new offer must reach them before
+    // the next query. Were they stale, the first pass would not see 'cheap' and would answer the
+    // dear path as exact; in a split, the residual pass would not see it either.
+    const g = graph([offer(B, 'dear', USD, EUR, { fee: 7n, liquidity: 60n })], {
+      [A]: [B, E],
+      [B]: [PAYEE],
+      [E]: [PAYEE],
+    });
+    const options = [{ firstPass: 'best-first' }, { slotBoundAfter: 0 }] as const;
+    const routers = options.map((o) => new Router(g, o));
+    const spends = (amount: bigint): bigint[] => routers.map((r) => r.findRoute(q(amount)).best.spend);
+    const multi = (): bigint[] => routers.map((r) => r.findMultiRoute(q(100n)).spend);
+    expect(spends(50n)).toEqual([57n, 57n]);
+    // E's offer alone carries 40: a split of 100 is 60 through B (dear) and 40 through E
+    g.upsertOffer(offer(E, 'e', USD, EUR, { fee: 1n, liquidity: 40n }));
+    expect(multi()).toEqual([108n, 108n]);
+    g.upsertOffer(offer(B, 'cheap', USD, EUR, { liquidity: 60n }));
+    expect(spends(50n)).toEqual([50n, 50n]);
+    // 60 through 'cheap', 40 through 'e' (+1)
+    expect(multi()).toEqual([101n, 101n]);
+    g.removeOffer(B, 'cheap');
+    expect(spends(50n)).toEqual([57n, 57n]);
+    expect(multi()).toEqual([108n, 108n]);
+    // a liquidity change reaches the packed terms: 'low' carries 50 only once it is raised
+    const h = graph([offer(B, 'low', USD, EUR, { liquidity: 10n })], { [A]: [B], [B]: [PAYEE] });
+    const r = new Router(h);
+    expect(() => r.findRoute(q(50n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    h.setLiquidity(B, 'low', 60n);
+    expect(r.findRoute(q(50n)).best.spend).toBe(50n);
+  });
+
   it('respects min, max and liquidity, falling back to a dearer valid path', () => {
     const cheap = offer(B, 'cheap', USD, EUR, { min: 500n });
     const dear = offer(C, 'dear', USD, EUR, { fee: 10n });
