@@ -259,17 +259,26 @@ export class SearchContext {
       bf.scanSimple = new Uint8Array(n);
       bf.expStamp = new Int32Array(n);
     }
-    if (ly.stamp.length < S) {
-      const n = grown(S);
-      ly.num = new Float64Array(n);
-      ly.big = new BigInt64Array(n);
-      ly.arg = new Int32Array(n);
-      ly.exact = new Uint8Array(n);
-      ly.stamp = new Int32Array(n);
-      ly.touched = new Int32Array(n);
-      ly.frontA = new Int32Array(n);
-      ly.frontB = new Int32Array(n);
-    }
+    // the payee's seeds (seedPayee); the rest of the layered scratch waits for ensureLayered
+    if (ly.frontA.length < S) ly.frontA = new Int32Array(grown(S));
+  }
+
+  /**
+   * Size the layered pass's scratch (relax.ts) for the graph, after {@link ensureScratch}: a
+   * router whose queries never run that pass (no alternatives, best-first) never keeps it.
+   */
+  ensureLayered(): void {
+    const S = this.g.slotCount;
+    const ly = this.layer;
+    if (ly.stamp.length >= S) return;
+    const n = grown(S);
+    ly.num = new Float64Array(n);
+    ly.big = new BigInt64Array(n);
+    ly.arg = new Int32Array(n);
+    ly.exact = new Uint8Array(n);
+    ly.stamp = new Int32Array(n);
+    ly.touched = new Int32Array(n);
+    ly.frontB = new Int32Array(n);
   }
 
   /** The exact liquidity of offer `o` in force (see {@link Liquidity}). */

@@ -20,6 +20,7 @@ export function relaxLayered(
 ): Candidate | null {
   const g = c.g;
   const q = c.q;
+  c.ensureLayered();
   const lim = c.social.peerLimits(q.payer, q.payee, q.H);
   // a known valid path's spend: labels whose bound is above it cannot matter to the exact search
   const capNum = cap * (1 + 1e-12);
