@@ -1,9 +1,10 @@
 /**
- * Many small lists in one buffer: the per-slot lists the router keeps across queries (bound
- * offers by receiver, senders, the per-receiver index of bound offers) number in the tens of
- * thousands on the Lightning graph, and each as its own typed array cost ~200 bytes of objects
- * (the array, its ArrayBuffer, its backing store) besides its entries: ~7 MB of the ~24 MB a
- * router kept. Here a list is a range of one buffer, found by its key (a slot).
+ * Many small lists in one buffer: the per-slot lists kept across queries (the graph's bound
+ * offers by receiver, undominated and unbound offers; the router's senders, per-receiver index
+ * of bound offers, packed terms) number in the tens of thousands on the Lightning graphs, and
+ * each as its own typed array cost ~200 bytes of objects (the array, its ArrayBuffer, its
+ * backing store) besides its entries: ~7 MB of the ~24 MB a router kept on the faithful mapping.
+ * Here a list is a range of one buffer, found by its key (a slot).
  */
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Lists the passes read per slot, cached across queries: the senders of a slot (the slots a
  * transfer into it can come from), the offers bound to a slot's peer grouped by sender, and the
- * terms of a slot's relaxation list packed side by side. The first two are kept in pools (one
- * buffer each, see list-pool.ts), not an array per slot.
+ * terms of a slot's relaxation list packed side by side, each kind in a pool (one buffer each,
+ * see list-pool.ts), not an array per slot.
  */
 import { PPM } from '../events/offer.ts';
 import { FAST_LIMIT } from './amount.ts';
