@@ -79,7 +79,6 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
   const lab = c.lab;
   const stamp = ++lab.run;
   const labNum = lab.num;
-  const labBig = lab.big;
   const labStamp = lab.stamp;
   const labExact = lab.exact;
   const labSimple = lab.simple;
@@ -175,7 +174,7 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     const layer = j % L;
     const s = (j - layer) / L;
     const ex = labExact[j] as number;
-    const aBig = a < FAST_LIMIT ? 0n : (labBig[j] as bigint);
+    const aBig = a < FAST_LIMIT ? 0n : (lab.big[j] as bigint);
     const R = g.slotPeer[s] as number;
     const X = slotUnit[s] as number;
     const t = layer + 1;
@@ -215,18 +214,21 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     if (t >= H) continue;
     // Transfers into R carry X, so only neighbours holding a slot for X can send them.
     const senders = c.lists.senders(s);
+    const sLo = c.lists.sendLo;
+    const sHi = c.lists.sendHi;
     // a simple pass that has not met a path yet goes on: without one there is no answer
-    if (metered && (meter.spent += (senders.length >> 1) + 1) > meter.limit && (bestSlot !== NONE || !simple)) {
+    if (metered && (meter.spent += ((sHi - sLo) >> 1) + 1) > meter.limit && (bestSlot !== NONE || !simple)) {
       meter.exhausted = true;
       break;
     }
     // the senders' offers bound to R, grouped by sender (see OfferLists.boundIn)
     c.lists.boundIn(s);
     const inStart = c.lists.inStart;
+    const inAt = c.lists.inAt;
     const inOffers = c.lists.inOffers;
     const inPacked = useDom ? c.lists.inPacked : null;
     const fNew = (H - t - 1) * U;
-    for (let k = 0; k < senders.length; k += 2) {
+    for (let k = sLo; k < sHi; k += 2) {
       // most senders are too far from the payer for the transfers left: one read settles it
       if ((lim[senders[k + 1] as number] as number) < t) continue;
       const qs = senders[k] as number;
@@ -236,16 +238,18 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       // the child's chain is simple when this one is and the sender is not on it
       const csim = sim === 1 && !onChain ? 1 : 0;
       // Q's offers bound to counterparties deliver into R only when R is one
-      const bLo = inStart[k >> 1] as number;
-      const bHi = inStart[(k >> 1) + 1] as number;
+      const bLo = inStart[inAt + ((k - sLo) >> 1)] as number;
+      const bHi = inStart[inAt + ((k - sLo) >> 1) + 1] as number;
       // The offers that deliver to anyone: the undominated ones (GraphTable.relaxList), or
       // with residual liquidity (multi-path parts), which those lists do not know, all of them.
-      const free = useDom ? g.relaxList(qs) : g.unboundList(qs);
+      const nFree = useDom ? g.relaxList(qs) : g.unboundList(qs);
+      const free = useDom ? g.relaxLists.data : g.unboundLists.data;
+      const freeLo = g.freeLo;
       // already scanned with a label at most this large and at most as many transfers: the
       // unbound offers can give nothing new (a scan from another receiver says nothing of the
       // offers bound to R). Without unbound offers there is nothing to skip (a residual pass
       // still counts its scans in the budget, as it always has).
-      let seen = useDom && free.length === 0;
+      let seen = useDom && nFree === 0;
       if (a < FAST_LIMIT && !seen) {
         const m0 = qs * L;
         for (let l2 = 1; l2 <= t; l2++) {
@@ -271,17 +275,19 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       for (let pass = seen ? 1 : 0; pass < (bLo < bHi ? 2 : 1); pass++) {
         const lst = pass === 1 ? inOffers : free;
         // the terms side by side (one cache line per offer instead of nine arrays)
-        const pk = pass === 1 ? inPacked : useDom ? c.lists.packed(qs, free) : null;
-        const end = pass === 1 ? bHi : free.length;
+        const pk = pass === 1 ? inPacked : useDom ? c.lists.packed(qs) : null;
+        // entry li's terms are at (li + pOff) * PACK
+        const pOff = pass === 1 || !useDom ? 0 : c.lists.packedLo - freeLo;
+        const end = pass === 1 ? bHi : freeLo + nFree;
         // each offer weighed counts too: hubs are many senders, and busy senders many offers
-        if (metered) meter.spent += pass === 1 ? bHi - bLo : useDom ? free.length : 4;
-        for (let li = pass === 1 ? bLo : 0; li < end; li++) {
+        if (metered) meter.spent += pass === 1 ? bHi - bLo : useDom ? nFree : 4;
+        for (let li = pass === 1 ? bLo : freeLo; li < end; li++) {
           const o = lst[li] as number;
           let inNum: number;
           let inBig = 0n;
           let inEx = ex;
           let sIn: number;
-          const b = li * PACK;
+          const b = (li + pOff) * PACK;
           if (pk && a < FAST_LIMIT && (pk[b + 3] as number) > 0) {
             // open, exact-double terms (see OfferLists.packed): no bigint unless the quotient is undecided
             if ((pk[b] as number) <= now || a > (pk[b + 1] as number)) continue;

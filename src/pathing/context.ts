@@ -13,7 +13,7 @@ import { StateHeap } from './heap.ts';
 import { OfferLists } from './offer-lists.ts';
 import { SlotBounds } from './slot-bounds.ts';
 import { SocialIndex } from './social-index.ts';
-import { NONE } from './table.ts';
+import { NONE, grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /** A path as the passes hold it: peers from payer to payee, the offer fed at each peer but the payee. */
@@ -37,7 +37,7 @@ export interface QueryState {
   payee: number;
   /** The payer's unit. */
   u0: number;
-  /** Hop limit, and layers per slot (H + 1). */
+  /** Hop limit, and layers per slot (H: a label has at most H - 1 transfers after it, the payer's makes H). */
   H: number;
   layers: number;
   now: number;
@@ -55,7 +55,7 @@ export interface QueryState {
 export interface LabelState {
   run: number;
   num: Float64Array;
-  /** The exact value when num >= 2^52. */
+  /** The exact value when num >= 2^52 (empty until a label first needs it: see SearchContext.setBig). */
   big: BigInt64Array;
   stamp: Int32Array;
   /** 1 when the label is achieved exactly by its predecessor chain, 0 when a minimum lifted it (a bound only). */
@@ -80,10 +80,16 @@ export interface Meter {
   exhausted: boolean;
 }
 
-/** The liquidity in force: the graph's own arrays, or a multi-path route's residual copy. */
+/**
+ * The liquidity in force: the graph's own, or a multi-path route's residual copy. `num` holds
+ * every offer's (exact below 2^52); `big` the exact values at or above 2^52 of the residual's
+ * changed offers only (the others' are the graph's bLiq): a residual's changes are the few
+ * offers of its parts, so a full bigint copy (0.5 MB on the Lightning graph) is not kept.
+ * Read exact values with {@link SearchContext.liqBig}.
+ */
 export interface Liquidity {
   num: Float64Array;
-  big: BigInt64Array;
+  big: Map<number, bigint>;
 }
 
 /** What {@link SearchContext.offerInput} found: the input (exact double, or its bigint twin), and exactness. */
@@ -188,7 +194,9 @@ export class SearchContext {
   /** The depth-first search's marks of the peers on its current path. */
   readonly dfs = { run: 0, visit: new Int32Array(0) };
   /** Residual liquidity of a multi-path route (copies of the graph's, reused across queries). */
-  readonly residual: Liquidity = { num: new Float64Array(0), big: new BigInt64Array(0) };
+  readonly residual: Liquidity = { num: new Float64Array(0), big: new Map() };
+  /** The graph's liquidity has no residual bigints (see {@link Liquidity}). */
+  private readonly noBig = new Map<number, bigint>();
   /** The cheapest valid path the last best-first pass met (null when none). */
   incumbent: Found | null = null;
   readonly stats: SearchStats = { fallback: false, expansions: 0, exhausted: false, states: 0 };
@@ -199,13 +207,13 @@ export class SearchContext {
     this.bounds = new UnitBounds(table);
     this.slotBounds = new SlotBounds(table);
     this.lists = new OfferLists(table);
-    this.liq = { num: table.fLiq, big: table.bLiq };
+    this.liq = { num: table.fLiq, big: this.noBig };
   }
 
   /** Route through the graph's own liquidity (its arrays may have been replaced by growth). */
   useGraphLiquidity(): void {
     this.liq.num = this.g.fLiq;
-    this.liq.big = this.g.bLiq;
+    this.liq.big = this.noBig;
   }
 
   /** Whether the liquidity in force is the graph's own (not a multi-path residual). */
@@ -213,47 +221,71 @@ export class SearchContext {
     return this.liq.num === this.g.fLiq;
   }
 
-  /** Size the scratch arrays for the graph and hop limit H. */
+  /**
+   * Size the scratch arrays for the graph and hop limit H. Labels use layers 0..H-1 only (a
+   * label at layer H would need H + 1 transfers), so a slot has H layers. Arrays grow to the
+   * graph's slots (peers) plus an eighth, not to twice: the labels and scans alone are ~28 bytes
+   * per state, and a graph grows by a slot at a time after its bulk load. The label arrays are
+   * kept when H shrinks: every pass stamps its labels afresh, so a smaller stride reads no stale
+   * label.
+   */
   ensureScratch(H: number): void {
     const g = this.g;
     const P = g.peerKeys.length;
     const S = g.slotCount;
     if (this.dfs.visit.length < P) {
-      this.dfs.visit = new Int32Array(P * 2);
-      this.bf.nearPayer = new Int32Array(P * 2);
-      this.bf.chainMark = new Int32Array(P * 2);
+      const n = grown(P);
+      this.dfs.visit = new Int32Array(n);
+      this.bf.nearPayer = new Int32Array(n);
+      this.bf.chainMark = new Int32Array(n);
     }
-    const L = (H + 1) * S;
+    this.q.layers = H;
     const lab = this.lab;
     const ly = this.layer;
-    if (lab.stamp.length < L || this.q.layers !== H + 1 || ly.stamp.length < S) {
-      const cap = Math.max(S * 2, 16);
-      this.q.layers = H + 1;
-      lab.num = new Float64Array(cap * (H + 1));
-      lab.big = new BigInt64Array(cap * (H + 1));
-      lab.stamp = new Int32Array(cap * (H + 1));
-      lab.exact = new Uint8Array(cap * (H + 1));
-      lab.simple = new Uint8Array(cap * (H + 1));
-      lab.predOffer = new Int32Array(cap * (H + 1));
-      lab.predNext = new Int32Array(cap * (H + 1));
-      ly.num = new Float64Array(cap);
-      ly.big = new BigInt64Array(cap);
-      ly.arg = new Int32Array(cap);
-      ly.exact = new Uint8Array(cap);
-      ly.stamp = new Int32Array(cap);
-      ly.touched = new Int32Array(cap);
-      ly.frontA = new Int32Array(cap);
-      ly.frontB = new Int32Array(cap);
-    }
-    const bf = this.bf;
-    if (bf.scanStamp.length < lab.stamp.length) {
-      const n = lab.stamp.length;
+    if (lab.stamp.length < S * H) {
+      const n = grown(S) * H;
+      lab.num = new Float64Array(n);
+      // allocated when a label first reaches 2^52 (see setBig): most graphs never do
+      lab.big = new BigInt64Array(0);
+      lab.stamp = new Int32Array(n);
+      lab.exact = new Uint8Array(n);
+      lab.simple = new Uint8Array(n);
+      lab.predOffer = new Int32Array(n);
+      lab.predNext = new Int32Array(n);
+      const bf = this.bf;
       bf.scanNum = new Float64Array(n);
       bf.scanStamp = new Int32Array(n);
       bf.scanExact = new Uint8Array(n);
       bf.scanSimple = new Uint8Array(n);
       bf.expStamp = new Int32Array(n);
     }
+    // the payee's seeds (seedPayee); the rest of the layered scratch waits for ensureLayered
+    if (ly.frontA.length < S) ly.frontA = new Int32Array(grown(S));
+  }
+
+  /**
+   * Size the layered pass's scratch (relax.ts) for the graph, after {@link ensureScratch}: a
+   * router whose queries never run that pass (no alternatives, best-first) never keeps it.
+   */
+  ensureLayered(): void {
+    const S = this.g.slotCount;
+    const ly = this.layer;
+    if (ly.stamp.length >= S) return;
+    const n = grown(S);
+    ly.num = new Float64Array(n);
+    ly.big = new BigInt64Array(n);
+    ly.arg = new Int32Array(n);
+    ly.exact = new Uint8Array(n);
+    ly.stamp = new Int32Array(n);
+    ly.touched = new Int32Array(n);
+    ly.frontB = new Int32Array(n);
+  }
+
+  /** The exact liquidity of offer `o` in force (see {@link Liquidity}). */
+  liqBig(o: number): bigint {
+    const v = this.liq.num[o] as number;
+    if (v < FAST_LIMIT) return BigInt(v);
+    return this.liq.big.get(o) ?? (this.g.bLiq[o] as bigint);
   }
 
   /** Whether offer `o` is open and unexpired for this query. */
@@ -292,7 +324,7 @@ export class SearchContext {
       }
     } else {
       const aB = a < FAST_LIMIT ? BigInt(a) : aBig;
-      if (aB > (this.liq.big[o] as bigint)) return false;
+      if (aB > this.liqBig(o)) return false;
       inBig = this.inputBig(o, aB);
       inNum = Number(inBig);
     }
@@ -330,7 +362,7 @@ export class SearchContext {
       if (s === NONE) continue;
       const j = s * q.layers;
       lab.num[j] = Number(amount);
-      lab.big[j] = amount;
+      if ((lab.num[j] as number) >= FAST_LIMIT) this.setBig(j, amount);
       lab.stamp[j] = stamp;
       lab.exact[j] = 1;
       lab.simple[j] = 1;
@@ -373,10 +405,21 @@ export class SearchContext {
     lab.num[j] = inNum;
     lab.exact[j] = inEx;
     lab.simple[j] = simple;
-    if (inNum >= FAST_LIMIT) lab.big[j] = inBig;
+    if (inNum >= FAST_LIMIT) this.setBig(j, inBig);
     lab.predOffer[j] = offer;
     lab.predNext[j] = nextSlot;
     return fresh;
+  }
+
+  /**
+   * Record state j's exact label (at or above 2^52). The bigint twins are allocated on first
+   * use, for every state at once (so none written before is lost); readers look at them only
+   * when the label's double is at or above 2^52, and read `lab.big` afresh each time.
+   */
+  private setBig(j: number, v: bigint): void {
+    const lab = this.lab;
+    if (lab.big.length === 0) lab.big = new BigInt64Array(lab.stamp.length);
+    lab.big[j] = v;
   }
 
   /** The exact value of state i's label. */

@@ -34,7 +34,6 @@ export function exactSearch(
   const rad = c.social.radStamp;
   const radOk = c.social.radValue;
   const liqNum = c.liq.num;
-  const liqBig = c.liq.big;
   // a known valid path makes the cutoff tight from the start (labels above it were capped away)
   const top: Found[] = incumbent ? [incumbent] : [];
   const visitStamp = ++c.dfs.run;
@@ -63,7 +62,7 @@ export function exactSearch(
     let out = need;
     for (let i = offers.length - 1; i >= 0; i--) {
       const o = offers[i] as number;
-      if (out > (liqBig[o] as bigint)) return null;
+      if (out > c.liqBig(o)) return null;
       out = c.inputBig(o, out);
       if (out > (g.bMax[o] as bigint)) return null;
       // the next hop needs at least `need`, so this offer needs at least its minimum
@@ -146,8 +145,10 @@ export function exactSearch(
     for (let u = 0; u < out.length; u++) {
       const so = out[u] as number;
       const Y = g.slotUnit[so] as number;
+      // a pool's buffer, valid for this loop even when the calls below build other lists
       const next = c.lists.senders(so);
-      for (let k = 0; k < next.length; k += 2) {
+      const kEnd = c.lists.sendHi;
+      for (let k = c.lists.sendLo; k < kEnd; k += 2) {
         const s2 = next[k] as number;
         const Q2 = next[k + 1] as number;
         if (rad[Q2] !== radOk || visit[Q2] === visitStamp) continue;

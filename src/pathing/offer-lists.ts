@@ -1,10 +1,13 @@
 /**
  * Lists the passes read per slot, cached across queries: the senders of a slot (the slots a
- * transfer into it can come from) and the terms of a slot's relaxation list packed side by side.
+ * transfer into it can come from), the offers bound to a slot's peer grouped by sender, and the
+ * terms of a slot's relaxation list packed side by side, each kind in a pool (one buffer each,
+ * see list-pool.ts), not an array per slot.
  */
 import { PPM } from '../events/offer.ts';
 import { FAST_LIMIT } from './amount.ts';
-import { NONE } from './table.ts';
+import { ListPool } from './list-pool.ts';
+import { NONE, grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /** Doubles per offer in {@link OfferLists.packed} lists. */
@@ -13,32 +16,56 @@ export const PACK = 8;
 /** Per-slot caches of senders and packed offer terms, for one graph. */
 export class OfferLists {
   private readonly g: GraphTable;
-  private packedLists: (Float64Array | undefined)[] = [];
-  private packedSrc: (Int32Array | undefined)[] = [];
-  private senderLists: (Int32Array | undefined)[] = [];
+  private readonly senderPool = new ListPool();
   private senderAdj: (Int32Array | undefined)[] = [];
   private senderEpoch = new Int32Array(0);
+  /** Per slot, an id of its senders list (a new one each time it is built). */
+  private senderId = new Float64Array(0);
+  private senderSeq = 0;
+  /** Scratch of a senders list being built. */
   private senderBuf = new Int32Array(64);
 
   constructor(table: GraphTable) {
     this.g = table;
   }
 
+  /** Per slot, the packed terms of its relaxation list, and the id of the list they were built from. */
+  private readonly packedPool = new ListPool(PACK);
+  private packedId = new Float64Array(0);
+  /** Set by {@link packed}: entry i of the slot's relaxation list has its terms at (packedLo + i) * PACK. */
+  packedLo = 0;
+
   /**
-   * The terms of the offers in relaxation list `lst` of slot s, side by side, PACK doubles per
-   * offer: expiration, liquidity, fee, input factor numerator and denominator, min, max, input
-   * slot. The numerator is 0 for a closed offer or one whose fee is not an exact double (the
+   * The terms of the offers in slot s's relaxation list (GraphTable.relaxList, call that first),
+   * side by side, PACK doubles per offer: expiration, liquidity, fee, input factor numerator
+   * and denominator, min, max, input slot; returns the pool's doubles (see {@link packedLo}).
+   * The numerator is 0 for a closed offer or one whose fee is not an exact double (the
    * caller then reads the graph's own arrays). Liquidity, min and max at or above 2^52 are
    * stored rounded: they are then above every exact input, and the caller compares such
-   * inputs in bigint. Kept while the graph returns the same list:
-   * it builds a new one after any change to the slot's offers (liquidity included).
+   * inputs in bigint. Kept while the graph keeps the same list: it builds a new one after any
+   * change to the slot's offers (liquidity included).
    */
-  packed(s: number, lst: Int32Array): Float64Array {
-    if (this.packedSrc[s] === lst) return this.packedLists[s] as Float64Array;
-    const out = new Float64Array(lst.length * PACK);
-    for (let i = 0; i < lst.length; i++) this.pack(out, i * PACK, lst[i] as number);
-    this.packedLists[s] = out;
-    this.packedSrc[s] = lst;
+  packed(s: number): Float64Array {
+    const g = this.g;
+    const pool = this.packedPool;
+    const id = g.relaxIds[s] as number;
+    if (this.packedId[s] === id && pool.at(s) >= 0) {
+      this.packedLo = pool.at(s);
+      return pool.wideData;
+    }
+    if (this.packedId.length < g.slotCount) {
+      const ids = new Float64Array(grown(g.slotCount));
+      ids.set(this.packedId);
+      this.packedId = ids;
+    }
+    const lst = g.relaxLists.data;
+    const lo = g.relaxLists.at(s);
+    const n = g.relaxLists.len(s);
+    const at = pool.alloc(s, g.slotCount, n);
+    const out = pool.wideData;
+    for (let i = 0; i < n; i++) this.pack(out, (at + i) * PACK, lst[lo + i] as number);
+    this.packedId[s] = id;
+    this.packedLo = at;
     return out;
   }
 
@@ -63,15 +90,23 @@ export class OfferLists {
     out[b + 7] = g.offerInSlot[o] as number;
   }
 
-  private inStarts: (Int32Array | undefined)[] = [];
-  private inOfferLists: (Int32Array | undefined)[] = [];
-  private inPackedLists: (Float64Array | undefined)[] = [];
+  /** Per receiving slot, the start of each sender pair's bound offers in {@link inPool}, then the end. */
+  private readonly startPool = new ListPool();
+  /** Per receiving slot, the offers bound to its peer, grouped by sender, and their packed terms. */
+  private readonly inPool = new ListPool(PACK);
   /** The senders list each receiver's index was built along, and its peer's bound version then. */
-  private inSrc: (Int32Array | undefined)[] = [];
+  private inSrc = new Float64Array(0);
   private inVersion = new Int32Array(0);
 
-  /** Set by {@link boundIn}: sender pair k's bound offers are inOffers[inStart[k >> 1] .. inStart[(k >> 1) + 1]). */
-  inStart: Int32Array = new Int32Array(1);
+  /** Set by {@link senders}: the list is the pairs at data[sendLo .. sendHi). */
+  sendLo = 0;
+  sendHi = 0;
+  /**
+   * Set by {@link boundIn}: sender pair k (its entries at sendLo + 2k in the senders list) has
+   * its bound offers at inOffers[inStart[inAt + k] .. inStart[inAt + k + 1]).
+   */
+  inStart: Int32Array = new Int32Array(0);
+  inAt = 0;
   /** Set by {@link boundIn}: the offers bound to the receiver, grouped by sender. */
   inOffers: Int32Array = new Int32Array(0);
   /** Set by {@link boundIn}: their terms, PACK doubles per entry of {@link inOffers} (see {@link packed}). */
@@ -80,79 +115,101 @@ export class OfferLists {
   /**
    * The offers bound to receiver R that deliver into slot s = (R, X), grouped along
    * {@link senders}(s) (call that first): the offers of sender pair k, those of its slot (Q, X)
-   * bound to R (open ones, by offer index), are inOffers[inStart[k >> 1] ..
-   * inStart[(k >> 1) + 1]), their terms packed side by side in {@link inPacked}. A receiver's
-   * transfers thus read contiguous memory instead of searching each sender's list of bound
-   * offers for R (a hub receives over thousands of channels). Kept until the senders list
-   * changes or an offer bound to R changes (GraphTable.boundVersion).
+   * bound to R (open ones, by offer index), are a range of {@link inOffers} (see {@link inStart}),
+   * their terms packed side by side in {@link inPacked}. A receiver's transfers thus read
+   * contiguous memory instead of searching each sender's list of bound offers for R (a hub
+   * receives over thousands of channels). Kept until the senders list changes or an offer bound
+   * to R changes (GraphTable.boundVersion).
    */
   boundIn(s: number): void {
     const g = this.g;
-    const senders = this.senderLists[s] as Int32Array;
     const R = g.slotPeer[s] as number;
-    if (this.inSrc[s] === senders && this.inVersion[s] === g.boundVersion[R]) {
-      this.inStart = this.inStarts[s] as Int32Array;
-      this.inOffers = this.inOfferLists[s] as Int32Array;
-      this.inPacked = this.inPackedLists[s] as Float64Array;
+    const inPool = this.inPool;
+    const startPool = this.startPool;
+    if (
+      this.inSrc[s] === this.senderId[s] &&
+      this.inVersion[s] === g.boundVersion[R] &&
+      inPool.at(s) >= 0 &&
+      startPool.at(s) >= 0
+    ) {
+      this.inStart = startPool.data;
+      this.inAt = startPool.at(s);
+      this.inOffers = inPool.data;
+      this.inPacked = inPool.wideData;
       return;
     }
-    if (this.inVersion.length < g.slotCount) {
-      const grown = new Int32Array(g.slotCount * 2);
-      grown.set(this.inVersion);
-      this.inVersion = grown;
+    const S = g.slotCount;
+    if (this.inVersion.length < S) {
+      const n = grown(S);
+      const v = new Int32Array(n);
+      v.set(this.inVersion);
+      this.inVersion = v;
+      const src = new Float64Array(n).fill(-1);
+      src.set(this.inSrc);
+      this.inSrc = src;
     }
-    const pairs = senders.length >> 1;
-    const start = new Int32Array(pairs + 1);
+    const senders = this.senderPool.data;
+    const lo = this.senderPool.at(s);
+    const pairs = this.senderPool.len(s) >> 1;
     let n = 0;
+    for (let k = 0; k < pairs; k++) n += g.boundTo(senders[lo + 2 * k] as number, R);
+    const startAt = startPool.alloc(s, S, pairs + 1);
+    let at = inPool.alloc(s, S, n);
+    const start = startPool.data;
+    const offers = inPool.data;
+    const packed = inPool.wideData;
     for (let k = 0; k < pairs; k++) {
-      start[k] = n;
-      const bl = g.boundList(senders[2 * k] as number);
-      if (bl.recv.length === 0) continue;
-      g.boundTo(bl, R);
-      n += g.boundHi - g.boundLo;
-    }
-    start[pairs] = n;
-    const offers = new Int32Array(n);
-    const packed = new Float64Array(n * PACK);
-    for (let k = 0; k < pairs; k++) {
-      const bl = g.boundList(senders[2 * k] as number);
-      if (bl.recv.length === 0) continue;
-      g.boundTo(bl, R);
-      for (let i = g.boundLo, at = start[k] as number; i < g.boundHi; i++, at++) {
-        const o = bl.offers[i] as number;
+      start[startAt + k] = at;
+      if (g.boundTo(senders[lo + 2 * k] as number, R) === 0) continue;
+      const bound = g.boundLists.data;
+      for (let i = g.boundLo; i < g.boundHi; i++, at++) {
+        const o = bound[i] as number;
         offers[at] = o;
         this.pack(packed, at * PACK, o);
       }
     }
-    this.inStarts[s] = this.inStart = start;
-    this.inOfferLists[s] = this.inOffers = offers;
-    this.inPackedLists[s] = this.inPacked = packed;
-    this.inSrc[s] = senders;
+    start[startAt + pairs] = at;
+    this.inStart = start;
+    this.inAt = startAt;
+    this.inOffers = offers;
+    this.inPacked = packed;
+    this.inSrc[s] = this.senderId[s] as number;
     this.inVersion[s] = g.boundVersion[R] as number;
   }
 
   /**
    * The slots (Q, X) of R's neighbours Q for slot s = (R, X), the only slots a transfer into s
    * can come from, each followed by its peer Q (pairs, so the caller's first test reads no other
-   * array). Built on first use and kept until R's adjacency changes or a slot is added anywhere
-   * (a new slot may be a new sender); offer changes leave the lists valid, since callers check
-   * each sender's offers.
+   * array): returns the pool's buffer, the list being its entries [sendLo, sendHi). Built on
+   * first use and kept until R's adjacency changes or a slot is added anywhere (a new slot may be
+   * a new sender); offer changes leave the lists valid, since callers check each sender's
+   * offers. The buffer returned stays valid for the caller even when later calls replace it.
    */
   senders(s: number): Int32Array {
     const g = this.g;
     const R = g.slotPeer[s] as number;
     const adj = g.adj[R] as Int32Array;
-    const cached = this.senderLists[s];
-    if (cached && this.senderAdj[s] === adj && this.senderEpoch[s] === g.slotCount) return cached;
-    if (this.senderEpoch.length < g.slotCount) {
-      const grown = new Int32Array(g.slotCount * 2);
-      grown.set(this.senderEpoch);
-      this.senderEpoch = grown;
+    const pool = this.senderPool;
+    const at = pool.at(s);
+    if (at >= 0 && this.senderAdj[s] === adj && this.senderEpoch[s] === g.slotCount) {
+      this.sendLo = at;
+      this.sendHi = at + pool.len(s);
+      return pool.data;
+    }
+    const S = g.slotCount;
+    if (this.senderEpoch.length < S) {
+      const n = grown(S);
+      const e = new Int32Array(n);
+      e.set(this.senderEpoch);
+      this.senderEpoch = e;
+      const id = new Float64Array(n);
+      id.set(this.senderId);
+      this.senderId = id;
     }
     const X = g.slotUnit[s] as number;
     let n = 0;
     const buf =
-      this.senderBuf.length < adj.length * 2 ? (this.senderBuf = new Int32Array(adj.length * 4)) : this.senderBuf;
+      this.senderBuf.length < adj.length * 2 ? (this.senderBuf = new Int32Array(adj.length * 2)) : this.senderBuf;
     for (let k = 0; k < adj.length; k++) {
       const Q = adj[k] as number;
       const qs = g.slotOf(Q, X);
@@ -160,10 +217,14 @@ export class OfferLists {
       buf[n++] = qs;
       buf[n++] = Q;
     }
-    const list = buf.slice(0, n);
-    this.senderLists[s] = list;
+    const lo = pool.alloc(s, S, n);
+    const d = pool.data;
+    d.set(buf.subarray(0, n), lo);
     this.senderAdj[s] = adj;
-    this.senderEpoch[s] = g.slotCount;
-    return list;
+    this.senderEpoch[s] = S;
+    this.senderId[s] = ++this.senderSeq;
+    this.sendLo = lo;
+    this.sendHi = lo + n;
+    return d;
   }
 }

@@ -42,7 +42,7 @@ export function amountsOnPath(c: SearchContext, offers: readonly number[], deliv
   let out = deliver;
   for (let i = offers.length - 1; i >= 0; i--) {
     const o = offers[i] as number;
-    if (!c.usable(o) || out > (c.liq.big[o] as bigint)) return null;
+    if (!c.usable(o) || out > c.liqBig(o)) return null;
     const inp = c.inputBig(o, out);
     if (inp < (g.bMin[o] as bigint) || inp > (g.bMax[o] as bigint)) return null;
     out = inp;

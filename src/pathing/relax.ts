@@ -20,6 +20,7 @@ export function relaxLayered(
 ): Candidate | null {
   const g = c.g;
   const q = c.q;
+  c.ensureLayered();
   const lim = c.social.peerLimits(q.payer, q.payee, q.H);
   // a known valid path's spend: labels whose bound is above it cannot matter to the exact search
   const capNum = cap * (1 + 1e-12);
@@ -28,7 +29,6 @@ export function relaxLayered(
   const lab = c.lab;
   const stamp = ++lab.run;
   const labNum = lab.num;
-  const labBig = lab.big;
   const labExact = lab.exact;
   const ly = c.layer;
   const dExact = ly.exact;
@@ -91,12 +91,11 @@ export function relaxLayered(
         const qs = g.slotOf(Q, X);
         if (qs === NONE || g.slotOutHead[qs] === NONE) continue;
         // Q's offers bound to R are relaxed from R's label alone: they deliver to no other peer
-        const bl = g.boundList(qs);
-        if (bl.recv.length > 0) {
-          g.boundTo(bl, R);
+        if (g.boundTo(qs, R) > 0) {
+          const bound = g.boundLists.data;
           for (let k2 = g.boundLo, end = g.boundHi; k2 < end; k2++) {
-            const o = bl.offers[k2] as number;
-            if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (labBig[js] as bigint), ex)) continue;
+            const o = bound[k2] as number;
+            if (!c.offerInput(o, a, a < FAST_LIMIT ? 0n : (lab.big[js] as bigint), ex)) continue;
             const sIn = g.offerInSlot[o] as number;
             const lbIn =
               inp.num * (F[fNew + (slotUnit[sIn] as number)] as number) +
@@ -110,17 +109,17 @@ export function relaxLayered(
         if (dStamp[qs] !== dStampV) {
           dStamp[qs] = dStampV;
           dNum[qs] = a;
-          if (a >= FAST_LIMIT) dBig[qs] = labBig[js] as bigint;
+          if (a >= FAST_LIMIT) dBig[qs] = lab.big[js] as bigint;
           dArg[qs] = s;
           dExact[qs] = ex;
           ly.touched[nTouched++] = qs;
         } else {
           const cur = dNum[qs] as number;
-          const less = a < cur || (a >= FAST_LIMIT && a === cur && (labBig[js] as bigint) < (dBig[qs] as bigint));
-          const tie = a === cur && (a < FAST_LIMIT || (labBig[js] as bigint) === (dBig[qs] as bigint));
+          const less = a < cur || (a >= FAST_LIMIT && a === cur && (lab.big[js] as bigint) < (dBig[qs] as bigint));
+          const tie = a === cur && (a < FAST_LIMIT || (lab.big[js] as bigint) === (dBig[qs] as bigint));
           if (less || (tie && ex > (dExact[qs] as number))) {
             dNum[qs] = a;
-            if (a >= FAST_LIMIT) dBig[qs] = labBig[js] as bigint;
+            if (a >= FAST_LIMIT) dBig[qs] = lab.big[js] as bigint;
             dArg[qs] = s;
             dExact[qs] = ex;
           }

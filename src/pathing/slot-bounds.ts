@@ -3,7 +3,7 @@
  * forwards from the payer: the best-first pass's keys take the larger of it and the per-unit
  * bound (bounds.ts), which knows only the payer's first hop and the graph's best rates.
  */
-import { NONE } from './table.ts';
+import { NONE, grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /** The bound margin makes the float pruning conservative (it never cuts an optimal label), as in bounds.ts. */
@@ -132,7 +132,7 @@ export class SlotBounds {
     const g = this.g;
     const S = g.slotCount;
     if (this.front.length < S) {
-      const n = Math.max(S * 2, 16);
+      const n = grown(S);
       this.front = new Int32Array(n);
       this.next = new Int32Array(n);
       this.inNext = new Int32Array(n);

@@ -4,6 +4,7 @@
  * the last layer at which each peer may carry a label. Kept across queries, keyed on the payer,
  * the limits and the graph's version, over a compressed copy of the follow lists.
  */
+import { grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /**
@@ -64,9 +65,9 @@ export class SocialIndex {
   radius(payer: number, D: number): void {
     const P = this.g.peerKeys.length;
     if (this.radStamp.length < P) {
-      this.radStamp = new Int32Array(P * 2);
-      this.radDepth = new Int32Array(P * 2);
-      this.queue = new Int32Array(P * 2);
+      this.radStamp = new Int32Array(grown(P));
+      this.radDepth = new Int32Array(grown(P));
+      this.queue = new Int32Array(grown(P));
       this.radiusKey = '';
     }
     const key = `${payer}:${D}:${this.g.version}`;
@@ -158,8 +159,8 @@ export class SocialIndex {
     this.hopKey = key;
     const P = this.g.peerKeys.length;
     if (this.hopDist.length < P) {
-      this.hopDist = new Int32Array(P * 2);
-      this.hopStamp = new Int32Array(P * 2);
+      this.hopDist = new Int32Array(grown(P));
+      this.hopStamp = new Int32Array(grown(P));
     }
     const stamp = ++this.run;
     // peers at H - 1 transfers are the last that can still pass a label on
@@ -197,7 +198,7 @@ export class SocialIndex {
     if (key === this.limKey) return this.lim;
     this.limKey = key;
     const P = this.g.peerKeys.length;
-    if (this.lim.length < P) this.lim = new Int32Array(P * 2);
+    if (this.lim.length < P) this.lim = new Int32Array(grown(P));
     const lim = this.lim;
     const rad = this.radStamp;
     const radOk = this.radValue;

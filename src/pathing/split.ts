@@ -3,9 +3,10 @@
  * liquidity (a copy of the graph's, so the graph itself is never touched) into parts of at
  * least ceil(amount / 8).
  */
-import { ceilDivBig } from './amount.ts';
+import { FAST_LIMIT, ceilDivBig } from './amount.ts';
 import type { Found, SearchContext } from './context.ts';
 import { amountsOnPath, largestOnPath, toPath } from './path.ts';
+import { grown } from './table.ts';
 import type { RoutePath } from './router.ts';
 
 /** What a split found: its parts, and whether every search it ran was exact. */
@@ -28,15 +29,13 @@ export function splitAmount(
   search: (x: bigint) => Found | undefined,
 ): Split {
   const g = c.g;
-  // Residual liquidity: copies of the graph's arrays, reused across queries.
+  // Residual liquidity: a copy of the graph's doubles (reused across queries) and the exact
+  // values of the offers the parts change, when at or above 2^52 (see Liquidity).
   const n = g.offerCap;
   const res = c.residual;
-  if (res.num.length < n) {
-    res.num = new Float64Array(Math.max(n, 16) * 2);
-    res.big = new BigInt64Array(Math.max(n, 16) * 2);
-  }
+  if (res.num.length < n) res.num = new Float64Array(grown(n));
   res.num.set(g.fLiq.subarray(0, n));
-  res.big.set(g.bLiq.subarray(0, n));
+  res.big.clear();
   c.liq.num = res.num;
   c.liq.big = res.big;
   let exact = !c.meter.exhausted;
@@ -77,9 +76,11 @@ function commit(c: SearchContext, f: Found, deliver: bigint): RoutePath {
   let out = deliver;
   for (let i = f.offers.length - 1; i >= 0; i--) {
     const o = f.offers[i] as number;
-    const left = (c.liq.big[o] as bigint) - out;
-    c.liq.big[o] = left;
+    const left = c.liqBig(o) - out;
     c.liq.num[o] = Number(left);
+    // exact in num below 2^52 (see Liquidity)
+    if (left >= BigInt(FAST_LIMIT)) c.liq.big.set(o, left);
+    else c.liq.big.delete(o);
     out = c.inputBig(o, out);
   }
   return p;

@@ -6,6 +6,7 @@
  */
 import type { UnitRef } from '../events/offer.ts';
 import { FAST_LIMIT } from './amount.ts';
+import { ListPool } from './list-pool.ts';
 
 /** "No slot / no offer" in the linked lists and slot lookups. */
 export const NONE = -1;
@@ -21,6 +22,14 @@ export function objectArray<T>(): T[] {
   const a: T[] = [undefined as T];
   a.pop();
   return a;
+}
+
+/**
+ * Length of a router's scratch for `n` slots, peers or offers: an eighth more, so a graph
+ * growing one at a time reallocates rarely (twice as many, as before, left up to half unused).
+ */
+export function grown(n: number): number {
+  return Math.max(16, n + (n >> 3));
 }
 
 export function grow32(a: Int32Array<ArrayBuffer>, n: number, fill = NONE): Int32Array<ArrayBuffer> {
@@ -72,16 +81,6 @@ export function offerKeyHash(peer: number, id: string): number {
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
-
-/** A slot's bound offers by receiver (see {@link GraphTable.boundList}). */
-export interface BoundList {
-  /** Receivers, ascending. */
-  recv: Int32Array;
-  /** The offer bound to each receiver. */
-  offers: Int32Array;
-}
-
-const NO_BOUND: BoundList = { recv: new Int32Array(0), offers: new Int32Array(0) };
 
 /**
  * The graph's arrays and counters. Mutated only by {@link OfferGraph} (and the router's residual
@@ -341,8 +340,11 @@ export class GraphTable {
   offerTo = new Int32Array(64).fill(NONE);
   /** The counterparties of offers whose {@link offerTo} is MANY (sorted peer indexes). */
   offerToMany = new Map<number, Int32Array>();
-  /** Per output slot, its open bound offers by receiver (lazy, see {@link boundList}). */
-  boundLists: (BoundList | null)[] = [];
+  /**
+   * Per output slot, its open bound offers by receiver (lazy, see {@link boundTo}): one list of
+   * a pool, not an array each (a channel graph has one per slot).
+   */
+  readonly boundLists = new ListPool();
   /**
    * Per peer, bumped whenever an open or closed offer bound to it changes (added, removed,
    * repriced, its liquidity or counterparties changed), so a reader that indexed the offers
@@ -361,7 +363,7 @@ export class GraphTable {
     for (const r of this.offerToMany.get(o) as Int32Array) this.boundVersion[r] = (this.boundVersion[r] as number) + 1;
   }
 
-  /** The range {@link boundTo} found in its list's `offers`. */
+  /** The range {@link boundTo} found: the offers are boundLists.data[boundLo .. boundHi). */
   boundLo = 0;
   boundHi = 0;
 
@@ -381,14 +383,13 @@ export class GraphTable {
 
   /**
    * The open offers delivering into slot `s` that are bound to counterparties, one entry per
-   * (offer, counterparty) sorted by counterparty, so the offers bound to one receiver are a
-   * range (see {@link boundTo}). Rebuilt lazily after a change to the slot's offers.
+   * (offer, counterparty) sorted by counterparty: the slot's list in {@link boundLists} holds
+   * the n counterparties, ascending, then the n offers, so the offers bound to one receiver are
+   * a range. Rebuilt lazily after a change to the slot's offers.
    */
-  boundList(s: number): BoundList {
-    if (this.boundLists.length <= s)
-      for (let i = this.boundLists.length; i < this.slotCount; i++) this.boundLists.push(null);
-    const cached = this.boundLists[s];
-    if (cached) return cached;
+  private boundList(s: number): void {
+    const pool = this.boundLists;
+    if (pool.at(s) >= 0) return;
     const pairs: [number, number][] = [];
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
       if (this.offerOpen[o] !== 1 || this.offerTo[o] === NONE) continue;
@@ -396,62 +397,88 @@ export class GraphTable {
       for (let i = 0; i < to.length; i++) pairs.push([to[i] as number, o]);
     }
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const list =
-      pairs.length === 0
-        ? NO_BOUND
-        : { recv: Int32Array.from(pairs, (p) => p[0]), offers: Int32Array.from(pairs, (p) => p[1]) };
-    this.boundLists[s] = list;
-    return list;
+    const n = pairs.length;
+    const at = pool.alloc(s, this.slotCount, 2 * n);
+    const d = pool.data;
+    for (let i = 0; i < n; i++) {
+      const p = pairs[i] as [number, number];
+      d[at + i] = p[0];
+      d[at + n + i] = p[1];
+    }
   }
 
-  /** The offers of `list` bound to peer `r`: list.offers[boundLo .. boundHi). */
-  boundTo(list: BoundList, r: number): void {
-    const recv = list.recv;
-    let lo = 0;
-    let hi = recv.length;
+  /**
+   * The open offers delivering into slot `s` that are bound to peer `r` (built on first use,
+   * see {@link boundList}): boundLists.data[boundLo .. boundHi); returns how many. Read the
+   * pool's `data` after this call (building a list may replace it).
+   */
+  boundTo(s: number, r: number): number {
+    this.boundList(s);
+    const pool = this.boundLists;
+    const recv = pool.data;
+    const at = pool.at(s);
+    const n = pool.len(s) >> 1;
+    let lo = at;
+    let hi = at + n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if ((recv[mid] as number) < r) lo = mid + 1;
       else hi = mid;
     }
     let end = lo;
-    while (end < recv.length && recv[end] === r) end++;
-    this.boundLo = lo;
-    this.boundHi = end;
+    while (end < at + n && recv[end] === r) end++;
+    this.boundLo = lo + n;
+    this.boundHi = end + n;
+    return end - lo;
   }
 
-  /** Per output slot, its open offers minus those another one dominates (lazy). */
-  relaxLists: (Int32Array | null)[] = [];
+  /** Per output slot, its open offers minus those another one dominates (lazy, see {@link relaxList}). */
+  readonly relaxLists = new ListPool();
+  /**
+   * Per slot, an id of its relaxation list, new each time the list is built: what a reader
+   * that derived something from the list (OfferLists.packed) compares.
+   */
+  relaxIds = new Float64Array(0);
+  private relaxSeq = 0;
 
-  /** Per output slot, its open offers that deliver to anyone, in the slot's own order (lazy). */
-  unboundLists: (Int32Array | null)[] = [];
+  /** Per output slot, its open offers that deliver to anyone, in the slot's own order (lazy, see {@link unboundList}). */
+  readonly unboundLists = new ListPool();
 
+  /** Where the list {@link relaxList} or {@link unboundList} returned starts in its pool's `data`. */
+  freeLo = 0;
+
+  /** Drop slot s's lazy lists: its offers changed (liquidity included). */
   relaxDirty(s: number): void {
-    if (s >= 0 && s < this.relaxLists.length) this.relaxLists[s] = null;
-    if (s >= 0 && s < this.boundLists.length) this.boundLists[s] = null;
-    if (s >= 0 && s < this.unboundLists.length) this.unboundLists[s] = null;
+    if (s < 0) return;
+    this.relaxLists.drop(s);
+    this.unboundLists.drop(s);
+    this.boundLists.drop(s);
   }
 
   /**
    * The open offers delivering into slot `s` that are bound to nobody, in the order of the
    * slot's own list: what a pass over residual liquidity (which {@link relaxList} does not
    * know) relaxes, without walking past the slot's bound offers (a channel's end holds
-   * thousands). Rebuilt lazily after a change to the slot's offers.
+   * thousands). Rebuilt lazily after a change to the slot's offers. Returns how many: the list
+   * is unboundLists.data[freeLo .. freeLo + n) (read `data` after this call).
    */
-  unboundList(s: number): Int32Array {
-    if (this.unboundLists.length <= s)
-      for (let i = this.unboundLists.length; i < this.slotCount; i++) this.unboundLists.push(null);
-    const cached = this.unboundLists[s];
-    if (cached) return cached;
+  unboundList(s: number): number {
+    const pool = this.unboundLists;
+    const at = pool.at(s);
+    if (at >= 0) {
+      this.freeLo = at;
+      return pool.len(s);
+    }
     let n = 0;
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
       if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) n++;
-    const list = new Int32Array(n);
-    n = 0;
+    const lo = pool.alloc(s, this.slotCount, n);
+    const list = pool.data;
+    let i = lo;
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number)
-      if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) list[n++] = o;
-    this.unboundLists[s] = list;
-    return list;
+      if (this.offerOpen[o] === 1 && this.offerTo[o] === NONE) list[i++] = o;
+    this.freeLo = lo;
+    return n;
   }
 
   /**
@@ -460,13 +487,17 @@ export class GraphTable {
    * (input factor and fee no larger) and is usable whenever o is (liquidity and max no smaller,
    * min no larger, expiring no earlier). Dropping o then never changes the least input the
    * relaxation computes for any amount (minimum lifting included). Values beyond exact doubles
-   * never count as dominated. Rebuilt lazily after a change to the slot's offers.
+   * never count as dominated. Rebuilt lazily after a change to the slot's offers (with a new
+   * {@link relaxIds} entry). Returns how many: the list is relaxLists.data[freeLo .. freeLo +
+   * n) (read `data` after this call).
    */
-  relaxList(s: number): Int32Array {
-    if (this.relaxLists.length <= s)
-      for (let i = this.relaxLists.length; i < this.slotCount; i++) this.relaxLists.push(null);
-    const cached = this.relaxLists[s];
-    if (cached) return cached;
+  relaxList(s: number): number {
+    const pool = this.relaxLists;
+    const at = pool.at(s);
+    if (at >= 0) {
+      this.freeLo = at;
+      return pool.len(s);
+    }
     const keep: number[] = [];
     const cand: number[] = [];
     for (let o = this.slotOutHead[s] as number; o !== NONE; o = this.offerNextOut[o] as number) {
@@ -518,9 +549,16 @@ export class GraphTable {
       }
       if (!dominated) keep.push(o);
     }
-    const list = Int32Array.from(keep);
-    this.relaxLists[s] = list;
-    return list;
+    const lo = pool.alloc(s, this.slotCount, keep.length);
+    pool.data.set(keep, lo);
+    if (this.relaxIds.length < this.slotCount) {
+      const ids = new Float64Array(grown(this.slotCount));
+      ids.set(this.relaxIds);
+      this.relaxIds = ids;
+    }
+    this.relaxIds[s] = ++this.relaxSeq;
+    this.freeLo = lo;
+    return keep.length;
   }
 
   /** Peers whose undirected adjacency must be rebuilt, each once (see adjDirtyMark). */

@@ -469,46 +469,54 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
     );
   });
 
-  it('multi-path parts are valid, share liquidity honestly and deliver the amount', () => {
-    fc.assert(
-      fc.property(scenario(false), fc.integer({ min: 1, max: 8 }), fc.boolean(), (s, parts, eager) => {
-        const g = buildGraph(s.file);
-        const r = new Router(g, eager ? { slotBoundAfter: 0 } : {});
-        let got;
-        try {
-          got = r.findMultiRoute({
-            from: s.from,
-            fromUnit: s.unit,
-            to: s.to,
-            amount: s.amount,
-            maxHops: s.H,
-            maxDegree: s.D,
-            maxParts: parts,
-          });
-        } catch (e) {
-          if (!isOtP2pError(e, 'no-route')) throw e;
-          // no split found: then no single path exists either
-          expect(referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D)).toEqual([]);
-          return;
-        }
-        expect(got.parts.length).toBeGreaterThanOrEqual(1);
-        expect(got.parts.length).toBeLessThanOrEqual(parts);
-        const used = new Map<string, bigint>();
-        let spend = 0n;
-        let receive = 0n;
-        for (const p of got.parts) {
-          checkPath(s, p, used);
-          if (got.parts.length > 1) expect(p.receive * 8n >= s.amount).toBe(true);
-          spend += p.spend;
-          receive += p.receive;
-        }
-        expect(receive).toBe(s.amount);
-        expect(spend).toBe(got.spend);
-        // a route is still found whenever a single path exists, at the same best cost
-        const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D);
-        if (ref.length > 0) expect(got.spend).toBe(ref[0]!.spend);
-      }),
-      { numRuns: 200 },
-    );
-  });
+  // bigint amounts: the residual liquidity keeps exact values at or above 2^52 apart (see
+  // context.ts Liquidity), which small amounts never reach
+  it.each([
+    ['small', false, 200],
+    ['bigint', true, 100],
+  ] as const)(
+    'multi-path parts are valid, share liquidity honestly and deliver the amount (%s amounts)',
+    (_name, big, runs) => {
+      fc.assert(
+        fc.property(scenario(big), fc.integer({ min: 1, max: 8 }), fc.boolean(), (s, parts, eager) => {
+          const g = buildGraph(s.file);
+          const r = new Router(g, eager ? { slotBoundAfter: 0 } : {});
+          let got;
+          try {
+            got = r.findMultiRoute({
+              from: s.from,
+              fromUnit: s.unit,
+              to: s.to,
+              amount: s.amount,
+              maxHops: s.H,
+              maxDegree: s.D,
+              maxParts: parts,
+            });
+          } catch (e) {
+            if (!isOtP2pError(e, 'no-route')) throw e;
+            // no split found: then no single path exists either
+            expect(referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D)).toEqual([]);
+            return;
+          }
+          expect(got.parts.length).toBeGreaterThanOrEqual(1);
+          expect(got.parts.length).toBeLessThanOrEqual(parts);
+          const used = new Map<string, bigint>();
+          let spend = 0n;
+          let receive = 0n;
+          for (const p of got.parts) {
+            checkPath(s, p, used);
+            if (got.parts.length > 1) expect(p.receive * 8n >= s.amount).toBe(true);
+            spend += p.spend;
+            receive += p.receive;
+          }
+          expect(receive).toBe(s.amount);
+          expect(spend).toBe(got.spend);
+          // a route is still found whenever a single path exists, at the same best cost
+          const ref = referencePaths(s.file, s.from, s.unit, s.to, s.amount, s.H, s.D);
+          if (ref.length > 0) expect(got.spend).toBe(ref[0]!.spend);
+        }),
+        { numRuns: runs },
+      );
+    },
+  );
 });

@@ -166,6 +166,58 @@ describe('router rules', () => {
     expect(bad.stats().offers).toBe(0);
   });
 
+  it('a reused router sees an offer newly bound to the payee, and one unbound from it, in every pass', () => {
+    // The graph keeps each slot's bound offers by receiver and the router each receiver's
+    // index of them, in pooled buffers across queries: a rebinding must reach both before the
+    // next query. Were either stale, the first pass would not see 'cheap' reach the payee and
+    // would answer the dear path as exact.
+    const cheap = offer(B, 'cheap', USD, EUR, { to: [C] });
+    const g = graph([cheap, offer(B, 'dear', USD, EUR, { fee: 7n })], { [A]: [B], [B]: [PAYEE, C] });
+    const options = [{ firstPass: 'best-first' }, { firstPass: 'layered' }, { slotBoundAfter: 0 }] as const;
+    const routers = options.map((o) => new Router(g, o));
+    const spends = (): bigint[] => routers.map((r) => r.findRoute(q(100n)).best.spend);
+    expect(spends()).toEqual([107n, 107n, 107n]);
+    g.upsertOffer({ ...cheap, to: [C, PAYEE] });
+    expect(spends()).toEqual([100n, 100n, 100n]);
+    g.upsertOffer({ ...cheap, to: [PAYEE], fee: 3n });
+    expect(spends()).toEqual([103n, 103n, 103n]);
+    g.upsertOffer(cheap);
+    expect(spends()).toEqual([107n, 107n, 107n]);
+  });
+
+  it('a reused router sees an offer added to a slot whose lists it has read, and one removed', () => {
+    // The graph keeps each slot's undominated offers (and the router their packed terms) and
+    // its unbound offers in pooled buffers across queries: a new offer must reach them before
+    // the next query. Were they stale, the first pass would not see 'cheap' and would answer the
+    // dear path as exact; in a split, the residual pass would not see it either.
+    const g = graph([offer(B, 'dear', USD, EUR, { fee: 7n, liquidity: 60n })], {
+      [A]: [B, E],
+      [B]: [PAYEE],
+      [E]: [PAYEE],
+    });
+    const options = [{ firstPass: 'best-first' }, { slotBoundAfter: 0 }] as const;
+    const routers = options.map((o) => new Router(g, o));
+    const spends = (amount: bigint): bigint[] => routers.map((r) => r.findRoute(q(amount)).best.spend);
+    const multi = (): bigint[] => routers.map((r) => r.findMultiRoute(q(100n)).spend);
+    expect(spends(50n)).toEqual([57n, 57n]);
+    // E's offer alone carries 40: a split of 100 is 60 through B (dear) and 40 through E
+    g.upsertOffer(offer(E, 'e', USD, EUR, { fee: 1n, liquidity: 40n }));
+    expect(multi()).toEqual([108n, 108n]);
+    g.upsertOffer(offer(B, 'cheap', USD, EUR, { liquidity: 60n }));
+    expect(spends(50n)).toEqual([50n, 50n]);
+    // 60 through 'cheap', 40 through 'e' (+1)
+    expect(multi()).toEqual([101n, 101n]);
+    g.removeOffer(B, 'cheap');
+    expect(spends(50n)).toEqual([57n, 57n]);
+    expect(multi()).toEqual([108n, 108n]);
+    // a liquidity change reaches the packed terms: 'low' carries 50 only once it is raised
+    const h = graph([offer(B, 'low', USD, EUR, { liquidity: 10n })], { [A]: [B], [B]: [PAYEE] });
+    const r = new Router(h);
+    expect(() => r.findRoute(q(50n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    h.setLiquidity(B, 'low', 60n);
+    expect(r.findRoute(q(50n)).best.spend).toBe(50n);
+  });
+
   it('respects min, max and liquidity, falling back to a dearer valid path', () => {
     const cheap = offer(B, 'cheap', USD, EUR, { min: 500n });
     const dear = offer(C, 'dear', USD, EUR, { fee: 10n });
