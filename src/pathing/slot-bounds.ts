@@ -47,6 +47,8 @@ export class SlotBounds {
   /** Slots per layer: the bound of slot s with at most c conversions is at c * stride + s. */
   stride = 0;
   private key = '';
+  /** Layers computed for {@link key} (the others say nothing: F = B = 0). */
+  private upTo = -1;
   /**
    * The open offers as flat edges grouped by input slot (edges of slot s: [eStart[s],
    * eStart[s + 1])): input factor, fee, and the slot delivered into (>= 0), or -2 - the offer's
@@ -125,11 +127,14 @@ export class SlotBounds {
 
   /**
    * Compute the bounds for a payer holding unit u0, hop limit H and sender limits `lim`
-   * (SocialIndex.peerLimits); `key` names those inputs and the graph version for the cache.
+   * (SocialIndex.peerLimits), layers 0..upTo (at most that many conversions); `key` names
+   * those inputs and the graph version for the cache.
    */
-  compute(payer: number, u0: number, H: number, lim: Int32Array, key: string): void {
-    if (key === this.key) return;
+  compute(payer: number, u0: number, H: number, lim: Int32Array, key: string, upTo = H - 1): void {
+    const last = Math.max(0, Math.min(upTo, H - 1));
+    if (key === this.key && last <= this.upTo) return;
     this.key = key;
+    this.upTo = last;
     this.edges();
     const g = this.g;
     const S = g.slotCount;
@@ -182,10 +187,10 @@ export class SlotBounds {
       inFront[s] = mark;
       front[nf++] = s;
     }
-    // Layer H - 1 is read only by layer-0 states, the payee's own slots: they are the first
-    // states expanded, long gone when a deep search turns this bound on, so that last round
-    // (a sixth of the work) is not computed and the layer says nothing (F = B = 0).
-    for (let round = 1; round < H - 1; round++) {
+    // Layers above `upTo` are read by no state the caller still holds or can still reach
+    // (see best-first.ts): they are not computed and say nothing (F = B = 0). The last
+    // rounds are the costly ones: by then most of a small-world graph is within reach.
+    for (let round = 1; round <= last; round++) {
       const prev = mark;
       mark = ++this.run;
       // layer `round` (at most `round` conversions) starts as layer round - 1
@@ -279,9 +284,7 @@ export class SlotBounds {
     this.next = next;
     this.inFront = inFront;
     this.inNext = inNext;
-    if (H >= 2) {
-      F.fill(0, (H - 1) * S, H * S);
-      B.fill(0, (H - 1) * S, H * S);
-    }
+    F.fill(0, (last + 1) * S, H * S);
+    B.fill(0, (last + 1) * S, H * S);
   }
 }
