@@ -94,24 +94,6 @@ export class StateHeap {
     return top;
   }
 
-  /**
-   * The least of `state % layers` over the entries that are not stale (Infinity when none):
-   * an entry is stale when its state's label, `num[state]` in pass `stamp` (`stamps[state]`),
-   * is no longer the value it was pushed with (the pass skips it on pop).
-   */
-  minLayer(layers: number, stamps: Int32Array, stamp: number, num: Float64Array): number {
-    const hi = this.idx;
-    const hv = this.val;
-    let m = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.size; i++) {
-      const j = hi[i] as number;
-      if (stamps[j] !== stamp || num[j] !== hv[i]) continue;
-      const l = j % layers;
-      if (l < m) m = l;
-    }
-    return m;
-  }
-
   /** Give every entry the key `key(state, value)` and restore the heap order. */
   rekey(key: (j: number, val: number) => number): void {
     const hp = this.prio;

@@ -132,7 +132,7 @@ export class SlotBounds {
    */
   compute(payer: number, u0: number, H: number, lim: Int32Array, key: string, upTo = H - 1): void {
     const last = Math.max(0, Math.min(upTo, H - 1));
-    if (key === this.key && last <= this.upTo) return;
+    if (key === this.key && last === this.upTo) return;
     this.key = key;
     this.upTo = last;
     this.edges();
@@ -187,9 +187,9 @@ export class SlotBounds {
       inFront[s] = mark;
       front[nf++] = s;
     }
-    // Layers above `upTo` are read by no state the caller still holds or can still reach
-    // (see best-first.ts): they are not computed and say nothing (F = B = 0). The last
-    // rounds are the costly ones: by then most of a small-world graph is within reach.
+    // Layers above `upTo` are not computed and say nothing (F = B = 0): the caller keys the
+    // states that would read them otherwise (see best-first.ts). The last rounds are the
+    // costly ones: by then most of a small-world graph is within reach of the payer.
     for (let round = 1; round <= last; round++) {
       const prev = mark;
       mark = ++this.run;
