@@ -249,9 +249,9 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
       // The offers that deliver to anyone: the undominated ones (GraphTable.relaxList), or
       // with residual liquidity (multi-path parts), which those lists do not know, all of them.
       // (most slots of a graph of bound offers have none: one byte says so, see freeOffers)
-      let fh = freeHas[qs] as number;
-      if (fh === 0) freeHas[qs] = fh = g.unboundList(qs).length === 0 ? 1 : 2;
-      const free = fh === 1 ? NO_OFFERS : useDom ? g.relaxList(qs) : g.unboundList(qs);
+      // (both lists are empty together: the undominated offers are never all dominated)
+      const free = freeHas[qs] === 1 ? NO_OFFERS : useDom ? g.relaxList(qs) : g.unboundList(qs);
+      if (freeHas[qs] === 0) freeHas[qs] = free.length === 0 ? 1 : 2;
       // already scanned with a label at most this large and at most as many transfers: the
       // unbound offers can give nothing new (a scan from another receiver says nothing of the
       // offers bound to R). Without unbound offers there is nothing to skip (a residual pass
