@@ -47,6 +47,8 @@ export class SlotBounds {
   /** Slots per layer: the bound of slot s with at most c conversions is at c * stride + s. */
   stride = 0;
   private key = '';
+  /** Layers computed for {@link key} (the others say nothing: F = B = 0). */
+  private upTo = -1;
   /**
    * The open offers as flat edges grouped by input slot (edges of slot s: [eStart[s],
    * eStart[s + 1])): input factor, fee, and the slot delivered into (>= 0), or -2 - the offer's
@@ -61,6 +63,8 @@ export class SlotBounds {
   private edgeVersion = -1;
   private front = new Int32Array(0);
   private next = new Int32Array(0);
+  /** Marks of the slots in the front ({@link run}) and in the next one, swapped each round. */
+  private inFront = new Int32Array(0);
   private inNext = new Int32Array(0);
   private outF = new Float64Array(0);
   private outB = new Float64Array(0);
@@ -123,11 +127,14 @@ export class SlotBounds {
 
   /**
    * Compute the bounds for a payer holding unit u0, hop limit H and sender limits `lim`
-   * (SocialIndex.peerLimits); `key` names those inputs and the graph version for the cache.
+   * (SocialIndex.peerLimits), layers 0..upTo (at most that many conversions); `key` names
+   * those inputs and the graph version for the cache.
    */
-  compute(payer: number, u0: number, H: number, lim: Int32Array, key: string): void {
-    if (key === this.key) return;
+  compute(payer: number, u0: number, H: number, lim: Int32Array, key: string, upTo = H - 1): void {
+    const last = Math.max(0, Math.min(upTo, H - 1));
+    if (key === this.key && last === this.upTo) return;
     this.key = key;
+    this.upTo = last;
     this.edges();
     const g = this.g;
     const S = g.slotCount;
@@ -135,6 +142,7 @@ export class SlotBounds {
       const n = grown(S);
       this.front = new Int32Array(n);
       this.next = new Int32Array(n);
+      this.inFront = new Int32Array(n);
       this.inNext = new Int32Array(n);
       this.outF = new Float64Array(n);
       this.outB = new Float64Array(n);
@@ -153,7 +161,8 @@ export class SlotBounds {
     B.fill(Number.POSITIVE_INFINITY, 0, S);
     let front = this.front;
     let next = this.next;
-    const inNext = this.inNext;
+    let inFront = this.inFront;
+    let inNext = this.inNext;
     const outF = this.outF;
     const outB = this.outB;
     const outMark = this.outMark;
@@ -165,16 +174,25 @@ export class SlotBounds {
     const slotPeer = g.slotPeer;
     const slotUnit = g.slotUnit;
     let nf = 0;
+    let mark = ++this.run;
     const nb = g.adj[payer] as Int32Array;
     for (let k = 0; k < nb.length; k++) {
       const s = g.slotOf(nb[k] as number, u0);
-      if (s === NONE || F[s] === 1) continue;
-      F[s] = 1;
+      if (s === NONE || inFront[s] === mark) continue;
+      // The float products and sums along chains are conservative with a relative margin:
+      // every slope and intercept is a sum of products that each start from the seed's slope,
+      // so seeding it with the margin instead of 1 scales them all (no pass over the layers).
+      F[s] = MARGIN;
       B[s] = 0;
+      inFront[s] = mark;
       front[nf++] = s;
     }
-    for (let round = 1; round < H; round++) {
-      const mark = ++this.run;
+    // Layers above `upTo` are not computed and say nothing (F = B = 0): the caller keys the
+    // states that would read them otherwise (see best-first.ts). The last rounds are the
+    // costly ones: by then most of a small-world graph is within reach of the payer.
+    for (let round = 1; round <= last; round++) {
+      const prev = mark;
+      mark = ++this.run;
       // layer `round` (at most `round` conversions) starts as layer round - 1
       const lo = (round - 1) * S;
       const cur = round * S;
@@ -182,8 +200,16 @@ export class SlotBounds {
       B.copyWithin(cur, lo, lo + S);
       let nn = 0;
       let no = 0;
-      for (let i = 0; i < nf; i++) {
-        const sIn = front[i] as number;
+      // A large front is read in slot order: the edges, grouped by input slot, are then read
+      // in one forward sweep instead of at thousands of places.
+      const dense = nf * 8 > S;
+      const n = dense ? S : nf;
+      for (let i = 0; i < n; i++) {
+        let sIn: number;
+        if (dense) {
+          if (inFront[i] !== prev) continue;
+          sIn = i;
+        } else sIn = front[i] as number;
         // the payer and peers beyond the query's limits never send (see peerLimits)
         if ((lim[slotPeer[sIn] as number] as number) < 1) continue;
         const fIn = F[lo + sIn] as number;
@@ -249,14 +275,16 @@ export class SlotBounds {
       const swap = front;
       front = next;
       next = swap;
+      const swapMarks = inFront;
+      inFront = inNext;
+      inNext = swapMarks;
       nf = nn;
     }
     this.front = front;
     this.next = next;
-    // float products and sums along chains: a relative margin keeps the bound conservative
-    for (let i = 0; i < S * H; i++) {
-      F[i] = (F[i] as number) * MARGIN;
-      B[i] = (B[i] as number) * MARGIN;
-    }
+    this.inFront = inFront;
+    this.inNext = inNext;
+    F.fill(0, (last + 1) * S, H * S);
+    B.fill(0, (last + 1) * S, H * S);
   }
 }
