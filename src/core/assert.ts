@@ -52,7 +52,8 @@ export function integer(value: unknown, field: string, code: ErrorCode, min: num
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     fail(code, field, `an integer in ${min}..${max}`, value);
   }
-  return value;
+  // -0 is a valid JSON number; as 0 it re-encodes to what it parsed from (JSON writes -0 as 0)
+  return value === 0 ? 0 : value;
 }
 
 /** Lowercase hex of exactly `bytes` bytes. @throws OtP2pError `code`. */

@@ -157,6 +157,13 @@ describe('payment messages', () => {
     );
   });
 
+  it('reads -0 as 0, so what parses re-encodes to the same (found by the fuzz below, seed -82951133)', () => {
+    const body = { ...EXAMPLES.prepare, expires_at: -0 };
+    const m = parsePaymentMessage({ v: 1, type: 'prepare', nonce: NONCE, body });
+    expect(Object.is((m as unknown as { expires_at: number }).expires_at, 0)).toBe(true);
+    expect(parsePaymentMessage(encodePaymentMessage(m))).toEqual(m);
+  });
+
   it('never throws anything but a typed error on arbitrary input (fuzz)', () => {
     const anyBody = fc.oneof(
       fc.anything(),
