@@ -9,7 +9,7 @@ import type { Candidate, SearchContext } from './context.ts';
 import { priority, stopAt } from './heap.ts';
 import { PACK } from './offer-lists.ts';
 import { extract, valid } from './path.ts';
-import { NONE } from './table.ts';
+import { NONE, grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /** How a best-first pass runs (see {@link bestFirst}). */
@@ -376,7 +376,7 @@ const freeCache = new WeakMap<GraphTable, { version: number; slots: number; has:
 function freeOffers(g: GraphTable): Uint8Array {
   let f = freeCache.get(g);
   if (!f || f.version !== g.offerVersion || f.slots !== g.slotCount) {
-    const has = f && f.has.length >= g.slotCount ? f.has.fill(0) : new Uint8Array(Math.max(g.slotCount * 2, 16));
+    const has = f && f.has.length >= g.slotCount ? f.has.fill(0) : new Uint8Array(grown(g.slotCount));
     f = { version: g.offerVersion, slots: g.slotCount, has };
     freeCache.set(g, f);
   }

@@ -7,7 +7,7 @@
 import { PPM } from '../events/offer.ts';
 import { FAST_LIMIT } from './amount.ts';
 import { ListPool } from './list-pool.ts';
-import { NONE, grown } from './table.ts';
+import { NONE, grow32, growF64, grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /** Doubles per offer in {@link OfferLists.packed} lists. */
@@ -53,11 +53,7 @@ export class OfferLists {
       this.packedLo = pool.at(s);
       return pool.wideData;
     }
-    if (this.packedId.length < g.slotCount) {
-      const ids = new Float64Array(grown(g.slotCount));
-      ids.set(this.packedId);
-      this.packedId = ids;
-    }
+    this.packedId = growF64(this.packedId, grown(g.slotCount));
     const lst = g.relaxLists.data;
     const lo = g.relaxLists.at(s);
     const n = g.relaxLists.len(s);
@@ -140,13 +136,8 @@ export class OfferLists {
     }
     const S = g.slotCount;
     if (this.inVersion.length < S) {
-      const n = grown(S);
-      const v = new Int32Array(n);
-      v.set(this.inVersion);
-      this.inVersion = v;
-      const src = new Float64Array(n).fill(-1);
-      src.set(this.inSrc);
-      this.inSrc = src;
+      this.inVersion = grow32(this.inVersion, grown(S), 0);
+      this.inSrc = growF64(this.inSrc, grown(S), -1);
     }
     const senders = this.senderPool.data;
     const lo = this.senderPool.at(s);
@@ -198,13 +189,8 @@ export class OfferLists {
     }
     const S = g.slotCount;
     if (this.senderEpoch.length < S) {
-      const n = grown(S);
-      const e = new Int32Array(n);
-      e.set(this.senderEpoch);
-      this.senderEpoch = e;
-      const id = new Float64Array(n);
-      id.set(this.senderId);
-      this.senderId = id;
+      this.senderEpoch = grow32(this.senderEpoch, grown(S), 0);
+      this.senderId = growF64(this.senderId, grown(S));
     }
     const X = g.slotUnit[s] as number;
     let n = 0;

@@ -39,9 +39,10 @@ export function grow32(a: Int32Array<ArrayBuffer>, n: number, fill = NONE): Int3
   b.set(a);
   return b;
 }
-export function growF64(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+export function growF64(a: Float64Array<ArrayBuffer>, n: number, fill = 0): Float64Array<ArrayBuffer> {
   if (n <= a.length) return a;
   const b = new Float64Array(Math.max(n, a.length * 2));
+  if (fill !== 0) b.fill(fill, a.length);
   b.set(a);
   return b;
 }
