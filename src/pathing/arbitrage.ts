@@ -76,8 +76,8 @@ export function findArbitrage(graph: OfferGraph, options: { limit?: number; now?
     let num = 1n;
     let den = 1n;
     for (const o of cycle) {
-      num *= (g.bNum[o] as bigint) * (PPM - (g.bCut[o] as bigint));
-      den *= (g.bDen[o] as bigint) * PPM;
+      num *= g.numBig(o) * (PPM - g.cutBig(o));
+      den *= g.denBig(o) * PPM;
     }
     if (num <= den) continue;
     out.push({

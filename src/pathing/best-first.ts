@@ -316,10 +316,10 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
             // a packed max or min at or above 2^52 is inexact, but then above any exact input
             if (inNum < FAST_LIMIT) {
               if (inNum > (pk[b + 6] as number)) continue;
-            } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT) continue;
-            if (inNum < FAST_LIMIT ? inNum < (pk[b + 5] as number) : inBig < (g.bMin[o] as bigint)) {
+            } else if (inBig > g.maxBig(o) || inBig > MAX_AMOUNT) continue;
+            if (inNum < FAST_LIMIT ? inNum < (pk[b + 5] as number) : inBig < g.minBig(o)) {
               inNum = pk[b + 5] as number;
-              if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
+              if (inNum >= FAST_LIMIT) inBig = g.minBig(o);
               inEx = 0;
             }
             sIn = pk[b + 7] as number;

@@ -285,7 +285,7 @@ export class SearchContext {
   liqBig(o: number): bigint {
     const v = this.liq.num[o] as number;
     if (v < FAST_LIMIT) return BigInt(v);
-    return this.liq.big.get(o) ?? (this.g.bLiq[o] as bigint);
+    return this.liq.big.get(o) ?? this.g.liqBig(o);
   }
 
   /** Whether offer `o` is open and unexpired for this query. */
@@ -296,8 +296,8 @@ export class SearchContext {
   /** Exact input offer `o` needs for output `out` (bigint). */
   inputBig(o: number, out: bigint): bigint {
     const g = this.g;
-    const n = (out + (g.bFee[o] as bigint)) * (g.bDen[o] as bigint) * PPM;
-    const d = (g.bNum[o] as bigint) * (PPM - (g.bCut[o] as bigint));
+    const n = (out + g.feeBig(o)) * g.denBig(o) * PPM;
+    const d = g.numBig(o) * (PPM - g.cutBig(o));
     return ceilDivBig(n, d);
   }
 
@@ -330,11 +330,11 @@ export class SearchContext {
     }
     if (inNum < FAST_LIMIT) {
       if (inNum > (g.fMax[o] as number)) return false;
-    } else if (inBig > (g.bMax[o] as bigint) || inBig > MAX_AMOUNT) return false;
+    } else if (inBig > g.maxBig(o) || inBig > MAX_AMOUNT) return false;
     let inEx = ex;
-    if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < (g.bMin[o] as bigint)) {
+    if (inNum < FAST_LIMIT ? inNum < (g.fMin[o] as number) : inBig < g.minBig(o)) {
       inNum = g.fMin[o] as number;
-      if (inNum >= FAST_LIMIT) inBig = g.bMin[o] as bigint;
+      if (inNum >= FAST_LIMIT) inBig = g.minBig(o);
       inEx = 0;
     }
     const r = this.inp;

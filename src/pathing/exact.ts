@@ -64,9 +64,9 @@ export function exactSearch(
       const o = offers[i] as number;
       if (out > c.liqBig(o)) return null;
       out = c.inputBig(o, out);
-      if (out > (g.bMax[o] as bigint)) return null;
+      if (out > g.maxBig(o)) return null;
       // the next hop needs at least `need`, so this offer needs at least its minimum
-      const mn = g.bMin[o] as bigint;
+      const mn = g.minBig(o);
       if (out < mn) out = mn;
     }
     return out;

@@ -303,13 +303,7 @@ export class OfferGraph {
     this.#t.offerOpen[o] = open ? 1 : 0;
     if (open) this.#t.openCount++;
     this.#t.offerExp[o] = offer.expiration ?? Number.POSITIVE_INFINITY;
-    this.#t.bNum[o] = offer.rateNum;
-    this.#t.bDen[o] = offer.rateDen;
-    this.#t.bCut[o] = offer.cutPpm;
-    this.#t.bFee[o] = offer.fee;
-    this.#t.bMin[o] = offer.min;
-    this.#t.bMax[o] = offer.max;
-    this.#t.bLiq[o] = offer.liquidity;
+    this.#t.setTerms(o, offer.rateNum, offer.rateDen, offer.cutPpm, offer.fee, offer.min, offer.max, offer.liquidity);
     this.setCounterparties(o, offer.to, to0);
     this.#t.boundChanged(o);
     // the reduced input factor n/d = den*1e6 / (num*(1e6-cut))
@@ -353,10 +347,6 @@ export class OfferGraph {
     }
     this.#t.fN[o] = nf;
     this.#t.fD[o] = df;
-    this.#t.fFee[o] = Number(offer.fee);
-    this.#t.fMin[o] = Number(offer.min);
-    this.#t.fMax[o] = Number(offer.max);
-    this.#t.fLiq[o] = Number(offer.liquidity);
     // n and d exact doubles: fastCeilMulDiv decides the rest (exactly, or -1 for bigint)
     this.#t.fastOk[o] = exact && offer.fee < FAST_BIG ? 1 : 0;
     const gain = df / nf;
@@ -413,6 +403,7 @@ export class OfferGraph {
     this.#t.boundChanged(o);
     this.setCounterparties(o, undefined, NONE);
     this.#t.unindexOffer(o);
+    this.#t.dropTerms(o);
     this.#t.offerPeer[o] = NONE;
     this.#t.offerTotal--;
     this.#t.freeOffers.push(o);
@@ -431,8 +422,7 @@ export class OfferGraph {
         context: { field: 'liquidity' },
       });
     }
-    this.#t.bLiq[o] = liquidity;
-    this.#t.fLiq[o] = Number(liquidity);
+    this.#t.setLiq(o, liquidity);
     this.#t.relaxDirty(this.#t.offerOutSlot[o] as number);
     this.#t.boundChanged(o);
     this.#t.version++;

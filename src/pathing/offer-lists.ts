@@ -78,8 +78,8 @@ export class OfferLists {
     } else {
       // A factor beyond exact doubles, rounded: n * d is then above 2^53, so fastCeilMulDiv
       // takes its guarded branch, whose error bound allows for these two roundings.
-      out[b + 3] = Number((g.bDen[o] as bigint) * PPM);
-      out[b + 4] = Number((g.bNum[o] as bigint) * (PPM - (g.bCut[o] as bigint)));
+      out[b + 3] = Number(g.denBig(o) * PPM);
+      out[b + 4] = Number(g.numBig(o) * (PPM - g.cutBig(o)));
     }
     out[b + 5] = g.fMin[o] as number;
     out[b + 6] = g.fMax[o] as number;

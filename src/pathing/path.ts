@@ -44,7 +44,7 @@ export function amountsOnPath(c: SearchContext, offers: readonly number[], deliv
     const o = offers[i] as number;
     if (!c.usable(o) || out > c.liqBig(o)) return null;
     const inp = c.inputBig(o, out);
-    if (inp < (g.bMin[o] as bigint) || inp > (g.bMax[o] as bigint)) return null;
+    if (inp < g.minBig(o) || inp > g.maxBig(o)) return null;
     out = inp;
   }
   return out;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { OfferGraph } from '../../src/pathing/index.ts';
+import { OfferGraph, Router } from '../../src/pathing/index.ts';
+import { offerInput } from '../../src/events/offer.ts';
 import type { GraphOffer } from '../../src/pathing/index.ts';
 import { gcdBig } from '../../src/pathing/amount.ts';
 import { graphTable } from '../../src/pathing/graph.ts';
@@ -78,20 +79,110 @@ describe('offer graph: input factors', () => {
     );
   });
 
-  it('keeps the exact terms in the bigint arrays', () => {
+  it('keeps the exact terms, beyond int32 and 2^53 too', () => {
     const g = new OfferGraph();
     const o = g.upsertOffer(
       offer(key('a'), 'x', { rateNum: MAX, rateDen: 3n, cutPpm: 7n, fee: 11n, min: 13n, max: MAX, liquidity: 17n }),
     );
     expect([
-      graphTable(g).bNum[o],
-      graphTable(g).bDen[o],
-      graphTable(g).bCut[o],
-      graphTable(g).bFee[o],
-      graphTable(g).bMin[o],
-      graphTable(g).bMax[o],
-      graphTable(g).bLiq[o],
+      graphTable(g).numBig(o),
+      graphTable(g).denBig(o),
+      graphTable(g).cutBig(o),
+      graphTable(g).feeBig(o),
+      graphTable(g).minBig(o),
+      graphTable(g).maxBig(o),
+      graphTable(g).liqBig(o),
     ]).toEqual([MAX, 3n, 7n, 11n, 13n, MAX, 17n]);
+  });
+});
+
+describe('offer graph: terms beyond their compact columns', () => {
+  // rate terms beyond int32, fee, limits and liquidity beyond 2^53 - 1 (where a double rounds)
+  const payee = key('f');
+  const big = (id: string, over: Partial<GraphOffer> = {}): GraphOffer =>
+    offer(key('b'), id, {
+      rateNum: (1n << 40n) + 7n,
+      rateDen: (1n << 40n) + 3n,
+      cutPpm: 2_500n,
+      fee: (1n << 55n) + 1n,
+      min: (1n << 54n) + 1n,
+      max: (1n << 62n) + 1n,
+      liquidity: (1n << 60n) + 1n,
+      ...over,
+    });
+  const setup = (offers: GraphOffer[]): OfferGraph => {
+    const g = new OfferGraph();
+    for (const o of offers) g.upsertOffer(o);
+    g.setFollows(key('a'), [key('b'), key('c')]);
+    g.setFollows(key('b'), [payee]);
+    g.setFollows(key('c'), [payee]);
+    g.setAccepts(payee, [EUR]);
+    return g;
+  };
+  const q = (amount: bigint) => ({ from: key('a'), fromUnit: USD, to: payee, amount });
+  const terms = (g: OfferGraph, o: number) => {
+    const t = graphTable(g);
+    return [t.numBig(o), t.denBig(o), t.cutBig(o), t.feeBig(o), t.minBig(o), t.maxBig(o), t.liqBig(o)];
+  };
+  const exact = (o: GraphOffer) => [o.rateNum, o.rateDen, o.cutPpm, o.fee, o.min, o.max, o.liquidity];
+
+  it('routes on the exact values, and they follow liquidity updates, removal and re-adding', () => {
+    const b = big('x');
+    const g = setup([b]);
+    const o = graphTable(g).findOffer(g.peer(key('b')), 'x');
+    expect(terms(g, o)).toEqual(exact(b));
+    const r = new Router(g);
+    // the exact input formula, on terms a double would round
+    expect(r.findRoute(q(1n << 59n)).best.spend).toBe(offerInput(b, 1n << 59n));
+    // the liquidity is 2^60 + 1 exactly (as a double it is 2^60)
+    expect(r.findRoute(q((1n << 60n) + 1n)).best.spend).toBe(offerInput(b, (1n << 60n) + 1n));
+    expect(() => r.findRoute(q((1n << 60n) + 2n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    g.setLiquidity(key('b'), 'x', (1n << 60n) + 5n);
+    expect(graphTable(g).liqBig(o)).toBe((1n << 60n) + 5n);
+    expect(r.findRoute(q((1n << 60n) + 5n)).best.spend).toBe(offerInput(b, (1n << 60n) + 5n));
+    expect(() => r.findRoute(q((1n << 60n) + 6n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    // back under 2^53: the exact value is the double's, no stale overflow entry answers instead
+    g.setLiquidity(key('b'), 'x', 1000n);
+    expect(graphTable(g).liqBig(o)).toBe(1000n);
+    expect(() => r.findRoute(q(1001n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    // removed: its overflow entries go; re-added small in the same place: none come back
+    expect(g.removeOffer(key('b'), 'x')).toBe(true);
+    expect(graphTable(g).bigTerms.size).toBe(0);
+    const small = offer(key('b'), 'x', { rateNum: 3n, rateDen: 2n, fee: 5n });
+    expect(g.upsertOffer(small)).toBe(o);
+    expect(terms(g, o)).toEqual(exact(small));
+    expect(graphTable(g).bigTerms.size).toBe(0);
+    expect(r.findRoute(q(1000n)).best.spend).toBe(offerInput(small, 1000n));
+    // changed back to big terms in place: routed exactly again
+    const again = big('x', { fee: (1n << 53n) + 1n, min: (1n << 56n) + 1n, liquidity: (1n << 59n) + 3n });
+    expect(g.upsertOffer(again)).toBe(o);
+    expect(terms(g, o)).toEqual(exact(again));
+    expect(r.findRoute(q((1n << 59n) + 3n)).best.spend).toBe(offerInput(again, (1n << 59n) + 3n));
+    expect(() => r.findRoute(q((1n << 59n) + 4n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+    // the least amount whose input reaches the minimum (2^56 + 1, which a double rounds to 2^56)
+    let lo = 1n;
+    let hi = 1n << 57n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1n;
+      if (offerInput(again, mid) >= again.min) hi = mid;
+      else lo = mid + 1n;
+    }
+    expect(offerInput(again, lo - 1n)).toBe(again.min - 1n);
+    expect(r.findRoute(q(lo)).best.spend).toBe(offerInput(again, lo));
+    expect(() => r.findRoute(q(lo - 1n))).toThrow(expect.objectContaining({ code: 'no-route' }));
+  });
+
+  it('splits over exact residual liquidity beyond 2^52 across parts', () => {
+    const one = (1n << 59n) + 1n;
+    const g = setup([
+      big('x', { rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, liquidity: one }),
+      { ...big('y', { rateNum: 1n, rateDen: 1n, cutPpm: 0n, fee: 0n, min: 0n, liquidity: one }), pubkey: key('c') },
+    ]);
+    const r = new Router(g);
+    const m = r.findMultiRoute(q(2n * one));
+    expect(m.spend).toBe(2n * one);
+    expect(m.parts.map((p) => p.hops[0]!.amount).sort()).toEqual([one, one]);
+    expect(() => r.findMultiRoute(q(2n * one + 1n))).toThrow(expect.objectContaining({ code: 'no-route' }));
   });
 });
 
@@ -139,12 +230,17 @@ describe('offer graph: bulk load', () => {
           'fD',
           'fFee',
           'fastOk',
-          'bNum',
-          'bDen',
-          'bCut',
+          'rNum',
+          'rDen',
+          'rCut',
+          'fMin',
+          'fMax',
+          'fLiq',
         ] as const) {
           expect([...graphTable(bulk)[f].subarray(0, n)], f).toEqual([...graphTable(one)[f].subarray(0, n)]);
         }
+        const terms = (x: OfferGraph) => [...graphTable(x).bigTerms].sort((a, b) => a[0] - b[0]);
+        expect(terms(bulk)).toEqual(terms(one));
         expect(graphTable(bulk).offerIds).toEqual(graphTable(one).offerIds);
         expect(graphTable(bulk).maxGain).toBe(graphTable(one).maxGain);
         expect([...graphTable(bulk).pairK]).toEqual([...graphTable(one).pairK]);
@@ -156,7 +252,7 @@ describe('offer graph: bulk load', () => {
         for (const o of last.values()) {
           const i = graphTable(bulk).findOffer(bulk.peer(o.pubkey), o.id);
           expect(i).toBe(graphTable(one).findOffer(one.peer(o.pubkey), o.id));
-          expect(graphTable(bulk).bNum[i]).toBe(o.rateNum);
+          expect(graphTable(bulk).numBig(i)).toBe(o.rateNum);
           expect(graphTable(bulk).offerOpen[i]).toBe(o.status === 'open' ? 1 : 0);
         }
       }),
@@ -243,7 +339,7 @@ describe('offer graph: offer index', () => {
             if (want === undefined) expect(o).toBe(-1);
             else {
               expect(g.offerRef(o)).toEqual({ pubkey: p, id });
-              expect(t.bLiq[o]).toBe(want);
+              expect(t.liqBig(o)).toBe(want);
             }
           }
         }
@@ -270,7 +366,7 @@ describe('offer graph: offer index', () => {
     }
     for (const id of ids.filter((_, i) => i % 2 === 0)) g.upsertOffer(offer(key('a'), id, { liquidity: 7n }));
     expect(g.stats().offers).toBe(ids.length);
-    for (const [i, id] of ids.entries()) expect(t.bLiq[found(id)]).toBe(i % 2 === 0 ? 7n : 5n);
+    for (const [i, id] of ids.entries()) expect(t.liqBig(found(id))).toBe(i % 2 === 0 ? 7n : 5n);
     // the same offers under another peer are other offers
     expect(t.findOffer(g.peer(key('b')), ids[0] as string)).toBe(-1);
     for (const id of ids) expect(g.removeOffer(key('a'), id)).toBe(true);
