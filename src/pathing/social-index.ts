@@ -2,7 +2,8 @@
  * The social side of a route query: who is within the payer's social radius (follow-steps
  * outward), how many transfers each peer is from the payer (undirected follows), and from both
  * the last layer at which each peer may carry a label. Kept across queries, keyed on the payer,
- * the limits and the graph's version, over a compressed copy of the follow lists.
+ * the limits and the graph's version, over contiguous rows of the follow lists (the graph's own
+ * adjacency buffer where it can, see {@link adjacencyRows}).
  */
 import { grown } from './table.ts';
 import type { GraphTable } from './table.ts';
@@ -10,14 +11,15 @@ import type { GraphTable } from './table.ts';
 /**
  * Rows of the social graph (see {@link SocialIndex.csr}) for peers v below `n` whose `stale`
  * flag is 0 (the others' rows are the graph's own lists): follows out are
- * out[adjOff[v] .. outEnd[v]), the undirected adjacency adj[adjOff[v] .. adjOff[v + 1]),
- * follows in in[inOff[v] .. inOff[v + 1]). `out` and `adj` are one array: each adjacency row
- * starts with the peer's follows out (see {@link adjacencyRows}).
+ * adj[adjStart[v] .. outEnd[v]), the undirected adjacency adj[adjStart[v] .. adjEnd[v]),
+ * follows in in[inOff[v] .. inOff[v + 1]). Each adjacency row starts with the peer's follows
+ * out (see {@link adjacencyRows}), so one array serves both.
  */
 interface Csr {
   n: number;
   stale: Uint8Array;
-  adjOff: Int32Array;
+  adjStart: Int32Array;
+  adjEnd: Int32Array;
   adj: Int32Array;
   outEnd: Int32Array;
   inOff: Int32Array;
@@ -79,7 +81,7 @@ export class SocialIndex {
     bfs(
       c.n,
       c.stale,
-      c.adjOff,
+      c.adjStart,
       c.outEnd,
       c.adj,
       this.g.followOut,
@@ -100,7 +102,9 @@ export class SocialIndex {
 
   /**
    * The social graph in compressed rows (follows out, follows in, and the undirected adjacency),
-   * rebuilt when a follow list changes or a peer is added. Per-peer arrays are scattered over
+   * rebuilt when a follow list changes or a peer is added. Follows out and the adjacency are
+   * the graph's own adjacency buffer when its rows are in one (no copy: ~0.5 MB on the
+   * Lightning graph); follows in are copied. Per-peer arrays are scattered over
    * the heap; the two breadth-first searches of every query sweep all peers, and over one
    * contiguous array they stay in cache, where a sweep over per-peer arrays misses on most.
    * A full rebuild costs ~4 ms on the bench graph (6,978 peers; code that runs too rarely to be
@@ -156,9 +160,25 @@ export class SocialIndex {
       const [adjOff, adj] = rows(lists);
       const outEnd = new Int32Array(P);
       for (let v = 0; v < P; v++) outEnd[v] = (adjOff[v] as number) + (g.followOut[v] as number[]).length;
-      a = { stale: new Uint8Array(P), stales: 0, adjOff, adj, outEnd };
+      a = {
+        stale: new Uint8Array(P),
+        stales: 0,
+        adjStart: adjOff.subarray(0, P),
+        adjEnd: adjOff.subarray(1),
+        adj,
+        outEnd,
+      };
     }
-    this.csrData = { n: P, stale: a.stale, adjOff: a.adjOff, adj: a.adj, outEnd: a.outEnd, inOff, in: inn };
+    this.csrData = {
+      n: P,
+      stale: a.stale,
+      adjStart: a.adjStart,
+      adjEnd: a.adjEnd,
+      adj: a.adj,
+      outEnd: a.outEnd,
+      inOff,
+      in: inn,
+    };
     this.csrStale = a.stales;
     this.csrLogPos = g.followLog.length;
     this.csrEpoch = g.followLogEpoch;
@@ -184,16 +204,15 @@ export class SocialIndex {
     const stamp = ++this.run;
     // peers at H - 1 transfers are the last that can still pass a label on
     const c = this.csr();
-    const adjEnd = c.adjOff.subarray(1);
     bfs(
       c.n,
       c.stale,
-      c.adjOff,
-      adjEnd,
+      c.adjStart,
+      c.adjEnd,
       c.adj,
       this.g.adj,
-      c.adjOff,
-      adjEnd,
+      c.adjStart,
+      c.adjEnd,
       c.adj,
       this.g.adj,
       payer,
@@ -309,43 +328,45 @@ function bfs(
 /**
  * The graph's own adjacency rows as rows of a {@link Csr}, without a copy: flushAdjacency
  * (graph.ts) writes each flushed peer's row into one buffer per flush, its follows out first
- * (then the follows in it does not follow back), so on a graph loaded in bulk nearly every row
- * is a view of one buffer, in peer order. A peer whose row is elsewhere, or does not start
- * with its follows out, is stale (the searches read its own lists). Null when more than a
- * sixteenth of the peers would be (the rows came in many flushes): the caller copies.
+ * (then the follows in it does not follow back), so on a graph loaded in bulk every row is a
+ * view of one buffer (in the order the peers were flushed, not peer order: half of the
+ * Lightning graph's rows do not follow their predecessor, hence a start and an end per row).
+ * A peer whose row is elsewhere, or does not start with its follows out, is stale (the
+ * searches read its own lists). Null when more than a sixteenth of the peers would be (the
+ * rows came in many flushes): the caller copies.
  */
-function adjacencyRows(
-  g: GraphTable,
-): { stale: Uint8Array; stales: number; adjOff: Int32Array; adj: Int32Array; outEnd: Int32Array } | null {
+function adjacencyRows(g: GraphTable): {
+  stale: Uint8Array;
+  stales: number;
+  adjStart: Int32Array;
+  adjEnd: Int32Array;
+  adj: Int32Array;
+  outEnd: Int32Array;
+} | null {
   const P = g.peerKeys.length;
   let buf: ArrayBufferLike | null = null;
   for (let v = 0; v < P && !buf; v++) if ((g.adj[v] as Int32Array).length > 0) buf = (g.adj[v] as Int32Array).buffer;
   const adj = buf ? new Int32Array(buf) : new Int32Array(0);
-  const adjOff = new Int32Array(P + 1);
+  const adjStart = new Int32Array(P);
+  const adjEnd = new Int32Array(P);
   const outEnd = new Int32Array(P);
   const stale = new Uint8Array(P);
   let stales = 0;
   for (let v = 0; v < P; v++) {
     const row = g.adj[v] as Int32Array;
     const fo = g.followOut[v] as number[];
-    // adjOff[v] is where the row before ended (or, after a stale one, anything)
     let ok = row.length === 0 ? fo.length === 0 : row.buffer === buf && fo.length <= row.length;
     for (let k = 0; ok && k < fo.length; k++) ok = row[k] === fo[k];
     if (!ok) {
       stale[v] = 1;
       stales++;
-      adjOff[v + 1] = adjOff[v] as number;
       continue;
     }
-    const start = row.length === 0 ? (adjOff[v] as number) : row.byteOffset >> 2;
-    // a fresh row before this one ends where this one starts, or it is read wrong: stale then
-    if (start !== adjOff[v] && v > 0 && stale[v - 1] === 0) {
-      stale[v - 1] = 1;
-      stales++;
-    }
-    adjOff[v] = start;
-    adjOff[v + 1] = start + row.length;
+    // an empty row reads nothing wherever it is: [0, 0)
+    const start = row.length === 0 ? 0 : row.byteOffset >> 2;
+    adjStart[v] = start;
+    adjEnd[v] = start + row.length;
     outEnd[v] = start + fo.length;
   }
-  return stales * 16 > P ? null : { stale, stales, adjOff, adj, outEnd };
+  return stales * 16 > P ? null : { stale, stales, adjStart, adjEnd, adj, outEnd };
 }
