@@ -69,6 +69,8 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
   let SF = sb.F;
   let SB = sb.B;
   let SS = sb.stride;
+  // the last layer of the per-slot bound computed (the layers above it say nothing)
+  let ST = sb.upTo;
   let sbOn = false;
   // Layer t reads the bound with H - t - 1 conversions. Layers 0 and 1 (the payee's own slots
   // and its neighbours') never get it: a deep search has expanded most of them when it turns
@@ -80,6 +82,7 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     SF = sb.F;
     SB = sb.B;
     SS = sb.stride;
+    ST = sb.upTo;
     sbOn = true;
   };
   const lab = c.lab;
@@ -116,7 +119,7 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     let raw =
       amtNum * (F[(H - 1) * U + (slotUnit[s] as number)] as number) +
       (B[(H - 1) * U + (slotUnit[s] as number)] as number);
-    if (sbOn) raw = slotRaw(raw, amtNum, SF[(H - 1) * SS + s] as number, SB[(H - 1) * SS + s] as number);
+    if (sbOn && H - 1 <= ST) raw = slotRaw(raw, amtNum, SF[(H - 1) * SS + s] as number, SB[(H - 1) * SS + s] as number);
     if (raw !== Number.POSITIVE_INFINITY) heap.push(priority(raw, H / (H + 2), true), s * L, amtNum);
   }
   let bestNum = Number.POSITIVE_INFINITY;
@@ -146,7 +149,7 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     const x = (H - l - 1) * U + (slotUnit[s] as number);
     const raw = v * (F[x] as number) + (B[x] as number);
     const y = (H - l - 1) * SS + s;
-    return priority(sbOn ? slotRaw(raw, v, SF[y] as number, SB[y] as number) : raw, 0, false);
+    return priority(sbOn && H - l - 1 <= ST ? slotRaw(raw, v, SF[y] as number, SB[y] as number) : raw, 0, false);
   };
   // the key an entry was pushed with, with the per-slot bound (when the pass switches to it)
   const pushKey = (m: number, v: number): number => {
@@ -155,7 +158,8 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
     const s = (m - l) / L;
     const x = (H - l - 1) * U + (slotUnit[s] as number);
     const y = (H - l - 1) * SS + s;
-    const raw = slotRaw(v * (F[x] as number) + (B[x] as number), v, SF[y] as number, SB[y] as number);
+    const r0 = v * (F[x] as number) + (B[x] as number);
+    const raw = H - l - 1 <= ST ? slotRaw(r0, v, SF[y] as number, SB[y] as number) : r0;
     const tie =
       l === 0 ? H / (H + 2) : simple ? (H - l) / (H + 2) : (H - (lim[g.slotPeer[s] as number] as number)) / (H + 2);
     return priority(raw, tie, true);
@@ -334,7 +338,7 @@ export function bestFirst(c: SearchContext, amount: bigint, opts: BestFirstOptio
           if (simple && inEx === 0) continue;
           let raw =
             inNum * (F[fNew + (slotUnit[sIn] as number)] as number) + (B[fNew + (slotUnit[sIn] as number)] as number);
-          if (sbOn) {
+          if (sbOn && H - t - 1 <= ST) {
             const y = (H - t - 1) * SS + sIn;
             raw = slotRaw(raw, inNum, SF[y] as number, SB[y] as number);
           }

@@ -33,7 +33,6 @@ export function exactSearch(
   const payeeUnits = q.payeeUnits;
   const rad = c.social.radStamp;
   const radOk = c.social.radValue;
-  const liqNum = c.liq.num;
   // a known valid path makes the cutoff tight from the start (labels above it were capped away)
   const top: Found[] = incumbent ? [incumbent] : [];
   const visitStamp = ++c.dfs.run;
@@ -79,7 +78,7 @@ export function exactSearch(
       const o = offers[i] as number;
       if (g.fastOk[o] !== 1 || (g.fMax[o] as number) >= FAST_LIMIT || (g.fMin[o] as number) >= FAST_LIMIT)
         return Number.NaN;
-      if (out > (liqNum[o] as number)) return -1;
+      if (out > c.liqNum(o)) return -1;
       const x = out + (g.fFee[o] as number);
       const inp = x < FAST_LIMIT ? fastCeilMulDiv(x, g.fN[o] as number, g.fD[o] as number) : -1;
       if (inp < 0) return Number.NaN;

@@ -2,25 +2,28 @@
  * The social side of a route query: who is within the payer's social radius (follow-steps
  * outward), how many transfers each peer is from the payer (undirected follows), and from both
  * the last layer at which each peer may carry a label. Kept across queries, keyed on the payer,
- * the limits and the graph's version, over a compressed copy of the follow lists.
+ * the limits and the graph's version, over contiguous rows of the follow lists (the graph's own
+ * adjacency buffer where it can, see {@link adjacencyRows}).
  */
 import { grown } from './table.ts';
 import type { GraphTable } from './table.ts';
 
 /**
- * Compressed rows of the social graph (see {@link SocialIndex.csr}): row v of `out` is
- * out[outOff[v] .. outOff[v + 1]), for peers v below `n` whose `stale` flag is 0; the others'
- * rows are the graph's own lists.
+ * Rows of the social graph (see {@link SocialIndex.csr}) for peers v below `n` whose `stale`
+ * flag is 0 (the others' rows are the graph's own lists): follows out are
+ * adj[adjStart[v] .. outEnd[v]), the undirected adjacency adj[adjStart[v] .. adjEnd[v]),
+ * follows in in[inOff[v] .. inOff[v + 1]). Each adjacency row starts with the peer's follows
+ * out (see {@link adjacencyRows}), so one array serves both.
  */
 interface Csr {
   n: number;
   stale: Uint8Array;
-  outOff: Int32Array;
-  out: Int32Array;
+  adjStart: Int32Array;
+  adjEnd: Int32Array;
+  adj: Int32Array;
+  outEnd: Int32Array;
   inOff: Int32Array;
   in: Int32Array;
-  adjOff: Int32Array;
-  adj: Int32Array;
 }
 
 /** Per-payer caches of the social radius, hop distances and peer limits, for one graph. */
@@ -78,10 +81,12 @@ export class SocialIndex {
     bfs(
       c.n,
       c.stale,
-      c.outOff,
-      c.out,
+      c.adjStart,
+      c.outEnd,
+      c.adj,
       this.g.followOut,
       c.inOff,
+      c.inOff.subarray(1),
       c.in,
       this.g.followIn,
       payer,
@@ -97,7 +102,9 @@ export class SocialIndex {
 
   /**
    * The social graph in compressed rows (follows out, follows in, and the undirected adjacency),
-   * rebuilt when a follow list changes or a peer is added. Per-peer arrays are scattered over
+   * rebuilt when a follow list changes or a peer is added. Follows out and the adjacency are
+   * the graph's own adjacency buffer when its rows are in one (no copy: ~0.5 MB on the
+   * Lightning graph); follows in are copied. Per-peer arrays are scattered over
    * the heap; the two breadth-first searches of every query sweep all peers, and over one
    * contiguous array they stay in cache, where a sweep over per-peer arrays misses on most.
    * A full rebuild costs ~4 ms on the bench graph (6,978 peers; code that runs too rarely to be
@@ -136,11 +143,43 @@ export class SocialIndex {
       }
       return [off, flat];
     };
-    const [outOff, out] = rows(g.followOut);
     const [inOff, inn] = rows(g.followIn);
-    const [adjOff, adj] = rows(g.adj);
-    this.csrData = { n: P, stale: new Uint8Array(P), outOff, out, inOff, in: inn, adjOff, adj };
-    this.csrStale = 0;
+    let a = adjacencyRows(g);
+    if (!a) {
+      // the graph's rows are spread over many buffers: copied into one (follows out first)
+      const lists: number[][] = [];
+      const seen = new Int32Array(P).fill(-1);
+      for (let v = 0; v < P; v++) {
+        const fo = g.followOut[v] as number[];
+        const row = g.adj[v] as Int32Array;
+        const l = fo.slice();
+        for (const q of fo) seen[q] = v;
+        for (let k = 0; k < row.length; k++) if (seen[row[k] as number] !== v) l.push(row[k] as number);
+        lists.push(l);
+      }
+      const [adjOff, adj] = rows(lists);
+      const outEnd = new Int32Array(P);
+      for (let v = 0; v < P; v++) outEnd[v] = (adjOff[v] as number) + (g.followOut[v] as number[]).length;
+      a = {
+        stale: new Uint8Array(P),
+        stales: 0,
+        adjStart: adjOff.subarray(0, P),
+        adjEnd: adjOff.subarray(1),
+        adj,
+        outEnd,
+      };
+    }
+    this.csrData = {
+      n: P,
+      stale: a.stale,
+      adjStart: a.adjStart,
+      adjEnd: a.adjEnd,
+      adj: a.adj,
+      outEnd: a.outEnd,
+      inOff,
+      in: inn,
+    };
+    this.csrStale = a.stales;
     this.csrLogPos = g.followLog.length;
     this.csrEpoch = g.followLogEpoch;
     this.csrVersion = g.followVersion;
@@ -168,10 +207,12 @@ export class SocialIndex {
     bfs(
       c.n,
       c.stale,
-      c.adjOff,
+      c.adjStart,
+      c.adjEnd,
       c.adj,
       this.g.adj,
-      c.adjOff,
+      c.adjStart,
+      c.adjEnd,
       c.adj,
       this.g.adj,
       payer,
@@ -213,8 +254,8 @@ export class SocialIndex {
 }
 
 /**
- * Breadth-first depths from `src`, up to `maxDepth` steps along the compressed rows `out`
- * (whose reverse is `inn`, see {@link Csr}): sets stamp[v] = mark and depth[v] for every peer v
+ * Breadth-first depths from `src`, up to `maxDepth` steps along the rows of `out` (row u:
+ * out[outOff[u] .. outEnd[u]); whose reverse is `inn`, see {@link Csr}): sets stamp[v] = mark and depth[v] for every peer v
  * reached; `n` is the number of peers.
  * Direction-optimizing (Beamer, Asanović, Patterson 2012): once a level's frontier is a large
  * share of the peers, the next level is found bottom-up, each unreached peer looking through
@@ -225,9 +266,11 @@ function bfs(
   rows: number,
   stale: Uint8Array,
   outOff: Int32Array,
+  outEnd: Int32Array,
   out: Int32Array,
   outLists: ArrayLike<ArrayLike<number>>,
   inOff: Int32Array,
+  inEnd: Int32Array,
   inn: Int32Array,
   inLists: ArrayLike<ArrayLike<number>>,
   src: number,
@@ -251,7 +294,7 @@ function bfs(
         // a compressed row, or the peer's own list when its row is stale (see Csr)
         const fresh = v < rows && stale[v] === 0;
         const list = fresh ? inn : (inLists[v] as ArrayLike<number>);
-        const end = fresh ? (inOff[v + 1] as number) : list.length;
+        const end = fresh ? (inEnd[v] as number) : list.length;
         for (let k = fresh ? (inOff[v] as number) : 0; k < end; k++) {
           const u = list[k] as number;
           if (stamp[u] === mark && depth[u] === d) {
@@ -267,7 +310,7 @@ function bfs(
         const u = queue[i] as number;
         const fresh = u < rows && stale[u] === 0;
         const list = fresh ? out : (outLists[u] as ArrayLike<number>);
-        const end = fresh ? (outOff[u + 1] as number) : list.length;
+        const end = fresh ? (outEnd[u] as number) : list.length;
         for (let k = fresh ? (outOff[u] as number) : 0; k < end; k++) {
           const v = list[k] as number;
           if (stamp[v] === mark) continue;
@@ -280,4 +323,50 @@ function bfs(
     levelStart = levelEnd;
     levelEnd = tail;
   }
+}
+
+/**
+ * The graph's own adjacency rows as rows of a {@link Csr}, without a copy: flushAdjacency
+ * (graph.ts) writes each flushed peer's row into one buffer per flush, its follows out first
+ * (then the follows in it does not follow back), so on a graph loaded in bulk every row is a
+ * view of one buffer (in the order the peers were flushed, not peer order: half of the
+ * Lightning graph's rows do not follow their predecessor, hence a start and an end per row).
+ * A peer whose row is elsewhere, or does not start with its follows out, is stale (the
+ * searches read its own lists). Null when more than a sixteenth of the peers would be (the
+ * rows came in many flushes): the caller copies.
+ */
+function adjacencyRows(g: GraphTable): {
+  stale: Uint8Array;
+  stales: number;
+  adjStart: Int32Array;
+  adjEnd: Int32Array;
+  adj: Int32Array;
+  outEnd: Int32Array;
+} | null {
+  const P = g.peerKeys.length;
+  let buf: ArrayBufferLike | null = null;
+  for (let v = 0; v < P && !buf; v++) if ((g.adj[v] as Int32Array).length > 0) buf = (g.adj[v] as Int32Array).buffer;
+  const adj = buf ? new Int32Array(buf) : new Int32Array(0);
+  const adjStart = new Int32Array(P);
+  const adjEnd = new Int32Array(P);
+  const outEnd = new Int32Array(P);
+  const stale = new Uint8Array(P);
+  let stales = 0;
+  for (let v = 0; v < P; v++) {
+    const row = g.adj[v] as Int32Array;
+    const fo = g.followOut[v] as number[];
+    let ok = row.length === 0 ? fo.length === 0 : row.buffer === buf && fo.length <= row.length;
+    for (let k = 0; ok && k < fo.length; k++) ok = row[k] === fo[k];
+    if (!ok) {
+      stale[v] = 1;
+      stales++;
+      continue;
+    }
+    // an empty row reads nothing wherever it is: [0, 0)
+    const start = row.length === 0 ? 0 : row.byteOffset >> 2;
+    adjStart[v] = start;
+    adjEnd[v] = start + row.length;
+    outEnd[v] = start + fo.length;
+  }
+  return stales * 16 > P ? null : { stale, stales, adjStart, adjEnd, adj, outEnd };
 }

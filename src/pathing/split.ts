@@ -3,10 +3,9 @@
  * liquidity (a copy of the graph's, so the graph itself is never touched) into parts of at
  * least ceil(amount / 8).
  */
-import { FAST_LIMIT, ceilDivBig } from './amount.ts';
+import { ceilDivBig } from './amount.ts';
 import type { Found, SearchContext } from './context.ts';
 import { amountsOnPath, largestOnPath, toPath } from './path.ts';
-import { grown } from './table.ts';
 import type { RoutePath } from './router.ts';
 
 /** What a split found: its parts, and whether every search it ran was exact. */
@@ -28,16 +27,8 @@ export function splitAmount(
   maxParts: number,
   search: (x: bigint) => Found | undefined,
 ): Split {
-  const g = c.g;
-  // Residual liquidity: a copy of the graph's doubles (reused across queries) and the exact
-  // values of the offers the parts change, when at or above 2^52 (see Liquidity).
-  const n = g.offerCap;
-  const res = c.residual;
-  if (res.num.length < n) res.num = new Float64Array(grown(n));
-  res.num.set(g.fLiq.subarray(0, n));
-  res.big.clear();
-  c.liq.num = res.num;
-  c.liq.big = res.big;
+  // residual liquidity: the graph's, with the offers the parts change overlaid (see Residual)
+  c.useResidual();
   let exact = !c.meter.exhausted;
   const minPart = ceilDivBig(amount, 8n);
   let rest = amount;
@@ -76,11 +67,7 @@ function commit(c: SearchContext, f: Found, deliver: bigint): RoutePath {
   let out = deliver;
   for (let i = f.offers.length - 1; i >= 0; i--) {
     const o = f.offers[i] as number;
-    const left = c.liqBig(o) - out;
-    c.liq.num[o] = Number(left);
-    // exact in num below 2^52 (see Liquidity)
-    if (left >= BigInt(FAST_LIMIT)) c.liq.big.set(o, left);
-    else c.liq.big.delete(o);
+    c.setResidual(o, c.liqBig(o) - out);
     out = c.inputBig(o, out);
   }
   return p;

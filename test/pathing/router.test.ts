@@ -335,6 +335,13 @@ describe('router rules', () => {
     expect(() => r.findMultiRoute(q(1300n))).toThrow(expect.objectContaining({ code: 'no-route' }));
     // the graph's own liquidity is untouched by the what-if split
     expect(r.findRoute(q(600n)).best.hops[0]!.offer).toBe('b');
+    // a split starts from the graph's liquidity of the moment, not the last split's residual
+    expect(r.findMultiRoute(q(1000n)).parts.map((p) => p.receive)).toEqual([600n, 275n, 125n]);
+    g.setLiquidity(C, 'c', 400n);
+    expect(r.findMultiRoute(q(1000n)).parts.map((p) => [p.hops[0]!.offer, p.receive])).toEqual([
+      ['b', 600n],
+      ['c', 400n],
+    ]);
   });
 
   it('rejects bad queries with exact codes', () => {
