@@ -69,6 +69,18 @@ export class SlotBounds {
   private terms = new Float64Array(0);
   private eDst = new Int32Array(0);
   private edgeVersion = -1;
+  /**
+   * For each output slot (P, X) of offers that deliver to anyone, the slots (R, X) of P's
+   * neighbours R that hold X: fanDst[fanStart[so]..fanStart[so + 1]). Looking them up at each
+   * round (a walk of R's slot list per neighbour) was ~190,000 lookups and ~75% of a 7 ms
+   * compute on the multi-asset graph, whose offers all deliver to anyone; the list drops the
+   * neighbours without the unit. Built with the edges, and again when a follow list changes
+   * (followVersion: the adjacency) or a slot appears.
+   */
+  private fanStart = new Int32Array(0);
+  private fanDst = new Int32Array(0);
+  private fanOffers = -1;
+  private fanFollows = -1;
   private front = new Int32Array(0);
   private next = new Int32Array(0);
   /** Marks of the slots in the front ({@link run}) and in the next one, swapped each round. */
@@ -184,6 +196,44 @@ export class SlotBounds {
     this.eDst = w === m ? eDst : eDst.slice(0, w);
   }
 
+  /** The neighbour slots each output slot of offers to anyone reaches (see {@link fanStart}). */
+  private fans(): void {
+    const g = this.g;
+    const S = g.slotCount;
+    // edges() ran first: a new slot or offer change rebuilt eDst, so both keys cover it
+    if (this.fanOffers === this.edgeVersion && this.fanFollows === g.followVersion && this.fanStart.length === S + 1)
+      return;
+    this.fanOffers = this.edgeVersion;
+    this.fanFollows = g.followVersion;
+    const eDst = this.eDst;
+    const isOut = new Uint8Array(S);
+    let total = 0;
+    for (let e = 0; e < eDst.length; e++) {
+      const d = eDst[e] as number;
+      if (d >= NONE) continue;
+      const so = -2 - d;
+      if (isOut[so] === 1) continue;
+      isOut[so] = 1;
+      total += (g.adj[g.slotPeer[so] as number] as Int32Array).length;
+    }
+    const start = new Int32Array(S + 1);
+    const dst = new Int32Array(total);
+    let w = 0;
+    for (let so = 0; so < S; so++) {
+      start[so] = w;
+      if (isOut[so] !== 1) continue;
+      const X = g.slotUnit[so] as number;
+      const adj = g.adj[g.slotPeer[so] as number] as Int32Array;
+      for (let k = 0; k < adj.length; k++) {
+        const d = g.slotOf(adj[k] as number, X);
+        if (d !== NONE) dst[w++] = d;
+      }
+    }
+    start[S] = w;
+    this.fanStart = start;
+    this.fanDst = w === total ? dst : dst.slice(0, w);
+  }
+
   /**
    * Compute the bounds for a payer holding unit u0, hop limit H and sender limits `lim`
    * (SocialIndex.peerLimits), layers 0..upTo (at most that many conversions); `key` names
@@ -195,6 +245,7 @@ export class SlotBounds {
     this.key = key;
     this.upTo = last;
     this.edges();
+    this.fans();
     const g = this.g;
     const S = g.slotCount;
     if (this.front.length < S) {
@@ -231,7 +282,8 @@ export class SlotBounds {
     const terms = this.terms;
     const eDst = this.eDst;
     const slotPeer = g.slotPeer;
-    const slotUnit = g.slotUnit;
+    const fanStart = this.fanStart;
+    const fanDst = this.fanDst;
     let nf = 0;
     let mark = ++this.run;
     const nb = g.adj[payer] as Int32Array;
@@ -310,13 +362,11 @@ export class SlotBounds {
       // offers that deliver to anyone reach every neighbour of their peer holding the unit
       for (let i = 0; i < no; i++) {
         const so = outList[i] as number;
-        const X = slotUnit[so] as number;
         const f = outF[so] as number;
         const b = outB[so] as number;
-        const adj = g.adj[slotPeer[so] as number] as Int32Array;
-        for (let k = 0; k < adj.length; k++) {
-          const d = g.slotOf(adj[k] as number, X);
-          if (d === NONE) continue;
+        const fanHi = fanStart[so + 1] as number;
+        for (let k = fanStart[so] as number; k < fanHi; k++) {
+          const d = fanDst[k] as number;
           let changed = false;
           if (f < (F[cur + d] as number)) {
             F[cur + d] = f;

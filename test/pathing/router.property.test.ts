@@ -236,16 +236,19 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
 
   it('one router answers a sequence of queries on a changing graph like a fresh one (scratch reuse)', () => {
     fc.assert(
-      fc.property(fc.array(scenario(false), { minLength: 2, maxLength: 4 }), (list) => {
+      fc.property(fc.array(scenario(false), { minLength: 2, maxLength: 4 }), fc.boolean(), (list, eager) => {
         const base = list[0]!;
         const g = buildGraph(base.file);
-        const router = new Router(g);
+        // eager: the per-slot bound from the first state, whose cached edges and fan-out lists
+        // (slot-bounds.ts) must follow the liquidity and follow-list changes below
+        const options = eager ? { slotBoundAfter: 0 } : {};
+        const router = new Router(g, options);
         for (const s of list) {
           // queries over the first scenario's graph, with the other scenarios' endpoints and amounts
           const q = { from: s.from, fromUnit: s.unit, to: s.to, amount: s.amount, maxHops: s.H, maxDegree: s.D };
           const fresh = (() => {
             try {
-              return new Router(g).findRoute(q).best.spend;
+              return new Router(g, options).findRoute(q).best.spend;
             } catch (e) {
               if (!isOtP2pError(e, 'no-route')) throw e;
               return null;

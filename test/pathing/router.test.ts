@@ -185,6 +185,31 @@ describe('router rules', () => {
     expect(spends()).toEqual([107n, 107n, 107n]);
   });
 
+  it("a reused router's per-slot bound follows a follow-list change", () => {
+    // The per-slot bound caches, per output slot of offers to anyone, the neighbour slots they
+    // reach (slot-bounds.ts fans). Were that list stale after C starts following B, the bound
+    // would call (C, EUR) unreachable and the eager router would answer E's dear path as exact.
+    // (B following C also brings C within the payer's friends of friends: both routers see it.)
+    const D = pk('d');
+    const g = graph(
+      [
+        offer(E, 'e', USD, EUR, { fee: 9n }),
+        offer(B, 'b', USD, EUR),
+        offer(C, 'c', EUR, EUR),
+        offer(D, 'd', EUR, EUR),
+      ],
+      { [A]: [B, E], [E]: [PAYEE], [C]: [D], [D]: [PAYEE] },
+    );
+    const routers = [new Router(g), new Router(g, { slotBoundAfter: 0 })];
+    const spends = (): bigint[] => routers.map((r) => r.findRoute(q(100n)).best.spend);
+    expect(spends()).toEqual([109n, 109n]);
+    g.setFollows(B, [C]);
+    expect(spends()).toEqual([100n, 100n]);
+    expect(routers.map((r) => r.findRoute(q(100n)).exact)).toEqual([true, true]);
+    g.setFollows(B, []);
+    expect(spends()).toEqual([109n, 109n]);
+  });
+
   it('a reused router sees an offer added to a slot whose lists it has read, and one removed', () => {
     // The graph keeps each slot's undominated offers (and the router their packed terms) and
     // its unbound offers in pooled buffers across queries: a new offer must reach them before
