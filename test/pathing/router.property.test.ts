@@ -473,7 +473,7 @@ describe('router against an exhaustive reference (random graphs of up to 12 peer
   });
 
   // bigint amounts: the residual liquidity keeps exact values at or above 2^52 apart (see
-  // context.ts Liquidity), which small amounts never reach
+  // context.ts Residual), which small amounts never reach
   it.each([
     ['small', false, 200],
     ['bigint', true, 100],
