@@ -192,12 +192,7 @@ describe('router rules', () => {
     // (B following C also brings C within the payer's friends of friends: both routers see it.)
     const D = pk('d');
     const g = graph(
-      [
-        offer(E, 'e', USD, EUR, { fee: 9n }),
-        offer(B, 'b', USD, EUR),
-        offer(C, 'c', EUR, EUR),
-        offer(D, 'd', EUR, EUR),
-      ],
+      [offer(E, 'e', USD, EUR, { fee: 9n }), offer(B, 'b', USD, EUR), offer(C, 'c', EUR, EUR), offer(D, 'd', EUR, EUR)],
       { [A]: [B, E], [E]: [PAYEE], [C]: [D], [D]: [PAYEE] },
     );
     const routers = [new Router(g), new Router(g, { slotBoundAfter: 0 })];
