@@ -23,6 +23,8 @@ interface Csr {
   adj: Int32Array;
   outEnd: Int32Array;
   inOff: Int32Array;
+  /** inOff from its second entry: row v of follows in ends at inEnd[v] (bfs takes starts and ends). */
+  inEnd: Int32Array;
   in: Int32Array;
 }
 
@@ -86,7 +88,7 @@ export class SocialIndex {
       c.adj,
       this.g.followOut,
       c.inOff,
-      c.inOff.subarray(1),
+      c.inEnd,
       c.in,
       this.g.followIn,
       payer,
@@ -177,6 +179,7 @@ export class SocialIndex {
       adj: a.adj,
       outEnd: a.outEnd,
       inOff,
+      inEnd: inOff.subarray(1),
       in: inn,
     };
     this.csrStale = a.stales;

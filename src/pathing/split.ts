@@ -1,7 +1,7 @@
 /**
  * Multi-path splitting: when no single path carries the amount, a greedy split over residual
- * liquidity (a copy of the graph's, so the graph itself is never touched) into parts of at
- * least ceil(amount / 8).
+ * liquidity (an overlay on the graph's, see context.ts Residual, so the graph itself is never
+ * touched) into parts of at least ceil(amount / 8).
  */
 import { ceilDivBig } from './amount.ts';
 import type { Found, SearchContext } from './context.ts';
